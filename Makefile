@@ -1,0 +1,40 @@
+# gaplens: `make demo` and `make test` do all the set-up on a fresh Debian machine.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck unit bench system-deps runtime-deps clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+runtime-deps:
+	@scripts/system-deps.sh --runtime
+
+system-deps:
+	@scripts/system-deps.sh
+
+demo: $(STAMP) runtime-deps
+	$(BIN)/gaplens demo --out demo-output
+
+lint: $(STAMP)
+	$(BIN)/ruff check gaplens tests bench
+	$(BIN)/ruff format --check gaplens tests bench
+	$(BIN)/mypy gaplens
+
+unit: $(STAMP) system-deps
+	$(BIN)/python -m pytest -n 2 -q
+
+test: lint unit
+
+bench: $(STAMP) runtime-deps
+	$(BIN)/python bench/import_responses.py
+	$(BIN)/python bench/demo_wall_time.py
+
+clean:
+	rm -rf $(VENV) demo-output .mypy_cache .ruff_cache .pytest_cache

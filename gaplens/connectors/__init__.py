@@ -1,0 +1,1 @@
+"""Adapters that read external formats into validated records; they never write the store."""

@@ -1,0 +1,1 @@
+"""The store: engine, the one session scope that commits, and migrations."""

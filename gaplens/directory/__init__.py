@@ -1,0 +1,1 @@
+"""The organisation: teams as a tree, people, their role levels and the identities tools use."""

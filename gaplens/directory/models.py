@@ -1,0 +1,93 @@
+"""Directory tables. Person ids are deterministic (uuid5 of the work email) so re-imports match."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Date, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from gaplens.db.base import Base
+
+
+class RoleLevel(enum.StrEnum):
+    EXECUTIVE = "executive"
+    MANAGER = "manager"
+    INDIVIDUAL_CONTRIBUTOR = "individual_contributor"
+
+
+ROLE_LEVEL_ALIASES: dict[str, RoleLevel] = {
+    "executive": RoleLevel.EXECUTIVE,
+    "exec": RoleLevel.EXECUTIVE,
+    "manager": RoleLevel.MANAGER,
+    "individual_contributor": RoleLevel.INDIVIDUAL_CONTRIBUTOR,
+    "individual contributor": RoleLevel.INDIVIDUAL_CONTRIBUTOR,
+    "ic": RoleLevel.INDIVIDUAL_CONTRIBUTOR,
+}
+
+
+class IdentityKind(enum.StrEnum):
+    EMAIL = "email"
+    GITHUB = "github"
+    JIRA = "jira"
+
+
+class Organisation(Base):
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class Team(Base):
+    __tablename__ = "team"
+    __table_args__ = (UniqueConstraint("organisation_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    function: Mapped[str | None] = mapped_column(String(100))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("team.id", ondelete="RESTRICT"))
+
+    parent: Mapped[Team | None] = relationship(remote_side=[id], lazy="raise")
+
+
+class Person(Base):
+    __tablename__ = "person"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role_level: Mapped[RoleLevel] = mapped_column(
+        Enum(
+            RoleLevel, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e]
+        )
+    )
+    function: Mapped[str] = mapped_column(String(100))
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="RESTRICT"), index=True)
+    ai_licence_date: Mapped[dt.date | None] = mapped_column(Date)
+    ai_adoption_date: Mapped[dt.date | None] = mapped_column(Date)
+
+    team: Mapped[Team] = relationship(lazy="raise")
+
+
+class Identity(Base):
+    """How another tool names a person (GitHub login, Jira account id, UPN/email)."""
+
+    __tablename__ = "identity"
+    __table_args__ = (UniqueConstraint("kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[IdentityKind] = mapped_column(
+        Enum(
+            IdentityKind,
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        )
+    )
+    value: Mapped[str] = mapped_column(String(320))

@@ -1,0 +1,1 @@
+"""Surveys: the versioned question bank, surveys built from it, and anonymous responses."""

@@ -1,0 +1,282 @@
+"""The built-in question bank, versioned as data.
+
+Each question keeps its published reference figure and the source of that figure, because a
+report shows an organisation's own number beside the public benchmark it can be compared to.
+A new version of the bank is a new list under a new version number; old surveys keep theirs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Scale(StrEnum):
+    CHOICE = "choice"
+    MULTI = "multi"
+    AGREE5 = "agree5"
+    NUMBER = "number"
+    TEXT = "text"
+
+
+class Audience(StrEnum):
+    EVERYONE = "everyone"
+    LEADERS = "leaders"
+
+
+AGREE5_OPTIONS = ("strongly disagree", "disagree", "neutral", "agree", "strongly agree")
+AGREE5_SCORES = (0.0, 25.0, 50.0, 75.0, 100.0)
+"""Microsoft's Copilot Dashboard scoring, so sentiment items compare with its results."""
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """A published figure and where it comes from; `value` is a share (0-1) or a number."""
+
+    text: str
+    source: str
+    value: float | None = None
+    population: str | None = None
+    options: tuple[str, ...] = ()
+    """Which answers the share counts (e.g. 'no' and 'unsure' for 'do not know')."""
+
+
+@dataclass(frozen=True)
+class BankEntry:
+    key: str
+    text: str
+    scale: Scale
+    options: tuple[str, ...] = ()
+    audience: Audience = Audience.EVERYONE
+    benchmark: Benchmark | None = None
+    unit: str | None = None
+    bounds: tuple[float, float] | None = None
+    positive_options: tuple[str, ...] = field(default=())
+    """Answers that count as a favourable view, for headline shares."""
+
+
+GARTNER_2025 = "Gartner 2025 AI in the Enterprise survey"
+METR_2025 = "METR 2025 randomised trial of experienced open-source developers"
+MICROSOFT_COPILOT = "Microsoft Copilot Dashboard sentiment survey (same items)"
+
+BANK_V1: tuple[BankEntry, ...] = (
+    BankEntry(
+        key="productivity_impact",
+        text="How much has AI changed your productivity?",
+        scale=Scale.CHOICE,
+        options=("high gains", "some gains", "no difference", "worse"),
+        positive_options=("high gains", "some gains"),
+        benchmark=Benchmark(
+            text=(
+                "Executives are 4x more likely than individual contributors to report high "
+                "gains; individual contributors are 5x more likely to say no difference"
+            ),
+            source=GARTNER_2025,
+        ),
+    ),
+    BankEntry(
+        key="job_security_clarity",
+        text="Do you know whether AI will change or replace your job?",
+        scale=Scale.CHOICE,
+        options=("yes", "no", "unsure"),
+        positive_options=("yes",),
+        benchmark=Benchmark(
+            text="78% of employees do not know whether AI will change or replace their job",
+            source="Published employee survey figure cited in the gaplens brief",
+            value=0.78,
+            population="employees",
+            options=("no", "unsure"),
+        ),
+    ),
+    BankEntry(
+        key="decision_involvement",
+        text="I feel involved in decisions about how AI is deployed in my work.",
+        scale=Scale.AGREE5,
+        options=AGREE5_OPTIONS,
+        positive_options=("agree", "strongly agree"),
+        benchmark=Benchmark(
+            text="12% of employees feel involved in decisions about AI deployment",
+            source="Published employee survey figure cited in the gaplens brief",
+            value=0.12,
+            population="employees",
+            options=("agree", "strongly agree"),
+        ),
+    ),
+    BankEntry(
+        key="peers_effective_use",
+        text="Employees are effectively using the AI tools they have been given.",
+        scale=Scale.AGREE5,
+        options=AGREE5_OPTIONS,
+        audience=Audience.LEADERS,
+        positive_options=("agree", "strongly agree"),
+        benchmark=Benchmark(
+            text="14% of leaders believe employees are using their AI tools effectively",
+            source="Published leadership survey figure cited in the gaplens brief",
+            value=0.14,
+            population="leaders",
+            options=("agree", "strongly agree"),
+        ),
+    ),
+    BankEntry(
+        key="uses_ai_any",
+        text="Do you use AI at work?",
+        scale=Scale.CHOICE,
+        options=("yes", "no"),
+        positive_options=("yes",),
+        benchmark=Benchmark(
+            text="75% of knowledge workers use AI at work, often with unsanctioned tools",
+            source="Microsoft and LinkedIn 2024 Work Trend Index",
+            value=0.75,
+            population="knowledge workers",
+            options=("yes",),
+        ),
+    ),
+    BankEntry(
+        key="shadow_tools",
+        text="Which AI tools do you use for work? (choose all that apply)",
+        scale=Scale.MULTI,
+        options=(
+            "sanctioned tools",
+            "personal chat assistant",
+            "personal coding assistant",
+            "other unsanctioned tool",
+        ),
+        benchmark=Benchmark(
+            text="Most AI use at work includes tools the organisation did not provide",
+            source="Microsoft and LinkedIn 2024 Work Trend Index",
+        ),
+    ),
+    BankEntry(
+        key="ai_tenure",
+        text="How long have you used AI tools regularly?",
+        scale=Scale.CHOICE,
+        options=("none", "<1", "1-6", "6+"),
+        benchmark=Benchmark(
+            text="People who have used AI tools for 6+ months have higher task success rates",
+            source="Anthropic Economic Index",
+        ),
+    ),
+    BankEntry(
+        key="perceived_time_saved",
+        text="About how many hours per week does AI save you (negative if it costs you time)?",
+        scale=Scale.NUMBER,
+        unit="hours/week",
+        bounds=(-40.0, 40.0),
+        benchmark=Benchmark(
+            text=(
+                "Experienced developers expected to be faster and felt faster with AI, "
+                "but were measured slower"
+            ),
+            source=METR_2025,
+        ),
+    ),
+    BankEntry(
+        key="perceived_speedup",
+        text="By what percentage has AI made you faster (negative if slower)?",
+        scale=Scale.NUMBER,
+        unit="%",
+        bounds=(-100.0, 500.0),
+        benchmark=Benchmark(
+            text="Developers believed AI made them 20% faster; measured, they were 19% slower",
+            source=METR_2025,
+            value=20.0,
+        ),
+    ),
+    BankEntry(
+        key="workload_change",
+        text="Has AI added to or reduced your workload?",
+        scale=Scale.CHOICE,
+        options=("added", "no change", "reduced"),
+        positive_options=("reduced",),
+        benchmark=Benchmark(
+            text="96% of C-suite leaders expect AI to raise productivity; 77% of employees "
+            "say it has added to their workload",
+            source="Upwork Research Institute 2024",
+            value=0.77,
+            population="employees",
+            options=("added",),
+        ),
+    ),
+    BankEntry(
+        key="copilot_quality",
+        text="Using AI improves the quality of my work.",
+        scale=Scale.AGREE5,
+        options=AGREE5_OPTIONS,
+        positive_options=("agree", "strongly agree"),
+        benchmark=Benchmark(
+            text="Same item as Microsoft's sentiment survey", source=MICROSOFT_COPILOT
+        ),
+    ),
+    BankEntry(
+        key="copilot_effort",
+        text="Using AI means I spend less mental effort on mundane or repetitive tasks.",
+        scale=Scale.AGREE5,
+        options=AGREE5_OPTIONS,
+        positive_options=("agree", "strongly agree"),
+        benchmark=Benchmark(
+            text="Same item as Microsoft's sentiment survey", source=MICROSOFT_COPILOT
+        ),
+    ),
+    BankEntry(
+        key="copilot_speed",
+        text="Using AI helps me complete tasks faster.",
+        scale=Scale.AGREE5,
+        options=AGREE5_OPTIONS,
+        positive_options=("agree", "strongly agree"),
+        benchmark=Benchmark(
+            text="Same item as Microsoft's sentiment survey", source=MICROSOFT_COPILOT
+        ),
+    ),
+    BankEntry(
+        key="copilot_productivity",
+        text="Using AI makes me more productive.",
+        scale=Scale.AGREE5,
+        options=AGREE5_OPTIONS,
+        positive_options=("agree", "strongly agree"),
+        benchmark=Benchmark(
+            text="Same item as Microsoft's sentiment survey", source=MICROSOFT_COPILOT
+        ),
+    ),
+    BankEntry(
+        key="comment",
+        text="Anything else you want to say about AI in your work?",
+        scale=Scale.TEXT,
+    ),
+)
+
+DERIVED_BENCHMARKS: dict[str, Benchmark] = {
+    "exec_ic_impact_gap": Benchmark(
+        text="A 38-point gap between executive and frontline views of AI's impact",
+        source="Goldman Sachs",
+        value=38.0,
+    ),
+    "measurable_return": Benchmark(
+        text="95% of enterprise generative-AI pilots show no measurable P&L return",
+        source="MIT NANDA 2025, The GenAI Divide",
+        value=0.95,
+    ),
+    "training_retention": Benchmark(
+        text="Without reflection about 50% is forgotten within a day and 90% within a week",
+        source="Forgetting-curve figures cited in the gaplens brief",
+    ),
+}
+
+BANKS: dict[int, tuple[BankEntry, ...]] = {1: BANK_V1}
+CURRENT_BANK_VERSION = 1
+
+ATTRIBUTE_QUESTIONS = frozenset({"ai_tenure"})
+"""Bank questions whose answer is a respondent band stored on the response, not an answer row."""
+
+
+def bank(version: int = CURRENT_BANK_VERSION) -> tuple[BankEntry, ...]:
+    try:
+        return BANKS[version]
+    except KeyError:
+        raise ValueError(f"no question bank version {version}") from None
+
+
+def entry(key: str, version: int = CURRENT_BANK_VERSION) -> BankEntry:
+    for item in bank(version):
+        if item.key == key:
+            return item
+    raise KeyError(key)

@@ -1,0 +1,77 @@
+"""Shared fixtures: every database test runs on a real SQLite file and a real PostgreSQL.
+
+Each test gets a fresh database copied from one migrated by Alembic at the start of the
+session (a file copy for SQLite, CREATE DATABASE ... TEMPLATE for PostgreSQL), so the schema
+under test is exactly what the migrations build.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from gaplens.db.engine import dispose_engine
+from gaplens.db.migrate import upgrade
+from tests.postgres_server import throwaway_postgres
+
+BACKENDS = [b for b in os.environ.get("GAPLENS_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    dispose_engine(url)
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> Iterator[str]:
+    with throwaway_postgres() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_admin_url: str) -> str:
+    name = f"gaplens_template_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    dispose_engine(url)
+    return name
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database on each backend; the URL is what `--db` would receive."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        target = tmp_path / "gaplens.db"
+        shutil.copyfile(template, target)
+        url = f"sqlite:///{target}"
+        yield url
+        dispose_engine(url)
+        return
+    admin_url: str = request.getfixturevalue("postgres_admin_url")
+    template_name: str = request.getfixturevalue("postgres_template")
+    name = f"gaplens_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    yield url
+    dispose_engine(url)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
