@@ -1,0 +1,19 @@
+"""Pure interval estimators for survey proportions, differences, ratios and scores."""
+
+from gaplens.stats.intervals import (
+    Estimate,
+    bootstrap_median,
+    mean_interval,
+    newcombe_difference,
+    risk_ratio,
+    wilson_interval,
+)
+
+__all__ = [
+    "Estimate",
+    "bootstrap_median",
+    "mean_interval",
+    "newcombe_difference",
+    "risk_ratio",
+    "wilson_interval",
+]
