@@ -1,0 +1,1 @@
+"""A seeded synthetic organisation, so demos and tests run without anyone's real data."""
