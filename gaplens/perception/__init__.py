@@ -1,0 +1,1 @@
+"""Perception figures (capability 1): how each role level answers, and the gaps between them."""

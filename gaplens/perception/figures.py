@@ -1,0 +1,367 @@
+"""Pure functions from answer counts to report figures, through the privacy gate.
+
+Nothing here touches the database: the input is plain counts and values, the output is the
+report's figure models, and every number is released only after `suppress_breakdown` said
+its group may be shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from gaplens.directory.models import RoleLevel
+from gaplens.perception.queries import QuestionAggregate
+from gaplens.privacy import CellDecision, PrivacyPolicy, SuppressionReason, suppress_breakdown
+from gaplens.report.schemas import (
+    BenchmarkOut,
+    Comparison,
+    FigureStatus,
+    GroupFigures,
+    Interval,
+    NumberSummary,
+    QuestionFigures,
+    Share,
+)
+from gaplens.stats import (
+    Estimate,
+    bootstrap_median,
+    mean_interval,
+    newcombe_difference,
+    risk_ratio,
+    wilson_interval,
+)
+from gaplens.surveys.question_bank import AGREE5_SCORES, Audience, BankEntry, Benchmark, Scale
+
+EVERYONE = "everyone"
+ROLE_ORDER: tuple[str, ...] = (
+    RoleLevel.EXECUTIVE.value,
+    RoleLevel.MANAGER.value,
+    RoleLevel.INDIVIDUAL_CONTRIBUTOR.value,
+)
+GROUP_ORDER: tuple[str, ...] = (*ROLE_ORDER, EVERYONE)
+ROLE_LABELS = {
+    RoleLevel.EXECUTIVE.value: "Executives",
+    RoleLevel.MANAGER.value: "Managers",
+    RoleLevel.INDIVIDUAL_CONTRIBUTOR.value: "Individual contributors",
+    EVERYONE: "Everyone",
+}
+EXEC = RoleLevel.EXECUTIVE.value
+IC = RoleLevel.INDIVIDUAL_CONTRIBUTOR.value
+BOOTSTRAP_SEED = 20250101
+
+
+def benchmark_out(benchmark: Benchmark | None) -> BenchmarkOut | None:
+    if benchmark is None:
+        return None
+    return BenchmarkOut(
+        text=benchmark.text,
+        source=benchmark.source,
+        value=benchmark.value,
+        population=benchmark.population,
+        options=list(benchmark.options),
+    )
+
+
+def interval(estimate: Estimate, scale: float = 1.0) -> Interval:
+    return Interval(
+        estimate=estimate.value * scale,
+        low=estimate.low * scale,
+        high=estimate.high * scale,
+        confidence=estimate.confidence,
+    )
+
+
+def share(count: int, n: int) -> Share:
+    wilson = wilson_interval(count, n)
+    return Share(count=count, share=wilson.value, low=wilson.low, high=wilson.high)
+
+
+def group_decisions(
+    respondents: Mapping[str, int], policy: PrivacyPolicy
+) -> dict[str, CellDecision]:
+    """Which role levels (and everyone) may be shown for one question."""
+    cells = {role: respondents.get(role, 0) for role in ROLE_ORDER}
+    parent_n = sum(cells.values())
+    decisions = suppress_breakdown(parent_n, cells, policy)
+    shown = parent_n >= policy.min_group_size
+    decisions[EVERYONE] = CellDecision(
+        EVERYONE, parent_n, shown, None if shown else SuppressionReason.BELOW_THRESHOLD
+    )
+    return decisions
+
+
+def hidden_status(decision: CellDecision) -> FigureStatus:
+    if decision.reason in (SuppressionReason.BELOW_THRESHOLD, SuppressionReason.PARENT_HIDDEN):
+        return FigureStatus.NOT_ENOUGH_RESPONSES
+    return FigureStatus.SUPPRESSED
+
+
+def hidden_reason(decision: CellDecision, policy: PrivacyPolicy) -> str:
+    if hidden_status(decision) is FigureStatus.NOT_ENOUGH_RESPONSES:
+        return f"Not enough responses (fewer than {policy.min_group_size})"
+    return "Hidden so that a smaller group cannot be worked out by subtraction"
+
+
+@dataclass(frozen=True)
+class _GroupData:
+    n: int
+    counts: list[int]
+    numbers: list[float]
+
+
+def _group_data(entry: BankEntry, aggregate: QuestionAggregate, group: str) -> _GroupData:
+    roles = ROLE_ORDER if group == EVERYONE else (group,)
+    counts = [0] * len(entry.options)
+    numbers: list[float] = []
+    n = 0
+    for role in roles:
+        n += aggregate.respondents.get(role, 0)
+        for option, count in aggregate.option_counts.get(role, {}).items():
+            counts[option] += count
+        numbers.extend(aggregate.numbers.get(role, []))
+    return _GroupData(n, counts, sorted(numbers))
+
+
+def group_figures(entry: BankEntry, data: _GroupData) -> GroupFigures:
+    """Figures for a group already cleared by the privacy gate."""
+    if entry.scale in (Scale.CHOICE, Scale.AGREE5, Scale.MULTI):
+        shares = {
+            option: share(count, data.n)
+            for option, count in zip(entry.options, data.counts, strict=True)
+        }
+        favourable = None
+        if entry.positive_options:
+            positive = sum(
+                count
+                for option, count in zip(entry.options, data.counts, strict=True)
+                if option in entry.positive_options
+            )
+            favourable = share(positive, data.n)
+        score = None
+        if entry.scale is Scale.AGREE5 and data.n >= 2:
+            values = [
+                AGREE5_SCORES[index]
+                for index, count in enumerate(data.counts)
+                for _ in range(count)
+            ]
+            score = interval(mean_interval(values))
+        return GroupFigures(
+            status=FigureStatus.SHOWN, n=data.n, shares=shares, favourable=favourable, score=score
+        )
+    if entry.scale is Scale.NUMBER and data.numbers:
+        median = bootstrap_median(data.numbers, seed=BOOTSTRAP_SEED)
+        mean = sum(data.numbers) / len(data.numbers)
+        return GroupFigures(
+            status=FigureStatus.SHOWN,
+            n=data.n,
+            number=NumberSummary(median=interval(median), mean=mean),
+        )
+    return GroupFigures(status=FigureStatus.SHOWN, n=data.n)
+
+
+def question_figures(
+    entry: BankEntry, aggregate: QuestionAggregate, policy: PrivacyPolicy
+) -> QuestionFigures:
+    decisions = group_decisions(aggregate.respondents, policy)
+    groups: dict[str, GroupFigures] = {}
+    data: dict[str, _GroupData] = {}
+    for group in GROUP_ORDER:
+        decision = decisions[group]
+        if entry.audience is Audience.LEADERS and group == IC:
+            groups[group] = GroupFigures(
+                status=FigureStatus.NOT_ENOUGH_RESPONSES,
+                reason="Asked of executives and managers only",
+            )
+            continue
+        if not decision.shown:
+            groups[group] = GroupFigures(
+                status=hidden_status(decision), reason=hidden_reason(decision, policy)
+            )
+            continue
+        data[group] = _group_data(entry, aggregate, group)
+        groups[group] = group_figures(entry, data[group])
+    figures = QuestionFigures(
+        key=entry.key,
+        text=entry.text,
+        scale=entry.scale.value,
+        audience=entry.audience.value,
+        options=list(entry.options),
+        unit=entry.unit,
+        groups=groups,
+        benchmark=benchmark_out(entry.benchmark),
+    )
+    if entry.key == "productivity_impact":
+        figures = figures.model_copy(
+            update={
+                "risk_ratios": productivity_risk_ratios(entry, data, groups),
+                "gaps_pp": productivity_gaps(entry, data, groups),
+            }
+        )
+    return figures
+
+
+def _comparison_blocked(
+    label: str,
+    kind: str,
+    a: str,
+    b: str,
+    option: str,
+    groups: Mapping[str, GroupFigures],
+    benchmark: BenchmarkOut | None,
+) -> Comparison | None:
+    for group in (a, b):
+        if groups[group].status is not FigureStatus.SHOWN:
+            return Comparison(
+                label=label,
+                status=groups[group].status,
+                kind=kind,
+                numerator_group=a,
+                denominator_group=b,
+                option=option,
+                benchmark=benchmark,
+                reason=f"{ROLE_LABELS[group]}: {groups[group].reason or 'not shown'}",
+            )
+    return None
+
+
+def ratio_comparison(
+    label: str,
+    option: str,
+    a: str,
+    b: str,
+    entry: BankEntry,
+    data: Mapping[str, _GroupData],
+    groups: Mapping[str, GroupFigures],
+    benchmark: BenchmarkOut | None,
+) -> Comparison:
+    blocked = _comparison_blocked(label, "risk_ratio", a, b, option, groups, benchmark)
+    if blocked is not None:
+        return blocked
+    index = entry.options.index(option)
+    estimate = risk_ratio(data[a].counts[index], data[a].n, data[b].counts[index], data[b].n)
+    if estimate is None:
+        return Comparison(
+            label=label,
+            status=FigureStatus.NOT_ESTIMABLE,
+            kind="risk_ratio",
+            numerator_group=a,
+            denominator_group=b,
+            option=option,
+            benchmark=benchmark,
+            reason="Not estimable: no one in one of the groups chose this answer",
+        )
+    return Comparison(
+        label=label,
+        status=FigureStatus.SHOWN,
+        kind="risk_ratio",
+        numerator_group=a,
+        denominator_group=b,
+        option=option,
+        value=interval(estimate),
+        benchmark=benchmark,
+    )
+
+
+def difference_comparison(
+    label: str,
+    options: Sequence[str],
+    a: str,
+    b: str,
+    entry: BankEntry,
+    data: Mapping[str, _GroupData],
+    groups: Mapping[str, GroupFigures],
+    benchmark: BenchmarkOut | None,
+) -> Comparison:
+    option = " or ".join(options)
+    blocked = _comparison_blocked(label, "difference_pp", a, b, option, groups, benchmark)
+    if blocked is not None:
+        return blocked
+    indices = [entry.options.index(o) for o in options]
+    x1 = sum(data[a].counts[i] for i in indices)
+    x2 = sum(data[b].counts[i] for i in indices)
+    estimate = newcombe_difference(x1, data[a].n, x2, data[b].n)
+    return Comparison(
+        label=label,
+        status=FigureStatus.SHOWN,
+        kind="difference_pp",
+        numerator_group=a,
+        denominator_group=b,
+        option=option,
+        value=interval(estimate, scale=100.0),
+        benchmark=benchmark,
+    )
+
+
+GARTNER_HIGH = "Gartner 2025 AI in the Enterprise survey"
+
+
+def productivity_risk_ratios(
+    entry: BankEntry, data: Mapping[str, _GroupData], groups: Mapping[str, GroupFigures]
+) -> dict[str, Comparison]:
+    source = entry.benchmark.source if entry.benchmark else GARTNER_HIGH
+    return {
+        "high_gains_executive_vs_ic": ratio_comparison(
+            "Executives vs individual contributors: reporting high gains",
+            "high gains",
+            EXEC,
+            IC,
+            entry,
+            data,
+            groups,
+            BenchmarkOut(
+                text="Executives are 4x more likely to report high gains", source=source, value=4.0
+            ),
+        ),
+        "no_difference_ic_vs_executive": ratio_comparison(
+            "Individual contributors vs executives: reporting no difference",
+            "no difference",
+            IC,
+            EXEC,
+            entry,
+            data,
+            groups,
+            BenchmarkOut(
+                text="Individual contributors are 5x more likely to say no difference",
+                source=source,
+                value=5.0,
+            ),
+        ),
+    }
+
+
+def productivity_gaps(
+    entry: BankEntry, data: Mapping[str, _GroupData], groups: Mapping[str, GroupFigures]
+) -> dict[str, Comparison]:
+    return {
+        "high_gains_executive_minus_ic": difference_comparison(
+            "High gains: executives minus individual contributors (points)",
+            ["high gains"],
+            EXEC,
+            IC,
+            entry,
+            data,
+            groups,
+            None,
+        ),
+        "no_difference_ic_minus_executive": difference_comparison(
+            "No difference: individual contributors minus executives (points)",
+            ["no difference"],
+            IC,
+            EXEC,
+            entry,
+            data,
+            groups,
+            None,
+        ),
+        "any_gains_executive_minus_ic": difference_comparison(
+            "Any gains (high or some): executives minus individual contributors (points)",
+            ["high gains", "some gains"],
+            EXEC,
+            IC,
+            entry,
+            data,
+            groups,
+            None,
+        ),
+    }

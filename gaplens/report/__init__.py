@@ -1,0 +1,1 @@
+"""The reality report: one document model rendered as JSON, HTML and PDF."""

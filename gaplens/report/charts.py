@@ -1,0 +1,653 @@
+"""Vega-Lite chart specs for the reality report, and their static SVG rendering.
+
+Specs are plain JSON-able dicts (the same spec can be served to an interactive page and
+rendered with vega-embed); `spec_to_svg` renders one offline with vl-convert for the HTML
+and PDF report. Only figures whose status is "shown" are plotted: hidden figures are
+described in words by the report, never drawn.
+
+Design: one calm, colour-blind-safe palette (Okabe-Ito hues: leadership in blues, individual
+contributors in orange, everyone in grey); every mark that carries a value is labelled with
+it, and groups are named on the axis with their n, so nothing relies on colour alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+import vl_convert
+
+from gaplens.report.measures import share_measure
+from gaplens.report.schemas import (
+    Comparison,
+    FigureStatus,
+    GroupFigures,
+    QuestionFigures,
+    ReportDocument,
+)
+from gaplens.report.text import (
+    NBSP,
+    TIMES,
+    group_label,
+    percent,
+    plain,
+    points_range,
+    ratio,
+    ratio_range,
+    signed,
+)
+
+Spec = dict[str, Any]
+
+VL_VERSION = "6.4"
+SCHEMA_URL = "https://vega.github.io/schema/vega-lite/v6.4.1.json"
+FONT = "DejaVu Sans"
+
+INK = "#1F2933"
+MUTED = "#52606D"
+FAINT = "#9AA5B1"
+GRID = "#E4E7EB"
+BENCHMARK = "#7B4B94"
+"""Published benchmarks: a muted purple, distinct from every group colour."""
+
+GROUP_COLOURS: dict[str, str] = {
+    "executive": "#0072B2",
+    "manager": "#56B4E9",
+    "individual_contributor": "#E69F00",
+    "everyone": "#8C8C8C",
+}
+EXTRA_COLOURS = ("#009E73", "#CC79A7", "#D55E00", "#F0E442")
+
+CHART_WIDTH = 660
+"""Total width of every chart in CSS pixels, so charts line up on the page and in print."""
+LABEL_WIDTH = 170
+"""Room for the group names left of every plot, so plots line up from chart to chart."""
+RIGHT_ROOM = 40
+"""Room right of the plot for the value label at the end of the longest bar."""
+PADDING = {"left": 2, "right": 4, "top": 6, "bottom": 2}
+PLOT_WIDTH = CHART_WIDTH - LABEL_WIDTH - RIGHT_ROOM - PADDING["left"] - PADDING["right"]
+
+CONFIG: Spec = {
+    "font": FONT,
+    "background": "white",
+    "padding": PADDING,
+    "view": {"stroke": None},
+    "axis": {
+        "labelFont": FONT,
+        "titleFont": FONT,
+        "labelColor": MUTED,
+        "titleColor": MUTED,
+        "labelFontSize": 11,
+        "titleFontSize": 11,
+        "titleFontWeight": "normal",
+        "gridColor": GRID,
+        "domainColor": "#CBD2D9",
+        "tickColor": "#CBD2D9",
+    },
+    "axisY": {
+        "grid": False,
+        "domain": False,
+        "ticks": False,
+        "labelPadding": 10,
+        "labelColor": INK,
+        "labelFontSize": 11.5,
+        "labelLimit": LABEL_WIDTH - 12,
+        "labelLineHeight": 14,
+        "minExtent": LABEL_WIDTH,
+        "maxExtent": LABEL_WIDTH,
+    },
+    "header": {
+        "labelFont": FONT,
+        "titleFont": FONT,
+        "labelColor": INK,
+        "labelFontSize": 11.5,
+        "labelFontWeight": "bold",
+    },
+    "text": {"font": FONT, "fontSize": 11, "color": INK},
+}
+
+
+def group_colour(key: str, order: Sequence[str]) -> str:
+    if key in GROUP_COLOURS:
+        return GROUP_COLOURS[key]
+    extras = [g for g in order if g not in GROUP_COLOURS]
+    index = extras.index(key) if key in extras else 0
+    return EXTRA_COLOURS[index % len(EXTRA_COLOURS)]
+
+
+def axis_label(key: str, n: int | None) -> str:
+    """A two-line axis label, '|' separating the lines: 'Executives|n = 18'."""
+    return f"{group_label(key)}|n = {n}" if n is not None else group_label(key)
+
+
+def _shown_groups(
+    question: QuestionFigures, order: Sequence[str]
+) -> list[tuple[str, GroupFigures]]:
+    keys = [g for g in order if g in question.groups]
+    keys += [g for g in question.groups if g not in keys]
+    return [
+        (g, question.groups[g]) for g in keys if question.groups[g].status is FigureStatus.SHOWN
+    ]
+
+
+def _base(description: str) -> Spec:
+    return {"$schema": SCHEMA_URL, "description": description, "config": CONFIG}
+
+
+def _group_colour_encoding(keys: Sequence[str], order: Sequence[str]) -> Spec:
+    return {
+        "field": "group",
+        "type": "nominal",
+        "scale": {"domain": list(keys), "range": [group_colour(k, order) for k in keys]},
+        "legend": None,
+    }
+
+
+def _y_groups(labels: Sequence[str]) -> Spec:
+    return {
+        "field": "label",
+        "type": "nominal",
+        "sort": list(labels),
+        "title": None,
+        "axis": {"labelExpr": "split(datum.label, '|')"},
+    }
+
+
+def _haloed_text(mark: Spec, encoding: Spec) -> list[Spec]:
+    """A text layer drawn twice, a white outline first, so labels stay legible over lines."""
+    halo = {**mark, "stroke": "white", "strokeWidth": 4, "strokeJoin": "round"}
+    return [{"mark": halo, "encoding": encoding}, {"mark": mark, "encoding": encoding}]
+
+
+def _benchmark_line(value: float, text: str) -> list[Spec]:
+    """A dashed vertical line at a published figure, labelled above the plot."""
+    data = {"values": [{"bench": value, "text": text}]}
+    x = {"field": "bench", "type": "quantitative"}
+    return [
+        {
+            "data": data,
+            "mark": {"type": "rule", "color": BENCHMARK, "strokeWidth": 2, "strokeDash": [5, 3]},
+            "encoding": {"x": x},
+        },
+        {
+            "data": data,
+            "mark": {
+                "type": "text",
+                "color": BENCHMARK,
+                "align": "left",
+                "dx": 4,
+                "baseline": "bottom",
+                "y": -3,
+                "fontSize": 10.5,
+                "fontWeight": "bold",
+            },
+            "encoding": {"x": x, "text": {"field": "text"}},
+        },
+    ]
+
+
+def _share_layers(y: Spec, colour: Spec, domain_max: float, axis_values: list[float]) -> list[Spec]:
+    """Bar + Wilson interval whisker + value label, for shares on a 0..domain_max axis."""
+    x: Spec = {
+        "field": "share",
+        "type": "quantitative",
+        "scale": {"domain": [0, domain_max], "nice": False},
+        "axis": {"format": ".0%", "values": axis_values, "title": None, "labelFlush": True},
+    }
+    whisker = {"type": "tick", "color": INK, "thickness": 1.4, "size": 9, "orient": "vertical"}
+    return [
+        {
+            "mark": {"type": "bar", "height": {"band": 0.62}, "cornerRadiusEnd": 2},
+            "encoding": {"y": y, "x": x, "color": colour},
+        },
+        {
+            "mark": {"type": "rule", "color": INK, "strokeWidth": 1.4},
+            "encoding": {
+                "y": y,
+                "x": {"field": "low", "type": "quantitative"},
+                "x2": {"field": "high"},
+            },
+        },
+        {"mark": whisker, "encoding": {"y": y, "x": {"field": "low", "type": "quantitative"}}},
+        {"mark": whisker, "encoding": {"y": y, "x": {"field": "high", "type": "quantitative"}}},
+        *_haloed_text(
+            {"type": "text", "align": "left", "baseline": "middle", "dx": 6, "fontWeight": "bold"},
+            {"y": y, "x": {"field": "high", "type": "quantitative"}, "text": {"field": "text"}},
+        ),
+    ]
+
+
+def _share_domain(highs: Sequence[float]) -> tuple[float, list[float]]:
+    """Axis extent for shares: up to the largest interval end rounded up to 10%, and ticks."""
+    top = max(highs, default=0.0)
+    domain_max = min(1.0, max(0.3, math.ceil(top * 10 - 1e-9) / 10))
+    step = 0.25 if domain_max > 0.6 else 0.1
+    values = [round(i * step, 4) for i in range(int(domain_max / step + 1e-9) + 1)]
+    return domain_max, values
+
+
+def productivity_impact_chart(question: QuestionFigures, group_order: Sequence[str]) -> Spec | None:
+    """Share answering each option, by role level, with Wilson 95% intervals.
+
+    Small multiples: one panel per answer, role levels down the side with their n.
+    """
+    groups = _shown_groups(question, group_order)
+    rows: list[Spec] = []
+    for key, figures in groups:
+        for option in question.options:
+            s = (figures.shares or {}).get(option)
+            if s is None:
+                continue
+            rows.append(
+                {
+                    "group": key,
+                    "label": axis_label(key, figures.n),
+                    "option": option,
+                    "share": s.share,
+                    "low": s.low,
+                    "high": s.high,
+                    "text": percent(s.share),
+                }
+            )
+    if not rows:
+        return None
+    keys = list(dict.fromkeys(str(r["group"]) for r in rows))
+    labels = list(dict.fromkeys(str(r["label"]) for r in rows))
+    domain_max, values = _share_domain([float(r["high"]) for r in rows])
+    spacing = 30
+    panels = len(question.options)
+    width = max(70, (PLOT_WIDTH - spacing * (panels - 1)) // panels)
+    layers = _share_layers(
+        _y_groups(labels),
+        _group_colour_encoding(keys, group_order),
+        domain_max,
+        values[::2] if len(values) > 3 else values,
+    )
+    spec = _base(
+        f"{question.text} Share of each role level giving each answer, with 95% intervals."
+    )
+    spec.update(
+        {
+            "data": {"values": rows},
+            "facet": {
+                "column": {
+                    "field": "option",
+                    "type": "nominal",
+                    "sort": list(question.options),
+                    "title": None,
+                    "header": {
+                        "labelAnchor": "start",
+                        "labelPadding": 8,
+                        "labelExpr": "upper(slice(datum.label, 0, 1)) + slice(datum.label, 1)",
+                    },
+                }
+            },
+            "spacing": spacing,
+            "spec": {"width": width, "height": {"step": 34}, "layer": layers},
+        }
+    )
+    return spec
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
+
+
+def _comparison_rows(comparisons: Sequence[Comparison], question: QuestionFigures) -> list[Spec]:
+    rows: list[Spec] = []
+    for c in comparisons:
+        if c.status is not FigureStatus.SHOWN or c.value is None:
+            continue
+        num = question.groups.get(c.numerator_group)
+        den = question.groups.get(c.denominator_group)
+        n_num = num.n if num is not None else None
+        n_den = den.n if den is not None else None
+        title = (
+            f"{group_label(c.numerator_group)} vs {group_label(c.denominator_group).lower()}: "
+            f"\u201c{c.option.replace(' ', NBSP)}\u201d"
+        )
+        lines = _wrap(title, 26)
+        if n_num is not None and n_den is not None:
+            lines.append(f"n = {n_num} vs {n_den}")
+        row: Spec = {
+            "label": "|".join(lines),
+            "estimate": c.value.estimate,
+            "low": c.value.low,
+            "high": c.value.high,
+        }
+        bench = c.benchmark.value if c.benchmark is not None else None
+        if c.kind == "risk_ratio":
+            row["text"] = f"{ratio(c.value.estimate)}  ({ratio_range(c.value.low, c.value.high)})"
+            if bench is not None:
+                row["bench"] = bench
+                row["bench_text"] = f"Published {bench:g}{TIMES}"
+        else:
+            row["text"] = (
+                f"{signed(c.value.estimate)} pts  ({points_range(c.value.low, c.value.high)})"
+            )
+            if bench is not None:
+                row["bench"] = bench
+                row["bench_text"] = f"Published {signed(bench)}"
+        rows.append(row)
+    return rows
+
+
+def _forest_panel(rows: list[Spec], kind: str) -> Spec:
+    y: Spec = {
+        "field": "label",
+        "type": "nominal",
+        "sort": [str(r["label"]) for r in rows],
+        "title": None,
+        "axis": {"labelExpr": "split(datum.label, '|')", "labelLineHeight": 14},
+    }
+    extent = [float(r["low"]) for r in rows] + [float(r["high"]) for r in rows]
+    extent += [float(r["bench"]) for r in rows if "bench" in r]
+    if kind == "risk_ratio":
+        reference = 1.0
+        lo_exp = math.floor(math.log2(min([*extent, reference])) - 1e-9)
+        hi_exp = math.ceil(math.log2(max([*extent, reference])) + 1e-9)
+        if hi_exp - lo_exp < 2:
+            hi_exp += 1
+        scale: Spec = {
+            "type": "log",
+            "base": 2,
+            "domain": [2.0**lo_exp, 2.0**hi_exp],
+            "nice": False,
+        }
+        axis: Spec = {
+            "values": [2.0**e for e in range(lo_exp, hi_exp + 1)],
+            "labelExpr": "format(datum.value, '~g') + '\u00d7'",
+            "title": "Times as likely (log scale; 1\u00d7 = no difference)",
+        }
+    else:
+        reference = 0.0
+        lo_t = math.floor(min([*extent, reference]) / 20) * 20
+        hi_t = math.ceil(max([*extent, reference]) / 20) * 20
+        scale = {"domain": [lo_t, hi_t], "nice": False}
+        axis = {
+            "values": list(range(int(lo_t), int(hi_t) + 1, 20)),
+            "labelExpr": "datum.value > 0 ? '+' + datum.value : '' + datum.value",
+            "title": "Gap in percentage points (0 = no difference)",
+        }
+    x: Spec = {"field": "estimate", "type": "quantitative", "scale": scale, "axis": axis}
+    layers: list[Spec] = [
+        {
+            "mark": {"type": "rule", "color": FAINT, "strokeDash": [4, 3]},
+            "encoding": {"x": {"datum": reference, "type": "quantitative"}},
+        },
+        {
+            "mark": {"type": "rule", "color": INK, "strokeWidth": 1.6},
+            "encoding": {"y": y, "x": {**x, "field": "low"}, "x2": {"field": "high"}},
+        },
+    ]
+    if any("bench" in r for r in rows):
+        bench_x: Spec = {**x, "field": "bench"}
+        layers += [
+            {
+                "transform": [{"filter": "isValid(datum.bench)"}],
+                "mark": {
+                    "type": "point",
+                    "shape": "diamond",
+                    "size": 150,
+                    "filled": False,
+                    "strokeWidth": 2,
+                    "color": BENCHMARK,
+                    "opacity": 1,
+                },
+                "encoding": {"y": y, "x": bench_x},
+            },
+            *[
+                {"transform": [{"filter": "isValid(datum.bench)"}], **layer}
+                for layer in _haloed_text(
+                    {
+                        "type": "text",
+                        "baseline": "top",
+                        "dy": 10,
+                        "fontSize": 10.5,
+                        "fontWeight": "bold",
+                        "color": BENCHMARK,
+                    },
+                    {"y": y, "x": bench_x, "text": {"field": "bench_text"}},
+                )
+            ],
+        ]
+    layers += [
+        {
+            "mark": {"type": "point", "filled": True, "size": 70, "color": INK, "opacity": 1},
+            "encoding": {"y": y, "x": x},
+        },
+        *_haloed_text(
+            {"type": "text", "baseline": "bottom", "dy": -9, "fontWeight": "bold"},
+            {"y": y, "x": x, "text": {"field": "text"}},
+        ),
+    ]
+    return {
+        "width": PLOT_WIDTH,
+        "height": {"step": 70},
+        "data": {"values": rows},
+        "layer": layers,
+    }
+
+
+def comparisons_chart(question: QuestionFigures) -> Spec | None:
+    """Forest plot of the shown risk ratios (log scale) and percentage-point gaps.
+
+    Each row: the estimate (dot) with its 95% interval, and the published benchmark (a
+    hollow purple diamond) where the comparison has one.
+    """
+    panels: list[Spec] = []
+    ratio_rows = _comparison_rows(list(question.risk_ratios.values()), question)
+    if ratio_rows:
+        panels.append(_forest_panel(ratio_rows, "risk_ratio"))
+    gap_rows = _comparison_rows(list(question.gaps_pp.values()), question)
+    if gap_rows:
+        panels.append(_forest_panel(gap_rows, "difference_pp"))
+    if not panels:
+        return None
+    spec = _base(
+        f"{question.text} Risk ratios and percentage-point gaps between role levels with 95% "
+        "intervals; published benchmarks marked with a diamond."
+    )
+    if len(panels) == 1:
+        spec.update(panels[0])
+    else:
+        spec.update({"vconcat": panels, "spacing": 28, "resolve": {"scale": {"x": "independent"}}})
+    return spec
+
+
+def share_chart(
+    question: QuestionFigures, group_order: Sequence[str], bank_version: int
+) -> Spec | None:
+    """The question's summary share (favourable, or the share its benchmark counts) by role
+    level, with 95% intervals and a line at the published benchmark when it is a share."""
+    measure = share_measure(question, bank_version)
+    if measure is None:
+        return None
+    rows: list[Spec] = []
+    for key, figures in _shown_groups(question, group_order):
+        s = measure.share(figures)
+        if s is None:
+            continue
+        rows.append(
+            {
+                "group": key,
+                "label": axis_label(key, figures.n),
+                "share": s.share,
+                "low": s.low,
+                "high": s.high,
+                "text": percent(s.share),
+            }
+        )
+    if not rows:
+        return None
+    highs = [float(r["high"]) for r in rows]
+    if measure.benchmark is not None:
+        highs.append(measure.benchmark)
+    domain_max, values = _share_domain(highs)
+    keys = [str(r["group"]) for r in rows]
+    layers = _share_layers(
+        _y_groups([str(r["label"]) for r in rows]),
+        _group_colour_encoding(keys, group_order),
+        domain_max,
+        values,
+    )
+    if measure.benchmark is not None:
+        layers = (
+            _benchmark_line(measure.benchmark, f"Published {percent(measure.benchmark)}") + layers
+        )
+    spec = _base(
+        f"{question.text} Share answering {measure.label.lower()} by role level, with 95% "
+        "intervals" + ("; dashed line: published benchmark." if measure.benchmark else ".")
+    )
+    spec.update(
+        {
+            "data": {"values": rows},
+            "width": PLOT_WIDTH,
+            "height": {"step": 34},
+            "layer": layers,
+        }
+    )
+    return spec
+
+
+def number_chart(question: QuestionFigures, group_order: Sequence[str]) -> Spec | None:
+    """Median by role level with its bootstrap 95% interval, and the published figure (in the
+    question's unit) as a line when there is one."""
+    unit = question.unit or ""
+    suffix = "%" if unit == "%" else ""
+    rows: list[Spec] = []
+    for key, figures in _shown_groups(question, group_order):
+        if figures.number is None:
+            continue
+        med = figures.number.median
+        rows.append(
+            {
+                "group": key,
+                "label": axis_label(key, figures.n),
+                "estimate": med.estimate,
+                "low": med.low,
+                "high": med.high,
+                "text": plain(med.estimate, 0 if suffix else 1) + suffix,
+            }
+        )
+    if not rows:
+        return None
+    y = _y_groups([str(r["label"]) for r in rows])
+    keys = [str(r["group"]) for r in rows]
+    bench = question.benchmark.value if question.benchmark is not None else None
+    extent = [float(r["low"]) for r in rows] + [float(r["high"]) for r in rows] + [0.0]
+    if bench is not None:
+        extent.append(bench)
+    lo, hi = min(extent), max(extent)
+    pad = (hi - lo) * 0.06 or 1.0
+    x: Spec = {
+        "field": "estimate",
+        "type": "quantitative",
+        "scale": {"domain": [lo - (pad if lo < 0 else 0), hi + pad], "nice": True},
+        "axis": {
+            "title": f"Median ({unit})" if unit else "Median",
+            "tickCount": 6,
+            "labelExpr": "replace(datum.label, '-', '\u2212')",
+        },
+    }
+    layers: list[Spec] = []
+    if bench is not None:
+        layers += _benchmark_line(bench, f"Published {plain(bench, 0)}{suffix}")
+    layers += [
+        {
+            "mark": {"type": "rule", "color": FAINT, "strokeDash": [4, 3]},
+            "encoding": {"x": {"datum": 0, "type": "quantitative"}},
+        },
+        {
+            "mark": {"type": "rule", "color": INK, "strokeWidth": 1.6},
+            "encoding": {"y": y, "x": {**x, "field": "low"}, "x2": {"field": "high"}},
+        },
+        {
+            "mark": {"type": "point", "filled": True, "size": 90, "opacity": 1},
+            "encoding": {"y": y, "x": x, "color": _group_colour_encoding(keys, group_order)},
+        },
+        *_haloed_text(
+            {"type": "text", "baseline": "bottom", "dy": -8, "fontWeight": "bold"},
+            {"y": y, "x": x, "text": {"field": "text"}},
+        ),
+    ]
+    spec = _base(f"{question.text} Median by role level with 95% intervals.")
+    spec.update(
+        {
+            "data": {"values": rows},
+            "width": PLOT_WIDTH,
+            "height": {"step": 40},
+            "layer": layers,
+        }
+    )
+    return spec
+
+
+def question_chart(
+    question: QuestionFigures, group_order: Sequence[str], bank_version: int
+) -> Spec | None:
+    """The chart for a question other than productivity_impact, if it has one."""
+    if question.scale == "number":
+        return number_chart(question, group_order)
+    return share_chart(question, group_order, bank_version)
+
+
+def report_charts(doc: ReportDocument) -> dict[str, Spec]:
+    """Every chart of a report, keyed '<question key>' or '<question key>.comparisons'."""
+    charts: dict[str, Spec] = {}
+    for key, question in doc.perception.items():
+        if key == "productivity_impact":
+            spec = productivity_impact_chart(question, doc.group_order)
+        else:
+            spec = question_chart(question, doc.group_order, doc.survey.bank_version)
+        if spec is not None:
+            charts[key] = spec
+        comparisons = comparisons_chart(question)
+        if comparisons is not None:
+            charts[f"{key}.comparisons"] = comparisons
+    return charts
+
+
+_UNSAFE_SVG = re.compile(r"<\s*(script|foreignObject|iframe|image)\b|\son[a-z]+\s*=", re.I)
+
+
+def spec_to_svg(spec: Spec) -> str:
+    """Render a Vega-Lite spec to a standalone SVG string, offline.
+
+    The SVG is ready to inline in HTML: element ids are prefixed with a hash of the spec
+    so several charts can share a page, the root carries role="img" and an aria-label from
+    the spec's description, and namespace declarations are dropped (HTML does not need them).
+    """
+    return _svg(json.dumps(spec, sort_keys=True, separators=(",", ":")))
+
+
+@lru_cache(maxsize=128)
+def _svg(spec_json: str) -> str:
+    spec = json.loads(spec_json)
+    svg = str(vl_convert.vegalite_to_svg(spec, vl_version=VL_VERSION, allowed_base_urls=[]))
+    if _UNSAFE_SVG.search(svg):
+        raise ValueError("chart SVG contains active content")
+    prefix = "c" + hashlib.sha256(spec_json.encode()).hexdigest()[:10]
+    svg = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", svg)
+    svg = re.sub(r'href="#([^"]+)"', rf'href="#{prefix}-\1"', svg)
+    svg = re.sub(r'\s+xmlns(:xlink)?="[^"]*"', "", svg, count=2)
+    label = _attr(str(spec.get("description", "Chart")))
+    return svg.replace("<svg", f'<svg role="img" aria-label="{label}" focusable="false"', 1)
+
+
+def _attr(text: str) -> str:
+    return (
+        text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+    )

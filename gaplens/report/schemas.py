@@ -1,0 +1,138 @@
+"""The report document: the stable JSON contract (docs/report-json.md) that HTML and PDF render.
+
+Every figure carries its n and interval, or a status saying why there is no number. Only
+values that passed the privacy gate are ever placed in these models.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+REPORT_SCHEMA_VERSION = "1.0"
+
+
+class FigureStatus(StrEnum):
+    SHOWN = "shown"
+    NOT_ENOUGH_RESPONSES = "not_enough_responses"
+    """Fewer respondents than the privacy threshold: no number is shown."""
+    SUPPRESSED = "suppressed"
+    """Enough respondents, but showing it would let a reader derive a smaller group."""
+    NOT_ESTIMABLE = "not_estimable"
+    """Enough data, but the statistic is undefined (e.g. a ratio with zero events)."""
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BenchmarkOut(Model):
+    text: str
+    source: str
+    value: float | None = None
+    population: str | None = None
+    options: list[str] = Field(default_factory=list)
+
+
+class Interval(Model):
+    estimate: float
+    low: float
+    high: float
+    confidence: float = 0.95
+
+
+class Share(Model):
+    count: int
+    share: float
+    low: float
+    high: float
+
+
+class NumberSummary(Model):
+    median: Interval
+    mean: float
+
+
+class GroupFigures(Model):
+    """One question's answers within one group (a role level, or everyone)."""
+
+    status: FigureStatus
+    n: int | None = None
+    shares: dict[str, Share] | None = None
+    favourable: Share | None = None
+    score: Interval | None = None
+    """Mean 0-100 score for agree/disagree items (Microsoft's scoring)."""
+    number: NumberSummary | None = None
+    reason: str | None = None
+
+
+class Comparison(Model):
+    """A ratio or a percentage-point gap between two role levels, with its interval."""
+
+    label: str
+    status: FigureStatus
+    kind: str
+    """'risk_ratio' (times as likely) or 'difference_pp' (percentage points)."""
+    numerator_group: str
+    denominator_group: str
+    option: str
+    value: Interval | None = None
+    benchmark: BenchmarkOut | None = None
+    reason: str | None = None
+
+
+class QuestionFigures(Model):
+    key: str
+    text: str
+    scale: str
+    audience: str
+    options: list[str]
+    unit: str | None = None
+    groups: dict[str, GroupFigures]
+    benchmark: BenchmarkOut | None = None
+    risk_ratios: dict[str, Comparison] = Field(default_factory=dict)
+    gaps_pp: dict[str, Comparison] = Field(default_factory=dict)
+
+
+class CommentsOut(Model):
+    status: FigureStatus
+    n: int | None = None
+    comments: list[dict[str, str]] = Field(default_factory=list)
+    """Shuffled, month-only: [{"text": ..., "month": "2026-03"}]."""
+
+
+class SurveyInfo(Model):
+    name: str
+    bank_version: int
+    responses: int
+    first_day: dt.date | None
+    last_day: dt.date | None
+
+
+class PrivacyInfo(Model):
+    min_group_size: int
+    min_comment_group_size: int
+    rules: list[str]
+
+
+class Headline(Model):
+    """The sentences a leader reads first, each backed by a figure in `perception`."""
+
+    statements: list[str]
+    exec_ic_impact_gap: Comparison | None = None
+
+
+class ReportDocument(Model):
+    schema_version: str = REPORT_SCHEMA_VERSION
+    title: str
+    organisation: str
+    generated_on: dt.date
+    survey: SurveyInfo
+    privacy: PrivacyInfo
+    group_order: list[str]
+    headline: Headline
+    perception: dict[str, QuestionFigures]
+    comments: CommentsOut
+    method_notes: list[str]
