@@ -1,0 +1,279 @@
+"""The `gaplens` command: each command parses its arguments and calls one service."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Literal, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
+
+from gaplens.config import database_url
+from gaplens.db.engine import session_scope
+from gaplens.db.migrate import upgrade
+from gaplens.errors import InputError
+from gaplens.privacy import PrivacyPolicy
+
+app = typer.Typer(
+    name="gaplens",
+    help="Measure the gap between what leadership believes AI does and what the work shows.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+import_app = typer.Typer(
+    help="Import teams, people and survey responses (CSV, see docs/import-formats.md).",
+    no_args_is_help=True,
+)
+app.add_typer(import_app, name="import")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Database URL or SQLite file path (default: $GAPLENS_DATABASE_URL or ./gaplens.db).",
+        show_default=False,
+    ),
+]
+FileArgument = Annotated[Path, typer.Argument(help="The CSV file to import.", show_default=False)]
+T = TypeVar("T")
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn every failure into a message and an exit status; a traceback only on request."""
+    try:
+        yield
+    except InputError as error:
+        err.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        err.print("Nothing was written.", style="dim")
+        raise typer.Exit(2) from None
+    except SQLAlchemyError as error:
+        if os.environ.get("GAPLENS_DEBUG"):
+            raise
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        err.print(f"[bold red]database error:[/] {reason}", highlight=False)
+        raise typer.Exit(1) from None
+    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        raise
+    except Exception as error:
+        if os.environ.get("GAPLENS_DEBUG"):
+            raise
+        err.print(
+            f"[bold red]internal error:[/] {type(error).__name__}: {error}\n"
+            "Set GAPLENS_DEBUG=1 to see the details, and please report it.",
+            highlight=False,
+        )
+        raise typer.Exit(1) from None
+
+
+def ready_database(db: str | None) -> str:
+    url = database_url(db)
+    upgrade(url)
+    return url
+
+
+def run_in_session(db: str | None, work: Callable[..., T]) -> T:
+    url = ready_database(db)
+    with session_scope(url) as session:
+        return work(session)
+
+
+@app.command()
+def init(db: DbOption = None) -> None:
+    """Create or upgrade the database schema.
+
+    Example: gaplens init --db postgresql://localhost/gaplens
+    """
+    with user_errors():
+        url = ready_database(db)
+    out.print(f"Database ready: {_display_url(url)}")
+
+
+@import_app.command("teams")
+def import_teams_command(
+    path: FileArgument,
+    organisation: Annotated[
+        str | None, typer.Option(help="Name of the organisation (kept once set).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Import the team tree (key, name, parent, function).
+
+    Example: gaplens import teams teams.csv --organisation "Northwind Logistics"
+    """
+    from gaplens.directory.service import import_teams
+
+    with user_errors():
+        summary = run_in_session(db, lambda s: import_teams(s, path, organisation))
+    out.print(summary.describe())
+
+
+@import_app.command("people")
+def import_people_command(path: FileArgument, db: DbOption = None) -> None:
+    """Import people with role level, team, tool identities and AI licence/adoption dates.
+
+    Example: gaplens import people people.csv
+    """
+    from gaplens.directory.service import import_people
+
+    with user_errors():
+        summary = run_in_session(db, lambda s: import_people(s, path))
+    out.print(summary.describe())
+
+
+@import_app.command("responses")
+def import_responses_command(
+    path: FileArgument,
+    survey: Annotated[
+        str, typer.Option(help="Survey name; created from the question bank if new.")
+    ],
+    db: DbOption = None,
+) -> None:
+    """Import anonymous survey responses, all or nothing.
+
+    Example: gaplens import responses pulse.csv --survey "AI pulse 2026-Q3"
+    """
+    from gaplens.surveys.service import import_responses
+
+    with user_errors():
+        url = ready_database(db)
+        size = path.stat().st_size if path.is_file() else 0
+        with (
+            _byte_progress(f"Importing {path.name}", size) as advance,
+            session_scope(url) as session,
+        ):
+            result = import_responses(session, path, survey, progress=advance)
+    out.print(result.describe())
+
+
+@app.command()
+def questions() -> None:
+    """List the built-in question bank: keys, scales, options and published benchmarks.
+
+    Example: gaplens questions
+    """
+    from gaplens.surveys.question_bank import bank
+
+    table = Table("key", "scale", "options", "benchmark", title="Question bank v1", show_lines=True)
+    for entry in bank():
+        benchmark = f"{entry.benchmark.text} ({entry.benchmark.source})" if entry.benchmark else ""
+        table.add_row(entry.key, entry.scale.value, " / ".join(entry.options), benchmark)
+    out.print(table)
+
+
+Format = Literal["html", "json", "pdf"]
+
+
+@app.command()
+def report(
+    format: Annotated[str, typer.Option("--format", "-f", help="html, json or pdf.")] = "html",
+    output: Annotated[Path | None, typer.Option("--out", "-o", help="Where to write it.")] = None,
+    survey: Annotated[str | None, typer.Option(help="Survey name (default: the latest).")] = None,
+    min_group_size: Annotated[
+        int, typer.Option(help="Smallest group a number is shown for (never below 5).")
+    ] = 5,
+    min_comment_group_size: Annotated[
+        int, typer.Option(help="Smallest group comments are shown for (never below 10).")
+    ] = 10,
+    db: DbOption = None,
+) -> None:
+    """Write the reality report as a self-contained HTML file, JSON, or PDF.
+
+    Example: gaplens report --format pdf --out reality-report.pdf
+    """
+    from gaplens.report.render import write_report
+    from gaplens.report.service import build_report
+
+    with user_errors():
+        if format not in ("html", "json", "pdf"):
+            raise InputError.single(f"unknown format '{format}' (html, json or pdf)", "--format")
+        policy = _policy(min_group_size, min_comment_group_size)
+        target = output or Path(f"reality-report.{format}")
+        document = run_in_session(db, lambda s: build_report(s, survey, policy))
+        written = write_report(document, format, target)  # type: ignore[arg-type]
+    out.print(f"Report written: {written.resolve()}")
+
+
+@app.command()
+def demo(
+    people: Annotated[int, typer.Option(help="Size of the synthetic organisation.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 1,
+    output: Annotated[
+        Path, typer.Option("--out", help="Folder for the generated files and reports.")
+    ] = Path("demo-output"),
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Database (default: a fresh SQLite file inside --out)."),
+    ] = None,
+) -> None:
+    """Generate a synthetic organisation, import it through the importers, write the report.
+
+    Example: gaplens demo --people 2000 --seed 7 --out demo-output
+    """
+    from gaplens.demo.pipeline import run_demo
+
+    started = time.perf_counter()
+    with user_errors():
+        if people < 10 or people > 200_000:
+            raise InputError.single("choose between 10 and 200000 people", "--people")
+        result = run_demo(people=people, seed=seed, out_dir=output, db=db, console=out)
+    out.print()
+    out.print(f"[bold]Demo finished in {time.perf_counter() - started:.1f} s[/]")
+    for label, path in result.reports.items():
+        out.print(f"  {label:<5} report: {path.resolve()}")
+    out.print(f"  database:    {_display_url(result.database_url)}")
+    out.print(
+        "Open the HTML report in any browser (it works offline), e.g.\n"
+        f"  xdg-open {result.reports['html'].resolve()}"
+    )
+
+
+def _policy(min_group_size: int, min_comment_group_size: int) -> PrivacyPolicy:
+    try:
+        return PrivacyPolicy(min_group_size, min_comment_group_size)
+    except ValueError as error:
+        raise InputError.single(str(error), "--min-group-size") from None
+
+
+def _display_url(url: str) -> str:
+    """Hide a password if the URL carries one."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@contextmanager
+def _byte_progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+    with progress:
+        task = progress.add_task(label, total=total or None)
+        yield lambda done: progress.update(task, completed=done)
+
+
+def main() -> None:
+    app()

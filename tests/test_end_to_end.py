@@ -1,0 +1,83 @@
+"""The demo as a user runs it: synthetic files -> importers -> report, checked end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gaplens.cli import app
+from gaplens.report.schemas import FigureStatus, ReportDocument
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def demo_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ReportDocument]:
+    out = tmp_path_factory.mktemp("demo")
+    result = runner.invoke(app, ["demo", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert str((out / "reality-report.html").resolve()) in result.output.replace("\n", "")
+    document = ReportDocument.model_validate_json((out / "reality-report.json").read_text())
+    return out, document
+
+
+def test_demo_recovers_the_planted_exec_ic_gap(demo_report: tuple[Path, ReportDocument]):
+    _, document = demo_report
+    impact = document.perception["productivity_impact"]
+    for role in ("executive", "manager", "individual_contributor", "everyone"):
+        group = impact.groups[role]
+        assert group.status is FigureStatus.SHOWN and group.n and group.shares
+        for option in impact.options:
+            share = group.shares[option]
+            assert 0 <= share.low <= share.share <= share.high <= 1
+    high = impact.risk_ratios["high_gains_executive_vs_ic"]
+    none = impact.risk_ratios["no_difference_ic_vs_executive"]
+    assert high.value is not None and none.value is not None
+    # Planted: 4x and 5x. The intervals must contain the planted truth.
+    assert high.value.low < 4 < high.value.high
+    assert none.value.low < 5 < none.value.high
+    assert 3 < high.value.estimate < 5.5
+    assert high.benchmark is not None and high.benchmark.value == 4.0
+    assert none.benchmark is not None and none.benchmark.value == 5.0
+    for key in ("high_gains_executive_minus_ic", "no_difference_ic_minus_executive"):
+        gap = impact.gaps_pp[key]
+        assert gap.value is not None and gap.value.low < gap.value.estimate < gap.value.high
+        assert gap.value.low > 0, "the planted gap is far from zero"
+    clarity = document.perception["job_security_clarity"].groups["individual_contributor"]
+    assert clarity.shares is not None
+    unsure = (clarity.shares["no"].count + clarity.shares["unsure"].count) / (clarity.n or 1)
+    assert 0.7 < unsure < 0.86
+    assert any("4x" in s for s in document.headline.statements)
+
+
+def test_demo_writes_every_format(demo_report: tuple[Path, ReportDocument]):
+    out, _ = demo_report
+    assert (out / "reality-report.pdf").read_bytes().startswith(b"%PDF")
+    html = (out / "reality-report.html").read_text()
+    assert "<svg" in html and "Executives" in html
+
+
+def test_small_teams_and_hidden_groups_cannot_be_recovered(tmp_path: Path):
+    """In a tiny organisation the executives are too few: nothing lets a reader derive them."""
+    result = runner.invoke(app, ["demo", "--people", "60", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    document = ReportDocument.model_validate_json((tmp_path / "reality-report.json").read_text())
+    k = document.privacy.min_group_size
+    hidden_somewhere = False
+    for figures in document.perception.values():
+        everyone = figures.groups["everyone"]
+        shown = [g for key, g in figures.groups.items() if key != "everyone" and g.n is not None]
+        hidden_somewhere |= any(g.status is not FigureStatus.SHOWN for g in figures.groups.values())
+        if everyone.n is None:
+            assert not shown
+            continue
+        remainder = everyone.n - sum(g.n or 0 for g in shown)
+        assert remainder == 0 or remainder >= k, figures.key
+        for group in figures.groups.values():
+            if group.status is not FigureStatus.SHOWN:
+                assert group.n is None and group.shares is None and group.number is None
+    assert hidden_somewhere
+    html = (tmp_path / "reality-report.html").read_text()
+    assert "Not enough responses" in html
