@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,7 +71,8 @@ class CsvReader:
         check_not_binary(path)
         self.path = path
         self.source = path.name
-        self._handle = open(path, encoding="utf-8-sig", newline="", errors="strict")  # noqa: SIM115
+        self._binary = path.open("rb")
+        self._handle = io.TextIOWrapper(self._binary, encoding="utf-8-sig", newline="")
         self._reader = csv.reader(self._handle)
         self.header = self._read_header(required, optional, allow_extra)
         self.rows_read = 0
@@ -161,7 +163,7 @@ class CsvReader:
         """How far into the file the parser is, for progress bars (read-ahead included)."""
         if self._handle.closed:
             return self.path.stat().st_size
-        return self._binary.tell()
+        return int(self._binary.tell())
 
     def get(self, fields: list[str], column: str) -> str:
         """The raw value of `column` in a row, or '' when the optional column is absent."""

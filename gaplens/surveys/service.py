@@ -8,9 +8,9 @@ import secrets
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
 
 from gaplens.connectors.responses_csv import ParsedResponse, ResponsesReader
@@ -27,8 +27,8 @@ from gaplens.surveys.models import (
 from gaplens.surveys.question_bank import CURRENT_BANK_VERSION, BankEntry, bank
 
 BATCH_SIZE = 5000
-RESPONSE_TABLE = SurveyResponse.__table__
-ANSWER_TABLE = SurveyAnswer.__table__
+RESPONSE_TABLE = cast(Table, SurveyResponse.__table__)
+ANSWER_TABLE = cast(Table, SurveyAnswer.__table__)
 ProgressCallback = Callable[[int], None]
 """Called with the number of bytes of the file read so far."""
 

@@ -167,7 +167,7 @@ def test_an_identity_column_is_refused(with_teams: str, tmp_path: Path):
     rows = [{**response(1), "email": "someone@acme.example"}]
     path = write_csv(tmp_path / "r.csv", rows, [*HEADER, "email"])
     with (
-        pytest.raises(InputError, match="unknown column.*'email'"),
+        pytest.raises(InputError, match=r"unknown column.*'email'"),
         session_scope(with_teams) as session,
     ):
         import_responses(session, path, "Pulse")
