@@ -7,7 +7,7 @@ its group may be shown.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gaplens.directory.models import RoleLevel
@@ -201,167 +201,119 @@ def question_figures(
     return figures
 
 
-def _comparison_blocked(
-    label: str,
-    kind: str,
-    a: str,
-    b: str,
-    option: str,
+@dataclass(frozen=True)
+class ComparisonSpec:
+    """One declared comparison between two role levels on one or more answers."""
+
+    key: str
+    label: str
+    kind: str  # "risk_ratio" or "difference_pp"
+    options: tuple[str, ...]
+    numerator: str
+    denominator: str
+    benchmark: BenchmarkOut | None = None
+
+
+def compare(
+    spec: ComparisonSpec,
+    entry: BankEntry,
+    data: Mapping[str, _GroupData],
     groups: Mapping[str, GroupFigures],
-    benchmark: BenchmarkOut | None,
-) -> Comparison | None:
+) -> Comparison:
+    """A comparison is only computed between groups the gate showed; otherwise it says why."""
+    a, b = spec.numerator, spec.denominator
+    base = Comparison(
+        label=spec.label,
+        status=FigureStatus.SHOWN,
+        kind=spec.kind,
+        numerator_group=a,
+        denominator_group=b,
+        option=" or ".join(spec.options),
+        benchmark=spec.benchmark,
+    )
     for group in (a, b):
         if groups[group].status is not FigureStatus.SHOWN:
-            return Comparison(
-                label=label,
-                status=groups[group].status,
-                kind=kind,
-                numerator_group=a,
-                denominator_group=b,
-                option=option,
-                benchmark=benchmark,
-                reason=f"{ROLE_LABELS[group]}: {groups[group].reason or 'not shown'}",
-            )
-    return None
-
-
-def ratio_comparison(
-    label: str,
-    option: str,
-    a: str,
-    b: str,
-    entry: BankEntry,
-    data: Mapping[str, _GroupData],
-    groups: Mapping[str, GroupFigures],
-    benchmark: BenchmarkOut | None,
-) -> Comparison:
-    blocked = _comparison_blocked(label, "risk_ratio", a, b, option, groups, benchmark)
-    if blocked is not None:
-        return blocked
-    index = entry.options.index(option)
-    estimate = risk_ratio(data[a].counts[index], data[a].n, data[b].counts[index], data[b].n)
-    if estimate is None:
-        return Comparison(
-            label=label,
-            status=FigureStatus.NOT_ESTIMABLE,
-            kind="risk_ratio",
-            numerator_group=a,
-            denominator_group=b,
-            option=option,
-            benchmark=benchmark,
-            reason="Not estimable: no one in one of the groups chose this answer",
-        )
-    return Comparison(
-        label=label,
-        status=FigureStatus.SHOWN,
-        kind="risk_ratio",
-        numerator_group=a,
-        denominator_group=b,
-        option=option,
-        value=interval(estimate),
-        benchmark=benchmark,
-    )
-
-
-def difference_comparison(
-    label: str,
-    options: Sequence[str],
-    a: str,
-    b: str,
-    entry: BankEntry,
-    data: Mapping[str, _GroupData],
-    groups: Mapping[str, GroupFigures],
-    benchmark: BenchmarkOut | None,
-) -> Comparison:
-    option = " or ".join(options)
-    blocked = _comparison_blocked(label, "difference_pp", a, b, option, groups, benchmark)
-    if blocked is not None:
-        return blocked
-    indices = [entry.options.index(o) for o in options]
+            reason = f"{ROLE_LABELS[group]}: {groups[group].reason or 'not shown'}"
+            return base.model_copy(update={"status": groups[group].status, "reason": reason})
+    indices = [entry.options.index(option) for option in spec.options]
     x1 = sum(data[a].counts[i] for i in indices)
     x2 = sum(data[b].counts[i] for i in indices)
-    estimate = newcombe_difference(x1, data[a].n, x2, data[b].n)
-    return Comparison(
-        label=label,
-        status=FigureStatus.SHOWN,
-        kind="difference_pp",
-        numerator_group=a,
-        denominator_group=b,
-        option=option,
-        value=interval(estimate, scale=100.0),
-        benchmark=benchmark,
-    )
+    if spec.kind == "difference_pp":
+        estimate = newcombe_difference(x1, data[a].n, x2, data[b].n)
+        return base.model_copy(update={"value": interval(estimate, scale=100.0)})
+    ratio = risk_ratio(x1, data[a].n, x2, data[b].n)
+    if ratio is None:
+        return base.model_copy(
+            update={
+                "status": FigureStatus.NOT_ESTIMABLE,
+                "reason": "Not estimable: no one in one of the groups chose this answer",
+            }
+        )
+    return base.model_copy(update={"value": interval(ratio)})
 
 
-GARTNER_HIGH = "Gartner 2025 AI in the Enterprise survey"
+GARTNER = "Gartner 2025 AI in the Enterprise survey"
+PRODUCTIVITY_RATIOS = (
+    ComparisonSpec(
+        "high_gains_executive_vs_ic",
+        "Executives vs individual contributors: reporting high gains",
+        "risk_ratio",
+        ("high gains",),
+        EXEC,
+        IC,
+        BenchmarkOut(
+            text="Executives are 4x more likely to report high gains", source=GARTNER, value=4.0
+        ),
+    ),
+    ComparisonSpec(
+        "no_difference_ic_vs_executive",
+        "Individual contributors vs executives: reporting no difference",
+        "risk_ratio",
+        ("no difference",),
+        IC,
+        EXEC,
+        BenchmarkOut(
+            text="Individual contributors are 5x more likely to say no difference",
+            source=GARTNER,
+            value=5.0,
+        ),
+    ),
+)
+PRODUCTIVITY_GAPS = (
+    ComparisonSpec(
+        "high_gains_executive_minus_ic",
+        "High gains: executives minus individual contributors (points)",
+        "difference_pp",
+        ("high gains",),
+        EXEC,
+        IC,
+    ),
+    ComparisonSpec(
+        "no_difference_ic_minus_executive",
+        "No difference: individual contributors minus executives (points)",
+        "difference_pp",
+        ("no difference",),
+        IC,
+        EXEC,
+    ),
+    ComparisonSpec(
+        "any_gains_executive_minus_ic",
+        "Any gains (high or some): executives minus individual contributors (points)",
+        "difference_pp",
+        ("high gains", "some gains"),
+        EXEC,
+        IC,
+    ),
+)
 
 
 def productivity_risk_ratios(
     entry: BankEntry, data: Mapping[str, _GroupData], groups: Mapping[str, GroupFigures]
 ) -> dict[str, Comparison]:
-    source = entry.benchmark.source if entry.benchmark else GARTNER_HIGH
-    return {
-        "high_gains_executive_vs_ic": ratio_comparison(
-            "Executives vs individual contributors: reporting high gains",
-            "high gains",
-            EXEC,
-            IC,
-            entry,
-            data,
-            groups,
-            BenchmarkOut(
-                text="Executives are 4x more likely to report high gains", source=source, value=4.0
-            ),
-        ),
-        "no_difference_ic_vs_executive": ratio_comparison(
-            "Individual contributors vs executives: reporting no difference",
-            "no difference",
-            IC,
-            EXEC,
-            entry,
-            data,
-            groups,
-            BenchmarkOut(
-                text="Individual contributors are 5x more likely to say no difference",
-                source=source,
-                value=5.0,
-            ),
-        ),
-    }
+    return {spec.key: compare(spec, entry, data, groups) for spec in PRODUCTIVITY_RATIOS}
 
 
 def productivity_gaps(
     entry: BankEntry, data: Mapping[str, _GroupData], groups: Mapping[str, GroupFigures]
 ) -> dict[str, Comparison]:
-    return {
-        "high_gains_executive_minus_ic": difference_comparison(
-            "High gains: executives minus individual contributors (points)",
-            ["high gains"],
-            EXEC,
-            IC,
-            entry,
-            data,
-            groups,
-            None,
-        ),
-        "no_difference_ic_minus_executive": difference_comparison(
-            "No difference: individual contributors minus executives (points)",
-            ["no difference"],
-            IC,
-            EXEC,
-            entry,
-            data,
-            groups,
-            None,
-        ),
-        "any_gains_executive_minus_ic": difference_comparison(
-            "Any gains (high or some): executives minus individual contributors (points)",
-            ["high gains", "some gains"],
-            EXEC,
-            IC,
-            entry,
-            data,
-            groups,
-            None,
-        ),
-    }
+    return {spec.key: compare(spec, entry, data, groups) for spec in PRODUCTIVITY_GAPS}

@@ -55,9 +55,23 @@ class BankEntry:
     """Answers that count as a favourable view, for headline shares."""
 
 
+def _sentiment_item(key: str, text: str) -> BankEntry:
+    """One of Microsoft's four Copilot sentiment statements, worded as Microsoft words them."""
+    return BankEntry(
+        key=key,
+        text=text,
+        scale=Scale.AGREE5,
+        options=AGREE5_OPTIONS,
+        positive_options=("agree", "strongly agree"),
+        benchmark=Benchmark(
+            text="Same item as Microsoft's sentiment survey",
+            source="Microsoft Copilot Dashboard sentiment survey (same items)",
+        ),
+    )
+
+
 GARTNER_2025 = "Gartner 2025 AI in the Enterprise survey"
 METR_2025 = "METR 2025 randomised trial of experienced open-source developers"
-MICROSOFT_COPILOT = "Microsoft Copilot Dashboard sentiment survey (same items)"
 
 BANK_V1: tuple[BankEntry, ...] = (
     BankEntry(
@@ -197,46 +211,13 @@ BANK_V1: tuple[BankEntry, ...] = (
             options=("added",),
         ),
     ),
-    BankEntry(
-        key="copilot_quality",
-        text="Using AI improves the quality of my work.",
-        scale=Scale.AGREE5,
-        options=AGREE5_OPTIONS,
-        positive_options=("agree", "strongly agree"),
-        benchmark=Benchmark(
-            text="Same item as Microsoft's sentiment survey", source=MICROSOFT_COPILOT
-        ),
+    _sentiment_item("copilot_quality", "Using AI improves the quality of my work."),
+    _sentiment_item(
+        "copilot_effort",
+        "Using AI means I spend less mental effort on mundane or repetitive tasks.",
     ),
-    BankEntry(
-        key="copilot_effort",
-        text="Using AI means I spend less mental effort on mundane or repetitive tasks.",
-        scale=Scale.AGREE5,
-        options=AGREE5_OPTIONS,
-        positive_options=("agree", "strongly agree"),
-        benchmark=Benchmark(
-            text="Same item as Microsoft's sentiment survey", source=MICROSOFT_COPILOT
-        ),
-    ),
-    BankEntry(
-        key="copilot_speed",
-        text="Using AI helps me complete tasks faster.",
-        scale=Scale.AGREE5,
-        options=AGREE5_OPTIONS,
-        positive_options=("agree", "strongly agree"),
-        benchmark=Benchmark(
-            text="Same item as Microsoft's sentiment survey", source=MICROSOFT_COPILOT
-        ),
-    ),
-    BankEntry(
-        key="copilot_productivity",
-        text="Using AI makes me more productive.",
-        scale=Scale.AGREE5,
-        options=AGREE5_OPTIONS,
-        positive_options=("agree", "strongly agree"),
-        benchmark=Benchmark(
-            text="Same item as Microsoft's sentiment survey", source=MICROSOFT_COPILOT
-        ),
-    ),
+    _sentiment_item("copilot_speed", "Using AI helps me complete tasks faster."),
+    _sentiment_item("copilot_productivity", "Using AI makes me more productive."),
     BankEntry(
         key="comment",
         text="Anything else you want to say about AI in your work?",
