@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -39,6 +40,8 @@ import_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(import_app, name="import")
+users_app = typer.Typer(help="Staff accounts (admin, leader, analyst).", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
@@ -243,6 +246,64 @@ def demo(
         "Open the HTML report in any browser (it works offline), e.g.\n"
         f"  xdg-open {result.reports['html'].resolve()}"
     )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Server worker processes.")] = 1,
+    db: DbOption = None,
+) -> None:
+    """Serve the web app: survey and feedback pages, the staff dashboard and /api/v1.
+
+    Example: gaplens serve --host 0.0.0.0 --port 8000 --workers 2
+    """
+    import uvicorn
+
+    with user_errors():
+        url = ready_database(db)
+    os.environ["GAPLENS_DATABASE_URL"] = url
+    out.print(f"gaplens on http://{host}:{port}/  (dashboard: /dashboard, API: /api/docs)")
+    uvicorn.run(
+        "gaplens.web.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,  # anonymous endpoints must not log addresses; see docs/privacy.md
+        proxy_headers=False,
+        log_level="warning",
+    )
+
+
+@users_app.command("add")
+def users_add(
+    email: Annotated[str, typer.Argument(help="Work email (the sign-in name).")],
+    role: Annotated[str, typer.Option(help="admin, leader or analyst.")] = "analyst",
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Add a staff account. Staff see aggregates only; respondents never need an account.
+
+    Example: gaplens users add ana@example.com --role admin --name "Ana"
+    """
+    from gaplens.accounts.models import StaffRole
+    from gaplens.accounts.service import create_user
+
+    with user_errors():
+        if role not in {r.value for r in StaffRole}:
+            raise InputError.single(f"unknown role '{role}' (admin, leader, analyst)", "--role")
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        user = run_in_session(
+            db, lambda s: create_user(s, email, name or email, StaffRole(role), password)
+        )
+    out.print(f"Added {user.email} ({user.role.value}).")
 
 
 def _policy(min_group_size: int, min_comment_group_size: int) -> PrivacyPolicy:

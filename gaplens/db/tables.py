@@ -1,8 +1,17 @@
 """Imports every domain's tables so `Base.metadata` is complete for Alembic and tests."""
 
+from gaplens.accounts import models as account_models
+from gaplens.audit import models as audit_models
 from gaplens.db.base import Base
 from gaplens.directory import models as directory_models
 from gaplens.imports import models as import_models
 from gaplens.surveys import models as survey_models
 
-__all__ = ["Base", "directory_models", "import_models", "survey_models"]
+__all__ = [
+    "Base",
+    "account_models",
+    "audit_models",
+    "directory_models",
+    "import_models",
+    "survey_models",
+]

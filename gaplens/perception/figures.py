@@ -78,12 +78,18 @@ def share(count: int, n: int) -> Share:
 
 
 def group_decisions(
-    respondents: Mapping[str, int], policy: PrivacyPolicy
+    respondents: Mapping[str, int],
+    policy: PrivacyPolicy,
+    forced: Mapping[str, SuppressionReason] | None = None,
 ) -> dict[str, CellDecision]:
-    """Which role levels (and everyone) may be shown for one question."""
+    """Which role levels (and everyone) may be shown for one question.
+
+    `forced` carries groups the gate already hid for this viewer (differencing), so the
+    arithmetic rules are applied with them hidden too.
+    """
     cells = {role: respondents.get(role, 0) for role in ROLE_ORDER}
     parent_n = sum(cells.values())
-    decisions = suppress_breakdown(parent_n, cells, policy)
+    decisions = suppress_breakdown(parent_n, cells, policy, force_hidden=forced)
     shown = parent_n >= policy.min_group_size
     decisions[EVERYONE] = CellDecision(
         EVERYONE, parent_n, shown, None if shown else SuppressionReason.BELOW_THRESHOLD
@@ -161,9 +167,12 @@ def group_figures(entry: BankEntry, data: _GroupData) -> GroupFigures:
 
 
 def question_figures(
-    entry: BankEntry, aggregate: QuestionAggregate, policy: PrivacyPolicy
+    entry: BankEntry,
+    aggregate: QuestionAggregate,
+    policy: PrivacyPolicy,
+    forced: Mapping[str, SuppressionReason] | None = None,
 ) -> QuestionFigures:
-    decisions = group_decisions(aggregate.respondents, policy)
+    decisions = group_decisions(aggregate.respondents, policy, forced)
     groups: dict[str, GroupFigures] = {}
     data: dict[str, _GroupData] = {}
     for group in GROUP_ORDER:

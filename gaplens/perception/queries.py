@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from gaplens.surveys.models import SurveyAnswer, SurveyResponse
@@ -35,10 +36,13 @@ class SurveyAggregate:
     questions: dict[int, QuestionAggregate]
 
 
-def aggregate_survey(session: Session, survey_id: int) -> SurveyAggregate:
+def aggregate_survey(
+    session: Session, survey_id: int, where: Sequence[ColumnElement[bool]] = ()
+) -> SurveyAggregate:
+    """Aggregates over the survey's responses, narrowed by `where` (declared filters only)."""
     response = SurveyResponse
     answer = SurveyAnswer
-    of_survey = response.survey_id == survey_id
+    of_survey = and_(response.survey_id == survey_id, *where)
 
     by_role = {
         role: n

@@ -1,0 +1,1 @@
+"""Staff accounts (admin, leader, analyst) and their sessions; respondents never have one."""

@@ -1,0 +1,1 @@
+"""Who viewed or exported what: an append-only log of staff actions, never of respondents."""

@@ -1,0 +1,41 @@
+"""The audit log, and the per-viewer history of respondent sets the privacy gate checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gaplens.db.base import Base
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(500))
+    detail: Mapped[dict[str, object] | None] = mapped_column(JSON)
+
+
+class ViewedSet(Base):
+    """One respondent set already released to a viewer (privacy rule 3)."""
+
+    __tablename__ = "viewed_set"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    viewer: Mapped[str] = mapped_column(String(100), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class ViewedMember(Base):
+    __tablename__ = "viewed_member"
+
+    set_id: Mapped[int] = mapped_column(
+        ForeignKey("viewed_set.id", ondelete="CASCADE"), primary_key=True
+    )
+    member: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -1,0 +1,100 @@
+"""Builds the FastAPI application: one function, so tests and `gaplens serve` share it."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from gaplens import __version__
+from gaplens.errors import InputError
+from gaplens.privacy import QueryRefused
+from gaplens.web.assets import STATIC_DIR
+from gaplens.web.deps import LoginRequired
+from gaplens.web.pages import render_error
+from gaplens.web.routes import api, auth, dashboard, health, public
+from gaplens.web.security import HardeningMiddleware
+from gaplens.web.settings import WebSettings
+
+log = logging.getLogger("gaplens.web")
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith(("/api/", "/integrations/")) or (
+        "application/json" in request.headers.get("accept", "")
+        and "text/html" not in request.headers.get("accept", "")
+    )
+
+
+def create_app(settings: WebSettings | None = None) -> FastAPI:
+    settings = settings or WebSettings.from_environment()
+    app = FastAPI(
+        title="gaplens",
+        version=__version__,
+        description="The gap between what leadership believes AI does and what the work shows. "
+        "Every figure is an aggregate that passed the privacy gate.",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    for router in (health.router, public.router, auth.router, dashboard.router, api.router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")  # after the routes
+    install_error_handlers(app)
+    app.add_middleware(HardeningMiddleware, max_body_bytes=settings.max_body_bytes)
+    return app
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, _: LoginRequired) -> Response:
+        if wants_json(request):
+            return JSONResponse({"error": "sign in required"}, status_code=401)
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(InputError)
+    async def input_error(request: Request, error: InputError) -> Response:
+        problems = [
+            {"message": p.message, "field": p.column or p.source, "row": p.row}
+            for p in error.problems
+        ]
+        if wants_json(request):
+            return JSONResponse({"error": str(error), "problems": problems}, status_code=422)
+        return render_error(request, 422, str(error))
+
+    @app.exception_handler(QueryRefused)
+    async def refused(request: Request, error: QueryRefused) -> Response:
+        if wants_json(request):
+            return JSONResponse({"error": str(error)}, status_code=409)
+        return render_error(request, 409, str(error))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        if wants_json(request):
+            return JSONResponse(
+                {"error": error.detail}, status_code=error.status_code, headers=error.headers
+            )
+        return render_error(request, error.status_code, str(error.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError) -> Response:
+        problems = [
+            {"message": e.get("msg", "invalid"), "field": ".".join(str(p) for p in e["loc"])}
+            for e in error.errors()
+        ]
+        if wants_json(request):
+            return JSONResponse({"error": "invalid request", "problems": problems}, status_code=422)
+        text = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+        return render_error(request, 422, text)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> Response:
+        log.error(
+            "internal error on %s %s: %s", request.method, request.url.path, type(error).__name__
+        )
+        if wants_json(request):
+            return JSONResponse({"error": "internal error"}, status_code=500)
+        return render_error(request, 500, "Something went wrong on our side.")

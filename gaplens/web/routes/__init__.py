@@ -1,0 +1,1 @@
+"""Routers, one per area; each parses the request and calls services."""

@@ -1,0 +1,96 @@
+"""The JSON API (/api/v1): aggregates only, for signed-in staff, every response gate-cleared."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+from sqlalchemy import func, select
+
+from gaplens.perception.service import viewer_perception
+from gaplens.privacy import PrivacyPolicy
+from gaplens.report.schemas import QuestionFigures
+from gaplens.surveys.models import Survey, SurveyResponse
+from gaplens.web.deps import AnyStaff, DbSession
+from gaplens.web.routes.filters import Population
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+POLICY = PrivacyPolicy()
+
+
+class Me(BaseModel):
+    email: str
+    display_name: str
+    role: str
+
+
+class SurveySummary(BaseModel):
+    name: str
+    bank_version: int
+    anonymous: bool
+    responses: int | None
+    """None when fewer than the privacy threshold have answered."""
+
+
+class PerceptionOut(BaseModel):
+    survey: str
+    filters: str
+    respondents: int | None
+    first_day: dt.date | None
+    last_day: dt.date | None
+    questions: dict[str, QuestionFigures]
+
+
+@router.get("/me")
+def me(viewer: AnyStaff) -> Me:
+    return Me(email=viewer.email, display_name=viewer.display_name, role=viewer.role.value)
+
+
+@router.get("/surveys")
+def surveys(viewer: AnyStaff, session: DbSession) -> list[SurveySummary]:
+    counts = dict(
+        session.execute(
+            select(SurveyResponse.survey_id, func.count()).group_by(SurveyResponse.survey_id)
+        ).all()
+    )
+    result = []
+    for survey in session.scalars(select(Survey).order_by(Survey.id)):
+        n = counts.get(survey.id, 0)
+        result.append(
+            SurveySummary(
+                name=survey.name,
+                bank_version=survey.bank_version,
+                anonymous=survey.anonymous,
+                responses=n if n >= POLICY.min_group_size else None,
+            )
+        )
+    return result
+
+
+@router.get("/perception")
+def perception(
+    viewer: AnyStaff,
+    session: DbSession,
+    population: Population,
+    survey: Annotated[str | None, Query(max_length=200)] = None,
+) -> PerceptionOut:
+    """Figures by role level for the survey (default: the latest), optionally narrowed by at
+    most two declared filters. 409 when the narrowed group is too close to one already seen."""
+    found, aggregate, figures = viewer_perception(
+        session, viewer.audit_key, survey, population, POLICY
+    )
+    total = sum(aggregate.responses_by_role.values())
+    shown = total >= POLICY.min_group_size
+    # Exact first/last days describe the earliest and latest respondent of a narrowed group,
+    # so they are given for the whole survey only.
+    window = shown and not population.active()
+    return PerceptionOut(
+        survey=found.name,
+        filters=population.describe(),
+        respondents=total if shown else None,
+        first_day=aggregate.first_day if window else None,
+        last_day=aggregate.last_day if window else None,
+        questions=figures,
+    )

@@ -1,0 +1,74 @@
+"""The staff dashboard: the perception gap by role level, narrowed by declared filters."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from markupsafe import Markup
+from sqlalchemy import select
+
+from gaplens.directory.models import Team
+from gaplens.perception.figures import GROUP_ORDER, ROLE_LABELS
+from gaplens.perception.filters import TENURE_BANDS
+from gaplens.perception.service import viewer_perception
+from gaplens.privacy import PrivacyPolicy, QueryRefused
+from gaplens.report.charts import productivity_impact_chart, spec_to_svg
+from gaplens.report.schemas import FigureStatus
+from gaplens.report.text import status_text
+from gaplens.surveys.models import Survey, SurveyResponse
+from gaplens.web.deps import AnyStaff, DbSession
+from gaplens.web.pages import render
+from gaplens.web.routes.filters import Population
+
+router = APIRouter(include_in_schema=False)
+POLICY = PrivacyPolicy()
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(
+    request: Request,
+    viewer: AnyStaff,
+    session: DbSession,
+    population: Population,
+    survey: Annotated[str | None, Query(max_length=200)] = None,
+) -> HTMLResponse:
+    surveys = list(session.scalars(select(Survey.name).order_by(Survey.id.desc())))
+    context: dict[str, Any] = {
+        "viewer": viewer,
+        "title": "Dashboard",
+        "surveys": surveys,
+        "selected_survey": survey or (surveys[0] if surveys else None),
+        "population": population,
+        "teams": session.execute(select(Team.key, Team.name).order_by(Team.name)).all(),
+        "functions": sorted(
+            f for f in session.scalars(select(SurveyResponse.function).distinct()) if f
+        ),
+        "tenure_bands": TENURE_BANDS,
+        "group_order": GROUP_ORDER,
+        "group_labels": ROLE_LABELS,
+        "k": POLICY.min_group_size,
+        "refused": None,
+        "questions": {},
+        "impact_svg": None,
+    }
+    if not surveys:
+        return render(request, "dashboard.html.j2", **context)
+    try:
+        _, aggregate, figures = viewer_perception(
+            session, viewer.audit_key, survey, population, POLICY
+        )
+    except QueryRefused as refused:
+        context["refused"] = str(refused)
+        return render(request, "dashboard.html.j2", status_code=409, **context)
+    impact = figures.get("productivity_impact")
+    spec = productivity_impact_chart(impact, list(GROUP_ORDER)) if impact else None
+    total = sum(aggregate.responses_by_role.values())
+    context.update(
+        questions=figures,
+        respondents=total if total >= POLICY.min_group_size else None,
+        impact_svg=Markup(spec_to_svg(spec)) if spec else None,
+        status_text=lambda status: status_text(FigureStatus(status), POLICY.min_group_size),
+    )
+    return render(request, "dashboard.html.j2", **context)

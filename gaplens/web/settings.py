@@ -1,0 +1,27 @@
+"""Web settings from the environment, read once when the app is built."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from gaplens.config import database_url
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    database_url: str
+    secure_cookies: bool
+    """Send cookies only over HTTPS; on by default, off for plain-HTTP local use."""
+    slack_signing_secret: str | None
+    max_body_bytes: int = MAX_BODY_BYTES
+
+    @classmethod
+    def from_environment(cls, db: str | None = None) -> WebSettings:
+        return cls(
+            database_url=database_url(db),
+            secure_cookies=os.environ.get("GAPLENS_INSECURE_COOKIES", "") not in ("1", "true"),
+            slack_signing_secret=os.environ.get("GAPLENS_SLACK_SIGNING_SECRET") or None,
+        )

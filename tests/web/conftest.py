@@ -1,0 +1,124 @@
+"""Web fixtures: a migrated database with a small synthetic organisation and three staff
+accounts, served by the real ASGI app (TestClient) or by uvicorn on loopback (browser)."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+
+from gaplens.accounts.models import StaffRole
+from gaplens.accounts.service import create_user
+from gaplens.db.engine import session_scope
+from gaplens.demo.generator import DemoFiles, generate_organisation, write_demo_files
+from gaplens.directory.service import import_people, import_teams
+from gaplens.surveys.service import import_responses
+from gaplens.web.app import create_app
+from gaplens.web.settings import WebSettings
+
+PASSWORD = "correct horse battery staple"
+STAFF = {
+    "admin": ("admin@northwind.example", StaffRole.ADMIN),
+    "leader": ("leader@northwind.example", StaffRole.LEADER),
+    "analyst": ("analyst@northwind.example", StaffRole.ANALYST),
+}
+
+
+@pytest.fixture(scope="session")
+def demo_files(tmp_path_factory: pytest.TempPathFactory) -> DemoFiles:
+    return write_demo_files(
+        generate_organisation(people=400, seed=1), tmp_path_factory.mktemp("org")
+    )
+
+
+def load(url: str, files: DemoFiles) -> None:
+    with session_scope(url) as session:
+        import_teams(session, files.teams, "Northwind Logistics")
+        import_people(session, files.people)
+        import_responses(session, files.responses, files.survey_name)
+        for email, role in STAFF.values():
+            create_user(session, email, email.split("@")[0].title(), role, PASSWORD)
+
+
+@pytest.fixture
+def web_db(db_url: str, demo_files: DemoFiles) -> str:
+    load(db_url, demo_files)
+    return db_url
+
+
+@pytest.fixture
+def client(web_db: str) -> Iterator[TestClient]:
+    app = create_app(
+        WebSettings(database_url=web_db, secure_cookies=False, slack_signing_secret="test-secret")
+    )
+    with TestClient(app, base_url="http://testserver") as test_client:
+        yield test_client
+
+
+def form_token(client: TestClient, path: str) -> str:
+    page = client.get(path)
+    match = re.search(r'name="(?:form_token|csrf_token)" value="([^"]+)"', page.text)
+    assert match, f"no form token on {path}"
+    return match.group(1)
+
+
+def sign_in(client: TestClient, who: str) -> None:
+    token = form_token(client, "/login")
+    response = client.post(
+        "/login",
+        data={
+            "email": STAFF[who][0],
+            "password": PASSWORD,
+            "form_token": token,
+            "next": "/dashboard",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def live_server(web_db: str) -> Iterator[str]:
+    """The app under uvicorn on a loopback port, for the real browser."""
+    app = create_app(
+        WebSettings(database_url=web_db, secure_cookies=False, slack_signing_secret="test-secret")
+    )
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]

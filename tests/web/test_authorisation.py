@@ -1,0 +1,41 @@
+"""Every route against every role, anonymous included."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import sign_in
+
+ROLES = ["anonymous", "admin", "leader", "analyst"]
+# route -> expected status per role (anonymous first)
+MATRIX = {
+    ("GET", "/"): [200, 200, 200, 200],
+    ("GET", "/healthz"): [200, 200, 200, 200],
+    ("GET", "/login"): [200, 200, 200, 200],
+    ("GET", "/openapi.json"): [200, 200, 200, 200],
+    ("GET", "/dashboard"): [303, 200, 200, 200],
+    ("GET", "/api/v1/me"): [401, 200, 200, 200],
+    ("GET", "/api/v1/surveys"): [401, 200, 200, 200],
+    ("GET", "/api/v1/perception"): [401, 200, 200, 200],
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_route_by_role(client: TestClient, role: str):
+    if role != "anonymous":
+        sign_in(client, role)
+    index = ROLES.index(role)
+    for (method, path), expected in MATRIX.items():
+        response = client.request(method, path, follow_redirects=False)
+        assert response.status_code == expected[index], (method, path, role)
+        if response.status_code == 303:
+            assert response.headers["location"].startswith("/login")
+
+
+def test_every_registered_route_is_in_the_matrix(client: TestClient):
+    """A new route must be added to the matrix, so no route escapes the authorisation check."""
+    spec = client.get("/openapi.json").json()
+    api_paths = {("GET" if "get" in ops else "POST", path) for path, ops in spec["paths"].items()}
+    missing = {p for p in api_paths if p not in MATRIX and p[0] == "GET"}
+    assert not missing
