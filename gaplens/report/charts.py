@@ -355,7 +355,7 @@ def _forest_panel(rows: list[Spec], kind: str) -> Spec:
     extent += [float(r["bench"]) for r in rows if "bench" in r]
     if kind == "risk_ratio":
         reference = 1.0
-        lo_exp = math.floor(math.log2(min([*extent, reference])) - 1e-9)
+        lo_exp = math.floor(math.log2(max(1e-3, min([*extent, reference]))) - 1e-9)
         hi_exp = math.ceil(math.log2(max([*extent, reference])) + 1e-9)
         if hi_exp - lo_exp < 2:
             hi_exp += 1
@@ -619,7 +619,8 @@ def report_charts(doc: ReportDocument) -> dict[str, Spec]:
     return charts
 
 
-_UNSAFE_SVG = re.compile(r"<\s*(script|foreignObject|iframe|image)\b|\son[a-z]+\s*=", re.I)
+_UNSAFE_SVG = re.compile(r"<\s*(script|foreignObject|iframe|image|a)\b|<[^>]*\son[a-z]+\s*=", re.I)
+"""Active content an inline chart must never carry (vl-convert escapes text content)."""
 
 
 def spec_to_svg(spec: Spec) -> str:

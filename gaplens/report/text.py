@@ -191,10 +191,3 @@ class Figure:
     @property
     def text(self) -> str:
         return f"{self.main} {self.detail}".strip()
-
-
-def hidden(status: FigureStatus, min_size: int) -> Figure:
-    return Figure(main=status_text(status, min_size), shown=False)
-
-
-NOT_ASKED = Figure(main=NO_VALUE)

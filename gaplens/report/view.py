@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 
 from gaplens.report import charts
-from gaplens.report.measures import MeasureKind, ShareMeasure, share_measure
+from gaplens.report.measures import ShareMeasure, share_measure
 from gaplens.report.schemas import (
     BenchmarkOut,
     Comparison,
@@ -47,6 +47,7 @@ from gaplens.report.text import (
 )
 
 IMPACT_KEY = "productivity_impact"
+NOT_ASKED_LEADERS = "Not asked (executives and managers only)"
 
 SCALE_NOTES = {
     "choice": "One answer per person.",
@@ -128,7 +129,6 @@ class QuestionView:
     table: Table
     chart: Chart | None = None
     chart_missing: str = ""
-    measure_note: str = ""
     benchmark: BenchmarkView | None = None
     ratios: list[ComparisonView] = field(default_factory=list)
     gaps: list[ComparisonView] = field(default_factory=list)
@@ -212,28 +212,27 @@ def question_table(
     shown = [g for _, g in groups if g.status is FigureStatus.SHOWN]
     columns: list[str] = []
 
+    option_columns = question.scale in ("choice", "multi") and any(g.shares for g in shown)
+    # The summary share gets its own column unless it is just one answer's column repeated.
+    measure_column = measure is not None and not (option_columns and len(measure.options) == 1)
+    score_column = question.scale != "number" and any(g.score is not None for g in shown)
     if question.scale == "number":
         unit = question.unit
         columns += [f"Median ({unit})" if unit else "Median", "Mean"]
     else:
-        if measure is not None and (
-            measure.kind is MeasureKind.COMPLEMENT
-            or (measure.kind is MeasureKind.FAVOURABLE and len(measure.options) != 1)
-            or question.scale == "agree5"
-        ):
+        if measure is not None and measure_column:
             columns.append(measure.label)
-        if question.scale in ("choice", "multi") and any(g.shares for g in shown):
+        if option_columns:
             columns += [sentence_case(o) for o in question.options]
-        if any(g.score is not None for g in shown):
+        if score_column:
             columns.append("Score (0\u2013100)")
 
     rows: list[Row] = []
     for key, g in groups:
         label = group_label(key)
         if g.status is not FigureStatus.SHOWN:
-            rows.append(
-                Row(label, NO_VALUE, [], hidden=status_text(g.status, k), total=_is_total(key))
-            )
+            words = group_status_words(question, key, g, k)
+            rows.append(Row(label, NO_VALUE, [], hidden=words, total=_is_total(key)))
             continue
         cells: list[Figure] = []
         if question.scale == "number":
@@ -249,11 +248,11 @@ def question_table(
                 )
                 cells.append(Figure(_number(g.number.mean, question.unit)))
         else:
-            if measure is not None and measure.label in columns:
+            if measure is not None and measure_column:
                 cells.append(share_figure(measure.share(g)))
-            if question.scale in ("choice", "multi") and any(s.shares for s in shown):
+            if option_columns:
                 cells += [share_figure((g.shares or {}).get(o)) for o in question.options]
-            if "Score (0\u2013100)" in columns:
+            if score_column:
                 if g.score is None:
                     cells.append(Figure(NO_VALUE))
                 else:
@@ -263,6 +262,8 @@ def question_table(
                             f"({g.score.low:.0f}\u2013{g.score.high:.0f})",
                         )
                     )
+        if len(cells) != len(columns):  # pragma: no cover - a bug in this function
+            raise AssertionError(f"{question.key}: {len(cells)} cells for {len(columns)} columns")
         n = str(g.n) if g.n is not None else NO_VALUE
         rows.append(Row(label, n, cells, total=_is_total(key)))
     caption = f"{question.text} By role level, with 95% intervals in brackets."
@@ -281,10 +282,21 @@ def chart_view(key: str, spec: dict[str, object] | None, caption: str) -> Chart 
 def not_shown_groups(question: QuestionFigures, doc: ReportDocument) -> list[str]:
     k = doc.privacy.min_group_size
     return [
-        f"{group_label(key)}: {status_text(g.status, k)}"
+        f"{group_label(key)}: {group_status_words(question, key, g, k)}"
         for key, g in ordered_groups(question, doc.group_order)
         if g.status is not FigureStatus.SHOWN
     ]
+
+
+LEADER_GROUPS = frozenset({"executive", "manager", "everyone"})
+
+
+def group_status_words(question: QuestionFigures, key: str, group: GroupFigures, k: int) -> str:
+    """Words for a group without figures. A leaders-only question was never put to other
+    groups, so they read 'Not asked' rather than 'Not enough responses'."""
+    if question.audience == "leaders" and key not in LEADER_GROUPS:
+        return NOT_ASKED_LEADERS
+    return status_text(group.status, k)
 
 
 def benchmark_view(bench: BenchmarkOut | None, note: str = "") -> BenchmarkView | None:
@@ -313,7 +325,7 @@ def comparison_view(c: Comparison, question: QuestionFigures | None, k: int) -> 
     den = group_phrase(c.denominator_group)
     if c.status is not FigureStatus.SHOWN or c.value is None:
         status = status_text(c.status, k) if c.status is not FigureStatus.SHOWN else NO_VALUE
-        return ComparisonView(label=c.label, shown=False, status=status)
+        return ComparisonView(label=c.label, shown=False, status=status)  # never a number
     v = c.value
     published = ""
     if c.benchmark is not None and c.benchmark.value is not None:
@@ -390,16 +402,6 @@ def _audience_note(question: QuestionFigures) -> str:
     return ""
 
 
-def _measure_note(question: QuestionFigures, measure: ShareMeasure | None) -> str:
-    if measure is None or measure.benchmark is None:
-        return ""
-    answers = options_phrase([quoted(o) for o in measure.options])
-    return (
-        f"The chart shows the share answering {answers}, the answers the published figure "
-        f"counts; the dashed line marks the published {percent(measure.benchmark)}."
-    )
-
-
 def impact_view(question: QuestionFigures, doc: ReportDocument) -> QuestionView:
     k = doc.privacy.min_group_size
     spec = charts.productivity_impact_chart(question, doc.group_order)
@@ -447,11 +449,13 @@ def question_view(question: QuestionFigures, doc: ReportDocument) -> QuestionVie
     if question.scale == "number":
         caption = "Median by role level. Dots: median; lines: 95% interval; n: people who answered."
     elif measure is not None:
-        caption = (
-            "Share answering "
-            f"{options_phrase([quoted(o) for o in measure.options]) or 'favourably'}"
-            " by role level. Bars: share; black lines: 95% interval; n: people who answered."
-        )
+        answers = options_phrase([quoted(o) for o in measure.options]) or "favourably"
+        caption = f"Share answering {answers} by role level"
+        if measure.benchmark is not None:
+            caption += (
+                f": the answers the published {percent(measure.benchmark)} counts (dashed line)"
+            )
+        caption += ". Bars: share; black lines: 95% interval; n: people who answered."
     else:
         caption = ""
     chart = chart_view(question.key, spec, caption)
@@ -467,7 +471,6 @@ def question_view(question: QuestionFigures, doc: ReportDocument) -> QuestionVie
         table=question_table(question, doc, measure),
         chart=chart,
         chart_missing="" if chart is not None else _no_chart(question, doc),
-        measure_note=_measure_note(question, measure) if chart is not None else "",
         benchmark=benchmark_view(question.benchmark),
         ratios=[comparison_view(c, question, k) for c in question.risk_ratios.values()],
         gaps=[comparison_view(c, question, k) for c in question.gaps_pp.values()],

@@ -148,7 +148,7 @@ def productivity_impact() -> QuestionFigures:
         groups={g: choice_group(IMPACT_COUNTS[g], ("high gains", "some gains")) for g in GROUPS},
         benchmark=BenchmarkOut(text=gartner_text, source=GARTNER),
         risk_ratios={
-            "executive_vs_ic_high_gains": Comparison(
+            "high_gains_executive_vs_ic": Comparison(
                 label="Executives vs individual contributors: high gains",
                 status=SHOWN,
                 kind="risk_ratio",
@@ -162,7 +162,7 @@ def productivity_impact() -> QuestionFigures:
                     value=4.0,
                 ),
             ),
-            "ic_vs_executive_no_difference": Comparison(
+            "no_difference_ic_vs_executive": Comparison(
                 label="Individual contributors vs executives: no difference",
                 status=SHOWN,
                 kind="risk_ratio",
@@ -176,7 +176,7 @@ def productivity_impact() -> QuestionFigures:
                     value=5.0,
                 ),
             ),
-            "ic_vs_executive_worse": Comparison(
+            "worse_ic_vs_executive": Comparison(
                 label="Individual contributors vs executives: worse",
                 status=NOT_ESTIMABLE,
                 kind="risk_ratio",
@@ -187,7 +187,7 @@ def productivity_impact() -> QuestionFigures:
             ),
         },
         gaps_pp={
-            "executive_minus_ic_high_gains": Comparison(
+            "high_gains_executive_minus_ic": Comparison(
                 label="Executives minus individual contributors: high gains",
                 status=SHOWN,
                 kind="difference_pp",
@@ -196,7 +196,7 @@ def productivity_impact() -> QuestionFigures:
                 option="high gains",
                 value=newcombe_pp(_ex("high gains"), ne, _ic("high gains"), ni),
             ),
-            "ic_minus_executive_no_difference": Comparison(
+            "no_difference_ic_minus_executive": Comparison(
                 label="Individual contributors minus executives: no difference",
                 status=SHOWN,
                 kind="difference_pp",
@@ -205,6 +205,7 @@ def productivity_impact() -> QuestionFigures:
                 option="no difference",
                 value=newcombe_pp(_ic("no difference"), ni, _ex("no difference"), ne),
             ),
+            "any_gains_executive_minus_ic": impact_gap().model_copy(update={"benchmark": None}),
         },
     )
 
@@ -289,6 +290,9 @@ def peers_effective_use() -> QuestionFigures:
         groups={
             "executive": agree_group([0, 2, 4, 9, 3]),
             "manager": agree_group([3, 12, 13, 11, 2]),
+            "individual_contributor": GroupFigures(
+                status=NOT_ENOUGH, reason="Asked of executives and managers only"
+            ),
             "everyone": agree_group([3, 14, 17, 20, 5]),
         },
         benchmark=BenchmarkOut(
@@ -520,7 +524,7 @@ def sample_document() -> ReportDocument:
             ),
         )
     }
-    rr = productivity_impact().risk_ratios["executive_vs_ic_high_gains"].value
+    rr = productivity_impact().risk_ratios["high_gains_executive_vs_ic"].value
     gap = impact_gap().value
     assert rr is not None and gap is not None
     return ReportDocument(
