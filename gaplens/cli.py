@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import typer
 from rich.console import Console
@@ -40,6 +40,10 @@ import_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(import_app, name="import")
+survey_app = typer.Typer(
+    help="Collect answers online: open links and invitations.", no_args_is_help=True
+)
+app.add_typer(survey_app, name="survey")
 users_app = typer.Typer(help="Staff accounts (admin, leader, analyst).", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 
@@ -147,11 +151,14 @@ def import_responses_command(
     survey: Annotated[
         str, typer.Option(help="Survey name; created from the question bank if new.")
     ],
+    series: Annotated[
+        str | None, typer.Option(help="Series of repeated pulses this survey belongs to.")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Import anonymous survey responses, all or nothing.
 
-    Example: gaplens import responses pulse.csv --survey "AI pulse 2026-Q3"
+    Example: gaplens import responses pulse.csv --survey "AI pulse 2026-Q3" --series "AI pulse"
     """
     from gaplens.surveys.service import import_responses
 
@@ -162,7 +169,7 @@ def import_responses_command(
             _byte_progress(f"Importing {path.name}", size) as advance,
             session_scope(url) as session,
         ):
-            result = import_responses(session, path, survey, progress=advance)
+            result = import_responses(session, path, survey, progress=advance, series=series)
     out.print(result.describe())
 
 
@@ -304,6 +311,71 @@ def users_add(
             db, lambda s: create_user(s, email, name or email, StaffRole(role), password)
         )
     out.print(f"Added {user.email} ({user.role.value}).")
+
+
+@survey_app.command("open-link")
+def survey_open_link(
+    name: Annotated[
+        str, typer.Argument(help="Survey name (created from the question bank if new).")
+    ],
+    base_url: Annotated[
+        str, typer.Option(help="Where gaplens is served.")
+    ] = "http://127.0.0.1:8000",
+    db: DbOption = None,
+) -> None:
+    """Create (or replace) the survey's open anonymous link and print it.
+
+    Example: gaplens survey open-link "AI pulse 2026-Q4" --base-url https://gaplens.example.com
+    """
+    from gaplens.surveys.collection import create_open_link
+    from gaplens.surveys.service import get_or_create_survey
+
+    with user_errors():
+        token = run_in_session(db, lambda s: create_open_link(s, get_or_create_survey(s, name)[0]))
+    out.print(f"{base_url.rstrip('/')}/s/{token}")
+
+
+@survey_app.command("invite")
+def survey_invite(
+    name: Annotated[
+        str, typer.Argument(help="Survey name (created from the question bank if new).")
+    ],
+    output: Annotated[Path, typer.Option("--out", help="CSV of email,link for your mail tool.")],
+    team: Annotated[str | None, typer.Option(help="Only this team and the teams below it.")] = None,
+    base_url: Annotated[
+        str, typer.Option(help="Where gaplens is served.")
+    ] = "http://127.0.0.1:8000",
+    db: DbOption = None,
+) -> None:
+    """Create one single-use link per person and write them to a CSV (links are not kept).
+
+    Example: gaplens survey invite "AI pulse 2026-Q4" --team eng --out invitations.csv
+    """
+    import csv
+
+    from sqlalchemy import select
+
+    from gaplens.directory.models import Person
+    from gaplens.perception.filters import team_subtree
+    from gaplens.surveys.collection import create_invitations
+    from gaplens.surveys.service import get_or_create_survey
+
+    def invite(session: Any) -> list[tuple[str, str]]:
+        query = select(Person).order_by(Person.email)
+        if team:
+            query = query.where(Person.team_id.in_(team_subtree(session, team)))
+        people = list(session.scalars(query))
+        if not people:
+            raise InputError.single("no people to invite (import people first)", "--team")
+        return create_invitations(session, get_or_create_survey(session, name)[0], people)
+
+    with user_errors():
+        links = run_in_session(db, invite)
+        with output.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["email", "link"])
+            writer.writerows((email, f"{base_url.rstrip('/')}/s/{token}") for email, token in links)
+    out.print(f"{len(links)} single-use links written to {output}")
 
 
 def _policy(min_group_size: int, min_comment_group_size: int) -> PrivacyPolicy:

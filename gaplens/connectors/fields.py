@@ -14,7 +14,7 @@ EMAIL_PATTERN = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 
 
 def parse_date(
-    value: str, problems: ProblemCollector, row: int, column: str, allow_time: bool = False
+    value: str, problems: ProblemCollector, row: int | None, column: str, allow_time: bool = False
 ) -> dt.date | None:
     text = value.strip()
     if not text:
@@ -30,7 +30,7 @@ def parse_date(
 
 
 def parse_role_level(
-    value: str, problems: ProblemCollector, row: int, column: str
+    value: str, problems: ProblemCollector, row: int | None, column: str
 ) -> RoleLevel | None:
     text = value.strip().lower()
     role = ROLE_LEVEL_ALIASES.get(text)
@@ -41,7 +41,7 @@ def parse_role_level(
     return role
 
 
-def parse_key(value: str, problems: ProblemCollector, row: int, column: str) -> str | None:
+def parse_key(value: str, problems: ProblemCollector, row: int | None, column: str) -> str | None:
     text = value.strip()
     if not KEY_PATTERN.match(text):
         problems.add(
@@ -56,7 +56,7 @@ def parse_key(value: str, problems: ProblemCollector, row: int, column: str) -> 
 def parse_number(
     value: str,
     problems: ProblemCollector,
-    row: int,
+    row: int | None,
     column: str,
     bounds: tuple[float, float] | None = None,
 ) -> float | None:
@@ -78,7 +78,7 @@ def parse_number(
 
 
 def required_text(
-    value: str, problems: ProblemCollector, row: int, column: str, max_length: int = 200
+    value: str, problems: ProblemCollector, row: int | None, column: str, max_length: int = 200
 ) -> str | None:
     text = value.strip()
     if not text:
@@ -91,7 +91,7 @@ def required_text(
 
 
 def optional_text(
-    value: str, problems: ProblemCollector, row: int, column: str, max_length: int = 200
+    value: str, problems: ProblemCollector, row: int | None, column: str, max_length: int = 200
 ) -> str | None:
     text = value.strip()
     if not text:

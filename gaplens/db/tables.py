@@ -4,6 +4,7 @@ from gaplens.accounts import models as account_models
 from gaplens.audit import models as audit_models
 from gaplens.db.base import Base
 from gaplens.directory import models as directory_models
+from gaplens.feedback import models as feedback_models
 from gaplens.imports import models as import_models
 from gaplens.surveys import models as survey_models
 
@@ -12,6 +13,7 @@ __all__ = [
     "account_models",
     "audit_models",
     "directory_models",
+    "feedback_models",
     "import_models",
     "survey_models",
 ]

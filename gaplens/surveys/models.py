@@ -46,6 +46,8 @@ class Survey(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    series: Mapped[str | None] = mapped_column(String(200), index=True)
+    """Repeated pulses of the same survey share a series; the gap trend follows it."""
     bank_version: Mapped[int] = mapped_column(Integer)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
     response_key_salt: Mapped[str] = mapped_column(String(64))
@@ -95,3 +97,20 @@ class SurveyAnswer(Base):
     option_index: Mapped[int | None] = mapped_column(Integer)
     number: Mapped[float | None] = mapped_column(Float)
     text: Mapped[str | None] = mapped_column(Text)
+
+
+class SurveyLink(Base):
+    """An answer link: the open anonymous link, or one single-use invitation.
+
+    Participation lives here and only here: an invitation knows whom it was sent to and
+    whether it was used, never which response it produced; responses carry no link id, and
+    no time is stored on either side beyond the response's day.
+    """
+
+    __tablename__ = "survey_link"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    person_id: Mapped[str | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    used: Mapped[bool] = mapped_column(Boolean, default=False)

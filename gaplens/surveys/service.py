@@ -73,13 +73,18 @@ def seed_question_bank(session: Session, version: int = CURRENT_BANK_VERSION) ->
     return {key: question.id for key, question in stored.items()}
 
 
-def get_or_create_survey(session: Session, name: str) -> tuple[Survey, bool]:
+def get_or_create_survey(
+    session: Session, name: str, series: str | None = None
+) -> tuple[Survey, bool]:
     survey = session.scalars(select(Survey).where(Survey.name == name)).one_or_none()
     if survey is not None:
+        if series and survey.series != series:
+            survey.series = series
         return survey, False
     ids = seed_question_bank(session)
     survey = Survey(
         name=name,
+        series=series,
         bank_version=CURRENT_BANK_VERSION,
         anonymous=True,
         response_key_salt=secrets.token_hex(16),
@@ -134,9 +139,10 @@ def import_responses(
     path: Path,
     survey_name: str,
     progress: ProgressCallback | None = None,
+    series: str | None = None,
 ) -> ResponsesImported:
     """All or nothing: rows stream into the open transaction; any problem rolls it all back."""
-    survey, created = get_or_create_survey(session, survey_name)
+    survey, created = get_or_create_survey(session, survey_name, series)
     questions = survey_questions(session, survey)
     question_ids = {entry.key: qid for qid, entry in questions}
     team_ids = {key: team_id for key, team_id in session.execute(select(Team.key, Team.id))}
@@ -146,10 +152,10 @@ def import_responses(
     writer = _ResponseWriter(session, survey, question_ids)
     for parsed in reader:
         team_id = None
-        if parsed.team is not None:
-            team_id = team_ids.get(parsed.team)
+        if parsed.bands.team is not None:
+            team_id = team_ids.get(parsed.bands.team)
             if team_id is None:
-                problems.add(f"unknown team '{parsed.team}'", parsed.row, "team")
+                problems.add(f"unknown team '{parsed.bands.team}'", parsed.row, "team")
                 continue
         if problems:
             continue  # keep validating to report every problem, but write nothing more
@@ -195,10 +201,10 @@ class _ResponseWriter:
                 "id": rid,
                 "survey_id": self.survey.id,
                 "answered_on": parsed.answered_on,
-                "role_level": parsed.role_level,
+                "role_level": parsed.bands.role_level,
                 "team_id": team_id,
-                "function": parsed.function,
-                "ai_tenure_band": parsed.ai_tenure_band,
+                "function": parsed.bands.function,
+                "ai_tenure_band": parsed.bands.ai_tenure_band,
             }
         )
         qids = self.question_ids

@@ -12,10 +12,11 @@ from fastapi.staticfiles import StaticFiles
 from gaplens import __version__
 from gaplens.errors import InputError
 from gaplens.privacy import QueryRefused
+from gaplens.web.abuse import AnonymousRateLimiter
 from gaplens.web.assets import STATIC_DIR
 from gaplens.web.deps import LoginRequired
 from gaplens.web.pages import render_error
-from gaplens.web.routes import api, auth, dashboard, health, public
+from gaplens.web.routes import api, auth, dashboard, feedback, health, public, slack, surveys
 from gaplens.web.security import HardeningMiddleware
 from gaplens.web.settings import WebSettings
 
@@ -40,7 +41,24 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    for router in (health.router, public.router, auth.router, dashboard.router, api.router):
+    # Per app (so per worker): an address is only ever held as a keyed hash, in memory.
+    app.state.feedback_limiter = AnonymousRateLimiter(
+        limit=settings.feedback_per_hour, window_seconds=3600
+    )
+    app.state.response_limiter = AnonymousRateLimiter(
+        limit=settings.responses_per_hour, window_seconds=3600
+    )
+    routers = (
+        health.router,
+        public.router,
+        auth.router,
+        dashboard.router,
+        feedback.router,
+        slack.router,
+        surveys.router,
+        api.router,
+    )
+    for router in routers:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")  # after the routes
     install_error_handlers(app)

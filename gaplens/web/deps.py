@@ -27,7 +27,9 @@ def db_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-DbSession = Annotated[Session, Depends(db_session)]
+DbSession = Annotated[Session, Depends(db_session, scope="function")]
+"""Committed when the route function returns, before the response is sent: a 2xx means the
+write is durable (FastAPI's default scope would commit after sending)."""
 
 
 class LoginRequired(Exception):  # noqa: N818 - control flow, turned into a redirect or 401

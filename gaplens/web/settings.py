@@ -17,6 +17,10 @@ class WebSettings:
     """Send cookies only over HTTPS; on by default, off for plain-HTTP local use."""
     slack_signing_secret: str | None
     max_body_bytes: int = MAX_BODY_BYTES
+    feedback_per_hour: int = 20
+    responses_per_hour: int = 30
+    """Survey answers per client per hour: several people may share one office address."""
+    """Anonymous feedback submissions per client per hour (counted by a keyed hash)."""
 
     @classmethod
     def from_environment(cls, db: str | None = None) -> WebSettings:
@@ -24,4 +28,5 @@ class WebSettings:
             database_url=database_url(db),
             secure_cookies=os.environ.get("GAPLENS_INSECURE_COOKIES", "") not in ("1", "true"),
             slack_signing_secret=os.environ.get("GAPLENS_SLACK_SIGNING_SECRET") or None,
+            responses_per_hour=int(os.environ.get("GAPLENS_RESPONSES_PER_HOUR", "30")),
         )

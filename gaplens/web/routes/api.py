@@ -9,8 +9,10 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
+from gaplens.audit.service import DatabaseQueryAuditor, record
 from gaplens.perception.service import viewer_perception
-from gaplens.privacy import PrivacyPolicy
+from gaplens.perception.trend import TrendOut, gap_trend
+from gaplens.privacy import PrivacyGate, PrivacyPolicy
 from gaplens.report.schemas import QuestionFigures
 from gaplens.surveys.models import Survey, SurveyResponse
 from gaplens.web.deps import AnyStaff, DbSession
@@ -66,6 +68,21 @@ def surveys(viewer: AnyStaff, session: DbSession) -> list[SurveySummary]:
                 responses=n if n >= POLICY.min_group_size else None,
             )
         )
+    return result
+
+
+@router.get("/trend")
+def trend(
+    viewer: AnyStaff,
+    session: DbSession,
+    series: Annotated[str, Query(max_length=200, description="Series of survey pulses")],
+) -> TrendOut:
+    """The leader-frontline gap per team across the pulses of a series, and whether it is
+    widening beyond noise. Team-pulse cells too small or too close to a view already seen
+    by this viewer carry a status instead of a number."""
+    gate = PrivacyGate(POLICY, auditor=DatabaseQueryAuditor(session, POLICY))
+    result = gap_trend(session, series, gate, viewer.audit_key)
+    record(session, viewer.audit_key, "view_trend", series)
     return result
 
 

@@ -1,0 +1,109 @@
+"""The anonymous feedback form and the leaders' digest."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from gaplens.audit.service import record
+from gaplens.feedback.schemas import KIND_LABELS, Digest, FeedbackKind
+from gaplens.feedback.service import digest, submit_feedback, validate_feedback
+from gaplens.privacy import PrivacyPolicy
+from gaplens.web.abuse import AnonymousRateLimiter
+from gaplens.web.deps import AnyStaff, DbSession, settings
+from gaplens.web.pages import render
+from gaplens.web.security import ANON_CSRF_COOKIE, check_anonymous_csrf, new_form_token
+
+router = APIRouter()
+POLICY = PrivacyPolicy()
+
+
+def feedback_page(
+    request: Request, error: str | None = None, status_code: int = 200, **values: str
+) -> Response:
+    token = new_form_token()
+    response = render(
+        request,
+        "feedback.html.j2",
+        status_code=status_code,
+        title="Anonymous feedback",
+        kinds=KIND_LABELS,
+        form_token=token,
+        error=error,
+        values=values,
+    )
+    response.set_cookie(
+        ANON_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=settings(request).secure_cookies,
+        path="/feedback",
+    )
+    return response
+
+
+@router.get("/feedback", response_class=HTMLResponse, include_in_schema=False)
+def feedback_form(request: Request) -> Response:
+    return feedback_page(request)
+
+
+@router.post("/feedback", include_in_schema=False)
+def feedback_submit(
+    request: Request,
+    session: DbSession,
+    kind: Annotated[str, Form(max_length=16)] = "",
+    text: Annotated[str, Form(max_length=4000)] = "",
+    tool: Annotated[str, Form(max_length=200)] = "",
+    use_case: Annotated[str, Form(max_length=200)] = "",
+    form_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    check_anonymous_csrf(request, form_token)
+    address = request.client.host if request.client else None
+    limiter: AnonymousRateLimiter = request.app.state.feedback_limiter
+    if not limiter.allow(address):
+        raise HTTPException(status_code=429, detail="Too many submissions; try again later.")
+    values = {"kind": kind, "text": text, "tool": tool, "use_case": use_case}
+    try:
+        item = validate_feedback({k: v for k, v in values.items() if v or k in ("kind", "text")})
+    except Exception as error:  # InputError: show the form again with the message
+        return feedback_page(request, str(error), status_code=422, **values)
+    submit_feedback(session, item, channel="web")
+    return render(request, "thanks.html.j2", title="Thank you")
+
+
+@router.get("/digest", response_class=HTMLResponse, include_in_schema=False)
+def digest_page(
+    request: Request,
+    viewer: AnyStaff,
+    session: DbSession,
+    days: Annotated[int, Query(ge=7, le=366)] = 7,
+) -> Response:
+    result = build_digest(session, viewer.audit_key, days)
+    return render(request, "digest.html.j2", title="Feedback digest", viewer=viewer, digest=result)
+
+
+@router.get("/api/v1/feedback/digest", tags=["feedback"])
+def digest_api(
+    viewer: AnyStaff,
+    session: DbSession,
+    days: Annotated[int, Query(ge=7, le=366)] = 7,
+) -> Digest:
+    """Counts by kind, themes and representative comments for the last `days` days (the
+    weekly digest by default). Counts below 5 and texts below 10 items are withheld."""
+    return build_digest(session, viewer.audit_key, days)
+
+
+def build_digest(session: DbSession, viewer: str, days: int) -> Digest:
+    # Periods are whole weeks ending today, so two digests cannot differ by a single day.
+    today = dt.date.today()
+    weeks = max(1, days // 7)
+    result = digest(session, POLICY, today - dt.timedelta(days=7 * weeks - 1), today)
+    record(session, viewer, "view_digest", "feedback", {"weeks": weeks})
+    return result
+
+
+__all__ = ["FeedbackKind", "router"]

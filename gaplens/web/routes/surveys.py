@@ -1,0 +1,142 @@
+"""Answering a survey: the page behind an open or single-use link, and the JSON equivalent."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from gaplens.directory.models import Team
+from gaplens.errors import InputError
+from gaplens.surveys.collection import LinkNotUsable, OpenSurvey, open_survey, submit_response
+from gaplens.surveys.question_bank import AGREE5_OPTIONS
+from gaplens.web.abuse import AnonymousRateLimiter
+from gaplens.web.deps import DbSession, settings
+from gaplens.web.pages import render, render_error
+from gaplens.web.security import ANON_CSRF_COOKIE, check_anonymous_csrf, new_form_token
+
+router = APIRouter()
+ROLE_CHOICES = {
+    "executive": "Executive",
+    "manager": "Manager",
+    "individual_contributor": "Individual contributor",
+}
+TENURE_LABELS = {
+    "none": "I don't use AI tools",
+    "<1": "Under a month",
+    "1-6": "1–6 months",
+    "6+": "More than 6 months",
+}
+
+
+class ResponseIn(BaseModel):
+    """An anonymous response. Bands are self-reported; nothing identifies the respondent."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    link: str = Field(min_length=8, max_length=100)
+    role_level: str = Field(max_length=32)
+    team: str | None = Field(default=None, max_length=100)
+    function: str | None = Field(default=None, max_length=100)
+    ai_tenure: str | None = Field(default=None, max_length=8)
+    answers: dict[str, str | float | list[str]] = Field(default_factory=dict, max_length=100)
+
+
+class Stored(BaseModel):
+    status: str = "stored"
+
+
+def _limiter(request: Request) -> AnonymousRateLimiter:
+    limiter: AnonymousRateLimiter = request.app.state.response_limiter
+    return limiter
+
+
+def _check_rate(request: Request) -> None:
+    if not _limiter(request).allow(request.client.host if request.client else None):
+        raise HTTPException(status_code=429, detail="Too many answers from here; try later.")
+
+
+def survey_page(
+    request: Request,
+    session: DbSession,
+    token: str,
+    opened: OpenSurvey,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    form_token = new_form_token()
+    teams = session.execute(select(Team.key, Team.name, Team.function).order_by(Team.name)).all()
+    response = render(
+        request,
+        "survey.html.j2",
+        status_code=status_code,
+        title=opened.survey.name,
+        survey=opened.survey,
+        questions=[entry for _, entry in opened.questions],
+        token=token,
+        form_token=form_token,
+        roles=ROLE_CHOICES,
+        teams=teams,
+        functions=sorted({f for _, _, f in teams if f}),
+        tenure=TENURE_LABELS,
+        agree5=AGREE5_OPTIONS,
+        error=error,
+    )
+    response.set_cookie(
+        ANON_CSRF_COOKIE,
+        form_token,
+        httponly=True,
+        samesite="strict",
+        secure=settings(request).secure_cookies,
+        path="/s/",
+    )
+    return response
+
+
+@router.get("/s/{token}", response_class=HTMLResponse, include_in_schema=False)
+def answer_page(request: Request, session: DbSession, token: str) -> Response:
+    try:
+        opened = open_survey(session, token)
+    except LinkNotUsable as unusable:
+        return render_error(request, unusable.status, str(unusable))
+    return survey_page(request, session, token, opened)
+
+
+@router.post("/s/{token}", include_in_schema=False)
+async def answer_submit(request: Request, session: DbSession, token: str) -> Response:
+    form = await request.form()
+    check_anonymous_csrf(request, str(form.get("form_token") or ""))
+    _check_rate(request)
+    values: dict[str, str] = {}
+    for key in set(form.keys()) - {"form_token"}:
+        values[key] = ";".join(str(v) for v in form.getlist(key) if str(v).strip())
+    try:
+        submit_response(session, token, values)
+    except LinkNotUsable as unusable:
+        return render_error(request, unusable.status, str(unusable))
+    except InputError as error:
+        session.rollback()
+        opened = open_survey(session, token)
+        return survey_page(request, session, token, opened, str(error), status_code=422)
+    return render(request, "survey_thanks.html.j2", title="Thank you")
+
+
+@router.post("/api/v1/responses", status_code=201, tags=["surveys"])
+def submit_json(request: Request, session: DbSession, body: ResponseIn) -> Stored:
+    """Submit one anonymous response through an open link or a single-use invitation.
+    Acknowledged (201) only once the response is committed."""
+    _check_rate(request)
+    values = {
+        "role_level": body.role_level,
+        "team": body.team or "",
+        "function": body.function or "",
+        "ai_tenure": body.ai_tenure or "",
+    }
+    for key, value in body.answers.items():
+        values[key] = ";".join(value) if isinstance(value, list) else str(value)
+    try:
+        submit_response(session, body.link, values)
+    except LinkNotUsable as unusable:
+        raise HTTPException(status_code=unusable.status, detail=str(unusable)) from None
+    return Stored()
