@@ -82,18 +82,25 @@ def newcombe_difference(x1: int, n1: int, x2: int, n2: int, confidence: float = 
     Built from the two Wilson intervals, so it inherits their good behaviour at small
     n and at the boundaries, unlike the Wald difference interval.
     """
-    a = wilson_interval(x1, n1, confidence)
-    b = wilson_interval(x2, n2, confidence)
+    diff = mover_difference(
+        wilson_interval(x1, n1, confidence), wilson_interval(x2, n2, confidence)
+    )
+    # Analytically inside [-1, 1]; clamp only rounding residue.
+    return Estimate(diff.value, max(-1.0, diff.low), min(1.0, diff.high), confidence)
+
+
+def mover_difference(a: Estimate, b: Estimate) -> Estimate:
+    """a - b from two independent estimates' own intervals (MOVER, Zou & Donner 2008).
+
+    Newcombe's interval is MOVER applied to two Wilson intervals; applied to two
+    differences it gives the interval of a change in a gap between two survey pulses.
+    """
+    if not math.isclose(a.confidence, b.confidence):
+        raise ValueError("both estimates need the same confidence level")
     diff = a.value - b.value
     lower = math.sqrt((a.value - a.low) ** 2 + (b.high - b.value) ** 2)
     upper = math.sqrt((a.high - a.value) ** 2 + (b.value - b.low) ** 2)
-    # Analytically inside [-1, 1]; clamp only rounding residue.
-    return Estimate(
-        value=diff,
-        low=max(-1.0, diff - lower),
-        high=min(1.0, diff + upper),
-        confidence=confidence,
-    )
+    return Estimate(diff, diff - lower, diff + upper, a.confidence)
 
 
 def risk_ratio(x1: int, n1: int, x2: int, n2: int, confidence: float = 0.95) -> Estimate | None:

@@ -303,3 +303,28 @@ def test_mean_interval_rejects_bad_input(values: list[float], confidence: float)
 def test_bootstrap_median_rejects_bad_input(values: list[float], kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError):
         bootstrap_median(values, **kwargs)  # type: ignore[arg-type]
+
+
+def test_mover_of_two_wilson_intervals_is_newcombe():
+    """Newcombe's hybrid interval is MOVER over Wilson intervals (Zou & Donner 2008)."""
+    from gaplens.stats import mover_difference
+
+    for x1, n1, x2, n2 in [(56, 70, 48, 80), (5, 40, 30, 41), (0, 12, 3, 20)]:
+        mover = mover_difference(wilson_interval(x1, n1), wilson_interval(x2, n2))
+        newcombe = newcombe_difference(x1, n1, x2, n2)
+        assert (mover.value, mover.low, mover.high) == pytest.approx(
+            (newcombe.value, newcombe.low, newcombe.high)
+        )
+
+
+def test_mover_difference_of_differences_by_hand():
+    from gaplens.stats import Estimate, mover_difference
+
+    later = Estimate(0.30, 0.20, 0.42)
+    earlier = Estimate(0.10, 0.02, 0.19)
+    change = mover_difference(later, earlier)
+    assert change.value == pytest.approx(0.20)
+    assert change.low == pytest.approx(0.20 - ((0.10) ** 2 + (0.09) ** 2) ** 0.5)
+    assert change.high == pytest.approx(0.20 + ((0.12) ** 2 + (0.08) ** 2) ** 0.5)
+    with pytest.raises(ValueError):
+        mover_difference(later, Estimate(0.1, 0.0, 0.2, confidence=0.9))

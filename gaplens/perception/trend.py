@@ -1,0 +1,213 @@
+"""The gap trend (capability 2): the leader-frontline gap per team across pulses of a series.
+
+The gap is the share of leaders (executives and managers) reporting any productivity gain
+minus the share of individual contributors doing so, with Newcombe's interval. A change
+between two pulses is the difference of two gaps with a MOVER interval; it is called
+*widening* only when that whole interval lies above zero, and *narrowing* only when it lies
+below, so noise is never reported as a trend.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gaplens.directory.models import Team
+from gaplens.errors import InputError
+from gaplens.privacy import PrivacyGate, QueryRefused
+from gaplens.report.schemas import FigureStatus, Interval
+from gaplens.stats import Estimate, mover_difference, newcombe_difference
+from gaplens.surveys.models import BankQuestion, Survey, SurveyAnswer, SurveyResponse
+from gaplens.surveys.question_bank import entry
+
+QUESTION = "productivity_impact"
+LEADERS = "leaders"
+FRONTLINE = "individual_contributors"
+ORGANISATION = "__organisation__"
+
+
+class TrendPoint(BaseModel):
+    survey: str
+    status: FigureStatus | str
+    """'shown', 'not_enough_responses', 'suppressed', or 'refused' (differencing)."""
+    gap_pp: Interval | None = None
+    leaders_n: int | None = None
+    frontline_n: int | None = None
+
+
+class TeamTrend(BaseModel):
+    team: str
+    name: str
+    points: list[TrendPoint]
+    change_pp: Interval | None = None
+    direction: str
+    """'widening', 'narrowing', 'no clear change' or 'not enough data'."""
+
+
+class TrendOut(BaseModel):
+    series: str
+    surveys: list[str]
+    teams: list[TeamTrend]
+    method: str = (
+        "Gap = share of leaders reporting high or some gains minus the share of individual "
+        "contributors, in percentage points with a Newcombe 95% interval. Change = latest pulse "
+        "minus the one before, with a MOVER interval; 'widening' only if the interval is above 0."
+    )
+
+
+@dataclass
+class _Cell:
+    leaders: set[str] = field(default_factory=set)
+    frontline: set[str] = field(default_factory=set)
+    leaders_yes: int = 0
+    frontline_yes: int = 0
+
+
+def gap_point(
+    cell: _Cell, survey: str, gate: PrivacyGate, viewer: str
+) -> tuple[TrendPoint, Estimate | None]:
+    parent = frozenset(cell.leaders | cell.frontline)
+    try:
+        decisions = gate.breakdown(
+            viewer, parent, {LEADERS: frozenset(cell.leaders), FRONTLINE: frozenset(cell.frontline)}
+        )
+    except QueryRefused:
+        return TrendPoint(survey=survey, status="refused"), None
+    hidden = [d for d in decisions.values() if not d.shown]
+    if hidden:
+        small = any(d.n < gate.policy.min_group_size for d in decisions.values())
+        status = FigureStatus.NOT_ENOUGH_RESPONSES if small else FigureStatus.SUPPRESSED
+        return TrendPoint(survey=survey, status=status), None
+    estimate = newcombe_difference(
+        cell.leaders_yes, len(cell.leaders), cell.frontline_yes, len(cell.frontline)
+    )
+    point = TrendPoint(
+        survey=survey,
+        status=FigureStatus.SHOWN,
+        gap_pp=Interval(
+            estimate=100 * estimate.value, low=100 * estimate.low, high=100 * estimate.high
+        ),
+        leaders_n=len(cell.leaders),
+        frontline_n=len(cell.frontline),
+    )
+    return point, estimate
+
+
+def direction(change: Estimate | None) -> str:
+    if change is None:
+        return "not enough data"
+    if change.low > 0:
+        return "widening"
+    if change.high < 0:
+        return "narrowing"
+    return "no clear change"
+
+
+def gap_trend(session: Session, series: str, gate: PrivacyGate, viewer: str) -> TrendOut:
+    surveys = _pulses(session, series)
+    question = entry(QUESTION)
+    favourable = {question.options.index(o) for o in question.positive_options}
+    teams = session.execute(select(Team.id, Team.key, Team.name, Team.parent_id)).all()
+    ancestors = _ancestors({tid: parent for tid, _, _, parent in teams})
+    cells: dict[tuple[int, str], _Cell] = defaultdict(_Cell)
+    rows = session.execute(
+        select(
+            SurveyResponse.survey_id,
+            SurveyResponse.team_id,
+            SurveyResponse.role_level,
+            SurveyResponse.id,
+            SurveyAnswer.option_index,
+        )
+        .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
+        .join(BankQuestion, BankQuestion.id == SurveyAnswer.question_id)
+        .where(SurveyResponse.survey_id.in_([s.id for s in surveys]), BankQuestion.key == QUESTION)
+    )
+    for survey_id, team_id, role, response_id, option in rows:
+        yes = option in favourable
+        chain = ancestors.get(team_id, []) if team_id is not None else []
+        containing = [ORGANISATION, *(str(t) for t in chain)]
+        for scope in containing:
+            cell = cells[(survey_id, scope)]
+            if role == "individual_contributor":
+                cell.frontline.add(response_id)
+                cell.frontline_yes += yes
+            else:
+                cell.leaders.add(response_id)
+                cell.leaders_yes += yes
+    names = {str(tid): (key, name) for tid, key, name, _ in teams}
+    names[ORGANISATION] = ("", "Whole organisation")
+    # Deepest teams first: when a roll-up and one of its teams differ by fewer than k people,
+    # the gate keeps the first one shown, and the specific team is the more useful of the two.
+    depth = {tid: len(chain) for tid, chain in ancestors.items()}
+    ordered = sorted(teams, key=lambda t: (-depth.get(t[0], 0), t[2]))
+    scopes: list[str] = [ORGANISATION, *(str(t[0]) for t in ordered)]
+    result = []
+    for scope in scopes:
+        if not any((s.id, scope) in cells for s in surveys):
+            continue
+        points: list[TrendPoint] = []
+        estimates: list[Estimate | None] = []
+        for survey in surveys:
+            point, estimate = gap_point(
+                cells.get((survey.id, scope), _Cell()), survey.name, gate, viewer
+            )
+            points.append(point)
+            estimates.append(estimate)
+        change = None
+        if len(estimates) >= 2 and estimates[-1] is not None and estimates[-2] is not None:
+            change = mover_difference(estimates[-1], estimates[-2])
+        key, name = names[scope]
+        result.append(
+            TeamTrend(
+                team=key,
+                name=name,
+                points=points,
+                change_pp=Interval(
+                    estimate=100 * change.value, low=100 * change.low, high=100 * change.high
+                )
+                if change
+                else None,
+                direction=direction(change),
+            )
+        )
+    return TrendOut(series=series, surveys=[s.name for s in surveys], teams=result)
+
+
+def _pulses(session: Session, series: str) -> list[Survey]:
+    first_day = (
+        select(SurveyResponse.survey_id, func.min(SurveyResponse.answered_on).label("first"))
+        .group_by(SurveyResponse.survey_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Survey, first_day.c.first)
+        .join(first_day, first_day.c.survey_id == Survey.id)
+        .where(Survey.series == series)
+    ).all()
+    if not rows:
+        known = sorted({s for s in session.scalars(select(Survey.series)) if s})
+        raise InputError.single(
+            f"no survey with answers in series '{series}' (known: {', '.join(known) or 'none'})",
+            "series",
+        )
+    return [survey for survey, _ in sorted(rows, key=lambda r: (r[1] or dt.date.max, r[0].id))]
+
+
+def _ancestors(parents: dict[int, int | None]) -> dict[int, list[int]]:
+    """Each team with every team above it, so a pulse rolls up the tree."""
+    chains: dict[int, list[int]] = {}
+    for team in parents:
+        chain: list[int] = []
+        seen: set[int] = set()
+        current: int | None = team
+        while current is not None and current not in seen:
+            seen.add(current)
+            chain.append(current)
+            current = parents.get(current)
+        chains[team] = chain
+    return chains

@@ -1,0 +1,100 @@
+"""The gap trend across pulses: widening only beyond noise, small teams in words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gaplens.db.engine import session_scope
+from gaplens.directory.service import import_teams
+from gaplens.perception.trend import direction, gap_trend
+from gaplens.privacy import InMemoryQueryAuditor, PrivacyGate, PrivacyPolicy
+from gaplens.stats import Estimate
+from gaplens.surveys.service import import_responses
+from tests.files import TEAMS, write_csv
+
+
+def responses(
+    prefix: str, day: str, team: str, leaders: tuple[int, int], ics: tuple[int, int]
+) -> list[dict[str, str]]:
+    """leaders=(gains, total), ics=(gains, total) answering productivity_impact."""
+    rows = []
+    for role, (gains, total) in (("manager", leaders), ("individual_contributor", ics)):
+        for n in range(total):
+            rows.append(
+                {
+                    "response_id": f"{prefix}-{team}-{role}-{n}",
+                    "answered_on": day,
+                    "role_level": role,
+                    "team": team,
+                    "productivity_impact": "some gains" if n < gains else "no difference",
+                }
+            )
+    return rows
+
+
+@pytest.fixture
+def pulses(db_url: str, tmp_path: Path) -> str:
+    first = (
+        responses("p1", "2026-03-02", "eng-payments", (20, 40), (18, 40))
+        + responses("p1", "2026-03-02", "support", (20, 40), (10, 40))
+        + responses("p1", "2026-03-02", "eng", (2, 3), (1, 3))
+    )
+    second = (
+        responses("p2", "2026-06-01", "eng-payments", (36, 40), (4, 40))
+        + responses("p2", "2026-06-01", "support", (21, 40), (11, 40))
+        + responses("p2", "2026-06-01", "eng", (2, 3), (1, 3))
+    )
+    with session_scope(db_url) as session:
+        import_teams(session, write_csv(tmp_path / "teams.csv", TEAMS), "Acme")
+        import_responses(
+            session, write_csv(tmp_path / "q2.csv", second), "Pulse Q2", series="Pulse"
+        )
+        import_responses(session, write_csv(tmp_path / "q1.csv", first), "Pulse Q1", series="Pulse")
+    return db_url
+
+
+def test_widening_is_flagged_only_beyond_its_interval(pulses: str):
+    gate = PrivacyGate(PrivacyPolicy(), auditor=InMemoryQueryAuditor(PrivacyPolicy()))
+    with session_scope(pulses) as session:
+        trend = gap_trend(session, "Pulse", gate, "tester")
+    assert trend.surveys == ["Pulse Q1", "Pulse Q2"], "pulses ordered by when they ran"
+    by_team = {t.team: t for t in trend.teams}
+    payments = by_team["eng-payments"]
+    assert payments.points[0].gap_pp is not None and payments.points[
+        0
+    ].gap_pp.estimate == pytest.approx(5.0)
+    assert payments.points[1].gap_pp is not None and payments.points[
+        1
+    ].gap_pp.estimate == pytest.approx(80.0)
+    assert payments.direction == "widening"
+    assert payments.change_pp is not None and payments.change_pp.low > 0
+    assert by_team["support"].direction == "no clear change"
+    # Engineering rolls up Payments plus 3 leaders and 3 ICs of its own: showing both would
+    # let a reader subtract Payments' leaders from Engineering's and read those 3 managers.
+    engineering = by_team["eng"]
+    assert [p.status for p in engineering.points] == ["suppressed", "suppressed"]
+    assert all(p.gap_pp is None and p.leaders_n is None for p in engineering.points)
+    assert engineering.direction == "not enough data"
+    organisation = by_team[""]
+    assert organisation.name == "Whole organisation"
+    assert organisation.points[1].leaders_n == 83
+
+
+def test_direction_rules():
+    assert direction(Estimate(0.2, 0.05, 0.35)) == "widening"
+    assert direction(Estimate(-0.2, -0.35, -0.05)) == "narrowing"
+    assert direction(Estimate(0.1, -0.02, 0.22)) == "no clear change"
+    assert direction(None) == "not enough data"
+
+
+def test_unknown_series_is_a_clear_error(pulses: str):
+    from gaplens.errors import InputError
+
+    gate = PrivacyGate(PrivacyPolicy())
+    with (
+        pytest.raises(InputError, match=r"no survey with answers in series 'Nope'.*Pulse"),
+        session_scope(pulses) as session,
+    ):
+        gap_trend(session, "Nope", gate, "tester")
