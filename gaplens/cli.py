@@ -251,7 +251,13 @@ def demo(
     out.print(f"  database:    {_display_url(result.database_url)}")
     out.print(
         "Open the HTML report in any browser (it works offline), e.g.\n"
-        f"  xdg-open {result.reports['html'].resolve()}"
+        f"  xdg-open {result.reports['html'].resolve()}\n"
+        "Open the dashboard:\n"
+        f"  {_this_command()} serve --db {_display_url(result.database_url)}\n"
+        f"  then http://127.0.0.1:8000/dashboard and sign in as {result.staff_email}"
+        f" with password {result.staff_password}\n"
+        f"  (survey answer page: http://127.0.0.1:8000{result.open_link};"
+        " feedback: http://127.0.0.1:8000/feedback)"
     )
 
 
@@ -271,7 +277,11 @@ def serve(
     with user_errors():
         url = ready_database(db)
     os.environ["GAPLENS_DATABASE_URL"] = url
-    out.print(f"gaplens on http://{host}:{port}/  (dashboard: /dashboard, API: /api/docs)")
+    if host in ("127.0.0.1", "localhost", "::1"):
+        # Plain HTTP on this machine only: browsers may drop Secure cookies there. Anything
+        # reachable from elsewhere keeps Secure cookies and belongs behind HTTPS.
+        os.environ.setdefault("GAPLENS_INSECURE_COOKIES", "1")
+    out.print(f"gaplens on http://{host}:{port}/  (dashboard: /dashboard, API spec: /openapi.json)")
     uvicorn.run(
         "gaplens.web.main:app",
         host=host,
@@ -383,6 +393,12 @@ def _policy(min_group_size: int, min_comment_group_size: int) -> PrivacyPolicy:
         return PrivacyPolicy(min_group_size, min_comment_group_size)
     except ValueError as error:
         raise InputError.single(str(error), "--min-group-size") from None
+
+
+def _this_command() -> str:
+    """How the user started gaplens (e.g. .venv/bin/gaplens under make), to repeat it."""
+    invoked = sys.argv[0] if sys.argv and sys.argv[0].endswith("gaplens") else "gaplens"
+    return os.path.relpath(invoked) if os.path.isabs(invoked) else invoked
 
 
 def _display_url(url: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,6 +10,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from gaplens.accounts.models import StaffRole
+from gaplens.accounts.service import create_user
 from gaplens.config import normalise_database_url
 from gaplens.db.engine import dispose_engine, session_scope
 from gaplens.db.migrate import upgrade
@@ -17,9 +20,11 @@ from gaplens.directory.service import import_people, import_teams
 from gaplens.privacy import PrivacyPolicy
 from gaplens.report.render import Format, write_report
 from gaplens.report.service import build_report
-from gaplens.surveys.service import import_responses
+from gaplens.surveys.collection import create_open_link
+from gaplens.surveys.service import get_or_create_survey, import_responses
 
 ORGANISATION_NAME = "Northwind Logistics"
+DEMO_STAFF_EMAIL = "demo.leader@northwind.example"
 
 
 @dataclass
@@ -27,6 +32,9 @@ class DemoResult:
     database_url: str
     reports: dict[str, Path]
     timings: dict[str, float] = field(default_factory=dict)
+    staff_email: str = DEMO_STAFF_EMAIL
+    staff_password: str = ""
+    open_link: str = ""
 
 
 def run_demo(people: int, seed: int, out_dir: Path, db: str | None, console: Console) -> DemoResult:
@@ -70,6 +78,12 @@ def run_demo(people: int, seed: int, out_dir: Path, db: str | None, console: Con
             teams = import_teams(session, files.teams, ORGANISATION_NAME)
             staff = import_people(session, files.people)
             responses = import_responses(session, files.responses, files.survey_name)
+            result.staff_password = secrets.token_urlsafe(12)
+            create_user(
+                session, DEMO_STAFF_EMAIL, "Demo leader", StaffRole.LEADER, result.staff_password
+            )
+            survey, _ = get_or_create_survey(session, files.survey_name)
+            result.open_link = "/s/" + create_open_link(session, survey)
         step("import", started)
         for line in (teams.describe(), staff.describe(), responses.describe()):
             progress.console.print(f"  {line}")

@@ -40,7 +40,7 @@ literally definitely sure ok okay yes yeah good bad work working works
 dont doesnt didnt isnt wasnt arent werent wont wouldnt couldnt shouldnt cant
 havent hasnt hadnt im ive id ill youre youve theyre weve its thats theres whats
 lets don doesn didn isn wasn aren weren won wouldn couldn shouldn haven hasn hadn
-ll ve re amp nbsp br fwiw imo imho tbh etc eg ie na
+went goes gone come comes came ll ve re amp nbsp br fwiw imo imho tbh etc eg ie na
 """
 DOMAIN_STOP_WORDS: Final = frozenset(_DOMAIN_STOP_TEXT.split())
 STOP_WORDS: Final = ENGLISH_STOP_WORDS | DOMAIN_STOP_WORDS
@@ -54,7 +54,6 @@ ASSIGN_FLOOR: Final = 0.1
 _TOP_TERMS: Final = 8
 _REPRESENTATIVES: Final = 3
 _MAX_FEATURES: Final = 20_000
-_MAX_DF: Final = 1.0
 _STAND_IN: Final = 0.5
 # The product's smallest reportable group (privacy rule 1).
 _TERM_MIN_TEXTS: Final = 5
@@ -76,7 +75,11 @@ _STABILITY_MAX_DOCS: Final = 4_000
 
 @dataclass(frozen=True)
 class Theme:
-    """One theme: its terms, who is in it (internal indices) and how it feels."""
+    """One theme: its terms, who is in it (internal indices) and how it feels.
+
+    sentiment is the mean compound score of the members; sentiment_label applies the
+    thresholds documented in gaplens.themes.sentiment (THEME_*).
+    """
 
     key: str
     label: str
@@ -151,12 +154,12 @@ def _min_df(n_docs: int, min_theme_size: int) -> int:
 def _tfidf(docs: list[list[str]], min_df: int) -> tuple[sparse.csr_matrix | None, list[str]]:
     """Sublinear TF-IDF, L2-normalised rows; None when no term is frequent enough.
 
-    Terms in more than 60% of texts say nothing about which theme a text is in, so they
-    are dropped, unless nothing else is left (a corpus that says one thing).
+    There is deliberately no upper document-frequency cut: when most people write about
+    one thing, its words are exactly what names that theme, and IDF already discounts
+    words that are everywhere.
     """
     df = Counter(term for doc in docs for term in set(doc))
-    frequent = [t for t, c in df.items() if c >= min_df]
-    kept = [t for t in frequent if df[t] <= _MAX_DF * len(docs)] or frequent
+    kept = [t for t, c in df.items() if c >= min_df]
     if not kept:
         return None, []
     kept.sort(key=lambda t: (-df[t], t))
@@ -183,6 +186,9 @@ def _nmf(matrix: sparse.csr_matrix, k: int, seed: int) -> tuple[FloatArray, Floa
         warnings.simplefilter("ignore", ConvergenceWarning)
         w = np.asarray(model.fit_transform(matrix), dtype=np.float64)
     h = np.asarray(model.components_, dtype=np.float64)
+    # With k above the matrix rank the SVD start can divide by zero: such components
+    # carry no signal, and zeros score them as such instead of poisoning the choice.
+    w, h = np.nan_to_num(w, nan=0.0, posinf=0.0), np.nan_to_num(h, nan=0.0, posinf=0.0)
     norms = np.linalg.norm(h, axis=1)
     norms[norms == 0] = 1.0
     return w * norms, h / norms[:, None]
@@ -325,6 +331,7 @@ def _representatives(
 
 
 def _unique_key(terms: tuple[str, ...], taken: set[str]) -> str:
+    """Slug of the label terms, suffixed -2, -3... if an earlier theme has it."""
     base = _slug(terms) if terms else "unlabelled"
     key, suffix = base, 2
     while key in taken:

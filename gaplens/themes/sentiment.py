@@ -160,6 +160,7 @@ def _analyzer() -> SentimentIntensityAnalyzer:
 
 
 def _fold_phrases(text: str) -> str:
+    """Replace each domain phrase with the one token the lexicon scores it by."""
     for pattern, token in _PHRASE_RULES:
         text = pattern.sub(token, text)
     return text
@@ -172,7 +173,7 @@ def sentiment(text: str) -> float:
     sentiment are averaged: VADER's compound saturates on long paragraphs, and neutral
     framing ("We use it for email.") should not dilute the opinion that follows it.
     """
-    return score_clean(clean_text(text))
+    return score_clean(clean_text(text[:_MAX_CHARS]))
 
 
 def score_clean(cleaned: str) -> float:

@@ -37,7 +37,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         version=__version__,
         description="The gap between what leadership believes AI does and what the work shows. "
         "Every figure is an aggregate that passed the privacy gate.",
-        docs_url="/api/docs",
+        docs_url=None,  # Swagger UI would load from a CDN; the spec is at /openapi.json
         redoc_url=None,
     )
     app.state.settings = settings

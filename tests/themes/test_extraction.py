@@ -6,10 +6,11 @@ import re
 from collections import Counter
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from gaplens.themes import Theme, extract_themes
+from gaplens.themes.extraction import _representatives
 from tests.themes.corpus import TOPICS, build_corpus
 
 # Words a reader would expect in the terms of each planted topic's theme.
@@ -193,11 +194,34 @@ def test_html_and_odd_unicode_are_just_text():
 
 
 def test_labels_only_use_terms_shared_by_several_texts():
-    texts, _ = build_corpus(seed=7)
-    # One person names a colleague twice; the name must not become part of a label.
-    texts = [*texts, "Code review with Zebediah takes forever.", "Zebediah reviews everything."]
-    for theme in extract_themes(texts):
-        assert all("zebediah" not in term for term in theme.terms)
+    # Four people name a colleague; a term needs five texts of its theme to be listed.
+    texts = [
+        "Code review with Zebediah takes forever.",
+        "Zebediah blocks every code review for days.",
+        "Code review waits on Zebediah all week.",
+        "Zebediah is the code review bottleneck.",
+        *[f"Code review is slow, pull requests wait {n} days." for n in range(2, 14)],
+    ]
+    themes = extract_themes(texts)
+    assert themes
+    assert all("zebediah" not in term for t in themes for term in t.terms)
+
+
+def test_representatives_prefer_medium_length_texts():
+    cleaned = [
+        "Review slow.",
+        " ".join(["word"] * 15),
+        " ".join(["word"] * 12),
+        " ".join(["word"] * 10),
+        " ".join(["word"] * 300),
+        "Review slow.",
+    ]
+    # The two-word and 300-word texts weigh most, but a reader learns more from the
+    # medium ones; the duplicate of text 0 is never shown twice.
+    weights = {0: 0.9, 1: 0.7, 2: 0.65, 3: 0.6, 4: 0.8, 5: 0.9}
+    assert _representatives([0, 1, 2, 3, 4, 5], weights, cleaned) == (1, 2, 3)
+    weights = {0: 0.9, 1: 0.1, 2: 0.1, 3: 0.1, 4: 0.1, 5: 0.9}
+    assert _representatives([0, 1, 2, 3, 4, 5], weights, cleaned)[0] == 0
 
 
 def test_invalid_arguments_are_rejected():
@@ -221,6 +245,7 @@ text_strategy = st.one_of(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+@example(texts=["A0", "B0", "0", "B0", "A0"], max_themes=2, min_theme_size=1, seed=2)  # NaN fit
 @given(
     texts=st.lists(text_strategy, max_size=40),
     max_themes=st.integers(1, 4),
