@@ -55,3 +55,84 @@ def test_sign_in_and_dashboard_chart(live_server: str):
             browser.close()
     assert outside == []
     assert errors == []
+
+
+def test_answer_a_survey_with_progress_kept_in_the_browser(live_server: str, web_db: str):
+    """Partial answers survive a reload (localStorage only); free text stays inert."""
+    from playwright.sync_api import sync_playwright
+    from sqlalchemy import func, select
+
+    from gaplens.db.engine import session_scope
+    from gaplens.surveys.collection import create_open_link
+    from gaplens.surveys.models import SurveyAnswer, SurveyResponse
+    from gaplens.surveys.service import find_survey
+
+    with session_scope(web_db) as session:
+        token = create_open_link(session, find_survey(session, None))
+        before = session.scalar(select(func.count()).select_from(SurveyResponse))
+    dialogs: list[str] = []
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(f"{live_server}/s/{token}")
+            page.get_by_label("Individual contributor").check()
+            page.get_by_label("No difference").check()
+            page.locator("#in-comment").fill(
+                '<img src=x onerror=alert(1)> it "helps" <b>sometimes</b>'
+            )
+            page.reload()
+            assert page.get_by_label("No difference").is_checked(), "progress kept in the browser"
+            assert page.locator("#in-comment").input_value().startswith("<img")
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "survey-phone.png"), full_page=True)
+            page.get_by_role("button", name="Send my answers anonymously").click()
+            page.get_by_text("your answers are in").wait_for()
+            stored = page.evaluate("Object.keys(localStorage).length")
+            assert stored == 0, "progress cleared once sent"
+        finally:
+            browser.close()
+    assert dialogs == [] and errors == []
+    with session_scope(web_db) as session:
+        assert session.scalar(select(func.count()).select_from(SurveyResponse)) == (before or 0) + 1
+        texts = list(
+            session.scalars(select(SurveyAnswer.text).where(SurveyAnswer.text.like("<img%")))
+        )
+    assert texts == ['<img src=x onerror=alert(1)> it "helps" <b>sometimes</b>']
+
+
+def test_feedback_then_digest_shows_it_inert(live_server: str):
+    from playwright.sync_api import sync_playwright
+
+    dialogs: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page()
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            for n in range(10):
+                page.goto(live_server + "/feedback")
+                page.get_by_label("Friction").check()
+                page.locator("#text").fill(
+                    f"<script>alert({n})</script> The assistant rewrites tests badly, case {n}"
+                )
+                page.get_by_role("button", name="Send anonymously").click()
+                page.get_by_text("Thank you").first.wait_for()
+            page.goto(live_server + "/login")
+            page.locator("#email").fill(STAFF["leader"][0])
+            page.locator("#password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.goto(live_server + "/digest")
+            page.get_by_role("heading", name="Friction · 10").wait_for()
+            assert page.get_by_text("<script>alert(", exact=False).count() >= 1, "shown as text"
+            page.screenshot(path=str(ARTIFACTS / "digest.png"), full_page=True)
+        finally:
+            browser.close()
+    assert dialogs == []
