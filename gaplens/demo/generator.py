@@ -20,7 +20,13 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from gaplens.surveys.question_bank import AGREE5_OPTIONS, ATTRIBUTE_QUESTIONS, BANK_V1
+from gaplens.surveys.question_bank import (
+    AGREE5_OPTIONS,
+    ATTRIBUTE_QUESTIONS,
+    SHADOW_REASON,
+    SHADOW_USE,
+    bank,
+)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -52,7 +58,7 @@ PEOPLE_COLUMNS = (
     "ai_licence_date",
     "ai_adoption_date",
 )
-QUESTION_COLUMNS = tuple(q.key for q in BANK_V1 if q.key not in ATTRIBUTE_QUESTIONS)
+QUESTION_COLUMNS = tuple(q.key for q in bank() if q.key not in ATTRIBUTE_QUESTIONS)
 RESPONSE_COLUMNS = (
     "response_id",
     "answered_on",
@@ -525,6 +531,9 @@ def generate_organisation(
     if people < 1:
         raise ValueError("an organisation needs at least one person")
     rng = np.random.Generator(np.random.PCG64(seed))
+    # A separate stream for the bank-v2 shadow follow-ups, so adding them left every other
+    # answer (and the calibration of the published figures) exactly as it was.
+    follow_up = np.random.Generator(np.random.PCG64([seed, 2]))
     n_execs = max(1, round(people * EXECUTIVE_SHARE))
     plans = _plan_teams(people, n_execs, rng)
 
@@ -594,7 +603,7 @@ def generate_organisation(
             )
         )
 
-    responses = _survey(rng, directory, roles, uses_ai, adoption)
+    responses = _survey(rng, follow_up, directory, roles, uses_ai, adoption)
     return SyntheticOrganisation(
         name=ORGANISATION_NAME,
         email_domain=EMAIL_DOMAIN,
@@ -617,6 +626,7 @@ def _tenure_band(adopted: dt.date, answered: dt.date) -> str:
 
 def _survey(
     rng: np.random.Generator,
+    follow_up: np.random.Generator,
     directory: Sequence[DemoPerson],
     roles: IntArray,
     uses_ai: BoolArray,
@@ -721,6 +731,7 @@ def _survey(
             **{item: AGREE5_OPTIONS[copilot[j, c]] for c, item in enumerate(COPILOT_ITEMS)},
             "comment": "",
         }
+        answers.update(_shadow_follow_ups(answers["shadow_tools"], person.function, follow_up))
         if comments[j]:
             answers["comment"] = _comment(
                 person.function,
@@ -760,6 +771,38 @@ def _tools(picked: BoolArray, licensed: bool) -> str:
     if not chosen:
         chosen = [SHADOW_TOOL_OPTIONS[0] if licensed else SHADOW_TOOL_OPTIONS[1]]
     return ";".join(chosen)
+
+
+SHADOW_USE_BY_FUNCTION = {
+    "Engineering": 1,
+    "Product": 0,
+    "Support": 0,
+    "Sales": 0,
+    "Operations": 3,
+}
+"""The use most people in a function turn to personal tools for (index into SHADOW_USE)."""
+
+
+def _shadow_follow_ups(tools: str, function: str, rng: np.random.Generator) -> dict[str, str]:
+    """Uses and reasons, only from people who named a tool the organisation did not provide.
+
+    Planted: the typical use follows the function; people with a licence mostly say the
+    provided tool is worse or slow, people without one that they have no access.
+    """
+    unsanctioned = [t for t in tools.split(";") if t and t != SHADOW_TOOL_OPTIONS[0]]
+    if not unsanctioned:
+        return {"shadow_use": "", "shadow_reason": ""}
+    main = SHADOW_USE_BY_FUNCTION.get(function, 2)
+    uses = {main}
+    if rng.random() < 0.45:
+        uses.add(int(rng.integers(0, len(SHADOW_USE.options))))
+    licensed = SHADOW_TOOL_OPTIONS[0] in tools
+    weights = [0.45, 0.15, 0.25, 0.15, 0.0] if licensed else [0.05, 0.15, 0.05, 0.15, 0.6]
+    reason = int(rng.choice(len(SHADOW_REASON.options), p=weights))
+    return {
+        "shadow_use": ";".join(SHADOW_USE.options[u] for u in sorted(uses)),
+        "shadow_reason": SHADOW_REASON.options[reason],
+    }
 
 
 def _comment(function: str, pool: Sequence[str], template_pick: float, task_pick: float) -> str:

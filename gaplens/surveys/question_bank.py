@@ -225,6 +225,43 @@ BANK_V1: tuple[BankEntry, ...] = (
     ),
 )
 
+SHADOW_USE = BankEntry(
+    key="shadow_use",
+    text="If you use AI tools the organisation did not provide: for what? (choose all that apply)",
+    scale=Scale.MULTI,
+    options=(
+        "drafting and editing text",
+        "writing or reviewing code",
+        "research and search",
+        "data analysis",
+        "meeting notes and summaries",
+        "something else",
+    ),
+)
+SHADOW_REASON = BankEntry(
+    key="shadow_reason",
+    text="Why those tools rather than the ones provided? (choose all that apply)",
+    scale=Scale.MULTI,
+    options=(
+        "the provided tool is worse at this",
+        "no provided tool does this",
+        "the provided tool is slow or hard to reach",
+        "I am not sure what is allowed",
+        "I have no access to a provided tool",
+    ),
+)
+
+
+def _with_shadow_follow_ups(base: tuple[BankEntry, ...]) -> tuple[BankEntry, ...]:
+    """v2 = v1 plus the two shadow-AI follow-ups, asked right after the tools question."""
+    position = [item.key for item in base].index("shadow_tools") + 1
+    return (*base[:position], SHADOW_USE, SHADOW_REASON, *base[position:])
+
+
+BANK_V2 = _with_shadow_follow_ups(BANK_V1)
+"""Version 2 (capability 8): what unsanctioned tools are used for, and why, which shows where
+the provided tools fail people. Surveys created on v1 keep v1."""
+
 DERIVED_BENCHMARKS: dict[str, Benchmark] = {
     "exec_ic_impact_gap": Benchmark(
         text="A 38-point gap between executive and frontline views of AI's impact",
@@ -242,8 +279,8 @@ DERIVED_BENCHMARKS: dict[str, Benchmark] = {
     ),
 }
 
-BANKS: dict[int, tuple[BankEntry, ...]] = {1: BANK_V1}
-CURRENT_BANK_VERSION = 1
+BANKS: dict[int, tuple[BankEntry, ...]] = {1: BANK_V1, 2: BANK_V2}
+CURRENT_BANK_VERSION = 2
 
 ATTRIBUTE_QUESTIONS = frozenset({"ai_tenure"})
 """Bank questions whose answer is a respondent band stored on the response, not an answer row."""

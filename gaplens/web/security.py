@@ -30,10 +30,6 @@ SECURITY_HEADERS = [
 ANON_CSRF_COOKIE = "gaplens_form"
 
 
-class BodyTooLargeError(Exception):
-    pass
-
-
 class HardeningMiddleware:
     """Refuses oversized bodies before they are read into memory, and adds security headers.
 
@@ -53,43 +49,65 @@ class HardeningMiddleware:
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
             await _too_large(send, self.max_body_bytes)
             return
-        received = 0
-        limit = self.max_body_bytes
-        response_started = False
-
-        async def counting_receive() -> Message:
-            nonlocal received
+        if _has_nul(scope.get("query_string", b"")):
+            await _refuse(send, 400, NUL_MESSAGE)
+            return
+        # Bodies are small (the limit above), so read them whole: count, check, then replay.
+        body = b""
+        more = True
+        while more:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise BodyTooLargeError
-            return message
+            if message["type"] != "http.request":
+                break
+            body += message.get("body", b"")
+            if len(body) > self.max_body_bytes:
+                await _too_large(send, self.max_body_bytes)
+                return
+            more = message.get("more_body", False)
+        if _has_nul(body):
+            await _refuse(send, 400, NUL_MESSAGE)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal response_started
             if message["type"] == "http.response.start":
-                response_started = True
                 message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
             await send(message)
 
-        try:
-            await self.app(scope, counting_receive, send_with_headers)
-        except BodyTooLargeError:
-            if not response_started:
-                await _too_large(send, limit)
+        await self.app(scope, replay, send_with_headers)
 
 
-async def _too_large(send: Send, limit: int) -> None:
-    body = f'{{"error": "request body too large (limit {limit} bytes)"}}'.encode()
+NUL_MESSAGE = "NUL characters are not accepted in requests"
+
+
+def _has_nul(data: bytes) -> bool:
+    """Raw, percent-encoded or JSON-escaped NUL: no text field may hold one (PostgreSQL
+    cannot store it), so refuse it at the door rather than in every parser."""
+    lowered = data.lower()
+    return b"\x00" in data or b"%00" in lowered or b"\\u0000" in lowered
+
+
+async def _refuse(send: Send, status: int, message: str) -> None:
+    body = f'{{"error": "{message}"}}'.encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [(b"content-type", b"application/json"), *SECURITY_HEADERS],
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    await _refuse(send, 413, f"request body too large (limit {limit} bytes)")
 
 
 def same_origin(request: Request) -> bool:

@@ -22,7 +22,7 @@ from gaplens.demo.generator import (
     generate_organisation,
     write_demo_files,
 )
-from gaplens.surveys.question_bank import BANK_V1, Audience, Scale
+from gaplens.surveys.question_bank import Audience, Scale, bank
 
 ROLES = {"executive", "manager", "individual_contributor"}
 LEADERS = {"executive", "manager"}
@@ -32,7 +32,7 @@ EMAIL = re.compile(r"^[a-z]+\.[a-z]+\d*@northwind\.example$")
 RESPONSE_ID = re.compile(r"^R_[A-Za-z0-9]{15}$")
 JIRA_ID = re.compile(r"^[0-9a-f]{24}$")
 SURVEY_END = SURVEY_START + dt.timedelta(days=13)
-QUESTIONS = {q.key: q for q in BANK_V1}
+QUESTIONS = {q.key: q for q in bank()}
 
 
 def read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -191,12 +191,14 @@ def test_response_rows_follow_the_documented_format(files: DemoFiles) -> None:
         if r["uses_ai_any"] == "no":
             assert r["shadow_tools"] == ""
             assert r["ai_tenure"] == "none"
+        if r["shadow_tools"] == "sanctioned tools":  # (a skipped tools question says nothing)
+            assert r["shadow_use"] == r["shadow_reason"] == "", "asked only of shadow-tool users"
         if r["uses_ai_any"] == "yes":
             assert r["ai_tenure"] != "none"
 
     assert 0.01 <= sum(not r["team"] for r in rows) / len(rows) <= 0.06
     assert len({r["answered_on"] for r in rows}) == 14
-    structural = {"comment", "peers_effective_use", "shadow_tools"}  # blank by design
+    structural = {"comment", "peers_effective_use", "shadow_tools", "shadow_use", "shadow_reason"}
     answered = [r[k] for r in rows for k in header[6:] if k not in structural]
     blank = sum(not a for a in answered) / len(answered)
     assert 0.015 <= blank <= 0.045
@@ -288,3 +290,21 @@ def test_copilot_items_agree_with_productivity_impact(big: SyntheticOrganisation
         }
         assert by_impact["high gains"] > by_impact["no difference"] + 0.3
         assert by_impact["no difference"] > by_impact["worse"]
+
+
+def test_shadow_follow_ups_plant_where_provided_tools_fail():
+    """Licensed people mostly say the provided tool is worse; unlicensed ones lack access."""
+    org = generate_organisation(people=6000, seed=3)
+    reasons: dict[bool, list[str]] = {True: [], False: []}
+    for r in org.responses:
+        if r["shadow_reason"]:
+            reasons["sanctioned tools" in r["shadow_tools"]].append(r["shadow_reason"])
+    assert len(reasons[True]) > 100 and len(reasons[False]) > 100
+    worse = sum(x == "the provided tool is worse at this" for x in reasons[True]) / len(
+        reasons[True]
+    )
+    no_access = sum(x == "I have no access to a provided tool" for x in reasons[False]) / len(
+        reasons[False]
+    )
+    assert 0.35 < worse < 0.55
+    assert 0.5 < no_access < 0.7

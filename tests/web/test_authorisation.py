@@ -19,6 +19,8 @@ MATRIX = {
     ("GET", "/api/v1/surveys"): [401, 200, 200, 200],
     ("GET", "/api/v1/perception"): [401, 200, 200, 200],
     ("GET", "/api/v1/trend"): [401, 422, 422, 422],  # series is required
+    ("GET", "/api/v1/shadow-ai"): [401, 200, 200, 200],
+    ("GET", "/shadow"): [303, 200, 200, 200],
     ("GET", "/feedback"): [200, 200, 200, 200],
     ("GET", "/digest"): [303, 200, 200, 200],
     ("GET", "/api/v1/feedback/digest"): [401, 200, 200, 200],

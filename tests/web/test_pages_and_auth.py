@@ -118,3 +118,22 @@ def test_views_are_audited(client: TestClient, web_db: str):
         actions = [e.action for e in session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
     assert actions.count("view_perception") == 2
     assert "sign_in" in actions
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs"),
+    [
+        ("GET", "/api/v1/trend?series=%00", {}),
+        (
+            "POST",
+            "/api/v1/responses",
+            {"json": {"link": "abcdefgh\u0000", "role_level": "manager"}},
+        ),
+        ("POST", "/feedback", {"data": {"kind": "idea", "text": "nul \x00 here"}}),
+    ],
+)
+def test_nul_characters_are_refused_at_the_door(client: TestClient, method, path, kwargs):
+    """Found by schemathesis: PostgreSQL cannot store NUL, so no request may carry one."""
+    response = client.request(method, path, **kwargs)
+    assert response.status_code == 400
+    assert "NUL" in response.json()["error"]

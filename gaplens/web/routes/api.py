@@ -14,7 +14,10 @@ from gaplens.perception.service import viewer_perception
 from gaplens.perception.trend import TrendOut, gap_trend
 from gaplens.privacy import PrivacyGate, PrivacyPolicy
 from gaplens.report.schemas import QuestionFigures
+from gaplens.shadow.schemas import ShadowAiOut
+from gaplens.shadow.service import shadow_ai
 from gaplens.surveys.models import Survey, SurveyResponse
+from gaplens.surveys.service import find_survey
 from gaplens.web.deps import AnyStaff, DbSession
 from gaplens.web.routes.filters import Population
 
@@ -83,6 +86,20 @@ def trend(
     gate = PrivacyGate(POLICY, auditor=DatabaseQueryAuditor(session, POLICY))
     result = gap_trend(session, series, gate, viewer.audit_key)
     record(session, viewer.audit_key, "view_trend", series)
+    return result
+
+
+@router.get("/shadow-ai")
+def shadow_ai_view(
+    viewer: AnyStaff,
+    session: DbSession,
+    survey: Annotated[str | None, Query(max_length=200)] = None,
+) -> ShadowAiOut:
+    """Unsanctioned AI tools by function: how many use them, for what and why (bank v2)."""
+    found = find_survey(session, survey)
+    gate = PrivacyGate(POLICY, auditor=DatabaseQueryAuditor(session, POLICY))
+    result = shadow_ai(session, found, gate, viewer.audit_key)
+    record(session, viewer.audit_key, "view_shadow_ai", found.name)
     return result
 
 

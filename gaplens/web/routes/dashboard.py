@@ -9,15 +9,18 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 from sqlalchemy import select
 
+from gaplens.audit.service import DatabaseQueryAuditor, record
 from gaplens.directory.models import Team
 from gaplens.perception.figures import GROUP_ORDER, ROLE_LABELS
 from gaplens.perception.filters import TENURE_BANDS
 from gaplens.perception.service import viewer_perception
-from gaplens.privacy import PrivacyPolicy, QueryRefused
+from gaplens.privacy import PrivacyGate, PrivacyPolicy, QueryRefused
 from gaplens.report.charts import productivity_impact_chart, spec_to_svg
 from gaplens.report.schemas import FigureStatus
 from gaplens.report.text import status_text
+from gaplens.shadow.service import shadow_ai
 from gaplens.surveys.models import Survey, SurveyResponse
+from gaplens.surveys.service import find_survey
 from gaplens.web.deps import AnyStaff, DbSession
 from gaplens.web.pages import render
 from gaplens.web.routes.filters import Population
@@ -72,3 +75,25 @@ def dashboard(
         status_text=lambda status: status_text(FigureStatus(status), POLICY.min_group_size),
     )
     return render(request, "dashboard.html.j2", **context)
+
+
+@router.get("/shadow", response_class=HTMLResponse)
+def shadow_page(
+    request: Request,
+    viewer: AnyStaff,
+    session: DbSession,
+    survey: Annotated[str | None, Query(max_length=200)] = None,
+) -> HTMLResponse:
+    found = find_survey(session, survey)
+    gate = PrivacyGate(POLICY, auditor=DatabaseQueryAuditor(session, POLICY))
+    result = shadow_ai(session, found, gate, viewer.audit_key)
+    record(session, viewer.audit_key, "view_shadow_ai", found.name)
+    return render(
+        request,
+        "shadow.html.j2",
+        title="Shadow AI",
+        viewer=viewer,
+        shadow=result,
+        k=POLICY.min_group_size,
+        status_text=lambda status: status_text(FigureStatus(status), POLICY.min_group_size),
+    )
