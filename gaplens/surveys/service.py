@@ -24,7 +24,14 @@ from gaplens.surveys.models import (
     SurveyQuestion,
     SurveyResponse,
 )
-from gaplens.surveys.question_bank import CURRENT_BANK_VERSION, BankEntry, bank
+from gaplens.surveys.question_bank import (
+    CURRENT_BANK_VERSION,
+    Audience,
+    BankEntry,
+    Scale,
+    bank,
+)
+from gaplens.surveys.schemas import SurveyCreate
 
 BATCH_SIZE = 5000
 RESPONSE_TABLE = cast(Table, SurveyResponse.__table__)
@@ -118,15 +125,38 @@ def find_survey(session: Session, name: str | None) -> Survey:
 
 
 def survey_questions(session: Session, survey: Survey) -> list[tuple[int, BankEntry]]:
-    """The survey's questions in order, as (question id, bank entry)."""
+    """The survey's questions in order, as (question id, bank entry); custom questions
+    (bank version 0) are described by their stored row."""
     entries = {item.key: item for item in bank(survey.bank_version)}
-    rows = session.execute(
-        select(BankQuestion.id, BankQuestion.key)
+    rows = session.scalars(
+        select(BankQuestion)
         .join(SurveyQuestion, SurveyQuestion.question_id == BankQuestion.id)
         .where(SurveyQuestion.survey_id == survey.id)
         .order_by(SurveyQuestion.position)
     ).all()
-    return [(qid, entries[key]) for qid, key in rows if key in entries]
+    found: list[tuple[int, BankEntry]] = []
+    for row in rows:
+        if row.version == CUSTOM_VERSION:
+            found.append((row.id, custom_entry(row)))
+        elif row.key in entries:
+            found.append((row.id, entries[row.key]))
+    return found
+
+
+CUSTOM_VERSION = 0
+"""Custom questions live in bank_question with version 0 and a key unique to their survey."""
+
+
+def custom_entry(row: BankQuestion) -> BankEntry:
+    bounds = row.benchmark.get("bounds") if row.benchmark else None
+    return BankEntry(
+        key=row.key,
+        text=row.text,
+        scale=Scale(row.scale),
+        options=tuple(row.options),
+        audience=Audience(row.audience),
+        bounds=(float(bounds[0]), float(bounds[1])) if isinstance(bounds, list) else None,
+    )
 
 
 def response_key(salt: str, source_id: str) -> str:
@@ -243,3 +273,50 @@ class _ResponseWriter:
         self.answers += len(self.answer_rows)
         self.response_rows.clear()
         self.answer_rows.clear()
+
+
+def create_survey(session: Session, spec: SurveyCreate) -> Survey:
+    """A survey from chosen bank questions plus custom ones; fails whole if anything is off."""
+    if session.scalars(select(Survey).where(Survey.name == spec.name)).first() is not None:
+        raise InputError.single(f"a survey named '{spec.name}' already exists", "name")
+    current = {item.key: item for item in bank(CURRENT_BANK_VERSION)}
+    chosen = list(current) if spec.bank_questions is None else spec.bank_questions
+    unknown = [key for key in chosen if key not in current]
+    if unknown:
+        raise InputError.single(
+            f"not in the question bank: {', '.join(unknown)} (see gaplens questions)",
+            "bank_questions",
+        )
+    if not chosen and not spec.custom_questions:
+        raise InputError.single("a survey needs at least one question", "bank_questions")
+    ids = seed_question_bank(session)
+    survey = Survey(
+        name=spec.name,
+        series=spec.series,
+        bank_version=CURRENT_BANK_VERSION,
+        anonymous=True,
+        response_key_salt=secrets.token_hex(16),
+        created_on=dt.date.today(),
+    )
+    session.add(survey)
+    session.flush()
+    question_ids = [ids[key] for key in current if key in chosen]
+    for number, custom in enumerate(spec.custom_questions, start=1):
+        row = BankQuestion(
+            key=f"custom_{survey.id}_{number}",
+            version=CUSTOM_VERSION,
+            text=custom.text,
+            scale=custom.scale.value,
+            options=custom.options,
+            audience=custom.audience.value,
+            benchmark={"bounds": list(custom.bounds)} if custom.bounds else None,
+        )
+        session.add(row)
+        session.flush()
+        question_ids.append(row.id)
+    session.add_all(
+        SurveyQuestion(survey_id=survey.id, question_id=qid, position=position)
+        for position, qid in enumerate(question_ids)
+    )
+    session.flush()
+    return survey

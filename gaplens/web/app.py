@@ -16,7 +16,17 @@ from gaplens.web.abuse import AnonymousRateLimiter
 from gaplens.web.assets import STATIC_DIR
 from gaplens.web.deps import LoginRequired
 from gaplens.web.pages import render_error
-from gaplens.web.routes import api, auth, dashboard, feedback, health, public, slack, surveys
+from gaplens.web.routes import (
+    admin,
+    api,
+    auth,
+    dashboard,
+    feedback,
+    health,
+    public,
+    slack,
+    surveys,
+)
 from gaplens.web.security import HardeningMiddleware
 from gaplens.web.settings import WebSettings
 
@@ -56,6 +66,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         feedback.router,
         slack.router,
         surveys.router,
+        admin.router,
         api.router,
     )
     for router in routers:

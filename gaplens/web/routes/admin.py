@@ -1,0 +1,135 @@
+"""Administration: building surveys from the bank plus custom questions, and answer links."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+
+from gaplens.audit.service import record
+from gaplens.errors import InputError, InputProblem
+from gaplens.surveys.collection import create_open_link, participation
+from gaplens.surveys.models import Survey
+from gaplens.surveys.question_bank import bank
+from gaplens.surveys.schemas import CustomQuestionIn, SurveyCreate, SurveyCreated
+from gaplens.surveys.service import create_survey, find_survey, survey_questions
+from gaplens.web.deps import Admin, DbSession
+from gaplens.web.pages import render
+from gaplens.web.security import check_staff_csrf
+
+router = APIRouter()
+
+
+class OpenLink(BaseModel):
+    survey: str
+    path: str
+    """Relative answer URL; any earlier open link of the survey stops working."""
+
+
+@router.post("/api/v1/admin/surveys", status_code=201, tags=["admin"])
+def create_survey_api(viewer: Admin, session: DbSession, body: SurveyCreate) -> SurveyCreated:
+    """Create a survey from bank questions (all by default) plus up to ten custom ones."""
+    survey = create_survey(session, body)
+    record(session, viewer.audit_key, "create_survey", survey.name)
+    return SurveyCreated(
+        name=survey.name,
+        bank_version=survey.bank_version,
+        questions=[entry.key for _, entry in survey_questions(session, survey)],
+    )
+
+
+@router.post("/api/v1/admin/surveys/{name}/open-link", status_code=201, tags=["admin"])
+def open_link_api(viewer: Admin, session: DbSession, name: str) -> OpenLink:
+    survey = find_survey(session, name)
+    token = create_open_link(session, survey)
+    record(session, viewer.audit_key, "create_open_link", survey.name)
+    return OpenLink(survey=survey.name, path=f"/s/{token}")
+
+
+@router.get("/admin/surveys", response_class=HTMLResponse, include_in_schema=False)
+def surveys_page(request: Request, viewer: Admin, session: DbSession) -> Response:
+    return _page(request, viewer, session)
+
+
+def _page(
+    request: Request,
+    viewer: Admin,
+    session: DbSession,
+    error: str | None = None,
+    link: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    surveys = [
+        (survey, *participation(session, survey))
+        for survey in session.scalars(select(Survey).order_by(Survey.id.desc()))
+    ]
+    return render(
+        request,
+        "admin_surveys.html.j2",
+        status_code=status_code,
+        title="Surveys",
+        viewer=viewer,
+        surveys=surveys,
+        bank=bank(),
+        error=error,
+        link=link,
+    )
+
+
+@router.post("/admin/surveys", include_in_schema=False)
+async def create_survey_form(request: Request, viewer: Admin, session: DbSession) -> Response:
+    form = await request.form()
+    check_staff_csrf(request, viewer.csrf_token, str(form.get("csrf_token") or ""))
+    custom = []
+    for n in (1, 2, 3):
+        text = str(form.get(f"custom_{n}_text") or "").strip()
+        if text:
+            options = str(form.get(f"custom_{n}_options") or "").splitlines()
+            custom.append(
+                {
+                    "text": text,
+                    "scale": str(form.get(f"custom_{n}_scale") or "text"),
+                    "options": [o for o in options if o.strip()],
+                }
+            )
+    try:
+        spec = SurveyCreate.model_validate(
+            {
+                "name": str(form.get("name") or ""),
+                "series": str(form.get("series") or "") or None,
+                "bank_questions": [str(k) for k in form.getlist("bank_questions")],
+                "custom_questions": [CustomQuestionIn.model_validate(c) for c in custom],
+            }
+        )
+        survey = create_survey(session, spec)
+    except ValidationError as invalid:
+        problems = [
+            InputProblem(e["msg"], column=".".join(str(p) for p in e["loc"]))
+            for e in invalid.errors()
+        ]
+        return _page(request, viewer, session, str(InputError(problems)), status_code=422)
+    except InputError as error:
+        return _page(request, viewer, session, str(error), status_code=422)
+    record(session, viewer.audit_key, "create_survey", survey.name)
+    token = create_open_link(session, survey)
+    return _page(request, viewer, session, link=f"/s/{token}")
+
+
+@router.post("/admin/surveys/{survey_id}/open-link", include_in_schema=False)
+def rotate_link_form(
+    request: Request,
+    viewer: Admin,
+    session: DbSession,
+    survey_id: int,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    check_staff_csrf(request, viewer.csrf_token, csrf_token)
+    survey = session.get(Survey, survey_id)
+    if survey is None:
+        return RedirectResponse("/admin/surveys", status_code=303)
+    token = create_open_link(session, survey)
+    record(session, viewer.audit_key, "create_open_link", survey.name)
+    return _page(request, viewer, session, link=f"/s/{token}")
