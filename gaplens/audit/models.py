@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gaplens.db.base import Base
@@ -39,3 +39,28 @@ class ViewedMember(Base):
         ForeignKey("viewed_set.id", ondelete="CASCADE"), primary_key=True
     )
     member: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class PrivacyBudget(Base):
+    """Differential-privacy budget of one survey (rule 7): what was granted and spent."""
+
+    __tablename__ = "privacy_budget"
+
+    survey_id: Mapped[int] = mapped_column(
+        ForeignKey("survey.id", ondelete="CASCADE"), primary_key=True
+    )
+    total_epsilon: Mapped[float] = mapped_column(Float)
+    spent_epsilon: Mapped[float] = mapped_column(Float)
+
+
+class NoisyRelease(Base):
+    """A noisy histogram released once and reused, so asking again spends nothing."""
+
+    __tablename__ = "noisy_release"
+
+    survey_id: Mapped[int] = mapped_column(
+        ForeignKey("survey.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    epsilon: Mapped[float] = mapped_column(Float)
+    counts: Mapped[dict[str, int]] = mapped_column(JSON)

@@ -7,6 +7,7 @@ tested exhaustively and cannot be bypassed by a new query path.
 from gaplens.privacy.audit import InMemoryQueryAuditor, QueryAuditor, QueryRefused
 from gaplens.privacy.comments import Comment, ReleasedComment, release_comments
 from gaplens.privacy.gate import PrivacyGate
+from gaplens.privacy.noise import histogram_epsilon, noisy_histogram
 from gaplens.privacy.policy import (
     MIN_COMMENT_GROUP_SIZE_FLOOR,
     MIN_GROUP_SIZE_FLOOR,
@@ -32,6 +33,8 @@ __all__ = [
     "ReleasedComment",
     "SuppressionReason",
     "group_is_shown",
+    "histogram_epsilon",
+    "noisy_histogram",
     "release_comments",
     "suppress_breakdown",
 ]

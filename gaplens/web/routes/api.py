@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from gaplens.audit.service import DatabaseQueryAuditor, record
+from gaplens.perception.rollup import RollupOut, noisy_rollup
 from gaplens.perception.service import viewer_perception
 from gaplens.perception.trend import TrendOut, gap_trend
 from gaplens.privacy import PrivacyGate, PrivacyPolicy
@@ -100,6 +101,20 @@ def shadow_ai_view(
     gate = PrivacyGate(POLICY, auditor=DatabaseQueryAuditor(session, POLICY))
     result = shadow_ai(session, found, gate, viewer.audit_key)
     record(session, viewer.audit_key, "view_shadow_ai", found.name)
+    return result
+
+
+@router.get("/rollup")
+def rollup(
+    viewer: AnyStaff,
+    session: DbSession,
+    survey: Annotated[str | None, Query(max_length=200)] = None,
+) -> RollupOut:
+    """Organisation-wide answer counts with differential-privacy noise (rule 7), each question
+    released once per survey within its epsilon budget."""
+    found = find_survey(session, survey)
+    result = noisy_rollup(session, found, POLICY)
+    record(session, viewer.audit_key, "view_rollup", found.name)
     return result
 
 
