@@ -145,3 +145,15 @@ def viewer_for_token(session: Session, token: str | None) -> Viewer | None:
 def end_session(session: Session, token: str | None) -> None:
     if token:
         session.execute(delete(StaffSession).where(StaffSession.token_hash == token_hash(token)))
+
+
+def deactivate_user(session: Session, user_id: int, acting_user_id: int) -> StaffUser:
+    """Sign-in and every open session end at once; the account stays for the audit log."""
+    user = session.get(StaffUser, user_id)
+    if user is None:
+        raise InputError.single(f"no user with id {user_id}", "user")
+    if user.id == acting_user_id:
+        raise InputError.single("you cannot deactivate your own account", "user")
+    user.active = False
+    session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
+    return user

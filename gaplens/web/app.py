@@ -26,6 +26,7 @@ from gaplens.web.routes import (
     public,
     slack,
     surveys,
+    users,
 )
 from gaplens.web.security import HardeningMiddleware
 from gaplens.web.settings import WebSettings
@@ -67,6 +68,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         slack.router,
         surveys.router,
         admin.router,
+        users.router,
         api.router,
     )
     for router in routers:

@@ -25,6 +25,10 @@ MATRIX = {
     ("POST", "/api/v1/admin/surveys"): [401, 422, 403, 403],  # empty body
     ("POST", "/api/v1/admin/surveys/{name}/open-link"): [401, 422, 403, 403],
     ("GET", "/api/v1/rollup"): [401, 200, 200, 200],
+    ("GET", "/admin/users"): [303, 200, 403, 403],
+    ("GET", "/api/v1/admin/users"): [401, 200, 403, 403],
+    ("POST", "/api/v1/admin/users"): [401, 422, 403, 403],  # empty body
+    ("POST", "/api/v1/admin/users/{user_id}/deactivate"): [401, 422, 403, 403],  # not an id
     ("GET", "/feedback"): [200, 200, 200, 200],
     ("GET", "/digest"): [303, 200, 200, 200],
     ("GET", "/api/v1/feedback/digest"): [401, 200, 200, 200],

@@ -1,0 +1,24 @@
+"""Staff accounts as the API sees them: never a password or its hash."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from gaplens.accounts.models import StaffRole
+
+
+class UserIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    email: str = Field(min_length=3, max_length=320)
+    display_name: str = Field(default="", max_length=200)
+    role: StaffRole
+    password: str = Field(min_length=12, max_length=1000)
+
+
+class UserOut(BaseModel):
+    id: int
+    email: str
+    display_name: str
+    role: StaffRole
+    active: bool
