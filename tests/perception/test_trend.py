@@ -98,3 +98,25 @@ def test_unknown_series_is_a_clear_error(pulses: str):
         session_scope(pulses) as session,
     ):
         gap_trend(session, "Nope", gate, "tester")
+
+
+def test_trend_page_and_api(pulses: str):
+    from fastapi.testclient import TestClient
+
+    from gaplens.accounts.models import StaffRole
+    from gaplens.accounts.service import create_user
+    from gaplens.web.app import create_app
+    from gaplens.web.settings import WebSettings
+    from tests.web.conftest import PASSWORD, sign_in
+
+    with session_scope(pulses) as session:
+        create_user(session, "leader@northwind.example", "Leader", StaffRole.LEADER, PASSWORD)
+    app = create_app(
+        WebSettings(database_url=pulses, secure_cookies=False, slack_signing_secret=None)
+    )
+    with TestClient(app) as client:
+        sign_in(client, "leader")
+        page = client.get("/trend")
+        assert page.status_code == 200 and "Widening" in page.text and "Payments" in page.text
+        body = client.get("/api/v1/trend", params={"series": "Pulse"}).json()
+        assert {t["team"]: t["direction"] for t in body["teams"]}["eng-payments"] == "widening"

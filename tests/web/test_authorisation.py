@@ -29,6 +29,7 @@ MATRIX = {
     ("GET", "/api/v1/admin/users"): [401, 200, 403, 403],
     ("POST", "/api/v1/admin/users"): [401, 422, 403, 403],  # empty body
     ("POST", "/api/v1/admin/users/{user_id}/deactivate"): [401, 422, 403, 403],  # not an id
+    ("GET", "/trend"): [303, 200, 200, 200],
     ("GET", "/feedback"): [200, 200, 200, 200],
     ("GET", "/digest"): [303, 200, 200, 200],
     ("GET", "/api/v1/feedback/digest"): [401, 200, 200, 200],

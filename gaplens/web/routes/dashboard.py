@@ -14,6 +14,7 @@ from gaplens.directory.models import Team
 from gaplens.perception.figures import GROUP_ORDER, ROLE_LABELS
 from gaplens.perception.filters import TENURE_BANDS
 from gaplens.perception.service import viewer_perception
+from gaplens.perception.trend import gap_trend
 from gaplens.privacy import PrivacyGate, PrivacyPolicy, QueryRefused
 from gaplens.report.charts import productivity_impact_chart, spec_to_svg
 from gaplens.report.schemas import FigureStatus
@@ -96,4 +97,30 @@ def shadow_page(
         shadow=result,
         k=POLICY.min_group_size,
         status_text=lambda status: status_text(FigureStatus(status), POLICY.min_group_size),
+    )
+
+
+@router.get("/trend", response_class=HTMLResponse)
+def trend_page(
+    request: Request,
+    viewer: AnyStaff,
+    session: DbSession,
+    series: Annotated[str | None, Query(max_length=200)] = None,
+) -> HTMLResponse:
+    known = sorted({s for s in session.scalars(select(Survey.series)) if s})
+    chosen = series or (known[0] if known else None)
+    result = None
+    if chosen:
+        gate = PrivacyGate(POLICY, auditor=DatabaseQueryAuditor(session, POLICY))
+        result = gap_trend(session, chosen, gate, viewer.audit_key)
+        record(session, viewer.audit_key, "view_trend", chosen)
+    return render(
+        request,
+        "trend.html.j2",
+        title="Gap trend",
+        viewer=viewer,
+        series_list=known,
+        chosen=chosen,
+        trend=result,
+        k=POLICY.min_group_size,
     )
