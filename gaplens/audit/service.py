@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gaplens.audit.models import AuditEvent, ViewedMember, ViewedSet
-from gaplens.privacy import PrivacyPolicy, QueryRefused
+from gaplens.privacy import PrivacyGate, PrivacyPolicy, QueryRefused
 
 
 def record(
@@ -81,3 +81,8 @@ class DatabaseQueryAuditor:
     def check_and_record(self, viewer: str, respondents: frozenset[str]) -> None:
         self.check(viewer, respondents)
         self.record(viewer, respondents)
+
+
+def staff_gate(session: Session, policy: PrivacyPolicy) -> PrivacyGate:
+    """The privacy gate for a staff view, remembering what each viewer saw (rule 3)."""
+    return PrivacyGate(policy, auditor=DatabaseQueryAuditor(session, policy))

@@ -62,11 +62,11 @@ def viewer_perception(
 ) -> tuple[Survey, SurveyAggregate, dict[str, QuestionFigures]]:
     """What one staff member may see: the gate remembers what they saw before (rule 3), and
     the view itself is written to the audit log."""
-    from gaplens.audit.service import DatabaseQueryAuditor, record
+    from gaplens.audit.service import record, staff_gate
     from gaplens.surveys.service import find_survey
 
     survey = find_survey(session, survey_name)
-    gate = PrivacyGate(policy, auditor=DatabaseQueryAuditor(session, policy))
+    gate = staff_gate(session, policy)
     aggregate, figures = perception_figures(session, survey, policy, population, gate, viewer)
     record(session, viewer, "view_perception", survey.name, {"filters": population.describe()})
     return survey, aggregate, figures

@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from fastapi import HTTPException, Request
+from fastapi import HTTPException, Request, Response
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -128,6 +128,13 @@ def check_staff_csrf(request: Request, expected: str, submitted: str | None) -> 
 
 def new_form_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+def set_form_cookie(response: Response, token: str, secure: bool, path: str = "/") -> None:
+    """The double-submit half of an anonymous form's token: strict, HTTP-only, short path."""
+    response.set_cookie(
+        ANON_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure, path=path
+    )
 
 
 def check_anonymous_csrf(request: Request, submitted: str | None) -> None:

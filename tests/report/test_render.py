@@ -23,6 +23,7 @@ from gaplens.report.render import (
 )
 from gaplens.report.schemas import FigureStatus, ReportDocument
 from gaplens.report.text import percent_range, points_range, ratio, ratio_range, window
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
 from .sample_document import (
     MALICIOUS_IMG,
@@ -32,16 +33,6 @@ from .sample_document import (
 )
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 EXTERNAL_REF = re.compile(
     r"""(?:\b(?:src|href|srcset|action|poster|data)\s*=\s*["']?\s*(?:https?:|//))"""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web.conftest import ARTIFACTS, CHROMIUM_ARGS, PASSWORD, STAFF
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.web.conftest import ARTIFACTS, PASSWORD, STAFF
 
 pytestmark = pytest.mark.browser
 
@@ -15,9 +16,7 @@ def test_sign_in_and_dashboard_chart(live_server: str):
     outside: list[str] = []
     errors: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.on(
@@ -73,9 +72,7 @@ def test_answer_a_survey_with_progress_kept_in_the_browser(live_server: str, web
     dialogs: list[str] = []
     errors: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -111,9 +108,7 @@ def test_feedback_then_digest_shows_it_inert(live_server: str):
 
     dialogs: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page()
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
-from gaplens.audit.service import DatabaseQueryAuditor, record
+from gaplens.audit.service import record, staff_gate
 from gaplens.perception.rollup import RollupOut, noisy_rollup
 from gaplens.perception.service import viewer_perception
 from gaplens.perception.trend import TrendOut, gap_trend
-from gaplens.privacy import PrivacyGate, PrivacyPolicy
+from gaplens.privacy import PrivacyPolicy
 from gaplens.report.schemas import QuestionFigures
 from gaplens.shadow.schemas import ShadowAiOut
 from gaplens.shadow.service import shadow_ai
@@ -84,7 +84,7 @@ def trend(
     """The leader-frontline gap per team across the pulses of a series, and whether it is
     widening beyond noise. Team-pulse cells too small or too close to a view already seen
     by this viewer carry a status instead of a number."""
-    gate = PrivacyGate(POLICY, auditor=DatabaseQueryAuditor(session, POLICY))
+    gate = staff_gate(session, POLICY)
     result = gap_trend(session, series, gate, viewer.audit_key)
     record(session, viewer.audit_key, "view_trend", series)
     return result
@@ -98,7 +98,7 @@ def shadow_ai_view(
 ) -> ShadowAiOut:
     """Unsanctioned AI tools by function: how many use them, for what and why (bank v2)."""
     found = find_survey(session, survey)
-    gate = PrivacyGate(POLICY, auditor=DatabaseQueryAuditor(session, POLICY))
+    gate = staff_gate(session, POLICY)
     result = shadow_ai(session, found, gate, viewer.audit_key)
     record(session, viewer.audit_key, "view_shadow_ai", found.name)
     return result

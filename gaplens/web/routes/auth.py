@@ -23,6 +23,7 @@ from gaplens.web.security import (
     check_anonymous_csrf,
     check_staff_csrf,
     new_form_token,
+    set_form_cookie,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -46,14 +47,7 @@ def login_page(request: Request, error: str | None = None, status_code: int = 20
         next=safe_next(request.query_params.get("next")),
         error=error,
     )
-    response.set_cookie(
-        ANON_CSRF_COOKIE,
-        token,
-        httponly=True,
-        samesite="strict",
-        secure=settings(request).secure_cookies,
-        path="/",
-    )
+    set_form_cookie(response, token, settings(request).secure_cookies, "/")
     return response
 
 

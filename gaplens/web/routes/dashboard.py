@@ -9,13 +9,13 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 from sqlalchemy import select
 
-from gaplens.audit.service import DatabaseQueryAuditor, record
+from gaplens.audit.service import record, staff_gate
 from gaplens.directory.models import Team
 from gaplens.perception.figures import GROUP_ORDER, ROLE_LABELS
 from gaplens.perception.filters import TENURE_BANDS
 from gaplens.perception.service import viewer_perception
 from gaplens.perception.trend import gap_trend
-from gaplens.privacy import PrivacyGate, PrivacyPolicy, QueryRefused
+from gaplens.privacy import PrivacyPolicy, QueryRefused
 from gaplens.report.charts import productivity_impact_chart, spec_to_svg
 from gaplens.report.schemas import FigureStatus
 from gaplens.report.text import status_text
@@ -86,7 +86,7 @@ def shadow_page(
     survey: Annotated[str | None, Query(max_length=200)] = None,
 ) -> HTMLResponse:
     found = find_survey(session, survey)
-    gate = PrivacyGate(POLICY, auditor=DatabaseQueryAuditor(session, POLICY))
+    gate = staff_gate(session, POLICY)
     result = shadow_ai(session, found, gate, viewer.audit_key)
     record(session, viewer.audit_key, "view_shadow_ai", found.name)
     return render(
@@ -111,7 +111,7 @@ def trend_page(
     chosen = series or (known[0] if known else None)
     result = None
     if chosen:
-        gate = PrivacyGate(POLICY, auditor=DatabaseQueryAuditor(session, POLICY))
+        gate = staff_gate(session, POLICY)
         result = gap_trend(session, chosen, gate, viewer.audit_key)
         record(session, viewer.audit_key, "view_trend", chosen)
     return render(

@@ -15,7 +15,7 @@ from gaplens.privacy import PrivacyPolicy
 from gaplens.web.abuse import AnonymousRateLimiter
 from gaplens.web.deps import AnyStaff, DbSession, settings
 from gaplens.web.pages import render
-from gaplens.web.security import ANON_CSRF_COOKIE, check_anonymous_csrf, new_form_token
+from gaplens.web.security import check_anonymous_csrf, new_form_token, set_form_cookie
 
 router = APIRouter()
 POLICY = PrivacyPolicy()
@@ -35,14 +35,7 @@ def feedback_page(
         error=error,
         values=values,
     )
-    response.set_cookie(
-        ANON_CSRF_COOKIE,
-        token,
-        httponly=True,
-        samesite="strict",
-        secure=settings(request).secure_cookies,
-        path="/feedback",
-    )
+    set_form_cookie(response, token, settings(request).secure_cookies, "/feedback")
     return response
 
 

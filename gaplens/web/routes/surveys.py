@@ -14,7 +14,7 @@ from gaplens.surveys.question_bank import AGREE5_OPTIONS
 from gaplens.web.abuse import AnonymousRateLimiter
 from gaplens.web.deps import DbSession, settings
 from gaplens.web.pages import render, render_error
-from gaplens.web.security import ANON_CSRF_COOKIE, check_anonymous_csrf, new_form_token
+from gaplens.web.security import check_anonymous_csrf, new_form_token, set_form_cookie
 
 router = APIRouter()
 ROLE_CHOICES = {
@@ -83,14 +83,7 @@ def survey_page(
         agree5=AGREE5_OPTIONS,
         error=error,
     )
-    response.set_cookie(
-        ANON_CSRF_COOKIE,
-        form_token,
-        httponly=True,
-        samesite="strict",
-        secure=settings(request).secure_cookies,
-        path="/s/",
-    )
+    set_form_cookie(response, form_token, settings(request).secure_cookies, "/s/")
     return response
 
 
