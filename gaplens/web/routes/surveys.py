@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from gaplens.db.engine import session_scope
 from gaplens.directory.models import Team
 from gaplens.errors import InputError
 from gaplens.surveys.collection import LinkNotUsable, OpenSurvey, open_survey, submit_response
@@ -115,8 +116,14 @@ async def answer_submit(request: Request, session: DbSession, token: str) -> Res
     return render(request, "survey_thanks.html.j2", title="Thank you")
 
 
-@router.post("/api/v1/responses", status_code=201, tags=["surveys"])
-def submit_json(request: Request, session: DbSession, body: ResponseIn) -> Stored:
+@router.post(
+    "/api/v1/responses",
+    status_code=201,
+    tags=["surveys"],
+    response_model=Stored,
+    responses={404: {"description": "unknown link"}, 410: {"description": "used invitation"}},
+)
+def submit_json(request: Request, body: ResponseIn) -> Response:
     """Submit one anonymous response through an open link or a single-use invitation.
     Acknowledged (201) only once the response is committed."""
     _check_rate(request)
@@ -128,8 +135,11 @@ def submit_json(request: Request, session: DbSession, body: ResponseIn) -> Store
     }
     for key, value in body.answers.items():
         values[key] = ";".join(value) if isinstance(value, list) else str(value)
+    # The transaction opens and commits here, in this one thread: a request never holds a
+    # pooled connection while it waits for another thread (which deadlocked under load).
     try:
-        submit_response(session, body.link, values)
+        with session_scope(settings(request).database_url) as session:
+            submit_response(session, body.link, values)
     except LinkNotUsable as unusable:
         raise HTTPException(status_code=unusable.status, detail=str(unusable)) from None
-    return Stored()
+    return JSONResponse(Stored().model_dump(), status_code=201)
