@@ -32,9 +32,12 @@ unit: $(STAMP) system-deps
 
 test: lint unit
 
-bench: $(STAMP) runtime-deps
+bench: $(STAMP) system-deps
 	$(BIN)/python bench/import_responses.py
 	$(BIN)/python bench/demo_wall_time.py
+	$(BIN)/python bench/themes.py
+	$(BIN)/python bench/answer_load.py
+	$(BIN)/python bench/answer_crash.py
 
 clean:
 	rm -rf $(VENV) demo-output .mypy_cache .ruff_cache .pytest_cache
