@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from gaplens.directory.models import Team
 from gaplens.errors import InputError
+from gaplens.surveys.answers import TENURE_BANDS
 from gaplens.surveys.models import SurveyResponse
 
 MAX_FILTERS = 2
-TENURE_BANDS = ("none", "<1", "1-6", "6+")
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from gaplens.audit.service import record, staff_gate
 from gaplens.perception.figures import ROLE_ORDER, question_figures
 from gaplens.perception.filters import PopulationFilter, conditions, respondents_by_role
 from gaplens.perception.queries import QuestionAggregate, SurveyAggregate, aggregate_survey
@@ -11,7 +12,7 @@ from gaplens.privacy import PrivacyGate, PrivacyPolicy, SuppressionReason
 from gaplens.report.schemas import QuestionFigures
 from gaplens.surveys.models import Survey
 from gaplens.surveys.question_bank import ATTRIBUTE_QUESTIONS, Scale
-from gaplens.surveys.service import survey_questions
+from gaplens.surveys.service import find_survey, survey_questions
 
 
 def perception_figures(
@@ -62,9 +63,6 @@ def viewer_perception(
 ) -> tuple[Survey, SurveyAggregate, dict[str, QuestionFigures]]:
     """What one staff member may see: the gate remembers what they saw before (rule 3), and
     the view itself is written to the audit log."""
-    from gaplens.audit.service import record, staff_gate
-    from gaplens.surveys.service import find_survey
-
     survey = find_survey(session, survey_name)
     gate = staff_gate(session, policy)
     aggregate, figures = perception_figures(session, survey, policy, population, gate, viewer)

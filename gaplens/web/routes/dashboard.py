@@ -12,7 +12,6 @@ from sqlalchemy import select
 from gaplens.audit.service import record, staff_gate
 from gaplens.directory.models import Team
 from gaplens.perception.figures import GROUP_ORDER, ROLE_LABELS
-from gaplens.perception.filters import TENURE_BANDS
 from gaplens.perception.service import viewer_perception
 from gaplens.perception.trend import gap_trend
 from gaplens.privacy import PrivacyPolicy, QueryRefused
@@ -20,6 +19,7 @@ from gaplens.report.charts import productivity_impact_chart, spec_to_svg
 from gaplens.report.schemas import FigureStatus
 from gaplens.report.text import status_text
 from gaplens.shadow.service import shadow_ai
+from gaplens.surveys.answers import TENURE_BANDS
 from gaplens.surveys.models import Survey, SurveyResponse
 from gaplens.surveys.service import find_survey
 from gaplens.web.deps import AnyStaff, DbSession

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from gaplens.audit.service import record
+from gaplens.errors import InputError
 from gaplens.feedback.schemas import KIND_LABELS, Digest, FeedbackKind
 from gaplens.feedback.service import digest, submit_feedback, validate_feedback
 from gaplens.privacy import PrivacyPolicy
@@ -62,7 +63,7 @@ def feedback_submit(
     values = {"kind": kind, "text": text, "tool": tool, "use_case": use_case}
     try:
         item = validate_feedback({k: v for k, v in values.items() if v or k in ("kind", "text")})
-    except Exception as error:  # InputError: show the form again with the message
+    except InputError as error:  # show the form again with the message
         return feedback_page(request, str(error), status_code=422, **values)
     submit_feedback(session, item, channel="web")
     return render(request, "thanks.html.j2", title="Thank you")
