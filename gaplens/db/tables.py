@@ -5,8 +5,11 @@ from gaplens.audit import models as audit_models
 from gaplens.db.base import Base
 from gaplens.directory import models as directory_models
 from gaplens.feedback import models as feedback_models
+from gaplens.friction import models as friction_models
 from gaplens.imports import models as import_models
 from gaplens.surveys import models as survey_models
+from gaplens.telemetry import models as telemetry_models
+from gaplens.work import models as work_models
 
 __all__ = [
     "Base",
@@ -14,6 +17,9 @@ __all__ = [
     "audit_models",
     "directory_models",
     "feedback_models",
+    "friction_models",
     "import_models",
     "survey_models",
+    "telemetry_models",
+    "work_models",
 ]

@@ -31,6 +31,8 @@ class IdentityKind(enum.StrEnum):
     EMAIL = "email"
     GITHUB = "github"
     JIRA = "jira"
+    ZENDESK = "zendesk"
+    SERVICENOW = "servicenow"
 
 
 class Organisation(Base):

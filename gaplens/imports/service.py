@@ -4,11 +4,42 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from gaplens.imports.models import ImportRun
+
+ProgressCallback = Callable[[int], None]
+"""Called now and then with the bytes read so far, for a progress bar."""
+
+
+@dataclass(frozen=True)
+class ConnectorSummary:
+    """What one tool-export import did, in the words the CLI and the API both report."""
+
+    kind: str
+    source: str
+    rows_read: int
+    rows_written: int
+    rows_unresolved: int = 0
+    unresolved_note: str = ""
+    detail: str = ""
+
+    def describe(self) -> str:
+        text = (
+            f"{self.rows_read} rows read from {self.source} ({self.kind}): "
+            f"{self.rows_written} written"
+        )
+        if self.detail:
+            text += f"; {self.detail}"
+        if self.rows_unresolved:
+            text += f"\n{self.rows_unresolved} rows name someone not in the directory"
+            if self.unresolved_note:
+                text += f": {self.unresolved_note}"
+        return text
 
 
 def file_sha256(path: Path) -> str:
@@ -39,3 +70,16 @@ def record_import(
     session.add(run)
     session.flush()
     return run
+
+
+def start_run(session: Session, kind: str, path: Path, scope: str | None = None) -> ImportRun:
+    """An import run recorded up front, so tool and raw rows written meanwhile can point at it.
+
+    The run commits with the rows or not at all (the caller's transaction)."""
+    return record_import(session, kind, path, 0, 0, scope)
+
+
+def finish_run(run: ImportRun, rows_read: int, rows_written: int, rows_unresolved: int = 0) -> None:
+    run.rows_read = rows_read
+    run.rows_written = rows_written
+    run.rows_unresolved = rows_unresolved

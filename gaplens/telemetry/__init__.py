@@ -1,0 +1,1 @@
+"""AI-tool usage: Copilot and Microsoft 365 Copilot exports, per person per day."""

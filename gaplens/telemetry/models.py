@@ -1,0 +1,124 @@
+"""AI-tool usage tables: the tool layer as each export states it, and one domain table.
+
+Tool tables keep the source's own identities (GitHub login, UPN), so rows whose person is not
+yet in the directory are kept and reported, and resolve on a later import. `ai_usage_day` is
+the domain table the metrics read: one row per person, day, tool and app with activity.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gaplens.db.base import Base
+
+GITHUB_COPILOT = "github-copilot"
+M365_COPILOT = "m365-copilot"
+M365_APPS = (
+    "teams",
+    "word",
+    "excel",
+    "powerpoint",
+    "outlook",
+    "onenote",
+    "loop",
+    "copilot_chat",
+)
+ANY_APP = "any"
+
+
+class CopilotUserDay(Base):
+    """One user-day of the GitHub Copilot usage-metrics NDJSON report."""
+
+    __tablename__ = "copilot_user_day"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    user_login: Mapped[str] = mapped_column(String(100), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(BigInteger)
+    interactions: Mapped[int | None] = mapped_column(Integer)
+    code_generations: Mapped[int | None] = mapped_column(Integer)
+    code_acceptances: Mapped[int | None] = mapped_column(Integer)
+    loc_suggested: Mapped[int | None] = mapped_column(Integer)
+    loc_added: Mapped[int | None] = mapped_column(Integer)
+    used_agent: Mapped[bool | None] = mapped_column(Boolean)
+    used_chat: Mapped[bool | None] = mapped_column(Boolean)
+    features: Mapped[str | None] = mapped_column(Text)
+    import_run_id: Mapped[int] = mapped_column(ForeignKey("import_run.id"), index=True)
+    source_row: Mapped[int] = mapped_column(Integer)
+
+
+class CopilotOrgDay(Base):
+    """An organisation- or enterprise-level day, from the current report or the legacy API."""
+
+    __tablename__ = "copilot_org_day"
+
+    scope: Mapped[str] = mapped_column(String(200), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    source_format: Mapped[str] = mapped_column(String(16))
+    active_users: Mapped[int | None] = mapped_column(Integer)
+    engaged_users: Mapped[int | None] = mapped_column(Integer)
+    interactions: Mapped[int | None] = mapped_column(BigInteger)
+    suggestions: Mapped[int | None] = mapped_column(BigInteger)
+    acceptances: Mapped[int | None] = mapped_column(BigInteger)
+    lines_suggested: Mapped[int | None] = mapped_column(BigInteger)
+    lines_accepted: Mapped[int | None] = mapped_column(BigInteger)
+    import_run_id: Mapped[int] = mapped_column(ForeignKey("import_run.id"), index=True)
+    source_row: Mapped[int] = mapped_column(Integer)
+
+
+class M365UsageSnapshot(Base):
+    """One user's row of one Microsoft 365 Copilot usage export: last-activity dates only."""
+
+    __tablename__ = "m365_usage_snapshot"
+
+    refresh_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    upn: Mapped[str] = mapped_column(String(320), primary_key=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    last_activity: Mapped[dt.date | None] = mapped_column(Date)
+    teams: Mapped[dt.date | None] = mapped_column(Date)
+    word: Mapped[dt.date | None] = mapped_column(Date)
+    excel: Mapped[dt.date | None] = mapped_column(Date)
+    powerpoint: Mapped[dt.date | None] = mapped_column(Date)
+    outlook: Mapped[dt.date | None] = mapped_column(Date)
+    onenote: Mapped[dt.date | None] = mapped_column(Date)
+    loop: Mapped[dt.date | None] = mapped_column(Date)
+    copilot_chat: Mapped[dt.date | None] = mapped_column(Date)
+    import_run_id: Mapped[int] = mapped_column(ForeignKey("import_run.id"), index=True)
+    source_row: Mapped[int] = mapped_column(Integer)
+
+
+class AiUsageDay(Base):
+    """Domain: a person was active with an AI tool (and app) on a day, with what it produced.
+
+    Counts are null where the tool does not report them (Microsoft 365 gives dates only).
+    """
+
+    __tablename__ = "ai_usage_day"
+
+    person_id: Mapped[str] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True, index=True)
+    tool: Mapped[str] = mapped_column(String(32), primary_key=True)
+    app: Mapped[str] = mapped_column(String(32), primary_key=True)
+    interactions: Mapped[int | None] = mapped_column(Integer)
+    suggestions: Mapped[int | None] = mapped_column(Integer)
+    acceptances: Mapped[int | None] = mapped_column(Integer)
+    loc_suggested: Mapped[int | None] = mapped_column(Integer)
+    loc_added: Mapped[int | None] = mapped_column(Integer)
+    import_run_id: Mapped[int] = mapped_column(ForeignKey("import_run.id"), index=True)
+
+
+class TrainingRecord(Base):
+    """Domain: a completed training or certification, for the adoption funnel."""
+
+    __tablename__ = "training_record"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    completed_on: Mapped[dt.date] = mapped_column(Date)
+    import_run_id: Mapped[int] = mapped_column(ForeignKey("import_run.id"), index=True)

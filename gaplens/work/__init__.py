@@ -1,0 +1,1 @@
+"""Work items: issues (Jira) and tickets (Zendesk, ServiceNow), the workflow data metrics read."""
