@@ -13,10 +13,12 @@ machine as the server and the database, so it takes CPU from them; the bare endp
 figure shows the ceiling of this setup, and the loader's own CPU use is printed.
 
     python bench/answer_load.py [--backend postgresql|sqlite|both] [--requests 10000]
-                                [--concurrency 64] [--workers 2] [--listener stock|fixed|both]
+                                [--concurrency 64] [--workers 2] [--listener shipped|stock|both]
 
-`--listener fixed` serves both apps through bench/bare_app.py --tcp-nodelay instead (same
-uvicorn settings, plus a workaround for uvicorn issue #3149, see bare_app.py), to show how
+`gaplens serve` (and bench/bare_app.py, which serves the reference the same way) works around
+uvicorn issue #3149 (TCP_NODELAY off on accepted sockets with several workers, see
+gaplens/web/server.py). `--listener stock` serves both apps with uvicorn's stock listener
+instead (bench/bare_app.py --stock-listener), to show how
 much of the latency is that server issue rather than gaplens.
 
 Needs root (or the postgres user) for the throwaway PostgreSQL cluster (Debian
@@ -853,9 +855,9 @@ def measure(
 
 
 def launcher(app: str, port: int, workers: int, log: Path, env: dict[str, str]) -> Server:
-    """bench/bare_app.py serving `app` with the TCP_NODELAY listener fix (uvicorn #3149)."""
+    """bench/bare_app.py serving `app` with uvicorn's stock listener (no #3149 workaround)."""
     return Server(
-        f"{app} (nodelay fix)",
+        f"{app} (stock listener)",
         [
             PYTHON,
             str(BENCH_DIR / "bare_app.py"),
@@ -867,7 +869,7 @@ def launcher(app: str, port: int, workers: int, log: Path, env: dict[str, str]) 
             str(workers),
             "--app",
             app,
-            "--tcp-nodelay",
+            "--stock-listener",
         ],
         env,
         port,
@@ -879,7 +881,7 @@ def run_bare(args: argparse.Namespace, tmp: Path, fixed: bool) -> RunFigures:
     label = "bare*" if fixed else "bare"
     print(
         f"\n[{label}] bench/bare_app.py POST /noop, {args.workers} workers"
-        + (", listener with TCP_NODELAY fix" if fixed else ""),
+        + (", uvicorn stock listener" if fixed else ""),
         flush=True,
     )
     port = free_port()
@@ -901,7 +903,11 @@ def run_bare(args: argparse.Namespace, tmp: Path, fixed: bool) -> RunFigures:
 
 def run_gaplens(args: argparse.Namespace, tmp: Path, backend: str, fixed: bool) -> RunFigures:
     label = "gaplens*" if fixed else "gaplens"
-    how = "bench/bare_app.py --app gaplens.web.main:app --tcp-nodelay" if fixed else "gaplens serve"
+    how = (
+        "bench/bare_app.py --app gaplens.web.main:app --stock-listener"
+        if fixed
+        else "gaplens serve"
+    )
     print(
         f"\n[{label}] POST /api/v1/responses, {backend}, {args.workers} workers, {how}", flush=True
     )
@@ -1001,8 +1007,8 @@ def report(runs: list[RunFigures], args: argparse.Namespace) -> None:
         )
     if any(r.target.endswith("*") for r in runs):
         print(
-            "* served by bench/bare_app.py with the TCP_NODELAY listener fix (uvicorn #3149); "
-            "the others as shipped (`gaplens serve`, plain uvicorn.run)"
+            "* served with uvicorn's stock listener (bench/bare_app.py --stock-listener, "
+            "no uvicorn #3149 workaround); the others as shipped (`gaplens serve`)"
         )
     if any(CONNECTION_LOST in r.outcomes for r in runs):
         print(
@@ -1075,17 +1081,17 @@ def report(runs: list[RunFigures], args: argparse.Namespace) -> None:
             + ("; the generator itself is near saturation" if busy > 0.85 else "")
             + "."
         )
-        if bare.machine_busy < 0.7 and not bare.target.endswith("*") and args.workers > 1:
+        if bare.machine_busy < 0.7 and bare.target.endswith("*") and args.workers > 1:
             print(
                 "    The machine was mostly idle during that run: the limit there is the "
                 "per-request stall described below, not CPU."
             )
-    if args.workers > 1 and any(not r.target.endswith("*") for r in runs):
+    if args.workers > 1 and any(r.target.endswith("*") for r in runs):
         print(
             f"  Note: with --workers {args.workers} stock uvicorn 0.54 leaves TCP_NODELAY off "
             f"on accepted connections (uvicorn issue #3149), so on a keep-alive connection "
-            f"each response body waits for the client's delayed ACK (~40 ms). "
-            f"`--listener fixed` measures the same apps without that delay."
+            f"each response body waits for the client's delayed ACK (~40 ms); `gaplens serve` "
+            f"works around it."
         )
     print(
         "The load generator runs on the same machine as the servers and PostgreSQL and "
@@ -1135,11 +1141,10 @@ def main() -> int:
     )
     parser.add_argument(
         "--listener",
-        choices=("stock", "fixed", "both"),
-        default="stock",
-        help="stock: serve as shipped (`gaplens serve`); fixed: serve the same "
-        "apps through bench/bare_app.py --tcp-nodelay (uvicorn #3149 "
-        "workaround); both: each (default stock)",
+        choices=("shipped", "stock", "both"),
+        default="shipped",
+        help="shipped: serve as `gaplens serve` does; stock: the same apps with uvicorn's "
+        "stock listener (without the uvicorn #3149 workaround); both: each (default shipped)",
     )
     parser.add_argument(
         "--max-seconds",
@@ -1169,7 +1174,7 @@ def main() -> int:
             f"PostgreSQL {PG_BIN.parent.name}: throwaway local cluster, fsync={args.pg_fsync}, "
             f"synchronous_commit=on"
         )
-    variants = {"stock": [False], "fixed": [True], "both": [False, True]}[args.listener]
+    variants = {"shipped": [False], "stock": [True], "both": [False, True]}[args.listener]
     tmp = Path(tempfile.mkdtemp(prefix="gaplens-bench-"))
     runs: list[RunFigures] = []
     try:

@@ -8,20 +8,16 @@ worker count, no access log, no proxy headers, log level "warning".
 
     python bench/bare_app.py --host 127.0.0.1 --port 8001 --workers 2
 
-`--tcp-nodelay` works around uvicorn issue #3149 (open as of uvicorn 0.54): with more than
-one worker uvicorn binds the listening socket itself with `proto=0`, accepted connections
-inherit it, and asyncio only sets TCP_NODELAY when `proto == IPPROTO_TCP`, so Nagle's
-algorithm holds back each response body until the client's delayed ACK (~40 ms on Linux).
-The flag re-creates the bound socket with `proto=IPPROTO_TCP` (the change proposed in
-uvicorn PR #3155) and changes nothing else. `--app` serves another ASGI app the same way
-(e.g. `--app gaplens.web.main:app`, which reads GAPLENS_DATABASE_URL), so a benchmark can
-show what that fix would change for gaplens without editing gaplens.
+It is served exactly as `gaplens serve` serves gaplens (`gaplens.web.server.run_server`),
+which includes the workaround for uvicorn issue #3149 (TCP_NODELAY on accepted sockets when
+there is more than one worker). `--stock-listener` serves it without that workaround, to
+show what the uvicorn issue costs; `--tcp-nodelay` forces the workaround even with one
+worker. `--app` serves another ASGI app the same way (e.g. `--app gaplens.web.main:app`).
 """
 
 from __future__ import annotations
 
 import argparse
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -51,41 +47,36 @@ def main() -> None:
     parser.add_argument(
         "--tcp-nodelay",
         action="store_true",
-        help="bind the listener with proto=IPPROTO_TCP so accepted connections "
-        "get TCP_NODELAY (workaround for uvicorn #3149)",
+        help="apply the uvicorn #3149 workaround even with one worker",
+    )
+    parser.add_argument(
+        "--stock-listener",
+        action="store_true",
+        help="serve without the uvicorn #3149 workaround that gaplens serve applies",
     )
     args = parser.parse_args()
 
     import uvicorn
 
+    from gaplens.web import server
+
     if args.tcp_nodelay:
-        patch_listener_proto()
-    uvicorn.run(
-        args.app,
-        app_dir=str(Path(__file__).resolve().parent),
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        access_log=False,
-        proxy_headers=False,
-        log_level="warning",
+        server.keep_nagle_off_for_workers()
+    if args.stock_listener:
+        uvicorn.run(
+            args.app,
+            app_dir=str(Path(__file__).resolve().parent),
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            access_log=False,
+            proxy_headers=False,
+            log_level="warning",
+        )
+        return
+    server.run_server(
+        args.app, args.host, args.port, args.workers, app_dir=str(Path(__file__).resolve().parent)
     )
-
-
-def patch_listener_proto() -> None:
-    """Make uvicorn's own listening socket report IPPROTO_TCP (workers inherit it)."""
-    from uvicorn.config import Config
-
-    original = Config.bind_socket
-
-    def bind_socket(self: Config) -> socket.socket:
-        sock = original(self)
-        if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.proto == 0:
-            sock = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
-            sock.set_inheritable(True)
-        return sock
-
-    Config.bind_socket = bind_socket  # type: ignore[method-assign]
 
 
 if __name__ == "__main__":

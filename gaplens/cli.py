@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 import typer
 from rich.console import Console
@@ -28,6 +28,11 @@ from gaplens.db.migrate import upgrade
 from gaplens.errors import InputError
 from gaplens.privacy import PrivacyPolicy
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from gaplens.imports.service import ConnectorSummary
+
 app = typer.Typer(
     name="gaplens",
     help="Measure the gap between what leadership believes AI does and what the work shows.",
@@ -36,7 +41,7 @@ app = typer.Typer(
     add_completion=False,
 )
 import_app = typer.Typer(
-    help="Import teams, people and survey responses (CSV, see docs/import-formats.md).",
+    help="Import the directory, survey responses and tool exports (see docs/import-formats.md).",
     no_args_is_help=True,
 )
 app.add_typer(import_app, name="import")
@@ -173,6 +178,116 @@ def import_responses_command(
     out.print(result.describe())
 
 
+def _import_export(
+    db: str | None,
+    path: Path,
+    work: Callable[[Session, Callable[[int], None]], ConnectorSummary],
+) -> None:
+    """One shape for every tool-export import: migrate, one transaction, a byte progress bar."""
+    with user_errors():
+        url = ready_database(db)
+        size = path.stat().st_size if path.is_file() else 0
+        with (
+            _byte_progress(f"Importing {path.name}", size) as advance,
+            session_scope(url) as session,
+        ):
+            summary = work(session, advance)
+    out.print(summary.describe(), highlight=False)
+
+
+ExportArgument = Annotated[
+    Path, typer.Argument(help="The export file to import.", show_default=False)
+]
+
+
+@import_app.command("copilot-usage")
+def import_copilot_usage_command(path: ExportArgument, db: DbOption = None) -> None:
+    """Import GitHub Copilot usage: the per-user-per-day NDJSON report, an organisation-level
+    daily report, or a legacy /orgs/{org}/copilot/metrics JSON list (detected from the file).
+
+    Example: gaplens import copilot-usage copilot-users-2026-10.ndjson
+    """
+    from gaplens.telemetry.service import import_copilot_usage
+
+    _import_export(db, path, lambda s, advance: import_copilot_usage(s, path, progress=advance))
+
+
+@import_app.command("m365-copilot")
+def import_m365_copilot_command(path: ExportArgument, db: DbOption = None) -> None:
+    """Import a Microsoft 365 Copilot usage user-detail export (CSV or JSON). Import each
+    export as it comes: successive exports build the activity history.
+
+    Example: gaplens import m365-copilot CopilotUsageUserDetail-2026-11-01.csv
+    """
+    from gaplens.telemetry.service import import_m365_copilot
+
+    _import_export(db, path, lambda s, advance: import_m365_copilot(s, path, progress=advance))
+
+
+@import_app.command("jira")
+def import_jira_command(path: ExportArgument, db: DbOption = None) -> None:
+    """Import Jira issues: a CSV export (all fields) or REST search JSON (with changelog for
+    status history).
+
+    Example: gaplens import jira "Jira Export 2026-11.csv"
+    """
+    from gaplens.work.service import import_jira
+
+    _import_export(db, path, lambda s, advance: import_jira(s, path, progress=advance))
+
+
+@import_app.command("tickets")
+def import_tickets_command(
+    path: ExportArgument,
+    system: Annotated[
+        str | None,
+        typer.Option(help="zendesk or servicenow (default: detected from the header)."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Import support tickets from a Zendesk or ServiceNow CSV export.
+
+    Example: gaplens import tickets incident.csv --system servicenow
+    """
+    from gaplens.work.service import import_tickets
+
+    _import_export(
+        db, path, lambda s, advance: import_tickets(s, path, progress=advance, system=system)
+    )
+
+
+@import_app.command("csv")
+def import_mapped_csv_command(
+    path: ExportArgument,
+    mapping: Annotated[
+        Path,
+        typer.Option(help="TOML file mapping columns to gaplens fields (docs/import-formats.md)."),
+    ],
+    db: DbOption = None,
+) -> None:
+    """Import any CSV through a declared column mapping (work items, AI usage, training,
+    friction entries).
+
+    Example: gaplens import csv linear-issues.csv --mapping linear.toml
+    """
+    from gaplens.imports.mapped import import_mapped_csv
+
+    _import_export(
+        db, path, lambda s, advance: import_mapped_csv(s, path, mapping, progress=advance)
+    )
+
+
+@import_app.command("friction")
+def import_friction_command(path: ExportArgument, db: DbOption = None) -> None:
+    """Import friction-log entries (AI output that needed correction) from CSV.
+
+    Example: gaplens import friction friction-log.csv
+    """
+    from gaplens.friction.service import import_friction
+
+    _import_export(db, path, lambda s, advance: import_friction(s, path, progress=advance))
+
+
 @app.command()
 def questions() -> None:
     """List the built-in question bank: keys, scales, options and published benchmarks.
@@ -272,7 +387,7 @@ def serve(
 
     Example: gaplens serve --host 0.0.0.0 --port 8000 --workers 2
     """
-    import uvicorn
+    from gaplens.web.server import ASGI_APP, run_server
 
     with user_errors():
         url = ready_database(db)
@@ -282,15 +397,7 @@ def serve(
         # reachable from elsewhere keeps Secure cookies and belongs behind HTTPS.
         os.environ.setdefault("GAPLENS_INSECURE_COOKIES", "1")
     out.print(f"gaplens on http://{host}:{port}/  (dashboard: /dashboard, API spec: /openapi.json)")
-    uvicorn.run(
-        "gaplens.web.main:app",
-        host=host,
-        port=port,
-        workers=workers,
-        access_log=False,  # anonymous endpoints must not log addresses; see docs/privacy.md
-        proxy_headers=False,
-        log_level="warning",
-    )
+    run_server(ASGI_APP, host, port, workers)
 
 
 @users_app.command("add")

@@ -7,29 +7,27 @@ response happen in one transaction, yet nothing written links the two.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from gaplens.directory.models import Person, Team
-from gaplens.errors import ProblemCollector
-from gaplens.surveys.answers import AnswerParser, parse_bands
-from gaplens.surveys.models import Survey, SurveyAnswer, SurveyLink, SurveyResponse
+from gaplens.surveys.intake import (
+    INVITATION,
+    OPEN,
+    LinkNotUsable,
+    check_link,
+    load_form,
+    load_link,
+    prepare_response,
+    store_responses,
+    token_hash,
+)
+from gaplens.surveys.models import Survey, SurveyLink
 from gaplens.surveys.question_bank import BankEntry
-from gaplens.surveys.service import survey_questions
-
-OPEN = "open"
-INVITATION = "invitation"
-
-
-class LinkNotUsable(Exception):  # noqa: N818 - a state of the link, shown to the respondent
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -37,10 +35,6 @@ class OpenSurvey:
     survey: Survey
     questions: list[tuple[int, BankEntry]]
     link_kind: str
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def create_open_link(session: Session, survey: Survey) -> str:
@@ -77,75 +71,35 @@ def create_invitations(
 def open_survey(session: Session, token: str) -> OpenSurvey:
     if not token or len(token) > 100:
         raise LinkNotUsable("This survey link is not valid.", 404)
-    link = session.get(SurveyLink, token_hash(token))
-    if link is None:
-        raise LinkNotUsable("This survey link is not valid or has been replaced.", 404)
-    if link.used:
-        raise LinkNotUsable("This invitation has already been used. Thank you for answering.", 410)
-    survey = session.get(Survey, link.survey_id)
-    assert survey is not None
-    return OpenSurvey(survey, survey_questions(session, survey), link.kind)
+    connection = session.connection()
+    link = check_link(load_link(connection, token_hash(token)))
+    form = load_form(connection, link.survey_id)
+    return OpenSurvey(form.survey, list(form.questions), link.kind)
 
 
 def submit_response(
     session: Session, token: str, values: Mapping[str, str], today: dt.date | None = None
 ) -> None:
-    """Validate everything, then use the link and store the response, or store nothing."""
-    opened = open_survey(session, token)
-    problems = ProblemCollector("answers")
+    """Validate everything, then use the link and store the response, or store nothing.
 
-    def get(field: str) -> str:
-        return values.get(field, "")
+    The one-at-a-time path (the HTML form, tests); the JSON API batches through
+    `AnswerIntake`, over the same `prepare_response` and `store_responses`."""
+    if not token or len(token) > 100:
+        raise LinkNotUsable("This survey link is not valid.", 404)
+    connection = session.connection()
+    link = check_link(load_link(connection, token_hash(token)))
+    form = load_form(connection, link.survey_id)
 
-    bands = parse_bands(get, problems, None)
-    parser = AnswerParser({entry.key: entry for _, entry in opened.questions}, problems)
-    answers = parser.answers(None, get, bands.role_level if bands else None)
-    unknown = sorted(set(values) - {"role_level", "team", "function", "ai_tenure", *parser.keys})
-    for field in unknown:
-        problems.add("not a question of this survey", None, field)
-    team_id = None
-    if bands is not None and bands.team is not None:
-        team_id = session.scalar(select(Team.id).where(Team.key == bands.team))
-        if team_id is None:
-            problems.add(f"unknown team '{bands.team}'", None, "team")
-    problems.raise_if_any()
-    assert bands is not None
-    if opened.link_kind == INVITATION:
-        used = session.execute(
-            update(SurveyLink)
-            .where(SurveyLink.token_hash == token_hash(token), SurveyLink.used.is_(False))
-            .values(used=True)
-        )
-        if used.rowcount != 1:  # type: ignore[attr-defined]
-            raise LinkNotUsable("This invitation has already been used.", 410)
-    response_id = secrets.token_hex(16)
-    session.execute(
-        insert(SurveyResponse).values(
-            id=response_id,
-            survey_id=opened.survey.id,
-            answered_on=today or dt.date.today(),
-            role_level=bands.role_level,
-            team_id=team_id,
-            function=bands.function,
-            ai_tenure_band=bands.ai_tenure_band,
-        )
-    )
-    ids = {entry.key: qid for qid, entry in opened.questions}
-    if answers:
-        session.execute(
-            insert(SurveyAnswer),
-            [
-                {
-                    "response_id": response_id,
-                    "question_id": ids[a.question_key],
-                    "ordinal": a.ordinal,
-                    "option_index": a.option_index,
-                    "number": a.number,
-                    "text": a.text,
-                }
-                for a in answers
-            ],
-        )
+    def team_id(key: str) -> int | None:
+        return session.scalar(select(Team.id).where(Team.key == key))
+
+    prepared = prepare_response(form, link, values, team_id, today or dt.date.today())
+    (refused,) = store_responses(connection, [prepared])
+    if refused is not None:
+        raise refused
+
+
+__all__ = ["INVITATION", "OPEN", "LinkNotUsable", "OpenSurvey", "token_hash"]
 
 
 def participation(session: Session, survey: Survey) -> tuple[int, int]:

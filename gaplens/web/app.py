@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from gaplens import __version__
 from gaplens.errors import InputError
 from gaplens.privacy import QueryRefused
+from gaplens.surveys.intake import AnswerIntake
 from gaplens.web.abuse import AnonymousRateLimiter
 from gaplens.web.assets import STATIC_DIR
 from gaplens.web.deps import LoginRequired
@@ -41,6 +44,13 @@ def wants_json(request: Request) -> bool:
     )
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    # Answers still queued are written before the worker exits (graceful shutdown).
+    app.state.answer_intake.close()
+
+
 def create_app(settings: WebSettings | None = None) -> FastAPI:
     settings = settings or WebSettings.from_environment()
     app = FastAPI(
@@ -50,6 +60,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         "Every figure is an aggregate that passed the privacy gate.",
         docs_url=None,  # Swagger UI would load from a CDN; the spec is at /openapi.json
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.settings = settings
     # Per app (so per worker): an address is only ever held as a keyed hash, in memory.
@@ -59,6 +70,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.response_limiter = AnonymousRateLimiter(
         limit=settings.responses_per_hour, window_seconds=3600
     )
+    # One per worker: cached survey forms and the group-commit writer for answers.
+    app.state.answer_intake = AnswerIntake(settings.database_url)
     routers = (
         health.router,
         public.router,
@@ -126,6 +139,11 @@ def install_error_handlers(app: FastAPI) -> None:
         log.error(
             "internal error on %s %s: %s", request.method, request.url.path, type(error).__name__
         )
+        # uvicorn drops the keep-alive connection after an unhandled error; saying so lets
+        # the client open a new one instead of losing its next request on a dead socket.
         if wants_json(request):
-            return JSONResponse({"error": "internal error"}, status_code=500)
-        return render_error(request, 500, "Something went wrong on our side.")
+            response: Response = JSONResponse({"error": "internal error"}, status_code=500)
+        else:
+            response = render_error(request, 500, "Something went wrong on our side.")
+        response.headers["Connection"] = "close"
+        return response

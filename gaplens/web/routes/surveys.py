@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+
 from fastapi import APIRouter, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from gaplens.db.engine import session_scope
 from gaplens.directory.models import Team
 from gaplens.errors import InputError
 from gaplens.surveys.collection import LinkNotUsable, OpenSurvey, open_survey, submit_response
+from gaplens.surveys.intake import AnswerIntake, prepare_response
 from gaplens.surveys.question_bank import AGREE5_OPTIONS
 from gaplens.web.abuse import AnonymousRateLimiter
 from gaplens.web.deps import DbSession, settings
@@ -123,7 +127,7 @@ async def answer_submit(request: Request, session: DbSession, token: str) -> Res
     response_model=Stored,
     responses={404: {"description": "unknown link"}, 410: {"description": "used invitation"}},
 )
-def submit_json(request: Request, body: ResponseIn) -> Response:
+async def submit_json(request: Request, body: ResponseIn) -> Response:
     """Submit one anonymous response through an open link or a single-use invitation.
     Acknowledged (201) only once the response is committed."""
     _check_rate(request)
@@ -135,11 +139,19 @@ def submit_json(request: Request, body: ResponseIn) -> Response:
     }
     for key, value in body.answers.items():
         values[key] = ";".join(value) if isinstance(value, list) else str(value)
-    # The transaction opens and commits here, in this one thread: a request never holds a
-    # pooled connection while it waits for another thread (which deadlocked under load).
+    intake: AnswerIntake = request.app.state.answer_intake
     try:
-        with session_scope(settings(request).database_url) as session:
-            submit_response(session, body.link, values)
+        # Validation runs here, in memory, when link and questions are cached; the database
+        # is touched in a worker thread only on a cache miss, and the write is batched with
+        # concurrent answers by the intake's writer thread (see gaplens/surveys/intake.py).
+        found = intake.cached(body.link)
+        if found is None:
+            found = await run_in_threadpool(intake.lookup, body.link)
+        if intake.needs_team_refresh(body.team):
+            await run_in_threadpool(intake.refresh_teams, body.team)
+        link, form = found
+        prepared = prepare_response(form, link, values, intake.cached_team_id, dt.date.today())
+        await asyncio.wrap_future(intake.submit(prepared))
     except LinkNotUsable as unusable:
         raise HTTPException(status_code=unusable.status, detail=str(unusable)) from None
     return JSONResponse(Stored().model_dump(), status_code=201)
