@@ -17,9 +17,10 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gaplens.audit.service import record, staff_gate
 from gaplens.directory.models import Team
 from gaplens.errors import InputError
-from gaplens.privacy import PrivacyGate, QueryRefused
+from gaplens.privacy import PrivacyGate, PrivacyPolicy, QueryRefused
 from gaplens.report.schemas import FigureStatus, Interval
 from gaplens.stats import Estimate, mover_difference, newcombe_difference
 from gaplens.surveys.models import BankQuestion, Survey, SurveyAnswer, SurveyResponse
@@ -176,6 +177,13 @@ def gap_trend(session: Session, series: str, gate: PrivacyGate, viewer: str) -> 
             )
         )
     return TrendOut(series=series, surveys=[s.name for s in surveys], teams=result)
+
+
+def viewer_trend(session: Session, viewer: str, series: str, policy: PrivacyPolicy) -> TrendOut:
+    """The trend one staff member may see (rule 3 across their earlier views), audited."""
+    result = gap_trend(session, series, staff_gate(session, policy), viewer)
+    record(session, viewer, "view_trend", series)
+    return result
 
 
 def _pulses(session: Session, series: str) -> list[Survey]:

@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gaplens.audit.service import record, staff_gate
 from gaplens.perception.figures import share
-from gaplens.privacy import PrivacyGate, QueryRefused
+from gaplens.privacy import PrivacyGate, PrivacyPolicy, QueryRefused
 from gaplens.report.schemas import FigureStatus
 from gaplens.shadow.schemas import ShadowAiOut, ShadowGroup
 from gaplens.surveys.models import BankQuestion, Survey, SurveyAnswer, SurveyResponse
 from gaplens.surveys.question_bank import SHADOW_REASON, SHADOW_USE, entry
+from gaplens.surveys.service import find_survey
 
 TOOLS = entry("shadow_tools", 1)
 SANCTIONED = 0
@@ -58,6 +60,16 @@ def shadow_ai(session: Session, survey: Survey, gate: PrivacyGate, viewer: str) 
             )
             groups.append(ShadowGroup(group=function, status=status))
     return ShadowAiOut(survey=survey.name, groups=groups)
+
+
+def viewer_shadow_ai(
+    session: Session, viewer: str, survey_name: str | None, policy: PrivacyPolicy
+) -> ShadowAiOut:
+    """Shadow AI as one staff member may see it (rule 3 across their earlier views), audited."""
+    survey = find_survey(session, survey_name)
+    result = shadow_ai(session, survey, staff_gate(session, policy), viewer)
+    record(session, viewer, "view_shadow_ai", survey.name)
+    return result
 
 
 def _group(name: str, members: list[_Person], k: int, shown: bool) -> ShadowGroup:

@@ -142,3 +142,39 @@ def test_dashboard_page_explains_a_refusal(small_org: TestClient):
     page = small_org.get("/dashboard", params={"team": "eng"})
     assert page.status_code == 409
     assert "can&#39;t be shown" in page.text or "can't be shown" in page.text
+
+
+def test_exports_obey_the_same_rules_as_the_pages(small_org: TestClient, db_url: str):
+    """An export never shows more than the page: small groups carry only their status, and
+    exporting filter B after viewing filter A is refused like the page would refuse it."""
+    import csv
+    import io
+
+    from sqlalchemy import select
+
+    from gaplens.audit.models import AuditEvent
+
+    sign_in(small_org, "analyst")
+    small = small_org.get(
+        "/api/v1/exports/perception.csv",
+        params={"function": "Engineering", "period_from": "2026-09-09"},
+    )
+    assert small.status_code == 200
+    assert small.headers["content-disposition"].startswith("attachment")
+    rows = list(csv.DictReader(io.StringIO(small.text)))
+    assert rows and all(r["status"] != "shown" and not r["n"] and not r["count"] for r in rows)
+    assert (
+        small_org.get("/api/v1/exports/perception.csv", params={"team": "eng-payments"}).status_code
+        == 200
+    )
+    differencing = small_org.get(
+        "/api/v1/exports/perception.csv", params={"function": "Engineering"}
+    )
+    assert differencing.status_code == 409
+    assert "1" not in {r.get("count") for r in csv.DictReader(io.StringIO(differencing.text))}
+    report = small_org.get("/api/v1/exports/report", params={"format": "json"})
+    assert report.status_code == 200 and report.json()["survey"]["name"] == "Pulse"
+    with session_scope(db_url) as session:
+        actions = list(session.scalars(select(AuditEvent.action)))  # only the analyst acted
+    assert actions.count("export_perception_csv") == 2
+    assert "export_report_json" in actions

@@ -9,14 +9,14 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
-from gaplens.audit.service import record, staff_gate
+from gaplens.audit.service import record
 from gaplens.perception.rollup import RollupOut, noisy_rollup
 from gaplens.perception.service import viewer_perception
-from gaplens.perception.trend import TrendOut, gap_trend
+from gaplens.perception.trend import TrendOut, viewer_trend
 from gaplens.privacy import PrivacyPolicy
 from gaplens.report.schemas import QuestionFigures
 from gaplens.shadow.schemas import ShadowAiOut
-from gaplens.shadow.service import shadow_ai
+from gaplens.shadow.service import viewer_shadow_ai
 from gaplens.surveys.models import Survey, SurveyResponse
 from gaplens.surveys.service import find_survey
 from gaplens.web.deps import AnyStaff, DbSession
@@ -84,10 +84,7 @@ def trend(
     """The leader-frontline gap per team across the pulses of a series, and whether it is
     widening beyond noise. Team-pulse cells too small or too close to a view already seen
     by this viewer carry a status instead of a number."""
-    gate = staff_gate(session, POLICY)
-    result = gap_trend(session, series, gate, viewer.audit_key)
-    record(session, viewer.audit_key, "view_trend", series)
-    return result
+    return viewer_trend(session, viewer.audit_key, series, POLICY)
 
 
 @router.get("/shadow-ai")
@@ -97,11 +94,7 @@ def shadow_ai_view(
     survey: Annotated[str | None, Query(max_length=200)] = None,
 ) -> ShadowAiOut:
     """Unsanctioned AI tools by function: how many use them, for what and why (bank v2)."""
-    found = find_survey(session, survey)
-    gate = staff_gate(session, POLICY)
-    result = shadow_ai(session, found, gate, viewer.audit_key)
-    record(session, viewer.audit_key, "view_shadow_ai", found.name)
-    return result
+    return viewer_shadow_ai(session, viewer.audit_key, survey, POLICY)
 
 
 @router.get("/rollup")

@@ -9,19 +9,17 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 from sqlalchemy import select
 
-from gaplens.audit.service import record, staff_gate
 from gaplens.directory.models import Team
 from gaplens.perception.figures import GROUP_ORDER, ROLE_LABELS
 from gaplens.perception.service import viewer_perception
-from gaplens.perception.trend import gap_trend
+from gaplens.perception.trend import viewer_trend
 from gaplens.privacy import PrivacyPolicy, QueryRefused
 from gaplens.report.charts import productivity_impact_chart, spec_to_svg
 from gaplens.report.schemas import FigureStatus
 from gaplens.report.text import status_text
-from gaplens.shadow.service import shadow_ai
+from gaplens.shadow.service import viewer_shadow_ai
 from gaplens.surveys.answers import TENURE_BANDS
 from gaplens.surveys.models import Survey, SurveyResponse
-from gaplens.surveys.service import find_survey
 from gaplens.web.deps import AnyStaff, DbSession
 from gaplens.web.pages import render
 from gaplens.web.routes.filters import Population
@@ -85,10 +83,7 @@ def shadow_page(
     session: DbSession,
     survey: Annotated[str | None, Query(max_length=200)] = None,
 ) -> HTMLResponse:
-    found = find_survey(session, survey)
-    gate = staff_gate(session, POLICY)
-    result = shadow_ai(session, found, gate, viewer.audit_key)
-    record(session, viewer.audit_key, "view_shadow_ai", found.name)
+    result = viewer_shadow_ai(session, viewer.audit_key, survey, POLICY)
     return render(
         request,
         "shadow.html.j2",
@@ -111,9 +106,7 @@ def trend_page(
     chosen = series or (known[0] if known else None)
     result = None
     if chosen:
-        gate = staff_gate(session, POLICY)
-        result = gap_trend(session, chosen, gate, viewer.audit_key)
-        record(session, viewer.audit_key, "view_trend", chosen)
+        result = viewer_trend(session, viewer.audit_key, chosen, POLICY)
     return render(
         request,
         "trend.html.j2",
