@@ -52,6 +52,27 @@ def test_demo_recovers_the_planted_exec_ic_gap(demo_report: tuple[Path, ReportDo
     assert any("4x" in s for s in document.headline.statements)
 
 
+def test_demo_recovers_the_planted_widening_in_support(
+    demo_report: tuple[Path, ReportDocument],
+):
+    """Planted: Support's frontline went from 80% to 50% reporting gains between pulses."""
+    from gaplens.db.engine import session_scope
+    from gaplens.perception.trend import gap_trend
+    from gaplens.privacy import PrivacyGate
+
+    out, document = demo_report
+    assert document.survey.name == "AI pulse 2026-Q3"  # the report reads the latest pulse
+    with session_scope(f"sqlite:///{out / 'gaplens-demo.db'}") as session:
+        trend = gap_trend(session, "AI pulse", PrivacyGate(), "test")
+    assert trend.surveys == ["AI pulse 2026-Q2", "AI pulse 2026-Q3"]
+    by_key = {t.team: t for t in trend.teams}
+    support = by_key["support"]
+    assert support.direction == "widening" and support.change_pp is not None
+    assert support.change_pp.low > 0 and support.change_pp.low < 30 < support.change_pp.high
+    for function in ("eng", "ops", "sales", "product"):
+        assert by_key[function].direction == "no clear change", function
+
+
 def test_demo_writes_every_format(demo_report: tuple[Path, ReportDocument]):
     out, _ = demo_report
     assert (out / "reality-report.pdf").read_bytes().startswith(b"%PDF")

@@ -45,6 +45,14 @@ ROOT_KEY = "northwind"
 ROOT_FUNCTION = "Leadership"
 SURVEY_START = dt.date(2026, 9, 7)
 SURVEY_DAYS = 14
+SERIES = "AI pulse"
+EARLIER_SURVEY_NAME = "AI pulse 2026-Q2"
+EARLIER_SURVEY_START = dt.date(2026, 6, 8)
+WIDENING_FUNCTION = "Support"
+"""Planted for the gap trend: in the earlier pulse Support's individual contributors were
+far more positive (80% reporting gains against 50% now), so Support's gap widens beyond
+noise while every other function's gap holds still."""
+EARLIER_IC_IMPACT = (0.30, 0.50, 0.15, 0.05)
 
 TEAM_COLUMNS = ("key", "name", "parent", "function")
 PEOPLE_COLUMNS = (
@@ -110,6 +118,10 @@ class SyntheticOrganisation:
     teams: tuple[DemoTeam, ...]
     people: tuple[DemoPerson, ...]
     responses: tuple[dict[str, str], ...]
+    earlier_responses: tuple[dict[str, str], ...] = ()
+    """The previous pulse of the same series, for the gap trend."""
+    earlier_survey_name: str = EARLIER_SURVEY_NAME
+    series: str = SERIES
 
 
 @dataclass(frozen=True)
@@ -120,6 +132,9 @@ class DemoFiles:
     people: Path
     responses: Path
     survey_name: str
+    earlier_responses: Path | None = None
+    earlier_survey_name: str = EARLIER_SURVEY_NAME
+    series: str = SERIES
 
 
 # --- the organisation's shape -------------------------------------------------------------
@@ -604,6 +619,17 @@ def generate_organisation(
         )
 
     responses = _survey(rng, follow_up, directory, roles, uses_ai, adoption)
+    # Own streams, so the current pulse (calibrated to the published figures) is unchanged.
+    earlier = _survey(
+        np.random.Generator(np.random.PCG64([seed, 3])),
+        np.random.Generator(np.random.PCG64([seed, 4])),
+        directory,
+        roles,
+        uses_ai,
+        adoption,
+        start=EARLIER_SURVEY_START,
+        ic_impact={WIDENING_FUNCTION: EARLIER_IC_IMPACT},
+    )
     return SyntheticOrganisation(
         name=ORGANISATION_NAME,
         email_domain=EMAIL_DOMAIN,
@@ -613,6 +639,7 @@ def generate_organisation(
         teams=tuple(plan.team for plan in plans),
         people=tuple(directory),
         responses=responses,
+        earlier_responses=earlier,
     )
 
 
@@ -631,8 +658,13 @@ def _survey(
     roles: IntArray,
     uses_ai: BoolArray,
     adoption: Sequence[dt.date | None],
+    start: dt.date = SURVEY_START,
+    ic_impact: Mapping[str, Sequence[float]] | None = None,
 ) -> tuple[dict[str, str], ...]:
-    """Anonymous responses from about 70% of staff, answers drawn from the planted figures."""
+    """Anonymous responses from about 70% of staff, answers drawn from the planted figures.
+
+    `ic_impact` replaces the productivity-impact split of individual contributors in the
+    named functions (an earlier pulse with a different mood)."""
     responds = rng.random(len(roles)) < _rate_by_role(roles, RESPONDS)
     who = [int(i) for i in np.flatnonzero(responds)]
     k = len(who)
@@ -655,6 +687,12 @@ def _survey(
         user_p, non_user_p = _impact_mixtures(IMPACT_PROBS[name], share)
         impact_probs[in_role & users] = user_p
         impact_probs[in_role & ~users] = non_user_p
+    for function, probs in (ic_impact or {}).items():
+        group = (role == _IC) & np.asarray([directory[i].function == function for i in who])
+        if group.any():
+            user_p, non_user_p = _impact_mixtures(probs, float(1 - users[group].mean()))
+            impact_probs[group & users] = user_p
+            impact_probs[group & ~users] = non_user_p
     impact = _categorical(rng, impact_probs)
 
     job = _categorical(rng, _by_role(role, JOB_SECURITY_PROBS))
@@ -703,7 +741,7 @@ def _survey(
     rows: list[tuple[int, int, dict[str, str]]] = []
     ids: set[str] = set()
     alphabet = string.ascii_letters + string.digits
-    answered_dates = [SURVEY_START + dt.timedelta(days=d) for d in range(SURVEY_DAYS)]
+    answered_dates = [start + dt.timedelta(days=d) for d in range(SURVEY_DAYS)]
     for j, i in enumerate(who):
         person = directory[i]
         answered = answered_dates[days[j]]
@@ -833,6 +871,11 @@ def write_demo_files(org: SyntheticOrganisation, out_dir: Path) -> DemoFiles:
         people=out_dir / "people.csv",
         responses=out_dir / "responses.csv",
         survey_name=org.survey_name,
+        earlier_responses=out_dir / "responses-earlier-pulse.csv"
+        if org.earlier_responses
+        else None,
+        earlier_survey_name=org.earlier_survey_name,
+        series=org.series,
     )
     _write_csv(
         files.teams,
@@ -862,4 +905,10 @@ def write_demo_files(org: SyntheticOrganisation, out_dir: Path) -> DemoFiles:
         RESPONSE_COLUMNS,
         [[row[column] for column in RESPONSE_COLUMNS] for row in org.responses],
     )
+    if files.earlier_responses is not None:
+        _write_csv(
+            files.earlier_responses,
+            RESPONSE_COLUMNS,
+            [[row[column] for column in RESPONSE_COLUMNS] for row in org.earlier_responses],
+        )
     return files

@@ -77,7 +77,16 @@ def run_demo(people: int, seed: int, out_dir: Path, db: str | None, console: Con
         with session_scope(url) as session:
             teams = import_teams(session, files.teams, ORGANISATION_NAME)
             staff = import_people(session, files.people)
-            responses = import_responses(session, files.responses, files.survey_name)
+            if files.earlier_responses is not None:
+                import_responses(
+                    session,
+                    files.earlier_responses,
+                    files.earlier_survey_name,
+                    series=files.series,
+                )
+            responses = import_responses(
+                session, files.responses, files.survey_name, series=files.series
+            )
             result.staff_password = secrets.token_urlsafe(12)
             create_user(
                 session, DEMO_STAFF_EMAIL, "Demo leader", StaffRole.LEADER, result.staff_password
