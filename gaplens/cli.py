@@ -289,6 +289,50 @@ def import_friction_command(path: ExportArgument, db: DbOption = None) -> None:
 
 
 @app.command()
+def digest(
+    week: Annotated[
+        str | None,
+        typer.Option(help="ISO week, e.g. 2026-W47 (default: the last complete week)."),
+    ] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="text, html or json.")] = "text",
+    output: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write to a file (default: stdout).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """The weekly feedback digest for leaders, ready to mail (e.g. from cron every Monday).
+
+    Example: gaplens digest --format html --out digest.html
+    """
+    import datetime as dt
+
+    from gaplens.audit.service import record
+    from gaplens.feedback.delivery import digest_html, digest_text, week_bounds
+    from gaplens.feedback.service import digest as build_digest
+
+    with user_errors():
+        if format not in ("text", "html", "json"):
+            raise InputError.single("expected text, html or json", column="--format")
+        start, end = week_bounds(week, dt.date.today())
+
+        def build(session: Session) -> str:
+            found = build_digest(session, PrivacyPolicy(), start, end)
+            record(session, "cli", f"export_digest_{format}", f"{start}..{end}")
+            if format == "html":
+                return digest_html(found)
+            if format == "json":
+                return found.model_dump_json(indent=2) + "\n"
+            return digest_text(found)
+
+        text = run_in_session(db, build)
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            output.write_text(text, encoding="utf-8")
+            out.print(f"Digest for {start} – {end} written to {output}")
+
+
+@app.command()
 def questions() -> None:
     """List the built-in question bank: keys, scales, options and published benchmarks.
 

@@ -1,0 +1,87 @@
+"""The weekly digest as something to send: the week's bounds, and email-ready text or HTML.
+
+Rendering takes only the gate-cleared `Digest`, so a mailed digest can never hold more than
+the /digest page does (counts below 5 and comments below 10 are already withheld).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import jinja2
+
+from gaplens.errors import InputError
+from gaplens.feedback.schemas import Digest
+
+WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+def week_bounds(week: str | None, today: dt.date) -> tuple[dt.date, dt.date]:
+    """Monday to Sunday of an ISO week ("2026-W47"); by default the last complete week."""
+    if week is None:
+        monday = today - dt.timedelta(days=today.weekday() + 7)
+        return monday, monday + dt.timedelta(days=6)
+    match = WEEK.match(week.strip())
+    if match is None:
+        raise InputError.single("expected an ISO week such as 2026-W47", column="week")
+    try:
+        monday = dt.date.fromisocalendar(int(match[1]), int(match[2]), 1)
+    except ValueError:
+        raise InputError.single(f"no such ISO week: {week}", column="week") from None
+    return monday, monday + dt.timedelta(days=6)
+
+
+def digest_text(digest: Digest) -> str:
+    lines = [
+        f"Feedback digest, {digest.period_from:%d %b} – {digest.period_to:%d %b %Y}",
+        "",
+        f"{digest.total} anonymous items this week"
+        if digest.total
+        else f"Fewer than {digest.min_group_size} items this week: no counts are shown.",
+        "",
+    ]
+    for kind in digest.kinds:
+        count = kind.count if kind.count is not None else f"fewer than {digest.min_group_size}"
+        lines.append(f"{kind.label}: {count}")
+        for theme in kind.themes:
+            lines.append(f"  - {theme.label} ({theme.size}, {theme.sentiment_label})")
+            lines.extend(f'      "{example}"' for example in theme.examples[:2])
+        for comment in kind.comments[:3]:
+            lines.append(f"  > {comment.get('text', '')}")
+    lines += [
+        "",
+        f"Themes and comments appear only for groups of at least "
+        f"{digest.min_comment_group_size}; nothing here identifies who wrote what.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+_HTML = jinja2.Environment(autoescape=True).from_string(
+    """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Feedback digest {{ d.period_from }} – {{ d.period_to }}</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 1rem auto;
+ color: #1f2328; line-height: 1.5">
+<h1 style="font-size: 1.4rem">Feedback digest,
+ {{ d.period_from.strftime('%d %b') }} – {{ d.period_to.strftime('%d %b %Y') }}</h1>
+<p>{% if d.total %}{{ d.total }} anonymous items this week.{% else %}Fewer than
+ {{ d.min_group_size }} items this week: no counts are shown.{% endif %}</p>
+{% for kind in d.kinds %}
+<h2 style="font-size: 1.1rem">{{ kind.label }}:
+ {{ kind.count if kind.count is not none else 'fewer than %d' % d.min_group_size }}</h2>
+{% if kind.themes %}<ul>{% for theme in kind.themes %}
+<li><strong>{{ theme.label }}</strong> ({{ theme.size }}, {{ theme.sentiment_label }})
+{% for example in theme.examples[:2] %}<br><q>{{ example }}</q>{% endfor %}</li>
+{% endfor %}</ul>{% endif %}
+{% for comment in kind.comments[:3] %}<blockquote>{{ comment.text }}</blockquote>{% endfor %}
+{% endfor %}
+<p style="color: #57606a; font-size: .9rem">Themes and comments appear only for groups of at
+ least {{ d.min_comment_group_size }}; nothing here identifies who wrote what.</p>
+</body></html>
+"""
+)
+
+
+def digest_html(digest: Digest) -> str:
+    return _HTML.render(d=digest)
