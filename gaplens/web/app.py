@@ -24,7 +24,9 @@ from gaplens.web.routes import (
     api,
     auth,
     dashboard,
+    exports,
     feedback,
+    friction,
     health,
     public,
     slack,
@@ -67,6 +69,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.feedback_limiter = AnonymousRateLimiter(
         limit=settings.feedback_per_hour, window_seconds=3600
     )
+    app.state.friction_limiter = AnonymousRateLimiter(
+        limit=settings.feedback_per_hour, window_seconds=3600
+    )
     app.state.response_limiter = AnonymousRateLimiter(
         limit=settings.responses_per_hour, window_seconds=3600
     )
@@ -78,11 +83,13 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         auth.router,
         dashboard.router,
         feedback.router,
+        friction.router,
         slack.router,
         surveys.router,
         admin.router,
         users.router,
         api.router,
+        exports.router,
     )
     for router in routers:
         app.include_router(router)

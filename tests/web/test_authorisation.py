@@ -25,6 +25,8 @@ MATRIX = {
     ("POST", "/api/v1/admin/surveys"): [401, 422, 403, 403],  # empty body
     ("POST", "/api/v1/admin/surveys/{name}/open-link"): [401, 422, 403, 403],
     ("GET", "/api/v1/rollup"): [401, 200, 200, 200],
+    ("GET", "/api/v1/exports/perception.csv"): [401, 200, 200, 200],
+    ("GET", "/api/v1/exports/report"): [401, 200, 200, 200],
     ("GET", "/admin/users"): [303, 200, 403, 403],
     ("GET", "/api/v1/admin/users"): [401, 200, 403, 403],
     ("POST", "/api/v1/admin/users"): [401, 422, 403, 403],  # empty body
@@ -37,6 +39,13 @@ MATRIX = {
     ("POST", "/integrations/slack/command"): [401, 401, 401, 401],
     ("POST", "/feedback"): [403, 403, 403, 403],  # no form token
     ("POST", "/api/v1/responses"): [422, 422, 422, 422],  # anonymous by design; empty body
+    ("GET", "/friction"): [200, 200, 200, 200],
+    ("POST", "/friction"): [403, 403, 403, 403],  # no form token
+    ("POST", "/api/v1/friction"): [422, 422, 422, 422],  # anonymous by design; empty body
+    ("GET", "/friction/summary"): [303, 200, 200, 200],
+    ("GET", "/api/v1/friction/use-cases"): [401, 200, 200, 200],
+    ("GET", "/scorecard"): [303, 200, 200, 200],
+    ("GET", "/api/v1/scorecard"): [401, 200, 200, 200],
 }
 
 

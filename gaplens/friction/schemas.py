@@ -1,0 +1,141 @@
+"""What enters (one anonymous log entry) and what leaves (gate-cleared aggregates) the
+friction audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from gaplens.friction.figures import use_case_label
+from gaplens.stats.intervals import Estimate
+
+MAX_MINUTES = 24 * 60
+"""A single output cannot cost or save more than a day; larger numbers are typos."""
+BACKDATE_DAYS = 31
+
+
+class Severity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class Outcome(StrEnum):
+    KEPT = "kept"
+    FIXED = "fixed"
+    DISCARDED = "discarded"
+
+
+SEVERITY_LABELS = {
+    Severity.LOW: "Low — a small nuisance",
+    Severity.MEDIUM: "Medium — cost real time",
+    Severity.HIGH: "High — wrong in a way that mattered",
+}
+OUTCOME_LABELS = {
+    Outcome.KEPT: "Kept it as it was",
+    Outcome.FIXED: "Fixed it, then used it",
+    Outcome.DISCARDED: "Threw it away",
+}
+
+
+class FrictionEntryIn(BaseModel):
+    """One AI output, as its user logs it. Nothing here says who logged it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    use_case: str = Field(min_length=2, max_length=100)
+    tool: str = Field(min_length=1, max_length=100)
+    minutes_correcting: int = Field(ge=0, le=MAX_MINUTES)
+    minutes_saved: int | None = Field(default=None, ge=0, le=MAX_MINUTES)
+    """Self-reported: how long the work would have taken without the AI, minus with it."""
+    severity: Severity
+    outcome: Outcome
+    team: str | None = Field(default=None, max_length=100)
+    """A team key; optional, since a small team narrows who could have logged it."""
+    note: str | None = Field(default=None, max_length=2000)
+    day: dt.date | None = None
+    """Defaults to today; never a time of day."""
+
+    @field_validator("use_case", "tool")
+    @classmethod
+    def _collapse(cls, value: str) -> str:
+        return use_case_label(value)
+
+    @field_validator("team", "note")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+
+class Logged(BaseModel):
+    status: str = "logged"
+
+
+class Interval(BaseModel):
+    value: float
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, estimate: Estimate | None) -> Interval | None:
+        if estimate is None:
+            return None
+        return cls(value=estimate.value, low=estimate.low, high=estimate.high)
+
+
+class Minutes(BaseModel):
+    lost: int
+    """Minutes spent correcting AI output."""
+    saved_self_reported: int
+    """Minutes people say the AI saved them, for outputs kept or fixed (self-reported)."""
+    saved_claims_forfeited: int
+    """Self-reported savings of discarded outputs, which do not count as saved."""
+    net_n: int
+    """Outputs with a saved figure (discarded ones count, at zero saved)."""
+    net_per_output: Interval | None
+    """Saved minus correcting per output, with a bootstrap interval; None below the threshold."""
+
+
+class TrendPoint(BaseModel):
+    month: str
+    n: int
+    correction_rate: Interval
+    change: Interval | None
+    flag: str | None
+
+
+class TeamFigure(BaseModel):
+    team: str
+    n: int
+    correction_rate: Interval
+
+
+class UseCaseFriction(BaseModel):
+    key: str
+    label: str
+    n: int
+    corrected: int
+    correction_rate: Interval
+    minutes: Minutes
+    trend: list[TrendPoint]
+    trend_flag: str | None
+    """The latest month-on-month change, when it is beyond its Newcombe interval."""
+    teams: list[TeamFigure]
+    hidden_teams: int
+    """Teams with entries for this use case whose figures are withheld (small, or derivable)."""
+    hidden_months: int
+    comments: list[dict[str, str]] = Field(default_factory=list)
+
+
+class FrictionSummary(BaseModel):
+    period_from: dt.date
+    period_to: dt.date
+    scope: str | None
+    total: int | None
+    min_group_size: int
+    min_comment_group_size: int
+    use_cases: list[UseCaseFriction]
+    hidden_use_cases: int
+    """Use cases withheld: too few entries, or hidden so the others cannot be subtracted."""

@@ -1,0 +1,167 @@
+"""The scorecard's rules, as pure functions over evidence (see docs/scorecard.md).
+
+Each source gives a *lean* (working, friction, or neither) only from an interval, never a
+bare point, and only with at least k observations. The class follows from the leans:
+calling a workflow "working" needs two independent sources to agree, because that is the
+claim leadership already wants to hear; one clear friction signal is enough to flag one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from gaplens.stats.intervals import Estimate, wilson_interval
+
+CORRECTION_FRICTION = 0.5
+"""Friction when even the interval's lower bound says most outputs needed correcting."""
+FEEDBACK_SPLIT = 0.5
+"""Feedback leans one way when the working share's interval lies wholly on one side of 50%."""
+ACCEPTANCE_WORKING = 0.30
+ACCEPTANCE_FRICTION = 0.20
+"""Telemetry acceptance-rate bands. Pooled events from few people are not independent, so no
+interval is claimed: the rate is only a lean, and it can never decide a class by itself."""
+
+
+class Lean(StrEnum):
+    WORKING = "working"
+    FRICTION = "friction"
+    NEUTRAL = "neutral"
+
+
+class Status(StrEnum):
+    WORKING = "working"
+    FRICTION = "friction"
+    UNKNOWN = "unknown"
+
+
+class Source(StrEnum):
+    FRICTION_LOG = "friction_log"
+    FEEDBACK = "feedback"
+    TELEMETRY = "telemetry"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One measure from one source. `estimate` is None when n is below the threshold."""
+
+    source: Source
+    measure: str
+    n: int
+    estimate: Estimate | None
+    lean: Lean
+    text: str
+
+    @property
+    def sufficient(self) -> bool:
+        return self.estimate is not None
+
+
+def correction_evidence(corrected: int, n: int, k: int) -> Evidence:
+    if n < k:
+        return _too_few(Source.FRICTION_LOG, "correction_rate", n, k, "logged outputs")
+    rate = wilson_interval(corrected, n)
+    lean = Lean.FRICTION if rate.low > CORRECTION_FRICTION else Lean.NEUTRAL
+    text = (
+        f"{rate.value:.0%} of {n} logged outputs needed correction "
+        f"(95% CI {rate.low:.0%}–{rate.high:.0%})"
+    )
+    return Evidence(Source.FRICTION_LOG, "correction_rate", n, rate, lean, text)
+
+
+def net_minutes_evidence(net: Estimate | None, net_n: int, k: int) -> Evidence:
+    if net is None or net_n < k:
+        return _too_few(Source.FRICTION_LOG, "net_minutes", net_n, k, "outputs with minutes saved")
+    lean = Lean.WORKING if net.low > 0 else Lean.FRICTION if net.high < 0 else Lean.NEUTRAL
+    text = (
+        f"net {net.value:+.1f} minutes per output, saved (self-reported) minus correcting "
+        f"(95% CI {net.low:+.1f} to {net.high:+.1f}, n={net_n})"
+    )
+    return Evidence(Source.FRICTION_LOG, "net_minutes", net_n, net, lean, text)
+
+
+def feedback_evidence(working: int, friction: int, k: int) -> Evidence:
+    n = working + friction
+    if n < k:
+        return _too_few(Source.FEEDBACK, "working_share", n, k, "working/friction feedback items")
+    share = wilson_interval(working, n)
+    lean = (
+        Lean.WORKING
+        if share.low > FEEDBACK_SPLIT
+        else Lean.FRICTION
+        if share.high < FEEDBACK_SPLIT
+        else Lean.NEUTRAL
+    )
+    text = (
+        f"{working} of {n} feedback items say it works ({share.value:.0%}, "
+        f"95% CI {share.low:.0%}–{share.high:.0%})"
+    )
+    return Evidence(Source.FEEDBACK, "working_share", n, share, lean, text)
+
+
+def telemetry_evidence(
+    feature: str, acceptances: int, generations: int, users: int, k: int
+) -> Evidence:
+    measure = f"acceptance_rate:{feature}"
+    if users < k or generations <= 0:
+        return _too_few(Source.TELEMETRY, measure, users, k, "Copilot users")
+    rate = min(1.0, acceptances / generations)
+    lean = (
+        Lean.WORKING
+        if rate >= ACCEPTANCE_WORKING
+        else Lean.FRICTION
+        if rate < ACCEPTANCE_FRICTION
+        else Lean.NEUTRAL
+    )
+    text = f"Copilot {feature}: {rate:.0%} of suggestions accepted ({users} users)"
+    return Evidence(Source.TELEMETRY, measure, users, Estimate(rate, rate, rate), lean, text)
+
+
+def _too_few(source: Source, measure: str, n: int, k: int, what: str) -> Evidence:
+    return Evidence(source, measure, n, None, Lean.NEUTRAL, f"fewer than {k} {what}")
+
+
+@dataclass(frozen=True)
+class Classification:
+    status: Status
+    reason: str
+
+
+def classify(evidence: Sequence[Evidence]) -> Classification:
+    """The class of one use case from all its evidence. Rules, in order:
+
+    1. no measure has at least k observations: unknown, too little data;
+    2. some measure leans working and another friction: unknown, the evidence disagrees;
+    3. the friction log or feedback leans friction: friction;
+    4. the friction log's net minutes lean working and feedback leans working: working;
+    5. otherwise: unknown (no interval clear of its threshold, or one source alone).
+    """
+    sufficient = [e for e in evidence if e.sufficient]
+    if not sufficient:
+        return Classification(Status.UNKNOWN, "too little data")
+    working = [e for e in sufficient if e.lean is Lean.WORKING]
+    friction = [e for e in sufficient if e.lean is Lean.FRICTION]
+    if working and friction:
+        return Classification(
+            Status.UNKNOWN,
+            f"the evidence disagrees: {_names(working)} lean working, "
+            f"{_names(friction)} lean friction",
+        )
+    if any(e.source is not Source.TELEMETRY for e in friction):
+        return Classification(Status.FRICTION, f"{_names(friction)} lean friction")
+    net_working = any(e.measure == "net_minutes" for e in working)
+    feedback_working = any(e.source is Source.FEEDBACK for e in working)
+    if net_working and feedback_working:
+        return Classification(Status.WORKING, f"{_names(working)} lean working")
+    if working or friction:
+        return Classification(
+            Status.UNKNOWN,
+            f"only {_names(working or friction)} lean one way; "
+            "net minutes and feedback must agree before a use case counts as working",
+        )
+    return Classification(Status.UNKNOWN, "no clear signal: every interval spans its threshold")
+
+
+def _names(evidence: Sequence[Evidence]) -> str:
+    return ", ".join(sorted({f"{e.source.value}:{e.measure}" for e in evidence}))

@@ -1,0 +1,343 @@
+"""Builds the scorecard from friction logs, feedback and Copilot telemetry.
+
+The database is read here; the rules live in `rules.py`. Friction entries and feedback items
+are each released as one breakdown by use case through the gate, exactly like the friction
+summary, so a use case hidden there cannot be recovered here by subtraction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gaplens.feedback.models import FeedbackItem
+from gaplens.friction.figures import (
+    Fact,
+    group_figures,
+    most_common_label,
+    use_case_key,
+    use_case_label,
+)
+from gaplens.friction.service import SERVICE_VIEWER, group_by_key, load_facts, members
+from gaplens.privacy import PrivacyGate, PrivacyPolicy
+from gaplens.scorecard.rules import (
+    Evidence,
+    Lean,
+    Source,
+    Status,
+    classify,
+    correction_evidence,
+    feedback_evidence,
+    net_minutes_evidence,
+    telemetry_evidence,
+)
+from gaplens.scorecard.schemas import EvidenceOut, Scorecard, TopUseCases, UseCaseScore
+from gaplens.telemetry.models import GITHUB_COPILOT, AiUsageDay, CopilotUserDay
+
+FEATURE_USE_CASES: dict[str, str] = {
+    "code_completion": "code completion",
+    "chat_inline": "inline chat",
+    "chat_panel_ask_mode": "chat questions",
+    "chat_panel_edit_mode": "chat edits",
+    "chat_panel_agent_mode": "agent mode",
+    "chat_panel_custom_mode": "agent mode",
+    "agent_edit": "agent mode",
+}
+"""Copilot `totals_by_feature[].feature` -> the use case its acceptance rate speaks for.
+People logging friction for these workflows should use these names (the form suggests them)."""
+
+FEEDBACK_MEMBER_PREFIX = "feedback:"
+RULES = [
+    "A measure counts only with at least k observations (k = the privacy threshold, 5).",
+    "Friction log leans friction when the correction-rate interval's lower bound is above 50%.",
+    "Friction log leans working when the net-minutes interval is wholly above 0, "
+    "friction when wholly below 0.",
+    "Feedback leans working when the working share's interval is wholly above 50%, "
+    "friction when wholly below 50%.",
+    "Telemetry leans working at an acceptance rate of 30% or more, friction below 20%; "
+    "it never decides a class alone.",
+    "Unknown when no measure has enough data, or when measures lean opposite ways.",
+    "Friction when the friction log or feedback leans friction.",
+    "Working when net minutes and feedback both lean working.",
+    "Unknown otherwise.",
+]
+
+
+@dataclass
+class FeatureUsage:
+    feature: str
+    acceptances: int = 0
+    generations: int = 0
+    users: set[str] = field(default_factory=set)
+
+
+@dataclass
+class UseCaseInputs:
+    """Everything known about one use case, before privacy and rules."""
+
+    key: str
+    labels: list[str] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    facts_shown: bool = False
+    feedback_working: int = 0
+    feedback_friction: int = 0
+    feedback_shown: bool = False
+    telemetry: list[FeatureUsage] = field(default_factory=list)
+
+
+def scorecard(
+    session: Session,
+    start: dt.date,
+    end: dt.date,
+    *,
+    gate: PrivacyGate | None = None,
+    viewer: str = SERVICE_VIEWER,
+    feature_map: Mapping[str, str] = FEATURE_USE_CASES,
+) -> Scorecard:
+    """Every use case seen in the period, classed working / friction / unknown."""
+    gate = gate if gate is not None else PrivacyGate(PrivacyPolicy())
+    inputs: dict[str, UseCaseInputs] = {}
+
+    def entry(key: str) -> UseCaseInputs:
+        return inputs.setdefault(key, UseCaseInputs(key))
+
+    facts = load_facts(session, start, end)
+    groups = group_by_key(facts)
+    decisions = gate.breakdown(
+        viewer, members(facts), {key: members(group) for key, group in groups.items()}
+    )
+    for key, group in groups.items():
+        item = entry(key)
+        item.facts = group
+        item.labels.extend(f.label for f in group)
+        item.facts_shown = decisions[key].shown
+
+    feedback = feedback_by_use_case(session, start, end)
+    feedback_decisions = gate.breakdown(
+        viewer,
+        frozenset(row.member for rows in feedback.values() for row in rows),
+        {key: frozenset(row.member for row in rows) for key, rows in feedback.items()},
+    )
+    for key, rows in feedback.items():
+        item = entry(key)
+        item.feedback_working = sum(row.kind == "working" for row in rows)
+        item.feedback_friction = len(rows) - item.feedback_working
+        item.feedback_shown = feedback_decisions[key].shown
+        item.labels.extend(row.label for row in rows)
+
+    for feature, usage in telemetry_by_feature(session, start, end).items():
+        if feature in feature_map:
+            label = use_case_label(feature_map[feature])
+            item = entry(use_case_key(label))
+            item.telemetry.append(usage)
+            item.labels.append(label)
+
+    k = gate.policy.min_group_size
+    mapped = {use_case_key(v) for v in feature_map.values()}
+    scores = []
+    withheld = 0
+    for item in inputs.values():
+        nameable = (
+            (item.facts_shown or item.feedback_shown)
+            or (item.key in mapped and any(len(u.users) >= k for u in item.telemetry))
+            or len(item.facts) + item.feedback_working + item.feedback_friction >= k
+        )
+        if not nameable:
+            withheld += 1
+            continue
+        scores.append(score_use_case(item, k))
+    order = {Status.WORKING.value: 0, Status.FRICTION.value: 1, Status.UNKNOWN.value: 2}
+    scores.sort(key=lambda s: (order[s.status], s.label))
+    return Scorecard(
+        period_from=start,
+        period_to=end,
+        min_group_size=k,
+        use_cases=scores,
+        withheld_use_cases=withheld,
+        feature_map=dict(feature_map),
+        rules=RULES,
+    )
+
+
+def score_use_case(item: UseCaseInputs, k: int) -> UseCaseScore:
+    """Evidence from the released sources only, then the rules. Pure: no database."""
+    evidence: list[Evidence] = []
+    if item.facts_shown:
+        figures = group_figures(item.facts, k)
+        evidence.append(correction_evidence(figures.corrected, figures.n, k))
+        evidence.append(net_minutes_evidence(figures.net_per_output, figures.net_n, k))
+    elif item.facts:
+        evidence.append(_withheld(Source.FRICTION_LOG, "correction_rate", k))
+    if item.feedback_shown:
+        evidence.append(feedback_evidence(item.feedback_working, item.feedback_friction, k))
+    elif item.feedback_working or item.feedback_friction:
+        evidence.append(_withheld(Source.FEEDBACK, "working_share", k))
+    for usage in sorted(item.telemetry, key=lambda u: u.feature):
+        evidence.append(
+            telemetry_evidence(
+                usage.feature, usage.acceptances, usage.generations, len(usage.users), k
+            )
+        )
+    verdict = classify(evidence)
+    return UseCaseScore(
+        key=item.key,
+        label=most_common_label(item.labels) if item.labels else item.key,
+        status=verdict.status.value,
+        reason=verdict.reason,
+        evidence=[_out(e) for e in evidence],
+    )
+
+
+def _withheld(source: Source, measure: str, k: int) -> Evidence:
+    return Evidence(source, measure, 0, None, Lean.NEUTRAL, f"fewer than {k}, or withheld")
+
+
+def _out(evidence: Evidence) -> EvidenceOut:
+    estimate = evidence.estimate
+    return EvidenceOut(
+        source=evidence.source.value,
+        measure=evidence.measure,
+        n=evidence.n if estimate is not None else None,
+        value=estimate.value if estimate else None,
+        low=estimate.low if estimate else None,
+        high=estimate.high if estimate else None,
+        lean=evidence.lean.value,
+        text=evidence.text,
+    )
+
+
+def top_use_cases(card: Scorecard, working: int = 3, friction: int = 3) -> TopUseCases:
+    """The two or three that work (largest sure net gain first) and the few that hurt (most
+    sure correction rate first), for the report's 'what works / what creates friction'."""
+
+    def bound(score: UseCaseScore, measure: str, side: str) -> float:
+        for e in score.evidence:
+            if e.measure == measure and e.low is not None and e.high is not None:
+                return e.low if side == "low" else e.high
+        return float("-inf") if side == "low" else float("inf")
+
+    works = [s for s in card.use_cases if s.status == Status.WORKING.value]
+    hurts = [s for s in card.use_cases if s.status == Status.FRICTION.value]
+    works.sort(key=lambda s: (-bound(s, "net_minutes", "low"), s.label))
+    hurts.sort(
+        key=lambda s: (
+            -bound(s, "correction_rate", "low"),
+            bound(s, "net_minutes", "high"),
+            s.label,
+        )
+    )
+    return TopUseCases(working=works[:working], friction=hurts[:friction])
+
+
+@dataclass(frozen=True)
+class FeedbackRow:
+    kind: str
+    member: str
+    """The item's id as the gate sees it."""
+    label: str
+
+
+def feedback_by_use_case(
+    session: Session, start: dt.date, end: dt.date
+) -> dict[str, list[FeedbackRow]]:
+    """Working and friction feedback naming a use case, grouped by use-case key."""
+    rows = session.execute(
+        select(FeedbackItem.id, FeedbackItem.kind, FeedbackItem.use_case).where(
+            FeedbackItem.received_on >= start,
+            FeedbackItem.received_on <= end,
+            FeedbackItem.kind.in_(("working", "friction")),
+            FeedbackItem.use_case.is_not(None),
+        )
+    ).all()
+    result: dict[str, list[FeedbackRow]] = defaultdict(list)
+    for item_id, kind, use_case in rows:
+        key = use_case_key(use_case or "")
+        if key:
+            member = f"{FEEDBACK_MEMBER_PREFIX}{item_id}"
+            result[key].append(FeedbackRow(kind, member, use_case_label(use_case or "")))
+    return dict(result)
+
+
+def telemetry_by_feature(session: Session, start: dt.date, end: dt.date) -> dict[str, FeatureUsage]:
+    """Acceptances and generations per Copilot feature, with the users behind them.
+
+    From `copilot_user_day.features` (the report's `totals_by_feature`); when no row in the
+    period has feature detail, the per-person `ai_usage_day` counts for GitHub Copilot stand
+    in for `code_completion` (the legacy metrics count code completions only).
+    """
+    usage: dict[str, FeatureUsage] = {}
+    rows = session.execute(
+        select(CopilotUserDay.user_login, CopilotUserDay.features).where(
+            CopilotUserDay.day >= start,
+            CopilotUserDay.day <= end,
+            CopilotUserDay.features.is_not(None),
+        )
+    )
+    for login, features in rows:
+        for feature, generations, acceptances in parse_features(features):
+            item = usage.setdefault(feature, FeatureUsage(feature))
+            item.generations += generations
+            item.acceptances += acceptances
+            item.users.add(login)
+    if usage:
+        return usage
+    totals = session.execute(
+        select(
+            AiUsageDay.person_id,
+            func.coalesce(func.sum(AiUsageDay.suggestions), 0),
+            func.coalesce(func.sum(AiUsageDay.acceptances), 0),
+        )
+        .where(
+            AiUsageDay.tool == GITHUB_COPILOT,
+            AiUsageDay.day >= start,
+            AiUsageDay.day <= end,
+            AiUsageDay.suggestions.is_not(None),
+        )
+        .group_by(AiUsageDay.person_id)
+    ).all()
+    if totals:
+        item = FeatureUsage("code_completion")
+        for person, suggested, accepted in totals:
+            item.generations += int(suggested or 0)
+            item.acceptances += int(accepted or 0)
+            item.users.add(person)
+        usage["code_completion"] = item
+    return usage
+
+
+def parse_features(text: str | None) -> list[tuple[str, int, int]]:
+    """(feature, generations, acceptances) from a stored `totals_by_feature`.
+
+    Accepts the report's list of objects with a `feature` key, or an object keyed by
+    feature; anything else is skipped, since one odd row must not break the scorecard."""
+    if not text:
+        return []
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return []
+    items: Sequence[object]
+    if isinstance(data, dict):
+        items = [{"feature": k, **v} for k, v in data.items() if isinstance(v, dict)]
+    elif isinstance(data, list):
+        items = data
+    else:
+        return []
+    result = []
+    for entry in items:
+        if not isinstance(entry, dict) or not isinstance(entry.get("feature"), str):
+            continue
+        generations = _count(entry.get("code_generation_activity_count"))
+        acceptances = _count(entry.get("code_acceptance_activity_count"))
+        result.append((entry["feature"], generations, acceptances))
+    return result
+
+
+def _count(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0

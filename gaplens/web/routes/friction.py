@@ -1,0 +1,203 @@
+"""The quick anonymous friction log (form and JSON), the friction summary and the scorecard."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gaplens.audit.service import record, staff_gate
+from gaplens.directory.models import Team
+from gaplens.errors import InputError
+from gaplens.friction.schemas import (
+    OUTCOME_LABELS,
+    SEVERITY_LABELS,
+    FrictionEntryIn,
+    FrictionSummary,
+    Logged,
+)
+from gaplens.friction.service import complete_months, log_entry, use_case_friction, validate_entry
+from gaplens.privacy import PrivacyPolicy
+from gaplens.scorecard.schemas import Scorecard
+from gaplens.scorecard.service import FEATURE_USE_CASES, scorecard, top_use_cases
+from gaplens.web.abuse import AnonymousRateLimiter
+from gaplens.web.deps import AnyStaff, DbSession, settings
+from gaplens.web.pages import render
+from gaplens.web.security import (
+    check_anonymous_csrf,
+    new_form_token,
+    same_origin,
+    set_form_cookie,
+)
+
+router = APIRouter()
+POLICY = PrivacyPolicy()
+SUGGESTED_USE_CASES = sorted(
+    {*FEATURE_USE_CASES.values(), "code review", "writing tests", "documentation", "email drafts"}
+)
+SUGGESTED_TOOLS = ["GitHub Copilot", "Microsoft 365 Copilot", "ChatGPT", "Claude", "Gemini"]
+Months = Annotated[int, Query(ge=1, le=24, description="Whole calendar months before this one.")]
+TeamKey = Annotated[str | None, Query(max_length=100, description="A team key and its subteams.")]
+
+
+def _check_rate(request: Request) -> None:
+    """Same budget per client as feedback, counted apart (a keyed hash held in memory)."""
+    limiter: AnonymousRateLimiter = request.app.state.friction_limiter
+    if not limiter.allow(request.client.host if request.client else None):
+        raise HTTPException(status_code=429, detail="Too many entries from here; try later.")
+
+
+def _teams(session: Session) -> list[tuple[str, str]]:
+    rows = session.execute(select(Team.key, Team.name).order_by(Team.name))
+    return [(key, name) for key, name in rows]
+
+
+def friction_page(
+    request: Request,
+    session: Session,
+    error: str | None = None,
+    status_code: int = 200,
+    values: dict[str, str] | None = None,
+) -> Response:
+    token = new_form_token()
+    response = render(
+        request,
+        "friction.html.j2",
+        status_code=status_code,
+        title="Log AI friction",
+        severities={s.value: label for s, label in SEVERITY_LABELS.items()},
+        outcomes={o.value: label for o, label in OUTCOME_LABELS.items()},
+        teams=_teams(session),
+        use_cases=SUGGESTED_USE_CASES,
+        tools=SUGGESTED_TOOLS,
+        form_token=token,
+        error=error,
+        values=values or {},
+    )
+    set_form_cookie(response, token, settings(request).secure_cookies, "/friction")
+    return response
+
+
+@router.get("/friction", response_class=HTMLResponse, include_in_schema=False)
+def friction_form(request: Request, session: DbSession) -> Response:
+    return friction_page(request, session)
+
+
+@router.post("/friction", include_in_schema=False)
+def friction_submit(
+    request: Request,
+    session: DbSession,
+    use_case: Annotated[str, Form(max_length=200)] = "",
+    tool: Annotated[str, Form(max_length=200)] = "",
+    minutes_correcting: Annotated[str, Form(max_length=10)] = "",
+    minutes_saved: Annotated[str, Form(max_length=10)] = "",
+    severity: Annotated[str, Form(max_length=16)] = "",
+    outcome: Annotated[str, Form(max_length=16)] = "",
+    team: Annotated[str, Form(max_length=200)] = "",
+    note: Annotated[str, Form(max_length=4000)] = "",
+    form_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    check_anonymous_csrf(request, form_token)
+    _check_rate(request)
+    values = {
+        "use_case": use_case,
+        "tool": tool,
+        "minutes_correcting": minutes_correcting,
+        "minutes_saved": minutes_saved,
+        "severity": severity,
+        "outcome": outcome,
+        "team": team,
+        "note": note,
+    }
+    optional = ("minutes_saved", "team", "note")
+    try:
+        entry = validate_entry({k: v for k, v in values.items() if v or k not in optional})
+        log_entry(session, entry, source="web")
+    except InputError as error:  # the form again, with the message and what was typed
+        return friction_page(request, session, str(error), 422, values)
+    return render(request, "friction_thanks.html.j2", title="Logged — thank you")
+
+
+@router.post(
+    "/api/v1/friction",
+    status_code=201,
+    tags=["friction"],
+    response_model=Logged,
+    responses={422: {"description": "invalid entry; the field is named"}},
+)
+def friction_api(request: Request, session: DbSession, body: FrictionEntryIn) -> Response:
+    """Log one AI output anonymously: use case, tool, minutes, severity, outcome, optional
+    team and note. Stored with the day only; no account, address or time of day."""
+    if not same_origin(request):
+        raise HTTPException(status_code=403, detail="cross-site request refused")
+    _check_rate(request)
+    log_entry(session, body, source="api")
+    return JSONResponse(Logged().model_dump(), status_code=201)
+
+
+def build_summary(session: Session, viewer: str, months: int, team: str | None) -> FrictionSummary:
+    start, end = complete_months(dt.date.today(), months)
+    gate = staff_gate(session, POLICY)
+    result = use_case_friction(session, team or None, start, end, gate=gate, viewer=viewer)
+    record(session, viewer, "view_friction", "friction", {"months": months, "team": team})
+    return result
+
+
+def build_scorecard(session: Session, viewer: str, months: int) -> Scorecard:
+    start, end = complete_months(dt.date.today(), months)
+    result = scorecard(session, start, end, gate=staff_gate(session, POLICY), viewer=viewer)
+    record(session, viewer, "view_scorecard", "scorecard", {"months": months})
+    return result
+
+
+@router.get("/api/v1/friction/use-cases", tags=["friction"])
+def friction_use_cases_api(
+    viewer: AnyStaff, session: DbSession, months: Months = 3, team: TeamKey = None
+) -> FrictionSummary:
+    """Per use case, over whole past months: correction rate (Wilson), minutes lost vs saved
+    (self-reported), net minutes per output (bootstrap) and the monthly trend. Groups below 5
+    entries, and groups that could be derived by subtraction, are withheld; notes need 10."""
+    return build_summary(session, viewer.audit_key, months, team)
+
+
+@router.get("/api/v1/scorecard", tags=["friction"])
+def scorecard_api(viewer: AnyStaff, session: DbSession, months: Months = 3) -> Scorecard:
+    """Every use case classed working / friction / unknown, with its evidence and n."""
+    return build_scorecard(session, viewer.audit_key, months)
+
+
+@router.get("/friction/summary", response_class=HTMLResponse, include_in_schema=False)
+def friction_summary_page(
+    request: Request, viewer: AnyStaff, session: DbSession, months: Months = 3, team: TeamKey = None
+) -> Response:
+    result = build_summary(session, viewer.audit_key, months, team)
+    return render(
+        request,
+        "friction_summary.html.j2",
+        title="Friction audit",
+        viewer=viewer,
+        summary=result,
+        months=months,
+        team=team or "",
+        teams=_teams(session),
+    )
+
+
+@router.get("/scorecard", response_class=HTMLResponse, include_in_schema=False)
+def scorecard_page(
+    request: Request, viewer: AnyStaff, session: DbSession, months: Months = 3
+) -> Response:
+    result = build_scorecard(session, viewer.audit_key, months)
+    return render(
+        request,
+        "scorecard.html.j2",
+        title="Use-case scorecard",
+        viewer=viewer,
+        card=result,
+        top=top_use_cases(result),
+        months=months,
+    )

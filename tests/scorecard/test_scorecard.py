@@ -1,0 +1,102 @@
+"""The scorecard on planted data: one use case that helps, one that hurts, one with too
+little data, one where the evidence disagrees, plus telemetry through the feature map."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sqlalchemy.orm import Session
+
+from gaplens.db.engine import session_scope
+from gaplens.feedback.models import FeedbackItem
+from gaplens.imports.models import ImportRun
+from gaplens.scorecard.service import parse_features, scorecard, top_use_cases
+from gaplens.telemetry.models import CopilotUserDay
+from tests.friction.conftest import END, FEB, JAN, START, plant
+
+
+def feedback(session: Session, use_case: str, kind: str, count: int) -> None:
+    for _ in range(count):
+        session.add(
+            FeedbackItem(kind=kind, use_case=use_case, tool=None, text="words",
+                         received_on=FEB, channel="web")
+        )  # fmt: skip
+
+
+def copilot(session: Session, users: int, generated: int, accepted: int) -> None:
+    run = ImportRun(kind="copilot-usage", source_name="c.ndjson", sha256="0" * 64, scope=None,
+                    rows_read=users, rows_written=users, imported_at=dt.datetime.now(dt.UTC))  # fmt: skip
+    session.add(run)
+    session.flush()
+    for i in range(users):
+        features = [
+            {"feature": "code_completion", "code_generation_activity_count": generated,
+             "code_acceptance_activity_count": accepted},
+            {"feature": "chat_panel_agent_mode", "code_generation_activity_count": 10,
+             "code_acceptance_activity_count": 1},
+        ]  # fmt: skip
+        session.add(
+            CopilotUserDay(day=JAN, user_login=f"user{i}", features=json.dumps(features),
+                           import_run_id=run.id, source_row=i + 1)
+        )  # fmt: skip
+
+
+def plant_scorecard(url: str) -> None:
+    with session_scope(url) as session:
+        plant(session, "Code completion", JAN, 20, saved=20)  # helps
+        feedback(session, "code-completion", "working", 8)
+        feedback(session, "code completion", "friction", 1)
+        copilot(session, users=6, generated=100, accepted=40)
+        plant(session, "Code review", FEB, 12, correcting=30, outcome="discarded")  # hurts
+        plant(session, "Tiny", FEB, 3)  # too little data
+        feedback(session, "Tiny", "working", 3)
+        plant(session, "Docs", JAN, 10, saved=15)  # net positive ...
+        feedback(session, "Docs", "friction", 9)  # ... but feedback says friction
+        feedback(session, "Docs", "working", 1)
+        plant(session, "Odd", FEB, 2)
+        feedback(session, "Odd", "idea", 1)
+        feedback(session, "Odd", "working", 2)
+
+
+def test_scorecard_classes(db_url: str):
+    plant_scorecard(db_url)
+    with session_scope(db_url) as session:
+        card = scorecard(session, START, END)
+    by_label = {s.label: s for s in card.use_cases}
+    assert by_label["Code completion"].status == "working"
+    assert by_label["Code review"].status == "friction"
+    assert by_label["Tiny"].status == "unknown"
+    assert by_label["Tiny"].reason == "too little data"
+    assert by_label["Docs"].status == "unknown" and "disagrees" in by_label["Docs"].reason
+    assert "Odd" not in by_label and card.withheld_use_cases == 1
+    # agent mode comes from telemetry only (10% accepted): never a class by itself
+    assert by_label["agent mode"].status == "unknown"
+    evidence = {(e.source, e.measure): e for e in by_label["Code completion"].evidence}
+    assert evidence[("friction_log", "net_minutes")].n == 20
+    assert evidence[("friction_log", "net_minutes")].value == 20.0
+    assert evidence[("feedback", "working_share")].n == 9
+    assert evidence[("telemetry", "acceptance_rate:code_completion")].value == 0.4
+    assert evidence[("telemetry", "acceptance_rate:code_completion")].n == 6
+    tiny = {e.source: e for e in by_label["Tiny"].evidence}
+    assert tiny["friction_log"].n is None and tiny["feedback"].n is None  # no small n shown
+    top = top_use_cases(card)
+    assert [s.label for s in top.working] == ["Code completion"]
+    assert [s.label for s in top.friction] == ["Code review"]
+
+
+def test_empty_period_is_an_empty_scorecard(db_url: str):
+    with session_scope(db_url) as session:
+        card = scorecard(session, START, END)
+    assert card.use_cases == [] and card.withheld_use_cases == 0 and card.rules
+
+
+def test_feature_parsing_is_tolerant():
+    listed = json.dumps([{"feature": "code_completion", "code_generation_activity_count": 5,
+                          "code_acceptance_activity_count": 2}])  # fmt: skip
+    keyed = json.dumps({"agent_edit": {"code_generation_activity_count": 3}})
+    assert parse_features(listed) == [("code_completion", 5, 2)]
+    assert parse_features(keyed) == [("agent_edit", 3, 0)]
+    assert parse_features("not json") == [] and parse_features("[1, {}]") == []
+    assert parse_features(None) == []
+    assert END > START
