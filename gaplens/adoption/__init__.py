@@ -1,0 +1,1 @@
+"""Capability: the adoption funnel, from licences assigned to AI integrated into the work."""

@@ -1,0 +1,47 @@
+"""The adoption funnel as it leaves the process: counts, shares with intervals, suppression."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel
+
+STAGES = ("licensed", "activated", "active_28d", "sustained", "integrated")
+Stage = Literal["licensed", "activated", "active_28d", "sustained", "integrated"]
+
+
+class Share(BaseModel):
+    """A proportion with its 95% Wilson interval."""
+
+    value: float
+    low: float
+    high: float
+
+
+class StageFigure(BaseModel):
+    stage: Stage
+    n: int
+    share_of_licensed: Share | None
+    share_of_previous: Share | None
+    trained: int
+    certified: int
+
+
+class FunnelGroup(BaseModel):
+    """The funnel of one team (people whose own team it is) or of the organisation."""
+
+    key: str
+    name: str
+    shown: bool
+    suppression_reason: str | None = None
+    licensed: int | None = None
+    stages: list[StageFigure] = []
+
+
+class AdoptionFunnel(BaseModel):
+    as_of: dt.date
+    min_group_size: int
+    organisation: FunnelGroup
+    teams: list[FunnelGroup]
+    headline: str

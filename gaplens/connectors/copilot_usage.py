@@ -1,0 +1,547 @@
+"""Reads GitHub Copilot usage exports, detecting which of the three real shapes a file is.
+
+- the usage-metrics **user report** (NDJSON, or a JSON list): one object per user per day
+  with `day`, `user_login`, `user_initiated_interaction_count`, ... (docs.github.com,
+  "Copilot usage metrics", example schema);
+- the usage-metrics **organisation/enterprise report**: objects carrying `day_totals` (the
+  28-day report) or single days with `daily_active_users`;
+- the legacy `/orgs/{org}/copilot/metrics` JSON list of days with `date` and nested
+  `copilot_ide_code_completions.editors[].models[].languages[]` totals.
+
+Records stream one at a time; every problem is located by line and field path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+from gaplens.connectors.json_records import (
+    JsonRecord,
+    JsonStream,
+    NdjsonLines,
+    check_json_text,
+    first_line_is_record,
+)
+from gaplens.errors import InputError, ProblemCollector
+
+USER_REPORT = "user-report"
+ORG_REPORT = "org-report"
+LEGACY = "legacy"
+USAGE_METRICS = "usage-metrics"
+FORMAT_NAMES = {
+    USER_REPORT: "usage-metrics user report",
+    ORG_REPORT: "usage-metrics organisation/enterprise report",
+    LEGACY: "legacy /copilot/metrics JSON",
+}
+
+INT32 = 2**31 - 1
+INT64 = 2**63 - 1
+FEATURE_COUNTS = (
+    ("user_initiated_interaction_count", "interactions"),
+    ("code_generation_activity_count", "generations"),
+    ("code_acceptance_activity_count", "acceptances"),
+    ("loc_suggested_to_add_sum", "loc_suggested"),
+    ("loc_added_sum", "loc_added"),
+)
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+LEGACY_COUNTS = (
+    "total_code_suggestions",
+    "total_code_acceptances",
+    "total_code_lines_suggested",
+    "total_code_lines_accepted",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CopilotUserRecord:
+    row: int
+    day: dt.date
+    user_login: str
+    user_id: int | None
+    interactions: int | None
+    code_generations: int | None
+    code_acceptances: int | None
+    loc_suggested: int | None
+    loc_added: int | None
+    used_agent: bool | None
+    used_chat: bool | None
+    features: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CopilotOrgRecord:
+    row: int
+    scope: str
+    day: dt.date
+    source_format: str
+    active_users: int | None
+    engaged_users: int | None
+    interactions: int | None
+    suggestions: int | None
+    acceptances: int | None
+    lines_suggested: int | None
+    lines_accepted: int | None
+
+
+CopilotRecord = CopilotUserRecord | CopilotOrgRecord
+
+
+def detect_kind(value: Any) -> str | None:
+    """Which export a record belongs to, from the fields only that export has."""
+    if not isinstance(value, dict):
+        return None
+    if "user_login" in value:
+        return USER_REPORT
+    if "day_totals" in value or "daily_active_users" in value:
+        return ORG_REPORT
+    if "date" in value and (
+        "total_active_users" in value
+        or "total_engaged_users" in value
+        or "copilot_ide_code_completions" in value
+    ):
+        return LEGACY
+    return None
+
+
+class CopilotUsageReader:
+    """Iterates `(source record, parsed records)`; one source record can hold several days.
+
+    Raises `InputError` at once for a file of the wrong kind (a CSV, another tool's JSON) and
+    for unreadable JSON; field problems go to `problems` so every bad row can be reported.
+    """
+
+    def __init__(self, path: Path, problems: ProblemCollector) -> None:
+        self.path = path
+        self.source = path.name
+        self.problems = problems
+        self.scope_fallback = path.stem[:200]
+        self.kind: str | None = None
+        self.rows_read = 0
+        first = check_json_text(path)
+        self._lines: NdjsonLines | None = None
+        self._stream: JsonStream | None = None
+        if first == "{" and first_line_is_record(path):
+            self._lines = NdjsonLines(path)
+        elif first in "{[":
+            self._stream = JsonStream(path)
+        else:
+            raise InputError.single(
+                "this is not a GitHub Copilot usage export: expected NDJSON or JSON, but the "
+                f"file starts with '{first}' (is it a CSV file?)",
+                self.source,
+                1,
+            )
+
+    @property
+    def bytes_read(self) -> int:
+        reader = self._lines or self._stream
+        return reader.bytes_read if reader is not None else 0
+
+    def __iter__(self) -> Iterator[tuple[JsonRecord, list[CopilotRecord]]]:
+        for record in self._records():
+            self.rows_read += 1
+            yield record, self._parse(record)
+        if self.rows_read == 0:
+            raise InputError.single("the file has no usage records", self.source)
+
+    def _records(self) -> Iterator[JsonRecord]:
+        if self._lines is not None:
+            yield from self._lines
+            return
+        stream = self._stream
+        assert stream is not None
+        try:
+            if stream.peek() == "[":
+                yield from stream.array_items()
+            else:
+                yield from self._object_records(stream)
+            stream.finish()
+        finally:
+            stream.close()
+
+    def _object_records(self, stream: JsonStream) -> Iterator[JsonRecord]:
+        """A single pretty-printed object: stream its `day_totals`, or yield it whole."""
+        context: dict[str, Any] = {}
+        start = stream.line
+        streamed = False
+        for key, _line in stream.object_members():
+            if key == "day_totals" and stream.peek() == "[":
+                streamed = True
+                self.kind = ORG_REPORT
+                for item in stream.array_items():
+                    if isinstance(item.value, dict):
+                        merged = {**_ids(context), **item.value}
+                        yield JsonRecord(item.line, merged, item.text)
+                    else:
+                        yield item
+            else:
+                context[key] = stream.value().value
+        if not streamed:
+            yield JsonRecord(start, context, json.dumps(context, separators=(",", ":")))
+
+    def _parse(self, record: JsonRecord) -> list[CopilotRecord]:
+        value = record.value
+        row = record.line
+        if self.kind is None:
+            self.kind = detect_kind(value)
+            if self.kind is None:
+                found = ", ".join(list(value)[:6]) if isinstance(value, dict) else "not an object"
+                raise InputError.single(
+                    "this does not look like a GitHub Copilot usage export: the first record "
+                    "has none of user_login (user report), day_totals/daily_active_users "
+                    f"(organisation report) or date/total_active_users (legacy); found: {found}",
+                    self.source,
+                    row,
+                )
+        if not isinstance(value, dict):
+            self.problems.add("expected a JSON object", row)
+            return []
+        if self.kind == USER_REPORT:
+            user = parse_user_day(value, row, self.problems)
+            return [user] if user is not None else []
+        if self.kind == ORG_REPORT:
+            return list(parse_org_report(value, row, self.problems, self.scope_fallback))
+        legacy = parse_legacy_day(value, row, self.problems, self.scope_fallback)
+        return [legacy] if legacy is not None else []
+
+
+USER_COUNTS = (
+    "user_initiated_interaction_count",
+    "code_generation_activity_count",
+    "code_acceptance_activity_count",
+    "loc_suggested_to_add_sum",
+    "loc_added_sum",
+)
+_days: dict[str, dt.date] = {}
+
+
+def parse_user_day(
+    obj: dict[str, Any], row: int, problems: ProblemCollector
+) -> CopilotUserRecord | None:
+    """One user-day of the usage-metrics user report; None (with problems) if unusable.
+
+    This runs millions of times per import, so the common case (every value well-formed) is
+    checked with plain type tests; only a row that fails them takes the slower path that
+    words the problem.
+    """
+    get = obj.get
+    text = get("day")
+    day = _days.get(text) if type(text) is str else None
+    if day is None:
+        before = problems.count
+        day = parse_day(text, row, problems, "day")
+        if day is None:
+            return _user_day_problems(obj, row, problems, before)
+        if len(_days) < 100_000:
+            _days[str(text)] = day
+    login = cast(str, get("user_login"))  # checked below
+    values: list[int | None] = [get(key) for key in USER_COUNTS]
+    user_id = get("user_id")
+    agent = get("used_agent")
+    chat = get("used_chat")
+    ide = get("totals_by_ide")
+    well_formed = (
+        type(login) is str
+        and 0 < len(login) <= 100
+        and login == login.strip()
+        and (user_id is None or (type(user_id) is int and 0 <= user_id <= INT64))
+        and (agent is None or type(agent) is bool)
+        and (chat is None or type(chat) is bool)
+        and (ide is None or type(ide) is list)
+        and all(v is None or (type(v) is int and 0 <= v <= INT32) for v in values)
+    )
+    if not well_formed:
+        return _user_day_problems(obj, row, problems, problems.count)
+    before = problems.count
+    features = compact_features(get("totals_by_feature"), row, problems)
+    if problems.count != before:
+        return None
+    interactions, generations, acceptances, loc_suggested, loc_added = values
+    return CopilotUserRecord(
+        row,
+        day,
+        login,
+        user_id,
+        interactions,
+        generations,
+        acceptances,
+        loc_suggested,
+        loc_added,
+        agent,
+        chat,
+        features,
+    )
+
+
+def _user_day_problems(
+    obj: dict[str, Any], row: int, problems: ProblemCollector, before: int
+) -> CopilotUserRecord | None:
+    """The slow path: check each field and word what is wrong with it."""
+    day = _days.get(obj["day"]) if type(obj.get("day")) is str else None
+    if day is None and problems.count == before:
+        day = parse_day(obj.get("day"), row, problems, "day")
+    login = obj.get("user_login")
+    if not isinstance(login, str) or not login.strip():
+        problems.add(_required("a GitHub login", login), row, "user_login")
+    elif len(login.strip()) > 100:
+        problems.add("longer than 100 characters", row, "user_login")
+    record = CopilotUserRecord(
+        row=row,
+        day=day or dt.date.min,
+        user_login=login.strip() if isinstance(login, str) else "",
+        user_id=count(obj, "user_id", row, problems, INT64),
+        interactions=count(obj, "user_initiated_interaction_count", row, problems),
+        code_generations=count(obj, "code_generation_activity_count", row, problems),
+        code_acceptances=count(obj, "code_acceptance_activity_count", row, problems),
+        loc_suggested=count(obj, "loc_suggested_to_add_sum", row, problems),
+        loc_added=count(obj, "loc_added_sum", row, problems),
+        used_agent=flag(obj, "used_agent", row, problems),
+        used_chat=flag(obj, "used_chat", row, problems),
+        features=compact_features(obj.get("totals_by_feature"), row, problems),
+    )
+    ide = obj.get("totals_by_ide")
+    if ide is not None and not isinstance(ide, list):
+        problems.add(_expected("a list", ide), row, "totals_by_ide")
+    return record if problems.count == before else None
+
+
+def compact_features(value: Any, row: int, problems: ProblemCollector) -> str | None:
+    """`totals_by_feature` as compact JSON: feature -> its non-zero counts, short names."""
+    if value is None:
+        return None
+    if type(value) is not list:
+        problems.add(_expected("a list", value), row, "totals_by_feature")
+        return None
+    compact: dict[str, dict[str, int]] = {}
+    for index, item in enumerate(value):
+        if type(item) is not dict:
+            problems.add(_expected("an object", item), row, f"totals_by_feature[{index}]")
+            continue
+        name = item.get("feature")
+        if type(name) is not str or not name:
+            problems.add(
+                _required("a feature name", name), row, f"totals_by_feature[{index}].feature"
+            )
+            continue
+        counts = compact.get(name)
+        if counts is None:
+            counts = compact[name[:64]] = {}
+        for source_key, short in FEATURE_COUNTS:
+            number = item.get(source_key)
+            if number is None or (number == 0 and type(number) is int):
+                continue
+            if not (type(number) is int and 0 < number <= INT32):
+                path = f"totals_by_feature[{index}].{source_key}"
+                number = count(item, source_key, row, problems, INT32, path)
+                if not number:
+                    continue
+            counts[short] = counts.get(short, 0) + number
+    return _COMPACT.encode(compact) if compact else None
+
+
+def parse_org_report(
+    obj: dict[str, Any], row: int, problems: ProblemCollector, fallback_scope: str
+) -> Iterator[CopilotOrgRecord]:
+    """The days of one organisation/enterprise report object (`day_totals`, or one day)."""
+    days = obj.get("day_totals")
+    if days is None:
+        record = parse_org_day(obj, row, problems, scope_of(obj, fallback_scope), "")
+        if record is not None:
+            yield record
+        return
+    if not isinstance(days, list):
+        problems.add(_expected("a list", days), row, "day_totals")
+        return
+    scope = scope_of(obj, fallback_scope)
+    for index, item in enumerate(days):
+        path = f"day_totals[{index}]."
+        if not isinstance(item, dict):
+            problems.add(_expected("an object", item), row, path.rstrip("."))
+            continue
+        record = parse_org_day(item, row, problems, scope_of(item, scope), path)
+        if record is not None:
+            yield record
+
+
+def parse_org_day(
+    obj: dict[str, Any], row: int, problems: ProblemCollector, scope: str, path: str
+) -> CopilotOrgRecord | None:
+    before = problems.count
+    day = parse_day(obj.get("day"), row, problems, f"{path}day")
+
+    def number(key: str) -> int | None:
+        return count(obj, key, row, problems, INT64, f"{path}{key}")
+
+    record = CopilotOrgRecord(
+        row=row,
+        scope=scope,
+        day=day or dt.date.min,
+        source_format=USAGE_METRICS,
+        active_users=count(
+            obj, "daily_active_users", row, problems, INT32, f"{path}daily_active_users"
+        ),
+        engaged_users=None,
+        interactions=number("user_initiated_interaction_count"),
+        suggestions=number("code_generation_activity_count"),
+        acceptances=number("code_acceptance_activity_count"),
+        lines_suggested=number("loc_suggested_to_add_sum"),
+        lines_accepted=number("loc_added_sum"),
+    )
+    return record if problems.count == before else None
+
+
+def parse_legacy_day(
+    obj: dict[str, Any], row: int, problems: ProblemCollector, scope: str
+) -> CopilotOrgRecord | None:
+    """One day of the legacy metrics API, with completions summed over editors, models and
+    languages, and chats summed over IDE and github.com chat."""
+    before = problems.count
+    day = parse_day(obj.get("date"), row, problems, "date")
+    totals: list[int] | None = None
+    completions = obj.get("copilot_ide_code_completions")
+    if completions is not None:
+        totals = [0, 0, 0, 0]
+        base = "copilot_ide_code_completions"
+        for e, editor in _items(completions, "editors", row, problems, base):
+            for m, model in _items(editor, "models", row, problems, f"{base}.editors[{e}]"):
+                model_path = f"{base}.editors[{e}].models[{m}]"
+                for lang_i, language in _items(model, "languages", row, problems, model_path):
+                    lang_path = f"{model_path}.languages[{lang_i}]"
+                    for k, key in enumerate(LEGACY_COUNTS):
+                        totals[k] += (
+                            count(language, key, row, problems, INT64, f"{lang_path}.{key}") or 0
+                        )
+    chats: int | None = None
+    ide_chat = obj.get("copilot_ide_chat")
+    if ide_chat is not None:
+        chats = 0
+        for e, editor in _items(ide_chat, "editors", row, problems, "copilot_ide_chat"):
+            path = f"copilot_ide_chat.editors[{e}]"
+            for m, model in _items(editor, "models", row, problems, path):
+                chats += (
+                    count(
+                        model,
+                        "total_chats",
+                        row,
+                        problems,
+                        INT64,
+                        f"{path}.models[{m}].total_chats",
+                    )
+                    or 0
+                )
+    dotcom = obj.get("copilot_dotcom_chat")
+    if dotcom is not None:
+        chats = chats or 0
+        for m, model in _items(dotcom, "models", row, problems, "copilot_dotcom_chat"):
+            path = f"copilot_dotcom_chat.models[{m}].total_chats"
+            chats += count(model, "total_chats", row, problems, INT64, path) or 0
+    record = CopilotOrgRecord(
+        row=row,
+        scope=scope,
+        day=day or dt.date.min,
+        source_format=LEGACY,
+        active_users=count(obj, "total_active_users", row, problems),
+        engaged_users=count(obj, "total_engaged_users", row, problems),
+        interactions=chats,
+        suggestions=totals[0] if totals else None,
+        acceptances=totals[1] if totals else None,
+        lines_suggested=totals[2] if totals else None,
+        lines_accepted=totals[3] if totals else None,
+    )
+    return record if problems.count == before else None
+
+
+def scope_of(obj: dict[str, Any], fallback: str) -> str:
+    """The organisation or enterprise a report covers, as `organization:<id>`/`enterprise:<id>`."""
+    for key, label in (("organization_id", "organization"), ("enterprise_id", "enterprise")):
+        value = obj.get(key)
+        if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
+            return f"{label}:{value}"[:200]
+    return fallback
+
+
+def parse_day(value: Any, row: int, problems: ProblemCollector, field: str) -> dt.date | None:
+    """A `YYYY-MM-DD` day (the only form these exports use)."""
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    if value is None:
+        problems.add("a date is required (YYYY-MM-DD)", row, field)
+    else:
+        problems.add(f"{_shown(value)} is not a date (YYYY-MM-DD)", row, field)
+    return None
+
+
+def count(
+    obj: dict[str, Any],
+    key: str,
+    row: int,
+    problems: ProblemCollector,
+    limit: int = INT32,
+    field: str | None = None,
+) -> int | None:
+    """A whole number of at least 0 (absent or null: None)."""
+    value = obj.get(key)
+    if value is None:
+        return None
+    if type(value) is int and 0 <= value <= limit:
+        return value
+    if type(value) is float and value.is_integer() and 0 <= value <= limit:
+        return int(value)
+    if type(value) in (int, float) and value > limit:
+        problems.add(f"{value:g} is too large", row, field or key)
+    else:
+        problems.add(f"{_shown(value)} is not a whole number of at least 0", row, field or key)
+    return None
+
+
+def flag(obj: dict[str, Any], key: str, row: int, problems: ProblemCollector) -> bool | None:
+    value = obj.get(key)
+    if value is None or isinstance(value, bool):
+        return value
+    problems.add(f"{_shown(value)} is not true or false", row, key)
+    return None
+
+
+def _ids(context: dict[str, Any]) -> dict[str, Any]:
+    return {k: context[k] for k in ("organization_id", "enterprise_id") if k in context}
+
+
+def _items(
+    parent: Any, key: str, row: int, problems: ProblemCollector, path: str
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The objects of `parent[key]` (a missing or null list is empty)."""
+    if not isinstance(parent, dict):
+        problems.add(_expected("an object", parent), row, path)
+        return
+    items = parent.get(key)
+    if items is None:
+        return
+    if not isinstance(items, list):
+        problems.add(_expected("a list", items), row, f"{path}.{key}")
+        return
+    for index, item in enumerate(items):
+        if isinstance(item, dict):
+            yield index, item
+        else:
+            problems.add(_expected("an object", item), row, f"{path}.{key}[{index}]")
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else f"'{value}'"
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _expected(what: str, value: Any) -> str:
+    return f"expected {what}, found {_shown(value)}"
+
+
+def _required(what: str, value: Any) -> str:
+    return f"{what} is required" if value in (None, "") else _expected(what, value)

@@ -1,0 +1,229 @@
+"""The adoption funnel against a small organisation built by hand, through the real imports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from pathlib import Path
+
+from sqlalchemy import select
+
+from gaplens.adoption.service import PersonFacts, adoption_funnel, stages_reached
+from gaplens.db.engine import session_scope
+from gaplens.directory.models import Person
+from gaplens.imports.models import ImportRun
+from gaplens.telemetry.models import TrainingRecord
+from gaplens.work.models import WorkItem
+from tests.files import TEAMS, person, write_csv
+from tests.telemetry.helpers import invoke
+from tests.telemetry.payloads import m365_user, user_day, write_m365_csv, write_ndjson
+
+AS_OF = dt.date(2026, 10, 31)
+
+
+def staff(n: int, team: str, licence: str = "2026-01-01", adopted: str = "") -> dict[str, str]:
+    return {**person(n, team=team), "ai_licence_date": licence, "ai_adoption_date": adopted}
+
+
+def copilot(
+    login: str, day: str, generations: int, acceptances: int, loc_added: int = 0
+) -> dict[str, object]:
+    row = user_day(login, day)
+    row.update(
+        code_generation_activity_count=generations,
+        code_acceptance_activity_count=acceptances,
+        loc_added_sum=loc_added,
+    )
+    return row
+
+
+def build(url: str, tmp_path: Path) -> None:
+    people = [
+        *(staff(n, "eng-payments") for n in range(6)),
+        staff(6, "eng-payments", licence=""),  # never licensed, though active
+        staff(7, "eng-payments", licence="2026-11-15"),  # licensed after the date
+        staff(20, "eng", adopted="2026-06-01"),
+        *(staff(n, "eng") for n in range(21, 25)),
+        staff(30, "support"),
+        staff(31, "support"),
+    ]
+    assert (
+        invoke("import", "teams", str(write_csv(tmp_path / "teams.csv", TEAMS)), "--db", url)[0]
+        == 0
+    )
+    code, output = invoke(
+        "import", "people", str(write_csv(tmp_path / "people.csv", people)), "--db", url
+    )
+    assert code == 0, output
+    three_weeks = ["2026-10-12", "2026-10-20", "2026-10-30"]
+    usage = [
+        copilot("gh-person1", "2026-08-01", 5, 5, 10),
+        copilot("gh-person2", "2026-10-30", 5, 5, 10),
+        *(copilot("gh-person3", day, 10, 0) for day in three_weeks),
+        *(copilot("gh-person4", day, 2, 1) for day in three_weeks),
+        copilot("gh-person6", "2026-10-30", 5, 5, 10),
+        copilot("gh-person7", "2026-10-30", 5, 5, 10),
+        copilot("gh-person20", "2026-06-01", 10, 0),
+        *(copilot("gh-person20", day, 10, 0) for day in three_weeks),
+        copilot("gh-person30", "2026-10-30", 1, 0),
+    ]
+    export = write_ndjson(tmp_path / "copilot.ndjson", usage)
+    assert invoke("import", "copilot-usage", str(export), "--db", url)[0] == 0
+    for refresh, app, day in [
+        ("2026-10-14", "teams", "2026-10-12"),
+        ("2026-10-21", "word", "2026-10-20"),
+        ("2026-10-31", "teams", "2026-10-30"),
+    ]:
+        apps = {"teams": "2026-10-12" if refresh != "2026-10-31" else "2026-10-30", app: day}
+        m365 = write_m365_csv(
+            tmp_path / f"m365-{refresh}.csv",
+            [m365_user("person5@acme.example", refresh, day, apps)],
+        )
+        assert invoke("import", "m365-copilot", str(m365), "--db", url)[0] == 0
+    with session_scope(url) as session:
+        ids = {p.email: p.id for p in session.scalars(select(Person))}
+        run = ImportRun(
+            kind="test",
+            source_name="hand",
+            sha256="0" * 64,
+            rows_read=0,
+            rows_written=0,
+            imported_at=dt.datetime.now(dt.UTC),
+        )
+        session.add(run)
+        session.flush()
+        resolved = ["2026-04-01", "2026-05-01", "2026-06-10", "2026-07-10", "2026-08-10"]
+        for i, day in enumerate(resolved):
+            at = dt.datetime.fromisoformat(day + "T12:00:00")
+            session.add(
+                WorkItem(
+                    id=str(uuid.uuid4()),
+                    source="jira",
+                    key=f"PAY-{i}",
+                    kind="issue",
+                    status="Done",
+                    person_id=ids["person20@acme.example"],
+                    created_at=at - dt.timedelta(days=5),
+                    started_at=at - dt.timedelta(days=2),
+                    resolved_at=at,
+                    import_run_id=run.id,
+                )
+            )
+        for n, kind, on in [
+            (0, "training", "2026-09-01"),
+            (4, "training", "2026-09-01"),
+            (3, "certification", "2026-09-01"),
+            (21, "training", "2026-12-01"),
+        ]:
+            session.add(
+                TrainingRecord(
+                    id=str(uuid.uuid4()),
+                    person_id=ids[f"person{n}@acme.example"],
+                    kind=kind,
+                    name="Copilot 101",
+                    completed_on=dt.date.fromisoformat(on),
+                    import_run_id=run.id,
+                )
+            )
+
+
+def counts_of(group) -> dict[str, int]:
+    return {figure.stage: figure.n for figure in group.stages}
+
+
+def test_funnel_counts_headline_and_small_team_suppression(db_url: str, tmp_path: Path):
+    build(db_url, tmp_path)
+    with session_scope(db_url) as session:
+        funnel = adoption_funnel(session, AS_OF)
+    org = funnel.organisation
+    assert org.shown and org.licensed == 13
+    assert counts_of(org) == {
+        "licensed": 13,
+        "activated": 7,
+        "active_28d": 6,
+        "sustained": 4,
+        "integrated": 3,
+    }
+    assert (
+        funnel.headline
+        == "Dashboard says 46% adoption (active in the last 28 days / licensed), integration is 23%."
+    )
+    stages = {figure.stage: figure for figure in org.stages}
+    assert (stages["licensed"].trained, stages["licensed"].certified) == (2, 1)
+    assert (stages["integrated"].trained, stages["sustained"].certified) == (1, 1)
+    share = stages["integrated"].share_of_licensed
+    assert share is not None and share.low < 3 / 13 < share.high
+    assert (
+        stages["integrated"].share_of_previous is not None
+        and stages["integrated"].share_of_previous.value == 3 / 4
+    )
+    teams = {group.key: group for group in funnel.teams}
+    assert teams["eng-payments"].shown and teams["eng-payments"].licensed == 6
+    assert counts_of(teams["eng-payments"]) == {
+        "licensed": 6,
+        "activated": 5,
+        "active_28d": 4,
+        "sustained": 3,
+        "integrated": 2,
+    }
+    assert not teams["support"].shown and teams["support"].suppression_reason == "below_threshold"
+    assert not teams["eng"].shown and teams["eng"].suppression_reason == "complementary"
+    assert teams["eng"].stages == [] and teams["eng"].licensed is None
+    dumped = funnel.model_dump_json()
+    assert "support" in dumped
+
+
+def test_a_small_organisation_shows_nothing(db_url: str, tmp_path: Path):
+    people = [staff(n, "eng-payments") for n in range(3)]
+    assert (
+        invoke("import", "teams", str(write_csv(tmp_path / "teams.csv", TEAMS)), "--db", db_url)[0]
+        == 0
+    )
+    assert (
+        invoke("import", "people", str(write_csv(tmp_path / "people.csv", people)), "--db", db_url)[
+            0
+        ]
+        == 0
+    )
+    with session_scope(db_url) as session:
+        funnel = adoption_funnel(session, AS_OF)
+    assert not funnel.organisation.shown and funnel.organisation.stages == []
+    assert all(not group.shown for group in funnel.teams)
+    assert "Fewer than 5" in funnel.headline
+
+
+def test_workflow_needs_ninety_days_after_adoption():
+    days = {AS_OF - dt.timedelta(days=d) for d in (1, 8, 15)}
+    at = dt.datetime(2026, 9, 1, 12)
+    facts = PersonFacts(
+        "p",
+        1,
+        adoption_date=dt.date(2026, 9, 1),
+        first_active=dt.date(2026, 9, 1),
+        active_days=days,
+        copilot_rows=3,
+        generations=10,
+    )
+    facts.resolved = [
+        (at - dt.timedelta(days=10), None),
+        (at + dt.timedelta(days=10), None),
+        (at + dt.timedelta(days=20), None),
+    ]
+    assert stages_reached(facts, AS_OF)[-1] == "sustained"
+    later = PersonFacts(
+        "p",
+        1,
+        adoption_date=dt.date(2026, 7, 1),
+        first_active=dt.date(2026, 7, 1),
+        active_days=days,
+        copilot_rows=3,
+        generations=10,
+    )
+    started = dt.datetime(2026, 7, 1, 12)
+    later.resolved = [
+        (started - dt.timedelta(days=30), started - dt.timedelta(days=40)),
+        (started + dt.timedelta(days=30), started + dt.timedelta(days=29)),
+    ]
+    assert (
+        stages_reached(later, AS_OF)[-1] == "integrated"
+    )  # same throughput, cycle 10 days -> 1 day
