@@ -1,0 +1,115 @@
+"""Streaming reader for tools' own CSV exports, where column names repeat and extras abound.
+
+`CsvReader` insists on one column per name and no unknown columns, which suits gaplens's own
+formats. Tool exports differ: Jira repeats `Sprint`, `Labels` or `Watchers` once per value and
+carries hundreds of columns gaplens ignores. This reader keeps every position of every name
+(case-insensitive, trimmed), while keeping the same located errors and record numbering.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from gaplens.connectors.csv_file import check_not_binary
+from gaplens.errors import InputError, InputProblem
+
+csv.field_size_limit(16 * 1024 * 1024)
+
+
+class ExportCsv:
+    """Iterates `(row_number, fields)`; row 1 is the header, a multi-line record is one row."""
+
+    def __init__(self, path: Path) -> None:
+        check_not_binary(path)
+        self.path = path
+        self.source = path.name
+        self._binary = path.open("rb")
+        self._handle = io.TextIOWrapper(self._binary, encoding="utf-8-sig", newline="")
+        self._reader = csv.reader(self._handle)
+        try:
+            raw = next(self._reader)
+        except StopIteration:
+            self.close()
+            raise InputError.single("the file is empty", self.source) from None
+        except (csv.Error, UnicodeDecodeError) as error:
+            self.close()
+            raise InputError.single(f"unreadable header: {error}", self.source, 1) from None
+        self.names = tuple(name.strip() for name in raw)
+        self.positions: dict[str, list[int]] = {}
+        for position, name in enumerate(self.names):
+            self.positions.setdefault(name.lower(), []).append(position)
+        self.rows_read = 0
+
+    def first(self, *names: str) -> tuple[int, str] | None:
+        """Position and header spelling of the first of `names` present (case-insensitive)."""
+        for name in names:
+            positions = self.positions.get(name.lower())
+            if positions:
+                return positions[0], self.names[positions[0]]
+        return None
+
+    def all(self, name: str) -> list[int]:
+        return self.positions.get(name.lower(), [])
+
+    def require(self, kind: str, columns: Sequence[Sequence[str]]) -> list[tuple[int, str]]:
+        """The position of each required column (given with its accepted spellings).
+
+        When none is present the file is probably of another kind, and that is what the
+        error says, rather than listing every column as missing.
+        """
+        found = [self.first(*spellings) for spellings in columns]
+        if all(item is None for item in found):
+            wanted = ", ".join(spellings[0] for spellings in columns)
+            self.close()
+            raise InputError.single(
+                f"this does not look like {kind}: none of the columns {wanted} is in the header",
+                self.source,
+                1,
+            )
+        problems = InputError()
+        for item, spellings in zip(found, columns, strict=True):
+            if item is None:
+                problems.problems.append(
+                    InputProblem("required column is missing", self.source, 1, spellings[0])
+                )
+        if problems.problems:
+            self.close()
+            raise problems
+        return [item for item in found if item is not None]
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        width = len(self.names)
+        row_number = 1
+        try:
+            for fields in self._reader:
+                row_number += 1
+                if not fields or (len(fields) == 1 and not fields[0].strip()):
+                    continue
+                if len(fields) != width:
+                    raise InputError.single(
+                        f"expected {width} fields, found {len(fields)}", self.source, row_number
+                    )
+                self.rows_read += 1
+                yield row_number, fields
+        except csv.Error as error:
+            raise InputError.single(
+                f"malformed CSV: {error}", self.source, row_number + 1
+            ) from None
+        except UnicodeDecodeError:
+            raise InputError.single("not UTF-8 text", self.source, row_number + 1) from None
+        finally:
+            self.close()
+        if self.rows_read == 0:
+            raise InputError.single("the file has a header but no data rows", self.source)
+
+    @property
+    def bytes_read(self) -> int:
+        if self._handle.closed:
+            return self.path.stat().st_size
+        return int(self._binary.tell())
+
+    def close(self) -> None:
+        self._handle.close()
