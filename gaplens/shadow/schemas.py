@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pydantic import BaseModel, Field
 
 from gaplens.report.schemas import FigureStatus, Share
+
+
+class MeasuredUse(BaseModel):
+    """Sanctioned-tool usage from the imported telemetry (not the survey), for one function."""
+
+    status: FigureStatus
+    licensed: int | None = None
+    active_28d: Share | None = None
+    """Licensed people active with a sanctioned AI tool in the 28 days up to `as_of`."""
 
 
 class ShadowGroup(BaseModel):
@@ -20,16 +31,20 @@ class ShadowGroup(BaseModel):
     reasons: dict[str, Share] | None = None
     follow_up_status: FigureStatus | None = None
     """Uses and reasons need at least k unsanctioned users of their own."""
+    measured: MeasuredUse | None = None
+    """None when no usage telemetry has been imported."""
 
 
 class ShadowAiOut(BaseModel):
     survey: str
     groups: list[ShadowGroup]
+    measured_as_of: dt.date | None = None
     notes: list[str] = Field(
         default_factory=lambda: [
             "Self-reported in the anonymous survey. Shares of uses and reasons are among people "
             "who named an unsanctioned tool, and add up to more than 100% (several answers).",
-            "Measured usage of the sanctioned tools (licence telemetry) is set beside this once "
-            "tool exports are imported.",
+            "Measured: licensed people (directory) active with a sanctioned tool in the 28 days "
+            "up to the survey's last day, from the imported Copilot and Microsoft 365 exports. "
+            "It counts people, not respondents, so the two columns describe different groups.",
         ]
     )

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gaplens.audit.service import record, staff_gate
+from gaplens.directory.models import Person
 from gaplens.perception.figures import share
-from gaplens.privacy import PrivacyGate, PrivacyPolicy, QueryRefused
+from gaplens.privacy import PrivacyGate, PrivacyPolicy, QueryRefused, suppress_breakdown
 from gaplens.report.schemas import FigureStatus
-from gaplens.shadow.schemas import ShadowAiOut, ShadowGroup
+from gaplens.shadow.schemas import MeasuredUse, ShadowAiOut, ShadowGroup
 from gaplens.surveys.models import BankQuestion, Survey, SurveyAnswer, SurveyResponse
 from gaplens.surveys.question_bank import SHADOW_REASON, SHADOW_USE, entry
 from gaplens.surveys.service import find_survey
+from gaplens.telemetry.models import AiUsageDay
 
 TOOLS = entry("shadow_tools", 1)
 SANCTIONED = 0
@@ -59,7 +62,56 @@ def shadow_ai(session: Session, survey: Survey, gate: PrivacyGate, viewer: str) 
                 FigureStatus.NOT_ENOUGH_RESPONSES if decision.n < k else FigureStatus.SUPPRESSED
             )
             groups.append(ShadowGroup(group=function, status=status))
-    return ShadowAiOut(survey=survey.name, groups=groups)
+    as_of = session.scalar(
+        select(func.max(SurveyResponse.answered_on)).where(SurveyResponse.survey_id == survey.id)
+    )
+    measured = measured_sanctioned_use(session, as_of, gate.policy) if as_of else {}
+    if measured:
+        groups = [g.model_copy(update={"measured": measured.get(g.group)}) for g in groups]
+    return ShadowAiOut(
+        survey=survey.name, groups=groups, measured_as_of=as_of if measured else None
+    )
+
+
+def measured_sanctioned_use(
+    session: Session, as_of: dt.date, policy: PrivacyPolicy
+) -> dict[str, MeasuredUse]:
+    """Per function (and 'everyone'): licensed people, and how many were active with a
+    sanctioned tool in the 28 days to `as_of`. Small functions are hidden, with complementary
+    suppression so no hidden function can be had by subtraction. Empty without telemetry."""
+    if session.scalar(select(AiUsageDay.person_id).limit(1)) is None:
+        return {}
+    window_start = as_of - dt.timedelta(days=27)
+    active = set(
+        session.scalars(
+            select(AiUsageDay.person_id)
+            .where(AiUsageDay.day >= window_start, AiUsageDay.day <= as_of)
+            .distinct()
+        )
+    )
+    licensed: dict[str, list[str]] = defaultdict(list)
+    for pid, function in session.execute(
+        select(Person.id, Person.function).where(
+            Person.ai_licence_date.is_not(None), Person.ai_licence_date <= as_of
+        )
+    ):
+        licensed[function].append(pid)
+    total = sum(len(ids) for ids in licensed.values())
+    decisions = suppress_breakdown(total, {f: len(ids) for f, ids in licensed.items()}, policy)
+    result: dict[str, MeasuredUse] = {}
+    everyone = [pid for ids in licensed.values() for pid in ids]
+    for name, ids, shown in [
+        (EVERYONE, everyone, total >= policy.min_group_size),
+        *((f, ids, decisions[f].shown) for f, ids in licensed.items()),
+    ]:
+        if not shown:
+            result[name] = MeasuredUse(status=FigureStatus.NOT_ENOUGH_RESPONSES)
+            continue
+        n_active = sum(1 for pid in ids if pid in active)
+        result[name] = MeasuredUse(
+            status=FigureStatus.SHOWN, licensed=len(ids), active_28d=share(n_active, len(ids))
+        )
+    return result
 
 
 def viewer_shadow_ai(
