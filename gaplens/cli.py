@@ -265,8 +265,8 @@ def import_mapped_csv_command(
     ],
     db: DbOption = None,
 ) -> None:
-    """Import any CSV through a declared column mapping (work items, AI usage, training,
-    friction entries).
+    """Import any CSV through a declared column mapping: work items, AI usage days, or
+    training and certification records.
 
     Example: gaplens import csv linear-issues.csv --mapping linear.toml
     """

@@ -86,6 +86,11 @@ class CsvReader:
             raise InputError.single("the file is empty", self.source) from None
         except csv.Error as error:
             raise InputError.single(f"unreadable header: {error}", self.source, 1) from None
+        except UnicodeDecodeError:
+            # The sniff decodes its 64 KiB incrementally: a short file cut inside a multi-byte
+            # character only fails here, when the reader hits the end.
+            self._handle.close()
+            raise InputError.single("not UTF-8 text", self.source, 1) from None
         names = tuple(normalise_column(name) for name in raw)
         index: dict[str, int] = {}
         problems = InputError()
