@@ -28,13 +28,14 @@ from gaplens.web.routes import (
     feedback,
     friction,
     health,
+    imports,
     public,
     slack,
     surveys,
     users,
 )
 from gaplens.web.security import HardeningMiddleware
-from gaplens.web.settings import WebSettings
+from gaplens.web.settings import UPLOAD_PREFIX, WebSettings
 
 log = logging.getLogger("gaplens.web")
 
@@ -90,12 +91,17 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         users.router,
         api.router,
         exports.router,
+        imports.router,
     )
     for router in routers:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")  # after the routes
     install_error_handlers(app)
-    app.add_middleware(HardeningMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        HardeningMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        streamed_prefixes=(UPLOAD_PREFIX,),
+    )
     return app
 
 

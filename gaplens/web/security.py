@@ -36,21 +36,37 @@ class HardeningMiddleware:
     Pure ASGI (not BaseHTTPMiddleware) so a streamed body is counted as it arrives.
     """
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_body_bytes: int, streamed_prefixes: tuple[str, ...] = ()
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.streamed_prefixes = streamed_prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if _has_nul(scope.get("query_string", b"")):
+            await _refuse(send, 400, NUL_MESSAGE)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+            await send(message)
+
+        if scope["method"] == "POST" and scope["path"].startswith(
+            self.streamed_prefixes or ("\0",)
+        ):
+            # File uploads: the route checks the role first, then streams the body to disk
+            # under its own size limit; binary and NUL content is the importers' to judge.
+            await self.app(scope, receive, send_with_headers)
+            return
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
             await _too_large(send, self.max_body_bytes)
-            return
-        if _has_nul(scope.get("query_string", b"")):
-            await _refuse(send, 400, NUL_MESSAGE)
             return
         # Bodies are small (the limit above), so read them whole: count, check, then replay.
         body = b""
@@ -75,11 +91,6 @@ class HardeningMiddleware:
                 replayed = True
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
-            await send(message)
 
         await self.app(scope, replay, send_with_headers)
 

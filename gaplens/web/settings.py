@@ -8,6 +8,10 @@ from dataclasses import dataclass
 from gaplens.config import database_url
 
 MAX_BODY_BYTES = 64 * 1024
+MAX_IMPORT_BYTES = 2 * 1024**3
+UPLOAD_PREFIX = "/api/v1/admin/imports/"
+"""Tool exports are uploaded here: streamed to a temporary file, never held in memory, and
+only after the admin's session has been checked."""
 
 
 @dataclass(frozen=True)
@@ -18,9 +22,10 @@ class WebSettings:
     slack_signing_secret: str | None
     max_body_bytes: int = MAX_BODY_BYTES
     feedback_per_hour: int = 20
+    """Anonymous feedback submissions per client per hour (counted by a keyed hash)."""
     responses_per_hour: int = 30
     """Survey answers per client per hour: several people may share one office address."""
-    """Anonymous feedback submissions per client per hour (counted by a keyed hash)."""
+    max_import_bytes: int = MAX_IMPORT_BYTES
 
     @classmethod
     def from_environment(cls, db: str | None = None) -> WebSettings:
@@ -29,4 +34,5 @@ class WebSettings:
             secure_cookies=os.environ.get("GAPLENS_INSECURE_COOKIES", "") not in ("1", "true"),
             slack_signing_secret=os.environ.get("GAPLENS_SLACK_SIGNING_SECRET") or None,
             responses_per_hour=int(os.environ.get("GAPLENS_RESPONSES_PER_HOUR", "30")),
+            max_import_bytes=int(os.environ.get("GAPLENS_MAX_IMPORT_BYTES", MAX_IMPORT_BYTES)),
         )

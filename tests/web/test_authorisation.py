@@ -25,6 +25,7 @@ MATRIX = {
     ("POST", "/api/v1/admin/surveys"): [401, 422, 403, 403],  # empty body
     ("POST", "/api/v1/admin/surveys/{name}/open-link"): [401, 422, 403, 403],
     ("GET", "/api/v1/rollup"): [401, 200, 200, 200],
+    ("POST", "/api/v1/admin/imports/{kind}"): [401, 422, 403, 403],  # not a kind
     ("GET", "/api/v1/exports/perception.csv"): [401, 200, 200, 200],
     ("GET", "/api/v1/exports/report"): [401, 200, 200, 200],
     ("GET", "/admin/users"): [303, 200, 403, 403],

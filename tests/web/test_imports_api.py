@@ -1,0 +1,82 @@
+"""Admins upload tool exports over HTTP: same importers, same all-or-nothing errors, audited."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from gaplens.audit.models import AuditEvent
+from gaplens.db.engine import session_scope
+from gaplens.friction.models import FrictionEntry
+from gaplens.web.app import create_app
+from gaplens.web.settings import WebSettings
+from tests.web.conftest import sign_in
+
+FRICTION = (
+    "date,use_case,tool,minutes_correcting,minutes_saved,severity,outcome,team,note\n"
+    "2026-09-01,code review,GitHub Copilot,20,5,medium,fixed,,\n"
+    "2026-09-02,test generation,GitHub Copilot,0,25,low,kept,,\n"
+)
+
+
+def entries(url: str) -> int:
+    with session_scope(url) as session:
+        return session.scalar(select(func.count()).select_from(FrictionEntry)) or 0
+
+
+def test_an_admin_uploads_an_export_and_it_is_audited(client: TestClient, web_db: str):
+    sign_in(client, "admin")
+    before = entries(web_db)
+    response = client.post(
+        "/api/v1/admin/imports/friction",
+        params={"filename": "../../friction log.csv"},
+        content=FRICTION.encode(),
+        headers={"content-type": "text/csv"},
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["rows_written"] == 2 and body["source"] == "friction log.csv"
+    assert entries(web_db) == before + 2
+    again = client.post(
+        "/api/v1/admin/imports/friction", params={"filename": "friction log.csv"}, content=FRICTION
+    )
+    assert again.status_code == 201 and entries(web_db) == before + 2  # idempotent
+    with session_scope(web_db) as session:
+        actions = list(session.scalars(select(AuditEvent.action)))
+    assert actions.count("import_friction") == 2
+
+
+def test_a_bad_upload_names_the_row_and_column_and_writes_nothing(client: TestClient, web_db: str):
+    sign_in(client, "admin")
+    before = entries(web_db)
+    bad = FRICTION + "2026-09-03,code review,GitHub Copilot,lots,5,medium,fixed,,\n"
+    response = client.post(
+        "/api/v1/admin/imports/friction", params={"filename": "f.csv"}, content=bad
+    )
+    assert response.status_code == 422
+    problem = response.json()["problems"][0]
+    assert problem["row"] == 4 and problem["field"] == "minutes_correcting"
+    assert entries(web_db) == before
+    wrong_kind = client.post(
+        "/api/v1/admin/imports/jira", params={"filename": "f.csv"}, content=FRICTION
+    )
+    assert wrong_kind.status_code == 422 and entries(web_db) == before
+
+
+def test_only_admins_upload_and_the_size_limit_holds(web_db: str, client: TestClient):
+    sign_in(client, "leader")
+    assert client.post("/api/v1/admin/imports/friction", content=FRICTION).status_code == 403
+    small = create_app(
+        WebSettings(
+            database_url=web_db,
+            secure_cookies=False,
+            slack_signing_secret=None,
+            max_import_bytes=64,
+        )
+    )
+    with TestClient(small) as limited:
+        assert limited.post("/api/v1/admin/imports/friction", content=FRICTION).status_code == 401
+        sign_in(limited, "admin")
+        response = limited.post("/api/v1/admin/imports/friction", content=FRICTION)
+        assert response.status_code == 413
+    assert entries(web_db) == 0
