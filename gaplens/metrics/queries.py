@@ -1,0 +1,266 @@
+"""Loads the domain tables the metrics read, once per call, as numpy columns.
+
+Times leave the database as day numbers (days since 1970-01-01, fractional for date-times)
+computed in SQL, so a million work items arrive as floats rather than a million datetime
+objects. Only domain tables are read (person, team, work_item, ai_usage_day), never a tool's
+own tables, so a metric means the same whichever tracker or assistant the rows came from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import (
+    ColumnElement,
+    ColumnExpressionArgument,
+    Float,
+    Select,
+    cast,
+    extract,
+    func,
+    select,
+)
+from sqlalchemy.orm import Session
+
+from gaplens.directory.models import Person, Team
+from gaplens.telemetry.models import AiUsageDay
+from gaplens.work.models import TICKET, WorkItem
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+EPOCH = dt.date(1970, 1, 1)
+_JULIAN_EPOCH = 2440587.5
+
+
+def day_number(day: dt.date) -> int:
+    """Days since 1970-01-01: the time axis every window and row is compared on."""
+    return (day - EPOCH).days
+
+
+def day_of(number: float) -> dt.date:
+    return EPOCH + dt.timedelta(days=int(np.floor(number)))
+
+
+def _days_expr(session: Session, column: ColumnExpressionArgument[Any]) -> ColumnElement[Any]:
+    """A date or naive-UTC date-time column as fractional days since 1970-01-01, in SQL."""
+    if session.get_bind().dialect.name == "sqlite":
+        days: ColumnElement[Any] = func.julianday(column) - _JULIAN_EPOCH
+    else:
+        days = cast(extract("epoch", column), Float) / 86400.0
+    return days
+
+
+@dataclass(frozen=True)
+class TeamRows:
+    ids: IntArray
+    parent_ids: IntArray  # -1 for a top-level team
+    keys: list[str]
+    names: list[str]
+
+    def subtree(self, team_id: int) -> set[int]:
+        """The team and every team below it."""
+        children: dict[int, list[int]] = {}
+        for child, parent in zip(self.ids.tolist(), self.parent_ids.tolist(), strict=True):
+            children.setdefault(parent, []).append(child)
+        found, stack = set(), [team_id]
+        while stack:
+            current = stack.pop()
+            if current not in found:
+                found.add(current)
+                stack.extend(children.get(current, ()))
+        return found
+
+
+@dataclass(frozen=True)
+class PersonRows:
+    ids: list[str]
+    team_ids: IntArray
+    functions: list[str]
+    adoption: FloatArray  # day number of ai_adoption_date, NaN if none
+
+
+@dataclass(frozen=True)
+class WorkRows:
+    """Work items of the persons in scope; `person` indexes the scope's person list."""
+
+    person: IntArray
+    is_ticket: BoolArray
+    created: FloatArray
+    started: FloatArray  # NaN if never started
+    resolved: FloatArray  # NaN if unresolved
+    points: FloatArray  # NaN if unestimated
+    sprint: IntArray  # -1 if in no sprint; codes are only comparable within one load
+    reopens: FloatArray
+    reworks: FloatArray
+
+    @classmethod
+    def empty(cls) -> WorkRows:
+        f, i = np.empty(0, np.float64), np.empty(0, np.int64)
+        return cls(i, np.empty(0, np.bool_), f, f, f, f, i, f, f)
+
+
+@dataclass(frozen=True)
+class UsageRows:
+    """Distinct (person, day) pairs with any AI activity, and where telemetry coverage begins."""
+
+    person: IntArray
+    day: FloatArray
+    coverage_start: float | None  # first day with any usage row in the organisation
+
+
+def load_teams(session: Session, organisation_id: int) -> TeamRows:
+    rows = session.execute(
+        select(Team.id, Team.parent_id, Team.key, Team.name)
+        .where(Team.organisation_id == organisation_id)
+        .order_by(Team.id)
+    ).all()
+    return TeamRows(
+        ids=np.array([r[0] for r in rows], dtype=np.int64),
+        parent_ids=np.array([-1 if r[1] is None else r[1] for r in rows], dtype=np.int64),
+        keys=[r[2] for r in rows],
+        names=[r[3] for r in rows],
+    )
+
+
+def load_persons(session: Session, organisation_id: int) -> PersonRows:
+    rows = session.execute(
+        select(Person.id, Person.team_id, Person.function, Person.ai_adoption_date)
+        .where(Person.organisation_id == organisation_id)
+        .order_by(Person.id)
+    ).all()
+    return PersonRows(
+        ids=[r[0] for r in rows],
+        team_ids=np.array([r[1] for r in rows], dtype=np.int64),
+        functions=[r[2] for r in rows],
+        adoption=np.array(
+            [np.nan if r[3] is None else day_number(r[3]) for r in rows], dtype=np.float64
+        ),
+    )
+
+
+def _fetch_tuples(session: Session, query: Select[Any]) -> list[tuple[Any, ...]]:
+    """All rows as the driver's plain tuples.
+
+    SQLAlchemy binds the parameters, but building a Row object per row costs more than the
+    query itself for a million work items; the selected columns need no result processing
+    (strings, numbers, and times already turned into day numbers in SQL).
+    """
+    result = session.connection().execute(query)
+    try:
+        rows = list(result.cursor.fetchall())
+    finally:
+        result.close()
+    return rows
+
+
+def _person_index(ids: Sequence[str], column: Sequence[str]) -> IntArray:
+    index = {pid: i for i, pid in enumerate(ids)}
+    return np.fromiter((index[p] for p in column), dtype=np.int64, count=len(column))
+
+
+def scope_filter(
+    organisation_id: int, team_ids: set[int] | None, function: str | None
+) -> Select[str]:
+    """The ids of the persons in a scope, as a subquery the row loads filter on."""
+    query = select(Person.id).where(Person.organisation_id == organisation_id)
+    if team_ids is not None:
+        query = query.where(Person.team_id.in_(sorted(team_ids)))
+    if function is not None:
+        query = query.where(Person.function == function)
+    return query
+
+
+def load_work(
+    session: Session,
+    person_ids: Sequence[str],
+    scope: Select[str],
+    since: dt.date,
+    until: dt.date,
+) -> WorkRows:
+    """Items of the scope's persons that were open at some point in [since, until).
+
+    That is every item created before `until` and not resolved before `since`: resolved
+    items for the time metrics, and still-open ones so throughput knows who was working.
+    """
+    if not person_ids:
+        return WorkRows.empty()
+    w = WorkItem
+    start, end = dt.datetime.combine(since, dt.time()), dt.datetime.combine(until, dt.time())
+    rows = _fetch_tuples(
+        session,
+        select(
+            w.person_id,
+            w.kind,
+            _days_expr(session, w.created_at),
+            _days_expr(session, w.started_at),
+            _days_expr(session, w.resolved_at),
+            w.story_points,
+            w.sprint,
+            w.reopen_count,
+            w.rework_count,
+        ).where(
+            w.person_id.in_(scope.scalar_subquery()),
+            w.created_at < end,
+            # coalesce keeps planners off the resolved_at index, which would visit most rows
+            # in index order; a scan is several times faster here.
+            func.coalesce(w.resolved_at, end) >= start,
+        ),
+    )
+    if not rows:
+        return WorkRows.empty()
+    person, kind, created, started, resolved, points, sprint, reopens, reworks = zip(
+        *rows, strict=True
+    )
+    codes: dict[str, int] = {}
+    return WorkRows(
+        person=_person_index(person_ids, person),
+        is_ticket=np.array([k == TICKET for k in kind], dtype=np.bool_),
+        created=np.array(created, dtype=np.float64),
+        started=np.array(started, dtype=np.float64),
+        resolved=np.array(resolved, dtype=np.float64),
+        points=np.array(points, dtype=np.float64),
+        sprint=np.fromiter(
+            (-1 if s is None else codes.setdefault(s, len(codes)) for s in sprint),
+            dtype=np.int64,
+            count=len(sprint),
+        ),
+        reopens=np.array([r or 0 for r in reopens], dtype=np.float64),
+        reworks=np.array([r or 0 for r in reworks], dtype=np.float64),
+    )
+
+
+def load_usage(
+    session: Session,
+    person_ids: Sequence[str],
+    scope: Select[str],
+    organisation_id: int,
+    since: dt.date,
+    until: dt.date,
+) -> UsageRows:
+    """Days in [since, until) on which each person used any AI tool or app."""
+    u = AiUsageDay
+    coverage = session.execute(
+        select(func.min(u.day))
+        .join(Person, Person.id == u.person_id)
+        .where(Person.organisation_id == organisation_id)
+    ).scalar_one()
+    if not person_ids:
+        return UsageRows(np.empty(0, np.int64), np.empty(0, np.float64), None)
+    rows = _fetch_tuples(
+        session,
+        select(u.person_id, _days_expr(session, u.day))
+        .distinct()
+        .where(u.person_id.in_(scope.scalar_subquery()), u.day >= since, u.day < until),
+    )
+    return UsageRows(
+        person=_person_index(person_ids, [r[0] for r in rows]),
+        day=np.array([r[1] for r in rows], dtype=np.float64),
+        coverage_start=None if coverage is None else float(day_number(coverage)),
+    )

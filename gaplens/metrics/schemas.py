@@ -1,0 +1,134 @@
+"""Pydantic models for metric figures that leave the process (API responses, the report).
+
+Every figure carries the persons behind it (`n`, per group) and its interval, or says
+`not_enough_data` and why; a group below the privacy threshold never gets a number or a count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from gaplens.metrics.definitions import Metric
+
+
+class MetricDefinition(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    label: str
+    unit: str
+    better: Literal["lower", "higher"]
+    summary: Literal["mean", "median"]
+    definition: str
+    data_needed: str
+
+    @classmethod
+    def of(cls, metric: Metric) -> MetricDefinition:
+        return cls(
+            key=metric.key,
+            label=metric.label,
+            unit=metric.unit,
+            better=metric.better,
+            summary=metric.summary,
+            definition=metric.definition,
+            data_needed=metric.data_needed,
+        )
+
+
+class MetricScope(BaseModel):
+    """Whom a figure is about: an organisation, narrowed to a team (with the teams below it)
+    and/or a function."""
+
+    model_config = ConfigDict(frozen=True)
+
+    organisation_id: int
+    team_id: int | None = None
+    function: str | None = None
+
+
+class MetricFigure(BaseModel):
+    """One number with its interval and the persons behind it, or the reason there is none.
+
+    `n` maps each group to its persons (e.g. {"ai_users": 40, "non_users": 25}); `parts`
+    holds the group figures the number is built from (e.g. each group's mean before and
+    after), only when every group is large enough to be shown.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    method: str
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    confidence: float = 0.95
+    n: dict[str, int] = Field(default_factory=dict)
+    parts: dict[str, float] = Field(default_factory=dict)
+    not_enough_data: str | None = None
+
+    @model_validator(mode="after")
+    def _number_or_reason(self) -> MetricFigure:
+        has_number = self.value is not None and self.low is not None and self.high is not None
+        if has_number == (self.not_enough_data is not None):
+            raise ValueError("a figure has either a value with its interval or a reason")
+        return self
+
+    @property
+    def shown(self) -> bool:
+        return self.not_enough_data is None
+
+    @classmethod
+    def missing(cls, method: str, reason: str) -> MetricFigure:
+        return cls(method=method, not_enough_data=reason)
+
+
+class UsageLevels(BaseModel):
+    """Persons per AI-usage level; a level with too few persons (or whose size could be
+    derived from the others) has count None."""
+
+    model_config = ConfigDict(frozen=True)
+
+    cut_points: tuple[float, float, float]
+    counts: dict[str, int | None]
+    n: int
+
+
+class MetricOverview(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    metric: MetricDefinition
+    scope: MetricScope
+    as_of: dt.date
+    window_days: int
+    ramp_days: int
+    tenure_months: int
+    current: MetricFigure
+    before_after: MetricFigure
+    users_vs_non_users: MetricFigure
+    by_tenure: MetricFigure
+    levels: UsageLevels | None = None
+
+
+class TeamFigure(BaseModel):
+    """One team's row of a breakdown; `current` is None when the team is suppressed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    team_id: int
+    team_key: str
+    team_name: str
+    current: MetricFigure | None
+    suppressed: bool
+
+
+class TeamBreakdown(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    metric: MetricDefinition
+    scope: MetricScope
+    as_of: dt.date
+    window_days: int
+    total: MetricFigure
+    teams: list[TeamFigure]
