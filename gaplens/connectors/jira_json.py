@@ -294,6 +294,7 @@ def issue_record(
     updated = _when(fields.get("updated"), row, "fields.updated", problems)
     resolved = _when(fields.get("resolutiondate"), row, "fields.resolutiondate", problems)
     points = _points(fields, points_ids, row, problems)
+    has_history = isinstance(issue.get("changelog"), dict)
     transitions = _transitions(issue.get("changelog"), row, problems)
     if problems.count != before or status is None or created is None:
         return None
@@ -344,8 +345,9 @@ def issue_record(
         resolved_at=resolved,
         story_points=points,
         sprint=sprints[-1][:200] if sprints else None,
-        reopen_count=history.reopen_count,
-        rework_count=history.rework_count,
+        # Without a changelog (search not run with expand=changelog) the counts are unknown.
+        reopen_count=history.reopen_count if has_history else None,
+        rework_count=history.rework_count if has_history else None,
         transitions=transitions,
     )
 

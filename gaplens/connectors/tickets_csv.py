@@ -238,7 +238,7 @@ class TicketsReader:
                 status_category=category,
                 assignee_refs=refs,
                 resolved_at=done_at,
-                reopen_count=reopens or 0,
+                reopen_count=reopens,
             )
 
 

@@ -47,8 +47,9 @@ class WorkRecord:
     resolved_at: dt.datetime | None = None
     story_points: float | None = None
     sprint: str | None = None
-    reopen_count: int = 0
-    rework_count: int = 0
+    reopen_count: int | None = None
+    """None when the export cannot tell; 0 only when it says none happened."""
+    rework_count: int | None = None
     transitions: list[Transition] = field(default_factory=list)
 
 

@@ -125,8 +125,8 @@ class _WorkItems:
             resolved_at=v.get("resolved_at"),
             story_points=v.get("story_points"),
             sprint=v.get("sprint"),
-            reopen_count=v.get("reopen_count") or 0,
-            rework_count=v.get("rework_count") or 0,
+            reopen_count=v.get("reopen_count"),
+            rework_count=v.get("rework_count"),
         )
         return self.writer.add(record)
 

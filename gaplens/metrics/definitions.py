@@ -209,7 +209,8 @@ class TimeToResolution(Metric):
 
 class ReopenRate(Metric):
     """Share of the person's items (issues and tickets) resolved in the window that were
-    reopened at least once (reopen_count >= 1), from 0 to 1."""
+    reopened at least once (reopen_count >= 1), from 0 to 1. Items whose source cannot tell
+    (no status history, no reopen count) are left out, not counted as never reopened."""
 
     key = "reopen_rate"
     label = "Reopen rate"
@@ -221,14 +222,14 @@ class ReopenRate(Metric):
 
     def _compute(self, data: DomainData, start: FloatArray, end: FloatArray) -> FloatArray:
         w, n = data.work, data.n_persons
-        keep = _resolved_in(w, start, end)
+        keep = _resolved_in(w, start, end) & ~np.isnan(w.reopens)
         reopened = (w.reopens[keep] >= 1).astype(np.float64)
         return _ratio(_group_sum(w.person[keep], reopened, n), _group_count(w.person[keep], n))
 
 
 class ReworkCycles(Metric):
     """Mean rework_count (times an item went back from review or testing to in progress)
-    per item of the person's resolved in the window."""
+    per item of the person's resolved in the window, over items with a status history."""
 
     key = "rework_cycles"
     label = "Rework cycles"
@@ -240,7 +241,7 @@ class ReworkCycles(Metric):
 
     def _compute(self, data: DomainData, start: FloatArray, end: FloatArray) -> FloatArray:
         w, n = data.work, data.n_persons
-        keep = _resolved_in(w, start, end)
+        keep = _resolved_in(w, start, end) & ~np.isnan(w.reworks)
         return _ratio(
             _group_sum(w.person[keep], w.reworks[keep], n), _group_count(w.person[keep], n)
         )

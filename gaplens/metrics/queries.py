@@ -231,8 +231,9 @@ def load_work(
             dtype=np.int64,
             count=len(sprint),
         ),
-        reopens=np.array([r or 0 for r in reopens], dtype=np.float64),
-        reworks=np.array([r or 0 for r in reworks], dtype=np.float64),
+        # NaN = the source cannot tell (e.g. a Jira CSV has no status history)
+        reopens=np.array([np.nan if r is None else r for r in reopens], dtype=np.float64),
+        reworks=np.array([np.nan if r is None else r for r in reworks], dtype=np.float64),
     )
 
 

@@ -112,8 +112,9 @@ class WorkItem(Base):
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     story_points: Mapped[float | None] = mapped_column(Float)
     sprint: Mapped[str | None] = mapped_column(String(200))
-    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
-    rework_count: Mapped[int] = mapped_column(Integer, default=0)
+    reopen_count: Mapped[int | None] = mapped_column(Integer)
+    """None when the source cannot tell (a Jira CSV has no history): unknown is not zero."""
+    rework_count: Mapped[int | None] = mapped_column(Integer)
     import_run_id: Mapped[int] = mapped_column(ForeignKey("import_run.id"), index=True)
 
 

@@ -64,7 +64,7 @@ def test_jira_csv_import_writes_issues_and_work_items(db_url: str, tmp_path: Pat
     assert one.person_id is not None and one.team_id is not None
     assert one.created_at == dt.datetime(2025, 2, 3, 14, 14)
     assert one.resolved_at == dt.datetime(2025, 2, 5, 9, 0)
-    assert (one.started_at, one.reopen_count, one.rework_count) == (None, 0, 0)
+    assert (one.started_at, one.reopen_count, one.rework_count) == (None, None, None)  # unknown
     assert one.story_points == 3.0 and one.sprint == "PAY Sprint 2"
     assert items["PAY-2"].person_id is not None  # display name, no account id
     assert items["PAY-2"].sprint == "PAY Sprint 1"
