@@ -9,19 +9,26 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.orm import Session
 
 from gaplens.accounts.models import StaffRole
 from gaplens.accounts.service import create_user
 from gaplens.config import normalise_database_url
 from gaplens.db.engine import dispose_engine, session_scope
 from gaplens.db.migrate import upgrade
+from gaplens.demo.exports import DemoExports, write_exports
 from gaplens.demo.generator import generate_organisation, write_demo_files
 from gaplens.directory.service import import_people, import_teams
+from gaplens.friction.service import import_friction
+from gaplens.imports.mapped import import_mapped_csv
+from gaplens.imports.service import ConnectorSummary
 from gaplens.privacy import PrivacyPolicy
 from gaplens.report.render import Format, write_report
 from gaplens.report.service import build_report
 from gaplens.surveys.collection import create_open_link
 from gaplens.surveys.service import get_or_create_survey, import_responses
+from gaplens.telemetry.service import import_copilot_usage, import_m365_copilot
+from gaplens.work.service import import_jira, import_tickets
 
 ORGANISATION_NAME = "Northwind Logistics"
 DEMO_STAFF_EMAIL = "demo.leader@northwind.example"
@@ -49,7 +56,15 @@ def run_demo(people: int, seed: int, out_dir: Path, db: str | None, console: Con
         url = normalise_database_url(db)
     dispose_engine(url)
     result = DemoResult(url, {})
-    steps = ["generate", "migrate", "import", "report: json", "report: html", "report: pdf"]
+    steps = [
+        "generate",
+        "migrate",
+        "import",
+        "import tool exports",
+        "report: json",
+        "report: html",
+        "report: pdf",
+    ]
     progress = Progress(
         TextColumn("[bold]{task.description:<22}"),
         BarColumn(),
@@ -67,6 +82,7 @@ def run_demo(people: int, seed: int, out_dir: Path, db: str | None, console: Con
         started = time.perf_counter()
         organisation = generate_organisation(people=people, seed=seed)
         files = write_demo_files(organisation, out_dir)
+        exports = write_exports(organisation, out_dir, seed)
         step("generate", started)
 
         started = time.perf_counter()
@@ -97,6 +113,13 @@ def run_demo(people: int, seed: int, out_dir: Path, db: str | None, console: Con
         for line in (teams.describe(), staff.describe(), responses.describe()):
             progress.console.print(f"  {line}")
 
+        started = time.perf_counter()
+        with session_scope(url) as session:
+            summaries = import_exports(session, exports)
+        step("import tool exports", started)
+        for summary in summaries:
+            progress.console.print(f"  {summary.describe()}", highlight=False)
+
         policy = PrivacyPolicy()
         with session_scope(url) as session:
             document = build_report(session, files.survey_name, policy)
@@ -106,3 +129,26 @@ def run_demo(people: int, seed: int, out_dir: Path, db: str | None, console: Con
             result.reports[fmt] = write_report(document, fmt, out_dir / f"reality-report.{fmt}")
             step(f"report: {fmt}", started)
     return result
+
+
+def import_exports(session: Session, exports: DemoExports) -> list[ConnectorSummary]:
+    """The tool exports through the same importers `gaplens import KIND` uses, oldest first."""
+    summaries = [import_copilot_usage(session, exports.copilot_usage)]
+    m365 = [import_m365_copilot(session, path) for path in exports.m365_copilot]
+    if m365:
+        last = m365[-1]
+        summaries.append(
+            ConnectorSummary(
+                kind=last.kind,
+                source=f"{len(m365)} weekly exports",
+                rows_read=sum(s.rows_read for s in m365),
+                rows_written=sum(s.rows_written for s in m365),
+                rows_unresolved=sum(s.rows_unresolved for s in m365),
+            )
+        )
+    summaries.append(import_jira(session, exports.jira))
+    summaries.append(import_jira(session, exports.jira_json))
+    summaries.append(import_tickets(session, exports.tickets))
+    summaries.append(import_friction(session, exports.friction))
+    summaries.append(import_mapped_csv(session, exports.training, exports.training_mapping))
+    return summaries

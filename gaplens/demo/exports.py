@@ -1,0 +1,720 @@
+"""The synthetic organisation's tool exports, in the formats the real tools write, with effects
+planted on purpose so the report can be checked against a known truth.
+
+What is planted (and what the report must recover):
+
+- **Selection.** People who become heavy AI users were already faster: their personal
+  baseline cycle time is shorter before they ever had a licence. A raw users-vs-non-users
+  comparison therefore overstates the effect; within-person and difference-in-differences
+  estimates do not.
+- **Cycle time (Jira, Engineering and Product).** After a person's adoption date their cycle
+  time falls by 35% (heavy users), 25% (moderate), 10% (light) or 0% (minimal). Everyone,
+  users or not, gets 4% faster from 2026-01-01 (a tooling upgrade unrelated to AI), which a
+  before/after on users alone would wrongly credit to AI.
+- **Rework (Jira, Engineering).** Issues sent back from review rise from 10% to 17% after
+  adoption (the code-review friction shows up in the workflow data too).
+- **Support tickets (Zendesk).** After adoption, time to resolution falls by 20% (AI ticket
+  summaries help) but the reopen rate rises from 7% to 13% (AI-drafted customer replies get
+  policy details wrong).
+- **Friction log.** Test generation, meeting notes and ticket summaries work (few
+  corrections, minutes saved); code review and customer replies create friction (most
+  outputs corrected, more minutes lost than saved); data analysis has too few entries to say.
+- **Performative adoption.** Most licensed people who never adopt still "activate": a few
+  days of use right after the licence arrives, then nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from gaplens.demo.generator import DemoPerson, SyntheticOrganisation
+
+DATA_START = dt.date(2025, 7, 1)
+DATA_END = dt.date(2026, 9, 30)
+DATA_END_TIME = dt.datetime(2026, 9, 30, 23, 59)
+SECULAR_CHANGE_FROM = dt.date(2026, 1, 1)
+SECULAR_FACTOR = 0.96
+INTENSITY_EFFECT = {"heavy": 0.65, "moderate": 0.75, "light": 0.90, "minimal": 1.0}
+ACTIVE_DAY_SHARE = {"heavy": 0.9, "moderate": 0.6, "light": 0.3, "minimal": 0.08}
+ACCEPTANCE = {"heavy": 0.34, "moderate": 0.28, "light": 0.14, "minimal": 0.08}
+"""Light and minimal users keep little of what Copilot suggests: active, not integrated."""
+REWORK_BEFORE, REWORK_AFTER = 0.10, 0.17
+"""Engineering issues sent back from review: more after adoption (AI code review misses)."""
+SELECTION_STRENGTH = 0.25
+"""Baseline cycle time multiplier per standard deviation of the heavy-use propensity."""
+SELECTION_SHIFT = 0.4
+"""Adopters' propensity is shifted up and non-adopters' down by this much: before any AI,
+adopters' cycle times are about 18% shorter (exp(-0.25 * 0.8))."""
+TICKET_RESOLUTION_FACTOR = 0.80
+REOPEN_BEFORE, REOPEN_AFTER = 0.07, 0.13
+M365_EXPORTS = 6
+"""Weekly Microsoft 365 exports up to DATA_END: each holds last-activity dates only."""
+JIRA_FUNCTIONS = ("Engineering", "Product")
+SUPPORT = "Support"
+SPRINT_DAYS = 14
+FRICTION_USE_CASES: dict[str, tuple[str, int, float, float, float]] = {
+    # use case: (tool, entries, correction probability, minutes correcting, minutes saved)
+    "test generation": ("GitHub Copilot", 160, 0.15, 6.0, 25.0),
+    "meeting notes": ("Microsoft 365 Copilot", 140, 0.20, 4.0, 20.0),
+    "ticket summaries": ("Zendesk AI", 120, 0.18, 3.0, 12.0),
+    "code review": ("GitHub Copilot", 150, 0.72, 22.0, 10.0),
+    "customer replies": ("Microsoft 365 Copilot", 130, 0.65, 15.0, 8.0),
+    "data analysis": ("ChatGPT Enterprise", 4, 0.5, 10.0, 10.0),
+}
+WORKING_USE_CASES = ("test generation", "meeting notes", "ticket summaries")
+FRICTION_USE_CASES_PLANTED = ("code review", "customer replies")
+
+
+@dataclass(frozen=True)
+class DemoExports:
+    copilot_usage: Path
+    m365_copilot: tuple[Path, ...]
+    jira: Path
+    """Product's issues, as Jira's CSV export (no status history)."""
+    jira_json: Path
+    """Engineering's issues, as Jira REST search JSON with changelog (status history)."""
+    tickets: Path
+    friction: Path
+    training: Path
+    training_mapping: Path
+
+
+@dataclass(frozen=True)
+class _Worker:
+    person: DemoPerson
+    propensity: float
+    intensity: str | None
+    """None for people without an adoption date."""
+
+
+def _intensity(z: float) -> str:
+    if z > 0.8:
+        return "heavy"
+    if z > 0.0:
+        return "moderate"
+    if z > -0.8:
+        return "light"
+    return "minimal"
+
+
+def _workers(org: SyntheticOrganisation, rng: np.random.Generator) -> list[_Worker]:
+    """Heavy-use propensity: adopters were drawn from people already faster (selection)."""
+    adopted = np.asarray([p.ai_adoption_date is not None for p in org.people])
+    z = rng.normal(size=len(org.people)) + np.where(adopted, SELECTION_SHIFT, -SELECTION_SHIFT)
+    return [
+        _Worker(p, float(z[i]), _intensity(float(z[i])) if p.ai_adoption_date else None)
+        for i, p in enumerate(org.people)
+    ]
+
+
+def _days(start: dt.date, end: dt.date) -> list[dt.date]:
+    return [start + dt.timedelta(days=d) for d in range((end - start).days + 1)]
+
+
+def _workdays(start: dt.date, end: dt.date) -> list[dt.date]:
+    return [d for d in _days(start, end) if d.weekday() < 5]
+
+
+def _effect(worker: _Worker, day: dt.date) -> float:
+    """Multiplier on a duration finished on `day`: secular change, then the AI effect."""
+    factor = SECULAR_FACTOR if day >= SECULAR_CHANGE_FROM else 1.0
+    adopted = worker.person.ai_adoption_date
+    if worker.intensity is not None and adopted is not None and day >= adopted:
+        factor *= INTENSITY_EFFECT[worker.intensity]
+    return factor
+
+
+# --- GitHub Copilot usage metrics (NDJSON, one user-day per line) -----------------------------
+
+
+def _active_days(
+    worker: _Worker, rng: np.random.Generator, workdays: Sequence[dt.date]
+) -> list[dt.date]:
+    person = worker.person
+    if person.ai_adoption_date is not None and worker.intensity is not None:
+        share = ACTIVE_DAY_SHARE[worker.intensity]
+        after = [d for d in workdays if d >= person.ai_adoption_date]
+        picked = rng.random(len(after)) < share
+        return [d for d, on in zip(after, picked, strict=True) if on]
+    if person.ai_licence_date is not None and rng.random() < 0.6:
+        # Performative: tried it a few times in the first two weeks, then stopped.
+        start = max(person.ai_licence_date, DATA_START)
+        window = [d for d in workdays if start <= d < start + dt.timedelta(days=14)]
+        count = min(len(window), int(rng.integers(1, 5)))
+        chosen = rng.permutation(len(window))[:count]
+        return sorted(window[int(i)] for i in chosen)
+    return []
+
+
+def write_copilot_usage(workers: Sequence[_Worker], rng: np.random.Generator, path: Path) -> None:
+    workdays = _workdays(DATA_START, DATA_END)
+    lines: list[tuple[dt.date, str]] = []
+    for n, worker in enumerate(workers):
+        login = worker.person.github_login
+        if login is None:
+            continue
+        scale = {"heavy": 3.0, "moderate": 1.6, "light": 0.8, "minimal": 0.4}.get(
+            worker.intensity or "minimal", 0.3
+        )
+        for day in _active_days(worker, rng, workdays):
+            generations = max(1, int(rng.poisson(40 * scale)))
+            acceptances = int(rng.binomial(generations, ACCEPTANCE[worker.intensity or "minimal"]))
+            suggested = int(generations * rng.integers(3, 9))
+            added = int(acceptances * rng.integers(3, 9))
+            chat = bool(rng.random() < 0.5)
+            agent = bool(rng.random() < (0.3 if worker.intensity == "heavy" else 0.05))
+            interactions = int(rng.poisson(6 * scale)) if chat or agent else 0
+            record = {
+                "report_start_day": day.isoformat(),
+                "report_end_day": day.isoformat(),
+                "day": day.isoformat(),
+                "enterprise_id": "4419",
+                "user_id": 7_000_000 + n,
+                "user_login": login,
+                "user_initiated_interaction_count": interactions,
+                "code_generation_activity_count": generations,
+                "code_acceptance_activity_count": acceptances,
+                "loc_suggested_to_add_sum": suggested,
+                "loc_suggested_to_delete_sum": 0,
+                "loc_added_sum": added,
+                "loc_deleted_sum": int(added * 0.2),
+                "used_agent": agent,
+                "used_chat": chat,
+                "totals_by_ide": [
+                    {
+                        "ide": "vscode",
+                        "user_initiated_interaction_count": interactions,
+                        "code_generation_activity_count": generations,
+                        "code_acceptance_activity_count": acceptances,
+                        "loc_suggested_to_add_sum": suggested,
+                        "loc_added_sum": added,
+                    }
+                ],
+                "totals_by_feature": [
+                    {
+                        "feature": "code_completion",
+                        "user_initiated_interaction_count": 0,
+                        "code_generation_activity_count": generations,
+                        "code_acceptance_activity_count": acceptances,
+                        "loc_suggested_to_add_sum": suggested,
+                        "loc_added_sum": added,
+                    }
+                ],
+            }
+            lines.append((day, json.dumps(record, separators=(",", ":"))))
+    lines.sort(key=lambda item: item[0])
+    with path.open("w", encoding="utf-8") as handle:
+        for _, line in lines:
+            handle.write(line + "\n")
+
+
+# --- Microsoft 365 Copilot usage user detail (CSV, last-activity dates only) -----------------
+
+M365_HEADER = (
+    "Report Refresh Date",
+    "User Principal Name",
+    "Display Name",
+    "Last Activity Date",
+    "Microsoft Teams Copilot Last Activity Date",
+    "Word Copilot Last Activity Date",
+    "Excel Copilot Last Activity Date",
+    "PowerPoint Copilot Last Activity Date",
+    "Outlook Copilot Last Activity Date",
+    "OneNote Copilot Last Activity Date",
+    "Loop Copilot Last Activity Date",
+    "Copilot Chat Last Activity Date",
+    "Report Period",
+)
+M365_APP_USE = (0.6, 0.45, 0.25, 0.15, 0.5, 0.05, 0.03, 0.55)
+
+
+def write_m365_exports(
+    workers: Sequence[_Worker], rng: np.random.Generator, out_dir: Path
+) -> tuple[Path, ...]:
+    refreshes = [DATA_END - dt.timedelta(days=7 * k) for k in range(M365_EXPORTS - 1, -1, -1)]
+    history_start = refreshes[0] - dt.timedelta(days=60)
+    workdays = _workdays(history_start, DATA_END)
+    people = [
+        w for w in workers if w.person.github_login is None and w.person.ai_licence_date is not None
+    ]
+    activity: dict[str, list[list[dt.date]]] = {}
+    for worker in people:
+        days = _active_days(worker, rng, workdays)
+        use = np.asarray(M365_APP_USE)
+        if worker.intensity in (None, "light", "minimal"):
+            use = np.zeros_like(use)  # one app only (Teams): present, not integrated
+            use[0] = 1.0
+        apps = rng.random((len(days), len(M365_APP_USE))) < use
+        activity[worker.person.email] = [
+            [d for d, on in zip(days, apps[:, a], strict=True) if on]
+            for a in range(len(M365_APP_USE))
+        ]
+    paths = []
+    for refresh in refreshes:
+        path = out_dir / f"CopilotUsageUserDetail-{refresh.isoformat()}.csv"
+        with path.open("w", newline="", encoding="utf-8-sig") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(M365_HEADER)
+            for worker in people:
+                per_app = [
+                    max((d for d in days if d <= refresh), default=None)
+                    for days in activity[worker.person.email]
+                ]
+                seen = [d for d in per_app if d is not None]
+                writer.writerow(
+                    [
+                        refresh.isoformat(),
+                        worker.person.email,
+                        worker.person.name,
+                        max(seen).isoformat() if seen else "",
+                        *(d.isoformat() if d else "" for d in per_app),
+                        "30",
+                    ]
+                )
+        paths.append(path)
+    return tuple(paths)
+
+
+# --- Jira CSV export ---------------------------------------------------------------------------
+
+JIRA_HEADER = (
+    "Summary",
+    "Issue key",
+    "Issue id",
+    "Issue Type",
+    "Status",
+    "Project key",
+    "Project name",
+    "Priority",
+    "Assignee",
+    "Assignee Id",
+    "Reporter",
+    "Created",
+    "Updated",
+    "Resolved",
+    "Sprint",
+    "Sprint",
+    "Labels",
+    "Labels",
+    "Description",
+    "Custom field (Story Points)",
+    "Custom field (Start date)",
+)
+ISSUE_TYPES = ("Story", "Task", "Bug")
+JIRA_SUMMARIES = (
+    "Handle {thing} timeouts",
+    "Add {thing} to the export",
+    "Fix flaky {thing} test",
+    "Refactor {thing} module",
+    "Document {thing} API",
+)
+JIRA_THINGS = ("carrier", "route", "invoice", "manifest", "tracking", "warehouse", "label")
+
+
+def _jira_time(moment: dt.datetime) -> str:
+    """Jira's export format: 03/Feb/25 2:14 PM."""
+    hour = moment.hour % 12 or 12
+    meridiem = "AM" if moment.hour < 12 else "PM"
+    return f"{moment:%d/%b/%y} {hour}:{moment:%M} {meridiem}"
+
+
+def _sprint(day: dt.date, prefix: str) -> str:
+    number = (day - DATA_START).days // SPRINT_DAYS + 1
+    return f"{prefix} Sprint {number}"
+
+
+@dataclass
+class _Issue:
+    project: str
+    number: int
+    worker: _Worker
+    summary: str
+    thing: str
+    issue_type: str
+    created: dt.datetime
+    started: dt.datetime
+    resolved: dt.datetime | None
+    points: int
+    sprints: list[str]
+    reworked: bool
+    ai_label: bool
+
+
+def _issues(workers: Sequence[_Worker], rng: np.random.Generator) -> list[_Issue]:
+    issues: list[_Issue] = []
+    counter = {"ENG": 0, "PROD": 0}
+    span = (DATA_END - DATA_START).days
+    for worker in workers:
+        person = worker.person
+        if person.function not in JIRA_FUNCTIONS or person.jira_account_id is None:
+            continue
+        project = "ENG" if person.function == "Engineering" else "PROD"
+        baseline = 4.0 * float(np.exp(-SELECTION_STRENGTH * worker.propensity))
+        adopted = person.ai_adoption_date
+        for _ in range(int(rng.poisson(1.2 * span / 7))):
+            created = dt.datetime.combine(
+                DATA_START + dt.timedelta(days=int(rng.integers(0, span))),
+                dt.time(int(rng.integers(8, 18)), int(rng.integers(0, 60))),
+            )
+            started = created + dt.timedelta(hours=float(rng.lognormal(2.5, 0.8)))
+            nominal = baseline * float(rng.lognormal(0.0, 0.6))
+            cycle = nominal * _effect(worker, (started + dt.timedelta(days=nominal)).date())
+            resolved = started + dt.timedelta(days=cycle)
+            after = (
+                worker.intensity is not None and adopted is not None and started.date() >= adopted
+            )
+            counter[project] += 1
+            thing = JIRA_THINGS[int(rng.integers(0, len(JIRA_THINGS)))]
+            sprints = [_sprint(created.date(), project)]
+            if _sprint(resolved.date(), project) != sprints[0]:
+                sprints.append(_sprint(resolved.date(), project))
+            issues.append(
+                _Issue(
+                    project=project,
+                    number=counter[project],
+                    worker=worker,
+                    summary=JIRA_SUMMARIES[int(rng.integers(0, len(JIRA_SUMMARIES)))].format(
+                        thing=thing
+                    ),
+                    thing=thing,
+                    issue_type=ISSUE_TYPES[int(rng.integers(0, 3))],
+                    created=created,
+                    started=started,
+                    resolved=resolved if resolved.date() <= DATA_END else None,
+                    points=int(rng.choice([1, 2, 3, 5, 8])),
+                    sprints=sprints,
+                    reworked=bool(rng.random() < (REWORK_AFTER if after else REWORK_BEFORE)),
+                    ai_label=worker.intensity is not None and bool(rng.random() < 0.3),
+                )
+            )
+    return issues
+
+
+def write_jira_csv(issues: Sequence[_Issue], path: Path) -> None:
+    """Jira's CSV export (all fields): BOM, repeated Sprint and Labels columns, newest first."""
+    rows = []
+    for n, issue in enumerate(sorted(issues, key=lambda i: i.created, reverse=True)):
+        person = issue.worker.person
+        done = issue.resolved is not None
+        rows.append(
+            [
+                issue.summary,
+                f"{issue.project}-{issue.number}",
+                str(20_000 + n),
+                issue.issue_type,
+                "Done" if done else "In Progress",
+                issue.project,
+                "Product",
+                "Medium",
+                person.name,
+                person.jira_account_id or "",
+                person.name,
+                _jira_time(issue.created),
+                _jira_time(issue.resolved or issue.started),
+                _jira_time(issue.resolved) if issue.resolved else "",
+                issue.sprints[0],
+                issue.sprints[1] if len(issue.sprints) > 1 else "",
+                issue.thing,
+                "ai-assisted" if issue.ai_label else "",
+                f"As described in the {issue.thing} runbook.\nSteps:\n1. check\n2. fix",
+                str(issue.points),
+                _jira_time(issue.started),
+            ]
+        )
+    with path.open("w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(JIRA_HEADER)
+        writer.writerows(rows)
+
+
+def _rest_time(moment: dt.datetime) -> str:
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.000+0000"
+
+
+STATUS_CATEGORY = {"To Do": "new", "In Progress": "indeterminate", "In Review": "indeterminate"}
+
+
+def _changelog(issue: _Issue) -> list[dict[str, object]]:
+    """To Do -> In Progress -> In Review (-> In Progress -> In Review) -> Done."""
+    moves = [(issue.started, "To Do", "In Progress")]
+    end = issue.resolved or DATA_END_TIME
+    review = issue.started + (end - issue.started) * 0.6
+    moves.append((review, "In Progress", "In Review"))
+    if issue.reworked:
+        back = issue.started + (end - issue.started) * 0.75
+        moves += [
+            (back, "In Review", "In Progress"),
+            (back + (end - back) * 0.5, "In Progress", "In Review"),
+        ]
+    if issue.resolved is not None:
+        moves.append((issue.resolved, "In Review", "Done"))
+    moves = [m for m in moves if m[0] <= DATA_END_TIME]
+    return [
+        {
+            "id": str(n + 1),
+            "created": _rest_time(at),
+            "items": [{"field": "status", "fieldtype": "jira", "fromString": old, "toString": new}],
+        }
+        for n, (at, old, new) in enumerate(moves)
+    ]
+
+
+def write_jira_json(issues: Sequence[_Issue], path: Path) -> None:
+    """Jira REST search results with `expand=changelog,names` (one page holding all issues)."""
+    records = []
+    for n, issue in enumerate(issues):
+        person = issue.worker.person
+        log = _changelog(issue)
+        status = log[-1]["items"][0]["toString"] if log else "To Do"  # type: ignore[index]
+        records.append(
+            {
+                "expand": "operations,changelog",
+                "id": str(10_000 + n),
+                "key": f"{issue.project}-{issue.number}",
+                "fields": {
+                    "summary": issue.summary,
+                    "issuetype": {"name": issue.issue_type},
+                    "project": {"key": issue.project, "name": "Engineering"},
+                    "status": {
+                        "name": status,
+                        "statusCategory": {"key": STATUS_CATEGORY.get(str(status), "done")},
+                    },
+                    "assignee": {"accountId": person.jira_account_id, "displayName": person.name},
+                    "created": _rest_time(issue.created),
+                    "updated": _rest_time(issue.resolved or issue.started),
+                    "resolutiondate": _rest_time(issue.resolved) if issue.resolved else None,
+                    "customfield_10016": float(issue.points),
+                    "customfield_10020": [
+                        {"id": 1, "name": name, "state": "closed"} for name in issue.sprints
+                    ],
+                    "labels": ["ai-assisted"] if issue.ai_label else [],
+                },
+                "changelog": {
+                    "startAt": 0,
+                    "maxResults": len(log),
+                    "total": len(log),
+                    "histories": log,
+                },
+            }
+        )
+    document = {
+        "expand": "names,schema",
+        "startAt": 0,
+        "maxResults": len(records),
+        "total": len(records),
+        "issues": records,
+        "names": {"customfield_10016": "Story point estimate", "customfield_10020": "Sprint"},
+    }
+    with path.open("w", encoding="utf-8") as handle:
+        json.dump(document, handle, separators=(",", ":"))
+
+
+# --- Zendesk ticket export -------------------------------------------------------------------
+
+ZENDESK_HEADER = (
+    "Id",
+    "Requester",
+    "Requester email",
+    "Assignee",
+    "Assignee email",
+    "Group",
+    "Subject",
+    "Tags",
+    "Status",
+    "Priority",
+    "Ticket type",
+    "Created at",
+    "Updated at",
+    "Solved at",
+    "Reopens",
+    "Replies",
+)
+
+
+def _zendesk_time(moment: dt.datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M:%S} +0000"
+
+
+def write_tickets(workers: Sequence[_Worker], rng: np.random.Generator, path: Path) -> None:
+    rows: list[tuple[dt.datetime, list[str]]] = []
+    span = (DATA_END - DATA_START).days
+    for worker in workers:
+        person = worker.person
+        if person.function != SUPPORT or person.role_level != "individual_contributor":
+            continue
+        baseline = 20.0 * float(np.exp(-SELECTION_STRENGTH * worker.propensity))
+        adopted = person.ai_adoption_date
+        for _ in range(int(rng.poisson(3 * span / 7))):
+            created = dt.datetime.combine(
+                DATA_START + dt.timedelta(days=int(rng.integers(0, span))),
+                dt.time(int(rng.integers(0, 24)), int(rng.integers(0, 60))),
+            )
+            after = adopted is not None and created.date() >= adopted
+            hours = baseline * float(rng.lognormal(0.0, 0.7))
+            if after:
+                hours *= TICKET_RESOLUTION_FACTOR
+            solved = created + dt.timedelta(hours=hours)
+            reopens = int(rng.random() < (REOPEN_AFTER if after else REOPEN_BEFORE))
+            done = solved.date() <= DATA_END
+            rows.append(
+                (
+                    created,
+                    [
+                        str(100_000 + len(rows)),
+                        f"Customer {int(rng.integers(1, 9999))}",
+                        f"customer{int(rng.integers(1, 9999))}@shipper.example",
+                        person.name,
+                        person.email,
+                        "Frontline",
+                        "Where is my parcel?",
+                        "delivery",
+                        "solved" if done else "open",
+                        "normal",
+                        "question",
+                        _zendesk_time(created),
+                        _zendesk_time(solved if done else created),
+                        _zendesk_time(solved) if done else "",
+                        str(reopens),
+                        str(int(rng.integers(1, 6))),
+                    ],
+                )
+            )
+    rows.sort(key=lambda item: item[0])
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(ZENDESK_HEADER)
+        writer.writerows(row for _, row in rows)
+
+
+# --- friction log and training ---------------------------------------------------------------
+
+FRICTION_HEADER = (
+    "date",
+    "use_case",
+    "tool",
+    "minutes_correcting",
+    "minutes_saved",
+    "severity",
+    "outcome",
+    "team",
+    "note",
+)
+
+
+def write_friction(org: SyntheticOrganisation, rng: np.random.Generator, path: Path) -> None:
+    teams = [t.key for t in org.teams if t.parent is not None]
+    span = (DATA_END - dt.date(2026, 1, 1)).days
+    rows: list[list[str]] = []
+    for use_case, (tool, entries, p_correct, correcting, saved) in FRICTION_USE_CASES.items():
+        for _ in range(entries):
+            day = dt.date(2026, 1, 1) + dt.timedelta(days=int(rng.integers(0, span)))
+            corrected = bool(rng.random() < p_correct)
+            outcome = "kept" if not corrected else ("fixed" if rng.random() < 0.7 else "discarded")
+            minutes = int(max(1, rng.normal(correcting, correcting / 3))) if corrected else 0
+            saved_minutes = int(max(0, rng.normal(saved, saved / 3)))
+            severity = "low" if not corrected else ("high" if rng.random() < 0.25 else "medium")
+            rows.append(
+                [
+                    day.isoformat(),
+                    use_case,
+                    tool,
+                    str(minutes),
+                    str(saved_minutes),
+                    severity,
+                    outcome,
+                    teams[int(rng.integers(0, len(teams)))] if rng.random() < 0.5 else "",
+                    "",
+                ]
+            )
+    rows.sort(key=lambda row: row[0])
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(FRICTION_HEADER)
+        writer.writerows(rows)
+
+
+TRAINING_MAPPING = """# The learning platform's completion export (see docs/import-formats.md).
+target = "training"
+source = "learning-platform"
+identity = "email"
+
+[columns]
+person = "Learner Email"
+name = "Course"
+completed_on = "Completed On"
+kind = "Type"
+
+[formats]
+completed_on = "%d.%m.%Y"
+"""
+
+
+def write_training(
+    workers: Sequence[_Worker], rng: np.random.Generator, csv_path: Path, mapping: Path
+) -> None:
+    rows = []
+    for worker in workers:
+        licence = worker.person.ai_licence_date
+        if licence is None or rng.random() > 0.45:
+            continue
+        done = max(licence, DATA_START) + dt.timedelta(days=int(rng.integers(0, 30)))
+        if done > DATA_END:
+            continue
+        rows.append([worker.person.email, "AI at Northwind: the basics", done, "training"])
+        if rng.random() < 0.25:
+            later = done + dt.timedelta(days=int(rng.integers(20, 60)))
+            if later <= DATA_END:
+                rows.append(
+                    [worker.person.email, "Prompting for your role", later, "certification"]
+                )
+    with csv_path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Learner Email", "Course", "Completed On", "Type"])
+        writer.writerows([e, c, f"{d:%d.%m.%Y}", k] for e, c, d, k in rows)
+    mapping.write_text(TRAINING_MAPPING, encoding="utf-8")
+
+
+def write_exports(org: SyntheticOrganisation, out_dir: Path, seed: int) -> DemoExports:
+    """Every export, each from its own random stream so adding one never shifts another."""
+    exports = out_dir / "exports"
+    exports.mkdir(parents=True, exist_ok=True)
+    workers = _workers(org, np.random.Generator(np.random.PCG64([seed, 10])))
+
+    def stream(n: int) -> np.random.Generator:
+        return np.random.Generator(np.random.PCG64([seed, n]))
+
+    result = DemoExports(
+        copilot_usage=exports / "copilot-usage-users.ndjson",
+        m365_copilot=(),
+        jira=exports / "Jira Export.csv",
+        jira_json=exports / "jira-search-ENG.json",
+        tickets=exports / "zendesk-tickets.csv",
+        friction=exports / "friction-log.csv",
+        training=exports / "learning-completions.csv",
+        training_mapping=exports / "learning-completions.toml",
+    )
+    write_copilot_usage(workers, stream(11), result.copilot_usage)
+    m365 = write_m365_exports(workers, stream(12), exports)
+    issues = _issues(workers, stream(13))
+    write_jira_csv([i for i in issues if i.project == "PROD"], result.jira)
+    write_jira_json([i for i in issues if i.project == "ENG"], result.jira_json)
+    write_tickets(workers, stream(14), result.tickets)
+    write_friction(org, stream(15), result.friction)
+    write_training(workers, stream(16), result.training, result.training_mapping)
+    return DemoExports(
+        copilot_usage=result.copilot_usage,
+        m365_copilot=m365,
+        jira=result.jira,
+        jira_json=result.jira_json,
+        tickets=result.tickets,
+        friction=result.friction,
+        training=result.training,
+        training_mapping=result.training_mapping,
+    )
