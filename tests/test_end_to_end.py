@@ -102,3 +102,50 @@ def test_small_teams_and_hidden_groups_cannot_be_recovered(tmp_path: Path):
     assert hidden_somewhere
     html = (tmp_path / "reality-report.html").read_text()
     assert "Not enough responses" in html
+
+
+def test_demo_measured_reality_recovers_the_planted_effects(
+    demo_report: tuple[Path, ReportDocument],
+):
+    """gaplens/demo/exports.py plants these; the metric, funnel and scorecard services (the
+    ones the report and API use) must find them from the imported real-format exports."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from gaplens.adoption.service import adoption_funnel
+    from gaplens.db.engine import session_scope
+    from gaplens.demo.exports import DATA_END
+    from gaplens.directory.models import Organisation
+    from gaplens.metrics.schemas import MetricScope
+    from gaplens.metrics.service import metric_overview
+    from gaplens.scorecard.service import scorecard, top_use_cases
+
+    out, _ = demo_report
+    with session_scope(f"sqlite:///{out / 'gaplens-demo.db'}") as session:
+        org = session.scalars(select(Organisation.id)).one()
+
+        def did(key: str, function: str) -> tuple[float, float, float, dict[str, float]]:
+            scope = MetricScope(organisation_id=org, function=function)
+            figure = metric_overview(session, key, scope, DATA_END).users_vs_non_users
+            assert figure.value is not None and figure.low is not None
+            assert figure.high is not None
+            return figure.value, figure.low, figure.high, figure.parts
+
+        _, low, high, parts = did("cycle_time", "Engineering")
+        assert high < 0, "AI users' cycle time fell beyond the non-users' (planted -10..-35%)"
+        assert parts["ai_users_before"] < parts["non_users_before"], "selection: faster before"
+        raw_gap = parts["ai_users_after"] - parts["non_users_after"]
+        assert raw_gap < low, "a raw users-vs-non-users comparison overstates the effect"
+        assert parts["non_users_change"] < 0, "the unrelated 4% speed-up shows in non-users"
+        assert did("rework_cycles", "Engineering")[1] > 0  # planted +0.07
+        reopen = did("reopen_rate", "Support")
+        assert reopen[1] > 0 and reopen[1] < 0.06 < reopen[2]  # planted 7% -> 13%
+        assert did("time_to_resolution", "Support")[2] < 0  # planted -20%
+        funnel = adoption_funnel(session, DATA_END)
+        stages = {s.stage: s.n for s in funnel.organisation.stages}
+        assert stages["activated"] > stages["sustained"] > stages["integrated"] > 0
+        assert "adoption" in funnel.headline and "integration is" in funnel.headline
+        card = top_use_cases(scorecard(session, dt.date(2026, 1, 1), DATA_END))
+        assert {u.key for u in card.friction} == {"code review", "customer replies"}
+        assert {u.key for u in card.working} >= {"test generation", "meeting notes"}

@@ -74,15 +74,15 @@ FRICTION_USE_CASES_PLANTED = ("code review", "customer replies")
 
 @dataclass(frozen=True)
 class DemoExports:
-    copilot_usage: Path
+    copilot_usage: Path | None
     m365_copilot: tuple[Path, ...]
-    jira: Path
+    jira: Path | None
     """Product's issues, as Jira's CSV export (no status history)."""
-    jira_json: Path
+    jira_json: Path | None
     """Engineering's issues, as Jira REST search JSON with changelog (status history)."""
-    tickets: Path
+    tickets: Path | None
     friction: Path
-    training: Path
+    training: Path | None
     training_mapping: Path
 
 
@@ -681,6 +681,15 @@ def write_training(
     mapping.write_text(TRAINING_MAPPING, encoding="utf-8")
 
 
+def _if_rows(path: Path | None) -> Path | None:
+    """The path if the file holds more than a header line."""
+    if path is None:
+        return None
+    with path.open("rb") as handle:
+        lines = sum(1 for _, _ in zip(range(2), handle, strict=False))
+    return path if lines > 1 else None
+
+
 def write_exports(org: SyntheticOrganisation, out_dir: Path, seed: int) -> DemoExports:
     """Every export, each from its own random stream so adding one never shifts another."""
     exports = out_dir / "exports"
@@ -690,31 +699,52 @@ def write_exports(org: SyntheticOrganisation, out_dir: Path, seed: int) -> DemoE
     def stream(n: int) -> np.random.Generator:
         return np.random.Generator(np.random.PCG64([seed, n]))
 
-    result = DemoExports(
-        copilot_usage=exports / "copilot-usage-users.ndjson",
-        m365_copilot=(),
-        jira=exports / "Jira Export.csv",
-        jira_json=exports / "jira-search-ENG.json",
-        tickets=exports / "zendesk-tickets.csv",
-        friction=exports / "friction-log.csv",
-        training=exports / "learning-completions.csv",
-        training_mapping=exports / "learning-completions.toml",
-    )
-    write_copilot_usage(workers, stream(11), result.copilot_usage)
+    copilot = exports / "copilot-usage-users.ndjson"
+    jira_csv = exports / "Jira Export.csv"
+    jira_json = exports / "jira-search-ENG.json"
+    tickets = exports / "zendesk-tickets.csv"
+    friction = exports / "friction-log.csv"
+    training = exports / "learning-completions.csv"
+    mapping = exports / "learning-completions.toml"
+    write_copilot_usage(workers, stream(11), copilot)
     m365 = write_m365_exports(workers, stream(12), exports)
     issues = _issues(workers, stream(13))
-    write_jira_csv([i for i in issues if i.project == "PROD"], result.jira)
-    write_jira_json([i for i in issues if i.project == "ENG"], result.jira_json)
-    write_tickets(workers, stream(14), result.tickets)
-    write_friction(org, stream(15), result.friction)
-    write_training(workers, stream(16), result.training, result.training_mapping)
+    write_jira_csv([i for i in issues if i.project == "PROD"], jira_csv)
+    write_jira_json([i for i in issues if i.project == "ENG"], jira_json)
+    write_tickets(workers, stream(14), tickets)
+    write_friction(org, stream(15), friction)
+    write_training(workers, stream(16), training, mapping)
+    # A tiny organisation may have no one in a function: an export with no rows is not
+    # imported (the importers rightly refuse a file with a header and nothing else).
     return DemoExports(
-        copilot_usage=result.copilot_usage,
+        copilot_usage=_if_rows(copilot),
         m365_copilot=m365,
-        jira=result.jira,
-        jira_json=result.jira_json,
-        tickets=result.tickets,
-        friction=result.friction,
-        training=result.training,
-        training_mapping=result.training_mapping,
+        jira=_if_rows(jira_csv),
+        jira_json=jira_json if any(i.project == "ENG" for i in issues) else None,
+        tickets=_if_rows(tickets),
+        friction=friction,
+        training=_if_rows(training),
+        training_mapping=mapping,
     )
+
+
+FEEDBACK_PLANTED: dict[str, tuple[str, str, int]] = {
+    # use case: (kind, text, items) -- what people said through the anonymous channel
+    "test generation": ("working", "Copilot writes the boring edge-case tests for me", 30),
+    "meeting notes": ("working", "Meeting summaries are accurate and save me the write-up", 28),
+    "ticket summaries": ("working", "Ticket summaries get me up to speed on escalations", 26),
+    "code review": ("friction", "AI review comments miss the real problems and add noise", 24),
+    "customer replies": ("friction", "Drafted replies quote the wrong refund policy", 27),
+}
+
+
+def feedback_items(seed: int) -> list[tuple[str, str, str, dt.date]]:
+    """(kind, use case, text, day) for the demo's anonymous feedback channel."""
+    rng = np.random.Generator(np.random.PCG64([seed, 17]))
+    span = (DATA_END - dt.date(2026, 1, 1)).days
+    items = []
+    for use_case, (kind, text, count) in FEEDBACK_PLANTED.items():
+        for n in range(count):
+            day = dt.date(2026, 1, 1) + dt.timedelta(days=int(rng.integers(0, span)))
+            items.append((kind, use_case, f"{text} ({n + 1})", day))
+    return items

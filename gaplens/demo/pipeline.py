@@ -16,9 +16,11 @@ from gaplens.accounts.service import create_user
 from gaplens.config import normalise_database_url
 from gaplens.db.engine import dispose_engine, session_scope
 from gaplens.db.migrate import upgrade
-from gaplens.demo.exports import DemoExports, write_exports
+from gaplens.demo.exports import DemoExports, feedback_items, write_exports
 from gaplens.demo.generator import generate_organisation, write_demo_files
 from gaplens.directory.service import import_people, import_teams
+from gaplens.feedback.schemas import FeedbackIn, FeedbackKind
+from gaplens.feedback.service import submit_feedback
 from gaplens.friction.service import import_friction
 from gaplens.imports.mapped import import_mapped_csv
 from gaplens.imports.service import ConnectorSummary
@@ -116,6 +118,9 @@ def run_demo(people: int, seed: int, out_dir: Path, db: str | None, console: Con
         started = time.perf_counter()
         with session_scope(url) as session:
             summaries = import_exports(session, exports)
+            for kind, use_case, text, day in feedback_items(seed):
+                item = FeedbackIn(kind=FeedbackKind(kind), text=text, use_case=use_case)
+                submit_feedback(session, item, "web", day)
         step("import tool exports", started)
         for summary in summaries:
             progress.console.print(f"  {summary.describe()}", highlight=False)
@@ -133,7 +138,9 @@ def run_demo(people: int, seed: int, out_dir: Path, db: str | None, console: Con
 
 def import_exports(session: Session, exports: DemoExports) -> list[ConnectorSummary]:
     """The tool exports through the same importers `gaplens import KIND` uses, oldest first."""
-    summaries = [import_copilot_usage(session, exports.copilot_usage)]
+    summaries = []
+    if exports.copilot_usage is not None:
+        summaries.append(import_copilot_usage(session, exports.copilot_usage))
     m365 = [import_m365_copilot(session, path) for path in exports.m365_copilot]
     if m365:
         last = m365[-1]
@@ -146,9 +153,12 @@ def import_exports(session: Session, exports: DemoExports) -> list[ConnectorSumm
                 rows_unresolved=sum(s.rows_unresolved for s in m365),
             )
         )
-    summaries.append(import_jira(session, exports.jira))
-    summaries.append(import_jira(session, exports.jira_json))
-    summaries.append(import_tickets(session, exports.tickets))
+    for jira in (exports.jira, exports.jira_json):
+        if jira is not None:
+            summaries.append(import_jira(session, jira))
+    if exports.tickets is not None:
+        summaries.append(import_tickets(session, exports.tickets))
     summaries.append(import_friction(session, exports.friction))
-    summaries.append(import_mapped_csv(session, exports.training, exports.training_mapping))
+    if exports.training is not None:
+        summaries.append(import_mapped_csv(session, exports.training, exports.training_mapping))
     return summaries
