@@ -30,6 +30,7 @@ from gaplens.web.routes import (
     friction,
     health,
     imports,
+    measured,
     public,
     slack,
     surveys,
@@ -97,6 +98,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         api.router,
         exports.router,
         imports.router,
+        measured.router,
     )
     for router in routers:
         app.include_router(router)

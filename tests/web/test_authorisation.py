@@ -25,6 +25,9 @@ MATRIX = {
     ("POST", "/api/v1/admin/surveys"): [401, 422, 403, 403],  # empty body
     ("POST", "/api/v1/admin/surveys/{name}/open-link"): [401, 422, 403, 403],
     ("GET", "/api/v1/rollup"): [401, 200, 200, 200],
+    ("GET", "/api/v1/metrics"): [401, 200, 200, 200],
+    ("GET", "/api/v1/metrics/{key}"): [401, 404, 404, 404],  # not a metric
+    ("GET", "/api/v1/adoption"): [401, 200, 200, 200],
     ("POST", "/api/v1/admin/imports/{kind}"): [401, 422, 403, 403],  # not a kind
     ("GET", "/api/v1/exports/perception.csv"): [401, 200, 200, 200],
     ("GET", "/api/v1/exports/report"): [401, 200, 200, 200],

@@ -1,0 +1,33 @@
+"""Measured reality through the API: the registry, a metric overview, the adoption funnel."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from gaplens.audit.models import AuditEvent
+from gaplens.db.engine import session_scope
+from gaplens.metrics.registry import REGISTRY
+from tests.web.conftest import sign_in
+
+
+def test_registry_overview_and_funnel_for_staff(client: TestClient, web_db: str):
+    sign_in(client, "analyst")
+    definitions = client.get("/api/v1/metrics").json()
+    assert [d["key"] for d in definitions] == list(REGISTRY)
+    assert all(d["definition"] and d["better"] in ("lower", "higher") for d in definitions)
+    # No tool exports in this organisation: every figure says why there is no number.
+    overview = client.get("/api/v1/metrics/cycle_time", params={"as_of": "2026-09-30"})
+    assert overview.status_code == 200, overview.text
+    body = overview.json()
+    for part in ("current", "before_after", "users_vs_non_users", "by_tenure"):
+        assert body[part]["value"] is None and body[part]["not_enough_data"]
+    assert client.get("/api/v1/metrics/velocity").status_code == 404
+    assert client.get("/api/v1/metrics/cycle_time", params={"team": "nope"}).status_code == 404
+    funnel = client.get("/api/v1/adoption", params={"as_of": "2026-09-30"}).json()
+    assert funnel["organisation"]["licensed"] > 0 and "integration is" in funnel["headline"]
+    for team in funnel["teams"]:
+        assert team["shown"] or team["licensed"] is None
+    with session_scope(web_db) as session:
+        actions = set(session.scalars(select(AuditEvent.action)))
+    assert {"view_metric", "view_adoption"} <= actions
