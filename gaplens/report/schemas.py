@@ -11,6 +11,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gaplens.realities.schemas import ThreeRealities
+
 REPORT_SCHEMA_VERSION = "1.0"
 
 
@@ -124,6 +126,17 @@ class Headline(Model):
     exec_ic_impact_gap: Comparison | None = None
 
 
+class MeasuredReality(Model):
+    """The third reality: workflow and usage data beside the two perceptions."""
+
+    as_of: dt.date
+    realities: ThreeRealities
+    adoption_headline: str | None
+    """"Dashboard says X% adoption, integration is Y%" (the adoption funnel)."""
+    working_use_cases: list[str]
+    friction_use_cases: list[str]
+
+
 class ReportDocument(Model):
     schema_version: str = REPORT_SCHEMA_VERSION
     title: str
@@ -136,3 +149,5 @@ class ReportDocument(Model):
     perception: dict[str, QuestionFigures]
     comments: CommentsOut
     method_notes: list[str]
+    measured: MeasuredReality | None = None
+    """None when no usage or workflow data has been imported."""

@@ -17,6 +17,7 @@ from gaplens.report.schemas import (
     Comparison,
     FigureStatus,
     Headline,
+    MeasuredReality,
     PrivacyInfo,
     QuestionFigures,
     ReportDocument,
@@ -82,6 +83,36 @@ def build_report(
         perception=perception,
         comments=comments_section(session, survey, aggregate, policy),
         method_notes=METHOD_NOTES,
+        measured=measured_section(session, survey, aggregate.last_day, policy),
+    )
+
+
+def measured_section(
+    session: Session, survey: Survey, survey_end: dt.date | None, policy: PrivacyPolicy
+) -> MeasuredReality | None:
+    """Three realities, the adoption line and the use cases that work or hurt, when tool
+    exports have been imported; every part already passed its own privacy thresholds."""
+    from gaplens.adoption.service import adoption_funnel
+    from gaplens.realities.service import data_as_of, three_realities
+    from gaplens.scorecard.service import scorecard, top_use_cases
+    from gaplens.telemetry.models import AiUsageDay
+    from gaplens.work.models import WorkItem
+
+    has_data = any(
+        session.scalar(select(column).limit(1)) is not None
+        for column in (AiUsageDay.person_id, WorkItem.id)
+    )
+    if not has_data:
+        return None
+    as_of = data_as_of(session, survey_end or dt.date.today())
+    funnel = adoption_funnel(session, as_of, policy)
+    card = top_use_cases(scorecard(session, as_of - dt.timedelta(days=365), as_of))
+    return MeasuredReality(
+        as_of=as_of,
+        realities=three_realities(session, survey, as_of, policy),
+        adoption_headline=funnel.headline if funnel.organisation.licensed else None,
+        working_use_cases=[f"{u.label}: {u.reason}" for u in card.working],
+        friction_use_cases=[f"{u.label}: {u.reason}" for u in card.friction],
     )
 
 

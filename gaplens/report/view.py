@@ -19,6 +19,7 @@ from gaplens.report.schemas import (
     Comparison,
     FigureStatus,
     GroupFigures,
+    MeasuredReality,
     QuestionFigures,
     ReportDocument,
     Share,
@@ -168,6 +169,7 @@ class ReportView:
     min_comment_group_size: int
     privacy_rules: list[str]
     method_notes: list[str]
+    measured: MeasuredReality | None = None
 
 
 # --- building ---------------------------------------------------------------------------------
@@ -530,4 +532,5 @@ def build_view(doc: ReportDocument) -> ReportView:
         min_comment_group_size=doc.privacy.min_comment_group_size,
         privacy_rules=list(doc.privacy.rules),
         method_notes=list(doc.method_notes),
+        measured=doc.measured,
     )

@@ -1,0 +1,1 @@
+"""The three realities side by side: leadership perception, frontline perception, measured."""

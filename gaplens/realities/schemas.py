@@ -1,0 +1,40 @@
+"""One row per scope: what leaders and the frontline perceive, what the data measured."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+
+class Interval(BaseModel):
+    """A figure with its 95% interval (kept here so the report schema can include rows)."""
+
+    estimate: float
+    low: float
+    high: float
+
+
+class RealityRow(BaseModel):
+    scope: str
+    """'Whole organisation' or a function."""
+    measure: str
+    """What the measured column is, e.g. 'cycle time (Jira)'."""
+    leaders_perceived: Interval | None
+    """Median perceived speed-up (%) of executives and managers; None below the threshold."""
+    leaders_n: int | None
+    frontline_perceived: Interval | None
+    frontline_n: int | None
+    measured: Interval | None
+    """Measured speed-up (%): minus the difference-in-differences change of AI users against
+    non-users, relative to the users' own before-adoption level."""
+    measured_n: dict[str, int]
+    leaders_gap: Interval | None
+    """Leaders' perceived minus measured, in percentage points (MOVER interval)."""
+    frontline_gap: Interval | None
+    reason: str | None = None
+    """Why the measured column is empty, when it is."""
+
+
+class ThreeRealities(BaseModel):
+    as_of: str
+    rows: list[RealityRow]
+    notes: list[str]
