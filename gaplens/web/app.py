@@ -99,6 +99,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         exports.router,
         imports.router,
         measured.router,
+        measured.pages,
     )
     for router in routers:
         app.include_router(router)

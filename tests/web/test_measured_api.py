@@ -31,3 +31,12 @@ def test_registry_overview_and_funnel_for_staff(client: TestClient, web_db: str)
     with session_scope(web_db) as session:
         actions = set(session.scalars(select(AuditEvent.action)))
     assert {"view_metric", "view_adoption"} <= actions
+
+
+def test_metrics_page_for_staff_only(client: TestClient):
+    assert client.get("/metrics", follow_redirects=False).status_code == 303
+    sign_in(client, "leader")
+    page = client.get("/metrics", params={"function": "Engineering", "as_of": "2026-09-30"})
+    assert page.status_code == 200
+    assert "Leadership metrics, measured" in page.text and "Cycle time" in page.text
+    assert "integration is" in page.text  # the adoption line, from licence dates

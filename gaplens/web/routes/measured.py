@@ -6,18 +6,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
 from gaplens.adoption.schemas import AdoptionFunnel
 from gaplens.adoption.service import adoption_funnel
 from gaplens.audit.service import record
-from gaplens.directory.models import Organisation, Team
+from gaplens.directory.models import Organisation, Person, Team
 from gaplens.metrics.registry import REGISTRY, UnknownMetricError, get_metric
 from gaplens.metrics.schemas import MetricDefinition, MetricOverview, MetricScope
-from gaplens.metrics.service import metric_overview
+from gaplens.metrics.service import DEFAULT_WINDOW_DAYS, metric_overview, metric_overviews
 from gaplens.privacy import PrivacyPolicy
 from gaplens.web.deps import AnyStaff, DbSession
+from gaplens.web.pages import render
 
 router = APIRouter(prefix="/api/v1", tags=["measured reality"])
 POLICY = PrivacyPolicy()
@@ -67,3 +69,37 @@ def adoption(viewer: AnyStaff, session: DbSession, as_of: AsOf = None) -> Adopti
     result = adoption_funnel(session, as_of or dt.date.today(), POLICY)
     record(session, viewer.audit_key, "view_adoption", str(result.as_of))
     return result
+
+
+pages = APIRouter(include_in_schema=False)
+
+
+@pages.get("/metrics", response_class=HTMLResponse)
+def metrics_page(
+    request: Request,
+    viewer: AnyStaff,
+    session: DbSession,
+    function: Annotated[str | None, Query(max_length=100)] = None,
+    as_of: AsOf = None,
+) -> HTMLResponse:
+    day = as_of or dt.date.today()
+    organisation = session.scalars(select(Organisation.id).order_by(Organisation.id)).first()
+    overviews = []
+    if organisation is not None:
+        scope = MetricScope(organisation_id=organisation, function=function or None)
+        overviews = metric_overviews(session, scope, day, policy=POLICY)
+    funnel = adoption_funnel(session, day, POLICY) if organisation is not None else None
+    record(session, viewer.audit_key, "view_metrics_page", function or "organisation")
+    return render(
+        request,
+        "metrics.html.j2",
+        title="Metrics",
+        viewer=viewer,
+        functions=sorted({f for f in session.scalars(select(Person.function).distinct()) if f}),
+        function=function or "",
+        as_of=day.isoformat(),
+        overviews=overviews,
+        funnel=funnel if funnel and funnel.organisation.licensed else None,
+        window=DEFAULT_WINDOW_DAYS,
+        k=POLICY.min_group_size,
+    )
