@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +55,35 @@ def check_not_binary(path: Path) -> None:
         raise InputError.single(
             f"not UTF-8 text (invalid byte at offset {error.start})", source
         ) from None
+
+
+def checked_rows(
+    records: Iterator[list[str]], width: int, source: str, close: Callable[[], None]
+) -> Iterator[tuple[int, list[str]]]:
+    """Data rows as `(row_number, fields)` after a header of `width` columns: blank lines
+    skipped, ragged rows, CSV syntax and UTF-8 errors located, a header-only file refused.
+    `close` runs however the iteration ends."""
+    row_number = 1
+    found = 0
+    try:
+        for fields in records:
+            row_number += 1
+            if not fields or (len(fields) == 1 and not fields[0].strip()):
+                continue
+            if len(fields) != width:
+                raise InputError.single(
+                    f"expected {width} fields, found {len(fields)}", source, row_number
+                )
+            found += 1
+            yield row_number, fields
+    except csv.Error as error:
+        raise InputError.single(f"malformed CSV: {error}", source, row_number + 1) from None
+    except UnicodeDecodeError:
+        raise InputError.single("not UTF-8 text", source, row_number + 1) from None
+    finally:
+        close()
+    if found == 0:
+        raise InputError.single("the file has a header but no data rows", source)
 
 
 class CsvReader:
@@ -139,29 +168,9 @@ class CsvReader:
         return CsvHeader(names, index)
 
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
-        width = len(self.header.names)
-        row_number = 1
-        try:
-            for fields in self._reader:
-                row_number += 1
-                if not fields or (len(fields) == 1 and not fields[0].strip()):
-                    continue
-                if len(fields) != width:
-                    raise InputError.single(
-                        f"expected {width} fields, found {len(fields)}", self.source, row_number
-                    )
-                self.rows_read += 1
-                yield row_number, fields
-        except csv.Error as error:
-            raise InputError.single(
-                f"malformed CSV: {error}", self.source, row_number + 1
-            ) from None
-        except UnicodeDecodeError:
-            raise InputError.single("not UTF-8 text", self.source, row_number + 1) from None
-        finally:
-            self._handle.close()
-        if self.rows_read == 0:
-            raise InputError.single("the file has a header but no data rows", self.source)
+        for row in checked_rows(self._reader, len(self.header.names), self.source, self.close):
+            self.rows_read += 1
+            yield row
 
     @property
     def bytes_read(self) -> int:

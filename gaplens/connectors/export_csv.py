@@ -13,7 +13,7 @@ import io
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from gaplens.connectors.csv_file import check_not_binary
+from gaplens.connectors.csv_file import check_not_binary, checked_rows
 from gaplens.errors import InputError, InputProblem
 
 csv.field_size_limit(16 * 1024 * 1024)
@@ -81,29 +81,9 @@ class ExportCsv:
         return [item for item in found if item is not None]
 
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
-        width = len(self.names)
-        row_number = 1
-        try:
-            for fields in self._reader:
-                row_number += 1
-                if not fields or (len(fields) == 1 and not fields[0].strip()):
-                    continue
-                if len(fields) != width:
-                    raise InputError.single(
-                        f"expected {width} fields, found {len(fields)}", self.source, row_number
-                    )
-                self.rows_read += 1
-                yield row_number, fields
-        except csv.Error as error:
-            raise InputError.single(
-                f"malformed CSV: {error}", self.source, row_number + 1
-            ) from None
-        except UnicodeDecodeError:
-            raise InputError.single("not UTF-8 text", self.source, row_number + 1) from None
-        finally:
-            self.close()
-        if self.rows_read == 0:
-            raise InputError.single("the file has a header but no data rows", self.source)
+        for row in checked_rows(self._reader, len(self.names), self.source, self.close):
+            self.rows_read += 1
+            yield row
 
     @property
     def bytes_read(self) -> int:
