@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime as dt
+import hashlib
 import logging
 import queue
 import secrets
@@ -46,8 +47,6 @@ class LinkNotUsable(Exception):  # noqa: N818 - a state of the link, shown to th
 
 
 def token_hash(token: str) -> str:
-    import hashlib
-
     return hashlib.sha256(token.encode()).hexdigest()
 
 
