@@ -33,6 +33,7 @@ unit: $(STAMP) system-deps
 test: lint unit
 
 bench: $(STAMP) system-deps
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/import_responses.py
 	$(BIN)/python bench/demo_wall_time.py
 	$(BIN)/python bench/themes.py
