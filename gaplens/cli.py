@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 import time
@@ -51,6 +52,11 @@ survey_app = typer.Typer(
 app.add_typer(survey_app, name="survey")
 users_app = typer.Typer(help="Staff accounts (admin, leader, analyst).", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+reflections_app = typer.Typer(
+    help="Reflection loops: prompted reflections after a training or a first AI use.",
+    no_args_is_help=True,
+)
+app.add_typer(reflections_app, name="reflections")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
@@ -537,6 +543,99 @@ def survey_invite(
             writer.writerow(["email", "link"])
             writer.writerows((email, f"{base_url.rstrip('/')}/s/{token}") for email, token in links)
     out.print(f"{len(links)} single-use links written to {output}")
+
+
+def _day(value: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError.single(f"'{value}' is not a date (YYYY-MM-DD)", column=option) from None
+
+
+@reflections_app.command("schedule")
+def reflections_schedule(
+    since: Annotated[
+        str, typer.Option(help="First day of training completions and first uses to take.")
+    ],
+    db: DbOption = None,
+) -> None:
+    """Create three reflection invitations (right after, +1 day, +1 week) per training
+    completion or first AI use since a day; re-running never duplicates them.
+
+    Example: gaplens reflections schedule --since 2026-11-01
+    """
+    from gaplens.reflections.service import schedule
+
+    with user_errors():
+        day = _day(since, "--since")
+        summary = run_in_session(db, lambda s: schedule(s, day))
+    out.print(summary.describe())
+
+
+REFLECTION_LINK_COLUMNS = [
+    *("email", "name", "step", "due_on", "expires_on", "link", "subject", "body"),
+]
+
+
+@reflections_app.command("links")
+def reflections_links(
+    output: Annotated[Path, typer.Option("--out", help="CSV for your mail tool.")],
+    due: Annotated[
+        str | None, typer.Option(help="Links due on or before this day (default: today).")
+    ] = None,
+    base_url: Annotated[
+        str, typer.Option(help="Where gaplens is served.")
+    ] = "http://127.0.0.1:8000",
+    reissue: Annotated[
+        bool, typer.Option(help="Also replace links already issued (the old ones stop working).")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Write one single-use reflection link per invitation now due, with a ready-to-send
+    subject and body, to a CSV for the organisation's mail tool (links are not kept).
+
+    Example: gaplens reflections links --due 2026-11-24 --out reflection-links.csv
+    """
+    import csv
+
+    from gaplens.reflections.schemas import ReflectionLink
+    from gaplens.reflections.service import issue_links
+
+    with user_errors():
+        day = _day(due, "--due") if due else dt.date.today()
+        if not output.parent.is_dir():
+            raise InputError.single(f"folder {output.parent} does not exist", column="--out")
+        partial = output.with_name(f".{output.name}.partial")
+
+        def issue(session: Session) -> list[ReflectionLink]:
+            # Written before the commit: if the file cannot be written nothing is issued,
+            # and it only takes its name once the links it holds are committed.
+            links = issue_links(session, day, base_url, reissue=reissue)
+            with partial.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(REFLECTION_LINK_COLUMNS)
+                writer.writerows(
+                    [
+                        link.email,
+                        link.name,
+                        link.step,
+                        link.due_on.isoformat(),
+                        link.expires_on.isoformat(),
+                        link.url,
+                        link.subject,
+                        link.body,
+                    ]
+                    for link in links
+                )
+            return links
+
+        try:
+            links = run_in_session(db, issue)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        partial.replace(output)
+    out.print(f"{len(links)} reflection links due by {day} written to {output}")
 
 
 def _policy(min_group_size: int, min_comment_group_size: int) -> PrivacyPolicy:

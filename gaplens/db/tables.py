@@ -7,6 +7,7 @@ from gaplens.directory import models as directory_models
 from gaplens.feedback import models as feedback_models
 from gaplens.friction import models as friction_models
 from gaplens.imports import models as import_models
+from gaplens.reflections import models as reflection_models
 from gaplens.surveys import models as survey_models
 from gaplens.telemetry import models as telemetry_models
 from gaplens.work import models as work_models
@@ -19,6 +20,7 @@ __all__ = [
     "feedback_models",
     "friction_models",
     "import_models",
+    "reflection_models",
     "survey_models",
     "telemetry_models",
     "work_models",

@@ -1,0 +1,428 @@
+"""Reflection loops: schedule invitations from the data, issue email-ready links, take a
+reflection (through a link or the Slack command), and the gated staff view and report part.
+
+Services take the caller's session and never commit. Privacy in one paragraph: using a link
+marks its invitation used and writes an entry in the same transaction, but the entry gets a
+random id, the writer's function, the step and the month, and nothing else; the invitation
+is not told which entry it produced and keeps no day of use. See docs/privacy.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from pydantic import ValidationError
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from gaplens.directory.models import Organisation, Person, Team
+from gaplens.errors import InputError, InputProblem
+from gaplens.friction.service import complete_months
+from gaplens.metrics.schemas import MetricScope
+from gaplens.privacy import PrivacyGate, PrivacyPolicy
+from gaplens.reflections import queries
+from gaplens.reflections.figures import (
+    USAGE_WINDOW_DAYS,
+    confidence_by_step,
+    plan_series,
+    step_participation,
+    themes_of,
+    usage_comparison,
+)
+from gaplens.reflections.models import ReflectionEntry, ReflectionInvitation
+from gaplens.reflections.schemas import (
+    Reference,
+    ReflectionIn,
+    ReflectionLink,
+    ReflectionsSummary,
+    ScheduleSummary,
+    StepConfidence,
+    ThemesOut,
+    UsageComparison,
+)
+from gaplens.reflections.steps import LINK_VALID_DAYS, STEPS, email_body, expires_on, step
+from gaplens.surveys.intake import LinkNotUsable, token_hash
+from gaplens.surveys.question_bank import DERIVED_BENCHMARKS
+
+ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://gaplens.invalid/reflection")
+BATCH = 1000
+MAX_TOKEN_CHARS = 100
+USAGE_SEED = 1_000_003
+REPORT_MONTHS = 12
+SERVICE_VIEWER = "service"
+SOURCES = ("link", "slack")
+TEAM_THEMES_REASON = (
+    "reflections are kept by function, not by team (so that one cannot be traced to a "
+    "small team): choose a function to see themes"
+)
+NOTES = [
+    "Invited means a link was sent for that step; reflected means the link was used. Shares "
+    "use Wilson 95% intervals.",
+    "Reflections sent with the Slack command are anonymous: they count in the themes, never "
+    "in anyone's participation.",
+    "What someone wrote is stored apart from their invitation, with the function, the step "
+    "and the month only: no view, export or query can join a reflection to a person.",
+    "Later usage counts days with any AI-tool activity in the imported usage data.",
+]
+
+
+def series_id(trigger_key: str) -> str:
+    return str(uuid.uuid5(ID_NAMESPACE, trigger_key))
+
+
+def invitation_id(trigger_key: str, step_key: str) -> str:
+    return str(uuid.uuid5(ID_NAMESPACE, f"{trigger_key}|{step_key}"))
+
+
+# --- scheduling and links ------------------------------------------------------------------
+
+
+def schedule(session: Session, since: dt.date, today: dt.date | None = None) -> ScheduleSummary:
+    """Three invitations (right after, +1 day, +1 week) per training completion or first AI
+    use from `since` to today. Ids are uuid5 of the trigger, so re-running adds only what is
+    new; a trigger within a week of another series of the same person is skipped."""
+    until = today or dt.date.today()
+    if since > until:
+        raise InputError.single(f"{since} is after today ({until})", column="since")
+    triggers = [
+        *queries.training_triggers(session, since, until),
+        *queries.first_use_triggers(session, since, until),
+    ]
+    plan = plan_series(triggers, queries.existing_series(session), series_id)
+    rows = [
+        {
+            "id": invitation_id(trigger.key, s.key),
+            "series_id": series_id(trigger.key),
+            "person_id": trigger.person_id,
+            "trigger": trigger.kind,
+            "trigger_on": trigger.day,
+            "step": s.key,
+            "due_on": trigger.day + dt.timedelta(days=s.offset_days),
+            "token_hash": None,
+            "link_issued_on": None,
+            "used": False,
+        }
+        for trigger in plan.new
+        for s in STEPS
+    ]
+    for offset in range(0, len(rows), BATCH):
+        session.execute(insert(ReflectionInvitation), rows[offset : offset + BATCH])
+    session.flush()
+    return ScheduleSummary(
+        since=since,
+        until=until,
+        triggers=len(triggers),
+        series_created=len(plan.new),
+        invitations_created=len(rows),
+        already_scheduled=plan.already,
+        overlapping=plan.overlapping,
+    )
+
+
+_DUE = (
+    select(
+        ReflectionInvitation.id,
+        ReflectionInvitation.trigger,
+        ReflectionInvitation.step,
+        ReflectionInvitation.due_on,
+        Person.email,
+        Person.display_name,
+    )
+    .join(Person, Person.id == ReflectionInvitation.person_id)
+    .where(
+        ReflectionInvitation.used.is_(False),
+        ReflectionInvitation.due_on <= bindparam("due"),
+        ReflectionInvitation.due_on >= bindparam("oldest"),
+    )
+    .order_by(ReflectionInvitation.due_on, Person.email, ReflectionInvitation.step)
+)
+_DUE_WITHOUT_LINK = _DUE.where(ReflectionInvitation.token_hash.is_(None))
+
+
+def issue_links(
+    session: Session,
+    due: dt.date,
+    base_url: str,
+    *,
+    reissue: bool = False,
+    today: dt.date | None = None,
+) -> list[ReflectionLink]:
+    """One single-use link per unused invitation due on or before `due` that has not expired
+    and has no link yet (with `reissue`, earlier links are replaced and stop working).
+
+    Tokens are returned once, for the mail tool, and only their hash is stored."""
+    today = today or dt.date.today()
+    if not base_url.startswith(("http://", "https://")):
+        raise InputError.single("must start with http:// or https://", column="base_url")
+    query = _DUE if reissue else _DUE_WITHOUT_LINK
+    params = {"due": due, "oldest": today - dt.timedelta(days=LINK_VALID_DAYS)}
+    links: list[ReflectionLink] = []
+    issued: list[dict[str, object]] = []
+    for invitation, trigger, step_key, due_on, email, name in session.execute(query, params).all():
+        token = secrets.token_urlsafe(18)
+        issued.append({"id": invitation, "token_hash": token_hash(token), "link_issued_on": today})
+        url = f"{base_url.rstrip('/')}/r/{token}"
+        links.append(
+            ReflectionLink(
+                email=email,
+                name=name,
+                step=step_key,
+                step_label=step(step_key).label,
+                due_on=due_on,
+                expires_on=expires_on(due_on),
+                url=url,
+                subject=step(step_key).subject,
+                body=email_body(name, trigger, step_key, url, due_on),
+            )
+        )
+    if issued:
+        session.execute(update(ReflectionInvitation), issued)  # by primary key, one batch
+    session.flush()
+    return links
+
+
+# --- answering -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenReflection:
+    """What the answer page shows: the step and why, never whose link it is."""
+
+    step: str
+    trigger: str
+    expires_on: dt.date
+
+
+@dataclass(frozen=True)
+class _Link:
+    token_hash: str
+    function: str
+    trigger: str
+    step: str
+    due_on: dt.date
+
+
+# Statements built once: answering is the hot path, and building a statement per call costs
+# more than running it on SQLite.
+_LINK = (
+    select(
+        Person.function,
+        ReflectionInvitation.trigger,
+        ReflectionInvitation.step,
+        ReflectionInvitation.due_on,
+        ReflectionInvitation.used,
+    )
+    .join(Person, Person.id == ReflectionInvitation.person_id)
+    .where(ReflectionInvitation.token_hash == bindparam("hashed"))
+)
+_CLAIM = (
+    update(ReflectionInvitation)
+    .where(
+        ReflectionInvitation.token_hash == bindparam("hashed"),
+        ReflectionInvitation.used.is_(False),
+    )
+    .values(used=True)
+)
+_ENTRY = insert(ReflectionEntry)
+
+
+def _usable_link(session: Session, token: str, today: dt.date) -> _Link:
+    if not token or len(token) > MAX_TOKEN_CHARS:
+        raise LinkNotUsable("This reflection link is not valid.", 404)
+    hashed = token_hash(token)
+    row = session.connection().execute(_LINK, {"hashed": hashed}).one_or_none()
+    if row is None:
+        raise LinkNotUsable("This reflection link is not valid or has been replaced.", 404)
+    function, trigger, step_key, due_on, used = row
+    if used:
+        raise LinkNotUsable("This link has already been used. Thank you for reflecting.", 410)
+    if today > expires_on(due_on):
+        raise LinkNotUsable(
+            f"This link expired on {expires_on(due_on):%d %B %Y}. The next one will come by email.",
+            410,
+        )
+    return _Link(hashed, function, trigger, step_key, due_on)
+
+
+def open_reflection(session: Session, token: str, today: dt.date | None = None) -> OpenReflection:
+    link = _usable_link(session, token, today or dt.date.today())
+    return OpenReflection(link.step, link.trigger, expires_on(link.due_on))
+
+
+def validate_reflection(data: Mapping[str, object]) -> ReflectionIn:
+    """Pydantic validation with each problem named by its field, as forms and the API need."""
+    try:
+        return ReflectionIn.model_validate(data)
+    except ValidationError as error:
+        raise InputError(
+            [
+                InputProblem(
+                    e["msg"].removeprefix("Value error, "),
+                    # Nothing written at all is reported on the first prompt.
+                    column=".".join(str(p) for p in e["loc"]) or "learned",
+                )
+                for e in error.errors()
+            ]
+        ) from None
+
+
+def submit_reflection(
+    session: Session, token: str, answer: ReflectionIn, today: dt.date | None = None
+) -> None:
+    """Use the link and store the reflection, in one transaction, or do neither.
+
+    The used-flag is set with a conditional update, so of two concurrent submissions with one
+    link exactly one succeeds. The entry copies only the writer's function (looked up, not
+    linked), the step and the month."""
+    today = today or dt.date.today()
+    link = _usable_link(session, token, today)
+    claimed = session.connection().execute(_CLAIM, {"hashed": link.token_hash})
+    if claimed.rowcount != 1:
+        raise LinkNotUsable("This link has already been used. Thank you for reflecting.", 410)
+    _store_entry(session, answer, "link", link.step, link.function, today)
+
+
+def submit_anonymous_reflection(
+    session: Session, answer: ReflectionIn, source: str = "slack", today: dt.date | None = None
+) -> None:
+    """A reflection with no invitation (the Slack command): no step, no function, no person;
+    it counts in themes, never in participation."""
+    if source not in SOURCES:
+        raise ValueError(f"unknown reflection source {source!r}")
+    _store_entry(session, answer, source, None, None, today or dt.date.today())
+
+
+def _store_entry(
+    session: Session,
+    answer: ReflectionIn,
+    source: str,
+    step_key: str | None,
+    function: str | None,
+    today: dt.date,
+) -> None:
+    session.connection().execute(
+        _ENTRY,
+        {
+            "id": secrets.token_hex(16),
+            "source": source,
+            "step": step_key,
+            "function": function,
+            "written_in": queries.month_start(today),
+            "learned": answer.learned or None,
+            "means": answer.means or None,
+            "confidence": answer.confidence,
+        },
+    )
+
+
+# --- the staff view and the report ---------------------------------------------------------
+
+
+def scope_label(session: Session, scope: MetricScope) -> str:
+    parts = []
+    if scope.team_id is not None:
+        name = session.scalar(select(Team.name).where(Team.id == scope.team_id))
+        parts.append(f"Team {name}")
+    if scope.function is not None:
+        parts.append(f"Function {scope.function}")
+    return " · ".join(parts) or "Whole organisation"
+
+
+def reflections_summary(
+    session: Session,
+    scope: MetricScope,
+    start: dt.date,
+    end: dt.date,
+    *,
+    gate: PrivacyGate,
+    viewer: str = SERVICE_VIEWER,
+    by: str = "function",
+) -> ReflectionsSummary:
+    """Participation per step (by function or team), confidence per step, themes and the
+    later-usage comparison for invitations due (and reflections written) in [start, end].
+
+    Pass the web's database-backed gate so the per-viewer differencing check holds across
+    views. Raises QueryRefused if the view's population is too close to one seen before."""
+    if start > end:
+        raise InputError.single("the period starts after it ends", column="period_from")
+    if by not in ("function", "team"):
+        raise InputError.single("must be 'function' or 'team'", column="by")
+    policy = gate.policy
+    facts = queries.invitations(session, scope, start, end)
+    steps = [step_participation(s, facts, by, gate, viewer) for s in STEPS]
+    if scope.team_id is not None:
+        confidence = [
+            StepConfidence(step=s.key, label=s.label, status="not_enough_data") for s in STEPS
+        ]
+        themes = ThemesOut(status="not_enough_data", reason=TEAM_THEMES_REASON)
+    else:
+        entries = queries.entries(session, scope.function, start, end)
+        confidence = confidence_by_step(entries, gate, viewer)
+        themes = themes_of(entries, gate, viewer)
+    later = _later_usage(session, facts, gate, viewer)
+    benchmark = DERIVED_BENCHMARKS["training_retention"]
+    return ReflectionsSummary(
+        period_from=start,
+        period_to=end,
+        scope=scope_label(session, scope),
+        by="team" if by == "team" else "function",
+        min_group_size=policy.min_group_size,
+        min_comment_group_size=policy.min_comment_group_size,
+        steps=steps,
+        confidence=confidence,
+        themes=themes,
+        later_usage=later,
+        reference=Reference(text=benchmark.text, source=benchmark.source),
+        notes=NOTES,
+    )
+
+
+def _later_usage(
+    session: Session, facts: list[queries.InvitationFact], gate: PrivacyGate, viewer: str
+) -> UsageComparison:
+    as_of = queries.usage_as_of(session)
+    usage_start = queries.usage_start(session)
+    persons = {f.person_id for f in facts}
+    days: dict[str, list[dt.date]] = {}
+    if as_of is not None and usage_start is not None and facts:
+        first = min(f.trigger_on for f in facts) - dt.timedelta(days=USAGE_WINDOW_DAYS)
+        last = max(f.due_on for f in facts) + dt.timedelta(days=USAGE_WINDOW_DAYS)
+        days = queries.active_days(session, persons, first, last)
+    rng = np.random.Generator(np.random.PCG64(USAGE_SEED))
+    return usage_comparison(facts, days, usage_start, as_of, gate, viewer, rng)
+
+
+def has_reflections(session: Session) -> bool:
+    found = session.scalar(select(ReflectionInvitation.id).limit(1))
+    return found is not None or session.scalar(select(ReflectionEntry.id).limit(1)) is not None
+
+
+def report_window(
+    session: Session, today: dt.date, months: int = REPORT_MONTHS
+) -> tuple[MetricScope, dt.date, dt.date]:
+    """The report's scope and period: the organisation over the last whole months, ending
+    no later than the month after the last invitation fell due (so a report on old data
+    still covers the loop's last year rather than empty months)."""
+    organisation = session.scalars(select(Organisation.id).order_by(Organisation.id)).first()
+    last_due = session.scalar(select(func.max(ReflectionInvitation.due_on)))
+    if last_due is not None:
+        today = min(today, last_due + dt.timedelta(days=31))
+    start, end = complete_months(today, months)
+    return MetricScope(organisation_id=organisation or 0), start, end
+
+
+def report_section(
+    session: Session, scope: MetricScope, start: dt.date, end: dt.date, policy: PrivacyPolicy
+) -> ReflectionsSummary | None:
+    """The report's reflection section, or None when no reflection was ever scheduled or
+    written. Built through a fresh gate: the report is one document, consistent in itself."""
+    if not has_reflections(session):
+        return None
+    return reflections_summary(
+        session, scope, start, end, gate=PrivacyGate(policy), viewer="report", by="function"
+    )

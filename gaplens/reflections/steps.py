@@ -1,0 +1,90 @@
+"""The three reflection steps, their prompts and the ready-to-send email text for each.
+
+Reflecting right after, a day later and a week later is spaced retrieval: the forgetting
+figures the report shows beside participation (about half gone within a day, nine tenths
+within a week without reflection) are why the second and third prompts exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Final
+
+TRAINING = "training"
+FIRST_USE = "first_use"
+TRIGGERS: Final = (TRAINING, FIRST_USE)
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    offset_days: int
+    label: str
+    """For staff views: when the step is due, relative to the trigger."""
+    lead: str
+    """The first line of the answer page, for the person reflecting."""
+    subject: str
+
+
+STEPS: Final = (
+    Step(
+        "now",
+        0,
+        "Right after",
+        "While it is fresh: two questions, two minutes.",
+        "Two minutes: what did you just learn about AI?",
+    ),
+    Step(
+        "day1",
+        1,
+        "One day later",
+        "A day on: what has stayed with you?",
+        "One day on: what stayed with you?",
+    ),
+    Step(
+        "week1",
+        7,
+        "One week later",
+        "A week on: what has it changed in your work?",
+        "One week on: what has changed in your work?",
+    ),
+)
+STEP_KEYS: Final = tuple(step.key for step in STEPS)
+BY_KEY: Final = {step.key: step for step in STEPS}
+LAST_STEP: Final = STEPS[-1].key
+
+LINK_VALID_DAYS: Final = 14
+"""A link works until this many days after its step is due, then says it has expired."""
+
+PROMPT_LEARNED: Final = "What did I learn?"
+PROMPT_MEANS: Final = "What does it mean for my work?"
+PROMPT_CONFIDENCE: Final = "How confident do I feel using it? (1 = not at all, 5 = very)"
+
+TRIGGER_PHRASES: Final = {
+    TRAINING: "after your AI training",
+    FIRST_USE: "after you started using an AI tool",
+}
+
+
+def step(key: str) -> Step:
+    return BY_KEY[key]
+
+
+def expires_on(due_on: dt.date) -> dt.date:
+    return due_on + dt.timedelta(days=LINK_VALID_DAYS)
+
+
+def email_body(name: str, trigger: str, step_key: str, url: str, due_on: dt.date) -> str:
+    """A short message a mail tool can send as is; it says what is and is not recorded."""
+    current = step(step_key)
+    first_name = name.split()[0] if name.strip() else "there"
+    return (
+        f"Hi {first_name},\n\n"
+        f"{current.lead} A short reflection {TRIGGER_PHRASES[trigger]}:\n"
+        f"- {PROMPT_LEARNED}\n- {PROMPT_MEANS}\n\n"
+        f"{url}\n\n"
+        "It is anonymous: we record only that this link was used, never what you wrote, and "
+        "what you write is shown to no one on its own (only as themes across at least ten "
+        f"reflections). The link works once, until {expires_on(due_on):%d %B %Y}."
+    )
