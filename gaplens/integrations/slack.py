@@ -25,6 +25,14 @@ URL, trigger id). :func:`parse_slash_command` keeps only the command name and th
 everything else is dropped before it can reach a log line, a database row or an exception
 message. No function here logs anything or puts request content into an exception.
 
+Reflections (capability 11) have their own grammar, recognised by the first word::
+
+    reflect learned: WORDS | means: WORDS [| confidence: 1-5]
+    reflect WORDS [| WORDS]                      -> learned, then means, by position
+
+Call :func:`is_reflection_text` first and, if true, :func:`parse_reflection_text`; the
+reflection is stored anonymously (no step, no function) and counts in themes only.
+
 Feedback grammar (what follows ``/gaplens``)::
 
     (empty) | help | ? | --help                 -> help
@@ -73,6 +81,7 @@ __all__ = [
     "FeedbackIntent",
     "FeedbackKind",
     "IntentKind",
+    "ReflectionIntent",
     "ReplayGuard",
     "ReplayStore",
     "SlackNotConfigured",
@@ -82,9 +91,12 @@ __all__ = [
     "authenticate_request",
     "ephemeral_response",
     "help_message",
+    "is_reflection_text",
     "is_ssl_check",
     "parse_feedback_text",
+    "parse_reflection_text",
     "parse_slash_command",
+    "reflection_reply",
     "reply_for",
     "verify_request",
 ]
@@ -645,7 +657,12 @@ def _help_text(command: str) -> str:
         f'`{c} working tool=chatgpt use="meeting notes": summaries save me an hour a week`\n'
         f"Up to {MAX_TEXT_CHARS:,} characters. Stored anonymously: the kind, tool, use case "
         "and your words, dated by day — never your Slack name, id, workspace or channel. "
-        "Please leave names (yours or anyone else's) out of your words."
+        "Please leave names (yours or anyone else's) out of your words.\n"
+        "*Reflect* after a training or trying an AI tool (confidence 1-5 is optional):\n"
+        f"`{c} reflect learned: examples in the prompt beat long instructions | means: I keep "
+        "a prompt file for reviews | confidence: 4`\n"
+        "A reflection sent here is stored with your words and the month only. We cannot tell "
+        "who sent it, so it counts in the themes but not in anyone's participation."
     )
 
 
@@ -666,6 +683,107 @@ def _too_long_message(text: str) -> str:
         "Nothing was stored. Here it is, to shorten and send again:\n"
         f"{_slack_escape(_clean(echo))}"
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Reflections
+
+REFLECT_WORDS: Final = frozenset({"reflect", "reflection", "reflections"})
+_REFLECT_LABELS: Final[Mapping[str, Literal["learned", "means", "confidence"]]] = {
+    **dict.fromkeys(("learned", "learnt", "learn", "learning", "lesson"), "learned"),
+    **dict.fromkeys(("means", "meaning", "mean", "work", "impact"), "means"),
+    **dict.fromkeys(("confidence", "confident", "conf"), "confidence"),
+}
+_LABEL_RE: Final = re.compile(r"(?P<label>[A-Za-z]+)\s*:(?!//)\s*(?P<value>.*)", re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class ReflectionIntent:
+    """A reflection (``kind`` "reflection": what was learned and/or what it means, an
+    optional confidence 1-5) or an ``error`` whose ``message`` is the reply."""
+
+    kind: Literal["reflection", "error"]
+    learned: str = ""
+    means: str = ""
+    confidence: int | None = None
+    message: str | None = None
+
+    @property
+    def is_reflection(self) -> bool:
+        return self.kind == "reflection"
+
+
+def is_reflection_text(text: str) -> bool:
+    """True when the command text starts with ``reflect`` (then it is not feedback)."""
+    words = _clean(text[: MAX_TEXT_CHARS + 1]).split(maxsplit=1)
+    return bool(words) and words[0].lower().rstrip(":") in REFLECT_WORDS
+
+
+def _reflection_error(message: str) -> ReflectionIntent:
+    return ReflectionIntent(kind="error", message=f"{message} Nothing was stored.")
+
+
+def parse_reflection_text(text: str, *, command: str = DEFAULT_COMMAND) -> ReflectionIntent:
+    """Read ``reflect learned: ... | means: ... | confidence: N``; never raises.
+
+    Parts are separated by ``|``; a part without a known label fills learned, then means.
+    """
+    example = f"`{command} reflect learned: ... | means: ...`"
+    if len(text) > MAX_TEXT_CHARS:
+        return ReflectionIntent(kind="error", message=_too_long_message(text))
+    words = _clean(text).strip().split(maxsplit=1)
+    rest = (words[1] if len(words) > 1 else "").lstrip(":")
+    found: dict[str, str] = {}
+    for part in (p.strip() for p in rest.split("|")):
+        if not part:
+            continue
+        match = _LABEL_RE.fullmatch(part)
+        slot: str | None = None
+        value = part
+        if match is not None and match.group("label").lower() in _REFLECT_LABELS:
+            slot = _REFLECT_LABELS[match.group("label").lower()]
+            value = match.group("value").strip()
+        else:
+            slot = next((s for s in ("learned", "means") if s not in found), None)
+            if slot is None:
+                return _reflection_error(
+                    f"Give at most two parts, what you learned and what it means, e.g. {example}."
+                )
+        if slot in found:
+            return _reflection_error(f"“{slot}” appears twice; give it once.")
+        if not value:
+            return _reflection_error(f"The {slot} part is empty. Leave it out or write it.")
+        found[slot] = value
+    confidence: int | None = None
+    if "confidence" in found:
+        raw = found.pop("confidence")
+        if raw not in ("1", "2", "3", "4", "5"):
+            return _reflection_error("Confidence is a whole number from 1 to 5.")
+        confidence = int(raw)
+    if not found:
+        return _reflection_error(
+            f"Write what you learned and what it means for your work, e.g. {example}."
+        )
+    return ReflectionIntent(
+        kind="reflection",
+        learned=found.get("learned", ""),
+        means=found.get("means", ""),
+        confidence=confidence,
+    )
+
+
+_REFLECTION_ACK: Final = (
+    "Thanks — your reflection is stored anonymously: your words and the month only. "
+    "Not stored: your Slack name, id, workspace or channel. We cannot tell who sent it, so "
+    "it counts in the themes but not in anyone's participation."
+)
+
+
+def reflection_reply(intent: ReflectionIntent) -> dict[str, object]:
+    """The reply for a reflection intent: the acknowledgement once stored, or the problem."""
+    if intent.is_reflection:
+        return ephemeral_response(_REFLECTION_ACK)
+    return ephemeral_response(intent.message or _help_text(DEFAULT_COMMAND))
 
 
 def reply_for(intent: FeedbackIntent) -> dict[str, object]:

@@ -32,6 +32,7 @@ from gaplens.web.routes import (
     imports,
     measured,
     public,
+    reflections,
     slack,
     surveys,
     users,
@@ -82,6 +83,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.response_limiter = AnonymousRateLimiter(
         limit=settings.responses_per_hour, window_seconds=3600
     )
+    app.state.reflection_limiter = AnonymousRateLimiter(
+        limit=settings.feedback_per_hour, window_seconds=3600
+    )
     # One per worker: cached survey forms and the group-commit writer for answers.
     app.state.answer_intake = AnswerIntake(settings.database_url)
     routers = (
@@ -100,6 +104,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         imports.router,
         measured.router,
         measured.pages,
+        reflections.router,
     )
     for router in routers:
         app.include_router(router)

@@ -50,6 +50,13 @@ MATRIX = {
     ("GET", "/api/v1/friction/use-cases"): [401, 200, 200, 200],
     ("GET", "/scorecard"): [303, 200, 200, 200],
     ("GET", "/api/v1/scorecard"): [401, 200, 200, 200],
+    ("GET", "/r/{token}"): [404, 404, 404, 404],  # anonymous by design; not a link
+    ("POST", "/r/{token}"): [403, 403, 403, 403],  # no form token
+    ("POST", "/api/v1/reflections"): [422, 422, 422, 422],  # anonymous by design; empty body
+    ("GET", "/reflections"): [303, 200, 200, 200],
+    ("GET", "/api/v1/reflections"): [401, 200, 200, 200],
+    ("POST", "/api/v1/admin/reflections/schedule"): [401, 422, 403, 403],  # empty body
+    ("POST", "/api/v1/admin/reflections/links"): [401, 422, 403, 403],  # empty body
 }
 
 

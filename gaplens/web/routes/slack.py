@@ -13,11 +13,16 @@ from gaplens.integrations.slack import (
     SlackNotConfigured,
     SlackRequestRejected,
     authenticate_request,
+    is_reflection_text,
     is_ssl_check,
     parse_feedback_text,
+    parse_reflection_text,
     parse_slash_command,
+    reflection_reply,
     reply_for,
 )
+from gaplens.reflections.schemas import ReflectionIn
+from gaplens.reflections.service import submit_anonymous_reflection
 from gaplens.web.deps import DbSession, settings
 
 router = APIRouter(tags=["integrations"])
@@ -28,8 +33,9 @@ router = APIRouter(tags=["integrations"])
     responses={401: {"description": "bad or stale signature"}, 409: {"description": "replay"}},
 )
 async def slack_command(request: Request, session: DbSession) -> Response:
-    """Slack's slash command. Only the command and its text are kept; who sent it, from
-    which workspace and channel, is dropped before anything is stored or logged."""
+    """Slack's slash command: feedback, or `reflect` for a reflection. Only the command and
+    its text are kept; who sent it, from which workspace and channel, is dropped before
+    anything is stored or logged. Reflections count in themes, never in participation."""
     body = await request.body()
     try:
         authenticate_request(
@@ -46,6 +52,16 @@ async def slack_command(request: Request, session: DbSession) -> Response:
         return JSONResponse({"error": "Slack is not configured on this server"}, status_code=503)
     except SlackRequestRejected as rejected:
         return JSONResponse({"error": rejected.reason}, status_code=rejected.status)
+    if is_reflection_text(command.text):
+        reflection = parse_reflection_text(command.text, command=command.command)
+        if reflection.is_reflection:
+            answer = ReflectionIn(
+                learned=reflection.learned,
+                means=reflection.means,
+                confidence=reflection.confidence,
+            )
+            submit_anonymous_reflection(session, answer, source="slack")
+        return JSONResponse(reflection_reply(reflection))
     intent = parse_feedback_text(command.text, command=command.command)
     if intent.is_feedback:
         item = FeedbackIn(

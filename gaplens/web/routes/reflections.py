@@ -1,0 +1,271 @@
+"""Reflection loops on the web: the anonymous answer page behind a single-use link (and its
+JSON equivalent), the staff view, and the admin API to schedule and issue links."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gaplens.audit.service import record, staff_gate
+from gaplens.directory.models import Organisation, Person, Team
+from gaplens.errors import InputError
+from gaplens.friction.service import complete_months
+from gaplens.metrics.schemas import MetricScope
+from gaplens.privacy import PrivacyPolicy
+from gaplens.reflections.schemas import (
+    LinksRequest,
+    ReflectionAnswer,
+    ReflectionLink,
+    ReflectionsSummary,
+    ScheduleRequest,
+    ScheduleSummary,
+    Stored,
+)
+from gaplens.reflections.service import (
+    OpenReflection,
+    issue_links,
+    open_reflection,
+    reflections_summary,
+    schedule,
+    submit_reflection,
+    validate_reflection,
+)
+from gaplens.reflections.steps import (
+    PROMPT_CONFIDENCE,
+    PROMPT_LEARNED,
+    PROMPT_MEANS,
+    TRIGGER_PHRASES,
+    step,
+)
+from gaplens.surveys.intake import LinkNotUsable
+from gaplens.web.abuse import AnonymousRateLimiter
+from gaplens.web.deps import Admin, AnyStaff, DbSession, settings
+from gaplens.web.pages import render, render_error
+from gaplens.web.security import (
+    check_anonymous_csrf,
+    new_form_token,
+    same_origin,
+    set_form_cookie,
+)
+
+router = APIRouter()
+POLICY = PrivacyPolicy()
+Months = Annotated[int, Query(ge=1, le=24, description="Whole calendar months before this one.")]
+TeamKey = Annotated[str | None, Query(max_length=100, description="A team key and its subteams.")]
+Function = Annotated[str | None, Query(max_length=100, description="A function, e.g. Support.")]
+By = Annotated[Literal["function", "team"], Query(description="Break participation down by.")]
+NEXT_STEP = {
+    "now": "The next short prompt comes tomorrow.",
+    "day1": "The last one comes in a week.",
+    "week1": "That was the last one of this series.",
+}
+
+
+def _check_rate(request: Request) -> None:
+    """A budget per client, counted apart from other forms (a keyed hash held in memory)."""
+    limiter: AnonymousRateLimiter = request.app.state.reflection_limiter
+    if not limiter.allow(request.client.host if request.client else None):
+        raise HTTPException(status_code=429, detail="Too many reflections from here; try later.")
+
+
+def reflection_page(
+    request: Request,
+    token: str,
+    opened: OpenReflection,
+    error: str | None = None,
+    status_code: int = 200,
+    values: dict[str, str] | None = None,
+) -> Response:
+    form_token = new_form_token()
+    response = render(
+        request,
+        "reflection.html.j2",
+        status_code=status_code,
+        title="A short reflection",
+        token=token,
+        form_token=form_token,
+        current=step(opened.step),
+        why=TRIGGER_PHRASES[opened.trigger],
+        expires_on=opened.expires_on,
+        prompts={"learned": PROMPT_LEARNED, "means": PROMPT_MEANS},
+        prompt_confidence=PROMPT_CONFIDENCE,
+        error=error,
+        values=values or {},
+    )
+    set_form_cookie(response, form_token, settings(request).secure_cookies, "/r/")
+    return response
+
+
+@router.get("/r/{token}", response_class=HTMLResponse, include_in_schema=False)
+def answer_page(request: Request, session: DbSession, token: str) -> Response:
+    try:
+        opened = open_reflection(session, token)
+    except LinkNotUsable as unusable:
+        return render_error(request, unusable.status, str(unusable))
+    return reflection_page(request, token, opened)
+
+
+@router.post("/r/{token}", include_in_schema=False)
+def answer_submit(
+    request: Request,
+    session: DbSession,
+    token: str,
+    learned: Annotated[str, Form(max_length=4000)] = "",
+    means: Annotated[str, Form(max_length=4000)] = "",
+    confidence: Annotated[str, Form(max_length=4)] = "",
+    form_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    check_anonymous_csrf(request, form_token)
+    _check_rate(request)
+    values = {"learned": learned, "means": means, "confidence": confidence}
+    try:
+        opened = open_reflection(session, token)
+        answer = validate_reflection(
+            {"learned": learned, "means": means, "confidence": confidence or None}
+        )
+        submit_reflection(session, token, answer)
+    except LinkNotUsable as unusable:
+        return render_error(request, unusable.status, str(unusable))
+    except InputError as error:  # the form again, with the message and what was typed
+        session.rollback()
+        return reflection_page(request, token, opened, str(error), 422, values)
+    return render(
+        request,
+        "reflection_thanks.html.j2",
+        title="Thank you",
+        next_step=NEXT_STEP[opened.step],
+    )
+
+
+@router.post(
+    "/api/v1/reflections",
+    status_code=201,
+    tags=["reflections"],
+    response_model=Stored,
+    responses={
+        404: {"description": "unknown link"},
+        410: {"description": "used or expired link"},
+        422: {"description": "invalid reflection; the field is named"},
+    },
+)
+def submit_api(request: Request, session: DbSession, body: ReflectionAnswer) -> Response:
+    """Store one reflection through its single-use link: what was learned and/or what it
+    means for the work, and an optional confidence 1-5. Stored with the writer's function,
+    the step and the month only; the link is marked used without recording which entry."""
+    if not same_origin(request):
+        raise HTTPException(status_code=403, detail="cross-site request refused")
+    _check_rate(request)
+    answer = validate_reflection(body.model_dump(exclude={"link"}))
+    try:
+        submit_reflection(session, body.link, answer)
+    except LinkNotUsable as unusable:
+        raise HTTPException(status_code=unusable.status, detail=str(unusable)) from None
+    return JSONResponse(Stored().model_dump(), status_code=201)
+
+
+def _scope(session: Session, team: str | None, function: str | None) -> MetricScope:
+    """Whom the view is about; one declared filter at a time (team or function)."""
+    if team and function:
+        raise InputError.single("choose a team or a function, not both", column="function")
+    organisation = session.scalars(select(Organisation.id).order_by(Organisation.id)).first()
+    if organisation is None:
+        raise HTTPException(404, "no organisation imported yet")
+    team_id = None
+    if team:
+        team_id = session.scalar(
+            select(Team.id).where(Team.key == team, Team.organisation_id == organisation)
+        )
+        if team_id is None:
+            raise InputError.single(f"unknown team '{team}'", column="team")
+    if function:
+        known = session.scalar(select(Person.id).where(Person.function == function).limit(1))
+        if known is None:
+            raise InputError.single(f"unknown function '{function}'", column="function")
+    return MetricScope(organisation_id=organisation, team_id=team_id, function=function or None)
+
+
+def build_summary(
+    session: Session,
+    viewer: str,
+    months: int,
+    team: str | None,
+    function: str | None,
+    by: str,
+) -> ReflectionsSummary:
+    scope = _scope(session, team, function)
+    start, end = complete_months(dt.date.today(), months)
+    result = reflections_summary(
+        session, scope, start, end, gate=staff_gate(session, POLICY), viewer=viewer, by=by
+    )
+    detail: dict[str, object] = {"months": months, "team": team, "function": function, "by": by}
+    record(session, viewer, "view_reflections", "reflections", detail)
+    return result
+
+
+@router.get("/api/v1/reflections", tags=["reflections"])
+def summary_api(
+    viewer: AnyStaff,
+    session: DbSession,
+    months: Months = 3,
+    team: TeamKey = None,
+    function: Function = None,
+    by: By = "function",
+) -> ReflectionsSummary:
+    """Over whole past months: participation per step (links sent, used, Wilson interval) by
+    function or team, confidence per step, themes of what was written (10+ reflections) and
+    participants' later AI use against non-participants (observational). Groups below 5,
+    and groups derivable by subtraction or from earlier views, are withheld."""
+    return build_summary(session, viewer.audit_key, months, team, function, by)
+
+
+@router.get("/reflections", response_class=HTMLResponse, include_in_schema=False)
+def summary_page(
+    request: Request,
+    viewer: AnyStaff,
+    session: DbSession,
+    months: Months = 3,
+    team: TeamKey = None,
+    function: Function = None,
+    by: By = "function",
+) -> Response:
+    result = build_summary(session, viewer.audit_key, months, team or None, function or None, by)
+    teams = session.execute(select(Team.key, Team.name).order_by(Team.name)).all()
+    functions = sorted(
+        f for (f,) in session.execute(select(Person.function).distinct()) if f is not None
+    )
+    return render(
+        request,
+        "reflections.html.j2",
+        title="Reflection loops",
+        viewer=viewer,
+        summary=result,
+        months=months,
+        team=team or "",
+        function=function or "",
+        by=by,
+        teams=teams,
+        functions=functions,
+    )
+
+
+@router.post("/api/v1/admin/reflections/schedule", tags=["admin"])
+def schedule_api(viewer: Admin, session: DbSession, body: ScheduleRequest) -> ScheduleSummary:
+    """Create the three invitations per training completion or first AI use since a day;
+    re-running never duplicates (deterministic ids)."""
+    result = schedule(session, body.since)
+    record(session, viewer.audit_key, "schedule_reflections", str(body.since))
+    return result
+
+
+@router.post("/api/v1/admin/reflections/links", tags=["admin"])
+def links_api(viewer: Admin, session: DbSession, body: LinksRequest) -> list[ReflectionLink]:
+    """One single-use link per invitation due by `due` (email, step, due and expiry day, URL,
+    subject, body) for the mail tool. Only the links' hashes are kept."""
+    links = issue_links(session, body.due, body.base_url, reissue=body.reissue)
+    record(session, viewer.audit_key, "issue_reflection_links", str(body.due), {"n": len(links)})
+    return links
