@@ -12,6 +12,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from gaplens.realities.schemas import ThreeRealities
+from gaplens.reflections.schemas import ReflectionsSummary
 
 REPORT_SCHEMA_VERSION = "1.0"
 
@@ -151,3 +152,5 @@ class ReportDocument(Model):
     method_notes: list[str]
     measured: MeasuredReality | None = None
     """None when no usage or workflow data has been imported."""
+    reflections: ReflectionsSummary | None = None
+    """Reflection loops (capability 11); None when no reflection was ever scheduled."""

@@ -12,6 +12,8 @@ from gaplens.perception.figures import ROLE_LABELS, benchmark_out
 from gaplens.perception.queries import QuestionAggregate, SurveyAggregate
 from gaplens.perception.service import perception_figures
 from gaplens.privacy import Comment, PrivacyPolicy, release_comments
+from gaplens.reflections.service import report_section as reflections_section
+from gaplens.reflections.service import report_window
 from gaplens.report.schemas import (
     CommentsOut,
     Comparison,
@@ -84,6 +86,9 @@ def build_report(
         comments=comments_section(session, survey, aggregate, policy),
         method_notes=METHOD_NOTES,
         measured=measured_section(session, survey, aggregate.last_day, policy),
+        reflections=reflections_section(
+            session, *report_window(session, today or dt.date.today()), policy
+        ),
     )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
+from gaplens.reflections.schemas import ReflectionsSummary
 from gaplens.report import charts
 from gaplens.report.measures import ShareMeasure, share_measure
 from gaplens.report.schemas import (
@@ -170,6 +171,7 @@ class ReportView:
     privacy_rules: list[str]
     method_notes: list[str]
     measured: MeasuredReality | None = None
+    reflections: ReflectionsSummary | None = None
 
 
 # --- building ---------------------------------------------------------------------------------
@@ -533,4 +535,5 @@ def build_view(doc: ReportDocument) -> ReportView:
         privacy_rules=list(doc.privacy.rules),
         method_notes=list(doc.method_notes),
         measured=doc.measured,
+        reflections=doc.reflections,
     )
