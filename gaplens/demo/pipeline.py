@@ -18,6 +18,7 @@ from gaplens.db.engine import dispose_engine, session_scope
 from gaplens.db.migrate import upgrade
 from gaplens.demo.exports import DemoExports, feedback_items, write_exports
 from gaplens.demo.generator import generate_organisation, write_demo_files
+from gaplens.demo.reflections import simulate_reflections
 from gaplens.directory.service import import_people, import_teams
 from gaplens.feedback.schemas import FeedbackIn, FeedbackKind
 from gaplens.feedback.service import submit_feedback
@@ -63,6 +64,7 @@ def run_demo(people: int, seed: int, out_dir: Path, db: str | None, console: Con
         "migrate",
         "import",
         "import tool exports",
+        "reflections",
         "report: json",
         "report: html",
         "report: pdf",
@@ -124,6 +126,12 @@ def run_demo(people: int, seed: int, out_dir: Path, db: str | None, console: Con
         step("import tool exports", started)
         for summary in summaries:
             progress.console.print(f"  {summary.describe()}", highlight=False)
+
+        started = time.perf_counter()
+        with session_scope(url) as session:
+            reflections = simulate_reflections(session, seed)
+        step("reflections", started)
+        progress.console.print(f"  {reflections.describe()}", highlight=False)
 
         policy = PrivacyPolicy()
         with session_scope(url) as session:
