@@ -9,7 +9,6 @@ own tables, so a metric means the same whichever tracker or assistant the rows c
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,12 +19,15 @@ from sqlalchemy import (
     ColumnExpressionArgument,
     Float,
     Select,
+    Subquery,
+    case,
     cast,
     extract,
     func,
     select,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import Executable
 
 from gaplens.directory.models import Person, Team
 from gaplens.telemetry.models import AiUsageDay
@@ -145,7 +147,7 @@ def load_persons(session: Session, organisation_id: int) -> PersonRows:
     )
 
 
-def _fetch_tuples(session: Session, query: Select[Any]) -> list[tuple[Any, ...]]:
+def fetch_tuples(session: Session, query: Executable) -> list[tuple[Any, ...]]:
     """All rows as the driver's plain tuples.
 
     SQLAlchemy binds the parameters, but building a Row object per row costs more than the
@@ -160,11 +162,6 @@ def _fetch_tuples(session: Session, query: Select[Any]) -> list[tuple[Any, ...]]
     return rows
 
 
-def _person_index(ids: Sequence[str], column: Sequence[str]) -> IntArray:
-    index = {pid: i for i, pid in enumerate(ids)}
-    return np.fromiter((index[p] for p in column), dtype=np.int64, count=len(column))
-
-
 def scope_filter(
     organisation_id: int, team_ids: set[int] | None, function: str | None
 ) -> Select[str]:
@@ -177,36 +174,64 @@ def scope_filter(
     return query
 
 
-def load_work(
-    session: Session,
-    person_ids: Sequence[str],
-    scope: Select[str],
-    since: dt.date,
-    until: dt.date,
-) -> WorkRows:
+def as_date(value: dt.date | str | None) -> dt.date | None:
+    """A date column from `fetch_tuples`: a date from PostgreSQL, ISO text from SQLite."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value)
+
+
+def indexed(scope: Select[str]) -> Subquery:
+    """The scope's person ids with their position in id order (0..n-1), computed in SQL.
+
+    `load_persons` orders by id too, so a row's `idx` is the person's index in the scope's
+    person list without sending 36-character ids to Python and looking each one up.
+    """
+    people = scope.subquery()
+    position = func.row_number().over(order_by=people.c.id) - 1
+    return select(people.c.id, position.label("idx")).subquery()
+
+
+_WORK_COLUMNS = np.dtype(
+    [
+        ("person", np.float64),
+        ("is_ticket", np.float64),
+        ("created", np.float64),
+        ("started", np.float64),
+        ("resolved", np.float64),
+        ("points", np.float64),
+        ("reopens", np.float64),
+        ("reworks", np.float64),
+        ("sprint", object),
+    ]
+)
+
+
+def load_work(session: Session, scope: Select[str], since: dt.date, until: dt.date) -> WorkRows:
     """Items of the scope's persons that were open at some point in [since, until).
 
     That is every item created before `until` and not resolved before `since`: resolved
     items for the time metrics, and still-open ones so throughput knows who was working.
+    `person` indexes the scope's persons in id order.
     """
-    if not person_ids:
-        return WorkRows.empty()
     w = WorkItem
+    people = indexed(scope)
     start, end = dt.datetime.combine(since, dt.time()), dt.datetime.combine(until, dt.time())
-    rows = _fetch_tuples(
+    rows = fetch_tuples(
         session,
         select(
-            w.person_id,
-            w.kind,
+            people.c.idx,
+            case((w.kind == TICKET, 1), else_=0),
             _days_expr(session, w.created_at),
             _days_expr(session, w.started_at),
             _days_expr(session, w.resolved_at),
             w.story_points,
-            w.sprint,
             w.reopen_count,
             w.rework_count,
-        ).where(
-            w.person_id.in_(scope.scalar_subquery()),
+            w.sprint,
+        )
+        .join(people, people.c.id == w.person_id)
+        .where(
             w.created_at < end,
             # coalesce keeps planners off the resolved_at index, which would visit most rows
             # in index order; a scan is several times faster here.
@@ -215,35 +240,28 @@ def load_work(
     )
     if not rows:
         return WorkRows.empty()
-    person, kind, created, started, resolved, points, sprint, reopens, reworks = zip(
-        *rows, strict=True
-    )
-    codes: dict[str, int] = {}
+    # One C-level conversion of the whole result; NULL becomes NaN in the float columns
+    # (unknown reopen and rework counts stay NaN: a Jira CSV has no status history).
+    table = np.array(rows, dtype=_WORK_COLUMNS)
+    del rows
+    sprints = table["sprint"].tolist()
+    codes: dict[str | None, int] = {name: code for code, name in enumerate(set(sprints))}
+    codes[None] = -1
     return WorkRows(
-        person=_person_index(person_ids, person),
-        is_ticket=np.array([k == TICKET for k in kind], dtype=np.bool_),
-        created=np.array(created, dtype=np.float64),
-        started=np.array(started, dtype=np.float64),
-        resolved=np.array(resolved, dtype=np.float64),
-        points=np.array(points, dtype=np.float64),
-        sprint=np.fromiter(
-            (-1 if s is None else codes.setdefault(s, len(codes)) for s in sprint),
-            dtype=np.int64,
-            count=len(sprint),
-        ),
-        # NaN = the source cannot tell (e.g. a Jira CSV has no status history)
-        reopens=np.array([np.nan if r is None else r for r in reopens], dtype=np.float64),
-        reworks=np.array([np.nan if r is None else r for r in reworks], dtype=np.float64),
+        person=table["person"].astype(np.int64),
+        is_ticket=table["is_ticket"] == 1,
+        created=table["created"].copy(),
+        started=table["started"].copy(),
+        resolved=table["resolved"].copy(),
+        points=table["points"].copy(),
+        sprint=np.fromiter(map(codes.__getitem__, sprints), dtype=np.int64, count=len(sprints)),
+        reopens=table["reopens"].copy(),
+        reworks=table["reworks"].copy(),
     )
 
 
 def load_usage(
-    session: Session,
-    person_ids: Sequence[str],
-    scope: Select[str],
-    organisation_id: int,
-    since: dt.date,
-    until: dt.date,
+    session: Session, scope: Select[str], organisation_id: int, since: dt.date, until: dt.date
 ) -> UsageRows:
     """Days in [since, until) on which each person used any AI tool or app."""
     u = AiUsageDay
@@ -252,16 +270,17 @@ def load_usage(
         .join(Person, Person.id == u.person_id)
         .where(Person.organisation_id == organisation_id)
     ).scalar_one()
-    if not person_ids:
-        return UsageRows(np.empty(0, np.int64), np.empty(0, np.float64), None)
-    rows = _fetch_tuples(
+    people = indexed(scope)
+    rows = fetch_tuples(
         session,
-        select(u.person_id, _days_expr(session, u.day))
+        select(people.c.idx, _days_expr(session, u.day))
         .distinct()
-        .where(u.person_id.in_(scope.scalar_subquery()), u.day >= since, u.day < until),
+        .join(people, people.c.id == u.person_id)
+        .where(u.day >= since, u.day < until),
     )
+    table = np.array(rows, dtype=np.float64).reshape(-1, 2)
     return UsageRows(
-        person=_person_index(person_ids, [r[0] for r in rows]),
-        day=np.array([r[1] for r in rows], dtype=np.float64),
+        person=table[:, 0].astype(np.int64),
+        day=table[:, 1].copy(),
         coverage_start=None if coverage is None else float(day_number(coverage)),
     )

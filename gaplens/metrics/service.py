@@ -108,14 +108,30 @@ class Settings:
 
 
 @dataclass(frozen=True)
-class _Loaded:
-    """The persons in scope (indexed 0..n-1) with their rows, pivots and team ids."""
+class _Population:
+    """The persons of the loaded scope (indexed 0..n-1, in id order) with their rows."""
 
+    scope: MetricScope
     teams: TeamRows
+    ids: list[str]
     team_ids: IntArray
+    functions: npt.NDArray[np.object_]
     adoption: FloatArray
     pivot: FloatArray
     data: DomainData
+    sources: frozenset[str]
+    since: float
+    """Day number of the first day the rows cover (they cover [since, until))."""
+    until: float
+
+
+@dataclass(frozen=True)
+class _Values:
+    """One metric's per-person values over the three windows, for every loaded person."""
+
+    before: FloatArray
+    after: FloatArray
+    current: FloatArray
 
 
 def _months_before(day: dt.date, months: int) -> dt.date:
@@ -149,8 +165,8 @@ def _pivots(persons: PersonRows, as_of: dt.date) -> FloatArray:
 
 
 def _load(
-    session: Session, scope: MetricScope, settings: Settings, metrics: Sequence[Metric]
-) -> _Loaded:
+    session: Session, scope: MetricScope, settings: Settings, sources: frozenset[str]
+) -> _Population:
     teams = load_teams(session, scope.organisation_id)
     subtree: set[int] | None = None
     if scope.team_id is not None:
@@ -159,12 +175,13 @@ def _load(
         subtree = teams.subtree(scope.team_id)
     persons = load_persons(session, scope.organisation_id)
     pivot_all = _pivots(persons, settings.as_of)
+    functions = np.array(persons.functions, dtype=object)
 
     in_scope = np.ones(len(persons.ids), dtype=np.bool_)
     if subtree is not None:
         in_scope &= np.isin(persons.team_ids, sorted(subtree))
     if scope.function is not None:
-        in_scope &= np.array([f == scope.function for f in persons.functions], dtype=np.bool_)
+        in_scope &= functions == scope.function
     positions = np.flatnonzero(in_scope)
     ids = [persons.ids[i] for i in positions]
     pivot = pivot_all[positions]
@@ -173,21 +190,25 @@ def _load(
     since = day_of(min(starts.min(initial=np.inf), settings.end - settings.window_days))
     until = day_of(settings.end)
     people = scope_filter(scope.organisation_id, subtree, scope.function)
-    sources = {metric.source for metric in metrics}
-    work = load_work(session, ids, people, since, until) if "work" in sources else None
-    usage = (
-        load_usage(session, ids, people, scope.organisation_id, since, until)
-        if "usage" in sources
-        else None
+    work = WorkRows.empty()
+    usage = UsageRows(np.empty(0, np.int64), np.empty(0, np.float64), None)
+    if ids and "work" in sources:
+        work = load_work(session, people, since, until)
+    if ids and "usage" in sources:
+        usage = load_usage(session, people, scope.organisation_id, since, until)
+    return _Population(
+        scope=scope,
+        teams=teams,
+        ids=ids,
+        team_ids=persons.team_ids[positions],
+        functions=functions[positions],
+        adoption=persons.adoption[positions],
+        pivot=pivot,
+        data=DomainData(n_persons=len(ids), work=work, usage=usage),
+        sources=sources,
+        since=float(day_number(since)),
+        until=float(day_number(until)),
     )
-    data = DomainData(
-        n_persons=len(ids),
-        work=work if work is not None else WorkRows.empty(),
-        usage=usage
-        if usage is not None
-        else UsageRows(np.empty(0, np.int64), np.empty(0, np.float64), None),
-    )
-    return _Loaded(teams, persons.team_ids[positions], persons.adoption[positions], pivot, data)
 
 
 def _summary_figure(
@@ -226,23 +247,43 @@ def _summary_figure(
     )
 
 
-def _overview(
-    metric: Metric, loaded: _Loaded, scope: MetricScope, settings: Settings
-) -> MetricOverview:
-    data, pivot, adoption = loaded.data, loaded.pivot, loaded.adoption
-    w, r, k = settings.window_days, settings.ramp_days, settings.min_persons
-    rng = settings.rng(metric)
+def _values(metric: Metric, population: _Population, settings: Settings) -> _Values:
+    data, pivot = population.data, population.pivot
+    w, r = settings.window_days, settings.ramp_days
+    return _Values(
+        before=metric.per_person(data, pivot - w, pivot),
+        after=metric.per_person(data, pivot + r, pivot + r + w),
+        current=metric.per_person(data, settings.end - w, settings.end),
+    )
 
-    before = metric.per_person(data, pivot - w, pivot)
-    after = metric.per_person(data, pivot + r, pivot + r + w)
-    current = metric.per_person(data, settings.end - w, settings.end)
+
+@dataclass(frozen=True)
+class _Groups:
+    """Who a scope's before/after figures are about (boolean masks over its persons)."""
+
+    complete: BoolArray
+    users: BoolArray
+    treated: BoolArray
+    control: BoolArray
+
+
+def _groups(
+    values: _Values, pivot: FloatArray, adoption: FloatArray, settings: Settings
+) -> _Groups:
     with np.errstate(invalid="ignore"):
-        complete = pivot + r + w <= settings.end
+        complete = pivot + settings.ramp_days + settings.window_days <= settings.end
     users = np.isfinite(adoption) & np.isfinite(pivot)
     non_users = np.isnan(adoption) & np.isfinite(pivot)
-    both = complete & np.isfinite(before) & np.isfinite(after)
-    treated, control = users & both, non_users & both
+    both = complete & np.isfinite(values.before) & np.isfinite(values.after)
+    return _Groups(complete, users, users & both, non_users & both)
 
+
+def _did(
+    values: _Values, groups: _Groups, settings: Settings, rng: np.random.Generator
+) -> tuple[MetricFigure, MetricFigure]:
+    """Before vs after (AI users) and the difference in differences, from one set of draws."""
+    before, after = values.before, values.after
+    treated, control = groups.treated, groups.control
     change, did = change_and_did(
         before[treated],
         after[treated],
@@ -250,7 +291,7 @@ def _overview(
         after[control],
         rng,
         resamples=settings.resamples,
-        min_persons=k,
+        min_persons=settings.min_persons,
         groups=(
             "AI users with values before and after adoption",
             "non-users with values around the pseudo-adoption date",
@@ -286,6 +327,24 @@ def _overview(
                 "non_users_change": did.control_change,
             },
         )
+    return before_after, users_vs_non_users
+
+
+def _overview(
+    metric: Metric,
+    values: _Values,
+    pivot: FloatArray,
+    adoption: FloatArray,
+    scope: MetricScope,
+    settings: Settings,
+) -> MetricOverview:
+    """All figures of one metric for the persons whose values (and pivots) are given."""
+    after, current = values.after, values.current
+    w, r, k = settings.window_days, settings.ramp_days, settings.min_persons
+    rng = settings.rng(metric)
+    groups = _groups(values, pivot, adoption, settings)
+    before_after, users_vs_non_users = _did(values, groups, settings, rng)
+    users, complete = groups.users, groups.complete
 
     cut = day_number(_months_before(settings.as_of, settings.tenure_months))
     observed = users & complete & np.isfinite(after)
@@ -350,6 +409,199 @@ def _levels(current: FloatArray, settings: Settings) -> UsageLevels | None:
     )
 
 
+class MeasuredData:
+    """The domain rows of one population (an organisation, or any scope in it), loaded once.
+
+    Any scope inside the loaded one is a mask over its persons, and each metric's per-person
+    values are computed once and reused by every scope: a person's value does not depend on
+    the scope they are looked at in (pivots come from the whole organisation). So a report
+    with the organisation, each function and each team costs one load, not one per scope
+    and metric group, and gives exactly the figures separate calls would.
+    """
+
+    def __init__(self, population: _Population, settings: Settings) -> None:
+        self._population = population
+        self.settings = settings
+        self._values: dict[str, _Values] = {}
+        self._did: dict[tuple[str, MetricScope], MetricFigure] = {}
+
+    @property
+    def scope(self) -> MetricScope:
+        return self._population.scope
+
+    @property
+    def teams(self) -> TeamRows:
+        return self._population.teams
+
+    @property
+    def person_ids(self) -> list[str]:
+        """The loaded persons, in the order every mask and array uses."""
+        return self._population.ids
+
+    def loaded(self, source: str) -> bool:
+        """Whether the rows of `source` ("work" or "usage") were loaded."""
+        return source in self._population.sources
+
+    @property
+    def since(self) -> float:
+        """Day number of the first day the loaded rows cover."""
+        return self._population.since
+
+    @property
+    def until(self) -> float:
+        """Day number just after the last day the loaded rows cover."""
+        return self._population.until
+
+    @property
+    def work(self) -> WorkRows:
+        """The loaded work items (`person` indexes `person_ids`); empty if not loaded."""
+        return self._population.data.work
+
+    def mask(self, scope: MetricScope) -> BoolArray:
+        """The loaded persons who are in `scope`, which must lie within the loaded scope."""
+        loaded = self._population.scope
+        if scope.organisation_id != loaded.organisation_id or (
+            loaded.function is not None and scope.function != loaded.function
+        ):
+            raise ValueError(f"{scope} is not within the loaded {loaded}")
+        population = self._population
+        mask = np.ones(len(population.ids), dtype=np.bool_)
+        if scope.team_id is not None:
+            if scope.team_id not in set(population.teams.ids.tolist()):
+                raise ValueError(
+                    f"team {scope.team_id} is not in organisation {scope.organisation_id}"
+                )
+            subtree = population.teams.subtree(scope.team_id)
+            if loaded.team_id is not None and not subtree <= population.teams.subtree(
+                loaded.team_id
+            ):
+                raise ValueError(f"{scope} is not within the loaded {loaded}")
+            mask &= np.isin(population.team_ids, sorted(subtree))
+        if scope.function is not None:
+            mask &= population.functions == scope.function
+        return mask
+
+    def values(self, metric: Metric) -> _Values:
+        if metric.source not in self._population.sources:
+            raise ValueError(f"{metric.key} needs {metric.source} rows, which were not loaded")
+        if metric.key not in self._values:
+            self._values[metric.key] = _values(metric, self._population, self.settings)
+        return self._values[metric.key]
+
+    def _subset(self, metric: Metric, mask: BoolArray) -> tuple[_Values, FloatArray, FloatArray]:
+        values, population = self.values(metric), self._population
+        if mask.all():
+            return values, population.pivot, population.adoption
+        subset = _Values(values.before[mask], values.after[mask], values.current[mask])
+        return subset, population.pivot[mask], population.adoption[mask]
+
+    def overviews(
+        self, scope: MetricScope, keys: Sequence[str] | None = None
+    ) -> list[MetricOverview]:
+        """Overviews of several metrics (default: all, in registry order) for `scope`."""
+        metrics = [get_metric(k) for k in keys] if keys is not None else list(REGISTRY.values())
+        mask = self.mask(scope)
+        found = []
+        for metric in metrics:
+            overview = _overview(metric, *self._subset(metric, mask), scope, self.settings)
+            self._did[(metric.key, scope)] = overview.users_vs_non_users
+            found.append(overview)
+        return found
+
+    def users_vs_non_users(
+        self, metric_key: str, scope: MetricScope
+    ) -> tuple[MetricFigure, frozenset[str]]:
+        """The difference in differences alone (equal to the overview's), with the ids of
+        the persons behind it (AI users and non-users with values before and after), so a
+        caller can put that group through the privacy gate."""
+        metric = get_metric(metric_key)
+        mask = self.mask(scope)
+        values, pivot, adoption = self._subset(metric, mask)
+        groups = _groups(values, pivot, adoption, self.settings)
+        figure = self._did.get((metric_key, scope))
+        if figure is None:  # the overview's own draws: the rng's first use in both
+            _, figure = _did(values, groups, self.settings, self.settings.rng(metric))
+            self._did[(metric_key, scope)] = figure
+        ids = self._population.ids
+        positions = np.flatnonzero(mask)[groups.treated | groups.control]
+        return figure, frozenset(ids[i] for i in positions.tolist())
+
+    def team_breakdown(self, metric_key: str, scope: MetricScope) -> TeamBreakdown:
+        """The current value per team directly below the scope (each with its sub-teams).
+
+        Cells are the persons contributing a value. Teams go through `suppress_breakdown`:
+        a team below k is hidden, and so is any team whose absence would let a reader derive
+        a hidden group of 1 to k-1 persons by subtracting the shown teams from the total.
+        People placed directly in the scope's own team count in the total only.
+        """
+        metric = get_metric(metric_key)
+        settings = self.settings
+        mask = self.mask(scope)
+        current = self.values(metric).current[mask]
+        team_ids = self._population.team_ids[mask]
+        contributing = np.isfinite(current)
+        rng = settings.rng(metric)
+
+        teams = self._population.teams
+        parent = -1 if scope.team_id is None else scope.team_id
+        children = [i for i, p in enumerate(teams.parent_ids.tolist()) if p == parent]
+        masks = {
+            int(teams.ids[i]): np.isin(team_ids, sorted(teams.subtree(int(teams.ids[i]))))
+            & contributing
+            for i in children
+        }
+        decisions = suppress_breakdown(
+            int(contributing.sum()),
+            {str(team): int(m.sum()) for team, m in masks.items()},
+            settings.policy,
+        )
+        rows = []
+        for i in children:
+            team = int(teams.ids[i])
+            shown = decisions[str(team)].shown
+            rows.append(
+                TeamFigure(
+                    team_id=team,
+                    team_key=teams.keys[i],
+                    team_name=teams.names[i],
+                    current=_summary_figure(metric, current[masks[team]], settings, rng)
+                    if shown
+                    else None,
+                    suppressed=not shown,
+                )
+            )
+        return TeamBreakdown(
+            metric=MetricDefinition.of(metric),
+            scope=scope,
+            as_of=settings.as_of,
+            window_days=settings.window_days,
+            total=_summary_figure(metric, current, settings, rng),
+            teams=rows,
+        )
+
+
+def load_measured(
+    session: Session,
+    scope: MetricScope,
+    as_of: dt.date,
+    keys: Sequence[str] | None = None,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    *,
+    ramp_days: int = DEFAULT_RAMP_DAYS,
+    tenure_months: int = DEFAULT_TENURE_MONTHS,
+    policy: PrivacyPolicy | None = None,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+) -> MeasuredData:
+    """Load what the metrics `keys` (default: all) need for `scope` and every scope in it."""
+    metrics = [get_metric(key) for key in keys] if keys is not None else list(REGISTRY.values())
+    settings = Settings(
+        as_of, window_days, ramp_days, tenure_months, policy or PrivacyPolicy(), resamples, seed
+    )
+    sources = frozenset(metric.source for metric in metrics)
+    return MeasuredData(_load(session, scope, settings, sources), settings)
+
+
 def metric_overviews(
     session: Session,
     scope: MetricScope,
@@ -364,12 +616,19 @@ def metric_overviews(
     seed: int = 0,
 ) -> list[MetricOverview]:
     """Overviews of several metrics (default: all, in registry order) from one load."""
-    metrics = [get_metric(key) for key in keys] if keys is not None else list(REGISTRY.values())
-    settings = Settings(
-        as_of, window_days, ramp_days, tenure_months, policy or PrivacyPolicy(), resamples, seed
+    data = load_measured(
+        session,
+        scope,
+        as_of,
+        keys,
+        window_days,
+        ramp_days=ramp_days,
+        tenure_months=tenure_months,
+        policy=policy,
+        resamples=resamples,
+        seed=seed,
     )
-    loaded = _load(session, scope, settings, metrics)
-    return [_overview(metric, loaded, scope, settings) for metric in metrics]
+    return data.overviews(scope, keys)
 
 
 def metric_overview(
@@ -414,55 +673,15 @@ def team_breakdown(
     resamples: int = DEFAULT_RESAMPLES,
     seed: int = 0,
 ) -> TeamBreakdown:
-    """The current value per team directly below the scope (each with its sub-teams).
-
-    Cells are the persons contributing a value. Teams go through `suppress_breakdown`:
-    a team below k is hidden, and so is any team whose absence would let a reader derive
-    a hidden group of 1 to k-1 persons by subtracting the shown teams from the total.
-    People placed directly in the scope's own team count in the total only.
-    """
-    metric = get_metric(metric_key)
-    settings = Settings(
-        as_of, window_days, policy=policy or PrivacyPolicy(), resamples=resamples, seed=seed
+    """The current value per team directly below the scope; see `MeasuredData.team_breakdown`."""
+    data = load_measured(
+        session,
+        scope,
+        as_of,
+        [metric_key],
+        window_days,
+        policy=policy,
+        resamples=resamples,
+        seed=seed,
     )
-    loaded = _load(session, scope, settings, [metric])
-    current = metric.per_person(loaded.data, settings.end - window_days, settings.end)
-    contributing = np.isfinite(current)
-    rng = settings.rng(metric)
-
-    teams = loaded.teams
-    parent = -1 if scope.team_id is None else scope.team_id
-    children = [i for i, p in enumerate(teams.parent_ids.tolist()) if p == parent]
-    masks = {
-        int(teams.ids[i]): np.isin(loaded.team_ids, sorted(teams.subtree(int(teams.ids[i]))))
-        & contributing
-        for i in children
-    }
-    decisions = suppress_breakdown(
-        int(contributing.sum()),
-        {str(team): int(mask.sum()) for team, mask in masks.items()},
-        settings.policy,
-    )
-    rows = []
-    for i in children:
-        team = int(teams.ids[i])
-        shown = decisions[str(team)].shown
-        rows.append(
-            TeamFigure(
-                team_id=team,
-                team_key=teams.keys[i],
-                team_name=teams.names[i],
-                current=_summary_figure(metric, current[masks[team]], settings, rng)
-                if shown
-                else None,
-                suppressed=not shown,
-            )
-        )
-    return TeamBreakdown(
-        metric=MetricDefinition.of(metric),
-        scope=scope,
-        as_of=as_of,
-        window_days=window_days,
-        total=_summary_figure(metric, current, settings, rng),
-        teams=rows,
-    )
+    return data.team_breakdown(metric_key, scope)
