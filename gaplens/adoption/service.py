@@ -9,17 +9,34 @@ gathered with a few grouped queries; the stage rules are pure functions over the
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from gaplens.adoption.schemas import STAGES, AdoptionFunnel, FunnelGroup, Share, StageFigure
 from gaplens.directory.models import Person, Team
-from gaplens.privacy import PrivacyPolicy, group_is_shown, suppress_breakdown
+from gaplens.metrics.definitions import group_median
+from gaplens.metrics.queries import (
+    WorkRows,
+    as_date,
+    day_number,
+    day_of,
+    fetch_tuples,
+    load_work,
+)
+from gaplens.metrics.service import MeasuredData
+from gaplens.privacy import (
+    CellDecision,
+    PrivacyGate,
+    PrivacyPolicy,
+    group_is_shown,
+    suppress_breakdown,
+)
 from gaplens.stats import wilson_interval
 from gaplens.telemetry.models import (
     ANY_APP,
@@ -28,7 +45,6 @@ from gaplens.telemetry.models import (
     AiUsageDay,
     TrainingRecord,
 )
-from gaplens.work.models import WorkItem
 
 WINDOW_DAYS = 28
 WEEKS = 4
@@ -37,6 +53,11 @@ ACCEPTANCE_RATE = 0.25
 M365_MIN_APPS = 2
 WORKFLOW_DAYS = 90
 WORKFLOW_CHANGE = 0.10
+MEMBER_PREFIX = "adoption:"
+"""How a licensed person appears to the privacy gate in funnel views (see `adoption_funnel`)."""
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass
@@ -54,6 +75,9 @@ class PersonFacts:
     loc_added: int = 0
     m365_apps: set[str] = field(default_factory=set)
     resolved: list[tuple[dt.datetime, dt.datetime | None]] = field(default_factory=list)
+    """(resolved, started) of the person's resolved work, for `workflow_moved`."""
+    moved: bool | None = None
+    """`workflow_moved`, when `load_facts` already decided it for everyone at once."""
     trained: bool = False
     certified: bool = False
 
@@ -73,7 +97,8 @@ def stages_reached(facts: PersonFacts, as_of: dt.date) -> list[str]:
     if len(weeks) < SUSTAINED_WEEKS:
         return reached
     reached.append("sustained")
-    if output_kept(facts) or workflow_moved(facts, as_of):
+    moved = facts.moved if facts.moved is not None else workflow_moved(facts, as_of)
+    if output_kept(facts) or moved:
         reached.append("integrated")
     return reached
 
@@ -91,26 +116,56 @@ def workflow_moved(facts: PersonFacts, as_of: dt.date) -> bool:
     """Resolved work in the 90 days after adoption vs the 90 before: throughput up at least
     10%, or median cycle time down at least 10%. Needs the 90 days after to have passed."""
     adopted = facts.adoption_date or facts.first_active
-    if adopted is None or adopted + dt.timedelta(days=WORKFLOW_DAYS) > as_of:
+    if adopted is None or not facts.resolved:
         return False
-    span = dt.timedelta(days=WORKFLOW_DAYS)
-    before = [(r, s) for r, s in facts.resolved if adopted - span <= r.date() < adopted]
-    after = [(r, s) for r, s in facts.resolved if adopted <= r.date() < adopted + span]
-    if before and len(after) >= (1 + WORKFLOW_CHANGE) * len(before):
-        return True
-    cycle_before = _cycle_hours(before)
-    cycle_after = _cycle_hours(after)
-    if not cycle_before or not cycle_after:
-        return False
-    median_before = statistics.median(cycle_before)
-    return (
-        median_before > 0
-        and statistics.median(cycle_after) <= (1 - WORKFLOW_CHANGE) * median_before
+    resolved = [r for r, _ in facts.resolved]
+    started = [s for _, s in facts.resolved]
+    moved = workflow_moved_all(
+        np.zeros(len(resolved), dtype=np.int64),
+        np.array([_days(r) for r in resolved], dtype=np.float64),
+        np.array([np.nan if s is None else _days(s) for s in started], dtype=np.float64),
+        np.array([day_number(adopted)], dtype=np.float64),
+        as_of,
     )
+    return bool(moved[0])
 
 
-def _cycle_hours(items: Iterable[tuple[dt.datetime, dt.datetime | None]]) -> list[float]:
-    return [(r - s).total_seconds() / 3600 for r, s in items if s is not None and r >= s]
+def _days(moment: dt.datetime) -> float:
+    return (moment - _EPOCH).total_seconds() / 86400.0
+
+
+_EPOCH = dt.datetime(1970, 1, 1)
+
+
+def workflow_moved_all(
+    person: IntArray, resolved: FloatArray, started: FloatArray, adopted: FloatArray, as_of: dt.date
+) -> BoolArray:
+    """`workflow_moved` for many people at once, over day numbers (days since 1970-01-01).
+
+    `person` indexes `adopted` (NaN: no adoption date and no activity) for each resolved
+    item; `started` is NaN for an item never marked started. Cycle hours count items
+    started no later than resolved; an item's day is the calendar day it was resolved on.
+    """
+    n = adopted.size
+    span = float(WORKFLOW_DAYS)
+    with np.errstate(invalid="ignore"):
+        eligible = np.isfinite(adopted) & (adopted + span <= day_number(as_of))
+        keep = np.isfinite(resolved) & eligible[person]
+        person, resolved, started = person[keep], resolved[keep], started[keep]
+        day = np.floor(resolved)
+        pivot = adopted[person]
+        before = (day >= pivot - span) & (day < pivot)
+        after = (day >= pivot) & (day < pivot + span)
+        timed = np.isfinite(started) & (resolved >= started)
+    hours = (resolved - started) * 24.0
+    n_before = np.bincount(person[before], minlength=n)
+    n_after = np.bincount(person[after], minlength=n)
+    faster = (n_before > 0) & (n_after >= (1 + WORKFLOW_CHANGE) * n_before)
+    cycle_before = group_median(person[before & timed], hours[before & timed], n)
+    cycle_after = group_median(person[after & timed], hours[after & timed], n)
+    with np.errstate(invalid="ignore"):
+        quicker = (cycle_before > 0) & (cycle_after <= (1 - WORKFLOW_CHANGE) * cycle_before)
+    return eligible & (faster | quicker)
 
 
 def stage_figures(people: Sequence[PersonFacts], as_of: dt.date) -> list[StageFigure]:
@@ -162,12 +217,29 @@ def headline(figures: Sequence[StageFigure]) -> str:
 
 
 def adoption_funnel(
-    session: Session, as_of: dt.date, policy: PrivacyPolicy | None = None
+    session: Session,
+    as_of: dt.date,
+    policy: PrivacyPolicy | None = None,
+    *,
+    gate: PrivacyGate | None = None,
+    viewer: str | None = None,
+    measured: MeasuredData | None = None,
 ) -> AdoptionFunnel:
     """The funnel for the organisation and each team, small teams suppressed (privacy rules
-    1 and 2: teams are cells of the organisation's licensed population)."""
+    1 and 2: teams are cells of the organisation's licensed population).
+
+    A staff view passes its `gate` and `viewer`: the licensed population and the team cells
+    then also go through the per-viewer differencing check (rule 3), so the funnel "as of"
+    two dates whose licensed people differ by fewer than k is refused (QueryRefused), and a
+    team too close to a group the viewer already saw is hidden. `measured` lends its work
+    rows when the caller already loaded them (the report).
+    """
+    if gate is not None:
+        policy = gate.policy
+        if viewer is None:
+            raise ValueError("a gated funnel needs the viewer")
     policy = policy or PrivacyPolicy()
-    people = load_facts(session, as_of)
+    people = load_facts(session, as_of, measured)
     teams = {
         tid: (key, name) for tid, key, name in session.execute(select(Team.id, Team.key, Team.name))
     }
@@ -186,13 +258,17 @@ def adoption_funnel(
     for person in people:
         by_team[person.team_id].append(person)
     keys = {tid: teams.get(tid, (str(tid), str(tid)))[0] for tid in by_team}
-    decisions = suppress_breakdown(
-        licensed,
-        {keys[tid]: len(by_team[tid]) for tid in sorted(by_team, key=keys.__getitem__)},
-        policy,
-    )
+    ordered = sorted(by_team, key=keys.__getitem__)
+    decisions: dict[str, CellDecision]
+    if gate is not None and viewer is not None:
+        cells = {keys[tid]: _members(by_team[tid]) for tid in ordered}
+        decisions = gate.breakdown(viewer, _members(people), cells)
+    else:
+        decisions = suppress_breakdown(
+            licensed, {keys[tid]: len(by_team[tid]) for tid in ordered}, policy
+        )
     groups: list[FunnelGroup] = []
-    for tid in sorted(by_team, key=keys.__getitem__):
+    for tid in ordered:
         decision = decisions[keys[tid]]
         name = teams.get(tid, (keys[tid], keys[tid]))[1]
         if decision.shown:
@@ -224,14 +300,22 @@ def adoption_funnel(
     )
 
 
-def load_facts(session: Session, as_of: dt.date) -> list[PersonFacts]:
+def _members(people: Iterable[PersonFacts]) -> frozenset[str]:
+    return frozenset(MEMBER_PREFIX + person.person_id for person in people)
+
+
+def load_facts(
+    session: Session, as_of: dt.date, measured: MeasuredData | None = None
+) -> list[PersonFacts]:
     """Everything the stage rules read, for every person licensed on or before `as_of`."""
+    # Plain driver tuples (dates converted once here): SQLAlchemy's per-value date parsing
+    # for SQLite cost more than the queries for a large organisation.
     facts: dict[str, PersonFacts] = {}
-    for pid, team_id, adopted in session.execute(
-        select(Person.id, Person.team_id, Person.ai_adoption_date).where(
-            Person.ai_licence_date.is_not(None), Person.ai_licence_date <= as_of
-        )
+    for pid, team_id, adoption in fetch_tuples(
+        session,
+        select(Person.id, Person.team_id, Person.ai_adoption_date).where(_licensed_by(as_of)),
     ):
+        adopted = as_date(adoption)
         facts[pid] = PersonFacts(
             pid, team_id, adoption_date=adopted if adopted and adopted <= as_of else None
         )
@@ -239,19 +323,24 @@ def load_facts(session: Session, as_of: dt.date) -> list[PersonFacts]:
         return []
     window_start = as_of - dt.timedelta(days=WINDOW_DAYS - 1)
     usage = AiUsageDay
-    for pid, first in session.execute(
+    for pid, first in fetch_tuples(
+        session,
         select(usage.person_id, func.min(usage.day))
         .where(usage.day <= as_of)
-        .group_by(usage.person_id)
+        .group_by(usage.person_id),
     ):
         if pid in facts:
-            facts[pid].first_active = first
+            facts[pid].first_active = as_date(first)
     in_window = (usage.day >= window_start, usage.day <= as_of)
-    for pid, day in session.execute(
-        select(usage.person_id, usage.day).where(*in_window).distinct()
+    days: dict[object, dt.date] = {}  # each distinct day converted once
+    for pid, day in fetch_tuples(
+        session, select(usage.person_id, usage.day).where(*in_window).distinct()
     ):
         if pid in facts:
-            facts[pid].active_days.add(day)
+            found = days.get(day)
+            if found is None:
+                found = days[day] = as_date(day) or as_of  # the column is never NULL
+            facts[pid].active_days.add(found)
     for pid, rows, generations, acceptances, loc_added in session.execute(
         select(
             usage.person_id,
@@ -276,7 +365,7 @@ def load_facts(session: Session, as_of: dt.date) -> list[PersonFacts]:
     ):
         if pid in facts:
             facts[pid].m365_apps.add(app)
-    _load_work(session, facts, as_of)
+    _decide_workflow(session, facts, as_of, measured)
     for pid, kind in session.execute(
         select(TrainingRecord.person_id, TrainingRecord.kind)
         .where(TrainingRecord.completed_on <= as_of)
@@ -288,20 +377,82 @@ def load_facts(session: Session, as_of: dt.date) -> list[PersonFacts]:
     return list(facts.values())
 
 
-def _load_work(session: Session, facts: dict[str, PersonFacts], as_of: dt.date) -> None:
-    """Resolved work items around each adopter's adoption date (only where it can matter)."""
-    adopted = [p.adoption_date or p.first_active for p in facts.values()]
-    dates = [d for d in adopted if d is not None]
-    if not dates:
+def _decide_workflow(
+    session: Session,
+    facts: dict[str, PersonFacts],
+    as_of: dt.date,
+    measured: MeasuredData | None,
+) -> None:
+    """Set `moved` for every licensed person from their resolved work, in one pass.
+
+    The work rows of an already loaded `MeasuredData` are reused when they cover everyone
+    here over the days the rule can look at; otherwise the rows are loaded (day numbers,
+    the same query the metrics use).
+    """
+    people = list(facts.values())
+    adopted = np.array(
+        [
+            np.nan if (d := p.adoption_date or p.first_active) is None else day_number(d)
+            for p in people
+        ],
+        dtype=np.float64,
+    )
+    for person in people:
+        person.moved = False
+    if not np.isfinite(adopted).any():
         return
-    since = dt.datetime.combine(min(dates) - dt.timedelta(days=WORKFLOW_DAYS), dt.time())
-    until = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
-    for pid, resolved, started in session.execute(
-        select(WorkItem.person_id, WorkItem.resolved_at, WorkItem.started_at).where(
-            WorkItem.person_id.is_not(None),
-            WorkItem.resolved_at >= since,
-            WorkItem.resolved_at < until,
-        )
+    since = float(np.nanmin(adopted)) - WORKFLOW_DAYS
+    until = day_number(as_of) + 1
+    work, order = _work_rows(session, facts, as_of, measured, since, until)
+    # `order[i]` is the position in `people` of the i-th person the work rows index.
+    moved = workflow_moved_all(order[work.person], work.resolved, work.started, adopted, as_of)
+    for person, flag in zip(people, moved.tolist(), strict=True):
+        person.moved = flag
+
+
+def _work_rows(
+    session: Session,
+    facts: dict[str, PersonFacts],
+    as_of: dt.date,
+    measured: MeasuredData | None,
+    since: float,
+    until: float,
+) -> tuple[WorkRows, IntArray]:
+    position = {pid: i for i, pid in enumerate(facts)}
+    if (
+        measured is not None
+        and measured.loaded("work")
+        and measured.settings.as_of == as_of
+        and measured.since <= since
+        and measured.until >= until
+        and position.keys() <= set(measured.person_ids)
     ):
-        if pid in facts and resolved is not None:
-            facts[pid].resolved.append((resolved, started))
+        ids = measured.person_ids
+        order = np.array([position.get(pid, -1) for pid in ids], dtype=np.int64)
+        work = measured.work
+        keep = order[work.person] >= 0
+        return _rows_of(work, keep), order
+    licensed = select(Person.id).where(_licensed_by(as_of))
+    work = load_work(session, licensed, day_of(since), day_of(until))
+    # load_work indexes the persons in the database's id order
+    in_order = session.scalars(licensed.order_by(Person.id))
+    order = np.array([position[pid] for pid in in_order], dtype=np.int64)
+    return work, order
+
+
+def _licensed_by(as_of: dt.date) -> ColumnElement[bool]:
+    return and_(Person.ai_licence_date.is_not(None), Person.ai_licence_date <= as_of)
+
+
+def _rows_of(work: WorkRows, keep: BoolArray) -> WorkRows:
+    return WorkRows(
+        person=work.person[keep],
+        is_ticket=work.is_ticket[keep],
+        created=work.created[keep],
+        started=work.started[keep],
+        resolved=work.resolved[keep],
+        points=work.points[keep],
+        sprint=work.sprint[keep],
+        reopens=work.reopens[keep],
+        reworks=work.reworks[keep],
+    )
