@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -25,7 +25,7 @@ from gaplens.friction.figures import (
     use_case_label,
 )
 from gaplens.friction.service import SERVICE_VIEWER, group_by_key, load_facts, members
-from gaplens.privacy import PrivacyGate, PrivacyPolicy
+from gaplens.privacy import PrivacyGate, PrivacyPolicy, QueryRefused
 from gaplens.scorecard.rules import (
     Evidence,
     Lean,
@@ -53,6 +53,7 @@ FEATURE_USE_CASES: dict[str, str] = {
 People logging friction for these workflows should use these names (the form suggests them)."""
 
 FEEDBACK_MEMBER_PREFIX = "feedback:"
+TELEMETRY_MEMBER_PREFIX = "copilot:"
 RULES = [
     "A measure counts only with at least k observations (k = the privacy threshold, 5).",
     "Friction log leans friction when the correction-rate interval's lower bound is above 50%.",
@@ -75,6 +76,8 @@ class FeatureUsage:
     acceptances: int = 0
     generations: int = 0
     users: set[str] = field(default_factory=set)
+    withheld: bool = False
+    """The users differ by fewer than k from a group this viewer already saw (rule 3)."""
 
 
 @dataclass
@@ -133,6 +136,7 @@ def scorecard(
 
     for feature, usage in telemetry_by_feature(session, start, end).items():
         if feature in feature_map:
+            usage.withheld = not _release_users(gate, viewer, usage.users)
             label = use_case_label(feature_map[feature])
             item = entry(use_case_key(label))
             item.telemetry.append(usage)
@@ -179,6 +183,9 @@ def score_use_case(item: UseCaseInputs, k: int) -> UseCaseScore:
     elif item.feedback_working or item.feedback_friction:
         evidence.append(_withheld(Source.FEEDBACK, "working_share", k))
     for usage in sorted(item.telemetry, key=lambda u: u.feature):
+        if usage.withheld:
+            evidence.append(_withheld(Source.TELEMETRY, f"acceptance_rate:{usage.feature}", k))
+            continue
         evidence.append(
             telemetry_evidence(
                 usage.feature, usage.acceptances, usage.generations, len(usage.users), k
@@ -192,6 +199,18 @@ def score_use_case(item: UseCaseInputs, k: int) -> UseCaseScore:
         reason=verdict.reason,
         evidence=[_out(e) for e in evidence],
     )
+
+
+def _release_users(gate: PrivacyGate, viewer: str, users: set[str]) -> bool:
+    """Whether a feature's pooled counts may be shown: a group of at least k Copilot users
+    that is not within k of a user group this viewer saw before (e.g. a month earlier)."""
+    members = frozenset(TELEMETRY_MEMBER_PREFIX + user for user in users)
+    if len(members) < gate.policy.min_group_size:
+        return True  # shown as "fewer than k" without a number; nothing to audit
+    try:
+        return gate.release_group(viewer, members)
+    except QueryRefused:
+        return False
 
 
 def _withheld(source: Source, measure: str, k: int) -> Evidence:
@@ -272,16 +291,24 @@ def telemetry_by_feature(session: Session, start: dt.date, end: dt.date) -> dict
     in for `code_completion` (the legacy metrics count code completions only).
     """
     usage: dict[str, FeatureUsage] = {}
-    rows = session.execute(
+    # Plain driver tuples, parsed as one JSON document: a year of user-days is a few hundred
+    # thousand texts, and ORM rows or a json.loads call per text cost more than the parsing.
+    result = session.connection().execute(
         select(CopilotUserDay.user_login, CopilotUserDay.features).where(
             CopilotUserDay.day >= start,
             CopilotUserDay.day <= end,
             CopilotUserDay.features.is_not(None),
         )
     )
-    for login, features in rows:
-        for feature, generations, acceptances in parse_features(features):
-            item = usage.setdefault(feature, FeatureUsage(feature))
+    try:
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    for (login, _), data in zip(rows, _load_all([text for _, text in rows]), strict=True):
+        for feature, generations, acceptances in _entries(data):
+            item = usage.get(feature)
+            if item is None:
+                item = usage[feature] = FeatureUsage(feature)
             item.generations += generations
             item.acceptances += acceptances
             item.users.add(login)
@@ -315,29 +342,60 @@ def parse_features(text: str | None) -> list[tuple[str, int, int]]:
     """(feature, generations, acceptances) from a stored `totals_by_feature`.
 
     Accepts the report's list of objects with a `feature` key, or an object keyed by
-    feature; anything else is skipped, since one odd row must not break the scorecard."""
+    feature (what the connector stores: `compact_features`, with the short count names
+    `generations`/`acceptances`); anything else is skipped, since one odd row must not
+    break the scorecard."""
+    return _entries(_load(text))
+
+
+def _load(text: str | None) -> object:
     if not text:
-        return []
+        return None
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except ValueError:
-        return []
-    items: Sequence[object]
-    if isinstance(data, dict):
-        items = [{"feature": k, **v} for k, v in data.items() if isinstance(v, dict)]
-    elif isinstance(data, list):
-        items = data
+        return None
+
+
+def _load_all(texts: list[str]) -> list[object]:
+    """Each text parsed, as `_load` would, but in one pass over `[text, text, ...]`.
+
+    One value per text is checked: a text holding "1, 2" would shift the others, and one
+    that is not JSON (or empty) fails the whole parse; either way each is parsed alone.
+    """
+    if all(texts):
+        try:
+            values = json.loads("[" + ",".join(texts) + "]")
+        except ValueError:
+            pass
+        else:
+            if len(values) == len(texts):
+                return list(values)
+    return [_load(text) for text in texts]
+
+
+def _entries(data: object) -> list[tuple[str, int, int]]:
+    """(feature, generations, acceptances) of one parsed `totals_by_feature`; a count is
+    the report's name when present, else the connector's short name, and only a positive
+    whole number counts (not a bool, a float or a string). Inlined: it runs per user-day."""
+    named: Iterable[tuple[object, object]]
+    if type(data) is dict:
+        named = data.items()
+    elif type(data) is list:
+        named = ((e.get("feature") if type(e) is dict else None, e) for e in data)
     else:
         return []
     result = []
-    for entry in items:
-        if not isinstance(entry, dict) or not isinstance(entry.get("feature"), str):
+    for name, entry in named:
+        if type(entry) is not dict or type(name) is not str:
             continue
-        generations = _count(entry.get("code_generation_activity_count"))
-        acceptances = _count(entry.get("code_acceptance_activity_count"))
-        result.append((entry["feature"], generations, acceptances))
+        g = entry.get("code_generation_activity_count", entry.get("generations"))
+        a = entry.get("code_acceptance_activity_count", entry.get("acceptances"))
+        result.append(
+            (
+                name,
+                g if type(g) is int and g > 0 else 0,
+                a if type(a) is int and a > 0 else 0,
+            )
+        )
     return result
-
-
-def _count(value: object) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
