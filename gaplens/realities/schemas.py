@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel
 
 
@@ -15,7 +17,10 @@ class Interval(BaseModel):
 
 class RealityRow(BaseModel):
     scope: str
-    """'Whole organisation' or a function."""
+    """'Whole organisation', a function, or a team's name."""
+    kind: Literal["organisation", "function", "team"] = "function"
+    team_key: str | None = None
+    """For a team row: its key (the row covers the team and the teams below it)."""
     measure: str
     """What the measured column is, e.g. 'cycle time (Jira)'."""
     leaders_perceived: Interval | None
@@ -38,3 +43,5 @@ class ThreeRealities(BaseModel):
     as_of: str
     rows: list[RealityRow]
     notes: list[str]
+    teams_left_out: int = 0
+    """Teams without a row: too few people or respondents, or withheld (differencing)."""

@@ -1,29 +1,39 @@
 """Perceived speed-up (survey) against measured speed-up (workflow data), per scope.
 
+Scopes: the organisation, each function, and each team (with the teams below it).
 Perceived: the median answer to `perceived_speedup` ("how much faster, in %") by role level,
-with its bootstrap interval, from the perception figures (privacy thresholds included).
+with its bootstrap interval, computed exactly as the perception figures are (privacy
+thresholds, and for every narrowed population the gate's differencing check).
 Measured: minus the difference in differences of the scope's workflow metric (cycle time
 where there are issues, time to resolution where there are tickets), as a percentage of the
 AI users' before-adoption level. The gap's interval combines both intervals (MOVER).
+
+Both sides load their rows once for all scopes: the answers to the one question in one
+query, and the work items in one `MeasuredData`, so a hundred teams cost little more than
+the organisation alone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gaplens.directory.models import Organisation, Person
+from gaplens.directory.models import Organisation, Person, Team
 from gaplens.metrics.schemas import MetricFigure, MetricScope
-from gaplens.metrics.service import metric_overview
-from gaplens.perception.filters import PopulationFilter
-from gaplens.perception.service import perception_figures
-from gaplens.privacy import PrivacyGate, PrivacyPolicy
+from gaplens.metrics.service import MeasuredData, load_measured
+from gaplens.perception.figures import ROLE_ORDER, question_figures
+from gaplens.perception.queries import QuestionAggregate
+from gaplens.privacy import PrivacyGate, PrivacyPolicy, QueryRefused, SuppressionReason
 from gaplens.realities.schemas import Interval, RealityRow, ThreeRealities
 from gaplens.report.schemas import FigureStatus, QuestionFigures
 from gaplens.stats import Estimate, mover_difference
-from gaplens.surveys.models import Survey
+from gaplens.surveys.models import Survey, SurveyAnswer, SurveyResponse
+from gaplens.surveys.question_bank import BankEntry
+from gaplens.surveys.service import survey_questions
 
 QUESTION = "perceived_speedup"
 WORKFLOW_METRICS = (
@@ -31,6 +41,15 @@ WORKFLOW_METRICS = (
     ("time_to_resolution", "time to resolution (tickets)"),
 )
 ORGANISATION = "Whole organisation"
+VIEWER = "report"
+GROUPS = ("executive", "individual_contributor")
+"""Leaders and frontline: the only groups a row shows (the others' bootstraps are skipped)."""
+PERSON_PREFIX = "person:"
+"""How a person behind a measured figure appears to the gate (apart from respondents)."""
+WITHHELD = (
+    "withheld: this group differs by fewer than {k} people from another row's, so "
+    "comparing the two could reveal individuals"
+)
 NOTES = [
     "Perceived: median answer to 'how much faster does AI make your work (%)' by role level, "
     "95% bootstrap interval; leaders are executives, frontline are individual contributors.",
@@ -38,7 +57,31 @@ NOTES = [
     "adoption date, minus the same change for non-users (difference in differences), as a "
     "share of the users' level before adoption; positive = faster.",
     "Gap: perceived minus measured, in percentage points, with a MOVER interval.",
+    "Teams include the teams below them. A team, or a team's figure, is left out when its "
+    "group is too small or differs by fewer than the privacy threshold from another row's.",
 ]
+
+
+@dataclass(frozen=True)
+class _Scope:
+    label: str
+    kind: str
+    metric: MetricScope
+    team_ids: frozenset[int] | None = None
+    function: str | None = None
+    team_key: str | None = None
+
+
+@dataclass
+class _Survey:
+    """Every response's bands, and the answers to the perceived speed-up question."""
+
+    entry: BankEntry | None
+    roles: dict[str, str] = field(default_factory=dict)
+    teams: dict[str, int | None] = field(default_factory=dict)
+    functions: dict[str, str | None] = field(default_factory=dict)
+    numbers: dict[str, list[float]] = field(default_factory=dict)
+    """Response id -> its numbers (a response with an answer row but no number: [])."""
 
 
 def _median(figures: dict[str, QuestionFigures], group: str) -> tuple[Interval | None, int | None]:
@@ -71,8 +114,6 @@ def _gap(perceived: Interval | None, measured: Interval | None) -> Interval | No
 
 def data_as_of(session: Session, fallback: dt.date) -> dt.date:
     """The last day the imported usage or workflow data covers (the survey's end without)."""
-    from sqlalchemy import func
-
     from gaplens.telemetry.models import AiUsageDay
     from gaplens.work.models import WorkItem
 
@@ -82,50 +123,200 @@ def data_as_of(session: Session, fallback: dt.date) -> dt.date:
     return max(days) if days else fallback
 
 
-def three_realities(
-    session: Session, survey: Survey, as_of: dt.date, policy: PrivacyPolicy
-) -> ThreeRealities:
-    organisation = session.scalars(select(Organisation.id).order_by(Organisation.id)).first()
-    functions = sorted({f for f in session.scalars(select(Person.function).distinct()) if f})
-    rows: list[RealityRow] = []
-    gate = PrivacyGate(policy)
-    for function in [None, *functions]:
-        if function is None:
-            _, figures = perception_figures(session, survey, policy)
-        else:
-            _, figures = perception_figures(
-                session, survey, policy, PopulationFilter(function=function), gate, "report"
+def _load_survey(session: Session, survey: Survey) -> _Survey:
+    entries = [(qid, e) for qid, e in survey_questions(session, survey) if e.key == QUESTION]
+    loaded = _Survey(entries[0][1] if entries else None)
+    for rid, role, team, function in session.execute(
+        select(
+            SurveyResponse.id,
+            SurveyResponse.role_level,
+            SurveyResponse.team_id,
+            SurveyResponse.function,
+        ).where(SurveyResponse.survey_id == survey.id)
+    ):
+        loaded.roles[rid] = role
+        loaded.teams[rid] = team
+        loaded.functions[rid] = function
+    if entries:
+        for rid, number in session.execute(
+            select(SurveyAnswer.response_id, SurveyAnswer.number)
+            .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+            .where(SurveyResponse.survey_id == survey.id, SurveyAnswer.question_id == entries[0][0])
+        ):
+            numbers = loaded.numbers.setdefault(rid, [])
+            if number is not None:
+                numbers.append(number)
+    return loaded
+
+
+def _perceived(
+    answers: _Survey, scope: _Scope, policy: PrivacyPolicy, gate: PrivacyGate
+) -> dict[str, QuestionFigures]:
+    """The perceived speed-up figures of the scope's respondents, as `perception_figures`
+    gives them for the same population (a narrowed one through the gate, by role level)."""
+    ids = [
+        rid
+        for rid in answers.roles
+        if (scope.team_ids is None or answers.teams[rid] in scope.team_ids)
+        and (scope.function is None or answers.functions[rid] == scope.function)
+    ]
+    cells: dict[str, set[str]] = defaultdict(set)
+    for rid in ids:
+        cells[answers.roles[rid]].add(rid)
+    everyone = frozenset(ids)
+    forced: dict[str, SuppressionReason] = {}
+    if scope.kind == "organisation":
+        if len(everyone) >= policy.min_group_size:
+            # Not narrowed, but remembered: a team of everyone but a few is then refused.
+            gate.release_group(VIEWER, everyone)
+    else:
+        decisions = gate.breakdown(
+            VIEWER, everyone, {role: frozenset(cells.get(role, ())) for role in ROLE_ORDER}
+        )
+        forced = {
+            role: SuppressionReason.DIFFERENCING
+            for role, decision in decisions.items()
+            if decision.reason is SuppressionReason.DIFFERENCING
+        }
+    if answers.entry is None:
+        return {}
+    aggregate = QuestionAggregate()
+    for rid in ids:
+        numbers = answers.numbers.get(rid)
+        if numbers is None:
+            continue
+        role = answers.roles[rid]
+        aggregate.respondents[role] = aggregate.respondents.get(role, 0) + 1
+        aggregate.numbers.setdefault(role, []).extend(numbers)
+    figures = question_figures(answers.entry, aggregate, policy, forced, only=GROUPS)
+    return {QUESTION: figures}
+
+
+def _scopes(session: Session, organisation: int | None) -> list[_Scope]:
+    """The organisation, its functions (sorted), then its teams in tree order."""
+    if organisation is None:
+        return [_Scope(ORGANISATION, "organisation", MetricScope(organisation_id=0))]
+    org = MetricScope(organisation_id=organisation)
+    scopes = [_Scope(ORGANISATION, "organisation", org)]
+    functions = sorted(
+        {
+            f
+            for f in session.scalars(
+                select(Person.function).where(Person.organisation_id == organisation).distinct()
             )
+            if f
+        }
+    )
+    scopes += [
+        _Scope(f, "function", org.model_copy(update={"function": f}), function=f) for f in functions
+    ]
+    teams = session.execute(
+        select(Team.id, Team.key, Team.name, Team.parent_id)
+        .where(Team.organisation_id == organisation)
+        .order_by(Team.name, Team.id)
+    ).all()
+    children: dict[int | None, list[tuple[int, str, str]]] = defaultdict(list)
+    for team_id, key, name, parent in teams:
+        children[parent].append((team_id, key, name))
+
+    def below(team_id: int) -> frozenset[int]:
+        found, stack = set(), [team_id]
+        while stack:
+            current = stack.pop()
+            found.add(current)
+            stack.extend(child for child, _, _ in children.get(current, ()))
+        return frozenset(found)
+
+    def walk(parent: int | None) -> None:
+        for team_id, key, name in children.get(parent, ()):
+            scopes.append(
+                _Scope(
+                    name,
+                    "team",
+                    org.model_copy(update={"team_id": team_id}),
+                    team_ids=below(team_id),
+                    team_key=key,
+                )
+            )
+            walk(team_id)
+
+    walk(None)
+    return scopes
+
+
+def _measure(
+    measured: MeasuredData | None, scope: _Scope, gate: PrivacyGate
+) -> tuple[Interval | None, str, dict[str, int], str | None]:
+    """The first workflow metric with a figure the gate releases: value, label, n, reason."""
+    if measured is None:
+        return None, "", {}, "no workflow data imported"
+    label, reason, n = "", None, {}
+    for key, label in WORKFLOW_METRICS:
+        figure, persons = measured.users_vs_non_users(key, scope.metric)
+        reason, n = figure.not_enough_data, figure.n
+        value = _measured(figure)
+        if value is None:
+            continue
+        try:
+            gate.release_group(VIEWER, frozenset(PERSON_PREFIX + p for p in persons))
+        except QueryRefused:
+            reason = WITHHELD.format(k=gate.policy.min_group_size)
+            continue
+        return value, label, n, None
+    return None, label, n, reason
+
+
+def three_realities(
+    session: Session,
+    survey: Survey,
+    as_of: dt.date,
+    policy: PrivacyPolicy,
+    measured: MeasuredData | None = None,
+) -> ThreeRealities:
+    """One row per scope with any figure; `measured` lends rows already loaded for the
+    organisation (the report), else they are loaded here once."""
+    organisation = session.scalars(select(Organisation.id).order_by(Organisation.id)).first()
+    if measured is None and organisation is not None:
+        measured = load_measured(
+            session,
+            MetricScope(organisation_id=organisation),
+            as_of,
+            [key for key, _ in WORKFLOW_METRICS],
+            policy=policy,
+        )
+    answers = _load_survey(session, survey)
+    respondents = PrivacyGate(policy)
+    persons = PrivacyGate(policy)
+    rows: list[RealityRow] = []
+    left_out = 0
+    for scope in _scopes(session, organisation):
+        try:
+            figures = _perceived(answers, scope, policy, respondents)
+        except QueryRefused:
+            figures = {}
         leaders, leaders_n = _median(figures, "executive")
         frontline, frontline_n = _median(figures, "individual_contributor")
-        measured: Interval | None = None
-        measure, n = "", {}
-        reason: str | None = "no workflow data imported"
-        if organisation is not None:
-            scope = MetricScope(organisation_id=organisation, function=function)
-            for key, label in WORKFLOW_METRICS:
-                figure = metric_overview(
-                    session, key, scope, as_of, policy=policy
-                ).users_vs_non_users
-                measure, reason, n = label, figure.not_enough_data, figure.n
-                measured = _measured(figure)
-                if measured is not None:
-                    break
-        if function is not None and leaders is None and frontline is None and measured is None:
+        value, measure, n, reason = _measure(
+            measured if organisation is not None else None, scope, persons
+        )
+        if scope.kind != "organisation" and leaders is None and frontline is None and not value:
+            left_out += scope.kind == "team"
             continue
         rows.append(
             RealityRow(
-                scope=function or ORGANISATION,
+                scope=scope.label,
+                kind=scope.kind,
+                team_key=scope.team_key,
                 measure=measure,
                 leaders_perceived=leaders,
                 leaders_n=leaders_n,
                 frontline_perceived=frontline,
                 frontline_n=frontline_n,
-                measured=measured,
-                measured_n=n if measured is not None else {},
-                leaders_gap=_gap(leaders, measured),
-                frontline_gap=_gap(frontline, measured),
-                reason=None if measured is not None else reason,
+                measured=value,
+                measured_n=n if value is not None else {},
+                leaders_gap=_gap(leaders, value),
+                frontline_gap=_gap(frontline, value),
+                reason=reason,
             )
         )
-    return ThreeRealities(as_of=as_of.isoformat(), rows=rows, notes=NOTES)
+    return ThreeRealities(as_of=as_of.isoformat(), rows=rows, notes=NOTES, teams_left_out=left_out)
