@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gaplens.metrics.schemas import MetricOverview
 from gaplens.realities.schemas import ThreeRealities
 from gaplens.reflections.schemas import ReflectionsSummary
 
@@ -136,6 +137,8 @@ class MeasuredReality(Model):
     """"Dashboard says X% adoption, integration is Y%" (the adoption funnel)."""
     working_use_cases: list[str]
     friction_use_cases: list[str]
+    metrics: list[MetricOverview] = Field(default_factory=list)
+    """Every registry metric for the whole organisation (docs/metrics.md)."""
 
 
 class ReportDocument(Model):

@@ -95,9 +95,13 @@ def build_report(
 def measured_section(
     session: Session, survey: Survey, survey_end: dt.date | None, policy: PrivacyPolicy
 ) -> MeasuredReality | None:
-    """Three realities, the adoption line and the use cases that work or hurt, when tool
-    exports have been imported; every part already passed its own privacy thresholds."""
+    """Every metric for the organisation, the three realities, the adoption line and the use
+    cases that work or hurt, when tool exports have been imported; every part already passed
+    its own privacy thresholds. The organisation's work items and usage days are loaded
+    once and shared by all of them (every function and team is a mask over the same rows)."""
     from gaplens.adoption.service import adoption_funnel
+    from gaplens.metrics.schemas import MetricScope
+    from gaplens.metrics.service import load_measured
     from gaplens.realities.service import data_as_of, three_realities
     from gaplens.scorecard.service import scorecard, top_use_cases
     from gaplens.telemetry.models import AiUsageDay
@@ -110,14 +114,22 @@ def measured_section(
     if not has_data:
         return None
     as_of = data_as_of(session, survey_end or dt.date.today())
-    funnel = adoption_funnel(session, as_of, policy)
+    organisation = session.scalars(select(Organisation.id).order_by(Organisation.id)).first()
+    measured = None
+    metrics = []
+    if organisation is not None:
+        scope = MetricScope(organisation_id=organisation)
+        measured = load_measured(session, scope, as_of, policy=policy)
+        metrics = measured.overviews(scope)
+    funnel = adoption_funnel(session, as_of, policy, measured=measured)
     card = top_use_cases(scorecard(session, as_of - dt.timedelta(days=365), as_of))
     return MeasuredReality(
         as_of=as_of,
-        realities=three_realities(session, survey, as_of, policy),
+        realities=three_realities(session, survey, as_of, policy, measured),
         adoption_headline=funnel.headline if funnel.organisation.licensed else None,
         working_use_cases=[f"{u.label}: {u.reason}" for u in card.working],
         friction_use_cases=[f"{u.label}: {u.reason}" for u in card.friction],
+        metrics=metrics,
     )
 
 
