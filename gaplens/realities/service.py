@@ -251,6 +251,7 @@ def _measure(
     if measured is None:
         return None, "", {}, "no workflow data imported"
     label, reason, n = "", None, {}
+    withheld: tuple[str, dict[str, int], str] | None = None
     for key, label in WORKFLOW_METRICS:
         figure, persons = measured.users_vs_non_users(key, scope.metric)
         reason, n = figure.not_enough_data, figure.n
@@ -260,9 +261,12 @@ def _measure(
         try:
             gate.release_group(VIEWER, frozenset(PERSON_PREFIX + p for p in persons))
         except QueryRefused:
-            reason = WITHHELD.format(k=gate.policy.min_group_size)
+            if withheld is None:
+                withheld = (label, n, WITHHELD.format(k=gate.policy.min_group_size))
             continue
         return value, label, n, None
+    if withheld is not None:  # say why the figure that exists is not shown
+        label, n, reason = withheld
     return None, label, n, reason
 
 

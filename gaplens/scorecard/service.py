@@ -291,8 +291,8 @@ def telemetry_by_feature(session: Session, start: dt.date, end: dt.date) -> dict
     in for `code_completion` (the legacy metrics count code completions only).
     """
     usage: dict[str, FeatureUsage] = {}
-    # Plain driver tuples, parsed as one JSON document: a year of user-days is a few hundred
-    # thousand texts, and ORM rows or a json.loads call per text cost more than the parsing.
+    # Plain driver tuples: a year of user-days is a few hundred thousand texts, and ORM rows
+    # or helper objects per entry cost more than parsing the JSON itself.
     result = session.connection().execute(
         select(CopilotUserDay.user_login, CopilotUserDay.features).where(
             CopilotUserDay.day >= start,
@@ -304,8 +304,8 @@ def telemetry_by_feature(session: Session, start: dt.date, end: dt.date) -> dict
         rows = result.cursor.fetchall()
     finally:
         result.close()
-    for (login, _), data in zip(rows, _load_all([text for _, text in rows]), strict=True):
-        for feature, generations, acceptances in _entries(data):
+    for login, text in rows:
+        for feature, generations, acceptances in _entries(_load(text)):
             item = usage.get(feature)
             if item is None:
                 item = usage[feature] = FeatureUsage(feature)
@@ -355,23 +355,6 @@ def _load(text: str | None) -> object:
         return json.loads(text)
     except ValueError:
         return None
-
-
-def _load_all(texts: list[str]) -> list[object]:
-    """Each text parsed, as `_load` would, but in one pass over `[text, text, ...]`.
-
-    One value per text is checked: a text holding "1, 2" would shift the others, and one
-    that is not JSON (or empty) fails the whole parse; either way each is parsed alone.
-    """
-    if all(texts):
-        try:
-            values = json.loads("[" + ",".join(texts) + "]")
-        except ValueError:
-            pass
-        else:
-            if len(values) == len(texts):
-                return list(values)
-    return [_load(text) for text in texts]
 
 
 def _entries(data: object) -> list[tuple[str, int, int]]:

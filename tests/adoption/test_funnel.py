@@ -227,3 +227,67 @@ def test_workflow_needs_ninety_days_after_adoption():
     assert (
         stages_reached(later, AS_OF)[-1] == "integrated"
     )  # same throughput, cycle 10 days -> 1 day
+
+
+def reference_workflow_moved(facts: PersonFacts, as_of: dt.date) -> bool:
+    """The rule as docs/metrics.md states it, person by person with datetimes."""
+    import statistics
+
+    adopted = facts.adoption_date or facts.first_active
+    if adopted is None or adopted + dt.timedelta(days=90) > as_of:
+        return False
+    span = dt.timedelta(days=90)
+    before = [(r, s) for r, s in facts.resolved if adopted - span <= r.date() < adopted]
+    after = [(r, s) for r, s in facts.resolved if adopted <= r.date() < adopted + span]
+    if before and len(after) >= 1.1 * len(before):
+        return True
+
+    def hours(items):
+        return [(r - s).total_seconds() / 3600 for r, s in items if s is not None and r >= s]
+
+    b, a = hours(before), hours(after)
+    if not b or not a:
+        return False
+    return statistics.median(b) > 0 and statistics.median(a) <= 0.9 * statistics.median(b)
+
+
+def test_the_vectorised_workflow_rule_matches_the_rule_person_by_person():
+    import numpy as np
+
+    from gaplens.adoption.service import workflow_moved, workflow_moved_all
+    from gaplens.metrics.queries import day_number
+
+    rng = np.random.default_rng(4)
+    people = []
+    for i in range(400):
+        adopted = dt.date(2026, 1, 1) + dt.timedelta(days=int(rng.integers(0, 300)))
+        facts = PersonFacts(f"p{i}", 1, adoption_date=adopted if i % 7 else None)
+        facts.first_active = adopted if i % 5 else None
+        for _ in range(int(rng.integers(0, 12))):
+            resolved = dt.datetime(2025, 10, 1) + dt.timedelta(minutes=int(rng.integers(0, 6e5)))
+            started = resolved - dt.timedelta(minutes=int(rng.integers(-600, 20000)))
+            facts.resolved.append((resolved, None if rng.random() < 0.2 else started))
+        people.append(facts)
+    expected = [reference_workflow_moved(p, AS_OF) for p in people]
+    assert 20 < sum(expected) < 380  # both outcomes are exercised
+    assert [workflow_moved(p, AS_OF) for p in people] == expected
+    person = np.array([i for i, p in enumerate(people) for _ in p.resolved], dtype=np.int64)
+    epoch = dt.datetime(1970, 1, 1)
+    resolved = np.array(
+        [(r - epoch).total_seconds() / 86400 for p in people for r, _ in p.resolved]
+    )
+    started = np.array(
+        [
+            np.nan if s is None else (s - epoch).total_seconds() / 86400
+            for p in people
+            for _, s in p.resolved
+        ]
+    )
+    adopted = np.array(
+        [
+            np.nan if (d := p.adoption_date or p.first_active) is None else float(day_number(d))
+            for p in people
+        ]
+    )
+    together = workflow_moved_all(person, resolved, started, adopted, AS_OF)
+    assert together.tolist() == expected

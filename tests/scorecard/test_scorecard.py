@@ -100,3 +100,53 @@ def test_feature_parsing_is_tolerant():
     assert parse_features("not json") == [] and parse_features("[1, {}]") == []
     assert parse_features(None) == []
     assert END > START
+
+
+def test_the_connectors_compact_features_are_read():
+    """What `gaplens import copilot-usage` stores: feature -> short count names."""
+    from gaplens.connectors.copilot_usage import compact_features
+    from gaplens.errors import ProblemCollector
+
+    stored = compact_features(
+        [
+            {"feature": "code_completion", "code_generation_activity_count": 7,
+             "code_acceptance_activity_count": 3, "loc_added_sum": 9},
+            {"feature": "agent_edit", "code_generation_activity_count": 2},
+        ],
+        1,
+        ProblemCollector("c.ndjson"),
+    )  # fmt: skip
+    assert parse_features(stored) == [("code_completion", 7, 3), ("agent_edit", 2, 0)]
+    odd = json.dumps({"x": {"generations": True, "acceptances": 2.0}, "y": 3, "z": {}})
+    assert parse_features(odd) == [("x", 0, 0), ("z", 0, 0)]
+
+
+def test_a_viewer_cannot_isolate_one_copilot_user_by_period(db_url: str):
+    """Six users in January, one more in February: January then January-February would
+    give that user's acceptance rate by subtraction, so the second view withholds it."""
+    from gaplens.privacy import PrivacyGate, PrivacyPolicy
+
+    with session_scope(db_url) as session:
+        copilot(session, users=6, generated=100, accepted=40)
+        run = session.query(ImportRun).one()
+        session.add(
+            CopilotUserDay(day=FEB, user_login="late", import_run_id=run.id, source_row=99,
+                           features=json.dumps({"code_completion": {"generations": 50}}))
+        )  # fmt: skip
+    with session_scope(db_url) as session:
+        gate = PrivacyGate(PrivacyPolicy())
+
+        def rate(end: dt.date):
+            card = scorecard(session, START, end, gate=gate, viewer="leader")
+            (use_case,) = [u for u in card.use_cases if u.label == "code completion"]
+            (evidence,) = use_case.evidence
+            return evidence
+
+        january = rate(JAN)
+        assert january.value == 0.4 and january.n == 6
+        both = rate(FEB)
+        assert both.value is None and both.n is None and "withheld" in both.text
+        assert rate(JAN).value == 0.4  # the same view again reveals nothing new
+        other = scorecard(session, START, FEB, gate=gate, viewer="analyst")
+        (use_case,) = [u for u in other.use_cases if u.label == "code completion"]
+        assert use_case.evidence[0].n == 7  # per viewer

@@ -1,0 +1,135 @@
+"""Three realities per team, through the privacy rules: a team's perceived and measured
+figures are shown when its groups are large enough, and withheld when its respondents or
+the persons behind its measured figure differ from another row's by fewer than 5."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from gaplens.db.engine import session_scope
+from gaplens.perception.filters import PopulationFilter
+from gaplens.perception.service import perception_figures
+from gaplens.privacy import PrivacyGate, PrivacyPolicy
+from gaplens.realities.service import three_realities
+from gaplens.surveys.service import find_survey, import_responses
+from tests.files import write_csv
+from tests.metrics.builders import OrgBuilder, at
+
+AS_OF = dt.date(2025, 12, 31)
+ADOPTED = dt.date(2025, 6, 2)
+
+
+def staff(org: OrgBuilder, team, n: int, function: str) -> None:
+    """n people, half AI users: cycle time 4 -> 2 days for users, 4 -> 3.5 for the others."""
+    for i in range(n):
+        user = i % 2 == 0
+        person = org.person(team, adoption=ADOPTED if user else None, function=function)
+        spread = 0.1 * (i // 2)
+        org.item(person, at(ADOPTED - dt.timedelta(days=30)), 4.0 + spread)
+        org.item(person, at(ADOPTED + dt.timedelta(days=50)), (2.0 if user else 3.5) + spread)
+
+
+def answers(team: str, function: str, role: str, count: int, speedup: int, start: int):
+    return [
+        {
+            "response_id": f"r{start + i}",
+            "answered_on": "2025-12-01",
+            "role_level": role,
+            "team": team,
+            "function": function,
+            "perceived_speedup": str(speedup + i % 3),
+        }
+        for i in range(count)
+    ]
+
+
+def build(url: str, tmp_path: Path) -> None:
+    """Eng = Eng-A (12 people, 13 respondents) + Eng-B (12 people, no respondents) + 2
+    people and 2 respondents in Eng itself; Ops has 10 people and 6 respondents; 2 more
+    Operations people sit in Eng-B."""
+    with session_scope(url) as session:
+        org = OrgBuilder(session)
+        eng = org.team("eng")
+        eng_a, eng_b = org.team("eng-a", eng), org.team("eng-b", eng)
+        ops = org.team("ops")
+        staff(org, eng_a, 12, "Engineering")
+        staff(org, eng_b, 12, "Engineering")
+        staff(org, eng, 2, "Engineering")
+        staff(org, ops, 10, "Operations")
+        staff(org, eng_b, 2, "Operations")
+        session.flush()
+    rows = [
+        *answers("eng-a", "Engineering", "individual_contributor", 8, 10, 0),
+        *answers("eng-a", "Engineering", "executive", 5, 40, 100),
+        *answers("eng", "Engineering", "individual_contributor", 2, 10, 200),
+        *answers("ops", "Operations", "individual_contributor", 6, 5, 300),
+    ]
+    with session_scope(url) as session:
+        import_responses(session, write_csv(tmp_path / "r.csv", rows), "Pulse")
+
+
+def test_team_rows_follow_the_privacy_rules(db_url: str, tmp_path: Path):
+    build(db_url, tmp_path)
+    policy = PrivacyPolicy()
+    with session_scope(db_url) as session:
+        survey = find_survey(session, "Pulse")
+        realities = three_realities(session, survey, AS_OF, policy)
+        rows = {(r.kind, r.scope): r for r in realities.rows}
+        assert [r.kind for r in realities.rows] == [
+            "organisation",
+            "function",
+            "function",
+            "team",
+            "team",
+            "team",
+            "team",
+        ]
+        org = rows[("organisation", "Whole organisation")]
+        assert org.measured is not None and org.measured_n == {"ai_users": 19, "non_users": 19}
+
+        # Eng-A: enough respondents, but Eng's are Eng-A's plus 2: Eng-A's perceived
+        # figures would give those 2 by subtraction, so they are withheld.
+        eng, eng_a = rows[("team", "Eng")], rows[("team", "Eng-A")]
+        assert eng.frontline_perceived is not None and eng.frontline_n == 10
+        assert eng_a.frontline_perceived is None and eng_a.leaders_perceived is None
+        assert eng_a.measured is not None and eng_a.measured_n == {"ai_users": 6, "non_users": 6}
+        assert eng_a.team_key == "eng-a"
+
+        # Eng's people are the Engineering function's plus the 2 Operations people in
+        # Eng-B, and Ops' are the Operations function's minus them: both withheld.
+        assert eng.measured is None and "fewer than 5" in (eng.reason or "")
+        ops = rows[("team", "Ops")]
+        assert ops.measured is None and "fewer than 5" in (ops.reason or "")
+        assert ops.frontline_perceived is not None  # same respondents as Operations
+
+        # A team row that is shown says what a filtered perception view says.
+        _, figures = perception_figures(
+            session, survey, policy, PopulationFilter(team="eng"), PrivacyGate(policy), "x"
+        )
+        ic = figures["perceived_speedup"].groups["individual_contributor"]
+        assert ic.number is not None and eng.frontline_perceived is not None
+        assert eng.frontline_perceived.estimate == ic.number.median.estimate
+        assert eng.frontline_perceived.low == ic.number.median.low
+        assert rows[("team", "Eng-B")].frontline_perceived is None  # nobody answered
+        assert realities.teams_left_out == 0
+
+
+def test_a_team_below_the_threshold_gets_no_row(db_url: str, tmp_path: Path):
+    """Tiny has 4 people and 3 respondents: nothing about it is shown. (Without Other, Big
+    would be the organisation minus Tiny and withheld too.)"""
+    with session_scope(db_url) as session:
+        org = OrgBuilder(session)
+        big, other, tiny = org.team("big"), org.team("other"), org.team("tiny")
+        staff(org, big, 12, "Engineering")
+        staff(org, other, 12, "Engineering")
+        staff(org, tiny, 4, "Engineering")
+        session.flush()
+    rows = answers("big", "Engineering", "individual_contributor", 9, 10, 0)
+    rows += answers("other", "Engineering", "individual_contributor", 9, 10, 20)
+    rows += answers("tiny", "Engineering", "individual_contributor", 3, 50, 50)
+    with session_scope(db_url) as session:
+        import_responses(session, write_csv(tmp_path / "r.csv", rows), "Pulse")
+        realities = three_realities(session, find_survey(session, None), AS_OF, PrivacyPolicy())
+    assert [r.scope for r in realities.rows if r.kind == "team"] == ["Big", "Other"]
+    assert realities.teams_left_out == 1
