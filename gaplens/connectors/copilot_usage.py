@@ -86,7 +86,19 @@ class CopilotOrgRecord:
     acceptances: int | None
     lines_suggested: int | None
     lines_accepted: int | None
+    weekly_active_users: int | None = None
+    monthly_active_users: int | None = None
+    monthly_active_chat_users: int | None = None
+    monthly_active_agent_users: int | None = None
 
+
+ACTIVE_USER_FIELDS = (
+    "weekly_active_users",
+    "monthly_active_users",
+    "monthly_active_chat_users",
+    "monthly_active_agent_users",
+)
+"""The organisation report's trailing-window user counts, stored as named."""
 
 CopilotRecord = CopilotUserRecord | CopilotOrgRecord
 
@@ -391,6 +403,9 @@ def parse_org_day(
         acceptances=number("code_acceptance_activity_count"),
         lines_suggested=number("loc_suggested_to_add_sum"),
         lines_accepted=number("loc_added_sum"),
+        **{
+            key: count(obj, key, row, problems, INT32, f"{path}{key}") for key in ACTIVE_USER_FIELDS
+        },
     )
     return record if problems.count == before else None
 

@@ -58,7 +58,14 @@ class CopilotOrgDay(Base):
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     source_format: Mapped[str] = mapped_column(String(16))
     active_users: Mapped[int | None] = mapped_column(Integer)
+    """Daily active users (the report's `daily_active_users`, legacy `total_active_users`)."""
     engaged_users: Mapped[int | None] = mapped_column(Integer)
+    weekly_active_users: Mapped[int | None] = mapped_column(Integer)
+    """Active in the trailing 7 days (usage-metrics report only; legacy exports have none)."""
+    monthly_active_users: Mapped[int | None] = mapped_column(Integer)
+    """Active in the trailing 28 days."""
+    monthly_active_chat_users: Mapped[int | None] = mapped_column(Integer)
+    monthly_active_agent_users: Mapped[int | None] = mapped_column(Integer)
     interactions: Mapped[int | None] = mapped_column(BigInteger)
     suggestions: Mapped[int | None] = mapped_column(BigInteger)
     acceptances: Mapped[int | None] = mapped_column(BigInteger)

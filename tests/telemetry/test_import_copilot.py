@@ -167,6 +167,12 @@ def test_enterprise_report_imports_org_days(db_url: str, tmp_path: Path):
         ("enterprise:1", "2026-10-01", "usage-metrics", 12),
     ]
     assert found[0][4:] == (4, 2, 30)
+    windows = rows(
+        db_url,
+        "select weekly_active_users, monthly_active_users, monthly_active_chat_users, "
+        "monthly_active_agent_users from copilot_org_day order by day",
+    )
+    assert windows == [(15, 20, 0, 0)] * 3  # the report's 7- and 28-day counts are kept
     pretty = tmp_path / "enterprise.json"
     pretty.write_text(json.dumps(enterprise_report(days, "7"), indent=2))
     assert invoke("import", "copilot-usage", str(pretty), "--db", db_url)[0] == 0
@@ -196,6 +202,8 @@ def test_legacy_metrics_sum_editors_models_languages(db_url: str, tmp_path: Path
         LEGACY_LINES_ACCEPTED,
     )
     assert found[1][5] == LEGACY_SUGGESTIONS + 249
+    windows = rows(db_url, "select weekly_active_users, monthly_active_users from copilot_org_day")
+    assert windows == [(None, None)] * 2  # the legacy API has no trailing-window counts
     assert invoke("import", "copilot-usage", str(export), "--db", db_url)[0] == 0
     assert counts(db_url)["copilot_org_day"] == 2
 
@@ -254,6 +262,21 @@ BAD_CASES = {
         json.dumps([{**legacy_day("2024-06-24"), "total_active_users": 2.5}], indent=2),
         "row 2",
         "total_active_users",
+    ),
+    "org-bad-weekly": (
+        json.dumps(
+            {
+                **enterprise_report(["2026-10-01"]),
+                "day_totals": [
+                    {
+                        **enterprise_report(["2026-10-01"])["day_totals"][0],
+                        "weekly_active_users": -3,
+                    }
+                ],
+            }
+        ),
+        "row 1",
+        "day_totals[0].weekly_active_users",
     ),
     "other-json": (
         json.dumps({"value": [{"userPrincipalName": "a@b.c"}]}),
