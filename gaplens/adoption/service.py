@@ -224,6 +224,7 @@ def adoption_funnel(
     gate: PrivacyGate | None = None,
     viewer: str | None = None,
     measured: MeasuredData | None = None,
+    by_team: bool = True,
 ) -> AdoptionFunnel:
     """The funnel for the organisation and each team, small teams suppressed (privacy rules
     1 and 2: teams are cells of the organisation's licensed population).
@@ -246,6 +247,8 @@ def adoption_funnel(
     org_figures = stage_figures(people, as_of)
     licensed = len(people)
     org_shown = group_is_shown(licensed, policy)
+    if not by_team and gate is not None and viewer is not None:
+        org_shown = gate.release_group(viewer, _members(people))
     organisation = FunnelGroup(
         key="organisation",
         name="Organisation",
@@ -254,18 +257,18 @@ def adoption_funnel(
         licensed=licensed if org_shown else None,
         stages=org_figures if org_shown else [],
     )
-    by_team: dict[int, list[PersonFacts]] = defaultdict(list)
-    for person in people:
-        by_team[person.team_id].append(person)
-    keys = {tid: teams.get(tid, (str(tid), str(tid)))[0] for tid in by_team}
-    ordered = sorted(by_team, key=keys.__getitem__)
-    decisions: dict[str, CellDecision]
-    if gate is not None and viewer is not None:
-        cells = {keys[tid]: _members(by_team[tid]) for tid in ordered}
+    team_of: dict[int, list[PersonFacts]] = defaultdict(list)
+    for person in people if by_team else ():
+        team_of[person.team_id].append(person)
+    keys = {tid: teams.get(tid, (str(tid), str(tid)))[0] for tid in team_of}
+    ordered = sorted(team_of, key=keys.__getitem__)
+    decisions: dict[str, CellDecision] = {}
+    if by_team and gate is not None and viewer is not None:
+        cells = {keys[tid]: _members(team_of[tid]) for tid in ordered}
         decisions = gate.breakdown(viewer, _members(people), cells)
-    else:
+    elif by_team:
         decisions = suppress_breakdown(
-            licensed, {keys[tid]: len(by_team[tid]) for tid in ordered}, policy
+            licensed, {keys[tid]: len(team_of[tid]) for tid in ordered}, policy
         )
     groups: list[FunnelGroup] = []
     for tid in ordered:
@@ -278,7 +281,7 @@ def adoption_funnel(
                     name=name,
                     shown=True,
                     licensed=decision.shown_n,
-                    stages=stage_figures(by_team[tid], as_of),
+                    stages=stage_figures(team_of[tid], as_of),
                 )
             )
         else:

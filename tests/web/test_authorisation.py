@@ -28,6 +28,8 @@ MATRIX = {
     ("GET", "/api/v1/metrics"): [401, 200, 200, 200],
     ("GET", "/api/v1/metrics/{key}"): [401, 404, 404, 404],  # not a metric
     ("GET", "/api/v1/adoption"): [401, 200, 200, 200],
+    ("GET", "/adoption"): [303, 200, 200, 200],
+    ("GET", "/metrics"): [303, 200, 200, 200],
     ("POST", "/api/v1/admin/imports/{kind}"): [401, 422, 403, 403],  # not a kind
     ("GET", "/api/v1/exports/perception.csv"): [401, 200, 200, 200],
     ("GET", "/api/v1/exports/report"): [401, 200, 200, 200],

@@ -131,3 +131,41 @@ def test_feedback_then_digest_shows_it_inert(live_server: str):
         finally:
             browser.close()
     assert dialogs == []
+
+
+def test_adoption_page_chart_and_phone_layout(live_server: str):
+    """The funnel per team: an inline SVG chart, the table, no request off the host, and on a
+    390 px phone nothing wider than the screen except inside its scrolling table."""
+    from playwright.sync_api import sync_playwright
+
+    outside: list[str] = []
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            page.on(
+                "request",
+                lambda r: outside.append(r.url) if not r.url.startswith(live_server) else None,
+            )
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto(live_server + "/adoption")
+            page.locator("#email").fill(STAFF["analyst"][0])
+            page.locator("#password").fill(PASSWORD)
+            page.keyboard.press("Enter")
+            page.wait_for_url(live_server + "/adoption")
+            page.goto(live_server + "/adoption?as_of=2026-09-30")
+            assert page.get_by_role("heading", name="Adoption: licensed to integrated").count() == 1
+            chart = page.locator("figure.chart svg")
+            chart.wait_for(state="visible", timeout=10_000)
+            assert chart.get_attribute("role") == "img"
+            assert page.locator("table tbody tr").count() > 3
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, width
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "adoption-phone.png"), full_page=True)
+        finally:
+            browser.close()
+    assert outside == []
+    assert errors == []

@@ -1,23 +1,28 @@
-"""Measured reality over the API: the metric registry, one metric's overview, the adoption
-funnel. The same services (and registry) the report uses; every view is audited."""
+"""Measured reality over the API and pages: the metric registry, one metric's overview, the
+adoption funnel. The same services (and registry) the report uses; every view is audited and
+goes through the viewer's privacy gate (rule 3: a population within k of one already seen is
+refused with 409)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 from sqlalchemy import select
 
-from gaplens.adoption.schemas import AdoptionFunnel
+from gaplens.adoption.chart import funnel_chart
+from gaplens.adoption.schemas import STAGES, AdoptionFunnel
 from gaplens.adoption.service import adoption_funnel
-from gaplens.audit.service import record
+from gaplens.audit.service import record, staff_gate
 from gaplens.directory.models import Organisation, Person, Team
 from gaplens.metrics.registry import REGISTRY, UnknownMetricError, get_metric
 from gaplens.metrics.schemas import MetricDefinition, MetricOverview, MetricScope
-from gaplens.metrics.service import DEFAULT_WINDOW_DAYS, metric_overview, metric_overviews
-from gaplens.privacy import PrivacyPolicy
+from gaplens.metrics.service import DEFAULT_WINDOW_DAYS, viewer_metrics
+from gaplens.privacy import PrivacyPolicy, QueryRefused
+from gaplens.report.charts import spec_to_svg
 from gaplens.web.deps import AnyStaff, DbSession
 from gaplens.web.pages import render
 
@@ -34,7 +39,13 @@ def metrics(viewer: AnyStaff) -> list[MetricDefinition]:
     return [MetricDefinition.of(metric) for metric in REGISTRY.values()]
 
 
-@router.get("/metrics/{key}", responses={404: {"description": "unknown metric or team"}})
+@router.get(
+    "/metrics/{key}",
+    responses={
+        404: {"description": "unknown metric or team"},
+        409: {"description": "too close to a population this viewer already saw"},
+    },
+)
 def metric(
     key: str,
     viewer: AnyStaff,
@@ -58,15 +69,24 @@ def metric(
         if team_id is None:
             raise HTTPException(404, f"unknown team {team!r}")
     scope = MetricScope(organisation_id=organisation, team_id=team_id, function=function)
-    result = metric_overview(session, key, scope, as_of or dt.date.today(), policy=POLICY)
+    gate = staff_gate(session, POLICY)
+    _, (result,) = viewer_metrics(
+        session, gate, viewer.audit_key, scope, as_of or dt.date.today(), [key]
+    )
     record(session, viewer.audit_key, "view_metric", key, {"team": team, "function": function})
     return result
 
 
-@router.get("/adoption")
+@router.get(
+    "/adoption",
+    responses={409: {"description": "too close to a population this viewer already saw"}},
+)
 def adoption(viewer: AnyStaff, session: DbSession, as_of: AsOf = None) -> AdoptionFunnel:
-    """Licensed -> activated -> active (28 days) -> sustained -> integrated, per team."""
-    result = adoption_funnel(session, as_of or dt.date.today(), POLICY)
+    """Licensed -> activated -> active (28 days) -> sustained -> integrated, per team, with
+    training and certification counts per stage."""
+    gate = staff_gate(session, POLICY)
+    day = as_of or dt.date.today()
+    result = adoption_funnel(session, day, POLICY, gate=gate, viewer=viewer.audit_key)
     record(session, viewer.audit_key, "view_adoption", str(result.as_of))
     return result
 
@@ -84,22 +104,66 @@ def metrics_page(
 ) -> HTMLResponse:
     day = as_of or dt.date.today()
     organisation = session.scalars(select(Organisation.id).order_by(Organisation.id)).first()
-    overviews = []
+    context: dict[str, Any] = {
+        "title": "Metrics",
+        "viewer": viewer,
+        "functions": sorted({f for f in session.scalars(select(Person.function).distinct()) if f}),
+        "function": function or "",
+        "as_of": day.isoformat(),
+        "overviews": [],
+        "funnel": None,
+        "window": DEFAULT_WINDOW_DAYS,
+        "k": POLICY.min_group_size,
+        "refused": None,
+    }
     if organisation is not None:
         scope = MetricScope(organisation_id=organisation, function=function or None)
-        overviews = metric_overviews(session, scope, day, policy=POLICY)
-    funnel = adoption_funnel(session, day, POLICY) if organisation is not None else None
+        gate = staff_gate(session, POLICY)
+        try:
+            measured, overviews = viewer_metrics(session, gate, viewer.audit_key, scope, day)
+            # The headline only: the organisation's funnel, from the rows just loaded when
+            # they are the organisation's (one load for the page, not one per part).
+            funnel = adoption_funnel(
+                session,
+                day,
+                POLICY,
+                gate=gate,
+                viewer=viewer.audit_key,
+                measured=measured if function is None else None,
+                by_team=False,
+            )
+        except QueryRefused as refused:
+            context["refused"] = str(refused)
+            return render(request, "metrics.html.j2", status_code=409, **context)
+        context.update(overviews=overviews, funnel=funnel if funnel.organisation.licensed else None)
     record(session, viewer.audit_key, "view_metrics_page", function or "organisation")
-    return render(
-        request,
-        "metrics.html.j2",
-        title="Metrics",
-        viewer=viewer,
-        functions=sorted({f for f in session.scalars(select(Person.function).distinct()) if f}),
-        function=function or "",
-        as_of=day.isoformat(),
-        overviews=overviews,
-        funnel=funnel if funnel and funnel.organisation.licensed else None,
-        window=DEFAULT_WINDOW_DAYS,
-        k=POLICY.min_group_size,
-    )
+    return render(request, "metrics.html.j2", **context)
+
+
+@pages.get("/adoption", response_class=HTMLResponse)
+def adoption_page(
+    request: Request, viewer: AnyStaff, session: DbSession, as_of: AsOf = None
+) -> HTMLResponse:
+    """The funnel per team beside training and certification, suppressed teams named."""
+    day = as_of or dt.date.today()
+    context: dict[str, Any] = {
+        "title": "Adoption",
+        "viewer": viewer,
+        "as_of": day.isoformat(),
+        "funnel": None,
+        "chart": None,
+        "stages": STAGES,
+        "k": POLICY.min_group_size,
+        "refused": None,
+    }
+    try:
+        funnel = adoption_funnel(
+            session, day, POLICY, gate=staff_gate(session, POLICY), viewer=viewer.audit_key
+        )
+    except QueryRefused as refused:
+        context["refused"] = str(refused)
+        return render(request, "adoption.html.j2", status_code=409, **context)
+    spec = funnel_chart(funnel)
+    context.update(funnel=funnel, chart=Markup(spec_to_svg(spec)) if spec else None)
+    record(session, viewer.audit_key, "view_adoption_page", day.isoformat())
+    return render(request, "adoption.html.j2", **context)

@@ -1,0 +1,126 @@
+"""Adversarial privacy checks on the measured views (rule 3): metrics, the adoption funnel and
+the scorecard, through the API and the pages. Two overlapping views whose people differ by
+fewer than 5 must not both be shown to one viewer, since subtracting one from the other
+would describe those few people."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gaplens.accounts.models import StaffRole
+from gaplens.accounts.service import create_user
+from gaplens.db.engine import session_scope
+from gaplens.directory.service import import_people, import_teams
+from gaplens.friction.service import complete_months
+from gaplens.web.app import create_app
+from gaplens.web.settings import WebSettings
+from tests.files import TEAMS, person, write_csv
+from tests.friction.conftest import plant
+from tests.web.conftest import PASSWORD, sign_in
+
+AS_OF = "2025-05-31"
+
+
+@pytest.fixture
+def org(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    """7 people in Payments and 1 more in Engineering itself; 20 in Support, 2 of whom got
+    their licence in June."""
+    people = [person(n) for n in range(7)]
+    people.append(person(7, team="eng"))
+    people += [person(100 + n, team="support") for n in range(20)]
+    for row in people[8:10]:
+        row.update(ai_licence_date="2025-06-02", ai_adoption_date="")
+    with session_scope(db_url) as session:
+        import_teams(session, write_csv(tmp_path / "teams.csv", TEAMS), "Acme")
+        import_people(session, write_csv(tmp_path / "people.csv", people))
+        create_user(session, "leader@northwind.example", "Leader", StaffRole.LEADER, PASSWORD)
+        create_user(session, "analyst@northwind.example", "Analyst", StaffRole.ANALYST, PASSWORD)
+    app = create_app(
+        WebSettings(database_url=db_url, secure_cookies=False, slack_signing_secret=None)
+    )
+    with TestClient(app) as client:
+        yield client
+
+
+def metric(client: TestClient, **params: str) -> int:
+    return client.get("/api/v1/metrics/throughput", params={"as_of": AS_OF, **params}).status_code
+
+
+def test_two_metric_filters_one_person_apart_are_refused(org: TestClient):
+    sign_in(org, "leader")
+    assert metric(org, team="eng-payments") == 200
+    # Engineering = Payments + one person: the difference would be that person's figures.
+    refused = org.get("/api/v1/metrics/throughput", params={"function": "Engineering"})
+    assert refused.status_code == 409
+    assert "fewer than 5 people" in refused.json()["error"]
+    assert metric(org, team="eng") == 409
+    assert metric(org, team="eng-payments") == 200  # the same view again reveals nothing
+    assert metric(org, function="Support") == 200  # far from anything seen
+
+
+def test_refusals_are_per_viewer_and_survive_a_new_session(org: TestClient):
+    sign_in(org, "leader")
+    assert metric(org, team="eng-payments") == 200
+    org.cookies.clear()
+    sign_in(org, "analyst")
+    assert metric(org, function="Engineering") == 200
+    org.cookies.clear()
+    sign_in(org, "leader")
+    assert metric(org, function="Engineering") == 409
+
+
+def test_the_metrics_page_explains_a_refusal(org: TestClient):
+    sign_in(org, "leader")
+    assert metric(org, team="eng-payments") == 200
+    page = org.get("/metrics", params={"function": "Engineering", "as_of": AS_OF})
+    assert page.status_code == 409
+    assert "can&#39;t be shown" in page.text and 'name="function"' in page.text
+
+
+def test_the_funnel_as_of_two_dates_two_licences_apart_is_refused(org: TestClient):
+    """26 licensed by May, 28 by June: June minus May would be the two newcomers' stages."""
+    sign_in(org, "analyst")
+    may = org.get("/api/v1/adoption", params={"as_of": AS_OF})
+    assert may.status_code == 200 and may.json()["organisation"]["licensed"] == 26
+    june = org.get("/api/v1/adoption", params={"as_of": "2025-06-30"})
+    assert june.status_code == 409
+    page = org.get("/adoption", params={"as_of": "2025-06-30"})
+    assert page.status_code == 409 and "can&#39;t be shown" in page.text
+    assert org.get("/adoption", params={"as_of": AS_OF}).status_code == 200
+    # The metrics page's adoption line is the same population: refused there too.
+    assert org.get("/metrics", params={"as_of": "2025-06-30"}).status_code == 409
+
+
+def test_the_adoption_page_names_suppressed_teams(org: TestClient):
+    sign_in(org, "leader")
+    page = org.get("/adoption", params={"as_of": AS_OF})
+    assert page.status_code == 200
+    assert "<svg" in page.text and "Integrated into the work" in page.text
+    # Payments (7) and Support (18) are shown; Engineering itself (1 person) is not.
+    assert "Payments" in page.text and "Support" in page.text
+    assert "fewer than 5 licensed people" in page.text
+    body = org.get("/api/v1/adoption", params={"as_of": AS_OF}).json()
+    hidden = {t["key"]: t for t in body["teams"] if not t["shown"]}
+    assert hidden["eng"]["licensed"] is None and hidden["eng"]["stages"] == []
+
+
+def test_scorecard_periods_a_few_entries_apart_are_refused(org: TestClient, db_url: str):
+    """Ten entries last month, two the month before: two months minus one would be two."""
+    last_start, last_end = complete_months(dt.date.today(), 1)
+    earlier = last_start - dt.timedelta(days=3)
+    with session_scope(db_url) as session:
+        plant(session, "code review", last_end, 10, correcting=10, outcome="fixed")
+        plant(session, "code review", earlier, 2, correcting=50, outcome="discarded")
+    sign_in(org, "leader")
+    one = org.get("/api/v1/scorecard", params={"months": 1})
+    assert one.status_code == 200
+    assert [u["label"] for u in one.json()["use_cases"]] == ["code review"]
+    two = org.get("/api/v1/scorecard", params={"months": 2})
+    assert two.status_code == 409
+    assert org.get("/scorecard", params={"months": 2}).status_code == 409
+    assert org.get("/api/v1/scorecard", params={"months": 1}).status_code == 200
