@@ -39,6 +39,7 @@ bench: $(STAMP) system-deps
 	$(BIN)/python bench/themes.py
 	$(BIN)/python bench/answer_load.py
 	$(BIN)/python bench/answer_crash.py
+	$(BIN)/python bench/report_full.py
 
 clean:
 	rm -rf $(VENV) demo-output .mypy_cache .ruff_cache .pytest_cache

@@ -337,7 +337,9 @@ def build(url: str, seed: int = 1) -> dict[str, int]:
                     "minutes_correcting": int(rng.poisson(correcting)) if fixed else 0,
                     "minutes_saved": int(rng.poisson(saved)),
                     "severity": ("low", "medium", "high")[int(rng.integers(0, 3))],
-                    "outcome": ("fixed" if rng.random() < 0.8 else "discarded") if fixed else "kept",
+                    "outcome": ("fixed" if rng.random() < 0.8 else "discarded")
+                    if fixed
+                    else "kept",
                     "team_id": int(rng.integers(1, n_teams + 1)),
                     "note": None,
                     "source": "import",
