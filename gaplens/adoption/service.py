@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -168,13 +168,19 @@ def workflow_moved_all(
     return eligible & (faster | quicker)
 
 
-def stage_figures(people: Sequence[PersonFacts], as_of: dt.date) -> list[StageFigure]:
-    """Counts per stage with Wilson intervals, of the licensed and of the previous stage."""
+def stage_figures(
+    people: Sequence[PersonFacts],
+    as_of: dt.date,
+    reached: Mapping[str, list[str]] | None = None,
+) -> list[StageFigure]:
+    """Counts per stage with Wilson intervals, of the licensed and of the previous stage.
+    `reached` holds each person's stages when the caller already worked them out."""
     counts = dict.fromkeys(STAGES, 0)
     trained = dict.fromkeys(STAGES, 0)
     certified = dict.fromkeys(STAGES, 0)
     for person in people:
-        for stage in stages_reached(person, as_of):
+        stages = reached[person.person_id] if reached else stages_reached(person, as_of)
+        for stage in stages:
             counts[stage] += 1
             trained[stage] += person.trained
             certified[stage] += person.certified
@@ -244,7 +250,8 @@ def adoption_funnel(
     teams = {
         tid: (key, name) for tid, key, name in session.execute(select(Team.id, Team.key, Team.name))
     }
-    org_figures = stage_figures(people, as_of)
+    reached = {person.person_id: stages_reached(person, as_of) for person in people}
+    org_figures = stage_figures(people, as_of, reached)
     licensed = len(people)
     org_shown = group_is_shown(licensed, policy)
     if not by_team and gate is not None and viewer is not None:
@@ -281,7 +288,7 @@ def adoption_funnel(
                     name=name,
                     shown=True,
                     licensed=decision.shown_n,
-                    stages=stage_figures(team_of[tid], as_of),
+                    stages=stage_figures(team_of[tid], as_of, reached),
                 )
             )
         else:
