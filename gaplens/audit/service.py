@@ -23,6 +23,21 @@ def record(
     )
 
 
+MEMBER_LENGTH = 32
+"""`viewed_member.member` holds 32 characters: an anonymous response id exactly."""
+
+
+def stored_member(member: str) -> str:
+    """A member as the table keeps it: a response id (32 characters) as it is; anything
+    longer (a prefixed person id, a friction entry id, a Copilot login) as the first 32 hex
+    digits of its SHA-256, so it fits, and no raw person id or login is stored. The mapping
+    is fixed, so sets compare exactly as their members would (a collision with a response id
+    has probability 2**-128)."""
+    if len(member) <= MEMBER_LENGTH:
+        return member
+    return hashlib.sha256(member.encode()).hexdigest()[:MEMBER_LENGTH]
+
+
 def fingerprint(members: frozenset[str]) -> str:
     digest = hashlib.sha256()
     for member in sorted(members):
@@ -35,8 +50,9 @@ class DatabaseQueryAuditor:
     """Keeps each viewer's released respondent sets in the store, so the differencing check
     holds across requests, server workers and restarts.
 
-    Members are the anonymous response ids (already salted hashes), so the table links a
-    staff member to aggregates they saw, never to a person.
+    Members are anonymous response ids (already salted hashes), or the populations of
+    aggregate views over people, entries or logins, stored hashed (`stored_member`): the
+    table links a staff member to aggregates they saw, never to an answer.
     """
 
     def __init__(
@@ -60,12 +76,17 @@ class DatabaseQueryAuditor:
         return self._cache[viewer]
 
     def check(self, viewer: str, respondents: frozenset[str]) -> None:
+        respondents = frozenset(map(stored_member, respondents))
         for earlier in self._history(viewer):
+            # The size gap is a lower bound on the symmetric difference: a cheap skip.
+            if abs(len(earlier) - len(respondents)) >= self.threshold:
+                continue
             difference = len(earlier ^ respondents)
             if 0 < difference < self.threshold:
                 raise QueryRefused(self.threshold)
 
     def record(self, viewer: str, respondents: frozenset[str]) -> None:
+        respondents = frozenset(map(stored_member, respondents))
         history = self._history(viewer)
         if respondents in history:
             return
