@@ -1,7 +1,7 @@
 """copilot org day weekly and monthly active users
 
 Revision ID: 0009
-Revises: 0008
+Revises: 0012
 Create Date: 2026-12-01
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0008"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
