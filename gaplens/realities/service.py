@@ -10,6 +10,8 @@ AI users' before-adoption level. The gap's interval combines both intervals (MOV
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,7 +21,7 @@ from gaplens.metrics.schemas import MetricFigure, MetricScope
 from gaplens.metrics.service import metric_overview
 from gaplens.perception.filters import PopulationFilter
 from gaplens.perception.service import perception_figures
-from gaplens.privacy import PrivacyGate, PrivacyPolicy
+from gaplens.privacy import PrivacyGate, PrivacyPolicy, QueryRefused
 from gaplens.realities.schemas import Interval, RealityRow, ThreeRealities
 from gaplens.report.schemas import FigureStatus, QuestionFigures
 from gaplens.stats import Estimate, mover_difference
@@ -82,50 +84,110 @@ def data_as_of(session: Session, fallback: dt.date) -> dt.date:
     return max(days) if days else fallback
 
 
+@dataclass(frozen=True)
+class RealityScope:
+    """One row's population: whose answers (declared filters) and whose work (the directory)."""
+
+    label: str
+    population: PopulationFilter
+    metric: MetricScope | None
+
+
 def three_realities(
-    session: Session, survey: Survey, as_of: dt.date, policy: PrivacyPolicy
+    session: Session,
+    survey: Survey,
+    as_of: dt.date,
+    policy: PrivacyPolicy,
+    scopes: Sequence[RealityScope] | None = None,
+    *,
+    gate: PrivacyGate | None = None,
+    viewer: str = "report",
 ) -> ThreeRealities:
+    """A row per scope: by default the organisation, then each function with any figure.
+
+    Filtered rows go through `gate` for `viewer` (pass the staff gate for a staff export, so
+    rule 3 holds across that viewer's views); a row whose population is refused as too close
+    to one the viewer already saw keeps its measured column and says so.
+    """
+    gate = gate if gate is not None else PrivacyGate(policy)
+    if scopes is None:
+        scopes = default_scopes(session)
+    rows: list[RealityRow] = []
+    for position, scope in enumerate(scopes):
+        row = reality_row(session, survey, as_of, policy, scope, gate, viewer)
+        empty = row.leaders_perceived is None and row.frontline_perceived is None
+        if position > 0 and empty and row.measured is None:
+            continue
+        rows.append(row)
+    return ThreeRealities(as_of=as_of.isoformat(), rows=rows, notes=NOTES)
+
+
+def default_scopes(session: Session) -> list[RealityScope]:
     organisation = session.scalars(select(Organisation.id).order_by(Organisation.id)).first()
     functions = sorted({f for f in session.scalars(select(Person.function).distinct()) if f})
-    rows: list[RealityRow] = []
-    gate = PrivacyGate(policy)
-    for function in [None, *functions]:
-        if function is None:
-            _, figures = perception_figures(session, survey, policy)
-        else:
-            _, figures = perception_figures(
-                session, survey, policy, PopulationFilter(function=function), gate, "report"
-            )
-        leaders, leaders_n = _median(figures, "executive")
-        frontline, frontline_n = _median(figures, "individual_contributor")
-        measured: Interval | None = None
-        measure, n = "", {}
-        reason: str | None = "no workflow data imported"
-        if organisation is not None:
-            scope = MetricScope(organisation_id=organisation, function=function)
-            for key, label in WORKFLOW_METRICS:
-                figure = metric_overview(
-                    session, key, scope, as_of, policy=policy
-                ).users_vs_non_users
-                measure, reason, n = label, figure.not_enough_data, figure.n
-                measured = _measured(figure)
-                if measured is not None:
-                    break
-        if function is not None and leaders is None and frontline is None and measured is None:
-            continue
-        rows.append(
-            RealityRow(
-                scope=function or ORGANISATION,
-                measure=measure,
-                leaders_perceived=leaders,
-                leaders_n=leaders_n,
-                frontline_perceived=frontline,
-                frontline_n=frontline_n,
-                measured=measured,
-                measured_n=n if measured is not None else {},
-                leaders_gap=_gap(leaders, measured),
-                frontline_gap=_gap(frontline, measured),
-                reason=None if measured is not None else reason,
+    scopes = [
+        RealityScope(
+            ORGANISATION,
+            PopulationFilter(),
+            MetricScope(organisation_id=organisation) if organisation is not None else None,
+        )
+    ]
+    for function in functions:
+        scopes.append(
+            RealityScope(
+                function,
+                PopulationFilter(function=function),
+                MetricScope(organisation_id=organisation, function=function)
+                if organisation is not None
+                else None,
             )
         )
-    return ThreeRealities(as_of=as_of.isoformat(), rows=rows, notes=NOTES)
+    return scopes
+
+
+def reality_row(
+    session: Session,
+    survey: Survey,
+    as_of: dt.date,
+    policy: PrivacyPolicy,
+    scope: RealityScope,
+    gate: PrivacyGate,
+    viewer: str,
+) -> RealityRow:
+    refused = False
+    figures: dict[str, QuestionFigures] = {}
+    try:
+        if scope.population.active():
+            _, figures = perception_figures(session, survey, policy, scope.population, gate, viewer)
+        else:
+            _, figures = perception_figures(session, survey, policy)
+    except QueryRefused:
+        refused = True
+    leaders, leaders_n = _median(figures, "executive")
+    frontline, frontline_n = _median(figures, "individual_contributor")
+    measured: Interval | None = None
+    measure, n = "", {}
+    reason: str | None = "no workflow data imported"
+    if scope.metric is not None:
+        for key, label in WORKFLOW_METRICS:
+            figure = metric_overview(
+                session, key, scope.metric, as_of, policy=policy
+            ).users_vs_non_users
+            measure, reason, n = label, figure.not_enough_data, figure.n
+            measured = _measured(figure)
+            if measured is not None:
+                break
+    return RealityRow(
+        scope=scope.label,
+        measure=measure,
+        leaders_perceived=leaders,
+        leaders_n=leaders_n,
+        frontline_perceived=frontline,
+        frontline_n=frontline_n,
+        measured=measured,
+        measured_n=n if measured is not None else {},
+        leaders_gap=_gap(leaders, measured),
+        frontline_gap=_gap(frontline, measured),
+        reason=None if measured is not None else reason,
+        perception_refused=refused,
+    )
