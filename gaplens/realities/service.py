@@ -10,7 +10,6 @@ AI users' before-adoption level. The gap's interval combines both intervals (MOV
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -84,68 +83,77 @@ def data_as_of(session: Session, fallback: dt.date) -> dt.date:
     return max(days) if days else fallback
 
 
-@dataclass(frozen=True)
-class RealityScope:
-    """One row's population: whose answers (declared filters) and whose work (the directory)."""
-
-    label: str
-    population: PopulationFilter
-    metric: MetricScope | None
-
-
 def three_realities(
     session: Session,
     survey: Survey,
     as_of: dt.date,
     policy: PrivacyPolicy,
-    scopes: Sequence[RealityScope] | None = None,
-    *,
     gate: PrivacyGate | None = None,
     viewer: str = "report",
 ) -> ThreeRealities:
-    """A row per scope: by default the organisation, then each function with any figure.
-
-    Filtered rows go through `gate` for `viewer` (pass the staff gate for a staff export, so
-    rule 3 holds across that viewer's views); a row whose population is refused as too close
-    to one the viewer already saw keeps its measured column and says so.
-    """
-    gate = gate if gate is not None else PrivacyGate(policy)
-    if scopes is None:
-        scopes = default_scopes(session)
+    """The organisation and each function with any figure; the functions' perception goes
+    through `gate` for `viewer` (pass the staff gate for a staff export)."""
+    organisation = session.scalars(select(Organisation.id).order_by(Organisation.id)).first()
+    functions = sorted({f for f in session.scalars(select(Person.function).distinct()) if f})
     rows: list[RealityRow] = []
-    for position, scope in enumerate(scopes):
-        row = reality_row(session, survey, as_of, policy, scope, gate, viewer)
-        empty = row.leaders_perceived is None and row.frontline_perceived is None
-        if position > 0 and empty and row.measured is None:
+    gate = gate if gate is not None else PrivacyGate(policy)
+    for function in [None, *functions]:
+        refused = False
+        if function is None:
+            _, figures = perception_figures(session, survey, policy)
+        else:
+            try:
+                _, figures = perception_figures(
+                    session, survey, policy, PopulationFilter(function=function), gate, viewer
+                )
+            except QueryRefused:
+                figures, refused = {}, True
+        leaders, leaders_n = _median(figures, "executive")
+        frontline, frontline_n = _median(figures, "individual_contributor")
+        measured: Interval | None = None
+        measure, n = "", {}
+        reason: str | None = "no workflow data imported"
+        if organisation is not None:
+            scope = MetricScope(organisation_id=organisation, function=function)
+            for key, label in WORKFLOW_METRICS:
+                figure = metric_overview(
+                    session, key, scope, as_of, policy=policy
+                ).users_vs_non_users
+                measure, reason, n = label, figure.not_enough_data, figure.n
+                measured = _measured(figure)
+                if measured is not None:
+                    break
+        if function is not None and leaders is None and frontline is None and measured is None:
             continue
-        rows.append(row)
+        rows.append(
+            RealityRow(
+                scope=function or ORGANISATION,
+                measure=measure,
+                leaders_perceived=leaders,
+                leaders_n=leaders_n,
+                frontline_perceived=frontline,
+                frontline_n=frontline_n,
+                measured=measured,
+                measured_n=n if measured is not None else {},
+                leaders_gap=_gap(leaders, measured),
+                frontline_gap=_gap(frontline, measured),
+                reason=None if measured is not None else reason,
+                perception_refused=refused,
+            )
+        )
     return ThreeRealities(as_of=as_of.isoformat(), rows=rows, notes=NOTES)
 
 
-def default_scopes(session: Session) -> list[RealityScope]:
-    organisation = session.scalars(select(Organisation.id).order_by(Organisation.id)).first()
-    functions = sorted({f for f in session.scalars(select(Person.function).distinct()) if f})
-    scopes = [
-        RealityScope(
-            ORGANISATION,
-            PopulationFilter(),
-            MetricScope(organisation_id=organisation) if organisation is not None else None,
-        )
-    ]
-    for function in functions:
-        scopes.append(
-            RealityScope(
-                function,
-                PopulationFilter(function=function),
-                MetricScope(organisation_id=organisation, function=function)
-                if organisation is not None
-                else None,
-            )
-        )
-    return scopes
+@dataclass(frozen=True)
+class RealityScope:
+    """A report's scope: whose answers (declared filters) and whose work (the directory)."""
+
+    label: str
+    population: PopulationFilter
+    metric: MetricScope
 
 
-def reality_row(
+def scope_realities(
     session: Session,
     survey: Survey,
     as_of: dt.date,
@@ -153,14 +161,14 @@ def reality_row(
     scope: RealityScope,
     gate: PrivacyGate,
     viewer: str,
-) -> RealityRow:
+) -> ThreeRealities:
+    """The one row of a report narrowed to a function or a team, its perception through the
+    report's gate for `viewer` (the staff gate for a staff export, so rule 3 holds across the
+    viewer's views); a refused population keeps its measured column and says so."""
     refused = False
     figures: dict[str, QuestionFigures] = {}
     try:
-        if scope.population.active():
-            _, figures = perception_figures(session, survey, policy, scope.population, gate, viewer)
-        else:
-            _, figures = perception_figures(session, survey, policy)
+        _, figures = perception_figures(session, survey, policy, scope.population, gate, viewer)
     except QueryRefused:
         refused = True
     leaders, leaders_n = _median(figures, "executive")
@@ -168,16 +176,14 @@ def reality_row(
     measured: Interval | None = None
     measure, n = "", {}
     reason: str | None = "no workflow data imported"
-    if scope.metric is not None:
-        for key, label in WORKFLOW_METRICS:
-            figure = metric_overview(
-                session, key, scope.metric, as_of, policy=policy
-            ).users_vs_non_users
-            measure, reason, n = label, figure.not_enough_data, figure.n
-            measured = _measured(figure)
-            if measured is not None:
-                break
-    return RealityRow(
+    for key, label in WORKFLOW_METRICS:
+        figure = metric_overview(session, key, scope.metric, as_of, policy=policy)
+        result = figure.users_vs_non_users
+        measure, reason, n = label, result.not_enough_data, result.n
+        measured = _measured(result)
+        if measured is not None:
+            break
+    row = RealityRow(
         scope=scope.label,
         measure=measure,
         leaders_perceived=leaders,
@@ -191,3 +197,4 @@ def reality_row(
         reason=None if measured is not None else reason,
         perception_refused=refused,
     )
+    return ThreeRealities(as_of=as_of.isoformat(), rows=[row], notes=NOTES)

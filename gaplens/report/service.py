@@ -251,20 +251,22 @@ def measured_section(
 ) -> MeasuredReality | None:
     """Three realities, the adoption line and the use cases that work or hurt, when tool
     exports have been imported; every part already passed its own privacy thresholds."""
-    from gaplens.realities.service import RealityScope, three_realities
+    from gaplens.realities.service import RealityScope, scope_realities, three_realities
 
     if as_of is None:
         return None
-    rows = None
-    if not scope.is_organisation:
-        rows = [RealityScope(scope.name, scope.population, scope.metric)]
+    if scope.is_organisation:
+        realities = three_realities(session, survey, as_of, policy, gate, viewer)
+    else:
+        target = RealityScope(scope.name, scope.population, scope.metric)
+        realities = scope_realities(session, survey, as_of, policy, target, gate, viewer)
     top = top_use_cases(card)
     headline = None
     if adoption is not None and adoption.status is FigureStatus.SHOWN:
         headline = adoption.headline
     return MeasuredReality(
         as_of=as_of,
-        realities=three_realities(session, survey, as_of, policy, rows, gate=gate, viewer=viewer),
+        realities=realities,
         adoption_headline=headline,
         working_use_cases=[f"{u.label}: {u.reason}" for u in top.working],
         friction_use_cases=[f"{u.label}: {u.reason}" for u in top.friction],

@@ -297,3 +297,41 @@ def test_a_tool_line_that_would_single_out_one_person_is_merged_and_hidden() -> 
     per_person = 92 / (365.25 / 12)
     assert spend == pytest.approx(per_person * (6 * 30.0 + 19.0))
     assert lines[0].spend == pytest.approx(spend) and months == pytest.approx(7 * per_person)
+
+
+@pytest.mark.browser
+def test_a_function_report_in_chromium_and_as_pdf_pages(org: str, tmp_path: Path) -> None:
+    """The Support report as a reader gets it: offline in Chromium (desktop and a 390 px
+    phone, no request leaves the page, no console error) and as PDF pages that are not blank."""
+    import shutil
+    import subprocess
+
+    from PIL import Image
+
+    from gaplens.report.render import render_pdf
+
+    from .browser_check import check_report
+
+    doc = report(org, ScopeRequest("function", "Support"))
+    found = check_report(render_html(doc), tmp_path, ["gap_trend", "cost"])
+    assert found.outside == [] and found.errors == [] and found.dialogs == []
+    assert found.phone_fits
+    assert set(found.charts) == {"gap_trend", "cost"}
+    assert {"gap_trend", "cost", "next_steps"} <= set(found.sections)
+    pdf = tmp_path / "support.pdf"
+    pdf.write_bytes(render_pdf(doc))
+    assert shutil.which("pdftoppm"), "poppler-utils (pdftoppm) is required"
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "30", str(pdf), str(tmp_path / "page")],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) >= 4
+    for page in pages:
+        with Image.open(page) as image:
+            grey = image.convert("L")
+            histogram = grey.histogram()
+        marked = sum(histogram[:250]) / (grey.width * grey.height)
+        assert marked > 0.01, page.name  # more on the page than its footer: not blank
