@@ -38,7 +38,9 @@ class ViewedMember(Base):
     set_id: Mapped[int] = mapped_column(
         ForeignKey("viewed_set.id", ondelete="CASCADE"), primary_key=True
     )
-    member: Mapped[str] = mapped_column(String(32), primary_key=True)
+    member: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """A response id, or a prefixed id of another kind of member ('friction:<uuid>',
+    'person:<uuid>'), hence 64 characters."""
 
 
 class PrivacyBudget(Base):

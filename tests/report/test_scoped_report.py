@@ -138,7 +138,8 @@ def test_a_function_report_reads_only_that_functions_responses(org: str) -> None
     with session_scope(org) as session:
         in_support = session.scalar(
             select(func.count()).where(
-                SurveyResponse.function == "Support", SurveyResponse.answered_on == "2026-09-14"
+                SurveyResponse.function == "Support",
+                SurveyResponse.answered_on == dt.date(2026, 9, 14),
             )
         )
     impact = doc.perception["productivity_impact"]
