@@ -574,7 +574,7 @@ SOURCE_LABELS = {"friction_log": "Friction log", "feedback": "Feedback", "teleme
 MEASURE_LABELS = {
     "correction_rate": "Outputs needing correction",
     "net_minutes": "Net minutes per output (saved minus correcting)",
-    "working_share": "Feedback saying it works",
+    "working_share": "Share saying it works",
     "acceptance_rate": "Suggestions accepted",
 }
 DIRECTION_WORDS = {
