@@ -2,7 +2,7 @@
 members up to 64 characters ('person:' and 'friction:' ids are longer than 32)
 
 Revision ID: 0014
-Revises: 0008
+Revises: 0012
 Create Date: 2026-11-24
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0008"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
