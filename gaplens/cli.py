@@ -57,6 +57,11 @@ reflections_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(reflections_app, name="reflections")
+costs_app = typer.Typer(
+    help="Cost inputs for the report: seat prices and the loaded hourly cost.",
+    no_args_is_help=True,
+)
+app.add_typer(costs_app, name="costs")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
@@ -360,7 +365,23 @@ Format = Literal["html", "json", "pdf"]
 def report(
     format: Annotated[str, typer.Option("--format", "-f", help="html, json or pdf.")] = "html",
     output: Annotated[Path | None, typer.Option("--out", "-o", help="Where to write it.")] = None,
-    survey: Annotated[str | None, typer.Option(help="Survey name (default: the latest).")] = None,
+    scope: Annotated[
+        str,
+        typer.Option(help="organisation, function:NAME or team:KEY (the team and teams below)."),
+    ] = "organisation",
+    period: Annotated[
+        str | None,
+        typer.Option(help="2026-Q3, 2026-H2, 2026-09 or 2026 (default: the last 12 months)."),
+    ] = None,
+    period_from: Annotated[
+        str | None, typer.Option("--from", help="First day, YYYY-MM-DD (with --to).")
+    ] = None,
+    period_to: Annotated[
+        str | None, typer.Option("--to", help="Last day, YYYY-MM-DD (with --from).")
+    ] = None,
+    survey: Annotated[
+        str | None, typer.Option(help="Survey name (default: the latest pulse in the period).")
+    ] = None,
     min_group_size: Annotated[
         int, typer.Option(help="Smallest group a number is shown for (never below 5).")
     ] = 5,
@@ -369,21 +390,109 @@ def report(
     ] = 10,
     db: DbOption = None,
 ) -> None:
-    """Write the reality report as a self-contained HTML file, JSON, or PDF.
+    """Write the reality report for one scope and period as HTML, JSON, or PDF.
 
-    Example: gaplens report --format pdf --out reality-report.pdf
+    Example: gaplens report --scope function:Engineering --period 2026-Q3 -f pdf
     """
     from gaplens.report.render import write_report
+    from gaplens.report.scope import parse_period, parse_scope
     from gaplens.report.service import build_report
 
     with user_errors():
         if format not in ("html", "json", "pdf"):
             raise InputError.single(f"unknown format '{format}' (html, json or pdf)", "--format")
         policy = _policy(min_group_size, min_comment_group_size)
+        scope_request = parse_scope(scope)
+        period_request = parse_period(period, period_from, period_to)
         target = output or Path(f"reality-report.{format}")
-        document = run_in_session(db, lambda s: build_report(s, survey, policy))
+        document = run_in_session(
+            db,
+            lambda s: build_report(
+                s, survey, policy, scope_request=scope_request, period_request=period_request
+            ),
+        )
         written = write_report(document, format, target)  # type: ignore[arg-type]
     out.print(f"Report written: {written.resolve()}")
+
+
+@costs_app.command("show")
+def costs_show(db: DbOption = None) -> None:
+    """List the cost inputs the report uses: seat prices and the loaded hourly cost.
+
+    Example: gaplens costs show
+    """
+    from gaplens.costs.service import load_inputs
+
+    with user_errors():
+        inputs = run_in_session(db, load_inputs)
+    table = Table("key", "amount", "unit", "source", title=f"Cost inputs ({inputs.currency})")
+    for item in inputs.inputs.values():
+        table.add_row(item.key, f"{item.amount:,.2f} {item.currency}", item.unit, item.source)
+    out.print(table)
+
+
+@costs_app.command("set")
+def costs_set(
+    assignments: Annotated[
+        list[str],
+        typer.Argument(
+            help="KEY=AMOUNT pairs: hourly_cost, seat_price.github-copilot, "
+            "seat_price.m365-copilot, seat_price.other; KEY=default goes back to the default.",
+            show_default=False,
+        ),
+    ],
+    currency: Annotated[str, typer.Option(help="ISO currency code shared by every input.")] = "USD",
+    note: Annotated[str | None, typer.Option(help="Where the figure comes from.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Set cost inputs, all at once (a change of currency must set every input).
+
+    Example: gaplens costs set hourly_cost=82 seat_price.github-copilot=19 --note "FY26 budget"
+    """
+    from gaplens.audit.service import record
+    from gaplens.costs.schemas import CostInputsIn
+    from gaplens.costs.service import set_inputs
+
+    with user_errors():
+        amounts: dict[str, float | None] = {}
+        for item in assignments:
+            key, sep, value = item.partition("=")
+            if not sep or not key.strip():
+                raise InputError.single(f"'{item}' is not KEY=AMOUNT", column="assignments")
+            text = value.strip()
+            if text.casefold() == "default":
+                amounts[key.strip()] = None
+                continue
+            try:
+                amounts[key.strip()] = float(text.replace(",", ""))
+            except ValueError:
+                raise InputError.single(f"'{text}' is not a number", column=key.strip()) from None
+        change = CostInputsIn(currency=currency, amounts=amounts, note=note)
+
+        def apply(session: Session) -> None:
+            set_inputs(session, change)
+            record(session, "cli", "set_cost_inputs", ",".join(amounts), {"currency": currency})
+
+        run_in_session(db, apply)
+    out.print(f"Cost inputs set: {', '.join(amounts)}")
+
+
+@costs_app.command("reset")
+def costs_reset(db: DbOption = None) -> None:
+    """Go back to the default cost inputs (published list prices and a placeholder hourly cost).
+
+    Example: gaplens costs reset
+    """
+    from gaplens.audit.service import record
+    from gaplens.costs.service import reset_inputs
+
+    def apply(session: Session) -> None:
+        reset_inputs(session)
+        record(session, "cli", "reset_cost_inputs", "all")
+
+    with user_errors():
+        run_in_session(db, apply)
+    out.print("Cost inputs back to their defaults.")
 
 
 @app.command()

@@ -133,4 +133,4 @@ def test_report_json_is_json(tmp_path: Path):
     code, output = invoke("demo", "--people", "300", "--out", str(out))
     assert code == 0, output
     data = json.loads((out / "reality-report.json").read_text())
-    assert data["schema_version"] == "1.0"
+    assert data["schema_version"] == "1.1"

@@ -162,3 +162,60 @@ def test_the_report_puts_three_realities_side_by_side(demo_report: tuple[Path, R
     assert org.frontline_gap is not None and org.frontline_gap.low < 0 < org.frontline_gap.high
     assert any(u.startswith("code review") for u in measured.friction_use_cases)
     assert any(u.startswith("test generation") for u in measured.working_use_cases)
+
+
+def test_the_report_shows_adoption_friction_cost_and_rule_based_steps(
+    demo_report: tuple[Path, ReportDocument],
+):
+    """Planted: performative adoption, code review and customer replies create friction."""
+    _, document = demo_report
+    adoption = document.adoption
+    assert adoption is not None and adoption.status is FigureStatus.SHOWN
+    stages = {s.stage: s for s in adoption.stages}
+    active, integrated = stages["active_28d"], stages["integrated"]
+    assert active.share_of_licensed and integrated.share_of_licensed
+    assert integrated.n < active.n
+    assert document.use_cases is not None
+    assert {u.key for u in document.use_cases.friction} == {"code review", "customer replies"}
+    for use_case in (*document.use_cases.working, *document.use_cases.friction):
+        assert any(e.n and e.n >= 5 for e in use_case.evidence), use_case.key
+    cost = document.cost
+    assert cost is not None and cost.status is FigureStatus.SHOWN and cost.spend
+    assert adoption.licensed == cost.licensed  # the same licensed people
+    assert {t.basis.value for t in cost.time} == {"measured", "self_reported"}
+    assert all(i.basis.value == "assumption" for i in cost.inputs)
+    assert document.next_steps is not None
+    fired = {s.rule: s for s in document.next_steps.steps}
+    assert {"fix-friction", "spread-what-works", "leaders-overestimate"} <= set(fired)
+    assert "code review" in fired["fix-friction"].title
+    assert document.gap_trend is not None and len(document.gap_trend.points) == 2
+
+
+def test_demo_writes_a_function_report_that_recovers_supports_widening(
+    demo_report: tuple[Path, ReportDocument],
+):
+    """`gaplens report --scope function:Support --period 2026-Q3`, as the demo writes it."""
+    out, organisation = demo_report
+    path = out / "reality-report-support-2026-q3.json"
+    document = ReportDocument.model_validate_json(path.read_text())
+    assert document.scope is not None and document.scope.name == "Support"
+    assert document.period is not None and document.period.label == "2026-Q3"
+    assert [p.name for p in document.period.pulses] == ["AI pulse 2026-Q3"]
+    responses, everyone = document.survey.responses, organisation.survey.responses
+    assert responses is not None and everyone is not None and 100 < responses < everyone
+    trend = document.gap_trend
+    assert trend is not None and trend.direction == "widening"
+    assert [p.survey for p in trend.points] == ["AI pulse 2026-Q2", "AI pulse 2026-Q3"]
+    assert [p.in_period for p in trend.points] == [False, True]
+    assert document.next_steps is not None
+    assert document.next_steps.steps[0].rule == "gap-widening"
+    measured = document.measured
+    assert measured is not None and len(measured.realities.rows) == 1
+    row = measured.realities.rows[0]
+    assert row.scope == "Support" and row.measure.startswith("time to resolution")
+    assert row.measured is not None and row.measured.low > 0  # planted: 20% faster
+    assert organisation.adoption is not None and document.adoption is not None
+    assert document.adoption.licensed is not None and organisation.adoption.licensed is not None
+    assert document.adoption.licensed < organisation.adoption.licensed
+    html = (out / "reality-report-support-2026-q3.html").read_text()
+    assert "Function: Support" in html and "Widening beyond noise" in html

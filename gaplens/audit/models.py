@@ -39,6 +39,8 @@ class ViewedMember(Base):
         ForeignKey("viewed_set.id", ondelete="CASCADE"), primary_key=True
     )
     member: Mapped[str] = mapped_column(String(32), primary_key=True)
+    """A response id as it is, or 32 hex characters of the SHA-256 of a longer member
+    (a prefixed person or friction entry id): see `gaplens.audit.service.stored_member`."""
 
 
 class PrivacyBudget(Base):

@@ -2,6 +2,7 @@
 
 from gaplens.accounts import models as account_models
 from gaplens.audit import models as audit_models
+from gaplens.costs import models as cost_models
 from gaplens.db.base import Base
 from gaplens.directory import models as directory_models
 from gaplens.feedback import models as feedback_models
@@ -16,6 +17,7 @@ __all__ = [
     "Base",
     "account_models",
     "audit_models",
+    "cost_models",
     "directory_models",
     "feedback_models",
     "friction_models",

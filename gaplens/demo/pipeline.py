@@ -19,6 +19,7 @@ from gaplens.db.migrate import upgrade
 from gaplens.demo.exports import DemoExports, feedback_items, write_exports
 from gaplens.demo.generator import generate_organisation, write_demo_files
 from gaplens.demo.reflections import simulate_reflections
+from gaplens.demo.reports import function_report, write_function_report
 from gaplens.directory.service import import_people, import_teams
 from gaplens.feedback.schemas import FeedbackIn, FeedbackKind
 from gaplens.feedback.service import submit_feedback
@@ -68,6 +69,7 @@ def run_demo(people: int, seed: int, out_dir: Path, db: str | None, console: Con
         "report: json",
         "report: html",
         "report: pdf",
+        "report: function",
     ]
     progress = Progress(
         TextColumn("[bold]{task.description:<22}"),
@@ -141,6 +143,11 @@ def run_demo(people: int, seed: int, out_dir: Path, db: str | None, console: Con
             started = time.perf_counter()
             result.reports[fmt] = write_report(document, fmt, out_dir / f"reality-report.{fmt}")
             step(f"report: {fmt}", started)
+        started = time.perf_counter()
+        with session_scope(url) as session:
+            scoped = function_report(session, policy)
+        result.reports.update(write_function_report(scoped, out_dir))
+        step("report: function", started)
     return result
 
 

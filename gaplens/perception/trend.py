@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from gaplens.audit.service import record, staff_gate
@@ -177,6 +178,61 @@ def gap_trend(session: Session, series: str, gate: PrivacyGate, viewer: str) -> 
             )
         )
     return TrendOut(series=series, surveys=[s.name for s in surveys], teams=result)
+
+
+def population_trend(
+    session: Session,
+    surveys: Sequence[Survey],
+    where: Sequence[ColumnElement[bool]],
+    gate: PrivacyGate,
+    viewer: str,
+) -> tuple[list[TrendPoint], Interval | None, str]:
+    """The gap per pulse for one population (declared filters in `where`, e.g. a function's
+    or a team's responses), the latest change and its direction: what the report shows for
+    its scope. Each pulse passes the gate exactly as in `gap_trend`."""
+    question = entry(QUESTION)
+    favourable = {question.options.index(o) for o in question.positive_options}
+    cells: dict[int, _Cell] = defaultdict(_Cell)
+    if surveys:
+        rows = session.execute(
+            select(
+                SurveyResponse.survey_id,
+                SurveyResponse.role_level,
+                SurveyResponse.id,
+                SurveyAnswer.option_index,
+            )
+            .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
+            .join(BankQuestion, BankQuestion.id == SurveyAnswer.question_id)
+            .where(
+                SurveyResponse.survey_id.in_([s.id for s in surveys]),
+                BankQuestion.key == QUESTION,
+                *where,
+            )
+        )
+        for survey_id, role, response_id, option in rows:
+            cell = cells[survey_id]
+            yes = option in favourable
+            if role == "individual_contributor":
+                cell.frontline.add(response_id)
+                cell.frontline_yes += yes
+            else:
+                cell.leaders.add(response_id)
+                cell.leaders_yes += yes
+    points: list[TrendPoint] = []
+    estimates: list[Estimate | None] = []
+    for survey in surveys:
+        point, estimate = gap_point(cells.get(survey.id, _Cell()), survey.name, gate, viewer)
+        points.append(point)
+        estimates.append(estimate)
+    change = None
+    if len(estimates) >= 2 and estimates[-1] is not None and estimates[-2] is not None:
+        change = mover_difference(estimates[-1], estimates[-2])
+    interval = (
+        Interval(estimate=100 * change.value, low=100 * change.low, high=100 * change.high)
+        if change
+        else None
+    )
+    return points, interval, direction(change)
 
 
 def viewer_trend(session: Session, viewer: str, series: str, policy: PrivacyPolicy) -> TrendOut:

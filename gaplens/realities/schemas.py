@@ -37,6 +37,9 @@ class RealityRow(BaseModel):
     frontline_gap: Interval | None
     reason: str | None = None
     """Why the measured column is empty, when it is."""
+    perception_refused: bool = False
+    """The perceived columns were withheld: this population is too close to one the viewer
+    already saw (privacy rule 3)."""
 
 
 class ThreeRealities(BaseModel):

@@ -26,7 +26,9 @@ from gaplens.directory.models import Organisation, Person, Team
 from gaplens.metrics.schemas import MetricFigure, MetricScope
 from gaplens.metrics.service import MeasuredData, load_measured
 from gaplens.perception.figures import ROLE_ORDER, question_figures
+from gaplens.perception.filters import PopulationFilter
 from gaplens.perception.queries import QuestionAggregate
+from gaplens.perception.service import perception_figures
 from gaplens.privacy import PrivacyGate, PrivacyPolicy, QueryRefused, SuppressionReason
 from gaplens.realities.schemas import Interval, RealityRow, ThreeRealities
 from gaplens.report.schemas import FigureStatus, QuestionFigures
@@ -150,7 +152,7 @@ def _load_survey(session: Session, survey: Survey) -> _Survey:
 
 
 def _perceived(
-    answers: _Survey, scope: _Scope, policy: PrivacyPolicy, gate: PrivacyGate
+    answers: _Survey, scope: _Scope, policy: PrivacyPolicy, gate: PrivacyGate, viewer: str
 ) -> dict[str, QuestionFigures]:
     """The perceived speed-up figures of the scope's respondents, as `perception_figures`
     gives them for the same population (a narrowed one through the gate, by role level)."""
@@ -168,10 +170,10 @@ def _perceived(
     if scope.kind == "organisation":
         if len(everyone) >= policy.min_group_size:
             # Not narrowed, but remembered: a team of everyone but a few is then refused.
-            gate.release_group(VIEWER, everyone)
+            gate.release_group(viewer, everyone)
     else:
         decisions = gate.breakdown(
-            VIEWER, everyone, {role: frozenset(cells.get(role, ())) for role in ROLE_ORDER}
+            viewer, everyone, {role: frozenset(cells.get(role, ())) for role in ROLE_ORDER}
         )
         forced = {
             role: SuppressionReason.DIFFERENCING
@@ -245,7 +247,7 @@ def _scopes(session: Session, organisation: int | None) -> list[_Scope]:
 
 
 def _measure(
-    measured: MeasuredData | None, scope: _Scope, gate: PrivacyGate
+    measured: MeasuredData | None, scope: _Scope, gate: PrivacyGate, viewer: str
 ) -> tuple[Interval | None, str, dict[str, int], str | None]:
     """The first workflow metric with a figure the gate releases: value, label, n, reason."""
     if measured is None:
@@ -259,7 +261,7 @@ def _measure(
         if value is None:
             continue
         try:
-            gate.release_group(VIEWER, frozenset(PERSON_PREFIX + p for p in persons))
+            gate.release_group(viewer, frozenset(PERSON_PREFIX + p for p in persons))
         except QueryRefused:
             if withheld is None:
                 withheld = (label, n, WITHHELD.format(k=gate.policy.min_group_size))
@@ -276,9 +278,12 @@ def three_realities(
     as_of: dt.date,
     policy: PrivacyPolicy,
     measured: MeasuredData | None = None,
+    gate: PrivacyGate | None = None,
+    viewer: str = VIEWER,
 ) -> ThreeRealities:
-    """One row per scope with any figure; `measured` lends rows already loaded for the
-    organisation (the report), else they are loaded here once."""
+    """One row per scope with any figure. `measured` lends rows already loaded for the
+    organisation (the report), else they are loaded here once; both sides go through `gate`
+    for `viewer` (pass the staff gate for a staff export, so rule 3 holds across views)."""
     organisation = session.scalars(select(Organisation.id).order_by(Organisation.id)).first()
     if measured is None and organisation is not None:
         measured = load_measured(
@@ -289,19 +294,19 @@ def three_realities(
             policy=policy,
         )
     answers = _load_survey(session, survey)
-    respondents = PrivacyGate(policy)
-    persons = PrivacyGate(policy)
+    gate = gate if gate is not None else PrivacyGate(policy)
     rows: list[RealityRow] = []
     left_out = 0
     for scope in _scopes(session, organisation):
+        refused = False
         try:
-            figures = _perceived(answers, scope, policy, respondents)
+            figures = _perceived(answers, scope, policy, gate, viewer)
         except QueryRefused:
-            figures = {}
+            figures, refused = {}, True
         leaders, leaders_n = _median(figures, "executive")
         frontline, frontline_n = _median(figures, "individual_contributor")
         value, measure, n, reason = _measure(
-            measured if organisation is not None else None, scope, persons
+            measured if organisation is not None else None, scope, gate, viewer
         )
         if scope.kind != "organisation" and leaders is None and frontline is None and not value:
             left_out += scope.kind == "team"
@@ -321,6 +326,62 @@ def three_realities(
                 leaders_gap=_gap(leaders, value),
                 frontline_gap=_gap(frontline, value),
                 reason=reason,
+                perception_refused=refused,
             )
         )
     return ThreeRealities(as_of=as_of.isoformat(), rows=rows, notes=NOTES, teams_left_out=left_out)
+
+
+@dataclass(frozen=True)
+class RealityScope:
+    """A report's scope: whose answers (declared filters) and whose work (the directory)."""
+
+    label: str
+    population: PopulationFilter
+    metric: MetricScope
+
+
+def scope_realities(
+    session: Session,
+    survey: Survey,
+    as_of: dt.date,
+    policy: PrivacyPolicy,
+    scope: RealityScope,
+    gate: PrivacyGate,
+    viewer: str,
+    measured: MeasuredData | None = None,
+) -> ThreeRealities:
+    """The one row of a report narrowed to a function or a team, both sides through the
+    report's gate for `viewer`; a refused population keeps its measured column and says so."""
+    refused = False
+    figures: dict[str, QuestionFigures] = {}
+    try:
+        _, figures = perception_figures(session, survey, policy, scope.population, gate, viewer)
+    except QueryRefused:
+        refused = True
+    leaders, leaders_n = _median(figures, "executive")
+    frontline, frontline_n = _median(figures, "individual_contributor")
+    if measured is None:
+        measured = load_measured(
+            session, scope.metric, as_of, [key for key, _ in WORKFLOW_METRICS], policy=policy
+        )
+    kind = "team" if scope.metric.team_id is not None else "function"
+    value, measure, n, reason = _measure(
+        measured, _Scope(scope.label, kind, scope.metric), gate, viewer
+    )
+    row = RealityRow(
+        scope=scope.label,
+        kind=kind,
+        measure=measure,
+        leaders_perceived=leaders,
+        leaders_n=leaders_n,
+        frontline_perceived=frontline,
+        frontline_n=frontline_n,
+        measured=value,
+        measured_n=n if value is not None else {},
+        leaders_gap=_gap(leaders, value),
+        frontline_gap=_gap(frontline, value),
+        reason=reason,
+        perception_refused=refused,
+    )
+    return ThreeRealities(as_of=as_of.isoformat(), rows=[row], notes=NOTES)

@@ -24,11 +24,15 @@ import vl_convert
 
 from gaplens.report.measures import share_measure
 from gaplens.report.schemas import (
+    AdoptionSection,
     Comparison,
+    CostSection,
     FigureStatus,
+    GapTrend,
     GroupFigures,
     QuestionFigures,
     ReportDocument,
+    UseCasesSection,
 )
 from gaplens.report.text import (
     NBSP,
@@ -604,7 +608,8 @@ def question_chart(
 
 
 def report_charts(doc: ReportDocument) -> dict[str, Spec]:
-    """Every chart of a report, keyed '<question key>' or '<question key>.comparisons'."""
+    """Every chart of a report, keyed '<question key>', '<question key>.comparisons' or the
+    section's field name (gap_trend, adoption, use_cases, cost)."""
     charts: dict[str, Spec] = {}
     for key, question in doc.perception.items():
         if key == "productivity_impact":
@@ -616,6 +621,7 @@ def report_charts(doc: ReportDocument) -> dict[str, Spec]:
         comparisons = comparisons_chart(question)
         if comparisons is not None:
             charts[f"{key}.comparisons"] = comparisons
+    charts.update(section_charts(doc))
     return charts
 
 
@@ -652,3 +658,291 @@ def _attr(text: str) -> str:
     return (
         text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
     )
+
+
+# --- sections beyond perception --------------------------------------------------------------
+
+IN_PERIOD = "#0072B2"
+EARLIER = "#9AA5B1"
+DASHBOARD_STAGE = "#56B4E9"
+REAL_STAGE = "#E69F00"
+WORKING = "#009E73"
+FRICTION = "#D55E00"
+BASIS_COLOURS = {"assumption": BENCHMARK, "self_reported": "#E69F00", "measured": "#0072B2"}
+DASHBOARD_STAGES = ("licensed", "activated", "active_28d")
+COST_GROUP_NAMES = {
+    "everyone": "everyone",
+    "executive": "executives",
+    "manager": "managers",
+    "individual_contributor": "frontline",
+}
+
+
+def trend_chart(trend: GapTrend) -> Spec | None:
+    """The leader-frontline gap per pulse (points with Newcombe 95% intervals), oldest left;
+    pulses in the report's period in blue, earlier ones in grey, 0 = no gap."""
+    rows: list[Spec] = []
+    for point in trend.points:
+        if point.status != FigureStatus.SHOWN or point.gap_pp is None:
+            continue
+        gap = point.gap_pp
+        rows.append(
+            {
+                "pulse": point.survey,
+                "estimate": gap.estimate,
+                "low": gap.low,
+                "high": gap.high,
+                "period": "in" if point.in_period else "before",
+                "text": f"{signed(gap.estimate)}",
+            }
+        )
+    if not rows:
+        return None
+    extent = [float(r["low"]) for r in rows] + [float(r["high"]) for r in rows] + [0.0]
+    lo = math.floor(min(extent) / 10) * 10
+    hi = math.ceil(max(extent) / 10) * 10
+    if hi - lo < 20:
+        hi = lo + 20
+    x: Spec = {
+        "field": "pulse",
+        "type": "ordinal",
+        "sort": [str(r["pulse"]) for r in rows],
+        "title": None,
+        "axis": {"labelAngle": 0, "labelLimit": 160, "labelPadding": 8},
+    }
+    y: Spec = {
+        "field": "estimate",
+        "type": "quantitative",
+        "scale": {"domain": [lo, hi], "nice": False},
+        "axis": {
+            "title": "Gap (points)",
+            "labelExpr": "datum.value > 0 ? '+' + datum.value : '' + datum.value",
+            "grid": True,
+            "tickCount": 5,
+        },
+    }
+    colour: Spec = {
+        "field": "period",
+        "type": "nominal",
+        "scale": {"domain": ["in", "before"], "range": [IN_PERIOD, EARLIER]},
+        "legend": None,
+    }
+    layers: list[Spec] = [
+        {
+            "mark": {"type": "rule", "color": FAINT, "strokeDash": [4, 3]},
+            "encoding": {"y": {"datum": 0, "type": "quantitative"}},
+        },
+        {
+            "mark": {"type": "line", "color": FAINT, "strokeWidth": 1.5},
+            "encoding": {"x": x, "y": y},
+        },
+        {
+            "mark": {"type": "rule", "strokeWidth": 2},
+            "encoding": {
+                "x": x,
+                "y": {**y, "field": "low"},
+                "y2": {"field": "high"},
+                "color": colour,
+            },
+        },
+        {
+            "mark": {"type": "point", "filled": True, "size": 110, "opacity": 1},
+            "encoding": {"x": x, "y": y, "color": colour},
+        },
+        *_haloed_text(
+            {"type": "text", "align": "left", "dx": 9, "fontWeight": "bold"},
+            {"x": x, "y": y, "text": {"field": "text"}},
+        ),
+    ]
+    spec = _base(
+        "The gap between leaders and individual contributors reporting productivity gains, per "
+        "pulse, with 95% intervals."
+    )
+    spec.update(
+        {
+            "data": {"values": rows},
+            "width": CHART_WIDTH - 80,
+            "height": 230,
+            "layer": layers,
+        }
+    )
+    return spec
+
+
+def _stage_label(label: str, n: int) -> str:
+    return f"{label}|n = {n:,}"
+
+
+def funnel_chart(adoption: AdoptionSection) -> Spec | None:
+    """Share of licensed people reaching each stage, with Wilson 95% intervals: the stages a
+    vendor dashboard reports in light blue, the ones that show real use in orange."""
+    if adoption.status is not FigureStatus.SHOWN:
+        return None
+    rows: list[Spec] = []
+    for stage in adoption.stages:
+        share = stage.share_of_licensed
+        if share is None:
+            continue
+        words = stage.label.split(" (")[0]
+        rows.append(
+            {
+                "group": "dashboard" if stage.stage in DASHBOARD_STAGES else "real",
+                "label": _stage_label(words, stage.n),
+                "share": share.share,
+                "low": share.low,
+                "high": share.high,
+                "text": percent(share.share),
+            }
+        )
+    if not rows:
+        return None
+    colour: Spec = {
+        "field": "group",
+        "type": "nominal",
+        "scale": {"domain": ["dashboard", "real"], "range": [DASHBOARD_STAGE, REAL_STAGE]},
+        "legend": None,
+    }
+    layers = _share_layers(
+        _y_groups([str(r["label"]) for r in rows]), colour, 1.0, [0, 0.25, 0.5, 0.75, 1.0]
+    )
+    spec = _base(
+        "Adoption funnel: share of licensed people reaching each stage, with 95% intervals."
+    )
+    spec.update(
+        {"data": {"values": rows}, "width": PLOT_WIDTH, "height": {"step": 34}, "layer": layers}
+    )
+    return spec
+
+
+def use_case_chart(use_cases: UseCasesSection) -> Spec | None:
+    """Correction rate per named use case (friction log, Wilson 95% interval): green for the
+    ones that work, vermillion for the ones that create friction."""
+    rows: list[Spec] = []
+    for status, items in (("working", use_cases.working), ("friction", use_cases.friction)):
+        for item in items:
+            found = next(
+                (
+                    e
+                    for e in item.evidence
+                    if e.measure == "correction_rate" and e.value is not None and e.n is not None
+                ),
+                None,
+            )
+            if found is None or found.low is None or found.high is None or found.value is None:
+                continue
+            rows.append(
+                {
+                    "group": status,
+                    "label": f"{item.label}|n = {found.n}",
+                    "share": found.value,
+                    "low": found.low,
+                    "high": found.high,
+                    "text": percent(found.value),
+                }
+            )
+    if not rows:
+        return None
+    colour: Spec = {
+        "field": "group",
+        "type": "nominal",
+        "scale": {"domain": ["working", "friction"], "range": [WORKING, FRICTION]},
+        "legend": None,
+    }
+    domain_max, values = _share_domain([float(r["high"]) for r in rows])
+    layers = _share_layers(_y_groups([str(r["label"]) for r in rows]), colour, domain_max, values)
+    spec = _base(
+        "Share of logged AI outputs that needed correction, per use case, with 95% intervals."
+    )
+    spec.update(
+        {"data": {"values": rows}, "width": PLOT_WIDTH, "height": {"step": 34}, "layer": layers}
+    )
+    return spec
+
+
+def cost_chart(cost: CostSection) -> Spec | None:
+    """Per licensed person per month: the seat cost at the assumed prices beside the value of
+    the hours people report saving (self-reported, at the assumed hourly cost)."""
+    if cost.status is not FigureStatus.SHOWN or cost.spend_per_seat_month is None:
+        return None
+    money = cost.currency
+    rows: list[Spec] = [
+        {
+            "basis": "assumption",
+            "label": "Seat cost|assumed prices",
+            "estimate": cost.spend_per_seat_month,
+            "low": cost.spend_per_seat_month,
+            "high": cost.spend_per_seat_month,
+            "text": f"{money} {cost.spend_per_seat_month:,.0f}",
+        }
+    ]
+    for figure in cost.time:
+        value = figure.money_per_person_month
+        if figure.status is not FigureStatus.SHOWN or value is None:
+            continue
+        who = COST_GROUP_NAMES.get(figure.key.split(".", 1)[-1], "")
+        rows.append(
+            {
+                "basis": "self_reported",
+                "label": f"Time saved: {who}|self-reported, n = {figure.n}",
+                "estimate": value.estimate,
+                "low": value.low,
+                "high": value.high,
+                "text": f"{money} {value.estimate:,.0f}",
+            }
+        )
+    if len(rows) < 2:
+        return None
+    top = max(max(float(r["high"]) for r in rows), 1.0) * 1.15
+    lowest = min(0.0, min(float(r["low"]) for r in rows) * 1.15)
+    x: Spec = {
+        "field": "estimate",
+        "type": "quantitative",
+        "scale": {"domain": [lowest, top], "nice": True},
+        "axis": {"title": f"{money} per licensed person per month", "tickCount": 5, "grid": True},
+    }
+    y = _y_groups([str(r["label"]) for r in rows])
+    colour: Spec = {
+        "field": "basis",
+        "type": "nominal",
+        "scale": {
+            "domain": ["assumption", "self_reported"],
+            "range": [BASIS_COLOURS["assumption"], BASIS_COLOURS["self_reported"]],
+        },
+        "legend": None,
+    }
+    whisker = {"type": "tick", "color": INK, "thickness": 1.4, "size": 9, "orient": "vertical"}
+    layers: list[Spec] = [
+        {
+            "mark": {"type": "bar", "height": {"band": 0.62}, "cornerRadiusEnd": 2},
+            "encoding": {"y": y, "x": x, "color": colour},
+        },
+        {
+            "mark": {"type": "rule", "color": INK, "strokeWidth": 1.4},
+            "encoding": {"y": y, "x": {**x, "field": "low"}, "x2": {"field": "high"}},
+        },
+        {"mark": whisker, "encoding": {"y": y, "x": {"field": "low", "type": "quantitative"}}},
+        {"mark": whisker, "encoding": {"y": y, "x": {"field": "high", "type": "quantitative"}}},
+        *_haloed_text(
+            {"type": "text", "align": "left", "baseline": "middle", "dx": 6, "fontWeight": "bold"},
+            {"y": y, "x": {"field": "high", "type": "quantitative"}, "text": {"field": "text"}},
+        ),
+    ]
+    spec = _base(
+        "Seat cost per licensed person per month beside the value of the hours people report "
+        "saving, with 95% intervals."
+    )
+    spec.update(
+        {"data": {"values": rows}, "width": PLOT_WIDTH, "height": {"step": 40}, "layer": layers}
+    )
+    return spec
+
+
+def section_charts(doc: ReportDocument) -> dict[str, Spec]:
+    """The charts of the sections after perception, keyed by section."""
+    found: dict[str, Spec | None] = {
+        "gap_trend": trend_chart(doc.gap_trend) if doc.gap_trend else None,
+        "adoption": funnel_chart(doc.adoption) if doc.adoption else None,
+        "use_cases": use_case_chart(doc.use_cases) if doc.use_cases else None,
+        "cost": cost_chart(doc.cost) if doc.cost else None,
+    }
+    return {key: spec for key, spec in found.items() if spec is not None}

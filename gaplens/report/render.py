@@ -56,10 +56,13 @@ def script_safe_json(text: str) -> str:
 
 def render_html(doc: ReportDocument) -> str:
     """One self-contained HTML page: inline CSS, charts as inline SVG, the document as JSON in
-    <script type="application/json" id="gaplens-report-data">, no external resource."""
+    <script type="application/json" id="gaplens-report-data">, no external resource.
+
+    Templates see `v` (the formatted view) and `doc` (the document itself), so a section
+    partial (templates/sections/<area>.html.j2) can render its own field of the document."""
     template = _environment().get_template(TEMPLATE)
     data_json = Markup(script_safe_json(render_json(doc)))
-    return template.render(v=build_view(doc), data_json=data_json)
+    return template.render(v=build_view(doc), doc=doc, data_json=data_json)
 
 
 def render_pdf(doc: ReportDocument) -> bytes:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,7 +16,7 @@ from gaplens.metrics.schemas import MetricOverview
 from gaplens.realities.schemas import ThreeRealities
 from gaplens.reflections.schemas import ReflectionsSummary
 
-REPORT_SCHEMA_VERSION = "1.0"
+REPORT_SCHEMA_VERSION = "1.1"
 
 
 class FigureStatus(StrEnum):
@@ -110,7 +111,8 @@ class CommentsOut(Model):
 class SurveyInfo(Model):
     name: str
     bank_version: int
-    responses: int
+    responses: int | None
+    """Responses in the report's scope; None when fewer than the privacy threshold."""
     first_day: dt.date | None
     last_day: dt.date | None
 
@@ -141,6 +143,205 @@ class MeasuredReality(Model):
     """Every registry metric for the whole organisation (docs/metrics.md)."""
 
 
+class ScopeInfo(Model):
+    """Whom the report is about (gaplens/report/scope.py)."""
+
+    kind: Literal["organisation", "function", "team"]
+    key: str | None = None
+    """The function's name or the team's key; None for the organisation."""
+    name: str
+    includes: list[str] = Field(default_factory=list)
+    """A team scope's teams below it, whose people and responses count too."""
+    notes: list[str] = Field(default_factory=list)
+    """How each kind of data is narrowed to the scope, in words."""
+
+
+class PulseInfo(Model):
+    name: str
+    first_day: dt.date | None
+    last_day: dt.date | None
+
+
+class PeriodInfo(Model):
+    label: str
+    start: dt.date
+    end: dt.date
+    named: bool
+    """False when no period was asked for (the default: the last 12 months of data)."""
+    pulses: list[PulseInfo]
+    """Pulses that closed in the period, oldest first; the report reads the latest."""
+    data_as_of: dt.date | None
+    """Last day the measured figures use: the period's end or the last imported day."""
+    rules: list[str]
+
+
+class TrendPulse(Model):
+    survey: str
+    last_day: dt.date | None
+    in_period: bool
+    status: str
+    """A FigureStatus value, or 'refused' (too close to a set this viewer already saw)."""
+    gap_pp: Interval | None = None
+    leaders_n: int | None = None
+    frontline_n: int | None = None
+
+
+class GapTrend(Model):
+    """The leader-frontline gap per pulse of the survey's series (gaplens/perception/trend.py)."""
+
+    series: str | None
+    question: str
+    points: list[TrendPulse]
+    change_pp: Interval | None = None
+    """Latest pulse minus the one before (MOVER interval)."""
+    direction: str
+    """'widening' or 'narrowing' only when the change's interval excludes 0; otherwise
+    'no clear change' or 'not enough data'."""
+    method: str
+
+
+class FunnelStage(Model):
+    stage: str
+    label: str
+    n: int
+    share_of_licensed: Share | None
+    share_of_previous: Share | None
+    trained: int
+    certified: int
+
+
+class AdoptionSection(Model):
+    """Performative vs real adoption for the scope (gaplens/adoption/service.py)."""
+
+    as_of: dt.date
+    status: FigureStatus
+    licensed: int | None = None
+    stages: list[FunnelStage] = Field(default_factory=list)
+    headline: str
+    definitions: list[str] = Field(default_factory=list)
+
+
+class EvidenceItem(Model):
+    source: str
+    """friction_log, feedback or telemetry."""
+    measure: str
+    n: int | None
+    value: float | None
+    low: float | None
+    high: float | None
+    lean: str
+    text: str
+
+
+class UseCaseOut(Model):
+    key: str
+    label: str
+    status: str
+    """working, friction or unknown."""
+    reason: str
+    evidence: list[EvidenceItem]
+
+
+class UseCasesSection(Model):
+    """What works and what creates friction (gaplens/scorecard): the clearest cases, each
+    with the evidence and n behind its class."""
+
+    period_from: dt.date
+    period_to: dt.date
+    working: list[UseCaseOut]
+    friction: list[UseCaseOut]
+    unknown: int
+    """Use cases named but not clearly either."""
+    withheld: int
+    """Use cases with too little data even to be named."""
+    rules: list[str]
+    notes: list[str] = Field(default_factory=list)
+
+
+class Basis(StrEnum):
+    MEASURED = "measured"
+    """From records made as the work happened: exports, work items, the friction log."""
+    SELF_REPORTED = "self_reported"
+    """What people say: survey answers, estimates of minutes saved."""
+    ASSUMPTION = "assumption"
+    """An input the report is given: prices, the loaded hourly cost."""
+
+
+class CostInputInfo(Model):
+    key: str
+    label: str
+    unit: str
+    amount: float
+    basis: Basis = Basis.ASSUMPTION
+    is_default: bool
+    source: str
+
+
+class SeatLine(Model):
+    """Licences of one kind: seats and seat-months measured, the price an assumption."""
+
+    label: str
+    tools: list[str]
+    seats: int | None
+    """None: hidden to protect a small group (its spend is in the total)."""
+    seat_months: float | None
+    price_per_month: float | None
+    spend: float | None
+
+
+class TimeFigure(Model):
+    key: str
+    label: str
+    basis: Basis
+    unit: str
+    status: FigureStatus
+    n: int | None = None
+    value: Interval | None = None
+    money_per_person_month: Interval | None = None
+    """Value at the loaded hourly cost (an assumption), per licensed person per month."""
+    total_hours: float | None = None
+    """Hours summed over every logged output (friction log only)."""
+    total_value: float | None = None
+    """Those hours at the loaded hourly cost (an assumption)."""
+    note: str = ""
+
+
+class CostSection(Model):
+    """AI spend beside time, every figure labelled measured, self-reported or assumption."""
+
+    currency: str
+    status: FigureStatus
+    period_months: float
+    inputs: list[CostInputInfo]
+    licensed: int | None = None
+    seats: list[SeatLine] = Field(default_factory=list)
+    spend: float | None = None
+    spend_per_seat_month: float | None = None
+    break_even_hours_per_week: float | None = None
+    """Hours a seat must save per person per week to pay for itself at the hourly cost."""
+    time: list[TimeFigure] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+
+class NextStep(Model):
+    rule: str
+    """The rule's id (docs/next-steps.md)."""
+    priority: int
+    title: str
+    action: str
+    evidence: list[str]
+    """The gate-cleared figures that triggered the rule, in words."""
+    section: str
+    """The document field the evidence comes from."""
+
+
+class NextSteps(Model):
+    steps: list[NextStep]
+    framing: str
+    rules: list[str]
+    """Every rule that was evaluated, by id, triggered or not."""
+
+
 class ReportDocument(Model):
     schema_version: str = REPORT_SCHEMA_VERSION
     title: str
@@ -155,5 +356,16 @@ class ReportDocument(Model):
     method_notes: list[str]
     measured: MeasuredReality | None = None
     """None when no usage or workflow data has been imported."""
+    scope: ScopeInfo | None = None
+    """None in documents of schema 1.0: the organisation."""
+    period: PeriodInfo | None = None
+    gap_trend: GapTrend | None = None
+    adoption: AdoptionSection | None = None
+    use_cases: UseCasesSection | None = None
+    cost: CostSection | None = None
     reflections: ReflectionsSummary | None = None
     """Reflection loops (capability 11); None when no reflection was ever scheduled."""
+    # Sections of capabilities 9-14 go here: one optional field each, rendered by
+    # templates/sections/<area>.html.j2 (see docs/report-json.md, "Adding a section").
+    next_steps: NextSteps | None = None
+    """Built last, by gaplens/report/next_steps.py, from everything above."""

@@ -7,27 +7,61 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gaplens.costs.service import report_section as cost_section
 from gaplens.directory.models import Organisation
+from gaplens.friction.figures import Fact
+from gaplens.metrics.schemas import MetricScope
+from gaplens.metrics.service import MeasuredData, load_measured
 from gaplens.perception.figures import ROLE_LABELS, benchmark_out
+from gaplens.perception.filters import conditions, respondents_by_role
 from gaplens.perception.queries import QuestionAggregate, SurveyAggregate
 from gaplens.perception.service import perception_figures
-from gaplens.privacy import Comment, PrivacyPolicy, release_comments
+from gaplens.privacy import (
+    Comment,
+    PrivacyGate,
+    PrivacyPolicy,
+    QueryRefused,
+    ReleasedComment,
+    release_comments,
+)
 from gaplens.reflections.service import report_section as reflections_section
-from gaplens.reflections.service import report_window
+from gaplens.report.next_steps import next_steps
 from gaplens.report.schemas import (
+    AdoptionSection,
     CommentsOut,
     Comparison,
     FigureStatus,
     Headline,
     MeasuredReality,
+    PeriodInfo,
     PrivacyInfo,
+    PulseInfo,
     QuestionFigures,
     ReportDocument,
+    ScopeInfo,
     SurveyInfo,
 )
+from gaplens.report.scope import (
+    PERIOD_RULES,
+    PeriodRequest,
+    ResolvedScope,
+    ScopeRequest,
+    answered_pulses,
+    choose_survey,
+    resolve_period,
+    resolve_scope,
+)
+from gaplens.report.sections import (
+    adoption_section,
+    scope_people,
+    trend_section,
+    use_cases_section,
+)
+from gaplens.scorecard.schemas import Scorecard
+from gaplens.scorecard.service import scorecard, top_use_cases
 from gaplens.surveys.models import Survey
 from gaplens.surveys.question_bank import DERIVED_BENCHMARKS, Scale
-from gaplens.surveys.service import find_survey, survey_questions
+from gaplens.surveys.service import survey_questions
 
 COMMENT_SEED = 7919
 PRIVACY_RULES = [
@@ -48,7 +82,28 @@ METHOD_NOTES = [
     "t-interval for the mean.",
     "These are perceptions. Measured reality (telemetry, work items) is compared in later "
     "sections as it is imported.",
+    "Gap trend: a change between pulses is called widening or narrowing only when its "
+    "interval (MOVER) excludes zero.",
+    "Cost: every figure is labelled measured, self-reported or assumption, and self-reported "
+    "time is never added to measured time.",
+    "Next steps come from explicit rules over the figures in this report (docs/next-steps.md).",
 ]
+
+
+SCOPE_NOTES = {
+    "organisation": [],
+    "function": [
+        "Survey figures: responses whose self-reported function is this one.",
+        "Measured figures, licences and adoption: people whose function in the directory is "
+        "this one.",
+        "Friction-log entries: those tagged with one of the function's teams.",
+    ],
+    "team": [
+        "Survey figures: responses whose self-reported team is this team or one below it.",
+        "Measured figures, licences and adoption: people in this team or a team below it.",
+        "Friction-log entries: those tagged with one of these teams.",
+    ],
+}
 
 
 def build_report(
@@ -56,21 +111,61 @@ def build_report(
     survey_name: str | None,
     policy: PrivacyPolicy,
     today: dt.date | None = None,
+    *,
+    scope_request: ScopeRequest | None = None,
+    period_request: PeriodRequest | None = None,
+    gate: PrivacyGate | None = None,
+    viewer: str = "report",
 ) -> ReportDocument:
-    survey = find_survey(session, survey_name)
-    aggregate, perception = perception_figures(session, survey, policy)
-    organisation = session.scalars(select(Organisation.name).order_by(Organisation.id)).first()
-    headline = build_headline(perception)
-    return ReportDocument(
+    """One report for one scope and one period (gaplens/report/scope.py says which data
+    each covers). Every figure passes `gate` for `viewer`: the web export passes the staff
+    gate, so the per-viewer differencing check (privacy rule 3) holds across a staff
+    member's pages and exports; the CLI uses a fresh gate, consistent within the report."""
+    gate = gate if gate is not None else PrivacyGate(policy)
+    resolved = resolve_scope(session, scope_request or ScopeRequest())
+    period = resolve_period(session, period_request, today)
+    survey = choose_survey(session, period, survey_name)
+    pulse = next((p for p in answered_pulses(session) if p.survey.id == survey.id), None)
+    population = resolved.population
+    if population.active():
+        aggregate, perception = perception_figures(
+            session, survey, policy, population, gate, viewer
+        )
+    else:
+        aggregate, perception = perception_figures(session, survey, policy)
+    responses = sum(aggregate.responses_by_role.values())
+
+    # The contract every section builder follows: scope, [start, end] inclusive, policy.
+    scope: MetricScope = resolved.metric
+    start, end = period.start, period.end
+    people = scope_people(session, resolved)
+    as_of = measured_as_of(session, end)
+    friction = load_friction(session, start, end, resolved.team_ids)
+    card = scorecard(
+        session,
+        start,
+        end,
+        gate=gate,
+        viewer=viewer,
+        team_ids=resolved.team_ids,
+        people=people,
+    )
+    data = load_measured_data(session, as_of, policy)
+    adoption = adoption_section(session, people, as_of, gate, viewer, data) if as_of else None
+    measured = measured_section(
+        session, survey, resolved, as_of, policy, gate, viewer, card, adoption, data
+    )
+    scope_row = measured.realities.rows[0] if measured and measured.realities.rows else None
+    document = ReportDocument(
         title="AI reality report",
-        organisation=organisation or "Organisation",
+        organisation=resolved.organisation,
         generated_on=today or dt.date.today(),
         survey=SurveyInfo(
             name=survey.name,
             bank_version=survey.bank_version,
-            responses=sum(aggregate.responses_by_role.values()),
-            first_day=aggregate.first_day,
-            last_day=aggregate.last_day,
+            responses=responses if responses >= policy.min_group_size else None,
+            first_day=pulse.first_day if pulse else None,
+            last_day=pulse.last_day if pulse else None,
         ),
         privacy=PrivacyInfo(
             min_group_size=policy.min_group_size,
@@ -81,29 +176,59 @@ def build_report(
             ],
         ),
         group_order=["executive", "manager", "individual_contributor", "everyone"],
-        headline=headline,
+        headline=build_headline(perception),
         perception=perception,
-        comments=comments_section(session, survey, aggregate, policy),
+        comments=comments_section(session, survey, aggregate, policy, resolved, gate, viewer),
         method_notes=METHOD_NOTES,
-        measured=measured_section(session, survey, aggregate.last_day, policy),
-        reflections=reflections_section(
-            session, *report_window(session, today or dt.date.today()), policy
+        measured=measured,
+        scope=ScopeInfo(
+            kind=resolved.kind,
+            key=resolved.key,
+            name=resolved.name,
+            includes=list(resolved.includes),
+            notes=SCOPE_NOTES[resolved.kind],
         ),
+        period=PeriodInfo(
+            label=period.label,
+            start=start,
+            end=end,
+            named=period.named,
+            pulses=[
+                PulseInfo(name=p.survey.name, first_day=p.first_day, last_day=p.last_day)
+                for p in period.pulses
+            ],
+            data_as_of=as_of,
+            rules=PERIOD_RULES,
+        ),
+        gap_trend=trend_section(session, survey, resolved, period, gate, viewer),
+        adoption=adoption,
+        use_cases=use_cases_section(card, not resolved.is_organisation)
+        if card.use_cases or card.withheld_use_cases
+        else None,
+        cost=cost_section(
+            session,
+            scope,
+            start,
+            as_of or end,
+            policy,
+            people=people,
+            gate=gate,
+            viewer=viewer,
+            perception=perception,
+            friction=friction,
+            realities=scope_row,
+        ),
+        reflections=reflections_section(session, scope, start, end, policy),
+        # Sections of capabilities 9-14: one line each,
+        # <field>=<module>.report_section(session, scope, start, end, policy),
     )
+    return document.model_copy(update={"next_steps": next_steps(document)})
 
 
-def measured_section(
-    session: Session, survey: Survey, survey_end: dt.date | None, policy: PrivacyPolicy
-) -> MeasuredReality | None:
-    """Every metric for the organisation, the three realities, the adoption line and the use
-    cases that work or hurt, when tool exports have been imported; every part already passed
-    its own privacy thresholds. The organisation's work items and usage days are loaded
-    once and shared by all of them (every function and team is a mask over the same rows)."""
-    from gaplens.adoption.service import adoption_funnel
-    from gaplens.metrics.schemas import MetricScope
-    from gaplens.metrics.service import load_measured
-    from gaplens.realities.service import data_as_of, three_realities
-    from gaplens.scorecard.service import scorecard, top_use_cases
+def measured_as_of(session: Session, end: dt.date) -> dt.date | None:
+    """The day measured figures are as of: the period's end, or the last imported day of
+    usage or work data if earlier; None when none has been imported."""
+    from gaplens.realities.service import data_as_of
     from gaplens.telemetry.models import AiUsageDay
     from gaplens.work.models import WorkItem
 
@@ -113,39 +238,94 @@ def measured_section(
     )
     if not has_data:
         return None
-    as_of = data_as_of(session, survey_end or dt.date.today())
+    return min(end, data_as_of(session, end))
+
+
+def load_measured_data(
+    session: Session, as_of: dt.date | None, policy: PrivacyPolicy
+) -> MeasuredData | None:
+    """The organisation's work items and usage days, loaded once for the whole report: every
+    function and team, the funnel and the realities are masks over the same rows."""
     organisation = session.scalars(select(Organisation.id).order_by(Organisation.id)).first()
-    measured = None
-    metrics = []
-    if organisation is not None:
-        scope = MetricScope(organisation_id=organisation)
-        measured = load_measured(session, scope, as_of, policy=policy)
-        metrics = measured.overviews(scope)
-    funnel = adoption_funnel(session, as_of, policy, measured=measured)
-    card = top_use_cases(scorecard(session, as_of - dt.timedelta(days=365), as_of))
+    if as_of is None or organisation is None:
+        return None
+    return load_measured(session, MetricScope(organisation_id=organisation), as_of, policy=policy)
+
+
+def measured_section(
+    session: Session,
+    survey: Survey,
+    scope: ResolvedScope,
+    as_of: dt.date | None,
+    policy: PrivacyPolicy,
+    gate: PrivacyGate,
+    viewer: str,
+    card: Scorecard,
+    adoption: AdoptionSection | None,
+    measured: MeasuredData | None,
+) -> MeasuredReality | None:
+    """Every metric for the scope, the three realities, the adoption line and the use cases
+    that work or hurt, when tool exports have been imported; every part already passed its
+    own privacy thresholds."""
+    from gaplens.realities.service import RealityScope, scope_realities, three_realities
+
+    if as_of is None:
+        return None
+    if scope.is_organisation:
+        realities = three_realities(session, survey, as_of, policy, measured, gate, viewer)
+    else:
+        target = RealityScope(scope.name, scope.population, scope.metric)
+        realities = scope_realities(session, survey, as_of, policy, target, gate, viewer, measured)
+    top = top_use_cases(card)
+    headline = None
+    if adoption is not None and adoption.status is FigureStatus.SHOWN:
+        headline = adoption.headline
     return MeasuredReality(
         as_of=as_of,
-        realities=three_realities(session, survey, as_of, policy, measured),
-        adoption_headline=funnel.headline if funnel.organisation.licensed else None,
-        working_use_cases=[f"{u.label}: {u.reason}" for u in card.working],
-        friction_use_cases=[f"{u.label}: {u.reason}" for u in card.friction],
-        metrics=metrics,
+        realities=realities,
+        adoption_headline=headline,
+        working_use_cases=[f"{u.label}: {u.reason}" for u in top.working],
+        friction_use_cases=[f"{u.label}: {u.reason}" for u in top.friction],
+        metrics=measured.overviews(scope.metric) if measured is not None else [],
     )
 
 
+def load_friction(
+    session: Session, start: dt.date, end: dt.date, team_ids: tuple[int, ...] | None
+) -> list[Fact]:
+    from gaplens.friction.service import load_facts
+
+    return load_facts(session, start, end, list(team_ids) if team_ids is not None else None)
+
+
 def comments_section(
-    session: Session, survey: Survey, aggregate: SurveyAggregate, policy: PrivacyPolicy
+    session: Session,
+    survey: Survey,
+    aggregate: SurveyAggregate,
+    policy: PrivacyPolicy,
+    scope: ResolvedScope | None = None,
+    gate: PrivacyGate | None = None,
+    viewer: str = "report",
 ) -> CommentsOut:
+    """Comments of the scope's respondents, only above the comment threshold; a narrowed
+    scope's comments also pass the gate's comment differencing check for the viewer."""
     texts: list[tuple[str, dt.date]] = []
     for question_id, entry in survey_questions(session, survey):
         if entry.scale is Scale.TEXT:
             texts.extend(aggregate.questions.get(question_id, QuestionAggregate()).texts)
-    released = release_comments(
-        [Comment(text, day) for text, day in texts],
-        sum(aggregate.responses_by_role.values()),
-        policy,
-        seed=COMMENT_SEED,
-    )
+    comments = [Comment(text, day) for text, day in texts]
+    total = sum(aggregate.responses_by_role.values())
+    released: list[ReleasedComment] | None
+    if scope is None or scope.is_organisation or gate is None:
+        released = release_comments(comments, total, policy, seed=COMMENT_SEED)
+    else:
+        where = conditions(session, scope.population)
+        cells = respondents_by_role(session, survey.id, where)
+        respondents = frozenset().union(*cells.values()) if cells else frozenset()
+        try:
+            released = gate.comments(viewer, respondents, comments, seed=COMMENT_SEED)
+        except QueryRefused:
+            return CommentsOut(status=FigureStatus.SUPPRESSED)
     if released is None:
         return CommentsOut(status=FigureStatus.NOT_ENOUGH_RESPONSES)
     return CommentsOut(

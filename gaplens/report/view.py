@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from markupsafe import Markup
 
@@ -24,8 +24,12 @@ from gaplens.report.schemas import (
     QuestionFigures,
     ReportDocument,
     Share,
+    TimeFigure,
+    UseCaseOut,
 )
 from gaplens.report.text import (
+    MINUS,
+    NBSP,
     NO_VALUE,
     TIMES,
     Figure,
@@ -172,6 +176,14 @@ class ReportView:
     method_notes: list[str]
     measured: MeasuredReality | None = None
     reflections: ReflectionsSummary | None = None
+    scope: ScopeView | None = None
+    trend: TrendView | None = None
+    adoption: AdoptionView | None = None
+    use_cases: UseCasesView | None = None
+    cost: CostView | None = None
+    next_steps: NextStepsView | None = None
+    contents: list[ContentsEntry] = field(default_factory=list)
+    extra_sections: list[ContentsEntry] = field(default_factory=list)
 
 
 # --- building ---------------------------------------------------------------------------------
@@ -516,12 +528,16 @@ def build_view(doc: ReportDocument) -> ReportView:
         for key, q in doc.perception.items()
         if key != IMPACT_KEY and q.scale != "text"
     ]
-    return ReportView(
+    view = ReportView(
         title=doc.title,
         organisation=doc.organisation,
         survey_name=doc.survey.name,
         window=window(doc.survey.first_day, doc.survey.last_day),
-        responses=f"{doc.survey.responses:,}",
+        responses=(
+            f"{doc.survey.responses:,}"
+            if doc.survey.responses is not None
+            else f"fewer than {doc.privacy.min_group_size}"
+        ),
         generated=day(doc.generated_on),
         generated_iso=doc.generated_on.isoformat(),
         schema_version=doc.schema_version,
@@ -536,4 +552,530 @@ def build_view(doc: ReportDocument) -> ReportView:
         method_notes=list(doc.method_notes),
         measured=doc.measured,
         reflections=doc.reflections,
+        scope=scope_view(doc),
+        trend=trend_view(doc),
+        adoption=adoption_view(doc),
+        use_cases=use_cases_view(doc),
+        cost=cost_view(doc),
+        next_steps=next_steps_view(doc),
+        extra_sections=extra_sections(doc),
     )
+    return replace(view, contents=contents(doc, view))
+
+
+# --- scope, period and the sections after perception -----------------------------------------
+
+BASIS_LABELS = {
+    "measured": "Measured",
+    "self_reported": "Self-reported",
+    "assumption": "Assumption",
+}
+SOURCE_LABELS = {"friction_log": "Friction log", "feedback": "Feedback", "telemetry": "Telemetry"}
+MEASURE_LABELS = {
+    "correction_rate": "Outputs needing correction",
+    "net_minutes": "Net minutes per output (saved minus correcting)",
+    "working_share": "Share saying it works",
+    "acceptance_rate": "Suggestions accepted",
+}
+DIRECTION_WORDS = {
+    "widening": "Widening beyond noise",
+    "narrowing": "Narrowing beyond noise",
+    "no clear change": "No clear change (within noise)",
+    "not enough data": "Not enough data for a trend yet",
+}
+KIND_LABELS = {
+    "organisation": "Whole organisation",
+    "function": "Function",
+    "team": "Team (with the teams below it)",
+}
+KNOWN_FIELDS = frozenset(
+    {
+        "schema_version",
+        "title",
+        "organisation",
+        "generated_on",
+        "survey",
+        "privacy",
+        "group_order",
+        "headline",
+        "perception",
+        "comments",
+        "method_notes",
+        "measured",
+        "scope",
+        "period",
+        "gap_trend",
+        "adoption",
+        "use_cases",
+        "cost",
+        "next_steps",
+    }
+)
+
+
+@dataclass(frozen=True)
+class ContentsEntry:
+    anchor: str
+    title: str
+
+
+@dataclass(frozen=True)
+class ScopeView:
+    narrowed: bool
+    """A function or a team, not the whole organisation."""
+    name: str
+    kind: str
+    includes: str
+    notes: list[str]
+    period_label: str
+    period_window: str
+    pulses: str
+    data_as_of: str
+    rules: list[str]
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    survey: str
+    closed: str
+    in_period: bool
+    gap: Figure | None
+    ns: str
+    hidden: str = ""
+
+
+@dataclass(frozen=True)
+class TrendView:
+    series: str
+    question: str
+    direction: str
+    verdict: str
+    widening: bool
+    rows: list[TrendRow]
+    chart: Chart | None
+    method: str
+
+
+@dataclass(frozen=True)
+class FunnelRow:
+    label: str
+    n: str
+    of_licensed: Figure
+    of_previous: Figure
+    trained: str
+    certified: str
+
+
+@dataclass(frozen=True)
+class AdoptionView:
+    shown: bool
+    headline: str
+    as_of: str
+    rows: list[FunnelRow]
+    chart: Chart | None
+    definitions: list[str]
+
+
+@dataclass(frozen=True)
+class EvidenceView:
+    source: str
+    measure: str
+    value: Figure
+    n: str
+    lean: str
+    text: str
+
+
+@dataclass(frozen=True)
+class UseCaseView:
+    label: str
+    status: str
+    reason: str
+    evidence: list[EvidenceView]
+
+
+@dataclass(frozen=True)
+class UseCasesView:
+    window: str
+    working: list[UseCaseView]
+    friction: list[UseCaseView]
+    others: str
+    chart: Chart | None
+    rules: list[str]
+    notes: list[str]
+
+
+@dataclass(frozen=True)
+class InputView:
+    label: str
+    amount: str
+    source: str
+    basis: str
+
+
+@dataclass(frozen=True)
+class SeatRow:
+    label: str
+    seats: str
+    seat_months: str
+    price: str
+    spend: str
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class TimeView:
+    label: str
+    basis: str
+    basis_key: str
+    unit: str
+    value: Figure
+    n: str
+    money: str
+    note: str
+    hidden: str = ""
+
+
+@dataclass(frozen=True)
+class CostView:
+    shown: bool
+    status: str
+    currency: str
+    window: str
+    inputs: list[InputView]
+    seats: list[SeatRow]
+    licensed: str
+    spend: str
+    per_seat: str
+    break_even: str
+    measured: list[TimeView]
+    self_reported: list[TimeView]
+    chart: Chart | None
+    notes: list[str]
+
+
+@dataclass(frozen=True)
+class StepView:
+    rule: str
+    title: str
+    action: str
+    evidence: list[str]
+
+
+@dataclass(frozen=True)
+class NextStepsView:
+    framing: str
+    steps: list[StepView]
+    rules: int
+
+
+def money(amount: float | None, currency: str) -> str:
+    if amount is None:
+        return NO_VALUE
+    sign = MINUS if amount < -0.5 else ""
+    return f"{sign}{currency}{NBSP}{abs(amount):,.0f}"
+
+
+def hours_per_week(hours: float | None) -> str:
+    """'1.5 hours per person per week', or minutes below an hour: '6 minutes per ...'."""
+    if hours is None:
+        return NO_VALUE
+    if abs(hours) < 1:
+        return f"{plain(hours * 60, 0)} minutes per person per week"
+    return f"{plain(hours, 1)} hours per person per week"
+
+
+def scope_view(doc: ReportDocument) -> ScopeView | None:
+    if doc.scope is None or doc.period is None:
+        return None
+    period = doc.period
+    pulses = ", ".join(p.name for p in period.pulses) or "none"
+    return ScopeView(
+        narrowed=doc.scope.kind != "organisation",
+        name=doc.scope.name,
+        kind=KIND_LABELS.get(doc.scope.kind, doc.scope.kind),
+        includes=", ".join(doc.scope.includes),
+        notes=list(doc.scope.notes),
+        period_label=period.label if period.named else "Last 12 months of data",
+        period_window=window(period.start, period.end),
+        pulses=pulses,
+        data_as_of=day(period.data_as_of) if period.data_as_of else "no usage or work data yet",
+        rules=list(period.rules),
+    )
+
+
+def trend_view(doc: ReportDocument) -> TrendView | None:
+    trend = doc.gap_trend
+    if trend is None:
+        return None
+    k = doc.privacy.min_group_size
+    rows: list[TrendRow] = []
+    for p in trend.points:
+        closed = day(p.last_day) if p.last_day else NO_VALUE
+        if p.status == FigureStatus.SHOWN and p.gap_pp is not None:
+            gap = p.gap_pp
+            rows.append(
+                TrendRow(
+                    p.survey,
+                    closed,
+                    p.in_period,
+                    Figure(
+                        f"{signed(gap.estimate)} points", f"({points_range(gap.low, gap.high)})"
+                    ),
+                    f"{p.leaders_n} leaders, {p.frontline_n} frontline",
+                )
+            )
+        else:
+            words = (
+                "Refused: too close to a population already shown to you"
+                if p.status == "refused"
+                else status_text(FigureStatus(p.status), k)
+            )
+            rows.append(TrendRow(p.survey, closed, p.in_period, None, NO_VALUE, hidden=words))
+    verdict = DIRECTION_WORDS.get(trend.direction, trend.direction)
+    if trend.change_pp is not None:
+        c = trend.change_pp
+        verdict += (
+            f": {signed(c.estimate)} points since the previous pulse "
+            f"(95% interval {points_range(c.low, c.high)})"
+        )
+    chart = chart_view(
+        "gap_trend",
+        charts.trend_chart(trend),
+        "Gap per pulse in percentage points: dots, with 95% intervals as lines; blue pulses "
+        "closed in this report's period, grey ones before it. 0 = no gap.",
+    )
+    return TrendView(
+        series=trend.series or "not part of a series",
+        question=trend.question,
+        direction=trend.direction,
+        verdict=verdict,
+        widening=trend.direction == "widening",
+        rows=rows,
+        chart=chart,
+        method=trend.method,
+    )
+
+
+def _share_fig(share: Share | None) -> Figure:
+    return share_figure(share) if share is not None else Figure(NO_VALUE)
+
+
+def adoption_view(doc: ReportDocument) -> AdoptionView | None:
+    adoption = doc.adoption
+    if adoption is None:
+        return None
+    shown = adoption.status is FigureStatus.SHOWN
+    rows = [
+        FunnelRow(
+            label=s.label,
+            n=f"{s.n:,}",
+            of_licensed=_share_fig(s.share_of_licensed),
+            of_previous=_share_fig(s.share_of_previous),
+            trained=f"{s.trained:,}",
+            certified=f"{s.certified:,}",
+        )
+        for s in adoption.stages
+    ]
+    return AdoptionView(
+        shown=shown,
+        headline=adoption.headline,
+        as_of=day(adoption.as_of),
+        rows=rows,
+        chart=chart_view(
+            "adoption",
+            charts.funnel_chart(adoption),
+            "Share of licensed people reaching each stage. Light blue: what a vendor dashboard "
+            "counts; orange: use that lasted and changed the work. Black lines: 95% interval.",
+        ),
+        definitions=list(adoption.definitions),
+    )
+
+
+def _evidence_figure(
+    measure: str, value: float | None, low: float | None, high: float | None
+) -> Figure:
+    if value is None or low is None or high is None:
+        return Figure(NO_VALUE)
+    if measure == "net_minutes":
+        return Figure(f"{signed(value, 1)} min", f"({signed(low, 1)} to {signed(high, 1)})")
+    return Figure(percent(value), f"({percent_range(low, high)})")
+
+
+def use_cases_view(doc: ReportDocument) -> UseCasesView | None:
+    section = doc.use_cases
+    if section is None:
+        return None
+    k = doc.privacy.min_group_size
+
+    def one(u: UseCaseOut) -> UseCaseView:
+        return UseCaseView(
+            label=u.label,
+            status=u.status,
+            reason=u.reason,
+            evidence=[
+                EvidenceView(
+                    source=SOURCE_LABELS.get(e.source, e.source),
+                    measure=MEASURE_LABELS.get(e.measure, e.measure.replace("_", " ")),
+                    value=_evidence_figure(e.measure, e.value, e.low, e.high),
+                    n=str(e.n) if e.n is not None else f"fewer than {k}",
+                    lean=e.lean,
+                    text=e.text,
+                )
+                for e in u.evidence
+            ],
+        )
+
+    others = []
+    if section.unknown:
+        others.append(
+            f"{section.unknown} more use case{'s' if section.unknown != 1 else ''} "
+            "not clearly either (too little data, or measures that disagree)"
+        )
+    if section.withheld:
+        others.append(f"{section.withheld} with too little data even to be named")
+    return UseCasesView(
+        window=window(section.period_from, section.period_to),
+        working=[one(u) for u in section.working],
+        friction=[one(u) for u in section.friction],
+        others="; ".join(others),
+        chart=chart_view(
+            "use_cases",
+            charts.use_case_chart(section),
+            "Share of logged AI outputs that needed correction (friction log). Green: works; "
+            "vermillion: creates friction. Black lines: 95% interval; n: logged outputs.",
+        ),
+        rules=list(section.rules),
+        notes=list(section.notes),
+    )
+
+
+def _time_view(t: TimeFigure, currency: str, k: int) -> TimeView:
+    basis = BASIS_LABELS.get(t.basis.value, t.basis.value)
+    if t.status is not FigureStatus.SHOWN or t.value is None:
+        return TimeView(
+            t.label,
+            basis,
+            t.basis.value,
+            t.unit,
+            Figure(NO_VALUE),
+            NO_VALUE,
+            NO_VALUE,
+            t.note,
+            hidden=status_text(t.status, k) or NO_VALUE,
+        )
+    v = t.value
+    value = Figure(plain(v.estimate, 1), f"({plain(v.low, 1)}\u2013{plain(v.high, 1)})")
+    if t.money_per_person_month is not None:
+        m = t.money_per_person_month
+        worth = (
+            f"{money(m.estimate, currency)} per person per month "
+            f"({money(m.low, currency)}\u2013{money(m.high, currency)})"
+        )
+    elif t.total_value is not None and t.total_hours is not None:
+        worth = f"{plain(t.total_hours, 0)} hours logged in all, {money(t.total_value, currency)}"
+    else:
+        worth = "not turned into money"
+    return TimeView(
+        t.label, basis, t.basis.value, t.unit, value, str(t.n or NO_VALUE), worth, t.note
+    )
+
+
+def cost_view(doc: ReportDocument) -> CostView | None:
+    cost = doc.cost
+    if cost is None:
+        return None
+    k = doc.privacy.min_group_size
+    cur = cost.currency
+    shown = cost.status is FigureStatus.SHOWN
+    seats = [
+        SeatRow(
+            label=line.label,
+            seats=f"{line.seats:,}" if line.seats is not None else NO_VALUE,
+            seat_months=f"{line.seat_months:,.0f}" if line.seat_months is not None else NO_VALUE,
+            price=money(line.price_per_month, cur),
+            spend=money(line.spend, cur),
+            hidden=line.seats is None,
+        )
+        for line in cost.seats
+    ]
+    times = [_time_view(t, cur, k) for t in cost.time]
+    start = doc.period.start if doc.period else None
+    as_of = doc.period.data_as_of or doc.period.end if doc.period else None
+    return CostView(
+        shown=shown,
+        status=status_text(cost.status, k) if not shown else "",
+        currency=cur,
+        window=window(start, as_of),
+        inputs=[
+            InputView(
+                label=i.label,
+                amount=f"{money(i.amount, cur)} {i.unit}",
+                source=i.source,
+                basis=BASIS_LABELS["assumption"],
+            )
+            for i in cost.inputs
+        ],
+        seats=seats,
+        licensed=f"{cost.licensed:,}" if cost.licensed is not None else NO_VALUE,
+        spend=money(cost.spend, cur),
+        per_seat=money(cost.spend_per_seat_month, cur),
+        break_even=hours_per_week(cost.break_even_hours_per_week),
+        measured=[t for t in times if t.basis_key == "measured"],
+        self_reported=[t for t in times if t.basis_key == "self_reported"],
+        chart=chart_view(
+            "cost",
+            charts.cost_chart(cost),
+            "Per licensed person per month. Purple: seat cost at the assumed prices; orange: "
+            "hours people report saving, valued at the assumed hourly cost (self-reported; "
+            "black lines: 95% interval). Measured time is not in this chart: it is minutes per "
+            "logged output and elapsed time per work item, shown in the tables.",
+        ),
+        notes=list(cost.notes),
+    )
+
+
+def next_steps_view(doc: ReportDocument) -> NextStepsView | None:
+    section = doc.next_steps
+    if section is None:
+        return None
+    return NextStepsView(
+        framing=section.framing,
+        steps=[StepView(s.rule, s.title, s.action, list(s.evidence)) for s in section.steps],
+        rules=len(section.rules),
+    )
+
+
+def extra_sections(doc: ReportDocument) -> list[ContentsEntry]:
+    """Sections other capabilities add to the document (one optional field each), in field
+    order: their partial renders <section id="<field>">, so the contents can link to it."""
+    entries = []
+    for name, info in type(doc).model_fields.items():
+        if name in KNOWN_FIELDS or getattr(doc, name) is None:
+            continue
+        title = info.title or name.replace("_", " ").capitalize()
+        entries.append(ContentsEntry(name, title))
+    return entries
+
+
+def contents(doc: ReportDocument, view: ReportView) -> list[ContentsEntry]:
+    items = [ContentsEntry("headline", "Headline")]
+    if doc.gap_trend is not None:
+        items.append(ContentsEntry("gap_trend", "The gap and its trend"))
+    items.append(ContentsEntry("perception", "Perception by role level"))
+    if view.questions:
+        items.append(ContentsEntry("questions", "Question by question"))
+    if doc.measured is not None:
+        items.append(ContentsEntry("realities", "Three realities"))
+    if doc.adoption is not None:
+        items.append(ContentsEntry("adoption", "Performative vs real adoption"))
+    if doc.use_cases is not None:
+        items.append(ContentsEntry("use_cases", "What works, what creates friction"))
+    if doc.cost is not None:
+        items.append(ContentsEntry("cost", "Cost"))
+    items += extra_sections(doc)
+    if doc.next_steps is not None:
+        items.append(ContentsEntry("next_steps", "Next steps"))
+    items.append(ContentsEntry("comments", "In their own words"))
+    items.append(ContentsEntry("method", "How to read this & privacy"))
+    return items

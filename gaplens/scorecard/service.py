@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gaplens.directory.identities import IdentityResolver
+from gaplens.directory.models import IdentityKind
 from gaplens.feedback.models import FeedbackItem
 from gaplens.friction.figures import (
     Fact,
@@ -102,15 +104,22 @@ def scorecard(
     gate: PrivacyGate | None = None,
     viewer: str = SERVICE_VIEWER,
     feature_map: Mapping[str, str] = FEATURE_USE_CASES,
+    team_ids: Sequence[int] | None = None,
+    people: Collection[str] | None = None,
 ) -> Scorecard:
-    """Every use case seen in the period, classed working / friction / unknown."""
+    """Every use case seen in the period, classed working / friction / unknown.
+
+    Narrowed to a scope with `team_ids` (friction entries tagged with one of those teams)
+    and `people` (their Copilot telemetry); feedback carries no team, so a narrowed
+    scorecard leaves it out rather than count everyone's feedback as the scope's.
+    """
     gate = gate if gate is not None else PrivacyGate(PrivacyPolicy())
     inputs: dict[str, UseCaseInputs] = {}
 
     def entry(key: str) -> UseCaseInputs:
         return inputs.setdefault(key, UseCaseInputs(key))
 
-    facts = load_facts(session, start, end)
+    facts = load_facts(session, start, end, team_ids)
     groups = group_by_key(facts)
     decisions = gate.breakdown(
         viewer, members(facts), {key: members(group) for key, group in groups.items()}
@@ -121,7 +130,8 @@ def scorecard(
         item.labels.extend(f.label for f in group)
         item.facts_shown = decisions[key].shown
 
-    feedback = feedback_by_use_case(session, start, end)
+    narrowed = team_ids is not None or people is not None
+    feedback = {} if narrowed else feedback_by_use_case(session, start, end)
     feedback_decisions = gate.breakdown(
         viewer,
         frozenset(row.member for rows in feedback.values() for row in rows),
@@ -134,7 +144,7 @@ def scorecard(
         item.feedback_shown = feedback_decisions[key].shown
         item.labels.extend(row.label for row in rows)
 
-    for feature, usage in telemetry_by_feature(session, start, end).items():
+    for feature, usage in telemetry_by_feature(session, start, end, people).items():
         if feature in feature_map:
             usage.withheld = not _release_users(gate, viewer, usage.users)
             label = use_case_label(feature_map[feature])
@@ -283,14 +293,22 @@ def feedback_by_use_case(
     return dict(result)
 
 
-def telemetry_by_feature(session: Session, start: dt.date, end: dt.date) -> dict[str, FeatureUsage]:
+def telemetry_by_feature(
+    session: Session, start: dt.date, end: dt.date, people: Collection[str] | None = None
+) -> dict[str, FeatureUsage]:
     """Acceptances and generations per Copilot feature, with the users behind them.
 
     From `copilot_user_day.features` (the report's `totals_by_feature`); when no row in the
     period has feature detail, the per-person `ai_usage_day` counts for GitHub Copilot stand
-    in for `code_completion` (the legacy metrics count code completions only).
+    in for `code_completion` (the legacy metrics count code completions only). With
+    `people`, only their rows count (logins resolved through the directory's identities).
     """
     usage: dict[str, FeatureUsage] = {}
+    logins: set[str] | None = None
+    if people is not None:
+        wanted = set(people)
+        resolver = IdentityResolver.load(session, [IdentityKind.GITHUB])
+        logins = {value for value, person in resolver.by_value.items() if person in wanted}
     # Plain driver tuples: a year of user-days is a few hundred thousand texts, and ORM rows
     # or helper objects per entry cost more than parsing the JSON itself.
     result = session.connection().execute(
@@ -305,6 +323,8 @@ def telemetry_by_feature(session: Session, start: dt.date, end: dt.date) -> dict
     finally:
         result.close()
     for login, text in rows:
+        if logins is not None and login.lower() not in logins:
+            continue
         for feature, generations, acceptances in _entries(_load(text)):
             item = usage.get(feature)
             if item is None:
@@ -328,6 +348,9 @@ def telemetry_by_feature(session: Session, start: dt.date, end: dt.date) -> dict
         )
         .group_by(AiUsageDay.person_id)
     ).all()
+    if people is not None:
+        wanted = set(people)
+        totals = [row for row in totals if row[0] in wanted]
     if totals:
         item = FeatureUsage("code_completion")
         for person, suggested, accepted in totals:

@@ -527,7 +527,11 @@ def sample_document() -> ReportDocument:
     rr = productivity_impact().risk_ratios["high_gains_executive_vs_ic"].value
     gap = impact_gap().value
     assert rr is not None and gap is not None
-    return ReportDocument(
+    from gaplens.report.next_steps import next_steps
+
+    from . import sections_sample as sections
+
+    doc = ReportDocument(
         title="AI reality report",
         organisation="Northwind Logistics",
         generated_on=dt.date(2026, 4, 2),
@@ -555,7 +559,14 @@ def sample_document() -> ReportDocument:
         perception=perception,
         comments=comments(),
         method_notes=METHOD_NOTES,
+        scope=sections.scope(),
+        period=sections.period(),
+        gap_trend=sections.gap_trend(),
+        adoption=sections.adoption(),
+        use_cases=sections.use_cases(),
+        cost=sections.cost(),
     )
+    return doc.model_copy(update={"next_steps": next_steps(doc)})
 
 
 def sparse_document() -> ReportDocument:
@@ -575,8 +586,32 @@ def sparse_document() -> ReportDocument:
     impact = impact.model_copy(
         update={"groups": groups, "risk_ratios": not_enough, "gaps_pp": gaps}
     )
+    from gaplens.report.next_steps import next_steps
+    from gaplens.report.schemas import AdoptionSection, GapTrend, TrendPulse
+
+    from . import sections_sample as sections
+
     doc = sample_document()
-    return doc.model_copy(
+    trend = GapTrend(
+        series=None,
+        question="Share of leaders reporting gains minus the share of individual contributors",
+        points=[
+            TrendPulse(
+                survey="AI pulse, first",
+                last_day=None,
+                in_period=True,
+                status="not_enough_responses",
+            )
+        ],
+        direction="not enough data",
+        method="Gap with a Newcombe interval.",
+    )
+    adoption = AdoptionSection(
+        as_of=dt.date(2026, 3, 31),
+        status=NOT_ENOUGH,
+        headline="Fewer than 5 licensed people in this scope: the funnel is not shown.",
+    )
+    sparse = doc.model_copy(
         update={
             "title": "AI reality report (first pulse)",
             "survey": doc.survey.model_copy(update={"first_day": None, "last_day": None}),
@@ -588,5 +623,11 @@ def sparse_document() -> ReportDocument:
             ),
             "perception": {"productivity_impact": impact},
             "comments": CommentsOut(status=NOT_ENOUGH),
+            "measured": None,
+            "gap_trend": trend,
+            "adoption": adoption,
+            "use_cases": None,
+            "cost": sections.hidden_cost(),
         }
     )
+    return sparse.model_copy(update={"next_steps": next_steps(sparse)})

@@ -428,3 +428,132 @@ def test_report_in_chromium(html: str, tmp_path: Path) -> None:
     assert outside == []
     assert dialogs == []
     assert errors == []
+
+
+# --- the sections after perception -----------------------------------------------------------
+
+SECTIONS = ["gap_trend", "adoption", "use_cases", "cost"]
+
+
+def test_html_has_every_section_in_order_with_its_figures(html: str, doc: ReportDocument) -> None:
+    text = re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", " ", html)))
+    order = [m.group(1) for m in re.finditer(r'<section id="([a-z_]+)"', html)]
+    assert order == [
+        "headline",
+        "gap_trend",
+        "perception",
+        "questions",
+        "adoption",
+        "use_cases",
+        "cost",
+        "next_steps",
+        "comments",
+        "method",
+    ]
+    toc = re.findall(r'<nav class="toc".*?</nav>', html, re.S)[0]
+    assert re.findall(r'href="#([a-z_]+)"', toc) == order
+    assert "Function: Support" in text and "2026-Q1" in text
+    assert "Widening beyond noise: +26 points since the previous pulse" in text
+    assert "Dashboard says 75% adoption" in text and "integration is 30%" in text
+    assert "customer replies" in text and "70% (56–82%)" in text
+    assert "USD 21,600" in text  # 240 seats x 3 months x 30
+    assert "6 minutes per person per week" in text  # 30 / (75 x 52/12) hours
+    for label in ("Measured", "Self-reported", "Assumption"):
+        assert f'">{label}</span>' in html
+    assert doc.next_steps is not None
+    for step in doc.next_steps.steps:
+        assert html_lib.escape(step.title, quote=False) in html
+    # The headline's path forward is the first four rule-based steps.
+    path = re.search(r'<div class="path">(.*?)</div>', html, re.S)
+    assert path is not None
+    assert [html_lib.escape(s.title, quote=False) for s in doc.next_steps.steps[:4]] == [
+        t.strip() for t in re.findall(r"<strong>(.*?)</strong>", path.group(1))
+    ]
+
+
+def test_withheld_rows_hold_words_not_numbers(html: str, sparse_html: str) -> None:
+    for page in (html, sparse_html):
+        rows = re.findall(r'<tr class="[^"]*is-withheld[^"]*">.*?</tr>', page, re.S)
+        assert rows, "a withheld row is expected in each sample"
+        for row in rows:
+            cells = re.findall(r"<td\b.*?</td>", row, re.S)
+            words = re.sub(
+                r"fewer than \d+", "", " ".join(re.sub(r"<[^>]+>", " ", c) for c in cells)
+            )
+            assert not re.search(r"\d", words), row
+
+
+def test_sparse_sections_say_why_there_is_no_number(sparse_html: str) -> None:
+    text = re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", " ", sparse_html)))
+    assert "Not enough data for a trend yet" in text
+    assert "Fewer than 5 licensed people in this scope: the funnel is not shown." in text
+    cost = sparse_html.split('<section id="cost"')[1].split("</section>")[0]
+    assert "USD" not in re.sub(r"<ul class=\"plain-list inputs\">.*?</ul>", "", cost, flags=re.S)
+    assert 'id="use_cases"' not in sparse_html
+
+
+def test_sections_added_by_other_capabilities_join_the_contents(doc: ReportDocument) -> None:
+    from pydantic import Field
+
+    from gaplens.report.view import build_view
+
+    class WithTaskMap(ReportDocument):
+        task_map: dict[str, int] | None = Field(default=None, title="Task preference map")
+
+    data = doc.model_dump()
+    extended = WithTaskMap.model_validate({**data, "task_map": {"teams": 3}})
+    entries = [(e.anchor, e.title) for e in build_view(extended).contents]
+    assert ("task_map", "Task preference map") in entries
+    assert (
+        entries.index(("task_map", "Task preference map"))
+        == entries.index(("next_steps", "Next steps")) - 1
+    )
+    absent = WithTaskMap.model_validate(data)
+    assert "task_map" not in [e.anchor for e in build_view(absent).contents]
+
+
+def test_section_charts_plot_only_shown_figures(
+    doc: ReportDocument, sparse: ReportDocument
+) -> None:
+    specs = charts.section_charts(doc)
+    assert set(specs) == set(SECTIONS)
+    trend = specs["gap_trend"]["data"]["values"]
+    assert [r["period"] for r in trend] == ["before", "in"]
+    funnel = specs["adoption"]["data"]["values"]
+    assert [r["group"] for r in funnel] == ["dashboard"] * 3 + ["real"] * 2
+    cost = specs["cost"]["data"]["values"]
+    assert [r["basis"] for r in cost] == ["assumption", "self_reported"]  # executives hidden
+    assert charts.section_charts(sparse) == {}
+
+
+def test_pdf_has_the_sections_as_text(pdf: bytes, tmp_path: Path) -> None:
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) not installed")
+    source = tmp_path / "report.pdf"
+    source.write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", str(source), "-"], check=True, capture_output=True, text=True, timeout=60
+    ).stdout
+    text = re.sub(r"\s+", " ", text)
+    for heading in (
+        "Is the gap between leaders and the frontline closing?",
+        "Available is not the same as integrated",
+        "Where AI helps the work, and where it gets in the way",
+        "What AI costs, beside the time it saves and takes",
+        "A path forward, from the figures above",
+    ):
+        assert heading in text, heading
+    assert "Rule: gap-widening" in text
+
+
+@pytest.mark.browser
+def test_sections_in_chromium(html: str, tmp_path: Path) -> None:
+    from .browser_check import check_report
+
+    found = check_report(html, tmp_path, SECTIONS)
+    assert found.outside == [] and found.errors == [] and found.dialogs == []
+    assert found.phone_fits
+    assert set(found.charts) == set(SECTIONS)
+    for width, height in found.charts.values():
+        assert width > 300 and height > 80
+    assert found.sections[-2:] == ["comments", "method"] and "next_steps" in found.sections

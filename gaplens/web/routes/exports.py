@@ -7,11 +7,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from gaplens.audit.service import record
+from gaplens.audit.service import record, staff_gate
 from gaplens.perception.export import figures_csv
 from gaplens.perception.service import viewer_perception
 from gaplens.privacy import PrivacyPolicy
 from gaplens.report.render import render
+from gaplens.report.scope import parse_period, parse_scope
 from gaplens.report.service import build_report
 from gaplens.web.deps import AnyStaff, DbSession
 from gaplens.web.routes.filters import Population
@@ -56,16 +57,49 @@ def perception_csv(
 @router.get(
     "/report",
     response_class=Response,
-    responses={200: {"content": {"text/html": {}, "application/pdf": {}, "application/json": {}}}},
+    responses={
+        200: {"content": {"text/html": {}, "application/pdf": {}, "application/json": {}}},
+        409: {"description": "too close to a population this viewer already saw"},
+        422: {"description": "unknown scope, team or function, or a malformed period"},
+    },
 )
 def report(
     viewer: AnyStaff,
     session: DbSession,
     format: Annotated[Literal["html", "pdf", "json"], Query()] = "html",
     survey: Annotated[str | None, Query(max_length=200)] = None,
+    scope: Annotated[
+        str | None,
+        Query(max_length=200, description="organisation, function:NAME or team:KEY"),
+    ] = None,
+    period: Annotated[
+        str | None, Query(max_length=20, description="2026-Q3, 2026-H2, 2026-09 or 2026")
+    ] = None,
+    period_from: Annotated[
+        str | None, Query(alias="from", max_length=10, description="YYYY-MM-DD, with to")
+    ] = None,
+    period_to: Annotated[
+        str | None, Query(alias="to", max_length=10, description="YYYY-MM-DD, with from")
+    ] = None,
 ) -> Response:
-    """The reality report (organisation-wide aggregates only) as a file."""
-    document = build_report(session, survey, POLICY)
+    """The reality report for one scope and period as a file: the same gate as the dashboard,
+    including this viewer's differencing history (a population too close to one they already
+    saw is refused with 409), and recorded in the audit log."""
+    scope_request = parse_scope(scope)
+    period_request = parse_period(period, period_from, period_to)
+    document = build_report(
+        session,
+        survey,
+        POLICY,
+        scope_request=scope_request,
+        period_request=period_request,
+        gate=staff_gate(session, POLICY),
+        viewer=viewer.audit_key,
+    )
     body = render(document, format)
-    record(session, viewer.audit_key, f"export_report_{format}", document.survey.name)
+    detail: dict[str, object] = {
+        "scope": scope or "organisation",
+        "period": f"{document.period.start}..{document.period.end}" if document.period else None,
+    }
+    record(session, viewer.audit_key, f"export_report_{format}", document.survey.name, detail)
     return Response(body, media_type=MEDIA[format], headers=attachment(f"gaplens-report.{format}"))

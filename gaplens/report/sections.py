@@ -1,0 +1,231 @@
+"""Report sections built from other capabilities' services, narrowed to the report's scope.
+
+Each builder returns only figures the privacy gate released for the report's viewer: the
+gap trend (capability 2), performative vs real adoption (7) and the scorecard's clearest use
+cases (4). Sets of people go through the same gate as survey respondents, so a tracker pair
+of reports (a team, then the team without one sub-team) is refused for them too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.orm import Session
+
+from gaplens.adoption.schemas import Share as FunnelShare
+from gaplens.adoption.service import headline as funnel_headline
+from gaplens.adoption.service import load_facts as funnel_facts
+from gaplens.adoption.service import stage_figures
+from gaplens.metrics.queries import scope_filter
+from gaplens.metrics.service import MeasuredData
+from gaplens.perception.filters import conditions
+from gaplens.perception.trend import TrendOut, population_trend
+from gaplens.privacy import PrivacyGate, QueryRefused
+from gaplens.report.schemas import (
+    AdoptionSection,
+    EvidenceItem,
+    FigureStatus,
+    FunnelStage,
+    GapTrend,
+    Share,
+    TrendPulse,
+    UseCaseOut,
+    UseCasesSection,
+)
+from gaplens.report.scope import ResolvedPeriod, ResolvedScope, answered_pulses
+from gaplens.scorecard.schemas import Scorecard, UseCaseScore
+from gaplens.scorecard.service import top_use_cases
+from gaplens.surveys.models import Survey
+
+PERSON_MEMBER = "person:"
+"""Person ids as the gate sees them, apart from survey response and friction entry ids."""
+TREND_QUESTION = (
+    "Share of leaders (executives and managers) reporting high or some productivity gains "
+    "minus the share of individual contributors"
+)
+STAGE_LABELS = {
+    "licensed": "Licence assigned",
+    "activated": "Activated (used at least once)",
+    "active_28d": "Active in the last 28 days",
+    "sustained": "Sustained (3 of the last 4 weeks)",
+    "integrated": "Integrated (output kept or workflow moved)",
+}
+FUNNEL_DEFINITIONS = [
+    "Licensed: people with an AI licence by the as-of day (directory).",
+    "Activated: any recorded use of an AI tool (usage exports).",
+    "Active in the last 28 days: what vendor dashboards call adoption.",
+    "Sustained: active in at least 3 of the last 4 weeks.",
+    "Integrated: sustained, and the output is kept (Copilot acceptance rate of at least 25% "
+    "or lines added; Microsoft 365 Copilot used in two or more apps) or the person's own "
+    "workflow moved (throughput up or cycle time down by 10% in the 90 days after adoption).",
+]
+
+
+def scope_people(session: Session, scope: ResolvedScope) -> frozenset[str] | None:
+    """Person ids in the scope (directory team and function), or None for everyone."""
+    if scope.is_organisation:
+        return None
+    team_ids = set(scope.team_ids or ()) if scope.kind == "team" else None
+    function = scope.key if scope.kind == "function" else None
+    query = scope_filter(scope.organisation_id, team_ids, function)
+    return frozenset(session.scalars(query))
+
+
+def person_members(ids: frozenset[str] | set[str] | list[str]) -> frozenset[str]:
+    return frozenset(PERSON_MEMBER + pid for pid in ids)
+
+
+# --- the gap and its trend -------------------------------------------------------------------
+
+
+def trend_section(
+    session: Session,
+    survey: Survey,
+    scope: ResolvedScope,
+    period: ResolvedPeriod,
+    gate: PrivacyGate,
+    viewer: str,
+) -> GapTrend:
+    """The gap per pulse of the survey's series, for the scope's responses, up to the period's
+    end; the latest change is called widening or narrowing only beyond its interval."""
+    pulses = [
+        p
+        for p in answered_pulses(session)
+        if p.last_day <= period.end
+        and (p.survey.id == survey.id or (survey.series and p.survey.series == survey.series))
+    ]
+    where = conditions(session, scope.population) if scope.population.active() else []
+    points, change, direction = population_trend(
+        session, [p.survey for p in pulses], where, gate, viewer
+    )
+    return GapTrend(
+        series=survey.series,
+        question=TREND_QUESTION,
+        points=[
+            TrendPulse(
+                survey=point.survey,
+                last_day=pulse.last_day,
+                in_period=period.start <= pulse.last_day <= period.end,
+                status=str(point.status),
+                gap_pp=point.gap_pp,
+                leaders_n=point.leaders_n,
+                frontline_n=point.frontline_n,
+            )
+            for pulse, point in zip(pulses, points, strict=True)
+        ],
+        change_pp=change,
+        direction=direction,
+        method=TrendOut.model_fields["method"].default,
+    )
+
+
+# --- performative vs real adoption -----------------------------------------------------------
+
+
+def adoption_section(
+    session: Session,
+    people: frozenset[str] | None,
+    as_of: dt.date,
+    gate: PrivacyGate,
+    viewer: str,
+    measured: MeasuredData | None = None,
+) -> AdoptionSection | None:
+    """The funnel for the scope's licensed people; None when no one holds a licence at all.
+    `measured` lends the report's already loaded work rows."""
+    facts = funnel_facts(session, as_of, measured)
+    if not facts:
+        return None
+    if people is not None:
+        facts = [f for f in facts if f.person_id in people]
+    k = gate.policy.min_group_size
+    try:
+        shown = gate.release_group(viewer, person_members([f.person_id for f in facts]))
+    except QueryRefused as refused:
+        return AdoptionSection(
+            as_of=as_of, status=FigureStatus.SUPPRESSED, headline=f"Not shown: {refused}"
+        )
+    if not shown:
+        return AdoptionSection(
+            as_of=as_of,
+            status=FigureStatus.NOT_ENOUGH_RESPONSES,
+            headline=f"Fewer than {k} licensed people in this scope: the funnel is not shown.",
+            definitions=FUNNEL_DEFINITIONS,
+        )
+    figures = stage_figures(facts, as_of)
+    return AdoptionSection(
+        as_of=as_of,
+        status=FigureStatus.SHOWN,
+        licensed=len(facts),
+        stages=[
+            FunnelStage(
+                stage=f.stage,
+                label=STAGE_LABELS[f.stage],
+                n=f.n,
+                share_of_licensed=_share(f.n, f.share_of_licensed),
+                share_of_previous=_share(f.n, f.share_of_previous),
+                trained=f.trained,
+                certified=f.certified,
+            )
+            for f in figures
+        ],
+        headline=funnel_headline(figures),
+        definitions=FUNNEL_DEFINITIONS,
+    )
+
+
+def _share(count: int, share: FunnelShare | None) -> Share | None:
+    if share is None:
+        return None
+    return Share(count=count, share=share.value, low=share.low, high=share.high)
+
+
+# --- what works and what creates friction ----------------------------------------------------
+
+
+def use_cases_section(card: Scorecard, narrowed: bool) -> UseCasesSection:
+    """The two or three use cases that clearly work and the few that clearly hurt, with the
+    evidence and n behind each class (docs/scorecard.md)."""
+    top = top_use_cases(card)
+    named = {u.key for u in (*top.working, *top.friction)}
+    notes = [
+        "Classes come from the scorecard's rules over the friction log, feedback and Copilot "
+        "telemetry; telemetry never decides a class alone.",
+    ]
+    if narrowed:
+        notes.append(
+            "For a function or team: friction-log entries tagged with its teams and its "
+            "people's Copilot telemetry. Feedback carries no team, so it counts only in the "
+            "organisation's report."
+        )
+    return UseCasesSection(
+        period_from=card.period_from,
+        period_to=card.period_to,
+        working=[_use_case(u) for u in top.working],
+        friction=[_use_case(u) for u in top.friction],
+        unknown=sum(1 for u in card.use_cases if u.key not in named and u.status == "unknown"),
+        withheld=card.withheld_use_cases,
+        rules=list(card.rules),
+        notes=notes,
+    )
+
+
+def _use_case(score: UseCaseScore) -> UseCaseOut:
+    return UseCaseOut(
+        key=score.key,
+        label=score.label,
+        status=score.status,
+        reason=score.reason,
+        evidence=[
+            EvidenceItem(
+                source=e.source,
+                measure=e.measure,
+                n=e.n,
+                value=e.value,
+                low=e.low,
+                high=e.high,
+                lean=e.lean,
+                text=e.text,
+            )
+            for e in score.evidence
+        ],
+    )
