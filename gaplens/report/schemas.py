@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from gaplens.metrics.schemas import MetricOverview
 from gaplens.realities.schemas import ThreeRealities
 from gaplens.reflections.schemas import ReflectionsSummary
+from gaplens.tasks.schemas import TaskMapSection
 
 REPORT_SCHEMA_VERSION = "1.0"
 
@@ -157,3 +158,5 @@ class ReportDocument(Model):
     """None when no usage or workflow data has been imported."""
     reflections: ReflectionsSummary | None = None
     """Reflection loops (capability 11); None when no reflection was ever scheduled."""
+    tasks: TaskMapSection | None = None
+    """The task preference map (docs/tasks.md); None without a round answered in the period."""

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gaplens.directory.models import Organisation
+from gaplens.metrics.schemas import MetricScope
 from gaplens.perception.figures import ROLE_LABELS, benchmark_out
 from gaplens.perception.queries import QuestionAggregate, SurveyAggregate
 from gaplens.perception.service import perception_figures
@@ -28,6 +29,7 @@ from gaplens.report.schemas import (
 from gaplens.surveys.models import Survey
 from gaplens.surveys.question_bank import DERIVED_BENCHMARKS, Scale
 from gaplens.surveys.service import find_survey, survey_questions
+from gaplens.tasks.views import report_section as tasks_section
 
 COMMENT_SEED = 7919
 PRIVACY_RULES = [
@@ -59,7 +61,9 @@ def build_report(
 ) -> ReportDocument:
     survey = find_survey(session, survey_name)
     aggregate, perception = perception_figures(session, survey, policy)
-    organisation = session.scalars(select(Organisation.name).order_by(Organisation.id)).first()
+    organisation_id, organisation = session.execute(
+        select(Organisation.id, Organisation.name).order_by(Organisation.id)
+    ).first() or (None, None)
     headline = build_headline(perception)
     return ReportDocument(
         title="AI reality report",
@@ -88,6 +92,15 @@ def build_report(
         measured=measured_section(session, survey, aggregate.last_day, policy),
         reflections=reflections_section(
             session, *report_window(session, today or dt.date.today()), policy
+        ),
+        tasks=None
+        if organisation_id is None
+        else tasks_section(
+            session,
+            MetricScope(organisation_id=organisation_id),
+            (today or dt.date.today()) - dt.timedelta(days=365),
+            today or dt.date.today(),
+            policy,
         ),
     )
 

@@ -47,6 +47,7 @@ from gaplens.report.text import (
     status_text,
     window,
 )
+from gaplens.tasks.schemas import TaskMapSection
 
 IMPACT_KEY = "productivity_impact"
 NOT_ASKED_LEADERS = "Not asked (executives and managers only)"
@@ -172,6 +173,7 @@ class ReportView:
     method_notes: list[str]
     measured: MeasuredReality | None = None
     reflections: ReflectionsSummary | None = None
+    tasks: TaskMapSection | None = None
 
 
 # --- building ---------------------------------------------------------------------------------
@@ -536,4 +538,5 @@ def build_view(doc: ReportDocument) -> ReportView:
         method_notes=list(doc.method_notes),
         measured=doc.measured,
         reflections=doc.reflections,
+        tasks=doc.tasks,
     )
