@@ -35,6 +35,7 @@ from gaplens.web.routes import (
     reflections,
     slack,
     surveys,
+    tasks,
     users,
 )
 from gaplens.web.security import HardeningMiddleware
@@ -105,6 +106,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         measured.router,
         measured.pages,
         reflections.router,
+        tasks.router,
     )
     for router in routers:
         app.include_router(router)
