@@ -62,6 +62,11 @@ costs_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(costs_app, name="costs")
+tasks_app = typer.Typer(
+    help="The task preference map: answer links for a round (see docs/tasks.md).",
+    no_args_is_help=True,
+)
+app.add_typer(tasks_app, name="tasks")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
@@ -299,6 +304,39 @@ def import_friction_command(path: ExportArgument, db: DbOption = None) -> None:
     _import_export(db, path, lambda s, advance: import_friction(s, path, progress=advance))
 
 
+@import_app.command("task-catalogue")
+def import_task_catalogue_command(path: FileArgument, db: DbOption = None) -> None:
+    """Import a task catalogue (function, key, label, needs_judgement, use_cases, metrics);
+    it replaces the catalogue of every function it names.
+
+    Example: gaplens import task-catalogue task-catalogue.csv
+    """
+    from gaplens.tasks.service import import_catalogue
+
+    with user_errors():
+        summary = run_in_session(db, lambda s: import_catalogue(s, path))
+    out.print(summary.describe(), highlight=False)
+
+
+@import_app.command("task-answers")
+def import_task_answers_command(
+    path: FileArgument,
+    round_name: Annotated[
+        str, typer.Option("--round", help="Task map round (created if new).", show_default=False)
+    ],
+    db: DbOption = None,
+) -> None:
+    """Import anonymous task answers, one row per respondent and task (docs/tasks.md).
+
+    Example: gaplens import task-answers task-answers.csv --round "Task map 2026-Q4"
+    """
+    from gaplens.tasks.service import import_answers
+
+    with user_errors():
+        summary = run_in_session(db, lambda s: import_answers(s, path, round_name))
+    out.print(summary.describe(), highlight=False)
+
+
 @app.command()
 def digest(
     week: Annotated[
@@ -531,6 +569,7 @@ def demo(
         f"  then http://127.0.0.1:8000/dashboard and sign in as {result.staff_email}"
         f" with password {result.staff_password}\n"
         f"  (survey answer page: http://127.0.0.1:8000{result.open_link};"
+        f" task map answer page: http://127.0.0.1:8000{result.task_link};"
         " feedback: http://127.0.0.1:8000/feedback)"
     )
 
@@ -627,30 +666,16 @@ def survey_invite(
 
     Example: gaplens survey invite "AI pulse 2026-Q4" --team eng --out invitations.csv
     """
-    import csv
-
-    from sqlalchemy import select
-
-    from gaplens.directory.models import Person
-    from gaplens.perception.filters import team_subtree
     from gaplens.surveys.collection import create_invitations
     from gaplens.surveys.service import get_or_create_survey
 
     def invite(session: Any) -> list[tuple[str, str]]:
-        query = select(Person).order_by(Person.email)
-        if team:
-            query = query.where(Person.team_id.in_(team_subtree(session, team)))
-        people = list(session.scalars(query))
-        if not people:
-            raise InputError.single("no people to invite (import people first)", "--team")
+        people = _people_to_invite(session, team)
         return create_invitations(session, get_or_create_survey(session, name)[0], people)
 
     with user_errors():
         links = run_in_session(db, invite)
-        with output.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["email", "link"])
-            writer.writerows((email, f"{base_url.rstrip('/')}/s/{token}") for email, token in links)
+        _write_links(output, links, f"{base_url.rstrip('/')}/s/")
     out.print(f"{len(links)} single-use links written to {output}")
 
 
@@ -745,6 +770,77 @@ def reflections_links(
             raise
         partial.replace(output)
     out.print(f"{len(links)} reflection links due by {day} written to {output}")
+
+
+@tasks_app.command("open-link")
+def tasks_open_link(
+    name: Annotated[str, typer.Argument(help="Round name (created from the catalogue if new).")],
+    base_url: Annotated[
+        str, typer.Option(help="Where gaplens is served.")
+    ] = "http://127.0.0.1:8000",
+    db: DbOption = None,
+) -> None:
+    """Create (or replace) the round's open anonymous answer link and print it.
+
+    Example: gaplens tasks open-link "Task map 2027-Q1" --base-url https://gaplens.example.com
+    """
+    from gaplens.tasks.service import create_open_link, get_or_create_round
+
+    with user_errors():
+        token = run_in_session(db, lambda s: create_open_link(s, get_or_create_round(s, name)[0]))
+    out.print(f"{base_url.rstrip('/')}/t/{token}")
+
+
+@tasks_app.command("invite")
+def tasks_invite(
+    name: Annotated[str, typer.Argument(help="Round name (created from the catalogue if new).")],
+    output: Annotated[Path, typer.Option("--out", help="CSV of email,link for your mail tool.")],
+    team: Annotated[str | None, typer.Option(help="Only this team and the teams below it.")] = None,
+    base_url: Annotated[
+        str, typer.Option(help="Where gaplens is served.")
+    ] = "http://127.0.0.1:8000",
+    db: DbOption = None,
+) -> None:
+    """Create one single-use answer link per person and write them to a CSV (not kept).
+
+    Example: gaplens tasks invite "Task map 2027-Q1" --team support --out task-links.csv
+    """
+    from gaplens.tasks.service import create_invitations, get_or_create_round
+
+    def invite(session: Any) -> list[tuple[str, str]]:
+        people = _people_to_invite(session, team)
+        return create_invitations(session, get_or_create_round(session, name)[0], people)
+
+    with user_errors():
+        links = run_in_session(db, invite)
+        _write_links(output, links, f"{base_url.rstrip('/')}/t/")
+    out.print(f"{len(links)} single-use links written to {output}")
+
+
+def _people_to_invite(session: Any, team: str | None) -> list[Any]:
+    """Everyone in the directory, or in one team and the teams below it."""
+    from sqlalchemy import select
+
+    from gaplens.directory.models import Person
+    from gaplens.perception.filters import team_subtree
+
+    query = select(Person).order_by(Person.email)
+    if team:
+        query = query.where(Person.team_id.in_(team_subtree(session, team)))
+    people = list(session.scalars(query))
+    if not people:
+        raise InputError.single("no people to invite (import people first)", "--team")
+    return people
+
+
+def _write_links(output: Path, links: list[tuple[str, str]], prefix: str) -> None:
+    """email,link rows for a mail tool; the tokens exist nowhere else in readable form."""
+    import csv
+
+    with output.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["email", "link"])
+        writer.writerows((email, prefix + token) for email, token in links)
 
 
 def _policy(min_group_size: int, min_comment_group_size: int) -> PrivacyPolicy:

@@ -10,6 +10,7 @@ from gaplens.friction import models as friction_models
 from gaplens.imports import models as import_models
 from gaplens.reflections import models as reflection_models
 from gaplens.surveys import models as survey_models
+from gaplens.tasks import models as task_models
 from gaplens.telemetry import models as telemetry_models
 from gaplens.work import models as work_models
 
@@ -24,6 +25,7 @@ __all__ = [
     "import_models",
     "reflection_models",
     "survey_models",
+    "task_models",
     "telemetry_models",
     "work_models",
 ]

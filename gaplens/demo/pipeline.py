@@ -20,6 +20,7 @@ from gaplens.demo.exports import DemoExports, feedback_items, write_exports
 from gaplens.demo.generator import generate_organisation, write_demo_files
 from gaplens.demo.reflections import simulate_reflections
 from gaplens.demo.reports import function_report, write_function_report
+from gaplens.demo.tasks import import_task_map, write_task_files
 from gaplens.directory.service import import_people, import_teams
 from gaplens.feedback.schemas import FeedbackIn, FeedbackKind
 from gaplens.feedback.service import submit_feedback
@@ -46,6 +47,7 @@ class DemoResult:
     staff_email: str = DEMO_STAFF_EMAIL
     staff_password: str = ""
     open_link: str = ""
+    task_link: str = ""
 
 
 def run_demo(people: int, seed: int, out_dir: Path, db: str | None, console: Console) -> DemoResult:
@@ -66,6 +68,7 @@ def run_demo(people: int, seed: int, out_dir: Path, db: str | None, console: Con
         "import",
         "import tool exports",
         "reflections",
+        "task map",
         "report: json",
         "report: html",
         "report: pdf",
@@ -134,6 +137,14 @@ def run_demo(people: int, seed: int, out_dir: Path, db: str | None, console: Con
             reflections = simulate_reflections(session, seed)
         step("reflections", started)
         progress.console.print(f"  {reflections.describe()}", highlight=False)
+
+        started = time.perf_counter()
+        task_files = write_task_files(organisation, out_dir, seed)
+        with session_scope(url) as session:
+            lines, result.task_link = import_task_map(session, task_files)
+        step("task map", started)
+        for line in lines:
+            progress.console.print(f"  {line}", highlight=False)
 
         policy = PrivacyPolicy()
         with session_scope(url) as session:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from gaplens.metrics.schemas import MetricOverview
 from gaplens.realities.schemas import ThreeRealities
 from gaplens.reflections.schemas import ReflectionsSummary
+from gaplens.tasks.schemas import TaskMapSection
 
 REPORT_SCHEMA_VERSION = "1.1"
 
@@ -365,6 +366,8 @@ class ReportDocument(Model):
     cost: CostSection | None = None
     reflections: ReflectionsSummary | None = None
     """Reflection loops (capability 11); None when no reflection was ever scheduled."""
+    tasks: TaskMapSection | None = None
+    """The task preference map (docs/tasks.md); None without a round answered in the period."""
     # Sections of capabilities 9-14 go here: one optional field each, rendered by
     # templates/sections/<area>.html.j2 (see docs/report-json.md, "Adding a section").
     next_steps: NextSteps | None = None

@@ -62,6 +62,7 @@ from gaplens.scorecard.service import scorecard, top_use_cases
 from gaplens.surveys.models import Survey
 from gaplens.surveys.question_bank import DERIVED_BENCHMARKS, Scale
 from gaplens.surveys.service import survey_questions
+from gaplens.tasks.views import report_section as tasks_section
 
 COMMENT_SEED = 7919
 PRIVACY_RULES = [
@@ -219,6 +220,7 @@ def build_report(
             realities=scope_row,
         ),
         reflections=reflections_section(session, scope, start, end, policy),
+        tasks=tasks_section(session, scope, start, end, policy),
         # Sections of capabilities 9-14: one line each,
         # <field>=<module>.report_section(session, scope, start, end, policy),
     )

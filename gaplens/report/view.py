@@ -51,6 +51,7 @@ from gaplens.report.text import (
     status_text,
     window,
 )
+from gaplens.tasks.schemas import TaskMapSection
 
 IMPACT_KEY = "productivity_impact"
 NOT_ASKED_LEADERS = "Not asked (executives and managers only)"
@@ -181,6 +182,7 @@ class ReportView:
     adoption: AdoptionView | None = None
     use_cases: UseCasesView | None = None
     cost: CostView | None = None
+    tasks: TaskMapSection | None = None
     next_steps: NextStepsView | None = None
     contents: list[ContentsEntry] = field(default_factory=list)
     extra_sections: list[ContentsEntry] = field(default_factory=list)
@@ -557,6 +559,7 @@ def build_view(doc: ReportDocument) -> ReportView:
         adoption=adoption_view(doc),
         use_cases=use_cases_view(doc),
         cost=cost_view(doc),
+        tasks=doc.tasks,
         next_steps=next_steps_view(doc),
         extra_sections=extra_sections(doc),
     )

@@ -36,6 +36,7 @@ from gaplens.web.routes import (
     reflections,
     slack,
     surveys,
+    tasks,
     users,
 )
 from gaplens.web.security import HardeningMiddleware
@@ -107,6 +108,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         measured.router,
         measured.pages,
         reflections.router,
+        tasks.router,
     )
     for router in routers:
         app.include_router(router)

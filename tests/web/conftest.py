@@ -17,7 +17,13 @@ from fastapi.testclient import TestClient
 from gaplens.accounts.models import StaffRole
 from gaplens.accounts.service import create_user
 from gaplens.db.engine import session_scope
-from gaplens.demo.generator import DemoFiles, generate_organisation, write_demo_files
+from gaplens.demo.generator import (
+    DemoFiles,
+    SyntheticOrganisation,
+    generate_organisation,
+    write_demo_files,
+)
+from gaplens.demo.tasks import import_task_map, write_task_files
 from gaplens.directory.service import import_people, import_teams
 from gaplens.surveys.service import import_responses
 from gaplens.web.app import create_app
@@ -51,6 +57,20 @@ def load(url: str, files: DemoFiles) -> None:
 def web_db(db_url: str, demo_files: DemoFiles) -> str:
     load(db_url, demo_files)
     return db_url
+
+
+@pytest.fixture(scope="session")
+def organisation() -> SyntheticOrganisation:
+    return generate_organisation(people=400, seed=1)
+
+
+@pytest.fixture
+def task_link(web_db: str, organisation: SyntheticOrganisation, tmp_path: Path) -> str:
+    """The demo's task catalogue and round imported into the web database: the open link."""
+    files = write_task_files(organisation, tmp_path, 1)
+    with session_scope(web_db) as session:
+        _, path = import_task_map(session, files)
+    return path
 
 
 @pytest.fixture

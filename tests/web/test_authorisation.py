@@ -61,6 +61,22 @@ MATRIX = {
     ("GET", "/api/v1/reflections"): [401, 200, 200, 200],
     ("POST", "/api/v1/admin/reflections/schedule"): [401, 422, 403, 403],  # empty body
     ("POST", "/api/v1/admin/reflections/links"): [401, 422, 403, 403],  # empty body
+    ("GET", "/t/{token}"): [404, 404, 404, 404],  # anonymous by design; not a link
+    ("POST", "/t/{token}"): [403, 403, 403, 403],  # no form token
+    ("GET", "/api/v1/tasks/form/{token}"): [404, 404, 404, 404],
+    ("POST", "/api/v1/tasks/answers"): [422, 422, 422, 422],  # anonymous by design; empty body
+    ("GET", "/tasks/map"): [303, 200, 200, 200],
+    ("GET", "/tasks/personas"): [303, 200, 200, 200],
+    ("GET", "/api/v1/tasks/map"): [401, 200, 200, 200],
+    ("GET", "/api/v1/tasks/personas"): [401, 200, 200, 200],
+    ("GET", "/api/v1/tasks/catalogue"): [401, 200, 200, 200],
+    ("GET", "/admin/tasks"): [303, 200, 403, 403],
+    ("POST", "/api/v1/admin/tasks/catalogue"): [401, 422, 403, 403],  # empty body
+    ("GET", "/api/v1/admin/tasks/rounds"): [401, 200, 403, 403],
+    ("POST", "/api/v1/admin/tasks/rounds"): [401, 422, 403, 403],  # empty body
+    ("POST", "/api/v1/admin/tasks/rounds/{name}/open-link"): [401, 422, 403, 403],  # no round
+    ("POST", "/api/v1/admin/imports/tasks/catalogue"): [401, 422, 403, 403],  # empty file
+    ("POST", "/api/v1/admin/imports/tasks/answers"): [401, 422, 403, 403],  # no round given
 }
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -55,6 +56,24 @@ def _importer(kind: str, system: str | None) -> Callable[[Session, Path], Connec
     return import_friction
 
 
+@asynccontextmanager
+async def received_file(request: Request, filename: str) -> AsyncIterator[Path]:
+    """The request body streamed to a temporary file under the upload limit (413 beyond it),
+    named after `filename` for errors and history; the file is gone after the block."""
+    limit = settings(request).max_import_bytes
+    name = SAFE_NAME.sub("_", Path(filename).name).strip(" .") or "upload"
+    with tempfile.TemporaryDirectory(prefix="gaplens-upload-") as folder:
+        path = Path(folder) / name
+        size = 0
+        with path.open("wb") as handle:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise HTTPException(413, f"file larger than the upload limit ({limit} bytes)")
+                handle.write(chunk)
+        yield path
+
+
 def _run(url: str, kind: str, path: Path, system: str | None, actor: str) -> ConnectorSummary:
     with session_scope(url) as session:
         summary = _importer(kind, system)(session, path)
@@ -90,17 +109,7 @@ async def upload(
     ] = None,
 ) -> ImportOut:
     """Import one tool export (the request body is the file, any content type)."""
-    limit = settings(request).max_import_bytes
-    name = SAFE_NAME.sub("_", Path(filename).name).strip(" .") or "upload"
-    with tempfile.TemporaryDirectory(prefix="gaplens-upload-") as folder:
-        path = Path(folder) / name
-        size = 0
-        with path.open("wb") as handle:
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > limit:
-                    raise HTTPException(413, f"file larger than the upload limit ({limit} bytes)")
-                handle.write(chunk)
+    async with received_file(request, filename) as path:
         summary = await run_in_threadpool(
             _run, settings(request).database_url, kind, path, system, viewer.audit_key
         )
