@@ -11,7 +11,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gaplens.commitments.schemas import CommitmentsSection
 from gaplens.metrics.schemas import MetricOverview
+from gaplens.modelling.schemas import ModellingSection
 from gaplens.realities.schemas import ThreeRealities
 from gaplens.reflections.schemas import ReflectionsSummary
 
@@ -157,3 +159,7 @@ class ReportDocument(Model):
     """None when no usage or workflow data has been imported."""
     reflections: ReflectionsSummary | None = None
     """Reflection loops (capability 11); None when no reflection was ever scheduled."""
+    modelling: ModellingSection | None = None
+    """Leadership modelling: leaders' posts in the period; None when no leader has posted."""
+    commitments: CommitmentsSection | None = None
+    """What stays the same, beside job-security clarity per pulse; None when neither exists."""

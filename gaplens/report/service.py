@@ -7,7 +7,10 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gaplens.commitments.service import report_section as commitments_section
 from gaplens.directory.models import Organisation
+from gaplens.metrics.schemas import MetricScope
+from gaplens.modelling.service import report_section as modelling_section
 from gaplens.perception.figures import ROLE_LABELS, benchmark_out
 from gaplens.perception.queries import QuestionAggregate, SurveyAggregate
 from gaplens.perception.service import perception_figures
@@ -30,6 +33,8 @@ from gaplens.surveys.question_bank import DERIVED_BENCHMARKS, Scale
 from gaplens.surveys.service import find_survey, survey_questions
 
 COMMENT_SEED = 7919
+SECTION_PERIOD_DAYS = 365
+"""Sections that count events (posts, statements) cover the year up to the survey's last day."""
 PRIVACY_RULES = [
     "A number is shown only for a group of at least {k} respondents.",
     "Free-text comments are shown only for groups of at least {c}, shuffled, with the month only.",
@@ -59,12 +64,18 @@ def build_report(
 ) -> ReportDocument:
     survey = find_survey(session, survey_name)
     aggregate, perception = perception_figures(session, survey, policy)
-    organisation = session.scalars(select(Organisation.name).order_by(Organisation.id)).first()
+    organisation = session.execute(
+        select(Organisation.id, Organisation.name).order_by(Organisation.id)
+    ).first()
     headline = build_headline(perception)
+    generated_on = today or dt.date.today()
+    scope = MetricScope(organisation_id=organisation.id) if organisation else None
+    end = aggregate.last_day or generated_on
+    start = end - dt.timedelta(days=SECTION_PERIOD_DAYS - 1)
     return ReportDocument(
         title="AI reality report",
-        organisation=organisation or "Organisation",
-        generated_on=today or dt.date.today(),
+        organisation=organisation.name if organisation else "Organisation",
+        generated_on=generated_on,
         survey=SurveyInfo(
             name=survey.name,
             bank_version=survey.bank_version,
@@ -89,6 +100,10 @@ def build_report(
         reflections=reflections_section(
             session, *report_window(session, today or dt.date.today()), policy
         ),
+        modelling=modelling_section(session, scope, start, end, policy) if scope else None,
+        commitments=commitments_section(session, scope, start, end, policy, survey=survey)
+        if scope
+        else None,
     )
 
 

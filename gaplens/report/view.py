@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
+from gaplens.commitments.schemas import CommitmentsSection
+from gaplens.modelling.schemas import ModellingSection
 from gaplens.reflections.schemas import ReflectionsSummary
 from gaplens.report import charts
 from gaplens.report.measures import ShareMeasure, share_measure
@@ -172,6 +174,8 @@ class ReportView:
     method_notes: list[str]
     measured: MeasuredReality | None = None
     reflections: ReflectionsSummary | None = None
+    modelling: ModellingSection | None = None
+    commitments: CommitmentsSection | None = None
 
 
 # --- building ---------------------------------------------------------------------------------
@@ -536,4 +540,6 @@ def build_view(doc: ReportDocument) -> ReportView:
         method_notes=list(doc.method_notes),
         measured=doc.measured,
         reflections=doc.reflections,
+        modelling=doc.modelling,
+        commitments=doc.commitments,
     )
