@@ -162,3 +162,29 @@ def test_the_report_puts_three_realities_side_by_side(demo_report: tuple[Path, R
     assert org.frontline_gap is not None and org.frontline_gap.low < 0 < org.frontline_gap.high
     assert any(u.startswith("code review") for u in measured.friction_use_cases)
     assert any(u.startswith("test generation") for u in measured.working_use_cases)
+
+
+def test_demo_shows_leaders_modelling_and_what_stays_the_same(
+    demo_report: tuple[Path, ReportDocument],
+):
+    """Planted (gaplens/demo/modelling.py): six posts by five leaders up to the pulse's end,
+    four saying what the AI got wrong; five statements between the pulses; individual
+    contributors' job-security clarity 12% -> 22%."""
+    out, document = demo_report
+    modelling = document.modelling
+    assert modelling is not None
+    assert (modelling.posts, modelling.admitting_failure, modelling.leaders_posting) == (6, 4, 5)
+    assert modelling.most_useful[0].title == "Copilot invented an API in the migration script"
+    assert modelling.useful_marks > 0 and modelling.posts_all_time == 6
+    commitments = document.commitments
+    assert commitments is not None and commitments.clarity is not None
+    assert len(commitments.statements) == 5 and commitments.made_since == 5
+    assert any(s.earlier for s in commitments.statements), "one statement was reworded"
+    first, last = commitments.clarity.points
+    assert (first.statements_in_force, last.statements_in_force) == (0, 5)
+    change = commitments.clarity.change
+    assert change is not None and change.group == "individual_contributors"
+    assert change.direction == "clearer" and change.change_pp.low < 10 < change.change_pp.high
+    html = (out / "reality-report.html").read_text()
+    assert 'id="modelling"' in html and 'id="commitments"' in html
+    assert "Copilot invented an API in the migration script" in html

@@ -18,6 +18,7 @@ from gaplens.db.engine import dispose_engine, session_scope
 from gaplens.db.migrate import upgrade
 from gaplens.demo.exports import DemoExports, feedback_items, write_exports
 from gaplens.demo.generator import generate_organisation, write_demo_files
+from gaplens.demo.modelling import seed_leaders
 from gaplens.demo.reflections import simulate_reflections
 from gaplens.directory.service import import_people, import_teams
 from gaplens.feedback.schemas import FeedbackIn, FeedbackKind
@@ -65,6 +66,7 @@ def run_demo(people: int, seed: int, out_dir: Path, db: str | None, console: Con
         "import",
         "import tool exports",
         "reflections",
+        "leaders and statements",
         "report: json",
         "report: html",
         "report: pdf",
@@ -132,6 +134,12 @@ def run_demo(people: int, seed: int, out_dir: Path, db: str | None, console: Con
             reflections = simulate_reflections(session, seed)
         step("reflections", started)
         progress.console.print(f"  {reflections.describe()}", highlight=False)
+
+        started = time.perf_counter()
+        with session_scope(url) as session:
+            leaders = seed_leaders(session, organisation, seed)
+        step("leaders and statements", started)
+        progress.console.print(f"  {leaders.describe()}", highlight=False)
 
         policy = PrivacyPolicy()
         with session_scope(url) as session:
