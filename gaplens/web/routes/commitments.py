@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
@@ -40,6 +40,7 @@ from gaplens.web.pages import render
 from gaplens.web.security import check_staff_csrf, same_origin
 
 router = APIRouter()
+StatementId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Editor = Annotated[Viewer, Depends(require(StaffRole.LEADER, StaffRole.ADMIN))]
 MaybeViewer = Annotated[Viewer | None, Depends(optional_viewer)]
 FIELDS = ("category", "text", "stated_by", "function", "review_on")
@@ -66,7 +67,7 @@ def _forget(request: Request, tasks: BackgroundTasks) -> None:
     tasks.add_task(cache.invalidate)
 
 
-def _found(session: Session, statement_id: int) -> StatementOut:
+def _found(session: Session, statement_id: StatementId) -> StatementOut:
     try:
         return get_statement(session, statement_id)
     except StatementNotFound as missing:
@@ -118,7 +119,7 @@ async def new_statement_submit(request: Request, session: DbSession, viewer: Edi
     "/commitments/{statement_id}/edit", response_class=HTMLResponse, include_in_schema=False
 )
 def edit_statement_page(
-    request: Request, session: DbSession, viewer: Editor, statement_id: int
+    request: Request, session: DbSession, viewer: Editor, statement_id: StatementId
 ) -> Response:
     statement = _found(session, statement_id)
     values = {
@@ -133,7 +134,7 @@ def edit_statement_page(
 
 @router.post("/commitments/{statement_id}/edit", include_in_schema=False)
 async def edit_statement_submit(
-    request: Request, session: DbSession, viewer: Editor, statement_id: int
+    request: Request, session: DbSession, viewer: Editor, statement_id: StatementId
 ) -> Response:
     form = await request.form()
     check_staff_csrf(request, viewer.csrf_token, str(form.get("csrf_token") or ""))
@@ -149,7 +150,7 @@ async def edit_statement_submit(
 
 @router.post("/commitments/{statement_id}/retire", include_in_schema=False)
 async def retire_statement_submit(
-    request: Request, session: DbSession, viewer: Editor, statement_id: int
+    request: Request, session: DbSession, viewer: Editor, statement_id: StatementId
 ) -> Response:
     form = await request.form()
     check_staff_csrf(request, viewer.csrf_token, str(form.get("csrf_token") or ""))
@@ -225,7 +226,7 @@ def statements_api(
     tags=["commitments"],
     responses={404: {"description": "no such statement"}},
 )
-def statement_api(session: DbSession, statement_id: int) -> StatementOut:
+def statement_api(session: DbSession, statement_id: StatementId) -> StatementOut:
     return _found(session, statement_id)
 
 
@@ -255,7 +256,7 @@ def revise_api(
     request: Request,
     session: DbSession,
     viewer: Editor,
-    statement_id: int,
+    statement_id: StatementId,
     body: StatementIn,
     tasks: BackgroundTasks,
 ) -> StatementCreated:
@@ -277,7 +278,7 @@ def retire_api(
     request: Request,
     session: DbSession,
     viewer: Editor,
-    statement_id: int,
+    statement_id: StatementId,
     body: RetireIn,
     tasks: BackgroundTasks,
 ) -> StatementOut:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -43,6 +43,7 @@ from gaplens.web.security import (
 )
 
 router = APIRouter()
+PostId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Author = Annotated[Viewer, Depends(require(StaffRole.LEADER, StaffRole.ADMIN))]
 MaybeViewer = Annotated[Viewer | None, Depends(optional_viewer)]
 Page = Annotated[int, Query(ge=1, le=10_000, description="Page of 20 posts, newest first.")]
@@ -55,7 +56,7 @@ def _can_write(viewer: Viewer | None) -> bool:
     return viewer is not None and viewer.role in (StaffRole.LEADER, StaffRole.ADMIN)
 
 
-def _found(session: Session, post_id: int) -> PostOut:
+def _found(session: Session, post_id: PostId) -> PostOut:
     try:
         return get_post(session, post_id)
     except PostNotFound as missing:
@@ -142,7 +143,9 @@ async def new_post_submit(request: Request, session: DbSession, viewer: Author) 
 
 
 @router.get("/leaders/{post_id}", response_class=HTMLResponse, include_in_schema=False)
-def post_page(request: Request, session: DbSession, viewer: MaybeViewer, post_id: int) -> Response:
+def post_page(
+    request: Request, session: DbSession, viewer: MaybeViewer, post_id: PostId
+) -> Response:
     post = _found(session, post_id)
     token = new_form_token()
     response = render(
@@ -160,7 +163,9 @@ def post_page(request: Request, session: DbSession, viewer: MaybeViewer, post_id
 
 
 @router.get("/leaders/{post_id}/edit", response_class=HTMLResponse, include_in_schema=False)
-def edit_post_page(request: Request, session: DbSession, viewer: Author, post_id: int) -> Response:
+def edit_post_page(
+    request: Request, session: DbSession, viewer: Author, post_id: PostId
+) -> Response:
     post = _found(session, post_id)
     _check_author(session, viewer, post_id)
     values = {name: getattr(post, name) or "" for name in FIELDS}
@@ -170,7 +175,7 @@ def edit_post_page(request: Request, session: DbSession, viewer: Author, post_id
 
 @router.post("/leaders/{post_id}/edit", include_in_schema=False)
 async def edit_post_submit(
-    request: Request, session: DbSession, viewer: Author, post_id: int
+    request: Request, session: DbSession, viewer: Author, post_id: PostId
 ) -> Response:
     form = await request.form()
     check_staff_csrf(request, viewer.csrf_token, str(form.get("csrf_token") or ""))
@@ -189,7 +194,7 @@ async def edit_post_submit(
 def useful_submit(
     request: Request,
     session: DbSession,
-    post_id: int,
+    post_id: PostId,
     form_token: Annotated[str, Form(max_length=200)] = "",
     back: Annotated[str, Form(max_length=10)] = "post",
     page: Annotated[int, Form(ge=1, le=10_000)] = 1,
@@ -208,7 +213,7 @@ def useful_submit(
     return response
 
 
-def _check_author(session: Session, viewer: Viewer, post_id: int) -> None:
+def _check_author(session: Session, viewer: Viewer, post_id: PostId) -> None:
     if post_author_id(session, post_id) != viewer.user_id:
         raise HTTPException(status_code=403, detail=str(NotAuthor()))
 
@@ -259,7 +264,7 @@ def posts_api(session: DbSession, page: Page = 1) -> PostPage:
     tags=["modelling"],
     responses={404: {"description": "no such post"}},
 )
-def post_api(session: DbSession, post_id: int) -> PostOut:
+def post_api(session: DbSession, post_id: PostId) -> PostOut:
     """One post with its author's name and role, its edit day and its useful count."""
     return _found(session, post_id)
 
@@ -286,7 +291,7 @@ def publish_api(request: Request, session: DbSession, viewer: Author, body: Post
     responses={403: {"description": "not your post"}, 404: {"description": "no such post"}},
 )
 def edit_api(
-    request: Request, session: DbSession, viewer: Author, post_id: int, body: PostIn
+    request: Request, session: DbSession, viewer: Author, post_id: PostId, body: PostIn
 ) -> PostOut:
     """Change your own post; it then shows "edited" with the day."""
     if not same_origin(request):
@@ -304,7 +309,7 @@ def edit_api(
     response_model=Marked,
     responses={201: {"description": "marked"}, 404: {"description": "no such post"}},
 )
-def useful_api(request: Request, session: DbSession, post_id: int) -> Response:
+def useful_api(request: Request, session: DbSession, post_id: PostId) -> Response:
     """Mark a post useful, anonymously: once per browser (a random token in a cookie, stored
     only as a keyed hash), rate limited per client. 201 when new, 200 when already marked."""
     if not same_origin(request):
