@@ -67,6 +67,16 @@ tasks_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(tasks_app, name="tasks")
+modelling_app = typer.Typer(
+    help="Leadership modelling: leaders' posts on their own AI work (see docs/modelling.md).",
+    no_args_is_help=True,
+)
+app.add_typer(modelling_app, name="modelling")
+commitments_app = typer.Typer(
+    help="What stays the same: leaders' statements of what AI will not change.",
+    no_args_is_help=True,
+)
+app.add_typer(commitments_app, name="commitments")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
@@ -570,7 +580,8 @@ def demo(
         f" with password {result.staff_password}\n"
         f"  (survey answer page: http://127.0.0.1:8000{result.open_link};"
         f" task map answer page: http://127.0.0.1:8000{result.task_link};"
-        " feedback: http://127.0.0.1:8000/feedback)"
+        " feedback: http://127.0.0.1:8000/feedback; leaders' AI work: /leaders;"
+        " what stays the same: /commitments)"
     )
 
 
@@ -841,6 +852,267 @@ def _write_links(output: Path, links: list[tuple[str, str]], prefix: str) -> Non
         writer = csv.writer(handle)
         writer.writerow(["email", "link"])
         writer.writerows((email, prefix + token) for email, token in links)
+
+
+ExportFormat = Annotated[str, typer.Option("--format", "-f", help="csv or json.")]
+ExportOut = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Write to a file (default: stdout).")
+]
+
+
+def _write_export(text: str, output: Path | None, what: str) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    output.write_text(text, encoding="utf-8")
+    out.print(f"{what} written to {output}")
+
+
+@modelling_app.command("post")
+def modelling_post(
+    author: Annotated[str, typer.Option(help="Email of the leader or admin account it is by.")],
+    title: Annotated[str, typer.Option(help="A short title (3-120 characters).")],
+    task: Annotated[str, typer.Option(help="What the AI was used for.")],
+    tool: Annotated[str, typer.Option(help="The AI tool.")],
+    worked: Annotated[str, typer.Option(help="What worked.")],
+    wrong: Annotated[
+        str | None, typer.Option(help="What the AI got wrong (or use --nothing-went-wrong).")
+    ] = None,
+    nothing_went_wrong: Annotated[
+        bool, typer.Option("--nothing-went-wrong", help="Say explicitly that nothing did.")
+    ] = False,
+    function: Annotated[
+        str | None, typer.Option(help="The function it is about (default: everyone).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Publish a leader's post about their own AI work, signed with their account's name.
+
+    Example: gaplens modelling post --author dana@example.com --title "Copilot invented an
+    API" --task "migration script" --tool "GitHub Copilot" --worked "the boilerplate"
+    --wrong "it called a helper that does not exist"
+    """
+    from gaplens.accounts.service import account_by_email
+    from gaplens.audit.service import record
+    from gaplens.modelling.service import publish_post, validate_post
+
+    def publish(session: Session) -> int:
+        user = account_by_email(session, author)
+        data: dict[str, object] = {"title": title, "task": task, "tool": tool}
+        data.update(what_worked=worked, what_went_wrong=wrong, function=function)
+        data["nothing_went_wrong"] = nothing_went_wrong
+        post = publish_post(session, user.id, validate_post(data))
+        record(session, f"cli:{user.id}", "publish_post", str(post.id))
+        return post.id
+
+    with user_errors():
+        post_id = run_in_session(db, publish)
+    out.print(f"Published post {post_id}: /leaders/{post_id}")
+
+
+@modelling_app.command("list")
+def modelling_list(db: DbOption = None) -> None:
+    """List leaders' posts, newest first, with their useful counts.
+
+    Example: gaplens modelling list
+    """
+    from gaplens.modelling.service import all_posts
+
+    with user_errors():
+        posts = run_in_session(db, all_posts)
+    table = Table("id", "published", "author", "title", "AI got wrong", "useful", "edited")
+    for p in posts:
+        table.add_row(
+            str(p.id),
+            p.published_on.isoformat(),
+            f"{p.author.name} ({p.author.role})",
+            p.title,
+            "yes" if p.admits_failure else "nothing went wrong",
+            str(p.useful),
+            p.edited_on.isoformat() if p.edited_on else "",
+        )
+    out.print(table if posts else "No posts yet.")
+
+
+@modelling_app.command("export")
+def modelling_export(
+    format: ExportFormat = "csv", output: ExportOut = None, db: DbOption = None
+) -> None:
+    """Export every post (CSV or JSON) with its author, failure field and useful count.
+
+    Example: gaplens modelling export --format csv --out leader-posts.csv
+    """
+    from gaplens.modelling.service import all_posts, export_posts
+
+    with user_errors():
+        if format not in ("csv", "json"):
+            raise InputError.single(f"unknown format '{format}' (csv or json)", column="--format")
+        text = export_posts(run_in_session(db, all_posts), format)
+        _write_export(text, output, "Posts")
+
+
+@commitments_app.command("add")
+def commitments_add(
+    by: Annotated[str, typer.Option(help="Email of the leader or admin account entering it.")],
+    category: Annotated[str, typer.Option(help="role, skill, knowledge or other.")],
+    text: Annotated[str, typer.Option(help="The statement (10-600 characters).")],
+    stated_by: Annotated[str, typer.Option(help='Who states it, e.g. "Dana Whitfield, COO".')],
+    function: Annotated[
+        str | None, typer.Option(help="The function it is for (default: the whole organisation).")
+    ] = None,
+    review_on: Annotated[str | None, typer.Option(help="Review date, YYYY-MM-DD.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Make a statement of what stays the same; it shows on the survey and feedback pages.
+
+    Example: gaplens commitments add --by dana@example.com --category role --text "No role is
+    cut because of AI in 2026." --stated-by "Dana Whitfield, COO" --review-on 2027-01-31
+    """
+    from gaplens.accounts.service import account_by_email
+    from gaplens.audit.service import record
+    from gaplens.commitments.service import create_statement, validate_statement
+
+    def add(session: Session) -> int:
+        user = account_by_email(session, by)
+        statement = validate_statement(
+            {
+                "category": category,
+                "text": text,
+                "stated_by": stated_by,
+                "function": function,
+                "review_on": _day(review_on, "--review-on") if review_on else None,
+            }
+        )
+        row = create_statement(session, user.id, statement)
+        record(session, f"cli:{user.id}", "create_statement", str(row.id))
+        return row.id
+
+    with user_errors():
+        statement_id = run_in_session(db, add)
+    out.print(f"Statement {statement_id} published: /commitments#statement-{statement_id}")
+
+
+@commitments_app.command("reword")
+def commitments_reword(
+    statement_id: Annotated[int, typer.Argument(help="The statement's id (see list).")],
+    by: Annotated[str, typer.Option(help="Email of the leader or admin account rewording it.")],
+    text: Annotated[str | None, typer.Option(help="The new wording.")] = None,
+    category: Annotated[str | None, typer.Option(help="role, skill, knowledge or other.")] = None,
+    stated_by: Annotated[str | None, typer.Option(help="Who states it.")] = None,
+    function: Annotated[
+        str | None, typer.Option(help="The function it is for ('' for the whole organisation).")
+    ] = None,
+    review_on: Annotated[str | None, typer.Option(help="Review date, YYYY-MM-DD.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Reword a statement; what you leave out stays as it is, the old wording stays visible.
+
+    Example: gaplens commitments reword 3 --by dana@example.com --text "No role is cut
+    because of AI in 2026 or 2027."
+    """
+    from gaplens.accounts.service import account_by_email
+    from gaplens.audit.service import record
+    from gaplens.commitments.service import get_statement, revise_statement, validate_statement
+
+    def reword(session: Session) -> int:
+        user = account_by_email(session, by)
+        current = get_statement(session, statement_id)
+        statement = validate_statement(
+            {
+                "category": category or current.category.value,
+                "text": text if text is not None else current.text,
+                "stated_by": stated_by or current.stated_by,
+                "function": current.function if function is None else function,
+                "review_on": _day(review_on, "--review-on") if review_on else current.review_on,
+            }
+        )
+        row = revise_statement(session, statement_id, user.id, statement)
+        record(session, f"cli:{user.id}", "revise_statement", str(statement_id))
+        return row.revision
+
+    with user_errors():
+        revision = _known_statement(lambda: run_in_session(db, reword))
+    out.print(f"Statement {statement_id} is now at revision {revision}.")
+
+
+@commitments_app.command("retire")
+def commitments_retire(
+    statement_id: Annotated[int, typer.Argument(help="The statement's id (see list).")],
+    by: Annotated[str, typer.Option(help="Email of the leader or admin account retiring it.")],
+    reason: Annotated[str | None, typer.Option(help="Why it no longer holds.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Retire a statement that no longer holds; it stays listed as retired, with the reason.
+
+    Example: gaplens commitments retire 3 --by dana@example.com --reason "Replaced by 7"
+    """
+    from gaplens.accounts.service import account_by_email
+    from gaplens.audit.service import record
+    from gaplens.commitments.service import retire_statement, validate_retirement
+
+    def retire(session: Session) -> None:
+        user = account_by_email(session, by)
+        retire_statement(session, statement_id, user.id, validate_retirement({"reason": reason}))
+        record(session, f"cli:{user.id}", "retire_statement", str(statement_id))
+
+    with user_errors():
+        _known_statement(lambda: run_in_session(db, retire))
+    out.print(f"Statement {statement_id} retired.")
+
+
+def _known_statement(work: Callable[[], T]) -> T:
+    """An unknown statement id is the user's input error (exit 2), not an internal one."""
+    from gaplens.commitments.service import StatementNotFound
+
+    try:
+        return work()
+    except StatementNotFound as missing:
+        raise InputError.single(str(missing), column="STATEMENT_ID") from None
+
+
+@commitments_app.command("list")
+def commitments_list(
+    all_: Annotated[bool, typer.Option("--all", help="Include retired statements.")] = False,
+    db: DbOption = None,
+) -> None:
+    """List the statements in force (with --all, the retired ones too).
+
+    Example: gaplens commitments list --all
+    """
+    from gaplens.commitments.service import list_statements
+
+    with user_errors():
+        statements = run_in_session(db, lambda s: list_statements(s, include_retired=all_))
+    table = Table("id", "kind", "for", "statement", "stated by", "since", "revision", "status")
+    for st in statements:
+        table.add_row(
+            str(st.id),
+            st.category.value,
+            st.function or "everyone",
+            st.text,
+            st.stated_by,
+            st.published_on.isoformat(),
+            str(st.revision),
+            f"retired {st.retired_on.isoformat()}" if st.retired_on else "in force",
+        )
+    out.print(table if statements else "No statements yet.")
+
+
+@commitments_app.command("export")
+def commitments_export(
+    format: ExportFormat = "csv", output: ExportOut = None, db: DbOption = None
+) -> None:
+    """Export every statement, retired ones and earlier wordings included (CSV or JSON).
+
+    Example: gaplens commitments export --format json --out statements.json
+    """
+    from gaplens.commitments.service import export_statements, list_statements
+
+    with user_errors():
+        if format not in ("csv", "json"):
+            raise InputError.single(f"unknown format '{format}' (csv or json)", column="--format")
+        text = export_statements(run_in_session(db, list_statements), format)
+        _write_export(text, output, "Statements")
 
 
 def _policy(min_group_size: int, min_comment_group_size: int) -> PrivacyPolicy:

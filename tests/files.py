@@ -54,6 +54,10 @@ def table_counts(url: str) -> dict[str, int]:
         "survey_response",
         "survey_answer",
         "import_run",
+        "leader_post",
+        "leader_post_mark",
+        "commitment",
+        "commitment_revision",
     ]
     with engine.connect() as connection:
         counts = {

@@ -134,3 +134,75 @@ def test_report_json_is_json(tmp_path: Path):
     assert code == 0, output
     data = json.loads((out / "reality-report.json").read_text())
     assert data["schema_version"] == "1.1"
+
+
+def test_leaders_posts_and_statements_through_the_cli(db_url: str, tmp_path: Path):
+    teams = write_csv(tmp_path / "teams.csv", TEAMS)
+    assert invoke("import", "teams", str(teams), "--db", db_url)[0] == 0
+    for email, role in (("dana@acme.example", "leader"), ("ali@acme.example", "analyst")):
+        result = runner.invoke(
+            app,
+            ["users", "add", email, "--role", role, "--password-stdin", "--db", db_url],
+            input="correct horse battery staple\n",
+        )
+        assert result.exit_code == 0, result.output
+    before = table_counts(db_url)
+    post = ["modelling", "post", "--title", "Copilot invented an API", "--task", "A migration",
+            "--tool", "GitHub Copilot", "--worked", "The boilerplate", "--db", db_url]  # fmt: skip
+    for extra, message in (
+        (["--author", "dana@acme.example"], "what_went_wrong"),  # neither said nor denied
+        (["--author", "ali@acme.example", "--nothing-went-wrong"], "only leaders and admins"),
+        (["--author", "dana@acme.example", "--wrong", "x", "--function", "Mars"], "function"),
+    ):
+        code, output = invoke(*post, *extra)
+        assert code == 2 and message in output and "Traceback" not in output
+    assert table_counts(db_url) == before
+    code, output = invoke(*post, "--author", "dana@acme.example", "--wrong", "=1+1 invented")
+    assert code == 0 and "/leaders/1" in output
+    code, output = invoke("modelling", "list", "--db", db_url)
+    assert code == 0 and "Copilot" in output
+    csv_out = tmp_path / "posts.csv"
+    assert (
+        invoke("modelling", "export", "--format", "csv", "--out", str(csv_out), "--db", db_url)[0]
+        == 0
+    )
+    assert "'=1+1 invented" in csv_out.read_text()
+    code, output = invoke("modelling", "export", "--format", "json", "--db", db_url)
+    assert code == 0 and json.loads(output)[0]["admits_failure"] is True
+    assert invoke("modelling", "export", "--format", "xml", "--db", db_url)[0] == 2
+
+    add = ["commitments", "add", "--by", "dana@acme.example", "--category", "role",
+           "--text", "No role is cut because of AI in 2026.", "--stated-by", "Dana, COO",
+           "--db", db_url]  # fmt: skip
+    before = table_counts(db_url)
+    assert invoke(*add, "--review-on", "someday")[0] == 2
+    assert invoke(*add[:-2], "--function", "Mars", "--db", db_url)[0] == 2
+    assert table_counts(db_url) == before
+    code, output = invoke(*add, "--review-on", "2099-01-31")
+    assert code == 0 and "Statement 1 published" in output
+    code, output = invoke("commitments", "reword", "1", "--by", "dana@acme.example",
+                          "--text", "No role is cut because of AI in 2026 or 2027.", "--db", db_url)  # fmt: skip
+    assert code == 0 and "revision 2" in output
+    assert invoke("commitments", "retire", "9", "--by", "dana@acme.example", "--db", db_url)[0] == 2
+    code, output = invoke("commitments", "export", "--format", "json", "--db", db_url)
+    [statement] = json.loads(output)
+    assert statement["revision"] == 2 and statement["earlier"][0]["text"].endswith("in 2026.")
+    assert statement["review_on"] == "2099-01-31"
+    assert (
+        invoke(
+            "commitments",
+            "retire",
+            "1",
+            "--by",
+            "dana@acme.example",
+            "--reason",
+            "done",
+            "--db",
+            db_url,
+        )[0]
+        == 0
+    )
+    code, output = invoke("commitments", "list", "--db", db_url)
+    assert code == 0 and "No statements yet." in output
+    code, output = invoke("commitments", "list", "--all", "--db", db_url)
+    assert code == 0 and "retired" in output

@@ -219,3 +219,29 @@ def test_demo_writes_a_function_report_that_recovers_supports_widening(
     assert document.adoption.licensed < organisation.adoption.licensed
     html = (out / "reality-report-support-2026-q3.html").read_text()
     assert "Function: Support" in html and "Widening beyond noise" in html
+
+
+def test_demo_shows_leaders_modelling_and_what_stays_the_same(
+    demo_report: tuple[Path, ReportDocument],
+):
+    """Planted (gaplens/demo/modelling.py): six posts by five leaders up to the pulse's end,
+    four saying what the AI got wrong; five statements between the pulses; individual
+    contributors' job-security clarity 12% -> 22%."""
+    out, document = demo_report
+    modelling = document.modelling
+    assert modelling is not None
+    assert (modelling.posts, modelling.admitting_failure, modelling.leaders_posting) == (6, 4, 5)
+    assert modelling.most_useful[0].title == "Copilot invented an API in the migration script"
+    assert modelling.useful_marks > 0 and modelling.posts_all_time == 6
+    commitments = document.commitments
+    assert commitments is not None and commitments.clarity is not None
+    assert len(commitments.statements) == 5 and commitments.made_since == 5
+    assert any(s.earlier for s in commitments.statements), "one statement was reworded"
+    first, last = commitments.clarity.points
+    assert (first.statements_in_force, last.statements_in_force) == (0, 5)
+    change = commitments.clarity.change
+    assert change is not None and change.group == "individual_contributors"
+    assert change.direction == "clearer" and change.change_pp.low < 10 < change.change_pp.high
+    html = (out / "reality-report.html").read_text()
+    assert 'id="modelling"' in html and 'id="commitments"' in html
+    assert "Copilot invented an API in the migration script" in html

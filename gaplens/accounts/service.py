@@ -157,3 +157,30 @@ def deactivate_user(session: Session, user_id: int, acting_user_id: int) -> Staf
     user.active = False
     session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
     return user
+
+
+def account_with_role(
+    session: Session, user_id: int, roles: tuple[StaffRole, ...], doing: str
+) -> StaffUser:
+    """The active account `user_id` if its role may do `doing` (e.g. "publish posts")."""
+    user = session.get(StaffUser, user_id)
+    if user is None or not user.active:
+        raise InputError.single(f"no active staff account with id {user_id}", column="account")
+    if user.role not in roles:
+        allowed = " and ".join(f"{r.value}s" for r in roles)
+        article = "an" if user.role.value[0] in "aeiou" else "a"
+        raise InputError.single(
+            f"{user.email} is {article} {user.role.value}: only {allowed} {doing}",
+            column="account",
+        )
+    return user
+
+
+def account_by_email(session: Session, email: str) -> StaffUser:
+    """The staff account signed in as `email` (the CLI names accounts by email)."""
+    user = session.scalars(
+        select(StaffUser).where(StaffUser.email == email.strip().lower())
+    ).first()
+    if user is None:
+        raise InputError.single(f"no staff account '{email.strip()}'", column="account")
+    return user

@@ -2,12 +2,14 @@
 
 from gaplens.accounts import models as account_models
 from gaplens.audit import models as audit_models
+from gaplens.commitments import models as commitment_models
 from gaplens.costs import models as cost_models
 from gaplens.db.base import Base
 from gaplens.directory import models as directory_models
 from gaplens.feedback import models as feedback_models
 from gaplens.friction import models as friction_models
 from gaplens.imports import models as import_models
+from gaplens.modelling import models as modelling_models
 from gaplens.reflections import models as reflection_models
 from gaplens.surveys import models as survey_models
 from gaplens.tasks import models as task_models
@@ -18,11 +20,13 @@ __all__ = [
     "Base",
     "account_models",
     "audit_models",
+    "commitment_models",
     "cost_models",
     "directory_models",
     "feedback_models",
     "friction_models",
     "import_models",
+    "modelling_models",
     "reflection_models",
     "survey_models",
     "task_models",

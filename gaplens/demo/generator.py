@@ -53,6 +53,10 @@ WIDENING_FUNCTION = "Support"
 far more positive (80% reporting gains against 50% now), so Support's gap widens beyond
 noise while every other function's gap holds still."""
 EARLIER_IC_IMPACT = (0.30, 0.50, 0.15, 0.05)
+EARLIER_IC_JOB_SECURITY = (0.12, 0.40, 0.48)
+"""Planted for "what stays the same": before leaders said what AI will not change (July and
+August, gaplens/demo/modelling.py), 12% of individual contributors knew where they stood,
+against 22% in the current pulse, so the report's clarity trend rises beyond noise."""
 
 TEAM_COLUMNS = ("key", "name", "parent", "function")
 PEOPLE_COLUMNS = (
@@ -629,6 +633,7 @@ def generate_organisation(
         adoption,
         start=EARLIER_SURVEY_START,
         ic_impact={WIDENING_FUNCTION: EARLIER_IC_IMPACT},
+        ic_job_security=EARLIER_IC_JOB_SECURITY,
     )
     return SyntheticOrganisation(
         name=ORGANISATION_NAME,
@@ -660,11 +665,14 @@ def _survey(
     adoption: Sequence[dt.date | None],
     start: dt.date = SURVEY_START,
     ic_impact: Mapping[str, Sequence[float]] | None = None,
+    ic_job_security: Sequence[float] | None = None,
 ) -> tuple[dict[str, str], ...]:
     """Anonymous responses from about 70% of staff, answers drawn from the planted figures.
 
     `ic_impact` replaces the productivity-impact split of individual contributors in the
-    named functions (an earlier pulse with a different mood)."""
+    named functions, and `ic_job_security` their job-security split everywhere (an earlier
+    pulse with a different mood); either draws the same random numbers, so nothing else
+    about the pulse changes."""
     responds = rng.random(len(roles)) < _rate_by_role(roles, RESPONDS)
     who = [int(i) for i in np.flatnonzero(responds)]
     k = len(who)
@@ -695,7 +703,10 @@ def _survey(
             impact_probs[group & ~users] = non_user_p
     impact = _categorical(rng, impact_probs)
 
-    job = _categorical(rng, _by_role(role, JOB_SECURITY_PROBS))
+    job_probs = _by_role(role, JOB_SECURITY_PROBS)
+    if ic_job_security is not None:
+        job_probs[role == _IC] = ic_job_security
+    job = _categorical(rng, job_probs)
     involvement = _categorical(rng, _by_role(role, DECISION_INVOLVEMENT_PROBS))
     peers = _categorical(rng, np.tile(PEERS_EFFECTIVE_USE_PROBS, (k, 1)))
     workload = _categorical(rng, _by_role(role, WORKLOAD_PROBS))

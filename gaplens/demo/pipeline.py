@@ -18,6 +18,7 @@ from gaplens.db.engine import dispose_engine, session_scope
 from gaplens.db.migrate import upgrade
 from gaplens.demo.exports import DemoExports, feedback_items, write_exports
 from gaplens.demo.generator import generate_organisation, write_demo_files
+from gaplens.demo.modelling import seed_leaders
 from gaplens.demo.reflections import simulate_reflections
 from gaplens.demo.reports import function_report, write_function_report
 from gaplens.demo.tasks import import_task_map, write_task_files
@@ -69,6 +70,7 @@ def run_demo(people: int, seed: int, out_dir: Path, db: str | None, console: Con
         "import tool exports",
         "reflections",
         "task map",
+        "leaders and statements",
         "report: json",
         "report: html",
         "report: pdf",
@@ -145,6 +147,12 @@ def run_demo(people: int, seed: int, out_dir: Path, db: str | None, console: Con
         step("task map", started)
         for line in lines:
             progress.console.print(f"  {line}", highlight=False)
+
+        started = time.perf_counter()
+        with session_scope(url) as session:
+            leaders = seed_leaders(session, organisation, seed)
+        step("leaders and statements", started)
+        progress.console.print(f"  {leaders.describe()}", highlight=False)
 
         policy = PrivacyPolicy()
         with session_scope(url) as session:

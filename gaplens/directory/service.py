@@ -213,3 +213,30 @@ def _replace_identities(session: Session, records: list[PersonRecord]) -> None:
 
 
 __all__ = ["ImportSummary", "InputError", "import_people", "import_teams", "person_id"]
+
+
+def known_functions(session: Session) -> list[str]:
+    """The functions the imported teams name, sorted: what a function scope may be."""
+    names = session.scalars(select(Team.function).where(Team.function.is_not(None)).distinct())
+    return sorted({name for name in names if name})
+
+
+def check_function(session: Session, function: str | None, column: str = "function") -> None:
+    """A function scope must name a function of the directory (None: the whole organisation)."""
+    if function is None:
+        return
+    known = known_functions(session)
+    if function not in known:
+        shown = function if len(function) <= 40 else function[:39] + "…"
+        raise InputError.single(
+            f"unknown function '{shown}' (known: {', '.join(known) or 'none; import teams first'})",
+            column=column,
+        )
+
+
+def scope_function(session: Session, function: str | None, team_id: int | None) -> str | None:
+    """The function a report scope is about: its own, or that of its team."""
+    if function is not None or team_id is None:
+        return function
+    team = session.get(Team, team_id)
+    return team.function if team is not None else None

@@ -12,7 +12,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gaplens.commitments.schemas import CommitmentsSection
 from gaplens.metrics.schemas import MetricOverview
+from gaplens.modelling.schemas import ModellingSection
 from gaplens.realities.schemas import ThreeRealities
 from gaplens.reflections.schemas import ReflectionsSummary
 from gaplens.tasks.schemas import TaskMapSection
@@ -368,6 +370,10 @@ class ReportDocument(Model):
     """Reflection loops (capability 11); None when no reflection was ever scheduled."""
     tasks: TaskMapSection | None = None
     """The task preference map (docs/tasks.md); None without a round answered in the period."""
+    modelling: ModellingSection | None = None
+    """Leadership modelling: leaders' posts in the period; None when no leader has posted."""
+    commitments: CommitmentsSection | None = None
+    """What stays the same, beside job-security clarity per pulse; None when neither exists."""
     # Sections of capabilities 9-14 go here: one optional field each, rendered by
     # templates/sections/<area>.html.j2 (see docs/report-json.md, "Adding a section").
     next_steps: NextSteps | None = None

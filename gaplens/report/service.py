@@ -7,11 +7,13 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gaplens.commitments.service import report_section as commitments_section
 from gaplens.costs.service import report_section as cost_section
 from gaplens.directory.models import Organisation
 from gaplens.friction.figures import Fact
 from gaplens.metrics.schemas import MetricScope
 from gaplens.metrics.service import MeasuredData, load_measured
+from gaplens.modelling.service import report_section as modelling_section
 from gaplens.perception.figures import ROLE_LABELS, benchmark_out
 from gaplens.perception.filters import conditions, respondents_by_role
 from gaplens.perception.queries import QuestionAggregate, SurveyAggregate
@@ -221,6 +223,8 @@ def build_report(
         ),
         reflections=reflections_section(session, scope, start, end, policy),
         tasks=tasks_section(session, scope, start, end, policy),
+        modelling=modelling_section(session, scope, start, end, policy),
+        commitments=commitments_section(session, scope, start, end, policy, survey=survey),
         # Sections of capabilities 9-14: one line each,
         # <field>=<module>.report_section(session, scope, start, end, policy),
     )

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 
 from markupsafe import Markup
 
+from gaplens.commitments.schemas import CommitmentsSection
+from gaplens.modelling.schemas import ModellingSection
 from gaplens.reflections.schemas import ReflectionsSummary
 from gaplens.report import charts
 from gaplens.report.measures import ShareMeasure, share_measure
@@ -183,6 +185,8 @@ class ReportView:
     use_cases: UseCasesView | None = None
     cost: CostView | None = None
     tasks: TaskMapSection | None = None
+    modelling: ModellingSection | None = None
+    commitments: CommitmentsSection | None = None
     next_steps: NextStepsView | None = None
     contents: list[ContentsEntry] = field(default_factory=list)
     extra_sections: list[ContentsEntry] = field(default_factory=list)
@@ -560,6 +564,8 @@ def build_view(doc: ReportDocument) -> ReportView:
         use_cases=use_cases_view(doc),
         cost=cost_view(doc),
         tasks=doc.tasks,
+        modelling=doc.modelling,
+        commitments=doc.commitments,
         next_steps=next_steps_view(doc),
         extra_sections=extra_sections(doc),
     )

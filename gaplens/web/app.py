@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from gaplens import __version__
+from gaplens.commitments.service import StatementCache
 from gaplens.errors import InputError
 from gaplens.privacy import QueryRefused
 from gaplens.surveys.intake import AnswerIntake
@@ -24,6 +25,7 @@ from gaplens.web.routes import (
     admin,
     api,
     auth,
+    commitments,
     costs,
     dashboard,
     exports,
@@ -32,6 +34,7 @@ from gaplens.web.routes import (
     health,
     imports,
     measured,
+    modelling,
     public,
     reflections,
     slack,
@@ -82,6 +85,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.friction_limiter = AnonymousRateLimiter(
         limit=settings.feedback_per_hour, window_seconds=3600
     )
+    app.state.useful_limiter = AnonymousRateLimiter(
+        limit=settings.feedback_per_hour, window_seconds=3600
+    )
     app.state.response_limiter = AnonymousRateLimiter(
         limit=settings.responses_per_hour, window_seconds=3600
     )
@@ -90,6 +96,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     )
     # One per worker: cached survey forms and the group-commit writer for answers.
     app.state.answer_intake = AnswerIntake(settings.database_url)
+    # Statements of what stays the same, for the answer and feedback pages without a query.
+    app.state.statements = StatementCache(settings.database_url)
     routers = (
         health.router,
         public.router,
@@ -109,6 +117,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         measured.pages,
         reflections.router,
         tasks.router,
+        modelling.router,
+        commitments.router,
     )
     for router in routers:
         app.include_router(router)

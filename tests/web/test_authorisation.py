@@ -77,6 +77,31 @@ MATRIX = {
     ("POST", "/api/v1/admin/tasks/rounds/{name}/open-link"): [401, 422, 403, 403],  # no round
     ("POST", "/api/v1/admin/imports/tasks/catalogue"): [401, 422, 403, 403],  # empty file
     ("POST", "/api/v1/admin/imports/tasks/answers"): [401, 422, 403, 403],  # no round given
+    # leadership modelling: everyone reads, leaders and admins write (literal ids: 422)
+    ("GET", "/leaders"): [200, 200, 200, 200],
+    ("GET", "/leaders/new"): [303, 200, 200, 403],
+    ("POST", "/leaders/new"): [303, 403, 403, 403],  # no CSRF token
+    ("GET", "/leaders/{post_id}"): [422, 422, 422, 422],
+    ("GET", "/leaders/{post_id}/edit"): [303, 422, 422, 403],
+    ("POST", "/leaders/{post_id}/edit"): [303, 422, 422, 403],
+    ("POST", "/leaders/{post_id}/useful"): [422, 422, 422, 422],  # anonymous by design
+    ("GET", "/api/v1/leaders/posts"): [200, 200, 200, 200],
+    ("GET", "/api/v1/leaders/posts/{post_id}"): [422, 422, 422, 422],
+    ("POST", "/api/v1/leaders/posts"): [401, 422, 422, 403],  # empty body
+    ("PUT", "/api/v1/leaders/posts/{post_id}"): [401, 422, 422, 403],
+    ("POST", "/api/v1/leaders/posts/{post_id}/useful"): [422, 422, 422, 422],
+    # what stays the same: everyone reads, leaders and admins write
+    ("GET", "/commitments"): [200, 200, 200, 200],
+    ("GET", "/commitments/new"): [303, 200, 200, 403],
+    ("POST", "/commitments/new"): [303, 403, 403, 403],  # no CSRF token
+    ("GET", "/commitments/{statement_id}/edit"): [303, 422, 422, 403],
+    ("POST", "/commitments/{statement_id}/edit"): [303, 422, 422, 403],
+    ("POST", "/commitments/{statement_id}/retire"): [303, 422, 422, 403],
+    ("GET", "/api/v1/commitments"): [200, 200, 200, 200],
+    ("GET", "/api/v1/commitments/{statement_id}"): [422, 422, 422, 422],
+    ("POST", "/api/v1/commitments"): [401, 422, 422, 403],  # empty body
+    ("PUT", "/api/v1/commitments/{statement_id}"): [401, 422, 422, 403],
+    ("POST", "/api/v1/commitments/{statement_id}/retire"): [401, 422, 422, 403],
 }
 
 

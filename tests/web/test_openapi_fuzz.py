@@ -58,3 +58,51 @@ def test_no_server_errors_anywhere_in_the_api(web_db: str):
         checked.append(f"{operation.method.upper()} {operation.path}")
     assert "POST /api/v1/responses" in checked
     assert "POST /integrations/slack/command" in checked
+
+
+def test_no_server_errors_when_leaders_write_posts_and_statements(web_db: str):
+    """The write endpoints of leadership modelling and what stays the same, signed in as a
+    leader (the role that reaches the services): odd dates, lengths and ids are 4xx."""
+    app = create_app(
+        WebSettings(database_url=web_db, secure_cookies=False, slack_signing_secret="s")
+    )
+    with TestClient(app) as client:
+        page = client.get("/login")
+        token = re.search(r'name="form_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        client.post(
+            "/login", data={"email": STAFF["leader"][0], "password": PASSWORD, "form_token": token}
+        )
+        cookie = client.cookies["gaplens_session"]
+        post = {"title": "A first post", "task": "Something", "tool": "Copilot",
+                "what_worked": "Most of it", "nothing_went_wrong": True}  # fmt: skip
+        assert client.post("/api/v1/leaders/posts", json=post).status_code == 201
+        statement = {
+            "category": "role",
+            "text": "No role is cut because of AI.",
+            "stated_by": "Lee",
+        }
+        assert client.post("/api/v1/commitments", json=statement).status_code == 201
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    operations = [
+        result.ok()
+        for result in schema.get_all_operations()
+        if result.ok().path.startswith(("/api/v1/leaders", "/api/v1/commitments"))
+    ]
+    assert len(operations) == 10
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck),
+            database=None,
+        )  # fmt: skip
+        def no_5xx(case) -> None:
+            response = case.call(cookies={"gaplens_session": cookie})
+            assert response.status_code < 500, (
+                case.method,
+                case.path,
+                response.status_code,
+                response.text[:300],
+            )
+
+        no_5xx()

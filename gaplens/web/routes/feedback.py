@@ -16,6 +16,7 @@ from gaplens.privacy import PrivacyPolicy
 from gaplens.web.abuse import AnonymousRateLimiter
 from gaplens.web.deps import AnyStaff, DbSession, settings
 from gaplens.web.pages import render
+from gaplens.web.routes.commitments import statement_cache
 from gaplens.web.security import check_anonymous_csrf, new_form_token, set_form_cookie
 
 router = APIRouter()
@@ -35,6 +36,7 @@ def feedback_page(
         form_token=token,
         error=error,
         values=values,
+        statements=statement_cache(request).get(),
     )
     set_form_cookie(response, token, settings(request).secure_cookies, "/feedback")
     return response

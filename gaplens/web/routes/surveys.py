@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from gaplens.commitments.schemas import StatementOut
 from gaplens.directory.models import Team
 from gaplens.errors import InputError
 from gaplens.surveys.collection import LinkNotUsable, OpenSurvey, open_survey, submit_response
@@ -19,6 +20,7 @@ from gaplens.surveys.question_bank import AGREE5_OPTIONS
 from gaplens.web.abuse import AnonymousRateLimiter
 from gaplens.web.deps import DbSession, settings
 from gaplens.web.pages import render, render_error
+from gaplens.web.routes.commitments import statement_cache
 from gaplens.web.security import check_anonymous_csrf, new_form_token, set_form_cookie
 
 router = APIRouter()
@@ -69,6 +71,7 @@ def survey_page(
     opened: OpenSurvey,
     error: str | None = None,
     status_code: int = 200,
+    statements: list[StatementOut] | None = None,
 ) -> Response:
     form_token = new_form_token()
     teams = session.execute(select(Team.key, Team.name, Team.function).order_by(Team.name)).all()
@@ -87,6 +90,7 @@ def survey_page(
         tenure=TENURE_LABELS,
         agree5=AGREE5_OPTIONS,
         error=error,
+        statements=statements or [],
     )
     set_form_cookie(response, form_token, settings(request).secure_cookies, "/s/")
     return response
@@ -98,7 +102,8 @@ def answer_page(request: Request, session: DbSession, token: str) -> Response:
         opened = open_survey(session, token)
     except LinkNotUsable as unusable:
         return render_error(request, unusable.status, str(unusable))
-    return survey_page(request, session, token, opened)
+    # What stays the same, from the worker's cache (no query while it is fresh).
+    return survey_page(request, session, token, opened, statements=statement_cache(request).get())
 
 
 @router.post("/s/{token}", include_in_schema=False)
@@ -116,7 +121,8 @@ async def answer_submit(request: Request, session: DbSession, token: str) -> Res
     except InputError as error:
         session.rollback()
         opened = open_survey(session, token)
-        return survey_page(request, session, token, opened, str(error), status_code=422)
+        statements = statement_cache(request).peek()  # never a query on the answer path
+        return survey_page(request, session, token, opened, str(error), 422, statements)
     return render(request, "survey_thanks.html.j2", title="Thank you")
 
 

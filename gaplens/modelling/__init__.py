@@ -1,0 +1,1 @@
+"""Leadership modelling (capability 10): leaders publish how they use AI, failures included."""
