@@ -2,6 +2,7 @@
 
 from gaplens.accounts import models as account_models
 from gaplens.audit import models as audit_models
+from gaplens.criteria import models as criteria_models
 from gaplens.db.base import Base
 from gaplens.directory import models as directory_models
 from gaplens.feedback import models as feedback_models
@@ -10,12 +11,14 @@ from gaplens.imports import models as import_models
 from gaplens.reflections import models as reflection_models
 from gaplens.surveys import models as survey_models
 from gaplens.telemetry import models as telemetry_models
+from gaplens.wins import models as win_models
 from gaplens.work import models as work_models
 
 __all__ = [
     "Base",
     "account_models",
     "audit_models",
+    "criteria_models",
     "directory_models",
     "feedback_models",
     "friction_models",
@@ -23,5 +26,6 @@ __all__ = [
     "reflection_models",
     "survey_models",
     "telemetry_models",
+    "win_models",
     "work_models",
 ]

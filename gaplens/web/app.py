@@ -24,6 +24,7 @@ from gaplens.web.routes import (
     admin,
     api,
     auth,
+    criteria,
     dashboard,
     exports,
     feedback,
@@ -36,6 +37,7 @@ from gaplens.web.routes import (
     slack,
     surveys,
     users,
+    wins,
 )
 from gaplens.web.security import HardeningMiddleware
 from gaplens.web.settings import UPLOAD_PREFIX, WebSettings
@@ -105,6 +107,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         measured.router,
         measured.pages,
         reflections.router,
+        criteria.router,
+        criteria.pages,
+        wins.router,
+        wins.pages,
     )
     for router in routers:
         app.include_router(router)
