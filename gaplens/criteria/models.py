@@ -40,6 +40,9 @@ class SuccessCriterion(Base):
     function: Mapped[str | None] = mapped_column(String(100))
     method: Mapped[str] = mapped_column(String(32))
     baseline_days: Mapped[int] = mapped_column(Integer)
+    baseline_end: Mapped[dt.date] = mapped_column(Date)
+    """Last day of the baseline window: the day before the phase start, or the last day of
+    imported data if that is earlier (days without data yet would bias the baseline)."""
     baseline: Mapped[dict[str, object]] = mapped_column(JSON)
     """The metric service's figure over the baseline window (a MetricFigure dump)."""
     target_kind: Mapped[str] = mapped_column(String(16))

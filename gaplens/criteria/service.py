@@ -187,17 +187,37 @@ def _check(
     return spec, metric, resolved
 
 
+MAX_BASELINE_GAP_DAYS = 28
+"""A baseline ending more than this before the phase start describes another time."""
+
+
 def compute_baseline(
     session: Session,
     metric_key: str,
     scope: MetricScope,
     phase_start: dt.date,
     days: int,
+    today: dt.date,
     policy: PrivacyPolicy,
-) -> MetricFigure:
-    """The metric over the `days` days before the phase start (the day before included)."""
-    end = phase_start - dt.timedelta(days=1)
-    return window_figure(session, metric_key, scope, end - dt.timedelta(days=days - 1), end, policy)
+) -> tuple[MetricFigure, dt.date]:
+    """The metric over the `days` days before the phase start, and the window's last day.
+
+    The window ends the day before the start, or on the last day of imported data when that
+    is earlier: days not imported yet would count as days without work or usage. Data that
+    ends more than MAX_BASELINE_GAP_DAYS before the start gives no baseline.
+    """
+    end = min(phase_start - dt.timedelta(days=1), data_through(session, today))
+    gap = (phase_start - dt.timedelta(days=1) - end).days
+    if gap > MAX_BASELINE_GAP_DAYS:
+        reason = (
+            f"the imported data ends {end.isoformat()}, {gap} days before the phase start; "
+            "import newer exports, then recompute the baseline"
+        )
+        return MetricFigure.missing(
+            f"{get_metric(metric_key).summary} of per-person values", reason
+        ), end
+    start = end - dt.timedelta(days=days - 1)
+    return window_figure(session, metric_key, scope, start, end, policy), end
 
 
 def _target_change(spec: _Spec, metric: Metric, baseline: MetricFigure) -> float | None:
@@ -209,7 +229,12 @@ def _target_change(spec: _Spec, metric: Metric, baseline: MetricFigure) -> float
 
 
 def _display(
-    spec: _Spec, metric: Metric, scope_label: str, baseline: MetricFigure, change: float | None
+    spec: _Spec,
+    metric: Metric,
+    scope_label: str,
+    baseline: MetricFigure,
+    baseline_end: dt.date,
+    change: float | None,
 ) -> dict[str, str | None]:
     """The criterion as the revision history shows it, field by field."""
     return {
@@ -218,7 +243,10 @@ def _display(
         "metric": metric.label,
         "scope": scope_label,
         "method": METHODS[spec.method],
-        "baseline window": f"{spec.baseline_days} days",
+        "baseline window": (
+            f"{(baseline_end - dt.timedelta(days=spec.baseline_days - 1)).isoformat()} to "
+            f"{baseline_end.isoformat()}"
+        ),
         "baseline": figure_text(baseline, metric.unit),
         "target": target_text(spec.target_kind, spec.target, metric.unit),
         "required change": None if change is None else f"{change:+.3g} {metric.unit}",
@@ -268,21 +296,28 @@ def create_criterion(
     """Define a criterion: checked, baseline computed, stored with its first revision."""
     organisation = _organisation(session)
     spec, metric, resolved = _check(session, organisation, body.model_dump())
-    baseline = compute_baseline(
-        session, spec.metric_key, resolved.scope, spec.phase_start, spec.baseline_days, policy
+    baseline, baseline_end = compute_baseline(
+        session,
+        spec.metric_key,
+        resolved.scope,
+        spec.phase_start,
+        spec.baseline_days,
+        now.date(),
+        policy,
     )
     change = _target_change(spec, metric, baseline)
     criterion = SuccessCriterion(
         organisation_id=organisation,
         **asdict(spec),
         baseline=baseline.model_dump(mode="json"),
+        baseline_end=baseline_end,
         target_change=change,
         created_by=actor,
         created_at=now,
     )
     session.add(criterion)
     session.flush()
-    shown = _display(spec, metric, resolved.label, baseline, change)
+    shown = _display(spec, metric, resolved.label, baseline, baseline_end, change)
     _revision(
         session,
         criterion,
@@ -371,20 +406,34 @@ def edit_criterion(
     old_baseline = MetricFigure.model_validate(criterion.baseline)
     depends = (spec.metric_key, spec.team_id, spec.function, spec.phase_start, spec.baseline_days)
     was = (old.metric_key, old.team_id, old.function, old.phase_start, old.baseline_days)
-    baseline = old_baseline
+    baseline, baseline_end = old_baseline, criterion.baseline_end
     if depends != was or edit.recompute_baseline:
-        baseline = compute_baseline(
-            session, spec.metric_key, resolved.scope, spec.phase_start, spec.baseline_days, policy
+        baseline, baseline_end = compute_baseline(
+            session,
+            spec.metric_key,
+            resolved.scope,
+            spec.phase_start,
+            spec.baseline_days,
+            now.date(),
+            policy,
         )
     change = _target_change(spec, metric, baseline)
-    before = _display(old, old_metric, old_scope.label, old_baseline, criterion.target_change)
-    after = _display(spec, metric, resolved.label, baseline, change)
+    before = _display(
+        old,
+        old_metric,
+        old_scope.label,
+        old_baseline,
+        criterion.baseline_end,
+        criterion.target_change,
+    )
+    after = _display(spec, metric, resolved.label, baseline, baseline_end, change)
     changes = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
     if not changes:
         raise InputError.single("nothing changed")
     for key, value in asdict(spec).items():
         setattr(criterion, key, value)
     criterion.baseline = baseline.model_dump(mode="json")
+    criterion.baseline_end = baseline_end
     criterion.target_change = change
     session.flush()
     _revision(session, criterion, "edited", actor, now, reason, changes, after_start=after_start)
@@ -564,8 +613,8 @@ def criterion_view(
         method=criterion.method,
         method_label=METHODS[criterion.method],
         method_note=METHOD_NOTES[criterion.method],
-        baseline_start=criterion.phase_start - dt.timedelta(days=criterion.baseline_days),
-        baseline_end=criterion.phase_start - dt.timedelta(days=1),
+        baseline_start=criterion.baseline_end - dt.timedelta(days=criterion.baseline_days - 1),
+        baseline_end=criterion.baseline_end,
         baseline=None if withheld else baseline,
         target_kind=criterion.target_kind,
         target=_entered_target(criterion.target_kind, criterion.target),

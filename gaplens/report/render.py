@@ -59,7 +59,7 @@ def render_html(doc: ReportDocument) -> str:
     <script type="application/json" id="gaplens-report-data">, no external resource."""
     template = _environment().get_template(TEMPLATE)
     data_json = Markup(script_safe_json(render_json(doc)))
-    return template.render(v=build_view(doc), data_json=data_json)
+    return template.render(v=build_view(doc), doc=doc, data_json=data_json)
 
 
 def render_pdf(doc: ReportDocument) -> bytes:

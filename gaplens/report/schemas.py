@@ -11,9 +11,11 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gaplens.criteria.schemas import CriteriaSection
 from gaplens.metrics.schemas import MetricOverview
 from gaplens.realities.schemas import ThreeRealities
 from gaplens.reflections.schemas import ReflectionsSummary
+from gaplens.wins.schemas import WinsSection
 
 REPORT_SCHEMA_VERSION = "1.0"
 
@@ -157,3 +159,7 @@ class ReportDocument(Model):
     """None when no usage or workflow data has been imported."""
     reflections: ReflectionsSummary | None = None
     """Reflection loops (capability 11); None when no reflection was ever scheduled."""
+    criteria: CriteriaSection | None = None
+    """Success criteria active in the period with their computed status; None without any."""
+    wins: WinsSection | None = None
+    """The what's-working log for the period, with each win's numbers; None without any."""

@@ -7,7 +7,9 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gaplens.criteria.service import report_section as criteria_section
 from gaplens.directory.models import Organisation
+from gaplens.metrics.schemas import MetricScope
 from gaplens.perception.figures import ROLE_LABELS, benchmark_out
 from gaplens.perception.queries import QuestionAggregate, SurveyAggregate
 from gaplens.perception.service import perception_figures
@@ -28,6 +30,7 @@ from gaplens.report.schemas import (
 from gaplens.surveys.models import Survey
 from gaplens.surveys.question_bank import DERIVED_BENCHMARKS, Scale
 from gaplens.surveys.service import find_survey, survey_questions
+from gaplens.wins.service import report_section as wins_section
 
 COMMENT_SEED = 7919
 PRIVACY_RULES = [
@@ -60,6 +63,10 @@ def build_report(
     survey = find_survey(session, survey_name)
     aggregate, perception = perception_figures(session, survey, policy)
     organisation = session.scalars(select(Organisation.name).order_by(Organisation.id)).first()
+    organisation_id = session.scalars(select(Organisation.id).order_by(Organisation.id)).first()
+    scope = MetricScope(organisation_id=organisation_id) if organisation_id is not None else None
+    period_end = today or dt.date.today()
+    period_start = period_end - dt.timedelta(days=364)  # the year up to the report
     headline = build_headline(perception)
     return ReportDocument(
         title="AI reality report",
@@ -89,6 +96,10 @@ def build_report(
         reflections=reflections_section(
             session, *report_window(session, today or dt.date.today()), policy
         ),
+        criteria=criteria_section(session, scope, period_start, period_end, policy)
+        if scope
+        else None,
+        wins=wins_section(session, scope, period_start, period_end, policy) if scope else None,
     )
 
 

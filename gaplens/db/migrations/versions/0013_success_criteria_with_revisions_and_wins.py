@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("function", sa.String(length=100), nullable=True),
         sa.Column("method", sa.String(length=32), nullable=False),
         sa.Column("baseline_days", sa.Integer(), nullable=False),
+        sa.Column("baseline_end", sa.Date(), nullable=False),
         sa.Column("baseline", sa.JSON(), nullable=False),
         sa.Column("target_kind", sa.String(length=16), nullable=False),
         sa.Column("target", sa.Float(), nullable=False),
