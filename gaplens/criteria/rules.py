@@ -88,14 +88,15 @@ def evaluation_point(today: dt.date, review_date: dt.date, data_through: dt.date
     return Evaluation(as_of=as_of, final=as_of == review_date)
 
 
-def not_enough_time(phase_start: dt.date, as_of: dt.date, data_through: dt.date) -> str | None:
-    """Why a phase cannot be judged yet (too early, or no data after its start), or None."""
+def not_enough_time(
+    phase_start: dt.date, as_of: dt.date, data_through: dt.date, today: dt.date
+) -> str | None:
+    """Why a phase cannot be judged yet (not started, no data after its start, or too few
+    days of data), or None."""
     if as_of < phase_start:
-        if data_through < phase_start:
-            return (
-                f"no data after the phase start yet (imported data ends {data_through.isoformat()})"
-            )
-        return f"the phase starts on {phase_start.isoformat()}"
+        if today < phase_start:
+            return f"the phase starts on {phase_start.isoformat()}"
+        return f"no data after the phase start yet (imported data ends {data_through.isoformat()})"
     days = (as_of - phase_start).days + 1
     if days < MIN_PHASE_DAYS:
         return f"the phase has {days} day(s) of data; a status needs at least {MIN_PHASE_DAYS} days"

@@ -162,7 +162,9 @@ def _check(
         )
     kind = values.get("target_kind")
     if kind not in ("value", "relative"):
-        problems.append(InputProblem("the target is a 'value' or a 'relative' change", "target"))
+        problems.append(
+            InputProblem("the target is a 'value' or a 'relative' change", column="target_kind")
+        )
     days = int(values.get("baseline_days") or 90)
     if not 14 <= days <= 365:
         problems.append(
@@ -512,7 +514,7 @@ def _status(
             **figures,
         )
 
-    early = not_enough_time(criterion.phase_start, point.as_of, through)
+    early = not_enough_time(criterion.phase_start, point.as_of, through, today)
     if early is not None:
         return out(judge(None, None, metric.better, final=point.final, missing=early))
     if not baseline.shown:
@@ -670,16 +672,17 @@ def report_section(
     end: dt.date,
     policy: PrivacyPolicy,
 ) -> CriteriaSection | None:
-    """Criteria of the scope whose phase overlaps [start, end], judged as of `end`.
+    """Criteria of the scope not reviewed before the period, judged on data up to `end`.
 
-    None when there are none. Figures are the metric service's (below 5 persons: no number);
-    the report has no per-viewer history, so no differencing audit applies here.
+    That includes criteria for phases starting after `end`: agreeing on them before the next
+    phase is the point, and they show as not started yet. None when there are none. Figures
+    are the metric service's (below 5 persons: no number); a report has no per-viewer
+    history, so the differencing audit of staff views does not apply here.
     """
     rows = [
         c
         for c in all_criteria(session)
         if c.organisation_id == scope.organisation_id
-        and c.phase_start <= end
         and c.review_date >= start
         and within(session, scope, c.team_id, c.function)
     ]

@@ -14,6 +14,7 @@ from gaplens.perception.figures import ROLE_LABELS, benchmark_out
 from gaplens.perception.queries import QuestionAggregate, SurveyAggregate
 from gaplens.perception.service import perception_figures
 from gaplens.privacy import Comment, PrivacyPolicy, release_comments
+from gaplens.realities.service import data_as_of
 from gaplens.reflections.service import report_section as reflections_section
 from gaplens.reflections.service import report_window
 from gaplens.report.schemas import (
@@ -65,8 +66,8 @@ def build_report(
     organisation = session.scalars(select(Organisation.name).order_by(Organisation.id)).first()
     organisation_id = session.scalars(select(Organisation.id).order_by(Organisation.id)).first()
     scope = MetricScope(organisation_id=organisation_id) if organisation_id is not None else None
-    period_end = today or dt.date.today()
-    period_start = period_end - dt.timedelta(days=364)  # the year up to the report
+    period_end = data_as_of(session, today or dt.date.today())  # the year the data covers
+    period_start = period_end - dt.timedelta(days=364)
     headline = build_headline(perception)
     return ReportDocument(
         title="AI reality report",

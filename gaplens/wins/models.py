@@ -27,7 +27,8 @@ class Win(Base):
     function: Mapped[str | None] = mapped_column(String(100))
     before_start: Mapped[dt.date | None] = mapped_column(Date)
     before_end: Mapped[dt.date | None] = mapped_column(Date)
-    after_start: Mapped[dt.date | None] = mapped_column(Date)
-    after_end: Mapped[dt.date | None] = mapped_column(Date)
+    after_start: Mapped[dt.date] = mapped_column(Date)
+    after_end: Mapped[dt.date] = mapped_column(Date)
+    """The period of the win (every win has one, self-reported ones too)."""
     created_by: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

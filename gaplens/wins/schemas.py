@@ -70,8 +70,8 @@ class WinOut(BaseModel):
     scope: ScopeOut
     before_start: dt.date | None
     before_end: dt.date | None
-    after_start: dt.date | None
-    after_end: dt.date | None
+    after_start: dt.date
+    after_end: dt.date
     created_by: str
     created_at: dt.datetime
     evidence: WinEvidence | None

@@ -49,15 +49,12 @@ def _period_problems(
         problems.append(InputProblem("give both the first and the last day", column="after_end"))
         return None, None
     if start is None or end is None:
-        if with_metric:
-            problems.append(
-                InputProblem(
-                    "a win with a metric needs its period (after_start and after_end)",
-                    column="after_start",
-                )
+        problems.append(
+            InputProblem(
+                "when did it happen? give the period (after_start and after_end)",
+                column="after_start",
             )
-        if body.before_start or body.before_end:
-            problems.append(InputProblem("a before period needs a period", column="before_start"))
+        )
         return None, None
     if end < start:
         problems.append(InputProblem("the period ends before it starts", column="after_end"))
@@ -70,18 +67,18 @@ def _period_problems(
             )
         )
     days = (end - start).days + 1
-    if with_metric and not MIN_PERIOD_DAYS <= days <= MAX_PERIOD_DAYS:
+    if days > MAX_PERIOD_DAYS or (with_metric and days < MIN_PERIOD_DAYS):
+        shortest = MIN_PERIOD_DAYS if with_metric else 1
         problems.append(
             InputProblem(
-                f"the period is {days} days; it must be {MIN_PERIOD_DAYS} to "
-                f"{MAX_PERIOD_DAYS} days",
+                f"the period is {days} days; it must be {shortest} to {MAX_PERIOD_DAYS} days",
                 column="after_end",
             )
         )
     b_start, b_end = body.before_start, body.before_end
     if (b_start is None) != (b_end is None):
         problems.append(
-            InputProblem("give both days of the before period, or neither", "before_end")
+            InputProblem("give both days of the before period, or neither", column="before_end")
         )
         return None, None
     if b_start is None or b_end is None:
@@ -90,16 +87,18 @@ def _period_problems(
         b_end = start - dt.timedelta(days=1)
         return b_end - dt.timedelta(days=days - 1), b_end
     if b_end < b_start:
-        problems.append(InputProblem("the before period ends before it starts", "before_end"))
+        problems.append(
+            InputProblem("the before period ends before it starts", column="before_end")
+        )
     elif b_end >= start:
         problems.append(
-            InputProblem("the before period must end before the period starts", "before_end")
+            InputProblem("the before period must end before the period starts", column="before_end")
         )
     elif with_metric and not MIN_PERIOD_DAYS <= (b_end - b_start).days + 1 <= MAX_PERIOD_DAYS:
         problems.append(
             InputProblem(
                 f"the before period must be {MIN_PERIOD_DAYS} to {MAX_PERIOD_DAYS} days",
-                "before_end",
+                column="before_end",
             )
         )
     return b_start, b_end
@@ -163,7 +162,7 @@ def evidence(
     session: Session, win: Win, metric: Metric, scope: MetricScope, policy: PrivacyPolicy
 ) -> WinEvidence:
     """The win's numbers from the metric service, for its scope and periods."""
-    assert win.method is not None and win.after_start is not None and win.after_end is not None
+    assert win.method is not None
     assert win.before_start is not None and win.before_end is not None
     before = window_figure(session, metric.key, scope, win.before_start, win.before_end, policy)
     days = (win.after_end - win.after_start).days + 1
@@ -227,9 +226,8 @@ def win_view(
 
 
 def all_wins(session: Session) -> list[Win]:
-    """Newest first: by the end of their period, else by when they were logged."""
-    rows = list(session.scalars(select(Win).order_by(Win.id.desc())))
-    return sorted(rows, key=lambda w: w.after_end or w.created_at.date(), reverse=True)
+    """Newest first, by the end of their period."""
+    return list(session.scalars(select(Win).order_by(Win.after_end.desc(), Win.id.desc())))
 
 
 def win_views(
@@ -249,18 +247,15 @@ def report_section(
     end: dt.date,
     policy: PrivacyPolicy,
 ) -> WinsSection | None:
-    """Wins of the scope whose period overlaps [start, end] (or, without a period, logged in
-    it), with their numbers; None when there are none. Below 5 persons: no number."""
+    """Wins of the scope whose period overlaps [start, end], with their numbers; None when
+    there are none. Below 5 persons: no number."""
     wins = [
         w
         for w in all_wins(session)
         if w.organisation_id == scope.organisation_id
         and within(session, scope, w.team_id, w.function)
-        and (
-            w.after_start <= end and w.after_end >= start
-            if w.after_start is not None and w.after_end is not None
-            else start <= w.created_at.date() <= end
-        )
+        and w.after_start <= end
+        and w.after_end >= start
     ]
     if not wins:
         return None

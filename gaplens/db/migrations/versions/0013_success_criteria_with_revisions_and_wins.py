@@ -71,8 +71,8 @@ def upgrade() -> None:
         sa.Column("function", sa.String(length=100), nullable=True),
         sa.Column("before_start", sa.Date(), nullable=True),
         sa.Column("before_end", sa.Date(), nullable=True),
-        sa.Column("after_start", sa.Date(), nullable=True),
-        sa.Column("after_end", sa.Date(), nullable=True),
+        sa.Column("after_start", sa.Date(), nullable=False),
+        sa.Column("after_end", sa.Date(), nullable=False),
         sa.Column("created_by", sa.String(length=320), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
