@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,6 +12,9 @@ from gaplens.criteria.rules import Status, TargetKind
 from gaplens.metrics.schemas import MetricDefinition, MetricFigure
 
 ScopeKind = Literal["organisation", "function", "team"]
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+"""Dates outside these are typing errors (and would overflow date arithmetic)."""
+Day = Annotated[dt.date, Field(ge=EARLIEST, le=LATEST)]
 
 
 class CriterionIn(BaseModel):
@@ -20,7 +23,7 @@ class CriterionIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     phase_name: str = Field(min_length=1, max_length=200, description="The rollout phase.")
-    phase_start: dt.date
+    phase_start: Day
     metric: str = Field(min_length=1, max_length=64, description="A key of GET /api/v1/metrics.")
     team: str | None = Field(None, max_length=100, description="A team key (with sub-teams).")
     function: str | None = Field(None, max_length=100, description="A function name.")
@@ -31,7 +34,7 @@ class CriterionIn(BaseModel):
         description="The level (e.g. 3.2 days), or the change in percent (e.g. -15)."
     )
     method: Method = "current_vs_baseline"
-    review_date: dt.date | None = Field(None, description="Default: phase start + 90 days.")
+    review_date: Day | None = Field(None, description="Default: phase start + 90 days.")
     baseline_days: int = Field(
         90, ge=14, le=365, description="Baseline window before the phase start."
     )
@@ -45,14 +48,14 @@ class CriterionEdit(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     phase_name: str | None = Field(None, min_length=1, max_length=200)
-    phase_start: dt.date | None = None
+    phase_start: Day | None = None
     metric: str | None = Field(None, min_length=1, max_length=64)
     team: str | None = Field(None, max_length=100)
     function: str | None = Field(None, max_length=100)
     target_kind: TargetKind | None = None
     target: float | None = None
     method: Method | None = None
-    review_date: dt.date | None = None
+    review_date: Day | None = None
     baseline_days: int | None = Field(None, ge=14, le=365)
     description: str | None = Field(None, max_length=2000)
     recompute_baseline: bool = Field(

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from gaplens.criteria.measure import Method
-from gaplens.criteria.schemas import ScopeOut
+from gaplens.criteria.schemas import Day, ScopeOut
 from gaplens.metrics.schemas import MetricDefinition, MetricFigure
 
 
@@ -27,12 +27,12 @@ class WinIn(BaseModel):
     method: Method = "current_vs_baseline"
     team: str | None = Field(None, max_length=100)
     function: str | None = Field(None, max_length=100)
-    after_start: dt.date | None = Field(None, description="First day of the period of the win.")
-    after_end: dt.date | None = Field(None, description="Last day of the period of the win.")
-    before_start: dt.date | None = Field(
+    after_start: Day | None = Field(None, description="First day of the period of the win.")
+    after_end: Day | None = Field(None, description="Last day of the period of the win.")
+    before_start: Day | None = Field(
         None, description="Baseline period (default: as long as the period, right before it)."
     )
-    before_end: dt.date | None = None
+    before_end: Day | None = None
 
 
 Verdict = Literal["improved", "no_clear_change", "worsened"]

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
@@ -44,6 +44,7 @@ POLICY = PrivacyPolicy()
 Definer = Annotated[Viewer, Depends(require(StaffRole.ADMIN, StaffRole.LEADER))]
 """Who may define, revise, retire and delete criteria: admins and leaders."""
 Model = TypeVar("Model", bound=BaseModel)
+RowId = Annotated[int, Path(ge=1, le=2_147_483_647, description="A row id (32-bit).")]
 FORM_FIELDS = (
     "phase_name",
     "phase_start",
@@ -127,7 +128,7 @@ def create_criterion_api(
 
 
 @router.get("/criteria/{criterion_id}", responses={404: {"description": "no such criterion"}})
-def criterion_api(viewer: AnyStaff, session: DbSession, criterion_id: int) -> CriterionOut:
+def criterion_api(viewer: AnyStaff, session: DbSession, criterion_id: RowId) -> CriterionOut:
     """One criterion with its computed status and revision history."""
     result = _view(session, viewer, _criterion(session, criterion_id))
     record(session, viewer.audit_key, "view_criterion", str(criterion_id))
@@ -139,7 +140,7 @@ def criterion_api(viewer: AnyStaff, session: DbSession, criterion_id: int) -> Cr
     responses={404: {"description": "no such criterion"}, 422: {"description": "refused"}},
 )
 def edit_criterion_api(
-    request: Request, viewer: Definer, session: DbSession, criterion_id: int, body: CriterionEdit
+    request: Request, viewer: Definer, session: DbSession, criterion_id: RowId, body: CriterionEdit
 ) -> CriterionOut:
     """Change a criterion (admins and leaders). After the phase start a `reason` is required;
     every change is kept as a revision (who, when, old and new values, why)."""
@@ -156,7 +157,7 @@ def edit_criterion_api(
     responses={404: {"description": "no such criterion"}, 422: {"description": "refused"}},
 )
 def retire_criterion_api(
-    request: Request, viewer: Definer, session: DbSession, criterion_id: int, body: Retirement
+    request: Request, viewer: Definer, session: DbSession, criterion_id: RowId, body: Retirement
 ) -> CriterionOut:
     """Stop judging a criterion; it stays listed with its history and the reason."""
     check_origin(request)
@@ -173,7 +174,7 @@ def retire_criterion_api(
     responses={404: {"description": "no such criterion"}, 422: {"description": "phase started"}},
 )
 def delete_criterion_api(
-    request: Request, viewer: Definer, session: DbSession, criterion_id: int
+    request: Request, viewer: Definer, session: DbSession, criterion_id: RowId
 ) -> Response:
     """Delete a criterion whose phase has not started yet; afterwards, retire it instead."""
     check_origin(request)
@@ -300,7 +301,7 @@ async def create_criterion_form(request: Request, viewer: Definer, session: DbSe
 
 @pages.get("/criteria/{criterion_id}", response_class=HTMLResponse)
 def criterion_page(
-    request: Request, viewer: AnyStaff, session: DbSession, criterion_id: int
+    request: Request, viewer: AnyStaff, session: DbSession, criterion_id: RowId
 ) -> Response:
     return _detail(request, viewer, session, _criterion(session, criterion_id))
 
@@ -324,6 +325,7 @@ def _detail(
         c=view,
         can_define=_can_define(viewer),
         after_start=started(criterion, dt.date.today()),
+        today=dt.date.today(),
         status_labels=STATUS_LABELS,
         error=error,
     )
@@ -331,7 +333,7 @@ def _detail(
 
 @pages.get("/criteria/{criterion_id}/edit", response_class=HTMLResponse)
 def edit_criterion_page(
-    request: Request, viewer: Definer, session: DbSession, criterion_id: int
+    request: Request, viewer: Definer, session: DbSession, criterion_id: RowId
 ) -> Response:
     criterion = _criterion(session, criterion_id)
     view = _view(session, viewer, criterion)
@@ -340,7 +342,7 @@ def edit_criterion_page(
 
 @pages.post("/criteria/{criterion_id}/edit")
 async def edit_criterion_form(
-    request: Request, viewer: Definer, session: DbSession, criterion_id: int
+    request: Request, viewer: Definer, session: DbSession, criterion_id: RowId
 ) -> Response:
     criterion = _criterion(session, criterion_id)
     form = await staff_form(request, viewer)
@@ -368,7 +370,7 @@ async def edit_criterion_form(
 
 @pages.post("/criteria/{criterion_id}/retire")
 async def retire_criterion_form(
-    request: Request, viewer: Definer, session: DbSession, criterion_id: int
+    request: Request, viewer: Definer, session: DbSession, criterion_id: RowId
 ) -> Response:
     criterion = _criterion(session, criterion_id)
     form = await staff_form(request, viewer)
@@ -382,7 +384,7 @@ async def retire_criterion_form(
 
 @pages.post("/criteria/{criterion_id}/delete")
 async def delete_criterion_form(
-    request: Request, viewer: Definer, session: DbSession, criterion_id: int
+    request: Request, viewer: Definer, session: DbSession, criterion_id: RowId
 ) -> Response:
     criterion = _criterion(session, criterion_id)
     await staff_form(request, viewer)

@@ -20,7 +20,7 @@ from gaplens.metrics.registry import REGISTRY
 from gaplens.privacy import PrivacyPolicy
 from gaplens.web.deps import AnyStaff, DbSession
 from gaplens.web.pages import render
-from gaplens.web.routes.criteria import check_origin, parse, scope_fields, staff_form
+from gaplens.web.routes.criteria import RowId, check_origin, parse, scope_fields, staff_form
 from gaplens.wins.models import Win
 from gaplens.wins.schemas import WinIn, WinOut
 from gaplens.wins.service import create_win, win_view, win_views
@@ -76,7 +76,7 @@ def create_win_api(request: Request, viewer: AnyStaff, session: DbSession, body:
 
 
 @router.get("/wins/{win_id}", responses={404: {"description": "no such win"}})
-def win_api(viewer: AnyStaff, session: DbSession, win_id: int) -> WinOut:
+def win_api(viewer: AnyStaff, session: DbSession, win_id: RowId) -> WinOut:
     result = _view(session, viewer, _win(session, win_id))
     record(session, viewer.audit_key, "view_win", str(win_id))
     return result
@@ -129,7 +129,7 @@ async def create_win_form(request: Request, viewer: AnyStaff, session: DbSession
 
 
 @pages.get("/wins/{win_id}", response_class=HTMLResponse)
-def win_page(request: Request, viewer: AnyStaff, session: DbSession, win_id: int) -> Response:
+def win_page(request: Request, viewer: AnyStaff, session: DbSession, win_id: RowId) -> Response:
     view = _view(session, viewer, _win(session, win_id))
     record(session, viewer.audit_key, "view_win_page", str(win_id))
     return render(request, "win.html.j2", title=view.title, viewer=viewer, w=view)
