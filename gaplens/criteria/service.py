@@ -28,9 +28,9 @@ from gaplens.criteria.measure import (
     scope_of,
     window_figure,
     withheld_reason,
-    within,
 )
 from gaplens.criteria.models import CriterionRevision, SuccessCriterion
+from gaplens.criteria.report import report_criteria, report_withheld
 from gaplens.criteria.rules import (
     STATUS_LABELS,
     Change,
@@ -558,12 +558,14 @@ def criterion_view(
     gate: PrivacyGate | None = None,
     viewer: str = SERVICE_VIEWER,
     through: dt.date | None = None,
+    withheld: str | None = None,
 ) -> CriterionOut:
     """The criterion with its status computed now. With a gate (staff views), a scope whose
-    numbers this viewer may not see shows the definition only."""
+    numbers this viewer may not see shows the definition only; `withheld` (the report's own
+    privacy pass) does the same with a given reason."""
     metric = get_metric(criterion.metric_key)
     resolved = scope_of(session, criterion.organisation_id, criterion.team_id, criterion.function)
-    withheld = withheld_reason(session, resolved.scope, gate, viewer)
+    withheld = withheld or withheld_reason(session, resolved.scope, gate, viewer)
     baseline = MetricFigure.model_validate(criterion.baseline)
     status = None
     if withheld is None and criterion.retired_at is None:
@@ -676,20 +678,20 @@ def report_section(
 
     That includes criteria for phases starting after `end`: agreeing on them before the next
     phase is the point, and they show as not started yet. None when there are none. Figures
-    are the metric service's (below 5 persons: no number); a report has no per-viewer
-    history, so the differencing audit of staff views does not apply here.
+    are the metric service's (below 5 persons: no number), and scopes that could be
+    differenced against another scope in the report show none (gaplens/criteria/report.py).
     """
-    rows = [
-        c
-        for c in all_criteria(session)
-        if c.organisation_id == scope.organisation_id
-        and c.review_date >= start
-        and within(session, scope, c.team_id, c.function)
-    ]
+    rows = report_criteria(session, scope, start, end)
     if not rows:
         return None
     through = data_through(session, end)
-    views = [criterion_view(session, c, end, policy, through=through) for c in rows]
+    withheld = report_withheld(session, scope, start, end, policy)
+    views = [
+        criterion_view(
+            session, c, end, policy, through=through, withheld=withheld.get((c.team_id, c.function))
+        )
+        for c in rows
+    ]
     return CriteriaSection(
         period_start=start,
         period_end=end,

@@ -23,8 +23,8 @@ from gaplens.criteria.measure import (
     scope_of,
     window_figure,
     withheld_reason,
-    within,
 )
+from gaplens.criteria.report import report_wins, report_withheld
 from gaplens.criteria.rules import sign
 from gaplens.criteria.schemas import ScopeOut
 from gaplens.criteria.service import SERVICE_VIEWER
@@ -192,12 +192,17 @@ def win_view(
     *,
     gate: PrivacyGate | None = None,
     viewer: str = SERVICE_VIEWER,
+    withheld: str | None = None,
 ) -> WinOut:
     """A win with its numbers computed now; with a gate (staff views), a scope this viewer
-    may not see numbers for shows the win without them."""
+    may not see numbers for shows the win without them, as does a given `withheld` reason
+    (the report's own privacy pass)."""
     resolved = scope_of(session, win.organisation_id, win.team_id, win.function)
     metric = get_metric(win.metric_key) if win.metric_key else None
-    withheld = withheld_reason(session, resolved.scope, gate, viewer) if metric else None
+    if metric is None:
+        withheld = None
+    else:
+        withheld = withheld or withheld_reason(session, resolved.scope, gate, viewer)
     found = None
     if metric is not None and withheld is None:
         found = evidence(session, win, metric, resolved.scope, policy)
@@ -248,19 +253,17 @@ def report_section(
     policy: PrivacyPolicy,
 ) -> WinsSection | None:
     """Wins of the scope whose period overlaps [start, end], with their numbers; None when
-    there are none. Below 5 persons: no number."""
-    wins = [
-        w
-        for w in all_wins(session)
-        if w.organisation_id == scope.organisation_id
-        and within(session, scope, w.team_id, w.function)
-        and w.after_start <= end
-        and w.after_end >= start
-    ]
+    there are none. Below 5 persons: no number; scopes that could be differenced against
+    another scope in the report show none (gaplens/criteria/report.py)."""
+    wins = report_wins(session, scope, start, end)
     if not wins:
         return None
+    withheld = report_withheld(session, scope, start, end, policy)
     return WinsSection(
         period_start=start,
         period_end=end,
-        wins=[win_view(session, w, policy) for w in wins],
+        wins=[
+            win_view(session, w, policy, withheld=withheld.get((w.team_id, w.function)))
+            for w in wins
+        ],
     )

@@ -390,7 +390,7 @@ def test_bad_edits_leave_the_criterion_as_it_was(db_url: str):
 def test_a_narrowed_scope_is_withheld_from_a_viewer_who_could_difference_it(db_url: str):
     """Team A (7 people) is shown to a viewer; its parent (A plus 3 people) would reveal
     those 3 by subtraction, so the parent's numbers are withheld from that viewer, also in
-    the revision history, while the report (no viewer) still has them."""
+    the revision history. The report, one document for everyone, withholds both."""
     with session_scope(db_url) as session:
         org = OrgBuilder(session)
         parent = team_with_cycle_times(org, "eng", 2.0, REVIEW, people=3)
@@ -427,7 +427,9 @@ def test_a_narrowed_scope_is_withheld_from_a_viewer_who_could_difference_it(db_u
             assert revision.changes.get(field, ["withheld"])[-1] == "withheld"
     assert other.withheld is None and other.baseline is not None  # per viewer
     assert section is not None and {c.id for c in section.criteria} == {child.id, whole.id}
-    assert all(c.status is not None for c in section.criteria)
+    for reported in section.criteria:
+        assert reported.status is None and reported.baseline is None
+        assert reported.withheld is not None and "differ from another scope" in reported.withheld
 
 
 def test_a_scope_below_five_people_shows_no_numbers_to_staff(db_url: str):
@@ -476,3 +478,23 @@ def test_report_section_keeps_the_scope_and_lists_retired_apart(db_url: str):
     assert [c.id for c in function.criteria] == [operations.id]
     assert later is None  # every review date lies before that period
     assert whole.rules and listed[-1].id == gone.id  # retired last
+
+
+def test_report_privacy_pass_is_pure_and_order_free():
+    from gaplens.criteria.report import differencing_pairs
+
+    people = [f"p{n}" for n in range(30)]
+    members = {
+        (None, None): frozenset(people),  # the organisation
+        (1, None): frozenset(people[:10]),  # a team
+        (2, None): frozenset(people[:13]),  # its parent: 3 more people
+        (None, "support"): frozenset(people[15:30]),
+        (3, None): frozenset(people[:4]),  # too small
+        (4, None): frozenset(people[:10]),  # the same people as team 1: nothing new
+    }
+    withheld = differencing_pairs(members, POLICY)
+    assert set(withheld) == {(1, None), (2, None), (3, None), (4, None)}
+    assert "fewer than 5 people" in withheld[(3, None)]
+    assert "differ from another scope" in withheld[(2, None)]
+    assert differencing_pairs(dict(reversed(list(members.items()))), POLICY) == withheld
+    assert differencing_pairs({(1, None): frozenset(people[:10])}, POLICY) == {}

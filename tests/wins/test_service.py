@@ -150,3 +150,51 @@ def test_report_section_by_period_and_scope(db_url: str):
     assert year is not None and {w.id for w in year.wins} == {measured.id, told.id}
     assert before is None  # neither period overlaps it
     assert {w.id for w in listed} == {measured.id, told.id}
+
+
+def test_report_withholds_a_win_that_could_be_differenced_against_a_criterion(db_url: str):
+    """A win on the support team and a criterion on the support function, which has two more
+    people elsewhere: both withheld in the report; a self-reported win has no numbers and
+    does not count."""
+    from gaplens.criteria.schemas import CriterionIn
+    from gaplens.criteria.service import create_criterion
+    from gaplens.criteria.service import report_section as criteria_section
+
+    with session_scope(db_url) as session:
+        org = OrgBuilder(session)
+        support(org, 1.0, 0.6)
+        elsewhere = org.team("field-office")
+        for _ in range(2):
+            org.person(elsewhere, function="support")
+        session.flush()
+        measured = create_win(session, win(function=None, team="support"), "ana", LOGGED)
+        told = create_win(
+            session,
+            WinIn(title="Told", source="x", team="field-office", after_start=PERIOD[0],
+                  after_end=PERIOD[0]),
+            "ana",
+            LOGGED,
+        )  # fmt: skip
+        create_criterion(
+            session,
+            CriterionIn(
+                phase_name="Summaries",
+                phase_start=PERIOD[0],
+                metric="time_to_resolution",
+                function="support",
+                target_kind="relative",
+                target=-10,
+            ),
+            "ana",
+            LOGGED - dt.timedelta(days=120),
+            POLICY,
+        )
+        scope = MetricScope(organisation_id=org.id)
+        year = (dt.date(2025, 10, 1), dt.date(2026, 9, 30))
+        wins = report_section(session, scope, *year, POLICY)
+        criteria = criteria_section(session, scope, *year, POLICY)
+    assert wins is not None and criteria is not None
+    by_id = {w.id: w for w in wins.wins}
+    assert by_id[measured.id].evidence is None and by_id[measured.id].withheld
+    assert by_id[told.id].self_reported and by_id[told.id].withheld is None
+    assert criteria.criteria[0].status is None and criteria.criteria[0].withheld
