@@ -29,6 +29,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from gaplens.criteria.measure import first_organisation, functions
+from gaplens.criteria.models import SuccessCriterion
 from gaplens.criteria.schemas import CriterionEdit, CriterionIn
 from gaplens.criteria.service import create_criterion, edit_criterion
 from gaplens.demo.exports import DATA_END
@@ -54,140 +56,134 @@ def _at(day: dt.date, hour: int = 10) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour), tzinfo=dt.UTC)
 
 
-def add_goals(session: Session, actor: str, policy: PrivacyPolicy) -> DemoGoals:
-    """Four criteria (one revised after its start) and three wins, deterministic."""
+def _criteria() -> list[tuple[str, CriterionIn, dt.date]]:
+    """(name, definition, the day it was defined), a few days before each phase starts."""
     days = dt.timedelta
-    cycle = create_criterion(
-        session,
-        CriterionIn(
-            phase_name="Copilot licence wave 4",
-            phase_start=WAVE_4,
-            metric="cycle_time",
-            function="Engineering",
-            target_kind="relative",
-            target=-10,
-            method="difference_in_differences",
-            description="Compared with engineers without Copilot, so January's CI upgrade "
-            "(which sped everyone up) does not count as an AI effect.",
+    return [
+        (
+            "engineering_cycle_time",
+            CriterionIn(
+                phase_name="Copilot licence wave 4",
+                phase_start=WAVE_4,
+                metric="cycle_time",
+                function="Engineering",
+                target_kind="relative",
+                target=-10,
+                method="difference_in_differences",
+                description="Compared with engineers without Copilot, so January's CI upgrade "
+                "(which sped everyone up) does not count as an AI effect.",
+            ),
+            WAVE_4 - days(6),
         ),
-        actor,
-        _at(WAVE_4 - days(6)),
-        policy,
-    )
-    resolution = create_criterion(
-        session,
-        CriterionIn(
-            phase_name="Zendesk AI ticket summaries",
-            phase_start=SUMMARIES,
-            metric="time_to_resolution",
-            function="Support",
-            target_kind="relative",
-            target=-10,
-            method="within_person",
-            review_date=SUMMARIES + days(90),
+        (
+            "support_time_to_resolution",
+            CriterionIn(
+                phase_name="Zendesk AI ticket summaries",
+                phase_start=SUMMARIES,
+                metric="time_to_resolution",
+                function="Support",
+                target_kind="relative",
+                target=-10,
+                method="within_person",
+                review_date=SUMMARIES + days(90),
+            ),
+            SUMMARIES - days(4),
         ),
-        actor,
-        _at(SUMMARIES - days(4)),
-        policy,
-    )
-    edit_criterion(
-        session,
-        resolution,
-        CriterionEdit(
-            review_date=SUMMARIES + days(118),
-            reason="The APAC queue got ticket summaries four weeks late (vendor licence delay); "
-            "the review moves by the same four weeks so every queue has a full quarter.",
+        (
+            "support_reopen_rate",
+            CriterionIn(
+                phase_name="AI-drafted replies in every queue",
+                phase_start=REPLIES,
+                metric="reopen_rate",
+                function="Support",
+                target_kind="value",
+                target=0.08,
+                method="within_person",
+                review_date=dt.date(2026, 11, 1),
+                description="Back to 8% of tickets reopened: replies must get policy details "
+                "right.",
+            ),
+            REPLIES - days(5),
         ),
-        actor,
-        _at(dt.date(2026, 6, 15), 14),
-        policy,
-    )
-    reopen = create_criterion(
-        session,
-        CriterionIn(
-            phase_name="AI-drafted replies in every queue",
-            phase_start=REPLIES,
-            metric="reopen_rate",
-            function="Support",
-            target_kind="value",
-            target=0.08,
-            method="within_person",
-            review_date=dt.date(2026, 11, 1),
-            description="Back to 8% of tickets reopened: replies must get policy details right.",
+        (
+            "product_reopen_rate",
+            CriterionIn(
+                phase_name="Product discovery assistant",
+                phase_start=REPLIES,
+                metric="reopen_rate",
+                function="Product",
+                target_kind="relative",
+                target=-20,
+                method="current_vs_baseline",
+            ),
+            REPLIES - days(5),
         ),
-        actor,
-        _at(REPLIES - days(5)),
-        policy,
-    )
-    product = create_criterion(
-        session,
-        CriterionIn(
-            phase_name="Product discovery assistant",
-            phase_start=REPLIES,
-            metric="reopen_rate",
-            function="Product",
-            target_kind="relative",
-            target=-20,
-            method="current_vs_baseline",
+    ]
+
+
+def _wins() -> list[tuple[str, WinIn]]:
+    period = {"after_start": QUARTER[0], "after_end": QUARTER[1]}
+    return [
+        (
+            "ticket_summaries",
+            WinIn(
+                title="Ticket summaries: Support resolves tickets faster",
+                description="Agents using the Zendesk AI summaries close tickets sooner than "
+                "they did before they adopted them.",
+                source="Zendesk ticket export; friction log (ticket summaries: few corrections)",
+                metric="time_to_resolution",
+                method="within_person",
+                function="Support",
+                **period,
+            ),
         ),
-        actor,
-        _at(REPLIES - days(5)),
-        policy,
-    )
-    logged = _at(DATA_END + days(2))
-    summaries = create_win(
-        session,
-        WinIn(
-            title="Ticket summaries: Support resolves tickets faster",
-            description="Agents using the Zendesk AI summaries close tickets sooner than they "
-            "did before they adopted them.",
-            source="Zendesk ticket export; friction log (ticket summaries: few corrections)",
-            metric="time_to_resolution",
-            method="within_person",
-            function="Support",
-            after_start=QUARTER[0],
-            after_end=QUARTER[1],
+        (
+            "copilot_cycle_time",
+            WinIn(
+                title="Copilot users' cycle time fell more than everyone else's",
+                description="Test generation is the use case engineers credit; compared with "
+                "non-users over the same weeks.",
+                source="Jira REST export with changelog; GitHub Copilot usage metrics",
+                metric="cycle_time",
+                method="difference_in_differences",
+                function="Engineering",
+                **period,
+            ),
         ),
-        actor,
-        logged,
-    )
-    copilot = create_win(
-        session,
-        WinIn(
-            title="Copilot users' cycle time fell more than everyone else's",
-            description="Test generation is the use case engineers credit; compared with "
-            "non-users over the same weeks.",
-            source="Jira REST export with changelog; GitHub Copilot usage metrics",
-            metric="cycle_time",
-            method="difference_in_differences",
-            function="Engineering",
-            after_start=QUARTER[0],
-            after_end=QUARTER[1],
+        (
+            "meeting_notes",
+            WinIn(
+                title="Meeting notes: managers say summaries save about 20 minutes a meeting",
+                source="Friction log (meeting notes) and pulse comments",
+                **period,
+            ),
         ),
-        actor,
-        logged,
-    )
-    notes = create_win(
-        session,
-        WinIn(
-            title="Meeting notes: managers say summaries save about 20 minutes a meeting",
-            source="Friction log (meeting notes) and pulse comments",
-            after_start=QUARTER[0],
-            after_end=QUARTER[1],
-        ),
-        actor,
-        logged,
-    )
-    return DemoGoals(
-        criteria={
-            "engineering_cycle_time": cycle.id,
-            "support_time_to_resolution": resolution.id,
-            "support_reopen_rate": reopen.id,
-            "product_reopen_rate": product.id,
-        },
-        wins={
-            "ticket_summaries": summaries.id,
-            "copilot_cycle_time": copilot.id,
-            "meeting_notes": notes.id,
-        },
-    )
+    ]
+
+
+REVISION = CriterionEdit(
+    review_date=SUMMARIES + dt.timedelta(days=118),
+    reason="The APAC queue got ticket summaries four weeks late (vendor licence delay); the "
+    "review moves by the same four weeks so every queue has a full quarter.",
+)
+REVISED_ON = dt.date(2026, 6, 15)
+
+
+def add_goals(session: Session, actor: str, policy: PrivacyPolicy) -> DemoGoals:
+    """Four criteria (one revised after its start) and three wins, deterministic. A function
+    a small demo organisation does not have is skipped, as a user could not choose it."""
+    organisation = first_organisation(session)
+    present = set(functions(session, organisation)) if organisation is not None else set()
+    criteria: dict[str, int] = {}
+    for name, body, defined_on in _criteria():
+        if body.function in present:
+            criteria[name] = create_criterion(session, body, actor, _at(defined_on), policy).id
+    if "support_time_to_resolution" in criteria:
+        revised = session.get(SuccessCriterion, criteria["support_time_to_resolution"])
+        assert revised is not None
+        edit_criterion(session, revised, REVISION, actor, _at(REVISED_ON, 14), policy)
+    wins: dict[str, int] = {}
+    for name, win in _wins():
+        if win.function is None or win.function in present:
+            wins[name] = create_win(session, win, actor, _at(DATA_END + dt.timedelta(days=2))).id
+    return DemoGoals(criteria=criteria, wins=wins)
