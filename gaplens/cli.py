@@ -666,8 +666,6 @@ FormatOption = Annotated[str, typer.Option("--format", "-f", help="text or json.
 
 def _date(value: str | None, option: str) -> Any:
     """An ISO date from an option, or a clear error naming the option."""
-    import datetime as dt
-
     if value is None:
         return None
     try:
@@ -762,8 +760,6 @@ def criteria_add(
     Example: gaplens criteria add --phase "Copilot wave 4" --start 2026-02-02 --metric cycle_time
     --function Engineering --target -10% --method difference-in-differences
     """
-    import datetime as dt
-
     from gaplens.criteria.schemas import CriterionIn
     from gaplens.criteria.service import create_criterion, criterion_view
 
@@ -823,8 +819,6 @@ def criteria_edit(
 
     Example: gaplens criteria edit 2 --review 2026-08-30 --reason "APAC queue started late"
     """
-    import datetime as dt
-
     from gaplens.criteria.models import SuccessCriterion
     from gaplens.criteria.schemas import CriterionEdit
     from gaplens.criteria.service import criterion_view, edit_criterion
@@ -870,8 +864,6 @@ def criteria_retire(
 
     Example: gaplens criteria retire 3 --reason "Phase cancelled after the pilot"
     """
-    import datetime as dt
-
     from gaplens.criteria.models import SuccessCriterion
     from gaplens.criteria.service import retire_criterion
 
@@ -911,7 +903,6 @@ def criteria_status(
 
     Example: gaplens criteria status 1 --as-of 2026-05-03
     """
-    import datetime as dt
     import json
 
     from gaplens.criteria.models import SuccessCriterion
@@ -967,8 +958,6 @@ def wins_add(
     --metric time_to_resolution --function Support --period 2026-07-02..2026-09-30
     --method within-person
     """
-    import datetime as dt
-
     from gaplens.wins.schemas import WinIn
     from gaplens.wins.service import create_win, win_view
 
