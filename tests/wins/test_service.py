@@ -198,3 +198,10 @@ def test_report_withholds_a_win_that_could_be_differenced_against_a_criterion(db
     assert by_id[measured.id].evidence is None and by_id[measured.id].withheld
     assert by_id[told.id].self_reported and by_id[told.id].withheld is None
     assert criteria.criteria[0].status is None and criteria.criteria[0].withheld
+    # withheld entries render as words, with the reason, and no number
+    from gaplens.report.render import render_html
+    from tests.report.sample_document import sample_document
+
+    html = render_html(sample_document().model_copy(update={"criteria": criteria, "wins": wins}))
+    assert html.count("No numbers: its people differ from another scope") == 2
+    assert "-10% from the baseline" in html and "Told" in html
