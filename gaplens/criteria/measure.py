@@ -10,7 +10,6 @@ vs baseline", combines two figures into a change.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 from typing import Literal
 
@@ -21,6 +20,7 @@ from gaplens.directory.models import Organisation, Person, Team
 from gaplens.errors import InputProblem
 from gaplens.metrics.queries import load_teams, scope_filter
 from gaplens.metrics.schemas import MetricFigure, MetricScope
+from gaplens.metrics.service import MEMBER_PREFIX as METRIC_MEMBER_PREFIX
 from gaplens.metrics.service import metric_overview
 from gaplens.privacy import PrivacyGate, PrivacyPolicy, QueryRefused
 from gaplens.stats import Estimate, mover_difference
@@ -50,7 +50,6 @@ METHOD_NOTES: dict[str, str] = {
     ),
 }
 CHANGE_METHOD = "current minus baseline (MOVER interval)"
-MEMBER_NAMESPACE = b"gaplens-metric-person\n"
 
 
 def first_organisation(session: Session) -> int | None:
@@ -144,16 +143,16 @@ def teams(session: Session, organisation_id: int) -> list[tuple[str, str]]:
 def scope_members(session: Session, scope: MetricScope) -> frozenset[str]:
     """The persons in a scope, as the members the per-viewer differencing audit compares.
 
-    Hashed (namespaced SHA-256, cut to the audit table's 32 characters) so the audit table
-    holds no person id; the audit only needs set differences, which hashes preserve.
+    The same form as the metric views' (`gaplens.metrics.service.MEMBER_PREFIX` + person id),
+    so a viewer's metric pages, criteria and wins share one history: a criterion on a team
+    cannot be subtracted from a metric page on its parent either. The audit table stores
+    such members hashed (`gaplens.audit.service.stored_member`), never as person ids.
     """
     subtree = None
     if scope.team_id is not None:
         subtree = load_teams(session, scope.organisation_id).subtree(scope.team_id)
     ids = session.scalars(scope_filter(scope.organisation_id, subtree, scope.function))
-    return frozenset(
-        hashlib.sha256(MEMBER_NAMESPACE + pid.encode()).hexdigest()[:32] for pid in ids
-    )
+    return frozenset(METRIC_MEMBER_PREFIX + pid for pid in ids)
 
 
 def withheld_reason(

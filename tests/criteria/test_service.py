@@ -498,3 +498,22 @@ def test_report_privacy_pass_is_pure_and_order_free():
     assert "differ from another scope" in withheld[(2, None)]
     assert differencing_pairs(dict(reversed(list(members.items()))), POLICY) == withheld
     assert differencing_pairs({(1, None): frozenset(people[:10])}, POLICY) == {}
+
+
+def test_criteria_share_the_differencing_history_of_the_metric_views(db_url: str):
+    """A viewer who saw a metric page for team A cannot get A's parent (3 more people) from
+    a criterion either: one history across metric views, criteria and wins."""
+    from gaplens.metrics.service import viewer_metrics
+
+    with session_scope(db_url) as session:
+        org = OrgBuilder(session)
+        parent = team_with_cycle_times(org, "eng", 2.0, REVIEW, people=3)
+        child = team_with_cycle_times(org, "eng-a", 2.0, REVIEW, people=7, parent=parent)
+        whole = criterion(session, team="eng")
+        gate = staff_gate(session, POLICY)
+        scope = MetricScope(organisation_id=org.id, team_id=child.id)
+        viewer_metrics(session, gate, "staff:1", scope, REVIEW, ["cycle_time"])
+        seen = criterion_view(session, whole, REVIEW, POLICY, gate=gate, viewer="staff:1")
+        fresh = criterion_view(session, whole, REVIEW, POLICY, gate=gate, viewer="staff:2")
+    assert seen.withheld is not None and seen.status is None and seen.baseline is None
+    assert fresh.withheld is None and fresh.status is not None

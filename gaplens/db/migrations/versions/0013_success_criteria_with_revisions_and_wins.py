@@ -1,7 +1,7 @@
 """success criteria with revisions, and wins
 
 Revision ID: 0013
-Revises: 0012
+Revises: 0009
 Create Date: 2026-12-01
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0012"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
