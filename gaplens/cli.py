@@ -1115,6 +1115,396 @@ def commitments_export(
         _write_export(text, output, "Statements")
 
 
+# --- success criteria and the what's-working log ---------------------------------------------
+
+criteria_app = typer.Typer(
+    help="Success criteria: defined before a rollout phase, status computed from the data.",
+    no_args_is_help=True,
+)
+app.add_typer(criteria_app, name="criteria")
+wins_app = typer.Typer(
+    help="The what's-working log: wins with numbers computed from the data.",
+    no_args_is_help=True,
+)
+app.add_typer(wins_app, name="wins")
+ByOption = Annotated[str, typer.Option("--by", help="Who does this (shown in the history).")]
+TeamOption = Annotated[
+    str | None, typer.Option(help="A team key (the team and the teams below it).")
+]
+FunctionOption = Annotated[str | None, typer.Option(help="A function, e.g. Engineering.")]
+MethodOption = Annotated[
+    str,
+    typer.Option(
+        help="current-vs-baseline, within-person or difference-in-differences (docs/metrics.md)."
+    ),
+]
+FormatOption = Annotated[str, typer.Option("--format", "-f", help="text or json.")]
+
+
+def _date(value: str | None, option: str) -> Any:
+    """An ISO date from an option, or a clear error naming the option."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError.single(f"expected a date like 2026-05-04, got {value!r}", option) from None
+
+
+def _period(value: str | None, option: str) -> tuple[Any, Any]:
+    if value is None:
+        return None, None
+    first, sep, last = value.partition("..")
+    if not sep:
+        raise InputError.single("expected FIRST..LAST, e.g. 2026-07-01..2026-09-30", option)
+    return _date(first, option), _date(last, option)
+
+
+def _target(value: str) -> tuple[str, float]:
+    """'-15%' is a relative change; '3.2' is a level in the metric's unit."""
+    text = value.strip().replace("\u2212", "-")
+    relative = text.endswith("%")
+    try:
+        number = float(text.rstrip("%"))
+    except ValueError:
+        raise InputError.single(
+            f"expected a number (a level, e.g. 3.2) or a percentage (e.g. -15%), got {value!r}",
+            "--target",
+        ) from None
+    return ("relative" if relative else "value"), number
+
+
+def _method(value: str) -> str:
+    return value.strip().replace("-", "_")
+
+
+def _model(model: Any, values: dict[str, Any]) -> Any:
+    from pydantic import ValidationError
+
+    from gaplens.errors import InputProblem
+
+    try:
+        return model.model_validate(values)
+    except ValidationError as invalid:
+        raise InputError(
+            [
+                InputProblem(e["msg"], column="--" + "-".join(str(p) for p in e["loc"]))
+                for e in invalid.errors()
+            ]
+        ) from None
+
+
+def _criterion_line(view: Any) -> str:
+    from gaplens.criteria.service import figure_text
+
+    unit = view.metric.unit
+    status = view.status
+    if view.retired:
+        verdict = f"retired: {view.retired_reason}"
+    elif status is None:
+        verdict = f"withheld: {view.withheld}"
+    else:
+        change = figure_text(status.change, unit) if status.change else "—"
+        verdict = f"{status.label} ({status.rule}); measured change {change}; as of {status.as_of}"
+    return (
+        f"#{view.id} {view.phase_name} (from {view.phase_start}): {view.metric.label}, "
+        f"{view.scope.label}, {view.method_label}\n"
+        f"    baseline {figure_text(view.baseline, unit)}; target {view.target_text}; "
+        f"review {view.review_date}; {view.edits} revision(s), "
+        f"{view.edits_after_start} after the start\n    {verdict}"
+    )
+
+
+@criteria_app.command("add")
+def criteria_add(
+    phase: Annotated[str, typer.Option(help="The rollout phase.")],
+    start: Annotated[str, typer.Option(help="First day of the phase (YYYY-MM-DD).")],
+    metric: Annotated[str, typer.Option(help="A metric key (GET /api/v1/metrics).")],
+    target: Annotated[str, typer.Option(help="-15% (change from the baseline) or 3.2 (a level).")],
+    method: MethodOption = "current-vs-baseline",
+    team: TeamOption = None,
+    function: FunctionOption = None,
+    review: Annotated[
+        str | None, typer.Option(help="Review date (default: start + 90 days).")
+    ] = None,
+    baseline_days: Annotated[int, typer.Option(help="Baseline window before the start.")] = 90,
+    note: Annotated[str | None, typer.Option(help="Notes shown with the criterion.")] = None,
+    by: ByOption = "command line",
+    db: DbOption = None,
+) -> None:
+    """Define a success criterion; its baseline is computed from the data now.
+
+    Example: gaplens criteria add --phase "Copilot wave 4" --start 2026-02-02 --metric cycle_time
+    --function Engineering --target -10% --method difference-in-differences
+    """
+    from gaplens.criteria.schemas import CriterionIn
+    from gaplens.criteria.service import create_criterion, criterion_view
+
+    with user_errors():
+        kind, number = _target(target)
+        body = _model(
+            CriterionIn,
+            {
+                "phase_name": phase,
+                "phase_start": _date(start, "--start"),
+                "metric": metric,
+                "team": team,
+                "function": function,
+                "target_kind": kind,
+                "target": number,
+                "method": _method(method),
+                "review_date": _date(review, "--review"),
+                "baseline_days": baseline_days,
+                "description": note,
+            },
+        )
+
+        def add(session: Session) -> str:
+            now = dt.datetime.now(dt.UTC)
+            criterion = create_criterion(session, body, by, now, PrivacyPolicy())
+            return _criterion_line(criterion_view(session, criterion, now.date(), PrivacyPolicy()))
+
+        line = run_in_session(db, add)
+    out.print(line, highlight=False)
+
+
+@criteria_app.command("edit")
+def criteria_edit(
+    criterion_id: Annotated[int, typer.Argument(help="The criterion's number (criteria list).")],
+    reason: Annotated[
+        str | None, typer.Option(help="Why it changes (required after the phase start).")
+    ] = None,
+    phase: Annotated[str | None, typer.Option(help="New phase name.")] = None,
+    start: Annotated[str | None, typer.Option(help="New phase start.")] = None,
+    metric: Annotated[str | None, typer.Option(help="New metric key.")] = None,
+    target: Annotated[str | None, typer.Option(help="New target: -15% or 3.2.")] = None,
+    method: Annotated[str | None, typer.Option(help="New method.")] = None,
+    team: TeamOption = None,
+    function: FunctionOption = None,
+    organisation: Annotated[
+        bool, typer.Option("--organisation", help="Scope: the whole organisation.")
+    ] = False,
+    review: Annotated[str | None, typer.Option(help="New review date.")] = None,
+    baseline_days: Annotated[int | None, typer.Option(help="New baseline window.")] = None,
+    recompute_baseline: Annotated[
+        bool, typer.Option(help="Recompute the baseline from the data as it is now.")
+    ] = False,
+    by: ByOption = "command line",
+    db: DbOption = None,
+) -> None:
+    """Change a criterion; after its phase started, --reason is required and shown to all.
+
+    Example: gaplens criteria edit 2 --review 2026-08-30 --reason "APAC queue started late"
+    """
+    from gaplens.criteria.models import SuccessCriterion
+    from gaplens.criteria.schemas import CriterionEdit
+    from gaplens.criteria.service import criterion_view, edit_criterion
+
+    with user_errors():
+        values: dict[str, Any] = {"reason": reason, "recompute_baseline": recompute_baseline}
+        for key, value in (
+            ("phase_name", phase),
+            ("phase_start", _date(start, "--start")),
+            ("metric", metric),
+            ("method", _method(method) if method else None),
+            ("review_date", _date(review, "--review")),
+            ("baseline_days", baseline_days),
+        ):
+            if value is not None:
+                values[key] = value
+        if target is not None:
+            values["target_kind"], values["target"] = _target(target)
+        if organisation or team or function:
+            values["team"], values["function"] = team, function
+        edit = _model(CriterionEdit, values)
+
+        def change(session: Session) -> str:
+            criterion = session.get(SuccessCriterion, criterion_id)
+            if criterion is None:
+                raise InputError.single(f"no success criterion {criterion_id}", "CRITERION_ID")
+            now = dt.datetime.now(dt.UTC)
+            edit_criterion(session, criterion, edit, by, now, PrivacyPolicy())
+            return _criterion_line(criterion_view(session, criterion, now.date(), PrivacyPolicy()))
+
+        line = run_in_session(db, change)
+    out.print(line, highlight=False)
+
+
+@criteria_app.command("retire")
+def criteria_retire(
+    criterion_id: Annotated[int, typer.Argument(help="The criterion's number (criteria list).")],
+    reason: Annotated[str, typer.Option(help="Why it is retired (shown with it).")],
+    by: ByOption = "command line",
+    db: DbOption = None,
+) -> None:
+    """Stop judging a criterion; it stays listed with its history and the reason.
+
+    Example: gaplens criteria retire 3 --reason "Phase cancelled after the pilot"
+    """
+    from gaplens.criteria.models import SuccessCriterion
+    from gaplens.criteria.service import retire_criterion
+
+    def retire(session: Session) -> None:
+        criterion = session.get(SuccessCriterion, criterion_id)
+        if criterion is None:
+            raise InputError.single(f"no success criterion {criterion_id}", "CRITERION_ID")
+        retire_criterion(session, criterion, reason, by, dt.datetime.now(dt.UTC))
+
+    with user_errors():
+        run_in_session(db, retire)
+    out.print(f"Criterion {criterion_id} retired.")
+
+
+@criteria_app.command("list")
+def criteria_list(format: FormatOption = "text", db: DbOption = None) -> None:
+    """Every success criterion with its definition, baseline, target and computed status.
+
+    Example: gaplens criteria list --format json
+    """
+    criteria_status(None, None, format, db)
+
+
+@criteria_app.command("status")
+def criteria_status(
+    criterion_id: Annotated[
+        int | None, typer.Argument(help="One criterion (default: all).", show_default=False)
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="Judge as if today were this date (default: today).")
+    ] = None,
+    format: FormatOption = "text",
+    db: DbOption = None,
+) -> None:
+    """The computed status: on track / at risk / met / missed / not enough data, with the
+    measured change, its 95% interval and the rule that decided.
+
+    Example: gaplens criteria status 1 --as-of 2026-05-03
+    """
+    import json
+
+    from gaplens.criteria.models import SuccessCriterion
+    from gaplens.criteria.service import criteria_views, criterion_view
+
+    with user_errors():
+        if format not in ("text", "json"):
+            raise InputError.single("expected text or json", "--format")
+        today = _date(as_of, "--as-of") or dt.date.today()
+
+        def views(session: Session) -> list[Any]:
+            if criterion_id is None:
+                return criteria_views(session, today, PrivacyPolicy())
+            criterion = session.get(SuccessCriterion, criterion_id)
+            if criterion is None:
+                raise InputError.single(f"no success criterion {criterion_id}", "CRITERION_ID")
+            return [criterion_view(session, criterion, today, PrivacyPolicy())]
+
+        found = run_in_session(db, views)
+    if format == "json":
+        sys.stdout.write(json.dumps([v.model_dump(mode="json") for v in found], indent=2) + "\n")
+        return
+    if not found:
+        out.print("No success criteria yet (gaplens criteria add --help).")
+    for view in found:
+        out.print(_criterion_line(view), highlight=False)
+
+
+@wins_app.command("add")
+def wins_add(
+    title: Annotated[str, typer.Option(help="What worked, in a line.")],
+    source: Annotated[str, typer.Option(help="Where the evidence comes from: text or URL.")],
+    metric: Annotated[
+        str | None, typer.Option(help="A metric key; without one the win is self-reported.")
+    ] = None,
+    period: Annotated[
+        str | None,
+        typer.Option(help="The win's period, FIRST..LAST (e.g. 2026-07-01..2026-09-30)."),
+    ] = None,
+    before: Annotated[
+        str | None, typer.Option(help="Compared with FIRST..LAST (default: as long, just before).")
+    ] = None,
+    method: MethodOption = "current-vs-baseline",
+    team: TeamOption = None,
+    function: FunctionOption = None,
+    description: Annotated[str | None, typer.Option(help="A sentence or two.")] = None,
+    by: ByOption = "command line",
+    db: DbOption = None,
+) -> None:
+    """Log a win; with a metric its numbers are computed from the data for scope and period.
+
+    Example: gaplens wins add --title "Ticket summaries" --source "Zendesk export"
+    --metric time_to_resolution --function Support --period 2026-07-02..2026-09-30
+    --method within-person
+    """
+    from gaplens.wins.schemas import WinIn
+    from gaplens.wins.service import create_win, win_view
+
+    with user_errors():
+        after_start, after_end = _period(period, "--period")
+        before_start, before_end = _period(before, "--before")
+        body = _model(
+            WinIn,
+            {
+                "title": title,
+                "source": source,
+                "description": description,
+                "metric": metric,
+                "method": _method(method),
+                "team": team,
+                "function": function,
+                "after_start": after_start,
+                "after_end": after_end,
+                "before_start": before_start,
+                "before_end": before_end,
+            },
+        )
+
+        def add(session: Session) -> str:
+            win = create_win(session, body, by, dt.datetime.now(dt.UTC))
+            return _win_line(win_view(session, win, PrivacyPolicy()))
+
+        line = run_in_session(db, add)
+    out.print(line, highlight=False)
+
+
+def _win_line(view: Any) -> str:
+    from gaplens.criteria.service import figure_text
+
+    head = f"#{view.id} {view.title} ({view.scope.label}; source: {view.source})"
+    if view.self_reported:
+        return f"{head}\n    self-reported: no numbers from the data"
+    evidence = view.evidence
+    unit = view.metric.unit
+    return (
+        f"{head}\n    {view.metric.label}, {view.method_label}, {view.after_start} to "
+        f"{view.after_end} vs {view.before_start} to {view.before_end}\n"
+        f"    before {figure_text(evidence.before, unit)}; change "
+        f"{figure_text(evidence.change, unit)}\n    {evidence.verdict_text}"
+    )
+
+
+@wins_app.command("list")
+def wins_list(format: FormatOption = "text", db: DbOption = None) -> None:
+    """Every logged win, newest first, with its numbers computed from the data now.
+
+    Example: gaplens wins list --format json
+    """
+    import json
+
+    from gaplens.wins.service import win_views
+
+    with user_errors():
+        if format not in ("text", "json"):
+            raise InputError.single("expected text or json", "--format")
+        found = run_in_session(db, lambda s: win_views(s, PrivacyPolicy()))
+    if format == "json":
+        sys.stdout.write(json.dumps([v.model_dump(mode="json") for v in found], indent=2) + "\n")
+        return
+    if not found:
+        out.print("No wins logged yet (gaplens wins add --help).")
+    for view in found:
+        out.print(_win_line(view), highlight=False)
+
+
 def _policy(min_group_size: int, min_comment_group_size: int) -> PrivacyPolicy:
     try:
         return PrivacyPolicy(min_group_size, min_comment_group_size)

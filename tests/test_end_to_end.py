@@ -245,3 +245,61 @@ def test_demo_shows_leaders_modelling_and_what_stays_the_same(
     html = (out / "reality-report.html").read_text()
     assert 'id="modelling"' in html and 'id="commitments"' in html
     assert "Copilot invented an API in the migration script" in html
+
+
+def test_demo_success_criteria_and_wins_follow_the_planted_effects(
+    demo_report: tuple[Path, ReportDocument],
+):
+    """gaplens/demo/criteria.py defines criteria and wins through the services; their
+    statuses are computed from the imported exports, so they must be what the planted effects
+    imply: AI cuts cycle time beyond the January speed-up (met vs non-users), summaries cut
+    resolution time (met), AI replies raise reopens (at risk, moving the wrong way), and
+    Product's Jira CSV has no status history (no reopen data)."""
+    import datetime as dt
+
+    from gaplens.criteria.models import SuccessCriterion
+    from gaplens.criteria.rules import Status
+    from gaplens.criteria.service import criterion_view
+    from gaplens.db.engine import session_scope
+    from gaplens.demo.exports import DATA_END
+    from gaplens.privacy import PrivacyPolicy
+    from gaplens.wins.service import win_views
+
+    out, document = demo_report
+    later = DATA_END + dt.timedelta(days=60)  # the same answer whenever the test runs
+    with session_scope(f"sqlite:///{out / 'gaplens-demo.db'}") as session:
+        views = {
+            c.phase_name: criterion_view(session, c, later, PrivacyPolicy())
+            for c in session.query(SuccessCriterion)
+        }
+        wins = {w.title.split(":")[0]: w for w in win_views(session, PrivacyPolicy())}
+    cycle = views["Copilot licence wave 4"]
+    assert cycle.status is not None and cycle.status.status is Status.MET and cycle.status.final
+    assert cycle.status.change is not None and cycle.status.change.high < 0
+    resolution = views["Zendesk AI ticket summaries"]
+    assert resolution.status is not None and resolution.status.status is Status.MET
+    assert resolution.edits_after_start == 1 and resolution.revisions[-1].reason
+    assert resolution.review_date == dt.date(2026, 8, 30)  # moved, with its reason
+    reopen = views["AI-drafted replies in every queue"]
+    assert reopen.status is not None and reopen.status.status is Status.AT_RISK
+    assert not reopen.status.final and "wrong way" in reopen.status.rule
+    product = views["Product discovery assistant"]
+    assert product.status is not None and product.status.status is Status.NOT_ENOUGH_DATA
+    assert product.baseline is not None and product.baseline.not_enough_data
+    assert all(not v.defined_after_start for v in views.values())
+
+    assert wins["Ticket summaries"].evidence is not None
+    assert wins["Ticket summaries"].evidence.verdict == "improved"
+    assert wins["Copilot users' cycle time fell more than everyone else's"].evidence is not None
+    assert wins["Copilot users' cycle time fell more than everyone else's"].evidence.verdict == (
+        "improved"
+    )
+    assert wins["Meeting notes"].self_reported and wins["Meeting notes"].evidence is None
+
+    assert document.criteria is not None and document.wins is not None
+    reported = {c.phase_name: c.status.status for c in document.criteria.criteria if c.status}
+    assert reported == {name: v.status.status for name, v in views.items() if v.status}
+    assert len(document.wins.wins) == 3
+    html = (out / "reality-report.html").read_text()
+    assert "What was agreed before each rollout phase" in html and "Wins, with the numbers" in html
+    assert "The APAC queue got ticket summaries four weeks late" in html

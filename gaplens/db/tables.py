@@ -4,6 +4,7 @@ from gaplens.accounts import models as account_models
 from gaplens.audit import models as audit_models
 from gaplens.commitments import models as commitment_models
 from gaplens.costs import models as cost_models
+from gaplens.criteria import models as criteria_models
 from gaplens.db.base import Base
 from gaplens.directory import models as directory_models
 from gaplens.feedback import models as feedback_models
@@ -14,6 +15,7 @@ from gaplens.reflections import models as reflection_models
 from gaplens.surveys import models as survey_models
 from gaplens.tasks import models as task_models
 from gaplens.telemetry import models as telemetry_models
+from gaplens.wins import models as win_models
 from gaplens.work import models as work_models
 
 __all__ = [
@@ -22,6 +24,7 @@ __all__ = [
     "audit_models",
     "commitment_models",
     "cost_models",
+    "criteria_models",
     "directory_models",
     "feedback_models",
     "friction_models",
@@ -31,5 +34,6 @@ __all__ = [
     "survey_models",
     "task_models",
     "telemetry_models",
+    "win_models",
     "work_models",
 ]

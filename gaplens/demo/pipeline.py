@@ -16,6 +16,7 @@ from gaplens.accounts.service import create_user
 from gaplens.config import normalise_database_url
 from gaplens.db.engine import dispose_engine, session_scope
 from gaplens.db.migrate import upgrade
+from gaplens.demo.criteria import add_goals
 from gaplens.demo.exports import DemoExports, feedback_items, write_exports
 from gaplens.demo.generator import generate_organisation, write_demo_files
 from gaplens.demo.modelling import seed_leaders
@@ -71,6 +72,7 @@ def run_demo(people: int, seed: int, out_dir: Path, db: str | None, console: Con
         "reflections",
         "task map",
         "leaders and statements",
+        "success criteria, wins",
         "report: json",
         "report: html",
         "report: pdf",
@@ -155,6 +157,15 @@ def run_demo(people: int, seed: int, out_dir: Path, db: str | None, console: Con
         progress.console.print(f"  {leaders.describe()}", highlight=False)
 
         policy = PrivacyPolicy()
+        started = time.perf_counter()
+        with session_scope(url) as session:
+            goals = add_goals(session, DEMO_STAFF_EMAIL, policy)
+        step("success criteria, wins", started)
+        progress.console.print(
+            f"  {len(goals.criteria)} success criteria and {len(goals.wins)} wins defined",
+            highlight=False,
+        )
+
         with session_scope(url) as session:
             document = build_report(session, files.survey_name, policy)
         formats: tuple[Format, ...] = ("json", "html", "pdf")

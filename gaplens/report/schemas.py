@@ -13,11 +13,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from gaplens.commitments.schemas import CommitmentsSection
+from gaplens.criteria.schemas import CriteriaSection
 from gaplens.metrics.schemas import MetricOverview
 from gaplens.modelling.schemas import ModellingSection
 from gaplens.realities.schemas import ThreeRealities
 from gaplens.reflections.schemas import ReflectionsSummary
 from gaplens.tasks.schemas import TaskMapSection
+from gaplens.wins.schemas import WinsSection
 
 REPORT_SCHEMA_VERSION = "1.1"
 
@@ -374,6 +376,10 @@ class ReportDocument(Model):
     """Leadership modelling: leaders' posts in the period; None when no leader has posted."""
     commitments: CommitmentsSection | None = None
     """What stays the same, beside job-security clarity per pulse; None when neither exists."""
+    criteria: CriteriaSection | None = None
+    """Success criteria active in the period with their computed status; None without any."""
+    wins: WinsSection | None = None
+    """The what's-working log for the period, with each win's numbers; None without any."""
     # Sections of capabilities 9-14 go here: one optional field each, rendered by
     # templates/sections/<area>.html.j2 (see docs/report-json.md, "Adding a section").
     next_steps: NextSteps | None = None

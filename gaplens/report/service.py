@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from gaplens.commitments.service import report_section as commitments_section
 from gaplens.costs.service import report_section as cost_section
+from gaplens.criteria.service import report_section as criteria_section
 from gaplens.directory.models import Organisation
 from gaplens.friction.figures import Fact
 from gaplens.metrics.schemas import MetricScope
@@ -65,6 +66,7 @@ from gaplens.surveys.models import Survey
 from gaplens.surveys.question_bank import DERIVED_BENCHMARKS, Scale
 from gaplens.surveys.service import survey_questions
 from gaplens.tasks.views import report_section as tasks_section
+from gaplens.wins.service import report_section as wins_section
 
 COMMENT_SEED = 7919
 PRIVACY_RULES = [
@@ -225,6 +227,8 @@ def build_report(
         tasks=tasks_section(session, scope, start, end, policy),
         modelling=modelling_section(session, scope, start, end, policy),
         commitments=commitments_section(session, scope, start, end, policy, survey=survey),
+        criteria=criteria_section(session, scope, start, end, policy),
+        wins=wins_section(session, scope, start, end, policy),
         # Sections of capabilities 9-14: one line each,
         # <field>=<module>.report_section(session, scope, start, end, policy),
     )

@@ -27,6 +27,7 @@ from gaplens.web.routes import (
     auth,
     commitments,
     costs,
+    criteria,
     dashboard,
     exports,
     feedback,
@@ -41,6 +42,7 @@ from gaplens.web.routes import (
     surveys,
     tasks,
     users,
+    wins,
 )
 from gaplens.web.security import HardeningMiddleware
 from gaplens.web.settings import UPLOAD_PREFIX, WebSettings
@@ -119,6 +121,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         tasks.router,
         modelling.router,
         commitments.router,
+        criteria.router,
+        criteria.pages,
+        wins.router,
+        wins.pages,
     )
     for router in routers:
         app.include_router(router)

@@ -102,6 +102,28 @@ MATRIX = {
     ("POST", "/api/v1/commitments"): [401, 422, 422, 403],  # empty body
     ("PUT", "/api/v1/commitments/{statement_id}"): [401, 422, 422, 403],
     ("POST", "/api/v1/commitments/{statement_id}/retire"): [401, 422, 422, 403],
+    # success criteria: admins and leaders define and revise, every staff role reads
+    ("GET", "/criteria"): [303, 200, 200, 200],
+    ("GET", "/criteria/new"): [303, 200, 200, 403],
+    ("POST", "/criteria/new"): [303, 403, 403, 403],  # no CSRF token (analyst: role first)
+    ("GET", "/criteria/{criterion_id}"): [303, 422, 422, 422],  # not an id
+    ("GET", "/criteria/{criterion_id}/edit"): [303, 422, 422, 403],
+    ("POST", "/criteria/{criterion_id}/edit"): [303, 422, 422, 403],
+    ("POST", "/criteria/{criterion_id}/retire"): [303, 422, 422, 403],
+    ("POST", "/criteria/{criterion_id}/delete"): [303, 422, 422, 403],
+    ("GET", "/api/v1/criteria"): [401, 200, 200, 200],
+    ("POST", "/api/v1/criteria"): [401, 422, 422, 403],  # empty body
+    ("GET", "/api/v1/criteria/{criterion_id}"): [401, 422, 422, 422],
+    ("PATCH", "/api/v1/criteria/{criterion_id}"): [401, 422, 422, 403],
+    ("DELETE", "/api/v1/criteria/{criterion_id}"): [401, 422, 422, 403],
+    ("POST", "/api/v1/criteria/{criterion_id}/retire"): [401, 422, 422, 403],
+    # the what's-working log: every staff role logs and reads wins
+    ("GET", "/wins"): [303, 200, 200, 200],
+    ("POST", "/wins"): [303, 403, 403, 403],  # no CSRF token
+    ("GET", "/wins/{win_id}"): [303, 422, 422, 422],
+    ("GET", "/api/v1/wins"): [401, 200, 200, 200],
+    ("POST", "/api/v1/wins"): [401, 422, 422, 422],  # empty body
+    ("GET", "/api/v1/wins/{win_id}"): [401, 422, 422, 422],
 }
 
 
