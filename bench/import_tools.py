@@ -222,7 +222,7 @@ def write_jira(path: Path, rows: int) -> None:
                     jira_account((person + 2) % PEOPLE),
                     "",
                     f"As described in the {thing} runbook.\nSteps:\n1. check the {thing} logs\n"
-                    f"2. fix it, \"carefully\"\n3. deploy; see {project}-{n % 977 + 1}",
+                    f'2. fix it, "carefully"\n3. deploy; see {project}-{n % 977 + 1}',
                     "",
                     str((1, 2, 3, 5, 8)[n % 5]),
                     jira_time(started),
@@ -311,7 +311,7 @@ def write_copilot(path: Path, rows: int) -> None:
             day_number += 1
 
 
-# --- databases -------------------------------------------------------------------------------
+# --- databases -------------------------------------------------------------------------
 
 
 @dataclass
@@ -375,9 +375,10 @@ def postgres_backend(teams: Path, people: Path) -> Iterator[Backend]:
         admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
             connection.execute(text('CREATE DATABASE "bench_template"'))
-        as_url = lambda name: make_url(admin_url).set(database=name).render_as_string(  # noqa: E731
-            hide_password=False
-        )
+
+        def as_url(name: str) -> str:
+            return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
         prepare_template(as_url("bench_template"), teams, people)
         counter = iter(range(1_000_000))
 
@@ -401,7 +402,7 @@ def postgres_backend(teams: Path, people: Path) -> Iterator[Backend]:
             admin.dispose()
 
 
-# --- the three importers, each in a child process ---------------------------------------------
+# --- the three importers, each in a child process -----------------------------------------
 
 
 @dataclass
@@ -436,7 +437,8 @@ def run_child(command: list[str], log: Path) -> tuple[float, float]:
     )
     code, seconds, peak_kb = json.loads(measured.read_text())
     if code != 0:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{log.read_text()[-3000:]}")
+        text = log.read_text()
+        raise RuntimeError(f"{' '.join(command)} failed:\n{text[:2000]}\n...\n{text[-2000:]}")
     return seconds, peak_kb / 1024
 
 
@@ -477,7 +479,7 @@ def measure(who: str, kind: str, path: Path, url: str, log: Path) -> Measured:
     return Measured(seconds, peak, int(str(check[0])), check)
 
 
-# --- (a) pandas ----------------------------------------------------------------------------------
+# --- (a) pandas ---------------------------------------------------------------------------
 
 STATUS_CATEGORY = {"done": "done", "in progress": "in_progress", "in review": "in_progress"}
 STATUS_CATEGORY_TODO = "todo"
@@ -542,8 +544,9 @@ def pandas_jira(path: Path, url: str) -> None:
             frame["id"] = frame["key"]
             frame["source"] = "jira"
             frame["kind"] = "issue"
-            frame["reopen_count"] = None
-            frame["rework_count"] = None
+            frame["team_id"] = frame["team_id"].astype("Int64")
+            frame["reopen_count"] = pd.array([None] * len(frame), dtype="Int64")
+            frame["rework_count"] = frame["reopen_count"]
             frame["import_run_id"] = REFERENCE_RUN_ID
             frame.to_sql("work_item", connection, if_exists="append", index=False)
 
@@ -576,7 +579,7 @@ def pandas_copilot(path: Path, url: str) -> None:
             frame.to_sql("ai_usage_day", connection, if_exists="append", index=False)
 
 
-# --- (b) DuckDB ----------------------------------------------------------------------------------
+# --- (b) DuckDB ---------------------------------------------------------------------------
 
 
 def duckdb_attach(url: str):  # type: ignore[no-untyped-def]
@@ -591,7 +594,9 @@ def duckdb_attach(url: str):  # type: ignore[no-untyped-def]
     else:
         parts = make_url(url)
         package, kind = duckdb_extension_postgres_scanner, "postgres"
-        target = f"host={parts.host} port={parts.port} user={parts.username} dbname={parts.database}"
+        target = (
+            f"host={parts.host} port={parts.port} user={parts.username} dbname={parts.database}"
+        )
     extension = next(Path(package.__file__).parent.rglob("*.duckdb_extension"))
     connection.execute(f"LOAD '{extension}'")
     connection.execute(f"ATTACH '{target}' AS db (TYPE {kind or 'sqlite'})")
@@ -671,7 +676,7 @@ CHILDREN = {
 }
 
 
-# --- the run ---------------------------------------------------------------------------------------
+# --- the run -----------------------------------------------------------------------------
 
 
 def machine() -> str:
