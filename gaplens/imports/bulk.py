@@ -10,6 +10,8 @@ text on SQLite) are applied.
 from __future__ import annotations
 
 import datetime as dt
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from operator import itemgetter
@@ -21,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 PAGE_CACHE_KIB = 65_536
+QUEUE_BATCHES = 4
 MEMO_LIMIT = 100_000
 """Distinct dates/datetimes remembered per statement: exports repeat them row after row."""
 
@@ -183,6 +186,77 @@ class BulkStatement:
                 return False
             cursor.execute("RELEASE SAVEPOINT gaplens_bulk")
         return True
+
+
+class WriteBehind:
+    """Runs an import's database writes in order on one worker thread, on PostgreSQL.
+
+    There the database does its share of the work (index entries, foreign-key checks) in
+    its own process; with the writes on a worker thread it does so while the import parses
+    the next batch, instead of the import waiting for each batch. Everything runs in the
+    caller's session and transaction: once the writer is started, the caller touches the
+    session only through `submit` until `close` (or leaving the `with` block) has waited for
+    every write. The queue holds at most `QUEUE_BATCHES` batches, so memory stays flat.
+
+    On SQLite writes run inline: its driver lets go of the GIL for every row it steps, and a
+    parsing thread that holds the GIL would stall each of those rows.
+    """
+
+    def __init__(self, session: Session, threaded: bool = True) -> None:
+        self._threaded = threaded and session.get_bind().dialect.name == "postgresql"
+        self._queue: queue.Queue[tuple[Callable[..., Any], tuple[Any, ...]] | None] = queue.Queue(
+            QUEUE_BATCHES
+        )
+        self._error: BaseException | None = None
+        self._stop = False
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> WriteBehind:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is None:
+            self.close()
+        else:  # the import failed: stop writing and wait, so the caller can roll back
+            self._stop = True
+            self._finish()
+
+    def submit(self, write: Callable[..., Any], *args: Any) -> None:
+        """Run `write(*args)` after every write submitted before it."""
+        if self._error is not None:
+            raise self._error
+        if not self._threaded:
+            write(*args)
+            return
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._work, name="gaplens-writes", daemon=True)
+            self._thread.start()
+        self._queue.put((write, args))
+
+    def close(self) -> None:
+        """Wait for every write; raise the first one's error, if any."""
+        self._finish()
+        if self._error is not None:
+            raise self._error
+
+    def _finish(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def _work(self) -> None:
+        while True:
+            task = self._queue.get()
+            if task is None:
+                return
+            if self._stop or self._error is not None:
+                continue  # drain: nothing more is written after a failure
+            write, args = task
+            try:
+                write(*args)
+            except BaseException as error:  # re-raised in the caller's thread
+                self._error = error
 
 
 @contextmanager

@@ -8,6 +8,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from gaplens.imports.bulk import WriteBehind
 from gaplens.imports.models import ImportRun, RawChunk
 
 CHUNK_ROWS = 2000
@@ -24,8 +25,15 @@ class RawRowWriter:
     flat whatever the file size.
     """
 
-    def __init__(self, session: Session, run: ImportRun, chunk_rows: int = CHUNK_ROWS) -> None:
+    def __init__(
+        self,
+        session: Session,
+        run: ImportRun,
+        chunk_rows: int = CHUNK_ROWS,
+        writes: WriteBehind | None = None,
+    ) -> None:
         self.session = session
+        self.writes = writes
         self.run_id = run.id
         self.chunk_rows = chunk_rows
         self._first: int | None = None
@@ -42,10 +50,10 @@ class RawRowWriter:
             self._seal()
             self._first = row_number
         self._last = row_number
-        if type(line) is str:
+        if isinstance(line, str):
             self._lines.append(line.replace("\n", "\\n").encode())
         else:
-            self._lines.append(line.replace(b"\n", b"\\n"))  # type: ignore[arg-type]
+            self._lines.append(line.replace(b"\n", b"\\n"))
         if len(self._lines) >= self.chunk_rows:
             self._seal()
 
@@ -65,19 +73,25 @@ class RawRowWriter:
         """Write the sealed chunks, all but the newest `keep`."""
         ready = self._pending[: len(self._pending) - keep]
         if ready:
-            self.session.execute(
-                insert(RawChunk),
-                [
-                    {
-                        "import_run_id": self.run_id,
-                        "first_row": first,
-                        "last_row": last,
-                        "data": data.result(),
-                    }
-                    for first, last, data in ready
-                ],
-            )
+            if self.writes is not None:
+                self.writes.submit(self._write, ready)
+            else:
+                self._write(ready)
             self._pending = self._pending[len(ready) :]
+
+    def _write(self, chunks: list[tuple[int, int, Future[bytes]]]) -> None:
+        self.session.execute(
+            insert(RawChunk),
+            [
+                {
+                    "import_run_id": self.run_id,
+                    "first_row": first,
+                    "last_row": last,
+                    "data": data.result(),
+                }
+                for first, last, data in chunks
+            ],
+        )
 
     def close(self) -> None:
         self._seal()

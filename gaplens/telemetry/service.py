@@ -25,7 +25,7 @@ from gaplens.connectors.m365_copilot import M365UsageReader
 from gaplens.directory.identities import IdentityResolver
 from gaplens.directory.models import IdentityKind
 from gaplens.errors import ProblemCollector
-from gaplens.imports.bulk import BulkStatement, sqlite_page_cache
+from gaplens.imports.bulk import BulkStatement, WriteBehind, sqlite_page_cache
 from gaplens.imports.raw import RawRowWriter, forget_raw_of_same_file
 from gaplens.imports.service import ConnectorSummary, ProgressCallback, finish_run, start_run
 from gaplens.telemetry.models import (
@@ -109,11 +109,17 @@ class KeyedWriter:
     COPY, existing keys are upserted). Duplicate keys within a batch keep the last row."""
 
     def __init__(
-        self, session: Session, table: Table, key: Sequence[str], columns: Sequence[str]
+        self,
+        session: Session,
+        table: Table,
+        key: Sequence[str],
+        columns: Sequence[str],
+        writes: WriteBehind | None = None,
     ) -> None:
         self.rows: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self.written = 0
         self._statement = BulkStatement(session, table, columns, key)
+        self._writes = writes or WriteBehind(session, threaded=False)
 
     def add(self, key: tuple[Any, ...], row: tuple[Any, ...]) -> None:
         self.rows[key] = row
@@ -122,7 +128,8 @@ class KeyedWriter:
 
     def flush(self) -> None:
         if self.rows:
-            self.written += self._statement.execute(list(self.rows.values()))
+            self._writes.submit(self._statement.execute, list(self.rows.values()))
+            self.written += len(self.rows)
             self.rows = {}
 
 
@@ -134,17 +141,17 @@ def import_copilot_usage(
     reader = CopilotUsageReader(path, problems)
     run = start_run(session, COPILOT_KIND, path)
     run_id = run.id
-    raw = RawRowWriter(session, run)
     resolver = IdentityResolver.load(session, [IdentityKind.GITHUB])
     resolve = resolver.resolve
-    users = KeyedWriter(session, USER_DAY, ("day", "user_login"), USER_DAY_COLUMNS)
-    orgs = KeyedWriter(session, ORG_DAY, ("scope", "day"), ORG_DAY_COLUMNS)
-    usage = KeyedWriter(session, USAGE, USAGE_KEY, USAGE_COLUMNS)
-    add_user, add_usage, add_raw = users.add, usage.add, raw.add
     unresolved = 0
     since_progress = 0
     raw_row = 0  # a record's line, or one past the previous record's when they share a line
-    with sqlite_page_cache(session):
+    with sqlite_page_cache(session), WriteBehind(session) as writes:
+        raw = RawRowWriter(session, run, writes=writes)
+        users = KeyedWriter(session, USER_DAY, ("day", "user_login"), USER_DAY_COLUMNS, writes)
+        orgs = KeyedWriter(session, ORG_DAY, ("scope", "day"), ORG_DAY_COLUMNS, writes)
+        usage = KeyedWriter(session, USAGE, USAGE_KEY, USAGE_COLUMNS, writes)
+        add_user, add_usage, add_raw = users.add, usage.add, raw.add
         for (line, text), parsed in reader:
             if problems:
                 if problems.count >= problems.limit:
