@@ -80,9 +80,9 @@ class BulkStatement:
             column_type = table.c[name].type
             processor: Callable[[Any], Any] | None
             if dialect.name == "sqlite" and isinstance(column_type, DateTime):
-                processor = _memo(sqlite_datetime)
+                processor = Memo(sqlite_datetime)
             elif dialect.name == "sqlite" and isinstance(column_type, Date):
-                processor = _memo(dt.date.isoformat)
+                processor = Memo(dt.date.isoformat)
             else:
                 processor = column_type.dialect_impl(dialect).bind_processor(dialect)
             if processor is not None:
@@ -119,6 +119,15 @@ class BulkStatement:
         converters = self.converters
         order = self.order
         in_order = order == list(range(len(order)))
+        if self.positional and in_order and all(type(c) is Memo for _, c in converters):
+            # Column by column: the transposes run in C and a remembered value is one C-level
+            # dict lookup, not a Python call per value (SQLite dates and datetimes).
+            columns: list[Any] = list(zip(*rows, strict=True))
+            for position, memo in converters:
+                assert isinstance(memo, Memo)
+                memo.bound()
+                columns[position] = map(memo.__getitem__, columns[position])
+            return list(zip(*columns, strict=True))
         prepared: list[Any] = []
         append = prepared.append
         for row in rows:
@@ -289,19 +298,26 @@ def _compiled(
     return str(compiled), positional, [index[name] for name in names]
 
 
-def _memo(convert: Callable[[Any], str]) -> Callable[[Any], str]:
-    """`convert` remembering its results (bounded): dates repeat across millions of rows."""
-    seen: dict[Any, str] = {}
+class Memo(dict[Any, Any]):
+    """`convert` remembering its results: dates repeat across millions of rows. None maps
+    to None; `memo[value]` converts a value not seen yet. Bounded by `bound()`."""
 
-    def converted(value: Any) -> str:
-        text = seen.get(value)
-        if text is None:
-            if len(seen) >= MEMO_LIMIT:
-                seen.clear()
-            text = seen[value] = convert(value)
+    def __init__(self, convert: Callable[[Any], str]) -> None:
+        super().__init__({None: None})
+        self.convert = convert
+
+    def __missing__(self, value: Any) -> str:
+        text = self[value] = self.convert(value)
         return text
 
-    return converted
+    def __call__(self, value: Any) -> str:
+        return self[value]  # type: ignore[no-any-return]
+
+    def bound(self) -> None:
+        """Forget everything once more than MEMO_LIMIT values are remembered."""
+        if len(self) > MEMO_LIMIT:
+            self.clear()
+            self[None] = None
 
 
 def sqlite_datetime(value: dt.datetime) -> str:

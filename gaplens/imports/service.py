@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from weakref import WeakKeyDictionary
@@ -94,10 +95,22 @@ def start_run(session: Session, kind: str, path: Path, scope: str | None = None)
     )
     session.add(run)
     session.flush()
-    pool = ThreadPoolExecutor(1, thread_name_prefix="gaplens-sha256")
-    _digests[run] = pool.submit(file_sha256, path)
-    pool.shutdown(wait=False)
+    _digests[run] = _in_background(file_sha256, path)
     return run
+
+
+def _in_background(work: Callable[[Path], str], path: Path) -> Future[str]:
+    """`work(path)` on a daemon thread: an import that stops early does not wait for it."""
+    future: Future[str] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(work(path))
+        except BaseException as error:  # handed to whoever asks for the result
+            future.set_exception(error)
+
+    threading.Thread(target=run, name="gaplens-sha256", daemon=True).start()
+    return future
 
 
 def finish_run(run: ImportRun, rows_read: int, rows_written: int, rows_unresolved: int = 0) -> None:
