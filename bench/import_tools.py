@@ -708,6 +708,18 @@ def main() -> None:
         "--only", choices=("gaplens", "pandas", "duckdb"), action="append", help="importers"
     )
     parser.add_argument("--no-small", action="store_true", help="skip the 10x smaller files")
+    parser.add_argument(
+        "--small-importers",
+        choices=("gaplens", "pandas", "duckdb"),
+        action="append",
+        help="importers run on the 10x smaller files (default: all of --only)",
+    )
+    parser.add_argument(
+        "--files",
+        type=Path,
+        help="keep the generated exports in this folder and reuse them when present "
+        "(they are deterministic); default: a temporary folder, deleted at the end",
+    )
     parser.add_argument("--child", choices=("pandas", "duckdb"), help=argparse.SUPPRESS)
     parser.add_argument("--kind", choices=("jira", "copilot"), help=argparse.SUPPRESS)
     parser.add_argument("child_args", nargs="*", help=argparse.SUPPRESS)
@@ -726,10 +738,16 @@ def main() -> None:
         teams, people = write_directory(folder)
         files: list[tuple[str, int, Path]] = []
         sizes = {"jira": args.jira_rows, "copilot": args.copilot_rows}
+        exports = args.files or folder
+        exports.mkdir(parents=True, exist_ok=True)
         for kind, rows in sizes.items():
             for n in ([rows] if args.no_small else [rows // 10, rows]) if rows else []:
-                path = folder / (f"jira-{n}.csv" if kind == "jira" else f"copilot-{n}.ndjson")
+                path = exports / (f"jira-{n}.csv" if kind == "jira" else f"copilot-{n}.ndjson")
                 started = time.perf_counter()
+                if path.exists():
+                    print(f"reusing {path.name}: {n:,} rows", flush=True)
+                    files.append((kind, n, path))
+                    continue
                 (write_jira if kind == "jira" else write_copilot)(path, n)
                 print(
                     f"wrote {path.name}: {n:,} rows, {path.stat().st_size / 1e6:,.0f} MB "
@@ -746,7 +764,8 @@ def main() -> None:
             )
             with context as backend:
                 for kind, n, path in files:
-                    for importer in who:
+                    small = n < sizes[kind]
+                    for importer in (args.small_importers or who) if small else who:
                         url = backend.make()  # type: ignore[operator]
                         log = folder / f"{importer}-{kind}-{n}-{backend_name}.log"
                         before = load()

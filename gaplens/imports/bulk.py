@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 PAGE_CACHE_KIB = 65_536
 QUEUE_BATCHES = 4
-MEMO_LIMIT = 100_000
+MEMO_LIMIT = 20_000
 """Distinct dates/datetimes remembered per statement: exports repeat them row after row."""
 
 
@@ -119,14 +119,17 @@ class BulkStatement:
         converters = self.converters
         order = self.order
         in_order = order == list(range(len(order)))
-        if self.positional and in_order and all(type(c) is Memo for _, c in converters):
+        if self.positional and in_order:
             # Column by column: the transposes run in C and a remembered value is one C-level
             # dict lookup, not a Python call per value (SQLite dates and datetimes).
             columns: list[Any] = list(zip(*rows, strict=True))
-            for position, memo in converters:
-                assert isinstance(memo, Memo)
-                memo.bound()
-                columns[position] = map(memo.__getitem__, columns[position])
+            for position, convert in converters:
+                if isinstance(convert, Memo):
+                    columns[position] = map(convert.__getitem__, columns[position])
+                else:
+                    columns[position] = [
+                        None if value is None else convert(value) for value in columns[position]
+                    ]
             return list(zip(*columns, strict=True))
         prepared: list[Any] = []
         append = prepared.append
@@ -300,24 +303,22 @@ def _compiled(
 
 class Memo(dict[Any, Any]):
     """`convert` remembering its results: dates repeat across millions of rows. None maps
-    to None; `memo[value]` converts a value not seen yet. Bounded by `bound()`."""
+    to None; `memo[value]` converts a value not seen yet. At most MEMO_LIMIT values are
+    remembered (then it starts afresh), so memory stays flat however many rows pass."""
 
     def __init__(self, convert: Callable[[Any], str]) -> None:
         super().__init__({None: None})
         self.convert = convert
 
     def __missing__(self, value: Any) -> str:
+        if len(self) >= MEMO_LIMIT:
+            self.clear()
+            self[None] = None
         text = self[value] = self.convert(value)
         return text
 
     def __call__(self, value: Any) -> str:
         return self[value]  # type: ignore[no-any-return]
-
-    def bound(self) -> None:
-        """Forget everything once more than MEMO_LIMIT values are remembered."""
-        if len(self) > MEMO_LIMIT:
-            self.clear()
-            self[None] = None
 
 
 def sqlite_datetime(value: dt.datetime) -> str:

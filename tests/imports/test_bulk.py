@@ -10,12 +10,14 @@ import pytest
 from sqlalchemy import Table, select, text
 from sqlalchemy.exc import IntegrityError
 
+import gaplens.imports.bulk as bulk
 from gaplens.db.engine import session_scope
 from gaplens.imports.bulk import BulkStatement, WriteBehind
 from gaplens.imports.models import ImportRun
 from gaplens.imports.raw import RawRowWriter, read_raw_row
 from gaplens.imports.service import finish_run, start_run
 from gaplens.telemetry.models import CopilotUserDay
+from gaplens.work.service import ITEM_COLUMNS, WORK_ITEM
 
 USER_DAY = cast(Table, CopilotUserDay.__table__)
 COLUMNS = ("day", "user_login", "interactions", "import_run_id", "source_row")
@@ -94,3 +96,45 @@ def test_writes_behind_run_in_order_and_raw_rows_read_back(db_url: str, tmp_path
         chunks = session.execute(text("select count(*) from raw_chunk")).scalar()
     assert chunks == 50
     assert [n for _, _, n in stored(db_url)] == [1000, 2000, 3000, 4000, 5000]
+
+
+def test_converted_values_are_remembered_within_a_bound(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Millions of distinct timestamps must not grow memory: the memo starts afresh."""
+    monkeypatch.setattr(bulk, "MEMO_LIMIT", 50)
+    run_id = a_run(db_url, tmp_path)
+    base = dt.datetime(2026, 1, 1)
+    with session_scope(db_url) as session:
+        statement = BulkStatement(session, WORK_ITEM, ITEM_COLUMNS, ("id",))
+        for batch in range(4):
+            statement.execute(
+                [
+                    (
+                        f"id-{n}",
+                        "jira",
+                        f"K-{n}",
+                        "issue",
+                        None,
+                        "Done",
+                        "done",
+                        None,
+                        None,
+                        None,
+                        base + dt.timedelta(minutes=n),
+                        None,
+                        None,
+                        1.5,
+                        None,
+                        None,
+                        None,
+                        run_id,
+                    )
+                    for n in range(batch * 100, batch * 100 + 100)
+                ]
+            )
+        memos = [c for _, c in statement.converters if isinstance(c, bulk.Memo)]
+        assert all(len(memo) <= 51 for memo in memos)
+        stamps = session.execute(text("select created_at from work_item order by key")).scalars()
+        assert len(list(stamps)) == 400
+    assert bulk.Memo(str)[dt.date(2026, 1, 2)] == "2026-01-02"
