@@ -35,6 +35,7 @@ test: lint unit
 bench: $(STAMP) system-deps
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/import_responses.py
+	$(BIN)/python bench/import_tools.py
 	$(BIN)/python bench/demo_wall_time.py
 	$(BIN)/python bench/themes.py
 	$(BIN)/python bench/answer_load.py

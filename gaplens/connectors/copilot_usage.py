@@ -18,7 +18,9 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Annotated, Any, NamedTuple, cast
+
+import msgspec
 
 from gaplens.connectors.json_records import (
     JsonRecord,
@@ -57,8 +59,9 @@ LEGACY_COUNTS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class CopilotUserRecord:
+class CopilotUserRecord(NamedTuple):
+    """A tuple (cheap to make millions of), in `copilot_user_day`'s column order after `row`."""
+
     row: int
     day: dt.date
     user_login: str
@@ -154,17 +157,43 @@ class CopilotUsageReader:
         reader = self._lines or self._stream
         return reader.bytes_read if reader is not None else 0
 
-    def __iter__(self) -> Iterator[tuple[JsonRecord, list[CopilotRecord]]]:
-        for record in self._records():
-            self.rows_read += 1
-            yield record, self._parse(record)
+    def __iter__(self) -> Iterator[tuple[tuple[int, str | bytes], list[CopilotRecord]]]:
+        """`((line, source text), parsed records)` for each source record (the text of an
+        ASCII NDJSON line as bytes, as read)."""
+        if self._lines is not None:
+            yield from self._ndjson()
+        else:
+            for record in self._records():
+                self.rows_read += 1
+                yield (record.line, record.text), self._parse(record)
         if self.rows_read == 0:
             raise InputError.single("the file has no usage records", self.source)
 
+    def _ndjson(self) -> Iterator[tuple[tuple[int, str | bytes], list[CopilotRecord]]]:
+        """NDJSON lines. Once the first record shows a user report, each line is decoded
+        straight into the few fields gaplens keeps (msgspec, typed and bounded); a line that
+        does not decode that way takes the general path, which accepts or words exactly what
+        it did before (e.g. 3.0 as a count is accepted, -1 is reported)."""
+        assert self._lines is not None
+        decode = _USER_DAY_DECODER.decode
+        fast_errors = (msgspec.DecodeError, msgspec.ValidationError)
+        for line, text in self._lines.texts():
+            self.rows_read += 1
+            if self.kind == USER_REPORT:
+                try:
+                    fast = decode(text)
+                except fast_errors:
+                    pass
+                else:
+                    user = _fast_user_day(fast, line)
+                    if user is not None:
+                        yield (line, text), [user]
+                        continue
+            value = self._lines.decode(line, text)
+            source = text.decode("ascii") if isinstance(text, bytes) else text
+            yield (line, text), self._parse(JsonRecord(line, value, source))
+
     def _records(self) -> Iterator[JsonRecord]:
-        if self._lines is not None:
-            yield from self._lines
-            return
         stream = self._stream
         assert stream is not None
         try:
@@ -220,6 +249,100 @@ class CopilotUsageReader:
             return list(parse_org_report(value, row, self.problems, self.scope_fallback))
         legacy = parse_legacy_day(value, row, self.problems, self.scope_fallback)
         return [legacy] if legacy is not None else []
+
+
+_Count = Annotated[int, msgspec.Meta(ge=0, le=INT32)]
+_NULL = msgspec.Raw(b"null")
+
+
+class _FastFeature(msgspec.Struct):
+    """One `totals_by_feature` item: the counts gaplens keeps; other fields are skipped."""
+
+    feature: Annotated[str, msgspec.Meta(min_length=1)]
+    user_initiated_interaction_count: _Count | None = None
+    code_generation_activity_count: _Count | None = None
+    code_acceptance_activity_count: _Count | None = None
+    loc_suggested_to_add_sum: _Count | None = None
+    loc_added_sum: _Count | None = None
+
+
+class _FastUserDay(msgspec.Struct):
+    """The fields of a user-report line that gaplens keeps, with the bounds it checks."""
+
+    day: str
+    user_login: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    user_id: Annotated[int, msgspec.Meta(ge=0, le=INT64)] | None = None
+    user_initiated_interaction_count: _Count | None = None
+    code_generation_activity_count: _Count | None = None
+    code_acceptance_activity_count: _Count | None = None
+    loc_suggested_to_add_sum: _Count | None = None
+    loc_added_sum: _Count | None = None
+    used_agent: bool | None = None
+    used_chat: bool | None = None
+    totals_by_ide: msgspec.Raw = _NULL
+    """Only checked to be a list (or null), so it is not decoded at all."""
+    totals_by_feature: list[_FastFeature] | None = None
+
+
+_USER_DAY_DECODER = msgspec.json.Decoder(_FastUserDay)
+_COMPACT_ENCODE = msgspec.json.encode
+
+
+def _fast_user_day(obj: _FastUserDay, row: int) -> CopilotUserRecord | None:
+    """The record `parse_user_day` makes from the same line, or None to take its path."""
+    day = _days.get(obj.day)
+    if day is None:
+        day = _iso_day(obj.day)
+        if day is None:
+            return None
+    login = obj.user_login
+    ide = obj.totals_by_ide
+    if login != login.strip() or not (
+        ide is _NULL or bytes(memoryview(ide)[:1]) == b"[" or bytes(ide) == b"null"
+    ):
+        return None
+    features: str | None = None
+    if obj.totals_by_feature is not None:
+        compact: dict[str, dict[str, int]] = {}
+        for item in obj.totals_by_feature:
+            name = item.feature
+            counts = compact.get(name)
+            if counts is None:
+                if not name.isascii():
+                    return None  # json.dumps escapes non-ASCII; let the general path do it
+                counts = compact[name[:64]] = {}
+            # Unrolled (this runs for every feature of millions of lines): the counts that are
+            # not zero, summed per feature, in FEATURE_COUNTS order.
+            number = item.user_initiated_interaction_count
+            if number:
+                counts["interactions"] = counts.get("interactions", 0) + number
+            number = item.code_generation_activity_count
+            if number:
+                counts["generations"] = counts.get("generations", 0) + number
+            number = item.code_acceptance_activity_count
+            if number:
+                counts["acceptances"] = counts.get("acceptances", 0) + number
+            number = item.loc_suggested_to_add_sum
+            if number:
+                counts["loc_suggested"] = counts.get("loc_suggested", 0) + number
+            number = item.loc_added_sum
+            if number:
+                counts["loc_added"] = counts.get("loc_added", 0) + number
+        features = _COMPACT_ENCODE(compact).decode() if compact else None
+    return CopilotUserRecord(
+        row,
+        day,
+        login,
+        obj.user_id,
+        obj.user_initiated_interaction_count,
+        obj.code_generation_activity_count,
+        obj.code_acceptance_activity_count,
+        obj.loc_suggested_to_add_sum,
+        obj.loc_added_sum,
+        obj.used_agent,
+        obj.used_chat,
+        features,
+    )
 
 
 USER_COUNTS = (
@@ -478,6 +601,19 @@ def scope_of(obj: dict[str, Any], fallback: str) -> str:
         if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
             return f"{label}:{value}"[:200]
     return fallback
+
+
+def _iso_day(text: str) -> dt.date | None:
+    """`YYYY-MM-DD` as `parse_day` accepts it (remembered), or None."""
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            return None
+        if len(_days) < 100_000:
+            _days[text] = day
+        return day
+    return None
 
 
 def parse_day(value: Any, row: int, problems: ProblemCollector, field: str) -> dt.date | None:

@@ -22,6 +22,8 @@ READ_BYTES = 1 << 20
 MAX_RECORD_CHARS = 64 * 1024 * 1024
 """A single record larger than this is not a usage export (and would not fit in memory)."""
 SNIFF_BYTES = 64 * 1024
+ASCII_WHITESPACE = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+"""The ASCII characters `str.strip()` removes (bytes.strip() alone keeps \x1c-\x1f)."""
 
 _WHITESPACE = re.compile(r"[ \t\r\n]*")
 _DECODER = json.JSONDecoder()
@@ -92,8 +94,16 @@ class NdjsonLines:
         return 0 if self._handle.closed else self._handle.tell()
 
     def __iter__(self) -> Iterator[JsonRecord]:
+        for line_number, text in self.texts():
+            value = self.decode(line_number, text)
+            yield JsonRecord(line_number, value, text if isinstance(text, str) else text.decode())
+
+    def texts(self) -> Iterator[tuple[int, str | bytes]]:
+        """`(line number, stripped text)` of each non-blank line, not yet decoded.
+
+        An ASCII line (nearly all of a usage export) stays bytes: it is valid UTF-8 as it
+        is, and decoding millions of kilobyte lines only to encode them again is wasted."""
         readline = self._handle.readline
-        loads = json.loads
         line_number = 0
         try:
             while True:
@@ -107,21 +117,32 @@ class NdjsonLines:
                         self.source,
                         line_number,
                     )
-                try:
-                    text = raw.decode("utf-8-sig" if line_number == 1 else "utf-8").strip()
-                except UnicodeDecodeError:
-                    raise InputError.single("not UTF-8 text", self.source, line_number) from None
-                if not text:
-                    continue
-                try:
-                    value = loads(text)
-                except json.JSONDecodeError as error:
-                    raise InputError.single(
-                        _describe_decode_error(error, text), self.source, line_number
-                    ) from None
-                yield JsonRecord(line_number, value, text)
+                text: str | bytes
+                if raw.isascii():
+                    text = raw.strip(ASCII_WHITESPACE)
+                else:
+                    try:
+                        text = raw.decode("utf-8-sig" if line_number == 1 else "utf-8").strip()
+                    except UnicodeDecodeError:
+                        raise InputError.single(
+                            "not UTF-8 text", self.source, line_number
+                        ) from None
+                if text:
+                    yield line_number, text
         finally:
             self._handle.close()
+
+    def decode(self, line_number: int, text: str | bytes) -> Any:
+        """One line's JSON value; a located `InputError` when it is not JSON."""
+        if type(text) is bytes:
+            text = text.decode("ascii")
+        assert isinstance(text, str)
+        try:
+            return _DECODER.decode(text)
+        except json.JSONDecodeError as error:
+            raise InputError.single(
+                _describe_decode_error(error, text), self.source, line_number
+            ) from None
 
 
 class JsonStream:

@@ -95,7 +95,65 @@ def parse_timestamp(text: str) -> dt.datetime | None:
 _MISSING = dt.datetime.min
 
 
+_JIRA_DAY = re.compile(r"(\d{1,2})/([A-Za-z]{3})/(\d{2}|\d{4})")
+_JIRA_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?")
+_DAY_PARTS: dict[str, tuple[int, int, int] | None] = {}
+_TIME_PARTS: dict[str, tuple[int, int, int] | None] = {}
+
+
+def _jira_date_time(text: str) -> dt.datetime | None:
+    """`03/Feb/25 2:14 PM` from its two halves, each parsed once: an export repeats days and
+    minutes far more often than whole timestamps. `_MISSING` when the halves are not in that
+    shape, for the full pattern to decide."""
+    day_text, space, time_text = text.partition(" ")
+    if not space:
+        return _MISSING
+    day = _DAY_PARTS.get(day_text, _NO_PART)
+    if day is _NO_PART:
+        if len(_DAY_PARTS) >= 50_000:
+            _DAY_PARTS.clear()
+        match = _JIRA_DAY.fullmatch(day_text)
+        month = MONTHS.get(match.group(2).lower()) if match else None
+        if match is None or month is None:
+            return _MISSING
+        year = match.group(3)
+        day = _DAY_PARTS[day_text] = (
+            int(year) + 2000 if len(year) == 2 else int(year),
+            month,
+            int(match.group(1)),
+        )
+    time = _TIME_PARTS.get(time_text, _NO_PART)
+    if time is _NO_PART:
+        if len(_TIME_PARTS) >= 50_000:
+            _TIME_PARTS.clear()
+        match = _JIRA_TIME.fullmatch(time_text)
+        if match is None:
+            return _MISSING
+        hour, minute, second, meridiem = match.groups()
+        hours = int(hour)
+        if meridiem is not None and not 1 <= hours <= 12:
+            time = None
+        else:
+            if meridiem is not None:
+                hours = hours % 12 + (12 if meridiem.lower() == "pm" else 0)
+            time = (hours, int(minute), int(second or 0))
+        _TIME_PARTS[time_text] = time
+    if day is None or time is None:
+        return None
+    try:
+        return dt.datetime(day[0], day[1], day[2], time[0], time[1], time[2])
+    except ValueError:
+        return None
+
+
+_NO_PART = (0, 0, 0)
+
+
 def _parse_timestamp(text: str) -> dt.datetime | None:
+    if "/" in text:
+        value = _jira_date_time(text)
+        if value is not _MISSING:
+            return value
     match = _ISO_DATE.fullmatch(text)
     if match is not None:
         year, month, day, hour, minute, second, fraction, offset = match.groups()

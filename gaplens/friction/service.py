@@ -161,8 +161,8 @@ def import_friction(
     problems.raise_if_any()
     written += _write(session, batch)
     raw.close()
-    forget_raw_of_same_file(session, IMPORT_KIND, run.sha256, run.id)
     finish_run(run, rows_read, written)
+    forget_raw_of_same_file(session, IMPORT_KIND, run.sha256, run.id)
     if progress is not None:
         progress(reader.bytes_read)
     return ConnectorSummary(IMPORT_KIND, reader.source, rows_read, written)

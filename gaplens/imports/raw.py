@@ -3,67 +3,102 @@
 from __future__ import annotations
 
 import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from gaplens.imports.bulk import WriteBehind
 from gaplens.imports.models import ImportRun, RawChunk
 
 CHUNK_ROWS = 2000
+PENDING_CHUNKS = 8
 
 
 class RawRowWriter:
     """Buffers source lines and writes them as compressed chunks of consecutive rows.
 
     Call `add` for every row in file order and `close` once at the end; rows are written in
-    the caller's transaction, so a failed import leaves no raw rows behind either.
+    the caller's transaction, so a failed import leaves no raw rows behind either. Chunks are
+    compressed on a worker thread (zlib lets go of the GIL), so on a second core compression
+    overlaps parsing instead of adding to it; at most `PENDING_CHUNKS` wait, so memory stays
+    flat whatever the file size.
     """
 
-    def __init__(self, session: Session, run: ImportRun, chunk_rows: int = CHUNK_ROWS) -> None:
+    def __init__(
+        self,
+        session: Session,
+        run: ImportRun,
+        chunk_rows: int = CHUNK_ROWS,
+        writes: WriteBehind | None = None,
+    ) -> None:
         self.session = session
+        self.writes = writes
         self.run_id = run.id
         self.chunk_rows = chunk_rows
         self._first: int | None = None
         self._last = 0
-        self._lines: list[str] = []
-        self._pending: list[dict[str, object]] = []
+        self._lines: list[bytes] = []
+        self._pending: list[tuple[int, int, Future[bytes]]] = []
+        self._pool: ThreadPoolExecutor | None = None
 
-    def add(self, row_number: int, line: str) -> None:
+    def add(self, row_number: int, line: str | bytes) -> None:
+        """One source row, as text or as the UTF-8 bytes read."""
         if self._first is None:
             self._first = row_number
         elif row_number != self._last + 1:
             self._seal()
             self._first = row_number
         self._last = row_number
-        self._lines.append(line.replace("\n", "\\n"))
+        if isinstance(line, str):
+            self._lines.append(line.replace("\n", "\\n").encode())
+        else:
+            self._lines.append(line.replace(b"\n", b"\\n"))
         if len(self._lines) >= self.chunk_rows:
             self._seal()
 
     def _seal(self) -> None:
         if self._first is None or not self._lines:
             return
-        data = zlib.compress("\n".join(self._lines).encode(), 1)
-        self._pending.append(
-            {
-                "import_run_id": self.run_id,
-                "first_row": self._first,
-                "last_row": self._last,
-                "data": data,
-            }
-        )
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="gaplens-raw")
+        text = b"\n".join(self._lines)
+        self._pending.append((self._first, self._last, self._pool.submit(zlib.compress, text, 1)))
         self._lines = []
         self._first = None
-        if len(self._pending) >= 8:
-            self.flush()
+        if len(self._pending) >= PENDING_CHUNKS:
+            self.flush(keep=2)  # the newest are still compressing: no need to wait for them
 
-    def flush(self) -> None:
-        if self._pending:
-            self.session.execute(insert(RawChunk), self._pending)
-            self._pending = []
+    def flush(self, keep: int = 0) -> None:
+        """Write the sealed chunks, all but the newest `keep`."""
+        ready = self._pending[: len(self._pending) - keep]
+        if ready:
+            if self.writes is not None:
+                self.writes.submit(self._write, ready)
+            else:
+                self._write(ready)
+            self._pending = self._pending[len(ready) :]
+
+    def _write(self, chunks: list[tuple[int, int, Future[bytes]]]) -> None:
+        self.session.execute(
+            insert(RawChunk),
+            [
+                {
+                    "import_run_id": self.run_id,
+                    "first_row": first,
+                    "last_row": last,
+                    "data": data.result(),
+                }
+                for first, last, data in chunks
+            ],
+        )
 
     def close(self) -> None:
         self._seal()
         self.flush()
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
 
 
 def read_raw_row(session: Session, run_id: int, row_number: int) -> str | None:

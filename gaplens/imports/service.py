@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 from sqlalchemy.orm import Session
 
@@ -72,14 +75,49 @@ def record_import(
     return run
 
 
+_digests: WeakKeyDictionary[ImportRun, Future[str]] = WeakKeyDictionary()
+
+
 def start_run(session: Session, kind: str, path: Path, scope: str | None = None) -> ImportRun:
     """An import run recorded up front, so tool and raw rows written meanwhile can point at it.
 
-    The run commits with the rows or not at all (the caller's transaction)."""
-    return record_import(session, kind, path, 0, 0, scope)
+    The run commits with the rows or not at all (the caller's transaction). The file's digest
+    is computed on a worker thread while the import reads the file (hashlib lets go of the
+    GIL), instead of a whole extra pass before it; `finish_run` stores it."""
+    run = ImportRun(
+        kind=kind,
+        source_name=path.name,
+        sha256="",
+        scope=scope,
+        rows_read=0,
+        rows_written=0,
+        imported_at=dt.datetime.now(dt.UTC),
+    )
+    session.add(run)
+    session.flush()
+    _digests[run] = _in_background(file_sha256, path)
+    return run
+
+
+def _in_background(work: Callable[[Path], str], path: Path) -> Future[str]:
+    """`work(path)` on a daemon thread: an import that stops early does not wait for it."""
+    future: Future[str] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(work(path))
+        except BaseException as error:  # handed to whoever asks for the result
+            future.set_exception(error)
+
+    threading.Thread(target=run, name="gaplens-sha256", daemon=True).start()
+    return future
 
 
 def finish_run(run: ImportRun, rows_read: int, rows_written: int, rows_unresolved: int = 0) -> None:
+    """Counts and the file's digest; call it before anything reads `run.sha256`."""
+    digest = _digests.pop(run, None)
+    if digest is not None:
+        run.sha256 = digest.result()
     run.rows_read = rows_read
     run.rows_written = rows_written
     run.rows_unresolved = rows_unresolved

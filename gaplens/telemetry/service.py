@@ -8,15 +8,12 @@ rows and are reported; importing the file again after adding them resolves them.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Date, Table, delete, insert, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import Insert
 
 from gaplens.connectors.copilot_usage import (
     FORMAT_NAMES,
@@ -28,6 +25,7 @@ from gaplens.connectors.m365_copilot import M365UsageReader
 from gaplens.directory.identities import IdentityResolver
 from gaplens.directory.models import IdentityKind
 from gaplens.errors import ProblemCollector
+from gaplens.imports.bulk import BulkStatement, WriteBehind, sqlite_page_cache
 from gaplens.imports.raw import RawRowWriter, forget_raw_of_same_file
 from gaplens.imports.service import ConnectorSummary, ProgressCallback, finish_run, start_run
 from gaplens.telemetry.models import (
@@ -52,79 +50,87 @@ M365_KIND = "m365-copilot"
 IDE_APP = "ide"
 
 
+USER_DAY_COLUMNS = (
+    "day",
+    "user_login",
+    "user_id",
+    "interactions",
+    "code_generations",
+    "code_acceptances",
+    "loc_suggested",
+    "loc_added",
+    "used_agent",
+    "used_chat",
+    "features",
+    "import_run_id",
+    "source_row",
+)
+USAGE_COLUMNS = (
+    *USAGE_KEY,
+    "interactions",
+    "suggestions",
+    "acceptances",
+    "loc_suggested",
+    "loc_added",
+    "import_run_id",
+)
+ORG_DAY_COLUMNS = (
+    "scope",
+    "day",
+    "source_format",
+    "active_users",
+    "engaged_users",
+    "weekly_active_users",
+    "monthly_active_users",
+    "monthly_active_chat_users",
+    "monthly_active_agent_users",
+    "interactions",
+    "suggestions",
+    "acceptances",
+    "lines_suggested",
+    "lines_accepted",
+    "import_run_id",
+    "source_row",
+)
+SNAPSHOT_COLUMNS = (
+    "refresh_date",
+    "upn",
+    "display_name",
+    "last_activity",
+    *M365_APPS,
+    "import_run_id",
+    "source_row",
+)
+
+
 class KeyedWriter:
-    """Buffers rows by natural key and writes them in batches, replacing rows with that key.
+    """Buffers rows (value tuples in `columns` order) by natural key and writes them in
+    batches, replacing rows with that key (`BulkStatement`: new rows go in as plain inserts or
+    COPY, existing keys are upserted). Duplicate keys within a batch keep the last row."""
 
-    SQLite and PostgreSQL get `INSERT ... ON CONFLICT DO UPDATE` (one statement per batch);
-    other databases delete the batch's keys, then insert. Duplicate keys within a batch keep
-    the last row, as PostgreSQL cannot update one row twice in a statement.
-    """
-
-    def __init__(self, session: Session, table: Table, key: Sequence[str]) -> None:
-        self.session = session
-        self.table = table
-        self.key = tuple(key)
-        self.rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+    def __init__(
+        self,
+        session: Session,
+        table: Table,
+        key: Sequence[str],
+        columns: Sequence[str],
+        writes: WriteBehind | None = None,
+    ) -> None:
+        self.rows: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self.written = 0
-        self._statement = upsert_statement(session, table, self.key)
-        self._driver_sql: str | None = None
-        self._columns: list[tuple[str, bool]] = []
-        dialect = session.get_bind().dialect
-        if self._statement is not None and dialect.name == "sqlite":
-            # The SQLite driver is fed tuples directly: SQLAlchemy's per-row parameter
-            # processing costs more than the insert itself at millions of rows.
-            compiled = self._statement.compile(dialect=dialect)
-            dates = {c.name for c in table.columns if isinstance(c.type, Date)}
-            self._driver_sql = str(compiled)
-            self._columns = [(name, name in dates) for name in compiled.positiontup or ()]
+        self._statement = BulkStatement(session, table, columns, key)
+        self._writes = writes or WriteBehind(session, threaded=False)
 
-    def add(self, key: tuple[Any, ...], row: dict[str, Any]) -> None:
+    def add(self, key: tuple[Any, ...], row: tuple[Any, ...]) -> None:
         self.rows[key] = row
         if len(self.rows) >= BATCH_SIZE:
             self.flush()
 
     def flush(self) -> None:
-        if not self.rows:
-            return
-        rows = list(self.rows.values())
-        connection = self.session.connection()
-        if self._statement is None:
-            key_columns = [self.table.c[name] for name in self.key]
-            keys = list(self.rows)
-            for start in range(0, len(keys), 500):
-                connection.execute(
-                    delete(self.table).where(tuple_(*key_columns).in_(keys[start : start + 500]))
-                )
-            connection.execute(insert(self.table), rows)
-        elif self._driver_sql is not None:
-            params = [
-                tuple(_iso(row[name]) if is_date else row[name] for name, is_date in self._columns)
-                for row in rows
-            ]
-            connection.exec_driver_sql(self._driver_sql, params)
-        else:
-            connection.execute(self._statement, rows)
-        self.written += len(rows)
-        self.rows.clear()
-
-
-def _iso(value: dt.date | None) -> str | None:
-    """Dates as SQLAlchemy stores them in SQLite (ISO text)."""
-    return None if value is None else value.isoformat()
-
-
-def upsert_statement(session: Session, table: Table, key: Sequence[str]) -> Insert | None:
-    """`INSERT ... ON CONFLICT (key) DO UPDATE` for the session's dialect, or None."""
-    name = session.get_bind().dialect.name
-    if name == "sqlite":
-        lite = sqlite.insert(table)
-        updates = {c.name: lite.excluded[c.name] for c in table.columns if c.name not in key}
-        return lite.on_conflict_do_update(index_elements=list(key), set_=updates)
-    if name == "postgresql":
-        pg = postgresql.insert(table)
-        updates = {c.name: pg.excluded[c.name] for c in table.columns if c.name not in key}
-        return pg.on_conflict_do_update(index_elements=list(key), set_=updates)
-    return None
+        if self.rows:
+            self._writes.submit(self._statement.execute, list(self.rows.values()))
+            self.written += len(self.rows)
+            self.rows = {}
 
 
 def import_copilot_usage(
@@ -135,74 +141,60 @@ def import_copilot_usage(
     reader = CopilotUsageReader(path, problems)
     run = start_run(session, COPILOT_KIND, path)
     run_id = run.id
-    raw = RawRowWriter(session, run)
     resolver = IdentityResolver.load(session, [IdentityKind.GITHUB])
     resolve = resolver.resolve
-    users = KeyedWriter(session, USER_DAY, ("day", "user_login"))
-    orgs = KeyedWriter(session, ORG_DAY, ("scope", "day"))
-    usage = KeyedWriter(session, USAGE, USAGE_KEY)
     unresolved = 0
     since_progress = 0
     raw_row = 0  # a record's line, or one past the previous record's when they share a line
-    for record, parsed in reader:
-        if problems:
-            if problems.count >= problems.limit:
-                break
-            continue  # keep validating to report every problem, but write nothing more
-        raw_row = max(record.line, raw_row + 1)
-        raw.add(raw_row, record.text)
-        for item in parsed:
-            if type(item) is CopilotUserRecord:
-                users.add(
-                    (item.day, item.user_login),
-                    {
-                        "day": item.day,
-                        "user_login": item.user_login,
-                        "user_id": item.user_id,
-                        "interactions": item.interactions,
-                        "code_generations": item.code_generations,
-                        "code_acceptances": item.code_acceptances,
-                        "loc_suggested": item.loc_suggested,
-                        "loc_added": item.loc_added,
-                        "used_agent": item.used_agent,
-                        "used_chat": item.used_chat,
-                        "features": item.features,
-                        "import_run_id": run_id,
-                        "source_row": raw_row,
-                    },
-                )
-                person = resolve(item.user_login)
-                if person is None:
-                    unresolved += 1
-                    continue
-                usage.add(
-                    (person, item.day, GITHUB_COPILOT, IDE_APP),
-                    {
-                        "person_id": person,
-                        "day": item.day,
-                        "tool": GITHUB_COPILOT,
-                        "app": IDE_APP,
-                        "interactions": item.interactions,
-                        "suggestions": item.code_generations,
-                        "acceptances": item.code_acceptances,
-                        "loc_suggested": item.loc_suggested,
-                        "loc_added": item.loc_added,
-                        "import_run_id": run_id,
-                    },
-                )
-            elif isinstance(item, CopilotOrgRecord):
-                orgs.add((item.scope, item.day), _org_row(item, run_id, raw_row))
-        since_progress += 1
-        if progress is not None and since_progress >= BATCH_SIZE:
-            since_progress = 0
-            progress(reader.bytes_read)
-    problems.raise_if_any()
-    for writer in (users, orgs, usage):
-        writer.flush()
-    raw.close()
-    forget_raw_of_same_file(session, COPILOT_KIND, run.sha256, run_id)
+    with sqlite_page_cache(session), WriteBehind(session) as writes:
+        raw = RawRowWriter(session, run, writes=writes)
+        users = KeyedWriter(session, USER_DAY, ("day", "user_login"), USER_DAY_COLUMNS, writes)
+        orgs = KeyedWriter(session, ORG_DAY, ("scope", "day"), ORG_DAY_COLUMNS, writes)
+        usage = KeyedWriter(session, USAGE, USAGE_KEY, USAGE_COLUMNS, writes)
+        add_user, add_usage, add_raw = users.add, usage.add, raw.add
+        for (line, text), parsed in reader:
+            if problems:
+                if problems.count >= problems.limit:
+                    break
+                continue  # keep validating to report every problem, but write nothing more
+            raw_row = line if line > raw_row else raw_row + 1
+            add_raw(raw_row, text)
+            for item in parsed:
+                if type(item) is CopilotUserRecord:
+                    day = item.day
+                    add_user((day, item.user_login), (*item[1:], run_id, raw_row))
+                    person = resolve(item.user_login)
+                    if person is None:
+                        unresolved += 1
+                        continue
+                    add_usage(
+                        (person, day, GITHUB_COPILOT, IDE_APP),
+                        (
+                            person,
+                            day,
+                            GITHUB_COPILOT,
+                            IDE_APP,
+                            item.interactions,
+                            item.code_generations,
+                            item.code_acceptances,
+                            item.loc_suggested,
+                            item.loc_added,
+                            run_id,
+                        ),
+                    )
+                elif isinstance(item, CopilotOrgRecord):
+                    orgs.add((item.scope, item.day), _org_row(item, run_id, raw_row))
+            since_progress += 1
+            if progress is not None and since_progress >= BATCH_SIZE:
+                since_progress = 0
+                progress(reader.bytes_read)
+        problems.raise_if_any()
+        for writer in (users, orgs, usage):
+            writer.flush()
+        raw.close()
     written = users.written + orgs.written
     finish_run(run, reader.rows_read, written, unresolved)
+    forget_raw_of_same_file(session, COPILOT_KIND, run.sha256, run_id)
     if progress is not None:
         progress(path.stat().st_size)
     kind = FORMAT_NAMES.get(reader.kind or "", "Copilot usage")
@@ -220,25 +212,25 @@ def import_copilot_usage(
     )
 
 
-def _org_row(item: CopilotOrgRecord, run_id: int, raw_row: int) -> dict[str, Any]:
-    return {
-        "scope": item.scope,
-        "day": item.day,
-        "source_format": item.source_format,
-        "active_users": item.active_users,
-        "engaged_users": item.engaged_users,
-        "weekly_active_users": item.weekly_active_users,
-        "monthly_active_users": item.monthly_active_users,
-        "monthly_active_chat_users": item.monthly_active_chat_users,
-        "monthly_active_agent_users": item.monthly_active_agent_users,
-        "interactions": item.interactions,
-        "suggestions": item.suggestions,
-        "acceptances": item.acceptances,
-        "lines_suggested": item.lines_suggested,
-        "lines_accepted": item.lines_accepted,
-        "import_run_id": run_id,
-        "source_row": raw_row,
-    }
+def _org_row(item: CopilotOrgRecord, run_id: int, raw_row: int) -> tuple[Any, ...]:
+    return (
+        item.scope,
+        item.day,
+        item.source_format,
+        item.active_users,
+        item.engaged_users,
+        item.weekly_active_users,
+        item.monthly_active_users,
+        item.monthly_active_chat_users,
+        item.monthly_active_agent_users,
+        item.interactions,
+        item.suggestions,
+        item.acceptances,
+        item.lines_suggested,
+        item.lines_accepted,
+        run_id,
+        raw_row,
+    )
 
 
 def import_m365_copilot(
@@ -256,7 +248,7 @@ def import_m365_copilot(
     run_id = run.id
     raw = RawRowWriter(session, run)
     resolver = IdentityResolver.load(session, [IdentityKind.EMAIL])
-    snapshots = KeyedWriter(session, SNAPSHOT, ("refresh_date", "upn"))
+    snapshots = KeyedWriter(session, SNAPSHOT, ("refresh_date", "upn"), SNAPSHOT_COLUMNS)
     touched: set[str] = set()
     unresolved = 0
     since_progress = 0
@@ -272,15 +264,15 @@ def import_m365_copilot(
             continue
         snapshots.add(
             (record.refresh_date, record.upn),
-            {
-                "refresh_date": record.refresh_date,
-                "upn": record.upn,
-                "display_name": record.display_name,
-                "last_activity": record.last_activity,
-                **record.apps,
-                "import_run_id": run_id,
-                "source_row": raw_row,
-            },
+            (
+                record.refresh_date,
+                record.upn,
+                record.display_name,
+                record.last_activity,
+                *(record.apps[app] for app in M365_APPS),
+                run_id,
+                raw_row,
+            ),
         )
         person = resolver.resolve(record.upn)
         if person is None:
@@ -294,9 +286,9 @@ def import_m365_copilot(
     problems.raise_if_any()
     snapshots.flush()
     raw.close()
+    finish_run(run, reader.rows_read, snapshots.written, unresolved)
     forget_raw_of_same_file(session, M365_KIND, run.sha256, run_id)
     days = rebuild_m365_usage(session, resolver, touched, run_id)
-    finish_run(run, reader.rows_read, snapshots.written, unresolved)
     if progress is not None:
         progress(path.stat().st_size)
     note = resolver.unresolved_summary()

@@ -15,7 +15,7 @@ from hashlib import sha1
 from pathlib import Path
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, delete, exists, select, text
+from sqlalchemy import Table, delete, exists, select
 from sqlalchemy.orm import Session
 
 from gaplens.connectors.csv_file import check_not_binary
@@ -26,7 +26,7 @@ from gaplens.connectors.work_records import WorkRecord
 from gaplens.directory.identities import IdentityResolver
 from gaplens.directory.models import IdentityKind
 from gaplens.errors import ProblemCollector
-from gaplens.imports.bulk import BulkStatement
+from gaplens.imports.bulk import BulkStatement, WriteBehind, sqlite_page_cache
 from gaplens.imports.models import ImportRun
 from gaplens.imports.raw import RawRowWriter, forget_raw_of_same_file
 from gaplens.imports.service import ConnectorSummary, ProgressCallback, finish_run, start_run
@@ -151,21 +151,20 @@ def run_import(
     label: str,
 ) -> ConnectorSummary:
     """The shared loop: validate every row, write while all is well, fail whole at the end."""
-    raw = RawRowWriter(session, run)
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    if sqlite:  # a bigger page cache for the duration: random-key index inserts stay in memory
-        session.execute(text("PRAGMA cache_size = -65536"))
-    for record in reader:
-        if problems:
-            continue  # keep validating to report every problem, but write nothing more
-        raw.add(record.row, record.raw)
-        if writer.add(record) and progress is not None:
-            progress(reader.bytes_read)
-    problems.raise_if_any()
-    writer.flush()
-    raw.close()
-    if sqlite:
-        session.execute(text("PRAGMA cache_size = -2000"))
+    # A bigger SQLite page cache for the duration: random-key index inserts stay in memory.
+    with sqlite_page_cache(session), WriteBehind(session) as writes:
+        raw = RawRowWriter(session, run, writes=writes)
+        writer.writes = writes
+        add_raw, add = raw.add, writer.add
+        for record in reader:
+            if problems:
+                continue  # keep validating to report every problem, but write nothing more
+            add_raw(record.row, record.raw)
+            if add(record) and progress is not None:
+                progress(reader.bytes_read)
+        problems.raise_if_any()
+        writer.flush()
+        raw.close()
     finish_run(run, reader.rows_read, writer.written, writer.unresolved)
     forget_raw_of_same_file(session, run.kind, run.sha256, run.id)
     if progress is not None:
@@ -212,7 +211,15 @@ class WorkWriter:
         self.change_table = change_table
         self.pending: dict[str, WorkRecord] = {}
         self._tool: BulkStatement | None = None
-        self._items: BulkStatement | None = None
+        self._items = BulkStatement(session, WORK_ITEM, ITEM_COLUMNS, ("id",))
+        self._changes = BulkStatement(session, TRANSITION, CHANGE_COLUMNS)
+        self._tool_changes = (
+            BulkStatement(session, change_table, ("issue_key", *CHANGE_COLUMNS[1:]))
+            if change_table is not None
+            else None
+        )
+        self.writes = WriteBehind(session, threaded=False)
+        """Where batches are written: inline, or behind the parsing (`run_import` sets it)."""
         self.written = self.unresolved = self.transitions = 0
         # Deleting old transitions per batch costs a lookup per key; skip it while none exist.
         self._had_transitions = bool(session.scalar(select(exists().select_from(TRANSITION))))
@@ -230,16 +237,38 @@ class WorkWriter:
             return
         records = list(self.pending.values())
         self.pending = {}
-        session = self.session
         run_id = self.run_id
+        tool_rows = None
         if self.tool_table is not None:
             if self._tool is None:
                 columns = [*records[0].tool_row, "import_run_id"]
-                self._tool = BulkStatement(session, self.tool_table, columns, self.tool_keys)
-            self._tool.execute([*r.tool_row.values(), run_id] for r in records)
+                self._tool = BulkStatement(self.session, self.tool_table, columns, self.tool_keys)
+            tool_rows = [[*r.tool_row.values(), run_id] for r in records]
         items = [self._item(record) for record in records]
-        if self._had_transitions:
-            connection = session.connection()
+        changes = [
+            (record.key, item[0], ordinal, change.at, change.from_status, change.to_status)
+            for record, item in zip(records, items, strict=True)
+            for ordinal, change in enumerate(record.transitions, start=1)
+        ]
+        self.writes.submit(self._write, records, tool_rows, items, changes, self._had_transitions)
+        if changes:
+            self._had_transitions = True
+        self.written += len(items)
+        self.transitions += len(changes)
+
+    def _write(
+        self,
+        records: list[WorkRecord],
+        tool_rows: list[list[Any]] | None,
+        items: list[tuple[Any, ...]],
+        changes: list[tuple[Any, ...]],
+        had_transitions: bool,
+    ) -> None:
+        """One batch's statements, in the order that keeps foreign keys satisfied."""
+        if tool_rows is not None and self._tool is not None:
+            self._tool.execute(tool_rows)
+        if had_transitions:
+            connection = self.session.connection()
             ids = [item[0] for item in items]
             connection.execute(delete(TRANSITION).where(TRANSITION.c.work_item_id.in_(ids)))
             if self.change_table is not None:
@@ -247,26 +276,11 @@ class WorkWriter:
                 connection.execute(
                     delete(self.change_table).where(self.change_table.c.issue_key.in_(keys))
                 )
-        if self._items is None:
-            self._items = BulkStatement(session, WORK_ITEM, ITEM_COLUMNS, ("id",))
         self._items.execute(items)
-        changes = [
-            (record.key, item[0], ordinal, change.at, change.from_status, change.to_status)
-            for record, item in zip(records, items, strict=True)
-            for ordinal, change in enumerate(record.transitions, start=1)
-        ]
         if changes:
-            self._had_transitions = True
-            BulkStatement(session, TRANSITION, CHANGE_COLUMNS).execute(
-                change[1:] for change in changes
-            )
-            if self.change_table is not None:
-                change_columns = ("issue_key", *CHANGE_COLUMNS[1:])
-                BulkStatement(session, self.change_table, change_columns).execute(
-                    (change[0], *change[2:]) for change in changes
-                )
-        self.written += len(items)
-        self.transitions += len(changes)
+            self._changes.execute([change[1:] for change in changes])
+            if self._tool_changes is not None:
+                self._tool_changes.execute([(change[0], *change[2:]) for change in changes])
 
     def _item(self, record: WorkRecord) -> tuple[Any, ...]:
         refs = record.assignee_refs

@@ -16,6 +16,7 @@ from gaplens.connectors.copilot_usage import (
     CopilotOrgRecord,
     CopilotUsageReader,
     CopilotUserRecord,
+    parse_user_day,
 )
 from gaplens.errors import InputError, ProblemCollector
 from tests.telemetry.payloads import enterprise_report, legacy_day, user_day
@@ -107,3 +108,63 @@ def test_mutated_exports_parse_or_raise_input_error(tmp_path: Path, seed: str, d
         read(path)
     except InputError as error:
         assert error.problems and all(p.source == "mutated.json" for p in error.problems)
+
+
+def _general(text: str) -> tuple[list[object], list[str]]:
+    """What the general json path makes of one user-report line: records and problems."""
+    problems = ProblemCollector("x.ndjson")
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return ["not json"], []
+    if not isinstance(value, dict):
+        return ["not an object"], []
+    record = parse_user_day(value, 2, problems)
+    return [record] if record is not None else [], [str(p) for p in problems.problems]
+
+
+JSON_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 2**31 + 3),
+    st.sampled_from([2**63, 2**63 - 1, 3.0, 2.5, -1, "7", "2026-10-02", "", " u ", "é" * 101]),
+    st.lists(st.integers(0, 5), max_size=2),
+    st.just([{"feature": "café", "loc_added_sum": 3}]),
+    st.just([{"feature": "", "loc_added_sum": 3}]),
+    st.just([{"feature": "chat", "loc_added_sum": 3.0, "code_generation_activity_count": -2}]),
+    st.just({"not": "a list"}),
+)
+FIELDS = [
+    "day",
+    "user_login",
+    "user_id",
+    "user_initiated_interaction_count",
+    "loc_added_sum",
+    "used_agent",
+    "used_chat",
+    "totals_by_ide",
+    "totals_by_feature",
+]
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(changes=st.dictionaries(st.sampled_from(FIELDS), JSON_VALUES, max_size=3), data=st.data())
+def test_the_fast_user_day_path_agrees_with_the_general_one(
+    tmp_path: Path, changes: dict[str, object], data: st.DataObject
+):
+    """Line 2 onwards is decoded by msgspec; whatever it accepts must be exactly what the
+    general path makes of the line, and whatever it refuses is left to the general path."""
+    line = user_day("u", "2026-10-02", n=data.draw(st.integers(0, 3)))
+    line.update(changes)
+    for field in data.draw(st.lists(st.sampled_from(FIELDS), max_size=2)):
+        line.pop(field, None)
+    text = json.dumps(line)
+    path = tmp_path / "x.ndjson"
+    path.write_text(json.dumps(user_day("first", "2026-10-01")) + "\n" + text + "\n")
+    problems = ProblemCollector(path.name)
+    found = [item for _, parsed in CopilotUsageReader(path, problems) for item in parsed][1:]
+    expected, expected_problems = _general(text)
+    assert found == expected
+    assert [str(p) for p in problems.problems] == expected_problems

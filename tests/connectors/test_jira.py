@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gaplens.connectors.jira_json as jira_json
+import gaplens.connectors.work_records as work_records
 from gaplens.connectors.jira_csv import JiraCsvReader
 from gaplens.connectors.jira_json import JiraJsonReader
 from gaplens.connectors.work_records import Transition, derive_history, parse_timestamp
@@ -44,6 +45,33 @@ def test_jira_and_ticket_date_formats(text: str, expected: dt.datetime):
 )
 def test_ambiguous_or_impossible_dates_are_refused(text: str):
     assert parse_timestamp(text) is None
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet="0123456789/: \tAPMapmFebJanXyz٣", max_size=24),
+        st.builds(
+            "{}/{}/{} {}:{:02d} {}".format,
+            st.integers(0, 40),
+            st.sampled_from(["Feb", "feb", "Jan", "Xyz"]),
+            st.sampled_from(["25", "2025", "205"]),
+            st.integers(0, 25),
+            st.integers(0, 70),
+            st.sampled_from(["AM", "pm", "PM", "P", ""]),
+        ),
+    )
+)
+def test_the_fast_jira_timestamp_path_agrees_with_the_full_pattern(text: str):
+    """The cached day/time halves give exactly what the full patterns give (or defer)."""
+    text = text.strip()  # as parse_timestamp passes it on
+    fast = work_records._jira_date_time(text)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(work_records, "_jira_date_time", lambda _text: work_records._MISSING)
+        full = work_records._parse_timestamp(text)
+    if fast is not work_records._MISSING:
+        assert fast == full
+    assert work_records._parse_timestamp(text) == full
 
 
 def _moves(*names: str) -> list[Transition]:
