@@ -44,6 +44,7 @@ def test_define_revise_and_log_a_win_on_a_phone(live_server: str):
             page.get_by_role("button", name="Sign in").click()
             page.wait_for_url(live_server + "/criteria")
             page.get_by_role("link", name="Define a success criterion").click()
+            page.wait_for_url(live_server + "/criteria/new")  # measure the new page, not the old
             fits(page, "criterion-new")
 
             page.get_by_label("Rollout phase").fill("Copilot for all engineers")
@@ -59,6 +60,7 @@ def test_define_revise_and_log_a_win_on_a_phone(live_server: str):
             fits(page, "criterion")
 
             page.get_by_role("link", name="Edit (with a reason)").click()
+            page.wait_for_url("**/edit")
             page.get_by_label("Target", exact=True).fill("-10")
             page.get_by_role("button", name="Save the change").click()  # no reason: refused
             assert page.url.endswith("/edit")
