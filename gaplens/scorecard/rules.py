@@ -145,23 +145,43 @@ def classify(evidence: Sequence[Evidence]) -> Classification:
     if working and friction:
         return Classification(
             Status.UNKNOWN,
-            f"the evidence disagrees: {_names(working)} lean working, "
-            f"{_names(friction)} lean friction",
+            f"the evidence disagrees: {_leans(working, 'working')}, {_leans(friction, 'friction')}",
         )
     if any(e.source is not Source.TELEMETRY for e in friction):
-        return Classification(Status.FRICTION, f"{_names(friction)} lean friction")
+        return Classification(Status.FRICTION, _leans(friction, "friction"))
     net_working = any(e.measure == "net_minutes" for e in working)
     feedback_working = any(e.source is Source.FEEDBACK for e in working)
     if net_working and feedback_working:
-        return Classification(Status.WORKING, f"{_names(working)} lean working")
+        return Classification(Status.WORKING, _leans(working, "working"))
     if working or friction:
         return Classification(
             Status.UNKNOWN,
-            f"only {_names(working or friction)} lean one way; "
+            f"only {_leans(working or friction, 'one way')}; "
             "net minutes and feedback must agree before a use case counts as working",
         )
     return Classification(Status.UNKNOWN, "no clear signal: every interval spans its threshold")
 
 
-def _names(evidence: Sequence[Evidence]) -> str:
-    return ", ".join(sorted({f"{e.source.value}:{e.measure}" for e in evidence}))
+MEASURE_NAMES = {
+    (Source.FRICTION_LOG, "correction_rate"): "the friction log's correction rate",
+    (Source.FRICTION_LOG, "net_minutes"): "the friction log's net minutes",
+    (Source.FEEDBACK, "working_share"): "feedback",
+}
+
+
+def _measure_name(e: Evidence) -> str:
+    """Words for the report's readers; the JSON evidence keeps `source` and `measure`."""
+    known = MEASURE_NAMES.get((e.source, e.measure))
+    if known is not None:
+        return known
+    if e.source is Source.TELEMETRY and e.measure.startswith("acceptance_rate:"):
+        return f"Copilot's acceptance rate for {e.measure.partition(':')[2]}"
+    return f"{e.source.value.replace('_', ' ')} {e.measure.replace('_', ' ')}"
+
+
+def _leans(evidence: Sequence[Evidence], way: str) -> str:
+    """'feedback and the friction log's net minutes lean working' (sorted: a stable reason)."""
+    names = sorted({_measure_name(e) for e in evidence})
+    if len(names) == 1:
+        return f"{names[0]} leans {way}"
+    return ", ".join(names[:-1]) + " and " + names[-1] + f" lean {way}"

@@ -24,6 +24,24 @@ def test_clearly_helps_is_working():
     ]
     assert [e.lean for e in evidence] == [Lean.NEUTRAL, Lean.WORKING, Lean.WORKING]
     assert classify(evidence).status is Status.WORKING
+    assert classify(evidence).reason == "feedback and the friction log's net minutes lean working"
+
+
+def test_reasons_name_measures_in_words_for_the_report():
+    hurts = [
+        correction_evidence(18, 20, K),
+        net_minutes_evidence(Estimate(-14.0, -20.0, -8.0), 20, K),
+        feedback_evidence(1, 11, K),
+    ]
+    assert classify(hurts).reason == (
+        "feedback, the friction log's correction rate and the friction log's net minutes "
+        "lean friction"
+    )
+    disagree = [telemetry_evidence("code_completion", 40, 100, 12, K), feedback_evidence(1, 11, K)]
+    assert classify(disagree).reason == (
+        "the evidence disagrees: Copilot's acceptance rate for code_completion leans working, "
+        "feedback leans friction"
+    )
 
 
 def test_working_needs_feedback_to_agree_with_net_minutes():
