@@ -520,11 +520,19 @@ def comments_view(doc: ReportDocument) -> CommentsView:
         if item.get("text", "").strip()
     ]
     count = len(items)
+    # The list is already shuffled, so its head is a random sample; the JSON keeps all. A
+    # text several people wrote word for word is quoted once: a sample is for reading.
+    firsts: dict[str, CommentView] = {}
+    for item in items:
+        firsts.setdefault(item.text, item)
+    distinct = list(firsts.values())
+    sample = distinct[:COMMENTS_IN_REPORT]
     label = f"{count} comment{'s' if count != 1 else ''}"
-    if count > COMMENTS_IN_REPORT:
-        # The list is already shuffled, so its head is a random sample; the JSON keeps all.
-        label = f"{COMMENTS_IN_REPORT} of {count} comments, picked at random"
-    return CommentsView(shown=True, count=label, items=items[:COMMENTS_IN_REPORT])
+    if len(sample) < count:
+        label = f"{len(sample)} of {count} comments, picked at random"
+    if len(distinct) < count:
+        label += "; a text written word for word by several people is quoted once"
+    return CommentsView(shown=True, count=label, items=sample)
 
 
 def build_view(doc: ReportDocument) -> ReportView:

@@ -557,3 +557,25 @@ def test_sections_in_chromium(html: str, tmp_path: Path) -> None:
     for width, height in found.charts.values():
         assert width > 300 and height > 80
     assert found.sections[-2:] == ["comments", "method"] and "next_steps" in found.sections
+
+
+def test_the_quoted_sample_skips_repeated_texts_and_says_so() -> None:
+    from gaplens.report.schemas import CommentsOut
+    from gaplens.report.view import COMMENTS_IN_REPORT, comments_view
+
+    texts = [f"Comment number {i}" for i in range(30)]
+    rows = [{"text": t, "month": "2026-03"} for t in texts]
+    rows[1:1] = [{"text": texts[0], "month": "2026-02"}] * 3  # three people, the same words
+    doc = sample_document()
+    doc = doc.model_copy(update={"comments": CommentsOut(status="shown", n=33, comments=rows)})
+    view = comments_view(doc)
+    assert [i.text for i in view.items] == texts[:COMMENTS_IN_REPORT]
+    assert view.items[0].month == "March 2026"  # the first of the repeated texts is quoted
+    assert view.count == (
+        "24 of 33 comments, picked at random; a text written word for word by several people "
+        "is quoted once"
+    )
+    plain = doc.model_copy(
+        update={"comments": CommentsOut(status="shown", n=3, comments=rows[4:7])}
+    )
+    assert comments_view(plain).count == "3 comments"
