@@ -38,6 +38,7 @@ from gaplens.web.routes import (
     modelling,
     public,
     reflections,
+    reports,
     slack,
     surveys,
     tasks,
@@ -125,6 +126,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         criteria.pages,
         wins.router,
         wins.pages,
+        reports.pages,
     )
     for router in routers:
         app.include_router(router)

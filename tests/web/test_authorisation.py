@@ -33,6 +33,8 @@ MATRIX = {
     ("POST", "/api/v1/admin/imports/{kind}"): [401, 422, 403, 403],  # not a kind
     ("GET", "/api/v1/exports/perception.csv"): [401, 200, 200, 200],
     ("GET", "/api/v1/exports/report"): [401, 200, 200, 200],
+    ("GET", "/reports"): [303, 200, 200, 200],
+    ("GET", "/favicon.ico"): [200, 200, 200, 200],
     ("GET", "/api/v1/costs"): [401, 200, 200, 200],
     ("POST", "/api/v1/admin/costs"): [401, 422, 403, 403],  # empty body
     ("GET", "/admin/users"): [303, 200, 403, 403],

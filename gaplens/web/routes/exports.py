@@ -6,12 +6,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from gaplens.audit.service import record, staff_gate
 from gaplens.perception.export import figures_csv
 from gaplens.perception.service import viewer_perception
 from gaplens.privacy import PrivacyPolicy
 from gaplens.report.render import render
+from gaplens.report.schemas import ReportDocument
 from gaplens.report.scope import parse_period, parse_scope
 from gaplens.report.service import build_report
 from gaplens.web.deps import AnyStaff, DbSession
@@ -19,6 +21,7 @@ from gaplens.web.routes.filters import Population
 
 router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
 POLICY = PrivacyPolicy()
+ReportFormat = Literal["html", "pdf", "json"]
 MEDIA = {"html": "text/html; charset=utf-8", "pdf": "application/pdf", "json": "application/json"}
 
 
@@ -66,7 +69,7 @@ def perception_csv(
 def report(
     viewer: AnyStaff,
     session: DbSession,
-    format: Annotated[Literal["html", "pdf", "json"], Query()] = "html",
+    format: Annotated[ReportFormat, Query()] = "html",
     survey: Annotated[str | None, Query(max_length=200)] = None,
     scope: Annotated[
         str | None,
@@ -85,6 +88,24 @@ def report(
     """The reality report for one scope and period as a file: the same gate as the dashboard,
     including this viewer's differencing history (a population too close to one they already
     saw is refused with 409), and recorded in the audit log."""
+    body, _ = report_file(
+        session, viewer.audit_key, format, survey, scope, period, period_from, period_to
+    )
+    return Response(body, media_type=MEDIA[format], headers=attachment(f"gaplens-report.{format}"))
+
+
+def report_file(
+    session: Session,
+    viewer: str,
+    format: ReportFormat,
+    survey: str | None,
+    scope: str | None,
+    period: str | None,
+    period_from: str | None,
+    period_to: str | None,
+) -> tuple[str | bytes, ReportDocument]:
+    """One report rendered for one viewer through their gate, and the export audited: shared by
+    this API and the reports page, so neither can show what the other would refuse."""
     scope_request = parse_scope(scope)
     period_request = parse_period(period, period_from, period_to)
     document = build_report(
@@ -94,12 +115,12 @@ def report(
         scope_request=scope_request,
         period_request=period_request,
         gate=staff_gate(session, POLICY),
-        viewer=viewer.audit_key,
+        viewer=viewer,
     )
     body = render(document, format)
     detail: dict[str, object] = {
         "scope": scope or "organisation",
         "period": f"{document.period.start}..{document.period.end}" if document.period else None,
     }
-    record(session, viewer.audit_key, f"export_report_{format}", document.survey.name, detail)
-    return Response(body, media_type=MEDIA[format], headers=attachment(f"gaplens-report.{format}"))
+    record(session, viewer, f"export_report_{format}", document.survey.name, detail)
+    return body, document

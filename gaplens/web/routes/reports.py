@@ -1,0 +1,137 @@
+"""The reality report page: a staff member picks the scope, the period and the format, and gets
+the same file as the export API (one builder, one gate, one audit entry: `report_file`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gaplens.accounts.service import Viewer
+from gaplens.criteria.measure import first_organisation, functions, teams
+from gaplens.errors import InputError
+from gaplens.privacy import QueryRefused
+from gaplens.surveys.models import Survey, SurveyResponse
+from gaplens.web.deps import AnyStaff, DbSession
+from gaplens.web.pages import render
+from gaplens.web.routes.exports import MEDIA, ReportFormat, report_file
+
+pages = APIRouter(include_in_schema=False)
+FORMATS = {"html": "Web page (HTML)", "pdf": "PDF", "json": "Data (JSON)"}
+YEARS_LISTED = 2
+"""Quarters, halves and years offered for this year and the years before it."""
+
+
+def period_choices(today: dt.date, years: int = YEARS_LISTED) -> list[tuple[str, str]]:
+    """Named periods up to today's, newest first: ('2026-Q3', 'Q3 2026'), ('2026-H1', ...)."""
+    choices: list[tuple[str, str]] = []
+    for year in range(today.year, today.year - years, -1):
+        quarters = (today.month - 1) // 3 + 1 if year == today.year else 4
+        choices += [(f"{year}-Q{q}", f"Q{q} {year}") for q in range(quarters, 0, -1)]
+        halves = (today.month - 1) // 6 + 1 if year == today.year else 2
+        choices += [(f"{year}-H{h}", f"H{h} {year} (half year)") for h in range(halves, 0, -1)]
+        choices.append((str(year), f"{year} (calendar year)"))
+    return choices
+
+
+def file_name(scope: str | None, period: str, format: str) -> str:
+    """'gaplens-report-function-support-2026-q3.pdf': a download says what it holds."""
+    parts = [scope or "organisation", period or "last-12-months"]
+    slug = "-".join(re.sub(r"[^a-z0-9]+", "-", p.casefold()).strip("-") for p in parts)
+    return f"gaplens-report-{slug}.{format}"
+
+
+def report_functions(session: Session, organisation: int | None) -> list[str]:
+    """Functions in the directory or in survey answers: either can be a report's scope."""
+    answered = session.scalars(select(SurveyResponse.function).distinct())
+    people = functions(session, organisation) if organisation else []
+    return sorted({f for f in (*answered, *people) if f})
+
+
+def _page(
+    request: Request,
+    viewer: Viewer,
+    session: Session,
+    values: dict[str, str],
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    organisation = first_organisation(session)
+    context: dict[str, Any] = {
+        "viewer": viewer,
+        "title": "Reality report",
+        "functions": report_functions(session, organisation),
+        "teams": teams(session, organisation) if organisation else [],
+        "surveys": list(session.scalars(select(Survey.name).order_by(Survey.id.desc()))),
+        "periods": period_choices(dt.date.today()),
+        "formats": FORMATS,
+        "values": values,
+        "error": error,
+    }
+    return render(request, "reports.html.j2", status_code=status_code, **context)
+
+
+@pages.get("/reports", response_class=HTMLResponse)
+def reports_page(request: Request, viewer: AnyStaff, session: DbSession) -> HTMLResponse:
+    return _page(request, viewer, session, {"format": "html"})
+
+
+@pages.get("/reports/file", response_model=None)
+def report_file_page(
+    request: Request,
+    viewer: AnyStaff,
+    session: DbSession,
+    format: Annotated[str, Query(max_length=10)] = "html",
+    scope: Annotated[str, Query(max_length=200)] = "",
+    period: Annotated[str, Query(max_length=20)] = "",
+    period_from: Annotated[str, Query(alias="from", max_length=10)] = "",
+    period_to: Annotated[str, Query(alias="to", max_length=10)] = "",
+    survey: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    """The report opens in the browser (HTML, PDF) or downloads (JSON); a bad choice or a
+    refused population comes back as this page with the message and the choices kept."""
+    values = {
+        "format": format,
+        "scope": scope,
+        "period": period,
+        "from": period_from,
+        "to": period_to,
+        "survey": survey,
+    }
+    if format not in FORMATS:
+        return _page(
+            request, viewer, session, values, error="Choose HTML, PDF or JSON.", status_code=422
+        )
+    chosen: ReportFormat = format  # type: ignore[assignment]
+    try:
+        body, _ = report_file(
+            session,
+            viewer.audit_key,
+            chosen,
+            survey or None,
+            scope or None,
+            period or None,
+            period_from or None,
+            period_to or None,
+        )
+    except InputError as error:
+        session.rollback()  # nothing of a report that was not built stays in the audit history
+        return _page(request, viewer, session, values, error=str(error), status_code=422)
+    except QueryRefused as refused:
+        session.rollback()
+        return _page(request, viewer, session, values, error=str(refused), status_code=409)
+    disposition = "attachment" if chosen == "json" else "inline"
+    name = file_name(
+        scope, period or (f"{period_from}-to-{period_to}" if period_from else ""), chosen
+    )
+    return Response(
+        body,
+        media_type=MEDIA[chosen],
+        headers={"Content-Disposition": f'{disposition}; filename="{name}"'},
+    )
