@@ -29,17 +29,6 @@ class Pulse:
 
 
 @dataclass(frozen=True)
-class Respondent:
-    """One anonymous response of a pulse, answered the question or not: the sets the privacy
-    gate compares are these, as on the perception pages (docs/privacy.md)."""
-
-    response_id: str
-    role_level: str
-    team_id: int | None
-    function: str | None
-
-
-@dataclass(frozen=True)
 class ClarityAnswer:
     """One anonymous response's answer: its (salted) id, bands and whether it said yes."""
 
@@ -106,19 +95,6 @@ def clarity_answers(session: Session, survey_id: int) -> list[ClarityAnswer]:
         said = choices[option] if 0 <= option < len(choices) else None
         answers.append(ClarityAnswer(response_id, role, team_id, function, said == YES))
     return answers
-
-
-def respondents(session: Session, survey_id: int) -> list[Respondent]:
-    """Every response of one survey, with the bands a scope is chosen by."""
-    rows = session.execute(
-        select(
-            SurveyResponse.id,
-            SurveyResponse.role_level,
-            SurveyResponse.team_id,
-            SurveyResponse.function,
-        ).where(SurveyResponse.survey_id == survey_id)
-    )
-    return [Respondent(rid, role, team_id, function) for rid, role, team_id, function in rows]
 
 
 def asks_clarity(session: Session, survey_id: int) -> bool:

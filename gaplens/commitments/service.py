@@ -24,11 +24,9 @@ from gaplens.commitments.queries import (
     QUESTION,
     ClarityAnswer,
     Pulse,
-    Respondent,
     asks_clarity,
     clarity_answers,
     pulses,
-    respondents,
 )
 from gaplens.commitments.schemas import (
     CATEGORY_LABELS,
@@ -410,7 +408,7 @@ def _count(session: Session, where: Sequence[ColumnElement[bool]]) -> int:
 
 
 def _group(answers: Sequence[ClarityAnswer], shown: bool, small: bool) -> ClarityGroup:
-    if not shown or small:
+    if not shown:
         return ClarityGroup(status="not_enough_responses" if small else "suppressed")
     yes = sum(a.yes for a in answers)
     estimate = wilson_interval(yes, len(answers))
@@ -424,32 +422,28 @@ def _group(answers: Sequence[ClarityAnswer], shown: bool, small: bool) -> Clarit
 
 def clarity_point(
     pulse: Pulse,
-    people: Sequence[Respondent],
     answers: Sequence[ClarityAnswer],
-    in_scope: Callable[[Respondent | ClarityAnswer], bool] | None,
+    in_scope: Callable[[ClarityAnswer], bool] | None,
     gate: PrivacyGate,
     viewer: str,
     statements_in_force: int,
 ) -> ClarityPoint:
     """One pulse's clarity for the scope, and for its individual contributors.
 
-    The gate decides on respondent sets (every response of the pulse in the group, answered
-    the question or not), as the perception pages and the report's perception do, so a staff
-    member's page views and exports are compared on the same sets. A narrowed scope is
-    decided as a breakdown of the whole pulse (so the rest of the organisation, which a
-    reader can derive from the organisation's report, is at least k too); individual
-    contributors as a breakdown of the scope, against everyone else in it. A group whose
-    answers number fewer than k shows no number either. Too close to a set `viewer` already
+    The gate decides on the answers' response ids, the very people each figure is computed
+    from, in the namespace of every survey figure, so a staff member's perception pages, gap
+    trend and exports share one differencing history. A narrowed scope is decided as a
+    breakdown of the whole pulse (so the rest of the organisation, which a reader can derive
+    from the organisation's report, is at least k too); individual contributors as a
+    breakdown of the scope, against everyone else in it. Too close to a set `viewer` already
     saw (rule 3): both groups suppressed.
     """
     k = gate.policy.min_group_size
-    everyone = frozenset(p.response_id for p in people)
-    members = frozenset(p.response_id for p in people if in_scope is None or in_scope(p))
-    ic_members = frozenset(
-        p.response_id for p in people if p.response_id in members and p.role_level == FRONTLINE
-    )
-    scoped = [a for a in answers if a.response_id in members]
-    frontline = [a for a in scoped if a.response_id in ic_members]
+    everyone = frozenset(a.response_id for a in answers)
+    scoped = [a for a in answers if in_scope is None or in_scope(a)]
+    members = frozenset(a.response_id for a in scoped)
+    frontline = [a for a in scoped if a.role_level == FRONTLINE]
+    ic_members = frozenset(a.response_id for a in frontline)
     try:
         if in_scope is None:
             scope_shown = gate.release_group(viewer, members)
@@ -469,16 +463,9 @@ def clarity_point(
         first_day=pulse.first_day,
         last_day=pulse.last_day,
         statements_in_force=statements_in_force,
-        everyone=_group(scoped, scope_shown, not refused and _few(members, scoped, k)),
-        individual_contributors=_group(
-            frontline, ic_shown, not refused and _few(ic_members, frontline, k)
-        ),
+        everyone=_group(scoped, scope_shown, not refused and len(scoped) < k),
+        individual_contributors=_group(frontline, ic_shown, not refused and len(frontline) < k),
     )
-
-
-def _few(members: frozenset[str], answers: Sequence[ClarityAnswer], k: int) -> bool:
-    """Fewer than k respondents in the group, or fewer than k of them answered."""
-    return len(members) < k or len(answers) < k
 
 
 def clarity_change(points: Sequence[ClarityPoint]) -> ClarityChange | None:
@@ -516,7 +503,7 @@ def clarity_change(points: Sequence[ClarityPoint]) -> ClarityChange | None:
 
 def _scope_test(
     session: Session, function: str | None, team_id: int | None
-) -> Callable[[Respondent | ClarityAnswer], bool] | None:
+) -> Callable[[ClarityAnswer], bool] | None:
     if team_id is not None:
         team = session.get(Team, team_id)
         if team is None:
@@ -545,7 +532,6 @@ def clarity_trend(
     points = [
         clarity_point(
             pulse,
-            respondents(session, pulse.survey_id),
             clarity_answers(session, pulse.survey_id),
             in_scope,
             gate,
