@@ -34,6 +34,7 @@ from gaplens.friction.service import complete_months
 from gaplens.metrics.schemas import MetricScope
 from gaplens.perception.filters import team_subtree
 from gaplens.privacy import Comment, PrivacyGate, PrivacyPolicy, QueryRefused
+from gaplens.scorecard.schemas import Scorecard
 from gaplens.scorecard.service import scorecard
 from gaplens.tasks.figures import (
     FREE_PREFIX,
@@ -512,10 +513,17 @@ def report_section(
     *,
     gate: PrivacyGate,
     viewer: str,
+    card: Scorecard | None = None,
 ) -> TaskMapSection | None:
     """The latest round with answers in [start, end], for the scope, gate-cleared; None when
     there is none. Tasks answers carry no organisation (one organisation per store), so
     `scope.organisation_id` narrows nothing here.
+
+    Candidates and personas are matched against the organisation's scorecard for the
+    report's period: `card` when the report already built it (the organisation's report: one
+    document, one verdict per use case, nothing released twice), else built here through the
+    same gate (a narrowed report's own scorecard holds only its teams' entries, which would
+    hide tools the rest of the organisation uses).
 
     Every group goes through the report's gate for its viewer with the members the staff
     map uses (task response ids), so a staff export and a task-map page are compared by the
@@ -555,7 +563,12 @@ def report_section(
             functions=[],
             hidden_functions=0,
         )
-    use_cases = scorecard_use_cases(session, *scorecard_window(session, round_), gate, viewer)
+    if card is not None:
+        use_cases: list[UseCaseInfo] | None = [
+            UseCaseInfo(u.key, u.label, u.status, u.reason) for u in card.use_cases
+        ]
+    else:
+        use_cases = scorecard_use_cases(session, start, end, gate, viewer)
     functions = []
     for group in released:
         candidates, protect = ranked_figures(
