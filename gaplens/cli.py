@@ -338,7 +338,7 @@ def import_task_answers_command(
 ) -> None:
     """Import anonymous task answers, one row per respondent and task (docs/tasks.md).
 
-    Example: gaplens import task-answers task-answers.csv --round "Task map 2026-Q4"
+    Example: gaplens import task-answers task-answers.csv --round "Task map 2026-Q3"
     """
     from gaplens.tasks.service import import_answers
 

@@ -303,3 +303,33 @@ def test_demo_success_criteria_and_wins_follow_the_planted_effects(
     html = (out / "reality-report.html").read_text()
     assert "What was agreed before each rollout phase" in html and "Wins, with the numbers" in html
     assert "The APAC queue got ticket summaries four weeks late" in html
+
+
+def test_demo_next_steps_read_the_agency_sections(demo_report: tuple[Path, ReportDocument]):
+    """The demo defines criteria and statements of what stays the same, so the report must
+    not ask for them as if they were missing; it must act on what the planted data shows:
+    reopen criterion at risk, two measured wins, task-map candidates with and without a
+    working use case, clarity still low beside five statements, a steep reflection drop."""
+    out, document = demo_report
+    assert document.next_steps is not None
+    steps = {s.rule: s for s in document.next_steps.steps}
+    titles = [s.title for s in document.next_steps.steps]
+    assert "Set the next phase's success metric on measured data" not in titles
+    assert "Say what stays the same" not in titles and "job-security" not in steps
+    assert "criteria-missing" not in steps
+    assert steps["leaders-overestimate"].title == "Judge the next phase on the measured figures"
+    assert "AI-drafted replies in every queue" in steps["criterion-off-track"].title
+    assert "at risk" in steps["criterion-off-track"].evidence[0]
+    assert "Ticket summaries" in steps["spread-a-win"].title
+    assert "test generation" in steps["task-pilot"].title
+    assert "no use case in the scorecard matches it" in steps["task-needs-a-tool"].evidence[0]
+    stays = steps["what-stays-the-same"]
+    assert stays.title == "Keep saying what stays the same, where it is still unclear"
+    assert "5 statements of what stays the same in force" in stays.evidence[-1]
+    assert "reflection-drop" in steps
+    assert "leaders-modelling" not in steps  # four of six posts say what the AI got wrong
+    html = (out / "reality-report.html").read_text()
+    assert "Further steps, lower in priority" in html
+    assert len(steps) > 8 and '<span class="step-no">9.</span>' in html  # the list continues
+    for step in document.next_steps.steps:
+        assert step.title.replace("'", "&#39;") in html, step.rule

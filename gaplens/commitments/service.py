@@ -49,7 +49,7 @@ from gaplens.directory.service import check_function, scope_function
 from gaplens.errors import InputError, InputProblem
 from gaplens.metrics.schemas import MetricScope
 from gaplens.perception.filters import team_subtree
-from gaplens.privacy import PrivacyGate, PrivacyPolicy
+from gaplens.privacy import PrivacyGate, PrivacyPolicy, QueryRefused
 from gaplens.report.text import day, percent, percent_range
 from gaplens.stats import newcombe_difference, wilson_interval
 from gaplens.surveys.models import Survey
@@ -57,7 +57,6 @@ from gaplens.surveys.question_bank import entry
 
 EDITOR_ROLES = (StaffRole.LEADER, StaffRole.ADMIN)
 CACHE_SECONDS = 30.0
-REPORT_VIEWER = "report:commitments"
 FRONTLINE = "individual_contributor"
 EXPORT_COLUMNS = (
     "id",
@@ -426,36 +425,46 @@ def clarity_point(
     answers: Sequence[ClarityAnswer],
     in_scope: Callable[[ClarityAnswer], bool] | None,
     gate: PrivacyGate,
+    viewer: str,
     statements_in_force: int,
 ) -> ClarityPoint:
     """One pulse's clarity for the scope, and for its individual contributors.
 
-    A narrowed scope is decided as a breakdown of the whole pulse (so the rest of the
-    organisation, which a reader can derive from the organisation's report, is at least k
-    too); individual contributors as a breakdown of the scope, against everyone else in it.
+    The gate decides on the answers' response ids, the very people each figure is computed
+    from, in the namespace of every survey figure, so a staff member's perception pages, gap
+    trend and exports share one differencing history. A narrowed scope is decided as a
+    breakdown of the whole pulse (so the rest of the organisation, which a reader can derive
+    from the organisation's report, is at least k too); individual contributors as a
+    breakdown of the scope, against everyone else in it. Too close to a set `viewer` already
+    saw (rule 3): both groups suppressed.
     """
     k = gate.policy.min_group_size
     everyone = frozenset(a.response_id for a in answers)
     scoped = [a for a in answers if in_scope is None or in_scope(a)]
     members = frozenset(a.response_id for a in scoped)
-    if in_scope is None:
-        scope_shown = gate.release_group(REPORT_VIEWER, members)
-    else:
-        decision = gate.breakdown(REPORT_VIEWER, everyone, {"scope": members})["scope"]
-        scope_shown = decision.shown
     frontline = [a for a in scoped if a.role_level == FRONTLINE]
     ic_members = frozenset(a.response_id for a in frontline)
-    ic_shown = False
-    if scope_shown:
-        cells = {"ic": ic_members, "others": members - ic_members}
-        ic_shown = gate.breakdown(REPORT_VIEWER, members, cells)["ic"].shown
+    try:
+        if in_scope is None:
+            scope_shown = gate.release_group(viewer, members)
+        else:
+            scope_shown = gate.breakdown(viewer, everyone, {"scope": members})["scope"].shown
+        ic_shown = False
+        if scope_shown:
+            cells = {"ic": ic_members, "others": members - ic_members}
+            ic_shown = gate.breakdown(viewer, members, cells)["ic"].shown
+    except QueryRefused:
+        refused = True
+        scope_shown = ic_shown = False
+    else:
+        refused = False
     return ClarityPoint(
         survey=pulse.name,
         first_day=pulse.first_day,
         last_day=pulse.last_day,
         statements_in_force=statements_in_force,
-        everyone=_group(scoped, scope_shown, len(scoped) < k),
-        individual_contributors=_group(frontline, ic_shown, len(frontline) < k),
+        everyone=_group(scoped, scope_shown, not refused and len(scoped) < k),
+        individual_contributors=_group(frontline, ic_shown, not refused and len(frontline) < k),
     )
 
 
@@ -511,13 +520,13 @@ def clarity_trend(
     survey: Survey,
     scope: MetricScope,
     end: dt.date,
-    policy: PrivacyPolicy,
+    gate: PrivacyGate,
+    viewer: str,
     function: str | None,
 ) -> ClarityTrend | None:
     """Job-security clarity per pulse of the survey's series, through the privacy gate."""
     if not asks_clarity(session, survey.id):
         return None
-    gate = PrivacyGate(policy)
     in_scope = _scope_test(session, scope.function, scope.team_id)
     scope_where = _scope_filter(function)
     points = [
@@ -526,6 +535,7 @@ def clarity_trend(
             clarity_answers(session, pulse.survey_id),
             in_scope,
             gate,
+            viewer,
             _count(session, [*scope_where, *_in_force(pulse.first_day)]),
         )
         for pulse in pulses(session, survey, end)
@@ -548,16 +558,21 @@ def report_section(
     end: dt.date,
     policy: PrivacyPolicy,
     *,
+    gate: PrivacyGate,
+    viewer: str,
     survey: Survey | None = None,
 ) -> CommitmentsSection | None:
     """The statements in force at `end` beside job-security clarity per pulse of `survey`'s
-    series; None when there is neither a statement nor a clarity answer to show."""
+    series; None when there is neither a statement nor a clarity answer to show. Clarity
+    passes the report's gate for its viewer (privacy rule 3 across a staff member's perception
+    pages and exports); statements are signed and need none."""
+    del policy  # the gate carries it
     if start > end:
         raise InputError.single("the period starts after it ends", column="period_from")
     function = scope_function(session, scope.function, scope.team_id)
     where = _scope_filter(function)
     statements = _statements(session, [*where, *_in_force(end)], as_of=end)
-    clarity = clarity_trend(session, survey, scope, end, policy, function) if survey else None
+    clarity = clarity_trend(session, survey, scope, end, gate, viewer, function) if survey else None
     if not statements and (clarity is None or not clarity.points):
         return None
     since = clarity.points[0].first_day if clarity and clarity.points else None

@@ -673,13 +673,18 @@ def report_section(
     start: dt.date,
     end: dt.date,
     policy: PrivacyPolicy,
+    *,
+    gate: PrivacyGate,
+    viewer: str,
 ) -> CriteriaSection | None:
     """Criteria of the scope not reviewed before the period, judged on data up to `end`.
 
     That includes criteria for phases starting after `end`: agreeing on them before the next
     phase is the point, and they show as not started yet. None when there are none. Figures
-    are the metric service's (below 5 persons: no number), and scopes that could be
-    differenced against another scope in the report show none (gaplens/criteria/report.py).
+    are the metric service's (below 5 persons: no number); scopes that could be differenced
+    against another scope in the report show none (gaplens/criteria/report.py), and the
+    others' persons then pass the report's gate for its viewer, as on the criteria pages
+    (the same `metrics:` members), so a staff export cannot be differenced against a page.
     """
     rows = report_criteria(session, scope, start, end)
     if not rows:
@@ -688,7 +693,14 @@ def report_section(
     withheld = report_withheld(session, scope, start, end, policy)
     views = [
         criterion_view(
-            session, c, end, policy, through=through, withheld=withheld.get((c.team_id, c.function))
+            session,
+            c,
+            end,
+            policy,
+            gate=gate,
+            viewer=viewer,
+            through=through,
+            withheld=withheld.get((c.team_id, c.function)),
         )
         for c in rows
     ]

@@ -36,8 +36,10 @@ from gaplens.tasks.service import (
     import_catalogue,
 )
 
-ROUND_NAME = "Task map 2026-Q4"
-ROUND_START = dt.date(2026, 10, 5)
+ROUND_NAME = "Task map 2026-Q3"
+ROUND_START = dt.date(2026, 9, 14)
+"""The week after the Q3 pulse opened: ahead of the next rollout phase, and inside the
+period of the demo's reports, so their task sections (and next steps) have a round."""
 ROUND_DAYS = 10
 DAY_WEIGHTS = (30, 14, 9, 7, 4, 1, 1, 16, 10, 8)
 RESPONDS = 0.3

@@ -40,7 +40,7 @@ from gaplens.modelling.schemas import (
     PostPage,
     UsefulPost,
 )
-from gaplens.privacy import PrivacyPolicy
+from gaplens.privacy import PrivacyGate, PrivacyPolicy
 
 AUTHOR_ROLES = (StaffRole.LEADER, StaffRole.ADMIN)
 PER_PAGE = 20
@@ -391,14 +391,18 @@ def report_section(
     start: dt.date,
     end: dt.date,
     policy: PrivacyPolicy,
+    *,
+    gate: PrivacyGate,
+    viewer: str,
 ) -> ModellingSection | None:
     """Posts in [start, end], how many admit a failure, the leaders who posted (a count), the
     useful marks of the period and the most useful posts; None if no post exists in scope.
 
-    `policy` is part of the report contract; it has nothing to hide here: posts are signed
-    and marks carry no reader attributes, so there is no respondent group to protect.
+    `policy`, `gate` and `viewer` are part of the report contract; there is nothing to hide
+    here: posts are signed and marks carry no reader attributes, so no respondent group is
+    released and nothing goes into the viewer's differencing history.
     """
-    del policy
+    del policy, gate, viewer
     if start > end:
         raise InputError.single("the period starts after it ends", column="period_from")
     where = _in_scope(scope_function(session, scope.function, scope.team_id))

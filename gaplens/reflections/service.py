@@ -24,9 +24,11 @@ from gaplens.directory.models import Organisation, Person, Team
 from gaplens.errors import InputError, InputProblem
 from gaplens.friction.service import complete_months
 from gaplens.metrics.schemas import MetricScope
-from gaplens.privacy import PrivacyGate, PrivacyPolicy
+from gaplens.privacy import PrivacyGate, PrivacyPolicy, QueryRefused
 from gaplens.reflections import queries
 from gaplens.reflections.figures import (
+    CAVEAT,
+    PARTICIPANT_DEFINITION,
     USAGE_WINDOW_DAYS,
     confidence_by_step,
     plan_series,
@@ -42,6 +44,7 @@ from gaplens.reflections.schemas import (
     ReflectionsSummary,
     ScheduleSummary,
     StepConfidence,
+    StepParticipation,
     ThemesOut,
     UsageComparison,
 )
@@ -417,12 +420,67 @@ def report_window(
 
 
 def report_section(
-    session: Session, scope: MetricScope, start: dt.date, end: dt.date, policy: PrivacyPolicy
+    session: Session,
+    scope: MetricScope,
+    start: dt.date,
+    end: dt.date,
+    policy: PrivacyPolicy,
+    *,
+    gate: PrivacyGate,
+    viewer: str,
 ) -> ReflectionsSummary | None:
     """The report's reflection section, or None when no reflection was ever scheduled or
-    written. Built through a fresh gate: the report is one document, consistent in itself."""
+    written. Built through the report's gate for its viewer, with the members the staff view
+    uses, so a staff export and a reflections page are compared by the differencing check;
+    when the check refuses this population the section is there with every figure withheld
+    (as the report treats any refused part), not the whole export refused."""
+    del policy  # the gate carries it
     if not has_reflections(session):
         return None
-    return reflections_summary(
-        session, scope, start, end, gate=PrivacyGate(policy), viewer="report", by="function"
+    try:
+        return reflections_summary(
+            session, scope, start, end, gate=gate, viewer=viewer, by="function"
+        )
+    except QueryRefused as refused:
+        return withheld_summary(session, scope, start, end, gate.policy, str(refused))
+
+
+def withheld_summary(
+    session: Session,
+    scope: MetricScope,
+    start: dt.date,
+    end: dt.date,
+    policy: PrivacyPolicy,
+    reason: str,
+) -> ReflectionsSummary:
+    """The section's shape with no figure at all: every part `suppressed`, with the reason."""
+    benchmark = DERIVED_BENCHMARKS["training_retention"]
+    return ReflectionsSummary(
+        period_from=start,
+        period_to=end,
+        scope=scope_label(session, scope),
+        by="function",
+        min_group_size=policy.min_group_size,
+        min_comment_group_size=policy.min_comment_group_size,
+        steps=[
+            StepParticipation(
+                step=s.key,
+                label=s.label,
+                offset_days=s.offset_days,
+                status="suppressed",
+                reason=reason,
+            )
+            for s in STEPS
+        ],
+        confidence=[StepConfidence(step=s.key, label=s.label, status="suppressed") for s in STEPS],
+        themes=ThemesOut(status="suppressed", reason=reason),
+        later_usage=UsageComparison(
+            status="suppressed",
+            window_days=USAGE_WINDOW_DAYS,
+            participant_definition=PARTICIPANT_DEFINITION,
+            caveat=CAVEAT,
+            reason=reason,
+        ),
+        reference=Reference(text=benchmark.text, source=benchmark.source),
+        notes=NOTES,
     )

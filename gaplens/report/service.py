@@ -140,9 +140,12 @@ def build_report(
         aggregate, perception = perception_figures(session, survey, policy)
     responses = sum(aggregate.responses_by_role.values())
 
-    # The contract every section builder follows: scope, [start, end] inclusive, policy.
+    # The contract every section builder follows: scope, [start, end] inclusive, policy,
+    # and keyword-only the report's gate and viewer, through which every group it shows
+    # passes (privacy rule 3 holds across a staff member's pages and exports).
     scope: MetricScope = resolved.metric
     start, end = period.start, period.end
+    window = (scope, start, end, policy)
     people = scope_people(session, resolved)
     as_of = measured_as_of(session, end)
     friction = load_friction(session, start, end, resolved.team_ids)
@@ -223,14 +226,20 @@ def build_report(
             friction=friction,
             realities=scope_row,
         ),
-        reflections=reflections_section(session, scope, start, end, policy),
-        tasks=tasks_section(session, scope, start, end, policy),
-        modelling=modelling_section(session, scope, start, end, policy),
-        commitments=commitments_section(session, scope, start, end, policy, survey=survey),
-        criteria=criteria_section(session, scope, start, end, policy),
-        wins=wins_section(session, scope, start, end, policy),
+        reflections=reflections_section(session, *window, gate=gate, viewer=viewer),
+        tasks=tasks_section(
+            session,
+            *window,
+            gate=gate,
+            viewer=viewer,
+            card=card if resolved.is_organisation else None,
+        ),
+        modelling=modelling_section(session, *window, gate=gate, viewer=viewer),
+        commitments=commitments_section(session, *window, gate=gate, viewer=viewer, survey=survey),
+        criteria=criteria_section(session, *window, gate=gate, viewer=viewer),
+        wins=wins_section(session, *window, gate=gate, viewer=viewer),
         # Sections of capabilities 9-14: one line each,
-        # <field>=<module>.report_section(session, scope, start, end, policy),
+        # <field>=<module>.report_section(session, *window, gate=gate, viewer=viewer),
     )
     return document.model_copy(update={"next_steps": next_steps(document)})
 

@@ -779,11 +779,22 @@ class StepView:
     evidence: list[str]
 
 
+STEPS_IN_FULL = 8
+"""Steps shown with their action and every figure; the rest (lower in priority) are listed
+by title and first figure, so the section stays readable while nothing triggered is hidden."""
+
+
 @dataclass(frozen=True)
 class NextStepsView:
     framing: str
     steps: list[StepView]
     rules: int
+    more: list[StepView] = field(default_factory=list)
+    """Triggered steps beyond the first STEPS_IN_FULL, in priority order."""
+
+    @property
+    def triggered(self) -> int:
+        return len(self.steps) + len(self.more)
 
 
 def money(amount: float | None, currency: str) -> str:
@@ -1056,10 +1067,12 @@ def next_steps_view(doc: ReportDocument) -> NextStepsView | None:
     section = doc.next_steps
     if section is None:
         return None
+    steps = [StepView(s.rule, s.title, s.action, list(s.evidence)) for s in section.steps]
     return NextStepsView(
         framing=section.framing,
-        steps=[StepView(s.rule, s.title, s.action, list(s.evidence)) for s in section.steps],
+        steps=steps[:STEPS_IN_FULL],
         rules=len(section.rules),
+        more=steps[STEPS_IN_FULL:],
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -296,6 +297,10 @@ class ReportFunction(BaseModel):
     protect: list[TaskFigure]
     free_tasks: list[TaskFigure]
     personas: list[ReportPersona]
+    candidate_use_cases: list[UseCaseMatch] = Field(default_factory=list)
+    """Scorecard use cases matching the candidates (docs/tasks.md, "Playbooks"): where a
+    candidate meets a working use case, a pilot can start from it; where none, the task
+    needs a tool or workflow first."""
 
 
 class TaskMapSection(BaseModel):
@@ -306,7 +311,14 @@ class TaskMapSection(BaseModel):
     round: str
     period_from: dt.date
     period_to: dt.date
-    respondents: int
+    status: Literal["shown", "suppressed"] = "shown"
+    """`suppressed`: this population is too close to one the report's viewer already saw
+    (privacy rule 3), so the section holds no figures; `reason` says so in words."""
+    reason: str | None = None
+    respondents: int | None
+    """People who answered in scope; None when the section is suppressed."""
     functions: list[ReportFunction]
     hidden_functions: int
     rules: list[str]
+    use_cases_known: bool = True
+    """False when the scorecard was withheld from this viewer: no use case could be matched."""

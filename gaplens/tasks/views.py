@@ -34,6 +34,7 @@ from gaplens.friction.service import complete_months
 from gaplens.metrics.schemas import MetricScope
 from gaplens.perception.filters import team_subtree
 from gaplens.privacy import Comment, PrivacyGate, PrivacyPolicy, QueryRefused
+from gaplens.scorecard.schemas import Scorecard
 from gaplens.scorecard.service import scorecard
 from gaplens.tasks.figures import (
     FREE_PREFIX,
@@ -504,11 +505,31 @@ def personas_view(
 
 
 def report_section(
-    session: Session, scope: MetricScope, start: dt.date, end: dt.date, policy: PrivacyPolicy
+    session: Session,
+    scope: MetricScope,
+    start: dt.date,
+    end: dt.date,
+    policy: PrivacyPolicy,
+    *,
+    gate: PrivacyGate,
+    viewer: str,
+    card: Scorecard | None = None,
 ) -> TaskMapSection | None:
     """The latest round with answers in [start, end], for the scope, gate-cleared; None when
     there is none. Tasks answers carry no organisation (one organisation per store), so
-    `scope.organisation_id` narrows nothing here."""
+    `scope.organisation_id` narrows nothing here.
+
+    Candidates and personas are matched against the organisation's scorecard for the
+    report's period: `card` when the report already built it (the organisation's report: one
+    document, one verdict per use case, nothing released twice), else built here through the
+    same gate (a narrowed report's own scorecard holds only its teams' entries, which would
+    hide tools the rest of the organisation uses).
+
+    Every group goes through the report's gate for its viewer with the members the staff
+    map uses (task response ids), so a staff export and a task-map page are compared by the
+    differencing check; a scope the check refuses keeps the section with no figures
+    (`status` "suppressed" and the reason), as the report treats any refused part."""
+    del policy  # the gate carries it
     round_ = session.scalars(
         select(TaskRound)
         .join(TaskResponse, TaskResponse.round_id == TaskRound.id)
@@ -522,21 +543,39 @@ def report_section(
     if scope.team_id is not None:
         team_key = session.scalar(select(Team.key).where(Team.id == scope.team_id))
     task_scope = TaskScope(function=scope.function, team=team_key)
-    gate = PrivacyGate(policy)
     data = _load(session, round_, task_scope, start, end)
     if not gate.count_is_shown(len(data.respondents)):
         return None
-    released, hidden = _released_functions(session, round_, data, gate, SERVICE_VIEWER)
-    use_cases = scorecard_use_cases(
-        session, *scorecard_window(session, round_), gate, SERVICE_VIEWER
-    )
+    base = {
+        "round": round_.name,
+        "period_from": start,
+        "period_to": end,
+        "rules": [*RANKING_RULES, *PERSONA_RULES],
+    }
+    try:
+        released, hidden = _released_functions(session, round_, data, gate, viewer)
+    except QueryRefused as refused:
+        return TaskMapSection(
+            **base,
+            status="suppressed",
+            reason=str(refused),
+            respondents=None,
+            functions=[],
+            hidden_functions=0,
+        )
+    if card is not None:
+        use_cases: list[UseCaseInfo] | None = [
+            UseCaseInfo(u.key, u.label, u.status, u.reason) for u in card.use_cases
+        ]
+    else:
+        use_cases = scorecard_use_cases(session, start, end, gate, viewer)
     functions = []
     for group in released:
         candidates, protect = ranked_figures(
             _catalogue_facts(group.facts), group.meta, top=REPORT_TOP
         )
-        free, _ = _free_tasks(group, data, gate, SERVICE_VIEWER)
-        found = function_personas(group, gate, SERVICE_VIEWER, use_cases or [])
+        free, _ = _free_tasks(group, data, gate, viewer)
+        found = function_personas(group, gate, viewer, use_cases or [])
         functions.append(
             ReportFunction(
                 function=group.function,
@@ -545,16 +584,15 @@ def report_section(
                 protect=protect,
                 free_tasks=free[:REPORT_TOP],
                 personas=[_report_persona(p) for p in found.personas],
+                candidate_use_cases=use_case_matches(candidates, group.info, use_cases or []),
             )
         )
     return TaskMapSection(
-        round=round_.name,
-        period_from=start,
-        period_to=end,
+        **base,
         respondents=len(data.respondents),
         functions=functions,
         hidden_functions=hidden,
-        rules=[*RANKING_RULES, *PERSONA_RULES],
+        use_cases_known=use_cases is not None,
     )
 
 

@@ -251,10 +251,14 @@ def report_section(
     start: dt.date,
     end: dt.date,
     policy: PrivacyPolicy,
+    *,
+    gate: PrivacyGate,
+    viewer: str,
 ) -> WinsSection | None:
     """Wins of the scope whose period overlaps [start, end], with their numbers; None when
     there are none. Below 5 persons: no number; scopes that could be differenced against
-    another scope in the report show none (gaplens/criteria/report.py)."""
+    another scope in the report show none (gaplens/criteria/report.py), and the others'
+    persons pass the report's gate for its viewer, as on the wins pages."""
     wins = report_wins(session, scope, start, end)
     if not wins:
         return None
@@ -263,7 +267,14 @@ def report_section(
         period_start=start,
         period_end=end,
         wins=[
-            win_view(session, w, policy, withheld=withheld.get((w.team_id, w.function)))
+            win_view(
+                session,
+                w,
+                policy,
+                gate=gate,
+                viewer=viewer,
+                withheld=withheld.get((w.team_id, w.function)),
+            )
             for w in wins
         ],
     )

@@ -4,6 +4,7 @@ with known results, bad input everywhere, and the privacy rules on staff views."
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -25,7 +26,7 @@ from gaplens.criteria.service import (
 from gaplens.db.engine import session_scope
 from gaplens.errors import InputError
 from gaplens.metrics.schemas import MetricScope
-from gaplens.privacy import PrivacyPolicy
+from gaplens.privacy import PrivacyGate, PrivacyPolicy
 from tests.metrics.builders import OrgBuilder, at
 
 POLICY = PrivacyPolicy()
@@ -416,7 +417,7 @@ def test_a_narrowed_scope_is_withheld_from_a_viewer_who_could_difference_it(db_u
             session, whole, REVIEW + days(1), POLICY, gate=gate, viewer="staff:2"
         )
         section = report_section(
-            session, MetricScope(organisation_id=org.id), START, REVIEW + days(1), POLICY
+            session, MetricScope(organisation_id=org.id), START, REVIEW + days(1), POLICY, **fresh()
         )
     assert shown.withheld is None and shown.status is not None and shown.baseline is not None
     assert hidden.withheld is not None and "fewer than 5 people" in hidden.withheld
@@ -455,10 +456,15 @@ def test_report_section_keeps_the_scope_and_lists_retired_apart(db_url: str):
         gone = criterion(session, phase_name="Gone")
         retire_criterion(session, gone, "Merged into the first one", "bo", now(START + days(2)))
         whole = report_section(
-            session, MetricScope(organisation_id=org.id), START, REVIEW + days(5), POLICY
+            session, MetricScope(organisation_id=org.id), START, REVIEW + days(5), POLICY, **fresh()
         )
         team = report_section(
-            session, MetricScope(organisation_id=org.id, team_id=eng.id), START, REVIEW, POLICY
+            session,
+            MetricScope(organisation_id=org.id, team_id=eng.id),
+            START,
+            REVIEW,
+            POLICY,
+            **fresh(),
         )
         function = report_section(
             session,
@@ -466,9 +472,15 @@ def test_report_section_keeps_the_scope_and_lists_retired_apart(db_url: str):
             START,
             REVIEW,
             POLICY,
+            **fresh(),
         )
         later = report_section(
-            session, MetricScope(organisation_id=org.id), REVIEW + days(1), REVIEW + days(9), POLICY
+            session,
+            MetricScope(organisation_id=org.id),
+            REVIEW + days(1),
+            REVIEW + days(9),
+            POLICY,
+            **fresh(),
         )
         listed = criteria_views(session, REVIEW + days(5), POLICY)
     assert whole is not None and team is not None and function is not None
@@ -517,3 +529,8 @@ def test_criteria_share_the_differencing_history_of_the_metric_views(db_url: str
         fresh = criterion_view(session, whole, REVIEW, POLICY, gate=gate, viewer="staff:2")
     assert seen.withheld is not None and seen.status is None and seen.baseline is None
     assert fresh.withheld is None and fresh.status is not None
+
+
+def fresh() -> dict[str, Any]:
+    """A report's own gate and viewer, as the command line builds one per report."""
+    return {"gate": PrivacyGate(POLICY), "viewer": "report"}

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from gaplens.criteria.rules import Status
 from gaplens.realities.schemas import Interval as RealityInterval
 from gaplens.realities.schemas import RealityRow, ThreeRealities
 from gaplens.report import next_steps as rules
@@ -23,6 +24,7 @@ from gaplens.report.schemas import (
     TimeFigure,
 )
 
+from . import capabilities_sample as capabilities
 from . import sections_sample as sections
 from .sample_document import impact_gap, sample_document, sparse_document
 
@@ -87,6 +89,8 @@ def quiet() -> ReportDocument:
             "use_cases": None,
             "cost": None,
             "measured": measured(reality_row()),
+            # A criterion on track: the rollout has its success criterion, nothing to re-plan.
+            "criteria": capabilities.criteria(capabilities.criterion(Status.ON_TRACK)),
             "next_steps": None,
         }
     )

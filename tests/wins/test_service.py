@@ -4,6 +4,7 @@ self-reported label, bad input, privacy, and the report section."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -12,7 +13,7 @@ from gaplens.audit.service import staff_gate
 from gaplens.db.engine import session_scope
 from gaplens.errors import InputError
 from gaplens.metrics.schemas import MetricScope
-from gaplens.privacy import PrivacyPolicy
+from gaplens.privacy import PrivacyGate, PrivacyPolicy
 from gaplens.wins.models import Win
 from gaplens.wins.schemas import WinIn
 from gaplens.wins.service import create_win, report_section, win_view, win_views
@@ -144,8 +145,12 @@ def test_report_section_by_period_and_scope(db_url: str):
             LOGGED,
         )
         scope = MetricScope(organisation_id=org.id)
-        year = report_section(session, scope, dt.date(2025, 10, 1), dt.date(2026, 9, 30), POLICY)
-        before = report_section(session, scope, dt.date(2025, 1, 1), dt.date(2026, 6, 1), POLICY)
+        year = report_section(
+            session, scope, dt.date(2025, 10, 1), dt.date(2026, 9, 30), POLICY, **fresh()
+        )
+        before = report_section(
+            session, scope, dt.date(2025, 1, 1), dt.date(2026, 6, 1), POLICY, **fresh()
+        )
         listed = win_views(session, POLICY)
     assert year is not None and {w.id for w in year.wins} == {measured.id, told.id}
     assert before is None  # neither period overlaps it
@@ -191,8 +196,9 @@ def test_report_withholds_a_win_that_could_be_differenced_against_a_criterion(db
         )
         scope = MetricScope(organisation_id=org.id)
         year = (dt.date(2025, 10, 1), dt.date(2026, 9, 30))
-        wins = report_section(session, scope, *year, POLICY)
-        criteria = criteria_section(session, scope, *year, POLICY)
+        gate = PrivacyGate(POLICY)  # one report: both sections share its gate
+        wins = report_section(session, scope, *year, POLICY, gate=gate, viewer="report")
+        criteria = criteria_section(session, scope, *year, POLICY, gate=gate, viewer="report")
     assert wins is not None and criteria is not None
     by_id = {w.id: w for w in wins.wins}
     assert by_id[measured.id].evidence is None and by_id[measured.id].withheld
@@ -205,3 +211,8 @@ def test_report_withholds_a_win_that_could_be_differenced_against_a_criterion(db
     html = render_html(sample_document().model_copy(update={"criteria": criteria, "wins": wins}))
     assert html.count("No numbers: its people differ from another scope") == 2
     assert "-10% from the baseline" in html and "Told" in html
+
+
+def fresh() -> dict[str, Any]:
+    """A report's own gate and viewer, as the command line builds one per report."""
+    return {"gate": PrivacyGate(POLICY), "viewer": "report"}

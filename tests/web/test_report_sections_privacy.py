@@ -1,0 +1,252 @@
+"""Privacy rule 3 across the whole report export, through HTTP: every section of a staff
+export passes the viewer's own differencing history, with the members that section's staff
+pages use. A page about one population, then an export whose section is about a population
+1 to 4 people apart: that section is withheld (the rest of the export stands, as the report
+treats any refused part); another staff member, with no such history, sees it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gaplens.accounts.models import StaffRole
+from gaplens.accounts.service import create_user
+from gaplens.db.engine import session_scope
+from gaplens.directory.service import import_people, import_teams
+from gaplens.reflections.schemas import ReflectionIn
+from gaplens.reflections.service import issue_links, schedule, submit_reflection
+from gaplens.surveys.service import import_responses
+from gaplens.tasks.service import import_answers, import_catalogue
+from gaplens.web.app import create_app
+from gaplens.web.settings import WebSettings
+from tests.files import TEAMS, person, write_csv
+from tests.tasks.builders import ANSWER_HEADER, CATALOGUE, CATALOGUE_HEADER, respondent
+from tests.web.conftest import PASSWORD, sign_in
+from tests.web.test_privacy_attacks import response
+from tests.web.test_reflections import train
+
+REPORT = "/api/v1/exports/report"
+LAST_MONTH_END = dt.date.today().replace(day=1) - dt.timedelta(days=1)
+LAST_MONTH_START = LAST_MONTH_END.replace(day=1)
+DAY = LAST_MONTH_START + dt.timedelta(days=9)
+EARLIER = DAY - dt.timedelta(days=45)
+PAYMENTS = "team:eng-payments"
+"""12 people in Payments and 2 in Engineering itself: 'Engineering' is Payments plus two."""
+
+
+def pulse_rows(first: int, day: dt.date, engineering_itself: int) -> list[dict[str, str]]:
+    """7 Payments answers, `engineering_itself` in Engineering's own team, 20 in Support."""
+    rows = [response(first + n, "eng-payments", "Engineering", str(day)) for n in range(7)]
+    rows += [
+        response(first + 7 + n, "eng", "Engineering", str(day)) for n in range(engineering_itself)
+    ]
+    rows += [response(first + 50 + n, "support", "Support", str(day)) for n in range(20)]
+    for n, row in enumerate(rows):
+        row["job_security_clarity"] = ("yes", "no", "unsure")[n % 3]
+    return rows
+
+
+def builder(rid: str, team: str) -> list[dict[str, str]]:
+    answers = {
+        "boilerplate": ("hate", 6.0, 1),
+        "test-scaffolding": ("hate", 3.0, 2),
+        "design": ("keep", 0.0, 5),
+    }
+    return respondent(rid, "Engineering", team, answers, day=str(DAY))
+
+
+@pytest.fixture
+def org(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    """Two pulses (the earlier one has 1 answer in Engineering itself, the latest 6), 14
+    engineers reflecting after a training last month, and 14 task-map answers from them."""
+    people = [person(n) for n in range(12)]
+    people += [person(12 + n, team="eng") for n in range(2)]
+    people += [person(20 + n, team="support") for n in range(20)]
+    with session_scope(db_url) as session:
+        import_teams(session, write_csv(tmp_path / "teams.csv", TEAMS), "Acme")
+        import_people(session, write_csv(tmp_path / "people.csv", people))
+        import_responses(
+            session,
+            write_csv(tmp_path / "earlier.csv", pulse_rows(0, EARLIER, 1)),
+            "Earlier",
+            series="Pulse",
+        )
+        import_responses(
+            session,
+            write_csv(tmp_path / "latest.csv", pulse_rows(1000, DAY, 6)),
+            "Latest",
+            series="Pulse",
+        )
+        import_catalogue(
+            session, write_csv(tmp_path / "catalogue.csv", CATALOGUE, CATALOGUE_HEADER)
+        )
+        answers = [row for n in range(12) for row in builder(f"pay-{n}", "eng-payments")]
+        answers += [row for n in range(2) for row in builder(f"eng-{n}", "eng")]
+        import_answers(
+            session, write_csv(tmp_path / "answers.csv", answers, ANSWER_HEADER), "Task map"
+        )
+        for who, role in (
+            ("admin", StaffRole.ADMIN),
+            ("leader", StaffRole.LEADER),
+            ("analyst", StaffRole.ANALYST),
+        ):
+            create_user(session, f"{who}@northwind.example", who.title(), role, PASSWORD)
+    train(db_url, tmp_path, [f"person{n}@acme.example" for n in range(14)], DAY)
+    with session_scope(db_url) as session:
+        schedule(session, DAY, today=DAY)
+        links = issue_links(session, DAY, "http://testserver", today=DAY)
+        for link in links[:8]:
+            answer = ReflectionIn(learned="The summaries save me the routine part of the work")
+            submit_reflection(session, link.url.rsplit("/", 1)[1], answer, today=DAY)
+    app = create_app(
+        WebSettings(database_url=db_url, secure_cookies=False, slack_signing_secret=None)
+    )
+    with TestClient(app) as client:
+        yield client
+
+
+def export(client: TestClient, scope: str = PAYMENTS) -> dict[str, Any]:
+    got = client.get(
+        REPORT,
+        params={
+            "format": "json",
+            "scope": scope,
+            "from": LAST_MONTH_START.isoformat(),
+            "to": LAST_MONTH_END.isoformat(),
+        },
+    )
+    assert got.status_code == 200, got.text
+    document: dict[str, Any] = got.json()
+    return document
+
+
+def shown_parts(doc: dict[str, Any]) -> None:
+    """What a tracker pair must not take away: the export's other figures stand."""
+    assert doc["survey"]["responses"] == 7
+    assert doc["perception"]["productivity_impact"]["groups"]["everyone"]["n"] == 7
+
+
+def test_a_reflections_page_then_an_export_two_invitations_apart(org: TestClient) -> None:
+    sign_in(org, "leader")
+    page = org.get("/api/v1/reflections", params={"months": 1, "function": "Engineering"})
+    assert page.status_code == 200 and page.json()["steps"][0]["invited"] == 14
+    doc = export(org)
+    shown_parts(doc)
+    section = doc["reflections"]
+    assert [s["status"] for s in section["steps"]] == ["suppressed"] * 3
+    assert all(s["invited"] is None and s["rate"] is None for s in section["steps"])
+    assert "fewer than 5 people" in section["steps"][0]["reason"]
+    assert section["later_usage"]["status"] == "suppressed"
+    assert section["themes"]["status"] == "suppressed"
+    sign_in(org, "analyst")
+    fresh = export(org)["reflections"]["steps"][0]
+    assert (fresh["status"], fresh["invited"], fresh["reflected"]) == ("shown", 12, 6)
+
+
+def test_a_task_map_page_then_an_export_two_answers_apart(org: TestClient) -> None:
+    sign_in(org, "leader")
+    page = org.get("/api/v1/tasks/map", params={"function": "Engineering"})
+    assert page.status_code == 200 and page.json()["n"] == 14
+    doc = export(org)
+    shown_parts(doc)
+    tasks = doc["tasks"]
+    assert tasks["status"] == "suppressed" and "fewer than 5 people" in tasks["reason"]
+    assert tasks["respondents"] is None and tasks["functions"] == []
+    html = org.get(REPORT, params={"format": "html", "scope": PAYMENTS,
+                                   "from": str(LAST_MONTH_START), "to": str(LAST_MONTH_END)})  # fmt: skip
+    assert html.status_code == 200 and "Boilerplate code" not in html.text
+    sign_in(org, "analyst")
+    fresh = export(org)["tasks"]
+    assert fresh["status"] == "shown" and fresh["respondents"] == 12
+    assert fresh["functions"][0]["candidates"][0]["key"] == "boilerplate"
+
+
+def test_an_earlier_pulse_page_then_an_export_one_answer_apart(org: TestClient) -> None:
+    """The perception page of the earlier pulse for Engineering (Payments plus one): the
+    export for Payments keeps the latest pulse, but its trend point and job-security clarity
+    for the earlier pulse would be that one person's answers by subtraction."""
+    sign_in(org, "leader")
+    page = org.get("/api/v1/perception", params={"survey": "Earlier", "function": "Engineering"})
+    assert page.status_code == 200 and page.json()["respondents"] == 8
+    doc = export(org)
+    shown_parts(doc)
+    assert [p["status"] for p in doc["gap_trend"]["points"]] == ["refused", "not_enough_responses"]
+    earlier, latest = doc["commitments"]["clarity"]["points"]
+    assert earlier["survey"] == "Earlier"
+    assert earlier["everyone"] == {"status": "suppressed", "n": None, "yes": None, "clarity": None}
+    assert earlier["individual_contributors"]["status"] == "suppressed"
+    assert latest["everyone"]["status"] == "shown" and latest["everyone"]["n"] == 7
+    sign_in(org, "analyst")
+    fresh = export(org)["commitments"]["clarity"]["points"][0]["everyone"]
+    assert (fresh["status"], fresh["n"]) == ("shown", 7)
+
+
+def test_a_metric_page_then_an_export_whose_criterion_and_win_are_two_people_apart(
+    org: TestClient,
+) -> None:
+    """Criteria and wins share the metric pages' members (`metrics:` persons): Engineering's
+    cycle time, then a report whose criterion and win are on Payments (two fewer). An admin
+    defines them: the answer to a definition is itself a view, about Payments."""
+    sign_in(org, "admin")
+    criterion = {
+        "phase_name": "Copilot for Payments",
+        "phase_start": (dt.date.today() + dt.timedelta(days=10)).isoformat(),
+        "metric": "cycle_time",
+        "team": "eng-payments",
+        "target_kind": "relative",
+        "target": -10,
+    }
+    assert org.post("/api/v1/criteria", json=criterion).status_code == 201
+    win = {
+        "title": "Payments ships faster",
+        "source": "Jira export",
+        "metric": "cycle_time",
+        "team": "eng-payments",
+        "after_start": LAST_MONTH_START.isoformat(),
+        "after_end": LAST_MONTH_END.isoformat(),
+    }
+    created = org.post("/api/v1/wins", json=win)
+    assert created.status_code == 201, created.text
+    sign_in(org, "leader")
+    page = org.get("/api/v1/metrics/cycle_time", params={"function": "Engineering"})
+    assert page.status_code == 200
+    doc = export(org)
+    shown_parts(doc)
+    [reported] = doc["criteria"]["criteria"]
+    assert reported["withheld"] and "fewer than 5 people" in reported["withheld"]
+    assert reported["status"] is None and reported["baseline"] is None
+    [logged] = doc["wins"]["wins"]
+    assert logged["withheld"] and logged["evidence"] is None
+    sign_in(org, "analyst")
+    fresh = export(org)
+    assert fresh["criteria"]["criteria"][0]["withheld"] is None
+    assert fresh["criteria"]["criteria"][0]["status"] is not None
+    assert fresh["wins"]["wins"][0]["withheld"] is None
+    assert fresh["wins"]["wins"][0]["evidence"] is not None
+
+
+def test_one_export_after_another_of_the_same_scope_is_not_refused(org: TestClient) -> None:
+    """Repeating a view reveals nothing: the same export twice shows the same sections."""
+    sign_in(org, "leader")
+    first, second = export(org), export(org)
+    for part in ("reflections", "tasks", "commitments"):
+        assert first[part] == second[part], part
+    assert first["tasks"]["status"] == "shown"
+    assert first["reflections"]["steps"][0]["status"] == "shown"
+
+
+def test_an_export_then_a_page_two_answers_apart_is_refused(org: TestClient) -> None:
+    """The other way round: the export's sections are in the history the pages read."""
+    sign_in(org, "leader")
+    assert export(org)["tasks"]["respondents"] == 12
+    page = org.get("/api/v1/tasks/map", params={"function": "Engineering"})
+    assert page.status_code == 409
+    reflections = org.get("/api/v1/reflections", params={"months": 1, "function": "Engineering"})
+    assert reflections.status_code == 409
+    sign_in(org, "analyst")
+    assert org.get("/api/v1/tasks/map", params={"function": "Engineering"}).status_code == 200
