@@ -581,7 +581,7 @@ def demo(
         f"  (survey answer page: http://127.0.0.1:8000{result.open_link};"
         f" task map answer page: http://127.0.0.1:8000{result.task_link};"
         " feedback: http://127.0.0.1:8000/feedback; leaders' AI work: /leaders;"
-        " what stays the same: /commitments)"
+        " what stays the same: /commitments; a report for any scope and period: /reports)"
     )
 
 
