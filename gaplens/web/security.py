@@ -148,14 +148,26 @@ def set_form_cookie(response: Response, token: str, secure: bool, path: str = "/
     )
 
 
+def form_cookie_values(request: Request) -> list[str]:
+    """Every form-token cookie the browser sent. Each form sets its own on its own path (the
+    sign-in page on "/", the feedback form on "/feedback", ...), so a submission can carry
+    several under the one name, and `request.cookies` would keep only the last of them."""
+    values = []
+    for part in request.headers.get("cookie", "").split(";"):
+        name, sep, value = part.strip().partition("=")
+        if sep and name.strip() == ANON_CSRF_COOKIE and value.strip():
+            values.append(value.strip().strip('"'))
+    return values
+
+
 def check_anonymous_csrf(request: Request, submitted: str | None) -> None:
-    """Double-submit: the hidden field must match the SameSite=Strict cookie set with the form."""
-    cookie = request.cookies.get(ANON_CSRF_COOKIE)
+    """Double-submit: the hidden field must match a SameSite=Strict cookie set with a form."""
+    cookies = form_cookie_values(request)
     if (
         not same_origin(request)
-        or not cookie
+        or not cookies
         or not submitted
-        or not hmac.compare_digest(cookie, submitted)
+        or not any(hmac.compare_digest(cookie, submitted) for cookie in cookies)
     ):
         raise HTTPException(
             status_code=403, detail="invalid or missing form token; reload the page"
