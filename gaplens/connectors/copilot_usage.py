@@ -60,7 +60,8 @@ LEGACY_COUNTS = (
 
 
 class CopilotUserRecord(NamedTuple):
-    """A tuple (cheap to make millions of), in `copilot_user_day`'s column order after `row`."""
+    """A tuple (cheap to make millions of): after `row`, `copilot_user_day`'s columns in
+    order up to `features`, then the same features as counts for `copilot_user_day_feature`."""
 
     row: int
     day: dt.date
@@ -74,6 +75,8 @@ class CopilotUserRecord(NamedTuple):
     used_agent: bool | None
     used_chat: bool | None
     features: str | None
+    feature_counts: dict[str, dict[str, int]] | None = None
+    """`features` before encoding: what the importer writes as feature rows."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,8 +305,8 @@ def _fast_user_day(obj: _FastUserDay, row: int) -> CopilotUserRecord | None:
     ):
         return None
     features: str | None = None
+    compact: dict[str, dict[str, int]] = {}
     if obj.totals_by_feature is not None:
-        compact: dict[str, dict[str, int]] = {}
         for item in obj.totals_by_feature:
             name = item.feature
             counts = compact.get(name)
@@ -342,6 +345,7 @@ def _fast_user_day(obj: _FastUserDay, row: int) -> CopilotUserRecord | None:
         obj.used_agent,
         obj.used_chat,
         features,
+        compact or None,
     )
 
 
@@ -393,7 +397,7 @@ def parse_user_day(
     if not well_formed:
         return _user_day_problems(obj, row, problems, problems.count)
     before = problems.count
-    features = compact_features(get("totals_by_feature"), row, problems)
+    counts = feature_counts(get("totals_by_feature"), row, problems)
     if problems.count != before:
         return None
     interactions, generations, acceptances, loc_suggested, loc_added = values
@@ -409,7 +413,8 @@ def parse_user_day(
         loc_added,
         agent,
         chat,
-        features,
+        _COMPACT.encode(counts) if counts else None,
+        counts,
     )
 
 
@@ -437,8 +442,11 @@ def _user_day_problems(
         loc_added=count(obj, "loc_added_sum", row, problems),
         used_agent=flag(obj, "used_agent", row, problems),
         used_chat=flag(obj, "used_chat", row, problems),
-        features=compact_features(obj.get("totals_by_feature"), row, problems),
+        features=None,
     )
+    counts = feature_counts(obj.get("totals_by_feature"), row, problems)
+    if counts:
+        record = record._replace(features=_COMPACT.encode(counts), feature_counts=counts)
     ide = obj.get("totals_by_ide")
     if ide is not None and not isinstance(ide, list):
         problems.add(_expected("a list", ide), row, "totals_by_ide")
@@ -447,6 +455,15 @@ def _user_day_problems(
 
 def compact_features(value: Any, row: int, problems: ProblemCollector) -> str | None:
     """`totals_by_feature` as compact JSON: feature -> its non-zero counts, short names."""
+    counts = feature_counts(value, row, problems)
+    return _COMPACT.encode(counts) if counts else None
+
+
+def feature_counts(
+    value: Any, row: int, problems: ProblemCollector
+) -> dict[str, dict[str, int]] | None:
+    """`totals_by_feature` as feature -> its non-zero counts under the short names (what
+    `compact_features` encodes, and the importer writes as feature rows); None if empty."""
     if value is None:
         return None
     if type(value) is not list:
@@ -476,7 +493,7 @@ def compact_features(value: Any, row: int, problems: ProblemCollector) -> str | 
                 if not number:
                     continue
             counts[short] = counts.get(short, 0) + number
-    return _COMPACT.encode(compact) if compact else None
+    return compact or None
 
 
 def parse_org_report(

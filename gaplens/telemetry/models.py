@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gaplens.db.base import Base
@@ -47,6 +56,36 @@ class CopilotUserDay(Base):
     features: Mapped[str | None] = mapped_column(Text)
     import_run_id: Mapped[int] = mapped_column(ForeignKey("import_run.id"), index=True)
     source_row: Mapped[int] = mapped_column(Integer)
+
+
+class CopilotUserDayFeature(Base):
+    """One feature of a user-day's `totals_by_feature`, parsed once at import.
+
+    The same counts as `copilot_user_day.features` (the non-zero ones; absent means 0), as
+    plain columns so the scorecard sums a year of user-days in SQL instead of parsing a
+    JSON text per user-day on every view. Belongs to its user-day: importing that user-day
+    again replaces its features, and deleting it deletes them.
+    """
+
+    __tablename__ = "copilot_user_day_feature"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["day", "user_login"],
+            ["copilot_user_day.day", "copilot_user_day.user_login"],
+            ondelete="CASCADE",
+        ),
+        # SQLite: stored in key order without a separate rowid b-tree (smaller, faster import).
+        {"sqlite_with_rowid": False},
+    )
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    user_login: Mapped[str] = mapped_column(String(100), primary_key=True)
+    feature: Mapped[str] = mapped_column(String(64), primary_key=True)
+    interactions: Mapped[int] = mapped_column(BigInteger)
+    generations: Mapped[int] = mapped_column(BigInteger)
+    acceptances: Mapped[int] = mapped_column(BigInteger)
+    loc_suggested: Mapped[int] = mapped_column(BigInteger)
+    loc_added: Mapped[int] = mapped_column(BigInteger)
 
 
 class CopilotOrgDay(Base):
