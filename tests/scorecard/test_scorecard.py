@@ -26,8 +26,9 @@ def feedback(session: Session, use_case: str, kind: str, count: int) -> None:
         )  # fmt: skip
 
 
-def user_day(session: Session, run: ImportRun, day: dt.date, login: str,
-             features: dict[str, tuple[int, int]]) -> None:
+def user_day(
+    session: Session, run: ImportRun, day: dt.date, login: str, features: dict[str, tuple[int, int]]
+) -> None:
     """A user-day as the importer stores it: the compact JSON and one row per feature."""
     compact = {name: {"generations": g, "acceptances": a} for name, (g, a) in features.items()}
     session.add(
@@ -171,3 +172,21 @@ def test_a_viewer_cannot_isolate_one_copilot_user_by_period(db_url: str):
         other = scorecard(session, START, FEB, gate=gate, viewer="analyst")
         (use_case,) = [u for u in other.use_cases if u.label == "code completion"]
         assert use_case.evidence[0].n == 7  # per viewer
+
+
+def test_features_meet_the_gate_in_the_order_the_user_days_list_them(db_url: str):
+    """Two features whose user groups differ by one: the one a walk through the user-days
+    meets second is withheld, whatever the names' alphabetical order or the database."""
+    with session_scope(db_url) as session:
+        run = copilot(session, users=0, generated=0, accepted=0)
+        for i in range(6):
+            user_day(
+                session, run, JAN, f"user{i}", {"code_completion": (10, 4), "agent_edit": (10, 1)}
+            )
+        user_day(session, run, FEB, "user6", {"agent_edit": (10, 1)})
+    with session_scope(db_url) as session:
+        card = scorecard(session, START, END)
+    evidence = {e.measure: e for u in card.use_cases for e in u.evidence if e.source == "telemetry"}
+    assert evidence["acceptance_rate:code_completion"].n == 6
+    assert evidence["acceptance_rate:agent_edit"].n is None
+    assert "withheld" in evidence["acceptance_rate:agent_edit"].text
