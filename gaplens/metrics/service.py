@@ -457,6 +457,11 @@ class MeasuredData:
         """The loaded work items (`person` indexes `person_ids`); empty if not loaded."""
         return self._population.data.work
 
+    @property
+    def usage(self) -> UsageRows:
+        """The loaded AI-usage days (`person` indexes `person_ids`); empty if not loaded."""
+        return self._population.data.usage
+
     def mask(self, scope: MetricScope) -> BoolArray:
         """The loaded persons who are in `scope`, which must lie within the loaded scope."""
         loaded = self._population.scope

@@ -6,7 +6,6 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-
 from sqlalchemy import create_engine, text
 
 from gaplens.db.engine import dispose_engine, get_engine

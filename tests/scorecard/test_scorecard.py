@@ -10,9 +10,9 @@ import json
 from sqlalchemy.orm import Session
 
 from gaplens.db.engine import session_scope
+from gaplens.db.migrate import MIGRATIONS_DIR
 from gaplens.feedback.models import FeedbackItem
 from gaplens.imports.models import ImportRun
-from gaplens.db.migrate import MIGRATIONS_DIR
 from gaplens.scorecard.service import scorecard, top_use_cases
 from gaplens.telemetry.models import CopilotUserDay, CopilotUserDayFeature
 from tests.friction.conftest import END, FEB, JAN, START, plant
