@@ -97,8 +97,6 @@ class _Writer:
             self.flush(table)
 
     def flush(self, table: Any | None = None) -> None:
-        if table is CopilotUserDayFeature:
-            self.flush(CopilotUserDay)  # the feature rows refer to their user-days
         for key in [table] if table is not None else list(self.rows):
             rows = self.rows.get(key)
             if rows:

@@ -9,16 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Date,
-    ForeignKey,
-    ForeignKeyConstraint,
-    Integer,
-    String,
-    Text,
-)
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gaplens.db.base import Base
@@ -63,20 +54,15 @@ class CopilotUserDayFeature(Base):
 
     The same counts as `copilot_user_day.features` (the non-zero ones; absent means 0), as
     plain columns so the scorecard sums a year of user-days in SQL instead of parsing a
-    JSON text per user-day on every view. Belongs to its user-day: importing that user-day
-    again replaces its features, and deleting it deletes them.
+    JSON text per user-day on every view. Keyed by its user-day's key: the importer writes
+    a user-day and its features together, and importing that user-day again replaces all
+    of them. No foreign key to the user-day: PostgreSQL checks one with a query per
+    inserted row, which for millions of feature rows costs more than writing them.
     """
 
     __tablename__ = "copilot_user_day_feature"
-    __table_args__ = (
-        ForeignKeyConstraint(
-            ["day", "user_login"],
-            ["copilot_user_day.day", "copilot_user_day.user_login"],
-            ondelete="CASCADE",
-        ),
-        # SQLite: stored in key order without a separate rowid b-tree (smaller, faster import).
-        {"sqlite_with_rowid": False},
-    )
+    # SQLite: stored in key order without a separate rowid b-tree (smaller, faster import).
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     user_login: Mapped[str] = mapped_column(String(100), primary_key=True)

@@ -44,12 +44,6 @@ def upgrade() -> None:
         sa.Column("acceptances", sa.BigInteger(), nullable=False),
         sa.Column("loc_suggested", sa.BigInteger(), nullable=False),
         sa.Column("loc_added", sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["day", "user_login"],
-            ["copilot_user_day.day", "copilot_user_day.user_login"],
-            name=op.f("fk_copilot_user_day_feature_day_copilot_user_day"),
-            ondelete="CASCADE",
-        ),
         sa.PrimaryKeyConstraint(
             "day", "user_login", "feature", name=op.f("pk_copilot_user_day_feature")
         ),
