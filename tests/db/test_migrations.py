@@ -34,7 +34,9 @@ def test_user_days_stored_before_feature_rows_get_them(db_url: str):
     scorecard telemetry stays as it was."""
     config = alembic_config(db_url)
     dispose_engine(db_url)
-    command.downgrade(config, "0009")
+    before = ScriptDirectory.from_config(config).get_revision("0016").down_revision
+    assert isinstance(before, str)
+    command.downgrade(config, before)
     engine = create_engine(db_url)
     with engine.begin() as connection:
         connection.execute(

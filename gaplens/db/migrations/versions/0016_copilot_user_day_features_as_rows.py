@@ -1,7 +1,7 @@
 """copilot user-day features as rows
 
 Revision ID: 0016
-Revises: 0009
+Revises: 0013
 Create Date: 2026-12-01
 
 `copilot_user_day_feature` holds each user-day's `totals_by_feature` as plain columns, so the
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0009"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
