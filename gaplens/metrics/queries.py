@@ -122,7 +122,8 @@ class WorkRows:
 
 @dataclass(frozen=True)
 class UsageRows:
-    """Distinct (person, day) pairs with any AI activity, and where telemetry coverage begins."""
+    """Distinct (person, day) pairs with any AI activity (sorted by person, then day), and
+    where telemetry coverage begins."""
 
     person: IntArray
     day: FloatArray
@@ -308,16 +309,24 @@ def load_usage(
         .where(Person.organisation_id == organisation_id)
     ).scalar_one()
     people = indexed(scope)
+    # Every row (a person has one per tool and app on a day), made distinct here: sorting
+    # the pairs in numpy is cheaper than the database's DISTINCT, which PostgreSQL spills
+    # to disk at its default work_mem for a year of an organisation's usage.
     rows = fetch_tuples(
         session,
         select(people.c.idx, _days_expr(session, u.day))
-        .distinct()
         .join(people, people.c.id == u.person_id)
         .where(u.day >= since, u.day < until),
     )
     table = np.array(rows, dtype=np.float64).reshape(-1, 2)
+    del rows
+    person, day = table[:, 0].astype(np.int64), table[:, 1]
+    order = np.lexsort((day, person))
+    person, day = person[order], day[order]
+    first = np.ones(person.size, dtype=np.bool_)
+    first[1:] = (person[1:] != person[:-1]) | (day[1:] != day[:-1])
     return UsageRows(
-        person=table[:, 0].astype(np.int64),
-        day=table[:, 1].copy(),
+        person=person[first],
+        day=day[first],
         coverage_start=None if coverage is None else float(day_number(coverage)),
     )

@@ -111,12 +111,14 @@ def scorecard(
     feature_map: Mapping[str, str] = FEATURE_USE_CASES,
     team_ids: Sequence[int] | None = None,
     people: Collection[str] | None = None,
+    facts: Sequence[Fact] | None = None,
 ) -> Scorecard:
     """Every use case seen in the period, classed working / friction / unknown.
 
     Narrowed to a scope with `team_ids` (friction entries tagged with one of those teams)
     and `people` (their Copilot telemetry); feedback carries no team, so a narrowed
-    scorecard leaves it out rather than count everyone's feedback as the scope's.
+    scorecard leaves it out rather than count everyone's feedback as the scope's. `facts`:
+    the same period's and teams' friction entries, when the caller already loaded them.
     """
     gate = gate if gate is not None else PrivacyGate(PrivacyPolicy())
     inputs: dict[str, UseCaseInputs] = {}
@@ -124,7 +126,8 @@ def scorecard(
     def entry(key: str) -> UseCaseInputs:
         return inputs.setdefault(key, UseCaseInputs(key))
 
-    facts = load_facts(session, start, end, team_ids)
+    if facts is None:
+        facts = load_facts(session, start, end, team_ids)
     groups = group_by_key(facts)
     decisions = gate.breakdown(
         viewer, members(facts), {key: members(group) for key, group in groups.items()}
