@@ -61,7 +61,7 @@ LEGACY_COUNTS = (
 
 class CopilotUserRecord(NamedTuple):
     """A tuple (cheap to make millions of): after `row`, `copilot_user_day`'s columns in
-    order up to `features`, then the same features as counts for `copilot_user_day_feature`."""
+    order up to `features`, then the same features as `copilot_user_day_feature` rows."""
 
     row: int
     day: dt.date
@@ -75,8 +75,9 @@ class CopilotUserRecord(NamedTuple):
     used_agent: bool | None
     used_chat: bool | None
     features: str | None
-    feature_counts: dict[str, dict[str, int]] | None = None
-    """`features` before encoding: what the importer writes as feature rows."""
+    feature_rows: list[tuple[Any, ...]] | None = None
+    """The same features as `copilot_user_day_feature` rows, ready for the driver (see
+    `feature_rows`): built here, where each count is at hand anyway."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,32 +306,41 @@ def _fast_user_day(obj: _FastUserDay, row: int) -> CopilotUserRecord | None:
     ):
         return None
     features: str | None = None
-    compact: dict[str, dict[str, int]] = {}
+    rows: list[tuple[Any, ...]] | None = None
     if obj.totals_by_feature is not None:
+        compact: dict[str, dict[str, int]] = {}
+        rows = []
+        iso = day.isoformat()
+        summed = False
         for item in obj.totals_by_feature:
             name = item.feature
+            # Unrolled (this runs for every feature of millions of lines): the counts that are
+            # not zero, summed per feature, in FEATURE_COUNTS order; and the feature's row.
+            i = item.user_initiated_interaction_count or 0
+            g = item.code_generation_activity_count or 0
+            a = item.code_acceptance_activity_count or 0
+            s = item.loc_suggested_to_add_sum or 0
+            added = item.loc_added_sum or 0
             counts = compact.get(name)
             if counts is None:
                 if not name.isascii():
                     return None  # json.dumps escapes non-ASCII; let the general path do it
                 counts = compact[name[:64]] = {}
-            # Unrolled (this runs for every feature of millions of lines): the counts that are
-            # not zero, summed per feature, in FEATURE_COUNTS order.
-            number = item.user_initiated_interaction_count
-            if number:
-                counts["interactions"] = counts.get("interactions", 0) + number
-            number = item.code_generation_activity_count
-            if number:
-                counts["generations"] = counts.get("generations", 0) + number
-            number = item.code_acceptance_activity_count
-            if number:
-                counts["acceptances"] = counts.get("acceptances", 0) + number
-            number = item.loc_suggested_to_add_sum
-            if number:
-                counts["loc_suggested"] = counts.get("loc_suggested", 0) + number
-            number = item.loc_added_sum
-            if number:
-                counts["loc_added"] = counts.get("loc_added", 0) + number
+                rows.append((iso, login, name[:64], i, g, a, s, added))
+            else:
+                summed = True
+            if i:
+                counts["interactions"] = counts.get("interactions", 0) + i
+            if g:
+                counts["generations"] = counts.get("generations", 0) + g
+            if a:
+                counts["acceptances"] = counts.get("acceptances", 0) + a
+            if s:
+                counts["loc_suggested"] = counts.get("loc_suggested", 0) + s
+            if added:
+                counts["loc_added"] = counts.get("loc_added", 0) + added
+        if summed or len(rows) != len(compact):  # a feature listed twice: rows from the sums
+            rows = feature_rows(day, login, compact)
         features = _COMPACT_ENCODE(compact).decode() if compact else None
     return CopilotUserRecord(
         row,
@@ -345,7 +355,7 @@ def _fast_user_day(obj: _FastUserDay, row: int) -> CopilotUserRecord | None:
         obj.used_agent,
         obj.used_chat,
         features,
-        compact or None,
+        rows or None,
     )
 
 
@@ -414,7 +424,7 @@ def parse_user_day(
         agent,
         chat,
         _COMPACT.encode(counts) if counts else None,
-        counts,
+        feature_rows(day, login, counts) if counts else None,
     )
 
 
@@ -446,7 +456,10 @@ def _user_day_problems(
     )
     counts = feature_counts(obj.get("totals_by_feature"), row, problems)
     if counts:
-        record = record._replace(features=_COMPACT.encode(counts), feature_counts=counts)
+        record = record._replace(
+            features=_COMPACT.encode(counts),
+            feature_rows=feature_rows(record.day, record.user_login, counts),
+        )
     ide = obj.get("totals_by_ide")
     if ide is not None and not isinstance(ide, list):
         problems.add(_expected("a list", ide), row, "totals_by_ide")
@@ -457,6 +470,28 @@ def compact_features(value: Any, row: int, problems: ProblemCollector) -> str | 
     """`totals_by_feature` as compact JSON: feature -> its non-zero counts, short names."""
     counts = feature_counts(value, row, problems)
     return _COMPACT.encode(counts) if counts else None
+
+
+def feature_rows(
+    day: dt.date, login: str, counts: dict[str, dict[str, int]]
+) -> list[tuple[Any, ...]]:
+    """`copilot_user_day_feature` rows as the driver takes them: day (ISO text, as SQLite
+    stores a date and PostgreSQL's COPY reads one), login, feature, then its interactions,
+    generations, acceptances, lines suggested and lines added (0 where `counts` has none)."""
+    iso = day.isoformat()
+    return [
+        (
+            iso,
+            login,
+            name,
+            c.get("interactions", 0),
+            c.get("generations", 0),
+            c.get("acceptances", 0),
+            c.get("loc_suggested", 0),
+            c.get("loc_added", 0),
+        )
+        for name, c in counts.items()
+    ]
 
 
 def feature_counts(

@@ -147,8 +147,9 @@ class UserDayWriter(KeyedWriter):
     Both go through the same write-behind queue, as one write per batch: the user-days
     first (insert-first, as every table), then, only when some of them already existed,
     the deletion of those user-days' old features (a primary-key probe per user-day on
-    SQLite, one `unnest` delete on PostgreSQL), then the features as plain rows (COPY on
-    PostgreSQL). A first import, the big one, never deletes.
+    SQLite, one `unnest` delete on PostgreSQL), then the features as plain rows already in
+    the driver's form (`feature_rows`: executemany on SQLite, COPY on PostgreSQL). A first
+    import, the big one, never deletes.
     """
 
     def __init__(self, session: Session, writes: WriteBehind | None = None) -> None:
@@ -156,9 +157,15 @@ class UserDayWriter(KeyedWriter):
         self.session = session
         self.features: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
         self.features_written = 0
-        self._feature_rows = BulkStatement(session, USER_DAY_FEATURE, FEATURE_COLUMNS)
         self._sqlite = session.get_bind().dialect.name == "sqlite"
         table = USER_DAY_FEATURE.name
+        self._feature_rows = (
+            None if self._sqlite else BulkStatement(session, USER_DAY_FEATURE, FEATURE_COLUMNS)
+        )
+        self._insert_sql = (
+            f"INSERT INTO {table} ({', '.join(FEATURE_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(FEATURE_COLUMNS))})"
+        )
         self._delete_sql = (
             f"DELETE FROM {table} WHERE day = ? AND user_login = ?"
             if self._sqlite
@@ -170,24 +177,11 @@ class UserDayWriter(KeyedWriter):
         self,
         key: tuple[dt.date, str],
         row: tuple[Any, ...],
-        counts: dict[str, dict[str, int]] | None,
+        features: list[tuple[Any, ...]] | None,
     ) -> None:
-        """A user-day (its `copilot_user_day` values) with its features (name -> counts)."""
-        if counts:
-            day, login = key
-            self.features[key] = [
-                (
-                    day,
-                    login,
-                    name,
-                    c.get("interactions", 0),
-                    c.get("generations", 0),
-                    c.get("acceptances", 0),
-                    c.get("loc_suggested", 0),
-                    c.get("loc_added", 0),
-                )
-                for name, c in counts.items()
-            ]
+        """A user-day (its `copilot_user_day` values) with its `feature_rows`."""
+        if features:
+            self.features[key] = features
         elif self.features:
             self.features.pop(key, None)  # the same user-day again, now without features
         self.add(key, row)
@@ -211,8 +205,8 @@ class UserDayWriter(KeyedWriter):
         features: list[tuple[Any, ...]],
     ) -> None:
         self._statement.execute(user_days)
+        connection = self.session.connection()
         if self._statement.replaced:
-            connection = self.session.connection()
             if self._sqlite:
                 connection.exec_driver_sql(
                     self._delete_sql, [(day.isoformat(), login) for day, login in keys]
@@ -220,7 +214,11 @@ class UserDayWriter(KeyedWriter):
             else:
                 days, logins = [day for day, _ in keys], [login for _, login in keys]
                 connection.exec_driver_sql(self._delete_sql, (days, logins))
-        if features:
+        if not features:
+            return
+        if self._feature_rows is None:
+            connection.exec_driver_sql(self._insert_sql, features)
+        else:
             self._feature_rows.execute(features)
 
 
@@ -256,7 +254,7 @@ def import_copilot_usage(
                     add_user(
                         (day, item.user_login),
                         (*item[1:FEATURES_END], run_id, raw_row),
-                        item.feature_counts,
+                        item.feature_rows,
                     )
                     person = resolve(item.user_login)
                     if person is None:

@@ -165,6 +165,34 @@ def test_a_user_day_imported_again_replaces_its_features(db_url: str, tmp_path: 
                 "user_login = 'gh-person2'")[0][0] == 0  # fmt: skip
 
 
+def test_a_user_day_repeated_within_one_file_ends_with_its_last_features(
+    db_url: str, tmp_path: Path
+):
+    """Within one import the last line of a user-day wins, features included: in the same
+    batch (the earlier line's features are dropped, even for a line with none) and in a later
+    batch (the user-day is then upserted, and its features from the earlier batch deleted)."""
+    from gaplens.telemetry.service import BATCH_SIZE
+
+    first = user_day("gh-person1", "2026-10-01")
+    first["totals_by_feature"] = [{"feature": "agent_edit", "code_generation_activity_count": 5}]
+    bare = user_day("gh-person1", "2026-10-01")
+    del bare["totals_by_feature"]
+    early = user_day("gh-person2", "2026-10-01")  # code_completion and chat_panel_ask_mode
+    filler = [user_day(f"gh-filler{i}", "2026-10-02") for i in range(BATCH_SIZE)]
+    late = user_day("gh-person2", "2026-10-01", n=3)
+    late["totals_by_feature"] = [{"feature": "agent_edit", "code_generation_activity_count": 7}]
+    export = write_ndjson(tmp_path / "u.ndjson", [first, bare, early, *filler, late])
+    code, output = invoke("import", "copilot-usage", str(export), "--db", db_url)
+    assert code == 0, output
+    found = rows(
+        db_url,
+        "select user_login, feature, generations from copilot_user_day_feature "
+        "where user_login in ('gh-person1', 'gh-person2') order by user_login, feature",
+    )
+    assert [tuple(r) for r in found] == [("gh-person2", "agent_edit", 7)]
+    assert counts(db_url)["copilot_user_day_feature"] == 1 + 2 * BATCH_SIZE
+
+
 def test_unresolved_logins_are_kept_reported_and_resolved_later(db_url: str, tmp_path: Path):
     directory(db_url, tmp_path, range(2))
     export = user_report(
