@@ -187,6 +187,20 @@ class BulkStatement:
                 else:
                     write(row)
 
+    def copy_text(self, block: str) -> None:
+        """COPY one block of COPY text in (tab-separated lines, values already escaped),
+        raising driver errors as SQLAlchemy's: for a caller that formats plain rows faster
+        than psycopg's `write_row` takes them one by one (PostgreSQL only)."""
+        import psycopg
+
+        assert self.copy_sql is not None
+        driver = self.session.connection().connection.driver_connection
+        try:
+            with driver.cursor() as cursor, cursor.copy(self.copy_sql) as copy:  # type: ignore[union-attr]
+                copy.write(block)
+        except psycopg.Error as error:
+            raise DBAPIError.instance(self.copy_sql, None, error, psycopg.Error) from error
+
     def _copy_new(self, rows: Sequence[Sequence[Any]]) -> bool:
         """COPY in a savepoint; False (nothing written) when a key already exists."""
         from psycopg import errors

@@ -218,6 +218,22 @@ class UserDayWriter(KeyedWriter):
             return
         if self._feature_rows is None:
             connection.exec_driver_sql(self._insert_sql, features)
+            return
+        # PostgreSQL: the batch as one block of COPY text, cheaper than a `write_row` per
+        # row. Only when no text needs COPY's escaping: a tab, newline, carriage return or
+        # backslash in a login or feature changes these counts, and such a batch goes row
+        # by row instead.
+        block = "".join(
+            [f"{d}\t{u}\t{f}\t{i}\t{g}\t{a}\t{s}\t{x}\n" for d, u, f, i, g, a, s, x in features]
+        )
+        rows = len(features)
+        if (
+            block.count("\n") == rows
+            and block.count("\t") == 7 * rows
+            and "\\" not in block
+            and "\r" not in block
+        ):
+            self._feature_rows.copy_text(block)
         else:
             self._feature_rows.execute(features)
 

@@ -193,6 +193,35 @@ def test_a_user_day_repeated_within_one_file_ends_with_its_last_features(
     assert counts(db_url)["copilot_user_day_feature"] == 1 + 2 * BATCH_SIZE
 
 
+def test_feature_names_that_copy_text_would_escape_are_stored_exactly(db_url: str, tmp_path: Path):
+    """PostgreSQL gets a batch's feature rows as one block of COPY text unless a text in it
+    needs escaping; those batches must still store every name exactly as the export has it."""
+    odd = ["tab\there", "back\\slash", "new\nline", "carriage\rreturn"]
+    plain = user_day("gh-person1", "2026-10-01")
+    tricky = user_day("gh-person2", "2026-10-01")
+    tricky["totals_by_feature"] = [
+        {"feature": name, "code_generation_activity_count": n + 1} for n, name in enumerate(odd)
+    ]
+    first = write_ndjson(tmp_path / "a.ndjson", [plain])
+    second = write_ndjson(tmp_path / "b.ndjson", [tricky])
+    for export in (first, second):
+        code, output = invoke("import", "copilot-usage", str(export), "--db", db_url)
+        assert code == 0, output
+    found = rows(
+        db_url,
+        "select user_login, feature, generations from copilot_user_day_feature "
+        "order by user_login, generations",
+    )
+    assert [tuple(r) for r in found] == [
+        ("gh-person1", "chat_panel_ask_mode", 0),
+        ("gh-person1", "code_completion", 2),
+        ("gh-person2", "tab\there", 1),
+        ("gh-person2", "back\\slash", 2),
+        ("gh-person2", "new\nline", 3),
+        ("gh-person2", "carriage\rreturn", 4),
+    ]
+
+
 def test_unresolved_logins_are_kept_reported_and_resolved_later(db_url: str, tmp_path: Path):
     directory(db_url, tmp_path, range(2))
     export = user_report(
