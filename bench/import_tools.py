@@ -408,6 +408,8 @@ def postgres_backend(teams: Path, people: Path) -> Iterator[Backend]:
 @dataclass
 class Measured:
     seconds: float
+    cpu: float
+    """The child's own user + system CPU seconds (not a database server's)."""
     peak_mb: float
     rows: int
     check: list[object]
@@ -421,25 +423,27 @@ with open(sys.argv[2], "w") as out:
     _, status, usage = os.wait4(process.pid, 0)
 seconds = time.perf_counter() - started
 with open(sys.argv[1], "w") as handle:
-    json.dump([os.waitstatus_to_exitcode(status), seconds, usage.ru_maxrss], handle)
+    cpu = usage.ru_utime + usage.ru_stime
+    json.dump([os.waitstatus_to_exitcode(status), seconds, cpu, usage.ru_maxrss], handle)
 """
-"""Runs one child and reports its wall time and `wait4` peak RSS. A child inherits the peak
+"""Runs one child and reports its wall time, CPU time and `wait4` peak RSS. A child inherits the
 RSS of the process it was forked from (Linux keeps it across exec), so children are started
 from this small launcher, never from the benchmark process itself (which holds SQLAlchemy,
 pandas and DuckDB)."""
 
 
-def run_child(command: list[str], log: Path) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one child process; fails loudly if it fails."""
+def run_child(command: list[str], log: Path) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak RSS (MB) of one child process; fails loudly if it
+    fails."""
     measured = log.with_suffix(".rusage")
     subprocess.run(
         [sys.executable, "-c", LAUNCHER, str(measured), str(log), *command], check=True, cwd=ROOT
     )
-    code, seconds, peak_kb = json.loads(measured.read_text())
+    code, seconds, cpu, peak_kb = json.loads(measured.read_text())
     if code != 0:
         text = log.read_text()
         raise RuntimeError(f"{' '.join(command)} failed:\n{text[:2000]}\n...\n{text[-2000:]}")
-    return seconds, peak_kb / 1024
+    return seconds, cpu, peak_kb / 1024
 
 
 DOMAIN_CHECK = {
@@ -474,9 +478,9 @@ def measure(who: str, kind: str, path: Path, url: str, log: Path) -> Measured:
         ]
     else:
         command = [sys.executable, __file__, "--child", who, "--kind", kind, str(path), url]
-    seconds, peak = run_child(command, log)
+    seconds, cpu, peak = run_child(command, log)
     check = domain_check(url, kind)
-    return Measured(seconds, peak, int(str(check[0])), check)
+    return Measured(seconds, cpu, peak, int(str(check[0])), check)
 
 
 # --- (a) pandas ---------------------------------------------------------------------------
@@ -774,7 +778,8 @@ def main() -> None:
                         results.append((backend_name, kind, n, importer, result, before))
                         print(
                             f"{backend_name:10} {kind:7} {n:>9,} {importer:8} "
-                            f"{result.seconds:8.1f} s {n / result.seconds:>9,.0f} rows/s "
+                            f"{result.seconds:8.1f} s (CPU {result.cpu:.1f} s) "
+                            f"{n / result.seconds:>9,.0f} rows/s "
                             f"peak {result.peak_mb:7,.0f} MB  load {before} -> {load()}  "
                             f"domain {result.check}",
                             flush=True,

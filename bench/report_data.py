@@ -1,7 +1,7 @@
 """A synthetic 10,000-person organisation with a year of data, for the full-report benchmark.
 
 Every part of the report's measured section gets data, written straight into the domain
-tables (and the Copilot tool table the scorecard reads) with Core inserts, so building it
+tables (and the Copilot tool tables the scorecard reads) with Core inserts, so building it
 takes a minute rather than the hours the real importers would need for these volumes:
 
 - 10,000 persons in 100 teams (20 top-level teams, 14 engineering and 6 support, with 4
@@ -12,7 +12,8 @@ takes a minute rather than the hours the real importers would need for these vol
 - Engineers (70%) work issues (about 2 a week, sprints, story points), support agents tickets
   (about 3 a week); ~1.2M work items with reopen and rework counts.
 - AI usage per person-day: engineers on GitHub Copilot (an `ai_usage_day` row with counts and
-  a `copilot_user_day` row with `totals_by_feature`, compact as the connector stores it),
+  a `copilot_user_day` row with `totals_by_feature`, compact as the connector stores it, and
+  its `copilot_user_day_feature` rows, as the importer writes them),
   support on Microsoft 365 Copilot (an "any" row plus one row per app); a fifth of adopters
   stop after their first month (performative adoption).
 - Training for half of the licensed, certification for a fifth; 15,000 friction entries and
@@ -47,8 +48,10 @@ from gaplens.telemetry.models import (
     M365_COPILOT,
     AiUsageDay,
     CopilotUserDay,
+    CopilotUserDayFeature,
     TrainingRecord,
 )
+from gaplens.telemetry.service import FEATURE_COUNTS
 from gaplens.work.models import ISSUE, TICKET, WorkItem
 
 PERSONS = 10_000
@@ -267,24 +270,32 @@ def build(url: str, seed: int = 1) -> dict[str, int]:
                             "generations": chat * 2,
                             "acceptances": int(rng.binomial(chat * 2, 0.15)),
                         }
-                    out.add(
-                        CopilotUserDay,
-                        {
-                            "day": day,
-                            "user_login": logins[i],
-                            "user_id": i + 1,
-                            "interactions": generated + chat,
-                            "code_generations": generated + chat * 2,
-                            "code_acceptances": accepted,
-                            "loc_suggested": generated * 3,
-                            "loc_added": added,
-                            "used_agent": bool(chat),
-                            "used_chat": bool(chat),
-                            "features": json.dumps(features, separators=(",", ":")),
-                            "import_run_id": 1,
-                            "source_row": out.counts.get("copilot_user_day", 0) + 1,
-                        },
-                    )
+                    user_day = {
+                        "day": day,
+                        "user_login": logins[i],
+                        "user_id": i + 1,
+                        "interactions": generated + chat,
+                        "code_generations": generated + chat * 2,
+                        "code_acceptances": accepted,
+                        "loc_suggested": generated * 3,
+                        "loc_added": added,
+                        "used_agent": bool(chat),
+                        "used_chat": bool(chat),
+                        "features": json.dumps(features, separators=(",", ":")),
+                        "import_run_id": 1,
+                        "source_row": out.counts.get("copilot_user_day", 0) + 1,
+                    }
+                    out.add(CopilotUserDay, user_day)
+                    for name, counts in features.items():
+                        out.add(
+                            CopilotUserDayFeature,
+                            {
+                                "day": day,
+                                "user_login": logins[i],
+                                "feature": name,
+                                **{c: counts.get(c, 0) for c in FEATURE_COUNTS},
+                            },
+                        )
                 else:
                     apps = rng.choice(len(M365_APPS), size=int(rng.integers(1, 4)), replace=False)
                     for app in ("any", *(M365_APPS[int(a)] for a in apps)):

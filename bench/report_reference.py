@@ -255,11 +255,9 @@ def reference(source: str, as_of: dt.date, survey_id: int = 1) -> dict[str, Any]
     FROM f GROUP BY k ORDER BY k
     """).fetchall()
     features = q(f"""
-    SELECT j.key, count(DISTINCT c.user_login),
-      sum(coalesce(TRY_CAST(json_extract(j.value, '$.generations') AS BIGINT), 0)),
-      sum(coalesce(TRY_CAST(json_extract(j.value, '$.acceptances') AS BIGINT), 0))
-    FROM s.copilot_user_day c, json_each(c.features) j
-    WHERE c.day >= DATE '{since}' AND c.day <= DATE '{as_of}' AND c.features IS NOT NULL
+    SELECT feature, count(DISTINCT user_login), sum(generations), sum(acceptances)
+    FROM s.copilot_user_day_feature
+    WHERE day >= DATE '{since}' AND day <= DATE '{as_of}'
     GROUP BY 1 ORDER BY 1
     """).fetchall()
     con.close()

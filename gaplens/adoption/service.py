@@ -22,7 +22,6 @@ from gaplens.adoption.schemas import STAGES, AdoptionFunnel, FunnelGroup, Share,
 from gaplens.directory.models import Person, Team
 from gaplens.metrics.definitions import group_median
 from gaplens.metrics.queries import (
-    WorkRows,
     as_date,
     day_number,
     day_of,
@@ -333,24 +332,25 @@ def load_facts(
         return []
     window_start = as_of - dt.timedelta(days=WINDOW_DAYS - 1)
     usage = AiUsageDay
-    for pid, first in fetch_tuples(
-        session,
-        select(usage.person_id, func.min(usage.day))
-        .where(usage.day <= as_of)
-        .group_by(usage.person_id),
-    ):
-        if pid in facts:
-            facts[pid].first_active = as_date(first)
     in_window = (usage.day >= window_start, usage.day <= as_of)
-    days: dict[object, dt.date] = {}  # each distinct day converted once
-    for pid, day in fetch_tuples(
-        session, select(usage.person_id, usage.day).where(*in_window).distinct()
-    ):
-        if pid in facts:
-            found = days.get(day)
-            if found is None:
-                found = days[day] = as_date(day) or as_of  # the column is never NULL
-            facts[pid].active_days.add(found)
+    if not _active_days_from(measured, facts, as_of):
+        for pid, first in fetch_tuples(
+            session,
+            select(usage.person_id, func.min(usage.day))
+            .where(usage.day <= as_of)
+            .group_by(usage.person_id),
+        ):
+            if pid in facts:
+                facts[pid].first_active = as_date(first)
+        days: dict[object, dt.date] = {}  # each distinct day converted once
+        for pid, day in fetch_tuples(
+            session, select(usage.person_id, usage.day).where(*in_window).distinct()
+        ):
+            if pid in facts:
+                found = days.get(day)
+                if found is None:
+                    found = days[day] = as_date(day) or as_of  # the column is never NULL
+                facts[pid].active_days.add(found)
     for pid, rows, generations, acceptances, loc_added in session.execute(
         select(
             usage.person_id,
@@ -387,6 +387,43 @@ def load_facts(
     return list(facts.values())
 
 
+def _active_days_from(
+    measured: MeasuredData | None, facts: dict[str, PersonFacts], as_of: dt.date
+) -> bool:
+    """Set everyone's first active day and active days in the window from the usage days an
+    already loaded `MeasuredData` holds, when they are all of these people's usage days up
+    to `as_of` (the organisation's first usage day is within the loaded span); False if
+    they are not, and nothing was set."""
+    if (
+        measured is None
+        or not measured.loaded("usage")
+        or measured.settings.as_of != as_of
+        or not facts.keys() <= set(measured.person_ids)
+    ):
+        return False
+    usage = measured.usage
+    if usage.coverage_start is not None and usage.coverage_start < measured.since:
+        return False
+    ids = measured.person_ids
+    last = day_number(as_of)
+    with np.errstate(invalid="ignore"):
+        keep = usage.day <= last
+    person, day = usage.person[keep], usage.day[keep]
+    first = np.full(len(ids), np.inf)
+    np.minimum.at(first, person, day)
+    for i in np.flatnonzero(np.isfinite(first)).tolist():
+        found = facts.get(ids[i])
+        if found is not None:
+            found.first_active = day_of(first[i])
+    recent = day >= last - (WINDOW_DAYS - 1)
+    dates = {d: day_of(d) for d in np.unique(day[recent]).tolist()}
+    for i, d in zip(person[recent].tolist(), day[recent].tolist(), strict=True):
+        found = facts.get(ids[i])
+        if found is not None:
+            found.active_days.add(dates[d])
+    return True
+
+
 def _decide_workflow(
     session: Session,
     facts: dict[str, PersonFacts],
@@ -413,9 +450,9 @@ def _decide_workflow(
         return
     since = float(np.nanmin(adopted)) - WORKFLOW_DAYS
     until = day_number(as_of) + 1
-    work, order = _work_rows(session, facts, as_of, measured, since, until)
+    rows, resolved, started, order = _work_rows(session, facts, as_of, measured, since, until)
     # `order[i]` is the position in `people` of the i-th person the work rows index.
-    moved = workflow_moved_all(order[work.person], work.resolved, work.started, adopted, as_of)
+    moved = workflow_moved_all(order[rows], resolved, started, adopted, as_of)
     for person, flag in zip(people, moved.tolist(), strict=True):
         person.moved = flag
 
@@ -427,7 +464,9 @@ def _work_rows(
     measured: MeasuredData | None,
     since: float,
     until: float,
-) -> tuple[WorkRows, IntArray]:
+) -> tuple[IntArray, FloatArray, FloatArray, IntArray]:
+    """Each resolved or open item's person (indexing `order`), resolved and started day
+    numbers, and `order`: each of those persons' position in `facts`."""
     position = {pid: i for i, pid in enumerate(facts)}
     if (
         measured is not None
@@ -441,28 +480,14 @@ def _work_rows(
         order = np.array([position.get(pid, -1) for pid in ids], dtype=np.int64)
         work = measured.work
         keep = order[work.person] >= 0
-        return _rows_of(work, keep), order
+        return work.person[keep], work.resolved[keep], work.started[keep], order
     licensed = select(Person.id).where(_licensed_by(as_of))
     work = load_work(session, licensed, day_of(since), day_of(until))
     # load_work indexes the persons in the database's id order
     in_order = session.scalars(licensed.order_by(Person.id))
     order = np.array([position[pid] for pid in in_order], dtype=np.int64)
-    return work, order
+    return work.person, work.resolved, work.started, order
 
 
 def _licensed_by(as_of: dt.date) -> ColumnElement[bool]:
     return and_(Person.ai_licence_date.is_not(None), Person.ai_licence_date <= as_of)
-
-
-def _rows_of(work: WorkRows, keep: BoolArray) -> WorkRows:
-    return WorkRows(
-        person=work.person[keep],
-        is_ticket=work.is_ticket[keep],
-        created=work.created[keep],
-        started=work.started[keep],
-        resolved=work.resolved[keep],
-        points=work.points[keep],
-        sprint=work.sprint[keep],
-        reopens=work.reopens[keep],
-        reworks=work.reworks[keep],
-    )

@@ -60,7 +60,8 @@ LEGACY_COUNTS = (
 
 
 class CopilotUserRecord(NamedTuple):
-    """A tuple (cheap to make millions of), in `copilot_user_day`'s column order after `row`."""
+    """A tuple (cheap to make millions of): after `row`, `copilot_user_day`'s columns in
+    order up to `features`, then the same features as `copilot_user_day_feature` rows."""
 
     row: int
     day: dt.date
@@ -74,6 +75,9 @@ class CopilotUserRecord(NamedTuple):
     used_agent: bool | None
     used_chat: bool | None
     features: str | None
+    feature_rows: list[tuple[Any, ...]] | None = None
+    """The same features as `copilot_user_day_feature` rows, ready for the driver (see
+    `feature_rows`): built here, where each count is at hand anyway."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,32 +306,41 @@ def _fast_user_day(obj: _FastUserDay, row: int) -> CopilotUserRecord | None:
     ):
         return None
     features: str | None = None
+    rows: list[tuple[Any, ...]] | None = None
     if obj.totals_by_feature is not None:
         compact: dict[str, dict[str, int]] = {}
+        rows = []
+        iso = day.isoformat()
+        summed = False
         for item in obj.totals_by_feature:
             name = item.feature
+            # Unrolled (this runs for every feature of millions of lines): the counts that are
+            # not zero, summed per feature, in FEATURE_COUNTS order; and the feature's row.
+            i = item.user_initiated_interaction_count or 0
+            g = item.code_generation_activity_count or 0
+            a = item.code_acceptance_activity_count or 0
+            s = item.loc_suggested_to_add_sum or 0
+            added = item.loc_added_sum or 0
             counts = compact.get(name)
             if counts is None:
                 if not name.isascii():
                     return None  # json.dumps escapes non-ASCII; let the general path do it
                 counts = compact[name[:64]] = {}
-            # Unrolled (this runs for every feature of millions of lines): the counts that are
-            # not zero, summed per feature, in FEATURE_COUNTS order.
-            number = item.user_initiated_interaction_count
-            if number:
-                counts["interactions"] = counts.get("interactions", 0) + number
-            number = item.code_generation_activity_count
-            if number:
-                counts["generations"] = counts.get("generations", 0) + number
-            number = item.code_acceptance_activity_count
-            if number:
-                counts["acceptances"] = counts.get("acceptances", 0) + number
-            number = item.loc_suggested_to_add_sum
-            if number:
-                counts["loc_suggested"] = counts.get("loc_suggested", 0) + number
-            number = item.loc_added_sum
-            if number:
-                counts["loc_added"] = counts.get("loc_added", 0) + number
+                rows.append((iso, login, name[:64], i, g, a, s, added))
+            else:
+                summed = True
+            if i:
+                counts["interactions"] = counts.get("interactions", 0) + i
+            if g:
+                counts["generations"] = counts.get("generations", 0) + g
+            if a:
+                counts["acceptances"] = counts.get("acceptances", 0) + a
+            if s:
+                counts["loc_suggested"] = counts.get("loc_suggested", 0) + s
+            if added:
+                counts["loc_added"] = counts.get("loc_added", 0) + added
+        if summed or len(rows) != len(compact):  # a feature listed twice: rows from the sums
+            rows = feature_rows(day, login, compact)
         features = _COMPACT_ENCODE(compact).decode() if compact else None
     return CopilotUserRecord(
         row,
@@ -342,6 +355,7 @@ def _fast_user_day(obj: _FastUserDay, row: int) -> CopilotUserRecord | None:
         obj.used_agent,
         obj.used_chat,
         features,
+        rows or None,
     )
 
 
@@ -393,7 +407,7 @@ def parse_user_day(
     if not well_formed:
         return _user_day_problems(obj, row, problems, problems.count)
     before = problems.count
-    features = compact_features(get("totals_by_feature"), row, problems)
+    counts = feature_counts(get("totals_by_feature"), row, problems)
     if problems.count != before:
         return None
     interactions, generations, acceptances, loc_suggested, loc_added = values
@@ -409,7 +423,8 @@ def parse_user_day(
         loc_added,
         agent,
         chat,
-        features,
+        _COMPACT.encode(counts) if counts else None,
+        feature_rows(day, login, counts) if counts else None,
     )
 
 
@@ -437,8 +452,14 @@ def _user_day_problems(
         loc_added=count(obj, "loc_added_sum", row, problems),
         used_agent=flag(obj, "used_agent", row, problems),
         used_chat=flag(obj, "used_chat", row, problems),
-        features=compact_features(obj.get("totals_by_feature"), row, problems),
+        features=None,
     )
+    counts = feature_counts(obj.get("totals_by_feature"), row, problems)
+    if counts:
+        record = record._replace(
+            features=_COMPACT.encode(counts),
+            feature_rows=feature_rows(record.day, record.user_login, counts),
+        )
     ide = obj.get("totals_by_ide")
     if ide is not None and not isinstance(ide, list):
         problems.add(_expected("a list", ide), row, "totals_by_ide")
@@ -447,6 +468,37 @@ def _user_day_problems(
 
 def compact_features(value: Any, row: int, problems: ProblemCollector) -> str | None:
     """`totals_by_feature` as compact JSON: feature -> its non-zero counts, short names."""
+    counts = feature_counts(value, row, problems)
+    return _COMPACT.encode(counts) if counts else None
+
+
+def feature_rows(
+    day: dt.date, login: str, counts: dict[str, dict[str, int]]
+) -> list[tuple[Any, ...]]:
+    """`copilot_user_day_feature` rows as the driver takes them: day (ISO text, as SQLite
+    stores a date and PostgreSQL's COPY reads one), login, feature, then its interactions,
+    generations, acceptances, lines suggested and lines added (0 where `counts` has none)."""
+    iso = day.isoformat()
+    return [
+        (
+            iso,
+            login,
+            name,
+            c.get("interactions", 0),
+            c.get("generations", 0),
+            c.get("acceptances", 0),
+            c.get("loc_suggested", 0),
+            c.get("loc_added", 0),
+        )
+        for name, c in counts.items()
+    ]
+
+
+def feature_counts(
+    value: Any, row: int, problems: ProblemCollector
+) -> dict[str, dict[str, int]] | None:
+    """`totals_by_feature` as feature -> its non-zero counts under the short names (what
+    `compact_features` encodes, and the importer writes as feature rows); None if empty."""
     if value is None:
         return None
     if type(value) is not list:
@@ -476,7 +528,7 @@ def compact_features(value: Any, row: int, problems: ProblemCollector) -> str | 
                 if not number:
                     continue
             counts[short] = counts.get(short, 0) + number
-    return _COMPACT.encode(compact) if compact else None
+    return compact or None
 
 
 def parse_org_report(

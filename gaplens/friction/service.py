@@ -332,22 +332,26 @@ def load_facts(
     )
     if team_ids is not None:
         query = query.where(FrictionEntry.team_id.in_(team_ids))
-    return [
-        Fact(
-            id=entry_id,
-            key=use_case_key(use_case),
-            label=use_case_label(use_case),
-            logged_on=day,
-            minutes_correcting=correcting,
-            minutes_saved=saved,
-            outcome=outcome,
-            team=team,
-            note=note,
+    names: dict[str, tuple[str, str]] = {}  # a year holds many entries but few use cases
+    facts = []
+    for entry_id, use_case, day, correcting, saved, outcome, team, note in session.execute(query):
+        named = names.get(use_case)
+        if named is None:
+            named = names[use_case] = (use_case_key(use_case), use_case_label(use_case))
+        facts.append(
+            Fact(
+                id=entry_id,
+                key=named[0],
+                label=named[1],
+                logged_on=day,
+                minutes_correcting=correcting,
+                minutes_saved=saved,
+                outcome=outcome,
+                team=team,
+                note=note,
+            )
         )
-        for entry_id, use_case, day, correcting, saved, outcome, team, note in session.execute(
-            query
-        )
-    ]
+    return facts
 
 
 def members(facts: Sequence[Fact]) -> frozenset[str]:

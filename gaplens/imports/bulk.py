@@ -55,6 +55,8 @@ class BulkStatement:
             raise NotImplementedError(f"bulk writes on {dialect.name}")
         self.sql, self.positional, self.order = _compiled(session, table, self.columns)
         self.new_sql: str | None = None
+        self.replaced = False
+        """Whether the last `execute` met a key that already existed (and so upserted)."""
         self._key: Callable[[Sequence[Any]], Any] | None = None
         if self.conflict:
             self._key = itemgetter(*(self.columns.index(c) for c in self.conflict))
@@ -96,6 +98,7 @@ class BulkStatement:
         markedly faster. Keys repeated within one batch end as their last row (the sort is
         stable and upserts run in order)."""
         batch = rows if isinstance(rows, list) else list(rows)
+        self.replaced = False
         if not batch:
             return 0
         if self._key is not None:
@@ -111,6 +114,7 @@ class BulkStatement:
                 return len(batch)
         elif self.new_sql is not None and self._run(self.new_sql, batch) == len(batch):
             return len(batch)
+        self.replaced = True
         self._run(self.sql, batch)
         return len(batch)
 
@@ -182,6 +186,20 @@ class BulkStatement:
                     write(values)
                 else:
                     write(row)
+
+    def copy_text(self, block: str) -> None:
+        """COPY one block of COPY text in (tab-separated lines, values already escaped),
+        raising driver errors as SQLAlchemy's: for a caller that formats plain rows faster
+        than psycopg's `write_row` takes them one by one (PostgreSQL only)."""
+        import psycopg
+
+        assert self.copy_sql is not None
+        driver = self.session.connection().connection.driver_connection
+        try:
+            with driver.cursor() as cursor, cursor.copy(self.copy_sql) as copy:  # type: ignore[union-attr]
+                copy.write(block)
+        except psycopg.Error as error:
+            raise DBAPIError.instance(self.copy_sql, None, error, psycopg.Error) from error
 
     def _copy_new(self, rows: Sequence[Sequence[Any]]) -> bool:
         """COPY in a savepoint; False (nothing written) when a key already exists."""

@@ -84,12 +84,12 @@ class Metric(ABC):
 
     def per_person(self, data: DomainData, start: npt.ArrayLike, end: npt.ArrayLike) -> FloatArray:
         """Value per person over [start, end) (day numbers, scalars or one per person)."""
-        n = data.n_persons
-        start_arr = np.broadcast_to(np.asarray(start, dtype=np.float64), (n,))
-        end_arr = np.broadcast_to(np.asarray(end, dtype=np.float64), (n,))
-        valid = np.isfinite(start_arr) & np.isfinite(end_arr) & (end_arr > start_arr)
-        values = self._compute(data, start_arr, end_arr)
-        values[~valid] = np.nan
+        return self.over(Window(data, start, end))
+
+    def over(self, window: Window) -> FloatArray:
+        """Value per person over `window`, which other metrics may share."""
+        values = self._compute(window.data, window)
+        values[~window.valid] = np.nan
         return values
 
     def between(self, data: DomainData, start: dt.date, end: dt.date) -> FloatArray:
@@ -97,20 +97,44 @@ class Metric(ABC):
         return self.per_person(data, day_number(start), day_number(end))
 
     @abstractmethod
-    def _compute(self, data: DomainData, start: FloatArray, end: FloatArray) -> FloatArray:
-        """Per-person values; windows that are invalid are blanked by `per_person`."""
+    def _compute(self, data: DomainData, window: Window) -> FloatArray:
+        """Per-person values; windows that are invalid are blanked by `over`."""
 
 
-def _resolved_in(work: WorkRows, start: FloatArray, end: FloatArray) -> BoolArray:
-    t = work.resolved
-    with np.errstate(invalid="ignore"):
-        return np.isfinite(t) & (t >= start[work.person]) & (t < end[work.person])
+class Window:
+    """One window [start, end) per person (day numbers) over one load's rows, with the work
+    items it selects worked out once: every work metric over the same windows (a report
+    computes six of them, three windows each) shares one gather of each person's bounds."""
 
+    def __init__(self, data: DomainData, start: npt.ArrayLike, end: npt.ArrayLike) -> None:
+        n = data.n_persons
+        self.data = data
+        self.start = np.broadcast_to(np.asarray(start, dtype=np.float64), (n,))
+        self.end = np.broadcast_to(np.asarray(end, dtype=np.float64), (n,))
+        self.valid = np.isfinite(self.start) & np.isfinite(self.end) & (self.end > self.start)
+        self._masks: tuple[BoolArray, BoolArray] | None = None
 
-def _active_in(work: WorkRows, start: FloatArray, end: FloatArray) -> BoolArray:
-    """Created before the window ends and not resolved before it starts."""
-    open_at_start = ~(work.resolved < start[work.person])  # NaN (unresolved) compares False
-    return (work.created < end[work.person]) & open_at_start
+    @property
+    def resolved(self) -> BoolArray:
+        """Work items resolved within their person's window."""
+        return self._work_masks()[0]
+
+    @property
+    def active(self) -> BoolArray:
+        """Work items created before their person's window ends and not resolved before it
+        starts."""
+        return self._work_masks()[1]
+
+    def _work_masks(self) -> tuple[BoolArray, BoolArray]:
+        if self._masks is None:
+            work = self.data.work
+            low, high = self.start[work.person], self.end[work.person]
+            t = work.resolved
+            with np.errstate(invalid="ignore"):
+                resolved = np.isfinite(t) & (t >= low) & (t < high)
+            open_at_start = ~(t < low)  # NaN (unresolved) compares False
+            self._masks = (resolved, (work.created < high) & open_at_start)
+        return self._masks
 
 
 def _weeks(start: FloatArray, end: FloatArray) -> FloatArray:
@@ -131,12 +155,12 @@ class StoryPointsPerSprint(Metric):
     source = "work"
     data_needed = "work items with sprint, story points and resolution time (Jira)"
 
-    def _compute(self, data: DomainData, start: FloatArray, end: FloatArray) -> FloatArray:
+    def _compute(self, data: DomainData, window: Window) -> FloatArray:
         w, n = data.work, data.n_persons
         in_sprint = w.sprint >= 0
-        done = _resolved_in(w, start, end) & in_sprint
+        done = window.resolved & in_sprint
         points = _group_sum(w.person[done], np.nan_to_num(w.points[done]), n)
-        active = _active_in(w, start, end) & in_sprint
+        active = window.active & in_sprint
         sprints = max(int(w.sprint.max(initial=-1)) + 1, 1)
         pairs = np.unique(w.person[active] * sprints + w.sprint[active])
         sprint_count = _group_count(pairs // sprints, n)
@@ -157,11 +181,11 @@ class Throughput(Metric):
     source = "work"
     data_needed = "work items with creation and resolution times"
 
-    def _compute(self, data: DomainData, start: FloatArray, end: FloatArray) -> FloatArray:
+    def _compute(self, data: DomainData, window: Window) -> FloatArray:
         w, n = data.work, data.n_persons
-        resolved = _group_count(w.person[_resolved_in(w, start, end)], n)
-        active = _group_count(w.person[_active_in(w, start, end)], n)
-        values = _ratio(resolved, _weeks(start, end))
+        resolved = _group_count(w.person[window.resolved], n)
+        active = _group_count(w.person[window.active], n)
+        values = _ratio(resolved, _weeks(window.start, window.end))
         values[active == 0] = np.nan
         return values
 
@@ -179,9 +203,9 @@ class CycleTime(Metric):
     source = "work"
     data_needed = "issues with start (or creation) and resolution times"
 
-    def _compute(self, data: DomainData, start: FloatArray, end: FloatArray) -> FloatArray:
+    def _compute(self, data: DomainData, window: Window) -> FloatArray:
         w = data.work
-        keep = _resolved_in(w, start, end) & ~w.is_ticket
+        keep = window.resolved & ~w.is_ticket
         began = np.where(np.isfinite(w.started), w.started, w.created)[keep]
         days = np.maximum(w.resolved[keep] - began, 0.0)
         return group_median(w.person[keep], days, data.n_persons)
@@ -200,9 +224,9 @@ class TimeToResolution(Metric):
     source = "work"
     data_needed = "tickets with creation and resolution times (Zendesk, ServiceNow)"
 
-    def _compute(self, data: DomainData, start: FloatArray, end: FloatArray) -> FloatArray:
+    def _compute(self, data: DomainData, window: Window) -> FloatArray:
         w = data.work
-        keep = _resolved_in(w, start, end) & w.is_ticket
+        keep = window.resolved & w.is_ticket
         days = np.maximum(w.resolved[keep] - w.created[keep], 0.0)
         return group_median(w.person[keep], days, data.n_persons)
 
@@ -220,9 +244,9 @@ class ReopenRate(Metric):
     source = "work"
     data_needed = "resolved work items with reopen counts"
 
-    def _compute(self, data: DomainData, start: FloatArray, end: FloatArray) -> FloatArray:
+    def _compute(self, data: DomainData, window: Window) -> FloatArray:
         w, n = data.work, data.n_persons
-        keep = _resolved_in(w, start, end) & ~np.isnan(w.reopens)
+        keep = window.resolved & ~np.isnan(w.reopens)
         reopened = (w.reopens[keep] >= 1).astype(np.float64)
         return _ratio(_group_sum(w.person[keep], reopened, n), _group_count(w.person[keep], n))
 
@@ -239,9 +263,9 @@ class ReworkCycles(Metric):
     source = "work"
     data_needed = "resolved work items with rework counts (status transitions)"
 
-    def _compute(self, data: DomainData, start: FloatArray, end: FloatArray) -> FloatArray:
+    def _compute(self, data: DomainData, window: Window) -> FloatArray:
         w, n = data.work, data.n_persons
-        keep = _resolved_in(w, start, end) & ~np.isnan(w.reworks)
+        keep = window.resolved & ~np.isnan(w.reworks)
         return _ratio(
             _group_sum(w.person[keep], w.reworks[keep], n), _group_count(w.person[keep], n)
         )
@@ -261,8 +285,9 @@ class AiUsageIntensity(Metric):
     source = "usage"
     data_needed = "AI-tool usage per person per day (GitHub Copilot, Microsoft 365 Copilot)"
 
-    def _compute(self, data: DomainData, start: FloatArray, end: FloatArray) -> FloatArray:
+    def _compute(self, data: DomainData, window: Window) -> FloatArray:
         u, n = data.usage, data.n_persons
+        start, end = window.start, window.end
         keep = (u.day >= start[u.person]) & (u.day < end[u.person])
         values = _group_count(u.person[keep], n) / _weeks(start, end)
         if u.coverage_start is None:

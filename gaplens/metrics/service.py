@@ -27,6 +27,7 @@ from gaplens.metrics.definitions import (
     LEVELS,
     DomainData,
     Metric,
+    Window,
     group_median,
     usage_levels,
 )
@@ -247,13 +248,30 @@ def _summary_figure(
     )
 
 
-def _values(metric: Metric, population: _Population, settings: Settings) -> _Values:
-    data, pivot = population.data, population.pivot
-    w, r = settings.window_days, settings.ramp_days
+@dataclass(frozen=True)
+class _Windows:
+    """Each person's before, after and current windows, shared by every metric."""
+
+    before: Window
+    after: Window
+    current: Window
+
+    @classmethod
+    def of(cls, population: _Population, settings: Settings) -> _Windows:
+        data, pivot = population.data, population.pivot
+        w, r = settings.window_days, settings.ramp_days
+        return cls(
+            before=Window(data, pivot - w, pivot),
+            after=Window(data, pivot + r, pivot + r + w),
+            current=Window(data, settings.end - w, settings.end),
+        )
+
+
+def _values(metric: Metric, windows: _Windows) -> _Values:
     return _Values(
-        before=metric.per_person(data, pivot - w, pivot),
-        after=metric.per_person(data, pivot + r, pivot + r + w),
-        current=metric.per_person(data, settings.end - w, settings.end),
+        before=metric.over(windows.before),
+        after=metric.over(windows.after),
+        current=metric.over(windows.current),
     )
 
 
@@ -423,6 +441,7 @@ class MeasuredData:
         self._population = population
         self.settings = settings
         self._values: dict[str, _Values] = {}
+        self._windows: _Windows | None = None
         self._did: dict[tuple[str, MetricScope], MetricFigure] = {}
 
     @property
@@ -457,6 +476,11 @@ class MeasuredData:
         """The loaded work items (`person` indexes `person_ids`); empty if not loaded."""
         return self._population.data.work
 
+    @property
+    def usage(self) -> UsageRows:
+        """The loaded AI-usage days (`person` indexes `person_ids`); empty if not loaded."""
+        return self._population.data.usage
+
     def mask(self, scope: MetricScope) -> BoolArray:
         """The loaded persons who are in `scope`, which must lie within the loaded scope."""
         loaded = self._population.scope
@@ -485,7 +509,9 @@ class MeasuredData:
         if metric.source not in self._population.sources:
             raise ValueError(f"{metric.key} needs {metric.source} rows, which were not loaded")
         if metric.key not in self._values:
-            self._values[metric.key] = _values(metric, self._population, self.settings)
+            if self._windows is None:
+                self._windows = _Windows.of(self._population, self.settings)
+            self._values[metric.key] = _values(metric, self._windows)
         return self._values[metric.key]
 
     def _subset(self, metric: Metric, mask: BoolArray) -> tuple[_Values, FloatArray, FloatArray]:

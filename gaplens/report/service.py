@@ -157,6 +157,7 @@ def build_report(
         viewer=viewer,
         team_ids=resolved.team_ids,
         people=people,
+        facts=friction,
     )
     data = load_measured_data(session, as_of, policy)
     adoption = adoption_section(session, people, as_of, gate, viewer, data) if as_of else None

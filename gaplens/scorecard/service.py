@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -40,7 +40,12 @@ from gaplens.scorecard.rules import (
     telemetry_evidence,
 )
 from gaplens.scorecard.schemas import EvidenceOut, Scorecard, TopUseCases, UseCaseScore
-from gaplens.telemetry.models import GITHUB_COPILOT, AiUsageDay, CopilotUserDay
+from gaplens.telemetry.models import (
+    GITHUB_COPILOT,
+    AiUsageDay,
+    CopilotUserDay,
+    CopilotUserDayFeature,
+)
 
 FEATURE_USE_CASES: dict[str, str] = {
     "code_completion": "code completion",
@@ -106,12 +111,14 @@ def scorecard(
     feature_map: Mapping[str, str] = FEATURE_USE_CASES,
     team_ids: Sequence[int] | None = None,
     people: Collection[str] | None = None,
+    facts: Sequence[Fact] | None = None,
 ) -> Scorecard:
     """Every use case seen in the period, classed working / friction / unknown.
 
     Narrowed to a scope with `team_ids` (friction entries tagged with one of those teams)
     and `people` (their Copilot telemetry); feedback carries no team, so a narrowed
-    scorecard leaves it out rather than count everyone's feedback as the scope's.
+    scorecard leaves it out rather than count everyone's feedback as the scope's. `facts`:
+    the same period's and teams' friction entries, when the caller already loaded them.
     """
     gate = gate if gate is not None else PrivacyGate(PrivacyPolicy())
     inputs: dict[str, UseCaseInputs] = {}
@@ -119,7 +126,8 @@ def scorecard(
     def entry(key: str) -> UseCaseInputs:
         return inputs.setdefault(key, UseCaseInputs(key))
 
-    facts = load_facts(session, start, end, team_ids)
+    if facts is None:
+        facts = load_facts(session, start, end, team_ids)
     groups = group_by_key(facts)
     decisions = gate.breakdown(
         viewer, members(facts), {key: members(group) for key, group in groups.items()}
@@ -298,10 +306,11 @@ def telemetry_by_feature(
 ) -> dict[str, FeatureUsage]:
     """Acceptances and generations per Copilot feature, with the users behind them.
 
-    From `copilot_user_day.features` (the report's `totals_by_feature`); when no row in the
-    period has feature detail, the per-person `ai_usage_day` counts for GitHub Copilot stand
-    in for `code_completion` (the legacy metrics count code completions only). With
-    `people`, only their rows count (logins resolved through the directory's identities).
+    From `copilot_user_day_feature` (the report's `totals_by_feature`, parsed at import),
+    summed in SQL per feature and user; when no user-day in the period has feature detail,
+    the per-person `ai_usage_day` counts for GitHub Copilot stand in for `code_completion`
+    (the legacy metrics count code completions only). With `people`, only their rows count
+    (logins resolved through the directory's identities).
     """
     usage: dict[str, FeatureUsage] = {}
     logins: set[str] | None = None
@@ -309,31 +318,33 @@ def telemetry_by_feature(
         wanted = set(people)
         resolver = IdentityResolver.load(session, [IdentityKind.GITHUB])
         logins = {value for value, person in resolver.by_value.items() if person in wanted}
-    # Plain driver tuples: a year of user-days is a few hundred thousand texts, and ORM rows
-    # or helper objects per entry cost more than parsing the JSON itself.
-    result = session.connection().execute(
-        select(CopilotUserDay.user_login, CopilotUserDay.features).where(
-            CopilotUserDay.day >= start,
-            CopilotUserDay.day <= end,
-            CopilotUserDay.features.is_not(None),
+    first: dict[str, tuple[dt.date, str]] = {}
+    f = CopilotUserDayFeature
+    for feature, login, day, generations, acceptances in session.execute(
+        select(
+            f.feature,
+            f.user_login,
+            func.min(f.day),
+            func.sum(f.generations),
+            func.sum(f.acceptances),
         )
-    )
-    try:
-        rows = result.cursor.fetchall()
-    finally:
-        result.close()
-    for login, text in rows:
+        .where(f.day >= start, f.day <= end)
+        .group_by(f.feature, f.user_login)
+    ):
         if logins is not None and login.lower() not in logins:
             continue
-        for feature, generations, acceptances in _entries(_load(text)):
-            item = usage.get(feature)
-            if item is None:
-                item = usage[feature] = FeatureUsage(feature)
-            item.generations += generations
-            item.acceptances += acceptances
-            item.users.add(login)
+        item = usage.get(feature)
+        if item is None:
+            item = usage[feature] = FeatureUsage(feature)
+            first[feature] = (day, login)
+        else:
+            first[feature] = min(first[feature], (day, login))
+        item.generations += int(generations)
+        item.acceptances += int(acceptances)
+        item.users.add(login)
     if usage:
-        return usage
+        order = _first_seen_order(session, first)
+        return {feature: usage[feature] for feature in order}
     totals = session.execute(
         select(
             AiUsageDay.person_id,
@@ -361,47 +372,39 @@ def telemetry_by_feature(
     return usage
 
 
-def parse_features(text: str | None) -> list[tuple[str, int, int]]:
-    """(feature, generations, acceptances) from a stored `totals_by_feature`.
-
-    Accepts the report's list of objects with a `feature` key, or an object keyed by
-    feature (what the connector stores: `compact_features`, with the short count names
-    `generations`/`acceptances`); anything else is skipped, since one odd row must not
-    break the scorecard."""
-    return _entries(_load(text))
-
-
-def _load(text: str | None) -> object:
-    if not text:
-        return None
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
-
-
-def _entries(data: object) -> list[tuple[str, int, int]]:
-    """(feature, generations, acceptances) of one parsed `totals_by_feature`; a count is
-    the report's name when present, else the connector's short name, and only a positive
-    whole number counts (not a bool, a float or a string). Inlined: it runs per user-day."""
-    named: Iterable[tuple[object, object]]
-    if type(data) is dict:
-        named = data.items()
-    elif type(data) is list:
-        named = ((e.get("feature") if type(e) is dict else None, e) for e in data)
-    else:
-        return []
-    result = []
-    for name, entry in named:
-        if type(entry) is not dict or type(name) is not str:
-            continue
-        g = entry.get("code_generation_activity_count", entry.get("generations"))
-        a = entry.get("code_acceptance_activity_count", entry.get("acceptances"))
-        result.append(
-            (
-                name,
-                g if type(g) is int and g > 0 else 0,
-                a if type(a) is int and a > 0 else 0,
+def _first_seen_order(session: Session, first: Mapping[str, tuple[dt.date, str]]) -> list[str]:
+    """Features in the order a walk through the period's user-days in (day, login) order
+    meets them, within one user-day in the order its export listed them: the order their
+    user groups go through the gate, so which of two near-equal groups is withheld does not
+    depend on how the database returns rows."""
+    shared = Counter(first.values())
+    position: dict[tuple[dt.date, str], list[str]] = {}
+    for day, login in (pair for pair, features in shared.items() if features > 1):
+        text = session.scalar(
+            select(CopilotUserDay.features).where(
+                CopilotUserDay.day == day, CopilotUserDay.user_login == login
             )
         )
-    return result
+        position[(day, login)] = _listed_names(text)
+
+    def key(feature: str) -> tuple[dt.date, str, int, str]:
+        day, login = first[feature]
+        names = position.get((day, login), [])
+        return day, login, names.index(feature) if feature in names else len(names), feature
+
+    return sorted(first, key=key)
+
+
+def _listed_names(text: str | None) -> list[str]:
+    """The feature names of one stored `totals_by_feature`, in the export's order."""
+    try:
+        data = json.loads(text) if text else None
+    except ValueError:
+        return []
+    if isinstance(data, dict):
+        return [str(name) for name in data]
+    if isinstance(data, list):
+        return [
+            e["feature"] for e in data if isinstance(e, dict) and isinstance(e.get("feature"), str)
+        ]
+    return []

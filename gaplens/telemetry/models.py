@@ -49,6 +49,31 @@ class CopilotUserDay(Base):
     source_row: Mapped[int] = mapped_column(Integer)
 
 
+class CopilotUserDayFeature(Base):
+    """One feature of a user-day's `totals_by_feature`, parsed once at import.
+
+    The same counts as `copilot_user_day.features` (the non-zero ones; absent means 0), as
+    plain columns so the scorecard sums a year of user-days in SQL instead of parsing a
+    JSON text per user-day on every view. Keyed by its user-day's key: the importer writes
+    a user-day and its features together, and importing that user-day again replaces all
+    of them. No foreign key to the user-day: PostgreSQL checks one with a query per
+    inserted row, which for millions of feature rows costs more than writing them.
+    """
+
+    __tablename__ = "copilot_user_day_feature"
+    # SQLite: stored in key order without a separate rowid b-tree (smaller, faster import).
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    user_login: Mapped[str] = mapped_column(String(100), primary_key=True)
+    feature: Mapped[str] = mapped_column(String(64), primary_key=True)
+    interactions: Mapped[int] = mapped_column(BigInteger)
+    generations: Mapped[int] = mapped_column(BigInteger)
+    acceptances: Mapped[int] = mapped_column(BigInteger)
+    loc_suggested: Mapped[int] = mapped_column(BigInteger)
+    loc_added: Mapped[int] = mapped_column(BigInteger)
+
+
 class CopilotOrgDay(Base):
     """An organisation- or enterprise-level day, from the current report or the legacy API."""
 

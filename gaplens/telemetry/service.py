@@ -8,6 +8,7 @@ rows and are reported; importing the file again after adding them resolves them.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -36,11 +37,15 @@ from gaplens.telemetry.models import (
     AiUsageDay,
     CopilotOrgDay,
     CopilotUserDay,
+    CopilotUserDayFeature,
     M365UsageSnapshot,
 )
 
 BATCH_SIZE = 5000
 USER_DAY = cast(Table, CopilotUserDay.__table__)
+USER_DAY_FEATURE = cast(Table, CopilotUserDayFeature.__table__)
+FEATURE_COUNTS = ("interactions", "generations", "acceptances", "loc_suggested", "loc_added")
+FEATURE_COLUMNS = ("day", "user_login", "feature", *FEATURE_COUNTS)
 ORG_DAY = cast(Table, CopilotOrgDay.__table__)
 SNAPSHOT = cast(Table, M365UsageSnapshot.__table__)
 USAGE = cast(Table, AiUsageDay.__table__)
@@ -48,6 +53,8 @@ USAGE_KEY = ("person_id", "day", "tool", "app")
 COPILOT_KIND = "copilot-usage"
 M365_KIND = "m365-copilot"
 IDE_APP = "ide"
+FEATURES_END = CopilotUserRecord._fields.index("features") + 1
+"""A user record's `copilot_user_day` values are its fields from `day` up to this one."""
 
 
 USER_DAY_COLUMNS = (
@@ -133,6 +140,104 @@ class KeyedWriter:
             self.rows = {}
 
 
+class UserDayWriter(KeyedWriter):
+    """User-days with their feature rows: writing a user-day replaces all its features, so a
+    feature missing from a later export of the same day does not linger.
+
+    Both go through the same write-behind queue, as one write per batch: the user-days
+    first (insert-first, as every table), then, only when some of them already existed,
+    the deletion of those user-days' old features (a primary-key probe per user-day on
+    SQLite, one `unnest` delete on PostgreSQL), then the features as plain rows already in
+    the driver's form (`feature_rows`: executemany on SQLite, COPY on PostgreSQL). A first
+    import, the big one, never deletes.
+    """
+
+    def __init__(self, session: Session, writes: WriteBehind | None = None) -> None:
+        super().__init__(session, USER_DAY, ("day", "user_login"), USER_DAY_COLUMNS, writes)
+        self.session = session
+        self.features: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+        self.features_written = 0
+        self._sqlite = session.get_bind().dialect.name == "sqlite"
+        table = USER_DAY_FEATURE.name
+        self._feature_rows = (
+            None if self._sqlite else BulkStatement(session, USER_DAY_FEATURE, FEATURE_COLUMNS)
+        )
+        self._insert_sql = (
+            f"INSERT INTO {table} ({', '.join(FEATURE_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(FEATURE_COLUMNS))})"
+        )
+        self._delete_sql = (
+            f"DELETE FROM {table} WHERE day = ? AND user_login = ?"
+            if self._sqlite
+            else f"DELETE FROM {table} AS f USING unnest(%s::date[], %s::text[]) AS k(day, login)"
+            " WHERE f.day = k.day AND f.user_login = k.login"
+        )
+
+    def add_day(
+        self,
+        key: tuple[dt.date, str],
+        row: tuple[Any, ...],
+        features: list[tuple[Any, ...]] | None,
+    ) -> None:
+        """A user-day (its `copilot_user_day` values) with its `feature_rows`."""
+        if features:
+            self.features[key] = features
+        elif self.features:
+            self.features.pop(key, None)  # the same user-day again, now without features
+        self.add(key, row)
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        features = self.features
+        # In key order, as the user-days are written: the feature table is stored in key order.
+        rows = [f for key in sorted(self.rows) for f in features.get(key, ())]
+        self._writes.submit(self._write, list(self.rows), list(self.rows.values()), rows)
+        self.written += len(self.rows)
+        self.features_written += len(rows)
+        self.rows = {}
+        self.features = {}
+
+    def _write(
+        self,
+        keys: list[tuple[dt.date, str]],
+        user_days: list[tuple[Any, ...]],
+        features: list[tuple[Any, ...]],
+    ) -> None:
+        self._statement.execute(user_days)
+        connection = self.session.connection()
+        if self._statement.replaced:
+            if self._sqlite:
+                connection.exec_driver_sql(
+                    self._delete_sql, [(day.isoformat(), login) for day, login in keys]
+                )
+            else:
+                days, logins = [day for day, _ in keys], [login for _, login in keys]
+                connection.exec_driver_sql(self._delete_sql, (days, logins))
+        if not features:
+            return
+        if self._feature_rows is None:
+            connection.exec_driver_sql(self._insert_sql, features)
+            return
+        # PostgreSQL: the batch as one block of COPY text, cheaper than a `write_row` per
+        # row. Only when no text needs COPY's escaping: a tab, newline, carriage return or
+        # backslash in a login or feature changes these counts, and such a batch goes row
+        # by row instead.
+        block = "".join(
+            [f"{d}\t{u}\t{f}\t{i}\t{g}\t{a}\t{s}\t{x}\n" for d, u, f, i, g, a, s, x in features]
+        )
+        rows = len(features)
+        if (
+            block.count("\n") == rows
+            and block.count("\t") == 7 * rows
+            and "\\" not in block
+            and "\r" not in block
+        ):
+            self._feature_rows.copy_text(block)
+        else:
+            self._feature_rows.execute(features)
+
+
 def import_copilot_usage(
     session: Session, path: Path, progress: ProgressCallback | None = None
 ) -> ConnectorSummary:
@@ -148,10 +253,10 @@ def import_copilot_usage(
     raw_row = 0  # a record's line, or one past the previous record's when they share a line
     with sqlite_page_cache(session), WriteBehind(session) as writes:
         raw = RawRowWriter(session, run, writes=writes)
-        users = KeyedWriter(session, USER_DAY, ("day", "user_login"), USER_DAY_COLUMNS, writes)
+        users = UserDayWriter(session, writes)
         orgs = KeyedWriter(session, ORG_DAY, ("scope", "day"), ORG_DAY_COLUMNS, writes)
         usage = KeyedWriter(session, USAGE, USAGE_KEY, USAGE_COLUMNS, writes)
-        add_user, add_usage, add_raw = users.add, usage.add, raw.add
+        add_user, add_usage, add_raw = users.add_day, usage.add, raw.add
         for (line, text), parsed in reader:
             if problems:
                 if problems.count >= problems.limit:
@@ -162,7 +267,11 @@ def import_copilot_usage(
             for item in parsed:
                 if type(item) is CopilotUserRecord:
                     day = item.day
-                    add_user((day, item.user_login), (*item[1:], run_id, raw_row))
+                    add_user(
+                        (day, item.user_login),
+                        (*item[1:FEATURES_END], run_id, raw_row),
+                        item.feature_rows,
+                    )
                     person = resolve(item.user_login)
                     if person is None:
                         unresolved += 1

@@ -8,10 +8,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from gaplens.adoption.service import PersonFacts, adoption_funnel, stages_reached
+from gaplens.adoption.service import PersonFacts, adoption_funnel, load_facts, stages_reached
 from gaplens.db.engine import session_scope
-from gaplens.directory.models import Person
+from gaplens.directory.models import Organisation, Person
 from gaplens.imports.models import ImportRun
+from gaplens.metrics.schemas import MetricScope
+from gaplens.metrics.service import load_measured
 from gaplens.telemetry.models import TrainingRecord
 from gaplens.work.models import WorkItem
 from tests.files import TEAMS, person, write_csv
@@ -171,6 +173,26 @@ def test_funnel_counts_headline_and_small_team_suppression(db_url: str, tmp_path
     assert teams["eng"].stages == [] and teams["eng"].licensed is None
     dumped = funnel.model_dump_json()
     assert "support" in dumped
+
+
+def test_the_reports_loaded_rows_give_the_same_funnel(db_url: str, tmp_path: Path):
+    """The report lends the funnel its loaded work items and usage days; the figures are
+    those the funnel's own queries give."""
+    build(db_url, tmp_path)
+    with session_scope(db_url) as session:
+        alone = adoption_funnel(session, AS_OF)
+        organisation = session.scalars(select(Organisation.id)).one()
+        measured = load_measured(session, MetricScope(organisation_id=organisation), AS_OF)
+        # every usage day lies within the loaded rows, so they stand in for the queries
+        assert measured.usage.coverage_start is not None
+        assert measured.usage.coverage_start >= measured.since
+        shared = adoption_funnel(session, AS_OF, measured=measured)
+        facts = {f.person_id: f for f in load_facts(session, AS_OF)}
+        lent = {f.person_id: f for f in load_facts(session, AS_OF, measured)}
+    assert lent == facts and len(facts) == 13
+    assert sum(f.first_active is not None for f in facts.values()) == 7
+    assert shared == alone
+    assert counts_of(shared.organisation)["integrated"] == 3
 
 
 def test_a_small_organisation_shows_nothing(db_url: str, tmp_path: Path):

@@ -132,6 +132,16 @@ JSON_VALUES = st.one_of(
     st.just([{"feature": "café", "loc_added_sum": 3}]),
     st.just([{"feature": "", "loc_added_sum": 3}]),
     st.just([{"feature": "chat", "loc_added_sum": 3.0, "code_generation_activity_count": -2}]),
+    # a feature listed twice (summed), and long names cut to the column's 64 characters
+    st.just(
+        [
+            {"feature": "chat", "loc_added_sum": 3},
+            {"feature": "agent_edit"},
+            {"feature": "chat", "code_generation_activity_count": 2, "loc_added_sum": 1},
+        ]
+    ),
+    st.just([{"feature": "f" * 70, "loc_added_sum": 1}, {"feature": "f" * 70, "loc_added_sum": 2}]),
+    st.just([{"feature": "f" * 64 + "a", "loc_added_sum": 1}, {"feature": "f" * 64 + "b"}]),
     st.just({"not": "a list"}),
 )
 FIELDS = [

@@ -4,15 +4,17 @@ little data, one where the evidence disagrees, plus telemetry through the featur
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import json
 
 from sqlalchemy.orm import Session
 
 from gaplens.db.engine import session_scope
+from gaplens.db.migrate import MIGRATIONS_DIR
 from gaplens.feedback.models import FeedbackItem
 from gaplens.imports.models import ImportRun
-from gaplens.scorecard.service import parse_features, scorecard, top_use_cases
-from gaplens.telemetry.models import CopilotUserDay
+from gaplens.scorecard.service import scorecard, top_use_cases
+from gaplens.telemetry.models import CopilotUserDay, CopilotUserDayFeature
 from tests.friction.conftest import END, FEB, JAN, START, plant
 
 
@@ -24,22 +26,33 @@ def feedback(session: Session, use_case: str, kind: str, count: int) -> None:
         )  # fmt: skip
 
 
-def copilot(session: Session, users: int, generated: int, accepted: int) -> None:
+def user_day(
+    session: Session, run: ImportRun, day: dt.date, login: str, features: dict[str, tuple[int, int]]
+) -> None:
+    """A user-day as the importer stores it: the compact JSON and one row per feature."""
+    compact = {name: {"generations": g, "acceptances": a} for name, (g, a) in features.items()}
+    session.add(
+        CopilotUserDay(day=day, user_login=login, features=json.dumps(compact),
+                       import_run_id=run.id, source_row=1)
+    )  # fmt: skip
+    session.flush()
+    for name, (generated, accepted) in features.items():
+        session.add(
+            CopilotUserDayFeature(day=day, user_login=login, feature=name, interactions=0,
+                                  generations=generated, acceptances=accepted, loc_suggested=0,
+                                  loc_added=0)
+        )  # fmt: skip
+
+
+def copilot(session: Session, users: int, generated: int, accepted: int) -> ImportRun:
     run = ImportRun(kind="copilot-usage", source_name="c.ndjson", sha256="0" * 64, scope=None,
                     rows_read=users, rows_written=users, imported_at=dt.datetime.now(dt.UTC))  # fmt: skip
     session.add(run)
     session.flush()
     for i in range(users):
-        features = [
-            {"feature": "code_completion", "code_generation_activity_count": generated,
-             "code_acceptance_activity_count": accepted},
-            {"feature": "chat_panel_agent_mode", "code_generation_activity_count": 10,
-             "code_acceptance_activity_count": 1},
-        ]  # fmt: skip
-        session.add(
-            CopilotUserDay(day=JAN, user_login=f"user{i}", features=json.dumps(features),
-                           import_run_id=run.id, source_row=i + 1)
-        )  # fmt: skip
+        features = {"code_completion": (generated, accepted), "chat_panel_agent_mode": (10, 1)}
+        user_day(session, run, JAN, f"user{i}", features)
+    return run
 
 
 def plant_scorecard(url: str) -> None:
@@ -91,34 +104,47 @@ def test_empty_period_is_an_empty_scorecard(db_url: str):
     assert card.use_cases == [] and card.withheld_use_cases == 0 and card.rules
 
 
+def stored_features(text: str | None) -> list[tuple[str, int, int]]:
+    """(feature, generations, acceptances) as migration 0016 reads a stored JSON text into
+    feature rows (the parser the scorecard used before the rows existed)."""
+    path = next((MIGRATIONS_DIR / "versions").glob("0016_*.py"))
+    spec = importlib.util.spec_from_file_location("migration_0016", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return [(name, c["generations"], c["acceptances"]) for name, c in module.feature_entries(text)]
+
+
 def test_feature_parsing_is_tolerant():
     listed = json.dumps([{"feature": "code_completion", "code_generation_activity_count": 5,
                           "code_acceptance_activity_count": 2}])  # fmt: skip
     keyed = json.dumps({"agent_edit": {"code_generation_activity_count": 3}})
-    assert parse_features(listed) == [("code_completion", 5, 2)]
-    assert parse_features(keyed) == [("agent_edit", 3, 0)]
-    assert parse_features("not json") == [] and parse_features("[1, {}]") == []
-    assert parse_features(None) == []
+    assert stored_features(listed) == [("code_completion", 5, 2)]
+    assert stored_features(keyed) == [("agent_edit", 3, 0)]
+    assert stored_features("not json") == [] and stored_features("[1, {}]") == []
+    assert stored_features(None) == []
     assert END > START
 
 
 def test_the_connectors_compact_features_are_read():
-    """What `gaplens import copilot-usage` stores: feature -> short count names."""
-    from gaplens.connectors.copilot_usage import compact_features
+    """What `gaplens import copilot-usage` stores: feature -> short count names, as JSON
+    (which the migration reads back) and as the counts the importer writes as rows."""
+    from gaplens.connectors.copilot_usage import compact_features, feature_counts
     from gaplens.errors import ProblemCollector
 
-    stored = compact_features(
-        [
-            {"feature": "code_completion", "code_generation_activity_count": 7,
-             "code_acceptance_activity_count": 3, "loc_added_sum": 9},
-            {"feature": "agent_edit", "code_generation_activity_count": 2},
-        ],
-        1,
-        ProblemCollector("c.ndjson"),
-    )  # fmt: skip
-    assert parse_features(stored) == [("code_completion", 7, 3), ("agent_edit", 2, 0)]
+    listed = [
+        {"feature": "code_completion", "code_generation_activity_count": 7,
+         "code_acceptance_activity_count": 3, "loc_added_sum": 9},
+        {"feature": "agent_edit", "code_generation_activity_count": 2},
+    ]  # fmt: skip
+    stored = compact_features(listed, 1, ProblemCollector("c.ndjson"))
+    assert stored_features(stored) == [("code_completion", 7, 3), ("agent_edit", 2, 0)]
+    assert feature_counts(listed, 1, ProblemCollector("c.ndjson")) == {
+        "code_completion": {"generations": 7, "acceptances": 3, "loc_added": 9},
+        "agent_edit": {"generations": 2},
+    }
     odd = json.dumps({"x": {"generations": True, "acceptances": 2.0}, "y": 3, "z": {}})
-    assert parse_features(odd) == [("x", 0, 0), ("z", 0, 0)]
+    assert stored_features(odd) == [("x", 0, 0), ("z", 0, 0)]
 
 
 def test_a_viewer_cannot_isolate_one_copilot_user_by_period(db_url: str):
@@ -127,12 +153,8 @@ def test_a_viewer_cannot_isolate_one_copilot_user_by_period(db_url: str):
     from gaplens.privacy import PrivacyGate, PrivacyPolicy
 
     with session_scope(db_url) as session:
-        copilot(session, users=6, generated=100, accepted=40)
-        run = session.query(ImportRun).one()
-        session.add(
-            CopilotUserDay(day=FEB, user_login="late", import_run_id=run.id, source_row=99,
-                           features=json.dumps({"code_completion": {"generations": 50}}))
-        )  # fmt: skip
+        run = copilot(session, users=6, generated=100, accepted=40)
+        user_day(session, run, FEB, "late", {"code_completion": (50, 0)})
     with session_scope(db_url) as session:
         gate = PrivacyGate(PrivacyPolicy())
 
@@ -150,3 +172,21 @@ def test_a_viewer_cannot_isolate_one_copilot_user_by_period(db_url: str):
         other = scorecard(session, START, FEB, gate=gate, viewer="analyst")
         (use_case,) = [u for u in other.use_cases if u.label == "code completion"]
         assert use_case.evidence[0].n == 7  # per viewer
+
+
+def test_features_meet_the_gate_in_the_order_the_user_days_list_them(db_url: str):
+    """Two features whose user groups differ by one: the one a walk through the user-days
+    meets second is withheld, whatever the names' alphabetical order or the database."""
+    with session_scope(db_url) as session:
+        run = copilot(session, users=0, generated=0, accepted=0)
+        for i in range(6):
+            user_day(
+                session, run, JAN, f"user{i}", {"code_completion": (10, 4), "agent_edit": (10, 1)}
+            )
+        user_day(session, run, FEB, "user6", {"agent_edit": (10, 1)})
+    with session_scope(db_url) as session:
+        card = scorecard(session, START, END)
+    evidence = {e.measure: e for u in card.use_cases for e in u.evidence if e.source == "telemetry"}
+    assert evidence["acceptance_rate:code_completion"].n == 6
+    assert evidence["acceptance_rate:agent_edit"].n is None
+    assert "withheld" in evidence["acceptance_rate:agent_edit"].text

@@ -15,6 +15,7 @@ TABLES = (
     "import_run",
     "raw_chunk",
     "copilot_user_day",
+    "copilot_user_day_feature",
     "copilot_org_day",
     "m365_usage_snapshot",
     "ai_usage_day",

@@ -73,6 +73,18 @@ def test_user_report_imports_tool_and_domain_rows(db_url: str, tmp_path: Path):
         "chat_panel_ask_mode": {"interactions": 9},
     }
     assert not features[0][1] and features[0][2]
+    # ... and parsed once into feature rows, the counts the scorecard sums
+    assert found["copilot_user_day_feature"] == 8  # 4 user-days x 2 features
+    parsed = rows(
+        db_url,
+        "select feature, interactions, generations, acceptances, loc_suggested, loc_added "
+        "from copilot_user_day_feature where user_login = 'gh-person1' and day = '2026-10-01' "
+        "order by feature",
+    )
+    assert [tuple(r) for r in parsed] == [
+        ("chat_panel_ask_mode", 9, 0, 0, 0, 0),
+        ("code_completion", 0, 6, 3, 30, 24),
+    ]
 
 
 def test_reimport_is_idempotent_and_raw_rows_read_back(db_url: str, tmp_path: Path):
@@ -119,6 +131,95 @@ def test_later_overlapping_export_replaces_exactly(db_url: str, tmp_path: Path):
         ("2026-10-03", 5),
     ]
     assert counts(db_url)["copilot_user_day"] == 3
+    assert counts(db_url)["copilot_user_day_feature"] == 6
+
+
+def test_a_user_day_imported_again_replaces_its_features(db_url: str, tmp_path: Path):
+    """A later export of the same day that no longer lists a feature drops that feature's
+    row; other user-days keep theirs."""
+    first = user_report(tmp_path / "a.ndjson", ["gh-person1", "gh-person2"], ["2026-10-01"])
+    assert invoke("import", "copilot-usage", str(first), "--db", db_url)[0] == 0
+    changed = user_day("gh-person1", "2026-10-01", n=4)
+    changed["totals_by_feature"] = [
+        {"feature": "agent_edit", "code_generation_activity_count": 5},
+        {"feature": "code_completion", "code_generation_activity_count": 7},
+    ]
+    later = write_ndjson(tmp_path / "b.ndjson", [changed])
+    assert invoke("import", "copilot-usage", str(later), "--db", db_url)[0] == 0
+    found = rows(
+        db_url,
+        "select user_login, feature, generations from copilot_user_day_feature "
+        "order by user_login, feature",
+    )
+    assert [tuple(r) for r in found] == [
+        ("gh-person1", "agent_edit", 5),
+        ("gh-person1", "code_completion", 7),
+        ("gh-person2", "chat_panel_ask_mode", 0),
+        ("gh-person2", "code_completion", 2),
+    ]
+    without = user_day("gh-person2", "2026-10-01")
+    del without["totals_by_feature"]
+    assert invoke("import", "copilot-usage", str(write_ndjson(tmp_path / "c.ndjson", [without])),
+                  "--db", db_url)[0] == 0  # fmt: skip
+    assert rows(db_url, "select count(*) from copilot_user_day_feature where "
+                "user_login = 'gh-person2'")[0][0] == 0  # fmt: skip
+
+
+def test_a_user_day_repeated_within_one_file_ends_with_its_last_features(
+    db_url: str, tmp_path: Path
+):
+    """Within one import the last line of a user-day wins, features included: in the same
+    batch (the earlier line's features are dropped, even for a line with none) and in a later
+    batch (the user-day is then upserted, and its features from the earlier batch deleted)."""
+    from gaplens.telemetry.service import BATCH_SIZE
+
+    first = user_day("gh-person1", "2026-10-01")
+    first["totals_by_feature"] = [{"feature": "agent_edit", "code_generation_activity_count": 5}]
+    bare = user_day("gh-person1", "2026-10-01")
+    del bare["totals_by_feature"]
+    early = user_day("gh-person2", "2026-10-01")  # code_completion and chat_panel_ask_mode
+    filler = [user_day(f"gh-filler{i}", "2026-10-02") for i in range(BATCH_SIZE)]
+    late = user_day("gh-person2", "2026-10-01", n=3)
+    late["totals_by_feature"] = [{"feature": "agent_edit", "code_generation_activity_count": 7}]
+    export = write_ndjson(tmp_path / "u.ndjson", [first, bare, early, *filler, late])
+    code, output = invoke("import", "copilot-usage", str(export), "--db", db_url)
+    assert code == 0, output
+    found = rows(
+        db_url,
+        "select user_login, feature, generations from copilot_user_day_feature "
+        "where user_login in ('gh-person1', 'gh-person2') order by user_login, feature",
+    )
+    assert [tuple(r) for r in found] == [("gh-person2", "agent_edit", 7)]
+    assert counts(db_url)["copilot_user_day_feature"] == 1 + 2 * BATCH_SIZE
+
+
+def test_feature_names_that_copy_text_would_escape_are_stored_exactly(db_url: str, tmp_path: Path):
+    """PostgreSQL gets a batch's feature rows as one block of COPY text unless a text in it
+    needs escaping; those batches must still store every name exactly as the export has it."""
+    odd = ["tab\there", "back\\slash", "new\nline", "carriage\rreturn"]
+    plain = user_day("gh-person1", "2026-10-01")
+    tricky = user_day("gh-person2", "2026-10-01")
+    tricky["totals_by_feature"] = [
+        {"feature": name, "code_generation_activity_count": n + 1} for n, name in enumerate(odd)
+    ]
+    first = write_ndjson(tmp_path / "a.ndjson", [plain])
+    second = write_ndjson(tmp_path / "b.ndjson", [tricky])
+    for export in (first, second):
+        code, output = invoke("import", "copilot-usage", str(export), "--db", db_url)
+        assert code == 0, output
+    found = rows(
+        db_url,
+        "select user_login, feature, generations from copilot_user_day_feature "
+        "order by user_login, generations",
+    )
+    assert [tuple(r) for r in found] == [
+        ("gh-person1", "chat_panel_ask_mode", 0),
+        ("gh-person1", "code_completion", 2),
+        ("gh-person2", "tab\there", 1),
+        ("gh-person2", "back\\slash", 2),
+        ("gh-person2", "new\nline", 3),
+        ("gh-person2", "carriage\rreturn", 4),
+    ]
 
 
 def test_unresolved_logins_are_kept_reported_and_resolved_later(db_url: str, tmp_path: Path):
