@@ -26,7 +26,12 @@ from gaplens.connectors.work_records import WorkRecord
 from gaplens.directory.identities import IdentityResolver
 from gaplens.directory.models import IdentityKind
 from gaplens.errors import ProblemCollector
-from gaplens.imports.bulk import BulkStatement, WriteBehind, sqlite_page_cache
+from gaplens.imports.bulk import (
+    BulkStatement,
+    WriteBehind,
+    fewer_collections,
+    sqlite_page_cache,
+)
 from gaplens.imports.models import ImportRun
 from gaplens.imports.raw import RawRowWriter, forget_raw_of_same_file
 from gaplens.imports.service import ConnectorSummary, ProgressCallback, finish_run, start_run
@@ -166,7 +171,7 @@ def run_import(
 ) -> ConnectorSummary:
     """The shared loop: validate every row, write while all is well, fail whole at the end."""
     # A bigger SQLite page cache for the duration: random-key index inserts stay in memory.
-    with sqlite_page_cache(session), WriteBehind(session) as writes:
+    with fewer_collections(), sqlite_page_cache(session), WriteBehind(session) as writes:
         raw = RawRowWriter(session, run, writes=writes)
         writer.writes = writes
         add_raw, add = raw.add, writer.add

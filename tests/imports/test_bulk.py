@@ -165,3 +165,19 @@ def test_a_chunk_is_its_lines_escaped_one_by_one(lines: list[str | bytes]):
         (line.encode() if isinstance(line, str) else line).replace(b"\n", b"\\n") for line in lines
     )
     assert chunk_text(lines) == one_by_one
+
+
+def test_fewer_collections_while_importing_and_the_setting_restored_after():
+    import gc
+
+    before = gc.get_threshold()
+    with bulk.fewer_collections():
+        raised = gc.get_threshold()
+        assert raised[0] >= bulk.YOUNG_OBJECTS and raised[1:] == before[1:]
+        with bulk.fewer_collections():  # a second import at the same time
+            assert gc.get_threshold() == raised
+        assert gc.get_threshold() == raised  # the first is still running
+    assert gc.get_threshold() == before
+    with pytest.raises(RuntimeError), bulk.fewer_collections():
+        raise RuntimeError("an import that fails")
+    assert gc.get_threshold() == before
