@@ -45,7 +45,10 @@ class BulkStatement:
         table: Table,
         columns: Sequence[str],
         conflict: Sequence[str] = (),
+        binary: bool = True,
     ) -> None:
+        """`binary`: COPY in binary on PostgreSQL when the column types allow; False for a
+        caller whose rows hold some values as text (a date as 'YYYY-MM-DD')."""
         self.session = session
         self.columns = tuple(columns)
         self.table = table
@@ -73,11 +76,24 @@ class BulkStatement:
             self.new_sql = _compiled(session, table, self.columns, new_rows)[0]
             self.sql = _compiled(session, table, self.columns, upsert)[0]
         quote = dialect.identifier_preparer.quote
-        self.copy_sql = (
+        self.copy_types = (
+            _binary_copy_types(table, self.columns, dialect)
+            if dialect.name == "postgresql" and binary
+            else None
+        )
+        """PostgreSQL type names to COPY the columns as binary, or None for text COPY."""
+        self.copy_text_sql = (
             f"COPY {quote(table.name)} ({', '.join(quote(c) for c in self.columns)}) FROM STDIN"
             if dialect.name == "postgresql"
             else None
         )
+        """COPY in text format, for blocks of COPY text (`copy_text`)."""
+        self.copy_sql = (
+            self.copy_text_sql + " (FORMAT BINARY)"
+            if self.copy_text_sql is not None and self.copy_types
+            else self.copy_text_sql
+        )
+        """COPY as `write_row` uses it: binary when `copy_types` allows, else text."""
         self.converters: list[tuple[int, Callable[[Any], Any]]] = []
         for position, name in enumerate(self.columns):
             column_type = table.c[name].type
@@ -165,6 +181,8 @@ class BulkStatement:
         converters = self.converters
         driver = self.session.connection().connection.driver_connection
         with driver.cursor() as cursor, cursor.copy(self.copy_sql) as copy:  # type: ignore[union-attr]
+            if self.copy_types:
+                copy.set_types(self.copy_types)
             write = copy.write_row
             for row in rows:
                 if converters:
@@ -182,13 +200,13 @@ class BulkStatement:
         than psycopg's `write_row` takes them one by one (PostgreSQL only)."""
         import psycopg
 
-        assert self.copy_sql is not None
+        assert self.copy_text_sql is not None
         driver = self.session.connection().connection.driver_connection
         try:
-            with driver.cursor() as cursor, cursor.copy(self.copy_sql) as copy:  # type: ignore[union-attr]
+            with driver.cursor() as cursor, cursor.copy(self.copy_text_sql) as copy:  # type: ignore[union-attr]
                 copy.write(block)
         except psycopg.Error as error:
-            raise DBAPIError.instance(self.copy_sql, None, error, psycopg.Error) from error
+            raise DBAPIError.instance(self.copy_text_sql, None, error, psycopg.Error) from error
 
     def _copy_new(self, rows: Sequence[Sequence[Any]]) -> bool:
         """COPY in a savepoint; False (nothing written) when a key already exists."""
@@ -276,6 +294,42 @@ class WriteBehind:
                 write(*args)
             except BaseException as error:  # re-raised in the caller's thread
                 self._error = error
+
+
+_BINARY_COPY_TYPES = {
+    "VARCHAR": "varchar",
+    "TEXT": "text",
+    "SMALLINT": "int2",
+    "INTEGER": "int4",
+    "BIGINT": "int8",
+    "FLOAT": "float8",
+    "DOUBLE PRECISION": "float8",
+    "BOOLEAN": "bool",
+    "DATE": "date",
+    "TIMESTAMP WITHOUT TIME ZONE": "timestamp",
+    "TIMESTAMP WITH TIME ZONE": "timestamptz",
+    "BYTEA": "bytea",
+}
+"""Column types (as SQLAlchemy writes them for PostgreSQL) that psycopg COPYs as binary."""
+
+
+def _binary_copy_types(table: Table, columns: Sequence[str], dialect: Any) -> list[str] | None:
+    """The PostgreSQL type of each column, when all have a binary COPY format psycopg writes.
+
+    Binary COPY spares psycopg formatting every value as text and the server parsing it back
+    (timestamps, numbers): about a seventh of the client's cost per row, measured. None when
+    any column has another type (the statement then COPYs text)."""
+    types = []
+    for name in columns:
+        compiled = table.c[name].type.compile(dialect=dialect).upper()
+        if compiled == "FLOAT" or compiled.startswith("FLOAT("):
+            precision = getattr(table.c[name].type, "precision", None)
+            compiled = "FLOAT" if precision is None or precision > 24 else "REAL"
+        found = _BINARY_COPY_TYPES.get(compiled.split("(")[0].strip())
+        if found is None:
+            return None
+        types.append(found)
+    return types
 
 
 def _row_converter(

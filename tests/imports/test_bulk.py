@@ -181,3 +181,16 @@ def test_fewer_collections_while_importing_and_the_setting_restored_after():
     with pytest.raises(RuntimeError), bulk.fewer_collections():
         raise RuntimeError("an import that fails")
     assert gc.get_threshold() == before
+
+
+def test_binary_copy_only_when_every_column_has_a_binary_format():
+    from sqlalchemy import Column, MetaData, Numeric, String
+    from sqlalchemy import Table as CoreTable
+    from sqlalchemy.dialects import postgresql
+
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    types = bulk._binary_copy_types(WORK_ITEM, ITEM_COLUMNS, dialect)
+    assert types is not None and types[ITEM_COLUMNS.index("created_at")] == "timestamp"
+    assert types[ITEM_COLUMNS.index("story_points")] == "float8"
+    odd = CoreTable("odd", MetaData(), Column("k", String(3)), Column("amount", Numeric(10, 2)))
+    assert bulk._binary_copy_types(odd, ("k", "amount"), dialect) is None
