@@ -16,19 +16,27 @@ from pathlib import Path
 from gaplens.connectors.csv_file import check_not_binary, checked_rows
 from gaplens.errors import InputError, InputProblem
 
+Record = tuple[int, list[str], str]
+"""A data row: its number, its fields and its source text (see `ExportCsv.records`)."""
+
 csv.field_size_limit(16 * 1024 * 1024)
 
 
 class ExportCsv:
     """Iterates `(row_number, fields)`; row 1 is the header, a multi-line record is one row."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, keep_text: bool = False) -> None:
+        """`keep_text`: remember each record's source lines, for `records`."""
         check_not_binary(path)
         self.path = path
         self.source = path.name
         self._binary = path.open("rb")
         self._handle = io.TextIOWrapper(self._binary, encoding="utf-8-sig", newline="")
-        self._reader = csv.reader(self._handle)
+        self._lines: list[str] = []
+        self._ended = False
+        """The file has no more lines: a record completed now ended with the file."""
+        self._reader = csv.reader(self._captured() if keep_text else self._handle)
+        self._keep_text = keep_text
         try:
             raw = next(self._reader)
         except StopIteration:
@@ -41,7 +49,17 @@ class ExportCsv:
         self.positions: dict[str, list[int]] = {}
         for position, name in enumerate(self.names):
             self.positions.setdefault(name.lower(), []).append(position)
+        self._lines.clear()
         self.rows_read = 0
+
+    def _captured(self) -> Iterator[str]:
+        """The file's lines, each also noted in `_lines`: the csv reader pulls lines only
+        until its record is complete, so after each record `_lines` holds exactly its lines."""
+        append = self._lines.append
+        for line in self._handle:
+            append(line)
+            yield line
+        self._ended = True
 
     def first(self, *names: str) -> tuple[int, str] | None:
         """Position and header spelling of the first of `names` present (case-insensitive)."""
@@ -84,6 +102,45 @@ class ExportCsv:
         for row in checked_rows(self._reader, len(self.names), self.source, self.close):
             self.rows_read += 1
             yield row
+
+    def records(self) -> Iterator[Record]:
+        """`(row_number, fields, text)` for each data row, `text` being the record exactly as
+        the file has it (its lines joined, the final line ending removed): the raw row kept
+        for it, with no cost of writing the fields out again. Same checks and errors as
+        iterating (`checked_rows`); needs `keep_text`."""
+        if not self._keep_text:
+            raise ValueError("records() needs ExportCsv(path, keep_text=True)")
+        width = len(self.names)
+        source = self.source
+        lines = self._lines
+        row_number = 1
+        try:
+            for fields in self._reader:
+                row_number += 1
+                if len(fields) != width or width == 1:
+                    if not fields or (len(fields) == 1 and not fields[0].strip()):
+                        lines.clear()
+                        continue  # a blank line, as `checked_rows` skips it
+                    if len(fields) != width:
+                        raise InputError.single(
+                            f"expected {width} fields, found {len(fields)}", source, row_number
+                        )
+                text = lines[0] if len(lines) == 1 else "".join(lines)
+                lines.clear()
+                # A record ends at a line ending outside quotes, or with the file (when what
+                # ends it may be inside an unclosed quote, and data).
+                if not self._ended and text[-1:] in ("\n", "\r"):
+                    text = text[:-2] if text[-2:] == "\r\n" else text[:-1]
+                self.rows_read += 1
+                yield row_number, fields, text
+        except csv.Error as error:
+            raise InputError.single(f"malformed CSV: {error}", source, row_number + 1) from None
+        except UnicodeDecodeError:
+            raise InputError.single("not UTF-8 text", source, row_number + 1) from None
+        finally:
+            self.close()
+        if self.rows_read == 0:
+            raise InputError.single("the file has a header but no data rows", source)
 
     @property
     def bytes_read(self) -> int:

@@ -16,11 +16,11 @@ from gaplens.connectors.export_csv import ExportCsv
 from gaplens.connectors.work_records import (
     DATE_FORMATS_HELP,
     STATUS_CATEGORY_KEYS,
-    CsvLine,
     WorkRecord,
     category_of,
     clip,
     parse_timestamp,
+    timestamp_memo,
 )
 from gaplens.errors import ProblemCollector
 from gaplens.work.models import DONE, IN_PROGRESS, TODO
@@ -34,13 +34,15 @@ START_DATE = (
     "Start date",
 )
 STATUS_CATEGORY_NAMES = {"to do": TODO, "in progress": IN_PROGRESS, "done": DONE}
+_MISSING = dt.datetime(1, 1, 1, 0, 0, 0, 1)
+"""Not in the timestamp memo: told apart by identity, no parsed value is this object."""
 
 
 class JiraCsvReader:
     """Yields one `WorkRecord` per valid row; problems go to the collector with row and column."""
 
     def __init__(self, path: Path, problems: ProblemCollector) -> None:
-        self.csv = ExportCsv(path)
+        self.csv = ExportCsv(path, keep_text=True)
         self.problems = problems
         (self.key_at, self.key_name), (self.status_at, self.status_name), created = (
             self.csv.require(KIND, (("Issue key", "Key"), ("Status",), ("Created",)))
@@ -74,12 +76,16 @@ class JiraCsvReader:
         return self.csv.bytes_read
 
     def __iter__(self) -> Iterator[WorkRecord]:
+        # One loop per row, values looked up before functions are called: a million-row
+        # export makes every step here count (bench/RESULTS.md, "Importing tool exports").
         problems = self.problems
-        line = CsvLine()
         width = len(self.csv.names)
         # An absent optional column reads the empty sentinel appended to every row.
         at = {name: spot[0] if spot else width for name, spot in self.optional.items()}
         named = {name: spot[1] for name, spot in self.optional.items() if spot}
+        i_key, key_name = self.key_at, self.key_name
+        i_status, status_name = self.status_at, self.status_name
+        i_created, created_name = self.created_at, self.created_name
         i_id, i_project, i_type, i_summary = (
             at["issue_id"],
             at["project"],
@@ -87,55 +93,82 @@ class JiraCsvReader:
             at["summary"],
         )
         i_assignee, i_account, i_category = at["assignee"], at["assignee_id"], at["status_category"]
-        dates = [(at[name], named.get(name, "")) for name in ("updated", "resolved", "start")]
+        i_updated, i_resolved, i_start = at["updated"], at["resolved"], at["start"]
+        updated_name, resolved_name, start_name = (
+            named.get(name, "") for name in ("updated", "resolved", "start")
+        )
         i_points = at["story_points"]
         sprint_at, label_at = self.sprints, self.labels
         categories: dict[tuple[str, str], str | None] = {}
+        seen = timestamp_memo().get
+        missing = _MISSING
 
-        for row, fields in self.csv:
+        for row, fields, text in self.csv.records():
             before = problems.count
             fields.append("")
-            key = fields[self.key_at].strip()
+            key = fields[i_key].strip()
             if not key:
-                problems.add("a value is required", row, self.key_name)
+                problems.add("a value is required", row, key_name)
             elif len(key) > 64:
-                problems.add("longer than 64 characters", row, self.key_name)
-            status = fields[self.status_at].strip()[:64]
+                problems.add("longer than 64 characters", row, key_name)
+            status = fields[i_status].strip()[:64]
             if not status:
-                problems.add("a value is required", row, self.status_name)
-            created = parse_timestamp(fields[self.created_at])
+                problems.add("a value is required", row, status_name)
+            value = fields[i_created]
+            created = seen(value, missing)
+            if created is missing:
+                created = parse_timestamp(value)
             if created is None:
-                raw_created = fields[self.created_at]
                 problems.add(
-                    _bad_date(raw_created) if raw_created.strip() else "a value is required",
+                    _bad_date(value) if value.strip() else "a value is required",
                     row,
-                    self.created_name,
+                    created_name,
                 )
-            updated, resolved, started = (
-                _date(fields[position], row, column, problems) for position, column in dates
-            )
+            # Optional dates: empty is None, anything else must parse.
+            value = fields[i_updated]
+            updated = seen(value, missing)
+            if updated is missing:
+                updated = parse_timestamp(value)
+            if updated is None and value and not value.isspace():
+                problems.add(_bad_date(value), row, updated_name)
+            value = fields[i_resolved]
+            resolved = seen(value, missing)
+            if resolved is missing:
+                resolved = parse_timestamp(value)
+            if resolved is None and value and not value.isspace():
+                problems.add(_bad_date(value), row, resolved_name)
+            value = fields[i_start]
+            started = seen(value, missing)
+            if started is missing:
+                started = parse_timestamp(value)
+            if started is None and value and not value.isspace():
+                problems.add(_bad_date(value), row, start_name)
             points = None
-            text = fields[i_points].strip()
-            if text:
-                points = _number(text)
+            value = fields[i_points].strip()
+            if value:
+                points = _number(value)
                 if points is None:
-                    problems.add(f"'{clip(text)}' is not a number", row, named["story_points"])
+                    problems.add(f"'{clip(value)}' is not a number", row, named["story_points"])
             if problems.count != before or created is None:
                 continue
             declared = fields[i_category].strip()
             category = categories.get((declared, status), "?")
             if category == "?":
                 category = categories[declared, status] = _category(declared, status)
-            sprints = [s for s in (fields[i].strip() for i in sprint_at) if s]
-            labels = [s for s in (fields[i].strip() for i in label_at) if s]
+            sprints = [s for i in sprint_at if (s := fields[i].strip())]
+            labels = [s for i in label_at if (s := fields[i].strip())]
             assignee = fields[i_assignee].strip()[:320]
             account = fields[i_account].strip()[:320]
             issue_type = fields[i_type].strip()[:64] or None
+            if account:
+                refs: tuple[str, ...] = (account, assignee) if assignee else (account,)
+            else:
+                refs = (assignee,) if assignee else ()
             yield WorkRecord(
-                row=row,
-                raw=line(fields[:-1]),
-                key=key,
-                tool_row={
+                row,
+                text,
+                key,
+                {
                     "key": key,
                     "issue_id": fields[i_id].strip()[:32] or None,
                     "project": fields[i_project].strip()[:100] or None,
@@ -152,25 +185,16 @@ class JiraCsvReader:
                     "labels": " ".join(labels) or None,
                     "source_row": row,
                 },
-                status=status,
-                created_at=created,
-                item_type=issue_type,
-                status_category=category,
-                assignee_refs=tuple(ref for ref in (account, assignee) if ref),
-                started_at=started,
-                resolved_at=resolved,
-                story_points=points,
-                sprint=sprints[-1][:200] if sprints else None,
+                status,
+                created,
+                issue_type,
+                category,
+                refs,
+                started,
+                resolved,
+                points,
+                sprints[-1][:200] if sprints else None,
             )
-
-
-def _date(text: str, row: int, column: str, problems: ProblemCollector) -> dt.datetime | None:
-    if not text or text.isspace():
-        return None
-    value = parse_timestamp(text)
-    if value is None:
-        problems.add(_bad_date(text), row, column)
-    return value
 
 
 def _category(declared: str, status: str) -> str | None:

@@ -291,7 +291,7 @@ class MappedCsvReader:
                 return None
             return value.date() if name in DATE_FIELDS else value
         if name in INT_FIELDS:
-            if not text.isdigit() or len(text) > 9:
+            if not (text.isascii() and text.isdigit()) or len(text) > 9:
                 problems.add(f"'{clip(text)}' is not a whole number", row, column)
                 return None
             return int(text)

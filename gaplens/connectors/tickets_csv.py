@@ -154,7 +154,7 @@ class TicketsReader:
             if spot is None or not fields[spot[0]].strip():
                 return None
             value = fields[spot[0]].strip()
-            if not value.isdigit() or len(value) > 9:
+            if not (value.isascii() and value.isdigit()) or len(value) > 9:
                 problems.add(f"'{clip(value)}' is not a whole number", row, spot[1])
                 return None
             return int(value)
@@ -164,7 +164,7 @@ class TicketsReader:
             key = fields[self.key[0]].strip()
             if not key:
                 problems.add("a value is required", row, self.key[1])
-            elif zendesk and (not key.isdigit() or len(key) > 18):
+            elif zendesk and (not (key.isascii() and key.isdigit()) or len(key) > 18):
                 problems.add(f"'{clip(key)}' is not a Zendesk ticket id", row, self.key[1])
             elif len(key) > 40:
                 problems.add("longer than 40 characters", row, self.key[1])

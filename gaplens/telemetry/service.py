@@ -159,8 +159,11 @@ class UserDayWriter(KeyedWriter):
         self.features_written = 0
         self._sqlite = session.get_bind().dialect.name == "sqlite"
         table = USER_DAY_FEATURE.name
+        # Text COPY: feature rows carry the day as text, as the SQLite insert takes it.
         self._feature_rows = (
-            None if self._sqlite else BulkStatement(session, USER_DAY_FEATURE, FEATURE_COLUMNS)
+            None
+            if self._sqlite
+            else BulkStatement(session, USER_DAY_FEATURE, FEATURE_COLUMNS, binary=False)
         )
         self._insert_sql = (
             f"INSERT INTO {table} ({', '.join(FEATURE_COLUMNS)}) "

@@ -10,7 +10,7 @@ import fail before commit, with every problem located.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from hashlib import sha1
 from pathlib import Path
 from typing import Any, Protocol, cast
@@ -26,7 +26,12 @@ from gaplens.connectors.work_records import WorkRecord
 from gaplens.directory.identities import IdentityResolver
 from gaplens.directory.models import IdentityKind
 from gaplens.errors import ProblemCollector
-from gaplens.imports.bulk import BulkStatement, WriteBehind, sqlite_page_cache
+from gaplens.imports.bulk import (
+    BulkStatement,
+    WriteBehind,
+    fewer_collections,
+    sqlite_page_cache,
+)
 from gaplens.imports.models import ImportRun
 from gaplens.imports.raw import RawRowWriter, forget_raw_of_same_file
 from gaplens.imports.service import ConnectorSummary, ProgressCallback, finish_run, start_run
@@ -42,6 +47,8 @@ from gaplens.work.models import (
 )
 
 BATCH_SIZE = 5000
+KNOWN_LIMIT = 50_000
+_UNKNOWN = "?"
 WORK_ITEM_NAMESPACE = uuid.UUID("3b0f6d1e-8c2a-4f5b-9e7d-1a2b3c4d5e6f")
 _NAMESPACE_BYTES = WORK_ITEM_NAMESPACE.bytes
 WORK_ITEM = cast(Table, WorkItem.__table__)
@@ -79,11 +86,23 @@ def work_item_id(source: str, key: str) -> str:
     Equal to str(uuid.uuid5(WORK_ITEM_NAMESPACE, f"{source}:{key}")), computed without the
     UUID object, which is a tenth of the per-row cost of a million-row import.
     """
-    digest = bytearray(sha1(_NAMESPACE_BYTES + f"{source}:{key}".encode()).digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x50
-    digest[8] = (digest[8] & 0x3F) | 0x80
-    h = digest.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return work_item_ids(source, [key])[0]
+
+
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+
+
+def work_item_ids(source: str, keys: Iterable[str]) -> list[str]:
+    """`work_item_id` for many keys of one source: the uuid5 digest, its version and variant
+    digits set in the hex text (version 5; variant 10xx), one loop with everything local."""
+    prefix = _NAMESPACE_BYTES + f"{source}:".encode()
+    variant = _VARIANT
+    ids: list[str] = []
+    append = ids.append
+    for key in keys:
+        h = sha1(prefix + key.encode()).hexdigest()
+        append(f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{variant[h[16]]}{h[17:20]}-{h[20:32]}")
+    return ids
 
 
 class RecordSource(Protocol):
@@ -152,7 +171,7 @@ def run_import(
 ) -> ConnectorSummary:
     """The shared loop: validate every row, write while all is well, fail whole at the end."""
     # A bigger SQLite page cache for the duration: random-key index inserts stay in memory.
-    with sqlite_page_cache(session), WriteBehind(session) as writes:
+    with fewer_collections(), sqlite_page_cache(session), WriteBehind(session) as writes:
         raw = RawRowWriter(session, run, writes=writes)
         writer.writes = writes
         add_raw, add = raw.add, writer.add
@@ -221,6 +240,8 @@ class WorkWriter:
         self.writes = WriteBehind(session, threaded=False)
         """Where batches are written: inline, or behind the parsing (`run_import` sets it)."""
         self.written = self.unresolved = self.transitions = 0
+        self._known: dict[tuple[str, ...], str | None] = {}
+        """Assignee names already resolved (at most KNOWN_LIMIT, so memory stays flat)."""
         # Deleting old transitions per batch costs a lookup per key; skip it while none exist.
         self._had_transitions = bool(session.scalar(select(exists().select_from(TRANSITION))))
 
@@ -244,10 +265,11 @@ class WorkWriter:
                 columns = [*records[0].tool_row, "import_run_id"]
                 self._tool = BulkStatement(self.session, self.tool_table, columns, self.tool_keys)
             tool_rows = [[*r.tool_row.values(), run_id] for r in records]
-        items = [self._item(record) for record in records]
+        items = self._items_of(records)
         changes = [
             (record.key, item[0], ordinal, change.at, change.from_status, change.to_status)
             for record, item in zip(records, items, strict=True)
+            if record.transitions
             for ordinal, change in enumerate(record.transitions, start=1)
         ]
         self.writes.submit(self._write, records, tool_rows, items, changes, self._had_transitions)
@@ -282,36 +304,68 @@ class WorkWriter:
             if self._tool_changes is not None:
                 self._tool_changes.execute([(change[0], *change[2:]) for change in changes])
 
-    def _item(self, record: WorkRecord) -> tuple[Any, ...]:
-        refs = record.assignee_refs
-        person = self._resolve(refs)
-        if refs and person is None:
-            self.unresolved += 1
-        return (
-            work_item_id(self.source, record.key),
-            self.source,
-            record.key[:100],
-            self.kind,
-            record.item_type,
-            record.status[:64],
-            record.status_category,
-            person,
-            refs[0][:320] if refs else None,
-            self.resolver.team_of.get(person) if person else None,
-            record.created_at,
-            record.started_at,
-            record.resolved_at,
-            record.story_points,
-            record.sprint,
-            record.reopen_count,
-            record.rework_count,
-            self.run_id,
-        )
+    def _items_of(self, records: list[WorkRecord]) -> list[tuple[Any, ...]]:
+        """The `work_item` rows (ITEM_COLUMNS order) of a batch, assignees resolved.
+
+        One loop with everything local, and assignees resolved once per distinct set of
+        names (an export names the same few thousand people row after row); the unresolved
+        still count once per row."""
+        source, kind, run_id = self.source, self.kind, self.run_id
+        team_of = self.resolver.team_of
+        known = self._known
+        if len(known) >= KNOWN_LIMIT:
+            known.clear()
+        misses = self.resolver.misses
+        items: list[tuple[Any, ...]] = []
+        append = items.append
+        unresolved = 0
+        for record, item_id in zip(
+            records, work_item_ids(source, [r.key for r in records]), strict=True
+        ):
+            refs = record.assignee_refs
+            person: str | None
+            ref: str | None
+            team: int | None
+            if refs:
+                person = known.get(refs, _UNKNOWN)
+                if person is _UNKNOWN:
+                    person = known[refs] = self._resolve(refs)
+                if person is None:
+                    unresolved += 1
+                    misses[refs[-1].strip()] += 1
+                    team = None
+                else:
+                    team = team_of.get(person)
+                ref = refs[0][:320]
+            else:
+                person = ref = team = None
+            append(
+                (
+                    item_id,
+                    source,
+                    record.key[:100],
+                    kind,
+                    record.item_type,
+                    record.status[:64],
+                    record.status_category,
+                    person,
+                    ref,
+                    team,
+                    record.created_at,
+                    record.started_at,
+                    record.resolved_at,
+                    record.story_points,
+                    record.sprint,
+                    record.reopen_count,
+                    record.rework_count,
+                    run_id,
+                )
+            )
+        self.unresolved += unresolved
+        return items
 
     def _resolve(self, refs: tuple[str, ...]) -> str | None:
-        """The first reference the directory knows; one miss (by the most readable name)."""
-        if not refs:
-            return None
+        """The first reference the directory knows, or None (the caller counts the miss)."""
         by_value = self.resolver.by_value
         by_name = self.resolver.by_display_name
         for ref in refs:
@@ -319,7 +373,6 @@ class WorkWriter:
             person = by_value.get(key) or by_name.get(key)
             if person is not None:
                 return person
-        self.resolver.misses[refs[-1].strip()] += 1
         return None
 
 

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import io
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gaplens.connectors.csv_file import CsvReader
+from gaplens.connectors.export_csv import ExportCsv
 from gaplens.errors import InputError
 
 
@@ -24,3 +31,50 @@ def test_a_header_cut_inside_a_multibyte_character_is_an_input_error(tmp_path: P
     with pytest.raises(InputError) as error:
         CsvReader(path, ["key", "name"])
     assert "not UTF-8" in str(error.value) and "row 1" in str(error.value)
+
+
+def _outcome(read: Callable[[], list[tuple[int, list[str]]]]) -> object:
+    try:
+        return read()
+    except InputError as error:
+        return str(error)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(body=st.text(alphabet='ab,"\n\r é', max_size=60), width=st.integers(1, 3))
+def test_export_records_read_as_iterating_does_and_keep_each_source_text(
+    tmp_path: Path, body: str, width: int
+):
+    """`records()` (the Jira import's reader) gives exactly the rows and errors of the plain
+    iteration, and each record's text, read again on its own, is that record."""
+    path = tmp_path / "export.csv"
+    path.write_bytes(("\ufeff" + ",".join(f"c{i}" for i in range(width)) + "\r\n" + body).encode())
+    try:
+        plain = ExportCsv(path)
+        kept = ExportCsv(path, keep_text=True)
+    except InputError:
+        return
+    assert _outcome(lambda: list(plain)) == _outcome(
+        lambda: [(row, fields) for row, fields, _ in kept.records()]
+    )
+    kept = ExportCsv(path, keep_text=True)
+    with contextlib.suppress(InputError):
+        for _, fields, text in kept.records():
+            assert list(csv.reader(io.StringIO(text, newline=""))) == [fields]
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                assert text in handle.read()
+
+
+def test_export_record_text_is_the_file_s_own(tmp_path: Path):
+    path = tmp_path / "export.csv"
+    path.write_bytes(b'a,b\r\n"x, ""1""",2\r\n\r\n"multi\r\nline",3\n4,"5"')
+    records = list(ExportCsv(path, keep_text=True).records())
+    assert records == [
+        (2, ['x, "1"', "2"], '"x, ""1""",2'),
+        (4, ["multi\r\nline", "3"], '"multi\r\nline",3'),
+        (5, ["4", "5"], '4,"5"'),
+    ]
+    with pytest.raises(ValueError, match="keep_text"):
+        next(ExportCsv(path).records())

@@ -97,6 +97,8 @@ def test_ticket_problems_name_row_and_column(tmp_path: Path):
         ZENDESK_ROW | {"Id": "x1"},
         ZENDESK_ROW | {"Created at": "yesterday"},
         ZENDESK_ROW | {"Replies": "-1"},
+        ZENDESK_ROW | {"Id": "4²"},  # a digit to str.isdigit, not to int()
+        ZENDESK_ROW | {"Replies": "²"},
     ]
     records, problems, _ = read(write_csv(tmp_path / "z.csv", rows, ZENDESK_HEADER))
     assert records == []
@@ -104,6 +106,8 @@ def test_ticket_problems_name_row_and_column(tmp_path: Path):
         (2, "Id"),
         (3, "Created at"),
         (4, "Replies"),
+        (5, "Id"),
+        (6, "Replies"),
     }
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import cast
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Table, select, text
 from sqlalchemy.exc import IntegrityError
 
@@ -14,7 +16,7 @@ import gaplens.imports.bulk as bulk
 from gaplens.db.engine import session_scope
 from gaplens.imports.bulk import BulkStatement, WriteBehind
 from gaplens.imports.models import ImportRun
-from gaplens.imports.raw import RawRowWriter, read_raw_row
+from gaplens.imports.raw import RawRowWriter, chunk_text, read_raw_row
 from gaplens.imports.service import finish_run, start_run
 from gaplens.telemetry.models import CopilotUserDay
 from gaplens.work.service import ITEM_COLUMNS, WORK_ITEM
@@ -101,40 +103,94 @@ def test_writes_behind_run_in_order_and_raw_rows_read_back(db_url: str, tmp_path
 def test_converted_values_are_remembered_within_a_bound(
     db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    """Millions of distinct timestamps must not grow memory: the memo starts afresh."""
+    """Millions of distinct days must not grow memory: the memo starts afresh."""
     monkeypatch.setattr(bulk, "MEMO_LIMIT", 50)
     run_id = a_run(db_url, tmp_path)
-    base = dt.datetime(2026, 1, 1)
+    base = dt.date(2020, 1, 1)
     with session_scope(db_url) as session:
-        statement = BulkStatement(session, WORK_ITEM, ITEM_COLUMNS, ("id",))
+        statement = BulkStatement(session, USER_DAY, COLUMNS, ("day", "user_login"))
         for batch in range(4):
             statement.execute(
                 [
-                    (
-                        f"id-{n}",
-                        "jira",
-                        f"K-{n}",
-                        "issue",
-                        None,
-                        "Done",
-                        "done",
-                        None,
-                        None,
-                        None,
-                        base + dt.timedelta(minutes=n),
-                        None,
-                        None,
-                        1.5,
-                        None,
-                        None,
-                        None,
-                        run_id,
-                    )
+                    (base + dt.timedelta(days=n), "a", n, run_id, n)
                     for n in range(batch * 100, batch * 100 + 100)
                 ]
             )
         memos = [c for _, c in statement.converters if isinstance(c, bulk.Memo)]
+        assert memos if session.get_bind().dialect.name == "sqlite" else not memos
         assert all(len(memo) <= 51 for memo in memos)
-        stamps = session.execute(text("select created_at from work_item order by key")).scalars()
-        assert len(list(stamps)) == 400
+    assert [n for _, _, n in stored(db_url)] == list(range(400))
     assert bulk.Memo(str)[dt.date(2026, 1, 2)] == "2026-01-02"
+
+
+def test_bulk_timestamps_are_stored_exactly_as_sqlalchemy_stores_them(db_url: str, tmp_path: Path):
+    """SQL compares stored text on SQLite: the bulk path must write SQLAlchemy's very bytes."""
+    run_id = a_run(db_url, tmp_path)
+    stamps = [dt.datetime(2026, 1, 2, 3, 4, 5), dt.datetime(999, 12, 31, 23, 59, 59, 1)]
+
+    def item(key: str, created: dt.datetime) -> dict[str, object]:
+        values = dict.fromkeys(ITEM_COLUMNS) | {"id": key, "key": key, "created_at": created}
+        return (
+            values
+            | {"source": "jira", "kind": "issue", "status": "Done"}
+            | {"import_run_id": run_id}
+        )
+
+    with session_scope(db_url) as session:
+        statement = BulkStatement(session, WORK_ITEM, ITEM_COLUMNS, ("id",))
+        for n, stamp in enumerate(stamps):
+            statement.execute([tuple(item(f"bulk-{n}", stamp).values())])
+            session.execute(WORK_ITEM.insert().values(item(f"orm-{n}", stamp)))
+        by_id = dict(
+            session.execute(text("select id, cast(created_at as text) from work_item")).all()
+        )
+    for n in range(len(stamps)):
+        assert by_id[f"bulk-{n}"] == by_id[f"orm-{n}"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lines=st.lists(
+        st.one_of(
+            st.text(alphabet="ab\n\r\x1e é\\", max_size=8),
+            st.text(alphabet="ab\n\x1e \\", max_size=8).map(str.encode),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_a_chunk_is_its_lines_escaped_one_by_one(lines: list[str | bytes]):
+    """The chunk-at-a-time escaping gives exactly the line-by-line result it replaces."""
+    one_by_one = b"\n".join(
+        (line.encode() if isinstance(line, str) else line).replace(b"\n", b"\\n") for line in lines
+    )
+    assert chunk_text(lines) == one_by_one
+
+
+def test_fewer_collections_while_importing_and_the_setting_restored_after():
+    import gc
+
+    before = gc.get_threshold()
+    with bulk.fewer_collections():
+        raised = gc.get_threshold()
+        assert raised[0] >= bulk.YOUNG_OBJECTS and raised[1:] == before[1:]
+        with bulk.fewer_collections():  # a second import at the same time
+            assert gc.get_threshold() == raised
+        assert gc.get_threshold() == raised  # the first is still running
+    assert gc.get_threshold() == before
+    with pytest.raises(RuntimeError), bulk.fewer_collections():
+        raise RuntimeError("an import that fails")
+    assert gc.get_threshold() == before
+
+
+def test_binary_copy_only_when_every_column_has_a_binary_format():
+    from sqlalchemy import Column, MetaData, Numeric, String
+    from sqlalchemy import Table as CoreTable
+    from sqlalchemy.dialects import postgresql
+
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    types = bulk._binary_copy_types(WORK_ITEM, ITEM_COLUMNS, dialect)
+    assert types is not None and types[ITEM_COLUMNS.index("created_at")] == "timestamp"
+    assert types[ITEM_COLUMNS.index("story_points")] == "float8"
+    odd = CoreTable("odd", MetaData(), Column("k", String(3)), Column("amount", Numeric(10, 2)))
+    assert bulk._binary_copy_types(odd, ("k", "amount"), dialect) is None

@@ -83,6 +83,39 @@ def test_jira_csv_import_writes_issues_and_work_items(db_url: str, tmp_path: Pat
     assert rows(db_url, "select count(*) from raw_chunk")[0][0] == 1
 
 
+def test_each_row_naming_someone_unknown_counts_and_names_resolve_in_any_batch(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Assignees are resolved once per distinct set of names: every row still counts."""
+    import gaplens.work.service as work_service
+
+    monkeypatch.setattr(work_service, "BATCH_SIZE", 2)
+    setup_directory(db_url, tmp_path)
+    unknown = {"Assignee": "Nobody Known", "Assignee Id": "acc-unknown"}
+    data = [jira_row(n, **(unknown if n % 2 else {})) for n in range(1, 6)]
+    data.append(jira_row(6, Assignee="Person 2", **{"Assignee Id": ""}))  # by display name
+    path = write_jira_csv(tmp_path / "jira.csv", data)
+    with session_scope(db_url) as session:
+        summary = import_jira(session, path)
+    assert summary.rows_unresolved == 3 and "Nobody Known (3)" in summary.unresolved_note
+    items = work_items(db_url)
+    assert {k for k, item in items.items() if item.person_id is None} == {"PAY-1", "PAY-3", "PAY-5"}
+    assert items["PAY-6"].person_id == items["PAY-2"].person_id is not None
+    assert items["PAY-4"].team_id is not None and items["PAY-1"].assignee_ref == "acc-unknown"
+
+
+@settings(max_examples=200, deadline=None)
+@given(source=st.sampled_from(["jira", "zendesk", "a:b"]), key=st.text(max_size=30))
+def test_work_item_ids_are_uuid5_of_source_and_key(source: str, key: str):
+    import uuid
+
+    from gaplens.work.service import WORK_ITEM_NAMESPACE, work_item_ids
+
+    expected = str(uuid.uuid5(WORK_ITEM_NAMESPACE, f"{source}:{key}"))
+    assert work_item_id(source, key) == expected
+    assert work_item_ids(source, [key, key]) == [expected, expected]
+
+
 def test_raw_rows_keep_the_record_as_one_line(db_url: str, tmp_path: Path):
     from gaplens.imports.raw import read_raw_row
 
