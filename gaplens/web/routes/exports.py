@@ -13,7 +13,6 @@ from gaplens.perception.export import figures_csv
 from gaplens.perception.service import viewer_perception
 from gaplens.privacy import PrivacyPolicy
 from gaplens.report.render import render
-from gaplens.report.schemas import ReportDocument
 from gaplens.report.scope import parse_period, parse_scope
 from gaplens.report.service import build_report
 from gaplens.web.deps import AnyStaff, DbSession
@@ -88,7 +87,7 @@ def report(
     """The reality report for one scope and period as a file: the same gate as the dashboard,
     including this viewer's differencing history (a population too close to one they already
     saw is refused with 409), and recorded in the audit log."""
-    body, _ = report_file(
+    body = report_file(
         session, viewer.audit_key, format, survey, scope, period, period_from, period_to
     )
     return Response(body, media_type=MEDIA[format], headers=attachment(f"gaplens-report.{format}"))
@@ -103,7 +102,7 @@ def report_file(
     period: str | None,
     period_from: str | None,
     period_to: str | None,
-) -> tuple[str | bytes, ReportDocument]:
+) -> str | bytes:
     """One report rendered for one viewer through their gate, and the export audited: shared by
     this API and the reports page, so neither can show what the other would refuse."""
     scope_request = parse_scope(scope)
@@ -123,4 +122,4 @@ def report_file(
         "period": f"{document.period.start}..{document.period.end}" if document.period else None,
     }
     record(session, viewer, f"export_report_{format}", document.survey.name, detail)
-    return body, document
+    return body

@@ -110,7 +110,7 @@ def report_file_page(
         )
     chosen: ReportFormat = format  # type: ignore[assignment]
     try:
-        body, _ = report_file(
+        body = report_file(
             session,
             viewer.audit_key,
             chosen,
