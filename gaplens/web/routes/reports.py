@@ -13,10 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gaplens.accounts.service import Viewer
-from gaplens.criteria.measure import first_organisation, functions, teams
+from gaplens.criteria.measure import first_organisation, teams
 from gaplens.errors import InputError
 from gaplens.privacy import QueryRefused
-from gaplens.surveys.models import Survey, SurveyResponse
+from gaplens.report.scope import known_functions
+from gaplens.surveys.models import Survey
 from gaplens.web.deps import AnyStaff, DbSession
 from gaplens.web.pages import render
 from gaplens.web.routes.exports import MEDIA, ReportFormat, report_file
@@ -46,13 +47,6 @@ def file_name(scope: str | None, period: str, format: str) -> str:
     return f"gaplens-report-{slug}.{format}"
 
 
-def report_functions(session: Session, organisation: int | None) -> list[str]:
-    """Functions in the directory or in survey answers: either can be a report's scope."""
-    answered = session.scalars(select(SurveyResponse.function).distinct())
-    people = functions(session, organisation) if organisation else []
-    return sorted({f for f in (*answered, *people) if f})
-
-
 def _page(
     request: Request,
     viewer: Viewer,
@@ -66,7 +60,7 @@ def _page(
     context: dict[str, Any] = {
         "viewer": viewer,
         "title": "Reality report",
-        "functions": report_functions(session, organisation),
+        "functions": known_functions(session),
         "teams": teams(session, organisation) if organisation else [],
         "surveys": list(session.scalars(select(Survey.name).order_by(Survey.id.desc()))),
         "periods": period_choices(dt.date.today()),
