@@ -22,6 +22,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import signal
 import struct
 import tempfile
 import traceback
@@ -34,6 +35,8 @@ from gaplens.errors import InputError, InputProblem
 
 PARALLEL_MIN_BYTES = 32 * 2**20
 """Files smaller than this (32 MiB, ~60,000 Jira rows) are imported in one process."""
+EXIT_SECONDS = 5.0
+"""How long the child may take to leave once it has sent its result, or been told to."""
 SLOTS = 6
 """Messages the child may be ahead of the writes: memory stays flat (a batch is a few MB)."""
 
@@ -110,14 +113,18 @@ def run_import_loop(
                     progress(message[1])
             elif tag == "done":
                 result: T = message[1]
+                child.join(timeout=EXIT_SECONDS)  # its last message: it is leaving
                 return result
             elif tag == "input-error":
                 raise InputError(message[1], message[2])
             else:
                 raise ImportProcessError(f"the parsing process failed:\n{message[1]}")
     finally:
-        if child.is_alive():
-            child.terminate()  # a write here failed: nothing more of the file is wanted
+        if child.is_alive():  # a write here failed: nothing more of the file is wanted
+            child.terminate()
+            child.join(timeout=EXIT_SECONDS)
+            if child.is_alive():
+                child.kill()
         child.join()
         receiving.close()
         slots.close()
@@ -190,6 +197,10 @@ class _ToParent:
 def _child_main(
     produce: Produce[Any], connection: Connection, slots: _Slots, targets: Sequence[object]
 ) -> None:
+    # The parent's handlers (a web server's, which only set a flag) must not keep the child
+    # alive when the parent ends it.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     channel = _ToParent(connection, slots, targets)
     try:
         result = produce(channel, channel.progress)
