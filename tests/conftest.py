@@ -11,6 +11,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -62,11 +63,24 @@ def postgres_template(postgres_admin_url: str) -> str:
 @pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, migrated database on each backend; the URL is what `--db` would receive."""
-    if request.param == "sqlite":
+    with fresh_database(request, request.param, tmp_path / "gaplens.db") as url:
+        yield url
+
+
+@pytest.fixture
+def twin_db_url(request: pytest.FixtureRequest, db_url: str, tmp_path: Path) -> Iterator[str]:
+    """A second fresh database on `db_url`'s backend, for a test comparing two imports."""
+    backend = "sqlite" if db_url.startswith("sqlite") else "postgresql"
+    with fresh_database(request, backend, tmp_path / "twin.db") as url:
+        yield url
+
+
+@contextmanager
+def fresh_database(request: pytest.FixtureRequest, backend: str, file: Path) -> Iterator[str]:
+    if backend == "sqlite":
         template: Path = request.getfixturevalue("sqlite_template")
-        target = tmp_path / "gaplens.db"
-        shutil.copyfile(template, target)
-        url = f"sqlite:///{target}"
+        shutil.copyfile(template, file)
+        url = f"sqlite:///{file}"
         yield url
         dispose_engine(url)
         return

@@ -8,8 +8,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from gaplens.imports.bulk import WriteBehind
 from gaplens.imports.models import ImportRun, RawChunk
+from gaplens.imports.parallel import Writes
 
 CHUNK_ROWS = 2000
 PENDING_CHUNKS = 8
@@ -30,7 +30,7 @@ class RawRowWriter:
         session: Session,
         run: ImportRun,
         chunk_rows: int = CHUNK_ROWS,
-        writes: WriteBehind | None = None,
+        writes: Writes | None = None,
     ) -> None:
         self.session = session
         self.writes = writes
@@ -70,22 +70,20 @@ class RawRowWriter:
         """Write the sealed chunks, all but the newest `keep`."""
         ready = self._pending[: len(self._pending) - keep]
         if ready:
+            # Compressed by now (the newest `keep` were still compressing); plain bytes, so
+            # the write can also be sent to another process (gaplens.imports.parallel).
+            chunks = [(first, last, data.result()) for first, last, data in ready]
             if self.writes is not None:
-                self.writes.submit(self._write, ready)
+                self.writes.submit(self._write, chunks)
             else:
-                self._write(ready)
+                self._write(chunks)
             self._pending = self._pending[len(ready) :]
 
-    def _write(self, chunks: list[tuple[int, int, Future[bytes]]]) -> None:
+    def _write(self, chunks: list[tuple[int, int, bytes]]) -> None:
         self.session.execute(
             insert(RawChunk),
             [
-                {
-                    "import_run_id": self.run_id,
-                    "first_row": first,
-                    "last_row": last,
-                    "data": data.result(),
-                }
+                {"import_run_id": self.run_id, "first_row": first, "last_row": last, "data": data}
                 for first, last, data in chunks
             ],
         )

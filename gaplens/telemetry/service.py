@@ -9,7 +9,10 @@ rows and are reported; importing the file again after adding them resolves them.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -27,6 +30,7 @@ from gaplens.directory.identities import IdentityResolver
 from gaplens.directory.models import IdentityKind
 from gaplens.errors import ProblemCollector
 from gaplens.imports.bulk import BulkStatement, WriteBehind, sqlite_page_cache
+from gaplens.imports.parallel import Writes, run_import_loop, worth_a_second_process
 from gaplens.imports.raw import RawRowWriter, forget_raw_of_same_file
 from gaplens.imports.service import ConnectorSummary, ProgressCallback, finish_run, start_run
 from gaplens.telemetry.models import (
@@ -125,8 +129,8 @@ class KeyedWriter:
     ) -> None:
         self.rows: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self.written = 0
-        self._statement = BulkStatement(session, table, columns, key)
-        self._writes = writes or WriteBehind(session, threaded=False)
+        self.statement = BulkStatement(session, table, columns, key)
+        self.writes: Writes = writes or WriteBehind(session, threaded=False)
 
     def add(self, key: tuple[Any, ...], row: tuple[Any, ...]) -> None:
         self.rows[key] = row
@@ -135,7 +139,7 @@ class KeyedWriter:
 
     def flush(self) -> None:
         if self.rows:
-            self._writes.submit(self._statement.execute, list(self.rows.values()))
+            self.writes.submit(self.statement.execute, list(self.rows.values()))
             self.written += len(self.rows)
             self.rows = {}
 
@@ -195,7 +199,7 @@ class UserDayWriter(KeyedWriter):
         features = self.features
         # In key order, as the user-days are written: the feature table is stored in key order.
         rows = [f for key in sorted(self.rows) for f in features.get(key, ())]
-        self._writes.submit(self._write, list(self.rows), list(self.rows.values()), rows)
+        self.writes.submit(self._write, list(self.rows), list(self.rows.values()), rows)
         self.written += len(self.rows)
         self.features_written += len(rows)
         self.rows = {}
@@ -207,9 +211,9 @@ class UserDayWriter(KeyedWriter):
         user_days: list[tuple[Any, ...]],
         features: list[tuple[Any, ...]],
     ) -> None:
-        self._statement.execute(user_days)
+        self.statement.execute(user_days)
         connection = self.session.connection()
-        if self._statement.replaced:
+        if self.statement.replaced:
             if self._sqlite:
                 connection.exec_driver_sql(
                     self._delete_sql, [(day.isoformat(), login) for day, login in keys]
@@ -244,83 +248,132 @@ class UserDayWriter(KeyedWriter):
 def import_copilot_usage(
     session: Session, path: Path, progress: ProgressCallback | None = None
 ) -> ConnectorSummary:
-    """Import any GitHub Copilot usage export (the format is detected); all or nothing."""
+    """Import any GitHub Copilot usage export (the format is detected); all or nothing.
+
+    A large file is parsed in a second process while this one writes (imports/parallel.py)."""
     problems = ProblemCollector(path.name)
     reader = CopilotUsageReader(path, problems)
     run = start_run(session, COPILOT_KIND, path)
     run_id = run.id
     resolver = IdentityResolver.load(session, [IdentityKind.GITHUB])
-    resolve = resolver.resolve
-    unresolved = 0
-    since_progress = 0
-    raw_row = 0  # a record's line, or one past the previous record's when they share a line
     with sqlite_page_cache(session), WriteBehind(session) as writes:
         raw = RawRowWriter(session, run, writes=writes)
         users = UserDayWriter(session, writes)
         orgs = KeyedWriter(session, ORG_DAY, ("scope", "day"), ORG_DAY_COLUMNS, writes)
         usage = KeyedWriter(session, USAGE, USAGE_KEY, USAGE_COLUMNS, writes)
-        add_user, add_usage, add_raw = users.add_day, usage.add, raw.add
-        for (line, text), parsed in reader:
-            if problems:
-                if problems.count >= problems.limit:
-                    break
-                continue  # keep validating to report every problem, but write nothing more
-            raw_row = line if line > raw_row else raw_row + 1
-            add_raw(raw_row, text)
-            for item in parsed:
-                if type(item) is CopilotUserRecord:
-                    day = item.day
-                    add_user(
-                        (day, item.user_login),
-                        (*item[1:FEATURES_END], run_id, raw_row),
-                        item.feature_rows,
-                    )
-                    person = resolve(item.user_login)
-                    if person is None:
-                        unresolved += 1
-                        continue
-                    add_usage(
-                        (person, day, GITHUB_COPILOT, IDE_APP),
-                        (
-                            person,
-                            day,
-                            GITHUB_COPILOT,
-                            IDE_APP,
-                            item.interactions,
-                            item.code_generations,
-                            item.code_acceptances,
-                            item.loc_suggested,
-                            item.loc_added,
-                            run_id,
-                        ),
-                    )
-                elif isinstance(item, CopilotOrgRecord):
-                    orgs.add((item.scope, item.day), _org_row(item, run_id, raw_row))
-            since_progress += 1
-            if progress is not None and since_progress >= BATCH_SIZE:
-                since_progress = 0
-                progress(reader.bytes_read)
-        problems.raise_if_any()
-        for writer in (users, orgs, usage):
-            writer.flush()
-        raw.close()
-    written = users.written + orgs.written
-    finish_run(run, reader.rows_read, written, unresolved)
+        counts = run_import_loop(
+            partial(_parse_copilot, reader, problems, run_id, resolver, raw, users, orgs, usage),
+            writes,
+            progress,
+            targets=(raw, users, orgs.statement, usage.statement),
+            in_child=worth_a_second_process(path),
+        )
+    resolver.misses.clear()
+    resolver.misses.update(counts.misses)
+    written = counts.user_days + counts.org_days
+    finish_run(run, counts.rows_read, written, counts.unresolved)
     forget_raw_of_same_file(session, COPILOT_KIND, run.sha256, run_id)
     if progress is not None:
         progress(path.stat().st_size)
-    kind = FORMAT_NAMES.get(reader.kind or "", "Copilot usage")
-    detail = f"{kind}; {usage.written} person-days of AI usage"
-    if orgs.written:
-        detail = f"{kind}; {orgs.written} organisation-days"
+    kind = FORMAT_NAMES.get(counts.kind or "", "Copilot usage")
+    detail = f"{kind}; {counts.usage_days} person-days of AI usage"
+    if counts.org_days:
+        detail = f"{kind}; {counts.org_days} organisation-days"
     return ConnectorSummary(
         kind=COPILOT_KIND,
         source=path.name,
-        rows_read=reader.rows_read,
+        rows_read=counts.rows_read,
         rows_written=written,
-        rows_unresolved=unresolved,
+        rows_unresolved=counts.unresolved,
         unresolved_note=resolver.unresolved_summary(),
         detail=detail,
+    )
+
+
+@dataclass(frozen=True)
+class CopilotCounts:
+    """What the Copilot import loop counted, returned from whichever process ran it."""
+
+    kind: str | None
+    rows_read: int
+    user_days: int
+    org_days: int
+    usage_days: int
+    unresolved: int
+    misses: Counter[str]
+
+
+def _parse_copilot(
+    reader: CopilotUsageReader,
+    problems: ProblemCollector,
+    run_id: int,
+    resolver: IdentityResolver,
+    raw: RawRowWriter,
+    users: UserDayWriter,
+    orgs: KeyedWriter,
+    usage: KeyedWriter,
+    writes: Writes,
+    progress: ProgressCallback | None,
+) -> CopilotCounts:
+    """Reads and validates every record, sending each batch's writes to `writes`."""
+    raw.writes = users.writes = orgs.writes = usage.writes = writes
+    resolve = resolver.resolve
+    unresolved = 0
+    since_progress = 0
+    raw_row = 0  # a record's line, or one past the previous record's when they share a line
+    add_user, add_usage, add_raw = users.add_day, usage.add, raw.add
+    for (line, text), parsed in reader:
+        if problems:
+            if problems.count >= problems.limit:
+                break
+            continue  # keep validating to report every problem, but write nothing more
+        raw_row = line if line > raw_row else raw_row + 1
+        add_raw(raw_row, text)
+        for item in parsed:
+            if type(item) is CopilotUserRecord:
+                day = item.day
+                add_user(
+                    (day, item.user_login),
+                    (*item[1:FEATURES_END], run_id, raw_row),
+                    item.feature_rows,
+                )
+                person = resolve(item.user_login)
+                if person is None:
+                    unresolved += 1
+                    continue
+                add_usage(
+                    (person, day, GITHUB_COPILOT, IDE_APP),
+                    (
+                        person,
+                        day,
+                        GITHUB_COPILOT,
+                        IDE_APP,
+                        item.interactions,
+                        item.code_generations,
+                        item.code_acceptances,
+                        item.loc_suggested,
+                        item.loc_added,
+                        run_id,
+                    ),
+                )
+            elif isinstance(item, CopilotOrgRecord):
+                orgs.add((item.scope, item.day), _org_row(item, run_id, raw_row))
+        since_progress += 1
+        if progress is not None and since_progress >= BATCH_SIZE:
+            since_progress = 0
+            progress(reader.bytes_read)
+    problems.raise_if_any()
+    for writer in (users, orgs, usage):
+        writer.flush()
+    raw.close()
+    return CopilotCounts(
+        reader.kind,
+        reader.rows_read,
+        users.written,
+        orgs.written,
+        usage.written,
+        unresolved,
+        Counter(resolver.misses),
     )
 
 

@@ -10,7 +10,10 @@ import fail before commit, with every problem located.
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import partial
 from hashlib import sha1
 from pathlib import Path
 from typing import Any, Protocol, cast
@@ -33,6 +36,7 @@ from gaplens.imports.bulk import (
     sqlite_page_cache,
 )
 from gaplens.imports.models import ImportRun
+from gaplens.imports.parallel import Writes, run_import_loop, worth_a_second_process
 from gaplens.imports.raw import RawRowWriter, forget_raw_of_same_file
 from gaplens.imports.service import ConnectorSummary, ProgressCallback, finish_run, start_run
 from gaplens.work.models import (
@@ -169,22 +173,21 @@ def run_import(
     progress: ProgressCallback | None,
     label: str,
 ) -> ConnectorSummary:
-    """The shared loop: validate every row, write while all is well, fail whole at the end."""
+    """The shared loop: validate every row, write while all is well, fail whole at the end.
+
+    A large file is parsed in a second process while this one writes (imports/parallel.py)."""
     # A bigger SQLite page cache for the duration: random-key index inserts stay in memory.
     with fewer_collections(), sqlite_page_cache(session), WriteBehind(session) as writes:
         raw = RawRowWriter(session, run, writes=writes)
-        writer.writes = writes
-        add_raw, add = raw.add, writer.add
-        for record in reader:
-            if problems:
-                continue  # keep validating to report every problem, but write nothing more
-            add_raw(record.row, record.raw)
-            if add(record) and progress is not None:
-                progress(reader.bytes_read)
-        problems.raise_if_any()
-        writer.flush()
-        raw.close()
-    finish_run(run, reader.rows_read, writer.written, writer.unresolved)
+        counts = run_import_loop(
+            partial(_parse_and_batch, reader, writer, raw, problems),
+            writes,
+            progress,
+            targets=(writer, raw),
+            in_child=worth_a_second_process(path),
+        )
+    counts.apply(writer)
+    finish_run(run, counts.rows_read, writer.written, writer.unresolved)
     forget_raw_of_same_file(session, run.kind, run.sha256, run.id)
     if progress is not None:
         progress(path.stat().st_size)
@@ -194,11 +197,57 @@ def run_import(
     return ConnectorSummary(
         kind=run.kind,
         source=path.name,
-        rows_read=reader.rows_read,
+        rows_read=counts.rows_read,
         rows_written=writer.written,
         rows_unresolved=writer.unresolved,
         unresolved_note=writer.resolver.unresolved_summary(),
         detail=detail,
+    )
+
+
+@dataclass(frozen=True)
+class WorkCounts:
+    """What the import loop counted, returned from whichever process ran it."""
+
+    rows_read: int
+    written: int
+    unresolved: int
+    transitions: int
+    misses: Counter[str]
+
+    def apply(self, writer: WorkWriter) -> None:
+        writer.written, writer.unresolved = self.written, self.unresolved
+        writer.transitions = self.transitions
+        writer.resolver.misses.clear()
+        writer.resolver.misses.update(self.misses)
+
+
+def _parse_and_batch(
+    reader: RecordSource,
+    writer: WorkWriter,
+    raw: RawRowWriter,
+    problems: ProblemCollector,
+    writes: Writes,
+    progress: ProgressCallback | None,
+) -> WorkCounts:
+    """Reads and validates every row, sending each batch's writes to `writes`."""
+    writer.writes = raw.writes = writes
+    add_raw, add = raw.add, writer.add
+    for record in reader:
+        if problems:
+            continue  # keep validating to report every problem, but write nothing more
+        add_raw(record.row, record.raw)
+        if add(record) and progress is not None:
+            progress(reader.bytes_read)
+    problems.raise_if_any()
+    writer.flush()
+    raw.close()
+    return WorkCounts(
+        reader.rows_read,
+        writer.written,
+        writer.unresolved,
+        writer.transitions,
+        Counter(writer.resolver.misses),
     )
 
 
@@ -237,8 +286,9 @@ class WorkWriter:
             if change_table is not None
             else None
         )
-        self.writes = WriteBehind(session, threaded=False)
-        """Where batches are written: inline, or behind the parsing (`run_import` sets it)."""
+        self.writes: Writes = WriteBehind(session, threaded=False)
+        """Where batches are written: inline, behind the parsing, or by the parent process
+        (`run_import` sets it)."""
         self.written = self.unresolved = self.transitions = 0
         self._known: dict[tuple[str, ...], str | None] = {}
         """Assignee names already resolved (at most KNOWN_LIMIT, so memory stays flat)."""
@@ -259,11 +309,10 @@ class WorkWriter:
         records = list(self.pending.values())
         self.pending = {}
         run_id = self.run_id
+        tool_columns: list[str] = []
         tool_rows = None
         if self.tool_table is not None:
-            if self._tool is None:
-                columns = [*records[0].tool_row, "import_run_id"]
-                self._tool = BulkStatement(self.session, self.tool_table, columns, self.tool_keys)
+            tool_columns = [*records[0].tool_row, "import_run_id"]
             tool_rows = [[*r.tool_row.values(), run_id] for r in records]
         items = self._items_of(records)
         changes = [
@@ -272,7 +321,9 @@ class WorkWriter:
             if record.transitions
             for ordinal, change in enumerate(record.transitions, start=1)
         ]
-        self.writes.submit(self._write, records, tool_rows, items, changes, self._had_transitions)
+        # Plain values only: the write may run in another process (imports/parallel.py).
+        keys = [record.key for record in records] if self._had_transitions else None
+        self.writes.submit(self._write, keys, tool_columns, tool_rows, items, changes)
         if changes:
             self._had_transitions = True
         self.written += len(items)
@@ -280,21 +331,25 @@ class WorkWriter:
 
     def _write(
         self,
-        records: list[WorkRecord],
+        keys: list[str] | None,
+        tool_columns: list[str],
         tool_rows: list[list[Any]] | None,
         items: list[tuple[Any, ...]],
         changes: list[tuple[Any, ...]],
-        had_transitions: bool,
     ) -> None:
-        """One batch's statements, in the order that keeps foreign keys satisfied."""
-        if tool_rows is not None and self._tool is not None:
+        """One batch's statements, in the order that keeps foreign keys satisfied. `keys`:
+        the batch's keys when earlier transitions may exist (to delete), else None."""
+        if tool_rows is not None and self.tool_table is not None:
+            if self._tool is None:
+                self._tool = BulkStatement(
+                    self.session, self.tool_table, tool_columns, self.tool_keys
+                )
             self._tool.execute(tool_rows)
-        if had_transitions:
+        if keys is not None:
             connection = self.session.connection()
             ids = [item[0] for item in items]
             connection.execute(delete(TRANSITION).where(TRANSITION.c.work_item_id.in_(ids)))
             if self.change_table is not None:
-                keys = [record.key for record in records]
                 connection.execute(
                     delete(self.change_table).where(self.change_table.c.issue_key.in_(keys))
                 )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -80,3 +83,41 @@ def test_only_admins_upload_and_the_size_limit_holds(web_db: str, client: TestCl
         response = limited.post("/api/v1/admin/imports/friction", content=FRICTION)
         assert response.status_code == 413
     assert entries(web_db) == 0
+
+
+def test_a_large_upload_is_parsed_in_a_second_process_inside_the_server(
+    client: TestClient, web_db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    """The app serves requests on threads; the parsing child is forked from one of them,
+    and its rows and its located errors come back as in a one-process import."""
+    import gaplens.imports.parallel as parallel
+    from gaplens.work.models import WorkItem
+    from tests.work.samples import jira_row, write_jira_csv
+
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
+    sign_in(client, "admin")
+    buffer = write_jira_csv(
+        tmp_path / "big.csv",
+        [jira_row(n, Assignee="", **{"Assignee Id": ""}) for n in range(1, 12_001)],
+    ).read_bytes()
+    response = client.post(
+        "/api/v1/admin/imports/jira", params={"filename": "big.csv"}, content=buffer
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["rows_written"] == 12_000
+    with session_scope(web_db) as session:
+        keys = set(session.scalars(select(WorkItem.key).where(WorkItem.source == "jira")))
+    assert {f"PAY-{n}" for n in (1, 6_000, 12_000)} <= keys
+    before = len(keys)
+    bad = buffer.replace(b"PAY-11999,", b",", 1)  # a key missing near the end
+    response = client.post(
+        "/api/v1/admin/imports/jira", params={"filename": "bad.csv"}, content=bad
+    )
+    assert response.status_code == 422
+    problem = response.json()["problems"][0]
+    assert (problem["row"], problem["field"]) == (12_000, "Issue key")
+    with session_scope(web_db) as session:
+        assert (
+            len(set(session.scalars(select(WorkItem.key).where(WorkItem.source == "jira"))))
+            == before
+        )
