@@ -215,7 +215,7 @@ def _replace_identities(session: Session, records: list[PersonRecord]) -> None:
 __all__ = ["ImportSummary", "InputError", "import_people", "import_teams", "person_id"]
 
 
-def known_functions(session: Session) -> list[str]:
+def team_functions(session: Session) -> list[str]:
     """The functions the imported teams name, sorted: what a function scope may be."""
     names = session.scalars(select(Team.function).where(Team.function.is_not(None)).distinct())
     return sorted({name for name in names if name})
@@ -225,7 +225,7 @@ def check_function(session: Session, function: str | None, column: str = "functi
     """A function scope must name a function of the directory (None: the whole organisation)."""
     if function is None:
         return
-    known = known_functions(session)
+    known = team_functions(session)
     if function not in known:
         shown = function if len(function) <= 40 else function[:39] + "…"
         raise InputError.single(

@@ -218,7 +218,7 @@ def resolve_scope(session: Session, request: ScopeRequest) -> ResolvedScope:
             tuple(ids),
             tuple(names[t] for t in ids[1:]),
         )
-    known = known_functions(session)
+    known = reportable_functions(session)
     if request.key not in known:
         raise InputError.single(
             f"unknown function '{_clip(request.key or '')}' (known: {', '.join(known) or 'none'})",
@@ -231,7 +231,7 @@ def resolve_scope(session: Session, request: ScopeRequest) -> ResolvedScope:
     )
 
 
-def known_functions(session: Session) -> list[str]:
+def reportable_functions(session: Session) -> list[str]:
     """Functions named anywhere: in the directory, on teams, or in survey bands."""
     found: set[str] = set()
     for column in (Person.function, Team.function, SurveyResponse.function):

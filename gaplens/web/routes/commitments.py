@@ -33,7 +33,7 @@ from gaplens.commitments.service import (
     validate_retirement,
     validate_statement,
 )
-from gaplens.directory.service import known_functions
+from gaplens.directory.service import team_functions
 from gaplens.errors import InputError
 from gaplens.web.deps import DbSession, optional_viewer, require
 from gaplens.web.pages import render
@@ -204,7 +204,7 @@ def _form(
         statement=statement,
         values=values,
         labels=CATEGORY_LABELS,
-        functions=known_functions(session),
+        functions=team_functions(session),
         error=error,
     )
 

@@ -13,7 +13,7 @@ from starlette.datastructures import FormData
 from gaplens.accounts.models import StaffRole
 from gaplens.accounts.service import Viewer
 from gaplens.audit.service import record
-from gaplens.directory.service import known_functions
+from gaplens.directory.service import team_functions
 from gaplens.errors import InputError
 from gaplens.modelling.schemas import Marked, PostIn, PostOut, PostPage
 from gaplens.modelling.service import (
@@ -245,7 +245,7 @@ def _form(
         viewer=viewer,
         post=post,
         values=values,
-        functions=known_functions(session),
+        functions=team_functions(session),
         error=error,
     )
 

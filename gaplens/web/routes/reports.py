@@ -16,7 +16,7 @@ from gaplens.accounts.service import Viewer
 from gaplens.criteria.measure import first_organisation, teams
 from gaplens.errors import InputError
 from gaplens.privacy import QueryRefused
-from gaplens.report.scope import known_functions
+from gaplens.report.scope import reportable_functions
 from gaplens.surveys.models import Survey
 from gaplens.web.deps import AnyStaff, DbSession
 from gaplens.web.pages import render
@@ -60,7 +60,7 @@ def _page(
     context: dict[str, Any] = {
         "viewer": viewer,
         "title": "Reality report",
-        "functions": known_functions(session),
+        "functions": reportable_functions(session),
         "teams": teams(session, organisation) if organisation else [],
         "surveys": list(session.scalars(select(Survey.name).order_by(Survey.id.desc()))),
         "periods": period_choices(dt.date.today()),
