@@ -16,8 +16,9 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import zlib
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -63,6 +64,9 @@ from gaplens.stats.did import (
     two_group_difference,
 )
 from gaplens.stats.intervals import mean_interval
+
+if TYPE_CHECKING:
+    from gaplens.metrics.prefetch import WorkPrefetch
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -165,9 +169,20 @@ def _pivots(persons: PersonRows, as_of: dt.date) -> FloatArray:
     return pivot
 
 
+PendingWork = Callable[[], WorkRows]
+"""Work rows still being loaded (by a child process): called once, when first needed."""
+
+
 def _load(
-    session: Session, scope: MetricScope, settings: Settings, sources: frozenset[str]
-) -> _Population:
+    session: Session,
+    scope: MetricScope,
+    settings: Settings,
+    sources: frozenset[str],
+    prefetch: WorkPrefetch | None = None,
+) -> tuple[_Population, PendingWork | None]:
+    """The scope's persons and rows. With `prefetch`, the work rows are left pending: the
+    returned callable takes them from the child when first needed, or loads them here if
+    the child failed or loaded another span."""
     teams = load_teams(session, scope.organisation_id)
     subtree: set[int] | None = None
     if scope.team_id is not None:
@@ -192,12 +207,21 @@ def _load(
     until = day_of(settings.end)
     people = scope_filter(scope.organisation_id, subtree, scope.function)
     work = WorkRows.empty()
+    pending: PendingWork | None = None
     usage = UsageRows(np.empty(0, np.int64), np.empty(0, np.float64), None)
     if ids and "work" in sources:
-        work = load_work(session, people, since, until)
+        if prefetch is None:
+            work = load_work(session, people, since, until)
+        else:
+            span = (scope, settings, since, until)
+
+            def pending() -> WorkRows:
+                taken = prefetch.take(*span)
+                return taken if taken is not None else load_work(session, people, since, until)
+
     if ids and "usage" in sources:
         usage = load_usage(session, people, scope.organisation_id, since, until)
-    return _Population(
+    population = _Population(
         scope=scope,
         teams=teams,
         ids=ids,
@@ -210,6 +234,7 @@ def _load(
         since=float(day_number(since)),
         until=float(day_number(until)),
     )
+    return population, pending
 
 
 def _summary_figure(
@@ -437,8 +462,11 @@ class MeasuredData:
     and metric group, and gives exactly the figures separate calls would.
     """
 
-    def __init__(self, population: _Population, settings: Settings) -> None:
+    def __init__(
+        self, population: _Population, settings: Settings, pending: PendingWork | None = None
+    ) -> None:
         self._population = population
+        self._pending = pending
         self.settings = settings
         self._values: dict[str, _Values] = {}
         self._windows: _Windows | None = None
@@ -471,10 +499,19 @@ class MeasuredData:
         """Day number just after the last day the loaded rows cover."""
         return self._population.until
 
+    def _with_work(self) -> _Population:
+        """The population with its work rows, waiting for them if they are still pending
+        (everything else about the population is known without them)."""
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            data = self._population.data
+            self._population = replace(self._population, data=replace(data, work=pending()))
+        return self._population
+
     @property
     def work(self) -> WorkRows:
         """The loaded work items (`person` indexes `person_ids`); empty if not loaded."""
-        return self._population.data.work
+        return self._with_work().data.work
 
     @property
     def usage(self) -> UsageRows:
@@ -510,7 +547,7 @@ class MeasuredData:
             raise ValueError(f"{metric.key} needs {metric.source} rows, which were not loaded")
         if metric.key not in self._values:
             if self._windows is None:
-                self._windows = _Windows.of(self._population, self.settings)
+                self._windows = _Windows.of(self._with_work(), self.settings)
             self._values[metric.key] = _values(metric, self._windows)
         return self._values[metric.key]
 
@@ -618,14 +655,18 @@ def load_measured(
     policy: PrivacyPolicy | None = None,
     resamples: int = DEFAULT_RESAMPLES,
     seed: int = 0,
+    prefetch: WorkPrefetch | None = None,
 ) -> MeasuredData:
-    """Load what the metrics `keys` (default: all) need for `scope` and every scope in it."""
+    """Load what the metrics `keys` (default: all) need for `scope` and every scope in it.
+    `prefetch` (gaplens/metrics/prefetch.py): work rows a child process is loading; they
+    are waited for only when a figure first needs them."""
     metrics = [get_metric(key) for key in keys] if keys is not None else list(REGISTRY.values())
     settings = Settings(
         as_of, window_days, ramp_days, tenure_months, policy or PrivacyPolicy(), resamples, seed
     )
     sources = frozenset(metric.source for metric in metrics)
-    return MeasuredData(_load(session, scope, settings, sources), settings)
+    population, pending = _load(session, scope, settings, sources, prefetch)
+    return MeasuredData(population, settings, pending)
 
 
 MEMBER_PREFIX = "metrics:"
@@ -732,3 +773,12 @@ def team_breakdown(
         seed=seed,
     )
     return data.team_breakdown(metric_key, scope)
+
+
+def work_rows(
+    session: Session, scope: MetricScope, settings: Settings
+) -> tuple[float, float, WorkRows]:
+    """The work items `load_measured` would load for `scope` under `settings`, with the span
+    they cover (first and just-after-last day numbers): what a prefetching child runs."""
+    population, _ = _load(session, scope, settings, frozenset({"work"}))
+    return population.since, population.until, population.data.work
