@@ -43,6 +43,7 @@ from gaplens.metrics.queries import (
     load_teams,
     load_usage,
     load_work,
+    person_bound,
     scope_filter,
 )
 from gaplens.metrics.registry import REGISTRY, get_metric
@@ -179,10 +180,14 @@ def _load(
     settings: Settings,
     sources: frozenset[str],
     prefetch: WorkPrefetch | None = None,
+    *,
+    share: float = 1.0,
 ) -> tuple[_Population, PendingWork | None]:
     """The scope's persons and rows. With `prefetch`, the work rows are left pending: the
-    returned callable takes them from the child when first needed, or loads them here if
-    the child failed or loaded another span."""
+    returned callable loads this process's share of them (if the child loads only the
+    first `prefetch.share` of the persons) and takes the child's, or loads those too if
+    the child failed or loaded another span. `share`: load only the work rows of that
+    share of the persons (what the child runs)."""
     teams = load_teams(session, scope.organisation_id)
     subtree: set[int] | None = None
     if scope.team_id is not None:
@@ -210,14 +215,22 @@ def _load(
     pending: PendingWork | None = None
     usage = UsageRows(np.empty(0, np.int64), np.empty(0, np.float64), None)
     if ids and "work" in sources:
+        n = len(ids)
+        bound = person_bound(n, share if prefetch is None else prefetch.share)
+        first = None if bound >= n else (0, bound)
         if prefetch is None:
-            work = load_work(session, people, since, until)
+            work = load_work(session, people, since, until, first)
         else:
-            span = (scope, settings, since, until)
+            span = (scope, settings, since, until, first)
 
             def pending() -> WorkRows:
-                taken = prefetch.take(*span)
-                return taken if taken is not None else load_work(session, people, since, until)
+                rest = (
+                    None if first is None else load_work(session, people, since, until, (bound, n))
+                )
+                head = prefetch.take(*span)
+                if head is None:
+                    head = load_work(session, people, since, until, first)
+                return head if rest is None else WorkRows.concat([head, rest])
 
     if ids and "usage" in sources:
         usage = load_usage(session, people, scope.organisation_id, since, until)
@@ -776,9 +789,13 @@ def team_breakdown(
 
 
 def work_rows(
-    session: Session, scope: MetricScope, settings: Settings
-) -> tuple[float, float, WorkRows]:
-    """The work items `load_measured` would load for `scope` under `settings`, with the span
-    they cover (first and just-after-last day numbers): what a prefetching child runs."""
-    population, _ = _load(session, scope, settings, frozenset({"work"}))
-    return population.since, population.until, population.data.work
+    session: Session, scope: MetricScope, settings: Settings, share: float = 1.0
+) -> tuple[float, float, tuple[int, int] | None, WorkRows]:
+    """The work items `load_measured` would load for `scope` under `settings`, or those of
+    the first `share` of its persons, with the span they cover (first and just-after-last
+    day numbers) and the person range (None: all): what a prefetching child runs."""
+    population, _ = _load(session, scope, settings, frozenset({"work"}), share=share)
+    n = len(population.ids)
+    bound = person_bound(n, share)
+    first = None if bound >= n else (0, bound)
+    return population.since, population.until, first, population.data.work

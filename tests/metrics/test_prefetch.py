@@ -4,10 +4,12 @@ an in-process load, never a hang or a different report."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import create_engine, select, text, update
 from sqlalchemy.orm import Session
@@ -20,6 +22,7 @@ from gaplens.directory.models import Person
 from gaplens.directory.service import import_people, import_teams
 from gaplens.metrics import MetricScope
 from gaplens.metrics.prefetch import in_process_only, start_work_prefetch
+from gaplens.metrics.queries import WorkRows, load_work, scope_filter
 from gaplens.metrics.service import Settings, load_measured
 from gaplens.privacy import PrivacyPolicy
 from gaplens.report.render import render_json
@@ -40,12 +43,17 @@ def from_child(caplog: pytest.LogCaptureFixture) -> int:
 
 @pytest.mark.parametrize("method", ["fork", "forkserver"])
 def test_the_childs_rows_give_every_figure_of_an_in_process_load(db_url: str, method: str):
+    """On SQLite the child loads 3/4 of the persons' items and this process the rest."""
     org_id = build(db_url)
     settings = Settings(AS_OF)
     with session_scope(db_url) as session:
         here = load_measured(session, MetricScope(organisation_id=org_id), AS_OF)
         prefetch = start_work_prefetch(
-            session, MetricScope(organisation_id=org_id), settings, min_items=1, method=method
+            session,
+            MetricScope(organisation_id=org_id),
+            settings,
+            min_items=1,
+            method=method,
         )
         assert prefetch is not None
         with prefetch:
@@ -56,8 +64,34 @@ def test_the_childs_rows_give_every_figure_of_an_in_process_load(db_url: str, me
                 assert there.overviews(scope) == here.overviews(scope)
         assert prefetch.used_child
     assert here.work.created.size > 1000
+    assert prefetch.share == (0.75 if db_url.startswith("sqlite") else 1.0)
     for field in ("person", "created", "started", "resolved", "points", "reopens", "reworks"):
         assert getattr(there.work, field).tobytes() == getattr(here.work, field).tobytes()
+    assert there.work.sprint.tobytes() == here.work.sprint.tobytes()
+    assert there.work.sprint_names == here.work.sprint_names
+    assert len(here.work.sprint_names) > 10
+
+
+def test_loads_of_consecutive_person_ranges_join_into_one_load(db_url: str):
+    """What the split relies on (SQLite): the rows of persons [0, k) then [k, n) are the
+    rows of one load, in its order, with the same sprint codes."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's child loads every person's rows")
+    org_id = build(db_url)
+    people = scope_filter(org_id, None, None)
+    since, until = dt.date(2024, 1, 1), dt.date(2026, 1, 1)
+    with session_scope(db_url) as session:
+        whole = load_work(session, people, since, until)
+        n = len(session.scalars(select(Person.id).where(Person.organisation_id == org_id)).all())
+        for k in (0, 1, n // 3, n - 1, n):
+            parts = [load_work(session, people, since, until, r) for r in ((0, k), (k, n))]
+            joined = WorkRows.concat(parts)
+            for field in dataclasses.fields(WorkRows):
+                value, expected = getattr(joined, field.name), getattr(whole, field.name)
+                if isinstance(expected, np.ndarray):
+                    assert value.tobytes() == expected.tobytes(), (k, field.name)
+                else:
+                    assert value == expected
 
 
 def load_demo(url: str, out: Path) -> None:
@@ -101,7 +135,7 @@ def test_a_failing_child_means_an_in_process_load(db_url: str, caplog: pytest.Lo
         prefetch = start_work_prefetch(session, missing, settings, min_items=1, method="fork")
         assert prefetch is not None
         with prefetch:
-            taken = prefetch.take(missing, settings, dt.date(2025, 1, 1), AS_OF)
+            taken = prefetch.take(missing, settings, dt.date(2025, 1, 1), AS_OF, None)
     assert taken is None and not prefetch.used_child
     assert "team 999999 is not in organisation" in caplog.text
 
@@ -113,7 +147,7 @@ def test_rows_for_another_span_are_not_used(db_url: str, caplog: pytest.LogCaptu
         prefetch = start_work_prefetch(session, scope, settings, min_items=1, method="fork")
         assert prefetch is not None
         with prefetch:
-            taken = prefetch.take(scope, settings, dt.date(2000, 1, 1), AS_OF)
+            taken = prefetch.take(scope, settings, dt.date(2000, 1, 1), AS_OF, None)
     assert taken is None
     assert "another span" in caplog.text
 
