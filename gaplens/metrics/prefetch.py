@@ -22,15 +22,15 @@ On PostgreSQL the child imports the parent's snapshot (`pg_export_snapshot()` th
 thing, but the parent holds no write transaction either (checked above), so both read
 the committed state.
 
-Start method (measured on the benchmark's 1.2M items, 2 cores): `fork` starts the child in
-0.01-0.02 s because it inherits the imported modules; `spawn` took 1.8 s and a first
-`forkserver` 1.8 s even with preloaded modules (each imports numpy, SciPy and SQLAlchemy
-afresh, and spawn re-runs the main module), against a 2.0 s load. So a single-threaded
+Start method (measured on the benchmark's 1.2M items, 2 cores, from a process that had
+imported the report): `fork` started the child in 0.01-0.02 s, as it inherits the imported
+modules; `spawn` took 1.8 s and a first `forkserver` child 1.8 s, each importing numpy,
+SciPy, SQLAlchemy and the main module afresh, against a 2.0 s load. So a single-threaded
 process (the CLI, the benchmark) forks. Forking a process with other threads can leave a
-lock held forever in the child, so a multi-threaded one (the web app under uvicorn) uses a
-forkserver started once with this module preloaded: its first report pays the server's
-start, later ones a cheap fork of the server. The child never touches connections it may
-have inherited (closing one would end the parent's PostgreSQL session, or let SQLite
+lock held forever in the child, so a multi-threaded one (the web app) uses a forkserver
+that preloads this module and the main module once: its first report pays the server's
+start, later ones a fork of the server. The child never touches connections it may have
+inherited (closing one would end the parent's PostgreSQL session, or let SQLite
 checkpoint and remove the parent's WAL): it opens its own engine from the parent's URL
 with no pool, keeps the inherited engines referenced, and exits without finalisers as
 multiprocessing children do, so they are never closed. (`engine.dispose(close=False)`
@@ -140,7 +140,7 @@ def _context(method: str | None) -> ForkContext | ForkServerContext:
     if method not in (None, "forkserver"):
         raise ValueError(f"start method must be fork or forkserver, got {method!r}")
     context = ForkServerContext()
-    context.set_forkserver_preload([__name__])
+    context.set_forkserver_preload(["__main__", __name__])
     return context
 
 
