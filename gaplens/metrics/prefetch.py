@@ -9,6 +9,7 @@ and waits only when a figure first reads them (`MeasuredData` keeps them pending
 arrays come back pickled as raw buffers.
 
 The child path is taken only when it is safe and can help, otherwise nothing changes:
+- a process with one thread (see the start method below);
 - a file or server database (an in-memory SQLite database exists in one process only);
 - at least `min_items` work items (a bounded count: it stops at the threshold), since a
   process costs more than it saves on a small table;
@@ -24,17 +25,19 @@ the committed state.
 
 Start method (measured on the benchmark's 1.2M items, 2 cores, from a process that had
 imported the report): `fork` started the child in 0.01-0.02 s, as it inherits the imported
-modules; `spawn` took 1.8 s and a first `forkserver` child 1.8 s, each importing numpy,
-SciPy, SQLAlchemy and the main module afresh, against a 2.0 s load. So a single-threaded
-process (the CLI, the benchmark) forks. Forking a process with other threads can leave a
-lock held forever in the child, so a multi-threaded one (the web app) uses a forkserver
-that preloads this module and the main module once: its first report pays the server's
-start, later ones a fork of the server. The child never touches connections it may have
-inherited (closing one would end the parent's PostgreSQL session, or let SQLite
-checkpoint and remove the parent's WAL): it opens its own engine from the parent's URL
-with no pool, keeps the inherited engines referenced, and exits without finalisers as
-multiprocessing children do, so they are never closed. (`engine.dispose(close=False)`
-would de-reference them and let garbage collection close them.)
+modules, against a 2.0 s load. `spawn` took 1.8 s to start a child; a forkserver 1.8 s for
+its first and, on Python 3.11, ~3 s for every later one on a busy machine, preloaded
+modules or not, because each of its children re-imports the main module (3.11 never
+preloads it). So the child is forked, and only from a process with a single thread (the
+CLI, the benchmark, a test worker): forking a process whose other threads may hold a lock
+(the web app's worker threads) can leave that lock held forever in the child, and the
+other start methods cost more than the load itself, so a multi-threaded process loads in
+process. The child never touches connections it inherited (closing one would end the
+parent's PostgreSQL session, or let SQLite checkpoint and remove the parent's WAL): it
+opens its own engine from the parent's URL with no pool, keeps the inherited engines
+referenced, and exits without finalisers as multiprocessing children do, so they are
+never closed. (`engine.dispose(close=False)` would de-reference them and let garbage
+collection close them.)
 
 A child that fails, dies or outlives `timeout` seconds is ended and the parent loads the
 rows itself, logging why: the report is the same either way, only slower.
@@ -50,7 +53,7 @@ import time
 import traceback
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from multiprocessing.context import ForkContext, ForkServerContext
+from multiprocessing.context import ForkContext
 from multiprocessing.process import BaseProcess
 from types import TracebackType
 from typing import Any
@@ -94,6 +97,8 @@ class _Request:
 
 def in_process_only(session: Session, min_items: int = MIN_WORK_ITEMS) -> str | None:
     """Why the work rows must be loaded in this process, or None if a child may load them."""
+    if threading.active_count() != 1:
+        return "this process has other threads"
     bind = session.get_bind()
     url = bind.engine.url
     dialect = bind.dialect.name
@@ -130,18 +135,6 @@ def _export_snapshot(session: Session) -> str | None:
     if connection.execute(text("SELECT pg_is_in_recovery()")).scalar():
         return None
     return str(connection.execute(text("SELECT pg_export_snapshot()")).scalar_one())
-
-
-def _context(method: str | None) -> ForkContext | ForkServerContext:
-    """fork when this process has one thread, else a forkserver (see the module docstring);
-    `method` forces one of the two."""
-    if method == "fork" or (method is None and threading.active_count() == 1):
-        return ForkContext()
-    if method not in (None, "forkserver"):
-        raise ValueError(f"start method must be fork or forkserver, got {method!r}")
-    context = ForkServerContext()
-    context.set_forkserver_preload(["__main__", __name__])
-    return context
 
 
 def _child(request: _Request, sender: Connection) -> None:
@@ -287,7 +280,6 @@ def start_work_prefetch(
     *,
     min_items: int = MIN_WORK_ITEMS,
     timeout: float = TIMEOUT_SECONDS,
-    method: str | None = None,
     share: float | None = None,
 ) -> WorkPrefetch | None:
     """Start loading `load_measured(session, scope, ...)`'s work rows in a child process, or
@@ -301,7 +293,7 @@ def start_work_prefetch(
     if share is None:
         share = CHILD_SHARE.get(session.get_bind().dialect.name, 1.0)
     request = _Request(url, _export_snapshot(session), scope, settings, share)
-    context = _context(method)
+    context = ForkContext()
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(
         target=_child, args=(request, sender), name="gaplens-work-prefetch", daemon=True

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -41,8 +42,7 @@ def from_child(caplog: pytest.LogCaptureFixture) -> int:
     return sum("from child" in r.getMessage() for r in caplog.records if r.name == CHILD)
 
 
-@pytest.mark.parametrize("method", ["fork", "forkserver"])
-def test_the_childs_rows_give_every_figure_of_an_in_process_load(db_url: str, method: str):
+def test_the_childs_rows_give_every_figure_of_an_in_process_load(db_url: str):
     """On SQLite the child loads 3/4 of the persons' items and this process the rest."""
     org_id = build(db_url)
     settings = Settings(AS_OF)
@@ -53,7 +53,6 @@ def test_the_childs_rows_give_every_figure_of_an_in_process_load(db_url: str, me
             MetricScope(organisation_id=org_id),
             settings,
             min_items=1,
-            method=method,
         )
         assert prefetch is not None
         with prefetch:
@@ -132,7 +131,7 @@ def test_a_failing_child_means_an_in_process_load(db_url: str, caplog: pytest.Lo
     settings = Settings(AS_OF)
     missing = MetricScope(organisation_id=org_id, team_id=999_999)  # the child's load raises
     with session_scope(db_url) as session:
-        prefetch = start_work_prefetch(session, missing, settings, min_items=1, method="fork")
+        prefetch = start_work_prefetch(session, missing, settings, min_items=1)
         assert prefetch is not None
         with prefetch:
             taken = prefetch.take(missing, settings, dt.date(2025, 1, 1), AS_OF, None)
@@ -144,7 +143,7 @@ def test_rows_for_another_span_are_not_used(db_url: str, caplog: pytest.LogCaptu
     org_id = build(db_url)
     scope, settings = MetricScope(organisation_id=org_id), Settings(AS_OF)
     with session_scope(db_url) as session:
-        prefetch = start_work_prefetch(session, scope, settings, min_items=1, method="fork")
+        prefetch = start_work_prefetch(session, scope, settings, min_items=1)
         assert prefetch is not None
         with prefetch:
             taken = prefetch.take(scope, settings, dt.date(2000, 1, 1), AS_OF, None)
@@ -171,6 +170,22 @@ def test_no_child_for_a_small_table_or_a_transaction_with_writes(db_url: str):
         session.rollback()
 
 
+def test_no_child_from_a_process_with_other_threads(db_url: str):
+    """Forking could leave another thread's lock held in the child (the web app)."""
+    build(db_url)
+    release = threading.Event()
+    worker = threading.Thread(target=release.wait)
+    worker.start()
+    try:
+        with session_scope(db_url) as session:
+            assert in_process_only(session, 1) == "this process has other threads"
+    finally:
+        release.set()
+        worker.join()
+    with session_scope(db_url) as session:
+        assert in_process_only(session, 1) is None
+
+
 def test_no_child_for_an_in_memory_database():
     with Session(create_engine("sqlite://")) as session:
         assert in_process_only(session, 0) == "in-memory SQLite database"
@@ -192,7 +207,7 @@ def test_the_child_reads_the_parents_snapshot_on_postgresql(db_url: str):
             assert person is not None
             for day in range(30):
                 org.item(person, at(dt.date(2025, 6, 1) + dt.timedelta(days=day)))
-        prefetch = start_work_prefetch(session, scope, settings, min_items=1, method="fork")
+        prefetch = start_work_prefetch(session, scope, settings, min_items=1)
         assert prefetch is not None
         with prefetch:
             there = load_measured(session, scope, AS_OF, prefetch=prefetch)
