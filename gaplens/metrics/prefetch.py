@@ -78,8 +78,9 @@ when it first needs them, instead of waiting. On SQLite the rows come person by 
 (the plan walks the persons and each one's items by index), so two person ranges
 concatenated are exactly one load's rows, in its order; the report computes ~1.3 s of
 other sections first and the child's load of everyone took ~2.7 s on two busy cores,
-hence 3/4. PostgreSQL scans the table and hashes the persons, so a split would reorder
-the rows (and floating-point sums with them): the child loads all of them."""
+hence 3/4. PostgreSQL's planner need not return the rows person by person (it may scan
+the table and hash the persons), so a split could reorder the rows, and floating-point sums
+with them: there the child loads all of them."""
 
 log = logging.getLogger(__name__)
 
