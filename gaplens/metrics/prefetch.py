@@ -126,8 +126,8 @@ def in_process_only(session: Session, min_items: int = MIN_WORK_ITEMS) -> str | 
 
 def _export_snapshot(session: Session) -> str | None:
     """The parent transaction's snapshot for the child to import (PostgreSQL only). Not in a
-    savepoint (PostgreSQL exports only from the top-level transaction), so the one known
-    refusal, a server in recovery (a standby), is asked first rather than caught; the
+    savepoint (PostgreSQL exports only from the top-level transaction), so a server in
+    recovery (a standby, which may refuse) is not asked rather than caught failing; the
     child of a standby then reads the latest replayed state, as the parent's next
     statement would under READ COMMITTED."""
     if session.get_bind().dialect.name != "postgresql":
