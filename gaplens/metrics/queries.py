@@ -9,6 +9,7 @@ own tables, so a metric means the same whichever tracker or assistant the rows c
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,14 +111,41 @@ class WorkRows:
     started: FloatArray  # NaN if never started
     resolved: FloatArray  # NaN if unresolved
     points: FloatArray  # NaN if unestimated
-    sprint: IntArray  # -1 if in no sprint; codes are only comparable within one load
+    sprint: IntArray  # -1 if in no sprint, else an index into `sprint_names`
     reopens: FloatArray
     reworks: FloatArray
+    sprint_names: tuple[str, ...] = ()  # sorted, so a load's codes follow from its rows
 
     @classmethod
     def empty(cls) -> WorkRows:
         f, i = np.empty(0, np.float64), np.empty(0, np.int64)
         return cls(i, np.empty(0, np.bool_), f, f, f, f, i, f, f)
+
+    @classmethod
+    def concat(cls, parts: Sequence[WorkRows]) -> WorkRows:
+        """The parts' rows one after the other, their sprint codes renumbered over all their
+        names: loads of consecutive person ranges give exactly the rows of one load."""
+        names = tuple(sorted(set().union(*(part.sprint_names for part in parts))))
+        code = {name: i for i, name in enumerate(names)}
+        sprints = []
+        for part in parts:
+            # The last entry maps -1 (no sprint) to itself.
+            recode = np.array([*(code[n] for n in part.sprint_names), -1], dtype=np.int64)
+            sprints.append(recode[part.sprint])
+        column = {
+            name: np.concatenate([getattr(part, name) for part in parts])
+            for name in (
+                "person",
+                "is_ticket",
+                "created",
+                "started",
+                "resolved",
+                "points",
+                "reopens",
+                "reworks",
+            )
+        }
+        return cls(**column, sprint=np.concatenate(sprints), sprint_names=names)
 
 
 @dataclass(frozen=True)
@@ -245,16 +273,31 @@ _WORK_COLUMNS = np.dtype(
 )
 
 
-def load_work(session: Session, scope: Select[str], since: dt.date, until: dt.date) -> WorkRows:
+def person_bound(persons: int, share: float) -> int:
+    """How many of a scope's `persons` (the first ones, in id order) make up `share` of a
+    load split between two processes."""
+    return persons if share >= 1 else max(int(persons * share), 0)
+
+
+def load_work(
+    session: Session,
+    scope: Select[str],
+    since: dt.date,
+    until: dt.date,
+    persons: tuple[int, int] | None = None,
+) -> WorkRows:
     """Items of the scope's persons that were open at some point in [since, until).
 
     That is every item created before `until` and not resolved before `since`: resolved
     items for the time metrics, and still-open ones so throughput knows who was working.
-    `person` indexes the scope's persons in id order.
+    `person` indexes the scope's persons in id order. `persons` = (first, stop) loads only
+    the items of the persons with an index in that range (a share of a load split between
+    processes; `WorkRows.concat` joins the shares).
     """
     w = WorkItem
     people = indexed(scope)
     start, end = dt.datetime.combine(since, dt.time()), dt.datetime.combine(until, dt.time())
+    share = () if persons is None else (people.c.idx >= persons[0], people.c.idx < persons[1])
     rows = fetch_tuples(
         session,
         select(
@@ -274,6 +317,7 @@ def load_work(session: Session, scope: Select[str], since: dt.date, until: dt.da
             # coalesce keeps planners off the resolved_at index, which would visit most rows
             # in index order; a scan is several times faster here.
             func.coalesce(w.resolved_at, end) >= start,
+            *share,
         ),
     )
     if not rows:
@@ -283,7 +327,8 @@ def load_work(session: Session, scope: Select[str], since: dt.date, until: dt.da
     table = np.array(rows, dtype=_WORK_COLUMNS)
     del rows
     sprints = table["sprint"].tolist()
-    codes: dict[str | None, int] = {name: code for code, name in enumerate(set(sprints))}
+    names = tuple(sorted({name for name in sprints if name is not None}))
+    codes: dict[str | None, int] = {name: code for code, name in enumerate(names)}
     codes[None] = -1
     return WorkRows(
         person=table["person"].astype(np.int64),
@@ -295,6 +340,7 @@ def load_work(session: Session, scope: Select[str], since: dt.date, until: dt.da
         sprint=np.fromiter(map(codes.__getitem__, sprints), dtype=np.int64, count=len(sprints)),
         reopens=table["reopens"].copy(),
         reworks=table["reworks"].copy(),
+        sprint_names=names,
     )
 
 

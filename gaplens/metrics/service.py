@@ -16,8 +16,9 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import zlib
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -42,6 +43,7 @@ from gaplens.metrics.queries import (
     load_teams,
     load_usage,
     load_work,
+    person_bound,
     scope_filter,
 )
 from gaplens.metrics.registry import REGISTRY, get_metric
@@ -63,6 +65,9 @@ from gaplens.stats.did import (
     two_group_difference,
 )
 from gaplens.stats.intervals import mean_interval
+
+if TYPE_CHECKING:
+    from gaplens.metrics.prefetch import WorkPrefetch
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -165,9 +170,24 @@ def _pivots(persons: PersonRows, as_of: dt.date) -> FloatArray:
     return pivot
 
 
+PendingWork = Callable[[], WorkRows]
+"""Work rows still being loaded (by a child process): called once, when first needed."""
+
+
 def _load(
-    session: Session, scope: MetricScope, settings: Settings, sources: frozenset[str]
-) -> _Population:
+    session: Session,
+    scope: MetricScope,
+    settings: Settings,
+    sources: frozenset[str],
+    prefetch: WorkPrefetch | None = None,
+    *,
+    share: float = 1.0,
+) -> tuple[_Population, PendingWork | None]:
+    """The scope's persons and rows. With `prefetch`, the work rows are left pending: the
+    returned callable loads this process's share of them (if the child loads only the
+    first `prefetch.share` of the persons) and takes the child's, or loads those too if
+    the child failed or loaded another span. `share`: load only the work rows of that
+    share of the persons (what the child runs)."""
     teams = load_teams(session, scope.organisation_id)
     subtree: set[int] | None = None
     if scope.team_id is not None:
@@ -192,12 +212,29 @@ def _load(
     until = day_of(settings.end)
     people = scope_filter(scope.organisation_id, subtree, scope.function)
     work = WorkRows.empty()
+    pending: PendingWork | None = None
     usage = UsageRows(np.empty(0, np.int64), np.empty(0, np.float64), None)
     if ids and "work" in sources:
-        work = load_work(session, people, since, until)
+        n = len(ids)
+        bound = person_bound(n, share if prefetch is None else prefetch.share)
+        first = None if bound >= n else (0, bound)
+        if prefetch is None:
+            work = load_work(session, people, since, until, first)
+        else:
+            span = (scope, settings, since, until, first)
+
+            def pending() -> WorkRows:
+                rest = (
+                    None if first is None else load_work(session, people, since, until, (bound, n))
+                )
+                head = prefetch.take(*span)
+                if head is None:
+                    head = load_work(session, people, since, until, first)
+                return head if rest is None else WorkRows.concat([head, rest])
+
     if ids and "usage" in sources:
         usage = load_usage(session, people, scope.organisation_id, since, until)
-    return _Population(
+    population = _Population(
         scope=scope,
         teams=teams,
         ids=ids,
@@ -210,6 +247,7 @@ def _load(
         since=float(day_number(since)),
         until=float(day_number(until)),
     )
+    return population, pending
 
 
 def _summary_figure(
@@ -437,8 +475,11 @@ class MeasuredData:
     and metric group, and gives exactly the figures separate calls would.
     """
 
-    def __init__(self, population: _Population, settings: Settings) -> None:
+    def __init__(
+        self, population: _Population, settings: Settings, pending: PendingWork | None = None
+    ) -> None:
         self._population = population
+        self._pending = pending
         self.settings = settings
         self._values: dict[str, _Values] = {}
         self._windows: _Windows | None = None
@@ -471,10 +512,19 @@ class MeasuredData:
         """Day number just after the last day the loaded rows cover."""
         return self._population.until
 
+    def _with_work(self) -> _Population:
+        """The population with its work rows, waiting for them if they are still pending
+        (everything else about the population is known without them)."""
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            data = self._population.data
+            self._population = replace(self._population, data=replace(data, work=pending()))
+        return self._population
+
     @property
     def work(self) -> WorkRows:
         """The loaded work items (`person` indexes `person_ids`); empty if not loaded."""
-        return self._population.data.work
+        return self._with_work().data.work
 
     @property
     def usage(self) -> UsageRows:
@@ -510,7 +560,7 @@ class MeasuredData:
             raise ValueError(f"{metric.key} needs {metric.source} rows, which were not loaded")
         if metric.key not in self._values:
             if self._windows is None:
-                self._windows = _Windows.of(self._population, self.settings)
+                self._windows = _Windows.of(self._with_work(), self.settings)
             self._values[metric.key] = _values(metric, self._windows)
         return self._values[metric.key]
 
@@ -618,14 +668,18 @@ def load_measured(
     policy: PrivacyPolicy | None = None,
     resamples: int = DEFAULT_RESAMPLES,
     seed: int = 0,
+    prefetch: WorkPrefetch | None = None,
 ) -> MeasuredData:
-    """Load what the metrics `keys` (default: all) need for `scope` and every scope in it."""
+    """Load what the metrics `keys` (default: all) need for `scope` and every scope in it.
+    `prefetch` (gaplens/metrics/prefetch.py): work rows a child process is loading; they
+    are waited for only when a figure first needs them."""
     metrics = [get_metric(key) for key in keys] if keys is not None else list(REGISTRY.values())
     settings = Settings(
         as_of, window_days, ramp_days, tenure_months, policy or PrivacyPolicy(), resamples, seed
     )
     sources = frozenset(metric.source for metric in metrics)
-    return MeasuredData(_load(session, scope, settings, sources), settings)
+    population, pending = _load(session, scope, settings, sources, prefetch)
+    return MeasuredData(population, settings, pending)
 
 
 MEMBER_PREFIX = "metrics:"
@@ -732,3 +786,16 @@ def team_breakdown(
         seed=seed,
     )
     return data.team_breakdown(metric_key, scope)
+
+
+def work_rows(
+    session: Session, scope: MetricScope, settings: Settings, share: float = 1.0
+) -> tuple[float, float, tuple[int, int] | None, WorkRows]:
+    """The work items `load_measured` would load for `scope` under `settings`, or those of
+    the first `share` of its persons, with the span they cover (first and just-after-last
+    day numbers) and the person range (None: all): what a prefetching child runs."""
+    population, _ = _load(session, scope, settings, frozenset({"work"}), share=share)
+    n = len(population.ids)
+    bound = person_bound(n, share)
+    first = None if bound >= n else (0, bound)
+    return population.since, population.until, first, population.data.work

@@ -12,8 +12,9 @@ from gaplens.costs.service import report_section as cost_section
 from gaplens.criteria.service import report_section as criteria_section
 from gaplens.directory.models import Organisation
 from gaplens.friction.figures import Fact
+from gaplens.metrics.prefetch import MIN_WORK_ITEMS, WorkPrefetch, start_work_prefetch
 from gaplens.metrics.schemas import MetricScope
-from gaplens.metrics.service import MeasuredData, load_measured
+from gaplens.metrics.service import MeasuredData, Settings, load_measured
 from gaplens.modelling.service import report_section as modelling_section
 from gaplens.perception.figures import ROLE_LABELS, benchmark_out
 from gaplens.perception.filters import conditions, respondents_by_role
@@ -47,6 +48,7 @@ from gaplens.report.schemas import (
 from gaplens.report.scope import (
     PERIOD_RULES,
     PeriodRequest,
+    ResolvedPeriod,
     ResolvedScope,
     ScopeRequest,
     answered_pulses,
@@ -121,15 +123,51 @@ def build_report(
     period_request: PeriodRequest | None = None,
     gate: PrivacyGate | None = None,
     viewer: str = "report",
+    prefetch_min_items: int = MIN_WORK_ITEMS,
 ) -> ReportDocument:
     """One report for one scope and one period (gaplens/report/scope.py says which data
     each covers). Every figure passes `gate` for `viewer`: the web export passes the staff
     gate, so the per-viewer differencing check (privacy rule 3) holds across a staff
-    member's pages and exports; the CLI uses a fresh gate, consistent within the report."""
+    member's pages and exports; the CLI uses a fresh gate, consistent within the report.
+
+    With at least `prefetch_min_items` work items, a child process loads them while this
+    one computes the sections that need none (gaplens/metrics/prefetch.py); the sections
+    run in the same order either way, so the gate sees the same queries."""
     gate = gate if gate is not None else PrivacyGate(policy)
     resolved = resolve_scope(session, scope_request or ScopeRequest())
     period = resolve_period(session, period_request, today)
     survey = choose_survey(session, period, survey_name)
+    as_of = measured_as_of(session, period.end)
+    organisation = session.scalars(select(Organisation.id).order_by(Organisation.id)).first()
+    prefetch = None
+    if as_of is not None and organisation is not None:
+        prefetch = start_work_prefetch(
+            session,
+            MetricScope(organisation_id=organisation),
+            Settings(as_of, policy=policy),
+            min_items=prefetch_min_items,
+        )
+    try:
+        return _build_report(
+            session, survey, policy, today, resolved, period, as_of, gate, viewer, prefetch
+        )
+    finally:
+        if prefetch is not None:
+            prefetch.close()
+
+
+def _build_report(
+    session: Session,
+    survey: Survey,
+    policy: PrivacyPolicy,
+    today: dt.date | None,
+    resolved: ResolvedScope,
+    period: ResolvedPeriod,
+    as_of: dt.date | None,
+    gate: PrivacyGate,
+    viewer: str,
+    prefetch: WorkPrefetch | None,
+) -> ReportDocument:
     pulse = next((p for p in answered_pulses(session) if p.survey.id == survey.id), None)
     population = resolved.population
     if population.active():
@@ -147,7 +185,6 @@ def build_report(
     start, end = period.start, period.end
     window = (scope, start, end, policy)
     people = scope_people(session, resolved)
-    as_of = measured_as_of(session, end)
     friction = load_friction(session, start, end, resolved.team_ids)
     card = scorecard(
         session,
@@ -159,7 +196,7 @@ def build_report(
         people=people,
         facts=friction,
     )
-    data = load_measured_data(session, as_of, policy)
+    data = load_measured_data(session, as_of, policy, prefetch)
     adoption = adoption_section(session, people, as_of, gate, viewer, data) if as_of else None
     measured = measured_section(
         session, survey, resolved, as_of, policy, gate, viewer, card, adoption, data
@@ -262,14 +299,20 @@ def measured_as_of(session: Session, end: dt.date) -> dt.date | None:
 
 
 def load_measured_data(
-    session: Session, as_of: dt.date | None, policy: PrivacyPolicy
+    session: Session,
+    as_of: dt.date | None,
+    policy: PrivacyPolicy,
+    prefetch: WorkPrefetch | None = None,
 ) -> MeasuredData | None:
     """The organisation's work items and usage days, loaded once for the whole report: every
-    function and team, the funnel and the realities are masks over the same rows."""
+    function and team, the funnel and the realities are masks over the same rows. The work
+    items come from `prefetch` if a child process is loading them."""
     organisation = session.scalars(select(Organisation.id).order_by(Organisation.id)).first()
     if as_of is None or organisation is None:
         return None
-    return load_measured(session, MetricScope(organisation_id=organisation), as_of, policy=policy)
+    return load_measured(
+        session, MetricScope(organisation_id=organisation), as_of, policy=policy, prefetch=prefetch
+    )
 
 
 def measured_section(
