@@ -11,10 +11,13 @@ changes: a problem found by the child is raised here, before commit, so a bad fi
 writes nothing; the child touches neither the session nor the database.
 
 Only files of at least `PARALLEL_MIN_BYTES` take this path (a fork and the pickling cost more
-than they save on a small file), and only where `os.fork` exists. The fork happens at a moment
-when the child needs no lock another thread could hold: it reads the file, computes and
-writes to its pipe, nothing more, and it leaves with `os._exit` (multiprocessing's fork
-children do), so no inherited connection is closed by it.
+than they save on a small file), and only where `os.fork` exists. The caller may have other
+threads (the CLI's progress bar, the web app's workers): the child needs no lock one of them
+could hold at the fork, since it only reads the file, computes and writes to its slot files
+and pipe (no logging, printing or database driver), and it leaves with `os._exit` before
+anything else runs, so no inherited connection is closed and no stream flushed by it. (The
+report's prefetch, gaplens/metrics/prefetch.py, opens a database connection in its child, so
+it forks only from a single-threaded process.)
 """
 
 from __future__ import annotations
@@ -213,3 +216,7 @@ def _child_main(
         channel.send(("done", result))
     finally:
         connection.close()
+        # Leave at once: multiprocessing would next flush the standard streams, whose locks
+        # another thread of the parent (a progress bar, a server's logger) may have held
+        # when it forked.
+        os._exit(0)
