@@ -36,6 +36,7 @@ from tests.work.samples import (
     setup_directory,
     write_jira_csv,
     write_jira_json,
+    zendesk_row,
 )
 
 WORK_TABLES = {
@@ -159,27 +160,14 @@ def test_zendesk_tickets_through_the_child(
     for url in (db_url, twin_db_url):
         setup_directory(url, tmp_path)
     tickets = [
-        {
-            "Summation column": "1",
-            "Id": str(100 + n),
-            "Requester": "Customer Carol",
-            "Requester id": "9",
-            "Requester email": "carol@customer.example",
-            "Assignee": f"Person {n % 7}",  # Person 6 is not in the directory
-            "Group": "Support",
-            "Subject": f"Refund {n}",
-            "Tags": "refund",
-            "Status": "Solved" if n % 3 else "Open",
-            "Priority": "High",
-            "Via": "Mail",
-            "Type": "Question",
-            "Created at": "2025-02-03 14:14:00 +0100",
-            "Updated at": "2025-02-04T10:00:00Z",
-            "Assigned at": "",
-            "Solved at": "2025-02-04 10:00:00 +0000" if n % 3 else "",
-            "Reopens": str(n % 2),
-            "Replies": "3",
-        }
+        zendesk_row(
+            n,
+            Assignee=f"Person {n % 7}",  # Person 6 is not in the directory
+            Subject=f"Refund {n}",
+            Status="Solved" if n % 3 else "Open",
+            **{"Solved at": "2025-02-04 10:00:00 +0000" if n % 3 else ""},
+            Reopens=str(n % 2),
+        )
         for n in range(1, 300)
     ]
     path = write_csv(tmp_path / "tickets.csv", tickets, ZENDESK_HEADER)

@@ -156,6 +156,34 @@ ZENDESK_HEADER = [
     "Replies",
 ]
 
+
+def zendesk_row(n: int, **overrides: str) -> dict[str, str]:
+    """A solved ticket of Zendesk's CSV export (ZENDESK_HEADER), id 100 + n, for Person 5."""
+    row = {
+        "Summation column": "1",
+        "Id": str(100 + n),
+        "Requester": "Customer Carol",
+        "Requester id": "9",
+        "Requester email": "carol@customer.example",
+        "Assignee": "Person 5",
+        "Group": "Support",
+        "Subject": "Refund please",
+        "Tags": "refund",
+        "Status": "Solved",
+        "Priority": "High",
+        "Via": "Mail",
+        "Type": "Question",
+        "Created at": "2025-02-03 14:14:00 +0100",
+        "Updated at": "2025-02-04T10:00:00Z",
+        "Assigned at": "",
+        "Solved at": "2025-02-04 10:00:00 +0000",
+        "Reopens": "1",
+        "Replies": "3",
+    }
+    row.update(overrides)
+    return row
+
+
 SERVICENOW_LABELS = [
     "Number",
     "Opened",

@@ -28,6 +28,7 @@ from tests.work.samples import (
     work_items,
     write_jira_csv,
     write_jira_json,
+    zendesk_row,
 )
 
 runner = CliRunner()
@@ -198,27 +199,7 @@ def test_tickets_from_zendesk_and_servicenow(db_url: str, tmp_path: Path):
     zendesk = write_csv(
         tmp_path / "tickets.csv",
         [
-            {
-                "Summation column": "1",
-                "Id": "101",
-                "Requester": "Customer Carol",
-                "Requester id": "9",
-                "Requester email": "carol@customer.example",
-                "Assignee": "Person 5",
-                "Group": "Support",
-                "Subject": "Refund please",
-                "Tags": "refund",
-                "Status": "Solved",
-                "Priority": "High",
-                "Via": "Mail",
-                "Type": "Question",
-                "Created at": "2025-02-03 14:14:00 +0100",
-                "Updated at": "2025-02-04T10:00:00Z",
-                "Assigned at": "",
-                "Solved at": "2025-02-04 10:00:00 +0000",
-                "Reopens": "1",
-                "Replies": "3",
-            },
+            zendesk_row(1),
             {
                 "Summation column": "1",
                 "Id": "102",
