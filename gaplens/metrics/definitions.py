@@ -49,8 +49,10 @@ def group_median(person: IntArray, values: FloatArray, n: int) -> FloatArray:
     out = np.full(n, np.nan)
     if person.size == 0:
         return out
-    order = np.lexsort((values, person))
-    sorted_values = values[order]
+    # Sorted by value, then stably by person: the same order as lexsort((values, person))
+    # at about half its cost (the person ids usually arrive sorted already).
+    by_value = np.argsort(values)
+    sorted_values = values[by_value[np.argsort(person[by_value], kind="stable")]]
     counts = np.bincount(person, minlength=n)
     starts = np.cumsum(counts) - counts
     has = counts > 0

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from gaplens.metrics import REGISTRY, UnknownMetricError, get_metric
-from gaplens.metrics.definitions import DomainData, usage_levels
+from gaplens.metrics.definitions import DomainData, group_median, usage_levels
 from gaplens.metrics.queries import UsageRows, WorkRows, day_number
 
 NAN = np.nan
@@ -170,3 +170,20 @@ def test_registry():
         assert len(metric.definition) > 60 and metric.unit and metric.label and metric.data_needed
     with pytest.raises(UnknownMetricError, match="unknown metric 'velocity'"):
         get_metric("velocity")
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_group_median_matches_numpy_per_person(shuffled: bool) -> None:
+    rng = np.random.default_rng(21)
+    person = np.sort(rng.integers(0, 40, size=600))  # person 40..44: no values at all
+    values = np.round(rng.lognormal(1.0, 1.0, size=600), 1)  # ties on purpose
+    if shuffled:
+        order = rng.permutation(600)
+        person, values = person[order], values[order]
+    medians = group_median(person, values, 45)
+    for p in range(45):
+        mine = values[person == p]
+        if mine.size:
+            assert medians[p] == np.median(mine)
+        else:
+            assert np.isnan(medians[p])
