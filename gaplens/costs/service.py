@@ -32,7 +32,7 @@ from gaplens.costs.schemas import (
 from gaplens.directory.identities import IdentityResolver
 from gaplens.directory.models import IdentityKind, Person
 from gaplens.errors import InputError, InputProblem
-from gaplens.friction.figures import NET_SEED, Fact, bootstrap_mean, net_eligible, saved_counted
+from gaplens.friction.figures import NET_SEED, Fact, net_eligible, saved_counted
 from gaplens.friction.service import members
 from gaplens.metrics.schemas import MetricScope
 from gaplens.privacy import PrivacyGate, PrivacyPolicy, QueryRefused, suppress_breakdown
@@ -47,6 +47,7 @@ from gaplens.report.schemas import (
     SeatLine,
     TimeFigure,
 )
+from gaplens.stats.intervals import bootstrap_mean
 from gaplens.telemetry.models import GITHUB_COPILOT, M365_COPILOT, AiUsageDay, M365UsageSnapshot
 
 MAX_AMOUNT = 1_000_000.0

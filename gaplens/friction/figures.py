@@ -11,12 +11,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
-from gaplens.stats.intervals import Estimate, newcombe_difference, wilson_interval
+from gaplens.stats.intervals import (
+    Estimate,
+    bootstrap_mean,
+    newcombe_difference,
+    wilson_interval,
+)
 
 _SEPARATORS = re.compile(r"[\s_\-]+")
-_BOOTSTRAP_BLOCK_CELLS = 2_000_000
 NET_SEED = 7919
 
 
@@ -101,38 +103,6 @@ def group_figures(facts: Sequence[Fact], min_net_n: int, seed: int = NET_SEED) -
         net_n=len(nets),
         net_per_output=bootstrap_mean(nets, seed=seed) if len(nets) >= min_net_n else None,
     )
-
-
-def bootstrap_mean(
-    values: Sequence[float], confidence: float = 0.95, resamples: int = 2000, seed: int = 0
-) -> Estimate:
-    """Mean with a percentile bootstrap interval.
-
-    The mean, not the median: minutes per output times outputs must give the totals leaders
-    weigh. Minutes are skewed (many small fixes, a few lost afternoons), so the interval is
-    bootstrapped rather than assumed normal; the seed keeps reports reproducible.
-    """
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
-    if resamples < 1:
-        raise ValueError(f"resamples must be positive, got {resamples!r}")
-    arr = np.asarray(values, dtype=np.float64)
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError("bootstrap_mean needs a non-empty one-dimensional sequence")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError("values must be finite")
-    n = arr.size
-    rng = np.random.default_rng(seed)
-    means = np.empty(resamples, dtype=np.float64)
-    block = max(1, _BOOTSTRAP_BLOCK_CELLS // n)
-    for start in range(0, resamples, block):
-        rows = min(block, resamples - start)
-        means[start : start + rows] = arr[rng.integers(0, n, size=(rows, n))].mean(axis=1)
-    alpha = 1.0 - confidence
-    low, high = np.quantile(means, [alpha / 2.0, 1.0 - alpha / 2.0])
-    mean = float(arr.mean())
-    # Quantiles of resampled means can miss the sample mean by rounding only; keep it inside.
-    return Estimate(mean, min(mean, float(low)), max(mean, float(high)), confidence)
 
 
 def month_of(day: dt.date) -> str:

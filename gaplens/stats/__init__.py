@@ -2,6 +2,7 @@
 
 from gaplens.stats.intervals import (
     Estimate,
+    bootstrap_mean,
     bootstrap_median,
     mean_interval,
     mover_difference,
@@ -12,6 +13,7 @@ from gaplens.stats.intervals import (
 
 __all__ = [
     "Estimate",
+    "bootstrap_mean",
     "bootstrap_median",
     "mean_interval",
     "mover_difference",

@@ -21,8 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from gaplens.friction.figures import bootstrap_mean
-from gaplens.stats.intervals import Estimate, mean_interval, wilson_interval
+from gaplens.stats.intervals import Estimate, bootstrap_mean, mean_interval, wilson_interval
 from gaplens.tasks.schemas import Mean, Share, TaskFigure, Verdict
 
 HOURS_CAP = 10.0

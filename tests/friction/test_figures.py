@@ -10,7 +10,6 @@ from statsmodels.stats.proportion import proportion_confint
 from gaplens.friction.figures import (
     Fact,
     MonthRate,
-    bootstrap_mean,
     correction_trend,
     group_figures,
     most_common_label,
@@ -71,18 +70,6 @@ def test_group_figures_exact_values():
 def test_net_minutes_need_the_threshold():
     facts = [fact(i, 1, 5, "fixed") for i in range(4)]
     assert group_figures(facts, min_net_n=5).net_per_output is None
-
-
-def test_bootstrap_mean_is_reproducible_and_brackets_the_mean():
-    values = [-30.0, -5.0, 0.0, 4.0, 10.0, 12.0, 15.0, 60.0]
-    a = bootstrap_mean(values, seed=3)
-    assert a == bootstrap_mean(values, seed=3)
-    assert a.value == pytest.approx(sum(values) / 8)
-    assert a.low < a.value < a.high
-    constant = bootstrap_mean([7.0] * 6)
-    assert (constant.low, constant.value, constant.high) == (7.0, 7.0, 7.0)
-    with pytest.raises(ValueError):
-        bootstrap_mean([])
 
 
 def test_trend_flags_only_changes_beyond_the_newcombe_interval():

@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
-from scipy import stats
 
 from gaplens.stats.did import (
     ChangeEstimate,
@@ -16,8 +15,6 @@ from gaplens.stats.did import (
     SummaryEstimate,
     change_and_did,
     difference_in_differences,
-    resampled_means,
-    resampled_medians,
     summarise,
     two_group_difference,
     within_person_change,
@@ -147,28 +144,6 @@ def test_summarise_median() -> None:
     assert isinstance(result, SummaryEstimate)
     assert result.estimate == 3.5
     assert 1.0 <= result.low <= 3.5 <= result.high <= 9.0
-
-
-@pytest.mark.parametrize("n", [1, 2, 5, 6, 25, 40])
-def test_fast_median_resampling_matches_brute_force(n: int) -> None:
-    """The Beta order-statistic sampler has the distribution of resampling n indices."""
-    values = np.round(rng(n).lognormal(1.0, 0.8, n), 1)  # ties included
-    fast = resampled_medians(values, rng(1), 20_000)
-    idx = rng(2).integers(0, n, size=(20_000, n))
-    brute = np.median(values[idx], axis=1)
-    if n == 1:
-        assert np.all(fast == values[0])
-        return
-    assert stats.ks_2samp(fast, brute).pvalue > 0.001
-    for q in (0.025, 0.5, 0.975):
-        assert np.quantile(fast, q) == pytest.approx(np.quantile(brute, q), abs=0.25)
-
-
-def test_resampled_means_are_centred_with_the_right_spread() -> None:
-    values = rng(3).exponential(2.0, 400)
-    draws = resampled_means(values, rng(4), 4000)
-    assert draws.mean() == pytest.approx(values.mean(), abs=0.02)
-    assert draws.std() == pytest.approx(values.std() / np.sqrt(400), rel=0.05)
 
 
 def test_same_seed_same_interval() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -16,13 +15,13 @@ from statsmodels.stats.proportion import confint_proportions_2indep, proportion_
 
 from gaplens.stats import (
     Estimate,
+    bootstrap_mean,
     bootstrap_median,
     mean_interval,
     newcombe_difference,
     risk_ratio,
     wilson_interval,
 )
-from gaplens.stats.intervals import _resample_medians
 
 
 def close(expected: float) -> Any:
@@ -223,20 +222,55 @@ def test_bootstrap_median_single_value() -> None:
     assert bootstrap_median([42.0]) == Estimate(42.0, 42.0, 42.0)
 
 
-@pytest.mark.parametrize("n", [1, 2, 7, 10, 11])
-def test_resample_medians_matches_naive(n: int) -> None:
-    rng = np.random.default_rng(n)
-    values = np.sort(rng.integers(0, 5, size=n).astype(float))  # ties on purpose
-    idx = rng.integers(0, n, size=(50, n))
-    naive = np.median(values[idx], axis=1)
-    np.testing.assert_array_equal(_resample_medians(values, idx), naive)
+def test_bootstrap_median_matches_scipy_percentile_bootstrap() -> None:
+    values = np.random.default_rng(5).lognormal(3.0, 0.7, size=120)
+    ours = bootstrap_median(list(values), resamples=20_000, seed=1)
+    theirs = stats.bootstrap(
+        (values,), np.median, n_resamples=20_000, method="percentile", random_state=2
+    ).confidence_interval
+    spread = float(np.quantile(values, 0.75) - np.quantile(values, 0.25))
+    assert ours.low == pytest.approx(theirs.low, abs=0.03 * spread)
+    assert ours.high == pytest.approx(theirs.high, abs=0.03 * spread)
 
 
-def test_bootstrap_median_is_fast() -> None:
-    values = list(np.random.default_rng(4).normal(size=5000))
-    start = time.perf_counter()
-    bootstrap_median(values, resamples=2000)
-    assert time.perf_counter() - start < 1.0
+# --- Bootstrap mean ---------------------------------------------------------------
+
+
+def test_bootstrap_mean_is_reproducible_and_brackets_the_mean() -> None:
+    values = [-30.0, -5.0, 0.0, 4.0, 10.0, 12.0, 15.0, 60.0]
+    a = bootstrap_mean(values, seed=3)
+    assert a == bootstrap_mean(values, seed=3)
+    assert a != bootstrap_mean(values, seed=4)
+    assert a.value == pytest.approx(sum(values) / 8)
+    assert a.low < a.value < a.high
+    constant = bootstrap_mean([7.0] * 6)
+    assert (constant.low, constant.value, constant.high) == (7.0, 7.0, 7.0)
+
+
+def test_bootstrap_mean_matches_scipy_percentile_bootstrap() -> None:
+    # 300 values x 20,000 resamples is large enough to be drawn in two halves.
+    values = np.random.default_rng(6).exponential(12.0, size=300)
+    ours = bootstrap_mean(list(values), resamples=20_000, seed=1)
+    theirs = stats.bootstrap(
+        (values,), np.mean, n_resamples=20_000, method="percentile", random_state=2
+    ).confidence_interval
+    standard_error = float(values.std() / np.sqrt(values.size))
+    assert ours.low == pytest.approx(theirs.low, abs=0.05 * standard_error)
+    assert ours.high == pytest.approx(theirs.high, abs=0.05 * standard_error)
+
+
+@pytest.mark.parametrize(
+    ("values", "kwargs"),
+    [
+        ([], {}),
+        ([1.0, float("nan")], {}),
+        ([1.0, 2.0], {"resamples": 0}),
+        ([1.0], {"confidence": 1.0}),
+    ],
+)
+def test_bootstrap_mean_rejects_bad_input(values: list[float], kwargs: dict[str, float]) -> None:
+    with pytest.raises(ValueError):
+        bootstrap_mean(values, **kwargs)  # type: ignore[arg-type]
 
 
 def test_bootstrap_median_coverage() -> None:
