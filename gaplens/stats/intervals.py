@@ -13,10 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 from scipy import stats
 
-from gaplens.stats.resampling import percentiles, resampled_means, resampled_medians
+from gaplens.stats.resampling import (
+    finite_vector,
+    percentiles,
+    resampled_means,
+    resampled_medians,
+)
 
 
 @dataclass(frozen=True)
@@ -46,15 +50,6 @@ def _z(confidence: float) -> float:
     """Two-sided standard normal critical value (cached: a report asks for it thousands of
     times, always at 95%, and SciPy's call costs more than the interval itself)."""
     return float(stats.norm.isf((1.0 - confidence) / 2.0))
-
-
-def _finite_array(values: Sequence[float]) -> npt.NDArray[np.float64]:
-    arr = np.asarray(values, dtype=np.float64)
-    if arr.ndim != 1:
-        raise ValueError("values must be a one-dimensional sequence of numbers")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError("values must be finite (no NaN or infinity)")
-    return arr
 
 
 def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> Estimate:
@@ -135,7 +130,7 @@ def mean_interval(values: Sequence[float], confidence: float = 0.95) -> Estimate
     A sample with no spread gets a zero-width interval rather than NaN.
     """
     _check_confidence(confidence)
-    arr = _finite_array(values)
+    arr = finite_vector(values)
     n = arr.size
     if n < 2:
         raise ValueError(f"mean_interval needs at least 2 values, got {n}")
@@ -160,7 +155,7 @@ def bootstrap_median(
     _check_confidence(confidence)
     if resamples < 1:
         raise ValueError(f"resamples must be positive, got {resamples!r}")
-    arr = _finite_array(values)
+    arr = finite_vector(values)
     n = arr.size
     if n == 0:
         raise ValueError("bootstrap_median needs at least 1 value")
@@ -183,7 +178,7 @@ def bootstrap_mean(
     _check_confidence(confidence)
     if resamples < 1:
         raise ValueError(f"resamples must be positive, got {resamples!r}")
-    arr = _finite_array(values)
+    arr = finite_vector(values)
     if arr.size == 0:
         raise ValueError("bootstrap_mean needs at least 1 value")
     low, high = percentiles(

@@ -31,12 +31,13 @@ _PARTS = 2
 
 
 def finite_vector(values: npt.ArrayLike, name: str = "values") -> FloatArray:
-    """`values` as a one-dimensional float array, refusing NaN and infinities."""
+    """`values` as a one-dimensional float array, refusing NaN and infinities (a value
+    that is missing must be left out, not passed as NaN)."""
     arr = np.asarray(values, dtype=np.float64)
     if arr.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite (drop persons without a value first)")
+        raise ValueError(f"{name} must be finite (no NaN or infinity)")
     return arr
 
 
