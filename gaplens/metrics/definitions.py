@@ -127,6 +127,11 @@ class Window:
         starts."""
         return self._work_masks()[1]
 
+    def prepare(self) -> None:
+        """Work out the work-item masks now rather than on first use (one window per
+        thread, when several metrics are computed at once)."""
+        self._work_masks()
+
     def _work_masks(self) -> tuple[BoolArray, BoolArray]:
         if self._masks is None:
             work = self.data.work

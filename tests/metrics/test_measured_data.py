@@ -105,3 +105,15 @@ def test_a_scope_outside_the_loaded_one_is_refused(db_url: str):
             measured.overviews(support, ["ai_usage_intensity"])
         (shown,) = measured.overviews(support, ["time_to_resolution"])
         assert shown == metric_overviews(session, support, AS_OF, ["time_to_resolution"])[0]
+
+
+def test_metrics_computed_together_on_two_threads_equal_one_at_a_time(db_url: str):
+    org_id = build(db_url)
+    with session_scope(db_url) as session:
+        org = MetricScope(organisation_id=org_id)
+        together = load_measured(session, org, AS_OF).overviews(org)  # every metric at once
+        one_by_one = load_measured(session, org, AS_OF)
+        assert len(together) > 2
+        for overview in together:
+            (alone,) = one_by_one.overviews(org, [overview.metric.key])
+            assert alone.model_dump() == overview.model_dump()
