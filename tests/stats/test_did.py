@@ -19,10 +19,7 @@ from gaplens.stats.did import (
     two_group_difference,
     within_person_change,
 )
-
-
-def rng(seed: int = 0) -> np.random.Generator:
-    return np.random.default_rng(seed)
+from tests.stats.seeded import rng
 
 
 def test_within_person_change_hand_computed() -> None:

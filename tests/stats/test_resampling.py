@@ -12,10 +12,7 @@ from gaplens.stats.resampling import (
     resampled_means,
     resampled_medians,
 )
-
-
-def rng(seed: int = 0) -> np.random.Generator:
-    return np.random.default_rng(seed)
+from tests.stats.seeded import rng
 
 
 @pytest.mark.parametrize("n", [1, 2, 5, 6, 25, 40])
