@@ -153,8 +153,6 @@ def bootstrap_median(
     makes reports reproducible run to run.
     """
     _check_confidence(confidence)
-    if resamples < 1:
-        raise ValueError(f"resamples must be positive, got {resamples!r}")
     arr = finite_vector(values)
     n = arr.size
     if n == 0:
@@ -176,8 +174,6 @@ def bootstrap_mean(
     normal; the seed keeps reports reproducible.
     """
     _check_confidence(confidence)
-    if resamples < 1:
-        raise ValueError(f"resamples must be positive, got {resamples!r}")
     arr = finite_vector(values)
     if arr.size == 0:
         raise ValueError("bootstrap_mean needs at least 1 value")
