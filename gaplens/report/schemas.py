@@ -62,7 +62,8 @@ class Share(Model):
 
 class NumberSummary(Model):
     median: Interval
-    mean: float
+    mean: float | None = None
+    """None where numbers are released only as counts per bin (releases)."""
 
 
 class GroupFigures(Model):

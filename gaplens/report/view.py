@@ -268,7 +268,10 @@ def question_table(
                         _number_range(med.low, med.high, question.unit),
                     )
                 )
-                cells.append(Figure(_number(g.number.mean, question.unit)))
+                mean = g.number.mean
+                cells.append(
+                    Figure(NO_VALUE) if mean is None else Figure(_number(mean, question.unit))
+                )
         else:
             if measure is not None and measure_column:
                 cells.append(share_figure(measure.share(g)))

@@ -2,6 +2,7 @@
 
 from gaplens.stats.intervals import (
     Estimate,
+    binned_median,
     bootstrap_mean,
     bootstrap_median,
     mean_interval,
@@ -13,6 +14,7 @@ from gaplens.stats.intervals import (
 
 __all__ = [
     "Estimate",
+    "binned_median",
     "bootstrap_mean",
     "bootstrap_median",
     "mean_interval",

@@ -183,3 +183,48 @@ def bootstrap_mean(
     mean = float(arr.mean())
     # Quantiles of resampled means can miss the sample mean by rounding only; keep it inside.
     return Estimate(mean, min(mean, low), max(mean, high), confidence)
+
+
+def binned_median(
+    counts: Sequence[int], edges: Sequence[float], confidence: float = 0.95
+) -> Estimate:
+    """Median of values known only by their bin, with a distribution-free interval.
+
+    The point is the grouped median (linear interpolation inside the median's bin, the
+    textbook formula L + (n/2 - F) / f * w). The interval is the order-statistic interval
+    for a median (ranks l and n - l + 1 from Binomial(n, 1/2)), widened to the edges of the
+    bins those order statistics fall in, so it carries both the sampling and the binning
+    uncertainty. Infinite outer edges are clamped to the nearest finite edge.
+    """
+    _check_confidence(confidence)
+    if len(edges) != len(counts) + 1:
+        raise ValueError("edges must have one more entry than counts")
+    if any(c < 0 for c in counts):
+        raise ValueError("bin counts must not be negative")
+    n = int(sum(counts))
+    if n == 0:
+        raise ValueError("binned_median needs at least 1 value")
+    finite = [e for e in edges if math.isfinite(e)]
+    low_clamp, high_clamp = min(finite), max(finite)
+
+    def edge(value: float) -> float:
+        return min(max(value, low_clamp), high_clamp)
+
+    cumulative = np.cumsum(np.asarray(counts, dtype=np.int64))
+
+    def bin_of_rank(rank: int) -> int:
+        """The bin holding the rank-th smallest value (1-based)."""
+        return int(np.searchsorted(cumulative, rank, side="left"))
+
+    half = n / 2
+    index = int(np.searchsorted(cumulative, half, side="left"))
+    before = 0 if index == 0 else int(cumulative[index - 1])
+    low_edge, high_edge = edge(edges[index]), edge(edges[index + 1])
+    point = low_edge + (half - before) / counts[index] * (high_edge - low_edge)
+
+    alpha = 1 - confidence
+    lower_rank = max(int(stats.binom.ppf(alpha / 2, n, 0.5)), 1)
+    upper_rank = n - lower_rank + 1
+    low = edge(edges[bin_of_rank(lower_rank)])
+    high = edge(edges[bin_of_rank(upper_rank) + 1])
+    return Estimate(value=float(point), low=float(low), high=float(high), confidence=confidence)
