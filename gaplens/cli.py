@@ -77,6 +77,16 @@ commitments_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(commitments_app, name="commitments")
+release_app = typer.Typer(
+    help="Releases: the published, disclosure-controlled figures every view reads.",
+    no_args_is_help=True,
+)
+app.add_typer(release_app, name="release")
+privacy_app = typer.Typer(
+    help="Check what has been published: the auditor that attacks the releases.",
+    no_args_is_help=True,
+)
+app.add_typer(privacy_app, name="privacy")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
@@ -201,7 +211,48 @@ def import_responses_command(
             session_scope(url) as session,
         ):
             result = import_responses(session, path, survey, progress=advance, series=series)
+            built = _build_releases(session, survey)
     out.print(result.describe())
+    out.print(built)
+
+
+def _build_releases(session: Session, survey_name: str | None) -> str:
+    """A new release of the survey(s) whose data just changed, in the same transaction."""
+    from gaplens.releases.service import build_survey_release
+    from gaplens.surveys.service import find_survey
+
+    survey = find_survey(session, survey_name)
+    return build_survey_release(session, survey, PrivacyPolicy()).message
+
+
+@release_app.command("build")
+def release_build(
+    survey: Annotated[
+        str | None, typer.Option(help="Only this survey (default: every survey).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Publish new releases where the responses of completed days allow one.
+
+    Run it after collecting answers online (daily from cron, or at a survey's close);
+    imports build their survey's release themselves.
+
+    Example: gaplens release build --survey "AI pulse 2026-Q4"
+    """
+    from gaplens.releases.service import build_all
+
+    def work(session: Session) -> list[str]:
+        if survey is not None:
+            return [_build_releases(session, survey)]
+        return [
+            f"{found.name}: {outcome.message}"
+            for found, outcome in build_all(session, PrivacyPolicy())
+        ]
+
+    with user_errors():
+        lines = run_in_session(db, work)
+    for line in lines or ["No surveys yet."]:
+        out.print(line)
 
 
 def _import_export(

@@ -30,6 +30,7 @@ from gaplens.friction.service import import_friction
 from gaplens.imports.mapped import import_mapped_csv
 from gaplens.imports.service import ConnectorSummary
 from gaplens.privacy import PrivacyPolicy
+from gaplens.releases.service import build_all
 from gaplens.report.render import Format, write_report
 from gaplens.report.service import build_report
 from gaplens.surveys.collection import create_open_link
@@ -120,6 +121,7 @@ def run_demo(people: int, seed: int, out_dir: Path, db: str | None, console: Con
             create_user(
                 session, DEMO_STAFF_EMAIL, "Demo leader", StaffRole.LEADER, result.staff_password
             )
+            build_all(session, PrivacyPolicy())
             survey, _ = get_or_create_survey(session, files.survey_name)
             result.open_link = "/s/" + create_open_link(session, survey)
         step("import", started)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from gaplens.directory.models import RoleLevel
 from gaplens.perception.queries import QuestionAggregate
 from gaplens.privacy import CellDecision, PrivacyPolicy, SuppressionReason, suppress_breakdown
+from gaplens.privacy.binning import EDGES
 from gaplens.report.schemas import (
     BenchmarkOut,
     Comparison,
@@ -25,6 +26,7 @@ from gaplens.report.schemas import (
 )
 from gaplens.stats import (
     Estimate,
+    binned_median,
     bootstrap_median,
     mean_interval,
     newcombe_difference,
@@ -329,3 +331,66 @@ def productivity_gaps(
     entry: BankEntry, data: Mapping[str, _GroupData], groups: Mapping[str, GroupFigures]
 ) -> dict[str, Comparison]:
     return {spec.key: compare(spec, entry, data, groups) for spec in PRODUCTIVITY_GAPS}
+
+
+RELEASE_HIDDEN = (
+    "Not shown: too few answers in this group could be published without singling someone "
+    "out (fewer than {k}, or all alike)"
+)
+
+
+def released_question_figures(
+    entry: BankEntry,
+    cells: Mapping[str, tuple[int, list[int]] | None],
+    k: int,
+) -> QuestionFigures:
+    """Figures from a release's answer counts per group (role levels and everyone).
+
+    The release already decided what may be published: a group with counts is shown, one
+    without says why in words. Numbers arrive as counts per fixed bin, so their median is the
+    grouped median with an interval that includes the binning (stats.binned_median).
+    """
+    groups: dict[str, GroupFigures] = {}
+    data: dict[str, _GroupData] = {}
+    for group in GROUP_ORDER:
+        if entry.audience is Audience.LEADERS and group == IC:
+            groups[group] = GroupFigures(
+                status=FigureStatus.NOT_ENOUGH_RESPONSES,
+                reason="Asked of executives and managers only",
+            )
+            continue
+        cell = cells.get(group)
+        if cell is None:
+            groups[group] = GroupFigures(
+                status=FigureStatus.NOT_ENOUGH_RESPONSES, reason=RELEASE_HIDDEN.format(k=k)
+            )
+            continue
+        answered, counts = cell
+        if entry.scale is Scale.NUMBER:
+            median = binned_median(counts, EDGES)
+            groups[group] = GroupFigures(
+                status=FigureStatus.SHOWN,
+                n=answered,
+                number=NumberSummary(median=interval(median)),
+            )
+            continue
+        data[group] = _GroupData(answered, list(counts), [])
+        groups[group] = group_figures(entry, data[group])
+    figures = QuestionFigures(
+        key=entry.key,
+        text=entry.text,
+        scale=entry.scale.value,
+        audience=entry.audience.value,
+        options=list(entry.options),
+        unit=entry.unit,
+        groups=groups,
+        benchmark=benchmark_out(entry.benchmark),
+    )
+    if entry.key == "productivity_impact":
+        figures = figures.model_copy(
+            update={
+                "risk_ratios": productivity_risk_ratios(entry, data, groups),
+                "gaps_pp": productivity_gaps(entry, data, groups),
+            }
+        )
+    return figures

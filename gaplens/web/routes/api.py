@@ -7,17 +7,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from gaplens.audit.service import record
 from gaplens.perception.rollup import RollupOut, noisy_rollup
-from gaplens.perception.service import viewer_perception
+from gaplens.perception.service import viewer_released_perception
 from gaplens.perception.trend import TrendOut, viewer_trend
 from gaplens.privacy import PrivacyPolicy
+from gaplens.releases.service import latest_release
 from gaplens.report.schemas import QuestionFigures
 from gaplens.shadow.schemas import ShadowAiOut
 from gaplens.shadow.service import viewer_shadow_ai
-from gaplens.surveys.models import Survey, SurveyResponse
+from gaplens.surveys.models import Survey
 from gaplens.surveys.service import find_survey
 from gaplens.web.deps import AnyStaff, DbSession
 from gaplens.web.routes.filters import Population
@@ -37,15 +38,19 @@ class SurveySummary(BaseModel):
     bank_version: int
     anonymous: bool
     responses: int | None
-    """None when fewer than the privacy threshold have answered."""
+    """Responses in the latest release; None before the first release."""
 
 
 class PerceptionOut(BaseModel):
     survey: str
     filters: str
     respondents: int | None
-    first_day: dt.date | None
-    last_day: dt.date | None
+    """Responses in the published groups inside this population; None when none are."""
+    release: int | None
+    """Which release of the survey the figures come from (None: nothing released yet)."""
+    released_through: dt.date | None
+    """Answers up to and including this day are in the release."""
+    note: str | None
     questions: dict[str, QuestionFigures]
 
 
@@ -56,20 +61,17 @@ def me(viewer: AnyStaff) -> Me:
 
 @router.get("/surveys")
 def surveys(viewer: AnyStaff, session: DbSession) -> list[SurveySummary]:
-    counts = dict(
-        session.execute(
-            select(SurveyResponse.survey_id, func.count()).group_by(SurveyResponse.survey_id)
-        ).all()
-    )
+    """Surveys with their released response count: it moves only when a release is built,
+    in steps that cannot single out one response."""
     result = []
     for survey in session.scalars(select(Survey).order_by(Survey.id)):
-        n = counts.get(survey.id, 0)
+        release = latest_release(session, survey)
         result.append(
             SurveySummary(
                 name=survey.name,
                 bank_version=survey.bank_version,
                 anonymous=survey.anonymous,
-                responses=n if n >= POLICY.min_group_size else None,
+                responses=None if release is None else release.included,
             )
         )
     return result
@@ -119,20 +121,16 @@ def perception(
     survey: Annotated[str | None, Query(max_length=200)] = None,
 ) -> PerceptionOut:
     """Figures by role level for the survey (default: the latest), optionally narrowed by at
-    most two declared filters. 409 when the narrowed group is too close to one already seen."""
-    found, aggregate, figures = viewer_perception(
-        session, viewer.audit_key, survey, population, POLICY
-    )
-    total = sum(aggregate.responses_by_role.values())
-    shown = total >= POLICY.min_group_size
-    # Exact first/last days describe the earliest and latest respondent of a narrowed group,
-    # so they are given for the whole survey only.
-    window = shown and not population.active()
+    most two declared filters, read from the survey's latest release: every viewer gets the
+    same figures, and a group that could not be published says why."""
+    found = viewer_released_perception(session, viewer.audit_key, survey, population)
+    release = found.release
     return PerceptionOut(
-        survey=found.name,
+        survey=found.survey.name,
         filters=population.describe(),
-        respondents=total if shown else None,
-        first_day=aggregate.first_day if window else None,
-        last_day=aggregate.last_day if window else None,
-        questions=figures,
+        respondents=found.respondents,
+        release=None if release is None else release.seq,
+        released_through=None if release is None else release.cutoff - dt.timedelta(days=1),
+        note=found.note,
+        questions=found.figures,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -10,16 +11,17 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from gaplens.directory.models import Team
+from gaplens.directory.service import team_functions
 from gaplens.perception.figures import GROUP_ORDER, ROLE_LABELS
-from gaplens.perception.service import viewer_perception
+from gaplens.perception.service import viewer_released_perception
 from gaplens.perception.trend import viewer_trend
-from gaplens.privacy import PrivacyPolicy, QueryRefused
+from gaplens.privacy import PrivacyPolicy
 from gaplens.report.charts import productivity_impact_chart, spec_to_svg
 from gaplens.report.schemas import FigureStatus
 from gaplens.report.text import status_text
 from gaplens.shadow.service import viewer_shadow_ai
 from gaplens.surveys.answers import TENURE_BANDS
-from gaplens.surveys.models import Survey, SurveyResponse
+from gaplens.surveys.models import Survey
 from gaplens.web.deps import AnyStaff, DbSession
 from gaplens.web.pages import render
 from gaplens.web.routes.filters import Population
@@ -44,32 +46,29 @@ def dashboard(
         "selected_survey": survey or (surveys[0] if surveys else None),
         "population": population,
         "teams": session.execute(select(Team.key, Team.name).order_by(Team.name)).all(),
-        "functions": sorted(
-            f for f in session.scalars(select(SurveyResponse.function).distinct()) if f
-        ),
+        "functions": team_functions(session),
         "tenure_bands": TENURE_BANDS,
         "group_order": GROUP_ORDER,
         "group_labels": ROLE_LABELS,
         "k": POLICY.min_group_size,
-        "refused": None,
+        "release": None,
+        "note": None,
         "questions": {},
         "impact_svg": None,
     }
     if not surveys:
         return render(request, "dashboard.html.j2", **context)
-    try:
-        _, aggregate, figures = viewer_perception(
-            session, viewer.audit_key, survey, population, POLICY
-        )
-    except QueryRefused as refused:
-        context["refused"] = str(refused)
-        return render(request, "dashboard.html.j2", status_code=409, **context)
+    released = viewer_released_perception(session, viewer.audit_key, survey, population)
+    figures = released.figures
     impact = figures.get("productivity_impact")
     spec = productivity_impact_chart(impact, list(GROUP_ORDER)) if impact else None
-    total = sum(aggregate.responses_by_role.values())
+    release = released.release
     context.update(
         questions=figures,
-        respondents=total if total >= POLICY.min_group_size else None,
+        respondents=released.respondents,
+        release=release,
+        released_through=None if release is None else release.cutoff - dt.timedelta(days=1),
+        note=released.note,
         impact_svg=Markup(spec_to_svg(spec)) if spec else None,
         status_text=lambda status: status_text(FigureStatus(status), POLICY.min_group_size),
     )

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from gaplens.audit.service import record, staff_gate
 from gaplens.perception.export import figures_csv
-from gaplens.perception.service import viewer_perception
+from gaplens.perception.service import viewer_released_perception
 from gaplens.privacy import PrivacyPolicy
 from gaplens.report.render import render
 from gaplens.report.scope import parse_period, parse_scope
@@ -39,14 +39,15 @@ def perception_csv(
     population: Population,
     survey: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    """The dashboard's figures as CSV, under the same rules (thresholds, suppression, and the
-    viewer's differencing history): an export never shows more than the page would."""
-    found, _, figures = viewer_perception(session, viewer.audit_key, survey, population, POLICY)
+    """The dashboard's figures as CSV, read from the same release: an export never shows
+    more than the page, and every viewer exports the same figures."""
+    released = viewer_released_perception(session, viewer.audit_key, survey, population)
+    figures = released.figures
     record(
         session,
         viewer.audit_key,
         "export_perception_csv",
-        found.name,
+        released.survey.name,
         {"filters": population.describe()},
     )
     return Response(

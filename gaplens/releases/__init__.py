@@ -1,0 +1,1 @@
+"""Releases: viewer-independent, disclosure-controlled sets of figures, built when data changes."""

@@ -1,0 +1,76 @@
+"""Attacking what was published: every release of a survey, solved as one system.
+
+The auditor is given the finest thing any viewer could ever assemble: each released class
+(its responses counted) and each released histogram (its responses' answers counted), for
+every release of the data set at once. Any page, API answer, export or report is a sum of
+these, so whatever the auditor cannot solve, no number of viewers combining views over time
+can solve either.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gaplens.privacy.disclosure import AuditFindings, ReleasedCount, ReleasedHistogram, audit
+from gaplens.releases.models import Release, ReleaseHistogram, ReleaseMember
+from gaplens.releases.service import Value, _answer_values, dataset_of
+from gaplens.surveys.models import Survey
+from gaplens.surveys.question_bank import ATTRIBUTE_QUESTIONS, Scale
+from gaplens.surveys.service import survey_questions
+
+
+@dataclass(frozen=True)
+class SurveyAudit:
+    survey: str
+    releases: int
+    findings: AuditFindings
+
+
+def audit_survey(session: Session, survey: Survey, *, milp_limit: int = 20_000) -> SurveyAudit:
+    releases = list(
+        session.scalars(
+            select(Release).where(Release.dataset == dataset_of(survey)).order_by(Release.seq)
+        )
+    )
+    ids = [release.id for release in releases]
+    members: dict[int, set[str]] = defaultdict(set)
+    for class_id, response_id in session.execute(
+        select(ReleaseMember.class_id, ReleaseMember.response_id).where(
+            ReleaseMember.release_id.in_(ids)
+        )
+    ):
+        members[class_id].add(response_id)
+    questions = {
+        qid: entry
+        for qid, entry in survey_questions(session, survey)
+        if entry.scale is not Scale.TEXT and entry.key not in ATTRIBUTE_QUESTIONS
+    }
+    key_of = {qid: entry.key for qid, entry in questions.items()}
+    multi = {entry.key for entry in questions.values() if entry.scale is Scale.MULTI}
+    values = _answer_values(session, survey, questions)
+    answers: dict[str, dict[str, Value]] = defaultdict(dict)
+    for qid, by_response in values.items():
+        for rid, value in by_response.items():
+            answers[rid][key_of[qid]] = value
+    counts = [ReleasedCount(frozenset(found)) for found in members.values()]
+    histograms = []
+    for question, classes, released in session.execute(
+        select(
+            ReleaseHistogram.question, ReleaseHistogram.classes, ReleaseHistogram.counts
+        ).where(ReleaseHistogram.release_id.in_(ids))
+    ):
+        inside = frozenset(
+            rid
+            for class_id in classes
+            for rid in members[class_id]
+            if question in answers.get(rid, {})
+        )
+        histograms.append(
+            ReleasedHistogram(question, inside, tuple(released), multi=question in multi)
+        )
+    findings = audit(counts, histograms, answers, milp_limit=milp_limit)
+    return SurveyAudit(survey.name, len(releases), findings)

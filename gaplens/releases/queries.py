@@ -1,0 +1,134 @@
+"""Reading a release: a cell is the sum of the released groups whose code lies inside it.
+
+Nothing here reads a response. Whatever declared filters a viewer combines, the answer is a
+sum of groups of at least k that were published to everyone, so two viewers asking the same
+question get the same figures, and no set of questions can split a group.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gaplens.privacy.recoding import Code, TeamTree
+from gaplens.releases.models import Release, ReleaseClass, ReleaseHistogram, ReleaseNote
+from gaplens.releases.service import dataset_of, team_tree
+from gaplens.surveys.models import Survey
+
+Predicate = Callable[[Code], bool]
+
+
+@dataclass(frozen=True)
+class Histogram:
+    code: Code
+    answered: int
+    counts: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class SurveyRelease:
+    """One published release of a survey, as plain data."""
+
+    survey: str
+    seq: int
+    cutoff: dt.date
+    built_at: dt.datetime
+    min_group_size: int
+    classes: tuple[tuple[Code, int], ...]
+    histograms: Mapping[str, tuple[Histogram, ...]]
+    notes: Mapping[str, str]
+    tree: TeamTree
+
+    def respondents(self, inside: Predicate) -> int:
+        return sum(n for code, n in self.classes if inside(code))
+
+    def answers(self, question: str, inside: Predicate) -> tuple[int, list[int]] | None:
+        """(answers, counts per value) over the released groups inside the cell, or None."""
+        found = [h for h in self.histograms.get(question, ()) if inside(h.code)]
+        if not found:
+            return None
+        counts = [0] * len(found[0].counts)
+        for histogram in found:
+            for index, count in enumerate(histogram.counts):
+                counts[index] += count
+        return sum(h.answered for h in found), counts
+
+
+def latest_survey_release(session: Session, survey: Survey) -> SurveyRelease | None:
+    release = session.scalars(
+        select(Release)
+        .where(Release.dataset == dataset_of(survey))
+        .order_by(Release.seq.desc())
+        .limit(1)
+    ).first()
+    return None if release is None else load_survey_release(session, survey, release)
+
+
+def load_survey_release(session: Session, survey: Survey, release: Release) -> SurveyRelease:
+    classes = tuple(
+        (Code(row.team_id, row.function, row.role, row.tenure), row.n)
+        for row in session.scalars(
+            select(ReleaseClass).where(ReleaseClass.release_id == release.id)
+        )
+    )
+    histograms: dict[str, list[Histogram]] = {}
+    for row in session.scalars(
+        select(ReleaseHistogram).where(ReleaseHistogram.release_id == release.id)
+    ):
+        histograms.setdefault(row.question, []).append(
+            Histogram(
+                Code(row.team_id, row.function, row.role, row.tenure),
+                row.answered,
+                tuple(row.counts),
+            )
+        )
+    notes = dict(
+        session.execute(
+            select(ReleaseNote.question, ReleaseNote.reason).where(
+                ReleaseNote.release_id == release.id
+            )
+        )
+        .tuples()
+        .all()
+    )
+    return SurveyRelease(
+        survey=survey.name,
+        seq=release.seq,
+        cutoff=release.cutoff,
+        built_at=release.built_at,
+        min_group_size=release.min_group_size,
+        classes=classes,
+        histograms={q: tuple(h) for q, h in histograms.items()},
+        notes=notes,
+        tree=team_tree(session),
+    )
+
+
+def cell_predicate(
+    tree: TeamTree,
+    *,
+    team: int | None = None,
+    function: str | None = None,
+    tenure: str | None = None,
+    role: str | None = None,
+) -> Predicate:
+    """Which released codes lie inside a cell of declared dimensions (None: not filtered).
+
+    A group generalised above a filter (its team is the parent of the filtered team, its
+    tenure band is "any") is not inside: it counts only in the broader cells it belongs to.
+    """
+
+    def inside(code: Code) -> bool:
+        if team is not None and (code.team is None or not tree.within(code.team, team)):
+            return False
+        if function is not None and code.function != function:
+            return False
+        if tenure is not None and code.tenure != tenure:
+            return False
+        return not (role is not None and code.role != role)
+
+    return inside

@@ -1,0 +1,347 @@
+"""Building a survey's release: the one place that reads anonymous responses for figures.
+
+A release is built when the data changes (an import, a scheduled build, `gaplens release
+build`), never per request, so every viewer reads the same cells. Responses enter a release
+only once their day is over, and a later release must keep every earlier class whole (see
+`privacy/recoding.py`), so watching releases arrive shows groups of at least k new
+responses, never one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from gaplens.directory.models import Team
+from gaplens.privacy.binning import BIN_COUNT, number_bin
+from gaplens.privacy.policy import PrivacyPolicy
+from gaplens.privacy.recoding import Code, TeamTree, answers_ok, coarsen, parts_ok
+from gaplens.releases.models import (
+    Release,
+    ReleaseClass,
+    ReleaseHistogram,
+    ReleaseMember,
+    ReleaseNote,
+)
+from gaplens.surveys.models import Survey, SurveyAnswer, SurveyResponse
+from gaplens.surveys.question_bank import ATTRIBUTE_QUESTIONS, BankEntry, Scale
+from gaplens.surveys.service import survey_questions
+
+Value = Hashable
+ALL_WITHHELD = "too_few_or_all_alike"
+
+
+def dataset_of(survey: Survey) -> str:
+    return f"survey:{survey.id}"
+
+
+def team_tree(session: Session) -> TeamTree:
+    return TeamTree(dict(session.execute(select(Team.id, Team.parent_id)).tuples().all()))
+
+
+@dataclass(frozen=True)
+class BuildOutcome:
+    """What a build did, in words an admin can act on (no count of a small group)."""
+
+    release: Release | None
+    message: str
+
+
+@dataclass(frozen=True)
+class _Respondent:
+    code: Code
+    signature: tuple[int, ...]
+
+
+def build_survey_release(
+    session: Session,
+    survey: Survey,
+    policy: PrivacyPolicy,
+    *,
+    today: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> BuildOutcome:
+    """Publish a new release of `survey` if the responses of completed days allow one.
+
+    Nothing is written unless a release results; the caller's session owns the commit.
+    """
+    cutoff = today or dt.date.today()
+    k = policy.min_group_size
+    dataset = dataset_of(survey)
+    previous = list(
+        session.scalars(select(Release).where(Release.dataset == dataset).order_by(Release.seq))
+    )
+    respondents = _respondents(session, survey, cutoff, previous)
+    new = {rid for rid, r in respondents.items() if not any(r.signature)}
+    if previous and not new:
+        return BuildOutcome(None, "No new responses since the last release.")
+    classes = coarsen(
+        {rid: r.code for rid, r in respondents.items()},
+        lambda members: parts_ok([respondents[m].signature for m in members], k),
+        team_tree(session),
+    )
+    if classes.withheld - new:
+        return BuildOutcome(
+            None,
+            "Not released yet: the responses since the last release cannot be added without "
+            f"leaving a group of fewer than {k}. The release waits for more responses.",
+        )
+    if not new & classes.codes.keys():
+        return BuildOutcome(
+            None, f"Not released yet: fewer than {k} new responses can be shown together."
+        )
+
+    release = Release(
+        dataset=dataset,
+        seq=len(previous) + 1,
+        built_at=(now or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0),
+        cutoff=cutoff,
+        min_group_size=k,
+        included=len(classes.codes),
+        withheld=len(classes.withheld),
+    )
+    session.add(release)
+    session.flush()
+    class_rows = _write_classes(session, release, classes.codes)
+    class_of = {rid: class_rows[code].id for rid, code in classes.codes.items()}
+    _write_histograms(session, survey, release, class_rows, class_of, previous, k)
+    return BuildOutcome(
+        release,
+        f"Release {release.seq} of {survey.name}: {release.included} responses "
+        f"in {len(class_rows)} groups of at least {k}.",
+    )
+
+
+def _respondents(
+    session: Session, survey: Survey, cutoff: dt.date, previous: Sequence[Release]
+) -> dict[str, _Respondent]:
+    """Responses of completed days, each with its finest code and its earlier classes."""
+    earlier: dict[str, list[int]] = defaultdict(lambda: [0] * len(previous))
+    position = {release.id: n for n, release in enumerate(previous)}
+    if previous:
+        for release_id, response_id, class_id in session.execute(
+            select(
+                ReleaseMember.release_id, ReleaseMember.response_id, ReleaseMember.class_id
+            ).where(ReleaseMember.release_id.in_(position))
+        ):
+            earlier[response_id][position[release_id]] = class_id
+    rows = session.execute(
+        select(
+            SurveyResponse.id,
+            SurveyResponse.team_id,
+            SurveyResponse.function,
+            SurveyResponse.role_level,
+            SurveyResponse.ai_tenure_band,
+        ).where(SurveyResponse.survey_id == survey.id, SurveyResponse.answered_on < cutoff)
+    )
+    return {
+        rid: _Respondent(
+            Code(team, function, role, tenure),
+            tuple(earlier[rid]) if previous else (),
+        )
+        for rid, team, function, role, tenure in rows
+    }
+
+
+def _write_classes(
+    session: Session, release: Release, codes: Mapping[str, Code]
+) -> dict[Code, ReleaseClass]:
+    sizes: dict[Code, int] = defaultdict(int)
+    for code in codes.values():
+        sizes[code] += 1
+    rows = {
+        code: ReleaseClass(
+            release_id=release.id,
+            team_id=code.team,
+            function=code.function,
+            role=code.role,
+            tenure=code.tenure,
+            n=sizes[code],
+        )
+        for code in sorted(sizes, key=_sort_key)
+    }
+    session.add_all(rows.values())
+    session.flush()
+    session.execute(
+        insert(ReleaseMember),
+        [
+            {"release_id": release.id, "response_id": rid, "class_id": rows[code].id}
+            for rid, code in sorted(codes.items())
+        ],
+    )
+    return rows
+
+
+def _write_histograms(
+    session: Session,
+    survey: Survey,
+    release: Release,
+    class_rows: Mapping[Code, ReleaseClass],
+    class_of: Mapping[str, int],
+    previous: Sequence[Release],
+    k: int,
+) -> None:
+    """Per question, merge classes until each group's answers (and each earlier group's
+    share of them) number at least k and are not all alike; release those counts."""
+    questions = [
+        (qid, entry)
+        for qid, entry in survey_questions(session, survey)
+        if entry.scale is not Scale.TEXT and entry.key not in ATTRIBUTE_QUESTIONS
+    ]
+    values = _answer_values(session, survey, {qid: entry for qid, entry in questions})
+    earlier = _earlier_histograms(session, previous)
+    code_of_class = {row.id: code for code, row in class_rows.items()}
+    tree = team_tree(session)
+    for qid, entry in questions:
+        answers = {rid: v for rid, v in values.get(qid, {}).items() if rid in class_of}
+        members: dict[int, list[str]] = defaultdict(list)
+        for rid in answers:
+            members[class_of[rid]].append(rid)
+        prior = earlier.get(entry.key, {})
+
+        def ok(
+            group: Sequence[int],
+            answers: Mapping[str, Value] = answers,
+            members: Mapping[int, list[str]] = members,
+            prior: Mapping[str, tuple[int, ...]] = prior,
+        ) -> bool:
+            parts: dict[tuple[int, ...], list[Value]] = defaultdict(list)
+            for class_id in group:
+                for rid in members.get(class_id, ()):
+                    parts[prior.get(rid, ())].append(answers[rid])
+            return all(answers_ok(part, k) for part in parts.values())
+
+        grouped = coarsen({class_id: code_of_class[class_id] for class_id in members}, ok, tree)
+        by_code: dict[Code, list[int]] = defaultdict(list)
+        for class_id, code in grouped.codes.items():
+            by_code[code].append(class_id)
+        for code in sorted(by_code, key=_sort_key):
+            ids = sorted(by_code[code])
+            counts = [0] * _value_count(entry)
+            answered = 0
+            for class_id in ids:
+                for rid in members[class_id]:
+                    answered += 1
+                    _add(counts, answers[rid])
+            session.add(
+                ReleaseHistogram(
+                    release_id=release.id,
+                    question=entry.key,
+                    team_id=code.team,
+                    function=code.function,
+                    role=code.role,
+                    tenure=code.tenure,
+                    answered=answered,
+                    counts=counts,
+                    classes=ids,
+                )
+            )
+        if answers and not by_code:
+            session.add(ReleaseNote(release_id=release.id, question=entry.key, reason=ALL_WITHHELD))
+    session.flush()
+
+
+def _value_count(entry: BankEntry) -> int:
+    return BIN_COUNT if entry.scale is Scale.NUMBER else len(entry.options)
+
+
+def _add(counts: list[int], value: Value) -> None:
+    if isinstance(value, frozenset):
+        for option in value:
+            counts[option] += 1
+    else:
+        assert isinstance(value, int)
+        counts[value] += 1
+
+
+def _answer_values(
+    session: Session, survey: Survey, entries: Mapping[int, BankEntry]
+) -> dict[int, dict[str, Value]]:
+    """Each response's answer per question as one comparable value: an option, a set of
+    options (multi-choice) or a number's bin, never the number itself."""
+    found: dict[int, dict[str, Value]] = defaultdict(dict)
+    multi: dict[tuple[int, str], set[int]] = defaultdict(set)
+    rows = session.execute(
+        select(
+            SurveyAnswer.question_id,
+            SurveyAnswer.response_id,
+            SurveyAnswer.option_index,
+            SurveyAnswer.number,
+        )
+        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+        .where(SurveyResponse.survey_id == survey.id, SurveyAnswer.question_id.in_(entries))
+    )
+    for qid, rid, option, number in rows:
+        entry = entries[qid]
+        if entry.scale is Scale.MULTI and option is not None:
+            multi[(qid, rid)].add(option)
+        elif entry.scale is Scale.NUMBER and number is not None:
+            found[qid][rid] = number_bin(number)
+        elif option is not None:
+            found[qid][rid] = option
+    for (qid, rid), options in multi.items():
+        found[qid][rid] = frozenset(options)
+    return found
+
+
+def _earlier_histograms(
+    session: Session, previous: Sequence[Release]
+) -> dict[str, dict[str, tuple[int, ...]]]:
+    """Per question, each response's earlier histogram groups (one id per earlier release)."""
+    if not previous:
+        return {}
+    position = {release.id: n for n, release in enumerate(previous)}
+    members: dict[int, list[str]] = defaultdict(list)
+    for class_id, response_id in session.execute(
+        select(ReleaseMember.class_id, ReleaseMember.response_id).where(
+            ReleaseMember.release_id.in_(position)
+        )
+    ):
+        members[class_id].append(response_id)
+    found: dict[str, dict[str, list[int]]] = defaultdict(dict)
+    for hist_id, release_id, question, classes in session.execute(
+        select(
+            ReleaseHistogram.id,
+            ReleaseHistogram.release_id,
+            ReleaseHistogram.question,
+            ReleaseHistogram.classes,
+        ).where(ReleaseHistogram.release_id.in_(position))
+    ):
+        for class_id in classes:
+            for rid in members[class_id]:
+                found[question].setdefault(rid, [0] * len(previous))[position[release_id]] = hist_id
+    return {q: {rid: tuple(ids) for rid, ids in by.items()} for q, by in found.items()}
+
+
+def _sort_key(code: Code) -> tuple[str, ...]:
+    return tuple(
+        "" if v is None else str(v) for v in (code.team, code.function, code.role, code.tenure)
+    )
+
+
+def latest_release(session: Session, survey: Survey) -> Release | None:
+    return session.scalars(
+        select(Release)
+        .where(Release.dataset == dataset_of(survey))
+        .order_by(Release.seq.desc())
+        .limit(1)
+    ).first()
+
+
+def release_count(session: Session, dataset: str) -> int:
+    return session.scalar(select(func.count()).where(Release.dataset == dataset)) or 0
+
+
+def build_all(
+    session: Session, policy: PrivacyPolicy, *, today: dt.date | None = None
+) -> list[tuple[Survey, BuildOutcome]]:
+    """A build for every survey (after an import, on a schedule, or by hand)."""
+    return [
+        (survey, build_survey_release(session, survey, policy, today=today))
+        for survey in session.scalars(select(Survey).order_by(Survey.id))
+    ]
