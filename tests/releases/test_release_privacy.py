@@ -1,0 +1,177 @@
+"""Releases against the attacks of the review, with the auditor as the oracle.
+
+Each test builds releases from an adversarial organisation in a real database (SQLite and
+PostgreSQL) and hands everything ever published to the auditor, which solves the system
+(linear algebra, then integer feasibility with the 0/1 constraints of real answers).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import random
+
+import pytest
+from sqlalchemy import select
+
+from gaplens.db.engine import session_scope
+from gaplens.perception.filters import PopulationFilter
+from gaplens.perception.service import released_perception
+from gaplens.privacy import PrivacyPolicy
+from gaplens.releases.audit import audit_survey
+from gaplens.releases.models import Release, ReleaseClass, ReleaseHistogram
+from gaplens.releases.service import build_survey_release
+from gaplens.surveys.service import find_survey
+from tests.releases.world import (
+    DAY,
+    NESTED,
+    Person,
+    add_responses,
+    adversarial_people,
+    make_teams,
+)
+
+POLICY = PrivacyPolicy()
+AFTER = DAY + dt.timedelta(days=1)
+
+
+def build(url: str, today: dt.date = AFTER) -> str:
+    with session_scope(url) as session:
+        return build_survey_release(
+            session, find_survey(session, "Pulse"), POLICY, today=today
+        ).message
+
+
+def audit(url: str):
+    with session_scope(url) as session:
+        return audit_survey(session, find_survey(session, "Pulse")).findings
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_auditor_finds_nothing_in_a_release_of_an_adversarial_organisation(
+    db_url: str, seed: int
+):
+    with session_scope(db_url) as session:
+        make_teams(session, NESTED)
+        add_responses(session, "Pulse", adversarial_people(seed))
+    assert build(db_url).startswith("Release 1")
+    findings = audit(db_url)
+    assert findings.ok, findings.describe()
+    with session_scope(db_url) as session:
+        sizes = session.scalars(select(ReleaseClass.n)).all()
+        assert sizes and min(sizes) >= POLICY.min_group_size
+        for answered, counts in session.execute(
+            select(ReleaseHistogram.answered, ReleaseHistogram.counts)
+        ):
+            assert answered >= POLICY.min_group_size
+            assert max(counts) < answered  # never all alike: that would tell each answer
+
+
+def test_every_view_is_a_sum_of_released_groups_so_differences_isolate_no_one(db_url: str):
+    """Parent minus children, a function minus a team, a team minus its tenure bands: each
+    difference a viewer can take is 0 or at least k, because every view sums whole groups."""
+    with session_scope(db_url) as session:
+        make_teams(session, NESTED)
+        add_responses(session, "Pulse", adversarial_people(3))
+    build(db_url)
+    k = POLICY.min_group_size
+    with session_scope(db_url) as session:
+        survey = find_survey(session, "Pulse")
+
+        def n(**filters: str | None) -> int:
+            return (
+                released_perception(session, survey, PopulationFilter(**filters)).respondents or 0
+            )
+
+        views = [n()]
+        for team in NESTED:
+            views.append(n(team=team))
+            views += [n(team=team, ai_tenure=band) for band in ("none", "<1", "1-6", "6+")]
+        views += [n(function="Engineering"), n(function="Support")]
+        for first in views:
+            for second in views:
+                assert abs(first - second) == 0 or abs(first - second) >= k
+        parent = n(team="eng")
+        children = n(team="eng-payments") + n(team="eng-ledger")
+        assert parent - children == 0 or parent - children >= k
+
+
+def test_answers_arriving_one_at_a_time_are_released_only_in_groups_of_k(db_url: str):
+    """A release a day while answers trickle in: the auditor, given every release together,
+    finds no one, and the published count never moves by fewer than k."""
+    rng = random.Random(7)
+    with session_scope(db_url) as session:
+        make_teams(session, NESTED)
+    included = [0]
+    for offset in range(14):
+        day = DAY + dt.timedelta(days=offset)
+        people = [
+            Person(
+                rng.choice(list(NESTED)),
+                rng.choice(("manager", "individual_contributor")),
+                rng.choice(("1-6", "6+")),
+                rng.randrange(4),
+                day=day,
+            )
+            for _ in range(rng.randint(1, 3))
+        ]
+        with session_scope(db_url) as session:
+            add_responses(session, "Pulse", people)
+        build(db_url, today=day + dt.timedelta(days=1))
+        with session_scope(db_url) as session:
+            latest = session.scalars(select(Release).order_by(Release.seq.desc())).first()
+            included.append(0 if latest is None else latest.included)
+    steps = [b - a for a, b in itertools.pairwise(included) if b != a]
+    assert steps, "some release was made"
+    assert all(step >= POLICY.min_group_size for step in steps), included
+    findings = audit(db_url)
+    assert findings.ok, findings.describe()
+
+
+def test_a_day_is_released_only_once_it_is_over(db_url: str):
+    with session_scope(db_url) as session:
+        make_teams(session, NESTED)
+        add_responses(session, "Pulse", adversarial_people(1))
+    assert build(db_url, today=DAY).startswith("Not released yet")
+    assert build(db_url, today=AFTER).startswith("Release 1")
+    assert build(db_url, today=AFTER + dt.timedelta(days=3)).startswith("No new responses")
+
+
+def test_a_unanimous_group_is_not_published_but_its_size_may_be(db_url: str):
+    """Six people who all chose 'high gains': publishing that tells each one's answer."""
+    with session_scope(db_url) as session:
+        make_teams(session, {"acme": None})
+        add_responses(
+            session, "Pulse", [Person("acme", "individual_contributor", None, 0) for _ in range(6)]
+        )
+    build(db_url)
+    with session_scope(db_url) as session:
+        shown = released_perception(session, find_survey(session, "Pulse"))
+        assert shown.respondents == 6
+        group = shown.figures["productivity_impact"].groups["everyone"]
+        assert group.shares is None and "all alike" in (group.reason or "")
+    assert audit(db_url).ok
+
+
+def test_numbers_are_published_only_as_bins(db_url: str):
+    """An identifying number (all in one wide bin) is never published; ordinary numbers give
+    a median whose interval covers the true one."""
+    rng = random.Random(3)
+    speeds = [rng.uniform(-30, 60) for _ in range(40)]
+    with session_scope(db_url) as session:
+        make_teams(session, {"acme": None})
+        add_responses(
+            session,
+            "Pulse",
+            [
+                Person("acme", "individual_contributor", None, i % 4, speedup=value)
+                for i, value in enumerate(speeds)
+            ],
+        )
+    build(db_url)
+    with session_scope(db_url) as session:
+        shown = released_perception(session, find_survey(session, "Pulse"))
+        median = shown.figures["perceived_speedup"].groups["everyone"].number
+        assert median is not None and median.mean is None
+        true = sorted(speeds)[19:21]
+        assert median.median.low <= sum(true) / 2 <= median.median.high
