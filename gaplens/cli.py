@@ -225,6 +225,58 @@ def _build_releases(session: Session, survey_name: str | None) -> str:
     return build_survey_release(session, survey, PrivacyPolicy()).message
 
 
+@privacy_app.command("audit")
+def privacy_audit(
+    survey: Annotated[
+        str | None, typer.Option(help="Only this survey (default: every survey).")
+    ] = None,
+    milp_limit: Annotated[
+        int, typer.Option(help="Most integer programs the exact answer check may solve.")
+    ] = 20_000,
+    db: DbOption = None,
+) -> None:
+    """Attack everything ever released: exit 1 if any response's answer or presence can be
+    worked out from the published figures, by any number of viewers together.
+
+    It solves the system of every release of each survey: linear algebra for a response
+    (or a group of fewer than k) that can be isolated, then integer feasibility with the
+    0/1 constraints of real answers for an answer that is determined.
+
+    Example: gaplens privacy audit --survey "AI pulse 2026-Q3"
+    """
+    from gaplens.releases.audit import audit_survey
+    from gaplens.surveys.models import Survey
+    from gaplens.surveys.service import find_survey
+
+    k = PrivacyPolicy().min_group_size
+
+    def work(session: Session) -> list[tuple[str, int, bool, str]]:
+        from sqlalchemy import select
+
+        surveys = (
+            [find_survey(session, survey)]
+            if survey is not None
+            else list(session.scalars(select(Survey).order_by(Survey.id)))
+        )
+        found = []
+        for each in surveys:
+            result = audit_survey(session, each, k=k, milp_limit=milp_limit)
+            findings = result.findings
+            found.append((each.name, result.releases, findings.ok, findings.describe()))
+        return found
+
+    with user_errors():
+        results = run_in_session(db, work)
+    clean = True
+    for name, releases, ok, text in results:
+        out.print(f"{name} ({releases} release{'s' if releases != 1 else ''}): {text}")
+        clean = clean and ok
+    if not results:
+        out.print("No surveys yet.")
+    if not clean:
+        raise typer.Exit(1)
+
+
 @release_app.command("build")
 def release_build(
     survey: Annotated[

@@ -17,6 +17,7 @@ from gaplens.privacy.suppression import (
     CellDecision,
     SuppressionReason,
     group_is_shown,
+    participation_shown,
     suppress_breakdown,
 )
 
@@ -35,6 +36,7 @@ __all__ = [
     "group_is_shown",
     "histogram_epsilon",
     "noisy_histogram",
+    "participation_shown",
     "release_comments",
     "suppress_breakdown",
 ]

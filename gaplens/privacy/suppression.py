@@ -118,3 +118,17 @@ def _validate(parent_n: int, cells: Mapping[str, int]) -> None:
             f"cells add up to {total}, more than the parent's {parent_n}; "
             "a breakdown must split the parent, not overlap or exceed it"
         )
+
+
+def participation_shown(sent: int, used: int, policy: PrivacyPolicy) -> int:
+    """How many used invitations may be shown: "at least N of M".
+
+    The live count would say when each person answered (watch it tick from 6 to 7), and
+    "all M used" would say that each invited person answered. So the figure moves only in
+    steps of k and never reaches `sent`: at least the shown number answered, never exactly
+    who or when.
+    """
+    if sent < 0 or not 0 <= used <= sent:
+        raise ValueError(f"used ({used}) must be between 0 and sent ({sent})")
+    k = policy.min_group_size
+    return (min(used, sent - 1) // k) * k if sent else 0

@@ -30,7 +30,9 @@ class SurveyAudit:
     findings: AuditFindings
 
 
-def audit_survey(session: Session, survey: Survey, *, milp_limit: int = 20_000) -> SurveyAudit:
+def audit_survey(
+    session: Session, survey: Survey, *, k: int = 5, milp_limit: int = 20_000
+) -> SurveyAudit:
     releases = list(
         session.scalars(
             select(Release).where(Release.dataset == dataset_of(survey)).order_by(Release.seq)
@@ -59,9 +61,9 @@ def audit_survey(session: Session, survey: Survey, *, milp_limit: int = 20_000) 
     counts = [ReleasedCount(frozenset(found)) for found in members.values()]
     histograms = []
     for question, classes, released in session.execute(
-        select(
-            ReleaseHistogram.question, ReleaseHistogram.classes, ReleaseHistogram.counts
-        ).where(ReleaseHistogram.release_id.in_(ids))
+        select(ReleaseHistogram.question, ReleaseHistogram.classes, ReleaseHistogram.counts).where(
+            ReleaseHistogram.release_id.in_(ids)
+        )
     ):
         inside = frozenset(
             rid
@@ -72,5 +74,5 @@ def audit_survey(session: Session, survey: Survey, *, milp_limit: int = 20_000) 
         histograms.append(
             ReleasedHistogram(question, inside, tuple(released), multi=question in multi)
         )
-    findings = audit(counts, histograms, answers, milp_limit=milp_limit)
+    findings = audit(counts, histograms, answers, k=k, milp_limit=milp_limit)
     return SurveyAudit(survey.name, len(releases), findings)

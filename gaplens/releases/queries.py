@@ -86,15 +86,14 @@ def load_survey_release(session: Session, survey: Survey, release: Release) -> S
                 tuple(row.counts),
             )
         )
-    notes = dict(
-        session.execute(
+    notes: dict[str, str] = {
+        question: reason
+        for question, reason in session.execute(
             select(ReleaseNote.question, ReleaseNote.reason).where(
                 ReleaseNote.release_id == release.id
             )
         )
-        .tuples()
-        .all()
-    )
+    }
     return SurveyRelease(
         survey=survey.name,
         seq=release.seq,

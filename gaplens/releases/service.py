@@ -41,7 +41,7 @@ def dataset_of(survey: Survey) -> str:
 
 
 def team_tree(session: Session) -> TeamTree:
-    return TeamTree(dict(session.execute(select(Team.id, Team.parent_id)).tuples().all()))
+    return TeamTree(dict(session.execute(select(Team.id, Team.parent_id)).all()))
 
 
 @dataclass(frozen=True)

@@ -59,9 +59,9 @@ def make_teams(session: Session, tree: dict[str, str | None]) -> dict[str, int]:
 
 def add_responses(session: Session, survey_name: str, people: list[Person]) -> list[str]:
     survey, _ = get_or_create_survey(session, survey_name)
-    teams = dict(session.execute(select(Team.key, Team.id)).tuples().all())
-    functions = dict(session.execute(select(Team.key, Team.function)).tuples().all())
-    questions = dict(session.execute(select(BankQuestion.key, BankQuestion.id)).tuples().all())
+    teams = dict(session.execute(select(Team.key, Team.id)).all())
+    functions = dict(session.execute(select(Team.key, Team.function)).all())
+    questions = dict(session.execute(select(BankQuestion.key, BankQuestion.id)).all())
     ids = []
     for person in people:
         rid = secrets.token_hex(16)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from gaplens.audit.service import record
 from gaplens.errors import InputError, InputProblem
+from gaplens.privacy import PrivacyPolicy, participation_shown
 from gaplens.surveys.collection import create_open_link, participation
 from gaplens.surveys.models import Survey
 from gaplens.surveys.question_bank import bank
@@ -21,6 +22,7 @@ from gaplens.web.pages import render
 from gaplens.web.security import check_staff_csrf
 
 router = APIRouter()
+POLICY = PrivacyPolicy()
 
 
 class OpenLink(BaseModel):
@@ -62,10 +64,10 @@ def _page(
     link: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    surveys = [
-        (survey, *participation(session, survey))
-        for survey in session.scalars(select(Survey).order_by(Survey.id.desc()))
-    ]
+    surveys = []
+    for survey in session.scalars(select(Survey).order_by(Survey.id.desc())):
+        sent, used = participation(session, survey)
+        surveys.append((survey, sent, participation_shown(sent, used, POLICY)))
     return render(
         request,
         "admin_surveys.html.j2",
@@ -74,6 +76,7 @@ def _page(
         viewer=viewer,
         surveys=surveys,
         bank=bank(),
+        k=POLICY.min_group_size,
         error=error,
         link=link,
     )
