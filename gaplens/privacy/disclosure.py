@@ -358,13 +358,11 @@ class _ValueProblem:
             if a not in open_atoms:
                 continue
             open_atoms.discard(a)
-            tests = self._escapes(a)
+            span = slice(a * self.values, (a + 1) * self.values)
             forced = True
-            for lower_a, upper_a in tests:
-                lower = np.zeros_like(upper)
-                bound = upper.copy()
-                span = slice(a * self.values, (a + 1) * self.values)
-                lower[span], bound[span] = np.maximum(lower_a, 0), np.minimum(upper_a, upper[span])
+            for lower_a, upper_a in self._escapes(a):
+                lower, bound = np.zeros_like(upper), upper.copy()
+                lower[span], bound[span] = lower_a, upper_a
                 witness = self._solve(lower, bound)
                 if witness is None:
                     continue
