@@ -32,7 +32,7 @@ from typing import Generic, TypeVar
 K = TypeVar("K", bound=Hashable)
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Code:
     """A point of the generalisation lattice; None means "any" on that dimension."""
 
@@ -40,6 +40,11 @@ class Code:
     function: str | None = None
     role: str | None = None
     tenure: str | None = None
+
+    def key(self) -> tuple[str, ...]:
+        """A total order over codes (None sorts first), for reproducible releases."""
+        values = (self.team, self.function, self.role, self.tenure)
+        return tuple("" if v is None else f"{v}" for v in values)
 
     def describe(self) -> str:
         parts = [
@@ -124,50 +129,70 @@ class Recoded(Generic[K]):
     withheld: frozenset[K]
 
 
-def coarsen(
-    items: Mapping[K, Code],
-    ok: Callable[[Sequence[K]], bool],
-    tree: TeamTree,
-) -> Recoded[K]:
-    """Move every group that fails `ok` up its generalisation path until all groups pass.
+Split = Callable[[Sequence[K]], tuple[Sequence[K], Sequence[K]]]
+"""Given a group's members: (those that may stay at this code, those that must move up)."""
 
-    Groups are visited in decreasing specificity; a group that passes when visited is final,
+
+def coarsen(items: Mapping[K, Code], split: Split[K], tree: TeamTree) -> Recoded[K]:
+    """Move the members of every group that `split` does not keep one step up their path,
+    until every group is kept.
+
+    Groups are visited in decreasing specificity; what a group keeps when visited is final,
     because only strictly more specific groups (all visited already) can move into it.
+    Members still moving at the top are withheld.
     """
     groups: dict[Code, list[K]] = defaultdict(list)
     for key, code in items.items():
         groups[code].append(key)
-    heap = [(-specificity(code, tree), code) for code in groups]
+    heap = [(-specificity(code, tree), code.key(), code) for code in groups]
     heapq.heapify(heap)
     queued = set(groups)
     final: dict[K, Code] = {}
     withheld: list[K] = []
     while heap:
-        _, code = heapq.heappop(heap)
+        _, _, code = heapq.heappop(heap)
         queued.discard(code)
         members = groups.pop(code, [])
         if not members:
             continue
-        if ok(members):
-            final.update(dict.fromkeys(members, code))
+        stay, move = split(members)
+        final.update(dict.fromkeys(stay, code))
+        if not move:
             continue
         up = generalise(code, tree)
         if up is None:
-            withheld.extend(members)
+            withheld.extend(move)
             continue
-        groups[up].extend(members)
+        groups[up].extend(move)
         if up not in queued:
             queued.add(up)
-            heapq.heappush(heap, (-specificity(up, tree), up))
+            heapq.heappush(heap, (-specificity(up, tree), up.key(), up))
     return Recoded(final, frozenset(withheld))
 
 
-def parts_ok(signatures: Sequence[Hashable], k: int) -> bool:
-    """Each earlier joint atom represented in a group must be represented by at least k."""
-    counts: dict[Hashable, int] = defaultdict(int)
-    for signature in signatures:
-        counts[signature] += 1
-    return all(count >= k for count in counts.values())
+def whole(ok: Callable[[Sequence[K]], bool]) -> Split[K]:
+    """A group stays together or moves together."""
+
+    def split(members: Sequence[K]) -> tuple[Sequence[K], Sequence[K]]:
+        return (members, ()) if ok(members) else ((), members)
+
+    return split
+
+
+def by_part(signature: Callable[[K], Hashable], k: int) -> Split[K]:
+    """Members of each earlier joint group stay if at least k of them are here; the rest
+    move. Every kept group then holds, of each earlier group, none or at least k: a later
+    release cannot be differenced against an earlier one."""
+
+    def split(members: Sequence[K]) -> tuple[Sequence[K], Sequence[K]]:
+        parts: dict[Hashable, list[K]] = defaultdict(list)
+        for member in members:
+            parts[signature(member)].append(member)
+        stay = [m for part in parts.values() if len(part) >= k for m in part]
+        move = [m for part in parts.values() if len(part) < k for m in part]
+        return stay, move
+
+    return split
 
 
 def answers_ok(values: Sequence[Hashable], k: int) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, insert, select
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from gaplens.directory.models import Team
 from gaplens.privacy.binning import BIN_COUNT, number_bin
 from gaplens.privacy.policy import PrivacyPolicy
-from gaplens.privacy.recoding import Code, TeamTree, answers_ok, coarsen, parts_ok
+from gaplens.privacy.recoding import Code, TeamTree, answers_ok, by_part, coarsen, whole
 from gaplens.releases.models import (
     Release,
     ReleaseClass,
@@ -32,7 +32,7 @@ from gaplens.surveys.models import Survey, SurveyAnswer, SurveyResponse
 from gaplens.surveys.question_bank import ATTRIBUTE_QUESTIONS, BankEntry, Scale
 from gaplens.surveys.service import survey_questions
 
-Value = Hashable
+Value = int | frozenset[int]
 ALL_WITHHELD = "too_few_or_all_alike"
 
 
@@ -82,7 +82,7 @@ def build_survey_release(
         return BuildOutcome(None, "No new responses since the last release.")
     classes = coarsen(
         {rid: r.code for rid, r in respondents.items()},
-        lambda members: parts_ok([respondents[m].signature for m in members], k),
+        by_part(lambda rid: respondents[rid].signature, k),
         team_tree(session),
     )
     if classes.withheld - new:
@@ -216,7 +216,8 @@ def _write_histograms(
                     parts[prior.get(rid, ())].append(answers[rid])
             return all(answers_ok(part, k) for part in parts.values())
 
-        grouped = coarsen({class_id: code_of_class[class_id] for class_id in members}, ok, tree)
+        items = {class_id: code_of_class[class_id] for class_id in members}
+        grouped = coarsen(items, whole(ok), tree)
         by_code: dict[Code, list[int]] = defaultdict(list)
         for class_id, code in grouped.codes.items():
             by_code[code].append(class_id)
@@ -319,9 +320,7 @@ def _earlier_histograms(
 
 
 def _sort_key(code: Code) -> tuple[str, ...]:
-    return tuple(
-        "" if v is None else str(v) for v in (code.team, code.function, code.role, code.tenure)
-    )
+    return code.key()
 
 
 def latest_release(session: Session, survey: Survey) -> Release | None:

@@ -183,3 +183,57 @@ def test_numbers_are_published_only_as_bins(db_url: str):
         assert median is not None and median.mean is None
         true = sorted(speeds)[19:21]
         assert median.median.low <= sum(true) / 2 <= median.median.high
+
+
+def test_release_build_and_privacy_audit_from_the_command_line(db_url: str):
+    """An organisation audits its own store: exit 0 when nothing can be worked out, and a
+    hand-made release that publishes a tracker pair is caught (exit 1), naming no answer."""
+    from typer.testing import CliRunner
+
+    from gaplens.cli import app
+    from gaplens.releases.models import ReleaseMember
+
+    with session_scope(db_url) as session:
+        make_teams(session, NESTED)
+        add_responses(session, "Pulse", adversarial_people(2))
+    runner = CliRunner()
+    built = runner.invoke(app, ["release", "build", "--db", db_url])
+    assert built.exit_code == 0 and "Pulse: " in built.output
+    clean = runner.invoke(app, ["privacy", "audit", "--db", db_url])
+    assert clean.exit_code == 0, clean.output
+    assert "No disclosure found" in clean.output
+
+    # Tamper: a second release whose one class is the first release's largest class minus
+    # one response, as a per-request design would have published it.
+    with session_scope(db_url) as session:
+        first = session.scalars(select(Release)).one()
+        largest = max(
+            session.scalars(select(ReleaseClass).where(ReleaseClass.release_id == first.id)),
+            key=lambda c: c.n,
+        )
+        members = sorted(
+            session.scalars(
+                select(ReleaseMember.response_id).where(ReleaseMember.class_id == largest.id)
+            )
+        )
+        forged = Release(
+            dataset=first.dataset,
+            seq=2,
+            built_at=first.built_at,
+            cutoff=first.cutoff,
+            min_group_size=5,
+            included=len(members) - 1,
+            withheld=0,
+        )
+        session.add(forged)
+        session.flush()
+        group = ReleaseClass(release_id=forged.id, n=len(members) - 1)
+        session.add(group)
+        session.flush()
+        session.add_all(
+            ReleaseMember(release_id=forged.id, response_id=rid, class_id=group.id)
+            for rid in members[1:]
+        )
+    caught = runner.invoke(app, ["privacy", "audit", "--db", db_url, "--survey", "Pulse"])
+    assert caught.exit_code == 1
+    assert "isolated" in caught.output and members[0] in caught.output

@@ -25,6 +25,8 @@ from gaplens.demo.generator import (
 )
 from gaplens.demo.tasks import import_task_map, write_task_files
 from gaplens.directory.service import import_people, import_teams
+from gaplens.privacy import PrivacyPolicy
+from gaplens.releases.service import build_all
 from gaplens.surveys.service import import_responses
 from gaplens.web.app import create_app
 from gaplens.web.settings import WebSettings
@@ -49,6 +51,7 @@ def load(url: str, files: DemoFiles) -> None:
         import_teams(session, files.teams, "Northwind Logistics")
         import_people(session, files.people)
         import_responses(session, files.responses, files.survey_name)
+        build_all(session, PrivacyPolicy())
         for email, role in STAFF.values():
             create_user(session, email, email.split("@")[0].title(), role, PASSWORD)
 

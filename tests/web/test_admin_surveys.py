@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from fastapi.testclient import TestClient
 
+from gaplens.db.engine import session_scope
+from gaplens.privacy import PrivacyPolicy
+from gaplens.releases.service import build_all
 from tests.web.conftest import form_token, sign_in
 
 SPEC = {
@@ -26,7 +31,7 @@ SPEC = {
 }
 
 
-def test_admin_builds_a_survey_and_answers_flow_to_figures(client: TestClient):
+def test_admin_builds_a_survey_and_answers_flow_to_figures(client: TestClient, web_db: str):
     sign_in(client, "admin")
     created = client.post("/api/v1/admin/surveys", json=SPEC)
     assert created.status_code == 201, created.text
@@ -54,14 +59,19 @@ def test_admin_builds_a_survey_and_answers_flow_to_figures(client: TestClient):
     response = client.post("/api/v1/responses", json=bad)
     assert response.status_code == 422 and "Copilot; ChatGPT; None" in response.text
     sign_in(client, "leader")
-    figures = client.get("/api/v1/perception", params={"survey": "Tooling pulse"}).json()[
-        "questions"
-    ]
+    today = client.get("/api/v1/perception", params={"survey": "Tooling pulse"}).json()
+    assert today["release"] is None and today["respondents"] is None  # today is not over
+    with session_scope(web_db) as session:  # the nightly build, the day after
+        build_all(session, PrivacyPolicy(), today=dt.date.today() + dt.timedelta(days=1))
+    released = client.get("/api/v1/perception", params={"survey": "Tooling pulse"}).json()
+    figures = released["questions"]
     everyone = figures[custom_choice]["groups"]["everyone"]
     assert everyone["n"] == 6 and everyone["shares"]["Copilot"]["count"] == 3
-    assert figures[custom_number]["groups"]["everyone"]["number"]["median"][
-        "estimate"
-    ] == pytest.approx(2.5)
+    # all six chose "some gains": publishing it would tell each answer
+    assert figures["productivity_impact"]["groups"]["everyone"]["shares"] is None
+    # numbers only as bins: the median's interval holds the exact 2.5, bins 0-1-2-5-10
+    median = figures[custom_number]["groups"]["everyone"]["number"]["median"]
+    assert median["low"] <= 2.5 <= median["high"] and 2 <= median["estimate"] <= 5
     assert "job_security_clarity" not in figures
 
 
