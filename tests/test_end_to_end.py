@@ -57,13 +57,12 @@ def test_demo_recovers_the_planted_widening_in_support(
 ):
     """Planted: Support's frontline went from 80% to 50% reporting gains between pulses."""
     from gaplens.db.engine import session_scope
-    from gaplens.perception.trend import gap_trend
-    from gaplens.privacy import PrivacyGate
+    from gaplens.perception.trend import released_gap_trend
 
     out, document = demo_report
     assert document.survey.name == "AI pulse 2026-Q3"  # the report reads the latest pulse
     with session_scope(f"sqlite:///{out / 'gaplens-demo.db'}") as session:
-        trend = gap_trend(session, "AI pulse", PrivacyGate(), "test")
+        trend = released_gap_trend(session, "AI pulse")
     assert trend.surveys == ["AI pulse 2026-Q2", "AI pulse 2026-Q3"]
     by_key = {t.team: t for t in trend.teams}
     support = by_key["support"]

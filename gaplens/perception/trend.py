@@ -18,10 +18,11 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from gaplens.audit.service import record, staff_gate
+from gaplens.audit.service import record
 from gaplens.directory.models import Team
 from gaplens.errors import InputError
-from gaplens.privacy import PrivacyGate, PrivacyPolicy, QueryRefused
+from gaplens.privacy import PrivacyGate, QueryRefused
+from gaplens.releases.queries import SurveyRelease, cell_predicate, latest_survey_release
 from gaplens.report.schemas import FigureStatus, Interval
 from gaplens.stats import Estimate, mover_difference, newcombe_difference
 from gaplens.surveys.models import BankQuestion, Survey, SurveyAnswer, SurveyResponse
@@ -110,76 +111,6 @@ def direction(change: Estimate | None) -> str:
     return "no clear change"
 
 
-def gap_trend(session: Session, series: str, gate: PrivacyGate, viewer: str) -> TrendOut:
-    surveys = _pulses(session, series)
-    question = entry(QUESTION)
-    favourable = {question.options.index(o) for o in question.positive_options}
-    teams = session.execute(select(Team.id, Team.key, Team.name, Team.parent_id)).all()
-    ancestors = _ancestors({tid: parent for tid, _, _, parent in teams})
-    cells: dict[tuple[int, str], _Cell] = defaultdict(_Cell)
-    rows = session.execute(
-        select(
-            SurveyResponse.survey_id,
-            SurveyResponse.team_id,
-            SurveyResponse.role_level,
-            SurveyResponse.id,
-            SurveyAnswer.option_index,
-        )
-        .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
-        .join(BankQuestion, BankQuestion.id == SurveyAnswer.question_id)
-        .where(SurveyResponse.survey_id.in_([s.id for s in surveys]), BankQuestion.key == QUESTION)
-    )
-    for survey_id, team_id, role, response_id, option in rows:
-        yes = option in favourable
-        chain = ancestors.get(team_id, []) if team_id is not None else []
-        containing = [ORGANISATION, *(str(t) for t in chain)]
-        for scope in containing:
-            cell = cells[(survey_id, scope)]
-            if role == "individual_contributor":
-                cell.frontline.add(response_id)
-                cell.frontline_yes += yes
-            else:
-                cell.leaders.add(response_id)
-                cell.leaders_yes += yes
-    names = {str(tid): (key, name) for tid, key, name, _ in teams}
-    names[ORGANISATION] = ("", "Whole organisation")
-    # Deepest teams first: when a roll-up and one of its teams differ by fewer than k people,
-    # the gate keeps the first one shown, and the specific team is the more useful of the two.
-    depth = {tid: len(chain) for tid, chain in ancestors.items()}
-    ordered = sorted(teams, key=lambda t: (-depth.get(t[0], 0), t[2]))
-    scopes: list[str] = [ORGANISATION, *(str(t[0]) for t in ordered)]
-    result = []
-    for scope in scopes:
-        if not any((s.id, scope) in cells for s in surveys):
-            continue
-        points: list[TrendPoint] = []
-        estimates: list[Estimate | None] = []
-        for survey in surveys:
-            point, estimate = gap_point(
-                cells.get((survey.id, scope), _Cell()), survey.name, gate, viewer
-            )
-            points.append(point)
-            estimates.append(estimate)
-        change = None
-        if len(estimates) >= 2 and estimates[-1] is not None and estimates[-2] is not None:
-            change = mover_difference(estimates[-1], estimates[-2])
-        key, name = names[scope]
-        result.append(
-            TeamTrend(
-                team=key,
-                name=name,
-                points=points,
-                change_pp=Interval(
-                    estimate=100 * change.value, low=100 * change.low, high=100 * change.high
-                )
-                if change
-                else None,
-                direction=direction(change),
-            )
-        )
-    return TrendOut(series=series, surveys=[s.name for s in surveys], teams=result)
-
-
 def population_trend(
     session: Session,
     surveys: Sequence[Survey],
@@ -189,7 +120,7 @@ def population_trend(
 ) -> tuple[list[TrendPoint], Interval | None, str]:
     """The gap per pulse for one population (declared filters in `where`, e.g. a function's
     or a team's responses), the latest change and its direction: what the report shows for
-    its scope. Each pulse passes the gate exactly as in `gap_trend`."""
+    its scope. Each pulse passes the gate."""
     question = entry(QUESTION)
     favourable = {question.options.index(o) for o in question.positive_options}
     cells: dict[int, _Cell] = defaultdict(_Cell)
@@ -235,14 +166,9 @@ def population_trend(
     return points, interval, direction(change)
 
 
-def viewer_trend(session: Session, viewer: str, series: str, policy: PrivacyPolicy) -> TrendOut:
-    """The trend one staff member may see (rule 3 across their earlier views), audited."""
-    result = gap_trend(session, series, staff_gate(session, policy), viewer)
-    record(session, viewer, "view_trend", series)
-    return result
-
-
 def _pulses(session: Session, series: str) -> list[Survey]:
+    """The series' pulses in the order they ran (by their first answer; only the order is
+    used, never shown)."""
     first_day = (
         select(SurveyResponse.survey_id, func.min(SurveyResponse.answered_on).label("first"))
         .group_by(SurveyResponse.survey_id)
@@ -275,3 +201,83 @@ def _ancestors(parents: dict[int, int | None]) -> dict[int, list[int]]:
             current = parents.get(current)
         chains[team] = chain
     return chains
+
+
+def released_gap_trend(session: Session, series: str) -> TrendOut:
+    """The gap per team and pulse from each pulse's latest release: the same for every
+    viewer, and a sum of published groups however teams nest, so no team minus its
+    sub-teams, or pulse minus pulse, can isolate anyone."""
+    surveys = _pulses(session, series)
+    question = entry(QUESTION)
+    favourable = [question.options.index(o) for o in question.positive_options]
+    teams = session.execute(select(Team.id, Team.key, Team.name, Team.parent_id)).all()
+    depth = {tid: len(chain) for tid, chain in _ancestors({t[0]: t[3] for t in teams}).items()}
+    scopes: list[tuple[str, str, int | None]] = [("", "Whole organisation", None)]
+    scopes += [
+        (key, name, tid) for tid, key, name, _ in sorted(teams, key=lambda t: (depth[t[0]], t[2]))
+    ]
+    releases = [(survey, latest_survey_release(session, survey)) for survey in surveys]
+    result = []
+    for key, name, team in scopes:
+        points: list[TrendPoint] = []
+        estimates: list[Estimate | None] = []
+        for survey, release in releases:
+            point, estimate = _released_point(survey.name, release, team, favourable)
+            points.append(point)
+            estimates.append(estimate)
+        if team is not None and all(p.status != FigureStatus.SHOWN for p in points):
+            continue
+        change = None
+        if len(estimates) >= 2 and estimates[-1] is not None and estimates[-2] is not None:
+            change = mover_difference(estimates[-1], estimates[-2])
+        result.append(
+            TeamTrend(
+                team=key,
+                name=name,
+                points=points,
+                change_pp=_pp(change),
+                direction=direction(change),
+            )
+        )
+    return TrendOut(series=series, surveys=[s.name for s in surveys], teams=result)
+
+
+def _released_point(
+    survey: str, release: SurveyRelease | None, team: int | None, favourable: Sequence[int]
+) -> tuple[TrendPoint, Estimate | None]:
+    if release is None:
+        return TrendPoint(survey=survey, status=FigureStatus.NOT_ENOUGH_RESPONSES), None
+    totals = []
+    for roles in (("executive", "manager"), ("individual_contributor",)):
+        answered, yes = 0, 0
+        for role in roles:
+            found = release.answers(QUESTION, cell_predicate(release.tree, team=team, role=role))
+            if found is not None:
+                answered += found[0]
+                yes += sum(found[1][i] for i in favourable)
+        totals.append((answered, yes))
+    (leaders_n, leaders_yes), (frontline_n, frontline_yes) = totals
+    if not leaders_n or not frontline_n:
+        return TrendPoint(survey=survey, status=FigureStatus.NOT_ENOUGH_RESPONSES), None
+    estimate = newcombe_difference(leaders_yes, leaders_n, frontline_yes, frontline_n)
+    point = TrendPoint(
+        survey=survey,
+        status=FigureStatus.SHOWN,
+        gap_pp=_pp(estimate),
+        leaders_n=leaders_n,
+        frontline_n=frontline_n,
+    )
+    return point, estimate
+
+
+def _pp(estimate: Estimate | None) -> Interval | None:
+    if estimate is None:
+        return None
+    return Interval(estimate=100 * estimate.value, low=100 * estimate.low, high=100 * estimate.high)
+
+
+def viewer_released_trend(session: Session, viewer: str, series: str) -> TrendOut:
+    """The released trend, with the view written to the audit log."""
+    result = released_gap_trend(session, series)
+    record(session, viewer, "view_trend", series)
+    return result

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from gaplens.audit.service import record
 from gaplens.perception.rollup import RollupOut, noisy_rollup
 from gaplens.perception.service import viewer_released_perception
-from gaplens.perception.trend import TrendOut, viewer_trend
+from gaplens.perception.trend import TrendOut, viewer_released_trend
 from gaplens.privacy import PrivacyPolicy
 from gaplens.releases.service import latest_release
 from gaplens.report.schemas import QuestionFigures
@@ -86,7 +86,7 @@ def trend(
     """The leader-frontline gap per team across the pulses of a series, and whether it is
     widening beyond noise. Team-pulse cells too small or too close to a view already seen
     by this viewer carry a status instead of a number."""
-    return viewer_trend(session, viewer.audit_key, series, POLICY)
+    return viewer_released_trend(session, viewer.audit_key, series)
 
 
 @router.get("/shadow-ai")

@@ -14,7 +14,7 @@ from gaplens.directory.models import Team
 from gaplens.directory.service import team_functions
 from gaplens.perception.figures import GROUP_ORDER, ROLE_LABELS
 from gaplens.perception.service import viewer_released_perception
-from gaplens.perception.trend import viewer_trend
+from gaplens.perception.trend import viewer_released_trend
 from gaplens.privacy import PrivacyPolicy
 from gaplens.report.charts import productivity_impact_chart, spec_to_svg
 from gaplens.report.schemas import FigureStatus
@@ -105,7 +105,7 @@ def trend_page(
     chosen = series or (known[0] if known else None)
     result = None
     if chosen:
-        result = viewer_trend(session, viewer.audit_key, chosen, POLICY)
+        result = viewer_released_trend(session, viewer.audit_key, chosen)
     return render(
         request,
         "trend.html.j2",
