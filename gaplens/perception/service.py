@@ -99,16 +99,23 @@ class ReleasedPerception:
 
 
 def released_perception(
-    session: Session, survey: Survey, population: PopulationFilter | None = None
+    session: Session,
+    survey: Survey,
+    population: PopulationFilter | None = None,
+    *,
+    only: frozenset[str] | None = None,
+    release: SurveyRelease | None = None,
 ) -> ReleasedPerception:
     """Figures for a population from the survey's latest release; no response is read.
 
-    A period within a pulse is not a released dimension (a day would single out whoever
-    answered on it), so a from/to is accepted and snaps to the whole pulse, which is said.
+    `only` limits the questions computed; `release` lends one already loaded (a report
+    reads many scopes of one release). A period within a pulse is not a released dimension
+    (a day would single out whoever answered on it), so a from/to is accepted and snaps to
+    the whole pulse, which is said.
     """
     population = population or PopulationFilter()
     validate(population)
-    release = latest_survey_release(session, survey)
+    release = release or latest_survey_release(session, survey)
     note = None
     if population.period_from or population.period_to:
         note = "Periods within a pulse are not published: these figures cover the whole pulse."
@@ -128,6 +135,8 @@ def released_perception(
     figures: dict[str, QuestionFigures] = {}
     for _, entry in survey_questions(session, survey):
         if entry.scale is Scale.TEXT or entry.key in ATTRIBUTE_QUESTIONS:
+            continue
+        if only is not None and entry.key not in only:
             continue
         cells = {group: release.answers(entry.key, inside) for group, inside in predicates.items()}
         figures[entry.key] = released_question_figures(entry, cells, release.min_group_size)

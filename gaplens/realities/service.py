@@ -25,17 +25,15 @@ from sqlalchemy.orm import Session
 from gaplens.directory.models import Organisation, Person, Team
 from gaplens.metrics.schemas import MetricFigure, MetricScope
 from gaplens.metrics.service import MeasuredData, load_measured
-from gaplens.perception.figures import ROLE_ORDER, question_figures
 from gaplens.perception.filters import PopulationFilter
-from gaplens.perception.queries import QuestionAggregate
-from gaplens.perception.service import perception_figures
-from gaplens.privacy import PrivacyGate, PrivacyPolicy, QueryRefused, SuppressionReason
+from gaplens.perception.service import released_perception
+from gaplens.privacy import PrivacyGate, PrivacyPolicy, QueryRefused
 from gaplens.realities.schemas import Interval, RealityRow, ThreeRealities
+from gaplens.releases.queries import SurveyRelease, latest_survey_release
 from gaplens.report.schemas import FigureStatus, QuestionFigures
 from gaplens.stats import Estimate, mover_difference
-from gaplens.surveys.models import Survey, SurveyAnswer, SurveyResponse
+from gaplens.surveys.models import Survey
 from gaplens.surveys.question_bank import BankEntry
-from gaplens.surveys.service import survey_questions
 
 QUESTION = "perceived_speedup"
 WORKFLOW_METRICS = (
@@ -125,73 +123,16 @@ def data_as_of(session: Session, fallback: dt.date) -> dt.date:
     return max(days) if days else fallback
 
 
-def _load_survey(session: Session, survey: Survey) -> _Survey:
-    entries = [(qid, e) for qid, e in survey_questions(session, survey) if e.key == QUESTION]
-    loaded = _Survey(entries[0][1] if entries else None)
-    for rid, role, team, function in session.execute(
-        select(
-            SurveyResponse.id,
-            SurveyResponse.role_level,
-            SurveyResponse.team_id,
-            SurveyResponse.function,
-        ).where(SurveyResponse.survey_id == survey.id)
-    ):
-        loaded.roles[rid] = role
-        loaded.teams[rid] = team
-        loaded.functions[rid] = function
-    if entries:
-        for rid, number in session.execute(
-            select(SurveyAnswer.response_id, SurveyAnswer.number)
-            .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
-            .where(SurveyResponse.survey_id == survey.id, SurveyAnswer.question_id == entries[0][0])
-        ):
-            numbers = loaded.numbers.setdefault(rid, [])
-            if number is not None:
-                numbers.append(number)
-    return loaded
-
-
 def _perceived(
-    answers: _Survey, scope: _Scope, policy: PrivacyPolicy, gate: PrivacyGate, viewer: str
+    session: Session, survey: Survey, scope: _Scope, release: SurveyRelease | None
 ) -> dict[str, QuestionFigures]:
-    """The perceived speed-up figures of the scope's respondents, as `perception_figures`
-    gives them for the same population (a narrowed one through the gate, by role level)."""
-    ids = [
-        rid
-        for rid in answers.roles
-        if (scope.team_ids is None or answers.teams[rid] in scope.team_ids)
-        and (scope.function is None or answers.functions[rid] == scope.function)
-    ]
-    cells: dict[str, set[str]] = defaultdict(set)
-    for rid in ids:
-        cells[answers.roles[rid]].add(rid)
-    everyone = frozenset(ids)
-    forced: dict[str, SuppressionReason] = {}
-    if scope.kind == "organisation":
-        if len(everyone) >= policy.min_group_size:
-            # Not narrowed, but remembered: a team of everyone but a few is then refused.
-            gate.release_group(viewer, everyone)
-    else:
-        decisions = gate.breakdown(
-            viewer, everyone, {role: frozenset(cells.get(role, ())) for role in ROLE_ORDER}
-        )
-        forced = {
-            role: SuppressionReason.DIFFERENCING
-            for role, decision in decisions.items()
-            if decision.reason is SuppressionReason.DIFFERENCING
-        }
-    if answers.entry is None:
-        return {}
-    aggregate = QuestionAggregate()
-    for rid in ids:
-        numbers = answers.numbers.get(rid)
-        if numbers is None:
-            continue
-        role = answers.roles[rid]
-        aggregate.respondents[role] = aggregate.respondents.get(role, 0) + 1
-        aggregate.numbers.setdefault(role, []).extend(numbers)
-    figures = question_figures(answers.entry, aggregate, policy, forced, only=GROUPS)
-    return {QUESTION: figures}
+    """The perceived speed-up figures of the scope, read from the survey's release: the same
+    for every viewer, and a sum of published groups, so rows cannot be differenced."""
+    population = PopulationFilter(team=scope.team_key, function=scope.function)
+    figures = released_perception(
+        session, survey, population, only=frozenset({QUESTION}), release=release
+    ).figures
+    return {QUESTION: figures[QUESTION]} if QUESTION in figures else {}
 
 
 def _scopes(session: Session, organisation: int | None) -> list[_Scope]:
@@ -293,16 +234,13 @@ def three_realities(
             [key for key, _ in WORKFLOW_METRICS],
             policy=policy,
         )
-    answers = _load_survey(session, survey)
+    release = latest_survey_release(session, survey)
     gate = gate if gate is not None else PrivacyGate(policy)
     rows: list[RealityRow] = []
     left_out = 0
     for scope in _scopes(session, organisation):
         refused = False
-        try:
-            figures = _perceived(answers, scope, policy, gate, viewer)
-        except QueryRefused:
-            figures, refused = {}, True
+        figures = _perceived(session, survey, scope, release)
         leaders, leaders_n = _median(figures, "executive")
         frontline, frontline_n = _median(figures, "individual_contributor")
         value, measure, n, reason = _measure(
@@ -354,11 +292,9 @@ def scope_realities(
     """The one row of a report narrowed to a function or a team, both sides through the
     report's gate for `viewer`; a refused population keeps its measured column and says so."""
     refused = False
-    figures: dict[str, QuestionFigures] = {}
-    try:
-        _, figures = perception_figures(session, survey, policy, scope.population, gate, viewer)
-    except QueryRefused:
-        refused = True
+    figures = released_perception(
+        session, survey, scope.population, only=frozenset({QUESTION})
+    ).figures
     leaders, leaders_n = _median(figures, "executive")
     frontline, frontline_n = _median(figures, "individual_contributor")
     if measured is None:

@@ -18,8 +18,8 @@ from gaplens.metrics.service import MeasuredData, Settings, load_measured
 from gaplens.modelling.service import report_section as modelling_section
 from gaplens.perception.figures import ROLE_LABELS, benchmark_out
 from gaplens.perception.filters import conditions, respondents_by_role
-from gaplens.perception.queries import QuestionAggregate, SurveyAggregate
-from gaplens.perception.service import perception_figures
+from gaplens.perception.queries import QuestionAggregate, SurveyAggregate, aggregate_survey
+from gaplens.perception.service import released_perception
 from gaplens.privacy import (
     Comment,
     PrivacyGate,
@@ -170,13 +170,12 @@ def _build_report(
 ) -> ReportDocument:
     pulse = next((p for p in answered_pulses(session) if p.survey.id == survey.id), None)
     population = resolved.population
-    if population.active():
-        aggregate, perception = perception_figures(
-            session, survey, policy, population, gate, viewer
-        )
-    else:
-        aggregate, perception = perception_figures(session, survey, policy)
-    responses = sum(aggregate.responses_by_role.values())
+    # Figures come from the survey's latest release, the same for every viewer and export;
+    # the raw aggregate is kept only for the scope's comments, which pass their own gate.
+    released = released_perception(session, survey, population)
+    perception = released.figures
+    aggregate = aggregate_survey(session, survey.id, conditions(session, population))
+    responses = released.respondents or 0
 
     # The contract every section builder follows: scope, [start, end] inclusive, policy,
     # and keyword-only the report's gate and viewer, through which every group it shows

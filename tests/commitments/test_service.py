@@ -34,6 +34,7 @@ from gaplens.directory.service import import_teams
 from gaplens.errors import InputError
 from gaplens.metrics.schemas import MetricScope
 from gaplens.privacy import PrivacyGate, PrivacyPolicy
+from gaplens.releases.service import build_all
 from gaplens.stats import newcombe_difference
 from gaplens.surveys.service import find_survey, import_responses
 from tests.files import TEAMS, write_csv
@@ -232,7 +233,9 @@ def pulses(db_url: str, org: dict[str, int], tmp_path: Path) -> str:
     )  # fmt: skip
     with session_scope(db_url) as session:
         import_responses(session, write_csv(tmp_path / "q1.csv", first), "Q2", series="Pulse")
+        build_all(session, PrivacyPolicy())
         import_responses(session, write_csv(tmp_path / "q2.csv", second), "Q3", series="Pulse")
+        build_all(session, PrivacyPolicy())
         create_statement(session, org["leader"], statement(function="Support"),
                          today=dt.date(2026, 7, 1))  # fmt: skip
         create_statement(session, org["leader"], statement(text="Code review stays human work.",
@@ -322,6 +325,7 @@ def test_a_scope_whose_rest_is_small_is_hidden(db_url: str, org: dict[str, int],
     )
     with session_scope(db_url) as session:
         import_responses(session, write_csv(tmp_path / "q.csv", rows), "Q3")
+        build_all(session, PrivacyPolicy())
     support = section(db_url, function="Support")
     assert support is not None and support.clarity is not None
     [point] = support.clarity.points
@@ -338,6 +342,7 @@ def test_small_pulses_say_so_without_a_number(db_url: str, org: dict[str, int], 
     rows = answers("q", "2026-09-07", "support", "Support", "individual_contributor", 2, 4)
     with session_scope(db_url) as session:
         import_responses(session, write_csv(tmp_path / "q.csv", rows), "Q3")
+        build_all(session, PrivacyPolicy())
     result = section(db_url)
     assert result is not None and result.clarity is not None
     [point] = result.clarity.points

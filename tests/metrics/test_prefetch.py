@@ -26,6 +26,7 @@ from gaplens.metrics.prefetch import in_process_only, start_work_prefetch
 from gaplens.metrics.queries import WorkRows, load_work, scope_filter
 from gaplens.metrics.service import Settings, load_measured
 from gaplens.privacy import PrivacyPolicy
+from gaplens.releases.service import build_all
 from gaplens.report.render import render_json
 from gaplens.report.service import build_report
 from gaplens.surveys.service import import_responses
@@ -103,6 +104,7 @@ def load_demo(url: str, out: Path) -> None:
         import_teams(session, files.teams, "Northwind Logistics")
         import_people(session, files.people)
         import_responses(session, files.responses, files.survey_name)
+        build_all(session, PrivacyPolicy())
         import_exports(session, write_exports(organisation, out, 3))
 
 

@@ -17,6 +17,7 @@ from gaplens.demo.pipeline import import_exports
 from gaplens.demo.reflections import PARTICIPATION, simulate_reflections
 from gaplens.directory.service import import_people, import_teams
 from gaplens.privacy import PrivacyPolicy
+from gaplens.releases.service import build_all
 from gaplens.report.render import render_html, render_pdf
 from gaplens.report.schemas import ReportDocument
 from gaplens.report.service import build_report
@@ -32,6 +33,7 @@ def load_demo(url: str, out: Path, people: int, exports: bool = True) -> str:
         import_teams(session, files.teams, "Northwind Logistics")
         import_people(session, files.people)
         import_responses(session, files.responses, files.survey_name)
+        build_all(session, PrivacyPolicy())
         if exports:
             import_exports(session, write_exports(organisation, out, 5))
     return files.survey_name

@@ -10,6 +10,8 @@ import pytest
 from gaplens.db.engine import session_scope
 from gaplens.directory.service import import_people, import_teams
 from gaplens.errors import InputError
+from gaplens.privacy import PrivacyPolicy
+from gaplens.releases.service import build_all
 from gaplens.report.scope import (
     ScopeRequest,
     choose_survey,
@@ -117,7 +119,9 @@ def org(db_url: str, tmp_path: Path) -> str:
         june = [_response(n, "eng-payments", "Engineering", "2026-06-10") for n in range(12)]
         sept = [_response(100 + n, "support", "Support", "2026-09-20") for n in range(12)]
         import_responses(session, write_csv(tmp_path / "june.csv", june), "June", series="S")
+        build_all(session, PrivacyPolicy())
         import_responses(session, write_csv(tmp_path / "sept.csv", sept), "Sept", series="S")
+        build_all(session, PrivacyPolicy())
     return db_url
 
 

@@ -15,6 +15,8 @@ from gaplens.accounts.service import create_user
 from gaplens.audit.models import AuditEvent
 from gaplens.db.engine import session_scope
 from gaplens.directory.service import import_teams
+from gaplens.privacy import PrivacyPolicy
+from gaplens.releases.service import build_all
 from gaplens.surveys.service import import_responses
 from gaplens.web.app import create_app
 from gaplens.web.settings import WebSettings
@@ -43,6 +45,7 @@ def small_org(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
     with session_scope(db_url) as session:
         import_teams(session, write_csv(tmp_path / "teams.csv", TEAMS), "Acme")
         import_responses(session, write_csv(tmp_path / "r.csv", rows), "Pulse", series="P")
+        build_all(session, PrivacyPolicy())
         for email, role in (
             ("admin@northwind.example", StaffRole.ADMIN),
             ("leader@northwind.example", StaffRole.LEADER),

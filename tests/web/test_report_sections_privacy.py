@@ -18,8 +18,10 @@ from gaplens.accounts.models import StaffRole
 from gaplens.accounts.service import create_user
 from gaplens.db.engine import session_scope
 from gaplens.directory.service import import_people, import_teams
+from gaplens.privacy import PrivacyPolicy
 from gaplens.reflections.schemas import ReflectionIn
 from gaplens.reflections.service import issue_links, schedule, submit_reflection
+from gaplens.releases.service import build_all
 from gaplens.surveys.service import import_responses
 from gaplens.tasks.service import import_answers, import_catalogue
 from gaplens.web.app import create_app
@@ -76,12 +78,14 @@ def org(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
             "Earlier",
             series="Pulse",
         )
+        build_all(session, PrivacyPolicy())
         import_responses(
             session,
             write_csv(tmp_path / "latest.csv", pulse_rows(1000, DAY, 6)),
             "Latest",
             series="Pulse",
         )
+        build_all(session, PrivacyPolicy())
         import_catalogue(
             session, write_csv(tmp_path / "catalogue.csv", CATALOGUE, CATALOGUE_HEADER)
         )
