@@ -12,6 +12,7 @@ import re
 
 import jinja2
 
+from gaplens.dates import EARLIEST_DAY, LATEST_DAY, RANGE_TEXT
 from gaplens.errors import InputError
 from gaplens.feedback.schemas import Digest
 
@@ -30,6 +31,8 @@ def week_bounds(week: str | None, today: dt.date) -> tuple[dt.date, dt.date]:
         monday = dt.date.fromisocalendar(int(match[1]), int(match[2]), 1)
     except ValueError:
         raise InputError.single(f"no such ISO week: {week}", column="week") from None
+    if not EARLIEST_DAY <= monday <= LATEST_DAY - dt.timedelta(days=6):
+        raise InputError.single(f"{week} is not a plausible week ({RANGE_TEXT})", column="week")
     return monday, monday + dt.timedelta(days=6)
 
 

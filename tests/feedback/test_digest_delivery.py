@@ -27,7 +27,7 @@ def test_week_bounds_default_to_the_last_complete_iso_week():
     monday = dt.date(2026, 11, 23)
     assert week_bounds(None, monday) == (dt.date(2026, 11, 16), dt.date(2026, 11, 22))
     assert week_bounds("2026-W01", wednesday) == (dt.date(2025, 12, 29), dt.date(2026, 1, 4))
-    for bad in ("2026-47", "2026-W54", "last week"):
+    for bad in ("2026-47", "2026-W54", "last week", "9999-W52", "0001-W01"):
         with pytest.raises(InputError):
             week_bounds(bad, wednesday)
 
