@@ -794,10 +794,13 @@ def survey_invite(
 
 
 def _day(value: str, option: str) -> dt.date:
+    from gaplens.dates import plausible_day
+
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise InputError.single(f"'{value}' is not a date (YYYY-MM-DD)", column=option) from None
+    return plausible_day(day, option)
 
 
 @reflections_app.command("schedule")
@@ -1248,10 +1251,13 @@ def _date(value: str | None, option: str) -> Any:
     """An ISO date from an option, or a clear error naming the option."""
     if value is None:
         return None
+    from gaplens.dates import plausible_day
+
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise InputError.single(f"expected a date like 2026-05-04, got {value!r}", option) from None
+    return plausible_day(day, option)
 
 
 def _period(value: str | None, option: str) -> tuple[Any, Any]:

@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from gaplens.dates import PlausibleDay
+
 TEXT_MIN = 10
 TEXT_MAX = 600
 STATED_BY_MAX = 200
@@ -42,7 +44,7 @@ class StatementIn(BaseModel):
     """Who makes the statement, e.g. "Dana Whitfield, Chief Operating Officer"."""
     function: str | None = Field(default=None, max_length=FUNCTION_MAX)
     """Empty for the whole organisation, or the function it is made for."""
-    review_on: dt.date | None = None
+    review_on: PlausibleDay | None = None
     """When leadership will look at it again (optional; after the day it is made)."""
 
     @field_validator("stated_by")

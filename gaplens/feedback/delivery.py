@@ -1,7 +1,8 @@
 """The weekly digest as something to send: the week's bounds, and email-ready text or HTML.
 
 Rendering takes only the gate-cleared `Digest`, so a mailed digest can never hold more than
-the /digest page does (counts below 5 and comments below 10 are already withheld).
+the /digest page does (counts below 5, counts that the total minus the others would reveal,
+and comments below 10 are already withheld, each with its reason).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 
 import jinja2
 
+from gaplens.dates import EARLIEST_DAY, LATEST_DAY, RANGE_TEXT
 from gaplens.errors import InputError
 from gaplens.feedback.schemas import Digest
 
@@ -29,6 +31,8 @@ def week_bounds(week: str | None, today: dt.date) -> tuple[dt.date, dt.date]:
         monday = dt.date.fromisocalendar(int(match[1]), int(match[2]), 1)
     except ValueError:
         raise InputError.single(f"no such ISO week: {week}", column="week") from None
+    if not EARLIEST_DAY <= monday <= LATEST_DAY - dt.timedelta(days=6):
+        raise InputError.single(f"{week} is not a plausible week ({RANGE_TEXT})", column="week")
     return monday, monday + dt.timedelta(days=6)
 
 
@@ -42,10 +46,11 @@ def digest_text(digest: Digest) -> str:
         "",
     ]
     for kind in digest.kinds:
-        count = kind.count if kind.count is not None else f"fewer than {digest.min_group_size}"
+        count = kind.count if kind.count is not None else f"not shown ({kind.hidden_reason})"
         lines.append(f"{kind.label}: {count}")
         for theme in kind.themes:
-            lines.append(f"  - {theme.label} ({theme.size}, {theme.sentiment_label})")
+            size = theme.size if theme.size is not None else "size not shown"
+            lines.append(f"  - {theme.label} ({size}, {theme.sentiment_label})")
             lines.extend(f'      "{example}"' for example in theme.examples[:2])
         for comment in kind.comments[:3]:
             lines.append(f"  > {comment.get('text', '')}")
@@ -69,9 +74,10 @@ _HTML = jinja2.Environment(autoescape=True).from_string(
  {{ d.min_group_size }} items this week: no counts are shown.{% endif %}</p>
 {% for kind in d.kinds %}
 <h2 style="font-size: 1.1rem">{{ kind.label }}:
- {{ kind.count if kind.count is not none else 'fewer than %d' % d.min_group_size }}</h2>
+ {{ kind.count if kind.count is not none else 'not shown (%s)' % kind.hidden_reason }}</h2>
 {% if kind.themes %}<ul>{% for theme in kind.themes %}
-<li><strong>{{ theme.label }}</strong> ({{ theme.size }}, {{ theme.sentiment_label }})
+<li><strong>{{ theme.label }}</strong> ({{ theme.size if theme.size is not none
+ else 'size not shown: %s' % theme.size_hidden_reason }}, {{ theme.sentiment_label }})
 {% for example in theme.examples[:2] %}<br><q>{{ example }}</q>{% endfor %}</li>
 {% endfor %}</ul>{% endif %}
 {% for comment in kind.comments[:3] %}<blockquote>{{ comment.text }}</blockquote>{% endfor %}

@@ -35,7 +35,9 @@ class FeedbackIn(BaseModel):
 class ThemeOut(BaseModel):
     label: str
     terms: list[str]
-    size: int
+    size: int | None
+    """None when showing it would let a smaller group be worked out (see size_hidden_reason)."""
+    size_hidden_reason: str | None = None
     sentiment: float
     sentiment_label: str
     examples: list[str]
@@ -45,7 +47,10 @@ class KindDigest(BaseModel):
     kind: str
     label: str
     count: int | None
-    """None below the number threshold; themes and comments need the comment threshold."""
+    """None when withheld: below the number threshold, or hidden so that the total minus the
+    shown counts cannot reveal a small kind (`hidden_reason` says which, in plain words).
+    Themes and comments need the comment threshold."""
+    hidden_reason: str | None = None
     themes: list[ThemeOut] = Field(default_factory=list)
     comments: list[dict[str, str]] = Field(default_factory=list)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from pydantic import ValidationError
 from sqlalchemy import delete, select
@@ -19,7 +20,14 @@ from gaplens.feedback.schemas import (
     KindDigest,
     ThemeOut,
 )
-from gaplens.privacy import Comment, PrivacyPolicy, release_comments
+from gaplens.privacy import (
+    CellDecision,
+    Comment,
+    PrivacyPolicy,
+    SuppressionReason,
+    release_comments,
+    suppress_breakdown,
+)
 from gaplens.themes import extract_themes
 
 DIGEST_COMMENTS = 5
@@ -84,19 +92,39 @@ def digest(
     period_from: dt.date,
     period_to: dt.date,
 ) -> Digest:
-    """Counts by kind, themes and a few representative comments, each above its threshold."""
+    """Counts by kind, themes and a few representative comments, each above its threshold.
+
+    The counts by kind are one breakdown of the period's total, and each kind's theme sizes
+    one breakdown of that kind's count: both go through `suppress_breakdown`, so a reader who
+    subtracts the shown figures from the shown total never finds 1 to k-1 items.
+    """
     rows = session.execute(
         select(FeedbackItem.kind, FeedbackItem.text, FeedbackItem.received_on).where(
             FeedbackItem.received_on >= period_from, FeedbackItem.received_on <= period_to
         )
     ).all()
+    return digest_of(
+        [(kind, text, day) for kind, text, day in rows], policy, period_from, period_to
+    )
+
+
+def digest_of(
+    rows: Sequence[tuple[str, str, dt.date]],
+    policy: PrivacyPolicy,
+    period_from: dt.date,
+    period_to: dt.date,
+) -> Digest:
+    """The digest of the period's items (kind, text, day): the privacy decisions, no I/O."""
     by_kind: dict[str, list[tuple[str, dt.date]]] = {k.value: [] for k in FeedbackKind}
     for kind, text, day in rows:
         by_kind.setdefault(kind, []).append((text, day))
+    # Items of a kind no longer offered still count in the total (like a blank attribute).
+    decisions = suppress_breakdown(
+        len(rows), {k.value: len(by_kind[k.value]) for k in FeedbackKind}, policy
+    )
     kinds = [
-        kind_digest(FeedbackKind(kind), items, policy)
-        for kind, items in by_kind.items()
-        if kind in FeedbackKind.__members__.values()
+        kind_digest(kind, by_kind[kind.value], decisions[kind.value], policy)
+        for kind in FeedbackKind
     ]
     return Digest(
         period_from=period_from,
@@ -108,14 +136,32 @@ def digest(
     )
 
 
+def count_hidden_reason(decision: CellDecision, policy: PrivacyPolicy) -> str | None:
+    """Why a kind's count is withheld, in words a leader reading the digest understands."""
+    if decision.shown:
+        return None
+    if decision.reason is SuppressionReason.PARENT_HIDDEN:
+        return f"fewer than {policy.min_group_size} items in the period in all"
+    if decision.reason is SuppressionReason.BELOW_THRESHOLD:
+        return f"fewer than {policy.min_group_size} items"
+    return (
+        "hidden so that the total minus the shown counts cannot reveal a kind "
+        f"with fewer than {policy.min_group_size} items"
+    )
+
+
 def kind_digest(
-    kind: FeedbackKind, items: list[tuple[str, dt.date]], policy: PrivacyPolicy
+    kind: FeedbackKind,
+    items: list[tuple[str, dt.date]],
+    decision: CellDecision,
+    policy: PrivacyPolicy,
 ) -> KindDigest:
     count = len(items)
     result = KindDigest(
         kind=kind.value,
         label=KIND_LABELS[kind],
-        count=count if count >= policy.min_group_size else None,
+        count=decision.shown_n,
+        hidden_reason=count_hidden_reason(decision, policy),
     )
     released = release_comments(
         [Comment(text, day) for text, day in items], count, policy, seed=DIGEST_SEED
@@ -123,17 +169,23 @@ def kind_digest(
     if released is None:
         return result
     texts = [text for text, _ in items]
+    found = [
+        theme
+        for theme in extract_themes(texts, min_theme_size=policy.min_comment_group_size)
+        if theme.size >= policy.min_comment_group_size
+    ]
+    sizes = theme_size_decisions(count, decision.shown, [t.size for t in found], policy)
     themes = [
         ThemeOut(
             label=theme.label,
             terms=list(theme.terms),
-            size=theme.size,
+            size=size,
+            size_hidden_reason=why,
             sentiment=round(theme.sentiment, 3),
             sentiment_label=theme.sentiment_label,
             examples=[texts[i] for i in theme.representative],
         )
-        for theme in extract_themes(texts, min_theme_size=policy.min_comment_group_size)
-        if theme.size >= policy.min_comment_group_size
+        for theme, (size, why) in zip(found, sizes, strict=True)
     ]
     return result.model_copy(
         update={
@@ -141,3 +193,25 @@ def kind_digest(
             "comments": [{"text": c.text, "month": c.month} for c in released[:DIGEST_COMMENTS]],
         }
     )
+
+
+def theme_size_decisions(
+    kind_count: int, kind_shown: bool, sizes: list[int], policy: PrivacyPolicy
+) -> list[tuple[int | None, str | None]]:
+    """Each theme's size to show (or None) and why not; themes do not overlap, so their sizes
+    are a breakdown of the kind's count (texts in no theme are the blank part).
+
+    A kind whose count is hidden shows no theme sizes: they would add up to a lower bound of
+    the hidden count, and the total minus that bound to a small group.
+    """
+    if not kind_shown:
+        return [(None, "hidden because this kind's count is hidden")] * len(sizes)
+    decisions = suppress_breakdown(
+        kind_count, {str(i): size for i, size in enumerate(sizes)}, policy
+    )
+    why = (
+        "hidden so that this kind's count minus the shown theme sizes cannot reveal "
+        f"fewer than {policy.min_group_size} comments"
+    )
+    ordered = [decisions[str(i)] for i in range(len(sizes))]
+    return [(d.shown_n, None if d.shown else why) for d in ordered]

@@ -10,6 +10,8 @@ from typing import Literal
 from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from gaplens.dates import PlausibleDay
+
 MAX_REFLECTION_CHARS = 2_000
 
 Status = Literal["shown", "not_enough_data", "suppressed"]
@@ -91,11 +93,11 @@ class ReflectionLink(Model):
 
 
 class ScheduleRequest(Model):
-    since: dt.date
+    since: PlausibleDay
 
 
 class LinksRequest(Model):
-    due: dt.date
+    due: PlausibleDay
     base_url: str = Field(default="http://127.0.0.1:8000", min_length=8, max_length=200)
     reissue: bool = False
 

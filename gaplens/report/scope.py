@@ -22,6 +22,7 @@ from typing import Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gaplens.dates import EARLIEST_DAY, LATEST_DAY, plausible_day
 from gaplens.directory.models import Organisation, Person, Team
 from gaplens.errors import InputError
 from gaplens.metrics.schemas import MetricScope
@@ -110,7 +111,7 @@ def parse_period(
 
 
 def _months(year: int, first_month: int, months: int, label: str) -> PeriodRequest:
-    if not 1900 <= year <= 2999:
+    if not EARLIEST_DAY.year <= year <= LATEST_DAY.year:
         raise InputError.single(f"{year} is not a plausible year", column="period")
     last_month = first_month + months - 1
     last_day = calendar.monthrange(year, last_month)[1]
@@ -119,13 +120,14 @@ def _months(year: int, first_month: int, months: int, label: str) -> PeriodReque
 
 def _day(value: str | dt.date, column: str) -> dt.date:
     if isinstance(value, dt.date):
-        return value
+        return plausible_day(value, column)
     try:
-        return dt.date.fromisoformat(value.strip())
+        day = dt.date.fromisoformat(value.strip())
     except ValueError:
         raise InputError.single(
             f"'{_clip(value)}' is not a date (YYYY-MM-DD)", column=column
         ) from None
+    return plausible_day(day, column)
 
 
 def _clip(text: str, limit: int = 60) -> str:

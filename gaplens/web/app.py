@@ -45,7 +45,7 @@ from gaplens.web.routes import (
     users,
     wins,
 )
-from gaplens.web.security import HardeningMiddleware
+from gaplens.web.security import CrossSiteMiddleware, HardeningMiddleware
 from gaplens.web.settings import UPLOAD_PREFIX, WebSettings
 
 log = logging.getLogger("gaplens.web")
@@ -132,6 +132,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")  # after the routes
     install_error_handlers(app)
+    # Inside the hardening middleware, so its 403 carries the security headers too.
+    app.add_middleware(CrossSiteMiddleware, allowed_origins=settings.allowed_origins)
     app.add_middleware(
         HardeningMiddleware,
         max_body_bytes=settings.max_body_bytes,

@@ -1,11 +1,14 @@
-"""HTTP hardening shared by every route: body size limit, security headers, CSRF checks."""
+"""HTTP hardening shared by every route: body size limit, security headers, the cross-site
+check on every state-changing request, CSRF tokens."""
 
 from __future__ import annotations
 
 import hmac
+import json
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request, Response
 
@@ -121,15 +124,100 @@ async def _too_large(send: Send, limit: int) -> None:
     await _refuse(send, 413, f"request body too large (limit {limit} bytes)")
 
 
-def same_origin(request: Request) -> bool:
-    """A browser's Origin (or Referer) must be this host; missing both is allowed for
-    non-browser clients, which cannot carry the CSRF token cookie anyway."""
-    origin = request.headers.get("origin") or request.headers.get("referer")
-    if not origin:
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SIGNATURE_AUTHENTICATED_PATHS = frozenset({"/integrations/slack/command"})
+"""Authenticated by a signature over the body, never by the session cookie, and posted by a
+server (Slack), not a browser page: exempt from the cross-site check."""
+CROSS_SITE_MESSAGE = (
+    "refused: this request came from another site. Changes can only be made from gaplens's "
+    "own pages (or by a client that sends no Origin or Referer header)."
+)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+Origin = tuple[str, str, int]
+
+
+def _origin_of(url: str) -> Origin | None:
+    """(scheme, host, port) of an Origin or Referer value; None when it has none ("null")."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    if scheme not in _DEFAULT_PORTS or not host:
+        return None
+    return scheme, host, port or _DEFAULT_PORTS[scheme]
+
+
+def own_origins(scope: Scope, headers: dict[bytes, bytes], allowed: tuple[str, ...]) -> set[Origin]:
+    """The request's own origin (its scheme, and the Host it was sent to), the same host over
+    https (uvicorn runs without proxy headers, so behind a TLS-terminating proxy the app sees
+    http while the browser says https), and any configured origins."""
+    scheme = str(scope.get("scheme") or "http")
+    host = headers.get(b"host", b"").decode("latin-1")
+    origins = {o for o in (_origin_of(f"{scheme}://{host}"), _origin_of(f"https://{host}")) if o}
+    origins.update(o for o in map(_origin_of, allowed) if o)
+    return origins
+
+
+def cross_site(scope: Scope, allowed: tuple[str, ...] = ()) -> bool:
+    """True when a browser says the request comes from another site: `Sec-Fetch-Site:
+    cross-site`, or an `Origin` (else a `Referer`) that is not one of `own_origins`.
+    A request with neither header (curl, scripts, server-to-server) is not cross-site."""
+    headers = dict(scope.get("headers") or [])
+    if headers.get(b"sec-fetch-site", b"").strip().lower() == b"cross-site":
         return True
-    host = request.headers.get("host", "")
-    stripped = origin.split("://", 1)[-1].split("/", 1)[0]
-    return stripped == host
+    claimed = headers.get(b"origin") or headers.get(b"referer")
+    if claimed is None:
+        return False
+    origin = _origin_of(claimed.decode("latin-1"))  # "null" and garbage are foreign
+    return origin is None or origin not in own_origins(scope, headers, allowed)
+
+
+class CrossSiteMiddleware:
+    """Refuses (403, JSON) every state-changing request a browser sent from another site.
+
+    One check for every route, before any of them runs, whatever authenticates it (the
+    session cookie, a form token, an answer link): only the signature-authenticated paths are
+    exempt. The session cookie is SameSite=Strict, but a sibling subdomain is the same site
+    and would still get it sent; the Origin check covers that too.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        allowed_origins: tuple[str, ...] = (),
+        exempt_paths: frozenset[str] = SIGNATURE_AUTHENTICATED_PATHS,
+    ) -> None:
+        self.app = app
+        self.allowed_origins = allowed_origins
+        self.exempt_paths = exempt_paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] not in SAFE_METHODS
+            and scope["path"] not in self.exempt_paths
+            and cross_site(scope, self.allowed_origins)
+        ):
+            body = json.dumps({"detail": CROSS_SITE_MESSAGE, "error": CROSS_SITE_MESSAGE})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 403,
+                    "headers": [(b"content-type", b"application/json")],
+                }
+            )
+            await send({"type": "http.response.body", "body": body.encode()})
+            return
+        await self.app(scope, receive, send)
+
+
+def same_origin(request: Request) -> bool:
+    """The routes' own check, kept as a second line behind `CrossSiteMiddleware`: the same
+    rule (missing Origin and Referer is allowed for non-browser clients)."""
+    allowed: tuple[str, ...] = getattr(request.app.state.settings, "allowed_origins", ())
+    return not cross_site(request.scope, allowed)
 
 
 def check_staff_csrf(request: Request, expected: str, submitted: str | None) -> None:

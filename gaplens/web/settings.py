@@ -26,6 +26,9 @@ class WebSettings:
     responses_per_hour: int = 30
     """Survey answers per client per hour: several people may share one office address."""
     max_import_bytes: int = MAX_IMPORT_BYTES
+    allowed_origins: tuple[str, ...] = ()
+    """Origins besides the request's own (e.g. "https://gaplens.example.com" behind a proxy
+    that rewrites Host) from which browsers may send state-changing requests."""
 
     @classmethod
     def from_environment(cls, db: str | None = None) -> WebSettings:
@@ -35,4 +38,9 @@ class WebSettings:
             slack_signing_secret=os.environ.get("GAPLENS_SLACK_SIGNING_SECRET") or None,
             responses_per_hour=int(os.environ.get("GAPLENS_RESPONSES_PER_HOUR", "30")),
             max_import_bytes=int(os.environ.get("GAPLENS_MAX_IMPORT_BYTES", MAX_IMPORT_BYTES)),
+            allowed_origins=tuple(
+                origin.strip()
+                for origin in os.environ.get("GAPLENS_ALLOWED_ORIGINS", "").split(",")
+                if origin.strip()
+            ),
         )

@@ -27,7 +27,7 @@ def test_week_bounds_default_to_the_last_complete_iso_week():
     monday = dt.date(2026, 11, 23)
     assert week_bounds(None, monday) == (dt.date(2026, 11, 16), dt.date(2026, 11, 22))
     assert week_bounds("2026-W01", wednesday) == (dt.date(2025, 12, 29), dt.date(2026, 1, 4))
-    for bad in ("2026-47", "2026-W54", "last week"):
+    for bad in ("2026-47", "2026-W54", "last week", "9999-W52", "0001-W01"):
         with pytest.raises(InputError):
             week_bounds(bad, wednesday)
 
@@ -55,16 +55,26 @@ def test_digest_command_mails_only_what_passed_the_thresholds(db_url: str, tmp_p
     assert result.exit_code == 0, result.output
     html = html_file.read_text()
     assert "15 anonymous items" in html
-    assert "12" in html and "fewer than 5" in html  # 3 ideas: no count
+    assert "fewer than 5" in html  # 3 ideas: no count ...
+    assert "Friction:\n 12" not in html  # ... nor the 12 frictions, since 15 - 12 = 3
+    assert "Friction:\n not shown (hidden so that the total minus the shown counts" in html
     assert "<b>again</b>" not in html and "&lt;b&gt;again&lt;/b&gt;" in html
     assert "summarise claims" not in html  # 3 comments are below the comment threshold
     as_json = runner.invoke(app, ["digest", "--week", "2026-W47", "-f", "json", "--db", db_url])
     kinds = {k["kind"]: k for k in json.loads(as_json.stdout)["kinds"]}
-    assert kinds["friction"]["count"] == 12 and kinds["idea"]["count"] is None
+    assert kinds["friction"]["count"] is None and kinds["idea"]["count"] is None
+    assert kinds["friction"]["comments"] and kinds["friction"]["hidden_reason"]
+    as_text = runner.invoke(app, ["digest", "--week", "2026-W47", "--db", db_url]).stdout
+    assert "Friction: 12" not in as_text and "Friction: not shown (hidden so that" in as_text
     empty = runner.invoke(app, ["digest", "--week", "2026-W40", "--db", db_url])
     assert empty.exit_code == 0 and "no counts are shown" in empty.stdout
     bad = runner.invoke(app, ["digest", "--week", "soon", "--db", db_url])
     assert bad.exit_code == 2 and "ISO week" in bad.output
     with session_scope(db_url) as session:
         actions = list(session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
-    assert actions == ["export_digest_html", "export_digest_json", "export_digest_text"]
+    assert actions == [
+        "export_digest_html",
+        "export_digest_json",
+        "export_digest_text",
+        "export_digest_text",
+    ]

@@ -170,6 +170,8 @@ def test_cli_schedule_then_todays_links(org: str, tmp_path: Path):
     ("args", "message"),
     [
         (["schedule", "--since", "2026-13-01"], "--since"),
+        (["schedule", "--since", "0001-01-01"], "1900-01-01"),
+        (["links", "--due", "9999-12-31", "--out", "links.csv"], "2999-12-31"),
         (["links", "--due", "yesterday", "--out", "links.csv"], "--due"),
         (["links", "--out", "no/such/folder/links.csv"], "does not exist"),
         (["links", "--out", "x.csv", "--base-url", "gaplens.example"], "http"),

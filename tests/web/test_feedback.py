@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import time
 
 import pytest
@@ -138,16 +139,39 @@ def test_digest_withholds_small_groups_and_shows_themes_above_ten(client: TestCl
         )
     for n in range(3):
         post_feedback(client, kind="idea", text=f"Share prompt templates across teams {n}")
+    for n in range(5):
+        post_feedback(client, kind="concern", text=f"Will the assistant replace my role {n}")
     sign_in(client, "leader")
     digest = client.get("/api/v1/feedback/digest").json()
     kinds = {k["kind"]: k for k in digest["kinds"]}
+    assert digest["total"] == 20
     assert kinds["friction"]["count"] == 12
     assert len(kinds["friction"]["comments"]) == 5
     assert all(set(c) == {"text", "month"} for c in kinds["friction"]["comments"])
     assert kinds["idea"]["count"] is None and kinds["idea"]["comments"] == []
     assert kinds["idea"]["themes"] == []
+    # 20 - 12 - 5 would be the 3 ideas: the 5 concerns are hidden too, and say why.
+    assert kinds["concern"]["count"] is None
+    assert "total minus the shown counts" in kinds["concern"]["hidden_reason"]
     page = client.get("/digest")
     assert page.status_code == 200 and "Friction · 12" in page.text
+    assert "Concern · 5" not in page.text and "Concern · not shown" in page.text
+    assert html.escape(kinds["concern"]["hidden_reason"]) in page.text
+    assert html.escape(kinds["idea"]["hidden_reason"]) in page.text
+
+
+def test_digest_hides_a_large_kind_whose_remainder_is_small(client: TestClient, web_db: str):
+    """The review's case: 12 of 15 shown would give away the other 3."""
+    for n in range(12):
+        post_feedback(client, kind="friction", text=f"The assistant invents APIs, case {n}")
+    for n in range(3):
+        post_feedback(client, kind="idea", text=f"Share prompt templates across teams {n}")
+    sign_in(client, "leader")
+    digest = client.get("/api/v1/feedback/digest").json()
+    assert digest["total"] == 15
+    assert all(k["count"] is None and k["hidden_reason"] for k in digest["kinds"])
+    page = client.get("/digest")
+    assert "Friction · 12" not in page.text and "Friction · not shown" in page.text
 
 
 def test_abuse_limit_without_storing_an_address(client: TestClient, web_db: str):

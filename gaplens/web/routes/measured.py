@@ -17,6 +17,7 @@ from gaplens.adoption.chart import funnel_chart
 from gaplens.adoption.schemas import STAGES, AdoptionFunnel
 from gaplens.adoption.service import adoption_funnel
 from gaplens.audit.service import record, staff_gate
+from gaplens.dates import RANGE_TEXT, PlausibleDay
 from gaplens.directory.models import Organisation, Person, Team
 from gaplens.metrics.registry import REGISTRY, UnknownMetricError, get_metric
 from gaplens.metrics.schemas import MetricDefinition, MetricOverview, MetricScope
@@ -29,7 +30,8 @@ from gaplens.web.pages import render
 router = APIRouter(prefix="/api/v1", tags=["measured reality"])
 POLICY = PrivacyPolicy()
 AsOf = Annotated[
-    dt.date | None, Query(description="Last day of the 'after' window (default: today)")
+    PlausibleDay | None,
+    Query(description=f"Last day of the 'after' window (default: today), {RANGE_TEXT}"),
 ]
 
 
