@@ -5,25 +5,29 @@ invitation, and (on SQLite) store answers in an order that is not the order of a
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import hashlib
 import hmac
 import shutil
 import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from gaplens.db.engine import session_scope
 from gaplens.directory.models import Person
 from gaplens.directory.service import import_people
+from gaplens.reflections.models import ReflectionEntry
 from gaplens.reflections.schemas import ReflectionIn
 from gaplens.reflections.service import issue_links, schedule, submit_reflection
 from gaplens.spent.service import REFLECTION, SURVEY, TASK, spent_among, spent_tag
 from gaplens.surveys.collection import create_invitations, participation, submit_response
-from gaplens.surveys.intake import LinkNotUsable, token_hash
+from gaplens.surveys.intake import AnswerIntake, LinkNotUsable, prepare_response, token_hash
+from gaplens.surveys.models import SurveyResponse
 from gaplens.surveys.service import get_or_create_survey
 from gaplens.tasks.answers import RawTaskAnswer, Where
 from gaplens.tasks.service import Submission, get_or_create_round, round_out, submit_answers
@@ -261,3 +265,66 @@ def test_a_used_task_invitation_cannot_be_paired_with_its_answers(db_url: str, t
     with pytest.raises(LinkNotUsable) as again, session_scope(db_url) as session:
         submit_answers(session, tokens[3], submission)
     assert again.value.status == 410
+
+
+# --- single use under concurrency (both backends) ------------------------------------------
+
+
+def test_two_workers_sending_one_invitation_at_once_store_one_response(db_url: str, tmp_path: Path):
+    """Two intakes (as two server processes) with their own writers and connections: the
+    spent tag's primary key lets exactly one commit the response; the other is told 410."""
+    tokens, _ = survey_invitations(db_url, tmp_path)
+    workers = [AnswerIntake(db_url), AnswerIntake(db_url)]
+    prepared = []
+    for intake in workers:
+        link, form = intake.lookup(tokens[0])
+        prepared.append(
+            prepare_response(form, link, ANSWERS, intake.cached_team_id, dt.date.today())
+        )
+    start = threading.Barrier(2)
+
+    def send(n: int) -> BaseException | None:
+        start.wait()
+        return workers[n].submit(prepared[n]).exception(timeout=30)
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(send, range(2)))
+    for intake in workers:
+        intake.close()
+    refused = [o for o in outcomes if o is not None]
+    assert len(refused) == 1, outcomes
+    assert isinstance(refused[0], LinkNotUsable) and refused[0].status == 410
+    with session_scope(db_url) as session:
+        survey, _ = get_or_create_survey(session, "Pulse")
+        assert participation(session, survey) == (PEOPLE + 5, 1)
+        assert session.scalar(select(func.count()).select_from(SurveyResponse)) == 1
+
+
+def test_one_reflection_link_submitted_twice_at_once_stores_one_entry(db_url: str, tmp_path: Path):
+    directory(db_url, tmp_path)
+    training(db_url, tmp_path, range(3))
+    with session_scope(db_url) as session:
+        schedule(session, TRAINING_DAY, today=TRAINING_DAY)
+        links = issue_links(session, TRAINING_DAY, "http://x.example", today=TRAINING_DAY)
+    token = links[0].url.rsplit("/", 1)[1]
+    start = threading.Barrier(2)
+
+    def send(_: int) -> BaseException | None:
+        start.wait()
+        try:
+            with session_scope(db_url) as session:
+                submit_reflection(session, token, ReflectionIn(learned="same"), TRAINING_DAY)
+        except Exception as error:
+            return error
+        return None
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(send, range(2)))
+    refused = [o for o in outcomes if o is not None]
+    assert len(refused) == 1, outcomes
+    if db_url.startswith("postgresql"):
+        # The second insert waits for the first transaction, then inserts nothing.
+        assert isinstance(refused[0], LinkNotUsable) and refused[0].status == 410
+    with session_scope(db_url) as session:
+        assert session.scalar(select(func.count()).select_from(ReflectionEntry)) == 1
+        assert spent_among(session, REFLECTION, [token_hash(token)]) == {token_hash(token)}
