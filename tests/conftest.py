@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +29,13 @@ from tests.postgres_server import throwaway_postgres
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+# The server key (gaplens.keys) comes from a key file made for this test run, never from the
+# developer's ~/.config; tests of the key itself set their own.
+os.environ.pop("GAPLENS_SECRET_KEY", None)
+os.environ.setdefault(
+    "GAPLENS_SECRET_KEY_FILE", str(Path(tempfile.mkdtemp(prefix="gaplens-key-")) / "secret.key")
+)
 
 BACKENDS = [b for b in os.environ.get("GAPLENS_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
 

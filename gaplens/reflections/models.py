@@ -1,7 +1,8 @@
 """Reflection tables: who was asked (invitations) and what was written (entries), apart.
 
-The two tables share no column that could join them: an invitation knows its person, step,
-due day and whether it was used, never which entry it produced; an entry knows only its
+The two tables share no column that could join them: an invitation knows its person, step
+and due day, never whether it was used (a used link adds a keyed tag to `spent_link`, see
+gaplens.spent) nor which entry it produced; an entry knows only its
 step, the writer's function and the month it was written, and has a random id. Nothing
 records when an invitation was used, so neither side carries a day the other could match.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gaplens.db.base import Base
@@ -36,7 +37,6 @@ class ReflectionInvitation(Base):
     due_on: Mapped[dt.date] = mapped_column(Date, index=True)
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     link_issued_on: Mapped[dt.date | None] = mapped_column(Date)
-    used: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class ReflectionEntry(Base):

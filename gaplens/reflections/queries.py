@@ -17,6 +17,7 @@ from gaplens.directory.models import Person, Team
 from gaplens.metrics.schemas import MetricScope
 from gaplens.reflections.models import ReflectionEntry, ReflectionInvitation
 from gaplens.reflections.steps import FIRST_USE, TRAINING
+from gaplens.spent.service import REFLECTION, spent_among
 from gaplens.telemetry.models import AiUsageDay, TrainingRecord
 
 FIRST_USE_CENSOR_DAYS = 14
@@ -47,6 +48,8 @@ class InvitationFact:
     due_on: dt.date
     issued: bool
     used: bool
+    """Whether its link was used: worked out through the server's key (gaplens.spent), since
+    the invitation's row never records it."""
 
 
 @dataclass(frozen=True)
@@ -142,13 +145,14 @@ def invitations(
             i.step,
             i.due_on,
             i.link_issued_on,
-            i.used,
+            i.token_hash,
         )
         .join(Person, Person.id == i.person_id)
         .join(Team, Team.id == Person.team_id)
         .where(i.due_on >= start, i.due_on <= end, *_person_scope(session, scope))
         .order_by(i.id)
-    )
+    ).all()
+    spent = spent_among(session, REFLECTION, (r[10] for r in rows))
     return [
         InvitationFact(
             id=r[0],
@@ -161,7 +165,7 @@ def invitations(
             step=r[7],
             due_on=r[8],
             issued=r[9] is not None,
-            used=bool(r[10]),
+            used=r[10] in spent,
         )
         for r in rows
     ]

@@ -2,9 +2,10 @@
 reflection (through a link or the Slack command), and the gated staff view and report part.
 
 Services take the caller's session and never commit. Privacy in one paragraph: using a link
-marks its invitation used and writes an entry in the same transaction, but the entry gets a
-random id, the writer's function, the step and the month, and nothing else; the invitation
-is not told which entry it produced and keeps no day of use. See docs/privacy.md.
+writes an entry and a spent tag in the same transaction and leaves the invitation's row as
+it was; the entry gets a random id, the writer's function, the step and the month, and
+nothing else; the tag is a keyed hash of the link that only the server's key maps back to
+the invitation (gaplens.spent). See docs/privacy.md.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from gaplens.reflections.schemas import (
     UsageComparison,
 )
 from gaplens.reflections.steps import LINK_VALID_DAYS, STEPS, email_body, expires_on, step
+from gaplens.spent.service import REFLECTION, is_spent, spend, spent_among
 from gaplens.surveys.intake import LinkNotUsable, token_hash
 from gaplens.surveys.question_bank import DERIVED_BENCHMARKS
 
@@ -108,7 +110,6 @@ def schedule(session: Session, since: dt.date, today: dt.date | None = None) -> 
             "due_on": trigger.day + dt.timedelta(days=s.offset_days),
             "token_hash": None,
             "link_issued_on": None,
-            "used": False,
         }
         for trigger in plan.new
         for s in STEPS
@@ -135,10 +136,10 @@ _DUE = (
         ReflectionInvitation.due_on,
         Person.email,
         Person.display_name,
+        ReflectionInvitation.token_hash,
     )
     .join(Person, Person.id == ReflectionInvitation.person_id)
     .where(
-        ReflectionInvitation.used.is_(False),
         ReflectionInvitation.due_on <= bindparam("due"),
         ReflectionInvitation.due_on >= bindparam("oldest"),
     )
@@ -164,9 +165,15 @@ def issue_links(
         raise InputError.single("must start with http:// or https://", column="base_url")
     query = _DUE if reissue else _DUE_WITHOUT_LINK
     params = {"due": due, "oldest": today - dt.timedelta(days=LINK_VALID_DAYS)}
+    due_rows = session.execute(query, params).all()
+    # A used invitation keeps its link (its row never says it was used): its spent tag,
+    # recomputed with the server's key, is what keeps it from being issued again.
+    spent = spent_among(session, REFLECTION, (row.token_hash for row in due_rows))
     links: list[ReflectionLink] = []
     issued: list[dict[str, object]] = []
-    for invitation, trigger, step_key, due_on, email, name in session.execute(query, params).all():
+    for invitation, trigger, step_key, due_on, email, name, hashed in due_rows:
+        if hashed in spent:
+            continue
         token = secrets.token_urlsafe(18)
         issued.append({"id": invitation, "token_hash": token_hash(token), "link_issued_on": today})
         url = f"{base_url.rstrip('/')}/r/{token}"
@@ -218,18 +225,9 @@ _LINK = (
         ReflectionInvitation.trigger,
         ReflectionInvitation.step,
         ReflectionInvitation.due_on,
-        ReflectionInvitation.used,
     )
     .join(Person, Person.id == ReflectionInvitation.person_id)
     .where(ReflectionInvitation.token_hash == bindparam("hashed"))
-)
-_CLAIM = (
-    update(ReflectionInvitation)
-    .where(
-        ReflectionInvitation.token_hash == bindparam("hashed"),
-        ReflectionInvitation.used.is_(False),
-    )
-    .values(used=True)
 )
 _ENTRY = insert(ReflectionEntry)
 
@@ -241,8 +239,8 @@ def _usable_link(session: Session, token: str, today: dt.date) -> _Link:
     row = session.connection().execute(_LINK, {"hashed": hashed}).one_or_none()
     if row is None:
         raise LinkNotUsable("This reflection link is not valid or has been replaced.", 404)
-    function, trigger, step_key, due_on, used = row
-    if used:
+    function, trigger, step_key, due_on = row
+    if is_spent(session, REFLECTION, hashed):
         raise LinkNotUsable("This link has already been used. Thank you for reflecting.", 410)
     if today > expires_on(due_on):
         raise LinkNotUsable(
@@ -279,13 +277,13 @@ def submit_reflection(
 ) -> None:
     """Use the link and store the reflection, in one transaction, or do neither.
 
-    The used-flag is set with a conditional update, so of two concurrent submissions with one
-    link exactly one succeeds. The entry copies only the writer's function (looked up, not
-    linked), the step and the month."""
+    The link is spent by inserting its keyed tag (the primary key of `spent_link`), so of two
+    concurrent submissions with one link exactly one succeeds; the invitation's row is not
+    touched. The entry copies only the writer's function (looked up, not linked), the step
+    and the month."""
     today = today or dt.date.today()
     link = _usable_link(session, token, today)
-    claimed = session.connection().execute(_CLAIM, {"hashed": link.token_hash})
-    if claimed.rowcount != 1:
+    if not spend(session.connection(), REFLECTION, link.token_hash):
         raise LinkNotUsable("This link has already been used. Thank you for reflecting.", 410)
     _store_entry(session, answer, "link", link.step, link.function, today)
 

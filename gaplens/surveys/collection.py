@@ -1,7 +1,9 @@
 """Collecting answers online: open and single-use links, and storing one anonymous response.
 
 Tokens are random and stored only as SHA-256 hashes. Using an invitation and storing the
-response happen in one transaction, yet nothing written links the two.
+response happen in one transaction, yet nothing written links the two: the invitation's row
+is not touched, and the spent tag written with the response needs the server's key to be
+matched to it (gaplens.spent).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from gaplens.directory.models import Person, Team
+from gaplens.spent.service import SURVEY, spent_among
 from gaplens.surveys.intake import (
     INVITATION,
     OPEN,
@@ -103,10 +106,11 @@ __all__ = ["INVITATION", "OPEN", "LinkNotUsable", "OpenSurvey", "token_hash"]
 
 
 def participation(session: Session, survey: Survey) -> tuple[int, int]:
-    """(invitations sent, invitations used): who answered is known, what they said is not."""
-    links = session.execute(
-        select(SurveyLink.used).where(
+    """(invitations sent, invitations used), the second through the server's key: the
+    database alone says how many tags were spent, never whose."""
+    hashes = session.scalars(
+        select(SurveyLink.token_hash).where(
             SurveyLink.survey_id == survey.id, SurveyLink.kind == INVITATION
         )
     ).all()
-    return len(links), sum(1 for (used,) in links if used)
+    return len(hashes), len(spent_among(session, SURVEY, hashes))

@@ -4,7 +4,8 @@ Each answer used to cost a transaction and four queries (link, survey, questions
 capped two cores near 200 answers/s. Here a survey's questions are immutable once created, so
 they are cached per process; open links and teams are cached too, but every batch re-checks
 its links inside the write transaction, so a replaced link or a used invitation is refused
-exactly as before. One writer thread per process commits whatever has queued up (group
+exactly as before. Using an invitation writes a keyed tag (gaplens.spent), never the
+invitation's row. One writer thread per process commits whatever has queued up (group
 commit); a request is acknowledged only once the transaction holding its rows has committed.
 """
 
@@ -21,12 +22,13 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import OperationalError
 
 from gaplens.db.engine import get_engine
 from gaplens.directory.models import Team
 from gaplens.errors import ProblemCollector
+from gaplens.spent.service import SURVEY, is_spent, spend
 from gaplens.surveys.answers import AnswerParser, parse_bands
 from gaplens.surveys.models import Survey, SurveyAnswer, SurveyLink, SurveyResponse
 from gaplens.surveys.question_bank import BankEntry
@@ -151,25 +153,21 @@ def store_responses(
     """Write a batch in the caller's transaction: each item's link is re-checked here (an open
     link may have been replaced, an invitation used meanwhile); refused items write nothing."""
     outcome: list[LinkNotUsable | None] = [None] * len(items)
-    open_hashes = sorted({i.token_hash for i in items if i.link_kind == OPEN})
-    if open_hashes:
-        present = set(
-            connection.scalars(
-                select(SurveyLink.token_hash).where(SurveyLink.token_hash.in_(open_hashes))
-            )
-        )
-        for n, item in enumerate(items):
-            if item.link_kind == OPEN and item.token_hash not in present:
-                outcome[n] = LinkNotUsable("This survey link has been replaced.", 404)
+    hashes = sorted({item.token_hash for item in items})
+    present = set(
+        connection.scalars(select(SurveyLink.token_hash).where(SurveyLink.token_hash.in_(hashes)))
+    )
     for n, item in enumerate(items):
-        if item.link_kind != INVITATION:
-            continue
-        used = connection.execute(
-            update(SurveyLink)
-            .where(SurveyLink.token_hash == item.token_hash, SurveyLink.used.is_(False))
-            .values(used=True)
-        )
-        if used.rowcount != 1:
+        if item.token_hash not in present:
+            outcome[n] = LinkNotUsable(
+                "This survey link has been replaced."
+                if item.link_kind == OPEN
+                else "This survey link is not valid or has been replaced.",
+                404,
+            )
+        elif item.link_kind == INVITATION and not spend(connection, SURVEY, item.token_hash):
+            # The invitation's row is never touched: the spent tag's primary key is what
+            # makes the link single-use, and only the server's key maps it to the link.
             outcome[n] = LinkNotUsable("This invitation has already been used.", 410)
     kept = [item for item, refused in zip(items, outcome, strict=True) if refused is None]
     if kept:
@@ -182,11 +180,12 @@ def store_responses(
 
 def load_link(connection: Connection, hashed: str) -> LinkState | None:
     row = connection.execute(
-        select(SurveyLink.survey_id, SurveyLink.kind, SurveyLink.used).where(
-            SurveyLink.token_hash == hashed
-        )
+        select(SurveyLink.survey_id, SurveyLink.kind).where(SurveyLink.token_hash == hashed)
     ).first()
-    return None if row is None else LinkState(hashed, row.survey_id, row.kind, bool(row.used))
+    if row is None:
+        return None
+    used = row.kind == INVITATION and is_spent(connection, SURVEY, hashed)
+    return LinkState(hashed, row.survey_id, row.kind, used)
 
 
 def load_form(connection: Connection, survey_id: int) -> SurveyForm:

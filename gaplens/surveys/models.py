@@ -68,6 +68,9 @@ class SurveyResponse(Base):
     """One anonymous response: bands and a day, nothing that names a person."""
 
     __tablename__ = "survey_response"
+    # SQLite keeps rows in primary-key (random) order instead of a rowid in writing order,
+    # so the file's layout does not follow the order in which responses arrived.
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), index=True)
@@ -86,6 +89,7 @@ class SurveyAnswer(Base):
     """
 
     __tablename__ = "survey_answer"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # random response-id order, as above
 
     response_id: Mapped[str] = mapped_column(
         ForeignKey("survey_response.id", ondelete="CASCADE"), primary_key=True
@@ -102,9 +106,10 @@ class SurveyAnswer(Base):
 class SurveyLink(Base):
     """An answer link: the open anonymous link, or one single-use invitation.
 
-    Participation lives here and only here: an invitation knows whom it was sent to and
-    whether it was used, never which response it produced; responses carry no link id, and
-    no time is stored on either side beyond the response's day.
+    An invitation knows whom it was sent to, never whether it was used: using it leaves
+    this row as it was and adds a keyed tag to `spent_link` (gaplens.spent), which only the
+    server's key maps back to an invitation. Responses carry no link id, and no time is
+    stored on either side beyond the response's day.
     """
 
     __tablename__ = "survey_link"
@@ -113,4 +118,3 @@ class SurveyLink(Base):
     survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     person_id: Mapped[str | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
-    used: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -3,8 +3,8 @@
 The catalogue is what admins seed; a round freezes it (as a survey freezes its questions) so
 every respondent of a round answers the same tasks. A response carries only self-reported
 bands and a day, never a person, link, address or time (privacy rule 4); invitations live in
-`task_link`, which knows whom a link was sent to and whether it was used, never which
-response it produced.
+`task_link`, which knows whom a link was sent to, never whether it was used (a used link
+adds a keyed tag to `spent_link`, see gaplens.spent) nor which response it produced.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import datetime as dt
 
 from sqlalchemy import (
     JSON,
-    Boolean,
     Date,
     Float,
     ForeignKey,
@@ -88,13 +87,15 @@ class TaskLink(Base):
     )
     kind: Mapped[str] = mapped_column(String(16))
     person_id: Mapped[str | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
-    used: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class TaskResponse(Base):
     """One anonymous respondent: bands and a day, nothing that names a person."""
 
     __tablename__ = "task_response"
+    # SQLite keeps rows in primary-key (random) order instead of a rowid in writing order,
+    # so the file's layout does not follow the order in which responses arrived.
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     round_id: Mapped[int] = mapped_column(
@@ -110,6 +111,7 @@ class TaskAnswer(Base):
     """One task of one response: a catalogue task (`task_key`) or a free one (`free_label`)."""
 
     __tablename__ = "task_answer"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # random response-id order, as above
 
     response_id: Mapped[str] = mapped_column(
         ForeignKey("task_response.id", ondelete="CASCADE"), primary_key=True

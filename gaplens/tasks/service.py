@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from gaplens.connectors.csv_file import CsvReader
@@ -26,6 +26,7 @@ from gaplens.directory.models import Person, Team
 from gaplens.errors import InputError, InputProblem, ProblemCollector
 from gaplens.imports.service import ConnectorSummary, record_import
 from gaplens.metrics.registry import REGISTRY
+from gaplens.spent.service import TASK, is_spent, spend, spent_among
 from gaplens.surveys.intake import INVITATION, OPEN, LinkNotUsable, token_hash
 from gaplens.surveys.service import response_key
 from gaplens.tasks.answers import (
@@ -375,8 +376,10 @@ def round_out(session: Session, round_: TaskRound) -> RoundOut:
     responses = session.scalar(
         select(func.count()).select_from(TaskResponse).where(TaskResponse.round_id == round_.id)
     )
-    links = session.execute(
-        select(TaskLink.used).where(TaskLink.round_id == round_.id, TaskLink.kind == INVITATION)
+    invitations = session.scalars(
+        select(TaskLink.token_hash).where(
+            TaskLink.round_id == round_.id, TaskLink.kind == INVITATION
+        )
     ).all()
     return RoundOut(
         name=round_.name,
@@ -384,8 +387,8 @@ def round_out(session: Session, round_: TaskRound) -> RoundOut:
         tasks={f: len(t) for f, t in round_tasks(session, round_.id).items()},
         frozen=bool(responses),
         responses=int(responses or 0),
-        invitations_sent=len(links),
-        invitations_used=sum(1 for (used,) in links if used),
+        invitations_sent=len(invitations),
+        invitations_used=len(spent_among(session, TASK, invitations)),
     )
 
 
@@ -461,7 +464,7 @@ def open_round(session: Session, token: str) -> OpenRound:
     link = session.get(TaskLink, hashed)
     if link is None:
         raise LinkNotUsable("This task map link is not valid or has been replaced.", 404)
-    if link.used:
+    if link.kind == INVITATION and is_spent(session, TASK, hashed):
         raise LinkNotUsable("This invitation has already been used. Thank you for answering.", 410)
     round_ = session.get(TaskRound, link.round_id)
     assert round_ is not None, "a link's round exists (foreign key)"
@@ -582,19 +585,18 @@ def submit_answers(
     """Validate everything, then use the link and store the answers, or store nothing.
 
     The stored response has a random id, the bands and the day; nothing written links it to
-    the link that brought it, and an invitation only learns that it was used."""
+    the link that brought it. Using an invitation leaves its row as it was and adds a keyed
+    tag to `spent_link` (gaplens.spent), which only the server's key maps back to it."""
     opened = open_round(session, token)
     problems = ProblemCollector("answers")
     checked = check_submission(session, opened.tasks, submission, problems)
     problems.raise_if_any()
     assert checked is not None
     if opened.link_kind == INVITATION:
-        used = session.execute(
-            update(TaskLink)
-            .where(TaskLink.token_hash == opened.link_hash, TaskLink.used.is_(False))
-            .values(used=True)
-        )
-        if used.rowcount != 1:  # type: ignore[attr-defined]
+        still = select(TaskLink.token_hash).where(TaskLink.token_hash == opened.link_hash)
+        if session.scalar(still) is None:  # deleted meanwhile
+            raise LinkNotUsable("This task map link is not valid or has been replaced.", 404)
+        if not spend(session, TASK, opened.link_hash):
             raise LinkNotUsable("This invitation has already been used.", 410)
     _write_responses(
         session, opened.round.id, [(secrets.token_hex(16), today or dt.date.today(), checked)]

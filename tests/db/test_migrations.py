@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -8,9 +9,12 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 
-from gaplens.db.engine import dispose_engine, get_engine
+from gaplens.db.engine import dispose_engine, get_engine, session_scope
 from gaplens.db.migrate import alembic_config, upgrade
 from gaplens.db.tables import Base
+from gaplens.spent.service import REFLECTION, SURVEY, TASK, spent_among
+from gaplens.surveys.collection import participation
+from gaplens.surveys.service import find_survey
 from tests.telemetry.helpers import rows
 
 
@@ -71,3 +75,80 @@ def test_user_days_stored_before_feature_rows_get_them(db_url: str):
         ("a", "code_completion", 0, 7, 3, 0, 0),
         ("b", "chat_inline", 0, 2, 0, 0, 0),
     ]
+
+
+def test_used_flags_become_spent_tags_and_back(db_url: str, tmp_path):
+    """Migration 0017 turns each `used = true` into the spent tag the application computes
+    with the server key, drops the flags, and its downgrade restores them from the tags."""
+    from tests.reflections.builders import directory
+
+    directory(db_url, tmp_path, engineers=2, support=0)
+    config = alembic_config(db_url)
+    dispose_engine(db_url)
+    command.downgrade(config, "0016")
+    hashes = {name: hashlib.sha256(name.encode()).hexdigest() for name in "abcdef"}
+    engine = create_engine(db_url)
+    with engine.begin() as connection:
+        person = connection.execute(text("SELECT id FROM person ORDER BY email")).scalar()
+        connection.execute(
+            text(
+                "INSERT INTO survey (id, name, bank_version, anonymous, response_key_salt,"
+                " created_on) VALUES (1, 'Pulse', 3, true, 's', :day)"
+            ),
+            {"day": dt.date(2026, 11, 1)},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO task_round (id, name, created_on, response_key_salt)"
+                " VALUES (1, 'R', :day, 's')"
+            ),
+            {"day": dt.date(2026, 11, 1)},
+        )
+        for name, used in (("a", True), ("b", False)):
+            connection.execute(
+                text(
+                    "INSERT INTO survey_link (token_hash, survey_id, kind, person_id, used)"
+                    " VALUES (:h, 1, 'invitation', :p, :used)"
+                ),
+                {"h": hashes[name], "p": person, "used": used},
+            )
+        for name, used in (("c", True), ("d", False)):
+            connection.execute(
+                text(
+                    "INSERT INTO task_link (token_hash, round_id, kind, person_id, used)"
+                    " VALUES (:h, 1, 'invitation', :p, :used)"
+                ),
+                {"h": hashes[name], "p": person, "used": used},
+            )
+        for name, used in (("e", True), ("f", False)):
+            connection.execute(
+                text(
+                    "INSERT INTO reflection_invitation (id, series_id, person_id, trigger,"
+                    " trigger_on, step, due_on, token_hash, link_issued_on, used) VALUES"
+                    " (:id, 's', :p, 'training', :day, 'now', :day, :h, :day, :used)"
+                ),
+                {
+                    "id": name,
+                    "h": hashes[name],
+                    "p": person,
+                    "day": dt.date(2026, 11, 2),
+                    "used": used,
+                },
+            )
+    engine.dispose()
+    upgrade(db_url)
+    with session_scope(db_url) as session:
+        assert spent_among(session, SURVEY, [hashes["a"], hashes["b"]]) == {hashes["a"]}
+        assert spent_among(session, TASK, [hashes["c"], hashes["d"]]) == {hashes["c"]}
+        assert spent_among(session, REFLECTION, [hashes["e"], hashes["f"]]) == {hashes["e"]}
+        assert participation(session, find_survey(session, "Pulse")) == (2, 1)
+    assert rows(db_url, "SELECT count(*) FROM spent_link") == [(3,)]
+    dispose_engine(db_url)
+    command.downgrade(config, "0016")
+    for table in ("survey_link", "task_link", "reflection_invitation"):
+        flags = rows(db_url, f"SELECT token_hash, used FROM {table} ORDER BY token_hash")
+        assert [(h, bool(u)) for h, u in flags] == sorted(
+            (hashes[n], n in "ace") for n in "abcdef" if hashes[n] in {h for h, _ in flags}
+        )
+    dispose_engine(db_url)
+    upgrade(db_url)

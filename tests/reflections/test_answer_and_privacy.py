@@ -21,7 +21,8 @@ from gaplens.reflections.service import (
     submit_reflection,
     validate_reflection,
 )
-from gaplens.surveys.intake import LinkNotUsable
+from gaplens.spent.service import REFLECTION, spent_among, spent_tag
+from gaplens.surveys.intake import LinkNotUsable, token_hash
 from tests.reflections.builders import TRAINING_DAY, directory, training
 
 ENTRY_COLUMNS = {"id", "source", "step", "function", "written_in", "learned", "means", "confidence"}
@@ -35,7 +36,6 @@ INVITATION_COLUMNS = {
     "due_on",
     "token_hash",
     "link_issued_on",
-    "used",
 }
 ANSWER = ReflectionIn(
     learned="Examples beat instructions", means="I keep a prompt file", confidence=4
@@ -134,15 +134,16 @@ def test_schema_pins_what_each_side_knows(db_url: str):
     assert referred == {"person"}
 
 
-def test_using_a_link_changes_only_its_used_flag(db_url: str, tokens: list[str]):
+def test_using_a_link_changes_no_invitation_and_adds_one_keyed_tag(db_url: str, tokens: list[str]):
     before = invitation_rows(db_url)
     submit(db_url, tokens[2], day=dt.date(2026, 3, 9))
-    after = invitation_rows(db_url)
-    changed = {key for key in before if before[key] != after[key]}
-    assert len(changed) == 1
-    (key,) = changed
-    differing = [i for i, (a, b) in enumerate(zip(before[key], after[key], strict=True)) if a != b]
-    assert len(differing) == 1  # `used`, and no day of use, no entry id, nothing else
+    assert invitation_rows(db_url) == before  # no flag, no day of use, no entry id
+    with get_engine(db_url).connect() as connection:
+        tags = connection.execute(text("SELECT * FROM spent_link")).all()
+    assert tags == [(spent_tag(REFLECTION, token_hash(tokens[2])),)]
+    with session_scope(db_url) as session:
+        hashes = [token_hash(t) for t in tokens]
+        assert spent_among(session, REFLECTION, hashes) == {token_hash(tokens[2])}
 
 
 def test_no_value_of_an_entry_appears_on_any_invitation(db_url: str, tokens: list[str]):
@@ -213,6 +214,7 @@ def test_slack_reflections_have_no_step_no_function_and_no_person(db_url: str, t
         None,
         dt.date(2026, 4, 1),
     )
-    assert not any(row[-1] for row in invitation_rows(db_url).values())  # no link was used
+    with get_engine(db_url).connect() as connection:  # no link was used
+        assert connection.execute(text("SELECT count(*) FROM spent_link")).scalar() == 0
     with pytest.raises(ValueError, match="source"), session_scope(db_url) as session:
         submit_anonymous_reflection(session, ANSWER, "email")

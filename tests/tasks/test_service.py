@@ -16,6 +16,7 @@ from gaplens.directory.models import Person
 from gaplens.errors import InputError
 from gaplens.metrics.schemas import MetricScope
 from gaplens.privacy import PrivacyGate, PrivacyPolicy, QueryRefused
+from gaplens.spent.service import TASK, spent_among
 from gaplens.surveys.intake import LinkNotUsable
 from gaplens.tasks.answers import RawTaskAnswer, Where
 from gaplens.tasks.models import RoundTask, TaskAnswer, TaskLink, TaskResponse
@@ -29,6 +30,7 @@ from gaplens.tasks.service import (
     get_or_create_round,
     import_catalogue,
     replace_catalogue,
+    round_out,
     round_tasks,
     submit_answers,
 )
@@ -201,9 +203,13 @@ def test_answers_through_links_carry_no_identity(db_url: str, tmp_path: Path):
         assert stored[0].answered_on == dt.date(2026, 10, 6)
         assert {r.team_id is None for r in stored} == {True, False}
         assert session.scalar(select(func.count()).select_from(TaskAnswer)) == 4
-        used_links = session.scalars(select(TaskLink).where(TaskLink.used.is_(True))).all()
+        links = session.scalars(select(TaskLink)).all()
+        spent = spent_among(session, TASK, [link.token_hash for link in links])
+        used_links = [link for link in links if link.token_hash in spent]
         invited = session.scalar(select(Person.id).where(Person.email == invitations[0][0]))
         assert [link.person_id for link in used_links] == [invited]
+        out = round_out(session, find_round(session, ROUND))
+        assert (out.invitations_sent, out.invitations_used) == (2, 1)
 
 
 @pytest.mark.parametrize(

@@ -76,7 +76,7 @@ def test_invitation_is_single_use_and_participation_is_unjoinable(
     response_columns = {
         c["name"] for c in inspect(get_engine(web_db)).get_columns("survey_response")
     }
-    assert link_columns == {"token_hash", "survey_id", "kind", "person_id", "used"}
+    assert link_columns == {"token_hash", "survey_id", "kind", "person_id"}  # no used flag
     assert not (link_columns & response_columns) - {"survey_id"}, "only the survey is shared"
     with session_scope(web_db) as session:
         stored = [link.token_hash for link in session.scalars(select(SurveyLink))]

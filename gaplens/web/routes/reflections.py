@@ -156,7 +156,8 @@ def answer_submit(
 def submit_api(request: Request, session: DbSession, body: ReflectionAnswer) -> Response:
     """Store one reflection through its single-use link: what was learned and/or what it
     means for the work, and an optional confidence 1-5. Stored with the writer's function,
-    the step and the month only; the link is marked used without recording which entry."""
+    the step and the month only; the link is spent (a keyed tag, gaplens.spent) and its
+    invitation left as it was, so nothing records which entry it produced."""
     if not same_origin(request):
         raise HTTPException(status_code=403, detail="cross-site request refused")
     _check_rate(request)
