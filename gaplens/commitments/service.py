@@ -22,10 +22,9 @@ from gaplens.accounts.service import account_with_role
 from gaplens.commitments.models import Commitment, CommitmentRevision
 from gaplens.commitments.queries import (
     QUESTION,
-    ClarityAnswer,
+    YES,
     Pulse,
     asks_clarity,
-    clarity_answers,
     pulses,
 )
 from gaplens.commitments.schemas import (
@@ -44,12 +43,11 @@ from gaplens.commitments.schemas import (
     StatementOut,
 )
 from gaplens.db.engine import session_scope
-from gaplens.directory.models import Team
 from gaplens.directory.service import check_function, scope_function
 from gaplens.errors import InputError, InputProblem
 from gaplens.metrics.schemas import MetricScope
-from gaplens.perception.filters import team_subtree
-from gaplens.privacy import PrivacyGate, PrivacyPolicy, QueryRefused
+from gaplens.privacy import PrivacyGate, PrivacyPolicy
+from gaplens.releases.queries import SurveyRelease, cell_predicate, latest_survey_release
 from gaplens.report.text import day, percent, percent_range
 from gaplens.stats import newcombe_difference, wilson_interval
 from gaplens.surveys.models import Survey
@@ -407,67 +405,6 @@ def _count(session: Session, where: Sequence[ColumnElement[bool]]) -> int:
     return session.scalar(select(func.count()).select_from(Commitment).where(*where)) or 0
 
 
-def _group(answers: Sequence[ClarityAnswer], shown: bool, small: bool) -> ClarityGroup:
-    if not shown:
-        return ClarityGroup(status="not_enough_responses" if small else "suppressed")
-    yes = sum(a.yes for a in answers)
-    estimate = wilson_interval(yes, len(answers))
-    return ClarityGroup(
-        status="shown",
-        n=len(answers),
-        yes=yes,
-        clarity=Proportion(share=estimate.value, low=estimate.low, high=estimate.high),
-    )
-
-
-def clarity_point(
-    pulse: Pulse,
-    answers: Sequence[ClarityAnswer],
-    in_scope: Callable[[ClarityAnswer], bool] | None,
-    gate: PrivacyGate,
-    viewer: str,
-    statements_in_force: int,
-) -> ClarityPoint:
-    """One pulse's clarity for the scope, and for its individual contributors.
-
-    The gate decides on the answers' response ids, the very people each figure is computed
-    from, in the namespace of every survey figure, so a staff member's perception pages, gap
-    trend and exports share one differencing history. A narrowed scope is decided as a
-    breakdown of the whole pulse (so the rest of the organisation, which a reader can derive
-    from the organisation's report, is at least k too); individual contributors as a
-    breakdown of the scope, against everyone else in it. Too close to a set `viewer` already
-    saw (rule 3): both groups suppressed.
-    """
-    k = gate.policy.min_group_size
-    everyone = frozenset(a.response_id for a in answers)
-    scoped = [a for a in answers if in_scope is None or in_scope(a)]
-    members = frozenset(a.response_id for a in scoped)
-    frontline = [a for a in scoped if a.role_level == FRONTLINE]
-    ic_members = frozenset(a.response_id for a in frontline)
-    try:
-        if in_scope is None:
-            scope_shown = gate.release_group(viewer, members)
-        else:
-            scope_shown = gate.breakdown(viewer, everyone, {"scope": members})["scope"].shown
-        ic_shown = False
-        if scope_shown:
-            cells = {"ic": ic_members, "others": members - ic_members}
-            ic_shown = gate.breakdown(viewer, members, cells)["ic"].shown
-    except QueryRefused:
-        refused = True
-        scope_shown = ic_shown = False
-    else:
-        refused = False
-    return ClarityPoint(
-        survey=pulse.name,
-        first_day=pulse.first_day,
-        last_day=pulse.last_day,
-        statements_in_force=statements_in_force,
-        everyone=_group(scoped, scope_shown, not refused and len(scoped) < k),
-        individual_contributors=_group(frontline, ic_shown, not refused and len(frontline) < k),
-    )
-
-
 def clarity_change(points: Sequence[ClarityPoint]) -> ClarityChange | None:
     """First pulse to last, for individual contributors if shown in both, else everyone."""
     if len(points) < 2:
@@ -501,18 +438,43 @@ def clarity_change(points: Sequence[ClarityPoint]) -> ClarityChange | None:
     return None
 
 
-def _scope_test(
-    session: Session, function: str | None, team_id: int | None
-) -> Callable[[ClarityAnswer], bool] | None:
-    if team_id is not None:
-        team = session.get(Team, team_id)
-        if team is None:
-            raise InputError.single(f"no team with id {team_id}", column="team")
-        teams = set(team_subtree(session, team.key))
-        return lambda a: a.team_id in teams
-    if function is not None:
-        return lambda a: a.function == function
-    return None
+def released_clarity_point(
+    pulse: Pulse,
+    release: SurveyRelease | None,
+    team_id: int | None,
+    function: str | None,
+    statements_in_force: int,
+) -> ClarityPoint:
+    """One pulse's clarity for the scope and its individual contributors, read from the
+    pulse's release: sums of published groups, the same for every viewer."""
+    groups = []
+    for role in (None, FRONTLINE):
+        found = None
+        if release is not None:
+            inside = cell_predicate(release.tree, team=team_id, function=function, role=role)
+            found = release.answers(QUESTION, inside)
+        if found is None:
+            groups.append(ClarityGroup(status="not_enough_responses"))
+            continue
+        answered, counts = found
+        yes = counts[entry(QUESTION).options.index(YES)]
+        estimate = wilson_interval(yes, answered)
+        groups.append(
+            ClarityGroup(
+                status="shown",
+                n=answered,
+                yes=yes,
+                clarity=Proportion(share=estimate.value, low=estimate.low, high=estimate.high),
+            )
+        )
+    return ClarityPoint(
+        survey=pulse.name,
+        first_day=pulse.first_day,
+        last_day=pulse.last_day,
+        statements_in_force=statements_in_force,
+        everyone=groups[0],
+        individual_contributors=groups[1],
+    )
 
 
 def clarity_trend(
@@ -520,26 +482,25 @@ def clarity_trend(
     survey: Survey,
     scope: MetricScope,
     end: dt.date,
-    gate: PrivacyGate,
-    viewer: str,
     function: str | None,
 ) -> ClarityTrend | None:
-    """Job-security clarity per pulse of the survey's series, through the privacy gate."""
+    """Job-security clarity per pulse of the survey's series, from each pulse's release."""
     if not asks_clarity(session, survey.id):
         return None
-    in_scope = _scope_test(session, scope.function, scope.team_id)
     scope_where = _scope_filter(function)
-    points = [
-        clarity_point(
-            pulse,
-            clarity_answers(session, pulse.survey_id),
-            in_scope,
-            gate,
-            viewer,
-            _count(session, [*scope_where, *_in_force(pulse.first_day)]),
+    points = []
+    for pulse in pulses(session, survey, end):
+        found = session.get(Survey, pulse.survey_id)
+        release = latest_survey_release(session, found) if found is not None else None
+        points.append(
+            released_clarity_point(
+                pulse,
+                release,
+                scope.team_id,
+                scope.function,
+                _count(session, [*scope_where, *_in_force(pulse.first_day)]),
+            )
         )
-        for pulse in pulses(session, survey, end)
-    ]
     question = entry(QUESTION)
     assert question.benchmark is not None
     return ClarityTrend(
@@ -572,7 +533,7 @@ def report_section(
     function = scope_function(session, scope.function, scope.team_id)
     where = _scope_filter(function)
     statements = _statements(session, [*where, *_in_force(end)], as_of=end)
-    clarity = clarity_trend(session, survey, scope, end, gate, viewer, function) if survey else None
+    clarity = clarity_trend(session, survey, scope, end, function) if survey else None
     if not statements and (clarity is None or not clarity.points):
         return None
     since = clarity.points[0].first_day if clarity and clarity.points else None

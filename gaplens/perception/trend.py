@@ -10,22 +10,19 @@ below, so noise is never reported as a trend.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gaplens.audit.service import record
 from gaplens.directory.models import Team
 from gaplens.errors import InputError
-from gaplens.privacy import PrivacyGate, QueryRefused
 from gaplens.releases.queries import SurveyRelease, cell_predicate, latest_survey_release
 from gaplens.report.schemas import FigureStatus, Interval
 from gaplens.stats import Estimate, mover_difference, newcombe_difference
-from gaplens.surveys.models import BankQuestion, Survey, SurveyAnswer, SurveyResponse
+from gaplens.surveys.models import Survey, SurveyResponse
 from gaplens.surveys.question_bank import entry
 
 QUESTION = "productivity_impact"
@@ -63,44 +60,6 @@ class TrendOut(BaseModel):
     )
 
 
-@dataclass
-class _Cell:
-    leaders: set[str] = field(default_factory=set)
-    frontline: set[str] = field(default_factory=set)
-    leaders_yes: int = 0
-    frontline_yes: int = 0
-
-
-def gap_point(
-    cell: _Cell, survey: str, gate: PrivacyGate, viewer: str
-) -> tuple[TrendPoint, Estimate | None]:
-    parent = frozenset(cell.leaders | cell.frontline)
-    try:
-        decisions = gate.breakdown(
-            viewer, parent, {LEADERS: frozenset(cell.leaders), FRONTLINE: frozenset(cell.frontline)}
-        )
-    except QueryRefused:
-        return TrendPoint(survey=survey, status="refused"), None
-    hidden = [d for d in decisions.values() if not d.shown]
-    if hidden:
-        small = any(d.n < gate.policy.min_group_size for d in decisions.values())
-        status = FigureStatus.NOT_ENOUGH_RESPONSES if small else FigureStatus.SUPPRESSED
-        return TrendPoint(survey=survey, status=status), None
-    estimate = newcombe_difference(
-        cell.leaders_yes, len(cell.leaders), cell.frontline_yes, len(cell.frontline)
-    )
-    point = TrendPoint(
-        survey=survey,
-        status=FigureStatus.SHOWN,
-        gap_pp=Interval(
-            estimate=100 * estimate.value, low=100 * estimate.low, high=100 * estimate.high
-        ),
-        leaders_n=len(cell.leaders),
-        frontline_n=len(cell.frontline),
-    )
-    return point, estimate
-
-
 def direction(change: Estimate | None) -> str:
     if change is None:
         return "not enough data"
@@ -109,61 +68,6 @@ def direction(change: Estimate | None) -> str:
     if change.high < 0:
         return "narrowing"
     return "no clear change"
-
-
-def population_trend(
-    session: Session,
-    surveys: Sequence[Survey],
-    where: Sequence[ColumnElement[bool]],
-    gate: PrivacyGate,
-    viewer: str,
-) -> tuple[list[TrendPoint], Interval | None, str]:
-    """The gap per pulse for one population (declared filters in `where`, e.g. a function's
-    or a team's responses), the latest change and its direction: what the report shows for
-    its scope. Each pulse passes the gate."""
-    question = entry(QUESTION)
-    favourable = {question.options.index(o) for o in question.positive_options}
-    cells: dict[int, _Cell] = defaultdict(_Cell)
-    if surveys:
-        rows = session.execute(
-            select(
-                SurveyResponse.survey_id,
-                SurveyResponse.role_level,
-                SurveyResponse.id,
-                SurveyAnswer.option_index,
-            )
-            .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
-            .join(BankQuestion, BankQuestion.id == SurveyAnswer.question_id)
-            .where(
-                SurveyResponse.survey_id.in_([s.id for s in surveys]),
-                BankQuestion.key == QUESTION,
-                *where,
-            )
-        )
-        for survey_id, role, response_id, option in rows:
-            cell = cells[survey_id]
-            yes = option in favourable
-            if role == "individual_contributor":
-                cell.frontline.add(response_id)
-                cell.frontline_yes += yes
-            else:
-                cell.leaders.add(response_id)
-                cell.leaders_yes += yes
-    points: list[TrendPoint] = []
-    estimates: list[Estimate | None] = []
-    for survey in surveys:
-        point, estimate = gap_point(cells.get(survey.id, _Cell()), survey.name, gate, viewer)
-        points.append(point)
-        estimates.append(estimate)
-    change = None
-    if len(estimates) >= 2 and estimates[-1] is not None and estimates[-2] is not None:
-        change = mover_difference(estimates[-1], estimates[-2])
-    interval = (
-        Interval(estimate=100 * change.value, low=100 * change.low, high=100 * change.high)
-        if change
-        else None
-    )
-    return points, interval, direction(change)
 
 
 def _pulses(session: Session, series: str) -> list[Survey]:
@@ -243,7 +147,11 @@ def released_gap_trend(session: Session, series: str) -> TrendOut:
 
 
 def _released_point(
-    survey: str, release: SurveyRelease | None, team: int | None, favourable: Sequence[int]
+    survey: str,
+    release: SurveyRelease | None,
+    team: int | None,
+    favourable: Sequence[int],
+    function: str | None = None,
 ) -> tuple[TrendPoint, Estimate | None]:
     if release is None:
         return TrendPoint(survey=survey, status=FigureStatus.NOT_ENOUGH_RESPONSES), None
@@ -251,7 +159,8 @@ def _released_point(
     for roles in (("executive", "manager"), ("individual_contributor",)):
         answered, yes = 0, 0
         for role in roles:
-            found = release.answers(QUESTION, cell_predicate(release.tree, team=team, role=role))
+            inside = cell_predicate(release.tree, team=team, function=function, role=role)
+            found = release.answers(QUESTION, inside)
             if found is not None:
                 answered += found[0]
                 yes += sum(found[1][i] for i in favourable)
@@ -274,6 +183,26 @@ def _pp(estimate: Estimate | None) -> Interval | None:
     if estimate is None:
         return None
     return Interval(estimate=100 * estimate.value, low=100 * estimate.low, high=100 * estimate.high)
+
+
+def released_population_trend(
+    session: Session, surveys: Sequence[Survey], team: int | None, function: str | None
+) -> tuple[list[TrendPoint], Interval | None, str]:
+    """The gap per pulse for a report's scope (a team and below, or a function), from each
+    pulse's release; the latest change and its direction."""
+    question = entry(QUESTION)
+    favourable = [question.options.index(o) for o in question.positive_options]
+    points: list[TrendPoint] = []
+    estimates: list[Estimate | None] = []
+    for survey in surveys:
+        release = latest_survey_release(session, survey)
+        point, estimate = _released_point(survey.name, release, team, favourable, function)
+        points.append(point)
+        estimates.append(estimate)
+    change = None
+    if len(estimates) >= 2 and estimates[-1] is not None and estimates[-2] is not None:
+        change = mover_difference(estimates[-1], estimates[-2])
+    return points, _pp(change), direction(change)
 
 
 def viewer_released_trend(session: Session, viewer: str, series: str) -> TrendOut:

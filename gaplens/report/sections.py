@@ -18,8 +18,8 @@ from gaplens.adoption.service import load_facts as funnel_facts
 from gaplens.adoption.service import stage_figures
 from gaplens.metrics.queries import scope_filter
 from gaplens.metrics.service import MeasuredData
-from gaplens.perception.filters import conditions
-from gaplens.perception.trend import TrendOut, population_trend
+from gaplens.perception.service import team_id_of
+from gaplens.perception.trend import TrendOut, released_population_trend
 from gaplens.privacy import PrivacyGate, QueryRefused
 from gaplens.report.schemas import (
     AdoptionSection,
@@ -94,9 +94,10 @@ def trend_section(
         if p.last_day <= period.end
         and (p.survey.id == survey.id or (survey.series and p.survey.series == survey.series))
     ]
-    where = conditions(session, scope.population) if scope.population.active() else []
-    points, change, direction = population_trend(
-        session, [p.survey for p in pulses], where, gate, viewer
+    population = scope.population
+    team = team_id_of(session, population.team) if population.team else None
+    points, change, direction = released_population_trend(
+        session, [p.survey for p in pulses], team, population.function
     )
     return GapTrend(
         series=survey.series,
