@@ -17,10 +17,8 @@ from sqlalchemy.orm import Session
 
 from gaplens.privacy.disclosure import AuditFindings, ReleasedCount, ReleasedHistogram, audit
 from gaplens.releases.models import Release, ReleaseHistogram, ReleaseMember
-from gaplens.releases.service import Value, _answer_values, dataset_of
+from gaplens.releases.service import Value, dataset_of, released_series
 from gaplens.surveys.models import Survey
-from gaplens.surveys.question_bank import ATTRIBUTE_QUESTIONS, Scale
-from gaplens.surveys.service import survey_questions
 
 
 @dataclass(frozen=True)
@@ -46,18 +44,13 @@ def audit_survey(
         )
     ):
         members[class_id].add(response_id)
-    questions = {
-        qid: entry
-        for qid, entry in survey_questions(session, survey)
-        if entry.scale is not Scale.TEXT and entry.key not in ATTRIBUTE_QUESTIONS
-    }
-    key_of = {qid: entry.key for qid, entry in questions.items()}
-    multi = {entry.key for entry in questions.values() if entry.scale is Scale.MULTI}
-    values = _answer_values(session, survey, questions)
+    multi: set[str] = set()
     answers: dict[str, dict[str, Value]] = defaultdict(dict)
-    for qid, by_response in values.items():
-        for rid, value in by_response.items():
-            answers[rid][key_of[qid]] = value
+    for series in released_series(session, survey):
+        if series.multi:
+            multi.add(series.key)
+        for rid, value in series.answers.items():
+            answers[rid][series.key] = value
     counts = [ReleasedCount(frozenset(found)) for found in members.values()]
     histograms = []
     for question, classes, released in session.execute(

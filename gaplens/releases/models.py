@@ -27,6 +27,9 @@ class Release(Base):
     built_at: Mapped[dt.datetime] = mapped_column(DateTime)
     cutoff: Mapped[dt.date] = mapped_column(Date)
     """Answers from days before this one are in; a day is released only once it is over."""
+    answers_through: Mapped[dt.date] = mapped_column(Date)
+    """The end of the week (Sunday, at most the day before the cutoff) of the latest answer
+    in the release: when the pulse ran, to the week, never the day of one person's answer."""
     min_group_size: Mapped[int] = mapped_column(Integer)
     included: Mapped[int] = mapped_column(Integer)
     """Responses inside released classes (the rest are withheld until more arrive)."""

@@ -36,6 +36,7 @@ class SurveyRelease:
     survey: str
     seq: int
     cutoff: dt.date
+    answers_through: dt.date
     built_at: dt.datetime
     min_group_size: int
     classes: tuple[tuple[Code, int], ...]
@@ -98,6 +99,7 @@ def load_survey_release(session: Session, survey: Survey, release: Release) -> S
         survey=survey.name,
         seq=release.seq,
         cutoff=release.cutoff,
+        answers_through=release.answers_through,
         built_at=release.built_at,
         min_group_size=release.min_group_size,
         classes=classes,

@@ -56,6 +56,7 @@ class BuildOutcome:
 class _Respondent:
     code: Code
     signature: tuple[int, ...]
+    day: dt.date
 
 
 def build_survey_release(
@@ -96,9 +97,12 @@ def build_survey_release(
             None, f"Not released yet: fewer than {k} new responses can be shown together."
         )
 
+    latest = max(respondents[rid].day for rid in classes.codes)
+    week_end = latest + dt.timedelta(days=6 - latest.weekday())
     release = Release(
         dataset=dataset,
         seq=len(previous) + 1,
+        answers_through=min(week_end, cutoff - dt.timedelta(days=1)),
         built_at=(now or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0),
         cutoff=cutoff,
         min_group_size=k,
@@ -137,14 +141,16 @@ def _respondents(
             SurveyResponse.function,
             SurveyResponse.role_level,
             SurveyResponse.ai_tenure_band,
+            SurveyResponse.answered_on,
         ).where(SurveyResponse.survey_id == survey.id, SurveyResponse.answered_on < cutoff)
     )
     return {
         rid: _Respondent(
             Code(team, function, role, tenure),
             tuple(earlier[rid]) if previous else (),
+            day,
         )
-        for rid, team, function, role, tenure in rows
+        for rid, team, function, role, tenure, day in rows
     }
 
 
@@ -177,6 +183,44 @@ def _write_classes(
     return rows
 
 
+UNSANCTIONED = "shadow_tools.unsanctioned"
+"""Derived: 1 when a respondent named any tool besides the sanctioned one (option 0)."""
+
+
+@dataclass(frozen=True)
+class Series:
+    """One released question: its values per response (an option, a set of options, a
+    number's bin, or a derived yes/no), and how many values it has."""
+
+    key: str
+    values: int
+    multi: bool
+    answers: dict[str, Value]
+
+
+def released_series(session: Session, survey: Survey) -> list[Series]:
+    """Every question a release publishes counts for, with each response's value, plus the
+    derived series the pages need (shadow AI: "named an unsanctioned tool")."""
+    questions = {
+        qid: entry
+        for qid, entry in survey_questions(session, survey)
+        if entry.scale is not Scale.TEXT and entry.key not in ATTRIBUTE_QUESTIONS
+    }
+    values = _answer_values(session, survey, questions)
+    found = []
+    for qid, entry in questions.items():
+        answers = values.get(qid, {})
+        count = BIN_COUNT if entry.scale is Scale.NUMBER else len(entry.options)
+        found.append(Series(entry.key, count, entry.scale is Scale.MULTI, answers))
+        if entry.key == "shadow_tools":
+            derived: dict[str, Value] = {
+                rid: int(bool(value - {0})) if isinstance(value, frozenset) else int(value != 0)
+                for rid, value in answers.items()
+            }
+            found.append(Series(UNSANCTIONED, 2, False, derived))
+    return found
+
+
 def _write_histograms(
     session: Session,
     survey: Survey,
@@ -188,21 +232,15 @@ def _write_histograms(
 ) -> None:
     """Per question, merge classes until each group's answers (and each earlier group's
     share of them) number at least k and are not all alike; release those counts."""
-    questions = [
-        (qid, entry)
-        for qid, entry in survey_questions(session, survey)
-        if entry.scale is not Scale.TEXT and entry.key not in ATTRIBUTE_QUESTIONS
-    ]
-    values = _answer_values(session, survey, {qid: entry for qid, entry in questions})
     earlier = _earlier_histograms(session, previous)
     code_of_class = {row.id: code for code, row in class_rows.items()}
     tree = team_tree(session)
-    for qid, entry in questions:
-        answers = {rid: v for rid, v in values.get(qid, {}).items() if rid in class_of}
+    for series in released_series(session, survey):
+        answers = {rid: v for rid, v in series.answers.items() if rid in class_of}
         members: dict[int, list[str]] = defaultdict(list)
         for rid in answers:
             members[class_of[rid]].append(rid)
-        prior = earlier.get(entry.key, {})
+        prior = earlier.get(series.key, {})
 
         def ok(
             group: Sequence[int],
@@ -221,9 +259,9 @@ def _write_histograms(
         by_code: dict[Code, list[int]] = defaultdict(list)
         for class_id, code in grouped.codes.items():
             by_code[code].append(class_id)
-        for code in sorted(by_code, key=_sort_key):
+        for code in sorted(by_code, key=Code.key):
             ids = sorted(by_code[code])
-            counts = [0] * _value_count(entry)
+            counts = [0] * series.values
             answered = 0
             for class_id in ids:
                 for rid in members[class_id]:
@@ -232,7 +270,7 @@ def _write_histograms(
             session.add(
                 ReleaseHistogram(
                     release_id=release.id,
-                    question=entry.key,
+                    question=series.key,
                     team_id=code.team,
                     function=code.function,
                     role=code.role,
@@ -243,12 +281,10 @@ def _write_histograms(
                 )
             )
         if answers and not by_code:
-            session.add(ReleaseNote(release_id=release.id, question=entry.key, reason=ALL_WITHHELD))
+            session.add(
+                ReleaseNote(release_id=release.id, question=series.key, reason=ALL_WITHHELD)
+            )
     session.flush()
-
-
-def _value_count(entry: BankEntry) -> int:
-    return BIN_COUNT if entry.scale is Scale.NUMBER else len(entry.options)
 
 
 def _add(counts: list[int], value: Value) -> None:

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gaplens.audit.service import record, staff_gate
+from gaplens.audit.service import record
 from gaplens.directory.models import Person
 from gaplens.perception.figures import share
-from gaplens.privacy import PrivacyGate, PrivacyPolicy, QueryRefused, suppress_breakdown
+from gaplens.privacy import PrivacyPolicy, suppress_breakdown
+from gaplens.releases.queries import SurveyRelease, cell_predicate, latest_survey_release
+from gaplens.releases.service import UNSANCTIONED
 from gaplens.report.schemas import FigureStatus
 from gaplens.shadow.schemas import MeasuredUse, ShadowAiOut, ShadowGroup
-from gaplens.surveys.models import BankQuestion, Survey, SurveyAnswer, SurveyResponse
+from gaplens.surveys.models import Survey
 from gaplens.surveys.question_bank import SHADOW_REASON, SHADOW_USE, entry
 from gaplens.surveys.service import find_survey
 from gaplens.telemetry.models import AiUsageDay
@@ -24,53 +25,6 @@ TOOLS = entry("shadow_tools", 1)
 SANCTIONED = 0
 EVERYONE = "everyone"
 UNSPECIFIED = "unspecified"
-
-
-@dataclass
-class _Person:
-    function: str
-    tools: set[int] = field(default_factory=set)
-    uses: set[int] = field(default_factory=set)
-    reasons: set[int] = field(default_factory=set)
-
-
-def shadow_ai(session: Session, survey: Survey, gate: PrivacyGate, viewer: str) -> ShadowAiOut:
-    people = _answers(session, survey)
-    by_function: dict[str, set[str]] = defaultdict(set)
-    for rid, person in people.items():
-        by_function[person.function].add(rid)
-    everyone = frozenset(people)
-    groups: list[ShadowGroup] = []
-    try:
-        decisions = gate.breakdown(
-            viewer, everyone, {f: frozenset(ids) for f, ids in by_function.items()}
-        )
-    except QueryRefused:
-        return ShadowAiOut(
-            survey=survey.name,
-            groups=[ShadowGroup(group=EVERYONE, status=FigureStatus.SUPPRESSED)],
-        )
-    k = gate.policy.min_group_size
-    groups.append(_group(EVERYONE, [people[r] for r in everyone], k, len(everyone) >= k))
-    for function in sorted(by_function):
-        decision = decisions[function]
-        members = [people[r] for r in by_function[function]]
-        if decision.shown:
-            groups.append(_group(function, members, k, True))
-        else:
-            status = (
-                FigureStatus.NOT_ENOUGH_RESPONSES if decision.n < k else FigureStatus.SUPPRESSED
-            )
-            groups.append(ShadowGroup(group=function, status=status))
-    as_of = session.scalar(
-        select(func.max(SurveyResponse.answered_on)).where(SurveyResponse.survey_id == survey.id)
-    )
-    measured = measured_sanctioned_use(session, as_of, gate.policy) if as_of else {}
-    if measured:
-        groups = [g.model_copy(update={"measured": measured.get(g.group)}) for g in groups]
-    return ShadowAiOut(
-        survey=survey.name, groups=groups, measured_as_of=as_of if measured else None
-    )
 
 
 def measured_sanctioned_use(
@@ -114,71 +68,67 @@ def measured_sanctioned_use(
     return result
 
 
-def viewer_shadow_ai(
-    session: Session, viewer: str, survey_name: str | None, policy: PrivacyPolicy
-) -> ShadowAiOut:
-    """Shadow AI as one staff member may see it (rule 3 across their earlier views), audited."""
-    survey = find_survey(session, survey_name)
-    result = shadow_ai(session, survey, staff_gate(session, policy), viewer)
-    record(session, viewer, "view_shadow_ai", survey.name)
-    return result
+def released_shadow_ai(session: Session, survey: Survey, policy: PrivacyPolicy) -> ShadowAiOut:
+    """Shadow AI per function from the survey's release: every share is a sum of published
+    groups (each with at least k answers, never all alike), the same for every viewer."""
+    release = latest_survey_release(session, survey)
+    if release is None:
+        return ShadowAiOut(
+            survey=survey.name,
+            groups=[ShadowGroup(group=EVERYONE, status=FigureStatus.NOT_ENOUGH_RESPONSES)],
+        )
+    functions = sorted({code.function for code, _ in release.classes if code.function})
+    groups = [
+        _released_group(release, name, None if name == EVERYONE else name)
+        for name in (EVERYONE, *functions)
+    ]
+    as_of = release.answers_through
+    measured = measured_sanctioned_use(session, as_of, policy)
+    if measured:
+        groups = [g.model_copy(update={"measured": measured.get(g.group)}) for g in groups]
+    return ShadowAiOut(
+        survey=survey.name, groups=groups, measured_as_of=as_of if measured else None
+    )
 
 
-def _group(name: str, members: list[_Person], k: int, shown: bool) -> ShadowGroup:
-    if not shown or not members:
+def _released_group(release: SurveyRelease, name: str, function: str | None) -> ShadowGroup:
+    inside = cell_predicate(release.tree, function=function)
+    tools = release.answers(TOOLS.key, inside)
+    if tools is None:
         return ShadowGroup(group=name, status=FigureStatus.NOT_ENOUGH_RESPONSES)
-    n = len(members)
-    shadow = [p for p in members if p.tools - {SANCTIONED}]
+    n, counts = tools
+    shadow = release.answers(UNSANCTIONED, inside)
     result = ShadowGroup(
         group=name,
         status=FigureStatus.SHOWN,
         n=n,
-        sanctioned=share(sum(SANCTIONED in p.tools for p in members), n),
-        unsanctioned=share(len(shadow), n),
+        sanctioned=share(counts[SANCTIONED], n),
+        unsanctioned=None if shadow is None else share(shadow[1][1], shadow[0]),
     )
-    # The follow-ups describe a subgroup: it needs k of its own, and so does its complement
-    # (or a reader could subtract it from n).
-    m = len(shadow)
-    if m < k or 0 < n - m < k:
+    uses = release.answers(SHADOW_USE.key, inside)
+    reasons = release.answers(SHADOW_REASON.key, inside)
+    if uses is None or reasons is None:
         return result.model_copy(update={"follow_up_status": FigureStatus.NOT_ENOUGH_RESPONSES})
     return result.model_copy(
         update={
-            "unsanctioned_n": m,
+            "unsanctioned_n": uses[0],
             "follow_up_status": FigureStatus.SHOWN,
             "uses": {
-                option: share(sum(i in p.uses for p in shadow), m)
-                for i, option in enumerate(SHADOW_USE.options)
+                option: share(uses[1][i], uses[0]) for i, option in enumerate(SHADOW_USE.options)
             },
             "reasons": {
-                option: share(sum(i in p.reasons for p in shadow), m)
+                option: share(reasons[1][i], reasons[0])
                 for i, option in enumerate(SHADOW_REASON.options)
             },
         }
     )
 
 
-def _answers(session: Session, survey: Survey) -> dict[str, _Person]:
-    """Everyone who answered the tools question, with their function band and follow-ups."""
-    rows = session.execute(
-        select(
-            SurveyResponse.id,
-            SurveyResponse.function,
-            BankQuestion.key,
-            SurveyAnswer.option_index,
-        )
-        .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
-        .join(BankQuestion, BankQuestion.id == SurveyAnswer.question_id)
-        .where(
-            SurveyResponse.survey_id == survey.id,
-            BankQuestion.key.in_(["shadow_tools", SHADOW_USE.key, SHADOW_REASON.key]),
-        )
-    )
-    people: dict[str, _Person] = {}
-    for rid, function, key, option in rows:
-        person = people.setdefault(rid, _Person(function or UNSPECIFIED))
-        if option is None:
-            continue
-        {"shadow_tools": person.tools, SHADOW_USE.key: person.uses}.get(key, person.reasons).add(
-            option
-        )
-    return {rid: p for rid, p in people.items() if p.tools}
+def viewer_shadow_ai(
+    session: Session, viewer: str, survey_name: str | None, policy: PrivacyPolicy
+) -> ShadowAiOut:
+    """Shadow AI from the release, with the view written to the audit log."""
+    survey = find_survey(session, survey_name)
+    result = released_shadow_ai(session, survey, policy)
+    record(session, viewer, "view_shadow_ai", survey.name)
+    return result

@@ -221,6 +221,7 @@ def test_release_build_and_privacy_audit_from_the_command_line(db_url: str):
             seq=2,
             built_at=first.built_at,
             cutoff=first.cutoff,
+            answers_through=first.answers_through,
             min_group_size=5,
             included=len(members) - 1,
             withheld=0,

@@ -54,7 +54,9 @@ def test_measured_sanctioned_use_sits_beside_the_survey(client: TestClient, web_
     before = client.get("/api/v1/shadow-ai").json()
     assert before["measured_as_of"] is None and before["groups"][0]["measured"] is None
     with session_scope(web_db) as session:
-        last_day = session.scalar(select(func.max(SurveyResponse.answered_on)))
+        latest = session.scalar(select(func.max(SurveyResponse.answered_on)))
+        # the release dates the pulse to the end of its last week, never one answer's day
+        last_day = latest + dt.timedelta(days=6 - latest.weekday())
         licensed = list(
             session.execute(
                 select(Person.id, Person.function)

@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("built_at", sa.DateTime(), nullable=False),
         sa.Column("cutoff", sa.Date(), nullable=False),
+        sa.Column("answers_through", sa.Date(), nullable=False),
         sa.Column("min_group_size", sa.Integer(), nullable=False),
         sa.Column("included", sa.Integer(), nullable=False),
         sa.Column("withheld", sa.Integer(), nullable=False),
