@@ -23,9 +23,11 @@ demo: $(STAMP) runtime-deps
 	$(BIN)/gaplens demo --out demo-output
 
 lint: $(STAMP)
-	$(BIN)/ruff check gaplens tests bench
-	$(BIN)/ruff format --check gaplens tests bench
-	$(BIN)/mypy gaplens
+	$(BIN)/ruff check gaplens tests bench scripts
+	$(BIN)/ruff format --check gaplens tests bench scripts
+	$(BIN)/mypy gaplens scripts/linters
+	$(BIN)/lint-imports
+	$(BIN)/python scripts/linters/privacy_door.py
 
 unit: $(STAMP) system-deps
 	$(BIN)/python -m pytest -n 2 -q
