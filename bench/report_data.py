@@ -40,6 +40,8 @@ from gaplens.directory.models import Organisation, Person, RoleLevel, Team
 from gaplens.feedback.models import FeedbackItem
 from gaplens.friction.models import FrictionEntry
 from gaplens.imports.models import ImportRun
+from gaplens.privacy import PrivacyPolicy
+from gaplens.releases.service import build_all
 from gaplens.surveys.models import BankQuestion, SurveyAnswer, SurveyResponse
 from gaplens.surveys.service import get_or_create_survey
 from gaplens.telemetry.models import (
@@ -376,6 +378,8 @@ def build(url: str, seed: int = 1) -> dict[str, int]:
         out.flush()
         _survey(session, out, rng, team_of, engineer, roles, user, adoption)
         out.flush()
+        # What every page and report reads: the survey's release, built as an import would.
+        build_all(session, PrivacyPolicy())
         counts = {"person": PERSONS, "team": len(teams), **out.counts}
     return counts
 
