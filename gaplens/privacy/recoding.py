@@ -27,9 +27,10 @@ import heapq
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 K = TypeVar("K", bound=Hashable)
+C = TypeVar("C", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,15 @@ class TeamTree:
                     stack.append(child)
         return frozenset(found)
 
+    def up(self, code: Code) -> Code | None:
+        return generalise(code, self)
+
+    def rank(self, code: Code) -> int:
+        return specificity(code, self)
+
+    def key(self, code: Code) -> tuple[str, ...]:
+        return code.key()
+
     def within(self, team: int | None, ancestor: int) -> bool:
         """Is `team` the team `ancestor` or below it? A code of "any team" is not."""
         current = team
@@ -120,12 +130,25 @@ def generalise(code: Code, tree: TeamTree) -> Code | None:
     return None
 
 
+class Lattice(Protocol[C]):
+    """A generalisation path over codes of some data set: `up` is one step towards the top
+    (None at the top), `rank` falls by exactly one with each step, `key` orders codes
+    reproducibly. `TeamTree` is the lattice of survey bands; other data sets (task answers,
+    reflection invitations, feedback items) bring their own."""
+
+    def up(self, code: C) -> C | None: ...
+
+    def rank(self, code: C) -> int: ...
+
+    def key(self, code: C) -> tuple[str, ...]: ...
+
+
 @dataclass(frozen=True)
-class Recoded(Generic[K]):
+class Recoded(Generic[K, C]):
     """Where each item ended up; `withheld` items are in a top group that failed its check
     (nothing about them may be released)."""
 
-    codes: dict[K, Code]
+    codes: dict[K, C]
     withheld: frozenset[K]
 
 
@@ -133,7 +156,7 @@ Split = Callable[[Sequence[K]], tuple[Sequence[K], Sequence[K]]]
 """Given a group's members: (those that may stay at this code, those that must move up)."""
 
 
-def coarsen(items: Mapping[K, Code], split: Split[K], tree: TeamTree) -> Recoded[K]:
+def coarsen(items: Mapping[K, C], split: Split[K], lattice: Lattice[C]) -> Recoded[K, C]:
     """Move the members of every group that `split` does not keep one step up their path,
     until every group is kept.
 
@@ -141,13 +164,13 @@ def coarsen(items: Mapping[K, Code], split: Split[K], tree: TeamTree) -> Recoded
     because only strictly more specific groups (all visited already) can move into it.
     Members still moving at the top are withheld.
     """
-    groups: dict[Code, list[K]] = defaultdict(list)
+    groups: dict[C, list[K]] = defaultdict(list)
     for key, code in items.items():
         groups[code].append(key)
-    heap = [(-specificity(code, tree), code.key(), code) for code in groups]
+    heap = [(-lattice.rank(code), lattice.key(code), code) for code in groups]
     heapq.heapify(heap)
     queued = set(groups)
-    final: dict[K, Code] = {}
+    final: dict[K, C] = {}
     withheld: list[K] = []
     while heap:
         _, _, code = heapq.heappop(heap)
@@ -159,14 +182,14 @@ def coarsen(items: Mapping[K, Code], split: Split[K], tree: TeamTree) -> Recoded
         final.update(dict.fromkeys(stay, code))
         if not move:
             continue
-        up = generalise(code, tree)
+        up = lattice.up(code)
         if up is None:
             withheld.extend(move)
             continue
         groups[up].extend(move)
         if up not in queued:
             queued.add(up)
-            heapq.heappush(heap, (-specificity(up, tree), up.key(), up))
+            heapq.heappush(heap, (-lattice.rank(up), lattice.key(up), up))
     return Recoded(final, frozenset(withheld))
 
 
