@@ -222,3 +222,22 @@ def answers_ok(values: Sequence[Hashable], k: int) -> bool:
     """At least k answers, and not all the same: a unanimous group tells each member's
     answer to anyone who knows they are in it (the 0/1 constraints of real answers)."""
     return len(values) >= k and len(set(values)) >= 2
+
+
+@dataclass(frozen=True)
+class RoleFirst:
+    """The survey bands' lattice with role level generalised first: for comments, whose
+    groups matter by team and function, not by who is a manager."""
+
+    tree: TeamTree
+
+    def up(self, code: Code) -> Code | None:
+        if code.role is not None:
+            return Code(code.team, code.function, None, code.tenure)
+        return generalise(code, self.tree)
+
+    def rank(self, code: Code) -> int:
+        return specificity(code, self.tree)
+
+    def key(self, code: Code) -> tuple[str, ...]:
+        return code.key()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gaplens.db.base import Base
@@ -93,3 +93,36 @@ class ReleaseNote(Base):
     release_id: Mapped[int] = mapped_column(ForeignKey("release.id", ondelete="CASCADE"))
     question: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(String(32))
+
+
+class ReleaseCommentGroup(Base):
+    """A union of classes whose free-text comments are published together: at least
+    `min_comment_group_size` respondents with a comment, so no text points at fewer."""
+
+    __tablename__ = "release_comment_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release_id: Mapped[int] = mapped_column(
+        ForeignKey("release.id", ondelete="CASCADE"), index=True
+    )
+    team_id: Mapped[int | None] = mapped_column(Integer)
+    function: Mapped[str | None] = mapped_column(String(100))
+    role: Mapped[str | None] = mapped_column(String(32))
+    tenure: Mapped[str | None] = mapped_column(String(16))
+    commenters: Mapped[int] = mapped_column(Integer)
+    classes: Mapped[list[int]] = mapped_column(JSON)
+
+
+class ReleaseComment(Base):
+    """One published comment: its words and month only, stored in a shuffled order under
+    a random id, so neither the row order nor the id follows who wrote when."""
+
+    __tablename__ = "release_comment"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("release_comment_group.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    month: Mapped[str] = mapped_column(String(7))

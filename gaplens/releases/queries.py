@@ -8,6 +8,7 @@ question get the same figures, and no set of questions can split a group.
 from __future__ import annotations
 
 import datetime as dt
+import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -15,7 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gaplens.privacy.recoding import Code, TeamTree
-from gaplens.releases.models import Release, ReleaseClass, ReleaseHistogram, ReleaseNote
+from gaplens.releases.models import (
+    Release,
+    ReleaseClass,
+    ReleaseComment,
+    ReleaseCommentGroup,
+    ReleaseHistogram,
+    ReleaseNote,
+)
 from gaplens.releases.service import dataset_of, team_tree
 from gaplens.surveys.models import Survey
 
@@ -133,3 +141,38 @@ def cell_predicate(
         return not (role is not None and code.role != role)
 
     return inside
+
+
+def released_comments(
+    session: Session, survey: Survey, inside: Predicate, seed: int
+) -> tuple[int, list[tuple[str, str]]] | None:
+    """(commenters, comments as (text, month)) of the latest release's comment groups inside a
+    cell, or None when none is. The order is canonical, then shuffled with `seed`: the same
+    for every viewer, and it depends only on which comments there are."""
+    release = session.scalars(
+        select(Release)
+        .where(Release.dataset == dataset_of(survey))
+        .order_by(Release.seq.desc())
+        .limit(1)
+    ).first()
+    if release is None:
+        return None
+    groups = [
+        group
+        for group in session.scalars(
+            select(ReleaseCommentGroup).where(ReleaseCommentGroup.release_id == release.id)
+        )
+        if inside(Code(group.team_id, group.function, group.role, group.tenure))
+    ]
+    if not groups:
+        return None
+    comments = sorted(
+        (text, month)
+        for text, month in session.execute(
+            select(ReleaseComment.text, ReleaseComment.month).where(
+                ReleaseComment.group_id.in_([g.id for g in groups])
+            )
+        )
+    )
+    random.Random(seed).shuffle(comments)
+    return sum(g.commenters for g in groups), comments

@@ -10,6 +10,8 @@ responses, never one.
 from __future__ import annotations
 
 import datetime as dt
+import random
+import secrets
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,10 +22,20 @@ from sqlalchemy.orm import Session
 from gaplens.directory.models import Team
 from gaplens.privacy.binning import BIN_COUNT, number_bin
 from gaplens.privacy.policy import PrivacyPolicy
-from gaplens.privacy.recoding import Code, TeamTree, answers_ok, by_part, coarsen, whole
+from gaplens.privacy.recoding import (
+    Code,
+    RoleFirst,
+    TeamTree,
+    answers_ok,
+    by_part,
+    coarsen,
+    whole,
+)
 from gaplens.releases.models import (
     Release,
     ReleaseClass,
+    ReleaseComment,
+    ReleaseCommentGroup,
     ReleaseHistogram,
     ReleaseMember,
     ReleaseNote,
@@ -114,6 +126,9 @@ def build_survey_release(
     class_rows = _write_classes(session, release, classes.codes)
     class_of = {rid: class_rows[code].id for rid, code in classes.codes.items()}
     _write_histograms(session, survey, release, class_rows, class_of, previous, k)
+    _write_comments(
+        session, survey, release, class_rows, class_of, previous, policy.min_comment_group_size
+    )
     return BuildOutcome(
         release,
         f"Release {release.seq} of {survey.name}: {release.included} responses "
@@ -380,3 +395,113 @@ def build_all(
         (survey, build_survey_release(session, survey, policy, today=today))
         for survey in session.scalars(select(Survey).order_by(Survey.id))
     ]
+
+
+def _write_comments(
+    session: Session,
+    survey: Survey,
+    release: Release,
+    class_rows: Mapping[Code, ReleaseClass],
+    class_of: Mapping[str, int],
+    previous: Sequence[Release],
+    threshold: int,
+) -> None:
+    """Merge classes until each group holds at least `threshold` respondents who wrote a
+    comment (and each earlier comment group's share of them is none or at least that), then
+    publish the group's comments with their month only, shuffled under random ids."""
+    texts = _comment_texts(session, survey, class_of)
+    if not texts:
+        return
+    members: dict[int, list[str]] = defaultdict(list)
+    for rid in texts:
+        members[class_of[rid]].append(rid)
+    prior = _earlier_comment_groups(session, previous)
+
+    def ok(group: Sequence[int]) -> bool:
+        parts: dict[tuple[int, ...], int] = defaultdict(int)
+        for class_id in group:
+            for rid in members[class_id]:
+                parts[prior.get(rid, ())] += 1
+        return all(count >= threshold for count in parts.values())
+
+    code_of_class = {row.id: code for code, row in class_rows.items()}
+    lattice = RoleFirst(team_tree(session))
+    grouped = coarsen({c: code_of_class[c] for c in members}, whole(ok), lattice)
+    by_code: dict[Code, list[int]] = defaultdict(list)
+    for class_id, code in grouped.codes.items():
+        by_code[code].append(class_id)
+    shuffle = random.SystemRandom()
+    for code in sorted(by_code, key=Code.key):
+        ids = sorted(by_code[code])
+        writers = [rid for class_id in ids for rid in members[class_id]]
+        group = ReleaseCommentGroup(
+            release_id=release.id,
+            team_id=code.team,
+            function=code.function,
+            role=code.role,
+            tenure=code.tenure,
+            commenters=len(writers),
+            classes=ids,
+        )
+        session.add(group)
+        session.flush()
+        comments = [comment for rid in writers for comment in texts[rid]]
+        shuffle.shuffle(comments)
+        session.execute(
+            insert(ReleaseComment),
+            [
+                {"id": secrets.token_hex(16), "group_id": group.id, "text": text, "month": month}
+                for text, month in comments
+            ],
+        )
+
+
+def _comment_texts(
+    session: Session, survey: Survey, class_of: Mapping[str, int]
+) -> dict[str, list[tuple[str, str]]]:
+    """Each released response's non-blank comments as (text, "YYYY-MM")."""
+    text_questions = [
+        qid for qid, entry in survey_questions(session, survey) if entry.scale is Scale.TEXT
+    ]
+    found: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    if not text_questions:
+        return found
+    rows = session.execute(
+        select(SurveyAnswer.response_id, SurveyAnswer.text, SurveyResponse.answered_on)
+        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+        .where(
+            SurveyResponse.survey_id == survey.id,
+            SurveyAnswer.question_id.in_(text_questions),
+            SurveyAnswer.text.is_not(None),
+        )
+    )
+    for rid, text, day in rows:
+        if rid in class_of and text and (stripped := text.strip()):
+            found[rid].append((stripped, f"{day.year:04d}-{day.month:02d}"))
+    return found
+
+
+def _earlier_comment_groups(
+    session: Session, previous: Sequence[Release]
+) -> dict[str, tuple[int, ...]]:
+    """Each response's earlier comment groups (one id per earlier release, 0 if none)."""
+    if not previous:
+        return {}
+    position = {release.id: n for n, release in enumerate(previous)}
+    members: dict[int, list[str]] = defaultdict(list)
+    for class_id, response_id in session.execute(
+        select(ReleaseMember.class_id, ReleaseMember.response_id).where(
+            ReleaseMember.release_id.in_(position)
+        )
+    ):
+        members[class_id].append(response_id)
+    found: dict[str, list[int]] = {}
+    for group_id, release_id, classes in session.execute(
+        select(
+            ReleaseCommentGroup.id, ReleaseCommentGroup.release_id, ReleaseCommentGroup.classes
+        ).where(ReleaseCommentGroup.release_id.in_(position))
+    ):
+        for class_id in classes:
+            for rid in members[class_id]:
+                found.setdefault(rid, [0] * len(previous))[position[release_id]] = group_id
+    return {rid: tuple(ids) for rid, ids in found.items()}

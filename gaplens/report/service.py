@@ -17,18 +17,13 @@ from gaplens.metrics.schemas import MetricScope
 from gaplens.metrics.service import MeasuredData, Settings, load_measured
 from gaplens.modelling.service import report_section as modelling_section
 from gaplens.perception.figures import ROLE_LABELS, benchmark_out
-from gaplens.perception.filters import conditions, respondents_by_role
-from gaplens.perception.queries import QuestionAggregate, SurveyAggregate, aggregate_survey
-from gaplens.perception.service import released_perception
+from gaplens.perception.service import released_perception, team_id_of
 from gaplens.privacy import (
-    Comment,
     PrivacyGate,
     PrivacyPolicy,
-    QueryRefused,
-    ReleasedComment,
-    release_comments,
 )
 from gaplens.reflections.service import report_section as reflections_section
+from gaplens.releases.queries import cell_predicate, latest_survey_release, released_comments
 from gaplens.report.next_steps import next_steps
 from gaplens.report.schemas import (
     AdoptionSection,
@@ -65,8 +60,7 @@ from gaplens.report.sections import (
 from gaplens.scorecard.schemas import Scorecard
 from gaplens.scorecard.service import scorecard, top_use_cases
 from gaplens.surveys.models import Survey
-from gaplens.surveys.question_bank import DERIVED_BENCHMARKS, Scale
-from gaplens.surveys.service import survey_questions
+from gaplens.surveys.question_bank import DERIVED_BENCHMARKS
 from gaplens.tasks.views import report_section as tasks_section
 from gaplens.wins.service import report_section as wins_section
 
@@ -170,11 +164,9 @@ def _build_report(
 ) -> ReportDocument:
     pulse = next((p for p in answered_pulses(session) if p.survey.id == survey.id), None)
     population = resolved.population
-    # Figures come from the survey's latest release, the same for every viewer and export;
-    # the raw aggregate is kept only for the scope's comments, which pass their own gate.
+    # Figures come from the survey's latest release, the same for every viewer and export.
     released = released_perception(session, survey, population)
     perception = released.figures
-    aggregate = aggregate_survey(session, survey.id, conditions(session, population))
     responses = released.respondents or 0
 
     # The contract every section builder follows: scope, [start, end] inclusive, policy,
@@ -223,7 +215,7 @@ def _build_report(
         group_order=["executive", "manager", "individual_contributor", "everyone"],
         headline=build_headline(perception),
         perception=perception,
-        comments=comments_section(session, survey, aggregate, policy, resolved, gate, viewer),
+        comments=comments_section(session, survey, resolved),
         method_notes=METHOD_NOTES,
         measured=measured,
         scope=ScopeInfo(
@@ -361,39 +353,25 @@ def load_friction(
 
 
 def comments_section(
-    session: Session,
-    survey: Survey,
-    aggregate: SurveyAggregate,
-    policy: PrivacyPolicy,
-    scope: ResolvedScope | None = None,
-    gate: PrivacyGate | None = None,
-    viewer: str = "report",
+    session: Session, survey: Survey, scope: ResolvedScope | None = None
 ) -> CommentsOut:
-    """Comments of the scope's respondents, only above the comment threshold; a narrowed
-    scope's comments also pass the gate's comment differencing check for the viewer."""
-    texts: list[tuple[str, dt.date]] = []
-    for question_id, entry in survey_questions(session, survey):
-        if entry.scale is Scale.TEXT:
-            texts.extend(aggregate.questions.get(question_id, QuestionAggregate()).texts)
-    comments = [Comment(text, day) for text, day in texts]
-    total = sum(aggregate.responses_by_role.values())
-    released: list[ReleasedComment] | None
-    if scope is None or scope.is_organisation or gate is None:
-        released = release_comments(comments, total, policy, seed=COMMENT_SEED)
-    else:
-        where = conditions(session, scope.population)
-        cells = respondents_by_role(session, survey.id, where)
-        respondents = frozenset().union(*cells.values()) if cells else frozenset()
-        try:
-            released = gate.comments(viewer, respondents, comments, seed=COMMENT_SEED)
-        except QueryRefused:
-            return CommentsOut(status=FigureStatus.SUPPRESSED)
-    if released is None:
+    """The scope's comments from the survey's release: only groups of at least the comment
+    threshold of people who wrote one, month-dated, shuffled, the same in every export."""
+    population = scope.population if scope is not None else None
+    team = team_id_of(session, population.team) if population and population.team else None
+    function = population.function if population else None
+    release = latest_survey_release(session, survey)
+    if release is None:
         return CommentsOut(status=FigureStatus.NOT_ENOUGH_RESPONSES)
+    inside = cell_predicate(release.tree, team=team, function=function)
+    found = released_comments(session, survey, inside, seed=COMMENT_SEED)
+    if found is None:
+        return CommentsOut(status=FigureStatus.NOT_ENOUGH_RESPONSES)
+    _, comments = found
     return CommentsOut(
         status=FigureStatus.SHOWN,
-        n=len(released),
-        comments=[{"text": c.text, "month": c.month} for c in released],
+        n=len(comments),
+        comments=[{"text": text, "month": month} for text, month in comments],
     )
 
 

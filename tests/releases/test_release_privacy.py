@@ -238,3 +238,41 @@ def test_release_build_and_privacy_audit_from_the_command_line(db_url: str):
     caught = runner.invoke(app, ["privacy", "audit", "--db", db_url, "--survey", "Pulse"])
     assert caught.exit_code == 1
     assert "isolated" in caught.output and members[0] in caught.output
+
+
+def test_comments_are_published_per_group_of_ten_writers_and_never_follow_writing_order(
+    db_url: str,
+):
+    """Twelve people in Support and three in Payments wrote a comment: the three are not in
+    a group of ten, so Payments has no comments and the organisation's are Support's."""
+    from gaplens.releases.models import ReleaseComment
+    from gaplens.report.scope import ScopeRequest, resolve_scope
+    from gaplens.report.service import comments_section
+    from gaplens.surveys.models import BankQuestion, SurveyAnswer, SurveyQuestion
+
+    with session_scope(db_url) as session:
+        make_teams(session, NESTED)
+        people = [Person("support", "individual_contributor", None, i % 4) for i in range(12)]
+        people += [Person("eng-payments", "individual_contributor", None, i % 4) for i in range(8)]
+        ids = add_responses(session, "Pulse", people)
+        survey = find_survey(session, "Pulse")
+        comment = session.scalars(
+            select(BankQuestion.id)
+            .join(SurveyQuestion, SurveyQuestion.question_id == BankQuestion.id)
+            .where(SurveyQuestion.survey_id == survey.id, BankQuestion.scale == "text")
+        ).first()
+        assert comment is not None
+        writers = ids[:12] + ids[12:15]
+        session.add_all(
+            SurveyAnswer(response_id=rid, question_id=comment, ordinal=0, text=f"note {n}")
+            for n, rid in enumerate(writers)
+        )
+    build(db_url)
+    with session_scope(db_url) as session:
+        stored = list(session.scalars(select(ReleaseComment.text)))
+        assert sorted(stored) == sorted(f"note {n}" for n in range(12))
+        assert stored != [f"note {n}" for n in range(12)]  # not in writing order
+        whole = comments_section(session, find_survey(session, "Pulse"))
+        assert whole.n == 12 and {c["month"] for c in whole.comments} == {"2026-09"}
+        payments = resolve_scope(session, ScopeRequest("team", "eng-payments"))
+        assert comments_section(session, find_survey(session, "Pulse"), payments).n is None

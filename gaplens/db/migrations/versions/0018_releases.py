@@ -112,8 +112,45 @@ def upgrade() -> None:
         sa.UniqueConstraint("release_id", "question", name=op.f("uq_release_note_release_id")),
     )
 
+    op.create_table(
+        "release_comment_group",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("release_id", sa.Integer(), nullable=False),
+        *code_columns(),
+        sa.Column("commenters", sa.Integer(), nullable=False),
+        sa.Column("classes", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["release_id"],
+            ["release.id"],
+            name=op.f("fk_release_comment_group_release_id_release"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_release_comment_group")),
+    )
+    op.create_index(
+        op.f("ix_release_comment_group_release_id"), "release_comment_group", ["release_id"]
+    )
+    op.create_table(
+        "release_comment",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["release_comment_group.id"],
+            name=op.f("fk_release_comment_group_id_release_comment_group"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_release_comment")),
+        sqlite_with_rowid=False,
+    )
+    op.create_index(op.f("ix_release_comment_group_id"), "release_comment", ["group_id"])
+
 
 def downgrade() -> None:
+    op.drop_table("release_comment")
+    op.drop_table("release_comment_group")
     op.drop_table("release_note")
     op.drop_table("release_histogram")
     op.drop_table("release_member")
