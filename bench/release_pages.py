@@ -1,7 +1,7 @@
 """Benchmark: releases at 10,000 people. How long a survey's release takes to build (and its
 peak memory), and how fast the staff pages and API answer once they read released cells.
 
-    python bench/release_pages.py [--db PATH] [--requests 40]
+    python bench/release_pages.py [--db PATH] [--requests 40] [--persons 10000]
 
 The data is bench/report_data.py's organisation (10,000 people, ~3,000 survey responses).
 Pages are requested through the real ASGI app (HTTP through httpx's transport, a signed-in
@@ -79,12 +79,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", type=Path, default=Path("/tmp/gaplens-bench-release.db"))
     parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--persons", type=int, default=10_000)
     args = parser.parse_args()
     url = f"sqlite:///{args.db}"
     if not args.db.exists():
         started = time.perf_counter()
-        build(url)
-        print(f"built the 10,000-person organisation in {time.perf_counter() - started:.0f} s")
+        build(url, persons=args.persons)
+        print(
+            f"built the {args.persons:,}-person organisation in "
+            f"{time.perf_counter() - started:.0f} s"
+        )
     email = f"bench{time.time_ns()}@bench.example"
     with session_scope(url) as session:
         create_user(session, email, "Bench", StaffRole.LEADER, PASSWORD)

@@ -96,7 +96,10 @@ class _Writer:
         rows = self.rows.setdefault(table, [])
         rows.append(row)
         if len(rows) >= CHUNK:
-            self.flush(table)
+            # Every table, in the order first written (parents before children): flushing
+            # only the full one wrote survey answers before their responses at 100,000
+            # people (a foreign-key error).
+            self.flush()
 
     def flush(self, table: Any | None = None) -> None:
         for key in [table] if table is not None else list(self.rows):
@@ -108,7 +111,7 @@ class _Writer:
                 self.rows[key] = []
 
 
-def build(url: str, seed: int = 1) -> dict[str, int]:
+def build(url: str, seed: int = 1, persons: int = PERSONS) -> dict[str, int]:
     """Create the schema at `url` and fill it; returns rows written per table."""
     rng = np.random.default_rng(seed)
     upgrade(url)
@@ -160,23 +163,23 @@ def build(url: str, seed: int = 1) -> dict[str, int]:
         session.execute(insert(Team), teams)
 
         n_teams = TOP_TEAMS * (SUB_TEAMS + 1)
-        in_top = rng.random(PERSONS) < 0.05
+        in_top = rng.random(persons) < 0.05
         team_of = np.where(
             in_top,
-            rng.integers(1, TOP_TEAMS + 1, PERSONS),
-            rng.integers(TOP_TEAMS + 1, n_teams + 1, PERSONS),
+            rng.integers(1, TOP_TEAMS + 1, persons),
+            rng.integers(TOP_TEAMS + 1, n_teams + 1, persons),
         )
         engineer = np.array([team_function[int(t)] == "engineering" for t in team_of])
-        role_draw = rng.random(PERSONS)
+        role_draw = rng.random(persons)
         roles = np.where(role_draw < 0.01, 0, np.where(role_draw < 0.10, 1, 2))
         role_values = (RoleLevel.EXECUTIVE, RoleLevel.MANAGER, RoleLevel.INDIVIDUAL_CONTRIBUTOR)
-        licensed = rng.random(PERSONS) < 0.8
-        licence = rng.integers(0, 181, PERSONS)  # January to June
-        user = licensed & (rng.random(PERSONS) < 0.75)
-        adoption = np.minimum(licence + rng.integers(14, 200, PERSONS), 333)  # by November
-        stops = user & (rng.random(PERSONS) < 0.2)  # active for a month, then never again
-        ids = [str(uuid.UUID(int=i + 1)) for i in range(PERSONS)]
-        logins = [f"dev{i:05d}" for i in range(PERSONS)]
+        licensed = rng.random(persons) < 0.8
+        licence = rng.integers(0, 181, persons)  # January to June
+        user = licensed & (rng.random(persons) < 0.75)
+        adoption = np.minimum(licence + rng.integers(14, 200, persons), 333)  # by November
+        stops = user & (rng.random(persons) < 0.2)  # active for a month, then never again
+        ids = [str(uuid.UUID(int=i + 1)) for i in range(persons)]
+        logins = [f"dev{i:05d}" for i in range(persons)]
         session.execute(
             insert(Person),
             [
@@ -191,12 +194,12 @@ def build(url: str, seed: int = 1) -> dict[str, int]:
                     "ai_licence_date": _day(licence[i]) if licensed[i] else None,
                     "ai_adoption_date": _day(adoption[i]) if user[i] else None,
                 }
-                for i in range(PERSONS)
+                for i in range(persons)
             ],
         )
 
         n_item = 0
-        for i in range(PERSONS):
+        for i in range(persons):
             per_week = 2.0 if engineer[i] else 3.0
             n = int(rng.poisson(per_week * 52))
             created = rng.uniform(-20, 365, n)
@@ -376,11 +379,11 @@ def build(url: str, seed: int = 1) -> dict[str, int]:
                 },
             )
         out.flush()
-        _survey(session, out, rng, team_of, engineer, roles, user, adoption)
+        _survey(session, out, rng, team_of, engineer, roles, user, adoption, persons)
         out.flush()
         # What every page and report reads: the survey's release, built as an import would.
         build_all(session, PrivacyPolicy())
-        counts = {"person": PERSONS, "team": len(teams), **out.counts}
+        counts = {"person": persons, "team": len(teams), **out.counts}
     return counts
 
 
@@ -393,6 +396,7 @@ def _survey(
     roles: np.ndarray[Any, Any],
     user: np.ndarray[Any, Any],
     adoption: np.ndarray[Any, Any],
+    persons: int,
 ) -> None:
     """About 30% answer in December; leaders perceive far more speed-up than measured."""
     survey, _ = get_or_create_survey(session, SURVEY)
@@ -404,7 +408,7 @@ def _survey(
         ).all()
     )
     role_names = ("executive", "manager", "individual_contributor")
-    answering = np.flatnonzero(rng.random(PERSONS) < np.where(roles == 2, 0.28, 0.5))
+    answering = np.flatnonzero(rng.random(persons) < np.where(roles == 2, 0.28, 0.5))
     for n, i in enumerate(answering.tolist()):
         rid = f"{n + 1:032x}"
         leader = roles[i] < 2
