@@ -238,7 +238,8 @@ def privacy_audit(
     """Attack everything ever released: exit 1 if any response's answer or presence can be
     worked out from the published figures, by any number of viewers together.
 
-    It solves the system of every release of each survey: linear algebra for a response
+    It solves the system of every release of each survey (and, without --survey, of the
+    feedback channel): linear algebra for a response
     (or a group of fewer than k) that can be isolated, then integer feasibility with the
     0/1 constraints of real answers for an answer that is determined.
 
@@ -263,6 +264,12 @@ def privacy_audit(
             result = audit_survey(session, each, k=k, milp_limit=milp_limit)
             findings = result.findings
             found.append((each.name, result.releases, findings.ok, findings.describe()))
+        if survey is None:
+            from gaplens.releases.feedback.audit import feedback_findings
+
+            releases, findings = feedback_findings(session, k=k, milp_limit=milp_limit)
+            if releases:
+                found.append(("Feedback", releases, findings.ok, findings.describe()))
         return found
 
     with user_errors():
@@ -297,8 +304,7 @@ def release_build(
         if survey is not None:
             return [_build_releases(session, survey)]
         return [
-            f"{found.name}: {outcome.message}"
-            for found, outcome in build_all(session, PrivacyPolicy())
+            f"{name}: {outcome.message}" for name, outcome in build_all(session, PrivacyPolicy())
         ]
 
     with user_errors():
@@ -478,7 +484,7 @@ def digest(
         start, end = week_bounds(week, dt.date.today())
 
         def build(session: Session) -> str:
-            found = build_digest(session, PrivacyPolicy(), start, end)
+            found = build_digest(session, start, end)
             record(session, "cli", f"export_digest_{format}", f"{start}..{end}")
             if format == "html":
                 return digest_html(found)

@@ -13,6 +13,7 @@ from gaplens.imports import models as import_models
 from gaplens.modelling import models as modelling_models
 from gaplens.reflections import models as reflection_models
 from gaplens.releases import models as release_models
+from gaplens.releases.feedback import models as feedback_release_models
 from gaplens.spent import models as spent_models
 from gaplens.surveys import models as survey_models
 from gaplens.tasks import models as task_models
@@ -29,6 +30,7 @@ __all__ = [
     "criteria_models",
     "directory_models",
     "feedback_models",
+    "feedback_release_models",
     "friction_models",
     "import_models",
     "modelling_models",

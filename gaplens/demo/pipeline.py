@@ -30,6 +30,7 @@ from gaplens.friction.service import import_friction
 from gaplens.imports.mapped import import_mapped_csv
 from gaplens.imports.service import ConnectorSummary
 from gaplens.privacy import PrivacyPolicy
+from gaplens.releases.feedback.service import build_feedback_release
 from gaplens.releases.service import build_all
 from gaplens.report.render import Format, write_report
 from gaplens.report.service import build_report
@@ -134,6 +135,7 @@ def run_demo(people: int, seed: int, out_dir: Path, db: str | None, console: Con
             for kind, use_case, text, day in feedback_items(seed):
                 item = FeedbackIn(kind=FeedbackKind(kind), text=text, use_case=use_case)
                 submit_feedback(session, item, "web", day)
+            build_feedback_release(session, PrivacyPolicy())
         step("import tool exports", started)
         for summary in summaries:
             progress.console.print(f"  {summary.describe()}", highlight=False)

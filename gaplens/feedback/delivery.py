@@ -1,8 +1,8 @@
 """The weekly digest as something to send: the week's bounds, and email-ready text or HTML.
 
-Rendering takes only the gate-cleared `Digest`, so a mailed digest can never hold more than
-the /digest page does (counts below 5, counts that the total minus the others would reveal,
-and comments below 10 are already withheld, each with its reason).
+Rendering takes only the `Digest` read from the feedback release, so a mailed digest holds
+exactly what the /digest page and the API show for the same weeks: sums of published groups,
+and themes and comments of completed months.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ def digest_text(digest: Digest) -> str:
         "",
         f"{digest.total} anonymous items this week"
         if digest.total
-        else f"Fewer than {digest.min_group_size} items this week: no counts are shown.",
+        else f"No counts are shown: {_why_none(digest)}.",
+        *([digest.note] if digest.note else []),
         "",
     ]
     for kind in digest.kinds:
@@ -50,16 +51,22 @@ def digest_text(digest: Digest) -> str:
         lines.append(f"{kind.label}: {count}")
         for theme in kind.themes:
             size = theme.size if theme.size is not None else "size not shown"
-            lines.append(f"  - {theme.label} ({size}, {theme.sentiment_label})")
+            lines.append(f"  - {theme.label} ({theme.month}: {size}, {theme.sentiment_label})")
             lines.extend(f'      "{example}"' for example in theme.examples[:2])
         for comment in kind.comments[:3]:
             lines.append(f"  > {comment.get('text', '')}")
     lines += [
         "",
-        f"Themes and comments appear only for groups of at least "
-        f"{digest.min_comment_group_size}; nothing here identifies who wrote what.",
+        f"Counts are sums of published groups of at least {digest.min_group_size} items; "
+        f"themes and comments appear per completed month for at least "
+        f"{digest.min_comment_group_size} items; nothing here identifies who wrote what.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _why_none(digest: Digest) -> str:
+    reasons = [kind.hidden_reason for kind in digest.kinds if kind.hidden_reason]
+    return reasons[0] if reasons else "nothing published for these weeks"
 
 
 _HTML = jinja2.Environment(autoescape=True).from_string(
@@ -70,24 +77,26 @@ _HTML = jinja2.Environment(autoescape=True).from_string(
  color: #1f2328; line-height: 1.5">
 <h1 style="font-size: 1.4rem">Feedback digest,
  {{ d.period_from.strftime('%d %b') }} – {{ d.period_to.strftime('%d %b %Y') }}</h1>
-<p>{% if d.total %}{{ d.total }} anonymous items this week.{% else %}Fewer than
- {{ d.min_group_size }} items this week: no counts are shown.{% endif %}</p>
+<p>{% if d.total %}{{ d.total }} anonymous items this week.{% else %}No counts are
+ shown: {{ why }}.{% endif %}</p>
+{% if d.note %}<p>{{ d.note }}</p>{% endif %}
 {% for kind in d.kinds %}
 <h2 style="font-size: 1.1rem">{{ kind.label }}:
  {{ kind.count if kind.count is not none else 'not shown (%s)' % kind.hidden_reason }}</h2>
 {% if kind.themes %}<ul>{% for theme in kind.themes %}
-<li><strong>{{ theme.label }}</strong> ({{ theme.size if theme.size is not none
+<li><strong>{{ theme.label }}</strong> ({{ theme.month }}: {{ theme.size if theme.size is not none
  else 'size not shown: %s' % theme.size_hidden_reason }}, {{ theme.sentiment_label }})
 {% for example in theme.examples[:2] %}<br><q>{{ example }}</q>{% endfor %}</li>
 {% endfor %}</ul>{% endif %}
 {% for comment in kind.comments[:3] %}<blockquote>{{ comment.text }}</blockquote>{% endfor %}
 {% endfor %}
-<p style="color: #57606a; font-size: .9rem">Themes and comments appear only for groups of at
- least {{ d.min_comment_group_size }}; nothing here identifies who wrote what.</p>
+<p style="color: #57606a; font-size: .9rem">Counts are sums of published groups of at least
+ {{ d.min_group_size }} items; themes and comments appear per completed month for at least
+ {{ d.min_comment_group_size }} items; nothing here identifies who wrote what.</p>
 </body></html>
 """
 )
 
 
 def digest_html(digest: Digest) -> str:
-    return _HTML.render(d=digest)
+    return _HTML.render(d=digest, why=_why_none(digest))

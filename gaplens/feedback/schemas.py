@@ -36,8 +36,10 @@ class ThemeOut(BaseModel):
     label: str
     terms: list[str]
     size: int | None
-    """None when showing it would let a smaller group be worked out (see size_hidden_reason)."""
+    """Items of the kind in this theme in its month (themes hold at least 10)."""
     size_hidden_reason: str | None = None
+    month: str | None = None
+    """The completed month (YYYY-MM, its ISO weeks) the theme was published for."""
     sentiment: float
     sentiment_label: str
     examples: list[str]
@@ -47,12 +49,13 @@ class KindDigest(BaseModel):
     kind: str
     label: str
     count: int | None
-    """None when withheld: below the number threshold, or hidden so that the total minus the
-    shown counts cannot reveal a small kind (`hidden_reason` says which, in plain words).
-    Themes and comments need the comment threshold."""
+    """A sum of published classes (each at least k items, never all of one kind); None only
+    when nothing is published for the period (`hidden_reason` says why, in plain words)."""
     hidden_reason: str | None = None
     themes: list[ThemeOut] = Field(default_factory=list)
     comments: list[dict[str, str]] = Field(default_factory=list)
+    text_months: list[str] = Field(default_factory=list)
+    """Completed months whose themes and comments of this kind are shown (10 or more)."""
 
 
 class Digest(BaseModel):
@@ -62,3 +65,9 @@ class Digest(BaseModel):
     min_group_size: int
     min_comment_group_size: int
     kinds: list[KindDigest]
+    release: int | None = None
+    """The feedback release read (every viewer and output of it shows the same figures)."""
+    released_through: dt.date | None = None
+    """The last day of the last week in that release."""
+    note: str | None = None
+    """What the period leaves out and why (quiet weeks published with their month...)."""

@@ -1,12 +1,11 @@
-"""Feedback services: take an anonymous item, and build the digest through the privacy gate."""
+"""Feedback services: take an anonymous item, and read the digest from the feedback release."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 
 from pydantic import ValidationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,18 +19,11 @@ from gaplens.feedback.schemas import (
     KindDigest,
     ThemeOut,
 )
-from gaplens.privacy import (
-    CellDecision,
-    Comment,
-    PrivacyPolicy,
-    SuppressionReason,
-    release_comments,
-    suppress_breakdown,
-)
-from gaplens.themes import extract_themes
+from gaplens.privacy import PrivacyPolicy
+from gaplens.releases.feedback.queries import FeedbackRelease, latest_feedback_release
+from gaplens.releases.feedback.service import KINDS
 
 DIGEST_COMMENTS = 5
-DIGEST_SEED = 104729
 
 
 def validate_feedback(data: dict[str, object]) -> FeedbackIn:
@@ -86,132 +78,76 @@ class DatabaseReplayStore:
             raise SlackRequestRejected("replayed request", 409) from None
 
 
-def digest(
-    session: Session,
-    policy: PrivacyPolicy,
-    period_from: dt.date,
-    period_to: dt.date,
-) -> Digest:
-    """Counts by kind, themes and a few representative comments, each above its threshold.
+def digest(session: Session, period_from: dt.date, period_to: dt.date) -> Digest:
+    """The digest of whole released weeks within [period_from, period_to], read from the
+    latest feedback release only (the same figures for every viewer and every output).
 
-    The counts by kind are one breakdown of the period's total, and each kind's theme sizes
-    one breakdown of that kind's count: both go through `suppress_breakdown`, so a reader who
-    subtracts the shown figures from the shown total never finds 1 to k-1 items.
+    The period snaps inward to whole ISO weeks that are over. Counts are sums of the
+    released classes whose whole period lies inside; themes and comments are those of the
+    completed months overlapping the period, published per month and kind.
     """
-    rows = session.execute(
-        select(FeedbackItem.kind, FeedbackItem.text, FeedbackItem.received_on).where(
-            FeedbackItem.received_on >= period_from, FeedbackItem.received_on <= period_to
-        )
-    ).all()
-    return digest_of(
-        [(kind, text, day) for kind, text, day in rows], policy, period_from, period_to
-    )
+    first = period_from + dt.timedelta(days=(7 - period_from.weekday()) % 7)
+    last = period_to - dt.timedelta(days=(period_to.weekday() + 1) % 7)
+    return digest_of(latest_feedback_release(session), first, last, PrivacyPolicy())
 
 
 def digest_of(
-    rows: Sequence[tuple[str, str, dt.date]],
-    policy: PrivacyPolicy,
-    period_from: dt.date,
-    period_to: dt.date,
+    release: FeedbackRelease | None, first: dt.date, last: dt.date, policy: PrivacyPolicy
 ) -> Digest:
-    """The digest of the period's items (kind, text, day): the privacy decisions, no I/O."""
-    by_kind: dict[str, list[tuple[str, dt.date]]] = {k.value: [] for k in FeedbackKind}
-    for kind, text, day in rows:
-        by_kind.setdefault(kind, []).append((text, day))
-    # Items of a kind no longer offered still count in the total (like a blank attribute).
-    decisions = suppress_breakdown(
-        len(rows), {k.value: len(by_kind[k.value]) for k in FeedbackKind}, policy
+    """The digest from a loaded release: no item is read, no threshold decided here."""
+    k = release.min_group_size if release is not None else policy.min_group_size
+    base = Digest(
+        period_from=first,
+        period_to=last,
+        total=0,
+        min_group_size=k,
+        min_comment_group_size=policy.min_comment_group_size,
+        kinds=[],
+        release=None if release is None else release.seq,
+        released_through=None if release is None else release.through,
     )
-    kinds = [
-        kind_digest(kind, by_kind[kind.value], decisions[kind.value], policy)
+    if release is None or first > last:
+        nothing = "nothing published yet: feedback is published once its week is over"
+        return base.model_copy(update={"kinds": _hidden_kinds(nothing), "note": nothing + "."})
+    total, counts = release.counts(first, last)
+    elsewhere = sorted({p.describe() for p in release.straddling(first, last)})
+    note = None
+    if elsewhere:
+        note = (
+            f"Quiet weeks in this period are published only with their month or quarter "
+            f"({', '.join(elsewhere)}), so their items are not in these counts; ask for a "
+            "longer period to see them."
+        )
+    if last > release.through:
+        note = (note + " " if note else "") + (
+            f"Weeks after {release.through} are not published yet."
+        )
+    reason: str | None = None
+    if not total:
+        reason = (
+            f"no group of at least {k} items was published for these weeks alone (a quiet "
+            "week is published with its month or quarter, or waits for more items)"
+        )
+    texts = release.texts_for(first, last)
+    kinds = []
+    for kind in FeedbackKind:
+        mine = [t for t in texts if t.kind == kind.value]
+        kinds.append(
+            KindDigest(
+                kind=kind.value,
+                label=KIND_LABELS[kind],
+                count=counts[KINDS.index(kind.value)] if total else None,
+                hidden_reason=reason,
+                themes=[ThemeOut(month=t.month, **theme) for t in mine for theme in t.themes],
+                comments=[c for t in mine for c in t.comments][:DIGEST_COMMENTS],
+                text_months=[t.month for t in mine],
+            )
+        )
+    return base.model_copy(update={"total": total, "kinds": kinds, "note": note})
+
+
+def _hidden_kinds(reason: str) -> list[KindDigest]:
+    return [
+        KindDigest(kind=kind.value, label=KIND_LABELS[kind], count=None, hidden_reason=reason)
         for kind in FeedbackKind
     ]
-    return Digest(
-        period_from=period_from,
-        period_to=period_to,
-        total=len(rows) if len(rows) >= policy.min_group_size else 0,
-        min_group_size=policy.min_group_size,
-        min_comment_group_size=policy.min_comment_group_size,
-        kinds=kinds,
-    )
-
-
-def count_hidden_reason(decision: CellDecision, policy: PrivacyPolicy) -> str | None:
-    """Why a kind's count is withheld, in words a leader reading the digest understands."""
-    if decision.shown:
-        return None
-    if decision.reason is SuppressionReason.PARENT_HIDDEN:
-        return f"fewer than {policy.min_group_size} items in the period in all"
-    if decision.reason is SuppressionReason.BELOW_THRESHOLD:
-        return f"fewer than {policy.min_group_size} items"
-    return (
-        "hidden so that the total minus the shown counts cannot reveal a kind "
-        f"with fewer than {policy.min_group_size} items"
-    )
-
-
-def kind_digest(
-    kind: FeedbackKind,
-    items: list[tuple[str, dt.date]],
-    decision: CellDecision,
-    policy: PrivacyPolicy,
-) -> KindDigest:
-    count = len(items)
-    result = KindDigest(
-        kind=kind.value,
-        label=KIND_LABELS[kind],
-        count=decision.shown_n,
-        hidden_reason=count_hidden_reason(decision, policy),
-    )
-    released = release_comments(
-        [Comment(text, day) for text, day in items], count, policy, seed=DIGEST_SEED
-    )
-    if released is None:
-        return result
-    texts = [text for text, _ in items]
-    found = [
-        theme
-        for theme in extract_themes(texts, min_theme_size=policy.min_comment_group_size)
-        if theme.size >= policy.min_comment_group_size
-    ]
-    sizes = theme_size_decisions(count, decision.shown, [t.size for t in found], policy)
-    themes = [
-        ThemeOut(
-            label=theme.label,
-            terms=list(theme.terms),
-            size=size,
-            size_hidden_reason=why,
-            sentiment=round(theme.sentiment, 3),
-            sentiment_label=theme.sentiment_label,
-            examples=[texts[i] for i in theme.representative],
-        )
-        for theme, (size, why) in zip(found, sizes, strict=True)
-    ]
-    return result.model_copy(
-        update={
-            "themes": themes,
-            "comments": [{"text": c.text, "month": c.month} for c in released[:DIGEST_COMMENTS]],
-        }
-    )
-
-
-def theme_size_decisions(
-    kind_count: int, kind_shown: bool, sizes: list[int], policy: PrivacyPolicy
-) -> list[tuple[int | None, str | None]]:
-    """Each theme's size to show (or None) and why not; themes do not overlap, so their sizes
-    are a breakdown of the kind's count (texts in no theme are the blank part).
-
-    A kind whose count is hidden shows no theme sizes: they would add up to a lower bound of
-    the hidden count, and the total minus that bound to a small group.
-    """
-    if not kind_shown:
-        return [(None, "hidden because this kind's count is hidden")] * len(sizes)
-    decisions = suppress_breakdown(
-        kind_count, {str(i): size for i, size in enumerate(sizes)}, policy
-    )
-    why = (
-        "hidden so that this kind's count minus the shown theme sizes cannot reveal "
-        f"fewer than {policy.min_group_size} comments"
-    )
-    ordered = [decisions[str(i)] for i in range(len(sizes))]
-    return [(d.shown_n, None if d.shown else why) for d in ordered]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import time
 
@@ -11,6 +12,11 @@ from sqlalchemy import inspect, select
 
 from gaplens.db.engine import get_engine, session_scope
 from gaplens.feedback.models import FeedbackItem
+from gaplens.feedback.schemas import FeedbackIn, FeedbackKind
+from gaplens.feedback.service import submit_feedback
+from gaplens.privacy import PrivacyPolicy
+from gaplens.releases.feedback.periods import last_weeks
+from gaplens.releases.feedback.service import build_feedback_release
 from tests.integrations.slack_payloads import IDENTIFYING, signed_headers, slash_body
 from tests.web.conftest import form_token, sign_in
 
@@ -130,48 +136,59 @@ def test_slack_help_stores_nothing(client: TestClient, web_db: str):
     assert items(web_db) == []
 
 
-def test_digest_withholds_small_groups_and_shows_themes_above_ten(client: TestClient, web_db: str):
-    for n in range(12):
-        post_feedback(
-            client,
-            kind="friction",
-            text=f"The code review assistant invents APIs and wastes my time, case {n}",
-        )
-    for n in range(3):
-        post_feedback(client, kind="idea", text=f"Share prompt templates across teams {n}")
-    for n in range(5):
-        post_feedback(client, kind="concern", text=f"Will the assistant replace my role {n}")
-    sign_in(client, "leader")
-    digest = client.get("/api/v1/feedback/digest").json()
-    kinds = {k["kind"]: k for k in digest["kinds"]}
-    assert digest["total"] == 20
-    assert kinds["friction"]["count"] == 12
-    assert len(kinds["friction"]["comments"]) == 5
-    assert all(set(c) == {"text", "month"} for c in kinds["friction"]["comments"])
-    assert kinds["idea"]["count"] is None and kinds["idea"]["comments"] == []
-    assert kinds["idea"]["themes"] == []
-    # 20 - 12 - 5 would be the 3 ideas: the 5 concerns are hidden too, and say why.
-    assert kinds["concern"]["count"] is None
-    assert "total minus the shown counts" in kinds["concern"]["hidden_reason"]
-    page = client.get("/digest")
-    assert page.status_code == 200 and "Friction · 12" in page.text
-    assert "Concern · 5" not in page.text and "Concern · not shown" in page.text
-    assert html.escape(kinds["concern"]["hidden_reason"]) in page.text
-    assert html.escape(kinds["idea"]["hidden_reason"]) in page.text
+def add_items(url: str, day: dt.date, kind: FeedbackKind, count: int, text: str) -> None:
+    with session_scope(url) as session:
+        for n in range(count):
+            submit_feedback(session, FeedbackIn(kind=kind, text=f"{text} {n}"), "web", day)
 
 
-def test_digest_hides_a_large_kind_whose_remainder_is_small(client: TestClient, web_db: str):
-    """The review's case: 12 of 15 shown would give away the other 3."""
-    for n in range(12):
-        post_feedback(client, kind="friction", text=f"The assistant invents APIs, case {n}")
-    for n in range(3):
-        post_feedback(client, kind="idea", text=f"Share prompt templates across teams {n}")
-    sign_in(client, "leader")
-    digest = client.get("/api/v1/feedback/digest").json()
-    assert digest["total"] == 15
-    assert all(k["count"] is None and k["hidden_reason"] for k in digest["kinds"])
+def build(url: str) -> None:
+    with session_scope(url) as session:
+        build_feedback_release(session, PrivacyPolicy())
+
+
+def test_digest_reads_the_release_the_same_for_every_viewer(client: TestClient, web_db: str):
+    """Last week's 20 items are one published group: every count is shown (a kind of 3 in a
+    group of 20 isolates no one; the old per-request digest hid it and, by the remainder
+    rule, the 5 concerns too). Two staff members get the same JSON; an item sent today is
+    not in it, since its week is not over."""
+    wednesday = last_weeks(dt.date.today(), 1)[0] + dt.timedelta(days=2)
+    add_items(web_db, wednesday, FeedbackKind.FRICTION, 12, "The assistant invents APIs")
+    add_items(web_db, wednesday, FeedbackKind.IDEA, 3, "Share prompt templates")
+    add_items(web_db, wednesday, FeedbackKind.CONCERN, 5, "Will the assistant replace my role")
+    post_feedback(client, kind="idea", text="sent today, released next week at the earliest")
+    build(web_db)
+    answers = []
+    for who in ("leader", "analyst"):
+        sign_in(client, who)
+        answers.append(client.get("/api/v1/feedback/digest").json())
+    assert answers[0] == answers[1]
+    digest = answers[0]
+    kinds = {k["kind"]: k["count"] for k in digest["kinds"]}
+    assert digest["total"] == 20 and digest["release"] == 1
+    assert kinds == {"working": 0, "friction": 12, "idea": 3, "concern": 5}
     page = client.get("/digest")
-    assert "Friction · 12" not in page.text and "Friction · not shown" in page.text
+    assert page.status_code == 200 and "Friction · 12" in page.text and "Idea · 3" in page.text
+
+
+def test_two_weeks_minus_one_gives_nothing(client: TestClient, web_db: str):
+    """The review's attack: `days=14` minus `days=7` used to give the week before, down to
+    counts of 1 to 4. A quiet last week is not published alone, so there is nothing to take
+    away; the hidden counts say why in words."""
+    first, _ = last_weeks(dt.date.today(), 2)
+    add_items(web_db, first, FeedbackKind.FRICTION, 4, "The assistant invents APIs")
+    add_items(web_db, first, FeedbackKind.IDEA, 3, "Share prompt templates")
+    add_items(web_db, first + dt.timedelta(days=8), FeedbackKind.CONCERN, 2, "My role")
+    build(web_db)
+    sign_in(client, "leader")
+    week = client.get("/api/v1/feedback/digest").json()
+    two = client.get("/api/v1/feedback/digest?days=14").json()
+    assert week["total"] == 0 and all(k["count"] is None for k in week["kinds"])
+    assert "no group of at least 5" in week["kinds"][0]["hidden_reason"]
+    assert two["total"] == 7 and {k["kind"]: k["count"] for k in two["kinds"]}["concern"] == 0
+    assert two["period_from"] == first.isoformat()
+    page = client.get("/digest")
+    assert html.escape(week["kinds"][0]["hidden_reason"]) in page.text
 
 
 def test_abuse_limit_without_storing_an_address(client: TestClient, web_db: str):

@@ -12,7 +12,7 @@ from gaplens.audit.service import record
 from gaplens.errors import InputError
 from gaplens.feedback.schemas import KIND_LABELS, Digest, FeedbackKind
 from gaplens.feedback.service import digest, submit_feedback, validate_feedback
-from gaplens.privacy import PrivacyPolicy
+from gaplens.releases.feedback.periods import last_weeks
 from gaplens.web.abuse import AnonymousRateLimiter
 from gaplens.web.deps import AnyStaff, DbSession, settings
 from gaplens.web.pages import render
@@ -20,7 +20,6 @@ from gaplens.web.routes.commitments import statement_cache
 from gaplens.web.security import check_anonymous_csrf, new_form_token, set_form_cookie
 
 router = APIRouter()
-POLICY = PrivacyPolicy()
 
 
 def feedback_page(
@@ -88,16 +87,18 @@ def digest_api(
     session: DbSession,
     days: Annotated[int, Query(ge=7, le=366)] = 7,
 ) -> Digest:
-    """Counts by kind, themes and representative comments for the last `days` days (the
-    weekly digest by default). Counts below 5 and texts below 10 items are withheld."""
+    """Counts by kind, themes and comments for the last `days // 7` complete ISO weeks (the
+    last complete week by default), read from the feedback release: counts are sums of
+    published groups of at least 5 items lying wholly inside those weeks, themes and
+    comments those of the completed months overlapping them (10 items of a kind or more).
+    Every viewer gets the same figures."""
     return build_digest(session, viewer.audit_key, days)
 
 
 def build_digest(session: DbSession, viewer: str, days: int) -> Digest:
-    # Periods are whole weeks ending today, so two digests cannot differ by a single day.
-    today = dt.date.today()
+    # `days` snaps to whole ISO weeks that are over: the release holds nothing else.
     weeks = max(1, days // 7)
-    result = digest(session, POLICY, today - dt.timedelta(days=7 * weeks - 1), today)
+    result = digest(session, *last_weeks(dt.date.today(), weeks))
     record(session, viewer, "view_digest", "feedback", {"weeks": weeks})
     return result
 

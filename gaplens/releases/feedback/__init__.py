@@ -1,0 +1,1 @@
+"""Releases of the anonymous feedback channel (the digest reads these only)."""
