@@ -297,8 +297,7 @@ def release_build(
         if survey is not None:
             return [_build_releases(session, survey)]
         return [
-            f"{found.name}: {outcome.message}"
-            for found, outcome in build_all(session, PrivacyPolicy())
+            f"{name}: {outcome.message}" for name, outcome in build_all(session, PrivacyPolicy())
         ]
 
     with user_errors():

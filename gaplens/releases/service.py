@@ -374,9 +374,14 @@ def release_count(session: Session, dataset: str) -> int:
 
 def build_all(
     session: Session, policy: PrivacyPolicy, *, today: dt.date | None = None
-) -> list[tuple[Survey, BuildOutcome]]:
-    """A build for every survey (after an import, on a schedule, or by hand)."""
-    return [
-        (survey, build_survey_release(session, survey, policy, today=today))
+) -> list[tuple[str, BuildOutcome]]:
+    """A build for every survey and every other data set (after an import, on a schedule,
+    or by hand), each named for the command line."""
+    from gaplens.releases.reflections.service import build_reflection_release
+
+    built = [
+        (survey.name, build_survey_release(session, survey, policy, today=today))
         for survey in session.scalars(select(Survey).order_by(Survey.id))
     ]
+    built.append(("Reflections", build_reflection_release(session, policy, today=today)))
+    return built
