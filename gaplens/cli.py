@@ -284,7 +284,8 @@ def release_build(
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Publish new releases where the responses of completed days allow one.
+    """Publish new releases where the responses of completed days allow one (surveys), and
+    the reflections release for months that are over and whose links have expired.
 
     Run it after collecting answers online (daily from cron, or at a survey's close);
     imports build their survey's release themselves.

@@ -1,5 +1,6 @@
 """Reflection loops: schedule invitations from the data, issue email-ready links, take a
-reflection (through a link or the Slack command), and the gated staff view and report part.
+reflection (through a link or the Slack command), and the staff view and report part, read
+from the reflections release (gaplens.releases.reflections).
 
 Services take the caller's session and never commit. Privacy in one paragraph: using a link
 writes an entry and a spent tag in the same transaction and leaves the invitation's row as
