@@ -270,6 +270,14 @@ def privacy_audit(
             releases, findings = feedback_findings(session, k=k, milp_limit=milp_limit)
             if releases:
                 found.append(("Feedback", releases, findings.ok, findings.describe()))
+            from gaplens.releases.models import Release
+            from gaplens.releases.reflections.audit import audit_reflections
+            from gaplens.releases.reflections.service import DATASET
+
+            count = len(session.scalars(select(Release.id).where(Release.dataset == DATASET)).all())
+            if count:
+                reflected = audit_reflections(session, k=k, milp_limit=milp_limit)
+                found.append(("Reflections", count, reflected.ok, reflected.describe()))
         return found
 
     with user_errors():
@@ -291,7 +299,8 @@ def release_build(
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Publish new releases where the responses of completed days allow one.
+    """Publish new releases where the responses of completed days allow one (surveys), and
+    the reflections release for months that are over and whose links have expired.
 
     Run it after collecting answers online (daily from cron, or at a survey's close);
     imports build their survey's release themselves.

@@ -14,6 +14,7 @@ from gaplens.modelling import models as modelling_models
 from gaplens.reflections import models as reflection_models
 from gaplens.releases import models as release_models
 from gaplens.releases.feedback import models as feedback_release_models
+from gaplens.releases.reflections import models as reflection_release_models
 from gaplens.spent import models as spent_models
 from gaplens.surveys import models as survey_models
 from gaplens.tasks import models as task_models
@@ -35,6 +36,7 @@ __all__ = [
     "import_models",
     "modelling_models",
     "reflection_models",
+    "reflection_release_models",
     "release_models",
     "spent_models",
     "survey_models",

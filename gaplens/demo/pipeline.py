@@ -143,6 +143,7 @@ def run_demo(people: int, seed: int, out_dir: Path, db: str | None, console: Con
         started = time.perf_counter()
         with session_scope(url) as session:
             reflections = simulate_reflections(session, seed)
+            build_all(session, PrivacyPolicy())  # the reflections release reads whole months
         step("reflections", started)
         progress.console.print(f"  {reflections.describe()}", highlight=False)
 

@@ -1,24 +1,21 @@
-"""Pure reflection figures: which series to schedule, participation per step, confidence,
-themes and the later-usage comparison. Every group passes the privacy gate first.
+"""Pure reflection figures: which series to schedule, and the staff view's figures read
+from the reflections release (participation per step, confidence, themes, later usage).
 
-Participation sets are invitation ids and text sets are entry ids, in their own namespaces,
-so the gate's differencing history treats them as what they are: who was asked, and what
-was written, which are never the same people as far as any query can tell.
+Every figure is a sum over published classes and groups inside the cell asked for
+(`gaplens.releases.reflections`), so it is the same for every viewer and no set of views
+can split a group: nothing here decides a threshold or reads an invitation or an entry.
 """
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
-import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from gaplens.privacy import Comment, PrivacyGate, QueryRefused
-from gaplens.reflections.queries import EntryFact, InvitationFact, Trigger
+from gaplens.reflections.queries import Trigger
 from gaplens.reflections.schemas import (
     GroupParticipation,
     Interval,
@@ -29,19 +26,22 @@ from gaplens.reflections.schemas import (
     UsageComparison,
 )
 from gaplens.reflections.steps import LAST_STEP, STEPS, Step
+from gaplens.releases.reflections.lattice import ReflectionCode
+from gaplens.releases.reflections.queries import Predicate, ReflectionRelease, ReleasedGroup
+from gaplens.releases.reflections.service import (
+    CONFIDENCE,
+    DAY_BIN_MIDPOINTS,
+    INVITATION,
+    TEXTS,
+    USAGE,
+    USAGE_WINDOW_DAYS,
+)
 from gaplens.stats import mean_interval, wilson_interval
 from gaplens.stats.did import NotEnoughData, two_group_difference
 from gaplens.themes import extract_themes
 
-INVITATION_PREFIX = "reflection-invitation:"
-ENTRY_PREFIX = "reflection-entry:"
-MEMBER_CHARS = 32
-"""The audit table's member column is 32 characters: members are 31 hex digits of a hash of
-the prefixed id, after a letter naming the kind (i: invitation, e: entry)."""
 OVERLAP_DAYS = 7
 """A trigger within a week of another series of the same person starts no new series."""
-USAGE_WINDOW_DAYS = 28
-COMMENT_SEED = 32452843
 THEME_EXAMPLES = 2
 PARTICIPANT_DEFINITION = (
     "Participants completed the +1-week reflection of their series; non-participants were "
@@ -52,6 +52,10 @@ CAVEAT = (
     "may be the ones who would use AI more anyway. The same groups' use in the four weeks "
     "before their trigger is shown beside it: a gap there is selection; no gap there does "
     "not rule selection out (before a first use there is no usage at all)."
+)
+NOT_RELEASED = (
+    "no released group in this cell: a month is released once it is over and its links have "
+    "expired, in groups of at least {k} links sent where some but not all were used"
 )
 
 
@@ -94,128 +98,136 @@ def plan_series(
 # --- participation -------------------------------------------------------------------------
 
 
-def member(prefix: str, key: str) -> str:
-    """One respondent as the query auditor sees it, apart from every other kind of id."""
-    digest = hashlib.sha256((prefix + key).encode()).hexdigest()
-    return prefix[len("reflection-")] + digest[: MEMBER_CHARS - 1]
-
-
-def invitation_members(facts: Sequence[InvitationFact]) -> frozenset[str]:
-    return frozenset(member(INVITATION_PREFIX, f.id) for f in facts)
-
-
-def entry_members(facts: Sequence[EntryFact]) -> frozenset[str]:
-    return frozenset(member(ENTRY_PREFIX, f.id) for f in facts)
-
-
 def interval(successes: int, n: int) -> Interval:
     estimate = wilson_interval(successes, n)
     return Interval(estimate=estimate.value, low=estimate.low, high=estimate.high)
 
 
-def step_participation(
-    step: Step, facts: Sequence[InvitationFact], by: str, gate: PrivacyGate, viewer: str
-) -> StepParticipation:
-    """Links issued and used for one step, overall and per function or team.
+def both(first: Predicate, second: Predicate) -> Predicate:
+    return lambda code: first(code) and second(code)
 
-    Only issued links count as invited: an invitation whose link never went out asked no
-    one. Rows go through `gate.breakdown`, so a small group, or one derivable by
-    subtraction, is counted as hidden and never listed."""
-    k = gate.policy.min_group_size
-    issued = [f for f in facts if f.step == step.key and f.issued]
+
+def of_step(key: str) -> Predicate:
+    return lambda code: code.step == key
+
+
+def step_participation(
+    step: Step,
+    release: ReflectionRelease | None,
+    inside: Predicate,
+    by: str,
+    labels: Mapping[str, str],
+    team_keys: Mapping[int, str],
+) -> StepParticipation:
+    """Links sent and used for one step in the cell, overall and per function or team.
+
+    A row is the classes released at exactly that function or team; classes released only
+    above it (a team too small on its own counts at its parent) are in the total, and
+    `hidden_groups` says how many there are."""
     base = {"step": step.key, "label": step.label, "offset_days": step.offset_days}
-    if len(issued) < k:
+    if release is None:
+        return StepParticipation(**base, status="not_enough_data", reason="nothing released yet")
+    here = both(inside, of_step(step.key))
+    invited, used = release.invitations(here)
+    if not invited:
         return StepParticipation(
-            **base, status="not_enough_data", reason=f"fewer than {k} links sent in the period"
+            **base,
+            status="not_enough_data",
+            reason=NOT_RELEASED.format(k=release.min_group_size),
         )
-    groups: dict[str, list[InvitationFact]] = defaultdict(list)
-    labels: dict[str, str] = {}
-    for fact in issued:
-        key = fact.function if by == "function" else fact.team_key
-        groups[key].append(fact)
-        labels[key] = fact.function if by == "function" else fact.team_name
-    decisions = gate.breakdown(
-        viewer,
-        invitation_members(issued),
-        {key: invitation_members(group) for key, group in sorted(groups.items())},
-    )
-    rows = [
-        GroupParticipation(
-            key=key,
-            label=labels[key],
-            invited=len(groups[key]),
-            reflected=sum(f.used for f in groups[key]),
-            rate=interval(sum(f.used for f in groups[key]), len(groups[key])),
+    keys: dict[str, Predicate] = {}
+    hidden = 0
+    for code in release.codes(INVITATION, here):
+        key = code.function if by == "function" else _team_key(code, team_keys)
+        if key is None:
+            hidden += 1
+        elif key not in keys:
+            keys[key] = _row(by, code)
+    rows = []
+    for key, row in keys.items():
+        n, reflected = release.invitations(both(here, row))
+        rows.append(
+            GroupParticipation(
+                key=key,
+                label=labels.get(key, key),
+                invited=n,
+                reflected=reflected,
+                rate=interval(reflected, n),
+            )
         )
-        for key, decision in decisions.items()
-        if decision.shown
-    ]
-    used = sum(f.used for f in issued)
     return StepParticipation(
         **base,
         status="shown",
-        invited=len(issued),
+        invited=invited,
         reflected=used,
-        rate=interval(used, len(issued)),
+        rate=interval(used, invited),
         groups=sorted(rows, key=lambda r: (-r.invited, r.label)),
-        hidden_groups=len(groups) - len(rows),
+        hidden_groups=hidden,
     )
+
+
+def _team_key(code: ReflectionCode, team_keys: Mapping[int, str]) -> str | None:
+    return None if code.team is None else team_keys.get(code.team, str(code.team))
+
+
+def _row(by: str, code: ReflectionCode) -> Predicate:
+    if by == "function":
+        function = code.function
+        return lambda c: c.function == function
+    team = code.team
+    return lambda c: c.team == team
 
 
 # --- what was written ----------------------------------------------------------------------
 
 
 def confidence_by_step(
-    entries: Sequence[EntryFact], gate: PrivacyGate, viewer: str
+    release: ReflectionRelease | None, inside: Predicate
 ) -> list[StepConfidence]:
-    """Mean self-rated confidence per step; Slack reflections have no step (remainder)."""
-    rated = [e for e in entries if e.confidence is not None]
-    by_step: dict[str, list[EntryFact]] = {s.key: [] for s in STEPS}
-    for entry in rated:
-        if entry.step in by_step:
-            by_step[entry.step].append(entry)
-    decisions = gate.breakdown(
-        viewer, entry_members(rated), {key: entry_members(group) for key, group in by_step.items()}
-    )
+    """Mean self-rated confidence per step with a t-interval, over the released rating
+    counts inside the cell (Slack reflections have no step and are in none)."""
     result = []
     for step in STEPS:
-        group = by_step[step.key]
-        decision = decisions[step.key]
-        if not decision.shown:
-            status = "not_enough_data" if len(group) < gate.policy.min_group_size else "suppressed"
-            result.append(StepConfidence(step=step.key, label=step.label, status=status))
+        found = (
+            [] if release is None else release.grouped(CONFIDENCE, both(inside, of_step(step.key)))
+        )
+        values = [
+            float(rating)
+            for group in found
+            for rating, count in enumerate(group.counts["ratings"])
+            if rating
+            for _ in range(count)
+        ]
+        if len(values) < 2:
+            result.append(StepConfidence(step=step.key, label=step.label, status="not_enough_data"))
             continue
-        estimate = mean_interval([float(e.confidence or 0) for e in group])
+        estimate = mean_interval(values)
         result.append(
             StepConfidence(
                 step=step.key,
                 label=step.label,
                 status="shown",
-                n=len(group),
+                n=len(values),
                 mean=Interval(estimate=estimate.value, low=estimate.low, high=estimate.high),
             )
         )
     return result
 
 
-def themes_of(entries: Sequence[EntryFact], gate: PrivacyGate, viewer: str) -> ThemesOut:
-    """Offline themes (TF-IDF + NMF) of what was written, only above the comment threshold.
-
-    The texts go through `gate.comments` first (threshold, shuffle, per-viewer differencing
-    of comment sets); a theme smaller than the threshold is not shown."""
-    c = gate.policy.min_comment_group_size
-    written = [e for e in entries if e.text.strip()]
-    released = gate.comments(
-        viewer,
-        entry_members(written),
-        [Comment(e.text, e.written_in) for e in written],
-        seed=COMMENT_SEED,
-    )
-    if released is None:
+def themes_of(
+    release: ReflectionRelease | None, inside: Predicate, min_theme_size: int
+) -> ThemesOut:
+    """Offline themes (TF-IDF + NMF) of the released texts inside the cell: each released
+    text group holds at least the comment threshold of reflections, and a theme smaller than
+    it is not formed."""
+    found = [] if release is None else release.grouped(TEXTS, inside)
+    if not found:
         return ThemesOut(
-            status="not_enough_data", reason=f"themes need at least {c} written reflections"
+            status="not_enough_data",
+            reason=f"themes need a released group of at least {min_theme_size} written "
+            "reflections in the period",
         )
-    texts = sorted(r.text for r in released)  # canonical order: themes depend on content only
+    texts = sorted(text for group in found for text in group.texts)
     themes = [
         ThemeOut(
             label=theme.label,
@@ -224,8 +236,7 @@ def themes_of(entries: Sequence[EntryFact], gate: PrivacyGate, viewer: str) -> T
             sentiment_label=theme.sentiment_label,
             examples=[texts[i] for i in theme.representative[:THEME_EXAMPLES]],
         )
-        for theme in extract_themes(texts, min_theme_size=c)
-        if theme.size >= c
+        for theme in extract_themes(texts, min_theme_size=min_theme_size)
     ]
     return ThemesOut(status="shown", texts=len(texts), themes=themes)
 
@@ -233,98 +244,45 @@ def themes_of(entries: Sequence[EntryFact], gate: PrivacyGate, viewer: str) -> T
 # --- later usage ---------------------------------------------------------------------------
 
 
-def days_between(days: Sequence[dt.date], first: dt.date, last: dt.date) -> int:
-    """How many of the sorted `days` fall within [first, last]."""
-    return bisect.bisect_right(days, last) - bisect.bisect_left(days, first)
-
-
-def comparison_cutoff(as_of: dt.date, window: int = USAGE_WINDOW_DAYS) -> dt.date:
-    """Last due day whose window is covered, rounded down to a month end, so the set of
-    series compared changes only by whole months (not day by day) as data arrives."""
-    covered = as_of - dt.timedelta(days=window)
-    next_day = covered + dt.timedelta(days=1)
-    return covered if next_day.day == 1 else covered.replace(day=1) - dt.timedelta(days=1)
-
-
 def usage_comparison(
-    facts: Sequence[InvitationFact],
-    days: Mapping[str, Sequence[dt.date]],
-    usage_start: dt.date | None,
-    as_of: dt.date | None,
-    gate: PrivacyGate,
-    viewer: str,
-    rng: np.random.Generator,
+    release: ReflectionRelease | None, inside: Predicate, rng: np.random.Generator
 ) -> UsageComparison:
     """Active AI-usage days in the 4 weeks after the +1-week step: participants minus
-    non-participants, with a percentile bootstrap interval; each group needs k units."""
-    k = gate.policy.min_group_size
+    non-participants, over the released usage groups inside the cell (each with at least k
+    of both, days in fixed bins), with a percentile bootstrap interval over the bins'
+    midpoints. Beside it the same for the 4 weeks before the trigger, when released."""
     base = {
         "window_days": USAGE_WINDOW_DAYS,
         "participant_definition": PARTICIPANT_DEFINITION,
         "caveat": CAVEAT,
     }
-    if as_of is None or usage_start is None:
-        return UsageComparison(**base, status="not_enough_data", reason="no AI-usage data imported")
-    cutoff = comparison_cutoff(as_of)
-    units = [f for f in facts if f.step == LAST_STEP and f.issued and f.due_on <= cutoff]
-    if not units:
+    found = [] if release is None else release.grouped(USAGE, both(inside, of_step(LAST_STEP)))
+    if release is None or not found:
         return UsageComparison(
             **base,
             status="not_enough_data",
-            reason=f"usage data up to {as_of} covers no +1-week step of the period with the "
-            f"{USAGE_WINDOW_DAYS} days after it",
+            reason=f"no released comparison in this cell: it needs usage data covering the "
+            f"{USAGE_WINDOW_DAYS} days after the +1-week step, and enough participants and "
+            "non-participants (at least k of each, their days not all alike)",
         )
-    participants = [f for f in units if f.used]
-    others = [f for f in units if not f.used]
-    try:
-        decisions = gate.breakdown(
-            viewer,
-            invitation_members(units),
-            {
-                "participants": invitation_members(participants),
-                "non_participants": invitation_members(others),
-            },
-        )
-    except QueryRefused as refused:
-        return UsageComparison(**base, status="suppressed", reason=str(refused))
-    if not all(d.shown for d in decisions.values()):
-        below = any(d.n < k for d in decisions.values())
-        return UsageComparison(
-            **base,
-            status="not_enough_data" if below else "suppressed",
-            reason=f"each group needs at least {k} people"
-            if below
-            else "withheld so that a smaller group cannot be worked out by comparing views",
-        )
-
-    def after(fact: InvitationFact) -> float:
-        first = fact.due_on + dt.timedelta(days=1)
-        last = fact.due_on + dt.timedelta(days=USAGE_WINDOW_DAYS)
-        return float(days_between(days.get(fact.person_id, ()), first, last))
-
-    def before(fact: InvitationFact) -> float:
-        first = fact.trigger_on - dt.timedelta(days=USAGE_WINDOW_DAYS)
-        last = fact.trigger_on - dt.timedelta(days=1)
-        return float(days_between(days.get(fact.person_id, ()), first, last))
-
+    sums = _sum_bins(found)
     groups = ("participants", "non-participants")
     later = two_group_difference(
-        [after(f) for f in participants],
-        [after(f) for f in others],
+        _values(sums["after_participants"]),
+        _values(sums["after_others"]),
         rng,
-        min_persons=k,
+        min_persons=1,
         groups=groups,
     )
     if isinstance(later, NotEnoughData):
         return UsageComparison(**base, status="not_enough_data", reason=later.reason)
     baseline: Interval | None = None
-    earliest_trigger = min(f.trigger_on for f in units)
-    if earliest_trigger - dt.timedelta(days=USAGE_WINDOW_DAYS) >= usage_start:
+    if all("before_participants" in g.counts for g in found):
         earlier = two_group_difference(
-            [before(f) for f in participants],
-            [before(f) for f in others],
+            _values(sums["before_participants"]),
+            _values(sums["before_others"]),
             rng,
-            min_persons=k,
+            min_persons=1,
             groups=groups,
         )
         if not isinstance(earlier, NotEnoughData):
@@ -339,3 +297,17 @@ def usage_comparison(
         difference=Interval(estimate=later.estimate, low=later.low, high=later.high),
         baseline_difference=baseline,
     )
+
+
+def _sum_bins(groups: Sequence[ReleasedGroup]) -> dict[str, list[int]]:
+    sums: dict[str, list[int]] = defaultdict(lambda: [0] * len(DAY_BIN_MIDPOINTS))
+    for group in groups:
+        for key, counts in group.counts.items():
+            for index, count in enumerate(counts):
+                sums[key][index] += count
+    return sums
+
+
+def _values(counts: Sequence[int]) -> list[float]:
+    """Each unit at its bin's midpoint: the days themselves are never published."""
+    return [DAY_BIN_MIDPOINTS[i] for i, count in enumerate(counts) for _ in range(count)]

@@ -1,5 +1,6 @@
 """Reflection models that leave the process: the answer, links for the mail tool, the staff
-view and the report section. Every figure is gate-cleared or carries a status saying why not.
+view and the report section. Every figure is read from the reflections release or carries a
+status saying why not.
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ class Interval(Model):
 
 
 class GroupParticipation(Model):
-    """One function's or team's row of a step; hidden rows are counted, never listed."""
+    """One function's or team's row of a step: the released groups at exactly it."""
 
     key: str
     label: str
@@ -138,6 +139,8 @@ class StepParticipation(Model):
     """Share of issued links that were used, with its Wilson 95% interval."""
     groups: list[GroupParticipation] = Field(default_factory=list)
     hidden_groups: int = 0
+    """Released groups in the total that sit above the breakdown (no single function or
+    team: too few links sent in one to be shown apart)."""
     reason: str | None = None
 
 

@@ -1,5 +1,6 @@
 """Reflection loops: schedule invitations from the data, issue email-ready links, take a
-reflection (through a link or the Slack command), and the gated staff view and report part.
+reflection (through a link or the Slack command), and the staff view and report part, read
+from the reflections release (gaplens.releases.reflections).
 
 Services take the caller's session and never commit. Privacy in one paragraph: using a link
 writes an entry and a spent tag in the same transaction and leaves the invitation's row as
@@ -25,12 +26,10 @@ from gaplens.directory.models import Organisation, Person, Team
 from gaplens.errors import InputError, InputProblem
 from gaplens.friction.service import complete_months
 from gaplens.metrics.schemas import MetricScope
-from gaplens.privacy import PrivacyGate, PrivacyPolicy, QueryRefused
+from gaplens.privacy import PrivacyGate, PrivacyPolicy
+from gaplens.privacy.recoding import TeamTree
 from gaplens.reflections import queries
 from gaplens.reflections.figures import (
-    CAVEAT,
-    PARTICIPANT_DEFINITION,
-    USAGE_WINDOW_DAYS,
     confidence_by_step,
     plan_series,
     step_participation,
@@ -45,11 +44,10 @@ from gaplens.reflections.schemas import (
     ReflectionsSummary,
     ScheduleSummary,
     StepConfidence,
-    StepParticipation,
     ThemesOut,
-    UsageComparison,
 )
 from gaplens.reflections.steps import LINK_VALID_DAYS, STEPS, email_body, expires_on, step
+from gaplens.releases.reflections.queries import cell, load_reflection_release
 from gaplens.spent.service import REFLECTION, is_spent, spend, spent_among
 from gaplens.surveys.intake import LinkNotUsable, token_hash
 from gaplens.surveys.question_bank import DERIVED_BENCHMARKS
@@ -59,7 +57,6 @@ BATCH = 1000
 MAX_TOKEN_CHARS = 100
 USAGE_SEED = 1_000_003
 REPORT_MONTHS = 12
-SERVICE_VIEWER = "service"
 SOURCES = ("link", "slack")
 TEAM_THEMES_REASON = (
     "reflections are kept by function, not by team (so that one cannot be traced to a "
@@ -334,39 +331,86 @@ def scope_label(session: Session, scope: MetricScope) -> str:
     return " · ".join(parts) or "Whole organisation"
 
 
+class NoOrganisationError(LookupError):
+    """Nothing imported yet: there is no organisation to show reflections for."""
+
+
+def view_scope(session: Session, team: str | None, function: str | None) -> MetricScope:
+    """Whom the staff view is about; one declared filter at a time (team or function)."""
+    if team and function:
+        raise InputError.single("choose a team or a function, not both", column="function")
+    organisation = session.scalars(select(Organisation.id).order_by(Organisation.id)).first()
+    if organisation is None:
+        raise NoOrganisationError("no organisation imported yet")
+    team_id = None
+    if team:
+        team_id = session.scalar(
+            select(Team.id).where(Team.key == team, Team.organisation_id == organisation)
+        )
+        if team_id is None:
+            raise InputError.single(f"unknown team '{team}'", column="team")
+    if function:
+        known = session.scalar(select(Person.id).where(Person.function == function).limit(1))
+        if known is None:
+            raise InputError.single(f"unknown function '{function}'", column="function")
+    return MetricScope(organisation_id=organisation, team_id=team_id, function=function or None)
+
+
+def filter_choices(session: Session) -> tuple[list[tuple[str, str]], list[str]]:
+    """The teams (key, name) and functions the staff page offers as filters."""
+    teams = [
+        (key, name)
+        for key, name in session.execute(select(Team.key, Team.name).order_by(Team.name))
+    ]
+    functions = sorted(
+        f for (f,) in session.execute(select(Person.function).distinct()) if f is not None
+    )
+    return teams, functions
+
+
 def reflections_summary(
     session: Session,
     scope: MetricScope,
     start: dt.date,
     end: dt.date,
+    policy: PrivacyPolicy | None = None,
     *,
-    gate: PrivacyGate,
-    viewer: str = SERVICE_VIEWER,
     by: str = "function",
 ) -> ReflectionsSummary:
     """Participation per step (by function or team), confidence per step, themes and the
-    later-usage comparison for invitations due (and reflections written) in [start, end].
-
-    Pass the web's database-backed gate so the per-viewer differencing check holds across
-    views. Raises QueryRefused if the view's population is too close to one seen before."""
+    later-usage comparison for the released months within [start, end], read from the
+    reflections release only: the same figures for every viewer, whatever they saw before."""
     if start > end:
         raise InputError.single("the period starts after it ends", column="period_from")
     if by not in ("function", "team"):
         raise InputError.single("must be 'function' or 'team'", column="by")
-    policy = gate.policy
-    facts = queries.invitations(session, scope, start, end)
-    steps = [step_participation(s, facts, by, gate, viewer) for s in STEPS]
+    policy = policy or PrivacyPolicy()
+    release = load_reflection_release(session)
+    tree = release.tree if release is not None else TeamTree({})
+    inside = cell(tree, start, end, team=scope.team_id, function=scope.function)
+    teams = {
+        tid: (key, name) for tid, key, name in session.execute(select(Team.id, Team.key, Team.name))
+    }
+    labels = {key: name for key, name in teams.values()}
+    team_keys = {tid: key for tid, (key, _) in teams.items()}
+    steps = [step_participation(s, release, inside, by, labels, team_keys) for s in STEPS]
     if scope.team_id is not None:
         confidence = [
             StepConfidence(step=s.key, label=s.label, status="not_enough_data") for s in STEPS
         ]
         themes = ThemesOut(status="not_enough_data", reason=TEAM_THEMES_REASON)
     else:
-        entries = queries.entries(session, scope.function, start, end)
-        confidence = confidence_by_step(entries, gate, viewer)
-        themes = themes_of(entries, gate, viewer)
-    later = _later_usage(session, facts, gate, viewer)
+        confidence = confidence_by_step(release, inside)
+        themes = themes_of(release, inside, policy.min_comment_group_size)
+    rng = np.random.Generator(np.random.PCG64(USAGE_SEED))
+    later = usage_comparison(release, inside, rng)
     benchmark = DERIVED_BENCHMARKS["training_retention"]
+    released = (
+        f"Released through {release.through:%B %Y} ({release.releases} releases); later "
+        "months appear once they are over and their links have expired."
+        if release is not None
+        else "Nothing released yet: `gaplens release build` publishes whole past months."
+    )
     return ReflectionsSummary(
         period_from=start,
         period_to=end,
@@ -379,23 +423,8 @@ def reflections_summary(
         themes=themes,
         later_usage=later,
         reference=Reference(text=benchmark.text, source=benchmark.source),
-        notes=NOTES,
+        notes=[*NOTES, released],
     )
-
-
-def _later_usage(
-    session: Session, facts: list[queries.InvitationFact], gate: PrivacyGate, viewer: str
-) -> UsageComparison:
-    as_of = queries.usage_as_of(session)
-    usage_start = queries.usage_start(session)
-    persons = {f.person_id for f in facts}
-    days: dict[str, list[dt.date]] = {}
-    if as_of is not None and usage_start is not None and facts:
-        first = min(f.trigger_on for f in facts) - dt.timedelta(days=USAGE_WINDOW_DAYS)
-        last = max(f.due_on for f in facts) + dt.timedelta(days=USAGE_WINDOW_DAYS)
-        days = queries.active_days(session, persons, first, last)
-    rng = np.random.Generator(np.random.PCG64(USAGE_SEED))
-    return usage_comparison(facts, days, usage_start, as_of, gate, viewer, rng)
 
 
 def has_reflections(session: Session) -> bool:
@@ -424,61 +453,14 @@ def report_section(
     end: dt.date,
     policy: PrivacyPolicy,
     *,
-    gate: PrivacyGate,
-    viewer: str,
+    gate: PrivacyGate | None = None,
+    viewer: str | None = None,
 ) -> ReflectionsSummary | None:
     """The report's reflection section, or None when no reflection was ever scheduled or
-    written. Built through the report's gate for its viewer, with the members the staff view
-    uses, so a staff export and a reflections page are compared by the differencing check;
-    when the check refuses this population the section is there with every figure withheld
-    (as the report treats any refused part), not the whole export refused."""
-    del policy  # the gate carries it
+    written. Read from the reflections release like the staff view, so a staff export and
+    a reflections page publish the same groups for every viewer (`gate` and `viewer` are
+    accepted for the report's uniform call and not used: nothing here is per viewer)."""
+    del gate, viewer
     if not has_reflections(session):
         return None
-    try:
-        return reflections_summary(
-            session, scope, start, end, gate=gate, viewer=viewer, by="function"
-        )
-    except QueryRefused as refused:
-        return withheld_summary(session, scope, start, end, gate.policy, str(refused))
-
-
-def withheld_summary(
-    session: Session,
-    scope: MetricScope,
-    start: dt.date,
-    end: dt.date,
-    policy: PrivacyPolicy,
-    reason: str,
-) -> ReflectionsSummary:
-    """The section's shape with no figure at all: every part `suppressed`, with the reason."""
-    benchmark = DERIVED_BENCHMARKS["training_retention"]
-    return ReflectionsSummary(
-        period_from=start,
-        period_to=end,
-        scope=scope_label(session, scope),
-        by="function",
-        min_group_size=policy.min_group_size,
-        min_comment_group_size=policy.min_comment_group_size,
-        steps=[
-            StepParticipation(
-                step=s.key,
-                label=s.label,
-                offset_days=s.offset_days,
-                status="suppressed",
-                reason=reason,
-            )
-            for s in STEPS
-        ],
-        confidence=[StepConfidence(step=s.key, label=s.label, status="suppressed") for s in STEPS],
-        themes=ThemesOut(status="suppressed", reason=reason),
-        later_usage=UsageComparison(
-            status="suppressed",
-            window_days=USAGE_WINDOW_DAYS,
-            participant_definition=PARTICIPANT_DEFINITION,
-            caveat=CAVEAT,
-            reason=reason,
-        ),
-        reference=Reference(text=benchmark.text, source=benchmark.source),
-        notes=NOTES,
-    )
+    return reflections_summary(session, scope, start, end, policy, by="function")

@@ -44,6 +44,7 @@ def demo(db_url: str, tmp_path: Path) -> tuple[str, str]:
     survey = load_demo(db_url, tmp_path, people=700)
     with session_scope(db_url) as session:
         simulated = simulate_reflections(session, seed=5)
+        build_all(session, PrivacyPolicy(), today=TODAY)
     assert simulated.series > 300 and simulated.slack == 24
     return db_url, survey
 

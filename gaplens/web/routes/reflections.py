@@ -8,15 +8,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gaplens.audit.service import record, staff_gate
-from gaplens.directory.models import Organisation, Person, Team
+from gaplens.audit.service import record
 from gaplens.errors import InputError
 from gaplens.friction.service import complete_months
-from gaplens.metrics.schemas import MetricScope
-from gaplens.privacy import PrivacyPolicy
 from gaplens.reflections.schemas import (
     LinksRequest,
     ReflectionAnswer,
@@ -27,13 +23,16 @@ from gaplens.reflections.schemas import (
     Stored,
 )
 from gaplens.reflections.service import (
+    NoOrganisationError,
     OpenReflection,
+    filter_choices,
     issue_links,
     open_reflection,
     reflections_summary,
     schedule,
     submit_reflection,
     validate_reflection,
+    view_scope,
 )
 from gaplens.reflections.steps import (
     PROMPT_CONFIDENCE,
@@ -54,7 +53,6 @@ from gaplens.web.security import (
 )
 
 router = APIRouter()
-POLICY = PrivacyPolicy()
 Months = Annotated[int, Query(ge=1, le=24, description="Whole calendar months before this one.")]
 TeamKey = Annotated[str | None, Query(max_length=100, description="A team key and its subteams.")]
 Function = Annotated[str | None, Query(max_length=100, description="A function, e.g. Support.")]
@@ -169,27 +167,6 @@ def submit_api(request: Request, session: DbSession, body: ReflectionAnswer) -> 
     return JSONResponse(Stored().model_dump(), status_code=201)
 
 
-def _scope(session: Session, team: str | None, function: str | None) -> MetricScope:
-    """Whom the view is about; one declared filter at a time (team or function)."""
-    if team and function:
-        raise InputError.single("choose a team or a function, not both", column="function")
-    organisation = session.scalars(select(Organisation.id).order_by(Organisation.id)).first()
-    if organisation is None:
-        raise HTTPException(404, "no organisation imported yet")
-    team_id = None
-    if team:
-        team_id = session.scalar(
-            select(Team.id).where(Team.key == team, Team.organisation_id == organisation)
-        )
-        if team_id is None:
-            raise InputError.single(f"unknown team '{team}'", column="team")
-    if function:
-        known = session.scalar(select(Person.id).where(Person.function == function).limit(1))
-        if known is None:
-            raise InputError.single(f"unknown function '{function}'", column="function")
-    return MetricScope(organisation_id=organisation, team_id=team_id, function=function or None)
-
-
 def build_summary(
     session: Session,
     viewer: str,
@@ -198,11 +175,13 @@ def build_summary(
     function: str | None,
     by: str,
 ) -> ReflectionsSummary:
-    scope = _scope(session, team, function)
+    """The release's figures for the cell asked for: the same for every viewer."""
+    try:
+        scope = view_scope(session, team, function)
+    except NoOrganisationError as missing:
+        raise HTTPException(404, str(missing)) from None
     start, end = complete_months(dt.date.today(), months)
-    result = reflections_summary(
-        session, scope, start, end, gate=staff_gate(session, POLICY), viewer=viewer, by=by
-    )
+    result = reflections_summary(session, scope, start, end, by=by)
     detail: dict[str, object] = {"months": months, "team": team, "function": function, "by": by}
     record(session, viewer, "view_reflections", "reflections", detail)
     return result
@@ -217,10 +196,11 @@ def summary_api(
     function: Function = None,
     by: By = "function",
 ) -> ReflectionsSummary:
-    """Over whole past months: participation per step (links sent, used, Wilson interval) by
-    function or team, confidence per step, themes of what was written (10+ reflections) and
-    participants' later AI use against non-participants (observational). Groups below 5,
-    and groups derivable by subtraction or from earlier views, are withheld."""
+    """Over whole past months, from the reflections release: participation per step (links
+    sent, used, Wilson interval) by function or team, confidence per step, themes of what
+    was written (released groups of 10+ reflections) and participants' later AI use against
+    non-participants (observational). Every figure is a sum of published groups of at least
+    5 links (some but not all used), the same for every viewer; a cell with none says why."""
     return build_summary(session, viewer.audit_key, months, team, function, by)
 
 
@@ -235,10 +215,7 @@ def summary_page(
     by: By = "function",
 ) -> Response:
     result = build_summary(session, viewer.audit_key, months, team or None, function or None, by)
-    teams = session.execute(select(Team.key, Team.name).order_by(Team.name)).all()
-    functions = sorted(
-        f for (f,) in session.execute(select(Person.function).distinct()) if f is not None
-    )
+    teams, functions = filter_choices(session)
     return render(
         request,
         "reflections.html.j2",

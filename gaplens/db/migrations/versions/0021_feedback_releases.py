@@ -1,7 +1,7 @@
 """feedback releases: classes of whole ISO weeks, kind counts, monthly themes and comments
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0020
 Create Date: 2026-12-08
 
 The feedback digest reads only these: classes of at least k items over a week, the weeks
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021"
-down_revision = "0018"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""The reflections data set's releases: participation, confidence, themes and later usage."""
