@@ -303,7 +303,7 @@ def release_build(
 
     with user_errors():
         lines = run_in_session(db, work)
-    for line in lines or ["No surveys yet."]:
+    for line in lines or ["No surveys or task rounds yet."]:
         out.print(line)
 
 
@@ -443,11 +443,18 @@ def import_task_answers_command(
 
     Example: gaplens import task-answers task-answers.csv --round "Task map 2026-Q3"
     """
-    from gaplens.tasks.service import import_answers
+    from gaplens.releases.tasks.service import build_task_release
+    from gaplens.tasks.service import find_round, import_answers
+
+    def work(session: Session) -> tuple[str, str]:
+        summary = import_answers(session, path, round_name)
+        built = build_task_release(session, find_round(session, summary.round))
+        return summary.describe(), built.message
 
     with user_errors():
-        summary = run_in_session(db, lambda s: import_answers(s, path, round_name))
-    out.print(summary.describe(), highlight=False)
+        summary, built = run_in_session(db, work)
+    out.print(summary, highlight=False)
+    out.print(built, highlight=False)
 
 
 @app.command()

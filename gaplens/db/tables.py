@@ -13,6 +13,7 @@ from gaplens.imports import models as import_models
 from gaplens.modelling import models as modelling_models
 from gaplens.reflections import models as reflection_models
 from gaplens.releases import models as release_models
+from gaplens.releases.tasks import models as task_release_models
 from gaplens.spent import models as spent_models
 from gaplens.surveys import models as survey_models
 from gaplens.tasks import models as task_models
@@ -37,6 +38,7 @@ __all__ = [
     "spent_models",
     "survey_models",
     "task_models",
+    "task_release_models",
     "telemetry_models",
     "win_models",
     "work_models",

@@ -31,6 +31,7 @@ from gaplens.releases.models import (
 from gaplens.surveys.models import Survey, SurveyAnswer, SurveyResponse
 from gaplens.surveys.question_bank import ATTRIBUTE_QUESTIONS, BankEntry, Scale
 from gaplens.surveys.service import survey_questions
+from gaplens.tasks.models import TaskRound
 
 Value = int | frozenset[int]
 ALL_WITHHELD = "too_few_or_all_alike"
@@ -374,9 +375,14 @@ def release_count(session: Session, dataset: str) -> int:
 
 def build_all(
     session: Session, policy: PrivacyPolicy, *, today: dt.date | None = None
-) -> list[tuple[Survey, BuildOutcome]]:
-    """A build for every survey (after an import, on a schedule, or by hand)."""
-    return [
+) -> list[tuple[Survey | TaskRound, BuildOutcome]]:
+    """A build for every data set: each survey, then each task round (after an import, on
+    a schedule, or by hand)."""
+    from gaplens.releases.tasks.service import build_task_releases
+
+    built: list[tuple[Survey | TaskRound, BuildOutcome]] = [
         (survey, build_survey_release(session, survey, policy, today=today))
         for survey in session.scalars(select(Survey).order_by(Survey.id))
     ]
+    built += build_task_releases(session, policy, today=today)
+    return built
