@@ -343,8 +343,8 @@ def write_task_files(org: SyntheticOrganisation, out_dir: Path, seed: int) -> De
                 # mostly hated and routine, but not unanimously: a release never names a
                 # task whose answers are all alike (that would tell each namer's answer)
                 stance = "hate" if named % 5 else "neither"
-                judgement = "2" if named % 3 == 0 else "1"
-                rows.append([*base, "", _spelling(free.label, named), stance, hours, judgement])
+                typed = "2" if named % 3 == 0 else "1"
+                rows.append([*base, "", _spelling(free.label, named), stance, hours, typed])
     answers = out_dir / "task-answers.csv"
     with answers.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
