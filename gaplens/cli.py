@@ -238,47 +238,26 @@ def privacy_audit(
     """Attack everything ever released: exit 1 if any response's answer or presence can be
     worked out from the published figures, by any number of viewers together.
 
-    It solves the system of every release of each survey (and, without --survey, of the
-    feedback channel): linear algebra for a response
+    It solves the system of every release of each survey (and, without --survey, of each
+    task round, the feedback channel and reflections): linear algebra for a contributor
     (or a group of fewer than k) that can be isolated, then integer feasibility with the
     0/1 constraints of real answers for an answer that is determined.
 
     Example: gaplens privacy audit --survey "AI pulse 2026-Q3"
     """
-    from gaplens.releases.audit import audit_survey
-    from gaplens.surveys.models import Survey
+    from gaplens.releases.audit import audit_all
     from gaplens.surveys.service import find_survey
 
     k = PrivacyPolicy().min_group_size
 
     def work(session: Session) -> list[tuple[str, int, bool, str]]:
-        from sqlalchemy import select
-
-        surveys = (
-            [find_survey(session, survey)]
-            if survey is not None
-            else list(session.scalars(select(Survey).order_by(Survey.id)))
-        )
-        found = []
-        for each in surveys:
-            result = audit_survey(session, each, k=k, milp_limit=milp_limit)
-            findings = result.findings
-            found.append((each.name, result.releases, findings.ok, findings.describe()))
-        if survey is None:
-            from gaplens.releases.feedback.audit import feedback_findings
-
-            releases, findings = feedback_findings(session, k=k, milp_limit=milp_limit)
-            if releases:
-                found.append(("Feedback", releases, findings.ok, findings.describe()))
-            from gaplens.releases.models import Release
-            from gaplens.releases.reflections.audit import audit_reflections
-            from gaplens.releases.reflections.service import DATASET
-
-            count = len(session.scalars(select(Release.id).where(Release.dataset == DATASET)).all())
-            if count:
-                reflected = audit_reflections(session, k=k, milp_limit=milp_limit)
-                found.append(("Reflections", count, reflected.ok, reflected.describe()))
-        return found
+        chosen = find_survey(session, survey) if survey is not None else None
+        return [
+            (name, releases, findings.ok, findings.describe())
+            for name, releases, findings in audit_all(
+                session, survey=chosen, k=k, milp_limit=milp_limit
+            )
+        ]
 
     with user_errors():
         results = run_in_session(db, work)
@@ -287,7 +266,7 @@ def privacy_audit(
         out.print(f"{name} ({releases} release{'s' if releases != 1 else ''}): {text}")
         clean = clean and ok
     if not results:
-        out.print("No surveys yet.")
+        out.print("Nothing has been released yet.")
     if not clean:
         raise typer.Exit(1)
 
@@ -318,7 +297,7 @@ def release_build(
 
     with user_errors():
         lines = run_in_session(db, work)
-    for line in lines or ["No surveys yet."]:
+    for line in lines or ["No surveys or task rounds yet."]:
         out.print(line)
 
 
@@ -458,11 +437,18 @@ def import_task_answers_command(
 
     Example: gaplens import task-answers task-answers.csv --round "Task map 2026-Q3"
     """
-    from gaplens.tasks.service import import_answers
+    from gaplens.releases.tasks.service import build_task_release
+    from gaplens.tasks.service import find_round, import_answers
+
+    def work(session: Session) -> tuple[str, str]:
+        summary = import_answers(session, path, round_name)
+        built = build_task_release(session, find_round(session, summary.round))
+        return summary.describe(), built.message
 
     with user_errors():
-        summary = run_in_session(db, lambda s: import_answers(s, path, round_name))
-    out.print(summary.describe(), highlight=False)
+        summary, built = run_in_session(db, work)
+    out.print(summary, highlight=False)
+    out.print(built, highlight=False)
 
 
 @app.command()

@@ -15,6 +15,7 @@ from gaplens.reflections import models as reflection_models
 from gaplens.releases import models as release_models
 from gaplens.releases.feedback import models as feedback_release_models
 from gaplens.releases.reflections import models as reflection_release_models
+from gaplens.releases.tasks import models as task_release_models
 from gaplens.spent import models as spent_models
 from gaplens.surveys import models as survey_models
 from gaplens.tasks import models as task_models
@@ -41,6 +42,7 @@ __all__ = [
     "spent_models",
     "survey_models",
     "task_models",
+    "task_release_models",
     "telemetry_models",
     "win_models",
     "work_models",

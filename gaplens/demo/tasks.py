@@ -29,6 +29,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from gaplens.demo.generator import EXECUTIVE, SyntheticOrganisation
+from gaplens.releases.tasks.service import build_task_release
 from gaplens.tasks.service import (
     create_open_link,
     get_or_create_round,
@@ -339,7 +340,11 @@ def write_task_files(org: SyntheticOrganisation, out_dir: Path, seed: int) -> De
             if free.at_most is None or named < free.at_most:
                 free_named[function.name] = named + 1
                 hours = _hours(rng.normal(2.5, 1.0))
-                rows.append([*base, "", _spelling(free.label, named), "hate", hours, "1"])
+                # mostly hated and routine, but not unanimously: a release never names a
+                # task whose answers are all alike (that would tell each namer's answer)
+                stance = "hate" if named % 5 else "neither"
+                typed = "2" if named % 3 == 0 else "1"
+                rows.append([*base, "", _spelling(free.label, named), stance, hours, typed])
     answers = out_dir / "task-answers.csv"
     with answers.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -354,4 +359,6 @@ def import_task_map(session: Session, files: DemoTaskFiles) -> tuple[list[str], 
     if files.answers is not None:
         summaries.append(import_answers(session, files.answers, files.round_name).describe())
     round_, _ = get_or_create_round(session, files.round_name)
+    if files.answers is not None:  # as the import command does: the round's release
+        summaries.append(build_task_release(session, round_).message)
     return summaries, "/t/" + create_open_link(session, round_)

@@ -69,3 +69,36 @@ def audit_survey(
         )
     findings = audit(counts, histograms, answers, k=k, milp_limit=milp_limit)
     return SurveyAudit(survey.name, len(releases), findings)
+
+
+def audit_all(
+    session: Session, *, survey: Survey | None = None, k: int = 5, milp_limit: int = 20_000
+) -> list[tuple[str, int, AuditFindings]]:
+    """(data set, releases, findings) for every data set with a release: each survey (or
+    only `survey`), each task round, feedback and reflections."""
+    from gaplens.releases.feedback.audit import feedback_findings
+    from gaplens.releases.reflections.audit import audit_reflections
+    from gaplens.releases.reflections.service import DATASET as REFLECTIONS
+    from gaplens.releases.service import release_count
+    from gaplens.releases.tasks.audit import audit_task_round
+    from gaplens.tasks.models import TaskRound
+
+    surveys = (
+        [survey] if survey is not None else session.scalars(select(Survey).order_by(Survey.id))
+    )
+    found = []
+    for each in surveys:
+        result = audit_survey(session, each, k=k, milp_limit=milp_limit)
+        found.append((each.name, result.releases, result.findings))
+    if survey is not None:
+        return found
+    for round_ in session.scalars(select(TaskRound).order_by(TaskRound.id)):
+        releases, findings = audit_task_round(session, round_, k=k, milp_limit=milp_limit)
+        if releases:
+            found.append((f"Task round {round_.name}", releases, findings))
+    releases, findings = feedback_findings(session, k=k, milp_limit=milp_limit)
+    if releases:
+        found.append(("Feedback", releases, findings))
+    if count := release_count(session, REFLECTIONS):
+        found.append(("Reflections", count, audit_reflections(session, k=k, milp_limit=milp_limit)))
+    return found

@@ -395,10 +395,15 @@ def build_all(
     # Imported here: the data sets' builders import this module (BuildOutcome).
     from gaplens.releases.feedback.service import build_feedback_release
     from gaplens.releases.reflections.service import build_reflection_release
+    from gaplens.releases.tasks.service import build_task_releases
 
     built = [
         (survey.name, build_survey_release(session, survey, policy, today=today))
         for survey in session.scalars(select(Survey).order_by(Survey.id))
+    ]
+    built += [
+        (f"Task round {round_.name}", outcome)
+        for round_, outcome in build_task_releases(session, policy, today=today)
     ]
     built.append(("Feedback", build_feedback_release(session, policy, today=today)))
     built.append(("Reflections", build_reflection_release(session, policy, today=today)))

@@ -21,7 +21,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from gaplens.privacy.binning import bin_bounds
 from gaplens.stats.intervals import Estimate, bootstrap_mean, mean_interval, wilson_interval
+from gaplens.tasks.answers import MAX_HOURS
+from gaplens.tasks.models import STANCES
 from gaplens.tasks.schemas import Mean, Share, TaskFigure, Verdict
 
 HOURS_CAP = 10.0
@@ -187,4 +190,80 @@ def ranked_figures(
     return (
         [task_figure(p, groups[p.task], meta[p.task]) for p in augment[cut]],
         [task_figure(p, groups[p.task], meta[p.task]) for p in protect[cut]],
+    )
+
+
+# --- figures from released counts --------------------------------------------------------
+
+RELEASED_RULES = [
+    "Hours lost are published as counts per fixed bin (0 to under 1, 1 to under 2, 2 to "
+    "under 5, 5 to under 10, 10 to under 25, 25 to 40): the mean is shown as the range it "
+    "must lie in, and the score uses the middle of that range.",
+]
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One task's released counts over a cell: stance in STANCES order (keep, hate,
+    neither), hours per fixed bin, judgement 1-5; every series over the same n answers."""
+
+    n: int
+    stance: tuple[int, ...]
+    hours: tuple[int, ...]
+    judgement: tuple[int, ...]
+
+
+def hours_range(counts: Sequence[int]) -> tuple[float, float]:
+    """The lowest and highest mean the binned hours allow (answers are 0 to MAX_HOURS)."""
+    n = sum(counts)
+    low = sum(c * max(bin_bounds(i)[0], 0.0) for i, c in enumerate(counts) if c)
+    high = sum(c * min(bin_bounds(i)[1], MAX_HOURS) for i, c in enumerate(counts) if c)
+    return low / n, high / n
+
+
+def counted_point(task: str, counted: Counted) -> TaskPoint:
+    low, high = hours_range(counted.hours)
+    judgement = sum((i + 1) * c for i, c in enumerate(counted.judgement)) / counted.n
+    return TaskPoint(
+        task=task,
+        n=counted.n,
+        hate=counted.stance[STANCES.index("hate")],
+        keep=counted.stance[STANCES.index("keep")],
+        mean_hours=(low + high) / 2,
+        mean_judgement=judgement,
+    )
+
+
+def counted_figure(point: TaskPoint, counted: Counted, meta: TaskMeta) -> TaskFigure:
+    """The full figure of one task from released counts: judgement is exact (1-5 counts),
+    hours are the range the bins allow."""
+    low, high = hours_range(counted.hours)
+    values = [float(i + 1) for i, c in enumerate(counted.judgement) for _ in range(c)]
+    judgement = judgement_mean(values)
+    return TaskFigure(
+        key=point.task,
+        label=meta.label,
+        function=meta.function,
+        source=meta.source,
+        n=point.n,
+        hate=share(point.hate, point.n),
+        keep=share(point.keep, point.n),
+        hours_lost=Mean(n=point.n, value=point.mean_hours, low=low, high=high),
+        judgement=_mean(judgement, point.n),
+        judgement_hint=meta.judgement_hint,
+        augmentation_score=round(point.augmentation_score, 4),
+        protect_score=round(point.protect_score, 4),
+        verdict=point.verdict,
+    )
+
+
+def ranked_counted(
+    counted: Mapping[str, Counted], meta: Mapping[str, TaskMeta], top: int | None = None
+) -> tuple[list[TaskFigure], list[TaskFigure]]:
+    """Both rankings for one cell of a release."""
+    augment, protect = rank(counted_point(task, c) for task, c in counted.items())
+    cut = slice(None) if top is None else slice(top)
+    return (
+        [counted_figure(p, counted[p.task], meta[p.task]) for p in augment[cut]],
+        [counted_figure(p, counted[p.task], meta[p.task]) for p in protect[cut]],
     )

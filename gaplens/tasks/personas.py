@@ -230,3 +230,25 @@ def _and(labels: Sequence[str]) -> str:
 def _lower_first(label: str) -> str:
     """'Ticket triage' -> 'ticket triage', but 'CRM updates' stays as it is."""
     return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
+def defining_counted(
+    persona: dict[str, tuple[int, int]],
+    everyone: dict[str, tuple[int, int]],
+    limit: int = 2,
+) -> list[DefiningTask]:
+    """`defining_tasks` over released counts: per task, (how many take the stance, answers)
+    in the persona and in its whole function. Same rules: a majority of the persona, at
+    least LIFT_FLOOR above the function, largest lift first; else its strongest majority."""
+    found = []
+    for task, (count, n) in persona.items():
+        if task not in everyone or n == 0:
+            continue
+        base_count, base_n = everyone[task]
+        found.append(DefiningTask(task, count, n, count / n, base_count / base_n))
+    lifted = [d for d in found if d.share >= MAJORITY and d.lift >= LIFT_FLOOR]
+    if lifted:
+        lifted.sort(key=lambda d: (-round(d.lift, 9), -d.share, d.task))
+        return lifted[:limit]
+    majority = sorted((d for d in found if d.share >= MAJORITY), key=lambda d: (-d.share, d.task))
+    return majority[:1]

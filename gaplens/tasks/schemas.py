@@ -193,12 +193,10 @@ class FunctionMap(BaseModel):
     protect: list[TaskFigure]
     free_tasks: list[TaskFigure]
     """Tasks people added themselves, named by at least min_comment_group_size of them."""
-    free_tasks_withheld: int
-    """Distinct free tasks named by too few people (or withheld so a view cannot be
-    subtracted from another); their labels are never shown."""
+    withheld_tasks: list[str] = Field(default_factory=list)
+    """Catalogue tasks with no figure for this group: fewer than k answers in a released
+    group, or all answers alike (which would tell each person's answer)."""
     teams: list[GroupMap]
-    hidden_teams: int
-    """Teams with answers whose figures are withheld (small, or derivable by subtraction)."""
 
 
 class TaskMapView(BaseModel):
@@ -213,6 +211,10 @@ class TaskMapView(BaseModel):
     functions: list[FunctionMap]
     hidden_functions: int
     rules: list[str]
+    answers_through: dt.date | None = None
+    """The release's answers run to the end of this week (None: nothing released yet)."""
+    note: str | None = None
+    """Why nothing is shown, in words, when the release has nothing for this scope."""
 
 
 class UseCaseMatch(BaseModel):
@@ -263,10 +265,6 @@ class FunctionPersonas(BaseModel):
     n: int | None
     method: str
     personas: list[Persona]
-    merged_clusters: int
-    """Clusters smaller than min_group_size folded into their nearest persona."""
-    withheld_personas: int
-    """Personas withheld by the privacy gate (derivable from a view already seen)."""
     note: str | None = None
 
 
@@ -279,6 +277,8 @@ class PersonasView(BaseModel):
     functions: list[FunctionPersonas]
     hidden_functions: int
     rules: list[str]
+    answers_through: dt.date | None = None
+    note: str | None = None
 
 
 class ReportPersona(BaseModel):
@@ -304,7 +304,7 @@ class ReportFunction(BaseModel):
 
 
 class TaskMapSection(BaseModel):
-    """The report's task preference map: gate-cleared figures only."""
+    """The report's task preference map: figures of the round's release only."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -322,3 +322,5 @@ class TaskMapSection(BaseModel):
     rules: list[str]
     use_cases_known: bool = True
     """False when the scorecard was withheld from this viewer: no use case could be matched."""
+    answers_through: dt.date | None = None
+    """The release the section reads: answers to the end of this week."""

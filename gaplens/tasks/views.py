@@ -1,63 +1,58 @@
-"""The task preference map, personas and playbooks: the round's answers in, gate-cleared
-figures out (and the report's section of them).
+"""The task preference map, personas and playbooks: figures read from the round's release
+(and the report's section of them).
 
-How the privacy gate is applied, in order:
-
-1. the scope's respondents (organisation, a function, or a team and the teams below it) are
-   split by function in one `PrivacyGate.breakdown`: a function below k is hidden, and so is
-   one whose figures could be derived by subtraction (complementary suppression), or that is
-   too close to a set this viewer already saw (differencing, rule 3);
-2. each shown function is split by team in a second breakdown, and into personas in a third;
-3. free-text tasks are shown only when at least `min_comment_group_size` people of the shown
-   function named them (through `PrivacyGate.comments`, like comments), and their figures
-   pass the differencing check on their own respondent set.
-
-Every catalogue task of a function is answered by every respondent of it (answers.py), so a
-task's figures describe exactly the respondent set the gate released.
+Nothing here reads an answer. A round's release (`gaplens/releases/tasks/`) publishes, per
+task, stance, hours-lost bins and judgement counts over groups of at least k respondents
+(never all alike), personas as a dimension of those groups, and free-typed tasks that at
+least `min_comment_group_size` people of a function named. Every view here sums the
+released groups inside the cell it shows, so two viewers asking the same thing get the same
+figures, the order of requests does not matter, and no set of views can split a group.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gaplens.directory.models import Team
 from gaplens.errors import InputError
-from gaplens.friction.figures import most_common_label
 from gaplens.friction.service import complete_months
 from gaplens.metrics.schemas import MetricScope
-from gaplens.perception.filters import team_subtree
-from gaplens.privacy import Comment, PrivacyGate, PrivacyPolicy, QueryRefused
+from gaplens.privacy import PrivacyGate, PrivacyPolicy, QueryRefused
+from gaplens.privacy.recoding import Code
+from gaplens.releases.models import Release
+from gaplens.releases.tasks.queries import (
+    Predicate,
+    TaskRelease,
+    latest_round_release,
+    load_task_release,
+    task_cell,
+)
+from gaplens.releases.tasks.service import dataset_of
 from gaplens.scorecard.schemas import Scorecard
 from gaplens.scorecard.service import scorecard
 from gaplens.tasks.figures import (
     FREE_PREFIX,
     RANKING_RULES,
-    AnswerFact,
+    RELEASED_RULES,
+    Counted,
     TaskMeta,
-    by_task,
-    ranked_figures,
+    counted_figure,
+    counted_point,
+    ranked_counted,
     share,
-    task_figure,
-    task_point,
 )
-from gaplens.tasks.models import RoundTask, TaskResponse, TaskRound
+from gaplens.tasks.models import STANCES, RoundTask, TaskRound
 from gaplens.tasks.personas import (
-    DEFAULT_SEED,
     MIN_SILHOUETTE,
     NULL_MARGIN,
-    Clustering,
     DefiningTask,
-    cluster_stances,
-    defining_tasks,
+    defining_counted,
     persona_name,
-    stance_matrix,
 )
 from gaplens.tasks.playbook import (
     TaskInfo,
@@ -65,7 +60,6 @@ from gaplens.tasks.playbook import (
     metric_suggestions,
     use_case_matches,
 )
-from gaplens.tasks.queries import RoundData, load_round
 from gaplens.tasks.schemas import (
     FunctionMap,
     FunctionPersonas,
@@ -87,8 +81,16 @@ TEAM_TOP = 3
 ORGANISATION_TOP = 10
 PLAYBOOK_TOP = 3
 REPORT_TOP = 3
-FREE_SEED = 104729
 SCORECARD_MONTHS = 12
+MAP_RULES = [
+    *RANKING_RULES,
+    *RELEASED_RULES,
+    "Figures come from the round's release: groups of at least k respondents sharing a team "
+    "(or a parent team) and function; a task is shown for a group only when at least k "
+    "answered it and their answers are not all alike, else it counts in a broader group.",
+    "Tasks people typed themselves are named only when at least the comment threshold of "
+    "people of the function named them, and those who did not are none or at least k.",
+]
 PERSONA_RULES = [
     "Each respondent is a vector of stances on the function's catalogue tasks "
     "(keep = +1, neither = 0, hate = −1).",
@@ -96,13 +98,19 @@ PERSONA_RULES = [
     "each); the k with the best silhouette is kept. It counts as structure only at a "
     f"silhouette of {MIN_SILHOUETTE} or more that beats by {NULL_MARGIN} what the same k "
     "reaches on the answers shuffled task by task; otherwise everyone is one persona.",
-    "Clusters smaller than the privacy threshold are folded into the nearest persona; "
-    "personas then pass the privacy gate like any group, and a withheld one is counted.",
+    "A persona is published like a team: only in groups of at least k who share team, "
+    "function and persona; people whose group is smaller count in their function's "
+    "figures but in no persona.",
     "A persona is named from its defining tasks: those most of its members hate (or keep), "
     "at least 15 points more often than the whole function.",
     "Its playbook: its top tasks to augment and to keep, the scorecard use cases matching "
     "them (docs/tasks.md), and registry metrics to measure.",
 ]
+NOT_RELEASED = (
+    "Nothing is released for this round yet: figures appear once a day's answers are over "
+    "and at least {k} respondents of a function can be shown together."
+)
+NOTHING_IN_SCOPE = "No released group of at least {k} respondents lies inside this scope."
 
 
 @dataclass(frozen=True)
@@ -125,15 +133,27 @@ class TaskScope:
 
 
 @dataclass(frozen=True)
-class Released:
-    """A function group the gate released, with what its figures need."""
+class Cell:
+    """One function inside the scope, as a release cell, with its round tasks."""
 
     function: str
-    members: frozenset[str]
-    facts: list[AnswerFact]
-    meta: dict[str, TaskMeta]
-    info: dict[str, TaskInfo]
-    tasks: list[str]
+    inside: Predicate
+    n: int
+    tasks: list[RoundTask]
+
+    @property
+    def meta(self) -> dict[str, TaskMeta]:
+        return {
+            t.key: TaskMeta(self.function, t.label, "catalogue", t.judgement_hint)
+            for t in self.tasks
+        }
+
+    @property
+    def info(self) -> dict[str, TaskInfo]:
+        return {
+            t.key: TaskInfo(t.key, t.label, tuple(t.use_cases), tuple(t.metrics))
+            for t in self.tasks
+        }
 
 
 def _round(session: Session, name: str | None) -> TaskRound | None:
@@ -144,124 +164,100 @@ def _round(session: Session, name: str | None) -> TaskRound | None:
     return find_round(session, name)
 
 
-def _load(
-    session: Session,
-    round_: TaskRound,
-    scope: TaskScope,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
-) -> RoundData:
-    team_ids = team_subtree(session, scope.team) if scope.team else None
-    return load_round(
-        session, round_.id, team_ids=team_ids, function=scope.function, start=start, end=end
-    )
+def _scope_cell(session: Session, release: TaskRelease, scope: TaskScope) -> Predicate:
+    team_id = None
+    if scope.team:
+        team_id = session.scalar(select(Team.id).where(Team.key == scope.team))
+        if team_id is None:
+            raise InputError.single(f"unknown team '{scope.team[:40]}'", column="team")
+    return task_cell(release.tree, function=scope.function or None, team=team_id)
 
 
-def _released_functions(
-    session: Session,
-    round_: TaskRound,
-    data: RoundData,
-    gate: PrivacyGate,
-    viewer: str,
-) -> tuple[list[Released], int]:
-    """Step 1: the functions of the scope the gate shows (raises QueryRefused when the
-    scope itself would enable differencing)."""
-    parent = frozenset(data.respondents)
-    cells: dict[str, set[str]] = defaultdict(set)
-    for respondent in data.respondents.values():
-        cells[respondent.function].add(respondent.id)
-    decisions = gate.breakdown(viewer, parent, {f: frozenset(ids) for f, ids in cells.items()})
+def _cells(
+    session: Session, round_: TaskRound, release: TaskRelease, scope: Predicate
+) -> list[Cell]:
     tasks = round_tasks(session, round_.id)
-    released = []
-    for function in sorted(cells):
-        if not decisions[function].shown:
-            continue
-        members = frozenset(cells[function])
-        released.append(_released(function, members, data, tasks.get(function, [])))
-    return released, len(cells) - len(released)
+    functions = sorted({c.function for c in release.codes(scope) if c.function is not None})
+    cells = []
+    for function in functions:
 
+        def inside(code: Code, function: str = function) -> bool:
+            return code.function == function and scope(code)
 
-def _released(
-    function: str, members: frozenset[str], data: RoundData, tasks: Sequence[RoundTask]
-) -> Released:
-    facts = data.of(members)
-    meta = {t.key: TaskMeta(function, t.label, "catalogue", t.judgement_hint) for t in tasks}
-    info = {t.key: TaskInfo(t.key, t.label, tuple(t.use_cases), tuple(t.metrics)) for t in tasks}
-    return Released(function, members, facts, meta, info, [t.key for t in tasks])
-
-
-def _catalogue_facts(facts: Sequence[AnswerFact]) -> list[AnswerFact]:
-    return [f for f in facts if not f.task.startswith(FREE_PREFIX)]
-
-
-def _tag(task: str, function: str, member: str) -> str:
-    """A free task's respondent as the auditor sees it: apart from every other set, and
-    short enough for the audit table (32 characters)."""
-    return hashlib.sha256(f"{function}\n{task}\n{member}".encode()).hexdigest()[:32]
-
-
-def _free_tasks(
-    group: Released, data: RoundData, gate: PrivacyGate, viewer: str
-) -> tuple[list[TaskFigure], int]:
-    """Free tasks named by enough people of the group, like comments; the rest stay unnamed."""
-    shown: list[TaskFigure] = []
-    withheld = 0
-    policy = gate.policy
-    free = by_task(f for f in group.facts if f.task.startswith(FREE_PREFIX))
-    for task, facts in sorted(free.items()):
-        namers = frozenset(f.response for f in facts)
-        tagged = frozenset(_tag(task, group.function, rid) for rid in namers)
-        comments = [Comment(f.label, data.respondents[f.response].answered_on) for f in facts]
-        try:
-            released = gate.comments(viewer, tagged, comments, seed=FREE_SEED)
-            if released is not None and not gate.release_group(viewer, tagged):
-                released = None
-        except QueryRefused:
-            released = None
-        if released is None or len(namers) < policy.min_comment_group_size:
-            withheld += 1
-            continue
-        label = most_common_label([c.text for c in released])
-        meta = TaskMeta(group.function, label, "free")
-        shown.append(task_figure(task_point(task, facts), facts, meta))
-    shown.sort(key=lambda t: (-t.augmentation_score, t.label))
-    return shown, withheld
-
-
-def _teams(
-    session: Session, group: Released, data: RoundData, gate: PrivacyGate, viewer: str
-) -> tuple[list[GroupMap], int]:
-    """Step 2: the function split by the team each respondent named."""
-    cells: dict[str, set[str]] = defaultdict(set)
-    for rid in group.members:
-        team = data.respondents[rid].team
-        if team is not None:
-            cells[team].add(rid)
-    if not cells:
-        return [], 0
-    decisions = gate.breakdown(
-        viewer, group.members, {team: frozenset(ids) for team, ids in cells.items()}
-    )
-    query = select(Team.key, Team.name).where(Team.key.in_(list(cells)))
-    names: dict[str, str] = {key: name for key, name in session.execute(query)}
-    teams = []
-    for team in sorted(cells, key=lambda key: (names.get(key, key), key)):
-        if not decisions[team].shown:
-            continue
-        members = frozenset(cells[team])
-        candidates, protect = ranked_figures(
-            _catalogue_facts(data.of(members)), group.meta, top=TEAM_TOP
+        cells.append(
+            Cell(function, inside, release.respondents(inside), list(tasks.get(function, [])))
         )
+    return cells
+
+
+def _hidden(session: Session, round_: TaskRound, cells: Sequence[Cell], scope: TaskScope) -> int:
+    """Functions of the round with no released group (only said without a team scope, where
+    the round's functions are the ones asked about)."""
+    if scope.team:
+        return 0
+    asked = [f for f, t in round_tasks(session, round_.id).items() if t]
+    if scope.function:
+        asked = [f for f in asked if f == scope.function]
+    return len(set(asked) - {c.function for c in cells})
+
+
+def _counted(release: TaskRelease, cell: Cell, inside: Predicate) -> dict[str, Counted]:
+    found = {}
+    for task in cell.tasks:
+        counts = release.task(task.id, inside)
+        if counts is not None:
+            found[task.key] = Counted(counts.n, counts.stance, counts.hours, counts.judgement)
+    return found
+
+
+def _free_tasks(release: TaskRelease, cell: Cell) -> list[TaskFigure]:
+    shown = []
+    for free in release.free:
+        if free.function != cell.function:
+            continue
+        counts = release.free_task(free, cell.inside)
+        if counts is None:
+            continue
+        counted = Counted(counts.n, counts.stance, counts.hours, counts.judgement)
+        key = FREE_PREFIX + free.key
+        point = counted_point(key, counted)
+        shown.append(counted_figure(point, counted, TaskMeta(cell.function, free.label, "free")))
+    shown.sort(key=lambda t: (-t.augmentation_score, t.label))
+    return shown
+
+
+def _teams(session: Session, release: TaskRelease, cell: Cell) -> list[GroupMap]:
+    """The function's teams that hold released groups: each the sum of the groups at that
+    team or below it (a group generalised to a parent counts only at the parent)."""
+    ids = {c.team for c in release.codes(cell.inside) if c.team is not None}
+    if not ids:
+        return []
+    names = {
+        team_id: (key, name)
+        for team_id, key, name in session.execute(
+            select(Team.id, Team.key, Team.name).where(Team.id.in_(ids))
+        )
+    }
+    teams = []
+    for team_id in sorted(ids, key=lambda i: (names[i][1], names[i][0])):
+
+        def inside(code: Code, team_id: int = team_id) -> bool:
+            return cell.inside(code) and task_cell(release.tree, team=team_id)(code)
+
+        candidates, protect = ranked_counted(
+            _counted(release, cell, inside), cell.meta, top=TEAM_TOP
+        )
+        key, name = names[team_id]
         teams.append(
             GroupMap(
-                key=team,
-                label=names.get(team, team),
-                n=len(members),
+                key=key,
+                label=name,
+                n=release.respondents(inside),
                 candidates=candidates,
                 protect=protect,
             )
         )
-    return teams, len(cells) - len(teams)
+    return teams
 
 
 def task_map(
@@ -269,77 +265,80 @@ def task_map(
     round_name: str | None,
     scope: TaskScope,
     *,
-    gate: PrivacyGate | None = None,
-    viewer: str = SERVICE_VIEWER,
+    policy: PrivacyPolicy | None = None,
 ) -> TaskMapView:
     """Ranked augmentation candidates and tasks to protect for the scope, per function and
-    per team, with free tasks named by enough people. Pass the web's database-backed gate so
-    the per-viewer differencing check holds across views."""
-    gate = gate if gate is not None else PrivacyGate(PrivacyPolicy())
-    policy = gate.policy
+    per team, with free tasks named by enough people: all from the round's latest release."""
+    policy = policy or PrivacyPolicy()
     round_ = _round(session, round_name)
+    base = {
+        "scope": scope.describe(),
+        "min_group_size": policy.min_group_size,
+        "min_comment_group_size": policy.min_comment_group_size,
+        "rules": list(MAP_RULES),
+    }
     if round_ is None:
         return TaskMapView(
-            round=None,
-            scope=scope.describe(),
+            round=None, n=None, top_candidates=[], functions=[], hidden_functions=0, **base
+        )
+    release = latest_round_release(session, round_)
+    if release is None:
+        return TaskMapView(
+            round=round_.name,
             n=None,
-            min_group_size=policy.min_group_size,
-            min_comment_group_size=policy.min_comment_group_size,
             top_candidates=[],
             functions=[],
             hidden_functions=0,
-            rules=list(RANKING_RULES),
+            note=NOT_RELEASED.format(k=policy.min_group_size),
+            **base,
         )
-    data = _load(session, round_, scope)
-    released, hidden = _released_functions(session, round_, data, gate, viewer)
+    in_scope = _scope_cell(session, release, scope)
+    cells = _cells(session, round_, release, in_scope)
     functions = []
-    for group in released:
-        candidates, protect = ranked_figures(_catalogue_facts(group.facts), group.meta)
-        free, withheld = _free_tasks(group, data, gate, viewer)
-        teams, hidden_teams = _teams(session, group, data, gate, viewer)
+    for cell in cells:
+        counted = _counted(release, cell, cell.inside)
+        candidates, protect = ranked_counted(counted, cell.meta)
         functions.append(
             FunctionMap(
-                function=group.function,
-                n=len(group.members),
+                function=cell.function,
+                n=cell.n,
                 candidates=candidates,
                 protect=protect,
-                free_tasks=free,
-                free_tasks_withheld=withheld,
-                teams=teams,
-                hidden_teams=hidden_teams,
+                free_tasks=_free_tasks(release, cell),
+                withheld_tasks=[t.label for t in cell.tasks if t.key not in counted],
+                teams=_teams(session, release, cell),
             )
         )
     everyone = [c for f in functions for c in f.candidates]
     everyone.sort(key=lambda t: (-t.augmentation_score, -t.hate.value, t.function, t.label))
-    n = len(data.respondents)
+    n = release.respondents(in_scope)
     return TaskMapView(
         round=round_.name,
-        scope=scope.describe(),
-        n=n if gate.count_is_shown(n) else None,
-        min_group_size=policy.min_group_size,
-        min_comment_group_size=policy.min_comment_group_size,
+        n=n or None,
         top_candidates=everyone[:ORGANISATION_TOP],
         functions=functions,
-        hidden_functions=hidden,
-        rules=list(RANKING_RULES),
+        hidden_functions=_hidden(session, round_, cells, scope),
+        answers_through=release.answers_through,
+        note=None if n else NOTHING_IN_SCOPE.format(k=release.min_group_size),
+        **base,
     )
 
 
 # --- personas and playbooks ---------------------------------------------------------------
 
 
-def scorecard_window(session: Session, round_: TaskRound) -> tuple[dt.date, dt.date]:
-    """The twelve whole months before the round's last answer: the evidence people had."""
-    last = session.scalar(
-        select(func.max(TaskResponse.answered_on)).where(TaskResponse.round_id == round_.id)
+def scorecard_window(release: TaskRelease | None) -> tuple[dt.date, dt.date]:
+    """The twelve whole months before the release's answers end: the evidence people had."""
+    return complete_months(
+        release.answers_through if release else dt.date.today(), SCORECARD_MONTHS
     )
-    return complete_months(last or dt.date.today(), SCORECARD_MONTHS)
 
 
 def scorecard_use_cases(
     session: Session, start: dt.date, end: dt.date, gate: PrivacyGate, viewer: str
 ) -> list[UseCaseInfo] | None:
-    """The scorecard's use cases, or None when the gate refuses it for this viewer."""
+    """The scorecard's use cases, or None when its gate refuses it for this viewer (the
+    scorecard is not on releases yet; only its verdicts per use case are used here)."""
     try:
         card = scorecard(session, start, end, gate=gate, viewer=viewer)
     except QueryRefused:
@@ -347,50 +346,50 @@ def scorecard_use_cases(
     return [UseCaseInfo(u.key, u.label, u.status, u.reason) for u in card.use_cases]
 
 
+def _stance_counts(counted: dict[str, Counted], stance: str) -> dict[str, tuple[int, int]]:
+    index = STANCES.index(stance)
+    return {task: (c.stance[index], c.n) for task, c in counted.items()}
+
+
 def function_personas(
-    group: Released,
-    gate: PrivacyGate,
-    viewer: str,
-    use_cases: Sequence[UseCaseInfo],
-    seed: int = DEFAULT_SEED,
+    release: TaskRelease, cell: Cell, use_cases: Sequence[UseCaseInfo]
 ) -> FunctionPersonas:
-    """Step 3: the function's respondents clustered into personas, each released by the
-    gate as a cell of the function, each with its playbook."""
-    k = gate.policy.min_group_size
-    ids = sorted(group.members)
-    stances: dict[str, dict[str, str]] = {rid: {} for rid in ids}
-    for fact in _catalogue_facts(group.facts):
-        stances[fact.response][fact.task] = fact.stance
-    rows = [stances[rid] for rid in ids]
-    tasks = [t for t in group.tasks if all(t in row for row in rows)]
-    if not tasks:
+    """The function's released personas, each with its playbook: a persona is the sum of
+    the released groups of the cell that kept it (each of at least k)."""
+    k = release.min_group_size
+    method = release.methods.get(cell.function)
+    if method is None:
         return FunctionPersonas(
-            function=group.function,
-            n=len(ids),
-            method="no catalogue tasks to cluster on",
+            function=cell.function,
+            n=cell.n,
+            method="no personas: too few respondents with every catalogue task answered",
             personas=[],
-            merged_clusters=0,
-            withheld_personas=0,
+            note=f"No persona of at least {k} people can be shown.",
         )
-    clustering = cluster_stances(stance_matrix(rows, tasks), min_size=k, seed=seed)
-    members: dict[str, list[int]] = defaultdict(list)
-    for index, label in enumerate(clustering.labels):
-        if label >= 0:
-            members[f"persona-{label + 1}"].append(index)
-    cells = {key: frozenset(ids[i] for i in rows_) for key, rows_ in members.items()}
-    decisions = gate.breakdown(viewer, group.members, cells)
+    keys = sorted(
+        {c.role for c in release.codes(cell.inside) if c.role is not None},
+        key=lambda key: int(key.split("-")[1]),
+    )
+    everyone = _counted(release, cell, cell.inside)
+    cells: list[tuple[str, Predicate]] = []
+    if method.startswith("one persona"):
+        cells = [("persona-1", cell.inside)]
+    for key in keys:
+        cells.append((key, _persona_cell(cell, key)))
     personas: list[Persona] = []
     names: set[str] = set()
-    for key in sorted(cells, key=lambda c: int(c.split("-")[1])):
-        if not decisions[key].shown:
-            continue
-        member_rows = [rows[i] for i in members[key]]
-        hates = defining_tasks(member_rows, rows, tasks, "hate")
-        keeps = defining_tasks(member_rows, rows, tasks, "keep")
+    for key, inside in cells:
+        counted = _counted(release, cell, inside)
+        hates = defining_counted(_stance_counts(counted, "hate"), _stance_counts(everyone, "hate"))
+        keeps = defining_counted(_stance_counts(counted, "keep"), _stance_counts(everyone, "keep"))
+        meta = cell.meta
         name = persona_name(
-            [group.meta[d.task].label for d in hates[:1]],
-            [group.meta[d.task].label for d in keeps[:1]],
+            [meta[d.task].label for d in hates[:1]], [meta[d.task].label for d in keeps[:1]]
         )
+        if not counted:
+            # Every task's answers in this persona are all alike somewhere, so none is
+            # published at persona level: describing it would tell each member's answers.
+            name = f"Persona {key.split('-')[1]}: answered too much alike to describe"
         if name in names:
             name = f"{name} ({len(personas) + 1})"
         names.add(name)
@@ -398,59 +397,48 @@ def function_personas(
             Persona(
                 key=key,
                 name=name,
-                n=len(cells[key]),
-                hates=[_persona_task(d, group) for d in hates],
-                keeps=[_persona_task(d, group) for d in keeps],
-                playbook=_playbook(group, cells[key], use_cases),
+                n=release.respondents(inside),
+                hates=[_persona_task(d, meta) for d in hates],
+                keeps=[_persona_task(d, meta) for d in keeps],
+                playbook=_playbook(cell, counted, use_cases),
             )
         )
-    return FunctionPersonas(
-        function=group.function,
-        n=len(ids),
-        method=_method(clustering, len(tasks)),
-        personas=personas,
-        merged_clusters=clustering.merged,
-        withheld_personas=len(cells) - len(personas),
-        note=None if personas else f"No persona of at least {k} people can be shown.",
-    )
-
-
-def _method(clustering: Clustering, tasks: int) -> str:
-    if not clustering.k_tried:
-        return "one persona: too few respondents to split into groups of the threshold size"
-    tried = ", ".join(str(t) for t in clustering.k_tried)
-    best = f"{clustering.silhouette:.2f}" if clustering.silhouette is not None else "n/a"
-    null = f"; shuffled answers reach {clustering.null:.2f}" if clustering.null is not None else ""
-    if clustering.k_chosen == 1:
-        return (
-            f"one persona: no clear group structure in {tasks} task stances "
-            f"(best silhouette {best}{null}; k tried: {tried})"
+    note = None
+    if not personas:
+        note = (
+            f"The answers split into personas, but no team group of at least {k} people "
+            "shares one, so none can be shown."
         )
-    return (
-        f"k-means on {tasks} task stances, k = {clustering.k_chosen} by silhouette {best}"
-        f"{null} (k tried: {tried})"
+    return FunctionPersonas(
+        function=cell.function, n=cell.n, method=method, personas=personas, note=note
     )
 
 
-def _persona_task(defining: DefiningTask, group: Released) -> PersonaTask:
+def _persona_cell(cell: Cell, persona: str) -> Predicate:
+    def inside(code: Code) -> bool:
+        return cell.inside(code) and code.role == persona
+
+    return inside
+
+
+def _persona_task(defining: DefiningTask, meta: dict[str, TaskMeta]) -> PersonaTask:
     return PersonaTask(
         key=defining.task,
-        label=group.meta[defining.task].label,
+        label=meta[defining.task].label,
         share=share(defining.count, defining.n),
         function_share=round(defining.base_share, 4),
     )
 
 
 def _playbook(
-    group: Released, members: frozenset[str], use_cases: Sequence[UseCaseInfo]
+    cell: Cell, counted: dict[str, Counted], use_cases: Sequence[UseCaseInfo]
 ) -> Playbook:
-    facts = _catalogue_facts([f for f in group.facts if f.response in members])
-    augment, keep = ranked_figures(facts, group.meta, top=PLAYBOOK_TOP)
+    augment, keep = ranked_counted(counted, cell.meta, top=PLAYBOOK_TOP)
     return Playbook(
         augment=augment,
         keep=keep,
-        use_cases=use_case_matches([*augment, *keep], group.info, use_cases),
-        measure=metric_suggestions(group.function, augment, group.info),
+        use_cases=use_case_matches([*augment, *keep], cell.info, use_cases),
+        measure=metric_suggestions(cell.function, augment, cell.info),
     )
 
 
@@ -461,28 +449,32 @@ def personas_view(
     *,
     gate: PrivacyGate | None = None,
     viewer: str = SERVICE_VIEWER,
-    seed: int = DEFAULT_SEED,
+    policy: PrivacyPolicy | None = None,
 ) -> PersonasView:
-    """Personas per function of the scope, each with its playbook."""
-    gate = gate if gate is not None else PrivacyGate(PrivacyPolicy())
+    """Personas per function of the scope from the round's release, each with its
+    playbook. `gate` and `viewer` are for the scorecard only (not on releases yet)."""
+    policy = policy or PrivacyPolicy()
+    gate = gate if gate is not None else PrivacyGate(policy)
     round_ = _round(session, round_name)
-    if round_ is None:
-        start, end = complete_months(dt.date.today(), SCORECARD_MONTHS)
+    release = None if round_ is None else latest_round_release(session, round_)
+    start, end = scorecard_window(release)
+    base = {
+        "scope": scope.describe(),
+        "min_group_size": policy.min_group_size,
+        "scorecard_from": start,
+        "scorecard_to": end,
+    }
+    if round_ is None or release is None:
         return PersonasView(
-            round=None,
-            scope=scope.describe(),
-            min_group_size=gate.policy.min_group_size,
-            scorecard_from=start,
-            scorecard_to=end,
+            round=None if round_ is None else round_.name,
             functions=[],
             hidden_functions=0,
             rules=list(PERSONA_RULES),
+            note=None if round_ is None else NOT_RELEASED.format(k=policy.min_group_size),
+            **base,
         )
-    data = _load(session, round_, scope)
-    released, hidden = _released_functions(session, round_, data, gate, viewer)
-    start, end = scorecard_window(session, round_)
-    use_cases = scorecard_use_cases(session, start, end, gate, viewer) if released else []
-    functions = [function_personas(g, gate, viewer, use_cases or [], seed) for g in released]
+    cells = _cells(session, round_, release, _scope_cell(session, release, scope))
+    use_cases = scorecard_use_cases(session, start, end, gate, viewer) if cells else []
     rules = list(PERSONA_RULES)
     if use_cases is None:
         rules.append(
@@ -491,17 +483,37 @@ def personas_view(
         )
     return PersonasView(
         round=round_.name,
-        scope=scope.describe(),
-        min_group_size=gate.policy.min_group_size,
-        scorecard_from=start,
-        scorecard_to=end,
-        functions=functions,
-        hidden_functions=hidden,
+        functions=[function_personas(release, cell, use_cases or []) for cell in cells],
+        hidden_functions=_hidden(session, round_, cells, scope),
         rules=rules,
+        answers_through=release.answers_through,
+        note=None if cells else NOTHING_IN_SCOPE.format(k=release.min_group_size),
+        **base,
     )
 
 
 # --- the report ---------------------------------------------------------------------------
+
+
+def _report_release(
+    session: Session, start: dt.date, end: dt.date
+) -> tuple[TaskRound, TaskRelease] | None:
+    """The latest round with a release whose answers end inside [start, end], and that
+    release (its latest one there)."""
+    for round_ in session.scalars(select(TaskRound).order_by(TaskRound.id.desc())):
+        release = session.scalars(
+            select(Release)
+            .where(
+                Release.dataset == dataset_of(round_),
+                Release.answers_through >= start,
+                Release.answers_through <= end,
+            )
+            .order_by(Release.seq.desc())
+            .limit(1)
+        ).first()
+        if release is not None:
+            return round_, load_task_release(session, round_, release)
+    return None
 
 
 def report_section(
@@ -515,84 +527,61 @@ def report_section(
     viewer: str,
     card: Scorecard | None = None,
 ) -> TaskMapSection | None:
-    """The latest round with answers in [start, end], for the scope, gate-cleared; None when
-    there is none. Tasks answers carry no organisation (one organisation per store), so
-    `scope.organisation_id` narrows nothing here.
+    """The latest round released in [start, end], for the scope, read from its release;
+    None when there is none. Task answers carry no organisation (one organisation per
+    store), so `scope.organisation_id` narrows nothing here.
 
-    Candidates and personas are matched against the organisation's scorecard for the
-    report's period: `card` when the report already built it (the organisation's report: one
-    document, one verdict per use case, nothing released twice), else built here through the
-    same gate (a narrowed report's own scorecard holds only its teams' entries, which would
-    hide tools the rest of the organisation uses).
-
-    Every group goes through the report's gate for its viewer with the members the staff
-    map uses (task response ids), so a staff export and a task-map page are compared by the
-    differencing check; a scope the check refuses keeps the section with no figures
-    (`status` "suppressed" and the reason), as the report treats any refused part."""
-    del policy  # the gate carries it
-    round_ = session.scalars(
-        select(TaskRound)
-        .join(TaskResponse, TaskResponse.round_id == TaskRound.id)
-        .where(TaskResponse.answered_on >= start, TaskResponse.answered_on <= end)
-        .order_by(TaskRound.id.desc())
-        .limit(1)
-    ).first()
-    if round_ is None:
+    The figures are the release's, the same for every report and page. Candidates and
+    personas are matched against the organisation's scorecard for the report's period:
+    `card` when the report already built it, else built here through the report's gate (the
+    scorecard is not on releases yet)."""
+    del policy  # the release carries its own threshold
+    found = _report_release(session, start, end)
+    if found is None:
         return None
+    round_, release = found
     team_key = None
     if scope.team_id is not None:
         team_key = session.scalar(select(Team.key).where(Team.id == scope.team_id))
     task_scope = TaskScope(function=scope.function, team=team_key)
-    data = _load(session, round_, task_scope, start, end)
-    if not gate.count_is_shown(len(data.respondents)):
+    in_scope = _scope_cell(session, release, task_scope)
+    respondents = release.respondents(in_scope)
+    if not respondents:
         return None
-    base = {
-        "round": round_.name,
-        "period_from": start,
-        "period_to": end,
-        "rules": [*RANKING_RULES, *PERSONA_RULES],
-    }
-    try:
-        released, hidden = _released_functions(session, round_, data, gate, viewer)
-    except QueryRefused as refused:
-        return TaskMapSection(
-            **base,
-            status="suppressed",
-            reason=str(refused),
-            respondents=None,
-            functions=[],
-            hidden_functions=0,
-        )
     if card is not None:
         use_cases: list[UseCaseInfo] | None = [
             UseCaseInfo(u.key, u.label, u.status, u.reason) for u in card.use_cases
         ]
     else:
         use_cases = scorecard_use_cases(session, start, end, gate, viewer)
+    cells = _cells(session, round_, release, in_scope)
     functions = []
-    for group in released:
-        candidates, protect = ranked_figures(
-            _catalogue_facts(group.facts), group.meta, top=REPORT_TOP
+    for cell in cells:
+        candidates, protect = ranked_counted(
+            _counted(release, cell, cell.inside), cell.meta, top=REPORT_TOP
         )
-        free, _ = _free_tasks(group, data, gate, viewer)
-        found = function_personas(group, gate, viewer, use_cases or [])
+        found_personas = function_personas(release, cell, use_cases or [])
         functions.append(
             ReportFunction(
-                function=group.function,
-                n=len(group.members),
+                function=cell.function,
+                n=cell.n,
                 candidates=candidates,
                 protect=protect,
-                free_tasks=free[:REPORT_TOP],
-                personas=[_report_persona(p) for p in found.personas],
-                candidate_use_cases=use_case_matches(candidates, group.info, use_cases or []),
+                free_tasks=_free_tasks(release, cell)[:REPORT_TOP],
+                personas=[_report_persona(p) for p in found_personas.personas],
+                candidate_use_cases=use_case_matches(candidates, cell.info, use_cases or []),
             )
         )
     return TaskMapSection(
-        **base,
-        respondents=len(data.respondents),
+        round=round_.name,
+        period_from=start,
+        period_to=end,
+        rules=[*MAP_RULES, *PERSONA_RULES],
+        respondents=respondents,
         functions=functions,
-        hidden_functions=hidden,
+        hidden_functions=_hidden(session, round_, cells, task_scope),
         use_cases_known=use_cases is not None,
+        answers_through=release.answers_through,
     )
 
 

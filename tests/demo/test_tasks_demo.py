@@ -68,12 +68,17 @@ def test_the_map_recovers_what_was_planted(demo, db_url: str):
     for planted in FUNCTIONS:
         shown = by_function[planted.name]
         assert shown.candidates[0].key == planted.top_candidate, planted.name
-        assert planted.protect in [t.key for t in shown.protect], planted.name
+        # A task everyone says loses them no time (hours all 0) is not published at all:
+        # "everyone loses 0 hours" tells each person's answer; the page names it as withheld.
+        labels = {t.key: t.label for t in planted.tasks}
+        assert planted.protect in [t.key for t in shown.protect] or (
+            labels[planted.protect] in shown.withheld_tasks
+        ), planted.name
         assert shown.teams, "teams large enough are shown"
     support, engineering = by_function["Support"], by_function["Engineering"]
     assert [t.label for t in support.free_tasks] == ["Chasing courier updates"]
     assert support.free_tasks[0].n >= 10
-    assert engineering.free_tasks == [] and engineering.free_tasks_withheld == 1
+    assert engineering.free_tasks == []  # typed by fewer than 10: never named
     found = {f.function: f for f in personas.functions}
     for planted in FUNCTIONS:
         assert len(found[planted.name].personas) == 2, planted.name
@@ -84,4 +89,6 @@ def test_the_map_recovers_what_was_planted(demo, db_url: str):
     assert frontline.playbook.augment[0].key == "ticket-triage"
     builders = found["Engineering"].personas[0]
     assert {t.key for t in builders.playbook.augment} >= {"boilerplate", "test-scaffolding"}
-    assert [t.key for t in builders.playbook.keep][:1] == ["system-design"]
+    # system design loses nobody any time (hours all 0): withheld, as on the map
+    assert "system-design" not in [t.key for t in builders.playbook.keep]
+    assert builders.playbook.keep, "another task to keep is shown"

@@ -3,16 +3,19 @@ user would import, so the tests go through the same import paths."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from gaplens.db.engine import session_scope
 from gaplens.directory.service import import_teams
-from gaplens.tasks.service import import_answers, import_catalogue
+from gaplens.releases.tasks.service import build_task_release
+from gaplens.tasks.service import find_round, import_answers, import_catalogue
 from tests.files import write_csv
 
 ROUND = "Task map 2026-Q4"
 DAY = "2026-10-05"
+AFTER = dt.date(2026, 10, 6)
 TEAMS = [
     {"key": "acme", "name": "Acme", "parent": "", "function": "Leadership"},
     {"key": "eng", "name": "Engineering", "parent": "acme", "function": "Engineering"},
@@ -83,22 +86,31 @@ def respondent(
     return rows
 
 
+def _index(rid: str) -> int:
+    """The number at the end of a respondent id ('core-r3' -> 3), to vary answers by."""
+    digits = "".join(ch for ch in rid if ch.isdigit())
+    return int(digits or 0)
+
+
 def engineer(
     rid: str, team: str, pattern: str = "builder", free: Sequence[tuple[str, str, float, int]] = ()
 ) -> list[dict[str, str]]:
     """Builders hate boilerplate and scaffolding and keep design; reviewers keep everything
-    but boilerplate."""
+    but boilerplate. Every fourth one differs on stances and every other one on hours and
+    judgement: a release never publishes a group whose answers are all alike (that would
+    tell each member's answer), so a group of identical answers would show nothing."""
+    odd, fourth = _index(rid) % 2, _index(rid) % 4 == 3
     if pattern == "builder":
         answers = {
-            "boilerplate": ("hate", 6.0, 1),
-            "test-scaffolding": ("hate", 3.0, 2),
-            "design": ("keep", 0.0, 5),
+            "boilerplate": ("neither" if fourth else "hate", 12.0 if odd else 6.0, 1 + odd),
+            "test-scaffolding": ("keep" if fourth else "hate", 1.0 if odd else 3.0, 2 + odd),
+            "design": ("neither" if fourth else "keep", 1.5 if odd else 0.0, 5 - odd),
         }
     else:
         answers = {
-            "boilerplate": ("neither", 2.0, 2),
-            "test-scaffolding": ("keep", 1.0, 3),
-            "design": ("keep", 0.0, 5),
+            "boilerplate": ("hate" if fourth else "neither", 0.5 if odd else 2.0, 2 + odd),
+            "test-scaffolding": ("neither" if fourth else "keep", 2.0 if odd else 1.0, 3 + odd),
+            "design": ("neither" if fourth else "keep", 1.5 if odd else 0.0, 5 - odd),
         }
     return respondent(rid, "Engineering", team, answers, free)
 
@@ -106,7 +118,11 @@ def engineer(
 def support_agent(
     rid: str, team: str, free: Sequence[tuple[str, str, float, int]] = ()
 ) -> list[dict[str, str]]:
-    answers = {"triage": ("hate", 5.0, 1), "calls": ("keep", 0.5, 4)}
+    odd, fourth = _index(rid) % 2, _index(rid) % 4 == 3
+    answers = {
+        "triage": ("neither" if fourth else "hate", 1.5 if odd else 5.0, 1 + odd),
+        "calls": ("hate" if fourth else "keep", 3.0 if odd else 0.5, 4 + odd),
+    }
     return respondent(rid, "Support", team, answers, free)
 
 
@@ -125,8 +141,11 @@ def load_teams_and_catalogue(url: str, tmp_path: Path) -> None:
 def import_rows(
     url: str, tmp_path: Path, rows: list[dict[str, str]], name: str = "answers.csv"
 ) -> None:
+    """Import as `gaplens import task-answers` does: the answers, then the round's release
+    (built the day after DAY, so DAY's answers are complete)."""
     with session_scope(url) as session:
-        import_answers(session, write_csv(tmp_path / name, rows, ANSWER_HEADER), ROUND)
+        done = import_answers(session, write_csv(tmp_path / name, rows, ANSWER_HEADER), ROUND)
+        build_task_release(session, find_round(session, done.round), today=AFTER)
 
 
 def standard(url: str, tmp_path: Path) -> None:
@@ -135,7 +154,7 @@ def standard(url: str, tmp_path: Path) -> None:
     reruns' (spelt two ways); three Web ones 'Expense reports'."""
     load_teams_and_catalogue(url, tmp_path)
     flaky = [("Flaky  CI reruns", "hate", 2.0, 1)]
-    flaky_lower = [("flaky ci reruns ", "hate", 3.0, 2)]
+    flaky_lower = [("flaky ci reruns ", "neither", 1.0, 2)]
     expenses = [("Expense reports", "hate", 1.0, 1)]
     rows = rows_of(
         *(engineer(f"core-{n}", "eng-core", "builder", flaky if n < 8 else ()) for n in range(8)),

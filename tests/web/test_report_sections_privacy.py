@@ -28,7 +28,7 @@ from gaplens.tasks.service import import_answers, import_catalogue
 from gaplens.web.app import create_app
 from gaplens.web.settings import WebSettings
 from tests.files import TEAMS, person, write_csv
-from tests.tasks.builders import ANSWER_HEADER, CATALOGUE, CATALOGUE_HEADER, respondent
+from tests.tasks.builders import ANSWER_HEADER, CATALOGUE, CATALOGUE_HEADER, engineer
 from tests.web.conftest import PASSWORD, sign_in
 from tests.web.test_privacy_attacks import response
 from tests.web.test_reflections import train
@@ -55,12 +55,11 @@ def pulse_rows(first: int, day: dt.date, engineering_itself: int) -> list[dict[s
 
 
 def builder(rid: str, team: str) -> list[dict[str, str]]:
-    answers = {
-        "boilerplate": ("hate", 6.0, 1),
-        "test-scaffolding": ("hate", 3.0, 2),
-        "design": ("keep", 0.0, 5),
-    }
-    return respondent(rid, "Engineering", team, answers, day=str(DAY))
+    """The builders of tests/tasks/builders.py (answers vary, so groups are not all alike)."""
+    rows = engineer(rid, team)
+    for row in rows:
+        row["answered_on"] = str(DAY)
+    return rows
 
 
 @pytest.fixture
@@ -95,6 +94,7 @@ def org(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
         import_answers(
             session, write_csv(tmp_path / "answers.csv", answers, ANSWER_HEADER), "Task map"
         )
+        build_all(session, PrivacyPolicy())
         for who, role in (
             ("admin", StaffRole.ADMIN),
             ("leader", StaffRole.LEADER),
@@ -155,21 +155,21 @@ def test_a_reflections_page_then_an_export_two_invitations_apart(org: TestClient
 
 
 def test_a_task_map_page_then_an_export_two_answers_apart(org: TestClient) -> None:
+    """Engineering is Payments plus two task answers. The per-viewer gate refused the
+    export after the page; both now read the round's release, where the two are in no group
+    of their own: the page and the export differ by a whole group of at least 5 or not at
+    all, and every viewer gets the same section."""
     sign_in(org, "leader")
     page = org.get("/api/v1/tasks/map", params={"function": "Engineering"})
-    assert page.status_code == 200 and page.json()["n"] == 14
+    assert page.status_code == 200
     doc = export(org)
     shown_parts(doc)
     tasks = doc["tasks"]
-    assert tasks["status"] == "suppressed" and "fewer than 5 people" in tasks["reason"]
-    assert tasks["respondents"] is None and tasks["functions"] == []
-    html = org.get(REPORT, params={"format": "html", "scope": PAYMENTS,
-                                   "from": str(LAST_MONTH_START), "to": str(LAST_MONTH_END)})  # fmt: skip
-    assert html.status_code == 200 and "Boilerplate code" not in html.text
+    assert tasks["status"] == "shown" and tasks["respondents"] >= 5
+    difference = page.json()["n"] - tasks["respondents"]
+    assert difference == 0 or difference >= 5
     sign_in(org, "analyst")
-    fresh = export(org)["tasks"]
-    assert fresh["status"] == "shown" and fresh["respondents"] == 12
-    assert fresh["functions"][0]["candidates"][0]["key"] == "boilerplate"
+    assert export(org)["tasks"] == tasks
 
 
 def test_an_earlier_pulse_page_and_an_export_publish_the_same_groups(org: TestClient) -> None:
@@ -251,9 +251,10 @@ def test_one_export_after_another_of_the_same_scope_is_not_refused(org: TestClie
 def test_an_export_then_a_page_two_answers_apart_is_refused(org: TestClient) -> None:
     """The other way round: the export's sections are in the history the pages read."""
     sign_in(org, "leader")
-    assert export(org)["tasks"]["respondents"] == 12
+    assert export(org)["tasks"]["status"] == "shown"
+    # the task map is on releases: the page after the export is not refused (see above)
     page = org.get("/api/v1/tasks/map", params={"function": "Engineering"})
-    assert page.status_code == 409
+    assert page.status_code == 200
     # reflections read the release: the same groups whatever the viewer saw before
     reflections = org.get("/api/v1/reflections", params={"months": 1, "function": "Engineering"})
     assert reflections.status_code == 200

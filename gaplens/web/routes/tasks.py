@@ -23,6 +23,7 @@ from gaplens.directory.models import Team
 from gaplens.errors import InputError, InputProblem
 from gaplens.imports.service import ConnectorSummary
 from gaplens.privacy import PrivacyPolicy
+from gaplens.releases.tasks.service import build_task_release
 from gaplens.surveys.collection import LinkNotUsable
 from gaplens.tasks.answers import (
     FREE_SLOTS,
@@ -229,13 +230,7 @@ def build_map(
     session: Session, viewer: Viewer, round_name: str | None, function: str | None, team: str | None
 ) -> TaskMapView:
     scope = TaskScope(function=function or None, team=team or None)
-    result = task_map(
-        session,
-        round_name or None,
-        scope,
-        gate=staff_gate(session, POLICY),
-        viewer=viewer.audit_key,
-    )
+    result = task_map(session, round_name or None, scope, policy=POLICY)
     record(session, viewer.audit_key, "view_task_map", result.round or "", {"scope": result.scope})
     return result
 
@@ -250,6 +245,7 @@ def build_personas(
         scope,
         gate=staff_gate(session, POLICY),
         viewer=viewer.audit_key,
+        policy=POLICY,
     )
     record(
         session, viewer.audit_key, "view_task_personas", result.round or "", {"scope": result.scope}
@@ -274,9 +270,9 @@ def map_api(
     function: FunctionName = None,
     team: TeamKey = None,
 ) -> TaskMapView:
-    """Ranked augmentation candidates and tasks to protect, per function and team: each
-    factor with its n and interval. Groups below 5, groups derivable by subtraction and
-    views too close to one you saw are withheld; free-text tasks need 10 people."""
+    """Ranked augmentation candidates and tasks to protect, per function and team, from the
+    round's release: each factor with its n and interval, summed over published groups of
+    at least 5 (the same for every viewer); free-text tasks need 10 people."""
     return build_map(session, viewer, round, function, team)
 
 
@@ -447,8 +443,13 @@ async def answers_upload(
 
     def work(session: Session) -> ConnectorSummary:
         done = import_answers(session, path, round)
+        built = build_task_release(session, find_round(session, done.round), POLICY)
         return ConnectorSummary(
-            "task-answers", done.source, done.rows, done.responses, detail=done.describe()
+            "task-answers",
+            done.source,
+            done.rows,
+            done.responses,
+            detail=f"{done.describe()}. {built.message}",
         )
 
     async with received_file(request, filename) as path:

@@ -1,7 +1,7 @@
 """reflection releases: participation, confidence, themes and later usage, published
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-06
 
 The reflections page, API and report section read these tables only: classes of at least
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0018"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
