@@ -239,7 +239,7 @@ def privacy_audit(
     worked out from the published figures, by any number of viewers together.
 
     It solves the system of every release of each survey (and, without --survey, of the
-    feedback channel): linear algebra for a response
+    feedback channel and the friction log): linear algebra for a response
     (or a group of fewer than k) that can be isolated, then integer feasibility with the
     0/1 constraints of real answers for an answer that is determined.
 
@@ -270,6 +270,11 @@ def privacy_audit(
             releases, findings = feedback_findings(session, k=k, milp_limit=milp_limit)
             if releases:
                 found.append(("Feedback", releases, findings.ok, findings.describe()))
+            from gaplens.releases.friction.audit import friction_findings
+
+            releases, findings = friction_findings(session, k=k, milp_limit=milp_limit)
+            if releases:
+                found.append(("Friction log", releases, findings.ok, findings.describe()))
         return found
 
     with user_errors():

@@ -394,12 +394,14 @@ def build_all(
     or by hand), each named for the command's report."""
     # Imported here: the data sets' builders import this module (BuildOutcome).
     from gaplens.releases.feedback.service import build_feedback_release
+    from gaplens.releases.friction.service import build_friction_release
 
     built = [
         (survey.name, build_survey_release(session, survey, policy, today=today))
         for survey in session.scalars(select(Survey).order_by(Survey.id))
     ]
     built.append(("Feedback", build_feedback_release(session, policy, today=today)))
+    built.append(("Friction log", build_friction_release(session, policy, today=today)))
     return built
 
 
