@@ -239,7 +239,8 @@ def privacy_audit(
     worked out from the published figures, by any number of viewers together.
 
     It solves the system of every release of each survey (and, without --survey, of each
-    task round, the feedback channel and reflections): linear algebra for a contributor
+    task round, the feedback channel, the friction log and reflections): linear algebra for
+    a contributor
     (or a group of fewer than k) that can be isolated, then integer feasibility with the
     0/1 constraints of real answers for an answer that is determined.
 

@@ -14,6 +14,7 @@ from gaplens.modelling import models as modelling_models
 from gaplens.reflections import models as reflection_models
 from gaplens.releases import models as release_models
 from gaplens.releases.feedback import models as feedback_release_models
+from gaplens.releases.friction import models as friction_release_models
 from gaplens.releases.reflections import models as reflection_release_models
 from gaplens.releases.tasks import models as task_release_models
 from gaplens.spent import models as spent_models
@@ -34,6 +35,7 @@ __all__ = [
     "feedback_models",
     "feedback_release_models",
     "friction_models",
+    "friction_release_models",
     "import_models",
     "modelling_models",
     "reflection_models",

@@ -86,20 +86,25 @@ class Interval(BaseModel):
 
 
 class Minutes(BaseModel):
-    lost: int
-    """Minutes spent correcting AI output."""
-    saved_self_reported: int
-    """Minutes people say the AI saved them, for outputs kept or fixed (self-reported)."""
-    saved_claims_forfeited: int
-    """Self-reported savings of discarded outputs, which do not count as saved."""
+    """Sums over the released groups of a cell; a group whose entries all gave one figure
+    publishes no sum (it would tell each of them), so each sum says over how many outputs."""
+
+    lost: int | None
+    """Minutes spent correcting AI output, over `lost_n` outputs; None if no group has it."""
+    lost_n: int
+    saved_self_reported: int | None
+    """Minutes people say the AI saved them, over `saved_n` outputs: kept and fixed outputs
+    only (a discarded output's claim does not count; no figure counts as none)."""
+    saved_n: int
     net_n: int
-    """Outputs with a saved figure (discarded ones count, at zero saved)."""
-    net_per_output: Interval | None
-    """Saved minus correcting per output, with a bootstrap interval; None below the threshold."""
+    """Outputs in groups that publish both sums."""
+    net_per_output: float | None
+    """(saved - lost) / net_n; None when no group publishes both."""
 
 
 class TrendPoint(BaseModel):
     month: str
+    """A published month: the ISO weeks whose Thursday falls in it."""
     n: int
     correction_rate: Interval
     change: Interval | None
@@ -123,19 +128,22 @@ class UseCaseFriction(BaseModel):
     trend_flag: str | None
     """The latest month-on-month change, when it is beyond its Newcombe interval."""
     teams: list[TeamFigure]
-    hidden_teams: int
-    """Teams with entries for this use case whose figures are withheld (small, or derivable)."""
-    hidden_months: int
-    comments: list[dict[str, str]] = Field(default_factory=list)
+    """Groups published with a team: that team's entries and those of its subteams not
+    published on their own."""
+    notes: list[str] = Field(default_factory=list)
+    """Why some figures of this use case are not shown, in plain words."""
 
 
 class FrictionSummary(BaseModel):
     period_from: dt.date
     period_to: dt.date
+    """Whole published months (runs of ISO weeks); the requested months snap to them."""
     scope: str | None
-    total: int | None
+    total: int
     min_group_size: int
-    min_comment_group_size: int
     use_cases: list[UseCaseFriction]
-    hidden_use_cases: int
-    """Use cases withheld: too few entries, or hidden so the others cannot be subtracted."""
+    other_use_cases: int
+    """Entries of use cases too small to show alone, published together by quarter."""
+    release: int | None
+    released_through: dt.date | None
+    notes: list[str] = Field(default_factory=list)

@@ -1,8 +1,9 @@
 """Friction services: log one anonymous entry, import a CSV of them, and the per-use-case view.
 
-Every figure leaving `use_case_friction` went through the privacy gate: use cases as a
-breakdown of all entries, then teams and months as breakdowns of each use case, so no small
-group can be read directly or by subtracting shown groups from their parent.
+The per-use-case view (`use_case_friction`) reads the latest friction release only
+(`releases/friction`): every figure is a sum of published classes of at least k entries, the
+same for every viewer. `load_facts` and friends still serve the scorecard, the report and
+the cost sections, which move to releases later.
 """
 
 from __future__ import annotations
@@ -26,10 +27,6 @@ from gaplens.friction.figures import (
     Fact,
     MonthRate,
     correction_trend,
-    group_figures,
-    month_of,
-    most_common_label,
-    needs_correction,
     use_case_key,
     use_case_label,
 )
@@ -48,7 +45,14 @@ from gaplens.friction.schemas import (
 from gaplens.imports.raw import RawRowWriter, forget_raw_of_same_file
 from gaplens.imports.service import ConnectorSummary, ProgressCallback, finish_run, start_run
 from gaplens.perception.filters import team_subtree
-from gaplens.privacy import Comment, PrivacyGate, PrivacyPolicy
+from gaplens.privacy import PrivacyPolicy
+from gaplens.releases.feedback.periods import Period, monday_of, month_of, week
+from gaplens.releases.friction.queries import (
+    FrictionClass,
+    FrictionRelease,
+    Sums,
+    latest_friction_release,
+)
 from gaplens.stats.intervals import Estimate, wilson_interval
 
 IMPORT_KIND = "friction"
@@ -59,8 +63,6 @@ ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://gaplens.invalid/friction-
 MEMBER_PREFIX = "friction:"
 """Entry ids as the query auditor sees them, apart from survey response ids."""
 SERVICE_VIEWER = "service"
-COMMENT_SEED = 15485863
-SHOWN_COMMENTS = 5
 
 
 def validate_entry(data: Mapping[str, object]) -> FrictionEntryIn:
@@ -115,6 +117,12 @@ def log_entry(
     )
     session.flush()
     return entry_id
+
+
+def team_choices(session: Session) -> list[tuple[str, str]]:
+    """(key, name) of every team, by name: the form's and the summary's team options."""
+    rows = session.execute(select(Team.key, Team.name).order_by(Team.name))
+    return [(key, name) for key, name in rows]
 
 
 def _team_ids(session: Session) -> dict[str, int]:
@@ -365,112 +373,168 @@ def group_by_key(facts: Sequence[Fact]) -> dict[str, list[Fact]]:
     return dict(groups)
 
 
+def released_months(today: dt.date, months: int) -> tuple[dt.date, dt.date]:
+    """The last `months` published months over before `today`: each the run of ISO weeks
+    whose Thursday falls in it, so a view is a run of whole released periods."""
+    if months < 1:
+        raise ValueError("months must be at least 1")
+    before = monday_of(today)
+    last = month_of(week(before - dt.timedelta(days=1)))
+    if last.end >= before:
+        last = month_of(week(last.start - dt.timedelta(days=1)))
+    first = last
+    for _ in range(months - 1):
+        first = month_of(week(first.start - dt.timedelta(days=1)))
+    return first.start, last.end
+
+
 def use_case_friction(
-    session: Session,
-    scope: str | None,
-    start: dt.date,
-    end: dt.date,
-    *,
-    gate: PrivacyGate | None = None,
-    viewer: str = SERVICE_VIEWER,
+    session: Session, scope: str | None, months: int, today: dt.date | None = None
 ) -> FrictionSummary:
-    """Per use case: entries, correction rate, minutes lost vs saved, net per output, trend.
+    """Per use case over whole published months: entries, correction rate, minutes lost
+    and saved, the monthly trend and teams, read from the latest friction release only.
 
-    `scope` is a team key (that team and every team below it) or None for everyone; entries
-    logged without a team count only in the whole-organisation view. Pass the web's
-    database-backed gate so the per-viewer differencing check holds across views.
+    `scope` is a team key (the groups published with that team or a team below it) or None
+    for everyone. No entry is read and nothing depends on the viewer.
     """
-    if start > end:
-        raise InputError.single("the period starts after it ends", column="period_from")
-    gate = gate if gate is not None else PrivacyGate(PrivacyPolicy())
-    team_ids = team_subtree(session, scope) if scope else None
-    facts = load_facts(session, start, end, team_ids)
-    return summarise(facts, gate, viewer, start, end, scope)
+    first, last = released_months(today or dt.date.today(), months)
+    team_ids = frozenset(team_subtree(session, scope)) if scope else None
+    names = {team_id: name for team_id, name in session.execute(select(Team.id, Team.name))}
+    return summary_of(latest_friction_release(session), first, last, scope, team_ids, names)
 
 
-def summarise(
-    facts: Sequence[Fact],
-    gate: PrivacyGate,
-    viewer: str,
-    start: dt.date,
-    end: dt.date,
-    scope: str | None = None,
+def summary_of(
+    release: FrictionRelease | None,
+    first: dt.date,
+    last: dt.date,
+    scope: str | None,
+    team_ids: frozenset[int] | None,
+    names: Mapping[int, str],
 ) -> FrictionSummary:
-    """The summary from loaded entries; every group passes `gate` before a figure is made."""
-    policy = gate.policy
-    groups = group_by_key(facts)
-    decisions = gate.breakdown(
-        viewer, members(facts), {key: members(group) for key, group in groups.items()}
-    )
-    shown = [key for key, decision in decisions.items() if decision.shown]
-    use_cases = [_use_case(groups[key], gate, viewer) for key in shown]
-    use_cases.sort(key=lambda u: (-u.n, u.label))
-    return FrictionSummary(
-        period_from=start,
-        period_to=end,
+    """The summary from a loaded release: sums of its classes, no threshold decided here."""
+    k = release.min_group_size if release is not None else PrivacyPolicy().min_group_size
+    base = FrictionSummary(
+        period_from=first,
+        period_to=last,
         scope=scope,
-        total=len(facts) if gate.count_is_shown(len(facts)) else None,
-        min_group_size=policy.min_group_size,
-        min_comment_group_size=policy.min_comment_group_size,
-        use_cases=use_cases,
-        hidden_use_cases=len(groups) - len(shown),
+        total=0,
+        min_group_size=k,
+        use_cases=[],
+        other_use_cases=0,
+        release=None if release is None else release.seq,
+        released_through=None if release is None else release.through,
     )
-
-
-def _use_case(group: list[Fact], gate: PrivacyGate, viewer: str) -> UseCaseFriction:
-    figures = group_figures(group, gate.policy.min_group_size)
-    parent = members(group)
-
-    by_month: dict[str, list[Fact]] = defaultdict(list)
-    for fact in group:
-        by_month[month_of(fact.logged_on)].append(fact)
-    month_decisions = gate.breakdown(
-        viewer, parent, {month: members(f) for month, f in by_month.items()}
-    )
-    shown_months = [
-        MonthRate(month, sum(needs_correction(f) for f in by_month[month]), len(by_month[month]))
-        for month, decision in month_decisions.items()
-        if decision.shown
-    ]
-    trend = correction_trend(shown_months)
-
-    by_team: dict[str, list[Fact]] = defaultdict(list)
-    for fact in group:
-        if fact.team is not None:
-            by_team[fact.team].append(fact)
-    team_decisions = gate.breakdown(
-        viewer, parent, {team: members(f) for team, f in by_team.items()}
-    )
-    teams = [
-        TeamFigure(
-            team=team,
-            n=len(by_team[team]),
-            correction_rate=_interval(
-                wilson_interval(sum(map(needs_correction, by_team[team])), len(by_team[team]))
-            ),
+    if release is None:
+        return base.model_copy(
+            update={
+                "notes": [
+                    "Nothing published yet: entries are published once their week "
+                    "is over and at least "
+                    f"{k} of them can be shown together."
+                ]
+            }
         )
-        for team, decision in sorted(team_decisions.items())
-        if decision.shown
+    in_scope = None if team_ids is None else (lambda team: team in team_ids)
+    classes = release.inside(first, last, in_scope)
+    notes = [
+        f"Whole months as published: {first} to {last} (a month is the ISO weeks whose "
+        "Thursday falls in it, so every view is made of whole published periods)."
     ]
-
-    released = gate.comments(
-        viewer,
-        parent,
-        [Comment(f.note, f.logged_on) for f in group if f.note],
-        seed=COMMENT_SEED,
+    elsewhere = sorted({p.describe() for p in release.straddling(first, last)})
+    if elsewhere:
+        notes.append(
+            "Entries of quiet weeks are published only with their quarter "
+            f"({', '.join(elsewhere)}), which runs past this period, so they are not in "
+            "these figures; ask for a longer period to see them."
+        )
+    if scope is not None:
+        notes.append(
+            "For a team: groups published with this team or a team below it; entries of a "
+            "team too small alone are published with its parent team or with no team, and "
+            "are not counted here."
+        )
+    if last > release.through:
+        notes.append(f"Weeks after {release.through} are not published yet.")
+    by_key: dict[str, list[FrictionClass]] = defaultdict(list)
+    for c in classes:
+        if c.use_case is not None:
+            by_key[c.use_case].append(c)
+    use_cases = [_use_case(key, mine, names, k) for key, mine in by_key.items()]
+    use_cases.sort(key=lambda u: (-u.n, u.label))
+    return base.model_copy(
+        update={
+            "total": sum(c.n for c in classes),
+            "use_cases": use_cases,
+            "other_use_cases": sum(c.n for c in classes if c.use_case is None),
+            "notes": notes,
+        }
     )
+
+
+def _use_case(
+    key: str, classes: Sequence[FrictionClass], names: Mapping[int, str], k: int
+) -> UseCaseFriction:
+    sums = Sums.of(classes)
+    by_month: dict[Period, list[FrictionClass]] = defaultdict(list)
+    for c in classes:
+        if c.period.level != "quarter":
+            by_month[month_of(c.period)].append(c)
+    trend = correction_trend(
+        [
+            MonthRate(month.describe(), Sums.of(mine).corrected, Sums.of(mine).n)
+            for month, mine in by_month.items()
+        ]
+    )
+    by_team: dict[int, list[FrictionClass]] = defaultdict(list)
+    for c in classes:
+        if c.team is not None:
+            by_team[c.team].append(c)
+    teams = sorted(
+        (
+            TeamFigure(
+                team=names.get(team, f"team {team}"),
+                n=Sums.of(mine).n,
+                correction_rate=_interval(
+                    wilson_interval(Sums.of(mine).corrected, Sums.of(mine).n)
+                ),
+            )
+            for team, mine in by_team.items()
+        ),
+        key=lambda t: t.team,
+    )
+    notes = []
+    in_months = sum(Sums.of(mine).n for mine in by_month.values())
+    if in_months < sums.n:
+        notes.append(
+            f"{sums.n - in_months} outputs are published by quarter only (their months had "
+            f"fewer than {k}, or all alike), so they are in no month of the trend."
+        )
+    if sums.lost_n < sums.n or sums.saved_n < sums.n:
+        notes.append(
+            "Minutes of a group whose outputs all gave the same figure are not published "
+            "(they would tell each one); the sums say over how many outputs they run."
+        )
+    if sum(t.n for t in teams) < sums.n:
+        notes.append(
+            f"Outputs of a team with fewer than {k} in a month (or all alike) are counted "
+            "with its parent team or with no team."
+        )
+    weight: dict[str, int] = defaultdict(int)
+    for c in classes:
+        weight[c.label or key] += c.n
     return UseCaseFriction(
-        key=group[0].key,
-        label=most_common_label([f.label for f in group]),
-        n=figures.n,
-        corrected=figures.corrected,
-        correction_rate=_interval(figures.correction_rate),
+        key=key,
+        label=min(weight, key=lambda text: (-weight[text], text)),
+        n=sums.n,
+        corrected=sums.corrected,
+        correction_rate=_interval(wilson_interval(sums.corrected, sums.n)),
         minutes=Minutes(
-            lost=figures.minutes_lost,
-            saved_self_reported=figures.minutes_saved,
-            saved_claims_forfeited=figures.saved_claims_forfeited,
-            net_n=figures.net_n,
-            net_per_output=Interval.of(figures.net_per_output),
+            lost=sums.lost if sums.lost_n else None,
+            lost_n=sums.lost_n,
+            saved_self_reported=sums.saved if sums.saved_n else None,
+            saved_n=sums.saved_n,
+            net_n=sums.net_n,
+            net_per_output=sums.net_sum / sums.net_n if sums.net_n else None,
         ),
         trend=[
             TrendPoint(
@@ -484,9 +548,7 @@ def _use_case(group: list[Fact], gate: PrivacyGate, viewer: str) -> UseCaseFrict
         ],
         trend_flag=trend[-1].flag if trend else None,
         teams=teams,
-        hidden_teams=len(by_team) - len(teams),
-        hidden_months=len(by_month) - len(shown_months),
-        comments=[{"text": c.text, "month": c.month} for c in (released or [])[:SHOWN_COMMENTS]],
+        notes=notes,
     )
 
 

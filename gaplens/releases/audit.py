@@ -75,8 +75,9 @@ def audit_all(
     session: Session, *, survey: Survey | None = None, k: int = 5, milp_limit: int = 20_000
 ) -> list[tuple[str, int, AuditFindings]]:
     """(data set, releases, findings) for every data set with a release: each survey (or
-    only `survey`), each task round, feedback and reflections."""
+    only `survey`), each task round, feedback, the friction log and reflections."""
     from gaplens.releases.feedback.audit import feedback_findings
+    from gaplens.releases.friction.audit import friction_findings
     from gaplens.releases.reflections.audit import audit_reflections
     from gaplens.releases.reflections.service import DATASET as REFLECTIONS
     from gaplens.releases.service import release_count
@@ -99,6 +100,9 @@ def audit_all(
     releases, findings = feedback_findings(session, k=k, milp_limit=milp_limit)
     if releases:
         found.append(("Feedback", releases, findings))
+    releases, findings = friction_findings(session, k=k, milp_limit=milp_limit)
+    if releases:
+        found.append(("Friction log", releases, findings))
     if count := release_count(session, REFLECTIONS):
         found.append(("Reflections", count, audit_reflections(session, k=k, milp_limit=milp_limit)))
     return found

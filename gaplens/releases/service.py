@@ -394,6 +394,7 @@ def build_all(
     or by hand), each named for the command's report."""
     # Imported here: the data sets' builders import this module (BuildOutcome).
     from gaplens.releases.feedback.service import build_feedback_release
+    from gaplens.releases.friction.service import build_friction_release
     from gaplens.releases.reflections.service import build_reflection_release
     from gaplens.releases.tasks.service import build_task_releases
 
@@ -406,6 +407,7 @@ def build_all(
         for round_, outcome in build_task_releases(session, policy, today=today)
     ]
     built.append(("Feedback", build_feedback_release(session, policy, today=today)))
+    built.append(("Friction log", build_friction_release(session, policy, today=today)))
     built.append(("Reflections", build_reflection_release(session, policy, today=today)))
     return built
 

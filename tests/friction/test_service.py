@@ -1,4 +1,10 @@
-"""The friction view on a real database: exact figures, trend, and every privacy rule."""
+"""The friction view on a real database: exact figures and trend, read from the release.
+
+The old per-request tests (complementary suppression, refused overlapping views, notes
+needing ten) encoded the per-viewer gate; the view now reads released classes only, so
+they are replaced by exact figures through a release here and by the auditor's attacks in
+tests/releases/test_friction_release.py.
+"""
 
 from __future__ import annotations
 
@@ -16,16 +22,20 @@ from gaplens.friction.schemas import FrictionSummary
 from gaplens.friction.service import (
     complete_months,
     log_entry,
+    released_months,
     use_case_friction,
     validate_entry,
 )
-from gaplens.privacy import PrivacyGate, QueryRefused
-from tests.friction.conftest import END, FEB, JAN, START, load_teams, plant, plant_standard
+from gaplens.privacy import PrivacyPolicy
+from gaplens.releases.friction.service import build_friction_release
+from tests.friction.conftest import FEB, JAN, load_teams, plant, plant_standard
+
+TODAY = dt.date(2026, 4, 15)
 
 
-def summary(url: str, scope: str | None = None, **kwargs: object) -> FrictionSummary:
+def summary(url: str, scope: str | None = None, months: int = 3) -> FrictionSummary:
     with session_scope(url) as session:
-        return use_case_friction(session, scope, START, END, **kwargs)  # type: ignore[arg-type]
+        return use_case_friction(session, scope, months, TODAY)
 
 
 def test_log_entry_stores_what_the_form_says_and_nothing_else(db_url: str, tmp_path: Path):
@@ -94,34 +104,46 @@ def test_unknown_team_and_odd_days_are_refused(db_url: str, tmp_path: Path):
         assert caught.value.problems[0].column == column
 
 
+def build(url: str, today: dt.date = TODAY) -> str:
+    with session_scope(url) as session:
+        return build_friction_release(session, PrivacyPolicy(), today=today).message
+
+
 def test_figures_per_use_case_exact(db_url: str, tmp_path: Path):
+    """The standard entries through a release (it used to be computed per request): Code
+    review's January week (10, Payments) and its February Support week (5) are published
+    alone; the five February Payments fixes are all alike, so they climb to the quarter
+    with Meeting notes (9 kept, all alike), Tiny and Odd one as 19 'other' outputs."""
     load_teams(db_url, tmp_path)
     plant_standard(db_url)
+    assert build(db_url).startswith("Release 1: 34 entries")
     result = summary(db_url)
-    assert result.total == 34
-    assert [u.label for u in result.use_cases] == ["Code review", "Meeting notes"]
-    assert result.hidden_use_cases == 2  # Tiny (3) and Odd one (2): 5 together, so no more
-    review = result.use_cases[0]
-    assert (review.key, review.n, review.corrected) == ("code review", 20, 11)
-    low, high = proportion_confint(11, 20, alpha=0.05, method="wilson")
-    assert review.correction_rate.value == pytest.approx(0.55)
+    assert (result.total, result.other_use_cases, result.release) == (34, 19, 1)
+    assert (result.period_from, result.period_to) == (dt.date(2025, 12, 29), dt.date(2026, 3, 29))
+    [review] = result.use_cases
+    assert (review.key, review.label, review.n, review.corrected) == (
+        "code review",
+        "code-review",  # the January class's most used spelling (8 of its 10)
+        15,
+        6,
+    )
+    low, high = proportion_confint(6, 15, alpha=0.05, method="wilson")
+    assert review.correction_rate.value == pytest.approx(6 / 15)
     assert (review.correction_rate.low, review.correction_rate.high) == (
         pytest.approx(low),
         pytest.approx(high),
     )
-    assert review.minutes.lost == 2 * 10 + 5 * 20 + 4 * 30
-    assert review.minutes.saved_self_reported == 2 * 30 + 8 * 15 + 5 * 10
-    assert review.minutes.saved_claims_forfeited == 4 * 20
-    assert review.minutes.net_n == 19  # the kept entry without minutes saved is left out
-    net = review.minutes.net_per_output
-    assert net is not None and net.value == pytest.approx(
-        (2 * 20 + 8 * 15 + 5 * -10 + 4 * -30) / 19
-    )
-    assert net.low < net.value < net.high
-    # January 2/10 corrected, February 9/10: beyond the Newcombe interval
-    assert [(p.month, p.n) for p in review.trend] == [("2026-01", 10), ("2026-02", 10)]
+    # minutes lost in both classes; the Support week's saved figures are all 0 (discarded
+    # or not given), so its sum is not published and the saved sum runs over 10 outputs
+    assert (review.minutes.lost, review.minutes.lost_n) == (2 * 10 + 4 * 30, 15)
+    assert (review.minutes.saved_self_reported, review.minutes.saved_n) == (2 * 30 + 8 * 15, 10)
+    assert review.minutes.net_n == 10
+    assert review.minutes.net_per_output == pytest.approx((180 - 20) / 10)
+    assert any("same figure" in note for note in review.notes)
+    # January 2/10 corrected, February 4/5: beyond the Newcombe interval
+    assert [(p.month, p.n) for p in review.trend] == [("2026-01", 10), ("2026-02", 5)]
     assert review.trend[1].flag == "rising" and review.trend_flag == "rising"
-    assert [(t.team, t.n) for t in review.teams] == [("Payments", 15), ("Support", 5)]
+    assert [(t.team, t.n) for t in review.teams] == [("Payments", 10), ("Support", 5)]
 
 
 def test_a_steady_trend_is_not_flagged(db_url: str, tmp_path: Path):
@@ -130,72 +152,41 @@ def test_a_steady_trend_is_not_flagged(db_url: str, tmp_path: Path):
         plant(session, "Docs", JAN, 7)
         plant(session, "Docs", FEB, 5, correcting=4, outcome="fixed")
         plant(session, "Docs", FEB, 5)
+    build(db_url)
     [docs] = summary(db_url).use_cases
     assert docs.trend[1].change is not None and docs.trend[1].flag is None
     assert docs.trend_flag is None
 
 
-def test_notes_need_ten_and_are_released_shuffled_by_month(db_url: str, tmp_path: Path):
+def test_nothing_before_a_release_and_the_same_for_every_caller(db_url: str, tmp_path: Path):
     load_teams(db_url, tmp_path)
     plant_standard(db_url)
-    review, notes = summary(db_url).use_cases
-    assert notes.n == 9 and notes.comments == []  # 9 notes: below the comment threshold
-    assert len(review.comments) == 5
-    assert {c["month"] for c in review.comments} <= {"2026-01"}
-    assert all(set(c) == {"text", "month"} for c in review.comments)
-
-
-def test_small_use_cases_and_complementary_suppression(db_url: str, tmp_path: Path):
-    load_teams(db_url, tmp_path)
-    with session_scope(db_url) as session:
-        plant(session, "Big", JAN, 10)
-        plant(session, "Medium", JAN, 6)
-        plant(session, "Tiny", JAN, 3)  # hidden; alone it could be derived ...
-        # ... so the smallest shown use case (Medium) is hidden too
-        plant(session, "Teams", FEB, 6, team="eng-payments")
-        plant(session, "Teams", FEB, 5, team="support")
-        plant(session, "Teams", FEB, 2)
-    result = summary(db_url)
-    assert [u.label for u in result.use_cases] == ["Teams", "Big"]
-    assert result.hidden_use_cases == 2
-    [teams] = [u for u in result.use_cases if u.label == "Teams"]
-    # 13 entries: Payments 6 and Support 5 shown would leave 2 derivable, so Support hides
-    assert [t.team for t in teams.teams] == ["Payments"] and teams.hidden_teams == 1
-    shown = sum(u.n for u in result.use_cases)
-    assert result.total is not None and result.total - shown >= 5
-
-
-def test_small_months_are_withheld_and_cannot_be_subtracted(db_url: str):
-    with session_scope(db_url) as session:
-        plant(session, "Review", JAN, 8)
-        plant(session, "Review", FEB, 9)
-        plant(session, "Review", dt.date(2026, 3, 2), 2, outcome="fixed")
-    [review] = summary(db_url).use_cases
-    # March (2) is hidden, and so is January (smallest shown) so March cannot be derived
-    assert [p.month for p in review.trend] == ["2026-02"] and review.hidden_months == 2
+    empty = summary(db_url)
+    assert empty.total == 0 and empty.release is None and "Nothing published" in empty.notes[0]
+    build(db_url)
+    assert summary(db_url).model_dump() == summary(db_url).model_dump()
 
 
 def test_scope_is_a_team_and_its_subteams(db_url: str, tmp_path: Path):
     load_teams(db_url, tmp_path)
     plant_standard(db_url)
+    build(db_url)
     support = summary(db_url, "support")
     assert support.scope == "support" and support.total == 5
     assert [(u.label, u.n) for u in support.use_cases] == [("Code review", 5)]
-    eng = summary(db_url, "eng")  # Payments sits below Engineering
-    assert eng.total == 15
+    eng = summary(db_url, "eng")  # Payments sits below Engineering; its Feb fixes did not
+    assert eng.total == 10  # stay with the team (all alike), so they are not counted here
+    assert any("parent team" in note for note in eng.notes)
     with pytest.raises(InputError):
         summary(db_url, "no-such-team")
 
 
-def test_views_differing_by_a_few_entries_are_refused(db_url: str):
-    with session_scope(db_url) as session:
-        plant(session, "Review", JAN, 10)
-        plant(session, "Review", dt.date(2026, 1, 31), 2)
-    gate = PrivacyGate()
-    with session_scope(db_url) as session:
-        use_case_friction(session, None, START, END, gate=gate, viewer="v")
-        with pytest.raises(QueryRefused):
-            use_case_friction(session, None, START, dt.date(2026, 1, 30), gate=gate, viewer="v")
+def test_months_snap_to_published_months():
+    # today Wed 15 Apr 2026: April is not over; March is the ISO weeks 2 Mar..29 Mar
+    assert released_months(dt.date(2026, 4, 15), 1) == (dt.date(2026, 3, 2), dt.date(2026, 3, 29))
+    # on Mon 30 Mar, March's last week (23..29) is over
+    assert released_months(dt.date(2026, 3, 30), 1) == (dt.date(2026, 3, 2), dt.date(2026, 3, 29))
+    assert released_months(dt.date(2026, 3, 29), 2) == (dt.date(2025, 12, 29), dt.date(2026, 3, 1))
 
 
 def test_complete_months():

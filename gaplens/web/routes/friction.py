@@ -7,11 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gaplens.audit.service import record, staff_gate
-from gaplens.directory.models import Team
 from gaplens.errors import InputError
 from gaplens.friction.schemas import (
     OUTCOME_LABELS,
@@ -20,7 +18,13 @@ from gaplens.friction.schemas import (
     FrictionSummary,
     Logged,
 )
-from gaplens.friction.service import complete_months, log_entry, use_case_friction, validate_entry
+from gaplens.friction.service import (
+    complete_months,
+    log_entry,
+    team_choices,
+    use_case_friction,
+    validate_entry,
+)
 from gaplens.privacy import PrivacyPolicy
 from gaplens.scorecard.schemas import Scorecard
 from gaplens.scorecard.service import FEATURE_USE_CASES, scorecard, top_use_cases
@@ -51,11 +55,6 @@ def _check_rate(request: Request) -> None:
         raise HTTPException(status_code=429, detail="Too many entries from here; try later.")
 
 
-def _teams(session: Session) -> list[tuple[str, str]]:
-    rows = session.execute(select(Team.key, Team.name).order_by(Team.name))
-    return [(key, name) for key, name in rows]
-
-
 def friction_page(
     request: Request,
     session: Session,
@@ -71,7 +70,7 @@ def friction_page(
         title="Log AI friction",
         severities={s.value: label for s, label in SEVERITY_LABELS.items()},
         outcomes={o.value: label for o, label in OUTCOME_LABELS.items()},
-        teams=_teams(session),
+        teams=team_choices(session),
         use_cases=SUGGESTED_USE_CASES,
         tools=SUGGESTED_TOOLS,
         form_token=token,
@@ -140,9 +139,8 @@ def friction_api(request: Request, session: DbSession, body: FrictionEntryIn) ->
 
 
 def build_summary(session: Session, viewer: str, months: int, team: str | None) -> FrictionSummary:
-    start, end = complete_months(dt.date.today(), months)
-    gate = staff_gate(session, POLICY)
-    result = use_case_friction(session, team or None, start, end, gate=gate, viewer=viewer)
+    """Read from the latest friction release: the same figures for every viewer."""
+    result = use_case_friction(session, team or None, months)
     record(session, viewer, "view_friction", "friction", {"months": months, "team": team})
     return result
 
@@ -158,9 +156,11 @@ def build_scorecard(session: Session, viewer: str, months: int) -> Scorecard:
 def friction_use_cases_api(
     viewer: AnyStaff, session: DbSession, months: Months = 3, team: TeamKey = None
 ) -> FrictionSummary:
-    """Per use case, over whole past months: correction rate (Wilson), minutes lost vs saved
-    (self-reported), net minutes per output (bootstrap) and the monthly trend. Groups below 5
-    entries, and groups that could be derived by subtraction, are withheld; notes need 10."""
+    """Per use case, over whole published months (runs of ISO weeks, finished): correction
+    rate (Wilson), minutes lost vs saved (self-reported), net minutes per output, the
+    monthly trend and teams, read from the latest friction release: sums of published
+    groups of at least 5 entries whose outcomes are not all alike, the same for every
+    viewer. `notes` say in words what is not shown and why."""
     return build_summary(session, viewer.audit_key, months, team)
 
 
@@ -183,7 +183,7 @@ def friction_summary_page(
         summary=result,
         months=months,
         team=team or "",
-        teams=_teams(session),
+        teams=team_choices(session),
     )
 
 

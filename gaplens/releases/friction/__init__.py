@@ -1,0 +1,1 @@
+"""The friction log on releases: classes of entries over whole ISO weeks."""
