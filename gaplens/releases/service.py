@@ -24,6 +24,7 @@ from gaplens.privacy.binning import BIN_COUNT, number_bin
 from gaplens.privacy.policy import PrivacyPolicy
 from gaplens.privacy.recoding import (
     Code,
+    Lattice,
     RoleFirst,
     TeamTree,
     answers_ok,
@@ -71,6 +72,102 @@ class _Respondent:
     day: dt.date
 
 
+def previous_releases(session: Session, dataset: str) -> list[Release]:
+    return list(
+        session.scalars(select(Release).where(Release.dataset == dataset).order_by(Release.seq))
+    )
+
+
+def class_members(session: Session, release_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The contributors of each class of the given releases."""
+    members: dict[int, list[str]] = defaultdict(list)
+    for class_id, response_id in session.execute(
+        select(ReleaseMember.class_id, ReleaseMember.response_id).where(
+            ReleaseMember.release_id.in_(release_ids)
+        )
+    ):
+        members[class_id].append(response_id)
+    return members
+
+
+def earlier_classes(session: Session, previous: Sequence[Release]) -> dict[str, tuple[int, ...]]:
+    """Each contributor's class in every earlier release (0 where absent): their signature,
+    which a later release must keep whole (`by_part`)."""
+    position = {release.id: n for n, release in enumerate(previous)}
+    found: dict[str, list[int]] = defaultdict(lambda: [0] * len(previous))
+    for release_id, response_id, class_id in session.execute(
+        select(ReleaseMember.release_id, ReleaseMember.response_id, ReleaseMember.class_id).where(
+            ReleaseMember.release_id.in_(position)
+        )
+    ):
+        found[response_id][position[release_id]] = class_id
+    return {rid: tuple(ids) for rid, ids in found.items()}
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A release row just written, with where each contributor's class landed."""
+
+    release: Release
+    codes: dict[str, Code]
+    class_of: dict[str, int]
+    rows: dict[Code, ReleaseClass]
+
+
+def open_release(
+    session: Session,
+    *,
+    dataset: str,
+    previous: Sequence[Release],
+    contributors: Mapping[str, tuple[Code, tuple[int, ...], dt.date]],
+    lattice: Lattice[Code],
+    k: int,
+    cutoff: dt.date,
+    now: dt.datetime | None,
+    noun: str,
+) -> Opened | BuildOutcome:
+    """Recode contributors (code, earlier classes, day) into classes of at least k that keep
+    every earlier class whole, and write the release and its classes, or say why not.
+
+    A release must add at least k new contributors together and must not drop anyone
+    published before; otherwise it waits for more (the outcome says so, in words)."""
+    new = {rid for rid, (_, signature, _) in contributors.items() if not any(signature)}
+    if previous and not new:
+        return BuildOutcome(None, f"No new {noun} since the last release.")
+    classes = coarsen(
+        {rid: code for rid, (code, _, _) in contributors.items()},
+        by_part(lambda rid: contributors[rid][1], k),
+        lattice,
+    )
+    if classes.withheld - new:
+        return BuildOutcome(
+            None,
+            f"Not released yet: the {noun} since the last release cannot be added without "
+            f"leaving a group of fewer than {k}. The release waits for more {noun}.",
+        )
+    if not new & classes.codes.keys():
+        return BuildOutcome(
+            None, f"Not released yet: fewer than {k} new {noun} can be shown together."
+        )
+    latest = max(contributors[rid][2] for rid in classes.codes)
+    week_end = latest + dt.timedelta(days=6 - latest.weekday())
+    release = Release(
+        dataset=dataset,
+        seq=len(previous) + 1,
+        answers_through=min(week_end, cutoff - dt.timedelta(days=1)),
+        built_at=(now or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0),
+        cutoff=cutoff,
+        min_group_size=k,
+        included=len(classes.codes),
+        withheld=len(classes.withheld),
+    )
+    session.add(release)
+    session.flush()
+    rows = write_classes(session, release, classes.codes)
+    class_of = {rid: rows[code].id for rid, code in classes.codes.items()}
+    return Opened(release, classes.codes, class_of, rows)
+
+
 def build_survey_release(
     session: Session,
     survey: Survey,
@@ -86,45 +183,22 @@ def build_survey_release(
     cutoff = today or dt.date.today()
     k = policy.min_group_size
     dataset = dataset_of(survey)
-    previous = list(
-        session.scalars(select(Release).where(Release.dataset == dataset).order_by(Release.seq))
-    )
+    previous = previous_releases(session, dataset)
     respondents = _respondents(session, survey, cutoff, previous)
-    new = {rid for rid, r in respondents.items() if not any(r.signature)}
-    if previous and not new:
-        return BuildOutcome(None, "No new responses since the last release.")
-    classes = coarsen(
-        {rid: r.code for rid, r in respondents.items()},
-        by_part(lambda rid: respondents[rid].signature, k),
-        team_tree(session),
-    )
-    if classes.withheld - new:
-        return BuildOutcome(
-            None,
-            "Not released yet: the responses since the last release cannot be added without "
-            f"leaving a group of fewer than {k}. The release waits for more responses.",
-        )
-    if not new & classes.codes.keys():
-        return BuildOutcome(
-            None, f"Not released yet: fewer than {k} new responses can be shown together."
-        )
-
-    latest = max(respondents[rid].day for rid in classes.codes)
-    week_end = latest + dt.timedelta(days=6 - latest.weekday())
-    release = Release(
+    opened = open_release(
+        session,
         dataset=dataset,
-        seq=len(previous) + 1,
-        answers_through=min(week_end, cutoff - dt.timedelta(days=1)),
-        built_at=(now or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0),
+        previous=previous,
+        contributors={rid: (r.code, r.signature, r.day) for rid, r in respondents.items()},
+        lattice=team_tree(session),
+        k=k,
         cutoff=cutoff,
-        min_group_size=k,
-        included=len(classes.codes),
-        withheld=len(classes.withheld),
+        now=now,
+        noun="responses",
     )
-    session.add(release)
-    session.flush()
-    class_rows = _write_classes(session, release, classes.codes)
-    class_of = {rid: class_rows[code].id for rid, code in classes.codes.items()}
+    if isinstance(opened, BuildOutcome):
+        return opened
+    release, class_rows, class_of = opened.release, opened.rows, opened.class_of
     _write_histograms(session, survey, release, class_rows, class_of, previous, k)
     _write_comments(
         session, survey, release, class_rows, class_of, previous, policy.min_comment_group_size
@@ -140,15 +214,8 @@ def _respondents(
     session: Session, survey: Survey, cutoff: dt.date, previous: Sequence[Release]
 ) -> dict[str, _Respondent]:
     """Responses of completed days, each with its finest code and its earlier classes."""
-    earlier: dict[str, list[int]] = defaultdict(lambda: [0] * len(previous))
-    position = {release.id: n for n, release in enumerate(previous)}
-    if previous:
-        for release_id, response_id, class_id in session.execute(
-            select(
-                ReleaseMember.release_id, ReleaseMember.response_id, ReleaseMember.class_id
-            ).where(ReleaseMember.release_id.in_(position))
-        ):
-            earlier[response_id][position[release_id]] = class_id
+    earlier = earlier_classes(session, previous)
+    nowhere = (0,) * len(previous)
     rows = session.execute(
         select(
             SurveyResponse.id,
@@ -162,14 +229,14 @@ def _respondents(
     return {
         rid: _Respondent(
             Code(team, function, role, tenure),
-            tuple(earlier[rid]) if previous else (),
+            earlier.get(rid, nowhere),
             day,
         )
         for rid, team, function, role, tenure, day in rows
     }
 
 
-def _write_classes(
+def write_classes(
     session: Session, release: Release, codes: Mapping[str, Code]
 ) -> dict[Code, ReleaseClass]:
     sizes: dict[Code, int] = defaultdict(int)
@@ -348,13 +415,7 @@ def _earlier_histograms(
     if not previous:
         return {}
     position = {release.id: n for n, release in enumerate(previous)}
-    members: dict[int, list[str]] = defaultdict(list)
-    for class_id, response_id in session.execute(
-        select(ReleaseMember.class_id, ReleaseMember.response_id).where(
-            ReleaseMember.release_id.in_(position)
-        )
-    ):
-        members[class_id].append(response_id)
+    members = class_members(session, list(position))
     found: dict[str, dict[str, list[int]]] = defaultdict(dict)
     for hist_id, release_id, question, classes in session.execute(
         select(
@@ -503,13 +564,7 @@ def _earlier_comment_groups(
     if not previous:
         return {}
     position = {release.id: n for n, release in enumerate(previous)}
-    members: dict[int, list[str]] = defaultdict(list)
-    for class_id, response_id in session.execute(
-        select(ReleaseMember.class_id, ReleaseMember.response_id).where(
-            ReleaseMember.release_id.in_(position)
-        )
-    ):
-        members[class_id].append(response_id)
+    members = class_members(session, list(position))
     found: dict[str, list[int]] = {}
     for group_id, release_id, classes in session.execute(
         select(

@@ -30,21 +30,27 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gaplens.friction.figures import most_common_label, use_case_key
 from gaplens.privacy.binning import BIN_COUNT, number_bin
 from gaplens.privacy.policy import PrivacyPolicy
-from gaplens.privacy.recoding import Code, TeamTree, answers_ok, by_part, coarsen, whole
+from gaplens.privacy.recoding import Code, TeamTree, answers_ok, coarsen, whole
 from gaplens.releases.models import (
     Release,
-    ReleaseClass,
     ReleaseHistogram,
-    ReleaseMember,
     ReleaseNote,
 )
-from gaplens.releases.service import ALL_WITHHELD, BuildOutcome, team_tree
+from gaplens.releases.service import (
+    ALL_WITHHELD,
+    BuildOutcome,
+    class_members,
+    earlier_classes,
+    open_release,
+    previous_releases,
+    team_tree,
+)
 from gaplens.releases.tasks.models import FREE_TASK, PERSONAS, TaskReleaseText
 from gaplens.tasks.models import STANCES, RoundTask, TaskAnswer, TaskResponse, TaskRound
 from gaplens.tasks.personas import DEFAULT_SEED, cluster_stances, stance_matrix
@@ -119,48 +125,27 @@ def build_task_release(
     cutoff = today or dt.date.today()
     k = policy.min_group_size
     dataset = dataset_of(round_)
-    previous = list(
-        session.scalars(select(Release).where(Release.dataset == dataset).order_by(Release.seq))
-    )
+    previous = previous_releases(session, dataset)
     tasks = _round_tasks(session, round_)
     respondents = _respondents(session, round_, cutoff, previous)
-    new = {rid for rid, r in respondents.items() if not any(r.signature)}
-    if previous and not new:
+    if previous and all(any(r.signature) for r in respondents.values()):
         return BuildOutcome(None, "No new answers since the last release.")
     methods = _assign_personas(respondents, tasks, k)
-    tree = team_tree(session)
-    lattice = TaskLattice(tree)
-    classes = coarsen(
-        {rid: r.code for rid, r in respondents.items()},
-        by_part(lambda rid: respondents[rid].signature, k),
-        lattice,
-    )
-    if classes.withheld - new:
-        return BuildOutcome(
-            None,
-            "Not released yet: the answers since the last release cannot be added without "
-            f"leaving a group of fewer than {k}. The release waits for more answers.",
-        )
-    if not new & classes.codes.keys():
-        return BuildOutcome(
-            None, f"Not released yet: fewer than {k} new respondents can be shown together."
-        )
-    latest = max(respondents[rid].day for rid in classes.codes)
-    week_end = latest + dt.timedelta(days=6 - latest.weekday())
-    release = Release(
+    lattice = TaskLattice(team_tree(session))
+    opened = open_release(
+        session,
         dataset=dataset,
-        seq=len(previous) + 1,
-        answers_through=min(week_end, cutoff - dt.timedelta(days=1)),
-        built_at=(now or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0),
+        previous=previous,
+        contributors={rid: (r.code, r.signature, r.day) for rid, r in respondents.items()},
+        lattice=lattice,
+        k=k,
         cutoff=cutoff,
-        min_group_size=k,
-        included=len(classes.codes),
-        withheld=len(classes.withheld),
+        now=now,
+        noun="respondents",
     )
-    session.add(release)
-    session.flush()
-    rows = _write_classes(session, release, classes.codes)
-    class_of = {rid: rows[code].id for rid, code in classes.codes.items()}
+    if isinstance(opened, BuildOutcome):
+        return opened
+    release, rows, class_of = opened.release, opened.rows, opened.class_of
     code_of_class = {row.id: code for code, row in rows.items()}
     earlier = _earlier_groups(session, previous)
     functions = sorted({code.function for code in rows if code.function is not None})
@@ -212,21 +197,14 @@ def _respondents(
 ) -> dict[str, _Respondent]:
     """Respondents of completed days with their finest code (no persona yet), their earlier
     classes and their answers as released values."""
-    earlier: dict[str, list[int]] = defaultdict(lambda: [0] * len(previous))
-    position = {release.id: n for n, release in enumerate(previous)}
-    if previous:
-        for release_id, response_id, class_id in session.execute(
-            select(
-                ReleaseMember.release_id, ReleaseMember.response_id, ReleaseMember.class_id
-            ).where(ReleaseMember.release_id.in_(position))
-        ):
-            earlier[response_id][position[release_id]] = class_id
+    earlier = earlier_classes(session, previous)
+    nowhere = (0,) * len(previous)
     where = (TaskResponse.round_id == round_.id, TaskResponse.answered_on < cutoff)
     found = {
         rid: _Respondent(
             Code(team, function),
             day,
-            tuple(earlier[rid]) if previous else (),
+            earlier.get(rid, nowhere),
             {},
             {},
         )
@@ -285,35 +263,6 @@ def _assign_personas(
             code = respondents[rid].code
             respondents[rid].code = Code(code.team, code.function, f"persona-{int(label) + 1}")
     return methods
-
-
-def _write_classes(
-    session: Session, release: Release, codes: Mapping[str, Code]
-) -> dict[Code, ReleaseClass]:
-    sizes: dict[Code, int] = defaultdict(int)
-    for code in codes.values():
-        sizes[code] += 1
-    rows = {
-        code: ReleaseClass(
-            release_id=release.id,
-            team_id=code.team,
-            function=code.function,
-            role=code.role,
-            tenure=None,
-            n=sizes[code],
-        )
-        for code in sorted(sizes, key=Code.key)
-    }
-    session.add_all(rows.values())
-    session.flush()
-    session.execute(
-        insert(ReleaseMember),
-        [
-            {"release_id": release.id, "response_id": rid, "class_id": rows[code].id}
-            for rid, code in sorted(codes.items())
-        ],
-    )
-    return rows
 
 
 def _catalogue_task(
@@ -443,13 +392,7 @@ def _earlier_groups(
     if not previous:
         return {}
     position = {release.id: n for n, release in enumerate(previous)}
-    members: dict[int, list[str]] = defaultdict(list)
-    for class_id, response_id in session.execute(
-        select(ReleaseMember.class_id, ReleaseMember.response_id).where(
-            ReleaseMember.release_id.in_(position)
-        )
-    ):
-        members[class_id].append(response_id)
+    members = class_members(session, list(position))
     free_key = {
         free_question(text_id, "stance"): f"free|{function}|{key}"
         for text_id, function, key in session.execute(
