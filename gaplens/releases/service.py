@@ -15,9 +15,10 @@ import secrets
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from gaplens.directory.models import Team
 from gaplens.privacy.binning import BIN_COUNT, number_bin
@@ -90,18 +91,22 @@ def class_members(session: Session, release_ids: Sequence[int]) -> dict[int, lis
     return members
 
 
-def earlier_classes(session: Session, previous: Sequence[Release]) -> dict[str, tuple[int, ...]]:
+def earlier_classes(
+    session: Session,
+    previous: Sequence[Release],
+    member: InstrumentedAttribute[Any] = ReleaseMember.response_id,
+) -> dict[Any, tuple[int, ...]]:
     """Each contributor's class in every earlier release (0 where absent): their signature,
-    which a later release must keep whole (`by_part`)."""
+    which a later release must keep whole (`by_part`). `member` is the contributor column of
+    a data set's member table (with `release_id` and `class_id` beside it)."""
+    table = member.class_
     position = {release.id: n for n, release in enumerate(previous)}
-    found: dict[str, list[int]] = defaultdict(lambda: [0] * len(previous))
-    for release_id, response_id, class_id in session.execute(
-        select(ReleaseMember.release_id, ReleaseMember.response_id, ReleaseMember.class_id).where(
-            ReleaseMember.release_id.in_(position)
-        )
+    found: dict[Any, list[int]] = defaultdict(lambda: [0] * len(previous))
+    for release_id, contributor, class_id in session.execute(
+        select(table.release_id, member, table.class_id).where(table.release_id.in_(position))
     ):
-        found[response_id][position[release_id]] = class_id
-    return {rid: tuple(ids) for rid, ids in found.items()}
+        found[contributor][position[release_id]] = class_id
+    return {key: tuple(ids) for key, ids in found.items()}
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from gaplens.releases.feedback.periods import (
     week,
 )
 from gaplens.releases.models import Release
-from gaplens.releases.service import BuildOutcome
+from gaplens.releases.service import BuildOutcome, earlier_classes, previous_releases
 from gaplens.themes import extract_themes
 
 DATASET = "feedback"
@@ -63,33 +63,22 @@ def kind_index(kind: str) -> int:
 
 
 def releases_of(session: Session) -> list[Release]:
-    return list(
-        session.scalars(select(Release).where(Release.dataset == DATASET).order_by(Release.seq))
-    )
+    return previous_releases(session, DATASET)
 
 
 def items_before(
     session: Session, cutoff: dt.date, previous: Sequence[Release]
 ) -> dict[int, _Item]:
     """Items of completed weeks, each with the class it sat in in every earlier release."""
-    position = {release.id: n for n, release in enumerate(previous)}
-    earlier: dict[int, list[int]] = defaultdict(lambda: [0] * len(previous))
-    if previous:
-        for release_id, item_id, class_id in session.execute(
-            select(
-                FeedbackReleaseMember.release_id,
-                FeedbackReleaseMember.item_id,
-                FeedbackReleaseMember.class_id,
-            ).where(FeedbackReleaseMember.release_id.in_(position))
-        ):
-            earlier[item_id][position[release_id]] = class_id
+    earlier = earlier_classes(session, previous, FeedbackReleaseMember.item_id)
+    nowhere = (0,) * len(previous)
     rows = session.execute(
         select(FeedbackItem.id, FeedbackItem.kind, FeedbackItem.received_on, FeedbackItem.text)
         .where(FeedbackItem.received_on < cutoff)
         .order_by(FeedbackItem.id)
     )
     return {
-        item_id: _Item(kind_index(kind), day, text, tuple(earlier[item_id]) if previous else ())
+        item_id: _Item(kind_index(kind), day, text, earlier.get(item_id, nowhere))
         for item_id, kind, day, text in rows
     }
 

@@ -39,7 +39,7 @@ from gaplens.privacy.recoding import Split, TeamTree, answers_ok, coarsen
 from gaplens.releases.feedback.periods import Period, monday_of, month_of, quarter_of, week
 from gaplens.releases.friction.models import FrictionReleaseClass, FrictionReleaseMember
 from gaplens.releases.models import Release
-from gaplens.releases.service import BuildOutcome, team_tree
+from gaplens.releases.service import BuildOutcome, earlier_classes, previous_releases, team_tree
 
 DATASET = "friction"
 _LEVEL_RANK = {"week": 3, "month": 2, "quarter": 1}
@@ -100,26 +100,15 @@ class _Entry:
 
 
 def releases_of(session: Session) -> list[Release]:
-    return list(
-        session.scalars(select(Release).where(Release.dataset == DATASET).order_by(Release.seq))
-    )
+    return previous_releases(session, DATASET)
 
 
 def entries_before(
     session: Session, cutoff: dt.date, previous: Sequence[Release]
 ) -> dict[str, _Entry]:
     """Entries of completed weeks, each with the class it sat in in every earlier release."""
-    position = {release.id: n for n, release in enumerate(previous)}
-    earlier: dict[str, list[int]] = defaultdict(lambda: [0] * len(previous))
-    if previous:
-        for release_id, entry_id, class_id in session.execute(
-            select(
-                FrictionReleaseMember.release_id,
-                FrictionReleaseMember.entry_id,
-                FrictionReleaseMember.class_id,
-            ).where(FrictionReleaseMember.release_id.in_(position))
-        ):
-            earlier[entry_id][position[release_id]] = class_id
+    earlier = earlier_classes(session, previous, FrictionReleaseMember.entry_id)
+    nowhere = (0,) * len(previous)
     rows = session.execute(
         select(
             FrictionEntry.id,
@@ -145,7 +134,7 @@ def entries_before(
             corrected=needs_correction(fact),
             lost=correcting,
             saved=saved_counted(fact),
-            signature=tuple(earlier[entry_id]) if previous else (),
+            signature=earlier.get(entry_id, nowhere),
         )
     return found
 
