@@ -16,8 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gaplens.privacy.disclosure import AuditFindings, ReleasedCount, ReleasedHistogram, audit
-from gaplens.releases.models import Release, ReleaseHistogram, ReleaseMember
-from gaplens.releases.service import Value, dataset_of, released_series
+from gaplens.releases.models import ReleaseHistogram
+from gaplens.releases.service import (
+    Value,
+    class_members,
+    dataset_of,
+    previous_releases,
+    released_series,
+)
 from gaplens.surveys.models import Survey
 
 
@@ -31,19 +37,9 @@ class SurveyAudit:
 def audit_survey(
     session: Session, survey: Survey, *, k: int = 5, milp_limit: int = 20_000
 ) -> SurveyAudit:
-    releases = list(
-        session.scalars(
-            select(Release).where(Release.dataset == dataset_of(survey)).order_by(Release.seq)
-        )
-    )
+    releases = previous_releases(session, dataset_of(survey))
     ids = [release.id for release in releases]
-    members: dict[int, set[str]] = defaultdict(set)
-    for class_id, response_id in session.execute(
-        select(ReleaseMember.class_id, ReleaseMember.response_id).where(
-            ReleaseMember.release_id.in_(ids)
-        )
-    ):
-        members[class_id].add(response_id)
+    members = {c: set(found) for c, found in class_members(session, ids).items()}
     multi: set[str] = set()
     answers: dict[str, dict[str, Value]] = defaultdict(dict)
     for series in released_series(session, survey):

@@ -109,6 +109,34 @@ def earlier_classes(
     return {key: tuple(ids) for key, ids in found.items()}
 
 
+def write_release(
+    session: Session,
+    *,
+    dataset: str,
+    previous: Sequence[Release],
+    cutoff: dt.date,
+    answers_through: dt.date,
+    now: dt.datetime | None,
+    k: int,
+    included: int,
+    withheld: int,
+) -> Release:
+    """The next release row of a data set (its classes are written by the caller)."""
+    release = Release(
+        dataset=dataset,
+        seq=len(previous) + 1,
+        answers_through=answers_through,
+        built_at=(now or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0),
+        cutoff=cutoff,
+        min_group_size=k,
+        included=included,
+        withheld=withheld,
+    )
+    session.add(release)
+    session.flush()
+    return release
+
+
 @dataclass(frozen=True)
 class Opened:
     """A release row just written, with where each contributor's class landed."""
@@ -156,18 +184,17 @@ def open_release(
         )
     latest = max(contributors[rid][2] for rid in classes.codes)
     week_end = latest + dt.timedelta(days=6 - latest.weekday())
-    release = Release(
+    release = write_release(
+        session,
         dataset=dataset,
-        seq=len(previous) + 1,
-        answers_through=min(week_end, cutoff - dt.timedelta(days=1)),
-        built_at=(now or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0),
+        previous=previous,
         cutoff=cutoff,
-        min_group_size=k,
+        answers_through=min(week_end, cutoff - dt.timedelta(days=1)),
+        now=now,
+        k=k,
         included=len(classes.codes),
         withheld=len(classes.withheld),
     )
-    session.add(release)
-    session.flush()
     rows = write_classes(session, release, classes.codes)
     class_of = {rid: rows[code].id for rid, code in classes.codes.items()}
     return Opened(release, classes.codes, class_of, rows)

@@ -40,7 +40,12 @@ from gaplens.releases.feedback.periods import (
     week,
 )
 from gaplens.releases.models import Release
-from gaplens.releases.service import BuildOutcome, earlier_classes, previous_releases
+from gaplens.releases.service import (
+    BuildOutcome,
+    earlier_classes,
+    previous_releases,
+    write_release,
+)
 from gaplens.themes import extract_themes
 
 DATASET = "feedback"
@@ -142,18 +147,17 @@ def build_feedback_release(
             f"Not released yet: fewer than {k} new items of completed weeks can be "
             "shown together (or they are all of one kind). The release waits for more.",
         )
-    release = Release(
+    release = write_release(
+        session,
         dataset=DATASET,
-        seq=len(previous) + 1,
-        built_at=(now or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0),
+        previous=previous,
         cutoff=cutoff,
         answers_through=cutoff - dt.timedelta(days=1),
-        min_group_size=k,
+        now=now,
+        k=k,
         included=len(recoded.codes),
         withheld=len(recoded.withheld),
     )
-    session.add(release)
-    session.flush()
     by_code: dict[Period, list[int]] = defaultdict(list)
     for item_id, code in recoded.codes.items():
         by_code[code].append(item_id)

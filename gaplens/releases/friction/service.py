@@ -39,7 +39,13 @@ from gaplens.privacy.recoding import Split, TeamTree, answers_ok, coarsen
 from gaplens.releases.feedback.periods import Period, monday_of, month_of, quarter_of, week
 from gaplens.releases.friction.models import FrictionReleaseClass, FrictionReleaseMember
 from gaplens.releases.models import Release
-from gaplens.releases.service import BuildOutcome, earlier_classes, previous_releases, team_tree
+from gaplens.releases.service import (
+    BuildOutcome,
+    earlier_classes,
+    previous_releases,
+    team_tree,
+    write_release,
+)
 
 DATASET = "friction"
 _LEVEL_RANK = {"week": 3, "month": 2, "quarter": 1}
@@ -220,18 +226,17 @@ def build_friction_release(
             f"Not released yet: fewer than {k} new entries of completed weeks can be shown "
             "together (or their outcomes are all alike). The release waits for more.",
         )
-    release = Release(
+    release = write_release(
+        session,
         dataset=DATASET,
-        seq=len(previous) + 1,
-        built_at=(now or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0),
+        previous=previous,
         cutoff=cutoff,
         answers_through=cutoff - dt.timedelta(days=1),
-        min_group_size=k,
+        now=now,
+        k=k,
         included=len(recoded.codes),
         withheld=len(recoded.withheld),
     )
-    session.add(release)
-    session.flush()
     by_code: dict[FrictionCode, list[str]] = defaultdict(list)
     for entry_id, code in recoded.codes.items():
         by_code[code].append(entry_id)

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from gaplens.friction.figures import use_case_key
 from gaplens.privacy.binning import number_bin
 from gaplens.privacy.disclosure import AuditFindings, ReleasedCount, ReleasedHistogram, audit
-from gaplens.releases.models import Release, ReleaseHistogram, ReleaseMember
+from gaplens.releases.models import ReleaseHistogram
+from gaplens.releases.service import class_members, previous_releases
 from gaplens.releases.tasks.models import FREE_TASK, TaskReleaseText
 from gaplens.releases.tasks.service import SERIES, STANCE_INDEX, dataset_of
 from gaplens.tasks.models import RoundTask, TaskAnswer, TaskResponse, TaskRound
@@ -26,19 +27,9 @@ def audit_task_round(
     session: Session, round_: TaskRound, *, k: int = 5, milp_limit: int = 20_000
 ) -> tuple[int, AuditFindings]:
     """(number of releases, what an attacker holding all of them can derive)."""
-    releases = list(
-        session.scalars(
-            select(Release).where(Release.dataset == dataset_of(round_)).order_by(Release.seq)
-        )
-    )
+    releases = previous_releases(session, dataset_of(round_))
     ids = [release.id for release in releases]
-    members: dict[int, set[str]] = defaultdict(set)
-    for class_id, response_id in session.execute(
-        select(ReleaseMember.class_id, ReleaseMember.response_id).where(
-            ReleaseMember.release_id.in_(ids)
-        )
-    ):
-        members[class_id].add(response_id)
+    members = {c: set(found) for c, found in class_members(session, ids).items()}
     task_ids = {
         (function, key): task_id
         for task_id, function, key in session.execute(
