@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
@@ -103,8 +105,19 @@ def test_answer_a_survey_with_progress_kept_in_the_browser(live_server: str, web
     assert texts == ['<img src=x onerror=alert(1)> it "helps" <b>sometimes</b>']
 
 
-def test_feedback_then_digest_shows_it_inert(live_server: str):
+def test_feedback_then_digest_shows_it_inert(live_server: str, web_db: str):
+    """Ten friction reports typed into the form with a script in them, published (as the
+    weekly build does once their month is over: here they are moved into last month) beside
+    five other items: the digest shows the texts as text and no script runs."""
     from playwright.sync_api import sync_playwright
+    from sqlalchemy import update
+
+    from gaplens.db.engine import session_scope
+    from gaplens.feedback.models import FeedbackItem
+    from gaplens.feedback.schemas import FeedbackIn, FeedbackKind
+    from gaplens.feedback.service import submit_feedback
+    from gaplens.privacy import PrivacyPolicy
+    from gaplens.releases.service import build_all
 
     dialogs: list[str] = []
     with sync_playwright() as playwright:
@@ -120,11 +133,19 @@ def test_feedback_then_digest_shows_it_inert(live_server: str):
                 )
                 page.get_by_role("button", name="Send anonymously").click()
                 page.get_by_text("Thank you").first.wait_for()
+            first_of_month = dt.date.today().replace(day=1)
+            last_month = (first_of_month - dt.timedelta(days=1)).replace(day=15)
+            with session_scope(web_db) as session:
+                session.execute(update(FeedbackItem).values(received_on=last_month))
+                for n in range(5):
+                    item = FeedbackIn(kind=FeedbackKind.WORKING, text=f"Summaries work {n}")
+                    submit_feedback(session, item, "web", last_month)
+                build_all(session, PrivacyPolicy())
             page.goto(live_server + "/login")
             page.locator("#email").fill(STAFF["leader"][0])
             page.locator("#password").fill(PASSWORD)
             page.get_by_role("button", name="Sign in").click()
-            page.goto(live_server + "/digest")
+            page.goto(live_server + "/digest?days=63")
             page.get_by_role("heading", name="Friction · 10").wait_for()
             assert page.get_by_text("<script>alert(", exact=False).count() >= 1, "shown as text"
             page.screenshot(path=str(ARTIFACTS / "digest.png"), full_page=True)
