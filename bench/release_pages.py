@@ -96,7 +96,7 @@ def main() -> None:
     print(f"{dt.date.today()} · {machine()}")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"release build (every survey, from scratch): {seconds:.2f} s, "
+        f"release build (every data set, from scratch): {seconds:.2f} s, "
         f"peak {peak:.0f} MiB traced, process max RSS {rss:.0f} MiB"
     )
     app = create_app(WebSettings(database_url=url, secure_cookies=False, slack_signing_secret=None))
@@ -119,6 +119,15 @@ def main() -> None:
             p50, p95 = statistics.median(times), percentile(times, 0.95)
             reference = reference or p95
             print(f"{name:32} {p50:8.1f} {p95:8.1f} {p95 / reference:14.1f}")
+        # The organisation's HTML report from the web app (issue 12's goal: under 3 s); its
+        # survey parts read the release, its measured section still computes per request.
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            report = client.get("/api/v1/exports/report", params={"format": "html"})
+            times.append(time.perf_counter() - started)
+            assert report.status_code == 200, report.text[:200]
+        print(f"{'report HTML, organisation (s)':32} {statistics.median(times):8.2f} (median of 3)")
     dispose_engine(url)
 
 
