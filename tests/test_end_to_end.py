@@ -23,6 +23,20 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ReportD
     return out, document
 
 
+def test_the_auditor_finds_no_one_in_anything_the_demo_published(
+    demo_report: tuple[Path, ReportDocument],
+):
+    """Every release of every data set of the demo (two pulses, the task map, feedback,
+    friction, reflections), pooled and solved: no one isolated, no answer determined."""
+    out, _ = demo_report
+    result = runner.invoke(app, ["privacy", "audit", "--db", str(out / "gaplens-demo.db")])
+    assert result.exit_code == 0, result.output
+    for data_set in ("AI pulse 2026-Q2", "AI pulse 2026-Q3", "Task round", "Feedback",
+                     "Friction log", "Reflections"):  # fmt: skip
+        assert data_set in result.output
+    assert "Disclosures found" not in result.output
+
+
 def test_demo_recovers_the_planted_exec_ic_gap(demo_report: tuple[Path, ReportDocument]):
     _, document = demo_report
     impact = document.perception["productivity_impact"]

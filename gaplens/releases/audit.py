@@ -40,28 +40,25 @@ def audit_survey(
     releases = previous_releases(session, dataset_of(survey))
     ids = [release.id for release in releases]
     members = {c: set(found) for c, found in class_members(session, ids).items()}
-    multi: set[str] = set()
+    series = {found.key: found for found in released_series(session, survey)}
+    released = {rid for found in members.values() for rid in found}
+    # Every member of a histogram's classes has a value: their answer, or "no answer" (the
+    # histogram's last count), so the truth covers every released response.
     answers: dict[str, dict[str, Value]] = defaultdict(dict)
-    for series in released_series(session, survey):
-        if series.multi:
-            multi.add(series.key)
-        for rid, value in series.answers.items():
-            answers[rid][series.key] = value
+    for key, found in series.items():
+        skip: Value = frozenset({found.values}) if found.multi else found.values
+        for rid in released:
+            answers[rid][key] = found.answers.get(rid, skip)
     counts = [ReleasedCount(frozenset(found)) for found in members.values()]
     histograms = []
-    for question, classes, released in session.execute(
+    for question, classes, numbers in session.execute(
         select(ReleaseHistogram.question, ReleaseHistogram.classes, ReleaseHistogram.counts).where(
             ReleaseHistogram.release_id.in_(ids)
         )
     ):
-        inside = frozenset(
-            rid
-            for class_id in classes
-            for rid in members[class_id]
-            if question in answers.get(rid, {})
-        )
+        inside = frozenset(rid for class_id in classes for rid in members[class_id])
         histograms.append(
-            ReleasedHistogram(question, inside, tuple(released), multi=question in multi)
+            ReleasedHistogram(question, inside, tuple(numbers), multi=series[question].multi)
         )
     findings = audit(counts, histograms, answers, k=k, milp_limit=milp_limit)
     return SurveyAudit(survey.name, len(releases), findings)

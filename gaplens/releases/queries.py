@@ -60,9 +60,9 @@ class SurveyRelease:
         found = [h for h in self.histograms.get(question, ()) if inside(h.code)]
         if not found:
             return None
-        counts = [0] * len(found[0].counts)
+        counts = [0] * (len(found[0].counts) - 1)  # the last count is "no answer"
         for histogram in found:
-            for index, count in enumerate(histogram.counts):
+            for index, count in enumerate(histogram.counts[:-1]):
                 counts[index] += count
         return sum(h.answered for h in found), counts
 

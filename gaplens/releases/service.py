@@ -345,42 +345,48 @@ def _write_histograms(
     k: int,
 ) -> None:
     """Per question, merge classes until each group's answers (and each earlier group's
-    share of them) number at least k and are not all alike; release those counts."""
+    share of them) number at least k and are not all alike; release those counts, over
+    every member of the group's classes: the last count is those who gave no answer, so
+    every released set of people is a union of whole classes (a skipped question is
+    derivable from the class sizes anyway, and now lines up with them)."""
     earlier = _earlier_histograms(session, previous)
     code_of_class = {row.id: code for code, row in class_rows.items()}
     tree = team_tree(session)
+    in_class: dict[int, list[str]] = defaultdict(list)
+    for rid, class_id in class_of.items():
+        in_class[class_id].append(rid)
     for series in released_series(session, survey):
         answers = {rid: v for rid, v in series.answers.items() if rid in class_of}
-        members: dict[int, list[str]] = defaultdict(list)
-        for rid in answers:
-            members[class_of[rid]].append(rid)
         prior = earlier.get(series.key, {})
 
         def ok(
             group: Sequence[int],
             answers: Mapping[str, Value] = answers,
-            members: Mapping[int, list[str]] = members,
             prior: Mapping[str, tuple[int, ...]] = prior,
         ) -> bool:
             parts: dict[tuple[int, ...], list[Value]] = defaultdict(list)
             for class_id in group:
-                for rid in members.get(class_id, ()):
-                    parts[prior.get(rid, ())].append(answers[rid])
+                for rid in in_class[class_id]:
+                    part = parts[prior.get(rid, ())]
+                    if rid in answers:
+                        part.append(answers[rid])
             return all(answers_ok(part, k) for part in parts.values())
 
-        items = {class_id: code_of_class[class_id] for class_id in members}
-        grouped = coarsen(items, whole(ok), tree)
+        grouped = coarsen(dict(code_of_class), whole(ok), tree)
         by_code: dict[Code, list[int]] = defaultdict(list)
         for class_id, code in grouped.codes.items():
             by_code[code].append(class_id)
         for code in sorted(by_code, key=Code.key):
             ids = sorted(by_code[code])
-            counts = [0] * series.values
+            counts = [0] * (series.values + 1)  # the last: members who gave no answer
             answered = 0
             for class_id in ids:
-                for rid in members[class_id]:
-                    answered += 1
-                    _add(counts, answers[rid])
+                for rid in in_class[class_id]:
+                    if rid in answers:
+                        answered += 1
+                        _add(counts, answers[rid])
+                    else:
+                        counts[series.values] += 1
             session.add(
                 ReleaseHistogram(
                     release_id=release.id,

@@ -174,7 +174,11 @@ def test_themes_and_comments_come_only_from_a_completed_month_of_ten(db_url: str
     assert len(friction.comments) == 5 and friction.text_months == ["2026-09"]
     assert all(set(c) == {"text", "month"} and c["month"] == "2026-09" for c in friction.comments)
     assert all(not k.comments for k in after.kinds if k.kind != "friction")
-    assert all(t.size is not None and t.size >= 10 for t in friction.themes)
+    # The twelve frictions say one thing: a theme holding all of them is named without its
+    # size, which would tell what each of them is about.
+    assert friction.themes
+    for theme in friction.themes:
+        assert (theme.size is None and theme.size_hidden_reason) or 10 <= (theme.size or 0) < 12
     assert findings(db_url).ok
 
 

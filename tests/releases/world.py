@@ -30,7 +30,8 @@ class Person:
     team: str
     role: str
     tenure: str | None
-    impact: int
+    impact: int | None
+    """None: the question was skipped."""
     speedup: float | None = None
     day: dt.date = DAY
 
@@ -78,14 +79,15 @@ def add_responses(session: Session, survey_name: str, people: list[Person]) -> l
             )
         )
         session.flush()
-        session.add(
-            SurveyAnswer(
-                response_id=rid,
-                question_id=questions["productivity_impact"],
-                ordinal=0,
-                option_index=person.impact,
+        if person.impact is not None:
+            session.add(
+                SurveyAnswer(
+                    response_id=rid,
+                    question_id=questions["productivity_impact"],
+                    ordinal=0,
+                    option_index=person.impact,
+                )
             )
-        )
         if person.speedup is not None:
             session.add(
                 SurveyAnswer(
@@ -109,7 +111,8 @@ NESTED = {
 
 
 def adversarial_people(seed: int) -> list[Person]:
-    """Parents with one or two direct members, children of 5-9, a band of one, mixed roles."""
+    """Parents with one or two direct members, children of 5-9, a band of one, mixed roles,
+    and questions some people skip (a class's skippers must not become a group of their own)."""
     rng = random.Random(seed)
     people = []
     for team, size in (
@@ -122,7 +125,9 @@ def adversarial_people(seed: int) -> list[Person]:
         for _ in range(size):
             role = rng.choices(ROLES, weights=(1, 2, 6))[0]
             tenure = rng.choice(BANDS)
-            people.append(Person(team, role, tenure, rng.randrange(4), rng.uniform(-40, 60)))
+            impact = rng.randrange(4) if rng.random() > 0.2 else None  # some skip it
+            speedup = rng.uniform(-40, 60) if rng.random() > 0.3 else None
+            people.append(Person(team, role, tenure, impact, speedup))
     # a band holding one person, and a whole team answering alike
     people.append(Person("support", "individual_contributor", "6+", 0, 12.0))
     return people

@@ -53,10 +53,15 @@ def feedback_findings(
     ):
         question = f"theme:{row.month}:{row.kind}"
         inside = frozenset(m for class_id in row.classes for m in members[class_id])
-        sizes = [theme["size"] for theme in row.themes]
-        for number, theme in enumerate(row.themes, start=1):
+        # Only themes published with a size are counted; members of one named without its
+        # size are, to an attacker, among the rest (value 0).
+        sized = [theme for theme in row.themes if theme["size"] is not None]
+        sizes = [theme["size"] for theme in sized]
+        for number, theme in enumerate(sized, start=1):
             for item_id in theme["members"]:
                 answers[f"feedback:{item_id}"][question] = number
+        if not sizes:
+            continue  # no theme published with a size: nothing counted
         for member in inside:
             answers[member].setdefault(question, 0)
         histograms.append(ReleasedHistogram(question, inside, (len(inside) - sum(sizes), *sizes)))

@@ -256,12 +256,17 @@ def _write_texts(
 
 
 def _themes(texts: list[str], ids: list[int], policy: PrivacyPolicy) -> list[dict[str, Any]]:
+    """Themes of at least the comment threshold. A theme holding every text of the month and
+    kind is named without its size: the size would say what each item is about."""
     size = policy.min_comment_group_size
     return [
         {
             "label": theme.label,
             "terms": list(theme.terms),
-            "size": theme.size,
+            "size": theme.size if theme.size < len(texts) else None,
+            "size_hidden_reason": None
+            if theme.size < len(texts)
+            else "it holds every comment of this kind that month, so its size is not shown",
             "sentiment": round(theme.sentiment, 3),
             "sentiment_label": theme.sentiment_label,
             "examples": [texts[i] for i in theme.representative],
