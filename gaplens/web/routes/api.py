@@ -49,7 +49,8 @@ class PerceptionOut(BaseModel):
     release: int | None
     """Which release of the survey the figures come from (None: nothing released yet)."""
     released_through: dt.date | None
-    """Answers up to and including this day are in the release."""
+    """The release holds answers up to the end of the week of its latest one (never the day
+    of one person's answer)."""
     note: str | None
     questions: dict[str, QuestionFigures]
 
@@ -130,7 +131,7 @@ def perception(
         filters=population.describe(),
         respondents=found.respondents,
         release=None if release is None else release.seq,
-        released_through=None if release is None else release.cutoff - dt.timedelta(days=1),
+        released_through=None if release is None else release.answers_through,
         note=found.note,
         questions=found.figures,
     )

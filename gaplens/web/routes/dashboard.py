@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -67,7 +66,7 @@ def dashboard(
         questions=figures,
         respondents=released.respondents,
         release=release,
-        released_through=None if release is None else release.cutoff - dt.timedelta(days=1),
+        released_through=None if release is None else release.answers_through,
         note=released.note,
         impact_svg=Markup(spec_to_svg(spec)) if spec else None,
         status_text=lambda status: status_text(FigureStatus(status), POLICY.min_group_size),
