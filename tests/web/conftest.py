@@ -4,19 +4,23 @@ accounts, served by the real ASGI app (TestClient) or by uvicorn on loopback (br
 from __future__ import annotations
 
 import re
+import shutil
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from gaplens.accounts.models import StaffRole
 from gaplens.accounts.service import create_user
-from gaplens.db.engine import session_scope
+from gaplens.db.engine import dispose_engine, session_scope
 from gaplens.demo.generator import (
     DemoFiles,
     SyntheticOrganisation,
@@ -56,9 +60,52 @@ def load(url: str, files: DemoFiles) -> None:
             create_user(session, email, email.split("@")[0].title(), role, PASSWORD)
 
 
+@pytest.fixture(scope="session")
+def loaded_sqlite(
+    sqlite_template: Path, demo_files: DemoFiles, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The organisation loaded once into a SQLite file that each test copies (loading takes
+    about a second: three Argon2 password hashes, the imports and the release)."""
+    path = tmp_path_factory.mktemp("web-template") / "loaded.db"
+    shutil.copyfile(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    load(url, demo_files)
+    dispose_engine(url)
+    return path
+
+
+@pytest.fixture(scope="session")
+def loaded_postgres(postgres_admin_url: str, postgres_template: str, demo_files: DemoFiles) -> str:
+    """The same, once, as a PostgreSQL template database."""
+    name = f"gaplens_web_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"'))
+    admin.dispose()
+    url = make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
+    load(url, demo_files)
+    dispose_engine(url)
+    return name
+
+
 @pytest.fixture
-def web_db(db_url: str, demo_files: DemoFiles) -> str:
-    load(db_url, demo_files)
+def web_db(request: pytest.FixtureRequest, db_url: str) -> str:
+    """`db_url`'s database holding the loaded organisation, copied from a template made once
+    per session, exactly as `load` would have written it."""
+    if db_url.startswith("sqlite"):
+        dispose_engine(db_url)
+        shutil.copyfile(request.getfixturevalue("loaded_sqlite"), make_url(db_url).database or "")
+        return db_url
+    template = request.getfixturevalue("loaded_postgres")
+    admin = create_engine(
+        request.getfixturevalue("postgres_admin_url"), isolation_level="AUTOCOMMIT"
+    )
+    name = make_url(db_url).database
+    dispose_engine(db_url)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    admin.dispose()
     return db_url
 
 
