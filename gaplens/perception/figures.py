@@ -195,24 +195,7 @@ def question_figures(
             continue
         data[group] = _group_data(entry, aggregate, group)
         groups[group] = group_figures(entry, data[group])
-    figures = QuestionFigures(
-        key=entry.key,
-        text=entry.text,
-        scale=entry.scale.value,
-        audience=entry.audience.value,
-        options=list(entry.options),
-        unit=entry.unit,
-        groups=groups,
-        benchmark=benchmark_out(entry.benchmark),
-    )
-    if entry.key == "productivity_impact":
-        figures = figures.model_copy(
-            update={
-                "risk_ratios": productivity_risk_ratios(entry, data, groups),
-                "gaps_pp": productivity_gaps(entry, data, groups),
-            }
-        )
-    return figures
+    return _question(entry, groups, data)
 
 
 @dataclass(frozen=True)
@@ -376,6 +359,13 @@ def released_question_figures(
             continue
         data[group] = _GroupData(answered, list(counts), [])
         groups[group] = group_figures(entry, data[group])
+    return _question(entry, groups, data)
+
+
+def _question(
+    entry: BankEntry, groups: dict[str, GroupFigures], data: Mapping[str, _GroupData]
+) -> QuestionFigures:
+    """One question's figures from its groups; productivity impact adds its comparisons."""
     figures = QuestionFigures(
         key=entry.key,
         text=entry.text,
