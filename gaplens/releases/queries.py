@@ -77,16 +77,24 @@ def latest_survey_release(session: Session, survey: Survey) -> SurveyRelease | N
     return None if release is None else load_survey_release(session, survey, release)
 
 
-def load_survey_release(session: Session, survey: Survey, release: Release) -> SurveyRelease:
+def released_cells(
+    session: Session, release: Release
+) -> tuple[tuple[tuple[Code, int], ...], dict[str, tuple[Histogram, ...]], dict[str, str]]:
+    """A release's classes (code, n), histograms per question and notes, in stored order:
+    what every reader of a release built on the shared tables sums over."""
     classes = tuple(
         (Code(row.team_id, row.function, row.role, row.tenure), row.n)
         for row in session.scalars(
-            select(ReleaseClass).where(ReleaseClass.release_id == release.id)
+            select(ReleaseClass)
+            .where(ReleaseClass.release_id == release.id)
+            .order_by(ReleaseClass.id)
         )
     )
     histograms: dict[str, list[Histogram]] = {}
     for row in session.scalars(
-        select(ReleaseHistogram).where(ReleaseHistogram.release_id == release.id)
+        select(ReleaseHistogram)
+        .where(ReleaseHistogram.release_id == release.id)
+        .order_by(ReleaseHistogram.id)
     ):
         histograms.setdefault(row.question, []).append(
             Histogram(
@@ -103,6 +111,11 @@ def load_survey_release(session: Session, survey: Survey, release: Release) -> S
             )
         )
     }
+    return classes, {q: tuple(h) for q, h in histograms.items()}, notes
+
+
+def load_survey_release(session: Session, survey: Survey, release: Release) -> SurveyRelease:
+    classes, histograms, notes = released_cells(session, release)
     return SurveyRelease(
         survey=survey.name,
         seq=release.seq,
@@ -111,7 +124,7 @@ def load_survey_release(session: Session, survey: Survey, release: Release) -> S
         built_at=release.built_at,
         min_group_size=release.min_group_size,
         classes=classes,
-        histograms={q: tuple(h) for q, h in histograms.items()},
+        histograms=histograms,
         notes=notes,
         tree=team_tree(session),
     )

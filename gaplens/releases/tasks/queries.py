@@ -14,20 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gaplens.privacy.recoding import Code, TeamTree
-from gaplens.releases.models import Release, ReleaseClass, ReleaseHistogram, ReleaseNote
+from gaplens.releases.models import Release
+from gaplens.releases.queries import Histogram, released_cells
 from gaplens.releases.service import team_tree
 from gaplens.releases.tasks.models import FREE_TASK, PERSONAS, TaskReleaseText
 from gaplens.releases.tasks.service import SERIES, free_question, latest_task_release, task_question
 from gaplens.tasks.models import TaskRound
 
 Predicate = Callable[[Code], bool]
-
-
-@dataclass(frozen=True)
-class Histogram:
-    code: Code
-    answered: int
-    counts: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -99,31 +93,7 @@ def latest_round_release(session: Session, round_: TaskRound) -> TaskRelease | N
 
 
 def load_task_release(session: Session, round_: TaskRound, release: Release) -> TaskRelease:
-    classes = tuple(
-        (Code(row.team_id, row.function, row.role), row.n)
-        for row in session.scalars(
-            select(ReleaseClass)
-            .where(ReleaseClass.release_id == release.id)
-            .order_by(ReleaseClass.id)
-        )
-    )
-    histograms: dict[str, list[Histogram]] = {}
-    for row in session.scalars(
-        select(ReleaseHistogram)
-        .where(ReleaseHistogram.release_id == release.id)
-        .order_by(ReleaseHistogram.id)
-    ):
-        histograms.setdefault(row.question, []).append(
-            Histogram(Code(row.team_id, row.function, row.role), row.answered, tuple(row.counts))
-        )
-    notes = {
-        question: reason
-        for question, reason in session.execute(
-            select(ReleaseNote.question, ReleaseNote.reason).where(
-                ReleaseNote.release_id == release.id
-            )
-        )
-    }
+    classes, histograms, notes = released_cells(session, release)
     free: list[FreeTask] = []
     methods: dict[str, str] = {}
     for text in session.scalars(
@@ -142,7 +112,7 @@ def load_task_release(session: Session, round_: TaskRound, release: Release) -> 
         answers_through=release.answers_through,
         min_group_size=release.min_group_size,
         classes=classes,
-        histograms={q: tuple(h) for q, h in histograms.items()},
+        histograms=histograms,
         notes=notes,
         free=tuple(free),
         methods=methods,
