@@ -15,6 +15,7 @@ from gaplens.reflections import models as reflection_models
 from gaplens.releases import models as release_models
 from gaplens.releases.feedback import models as feedback_release_models
 from gaplens.releases.friction import models as friction_release_models
+from gaplens.releases.measured import models as measured_release_models
 from gaplens.releases.reflections import models as reflection_release_models
 from gaplens.releases.tasks import models as task_release_models
 from gaplens.spent import models as spent_models
@@ -37,6 +38,7 @@ __all__ = [
     "friction_models",
     "friction_release_models",
     "import_models",
+    "measured_release_models",
     "modelling_models",
     "reflection_models",
     "reflection_release_models",

@@ -147,25 +147,32 @@ def _months_before(day: dt.date, months: int) -> dt.date:
 
 
 def _pivots(persons: PersonRows, as_of: dt.date) -> FloatArray:
+    return pivots_of(persons.adoption, persons.team_ids, as_of)
+
+
+def pivots_of(adoption: FloatArray, teams: IntArray, as_of: dt.date) -> FloatArray:
     """Each person's pivot day: their own adoption date, or for non-users a pseudo-pivot.
 
     A non-user's pseudo-pivot is the median adoption date of the AI users in their own team
     (the rollout reached teams at different times), else of all the organisation's users,
-    so both groups are compared over the same stretch of calendar time. People whose
-    adoption date lies after `as_of` are neither users nor non-users yet: NaN.
+    so both groups are compared over the same stretch of calendar time. It is taken over
+    every adoption date known, whatever `as_of`, so a non-user's windows (and values) are
+    the same in every month's release: a release admits them once with those values
+    (gaplens/releases/measured). People whose adoption date lies after `as_of` are neither
+    users nor non-users yet: NaN.
     """
-    adoption, teams = persons.adoption, persons.team_ids
+    known = np.isfinite(adoption)
     with np.errstate(invalid="ignore"):
-        user = np.isfinite(adoption) & (adoption <= day_number(as_of))
+        user = known & (adoption <= day_number(as_of))
     pivot = np.where(user, adoption, np.nan)
-    non_user = np.isnan(adoption)
-    if not user.any():
+    non_user = ~known
+    if not known.any():
         return pivot
     team_codes, team_index = np.unique(teams, return_inverse=True)
     by_team = np.floor(
-        group_median(team_index[user].astype(np.int64), adoption[user], team_codes.size)
+        group_median(team_index[known].astype(np.int64), adoption[known], team_codes.size)
     )
-    overall = float(np.floor(np.median(adoption[user])))
+    overall = float(np.floor(np.median(adoption[known])))
     pseudo = np.where(np.isfinite(by_team[team_index]), by_team[team_index], overall)
     pivot[non_user] = pseudo[non_user]
     return pivot
@@ -183,6 +190,7 @@ def _load(
     prefetch: WorkPrefetch | None = None,
     *,
     share: float = 1.0,
+    earliest: dt.date | None = None,
 ) -> tuple[_Population, PendingWork | None]:
     """The scope's persons and rows. With `prefetch`, the work rows are left pending: the
     returned callable loads this process's share of them (if the child loads only the
@@ -209,7 +217,8 @@ def _load(
     pivot = pivot_all[positions]
 
     starts = pivot[np.isfinite(pivot)] - settings.window_days
-    since = day_of(min(starts.min(initial=np.inf), settings.end - settings.window_days))
+    first_end = settings.end if earliest is None else min(settings.end, day_number(earliest) + 1)
+    since = day_of(min(starts.min(initial=np.inf), first_end - settings.window_days))
     until = day_of(settings.end)
     people = scope_filter(scope.organisation_id, subtree, scope.function)
     work = WorkRows.empty()
@@ -332,37 +341,98 @@ def _values_on_threads(metrics: Sequence[Metric], windows: _Windows) -> dict[str
 
 
 @dataclass(frozen=True)
-class _Groups:
-    """Who a scope's before/after figures are about (boolean masks over its persons)."""
+class Contributors:
+    """Who each figure of a metric is about: boolean masks over the persons whose values are
+    given. `contributors` gives everyone with data."""
 
-    complete: BoolArray
-    users: BoolArray
+    current: BoolArray
     treated: BoolArray
+    """AI users with values before and after adoption (windows ended by `as_of`)."""
     control: BoolArray
+    """Non-users with values around their pseudo-adoption date."""
+    veteran: BoolArray
+    """Users whose after window has ended, of `tenure_months` or more at `as_of`, with a
+    current value."""
+    newer: BoolArray
+    """The same, of less."""
+
+    def restricted(self, mask: BoolArray) -> Contributors:
+        return Contributors(
+            self.current & mask,
+            self.treated & mask,
+            self.control & mask,
+            self.veteran & mask,
+            self.newer & mask,
+        )
 
 
-def _groups(
+def tenure_bands(
+    pivot: FloatArray, adoption: FloatArray, settings: Settings
+) -> tuple[BoolArray, BoolArray]:
+    """(veteran, newer): AI users whose after window has ended by `as_of` (so their current
+    window lies wholly after adoption and the ramp), split at `tenure_months` of use."""
+    with np.errstate(invalid="ignore"):
+        complete = pivot + settings.ramp_days + settings.window_days <= settings.end
+        veteran = adoption <= day_number(_months_before(settings.as_of, settings.tenure_months))
+    users = np.isfinite(adoption) & np.isfinite(pivot) & complete
+    return users & veteran, users & ~veteran
+
+
+def contributors(
     values: _Values, pivot: FloatArray, adoption: FloatArray, settings: Settings
-) -> _Groups:
+) -> Contributors:
+    """Everyone with data for each figure."""
     with np.errstate(invalid="ignore"):
         complete = pivot + settings.ramp_days + settings.window_days <= settings.end
     users = np.isfinite(adoption) & np.isfinite(pivot)
     non_users = np.isnan(adoption) & np.isfinite(pivot)
     both = complete & np.isfinite(values.before) & np.isfinite(values.after)
-    return _Groups(complete, users, users & both, non_users & both)
+    current = np.isfinite(values.current)
+    veteran, newer = tenure_bands(pivot, adoption, settings)
+    return Contributors(
+        current=current,
+        treated=users & both,
+        control=non_users & both,
+        veteran=veteran & current,
+        newer=newer & current,
+    )
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The values each figure of one metric is computed from (already selected)."""
+
+    current: FloatArray
+    treated_before: FloatArray
+    treated_after: FloatArray
+    control_before: FloatArray
+    control_after: FloatArray
+    veteran: FloatArray
+    """Current values of AI users of `tenure_months` or more."""
+    newer: FloatArray
+
+    @classmethod
+    def of(cls, values: _Values, who: Contributors) -> Sample:
+        return cls(
+            current=values.current[who.current],
+            treated_before=values.before[who.treated],
+            treated_after=values.after[who.treated],
+            control_before=values.before[who.control],
+            control_after=values.after[who.control],
+            veteran=values.current[who.veteran],
+            newer=values.current[who.newer],
+        )
 
 
 def _did(
-    values: _Values, groups: _Groups, settings: Settings, rng: np.random.Generator
+    sample: Sample, settings: Settings, rng: np.random.Generator
 ) -> tuple[MetricFigure, MetricFigure]:
     """Before vs after (AI users) and the difference in differences, from one set of draws."""
-    before, after = values.before, values.after
-    treated, control = groups.treated, groups.control
     change, did = change_and_did(
-        before[treated],
-        after[treated],
-        before[control],
-        after[control],
+        sample.treated_before,
+        sample.treated_after,
+        sample.control_before,
+        sample.control_after,
         rng,
         resamples=settings.resamples,
         min_persons=settings.min_persons,
@@ -393,49 +463,40 @@ def _did(
             high=did.high,
             n={"ai_users": did.n_treated, "non_users": did.n_control},
             parts={
-                "ai_users_before": float(before[treated].mean()),
-                "ai_users_after": float(after[treated].mean()),
+                "ai_users_before": float(sample.treated_before.mean()),
+                "ai_users_after": float(sample.treated_after.mean()),
                 "ai_users_change": did.treated_change,
-                "non_users_before": float(before[control].mean()),
-                "non_users_after": float(after[control].mean()),
+                "non_users_before": float(sample.control_before.mean()),
+                "non_users_after": float(sample.control_after.mean()),
                 "non_users_change": did.control_change,
             },
         )
     return before_after, users_vs_non_users
 
 
-def _overview(
+def overview_of(
     metric: Metric,
-    values: _Values,
-    pivot: FloatArray,
-    adoption: FloatArray,
+    sample: Sample,
     scope: MetricScope,
     settings: Settings,
+    levels: UsageLevels | None = None,
 ) -> MetricOverview:
-    """All figures of one metric for the persons whose values (and pivots) are given."""
-    after, current = values.after, values.current
+    """All figures of one metric from the values selected for each of them."""
     w, r, k = settings.window_days, settings.ramp_days, settings.min_persons
     rng = settings.rng(metric)
-    groups = _groups(values, pivot, adoption, settings)
-    before_after, users_vs_non_users = _did(values, groups, settings, rng)
-    users, complete = groups.users, groups.complete
+    before_after, users_vs_non_users = _did(sample, settings, rng)
 
-    cut = day_number(_months_before(settings.as_of, settings.tenure_months))
-    observed = users & complete & np.isfinite(after)
-    with np.errstate(invalid="ignore"):
-        veteran = observed & (adoption <= cut)
-    newer = observed & ~veteran
     months = settings.tenure_months
     split = two_group_difference(
-        after[veteran],
-        after[newer],
+        sample.veteran,
+        sample.newer,
         rng,
         statistic=metric.summary,
         resamples=settings.resamples,
         min_persons=k,
         groups=(f"AI users of {months}+ months", f"AI users of under {months} months"),
     )
-    method = f"difference of after-adoption {metric.summary}s, {months}+ months minus newer"
+    method = f"difference of current {metric.summary}s, AI users of {months}+ months minus newer"
     if isinstance(split, NotEnoughData):
         by_tenure = MetricFigure.missing(method, split.reason)
     else:
@@ -450,7 +511,8 @@ def _overview(
             },
             parts={f"{months}_months_plus": split.value_a, f"under_{months}_months": split.value_b},
         )
-
+    if levels is None and metric.key == "ai_usage_intensity":
+        levels = _levels(sample.current, settings)
     return MetricOverview(
         metric=MetricDefinition.of(metric),
         scope=scope,
@@ -458,11 +520,11 @@ def _overview(
         window_days=w,
         ramp_days=r,
         tenure_months=months,
-        current=_summary_figure(metric, current, settings, rng),
+        current=_summary_figure(metric, sample.current, settings, rng),
         before_after=before_after,
         users_vs_non_users=users_vs_non_users,
         by_tenure=by_tenure,
-        levels=_levels(current, settings) if metric.key == "ai_usage_intensity" else None,
+        levels=levels,
     )
 
 
@@ -594,12 +656,34 @@ class MeasuredData:
         else:
             self._values.update(_values_on_threads(missing, self._windows))
 
-    def _subset(self, metric: Metric, mask: BoolArray) -> tuple[_Values, FloatArray, FloatArray]:
-        values, population = self.values(metric), self._population
-        if mask.all():
-            return values, population.pivot, population.adoption
-        subset = _Values(values.before[mask], values.after[mask], values.current[mask])
-        return subset, population.pivot[mask], population.adoption[mask]
+    def contributors(self, metric: Metric) -> Contributors:
+        """Everyone loaded with data for each of the metric's figures."""
+        population = self._population
+        return contributors(
+            self.values(metric), population.pivot, population.adoption, self.settings
+        )
+
+    def pivots(self) -> tuple[FloatArray, FloatArray]:
+        """(pivot, adoption) day numbers of the loaded persons."""
+        return self._population.pivot, self._population.adoption
+
+    def team_ids(self) -> IntArray:
+        return self._population.team_ids
+
+    def functions(self) -> npt.NDArray[np.object_]:
+        return self._population.functions
+
+    def at(self, as_of: dt.date) -> MeasuredData:
+        """The same loaded rows seen as of an earlier day: pivots and windows move, the rows
+        do not (load with `earliest` so they reach back far enough)."""
+        if as_of > self.settings.as_of:
+            raise ValueError(f"{as_of} is after the loaded {self.settings.as_of}")
+        population = self._with_work()
+        pivot = pivots_of(population.adoption, population.team_ids, as_of)
+        if population.scope.team_id is not None or population.scope.function is not None:
+            raise ValueError("rebasing needs the whole organisation loaded (pseudo-pivots)")
+        settings = replace(self.settings, as_of=as_of)
+        return MeasuredData(replace(population, pivot=pivot), settings)
 
     def overviews(
         self, scope: MetricScope, keys: Sequence[str] | None = None
@@ -610,7 +694,10 @@ class MeasuredData:
         self._compute_values(metrics)
         found = []
         for metric in metrics:
-            overview = _overview(metric, *self._subset(metric, mask), scope, self.settings)
+            who = self.contributors(metric).restricted(mask)
+            overview = overview_of(
+                metric, Sample.of(self.values(metric), who), scope, self.settings
+            )
             self._did[(metric.key, scope)] = overview.users_vs_non_users
             found.append(overview)
         return found
@@ -622,15 +709,14 @@ class MeasuredData:
         the persons behind it (AI users and non-users with values before and after), so a
         caller can put that group through the privacy gate."""
         metric = get_metric(metric_key)
-        mask = self.mask(scope)
-        values, pivot, adoption = self._subset(metric, mask)
-        groups = _groups(values, pivot, adoption, self.settings)
+        who = self.contributors(metric).restricted(self.mask(scope))
         figure = self._did.get((metric_key, scope))
         if figure is None:  # the overview's own draws: the rng's first use in both
-            _, figure = _did(values, groups, self.settings, self.settings.rng(metric))
+            sample = Sample.of(self.values(metric), who)
+            _, figure = _did(sample, self.settings, self.settings.rng(metric))
             self._did[(metric_key, scope)] = figure
         ids = self._population.ids
-        positions = np.flatnonzero(mask)[groups.treated | groups.control]
+        positions = np.flatnonzero(who.treated | who.control)
         return figure, frozenset(ids[i] for i in positions.tolist())
 
     def team_breakdown(self, metric_key: str, scope: MetricScope) -> TeamBreakdown:
@@ -700,16 +786,18 @@ def load_measured(
     resamples: int = DEFAULT_RESAMPLES,
     seed: int = 0,
     prefetch: WorkPrefetch | None = None,
+    earliest: dt.date | None = None,
 ) -> MeasuredData:
     """Load what the metrics `keys` (default: all) need for `scope` and every scope in it.
     `prefetch` (gaplens/metrics/prefetch.py): work rows a child process is loading; they
-    are waited for only when a figure first needs them."""
+    are waited for only when a figure first needs them. `earliest`: load rows far enough
+    back for `MeasuredData.at` any day from then on."""
     metrics = [get_metric(key) for key in keys] if keys is not None else list(REGISTRY.values())
     settings = Settings(
         as_of, window_days, ramp_days, tenure_months, policy or PrivacyPolicy(), resamples, seed
     )
     sources = frozenset(metric.source for metric in metrics)
-    population, pending = _load(session, scope, settings, sources, prefetch)
+    population, pending = _load(session, scope, settings, sources, prefetch, earliest=earliest)
     return MeasuredData(population, settings, pending)
 
 

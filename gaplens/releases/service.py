@@ -494,6 +494,7 @@ def build_all(
     # Imported here: the data sets' builders import this module (BuildOutcome).
     from gaplens.releases.feedback.service import build_feedback_release
     from gaplens.releases.friction.service import build_friction_release
+    from gaplens.releases.measured.service import build_measured_releases
     from gaplens.releases.reflections.service import build_reflection_release
     from gaplens.releases.tasks.service import build_task_releases
 
@@ -508,6 +509,7 @@ def build_all(
     built.append(("Feedback", build_feedback_release(session, policy, today=today)))
     built.append(("Friction log", build_friction_release(session, policy, today=today)))
     built.append(("Reflections", build_reflection_release(session, policy, today=today)))
+    built += build_measured_releases(session, policy, today=today)
     return built
 
 

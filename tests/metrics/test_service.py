@@ -75,13 +75,17 @@ def test_tenure_split(db_url: str):
     with session_scope(db_url) as session:
         org = OrgBuilder(session)
         team = org.team("eng")
+        now = AS_OF - days(30)  # in the current window: the split compares current values
         for i in range(5):
             veteran = org.person(team, adoption=ADOPTED)
-            plant_cycle(org, veteran, ADOPTED, 5.0, 1.8 + i * 0.1)  # median 2.0
+            plant_cycle(org, veteran, ADOPTED, 5.0, 3.0)
+            org.item(veteran, at(now), 1.8 + i * 0.1)  # median 2.0
             newer = org.person(team, adoption=NEWER)
-            plant_cycle(org, newer, NEWER, 5.0, 3.8 + i * 0.1)  # median 4.0
-        late = org.person(team, adoption=LATE)  # window still open: left out
+            plant_cycle(org, newer, NEWER, 5.0, 3.0)
+            org.item(newer, at(now), 3.8 + i * 0.1)  # median 4.0
+        late = org.person(team, adoption=LATE)  # after window still open: left out
         plant_cycle(org, late, LATE, 5.0, 0.0)
+        org.item(late, at(now), 0.5)
         session.flush()
         overview = metric_overview(
             session, "cycle_time", MetricScope(organisation_id=org.id), AS_OF
@@ -124,7 +128,7 @@ def test_not_enough_data(db_url: str):
     assert did.not_enough_data == (
         "fewer than 5 non-users with values around the pseudo-adoption date"
     )
-    assert overview.by_tenure.not_enough_data == "no AI users of under 6 months with data"
+    assert overview.by_tenure.not_enough_data == "no AI users of 6+ months with data"  # none now
     for figure in (nothing.current, nothing.before_after, nothing.users_vs_non_users):
         assert figure.value is None and figure.not_enough_data
     assert nothing.current.not_enough_data == "no persons with data"
@@ -139,9 +143,18 @@ def test_pseudo_pivot_is_team_median_else_organisation_median():
     )
     pivots = _pivots(persons, dt.date(1970, 1, 1) + days(4000))
     # team 1 users: 10, 20, 41 -> 20; team 2's only adopter adopted after as_of (no pivot,
-    # not a user yet), so the organisation's median applies: median(10, 20, 41, 100) -> 30
-    assert pivots.tolist()[:6] == [10.0, 20.0, 41.0, 20.0, 100.0, 30.0]
+    # not a user yet) but their date still sets the team's pseudo-pivot (every known date
+    # counts, so a non-user's windows do not move from one month to the next)
+    assert pivots.tolist()[:6] == [10.0, 20.0, 41.0, 20.0, 100.0, 5000.0]
     assert np.isnan(pivots[6])
+    # a team with no adopter at all takes the organisation's: median(10, 20, 41, 100, 5000)
+    lonely = PersonRows(
+        ids=["a", "b", "c"],
+        team_ids=np.array([1, 1, 9]),
+        functions=["x"] * 3,
+        adoption=np.array([10.0, 30.0, np.nan]),
+    )
+    assert _pivots(lonely, dt.date(1970, 1, 1) + days(4000)).tolist() == [10.0, 30.0, 20.0]
 
 
 def test_scope_team_with_sub_teams_and_function(db_url: str):

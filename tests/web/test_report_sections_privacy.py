@@ -194,13 +194,25 @@ def test_an_earlier_pulse_page_and_an_export_publish_the_same_groups(org: TestCl
     assert export(org)["commitments"]["clarity"] == doc["commitments"]["clarity"]
 
 
-def test_a_metric_page_then_an_export_whose_criterion_and_win_are_two_people_apart(
+def test_a_criterion_then_an_export_whose_criterion_and_win_are_two_people_apart(
     org: TestClient,
 ) -> None:
-    """Criteria and wins share the metric pages' members (`metrics:` persons): Engineering's
-    cycle time, then a report whose criterion and win are on Payments (two fewer). An admin
-    defines them: the answer to a definition is itself a view, about Payments."""
+    """Criteria and wins (still computed per request) share members (`metrics:` persons):
+    a criterion on Engineering's cycle time, then a report whose criterion and win are on
+    Payments (two fewer). An admin defines them: the answer to a definition is itself a
+    view, about Payments. (Released metric pages note their scope in the same history; see
+    tests/releases/test_measured_release.py.)"""
     sign_in(org, "admin")
+    engineering = {
+        "phase_name": "Copilot for Engineering",
+        "phase_start": (dt.date.today() + dt.timedelta(days=10)).isoformat(),
+        "metric": "cycle_time",
+        "team": "eng",
+        "target_kind": "relative",
+        "target": -10,
+    }
+    first = org.post("/api/v1/criteria", json=engineering)
+    assert first.status_code == 201, first.text
     criterion = {
         "phase_name": "Copilot for Payments",
         "phase_start": (dt.date.today() + dt.timedelta(days=10)).isoformat(),
@@ -221,19 +233,19 @@ def test_a_metric_page_then_an_export_whose_criterion_and_win_are_two_people_apa
     created = org.post("/api/v1/wins", json=win)
     assert created.status_code == 201, created.text
     sign_in(org, "leader")
-    page = org.get("/api/v1/metrics/cycle_time", params={"function": "Engineering"})
-    assert page.status_code == 200
+    page = org.get(f"/api/v1/criteria/{first.json()['id']}")
+    assert page.status_code == 200, page.text
     doc = export(org)
     shown_parts(doc)
-    [reported] = doc["criteria"]["criteria"]
+    reported = next(c for c in doc["criteria"]["criteria"] if "Payments" in c["phase_name"])
     assert reported["withheld"] and "fewer than 5 people" in reported["withheld"]
     assert reported["status"] is None and reported["baseline"] is None
     [logged] = doc["wins"]["wins"]
     assert logged["withheld"] and logged["evidence"] is None
     sign_in(org, "analyst")
     fresh = export(org)
-    assert fresh["criteria"]["criteria"][0]["withheld"] is None
-    assert fresh["criteria"]["criteria"][0]["status"] is not None
+    payments = next(c for c in fresh["criteria"]["criteria"] if "Payments" in c["phase_name"])
+    assert payments["withheld"] is None and payments["status"] is not None
     assert fresh["wins"]["wins"][0]["withheld"] is None
     assert fresh["wins"]["wins"][0]["evidence"] is not None
 

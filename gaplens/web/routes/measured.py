@@ -1,7 +1,8 @@
 """Measured reality over the API and pages: the metric registry, one metric's overview, the
-adoption funnel. The same services (and registry) the report uses; every view is audited and
-goes through the viewer's privacy gate (rule 3: a population within k of one already seen is
-refused with 409)."""
+adoption funnel. Metric figures are read from the measured release of a month end (the same
+for every viewer); every view is audited. The adoption funnel still goes through the
+viewer's privacy gate (rule 3: a population within k of one already seen is refused with
+409)."""
 
 from __future__ import annotations
 
@@ -21,8 +22,14 @@ from gaplens.dates import RANGE_TEXT, PlausibleDay
 from gaplens.directory.models import Organisation, Person, Team
 from gaplens.metrics.registry import REGISTRY, UnknownMetricError, get_metric
 from gaplens.metrics.schemas import MetricDefinition, MetricOverview, MetricScope
-from gaplens.metrics.service import DEFAULT_WINDOW_DAYS, viewer_metrics
+from gaplens.metrics.service import DEFAULT_WINDOW_DAYS
 from gaplens.privacy import PrivacyPolicy, QueryRefused
+from gaplens.releases.measured.queries import (
+    measured_release,
+    measured_releases,
+    record_view,
+    released_overviews,
+)
 from gaplens.report.charts import spec_to_svg
 from gaplens.web.deps import AnyStaff, DbSession
 from gaplens.web.pages import render
@@ -33,6 +40,17 @@ AsOf = Annotated[
     PlausibleDay | None,
     Query(description=f"Last day of the 'after' window (default: today), {RANGE_TEXT}"),
 ]
+ReleasedAsOf = Annotated[
+    PlausibleDay | None,
+    Query(
+        description="Figures of the latest month end released at or before this day "
+        f"(default: the latest release), {RANGE_TEXT}"
+    ),
+]
+NO_RELEASE = (
+    "No measured figures released yet: they are released for each month end once the month "
+    "is over and the data reaches it (`gaplens release build`)"
+)
 
 
 @router.get("/metrics")
@@ -44,8 +62,7 @@ def metrics(viewer: AnyStaff) -> list[MetricDefinition]:
 @router.get(
     "/metrics/{key}",
     responses={
-        404: {"description": "unknown metric or team"},
-        409: {"description": "too close to a population this viewer already saw"},
+        404: {"description": "unknown metric or team, or no measured release yet"},
     },
 )
 def metric(
@@ -54,10 +71,11 @@ def metric(
     session: DbSession,
     team: Annotated[str | None, Query(max_length=100)] = None,
     function: Annotated[str | None, Query(max_length=100)] = None,
-    as_of: AsOf = None,
+    as_of: ReleasedAsOf = None,
 ) -> MetricOverview:
     """Current value, before vs after adoption, AI users vs non-users (difference in
-    differences) and by AI tenure, each with n and a 95% interval or "not enough data"."""
+    differences) and by AI tenure, each with n and a 95% interval or "not enough data", as
+    released for the latest month end at or before `as_of` (default: the latest release)."""
     try:
         get_metric(key)
     except UnknownMetricError as unknown:
@@ -71,10 +89,11 @@ def metric(
         if team_id is None:
             raise HTTPException(404, f"unknown team {team!r}")
     scope = MetricScope(organisation_id=organisation, team_id=team_id, function=function)
-    gate = staff_gate(session, POLICY)
-    _, (result,) = viewer_metrics(
-        session, gate, viewer.audit_key, scope, as_of or dt.date.today(), [key]
-    )
+    release = measured_release(session, organisation, as_of)
+    if release is None:
+        raise HTTPException(404, NO_RELEASE if as_of is None else f"{NO_RELEASE} by {as_of}")
+    (result,) = released_overviews(session, release, scope, [key])
+    record_view(session, staff_gate(session, POLICY), viewer.audit_key, scope)
     record(session, viewer.audit_key, "view_metric", key, {"team": team, "function": function})
     return result
 
@@ -102,16 +121,20 @@ def metrics_page(
     viewer: AnyStaff,
     session: DbSession,
     function: Annotated[str | None, Query(max_length=100)] = None,
-    as_of: AsOf = None,
+    as_of: ReleasedAsOf = None,
 ) -> HTMLResponse:
-    day = as_of or dt.date.today()
+    """Every metric for the organisation or a function, as released for a month end."""
     organisation = session.scalars(select(Organisation.id).order_by(Organisation.id)).first()
+    releases = [] if organisation is None else measured_releases(session, organisation)
+    release = None if organisation is None else measured_release(session, organisation, as_of)
     context: dict[str, Any] = {
         "title": "Metrics",
         "viewer": viewer,
         "functions": sorted({f for f in session.scalars(select(Person.function).distinct()) if f}),
         "function": function or "",
-        "as_of": day.isoformat(),
+        "months": [r.answers_through for r in reversed(releases)],
+        "as_of": release.answers_through if release is not None else None,
+        "no_release": NO_RELEASE if release is None else None,
         "overviews": [],
         "funnel": None,
         "window": DEFAULT_WINDOW_DAYS,
@@ -119,25 +142,23 @@ def metrics_page(
         "refused": None,
     }
     if organisation is not None:
-        scope = MetricScope(organisation_id=organisation, function=function or None)
-        gate = staff_gate(session, POLICY)
+        if release is not None:
+            scope = MetricScope(organisation_id=organisation, function=function or None)
+            context["overviews"] = released_overviews(session, release, scope)
+            record_view(session, staff_gate(session, POLICY), viewer.audit_key, scope)
+        day = release.answers_through if release is not None else as_of or dt.date.today()
         try:
-            measured, overviews = viewer_metrics(session, gate, viewer.audit_key, scope, day)
-            # The headline only: the organisation's funnel, from the rows just loaded when
-            # they are the organisation's (one load for the page, not one per part).
             funnel = adoption_funnel(
                 session,
                 day,
                 POLICY,
-                gate=gate,
+                gate=staff_gate(session, POLICY),
                 viewer=viewer.audit_key,
-                measured=measured if function is None else None,
                 by_team=False,
             )
-        except QueryRefused as refused:
-            context["refused"] = str(refused)
-            return render(request, "metrics.html.j2", status_code=409, **context)
-        context.update(overviews=overviews, funnel=funnel if funnel.organisation.licensed else None)
+        except QueryRefused:
+            funnel = None
+        context["funnel"] = funnel if funnel is not None and funnel.organisation.licensed else None
     record(session, viewer.audit_key, "view_metrics_page", function or "organisation")
     return render(request, "metrics.html.j2", **context)
 

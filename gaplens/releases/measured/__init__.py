@@ -1,0 +1,1 @@
+"""Releases of measured figures: leadership metrics over people, by month end."""
