@@ -33,6 +33,7 @@ from gaplens.accounts.service import create_user
 from gaplens.db.engine import dispose_engine, session_scope
 from gaplens.directory.models import Team
 from gaplens.privacy import PrivacyPolicy
+from gaplens.releases.measured.models import MeasuredLineage
 from gaplens.releases.models import Release
 from gaplens.releases.service import build_all
 from gaplens.web.app import create_app
@@ -47,8 +48,10 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def time_release_build(url: str) -> tuple[float, float]:
-    """Seconds and peak traced MiB of building every survey's release from scratch."""
+    """Seconds and peak traced MiB of building every release from scratch (surveys, the
+    other data sets, and twelve month ends of measured figures)."""
     with session_scope(url) as session:
+        session.execute(delete(MeasuredLineage))
         session.execute(delete(Release))
     tracemalloc.start()
     started = time.perf_counter()
@@ -72,6 +75,9 @@ def pages(url: str) -> list[tuple[str, str, dict[str, str]]]:
         ("perception CSV", "/api/v1/exports/perception.csv", {"team": str(team)}),
         ("shadow AI", "/shadow", {}),
         ("surveys API", "/api/v1/surveys", {}),
+        ("metrics API", "/api/v1/metrics/cycle_time", {}),
+        ("metrics API, team", "/api/v1/metrics/throughput", {"team": str(team)}),
+        ("metrics page", "/metrics", {}),
     ]
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gaplens.directory.models import Organisation
 from gaplens.privacy.disclosure import AuditFindings, ReleasedCount, ReleasedHistogram, audit
 from gaplens.releases.models import ReleaseHistogram
 from gaplens.releases.service import (
@@ -68,9 +69,11 @@ def audit_all(
     session: Session, *, survey: Survey | None = None, k: int = 5, milp_limit: int = 20_000
 ) -> list[tuple[str, int, AuditFindings]]:
     """(data set, releases, findings) for every data set with a release: each survey (or
-    only `survey`), each task round, feedback, the friction log and reflections."""
+    only `survey`), each task round, feedback, the friction log, reflections and each
+    organisation's measured figures."""
     from gaplens.releases.feedback.audit import feedback_findings
     from gaplens.releases.friction.audit import friction_findings
+    from gaplens.releases.measured.audit import measured_findings
     from gaplens.releases.reflections.audit import audit_reflections
     from gaplens.releases.reflections.service import DATASET as REFLECTIONS
     from gaplens.releases.service import release_count
@@ -98,4 +101,10 @@ def audit_all(
         found.append(("Friction log", releases, findings))
     if count := release_count(session, REFLECTIONS):
         found.append(("Reflections", count, audit_reflections(session, k=k, milp_limit=milp_limit)))
+    for organisation_id, name in session.execute(
+        select(Organisation.id, Organisation.name).order_by(Organisation.id)
+    ):
+        releases, findings = measured_findings(session, organisation_id, k=k)
+        if releases:
+            found.append((f"Measured figures ({name})", releases, findings))
     return found

@@ -13,7 +13,7 @@ from gaplens.criteria.service import report_section as criteria_section
 from gaplens.directory.models import Organisation
 from gaplens.friction.figures import Fact
 from gaplens.metrics.prefetch import MIN_WORK_ITEMS, WorkPrefetch, start_work_prefetch
-from gaplens.metrics.schemas import MetricScope
+from gaplens.metrics.schemas import MetricOverview, MetricScope
 from gaplens.metrics.service import MeasuredData, Settings, load_measured
 from gaplens.modelling.service import report_section as modelling_section
 from gaplens.perception.figures import ROLE_LABELS, benchmark_out
@@ -23,6 +23,7 @@ from gaplens.privacy import (
     PrivacyPolicy,
 )
 from gaplens.reflections.service import report_section as reflections_section
+from gaplens.releases.measured.queries import measured_release, released_overviews
 from gaplens.releases.queries import cell_predicate, latest_survey_release, released_comments
 from gaplens.report.next_steps import next_steps
 from gaplens.report.schemas import (
@@ -340,8 +341,15 @@ def measured_section(
         adoption_headline=headline,
         working_use_cases=[f"{u.label}: {u.reason}" for u in top.working],
         friction_use_cases=[f"{u.label}: {u.reason}" for u in top.friction],
-        metrics=measured.overviews(scope.metric) if measured is not None else [],
+        metrics=released_metrics(session, scope.metric, as_of),
     )
+
+
+def released_metrics(session: Session, scope: MetricScope, as_of: dt.date) -> list[MetricOverview]:
+    """Every metric for the scope from the latest measured release at or before `as_of`
+    (the same figures every page and export shows); none before the first release."""
+    release = measured_release(session, scope.organisation_id, as_of)
+    return [] if release is None else released_overviews(session, release, scope)
 
 
 def load_friction(

@@ -14,20 +14,12 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gaplens.directory.models import Person
 from gaplens.metrics.registry import REGISTRY, get_metric
 from gaplens.metrics.schemas import MetricDefinition, MetricFigure, MetricOverview, MetricScope
-from gaplens.metrics.service import (
-    DEFAULT_RAMP_DAYS,
-    DEFAULT_TENURE_MONTHS,
-    DEFAULT_WINDOW_DAYS,
-    MEMBER_PREFIX,
-)
-from gaplens.privacy.gate import PrivacyGate
+from gaplens.metrics.service import DEFAULT_RAMP_DAYS, DEFAULT_TENURE_MONTHS, DEFAULT_WINDOW_DAYS
 from gaplens.releases.measured.models import MeasuredFigure
 from gaplens.releases.measured.service import dataset_of
 from gaplens.releases.models import Release
-from gaplens.releases.service import team_tree
 
 NOT_ON_ITS_OWN = (
     "not released for this group on its own: too few people with data here, so they are "
@@ -108,20 +100,3 @@ def released_overviews(
         else _unreleased(key, scope, release)
         for key in wanted
     ]
-
-
-def record_view(session: Session, gate: PrivacyGate, viewer: str, scope: MetricScope) -> None:
-    """Note in `viewer`'s history that they saw figures about `scope`'s people.
-
-    Released figures are the same for everyone and never refused; the note is for the views
-    still computed per request (success criteria, wins), which share these members and
-    refuse a population within k of one the viewer saw, as they did before metrics moved
-    to releases."""
-    query = select(Person.id).where(Person.organisation_id == scope.organisation_id)
-    if scope.team_id is not None:
-        query = query.where(Person.team_id.in_(team_tree(session).subtree(scope.team_id)))
-    if scope.function is not None:
-        query = query.where(Person.function == scope.function)
-    people = frozenset(MEMBER_PREFIX + person for person in session.scalars(query))
-    if people:
-        gate.auditor.record(viewer, people)

@@ -27,7 +27,6 @@ from gaplens.privacy import PrivacyPolicy, QueryRefused
 from gaplens.releases.measured.queries import (
     measured_release,
     measured_releases,
-    record_view,
     released_overviews,
 )
 from gaplens.report.charts import spec_to_svg
@@ -93,7 +92,6 @@ def metric(
     if release is None:
         raise HTTPException(404, NO_RELEASE if as_of is None else f"{NO_RELEASE} by {as_of}")
     (result,) = released_overviews(session, release, scope, [key])
-    record_view(session, staff_gate(session, POLICY), viewer.audit_key, scope)
     record(session, viewer.audit_key, "view_metric", key, {"team": team, "function": function})
     return result
 
@@ -145,7 +143,6 @@ def metrics_page(
         if release is not None:
             scope = MetricScope(organisation_id=organisation, function=function or None)
             context["overviews"] = released_overviews(session, release, scope)
-            record_view(session, staff_gate(session, POLICY), viewer.audit_key, scope)
         day = release.answers_through if release is not None else as_of or dt.date.today()
         try:
             funnel = adoption_funnel(
