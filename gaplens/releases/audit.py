@@ -68,7 +68,10 @@ def audit_all(
     session: Session, *, survey: Survey | None = None, k: int = 5, milp_limit: int = 20_000
 ) -> list[tuple[str, int, AuditFindings]]:
     """(data set, releases, findings) for every data set with a release: each survey (or
-    only `survey`), each task round, feedback, the friction log and reflections."""
+    only `survey`), each task round, feedback, the friction log, reflections and each
+    organisation's adoption funnel."""
+    from gaplens.directory.models import Organisation
+    from gaplens.releases.adoption.audit import adoption_findings
     from gaplens.releases.feedback.audit import feedback_findings
     from gaplens.releases.friction.audit import friction_findings
     from gaplens.releases.reflections.audit import audit_reflections
@@ -98,4 +101,10 @@ def audit_all(
         found.append(("Friction log", releases, findings))
     if count := release_count(session, REFLECTIONS):
         found.append(("Reflections", count, audit_reflections(session, k=k, milp_limit=milp_limit)))
+    for organisation_id, name in session.execute(
+        select(Organisation.id, Organisation.name).order_by(Organisation.id)
+    ):
+        releases, findings = adoption_findings(session, organisation_id, k=k, milp_limit=milp_limit)
+        if releases:
+            found.append((f"Adoption ({name})", releases, findings))
     return found
