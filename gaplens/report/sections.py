@@ -126,15 +126,19 @@ def trend_section(
 # --- performative vs real adoption -----------------------------------------------------------
 
 
-def adoption_section(
-    session: Session, scope: ResolvedScope, as_of: dt.date
-) -> AdoptionSection | None:
+def adoption_section(session: Session, scope: ResolvedScope, as_of: dt.date) -> AdoptionSection:
     """The funnel of the released month end at or before `as_of`, for the scope's cell (the
-    organisation, a team and the teams below it, or a function); None when no month end is
-    released. The same figures as /adoption, for every viewer."""
+    organisation, a team and the teams below it, or a function); a section saying so when no
+    month end is released. The same figures as /adoption, for every viewer."""
     release = latest_adoption_release(session, scope.organisation_id, as_of)
     if release is None:
-        return None
+        return AdoptionSection(
+            as_of=as_of,
+            status=FigureStatus.NOT_ENOUGH_RESPONSES,
+            headline="No month of the adoption funnel is released yet (a month is released "
+            "once it is over and the usage data covers it).",
+            definitions=FUNNEL_DEFINITIONS,
+        )
     tree = release.tree
     team = scope.team_ids[0] if scope.kind == "team" and scope.team_ids else None
     function = scope.key if scope.kind == "function" else None
