@@ -74,6 +74,8 @@ def pages(url: str) -> list[tuple[str, str, dict[str, str]]]:
         ("perception API, function", "/api/v1/perception", {"function": "engineering"}),
         ("perception CSV", "/api/v1/exports/perception.csv", {"team": str(team)}),
         ("shadow AI", "/shadow", {}),
+        ("adoption", "/adoption", {}),
+        ("adoption API", "/api/v1/adoption", {}),
         ("surveys API", "/api/v1/surveys", {}),
         ("metrics API", "/api/v1/metrics/cycle_time", {}),
         ("metrics API, team", "/api/v1/metrics/throughput", {"team": str(team)}),

@@ -24,8 +24,10 @@ class StageFigure(BaseModel):
     n: int
     share_of_licensed: Share | None
     share_of_previous: Share | None
-    trained: int
-    certified: int
+    trained: int | None
+    """Licensed persons trained (on the licensed stage only: counted over whole groups, never
+    per stage); None when the groups that count it do not cover this one exactly."""
+    certified: int | None
 
 
 class FunnelGroup(BaseModel):
@@ -35,12 +37,16 @@ class FunnelGroup(BaseModel):
     name: str
     shown: bool
     suppression_reason: str | None = None
+    """Why it is not shown, in plain words."""
     licensed: int | None = None
     stages: list[StageFigure] = []
 
 
 class AdoptionFunnel(BaseModel):
     as_of: dt.date
+    """The released month end the figures are about."""
+    requested: dt.date | None = None
+    """The day asked for: the latest released month end at or before it is shown."""
     min_group_size: int
     organisation: FunnelGroup
     teams: list[FunnelGroup]

@@ -1,5 +1,8 @@
 """The performative-vs-real adoption funnel: licensed -> activated -> active -> sustained ->
-integrated, per team and for the organisation, as of a date (rules in docs/metrics.md).
+integrated, per team and for the organisation, as of a month end (rules in docs/metrics.md).
+
+The stage rules and `load_facts` feed the release builder (gaplens/releases/adoption/); the
+funnel itself (`adoption_funnel`) reads the published release of a month end only.
 
 Vendor dashboards stop at "active in the last 28 days"; the later stages ask whether use
 lasted and whether it changed the work, which is what a leader needs to know. Facts are
@@ -9,8 +12,7 @@ gathered with a few grouped queries; the stage rules are pure functions over the
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,7 +21,7 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from gaplens.adoption.schemas import STAGES, AdoptionFunnel, FunnelGroup, Share, StageFigure
-from gaplens.directory.models import Person, Team
+from gaplens.directory.models import Organisation, Person, Team
 from gaplens.metrics.definitions import group_median
 from gaplens.metrics.queries import (
     as_date,
@@ -29,13 +31,8 @@ from gaplens.metrics.queries import (
     load_work,
 )
 from gaplens.metrics.service import MeasuredData
-from gaplens.privacy import (
-    CellDecision,
-    PrivacyGate,
-    PrivacyPolicy,
-    group_is_shown,
-    suppress_breakdown,
-)
+from gaplens.privacy import PrivacyPolicy
+from gaplens.releases.adoption.queries import latest_adoption_release
 from gaplens.stats import wilson_interval
 from gaplens.telemetry.models import (
     ANY_APP,
@@ -52,8 +49,6 @@ ACCEPTANCE_RATE = 0.25
 M365_MIN_APPS = 2
 WORKFLOW_DAYS = 90
 WORKFLOW_CHANGE = 0.10
-MEMBER_PREFIX = "adoption:"
-"""How a licensed person appears to the privacy gate in funnel views (see `adoption_funnel`)."""
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -168,34 +163,26 @@ def workflow_moved_all(
 
 
 def stage_figures(
-    people: Sequence[PersonFacts],
-    as_of: dt.date,
-    reached: Mapping[str, list[str]] | None = None,
+    furthest: Sequence[int], flags: Mapping[str, int | None] | None = None
 ) -> list[StageFigure]:
-    """Counts per stage with Wilson intervals, of the licensed and of the previous stage.
-    `reached` holds each person's stages when the caller already worked them out."""
-    counts = dict.fromkeys(STAGES, 0)
-    trained = dict.fromkeys(STAGES, 0)
-    certified = dict.fromkeys(STAGES, 0)
-    for person in people:
-        stages = reached[person.person_id] if reached else stages_reached(person, as_of)
-        for stage in stages:
-            counts[stage] += 1
-            trained[stage] += person.trained
-            certified[stage] += person.certified
-    licensed = counts["licensed"]
+    """Counts per stage (those whose furthest stage is it or later) with Wilson intervals, of
+    the licensed and of the previous stage, from released counts by furthest stage. Trained
+    and certified are counts over whole groups, so they sit on the licensed stage only."""
+    flags = flags or {}
+    counts = [sum(furthest[i:]) for i in range(len(STAGES))]
+    licensed = counts[0]
     figures: list[StageFigure] = []
     previous: int | None = None
-    for stage in STAGES:
-        n = counts[stage]
+    for stage, n in zip(STAGES, counts, strict=True):
+        first = stage == STAGES[0]
         figures.append(
             StageFigure(
                 stage=stage,
                 n=n,
                 share_of_licensed=_share(n, licensed),
                 share_of_previous=_share(n, previous) if previous is not None else None,
-                trained=trained[stage],
-                certified=certified[stage],
+                trained=flags.get("trained") if first else None,
+                certified=flags.get("certified") if first else None,
             )
         )
         previous = n
@@ -221,96 +208,107 @@ def headline(figures: Sequence[StageFigure]) -> str:
     )
 
 
+MERGED = "merged with a larger group to protect individuals"
+"""Why a team has no funnel of its own: its classes were generalised above it (or it has no
+licensed person at all; the release does not say which)."""
+
+
+def organisation_of(session: Session) -> int | None:
+    return session.scalars(select(Organisation.id).order_by(Organisation.id)).first()
+
+
 def adoption_funnel(
     session: Session,
     as_of: dt.date,
     policy: PrivacyPolicy | None = None,
     *,
-    gate: PrivacyGate | None = None,
-    viewer: str | None = None,
-    measured: MeasuredData | None = None,
+    organisation_id: int | None = None,
     by_team: bool = True,
+    gate: object = None,
+    viewer: str | None = None,
+    measured: object = None,
 ) -> AdoptionFunnel:
-    """The funnel for the organisation and each team, small teams suppressed (privacy rules
-    1 and 2: teams are cells of the organisation's licensed population).
+    """The funnel of the latest released month end at or before `as_of`, for the
+    organisation and each team (a team's cell holds its teams below it), read from the
+    release only: every viewer gets the same figures.
 
-    A staff view passes its `gate` and `viewer`: the licensed population and the team cells
-    then also go through the per-viewer differencing check (rule 3), so the funnel "as of"
-    two dates whose licensed people differ by fewer than k is refused (QueryRefused), and a
-    team too close to a group the viewer already saw is hidden. `measured` lends its work
-    rows when the caller already loaded them (the report).
+    `gate`, `viewer` and `measured` are accepted and ignored (callers written for the per
+    request funnel): a release is the same for everyone and needs no per-viewer check.
     """
-    if gate is not None:
-        policy = gate.policy
-        if viewer is None:
-            raise ValueError("a gated funnel needs the viewer")
+    del gate, viewer, measured
     policy = policy or PrivacyPolicy()
-    people = load_facts(session, as_of, measured)
-    teams = {
-        tid: (key, name) for tid, key, name in session.execute(select(Team.id, Team.key, Team.name))
-    }
-    reached = {person.person_id: stages_reached(person, as_of) for person in people}
-    org_figures = stage_figures(people, as_of, reached)
-    licensed = len(people)
-    org_shown = group_is_shown(licensed, policy)
-    if not by_team and gate is not None and viewer is not None:
-        org_shown = gate.release_group(viewer, _members(people))
+    organisation_id = organisation_id or organisation_of(session)
+    release = (
+        None
+        if organisation_id is None
+        else latest_adoption_release(session, organisation_id, as_of)
+    )
+    k = release.min_group_size if release else policy.min_group_size
+    if release is None:
+        return AdoptionFunnel(
+            as_of=as_of,
+            min_group_size=k,
+            organisation=FunnelGroup(
+                key="organisation",
+                name="Organisation",
+                shown=False,
+                suppression_reason="no month end released yet",
+            ),
+            teams=[],
+            headline=(
+                "No month of the adoption funnel is released yet: a month is released once "
+                "it is over and the usage data covers it."
+            ),
+        )
+    whole = release.cell(lambda code: True)
+    org_figures = stage_figures(whole.furthest, whole.flags) if whole else []
     organisation = FunnelGroup(
         key="organisation",
         name="Organisation",
-        shown=org_shown,
-        suppression_reason=None if org_shown else "below_threshold",
-        licensed=licensed if org_shown else None,
-        stages=org_figures if org_shown else [],
+        shown=whole is not None,
+        suppression_reason=None
+        if whole
+        else f"no group of at least {k} licensed people whose stages differ",
+        licensed=whole.licensed if whole else None,
+        stages=org_figures,
     )
-    team_of: dict[int, list[PersonFacts]] = defaultdict(list)
-    for person in people if by_team else ():
-        team_of[person.team_id].append(person)
-    keys = {tid: teams.get(tid, (str(tid), str(tid)))[0] for tid in team_of}
-    ordered = sorted(team_of, key=keys.__getitem__)
-    decisions: dict[str, CellDecision] = {}
-    if by_team and gate is not None and viewer is not None:
-        cells = {keys[tid]: _members(team_of[tid]) for tid in ordered}
-        decisions = gate.breakdown(viewer, _members(people), cells)
-    elif by_team:
-        decisions = suppress_breakdown(
-            licensed, {keys[tid]: len(team_of[tid]) for tid in ordered}, policy
-        )
     groups: list[FunnelGroup] = []
-    for tid in ordered:
-        decision = decisions[keys[tid]]
-        name = teams.get(tid, (keys[tid], keys[tid]))[1]
-        if decision.shown:
+    if by_team:
+        cells = release.team_cells()
+        for tid, key, name in session.execute(
+            select(Team.id, Team.key, Team.name)
+            .where(Team.organisation_id == organisation_id)
+            .order_by(Team.key)
+        ):
+            cell = cells.get(tid)
+            if cell is None:
+                groups.append(
+                    FunnelGroup(key=key, name=name, shown=False, suppression_reason=MERGED)
+                )
+                continue
             groups.append(
                 FunnelGroup(
-                    key=keys[tid],
+                    key=key,
                     name=name,
                     shown=True,
-                    licensed=decision.shown_n,
-                    stages=stage_figures(team_of[tid], as_of, reached),
+                    licensed=cell.licensed,
+                    stages=stage_figures(cell.furthest, cell.flags),
                 )
-            )
-        else:
-            reason = decision.reason.value if decision.reason else "suppressed"
-            groups.append(
-                FunnelGroup(key=keys[tid], name=name, shown=False, suppression_reason=reason)
             )
     text = (
         headline(org_figures)
-        if org_shown
-        else f"Fewer than {policy.min_group_size} licensed people: the funnel is not shown."
+        if whole
+        else f"No group of at least {k} licensed people could be shown for "
+        f"{release.month_end:%B %Y}."
     )
     return AdoptionFunnel(
-        as_of=as_of,
-        min_group_size=policy.min_group_size,
+        as_of=release.month_end,
+        requested=as_of,
+        min_group_size=k,
         organisation=organisation,
         teams=groups,
         headline=text,
     )
-
-
-def _members(people: Iterable[PersonFacts]) -> frozenset[str]:
-    return frozenset(MEMBER_PREFIX + person.person_id for person in people)
 
 
 def load_facts(

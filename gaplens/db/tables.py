@@ -13,6 +13,7 @@ from gaplens.imports import models as import_models
 from gaplens.modelling import models as modelling_models
 from gaplens.reflections import models as reflection_models
 from gaplens.releases import models as release_models
+from gaplens.releases.adoption import models as adoption_release_models
 from gaplens.releases.feedback import models as feedback_release_models
 from gaplens.releases.friction import models as friction_release_models
 from gaplens.releases.measured import models as measured_release_models
@@ -28,6 +29,7 @@ from gaplens.work import models as work_models
 __all__ = [
     "Base",
     "account_models",
+    "adoption_release_models",
     "audit_models",
     "commitment_models",
     "cost_models",

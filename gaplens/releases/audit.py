@@ -70,7 +70,8 @@ def audit_all(
 ) -> list[tuple[str, int, AuditFindings]]:
     """(data set, releases, findings) for every data set with a release: each survey (or
     only `survey`), each task round, feedback, the friction log, reflections and each
-    organisation's measured figures."""
+    organisation's measured figures and adoption funnel."""
+    from gaplens.releases.adoption.audit import adoption_findings
     from gaplens.releases.feedback.audit import feedback_findings
     from gaplens.releases.friction.audit import friction_findings
     from gaplens.releases.measured.audit import measured_findings
@@ -107,4 +108,7 @@ def audit_all(
         releases, findings = measured_findings(session, organisation_id, k=k)
         if releases:
             found.append((f"Measured figures ({name})", releases, findings))
+        releases, findings = adoption_findings(session, organisation_id, k=k, milp_limit=milp_limit)
+        if releases:
+            found.append((f"Adoption ({name})", releases, findings))
     return found

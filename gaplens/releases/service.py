@@ -492,6 +492,7 @@ def build_all(
     """A build for every survey and every other data set (after an import, on a schedule,
     or by hand), each named for the command's report."""
     # Imported here: the data sets' builders import this module (BuildOutcome).
+    from gaplens.releases.adoption.service import build_adoption_releases
     from gaplens.releases.feedback.service import build_feedback_release
     from gaplens.releases.friction.service import build_friction_release
     from gaplens.releases.measured.service import build_measured_releases
@@ -510,6 +511,7 @@ def build_all(
     built.append(("Friction log", build_friction_release(session, policy, today=today)))
     built.append(("Reflections", build_reflection_release(session, policy, today=today)))
     built += build_measured_releases(session, policy, today=today)
+    built += build_adoption_releases(session, policy, today=today)
     return built
 
 

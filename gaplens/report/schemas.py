@@ -212,8 +212,9 @@ class FunnelStage(Model):
     n: int
     share_of_licensed: Share | None
     share_of_previous: Share | None
-    trained: int
-    certified: int
+    trained: int | None
+    """On the licensed stage only (counted over whole released groups); None elsewhere."""
+    certified: int | None
 
 
 class AdoptionSection(Model):

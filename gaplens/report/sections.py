@@ -1,9 +1,9 @@
 """Report sections built from other capabilities' services, narrowed to the report's scope.
 
-Each builder returns only figures the privacy gate released for the report's viewer: the
-gap trend (capability 2), performative vs real adoption (7) and the scorecard's clearest use
-cases (4). Sets of people go through the same gate as survey respondents, so a tracker pair
-of reports (a team, then the team without one sub-team) is refused for them too.
+The gap trend (capability 2) and performative vs real adoption (7) read releases, the same
+for every viewer; the scorecard's clearest use cases (4) go through the privacy gate. Sets
+of people go through the same gate as survey respondents, so a tracker pair of reports (a
+team, then the team without one sub-team) is refused for them too.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from sqlalchemy.orm import Session
 
 from gaplens.adoption.schemas import Share as FunnelShare
 from gaplens.adoption.service import headline as funnel_headline
-from gaplens.adoption.service import load_facts as funnel_facts
 from gaplens.adoption.service import stage_figures
 from gaplens.metrics.queries import scope_filter
-from gaplens.metrics.service import MeasuredData
 from gaplens.perception.service import team_id_of
 from gaplens.perception.trend import TrendOut, released_population_trend
-from gaplens.privacy import PrivacyGate, QueryRefused
+from gaplens.privacy import PrivacyGate
+from gaplens.privacy.recoding import Code
+from gaplens.releases.adoption.queries import latest_adoption_release
 from gaplens.report.schemas import (
     AdoptionSection,
     EvidenceItem,
@@ -51,7 +51,10 @@ STAGE_LABELS = {
     "integrated": "Integrated (output kept or workflow moved)",
 }
 FUNNEL_DEFINITIONS = [
-    "Licensed: people with an AI licence by the as-of day (directory).",
+    "Figures are for the latest released month end at or before the period's end, counted "
+    "over groups of licensed people released to everyone; trained and certified count all "
+    "licensed people of those groups, not each stage.",
+    "Licensed: people with an AI licence by the month end (directory).",
     "Activated: any recorded use of an AI tool (usage exports).",
     "Active in the last 28 days: what vendor dashboards call adoption.",
     "Sustained: active in at least 3 of the last 4 weeks.",
@@ -123,40 +126,42 @@ def trend_section(
 # --- performative vs real adoption -----------------------------------------------------------
 
 
-def adoption_section(
-    session: Session,
-    people: frozenset[str] | None,
-    as_of: dt.date,
-    gate: PrivacyGate,
-    viewer: str,
-    measured: MeasuredData | None = None,
-) -> AdoptionSection | None:
-    """The funnel for the scope's licensed people; None when no one holds a licence at all.
-    `measured` lends the report's already loaded work rows."""
-    facts = funnel_facts(session, as_of, measured)
-    if not facts:
-        return None
-    if people is not None:
-        facts = [f for f in facts if f.person_id in people]
-    k = gate.policy.min_group_size
-    try:
-        shown = gate.release_group(viewer, person_members([f.person_id for f in facts]))
-    except QueryRefused as refused:
-        return AdoptionSection(
-            as_of=as_of, status=FigureStatus.SUPPRESSED, headline=f"Not shown: {refused}"
-        )
-    if not shown:
+def adoption_section(session: Session, scope: ResolvedScope, as_of: dt.date) -> AdoptionSection:
+    """The funnel of the released month end at or before `as_of`, for the scope's cell (the
+    organisation, a team and the teams below it, or a function); a section saying so when no
+    month end is released. The same figures as /adoption, for every viewer."""
+    release = latest_adoption_release(session, scope.organisation_id, as_of)
+    if release is None:
         return AdoptionSection(
             as_of=as_of,
             status=FigureStatus.NOT_ENOUGH_RESPONSES,
-            headline=f"Fewer than {k} licensed people in this scope: the funnel is not shown.",
+            headline="No month of the adoption funnel is released yet (a month is released "
+            "once it is over and the usage data covers it).",
             definitions=FUNNEL_DEFINITIONS,
         )
-    figures = stage_figures(facts, as_of)
+    tree = release.tree
+    team = scope.team_ids[0] if scope.kind == "team" and scope.team_ids else None
+    function = scope.key if scope.kind == "function" else None
+
+    def inside(code: Code) -> bool:
+        if team is not None and (code.team is None or not tree.within(code.team, team)):
+            return False
+        return function is None or code.function == function
+
+    cell = release.cell(inside)
+    if cell is None:
+        return AdoptionSection(
+            as_of=release.month_end,
+            status=FigureStatus.NOT_ENOUGH_RESPONSES,
+            headline="Not shown for this scope: its licensed people are counted in a larger "
+            "group, to protect individuals.",
+            definitions=FUNNEL_DEFINITIONS,
+        )
+    figures = stage_figures(cell.furthest, cell.flags)
     return AdoptionSection(
-        as_of=as_of,
+        as_of=release.month_end,
         status=FigureStatus.SHOWN,
-        licensed=len(facts),
+        licensed=cell.licensed,
         stages=[
             FunnelStage(
                 stage=f.stage,

@@ -189,7 +189,7 @@ def _build_report(
         facts=friction,
     )
     data = load_measured_data(session, as_of, policy, prefetch)
-    adoption = adoption_section(session, people, as_of, gate, viewer, data) if as_of else None
+    adoption = adoption_section(session, resolved, as_of) if as_of else None
     measured = measured_section(
         session, survey, resolved, as_of, policy, gate, viewer, card, adoption, data
     )

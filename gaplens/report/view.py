@@ -903,8 +903,8 @@ def adoption_view(doc: ReportDocument) -> AdoptionView | None:
             n=f"{s.n:,}",
             of_licensed=_share_fig(s.share_of_licensed),
             of_previous=_share_fig(s.share_of_previous),
-            trained=f"{s.trained:,}",
-            certified=f"{s.certified:,}",
+            trained=NO_VALUE if s.trained is None else f"{s.trained:,}",
+            certified=NO_VALUE if s.certified is None else f"{s.certified:,}",
         )
         for s in adoption.stages
     ]

@@ -8,12 +8,20 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from gaplens.adoption.service import PersonFacts, adoption_funnel, load_facts, stages_reached
+from gaplens.adoption.service import (
+    MERGED,
+    PersonFacts,
+    adoption_funnel,
+    load_facts,
+    stages_reached,
+)
 from gaplens.db.engine import session_scope
 from gaplens.directory.models import Organisation, Person
 from gaplens.imports.models import ImportRun
 from gaplens.metrics.schemas import MetricScope
 from gaplens.metrics.service import load_measured
+from gaplens.privacy import PrivacyPolicy
+from gaplens.releases.adoption.service import build_adoption_releases
 from gaplens.telemetry.models import TrainingRecord
 from gaplens.work.models import WorkItem
 from tests.files import TEAMS, person, write_csv
@@ -129,70 +137,85 @@ def build(url: str, tmp_path: Path) -> None:
             )
 
 
+def release(url: str) -> None:
+    """Release the month ends up to AS_OF, as `gaplens release build` would in November."""
+    with session_scope(url) as session:
+        build_adoption_releases(session, PrivacyPolicy(), today=AS_OF + dt.timedelta(days=2))
+
+
 def counts_of(group) -> dict[str, int]:
     return {figure.stage: figure.n for figure in group.stages}
 
 
-def test_funnel_counts_headline_and_small_team_suppression(db_url: str, tmp_path: Path):
+def test_funnel_counts_headline_and_merged_teams(db_url: str, tmp_path: Path):
+    """The October release: payments (6) and eng's own people (5) are classes; support's two
+    cannot be shown in any group that keeps the others whole, so they are withheld, and the
+    organisation is the sum of the classes (11 of them)."""
     build(db_url, tmp_path)
+    release(db_url)
     with session_scope(db_url) as session:
         funnel = adoption_funnel(session, AS_OF)
+        assert adoption_funnel(session, AS_OF + dt.timedelta(days=20)) == funnel.model_copy(
+            update={"requested": AS_OF + dt.timedelta(days=20)}
+        )
+    assert funnel.as_of == AS_OF
     org = funnel.organisation
-    assert org.shown and org.licensed == 13
+    assert org.shown and org.licensed == 11
     assert counts_of(org) == {
-        "licensed": 13,
-        "activated": 7,
-        "active_28d": 6,
+        "licensed": 11,
+        "activated": 6,
+        "active_28d": 5,
         "sustained": 4,
         "integrated": 3,
     }
     assert (
         funnel.headline
-        == "Dashboard says 46% adoption (active in the last 28 days / licensed), integration is 23%."
+        == "Dashboard says 45% adoption (active in the last 28 days / licensed), integration is 27%."
     )
     stages = {figure.stage: figure for figure in org.stages}
-    assert (stages["licensed"].trained, stages["licensed"].certified) == (2, 1)
-    assert (stages["integrated"].trained, stages["sustained"].certified) == (1, 1)
     share = stages["integrated"].share_of_licensed
-    assert share is not None and share.low < 3 / 13 < share.high
+    assert share is not None and share.low < 3 / 11 < share.high
     assert (
         stages["integrated"].share_of_previous is not None
         and stages["integrated"].share_of_previous.value == 3 / 4
     )
     teams = {group.key: group for group in funnel.teams}
-    assert teams["eng-payments"].shown and teams["eng-payments"].licensed == 6
-    assert counts_of(teams["eng-payments"]) == {
+    payments = teams["eng-payments"]
+    assert payments.shown and payments.licensed == 6
+    assert counts_of(payments) == {
         "licensed": 6,
         "activated": 5,
         "active_28d": 4,
         "sustained": 3,
         "integrated": 2,
     }
-    assert not teams["support"].shown and teams["support"].suppression_reason == "below_threshold"
-    assert not teams["eng"].shown and teams["eng"].suppression_reason == "complementary"
-    assert teams["eng"].stages == [] and teams["eng"].licensed is None
-    dumped = funnel.model_dump_json()
-    assert "support" in dumped
+    # trained (persons 0 and 4) and certified (person 3) differ within payments: shown there,
+    # on the licensed stage only; eng's own five are all untrained, so the organisation's
+    # trained count is not shown (it would tell theirs)
+    assert (payments.stages[0].trained, payments.stages[0].certified) == (2, 1)
+    assert all(s.trained is None for s in payments.stages[1:])
+    assert stages["licensed"].trained is None
+    assert teams["eng"].shown and teams["eng"].licensed == 11  # its own five and payments
+    assert not teams["support"].shown
+    assert teams["support"].suppression_reason == MERGED
+    assert teams["support"].stages == [] and teams["support"].licensed is None
 
 
-def test_the_reports_loaded_rows_give_the_same_funnel(db_url: str, tmp_path: Path):
-    """The report lends the funnel its loaded work items and usage days; the figures are
-    those the funnel's own queries give."""
+def test_the_reports_loaded_rows_give_the_same_facts(db_url: str, tmp_path: Path):
+    """The release builder's facts from already loaded work items and usage days are those
+    the funnel's own queries give."""
     build(db_url, tmp_path)
     with session_scope(db_url) as session:
-        alone = adoption_funnel(session, AS_OF)
         organisation = session.scalars(select(Organisation.id)).one()
         measured = load_measured(session, MetricScope(organisation_id=organisation), AS_OF)
         # every usage day lies within the loaded rows, so they stand in for the queries
         assert measured.usage.coverage_start is not None
         assert measured.usage.coverage_start >= measured.since
-        shared = adoption_funnel(session, AS_OF, measured=measured)
         facts = {f.person_id: f for f in load_facts(session, AS_OF)}
         lent = {f.person_id: f for f in load_facts(session, AS_OF, measured)}
     assert lent == facts and len(facts) == 13
     assert sum(f.first_active is not None for f in facts.values()) == 7
-    assert shared == alone
-    assert counts_of(shared.organisation)["integrated"] == 3
+    assert sum("integrated" in stages_reached(f, AS_OF) for f in facts.values()) == 3
 
 
 def test_a_small_organisation_shows_nothing(db_url: str, tmp_path: Path):
@@ -207,11 +230,17 @@ def test_a_small_organisation_shows_nothing(db_url: str, tmp_path: Path):
         ]
         == 0
     )
+    export = write_ndjson(tmp_path / "copilot.ndjson", [copilot("gh-person1", "2026-10-30", 5, 5)])
+    assert invoke("import", "copilot-usage", str(export), "--db", db_url)[0] == 0
+    release(db_url)
     with session_scope(db_url) as session:
         funnel = adoption_funnel(session, AS_OF)
+    assert funnel.as_of == AS_OF  # released, with no class
     assert not funnel.organisation.shown and funnel.organisation.stages == []
     assert all(not group.shown for group in funnel.teams)
-    assert "Fewer than 5" in funnel.headline
+    assert (
+        funnel.headline == "No group of at least 5 licensed people could be shown for October 2026."
+    )
 
 
 def test_workflow_needs_ninety_days_after_adoption():

@@ -171,13 +171,14 @@ def test_a_scope_too_small_says_so(org: str) -> None:
     assert doc.gap_trend is not None
     assert {p.status for p in doc.gap_trend.points} == {"not_enough_responses"}
     assert doc.gap_trend.direction == "not enough data"
-    # 3 licensed people: neither the funnel nor the spend is shown.
+    # 3 licensed people and no usage data: no month end of the funnel is released, and the
+    # spend is not shown.
     assert doc.adoption is not None and doc.adoption.status is FigureStatus.NOT_ENOUGH_RESPONSES
     assert doc.adoption.licensed is None and doc.adoption.stages == []
     assert doc.cost is not None and doc.cost.status is FigureStatus.NOT_ENOUGH_RESPONSES
     assert doc.cost.spend is None and doc.cost.licensed is None and doc.cost.seats == []
     html = render_html(doc)
-    assert "Fewer than 5 licensed people in this scope" in html
+    assert "No month of the adoption funnel is released yet" in html
 
 
 def test_the_gap_trend_follows_the_series_for_the_scope(org: str) -> None:

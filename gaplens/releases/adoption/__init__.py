@@ -1,0 +1,1 @@
+"""The adoption funnel on releases: classes of licensed persons per month end."""
