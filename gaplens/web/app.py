@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from gaplens import __version__
 from gaplens.commitments.service import StatementCache
 from gaplens.errors import InputError
-from gaplens.privacy import QueryRefused
+from gaplens.privacy import QueryRefused, configured_policy
 from gaplens.surveys.intake import AnswerIntake
 from gaplens.web.abuse import AnonymousRateLimiter
 from gaplens.web.assets import STATIC_DIR
@@ -81,6 +81,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # The one privacy policy every route reads (through `deps.Policy`), never built per route.
+    app.state.policy = configured_policy()
     # Per app (so per worker): an address is only ever held as a keyed hash, in memory.
     app.state.feedback_limiter = AnonymousRateLimiter(
         limit=settings.feedback_per_hour, window_seconds=3600

@@ -11,18 +11,17 @@ from sqlalchemy import select
 
 from gaplens.audit.service import record
 from gaplens.errors import InputError, InputProblem
-from gaplens.privacy import PrivacyPolicy, participation_shown
+from gaplens.privacy import participation_shown
 from gaplens.surveys.collection import create_open_link, participation
 from gaplens.surveys.models import Survey
 from gaplens.surveys.question_bank import bank
 from gaplens.surveys.schemas import CustomQuestionIn, SurveyCreate, SurveyCreated
 from gaplens.surveys.service import create_survey, find_survey, survey_questions
-from gaplens.web.deps import Admin, DbSession
+from gaplens.web.deps import Admin, DbSession, privacy_policy
 from gaplens.web.pages import render
 from gaplens.web.security import check_staff_csrf
 
 router = APIRouter()
-POLICY = PrivacyPolicy()
 
 
 class OpenLink(BaseModel):
@@ -64,10 +63,11 @@ def _page(
     link: str | None = None,
     status_code: int = 200,
 ) -> Response:
+    policy = privacy_policy(request)
     surveys = []
     for survey in session.scalars(select(Survey).order_by(Survey.id.desc())):
         sent, used = participation(session, survey)
-        surveys.append((survey, sent, participation_shown(sent, used, POLICY)))
+        surveys.append((survey, sent, participation_shown(sent, used, policy)))
     return render(
         request,
         "admin_surveys.html.j2",
@@ -76,7 +76,7 @@ def _page(
         viewer=viewer,
         surveys=surveys,
         bank=bank(),
-        k=POLICY.min_group_size,
+        k=policy.min_group_size,
         error=error,
         link=link,
     )
