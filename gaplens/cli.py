@@ -283,11 +283,14 @@ def release_build(
     """Publish new releases where the responses of completed days allow one (surveys), and
     the reflections release for months that are over and whose links have expired.
 
-    Run it after collecting answers online (daily from cron, or at a survey's close);
-    imports build their survey's release themselves.
+    Run it after collecting answers online (hourly or daily from cron); the web server also
+    builds on its own schedule (GAPLENS_RELEASE_SCHEDULE, "off" leaves it to cron), and a
+    build already running anywhere makes this one skip, saying so. Imports build their
+    survey's release themselves.
 
     Example: gaplens release build --survey "AI pulse 2026-Q4"
     """
+    from gaplens.releases.schedule.service import build_lease
     from gaplens.releases.service import build_all
 
     def work(session: Session) -> list[str]:
@@ -296,7 +299,13 @@ def release_build(
         return [f"{name}: {outcome.message}" for name, outcome in build_all(session, _policy())]
 
     with user_errors():
-        lines = run_in_session(db, work)
+        url = ready_database(db)
+        with build_lease(url) as held:
+            if not held:
+                out.print("Another release build is running; nothing was built. Try later.")
+                return
+            with session_scope(url) as session:
+                lines = work(session)
     for line in lines or ["No surveys or task rounds yet."]:
         out.print(line)
 

@@ -16,6 +16,7 @@ from gaplens.releases import models as release_models
 from gaplens.releases.feedback import models as feedback_release_models
 from gaplens.releases.friction import models as friction_release_models
 from gaplens.releases.reflections import models as reflection_release_models
+from gaplens.releases.schedule import models as schedule_models
 from gaplens.releases.tasks import models as task_release_models
 from gaplens.spent import models as spent_models
 from gaplens.surveys import models as survey_models
@@ -41,6 +42,7 @@ __all__ = [
     "reflection_models",
     "reflection_release_models",
     "release_models",
+    "schedule_models",
     "spent_models",
     "survey_models",
     "task_models",
