@@ -774,6 +774,30 @@ def survey_open_link(
     out.print(f"{base_url.rstrip('/')}/s/{token}")
 
 
+@survey_app.command("close")
+def survey_close(
+    name: Annotated[str, typer.Argument(help="The survey to close.", show_default=False)],
+    db: DbOption = None,
+) -> None:
+    """Close a survey: its open link and invitations stop accepting answers, and its release
+    is built at once, including today's answers, so the last answers are published now.
+
+    Example: gaplens survey close "AI pulse 2026-Q4"
+    """
+    from gaplens.releases.closing import close_and_release
+    from gaplens.surveys.service import find_survey
+
+    def close(session: Session) -> tuple[str, str]:
+        survey = find_survey(session, name)
+        built = close_and_release(session, survey, _policy())
+        return survey.name, built.message
+
+    with user_errors():
+        closed, message = run_in_session(db, close)
+    out.print(f"{closed} is closed: its links no longer accept answers.")
+    out.print(message)
+
+
 @survey_app.command("invite")
 def survey_invite(
     name: Annotated[

@@ -1,4 +1,4 @@
-"""release build lease (one build at a time across processes)
+"""release build lease (one build at a time across processes); survey.closed_on
 
 Revision ID: 0025
 Revises: 0022
@@ -6,6 +6,7 @@ Create Date: 2026-12-07
 
 `release_build_lease` holds one row while a release build runs: a second server process,
 or a cron build beside the in-process schedule, hits its primary key and skips.
+`survey.closed_on`: a closed survey's links accept no more answers.
 """
 
 import sqlalchemy as sa
@@ -25,7 +26,11 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_release_build_lease")),
     )
+    with op.batch_alter_table("survey") as batch:
+        batch.add_column(sa.Column("closed_on", sa.Date(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("survey") as batch:
+        batch.drop_column("closed_on")
     op.drop_table("release_build_lease")
