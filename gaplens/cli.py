@@ -27,12 +27,13 @@ from gaplens.config import database_url
 from gaplens.db.engine import session_scope
 from gaplens.db.migrate import upgrade
 from gaplens.errors import InputError
-from gaplens.privacy import PrivacyPolicy
+from gaplens.privacy import configured_policy
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from gaplens.imports.service import ConnectorSummary
+    from gaplens.privacy import PrivacyPolicy
 
 app = typer.Typer(
     name="gaplens",
@@ -222,7 +223,7 @@ def _build_releases(session: Session, survey_name: str | None) -> str:
     from gaplens.surveys.service import find_survey
 
     survey = find_survey(session, survey_name)
-    return build_survey_release(session, survey, PrivacyPolicy()).message
+    return build_survey_release(session, survey, _policy()).message
 
 
 @privacy_app.command("audit")
@@ -249,7 +250,7 @@ def privacy_audit(
     from gaplens.releases.audit import audit_all
     from gaplens.surveys.service import find_survey
 
-    k = PrivacyPolicy().min_group_size
+    k = _policy().min_group_size
 
     def work(session: Session) -> list[tuple[str, int, bool, str]]:
         chosen = find_survey(session, survey) if survey is not None else None
@@ -282,22 +283,29 @@ def release_build(
     """Publish new releases where the responses of completed days allow one (surveys), and
     the reflections release for months that are over and whose links have expired.
 
-    Run it after collecting answers online (daily from cron, or at a survey's close);
-    imports build their survey's release themselves.
+    Run it after collecting answers online (hourly or daily from cron); the web server also
+    builds on its own schedule (GAPLENS_RELEASE_SCHEDULE, "off" leaves it to cron), and a
+    build already running anywhere makes this one skip, saying so. Imports build their
+    survey's release themselves.
 
     Example: gaplens release build --survey "AI pulse 2026-Q4"
     """
+    from gaplens.releases.schedule.service import build_lease
     from gaplens.releases.service import build_all
 
     def work(session: Session) -> list[str]:
         if survey is not None:
             return [_build_releases(session, survey)]
-        return [
-            f"{name}: {outcome.message}" for name, outcome in build_all(session, PrivacyPolicy())
-        ]
+        return [f"{name}: {outcome.message}" for name, outcome in build_all(session, _policy())]
 
     with user_errors():
-        lines = run_in_session(db, work)
+        url = ready_database(db)
+        with build_lease(url) as held:
+            if not held:
+                out.print("Another release build is running; nothing was built. Try later.")
+                return
+            with session_scope(url) as session:
+                lines = work(session)
     for line in lines or ["No surveys or task rounds yet."]:
         out.print(line)
 
@@ -764,6 +772,30 @@ def survey_open_link(
     with user_errors():
         token = run_in_session(db, lambda s: create_open_link(s, get_or_create_survey(s, name)[0]))
     out.print(f"{base_url.rstrip('/')}/s/{token}")
+
+
+@survey_app.command("close")
+def survey_close(
+    name: Annotated[str, typer.Argument(help="The survey to close.", show_default=False)],
+    db: DbOption = None,
+) -> None:
+    """Close a survey: its open link and invitations stop accepting answers, and its release
+    is built at once, including today's answers, so the last answers are published now.
+
+    Example: gaplens survey close "AI pulse 2026-Q4"
+    """
+    from gaplens.releases.closing import close_and_release
+    from gaplens.surveys.service import find_survey
+
+    def close(session: Session) -> tuple[str, str]:
+        survey = find_survey(session, name)
+        built = close_and_release(session, survey, _policy())
+        return survey.name, built.message
+
+    with user_errors():
+        closed, message = run_in_session(db, close)
+    out.print(f"{closed} is closed: its links no longer accept answers.")
+    out.print(message)
 
 
 @survey_app.command("invite")
@@ -1372,8 +1404,8 @@ def criteria_add(
 
         def add(session: Session) -> str:
             now = dt.datetime.now(dt.UTC)
-            criterion = create_criterion(session, body, by, now, PrivacyPolicy())
-            return _criterion_line(criterion_view(session, criterion, now.date(), PrivacyPolicy()))
+            criterion = create_criterion(session, body, by, now, _policy())
+            return _criterion_line(criterion_view(session, criterion, now.date(), _policy()))
 
         line = run_in_session(db, add)
     out.print(line, highlight=False)
@@ -1434,8 +1466,8 @@ def criteria_edit(
             if criterion is None:
                 raise InputError.single(f"no success criterion {criterion_id}", "CRITERION_ID")
             now = dt.datetime.now(dt.UTC)
-            edit_criterion(session, criterion, edit, by, now, PrivacyPolicy())
-            return _criterion_line(criterion_view(session, criterion, now.date(), PrivacyPolicy()))
+            edit_criterion(session, criterion, edit, by, now, _policy())
+            return _criterion_line(criterion_view(session, criterion, now.date(), _policy()))
 
         line = run_in_session(db, change)
     out.print(line, highlight=False)
@@ -1503,11 +1535,11 @@ def criteria_status(
 
         def views(session: Session) -> list[Any]:
             if criterion_id is None:
-                return criteria_views(session, today, PrivacyPolicy())
+                return criteria_views(session, today, _policy())
             criterion = session.get(SuccessCriterion, criterion_id)
             if criterion is None:
                 raise InputError.single(f"no success criterion {criterion_id}", "CRITERION_ID")
-            return [criterion_view(session, criterion, today, PrivacyPolicy())]
+            return [criterion_view(session, criterion, today, _policy())]
 
         found = run_in_session(db, views)
     if format == "json":
@@ -1571,7 +1603,7 @@ def wins_add(
 
         def add(session: Session) -> str:
             win = create_win(session, body, by, dt.datetime.now(dt.UTC))
-            return _win_line(win_view(session, win, PrivacyPolicy()))
+            return _win_line(win_view(session, win, _policy()))
 
         line = run_in_session(db, add)
     out.print(line, highlight=False)
@@ -1606,7 +1638,7 @@ def wins_list(format: FormatOption = "text", db: DbOption = None) -> None:
     with user_errors():
         if format not in ("text", "json"):
             raise InputError.single("expected text or json", "--format")
-        found = run_in_session(db, lambda s: win_views(s, PrivacyPolicy()))
+        found = run_in_session(db, lambda s: win_views(s, _policy()))
     if format == "json":
         sys.stdout.write(json.dumps([v.model_dump(mode="json") for v in found], indent=2) + "\n")
         return
@@ -1616,9 +1648,13 @@ def wins_list(format: FormatOption = "text", db: DbOption = None) -> None:
         out.print(_win_line(view), highlight=False)
 
 
-def _policy(min_group_size: int, min_comment_group_size: int) -> PrivacyPolicy:
+def _policy(
+    min_group_size: int | None = None, min_comment_group_size: int | None = None
+) -> PrivacyPolicy:
+    """The configured policy (`privacy.configured_policy`), for every command: a command
+    never builds its own. The report may ask for larger groups; under a floor is an error."""
     try:
-        return PrivacyPolicy(min_group_size, min_comment_group_size)
+        return configured_policy(min_group_size, min_comment_group_size)
     except ValueError as error:
         raise InputError.single(str(error), "--min-group-size") from None
 

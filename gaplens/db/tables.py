@@ -18,6 +18,7 @@ from gaplens.releases.feedback import models as feedback_release_models
 from gaplens.releases.friction import models as friction_release_models
 from gaplens.releases.measured import models as measured_release_models
 from gaplens.releases.reflections import models as reflection_release_models
+from gaplens.releases.schedule import models as schedule_models
 from gaplens.releases.tasks import models as task_release_models
 from gaplens.spent import models as spent_models
 from gaplens.surveys import models as survey_models
@@ -45,6 +46,7 @@ __all__ = [
     "reflection_models",
     "reflection_release_models",
     "release_models",
+    "schedule_models",
     "spent_models",
     "survey_models",
     "task_models",

@@ -29,7 +29,7 @@ from gaplens.feedback.service import submit_feedback
 from gaplens.friction.service import import_friction
 from gaplens.imports.mapped import import_mapped_csv
 from gaplens.imports.service import ConnectorSummary
-from gaplens.privacy import PrivacyPolicy
+from gaplens.privacy import configured_policy
 from gaplens.releases.feedback.service import build_feedback_release
 from gaplens.releases.service import build_all
 from gaplens.report.render import Format, write_report
@@ -122,7 +122,7 @@ def run_demo(people: int, seed: int, out_dir: Path, db: str | None, console: Con
             create_user(
                 session, DEMO_STAFF_EMAIL, "Demo leader", StaffRole.LEADER, result.staff_password
             )
-            build_all(session, PrivacyPolicy())
+            build_all(session, configured_policy())
             survey, _ = get_or_create_survey(session, files.survey_name)
             result.open_link = "/s/" + create_open_link(session, survey)
         step("import", started)
@@ -135,7 +135,7 @@ def run_demo(people: int, seed: int, out_dir: Path, db: str | None, console: Con
             for kind, use_case, text, day in feedback_items(seed):
                 item = FeedbackIn(kind=FeedbackKind(kind), text=text, use_case=use_case)
                 submit_feedback(session, item, "web", day)
-            build_feedback_release(session, PrivacyPolicy())
+            build_feedback_release(session, configured_policy())
         step("import tool exports", started)
         for summary in summaries:
             progress.console.print(f"  {summary.describe()}", highlight=False)
@@ -143,7 +143,7 @@ def run_demo(people: int, seed: int, out_dir: Path, db: str | None, console: Con
         started = time.perf_counter()
         with session_scope(url) as session:
             reflections = simulate_reflections(session, seed)
-            build_all(session, PrivacyPolicy())  # the reflections release reads whole months
+            build_all(session, configured_policy())  # the reflections release reads whole months
         step("reflections", started)
         progress.console.print(f"  {reflections.describe()}", highlight=False)
 
@@ -161,7 +161,7 @@ def run_demo(people: int, seed: int, out_dir: Path, db: str | None, console: Con
         step("leaders and statements", started)
         progress.console.print(f"  {leaders.describe()}", highlight=False)
 
-        policy = PrivacyPolicy()
+        policy = configured_policy()
         started = time.perf_counter()
         with session_scope(url) as session:
             goals = add_goals(session, DEMO_STAFF_EMAIL, policy)

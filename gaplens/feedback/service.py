@@ -19,7 +19,7 @@ from gaplens.feedback.schemas import (
     KindDigest,
     ThemeOut,
 )
-from gaplens.privacy import PrivacyPolicy
+from gaplens.privacy import PrivacyPolicy, configured_policy
 from gaplens.releases.feedback.queries import FeedbackRelease, latest_feedback_release
 from gaplens.releases.feedback.service import KINDS
 
@@ -88,7 +88,7 @@ def digest(session: Session, period_from: dt.date, period_to: dt.date) -> Digest
     """
     first = period_from + dt.timedelta(days=(7 - period_from.weekday()) % 7)
     last = period_to - dt.timedelta(days=(period_to.weekday() + 1) % 7)
-    return digest_of(latest_feedback_release(session), first, last, PrivacyPolicy())
+    return digest_of(latest_feedback_release(session), first, last, configured_policy())
 
 
 def digest_of(

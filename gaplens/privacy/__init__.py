@@ -12,6 +12,7 @@ from gaplens.privacy.policy import (
     MIN_COMMENT_GROUP_SIZE_FLOOR,
     MIN_GROUP_SIZE_FLOOR,
     PrivacyPolicy,
+    configured_policy,
 )
 from gaplens.privacy.suppression import (
     CellDecision,
@@ -33,6 +34,7 @@ __all__ = [
     "QueryRefused",
     "ReleasedComment",
     "SuppressionReason",
+    "configured_policy",
     "group_is_shown",
     "histogram_epsilon",
     "noisy_histogram",

@@ -45,3 +45,26 @@ class PrivacyPolicy:
                 f"min_group_size ({self.min_group_size}): comments need the larger group; "
                 f"set min_comment_group_size to {self.min_group_size} or more"
             )
+
+
+_CONFIGURED = PrivacyPolicy()
+
+
+def configured_policy(
+    min_group_size: int | None = None, min_comment_group_size: int | None = None
+) -> PrivacyPolicy:
+    """The one policy every page, command and scheduled build uses.
+
+    Built here and nowhere else, so two adapters cannot disagree on a threshold. The settings
+    (`gaplens/config.py`) carry no group size today, so this is the defaults (the floors).
+    A command may ask for *more* privacy for one output (the report's `--min-group-size`);
+    a value under a floor raises ValueError, as `PrivacyPolicy` does.
+    """
+    if min_group_size is None and min_comment_group_size is None:
+        return _CONFIGURED
+    return PrivacyPolicy(
+        _CONFIGURED.min_group_size if min_group_size is None else min_group_size,
+        _CONFIGURED.min_comment_group_size
+        if min_comment_group_size is None
+        else min_comment_group_size,
+    )

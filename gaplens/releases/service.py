@@ -211,8 +211,11 @@ def build_survey_release(
     """Publish a new release of `survey` if the responses of completed days allow one.
 
     Nothing is written unless a release results; the caller's session owns the commit.
+    A closed survey's last day counts as over: no answer can arrive after the close.
     """
     cutoff = today or dt.date.today()
+    if survey.closed_on is not None:
+        cutoff = max(cutoff, survey.closed_on + dt.timedelta(days=1))
     k = policy.min_group_size
     dataset = dataset_of(survey)
     previous = previous_releases(session, dataset)

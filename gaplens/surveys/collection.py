@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from gaplens.directory.models import Person, Team
+from gaplens.errors import InputError
 from gaplens.spent.service import SURVEY, spent_among
 from gaplens.surveys.intake import (
     INVITATION,
@@ -40,8 +41,17 @@ class OpenSurvey:
     link_kind: str
 
 
+def _still_open(survey: Survey) -> None:
+    if survey.closed_on is not None:
+        raise InputError.single(
+            f"survey '{survey.name}' was closed on {survey.closed_on.isoformat()}: "
+            "it takes no new links"
+        )
+
+
 def create_open_link(session: Session, survey: Survey) -> str:
     """A new open link; any earlier open link for the survey stops working."""
+    _still_open(survey)
     session.execute(
         delete(SurveyLink).where(SurveyLink.survey_id == survey.id, SurveyLink.kind == OPEN)
     )
@@ -55,6 +65,7 @@ def create_invitations(
     session: Session, survey: Survey, people: Sequence[Person]
 ) -> list[tuple[str, str]]:
     """One single-use token per person, returned once as (email, token) for the mail tool."""
+    _still_open(survey)
     links = []
     for person in people:
         token = secrets.token_urlsafe(18)
@@ -103,6 +114,20 @@ def submit_response(
 
 
 __all__ = ["INVITATION", "OPEN", "LinkNotUsable", "OpenSurvey", "token_hash"]
+
+
+def close_survey(session: Session, survey: Survey, today: dt.date | None = None) -> None:
+    """Stop the survey's links accepting answers, from now on.
+
+    The UPDATE takes the survey row's lock (PostgreSQL), so an answer batch under way
+    commits first and one that comes later sees the survey closed (`store_responses`): the
+    release built in this same transaction holds every answer there will ever be."""
+    if survey.closed_on is not None:
+        raise InputError.single(
+            f"survey '{survey.name}' was already closed on {survey.closed_on.isoformat()}"
+        )
+    survey.closed_on = today or dt.date.today()
+    session.flush()
 
 
 def participation(session: Session, survey: Survey) -> tuple[int, int]:

@@ -74,6 +74,10 @@ class LinkState:
     survey_id: int
     kind: str
     used: bool
+    closed: bool = False
+
+
+CLOSED = "This survey is closed and no longer accepts answers. Thank you for your interest."
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,8 @@ class PreparedResponse:
 def check_link(link: LinkState | None) -> LinkState:
     if link is None:
         raise LinkNotUsable("This survey link is not valid or has been replaced.", 404)
+    if link.closed:
+        raise LinkNotUsable(CLOSED, 410)
     if link.used:
         raise LinkNotUsable("This invitation has already been used. Thank you for answering.", 410)
     return link
@@ -151,14 +157,26 @@ def store_responses(
     connection: Connection, items: Sequence[PreparedResponse]
 ) -> list[LinkNotUsable | None]:
     """Write a batch in the caller's transaction: each item's link is re-checked here (an open
-    link may have been replaced, an invitation used meanwhile); refused items write nothing."""
+    link may have been replaced, an invitation used, the survey closed meanwhile); refused
+    items write nothing.
+
+    The survey rows are read FOR SHARE (PostgreSQL; SQLite holds its write lock already), so
+    closing a survey waits for a batch under way, and a batch after it sees it closed: no
+    answer lands after the release built at close."""
     outcome: list[LinkNotUsable | None] = [None] * len(items)
     hashes = sorted({item.token_hash for item in items})
-    present = set(
-        connection.scalars(select(SurveyLink.token_hash).where(SurveyLink.token_hash.in_(hashes)))
-    )
+    found = connection.execute(
+        select(SurveyLink.token_hash, Survey.closed_on)
+        .join(Survey, Survey.id == SurveyLink.survey_id)
+        .where(SurveyLink.token_hash.in_(hashes))
+        .with_for_update(read=True, of=Survey)
+    ).all()
+    present = {hashed for hashed, closed_on in found if closed_on is None}
+    closed = {hashed for hashed, closed_on in found if closed_on is not None}
     for n, item in enumerate(items):
-        if item.token_hash not in present:
+        if item.token_hash in closed:
+            outcome[n] = LinkNotUsable(CLOSED, 410)
+        elif item.token_hash not in present:
             outcome[n] = LinkNotUsable(
                 "This survey link has been replaced."
                 if item.link_kind == OPEN
@@ -180,12 +198,14 @@ def store_responses(
 
 def load_link(connection: Connection, hashed: str) -> LinkState | None:
     row = connection.execute(
-        select(SurveyLink.survey_id, SurveyLink.kind).where(SurveyLink.token_hash == hashed)
+        select(SurveyLink.survey_id, SurveyLink.kind, Survey.closed_on)
+        .join(Survey, Survey.id == SurveyLink.survey_id)
+        .where(SurveyLink.token_hash == hashed)
     ).first()
     if row is None:
         return None
     used = row.kind == INVITATION and is_spent(connection, SURVEY, hashed)
-    return LinkState(hashed, row.survey_id, row.kind, used)
+    return LinkState(hashed, row.survey_id, row.kind, used, row.closed_on is not None)
 
 
 def load_form(connection: Connection, survey_id: int) -> SurveyForm:

@@ -52,6 +52,9 @@ class Survey(Base):
     anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
     response_key_salt: Mapped[str] = mapped_column(String(64))
     created_on: Mapped[dt.date] = mapped_column(Date)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    """Set when an admin closes the survey: its links accept no more answers, and its last
+    day counts as over, so the release built at close includes that day."""
 
 
 class SurveyQuestion(Base):

@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from gaplens import __version__
 from gaplens.commitments.service import StatementCache
 from gaplens.errors import InputError
-from gaplens.privacy import QueryRefused
+from gaplens.privacy import QueryRefused, configured_policy
 from gaplens.surveys.intake import AnswerIntake
 from gaplens.web.abuse import AnonymousRateLimiter
 from gaplens.web.assets import STATIC_DIR
@@ -45,6 +45,7 @@ from gaplens.web.routes import (
     users,
     wins,
 )
+from gaplens.web.schedule import release_trigger, start_release_schedule
 from gaplens.web.security import CrossSiteMiddleware, HardeningMiddleware
 from gaplens.web.settings import UPLOAD_PREFIX, WebSettings
 
@@ -64,7 +65,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # view, so full collections under load scan only what requests create.
     gc.collect()
     gc.freeze()
+    trigger = app.state.release_trigger
+    scheduler = None
+    if trigger is not None:
+        scheduler = start_release_schedule(
+            trigger, app.state.settings.database_url, app.state.policy
+        )
+    app.state.release_scheduler = scheduler
     yield
+    if scheduler is not None:
+        # A build under way finishes (and commits, and gives its lease back) first.
+        scheduler.shutdown(wait=True)
     # Answers still queued are written before the worker exits (graceful shutdown).
     app.state.answer_intake.close()
 
@@ -81,6 +92,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # The one privacy policy every route reads (through `deps.Policy`), never built per route.
+    app.state.policy = configured_policy()
+    # Parsed here so a bad schedule stops the server at startup (None: builds run from cron).
+    app.state.release_trigger = release_trigger(settings.release_schedule)
     # Per app (so per worker): an address is only ever held as a keyed hash, in memory.
     app.state.feedback_limiter = AnonymousRateLimiter(
         limit=settings.feedback_per_hour, window_seconds=3600

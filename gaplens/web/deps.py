@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from gaplens.accounts.models import StaffRole
 from gaplens.accounts.service import Viewer, viewer_for_token
 from gaplens.db.engine import session_scope
+from gaplens.privacy import PrivacyPolicy
 from gaplens.web.settings import WebSettings
 
 SESSION_COOKIE = "gaplens_session"
@@ -25,6 +26,15 @@ def settings(request: Request) -> WebSettings:
 def db_session(request: Request) -> Iterator[Session]:
     with session_scope(settings(request).database_url) as session:
         yield session
+
+
+def privacy_policy(request: Request) -> PrivacyPolicy:
+    """The app's one policy, set once by the app factory (`privacy.configured_policy`)."""
+    value: PrivacyPolicy = request.app.state.policy
+    return value
+
+
+Policy = Annotated[PrivacyPolicy, Depends(privacy_policy)]
 
 
 DbSession = Annotated[Session, Depends(db_session, scope="function")]

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 
 from gaplens.config import database_url
+from gaplens.web.schedule import DEFAULT_RELEASE_SCHEDULE, OFF
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_IMPORT_BYTES = 2 * 1024**3
@@ -29,6 +30,9 @@ class WebSettings:
     allowed_origins: tuple[str, ...] = ()
     """Origins besides the request's own (e.g. "https://gaplens.example.com" behind a proxy
     that rewrites Host) from which browsers may send state-changing requests."""
+    release_schedule: str = OFF
+    """When the server builds releases itself (`gaplens/web/schedule.py`). Off unless set:
+    `from_environment` (what `gaplens serve` uses) turns it on, every hour at minute 5."""
 
     @classmethod
     def from_environment(cls, db: str | None = None) -> WebSettings:
@@ -38,6 +42,7 @@ class WebSettings:
             slack_signing_secret=os.environ.get("GAPLENS_SLACK_SIGNING_SECRET") or None,
             responses_per_hour=int(os.environ.get("GAPLENS_RESPONSES_PER_HOUR", "30")),
             max_import_bytes=int(os.environ.get("GAPLENS_MAX_IMPORT_BYTES", MAX_IMPORT_BYTES)),
+            release_schedule=os.environ.get("GAPLENS_RELEASE_SCHEDULE", DEFAULT_RELEASE_SCHEDULE),
             allowed_origins=tuple(
                 origin.strip()
                 for origin in os.environ.get("GAPLENS_ALLOWED_ORIGINS", "").split(",")

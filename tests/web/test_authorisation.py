@@ -24,6 +24,7 @@ MATRIX = {
     ("GET", "/admin/surveys"): [303, 200, 403, 403],
     ("POST", "/api/v1/admin/surveys"): [401, 422, 403, 403],  # empty body
     ("POST", "/api/v1/admin/surveys/{name}/open-link"): [401, 422, 403, 403],
+    ("POST", "/api/v1/admin/surveys/{name}/close"): [401, 404, 403, 403],  # no such survey
     ("GET", "/api/v1/rollup"): [401, 200, 200, 200],
     ("GET", "/api/v1/metrics"): [401, 200, 200, 200],
     ("GET", "/api/v1/metrics/{key}"): [401, 404, 404, 404],  # not a metric

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from gaplens.audit.service import record
 from gaplens.errors import InputError, InputProblem
-from gaplens.privacy import PrivacyPolicy, participation_shown
+from gaplens.privacy import participation_shown
+from gaplens.releases.closing import close_and_release
 from gaplens.surveys.collection import create_open_link, participation
 from gaplens.surveys.models import Survey
 from gaplens.surveys.question_bank import bank
 from gaplens.surveys.schemas import CustomQuestionIn, SurveyCreate, SurveyCreated
 from gaplens.surveys.service import create_survey, find_survey, survey_questions
-from gaplens.web.deps import Admin, DbSession
+from gaplens.web.deps import Admin, DbSession, Policy, privacy_policy
 from gaplens.web.pages import render
 from gaplens.web.security import check_staff_csrf
 
 router = APIRouter()
-POLICY = PrivacyPolicy()
 
 
 class OpenLink(BaseModel):
@@ -51,6 +53,35 @@ def open_link_api(viewer: Admin, session: DbSession, name: str) -> OpenLink:
     return OpenLink(survey=survey.name, path=f"/s/{token}")
 
 
+class Closed(BaseModel):
+    survey: str
+    closed_on: dt.date
+    release: str
+    """What the release built at close did, in words (no count of a small group)."""
+
+
+@router.post(
+    "/api/v1/admin/surveys/{name}/close",
+    tags=["admin"],
+    responses={404: {"description": "no such survey"}, 422: {"description": "already closed"}},
+)
+def close_survey_api(viewer: Admin, session: DbSession, policy: Policy, name: str) -> Closed:
+    """Close a survey: its links stop accepting answers (410), and its release is built at
+    once, including today's answers."""
+    survey = _named(session, name)
+    built = close_and_release(session, survey, policy)
+    record(session, viewer.audit_key, "close_survey", survey.name)
+    assert survey.closed_on is not None
+    return Closed(survey=survey.name, closed_on=survey.closed_on, release=built.message)
+
+
+def _named(session: Session, name: str) -> Survey:
+    survey = session.scalars(select(Survey).where(Survey.name == name)).one_or_none()
+    if survey is None:
+        raise HTTPException(status_code=404, detail=f"no survey named '{name}'")
+    return survey
+
+
 @router.get("/admin/surveys", response_class=HTMLResponse, include_in_schema=False)
 def surveys_page(request: Request, viewer: Admin, session: DbSession) -> Response:
     return _page(request, viewer, session)
@@ -63,11 +94,13 @@ def _page(
     error: str | None = None,
     link: str | None = None,
     status_code: int = 200,
+    notice: str | None = None,
 ) -> Response:
+    policy = privacy_policy(request)
     surveys = []
     for survey in session.scalars(select(Survey).order_by(Survey.id.desc())):
         sent, used = participation(session, survey)
-        surveys.append((survey, sent, participation_shown(sent, used, POLICY)))
+        surveys.append((survey, sent, participation_shown(sent, used, policy)))
     return render(
         request,
         "admin_surveys.html.j2",
@@ -76,9 +109,10 @@ def _page(
         viewer=viewer,
         surveys=surveys,
         bank=bank(),
-        k=POLICY.min_group_size,
+        k=policy.min_group_size,
         error=error,
         link=link,
+        notice=notice,
     )
 
 
@@ -136,3 +170,25 @@ def rotate_link_form(
     token = create_open_link(session, survey)
     record(session, viewer.audit_key, "create_open_link", survey.name)
     return _page(request, viewer, session, link=f"/s/{token}")
+
+
+@router.post("/admin/surveys/{survey_id}/close", include_in_schema=False)
+def close_survey_form(
+    request: Request,
+    viewer: Admin,
+    session: DbSession,
+    policy: Policy,
+    survey_id: int,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    check_staff_csrf(request, viewer.csrf_token, csrf_token)
+    survey = session.get(Survey, survey_id)
+    if survey is None:
+        return RedirectResponse("/admin/surveys", status_code=303)
+    try:
+        built = close_and_release(session, survey, policy)
+    except InputError as error:  # already closed (e.g. in another tab)
+        return _page(request, viewer, session, str(error), status_code=422)
+    record(session, viewer.audit_key, "close_survey", survey.name)
+    notice = f"{survey.name} is closed: its links no longer accept answers. {built.message}"
+    return _page(request, viewer, session, notice=notice)

@@ -13,18 +13,16 @@ from gaplens.audit.service import record
 from gaplens.perception.rollup import RollupOut, noisy_rollup
 from gaplens.perception.service import viewer_released_perception
 from gaplens.perception.trend import TrendOut, viewer_released_trend
-from gaplens.privacy import PrivacyPolicy
 from gaplens.releases.service import latest_release
 from gaplens.report.schemas import QuestionFigures
 from gaplens.shadow.schemas import ShadowAiOut
 from gaplens.shadow.service import viewer_shadow_ai
 from gaplens.surveys.models import Survey
 from gaplens.surveys.service import find_survey
-from gaplens.web.deps import AnyStaff, DbSession
+from gaplens.web.deps import AnyStaff, DbSession, Policy
 from gaplens.web.routes.filters import Population
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
-POLICY = PrivacyPolicy()
 
 
 class Me(BaseModel):
@@ -94,22 +92,24 @@ def trend(
 def shadow_ai_view(
     viewer: AnyStaff,
     session: DbSession,
+    policy: Policy,
     survey: Annotated[str | None, Query(max_length=200)] = None,
 ) -> ShadowAiOut:
     """Unsanctioned AI tools by function: how many use them, for what and why (bank v2)."""
-    return viewer_shadow_ai(session, viewer.audit_key, survey, POLICY)
+    return viewer_shadow_ai(session, viewer.audit_key, survey, policy)
 
 
 @router.get("/rollup")
 def rollup(
     viewer: AnyStaff,
     session: DbSession,
+    policy: Policy,
     survey: Annotated[str | None, Query(max_length=200)] = None,
 ) -> RollupOut:
     """Organisation-wide answer counts with differential-privacy noise (rule 7), each question
     released once per survey within its epsilon budget."""
     found = find_survey(session, survey)
-    result = noisy_rollup(session, found, POLICY)
+    result = noisy_rollup(session, found, policy)
     record(session, viewer.audit_key, "view_rollup", found.name)
     return result
 

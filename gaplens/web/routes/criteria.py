@@ -34,13 +34,12 @@ from gaplens.criteria.service import (
 from gaplens.errors import InputError, InputProblem
 from gaplens.metrics.registry import REGISTRY
 from gaplens.privacy import PrivacyPolicy
-from gaplens.web.deps import AnyStaff, DbSession, require
+from gaplens.web.deps import AnyStaff, DbSession, Policy, require
 from gaplens.web.pages import render
 from gaplens.web.security import check_staff_csrf, same_origin
 
 router = APIRouter(prefix="/api/v1", tags=["success criteria"])
 pages = APIRouter(include_in_schema=False)
-POLICY = PrivacyPolicy()
 Definer = Annotated[Viewer, Depends(require(StaffRole.ADMIN, StaffRole.LEADER))]
 """Who may define, revise, retire and delete criteria: admins and leaders."""
 Model = TypeVar("Model", bound=BaseModel)
@@ -83,10 +82,12 @@ def _criterion(session: Session, criterion_id: int) -> SuccessCriterion:
     return criterion
 
 
-def _view(session: Session, viewer: Viewer, criterion: SuccessCriterion) -> CriterionOut:
-    gate = staff_gate(session, POLICY)
+def _view(
+    session: Session, policy: PrivacyPolicy, viewer: Viewer, criterion: SuccessCriterion
+) -> CriterionOut:
+    gate = staff_gate(session, policy)
     return criterion_view(
-        session, criterion, dt.date.today(), POLICY, gate=gate, viewer=viewer.audit_key
+        session, criterion, dt.date.today(), policy, gate=gate, viewer=viewer.audit_key
     )
 
 
@@ -99,12 +100,12 @@ def check_origin(request: Request) -> None:
 
 
 @router.get("/criteria")
-def list_criteria_api(viewer: AnyStaff, session: DbSession) -> list[CriterionOut]:
+def list_criteria_api(viewer: AnyStaff, session: DbSession, policy: Policy) -> list[CriterionOut]:
     """Every success criterion with its status computed from the data now (never stored):
     on track / at risk / met / missed / not enough data, with the measured change and its
     95% interval, the rule that decided, and the revision history."""
     result = criteria_views(
-        session, dt.date.today(), POLICY, gate=staff_gate(session, POLICY), viewer=viewer.audit_key
+        session, dt.date.today(), policy, gate=staff_gate(session, policy), viewer=viewer.audit_key
     )
     record(session, viewer.audit_key, "view_criteria", "criteria")
     return result
@@ -116,21 +117,23 @@ def list_criteria_api(viewer: AnyStaff, session: DbSession) -> list[CriterionOut
     responses={422: {"description": "invalid definition; the field is named"}},
 )
 def create_criterion_api(
-    request: Request, viewer: Definer, session: DbSession, body: CriterionIn
+    request: Request, viewer: Definer, session: DbSession, policy: Policy, body: CriterionIn
 ) -> CriterionOut:
     """Define a criterion before a rollout phase (admins and leaders). The baseline is the
     metric over `baseline_days` before the phase start, computed from the data now; the
     review date defaults to the start + 90 days."""
     check_origin(request)
-    criterion = create_criterion(session, body, viewer.email, _now(), POLICY)
+    criterion = create_criterion(session, body, viewer.email, _now(), policy)
     record(session, viewer.audit_key, "create_criterion", str(criterion.id))
-    return _view(session, viewer, criterion)
+    return _view(session, policy, viewer, criterion)
 
 
 @router.get("/criteria/{criterion_id}", responses={404: {"description": "no such criterion"}})
-def criterion_api(viewer: AnyStaff, session: DbSession, criterion_id: RowId) -> CriterionOut:
+def criterion_api(
+    viewer: AnyStaff, session: DbSession, policy: Policy, criterion_id: RowId
+) -> CriterionOut:
     """One criterion with its computed status and revision history."""
-    result = _view(session, viewer, _criterion(session, criterion_id))
+    result = _view(session, policy, viewer, _criterion(session, criterion_id))
     record(session, viewer.audit_key, "view_criterion", str(criterion_id))
     return result
 
@@ -140,16 +143,21 @@ def criterion_api(viewer: AnyStaff, session: DbSession, criterion_id: RowId) -> 
     responses={404: {"description": "no such criterion"}, 422: {"description": "refused"}},
 )
 def edit_criterion_api(
-    request: Request, viewer: Definer, session: DbSession, criterion_id: RowId, body: CriterionEdit
+    request: Request,
+    viewer: Definer,
+    session: DbSession,
+    policy: Policy,
+    criterion_id: RowId,
+    body: CriterionEdit,
 ) -> CriterionOut:
     """Change a criterion (admins and leaders). After the phase start a `reason` is required;
     every change is kept as a revision (who, when, old and new values, why)."""
     check_origin(request)
     criterion = edit_criterion(
-        session, _criterion(session, criterion_id), body, viewer.email, _now(), POLICY
+        session, _criterion(session, criterion_id), body, viewer.email, _now(), policy
     )
     record(session, viewer.audit_key, "edit_criterion", str(criterion_id))
-    return _view(session, viewer, criterion)
+    return _view(session, policy, viewer, criterion)
 
 
 @router.post(
@@ -157,7 +165,12 @@ def edit_criterion_api(
     responses={404: {"description": "no such criterion"}, 422: {"description": "refused"}},
 )
 def retire_criterion_api(
-    request: Request, viewer: Definer, session: DbSession, criterion_id: RowId, body: Retirement
+    request: Request,
+    viewer: Definer,
+    session: DbSession,
+    policy: Policy,
+    criterion_id: RowId,
+    body: Retirement,
 ) -> CriterionOut:
     """Stop judging a criterion; it stays listed with its history and the reason."""
     check_origin(request)
@@ -165,7 +178,7 @@ def retire_criterion_api(
         session, _criterion(session, criterion_id), body.reason, viewer.email, _now()
     )
     record(session, viewer.audit_key, "retire_criterion", str(criterion_id))
-    return _view(session, viewer, criterion)
+    return _view(session, policy, viewer, criterion)
 
 
 @router.delete(
@@ -191,9 +204,11 @@ def _can_define(viewer: Viewer) -> bool:
 
 
 @pages.get("/criteria", response_class=HTMLResponse)
-def criteria_page(request: Request, viewer: AnyStaff, session: DbSession) -> Response:
+def criteria_page(
+    request: Request, viewer: AnyStaff, session: DbSession, policy: Policy
+) -> Response:
     views = criteria_views(
-        session, dt.date.today(), POLICY, gate=staff_gate(session, POLICY), viewer=viewer.audit_key
+        session, dt.date.today(), policy, gate=staff_gate(session, policy), viewer=viewer.audit_key
     )
     record(session, viewer.audit_key, "view_criteria_page", "criteria")
     return render(
@@ -288,11 +303,13 @@ async def staff_form(request: Request, viewer: Viewer) -> dict[str, str]:
 
 
 @pages.post("/criteria/new")
-async def create_criterion_form(request: Request, viewer: Definer, session: DbSession) -> Response:
+async def create_criterion_form(
+    request: Request, viewer: Definer, session: DbSession, policy: Policy
+) -> Response:
     form = await staff_form(request, viewer)
     try:
         body = parse(CriterionIn, _definition(form))
-        criterion = create_criterion(session, body, viewer.email, _now(), POLICY)
+        criterion = create_criterion(session, body, viewer.email, _now(), policy)
     except InputError as error:  # the form again, with the message and what was typed
         return _form_page(request, viewer, session, form, error=str(error), status_code=422)
     record(session, viewer.audit_key, "create_criterion", str(criterion.id))
@@ -301,20 +318,21 @@ async def create_criterion_form(request: Request, viewer: Definer, session: DbSe
 
 @pages.get("/criteria/{criterion_id}", response_class=HTMLResponse)
 def criterion_page(
-    request: Request, viewer: AnyStaff, session: DbSession, criterion_id: RowId
+    request: Request, viewer: AnyStaff, session: DbSession, policy: Policy, criterion_id: RowId
 ) -> Response:
-    return _detail(request, viewer, session, _criterion(session, criterion_id))
+    return _detail(request, viewer, session, policy, _criterion(session, criterion_id))
 
 
 def _detail(
     request: Request,
     viewer: Viewer,
     session: Session,
+    policy: PrivacyPolicy,
     criterion: SuccessCriterion,
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    view = _view(session, viewer, criterion)
+    view = _view(session, policy, viewer, criterion)
     record(session, viewer.audit_key, "view_criterion_page", str(criterion.id))
     return render(
         request,
@@ -333,16 +351,16 @@ def _detail(
 
 @pages.get("/criteria/{criterion_id}/edit", response_class=HTMLResponse)
 def edit_criterion_page(
-    request: Request, viewer: Definer, session: DbSession, criterion_id: RowId
+    request: Request, viewer: Definer, session: DbSession, policy: Policy, criterion_id: RowId
 ) -> Response:
     criterion = _criterion(session, criterion_id)
-    view = _view(session, viewer, criterion)
+    view = _view(session, policy, viewer, criterion)
     return _form_page(request, viewer, session, _form_values(criterion, view), criterion=criterion)
 
 
 @pages.post("/criteria/{criterion_id}/edit")
 async def edit_criterion_form(
-    request: Request, viewer: Definer, session: DbSession, criterion_id: RowId
+    request: Request, viewer: Definer, session: DbSession, policy: Policy, criterion_id: RowId
 ) -> Response:
     criterion = _criterion(session, criterion_id)
     form = await staff_form(request, viewer)
@@ -353,7 +371,7 @@ async def edit_criterion_form(
         values["recompute_baseline"] = form.get("recompute_baseline") == "on"
         values["reason"] = form.get("reason") or None
         edit = parse(CriterionEdit, values)
-        edit_criterion(session, criterion, edit, viewer.email, _now(), POLICY)
+        edit_criterion(session, criterion, edit, viewer.email, _now(), policy)
     except InputError as error:
         return _form_page(
             request,
@@ -370,27 +388,27 @@ async def edit_criterion_form(
 
 @pages.post("/criteria/{criterion_id}/retire")
 async def retire_criterion_form(
-    request: Request, viewer: Definer, session: DbSession, criterion_id: RowId
+    request: Request, viewer: Definer, session: DbSession, policy: Policy, criterion_id: RowId
 ) -> Response:
     criterion = _criterion(session, criterion_id)
     form = await staff_form(request, viewer)
     try:
         retire_criterion(session, criterion, form.get("reason", ""), viewer.email, _now())
     except InputError as error:
-        return _detail(request, viewer, session, criterion, str(error), 422)
+        return _detail(request, viewer, session, policy, criterion, str(error), 422)
     record(session, viewer.audit_key, "retire_criterion", str(criterion_id))
     return RedirectResponse(f"/criteria/{criterion_id}", status_code=303)
 
 
 @pages.post("/criteria/{criterion_id}/delete")
 async def delete_criterion_form(
-    request: Request, viewer: Definer, session: DbSession, criterion_id: RowId
+    request: Request, viewer: Definer, session: DbSession, policy: Policy, criterion_id: RowId
 ) -> Response:
     criterion = _criterion(session, criterion_id)
     await staff_form(request, viewer)
     try:
         delete_criterion(session, criterion, dt.date.today())
     except InputError as error:
-        return _detail(request, viewer, session, criterion, str(error), 422)
+        return _detail(request, viewer, session, policy, criterion, str(error), 422)
     record(session, viewer.audit_key, "delete_criterion", str(criterion_id))
     return RedirectResponse("/criteria", status_code=303)

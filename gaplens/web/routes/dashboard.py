@@ -14,19 +14,17 @@ from gaplens.directory.service import team_functions
 from gaplens.perception.figures import GROUP_ORDER, ROLE_LABELS
 from gaplens.perception.service import viewer_released_perception
 from gaplens.perception.trend import viewer_released_trend
-from gaplens.privacy import PrivacyPolicy
 from gaplens.report.charts import productivity_impact_chart, spec_to_svg
 from gaplens.report.schemas import FigureStatus
 from gaplens.report.text import status_text
 from gaplens.shadow.service import viewer_shadow_ai
 from gaplens.surveys.answers import TENURE_BANDS
 from gaplens.surveys.models import Survey
-from gaplens.web.deps import AnyStaff, DbSession
+from gaplens.web.deps import AnyStaff, DbSession, Policy
 from gaplens.web.pages import render
 from gaplens.web.routes.filters import Population
 
 router = APIRouter(include_in_schema=False)
-POLICY = PrivacyPolicy()
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
@@ -34,6 +32,7 @@ def dashboard(
     request: Request,
     viewer: AnyStaff,
     session: DbSession,
+    policy: Policy,
     population: Population,
     survey: Annotated[str | None, Query(max_length=200)] = None,
 ) -> HTMLResponse:
@@ -49,7 +48,7 @@ def dashboard(
         "tenure_bands": TENURE_BANDS,
         "group_order": GROUP_ORDER,
         "group_labels": ROLE_LABELS,
-        "k": POLICY.min_group_size,
+        "k": policy.min_group_size,
         "release": None,
         "note": None,
         "questions": {},
@@ -69,7 +68,7 @@ def dashboard(
         released_through=None if release is None else release.answers_through,
         note=released.note,
         impact_svg=Markup(spec_to_svg(spec)) if spec else None,
-        status_text=lambda status: status_text(FigureStatus(status), POLICY.min_group_size),
+        status_text=lambda status: status_text(FigureStatus(status), policy.min_group_size),
     )
     return render(request, "dashboard.html.j2", **context)
 
@@ -79,17 +78,18 @@ def shadow_page(
     request: Request,
     viewer: AnyStaff,
     session: DbSession,
+    policy: Policy,
     survey: Annotated[str | None, Query(max_length=200)] = None,
 ) -> HTMLResponse:
-    result = viewer_shadow_ai(session, viewer.audit_key, survey, POLICY)
+    result = viewer_shadow_ai(session, viewer.audit_key, survey, policy)
     return render(
         request,
         "shadow.html.j2",
         title="Shadow AI",
         viewer=viewer,
         shadow=result,
-        k=POLICY.min_group_size,
-        status_text=lambda status: status_text(FigureStatus(status), POLICY.min_group_size),
+        k=policy.min_group_size,
+        status_text=lambda status: status_text(FigureStatus(status), policy.min_group_size),
     )
 
 
@@ -98,6 +98,7 @@ def trend_page(
     request: Request,
     viewer: AnyStaff,
     session: DbSession,
+    policy: Policy,
     series: Annotated[str | None, Query(max_length=200)] = None,
 ) -> HTMLResponse:
     known = sorted({s for s in session.scalars(select(Survey.series)) if s})
@@ -113,5 +114,5 @@ def trend_page(
         series_list=known,
         chosen=chosen,
         trend=result,
-        k=POLICY.min_group_size,
+        k=policy.min_group_size,
     )

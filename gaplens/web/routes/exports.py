@@ -15,11 +15,10 @@ from gaplens.privacy import PrivacyPolicy
 from gaplens.report.render import render
 from gaplens.report.scope import parse_period, parse_scope
 from gaplens.report.service import build_report
-from gaplens.web.deps import AnyStaff, DbSession
+from gaplens.web.deps import AnyStaff, DbSession, Policy
 from gaplens.web.routes.filters import Population
 
 router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
-POLICY = PrivacyPolicy()
 ReportFormat = Literal["html", "pdf", "json"]
 MEDIA = {"html": "text/html; charset=utf-8", "pdf": "application/pdf", "json": "application/json"}
 
@@ -69,6 +68,7 @@ def perception_csv(
 def report(
     viewer: AnyStaff,
     session: DbSession,
+    policy: Policy,
     format: Annotated[ReportFormat, Query()] = "html",
     survey: Annotated[str | None, Query(max_length=200)] = None,
     scope: Annotated[
@@ -89,13 +89,14 @@ def report(
     including this viewer's differencing history (a population too close to one they already
     saw is refused with 409), and recorded in the audit log."""
     body = report_file(
-        session, viewer.audit_key, format, survey, scope, period, period_from, period_to
+        session, policy, viewer.audit_key, format, survey, scope, period, period_from, period_to
     )
     return Response(body, media_type=MEDIA[format], headers=attachment(f"gaplens-report.{format}"))
 
 
 def report_file(
     session: Session,
+    policy: PrivacyPolicy,
     viewer: str,
     format: ReportFormat,
     survey: str | None,
@@ -111,10 +112,10 @@ def report_file(
     document = build_report(
         session,
         survey,
-        POLICY,
+        policy,
         scope_request=scope_request,
         period_request=period_request,
-        gate=staff_gate(session, POLICY),
+        gate=staff_gate(session, policy),
         viewer=viewer,
     )
     body = render(document, format)

@@ -29,7 +29,7 @@ from gaplens.privacy import PrivacyPolicy
 from gaplens.scorecard.schemas import Scorecard
 from gaplens.scorecard.service import FEATURE_USE_CASES, scorecard, top_use_cases
 from gaplens.web.abuse import AnonymousRateLimiter
-from gaplens.web.deps import AnyStaff, DbSession, settings
+from gaplens.web.deps import AnyStaff, DbSession, Policy, settings
 from gaplens.web.pages import render
 from gaplens.web.security import (
     check_anonymous_csrf,
@@ -39,7 +39,6 @@ from gaplens.web.security import (
 )
 
 router = APIRouter()
-POLICY = PrivacyPolicy()
 SUGGESTED_USE_CASES = sorted(
     {*FEATURE_USE_CASES.values(), "code review", "writing tests", "documentation", "email drafts"}
 )
@@ -145,9 +144,9 @@ def build_summary(session: Session, viewer: str, months: int, team: str | None) 
     return result
 
 
-def build_scorecard(session: Session, viewer: str, months: int) -> Scorecard:
+def build_scorecard(session: Session, policy: PrivacyPolicy, viewer: str, months: int) -> Scorecard:
     start, end = complete_months(dt.date.today(), months)
-    result = scorecard(session, start, end, gate=staff_gate(session, POLICY), viewer=viewer)
+    result = scorecard(session, start, end, gate=staff_gate(session, policy), viewer=viewer)
     record(session, viewer, "view_scorecard", "scorecard", {"months": months})
     return result
 
@@ -165,9 +164,11 @@ def friction_use_cases_api(
 
 
 @router.get("/api/v1/scorecard", tags=["friction"])
-def scorecard_api(viewer: AnyStaff, session: DbSession, months: Months = 3) -> Scorecard:
+def scorecard_api(
+    viewer: AnyStaff, session: DbSession, policy: Policy, months: Months = 3
+) -> Scorecard:
     """Every use case classed working / friction / unknown, with its evidence and n."""
-    return build_scorecard(session, viewer.audit_key, months)
+    return build_scorecard(session, policy, viewer.audit_key, months)
 
 
 @router.get("/friction/summary", response_class=HTMLResponse, include_in_schema=False)
@@ -189,9 +190,9 @@ def friction_summary_page(
 
 @router.get("/scorecard", response_class=HTMLResponse, include_in_schema=False)
 def scorecard_page(
-    request: Request, viewer: AnyStaff, session: DbSession, months: Months = 3
+    request: Request, viewer: AnyStaff, session: DbSession, policy: Policy, months: Months = 3
 ) -> Response:
-    result = build_scorecard(session, viewer.audit_key, months)
+    result = build_scorecard(session, policy, viewer.audit_key, months)
     return render(
         request,
         "scorecard.html.j2",

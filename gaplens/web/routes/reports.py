@@ -18,7 +18,7 @@ from gaplens.errors import InputError
 from gaplens.privacy import QueryRefused
 from gaplens.report.scope import reportable_functions
 from gaplens.surveys.models import Survey
-from gaplens.web.deps import AnyStaff, DbSession
+from gaplens.web.deps import AnyStaff, DbSession, Policy
 from gaplens.web.pages import render
 from gaplens.web.routes.exports import MEDIA, ReportFormat, report_file
 
@@ -81,6 +81,7 @@ def report_file_page(
     request: Request,
     viewer: AnyStaff,
     session: DbSession,
+    policy: Policy,
     format: Annotated[str, Query(max_length=10)] = "html",
     scope: Annotated[str, Query(max_length=200)] = "",
     period: Annotated[str, Query(max_length=20)] = "",
@@ -106,6 +107,7 @@ def report_file_page(
     try:
         body = report_file(
             session,
+            policy,
             viewer.audit_key,
             chosen,
             survey or None,

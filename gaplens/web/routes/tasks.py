@@ -68,7 +68,7 @@ from gaplens.tasks.service import (
 )
 from gaplens.tasks.views import TaskScope, personas_view, task_map
 from gaplens.web.abuse import AnonymousRateLimiter
-from gaplens.web.deps import Admin, AnyStaff, DbSession, settings
+from gaplens.web.deps import Admin, AnyStaff, DbSession, Policy, privacy_policy, settings
 from gaplens.web.pages import render, render_error
 from gaplens.web.routes.imports import ImportOut, received_file
 from gaplens.web.routes.surveys import ROLE_CHOICES
@@ -81,7 +81,6 @@ from gaplens.web.security import (
 )
 
 router = APIRouter()
-POLICY = PrivacyPolicy()
 RoundName = Annotated[
     str | None, Query(max_length=200, description="A task map round (default: the latest).")
 ]
@@ -227,25 +226,35 @@ def answers_api(request: Request, session: DbSession, body: TaskAnswersIn) -> Re
 
 
 def build_map(
-    session: Session, viewer: Viewer, round_name: str | None, function: str | None, team: str | None
+    session: Session,
+    policy: PrivacyPolicy,
+    viewer: Viewer,
+    round_name: str | None,
+    function: str | None,
+    team: str | None,
 ) -> TaskMapView:
     scope = TaskScope(function=function or None, team=team or None)
-    result = task_map(session, round_name or None, scope, policy=POLICY)
+    result = task_map(session, round_name or None, scope, policy=policy)
     record(session, viewer.audit_key, "view_task_map", result.round or "", {"scope": result.scope})
     return result
 
 
 def build_personas(
-    session: Session, viewer: Viewer, round_name: str | None, function: str | None, team: str | None
+    session: Session,
+    policy: PrivacyPolicy,
+    viewer: Viewer,
+    round_name: str | None,
+    function: str | None,
+    team: str | None,
 ) -> PersonasView:
     scope = TaskScope(function=function or None, team=team or None)
     result = personas_view(
         session,
         round_name or None,
         scope,
-        gate=staff_gate(session, POLICY),
+        gate=staff_gate(session, policy),
         viewer=viewer.audit_key,
-        policy=POLICY,
+        policy=policy,
     )
     record(
         session, viewer.audit_key, "view_task_personas", result.round or "", {"scope": result.scope}
@@ -266,6 +275,7 @@ def _choices(session: Session) -> dict[str, Any]:
 def map_api(
     viewer: AnyStaff,
     session: DbSession,
+    policy: Policy,
     round: RoundName = None,
     function: FunctionName = None,
     team: TeamKey = None,
@@ -273,20 +283,21 @@ def map_api(
     """Ranked augmentation candidates and tasks to protect, per function and team, from the
     round's release: each factor with its n and interval, summed over published groups of
     at least 5 (the same for every viewer); free-text tasks need 10 people."""
-    return build_map(session, viewer, round, function, team)
+    return build_map(session, policy, viewer, round, function, team)
 
 
 @router.get("/api/v1/tasks/personas", tags=["tasks"])
 def personas_api(
     viewer: AnyStaff,
     session: DbSession,
+    policy: Policy,
     round: RoundName = None,
     function: FunctionName = None,
     team: TeamKey = None,
 ) -> PersonasView:
     """Personas clustered from answer patterns (each at least 5 people) and their playbooks:
     tasks to augment and keep, matching scorecard use cases, metrics to measure."""
-    return build_personas(session, viewer, round, function, team)
+    return build_personas(session, policy, viewer, round, function, team)
 
 
 @router.get("/api/v1/tasks/catalogue", tags=["tasks"])
@@ -300,11 +311,12 @@ def map_page(
     request: Request,
     viewer: AnyStaff,
     session: DbSession,
+    policy: Policy,
     round: RoundName = None,
     function: FunctionName = None,
     team: TeamKey = None,
 ) -> Response:
-    result = build_map(session, viewer, round, function, team)
+    result = build_map(session, policy, viewer, round, function, team)
     return render(
         request,
         "tasks_map.html.j2",
@@ -321,11 +333,12 @@ def personas_page(
     request: Request,
     viewer: AnyStaff,
     session: DbSession,
+    policy: Policy,
     round: RoundName = None,
     function: FunctionName = None,
     team: TeamKey = None,
 ) -> Response:
-    result = build_personas(session, viewer, round, function, team)
+    result = build_personas(session, policy, viewer, round, function, team)
     return render(
         request,
         "tasks_personas.html.j2",
@@ -441,9 +454,11 @@ async def answers_upload(
 ) -> ImportOut:
     """Import task answers exported from another tool (one row per respondent and task)."""
 
+    policy = privacy_policy(request)
+
     def work(session: Session) -> ConnectorSummary:
         done = import_answers(session, path, round)
-        built = build_task_release(session, find_round(session, done.round), POLICY)
+        built = build_task_release(session, find_round(session, done.round), policy)
         return ConnectorSummary(
             "task-answers",
             done.source,

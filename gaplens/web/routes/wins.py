@@ -18,7 +18,7 @@ from gaplens.criteria.measure import METHOD_NOTES, METHODS, first_organisation, 
 from gaplens.errors import InputError
 from gaplens.metrics.registry import REGISTRY
 from gaplens.privacy import PrivacyPolicy
-from gaplens.web.deps import AnyStaff, DbSession
+from gaplens.web.deps import AnyStaff, DbSession, Policy, privacy_policy
 from gaplens.web.pages import render
 from gaplens.web.routes.criteria import RowId, check_origin, parse, scope_fields, staff_form
 from gaplens.wins.models import Win
@@ -27,7 +27,6 @@ from gaplens.wins.service import create_win, win_view, win_views
 
 router = APIRouter(prefix="/api/v1", tags=["what's working"])
 pages = APIRouter(include_in_schema=False)
-POLICY = PrivacyPolicy()
 FORM_FIELDS = (
     "title",
     "description",
@@ -49,16 +48,16 @@ def _win(session: Session, win_id: int) -> Win:
     return win
 
 
-def _view(session: Session, viewer: Viewer, win: Win) -> WinOut:
-    return win_view(session, win, POLICY, gate=staff_gate(session, POLICY), viewer=viewer.audit_key)
+def _view(session: Session, policy: PrivacyPolicy, viewer: Viewer, win: Win) -> WinOut:
+    return win_view(session, win, policy, gate=staff_gate(session, policy), viewer=viewer.audit_key)
 
 
 @router.get("/wins")
-def list_wins_api(viewer: AnyStaff, session: DbSession) -> list[WinOut]:
+def list_wins_api(viewer: AnyStaff, session: DbSession, policy: Policy) -> list[WinOut]:
     """Every logged win, newest first, with its numbers computed from the data now: the
     before value, the method's figure, the change with its 95% interval and n. Wins without
     a metric are marked self-reported."""
-    result = win_views(session, POLICY, gate=staff_gate(session, POLICY), viewer=viewer.audit_key)
+    result = win_views(session, policy, gate=staff_gate(session, policy), viewer=viewer.audit_key)
     record(session, viewer.audit_key, "view_wins", "wins")
     return result
 
@@ -66,18 +65,20 @@ def list_wins_api(viewer: AnyStaff, session: DbSession) -> list[WinOut]:
 @router.post(
     "/wins", status_code=201, responses={422: {"description": "invalid win; the field is named"}}
 )
-def create_win_api(request: Request, viewer: AnyStaff, session: DbSession, body: WinIn) -> WinOut:
+def create_win_api(
+    request: Request, viewer: AnyStaff, session: DbSession, policy: Policy, body: WinIn
+) -> WinOut:
     """Log a win (any staff role): a metric from the registry, a scope and the period (the
     before period defaults to one as long, right before it), or no metric (self-reported)."""
     check_origin(request)
     win = create_win(session, body, viewer.email, dt.datetime.now(dt.UTC))
     record(session, viewer.audit_key, "create_win", str(win.id))
-    return _view(session, viewer, win)
+    return _view(session, policy, viewer, win)
 
 
 @router.get("/wins/{win_id}", responses={404: {"description": "no such win"}})
-def win_api(viewer: AnyStaff, session: DbSession, win_id: RowId) -> WinOut:
-    result = _view(session, viewer, _win(session, win_id))
+def win_api(viewer: AnyStaff, session: DbSession, policy: Policy, win_id: RowId) -> WinOut:
+    result = _view(session, policy, viewer, _win(session, win_id))
     record(session, viewer.audit_key, "view_win", str(win_id))
     return result
 
@@ -91,7 +92,8 @@ def _page(
     status_code: int = 200,
 ) -> Response:
     organisation = first_organisation(session)
-    views = win_views(session, POLICY, gate=staff_gate(session, POLICY), viewer=viewer.audit_key)
+    policy = privacy_policy(request)
+    views = win_views(session, policy, gate=staff_gate(session, policy), viewer=viewer.audit_key)
     record(session, viewer.audit_key, "view_wins_page", "wins")
     return render(
         request,
@@ -129,7 +131,9 @@ async def create_win_form(request: Request, viewer: AnyStaff, session: DbSession
 
 
 @pages.get("/wins/{win_id}", response_class=HTMLResponse)
-def win_page(request: Request, viewer: AnyStaff, session: DbSession, win_id: RowId) -> Response:
-    view = _view(session, viewer, _win(session, win_id))
+def win_page(
+    request: Request, viewer: AnyStaff, session: DbSession, policy: Policy, win_id: RowId
+) -> Response:
+    view = _view(session, policy, viewer, _win(session, win_id))
     record(session, viewer.audit_key, "view_win_page", str(win_id))
     return render(request, "win.html.j2", title=view.title, viewer=viewer, w=view)

@@ -1,0 +1,1 @@
+"""Scheduled release builds: one build at a time across every server process."""

@@ -1,0 +1,65 @@
+"""The web server's release schedule: builds releases in the background while it serves.
+
+Set by `GAPLENS_RELEASE_SCHEDULE`: a crontab line (server local time; default "5 * * * *",
+every hour at minute 5), "every N" seconds / "every Nm" / "every Nh", or "off" to run builds
+from cron (`gaplens release build`) instead. Each run is `releases.schedule.scheduled_build`:
+one build at a time across every process (a database lease), its own transaction, and a log
+line without figures.
+"""
+
+from __future__ import annotations
+
+import re
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from gaplens.privacy import PrivacyPolicy
+from gaplens.releases.schedule.service import scheduled_build
+
+DEFAULT_RELEASE_SCHEDULE = "5 * * * *"
+OFF = "off"
+_EVERY = re.compile(r"every\s+(\d+)\s*(s|m|h)?", re.IGNORECASE)
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600}
+
+
+def release_trigger(schedule: str) -> BaseTrigger | None:
+    """The trigger a schedule setting means (None: off); a typo fails at startup, loudly,
+    rather than leaving a server that silently never publishes."""
+    text = schedule.strip()
+    if text.lower() in (OFF, ""):
+        return None
+    every = _EVERY.fullmatch(text)
+    if every:
+        seconds = int(every.group(1)) * _UNIT_SECONDS[(every.group(2) or "s").lower()]
+        if seconds < 1:
+            raise ValueError(f"GAPLENS_RELEASE_SCHEDULE {schedule!r}: the interval must be > 0")
+        return IntervalTrigger(seconds=seconds)
+    try:
+        return CronTrigger.from_crontab(text)
+    except ValueError as error:
+        raise ValueError(
+            f"GAPLENS_RELEASE_SCHEDULE {schedule!r} is not a crontab line "
+            f'("5 * * * *"), "every N[s|m|h]" or "off": {error}'
+        ) from None
+
+
+def start_release_schedule(
+    trigger: BaseTrigger, database_url: str, policy: PrivacyPolicy
+) -> BackgroundScheduler:
+    """A background thread running the build on `trigger`; never two runs of it at once in
+    this process (max_instances=1), missed runs folded into one (coalesce)."""
+    scheduler = BackgroundScheduler(daemon=True)
+    scheduler.add_job(
+        scheduled_build,
+        trigger,
+        args=(database_url, policy),
+        id="release-build",
+        name="release build",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.start()
+    return scheduler
