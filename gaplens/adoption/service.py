@@ -224,18 +224,10 @@ def adoption_funnel(
     *,
     organisation_id: int | None = None,
     by_team: bool = True,
-    gate: object = None,
-    viewer: str | None = None,
-    measured: object = None,
 ) -> AdoptionFunnel:
     """The funnel of the latest released month end at or before `as_of`, for the
     organisation and each team (a team's cell holds its teams below it), read from the
-    release only: every viewer gets the same figures.
-
-    `gate`, `viewer` and `measured` are accepted and ignored (callers written for the per
-    request funnel): a release is the same for everyone and needs no per-viewer check.
-    """
-    del gate, viewer, measured
+    release only: every viewer gets the same figures."""
     policy = policy or PrivacyPolicy()
     organisation_id = organisation_id or organisation_of(session)
     release = (

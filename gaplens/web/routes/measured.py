@@ -1,8 +1,6 @@
 """Measured reality over the API and pages: the metric registry, one metric's overview, the
-adoption funnel. Metric figures are read from the measured release of a month end (the same
-for every viewer); every view is audited. The adoption funnel still goes through the
-viewer's privacy gate (rule 3: a population within k of one already seen is refused with
-409)."""
+adoption funnel. Both are read from releases of a month end (the same for every viewer, never
+refused); every view is audited."""
 
 from __future__ import annotations
 
@@ -17,24 +15,22 @@ from sqlalchemy import select
 from gaplens.adoption.chart import funnel_chart
 from gaplens.adoption.schemas import STAGES, AdoptionFunnel
 from gaplens.adoption.service import adoption_funnel
-from gaplens.audit.service import record, staff_gate
+from gaplens.audit.service import record
 from gaplens.dates import RANGE_TEXT, PlausibleDay
 from gaplens.directory.models import Organisation, Person, Team
 from gaplens.metrics.registry import REGISTRY, UnknownMetricError, get_metric
 from gaplens.metrics.schemas import MetricDefinition, MetricOverview, MetricScope
 from gaplens.metrics.service import DEFAULT_WINDOW_DAYS
-from gaplens.privacy import PrivacyPolicy, QueryRefused
 from gaplens.releases.measured.queries import (
     measured_release,
     measured_releases,
     released_overviews,
 )
 from gaplens.report.charts import spec_to_svg
-from gaplens.web.deps import AnyStaff, DbSession
+from gaplens.web.deps import AnyStaff, DbSession, Policy
 from gaplens.web.pages import render
 
 router = APIRouter(prefix="/api/v1", tags=["measured reality"])
-POLICY = PrivacyPolicy()
 AsOf = Annotated[
     PlausibleDay | None,
     Query(description=f"Last day of the 'after' window (default: today), {RANGE_TEXT}"),
@@ -97,11 +93,13 @@ def metric(
 
 
 @router.get("/adoption")
-def adoption(viewer: AnyStaff, session: DbSession, as_of: AsOf = None) -> AdoptionFunnel:
+def adoption(
+    viewer: AnyStaff, session: DbSession, policy: Policy, as_of: AsOf = None
+) -> AdoptionFunnel:
     """Licensed -> activated -> active (28 days) -> sustained -> integrated, per team, with
     training and certification counts: the latest released month end at or before `as_of`
     (the same figures for every viewer)."""
-    result = adoption_funnel(session, as_of or dt.date.today(), POLICY)
+    result = adoption_funnel(session, as_of or dt.date.today(), policy)
     record(session, viewer.audit_key, "view_adoption", str(result.as_of))
     return result
 
@@ -114,6 +112,7 @@ def metrics_page(
     request: Request,
     viewer: AnyStaff,
     session: DbSession,
+    policy: Policy,
     function: Annotated[str | None, Query(max_length=100)] = None,
     as_of: ReleasedAsOf = None,
 ) -> HTMLResponse:
@@ -132,38 +131,27 @@ def metrics_page(
         "overviews": [],
         "funnel": None,
         "window": DEFAULT_WINDOW_DAYS,
-        "k": POLICY.min_group_size,
-        "refused": None,
+        "k": policy.min_group_size,
     }
     if organisation is not None:
         if release is not None:
             scope = MetricScope(organisation_id=organisation, function=function or None)
             context["overviews"] = released_overviews(session, release, scope)
         day = release.answers_through if release is not None else as_of or dt.date.today()
-        try:
-            funnel = adoption_funnel(
-                session,
-                day,
-                POLICY,
-                gate=staff_gate(session, POLICY),
-                viewer=viewer.audit_key,
-                by_team=False,
-            )
-        except QueryRefused:
-            funnel = None
-        context["funnel"] = funnel if funnel is not None and funnel.organisation.licensed else None
+        funnel = adoption_funnel(session, day, policy, by_team=False)
+        context["funnel"] = funnel if funnel.organisation.licensed else None
     record(session, viewer.audit_key, "view_metrics_page", function or "organisation")
     return render(request, "metrics.html.j2", **context)
 
 
 @pages.get("/adoption", response_class=HTMLResponse)
 def adoption_page(
-    request: Request, viewer: AnyStaff, session: DbSession, as_of: AsOf = None
+    request: Request, viewer: AnyStaff, session: DbSession, policy: Policy, as_of: AsOf = None
 ) -> HTMLResponse:
     """The funnel per team beside training and certification, hidden teams named: the
     latest released month end at or before the day asked for."""
     day = as_of or dt.date.today()
-    funnel = adoption_funnel(session, day, POLICY)
+    funnel = adoption_funnel(session, day, policy)
     spec = funnel_chart(funnel)
     context: dict[str, Any] = {
         "title": "Adoption",

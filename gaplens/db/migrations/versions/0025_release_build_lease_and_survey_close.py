@@ -1,7 +1,7 @@
 """release build lease (one build at a time across processes); survey.closed_on
 
 Revision ID: 0025
-Revises: 0022
+Revises: 0024
 Create Date: 2026-12-07
 
 `release_build_lease` holds one row while a release build runs: a second server process,
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0025"
-down_revision = "0022"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
