@@ -1,10 +1,10 @@
-"""Loading the organisation's work items in a second process while the first computes the
-rest of the report.
+"""Loading the organisation's work items in a second process while the first goes on (the
+measured release build: persons and usage days first).
 
 Fetching a million work items is mostly the database driver creating Python floats and
 tuples, which holds the GIL: two threads are slower than one, so the second core is used
-by a child process. The parent starts it as soon as the report knows its period, goes on
-with everything that needs no work rows (perception, friction, the scorecard, usage days),
+by a child process. The parent starts it as soon as the build knows its months, goes on
+with everything that needs no work rows (persons, usage days, the release bookkeeping),
 and waits only when a figure first reads them (`MeasuredData` keeps them pending). The
 arrays come back pickled as raw buffers.
 
@@ -94,6 +94,7 @@ class _Request:
     scope: MetricScope
     settings: Settings
     share: float
+    earliest: dt.date | None = None
 
 
 def in_process_only(session: Session, min_items: int = MIN_WORK_ITEMS) -> str | None:
@@ -155,7 +156,13 @@ def _child(request: _Request, sender: Connection) -> None:
                 else:
                     connection.exec_driver_sql("PRAGMA query_only = ON")
                 with Session(bind=connection) as session:
-                    result = work_rows(session, request.scope, request.settings, request.share)
+                    result = work_rows(
+                        session,
+                        request.scope,
+                        request.settings,
+                        request.share,
+                        earliest=request.earliest,
+                    )
                 connection.rollback()
         finally:
             engine.dispose()
@@ -282,10 +289,11 @@ def start_work_prefetch(
     min_items: int = MIN_WORK_ITEMS,
     timeout: float = TIMEOUT_SECONDS,
     share: float | None = None,
+    earliest: dt.date | None = None,
 ) -> WorkPrefetch | None:
-    """Start loading `load_measured(session, scope, ...)`'s work rows in a child process, or
-    return None (and change nothing) when they should be loaded in process. Pass the result
-    to `load_measured(prefetch=...)`, and close it when the report is done."""
+    """Start loading `load_measured(session, scope, ..., earliest=)`'s work rows in a child
+    process, or return None (and change nothing) when they should be loaded in process. Pass
+    the result to `load_measured(prefetch=...)`, and close it when the load is done."""
     reason = in_process_only(session, min_items)
     if reason is not None:
         log.debug("work rows load in process: %s", reason)
@@ -293,7 +301,7 @@ def start_work_prefetch(
     url = session.get_bind().engine.url.render_as_string(hide_password=False)
     if share is None:
         share = CHILD_SHARE.get(session.get_bind().dialect.name, 1.0)
-    request = _Request(url, _export_snapshot(session), scope, settings, share)
+    request = _Request(url, _export_snapshot(session), scope, settings, share, earliest)
     context = ForkContext()
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(

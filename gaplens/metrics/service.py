@@ -908,12 +908,19 @@ def team_breakdown(
 
 
 def work_rows(
-    session: Session, scope: MetricScope, settings: Settings, share: float = 1.0
+    session: Session,
+    scope: MetricScope,
+    settings: Settings,
+    share: float = 1.0,
+    *,
+    earliest: dt.date | None = None,
 ) -> tuple[float, float, tuple[int, int] | None, WorkRows]:
     """The work items `load_measured` would load for `scope` under `settings`, or those of
     the first `share` of its persons, with the span they cover (first and just-after-last
     day numbers) and the person range (None: all): what a prefetching child runs."""
-    population, _ = _load(session, scope, settings, frozenset({"work"}), share=share)
+    population, _ = _load(
+        session, scope, settings, frozenset({"work"}), share=share, earliest=earliest
+    )
     n = len(population.ids)
     bound = person_bound(n, share)
     first = None if bound >= n else (0, bound)

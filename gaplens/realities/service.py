@@ -2,15 +2,12 @@
 
 Scopes: the organisation, each function, and each team (with the teams below it).
 Perceived: the median answer to `perceived_speedup` ("how much faster, in %") by role level,
-with its bootstrap interval, computed exactly as the perception figures are (privacy
-thresholds, and for every narrowed population the gate's differencing check).
+with its bootstrap interval, read from the survey's release like every perception figure.
 Measured: minus the difference in differences of the scope's workflow metric (cycle time
 where there are issues, time to resolution where there are tickets), as a percentage of the
-AI users' before-adoption level. The gap's interval combines both intervals (MOVER).
-
-Both sides load their rows once for all scopes: the answers to the one question in one
-query, and the work items in one `MeasuredData`, so a hundred teams cost little more than
-the organisation alone.
+AI users' before-adoption level, read from the measured release at or before the data day.
+The gap's interval combines both intervals (MOVER). Both sides are sums of published
+classes, the same for every viewer, so rows cannot be differenced against each other.
 """
 
 from __future__ import annotations
@@ -24,11 +21,12 @@ from sqlalchemy.orm import Session
 
 from gaplens.directory.models import Organisation, Person, Team
 from gaplens.metrics.schemas import MetricFigure, MetricScope
-from gaplens.metrics.service import MeasuredData, load_measured
 from gaplens.perception.filters import PopulationFilter
 from gaplens.perception.service import released_perception
-from gaplens.privacy import PrivacyGate, PrivacyPolicy, QueryRefused
+from gaplens.privacy import PrivacyPolicy
 from gaplens.realities.schemas import Interval, RealityRow, ThreeRealities
+from gaplens.releases.measured.queries import measured_release, released_overviews
+from gaplens.releases.models import Release
 from gaplens.releases.queries import SurveyRelease, latest_survey_release
 from gaplens.report.schemas import FigureStatus, QuestionFigures
 from gaplens.stats import Estimate, mover_difference
@@ -41,15 +39,8 @@ WORKFLOW_METRICS = (
     ("time_to_resolution", "time to resolution (tickets)"),
 )
 ORGANISATION = "Whole organisation"
-VIEWER = "report"
 GROUPS = ("executive", "individual_contributor")
 """Leaders and frontline: the only groups a row shows (the others' bootstraps are skipped)."""
-PERSON_PREFIX = "person:"
-"""How a person behind a measured figure appears to the gate (apart from respondents)."""
-WITHHELD = (
-    "withheld: this group differs by fewer than {k} people from another row's, so "
-    "comparing the two could reveal individuals"
-)
 NOTES = [
     "Perceived: median answer to 'how much faster does AI make your work (%)' by role level, "
     "95% bootstrap interval; leaders are executives, frontline are individual contributors.",
@@ -57,8 +48,8 @@ NOTES = [
     "adoption date, minus the same change for non-users (difference in differences), as a "
     "share of the users' level before adoption; positive = faster.",
     "Gap: perceived minus measured, in percentage points, with a MOVER interval.",
-    "Teams include the teams below them. A team, or a team's figure, is left out when its "
-    "group is too small or differs by fewer than the privacy threshold from another row's.",
+    "Teams include the teams below them. A team's figure is left out when too few people "
+    "there can be published on their own (they are counted in a larger group).",
 ]
 
 
@@ -188,54 +179,32 @@ def _scopes(session: Session, organisation: int | None) -> list[_Scope]:
 
 
 def _measure(
-    measured: MeasuredData | None, scope: _Scope, gate: PrivacyGate, viewer: str
+    session: Session, release: Release | None, scope: _Scope
 ) -> tuple[Interval | None, str, dict[str, int], str | None]:
-    """The first workflow metric with a figure the gate releases: value, label, n, reason."""
-    if measured is None:
-        return None, "", {}, "no workflow data imported"
+    """The first workflow metric whose released difference in differences has a value:
+    value, label, n, or the reason there is none."""
+    if release is None:
+        return None, "", {}, "no measured figures released yet"
     label, reason, n = "", None, {}
-    withheld: tuple[str, dict[str, int], str] | None = None
-    for key, label in WORKFLOW_METRICS:
-        figure, persons = measured.users_vs_non_users(key, scope.metric)
+    keys = [key for key, _ in WORKFLOW_METRICS]
+    overviews = released_overviews(session, release, scope.metric, keys)
+    for overview, (_, label) in zip(overviews, WORKFLOW_METRICS, strict=True):
+        figure = overview.users_vs_non_users
         reason, n = figure.not_enough_data, figure.n
         value = _measured(figure)
-        if value is None:
-            continue
-        try:
-            gate.release_group(viewer, frozenset(PERSON_PREFIX + p for p in persons))
-        except QueryRefused:
-            if withheld is None:
-                withheld = (label, n, WITHHELD.format(k=gate.policy.min_group_size))
-            continue
-        return value, label, n, None
-    if withheld is not None:  # say why the figure that exists is not shown
-        label, n, reason = withheld
+        if value is not None:
+            return value, label, n, None
     return None, label, n, reason
 
 
 def three_realities(
-    session: Session,
-    survey: Survey,
-    as_of: dt.date,
-    policy: PrivacyPolicy,
-    measured: MeasuredData | None = None,
-    gate: PrivacyGate | None = None,
-    viewer: str = VIEWER,
+    session: Session, survey: Survey, as_of: dt.date, policy: PrivacyPolicy
 ) -> ThreeRealities:
-    """One row per scope with any figure. `measured` lends rows already loaded for the
-    organisation (the report), else they are loaded here once; both sides go through `gate`
-    for `viewer` (pass the staff gate for a staff export, so rule 3 holds across views)."""
+    """One row per scope with any figure: both sides read from releases (the survey's, and
+    the measured release at or before `as_of`), the same for every viewer."""
     organisation = session.scalars(select(Organisation.id).order_by(Organisation.id)).first()
-    if measured is None and organisation is not None:
-        measured = load_measured(
-            session,
-            MetricScope(organisation_id=organisation),
-            as_of,
-            [key for key, _ in WORKFLOW_METRICS],
-            policy=policy,
-        )
+    measured = None if organisation is None else measured_release(session, organisation, as_of)
     release = latest_survey_release(session, survey)
-    gate = gate if gate is not None else PrivacyGate(policy)
     rows: list[RealityRow] = []
     left_out = 0
     for scope in _scopes(session, organisation):
@@ -243,9 +212,7 @@ def three_realities(
         figures = _perceived(session, survey, scope, release)
         leaders, leaders_n = _median(figures, "executive")
         frontline, frontline_n = _median(figures, "individual_contributor")
-        value, measure, n, reason = _measure(
-            measured if organisation is not None else None, scope, gate, viewer
-        )
+        value, measure, n, reason = _measure(session, measured, scope)
         if scope.kind != "organisation" and leaders is None and frontline is None and not value:
             left_out += scope.kind == "team"
             continue
@@ -267,7 +234,8 @@ def three_realities(
                 perception_refused=refused,
             )
         )
-    return ThreeRealities(as_of=as_of.isoformat(), rows=rows, notes=NOTES, teams_left_out=left_out)
+    day = measured.answers_through if measured is not None else as_of
+    return ThreeRealities(as_of=day.isoformat(), rows=rows, notes=NOTES, teams_left_out=left_out)
 
 
 @dataclass(frozen=True)
@@ -280,31 +248,18 @@ class RealityScope:
 
 
 def scope_realities(
-    session: Session,
-    survey: Survey,
-    as_of: dt.date,
-    policy: PrivacyPolicy,
-    scope: RealityScope,
-    gate: PrivacyGate,
-    viewer: str,
-    measured: MeasuredData | None = None,
+    session: Session, survey: Survey, as_of: dt.date, scope: RealityScope
 ) -> ThreeRealities:
-    """The one row of a report narrowed to a function or a team, both sides through the
-    report's gate for `viewer`; a refused population keeps its measured column and says so."""
+    """The one row of a report narrowed to a function or a team, both sides from releases."""
     refused = False
     figures = released_perception(
         session, survey, scope.population, only=frozenset({QUESTION})
     ).figures
     leaders, leaders_n = _median(figures, "executive")
     frontline, frontline_n = _median(figures, "individual_contributor")
-    if measured is None:
-        measured = load_measured(
-            session, scope.metric, as_of, [key for key, _ in WORKFLOW_METRICS], policy=policy
-        )
+    measured = measured_release(session, scope.metric.organisation_id, as_of)
     kind = "team" if scope.metric.team_id is not None else "function"
-    value, measure, n, reason = _measure(
-        measured, _Scope(scope.label, kind, scope.metric), gate, viewer
-    )
+    value, measure, n, reason = _measure(session, measured, _Scope(scope.label, kind, scope.metric))
     row = RealityRow(
         scope=scope.label,
         kind=kind,
@@ -320,4 +275,5 @@ def scope_realities(
         reason=reason,
         perception_refused=refused,
     )
-    return ThreeRealities(as_of=as_of.isoformat(), rows=[row], notes=NOTES)
+    day = measured.answers_through if measured is not None else as_of
+    return ThreeRealities(as_of=day.isoformat(), rows=[row], notes=NOTES)

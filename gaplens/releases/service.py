@@ -502,7 +502,10 @@ def build_all(
     from gaplens.releases.reflections.service import build_reflection_release
     from gaplens.releases.tasks.service import build_task_releases
 
-    built = [
+    # Measured figures first: their build may load work items in a child process, which
+    # needs a transaction with no writes yet (gaplens/metrics/prefetch.py).
+    built = build_measured_releases(session, policy, today=today)
+    built += [
         (survey.name, build_survey_release(session, survey, policy, today=today))
         for survey in session.scalars(select(Survey).order_by(Survey.id))
     ]
@@ -513,7 +516,6 @@ def build_all(
     built.append(("Feedback", build_feedback_release(session, policy, today=today)))
     built.append(("Friction log", build_friction_release(session, policy, today=today)))
     built.append(("Reflections", build_reflection_release(session, policy, today=today)))
-    built += build_measured_releases(session, policy, today=today)
     built += build_adoption_releases(session, policy, today=today)
     return built
 

@@ -10,11 +10,8 @@ from sqlalchemy.orm import Session
 from gaplens.commitments.service import report_section as commitments_section
 from gaplens.costs.service import report_section as cost_section
 from gaplens.criteria.service import report_section as criteria_section
-from gaplens.directory.models import Organisation
 from gaplens.friction.figures import Fact
-from gaplens.metrics.prefetch import MIN_WORK_ITEMS, WorkPrefetch, start_work_prefetch
 from gaplens.metrics.schemas import MetricOverview, MetricScope
-from gaplens.metrics.service import MeasuredData, Settings, load_measured
 from gaplens.modelling.service import report_section as modelling_section
 from gaplens.perception.figures import ROLE_LABELS, benchmark_out
 from gaplens.perception.service import released_perception, team_id_of
@@ -118,37 +115,18 @@ def build_report(
     period_request: PeriodRequest | None = None,
     gate: PrivacyGate | None = None,
     viewer: str = "report",
-    prefetch_min_items: int = MIN_WORK_ITEMS,
 ) -> ReportDocument:
     """One report for one scope and one period (gaplens/report/scope.py says which data
     each covers). Every figure passes `gate` for `viewer`: the web export passes the staff
     gate, so the per-viewer differencing check (privacy rule 3) holds across a staff
     member's pages and exports; the CLI uses a fresh gate, consistent within the report.
-
-    With at least `prefetch_min_items` work items, a child process loads them while this
-    one computes the sections that need none (gaplens/metrics/prefetch.py); the sections
-    run in the same order either way, so the gate sees the same queries."""
+    Measured figures, the adoption funnel and the realities come from releases."""
     gate = gate if gate is not None else PrivacyGate(policy)
     resolved = resolve_scope(session, scope_request or ScopeRequest())
     period = resolve_period(session, period_request, today)
     survey = choose_survey(session, period, survey_name)
     as_of = measured_as_of(session, period.end)
-    organisation = session.scalars(select(Organisation.id).order_by(Organisation.id)).first()
-    prefetch = None
-    if as_of is not None and organisation is not None:
-        prefetch = start_work_prefetch(
-            session,
-            MetricScope(organisation_id=organisation),
-            Settings(as_of, policy=policy),
-            min_items=prefetch_min_items,
-        )
-    try:
-        return _build_report(
-            session, survey, policy, today, resolved, period, as_of, gate, viewer, prefetch
-        )
-    finally:
-        if prefetch is not None:
-            prefetch.close()
+    return _build_report(session, survey, policy, today, resolved, period, as_of, gate, viewer)
 
 
 def _build_report(
@@ -161,7 +139,6 @@ def _build_report(
     as_of: dt.date | None,
     gate: PrivacyGate,
     viewer: str,
-    prefetch: WorkPrefetch | None,
 ) -> ReportDocument:
     pulse = next((p for p in answered_pulses(session) if p.survey.id == survey.id), None)
     population = resolved.population
@@ -188,11 +165,8 @@ def _build_report(
         people=people,
         facts=friction,
     )
-    data = load_measured_data(session, as_of, policy, prefetch)
     adoption = adoption_section(session, resolved, as_of) if as_of else None
-    measured = measured_section(
-        session, survey, resolved, as_of, policy, gate, viewer, card, adoption, data
-    )
+    measured = measured_section(session, survey, resolved, as_of, policy, card, adoption)
     scope_row = measured.realities.rows[0] if measured and measured.realities.rows else None
     document = ReportDocument(
         title="AI reality report",
@@ -290,34 +264,14 @@ def measured_as_of(session: Session, end: dt.date) -> dt.date | None:
     return min(end, data_as_of(session, end))
 
 
-def load_measured_data(
-    session: Session,
-    as_of: dt.date | None,
-    policy: PrivacyPolicy,
-    prefetch: WorkPrefetch | None = None,
-) -> MeasuredData | None:
-    """The organisation's work items and usage days, loaded once for the whole report: every
-    function and team, the funnel and the realities are masks over the same rows. The work
-    items come from `prefetch` if a child process is loading them."""
-    organisation = session.scalars(select(Organisation.id).order_by(Organisation.id)).first()
-    if as_of is None or organisation is None:
-        return None
-    return load_measured(
-        session, MetricScope(organisation_id=organisation), as_of, policy=policy, prefetch=prefetch
-    )
-
-
 def measured_section(
     session: Session,
     survey: Survey,
     scope: ResolvedScope,
     as_of: dt.date | None,
     policy: PrivacyPolicy,
-    gate: PrivacyGate,
-    viewer: str,
     card: Scorecard,
     adoption: AdoptionSection | None,
-    measured: MeasuredData | None,
 ) -> MeasuredReality | None:
     """Every metric for the scope, the three realities, the adoption line and the use cases
     that work or hurt, when tool exports have been imported; every part already passed its
@@ -327,10 +281,10 @@ def measured_section(
     if as_of is None:
         return None
     if scope.is_organisation:
-        realities = three_realities(session, survey, as_of, policy, measured, gate, viewer)
+        realities = three_realities(session, survey, as_of, policy)
     else:
         target = RealityScope(scope.name, scope.population, scope.metric)
-        realities = scope_realities(session, survey, as_of, policy, target, gate, viewer, measured)
+        realities = scope_realities(session, survey, as_of, target)
     top = top_use_cases(card)
     headline = None
     if adoption is not None and adoption.status is FigureStatus.SHOWN:

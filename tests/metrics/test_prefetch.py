@@ -1,34 +1,36 @@
-"""Work rows loaded by a child process give exactly the figures and the report that an
-in-process load gives; the child is used only when it is safe, and a failing child means
-an in-process load, never a hang or a different report."""
+"""Work rows loaded by a child process give exactly the figures and the measured release
+that an in-process load gives; the child is used only when it is safe, and a failing child
+means an in-process load, never a hang or a different release."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import logging
 import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import create_engine, select, text, update
+from sqlalchemy import create_engine, delete, select, text, update
 from sqlalchemy.orm import Session
 
 from gaplens.db.engine import session_scope
 from gaplens.demo.exports import write_exports
 from gaplens.demo.generator import generate_organisation, write_demo_files
 from gaplens.demo.pipeline import import_exports
-from gaplens.directory.models import Person
+from gaplens.directory.models import Organisation, Person
 from gaplens.directory.service import import_people, import_teams
 from gaplens.metrics import MetricScope
 from gaplens.metrics.prefetch import in_process_only, start_work_prefetch
 from gaplens.metrics.queries import WorkRows, load_work, scope_filter
 from gaplens.metrics.service import Settings, load_measured
 from gaplens.privacy import PrivacyPolicy
+from gaplens.releases.measured.models import MeasuredFigure, MeasuredLineage
+from gaplens.releases.measured.service import build_measured_release
+from gaplens.releases.models import Release
 from gaplens.releases.service import build_all
-from gaplens.report.render import render_json
-from gaplens.report.service import build_report
 from gaplens.surveys.service import import_responses
 from gaplens.work.models import WorkItem
 from tests.metrics.builders import OrgBuilder, at
@@ -106,29 +108,38 @@ def load_demo(url: str, out: Path) -> None:
         import_responses(session, files.responses, files.survey_name)
         build_all(session, PrivacyPolicy())
         import_exports(session, write_exports(organisation, out, 3))
-        build_all(session, PrivacyPolicy(), today=dt.date(2026, 12, 1))  # measured figures
 
 
-def test_the_report_is_the_same_whether_a_child_loads_the_work_items(
+def test_the_measured_release_is_the_same_whether_a_child_loads_the_work_items(
     db_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ):
     load_demo(db_url, tmp_path)
     caplog.set_level(logging.DEBUG, logger=CHILD)
-    documents = []
+    published = []
     for min_items in (1, NEVER):
         with session_scope(db_url) as session:
-            document = build_report(
+            session.execute(delete(MeasuredLineage))
+            session.execute(delete(Release).where(Release.dataset.like("metrics:%")))
+        with session_scope(db_url) as session:
+            organisation = session.scalars(select(Organisation.id)).one()
+            outcome = build_measured_release(
                 session,
-                None,
+                organisation,
                 PrivacyPolicy(),
-                dt.date(2026, 12, 1),
+                today=dt.date(2026, 12, 1),
                 prefetch_min_items=min_items,
             )
-        documents.append(render_json(document))
-        assert from_child(caplog) == 1  # the first report's, and only that one
-    assert documents[0] == documents[1]
-    assert document.measured is not None and document.measured.metrics
-    assert any(o.current.shown for o in document.measured.metrics)
+            assert outcome.release is not None
+            published.append(
+                sorted(
+                    (row.team_id or 0, row.function or "", row.metric, json.dumps(row.overview))
+                    for row in session.scalars(select(MeasuredFigure))
+                )
+            )
+        assert from_child(caplog) == 1  # the first build's, and only that one
+    assert published[0] == published[1] and published[0]
+    overviews = [json.loads(o) for *_, o in published[0]]
+    assert any(o["current"]["value"] is not None for o in overviews)
 
 
 def test_a_failing_child_means_an_in_process_load(db_url: str, caplog: pytest.LogCaptureFixture):

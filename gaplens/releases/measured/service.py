@@ -35,9 +35,17 @@ from sqlalchemy.orm import Session
 
 from gaplens.directory.models import Organisation, Person
 from gaplens.metrics.definitions import LEVELS, Metric, usage_levels
+from gaplens.metrics.prefetch import MIN_WORK_ITEMS, WorkPrefetch, start_work_prefetch
 from gaplens.metrics.registry import REGISTRY
 from gaplens.metrics.schemas import MetricScope, UsageLevels
-from gaplens.metrics.service import MeasuredData, Sample, load_measured, overview_of, tenure_bands
+from gaplens.metrics.service import (
+    MeasuredData,
+    Sample,
+    Settings,
+    load_measured,
+    overview_of,
+    tenure_bands,
+)
 from gaplens.privacy.policy import PrivacyPolicy
 from gaplens.privacy.recoding import Code, TeamTree, coarsen, whole
 from gaplens.releases.measured.models import MeasuredClass, MeasuredFigure, MeasuredLineage
@@ -385,9 +393,11 @@ def build_measured_release(
     today: dt.date | None = None,
     now: dt.datetime | None = None,
     months: int = DEFAULT_MONTHS,
+    prefetch_min_items: int = MIN_WORK_ITEMS,
 ) -> BuildOutcome:
     """Release every month end since the last release that is over and that the data
-    reaches (at most `months` back on a first build). Returns the latest release written."""
+    reaches (at most `months` back on a first build). Returns the latest release written.
+    With at least `prefetch_min_items` work items a child process loads them."""
     today = today or dt.date.today()
     dataset = dataset_of(organisation_id)
     previous = previous_releases(session, dataset)
@@ -405,6 +415,33 @@ def build_measured_release(
         through = previous[-1].answers_through.isoformat() if previous else "none yet"
         return BuildOutcome(None, f"measured figures up to date (released through {through})")
 
+    scope = MetricScope(organisation_id=organisation_id)
+    # Work items are the big load: a child process fetches them (on a file or server
+    # database, from a single-threaded process such as the CLI) while this one goes on.
+    prefetch = start_work_prefetch(
+        session,
+        scope,
+        Settings(candidates[-1], policy=policy),
+        earliest=candidates[0],
+        min_items=prefetch_min_items,
+    )
+    try:
+        return _build(session, organisation_id, policy, candidates, previous, now, prefetch)
+    finally:
+        if prefetch is not None:
+            prefetch.close()
+
+
+def _build(
+    session: Session,
+    organisation_id: int,
+    policy: PrivacyPolicy,
+    candidates: Sequence[dt.date],
+    previous: list[Release],
+    now: dt.datetime | None,
+    prefetch: WorkPrefetch | None,
+) -> BuildOutcome:
+    dataset = dataset_of(organisation_id)
     k = policy.min_group_size
     metrics = list(REGISTRY.values())
     measured = load_measured(
@@ -413,6 +450,7 @@ def build_measured_release(
         candidates[-1],
         policy=policy,
         earliest=candidates[0],
+        prefetch=prefetch,
     )
     tree = team_tree(session)
     lineages = _load_lineages(session, dataset)
