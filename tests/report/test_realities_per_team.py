@@ -1,6 +1,6 @@
-"""Three realities per team, through the privacy rules: a team's perceived and measured
-figures are shown when its groups are large enough, and withheld when its respondents or
-the persons behind its measured figure differ from another row's by fewer than 5."""
+"""Three realities per team, from releases: a team's perceived and measured figures are
+sums of published classes (the survey's and the measured release's), so a row is shown when
+classes lie inside it, and no row minus another describes fewer than 5 people."""
 
 from __future__ import annotations
 
@@ -28,7 +28,9 @@ def staff(org: OrgBuilder, team, n: int, function: str) -> None:
         person = org.person(team, adoption=ADOPTED if user else None, function=function)
         spread = 0.1 * (i // 2)
         org.item(person, at(ADOPTED - dt.timedelta(days=30)), 4.0 + spread)
-        org.item(person, at(ADOPTED + dt.timedelta(days=50)), (2.0 if user else 3.5) + spread)
+        after = (2.0 if user else 3.5) + spread + 0.04 * (i % 3 - 1)  # changes not all alike
+        org.item(person, at(ADOPTED + dt.timedelta(days=50)), after)
+        org.item(person, at(dt.date(2025, 12, 1)), 3.0 + spread)  # the data reaches November
 
 
 def answers(team: str, function: str, role: str, count: int, speedup: int, start: int):
@@ -68,7 +70,7 @@ def build(url: str, tmp_path: Path) -> None:
     ]
     with session_scope(url) as session:
         import_responses(session, write_csv(tmp_path / "r.csv", rows), "Pulse")
-        build_all(session, PrivacyPolicy())
+        build_all(session, PrivacyPolicy(), today=dt.date(2026, 1, 5))
 
 
 def test_team_rows_follow_the_privacy_rules(db_url: str, tmp_path: Path):
@@ -87,8 +89,12 @@ def test_team_rows_follow_the_privacy_rules(db_url: str, tmp_path: Path):
             "team",
             "team",
         ]
+        # Measured figures are the release's sums of classes: Eng's own two people and the
+        # two Operations people in Eng-B are too few for a class anywhere below the top,
+        # and too few there too: they are counted nowhere, so no row minus another gives
+        # anyone. Everyone else is (19 users and 19 non-users, minus those 2 + 2).
         org = rows[("organisation", "Whole organisation")]
-        assert org.measured is not None and org.measured_n == {"ai_users": 19, "non_users": 19}
+        assert org.measured is not None and org.measured_n == {"ai_users": 17, "non_users": 17}
 
         # Eng's respondents are Eng-A's plus 2 of its own: those 2 are in no published group
         # of Eng (too few), so Eng's perceived figures are exactly Eng-A's, and subtracting
@@ -100,12 +106,13 @@ def test_team_rows_follow_the_privacy_rules(db_url: str, tmp_path: Path):
         assert eng_a.measured is not None and eng_a.measured_n == {"ai_users": 6, "non_users": 6}
         assert eng_a.team_key == "eng-a"
 
-        # Eng's people are the Engineering function's plus the 2 Operations people in
-        # Eng-B, and Ops' are the Operations function's minus them: both withheld.
-        assert eng.measured is None and "fewer than 5" in (eng.reason or "")
-        ops = rows[("team", "Ops")]
-        assert ops.measured is None and "fewer than 5" in (ops.reason or "")
+        # Eng = Eng-A + Eng-B exactly (whole classes); Ops is its own class.
+        eng_b, ops = rows[("team", "Eng-B")], rows[("team", "Ops")]
+        assert eng.measured_n == {"ai_users": 12, "non_users": 12}
+        assert eng_b.measured_n == {"ai_users": 6, "non_users": 6}
+        assert ops.measured_n == {"ai_users": 5, "non_users": 5}
         assert ops.frontline_perceived is not None  # same respondents as Operations
+        assert realities.as_of == "2025-11-30"  # the latest measured month released
 
         # A team row that is shown says what a filtered perception view says.
         figures = released_perception(session, survey, PopulationFilter(team="eng")).figures
@@ -113,7 +120,7 @@ def test_team_rows_follow_the_privacy_rules(db_url: str, tmp_path: Path):
         assert ic.number is not None and eng.frontline_perceived is not None
         assert eng.frontline_perceived.estimate == ic.number.median.estimate
         assert eng.frontline_perceived.low == ic.number.median.low
-        assert rows[("team", "Eng-B")].frontline_perceived is None  # nobody answered
+        assert eng_b.frontline_perceived is None  # nobody answered
         assert realities.teams_left_out == 0
 
 
@@ -132,7 +139,7 @@ def test_a_team_below_the_threshold_gets_no_row(db_url: str, tmp_path: Path):
     rows += answers("tiny", "Engineering", "individual_contributor", 3, 50, 50)
     with session_scope(db_url) as session:
         import_responses(session, write_csv(tmp_path / "r.csv", rows), "Pulse")
-        build_all(session, PrivacyPolicy())
+        build_all(session, PrivacyPolicy(), today=dt.date(2026, 1, 5))
         realities = three_realities(session, find_survey(session, None), AS_OF, PrivacyPolicy())
     assert [r.scope for r in realities.rows if r.kind == "team"] == ["Big", "Other"]
     assert realities.teams_left_out == 1

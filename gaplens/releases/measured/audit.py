@@ -6,7 +6,8 @@ released (each month end, each scope) as the set of people it sums over, rebuilt
 published classes (who was admitted, with which code, from which month), and solves that
 system: anyone isolated, or any group of fewer than k derivable, by any combination of
 months and scopes. A derivable group whose values are all the same is reported too (its sum
-would tell each value). Every shown figure's n must match its rebuilt set, or the release is
+would tell each value, and so would one whose changes after minus before are all the
+same). Every shown figure's n must match its rebuilt set, or the release is
 not what the classes say (a ValueError, like a survey histogram that does not match its
 answers). Values over the window ending each month end are new each month; for them the
 auditor checks that every published class holds at least k people.
@@ -85,7 +86,8 @@ def measured_findings(
             for atom in _atoms([summed for summed in sets if summed]):
                 befores = {values[m][0] for m in atom}
                 afters = {values[m][1] for m in atom}
-                if len(befores) < 2 or len(afters) < 2:
+                changes = {values[m][1] - values[m][0] for m in atom}
+                if min(len(befores), len(afters), len(changes)) < 2:
                     alike.setdefault(f"{metric} ({kind}) before/after", set()).update(atom)
     everyone = frozenset().union(*rows) if rows else frozenset()
     linear = audit(

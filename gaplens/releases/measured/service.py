@@ -267,7 +267,10 @@ def _month(
             newcomers = {
                 int(i): code_of(int(i)) for i in np.flatnonzero(mask) if ids[i] not in lineage
             }
-            got = classes(newcomers, [values.before, values.after], k, tree)
+            # Before, after and the change between them: a group whose changes are all alike
+            # would tell each member's through the published mean change.
+            change = values.after - values.before
+            got = classes(newcomers, [values.before, values.after, change], k, tree)
             for i, code in got.items():
                 lineage[ids[i]] = Member(
                     code, month.end, float(values.before[i]), float(values.after[i])
