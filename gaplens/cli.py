@@ -286,8 +286,8 @@ def release_build(
     Run it after collecting answers online (hourly or daily from cron); the web server also
     builds on its own schedule (GAPLENS_RELEASE_SCHEDULE, "off" leaves it to cron), and a
     build already running anywhere makes this one skip, saying so. Imports build their
-    survey's release themselves, and tool-export imports build the measured figures and the
-    adoption funnel for the months they complete.
+    survey's release themselves; after importing tool exports, run it once every export for
+    the month is in (a month of measured figures or of the funnel is released only once).
 
     Example: gaplens release build --survey "AI pulse 2026-Q4"
     """
@@ -316,12 +316,11 @@ def _import_export(
     path: Path,
     work: Callable[[Session, Callable[[int], None]], ConnectorSummary],
 ) -> None:
-    """One shape for every tool-export import: migrate, one transaction, a byte progress bar;
-    then the releases the new rows allow (measured figures and the adoption funnel for months
-    now covered), unless another build is running (the next scheduled one picks them up)."""
-    from gaplens.releases.schedule.service import build_lease
-    from gaplens.releases.service import build_all
+    """One shape for every tool-export import: migrate, one transaction, a byte progress bar.
 
+    No release is built here: an admin often imports several exports for a month in a row,
+    and a month is released once, so it waits for `gaplens release build` (or the server's
+    schedule) after all of them."""
     with user_errors():
         url = ready_database(db)
         size = path.stat().st_size if path.is_file() else 0
@@ -330,16 +329,12 @@ def _import_export(
             session_scope(url) as session,
         ):
             summary = work(session, advance)
-        out.print(summary.describe(), highlight=False)
-        with build_lease(url) as held:
-            if not held:
-                out.print("Another release build is running; it will publish these rows.")
-                return
-            with session_scope(url) as session:
-                built = build_all(session, _policy())
-    for name, outcome in built:
-        if outcome.release is not None:
-            out.print(f"{name}: {outcome.message}", highlight=False)
+    out.print(summary.describe(), highlight=False)
+    out.print(
+        "Publish with `gaplens release build` once every export for the month is in "
+        "(the web server also builds on its schedule).",
+        highlight=False,
+    )
 
 
 ExportArgument = Annotated[

@@ -154,10 +154,32 @@ def test_feedback_then_digest_shows_it_inert(live_server: str, web_db: str):
     assert dialogs == []
 
 
-def test_adoption_page_chart_and_phone_layout(live_server: str):
+def release_adoption(url: str) -> None:
+    """Copilot use for most people across August and September 2026 (three weeks for
+    every other one, so stages differ), then the build of early October."""
+    from sqlalchemy import select
+
+    from gaplens.db.engine import session_scope
+    from gaplens.directory.models import Person
+    from gaplens.privacy import PrivacyPolicy
+    from gaplens.releases.adoption.service import build_adoption_releases
+    from tests.releases.adoption_world import import_run, use
+
+    weeks = [dt.date(2026, 9, 7), dt.date(2026, 9, 14), dt.date(2026, 9, 28)]
+    with session_scope(url) as session:
+        run = import_run(session)
+        for n, pid in enumerate(session.scalars(select(Person.id).order_by(Person.email))):
+            if n % 5:
+                use(session, run, pid, [dt.date(2026, 8, 3), *(weeks if n % 2 else [])])
+        build_adoption_releases(session, PrivacyPolicy(), today=dt.date(2026, 10, 2))
+
+
+def test_adoption_page_chart_and_phone_layout(live_server: str, web_db: str):
     """The funnel per team: an inline SVG chart, the table, no request off the host, and on a
     390 px phone nothing wider than the screen except inside its scrolling table."""
     from playwright.sync_api import sync_playwright
+
+    release_adoption(web_db)
 
     outside: list[str] = []
     errors: list[str] = []

@@ -375,7 +375,10 @@ def _class_rows(metric: str, kind: str, codes: Iterable[Code]) -> list[dict[str,
 
 
 def data_end(session: Session, organisation_id: int) -> dt.date | None:
-    """The last day any work item or AI-usage row of the organisation's people reaches."""
+    """The last day every source with data reaches: the earlier of the last work-item day
+    and the last AI-usage day of the organisation's people (a source with no rows at all
+    does not hold the others back). A month is released once, so it waits until all the
+    sources an organisation imports have reached its end, not just the first one imported."""
     people = select(Person.id).where(Person.organisation_id == organisation_id)
     created, resolved = session.execute(
         select(func.max(WorkItem.created_at), func.max(WorkItem.resolved_at)).where(
@@ -383,9 +386,11 @@ def data_end(session: Session, organisation_id: int) -> dt.date | None:
         )
     ).one()
     usage = session.scalar(select(func.max(AiUsageDay.day)).where(AiUsageDay.person_id.in_(people)))
-    days = [d.date() if isinstance(d, dt.datetime) else d for d in (created, resolved, usage)]
-    found = [d for d in days if d is not None]
-    return max(found) if found else None
+    work_days = [d.date() for d in (created, resolved) if d is not None]
+    ends = [max(work_days)] if work_days else []
+    if usage is not None:
+        ends.append(usage)
+    return min(ends) if ends else None
 
 
 def build_measured_release(
