@@ -5,15 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gaplens.surveys.models import (
-    BankQuestion,
-    Survey,
-    SurveyQuestion,
-    SurveyResponse,
-)
+from gaplens.releases.pulses import released_pulses
+from gaplens.surveys.models import BankQuestion, Survey, SurveyQuestion
 
 QUESTION = "job_security_clarity"
 YES = "yes"
@@ -23,30 +19,21 @@ YES = "yes"
 class Pulse:
     survey_id: int
     name: str
-    first_day: dt.date
-    last_day: dt.date
+    first_week: dt.date
+    answers_through: dt.date
 
 
 def pulses(session: Session, survey: Survey, end: dt.date) -> list[Pulse]:
-    """The survey's series (or the survey alone) with answers, first answered on or before
-    `end`, oldest first."""
-    days = (
-        select(
-            SurveyResponse.survey_id,
-            func.min(SurveyResponse.answered_on).label("first"),
-            func.max(SurveyResponse.answered_on).label("last"),
-        )
-        .group_by(SurveyResponse.survey_id)
-        .subquery()
-    )
+    """The survey's series (or the survey alone) with a release whose first released week
+    starts on or before `end`, oldest first; dated by releases only (`releases/pulses.py`),
+    never by the day of one answer."""
     same = Survey.series == survey.series if survey.series else Survey.id == survey.id
-    rows = session.execute(
-        select(Survey.id, Survey.name, days.c.first, days.c.last)
-        .join(days, days.c.survey_id == Survey.id)
-        .where(same, days.c.first <= end)
-    ).all()
-    found = [Pulse(sid, name, first, last) for sid, name, first, last in rows]
-    return sorted(found, key=lambda p: (p.first_day, p.survey_id))
+    found = [
+        Pulse(p.survey.id, p.survey.name, p.first_week, p.answers_through)
+        for p in released_pulses(session, list(session.scalars(select(Survey).where(same))))
+        if p.first_week <= end
+    ]
+    return sorted(found, key=lambda p: (p.first_week, p.survey_id))
 
 
 def asks_clarity(session: Session, survey_id: int) -> bool:

@@ -137,10 +137,13 @@ class ClarityGroup(BaseModel):
 
 class ClarityPoint(BaseModel):
     survey: str
-    first_day: dt.date
-    last_day: dt.date
+    first_week: dt.date
+    """The Monday of the first week with published answers (from the pulse's first release;
+    never the day of one answer)."""
+    answers_through: dt.date
+    """The day the pulse's latest release's answers run through."""
     statements_in_force: int
-    """Statements in scope in force on the pulse's first day."""
+    """Statements in scope in force on `first_week`."""
     everyone: ClarityGroup
     individual_contributors: ClarityGroup
 
@@ -179,7 +182,8 @@ class CommitmentsSection(BaseModel):
     made_in_period: int
     retired_in_period: int
     since: dt.date | None
-    """First day of the trend's first pulse, the baseline for `made_since`."""
+    """Monday of the first week with published answers of the trend's first pulse (from its
+    first release), the baseline for `made_since`."""
     made_since: int
     review_due: int
     """Statements in force whose review date is on or before the period's end."""

@@ -469,8 +469,8 @@ def released_clarity_point(
         )
     return ClarityPoint(
         survey=pulse.name,
-        first_day=pulse.first_day,
-        last_day=pulse.last_day,
+        first_week=pulse.first_week,
+        answers_through=pulse.answers_through,
         statements_in_force=statements_in_force,
         everyone=groups[0],
         individual_contributors=groups[1],
@@ -498,7 +498,7 @@ def clarity_trend(
                 release,
                 scope.team_id,
                 scope.function,
-                _count(session, [*scope_where, *_in_force(pulse.first_day)]),
+                _count(session, [*scope_where, *_in_force(pulse.first_week)]),
             )
         )
     question = entry(QUESTION)
@@ -536,7 +536,7 @@ def report_section(
     clarity = clarity_trend(session, survey, scope, end, function) if survey else None
     if not statements and (clarity is None or not clarity.points):
         return None
-    since = clarity.points[0].first_day if clarity and clarity.points else None
+    since = clarity.points[0].first_week if clarity and clarity.points else None
     made_in_period = _count(
         session, [*where, Commitment.published_on >= start, Commitment.published_on <= end]
     )
@@ -572,8 +572,8 @@ def summary_sentence(
         parts = ["No statement of what stays the same is in force."]
     elif since is not None:
         parts = [
-            f"{made_since} {plural} of what stays the same made since {day(since)}, "
-            "when the first pulse opened."
+            f"{made_since} {plural} of what stays the same made since the week of "
+            f"{day(since)}, the first week with published answers of the first pulse."
         ]
     else:
         parts = [f"{in_force} {'statement' if in_force == 1 else 'statements'} in force."]

@@ -31,8 +31,6 @@ class QuestionAggregate:
 @dataclass
 class SurveyAggregate:
     responses_by_role: dict[str, int]
-    first_day: dt.date | None
-    last_day: dt.date | None
     questions: dict[int, QuestionAggregate]
 
 
@@ -50,10 +48,6 @@ def aggregate_survey(
             select(response.role_level, func.count()).where(of_survey).group_by(response.role_level)
         )
     }
-    first_day, last_day = session.execute(
-        select(func.min(response.answered_on), func.max(response.answered_on)).where(of_survey)
-    ).one()
-
     questions: dict[int, QuestionAggregate] = defaultdict(QuestionAggregate)
     joined = select().select_from(answer).join(response, response.id == answer.response_id)
 
@@ -92,4 +86,4 @@ def aggregate_survey(
         assert text is not None
         questions[question_id].texts.append((text, day))
 
-    return SurveyAggregate(by_role, first_day, last_day, dict(questions))
+    return SurveyAggregate(by_role, dict(questions))

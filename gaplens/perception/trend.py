@@ -9,20 +9,20 @@ below, so noise is never reported as a trend.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gaplens.audit.service import record
 from gaplens.directory.models import Team
 from gaplens.errors import InputError
+from gaplens.releases.pulses import released_pulses
 from gaplens.releases.queries import SurveyRelease, cell_predicate, latest_survey_release
 from gaplens.report.schemas import FigureStatus, Interval
 from gaplens.stats import Estimate, mover_difference, newcombe_difference
-from gaplens.surveys.models import Survey, SurveyResponse
+from gaplens.surveys.models import Survey
 from gaplens.surveys.question_bank import entry
 
 QUESTION = "productivity_impact"
@@ -71,25 +71,19 @@ def direction(change: Estimate | None) -> str:
 
 
 def _pulses(session: Session, series: str) -> list[Survey]:
-    """The series' pulses in the order they ran (by their first answer; only the order is
-    used, never shown)."""
-    first_day = (
-        select(SurveyResponse.survey_id, func.min(SurveyResponse.answered_on).label("first"))
-        .group_by(SurveyResponse.survey_id)
-        .subquery()
+    """The series' pulses with a release, in the order they ran as their releases date them
+    (the day the latest one's answers run through), never by the day of one answer."""
+    found = released_pulses(
+        session, list(session.scalars(select(Survey).where(Survey.series == series)))
     )
-    rows = session.execute(
-        select(Survey, first_day.c.first)
-        .join(first_day, first_day.c.survey_id == Survey.id)
-        .where(Survey.series == series)
-    ).all()
-    if not rows:
+    if not found:
         known = sorted({s for s in session.scalars(select(Survey.series)) if s})
         raise InputError.single(
-            f"no survey with answers in series '{series}' (known: {', '.join(known) or 'none'})",
+            f"no survey with released answers in series '{series}' "
+            f"(known: {', '.join(known) or 'none'})",
             "series",
         )
-    return [survey for survey, _ in sorted(rows, key=lambda r: (r[1] or dt.date.max, r[0].id))]
+    return [pulse.survey for pulse in found]
 
 
 def _ancestors(parents: dict[int, int | None]) -> dict[int, list[int]]:

@@ -497,8 +497,9 @@ def measured_too_thin(doc: ReportDocument) -> NextStep | None:
 
 @rule("measure-again", 99)
 def measure_again(doc: ReportDocument) -> NextStep | None:
-    """Always, once a pulse has answers: the gap is judged by whether it closes."""
-    last = doc.survey.last_day
+    """Always, once a pulse has a release: the gap is judged by whether it closes. Dated from
+    the day its released answers run through, never from the day of one answer."""
+    last = doc.survey.answers_through
     if last is None:
         return None
     due = last + dt.timedelta(days=REPEAT_AFTER_DAYS)
@@ -507,7 +508,7 @@ def measure_again(doc: ReportDocument) -> NextStep | None:
         f"Measure again by {day(due)}",
         "Run the next pulse and refresh this report, to see whether the gap is closing and "
         "whether the steps above changed the figures.",
-        [f"The latest pulse ({doc.survey.name}) closed on {last.isoformat()}."],
+        [f"The latest pulse ({doc.survey.name}) has answers released through {last.isoformat()}."],
         "survey",
     )
 

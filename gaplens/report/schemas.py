@@ -21,7 +21,7 @@ from gaplens.reflections.schemas import ReflectionsSummary
 from gaplens.tasks.schemas import TaskMapSection
 from gaplens.wins.schemas import WinsSection
 
-REPORT_SCHEMA_VERSION = "1.1"
+REPORT_SCHEMA_VERSION = "2.0"
 
 
 class FigureStatus(StrEnum):
@@ -119,8 +119,9 @@ class SurveyInfo(Model):
     bank_version: int
     responses: int | None
     """Responses in the report's scope; None when fewer than the privacy threshold."""
-    first_day: dt.date | None
-    last_day: dt.date | None
+    answers_through: dt.date | None
+    """The day the survey's latest release's answers run through (the end of a week, or the
+    day before the build): None without a release. No answer's own day is ever given."""
 
 
 class PrivacyInfo(Model):
@@ -164,8 +165,8 @@ class ScopeInfo(Model):
 
 class PulseInfo(Model):
     name: str
-    first_day: dt.date | None
-    last_day: dt.date | None
+    answers_through: dt.date | None
+    """The day its latest release's answers run through: the day it closed for reports."""
 
 
 class PeriodInfo(Model):
@@ -183,7 +184,8 @@ class PeriodInfo(Model):
 
 class TrendPulse(Model):
     survey: str
-    last_day: dt.date | None
+    answers_through: dt.date | None
+    """The day the pulse's latest release's answers run through."""
     in_period: bool
     status: str
     """A FigureStatus value, or 'refused' (too close to a set this viewer already saw)."""

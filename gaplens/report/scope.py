@@ -5,10 +5,12 @@ A scope is the organisation, a function, or a team with every team below it. Sur
 use the responses whose self-reported bands fall in the scope; figures about people (usage,
 work, licences) use the directory; team-tagged friction entries use the scope's teams.
 
-A period is an inclusive day range. A survey pulse belongs to the period in which it closed
-(its last answer day), and is always used whole, so two reports never split one pulse's
-respondents into sets that differ by a few people. Measured figures are as of the period's
-end, or the last day of imported data if that comes first.
+A period is an inclusive day range. A survey pulse belongs to the period in which it closed:
+the day its latest release's answers run through (a week end, never the day of one person's
+answer; `releases/pulses.py`). It is always used whole, so two reports never split one
+pulse's respondents into sets that differ by a few people; a pulse without a release is not
+answered yet for reports. Measured figures are as of the period's end, or the last day of
+imported data if that comes first.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from gaplens.directory.models import Organisation, Person, Team
 from gaplens.errors import InputError
 from gaplens.metrics.schemas import MetricScope
 from gaplens.perception.filters import PopulationFilter
+from gaplens.releases.pulses import ReleasedPulse, latest_released_day, released_pulses
 from gaplens.surveys.models import Survey, SurveyResponse
 from gaplens.surveys.service import find_survey
 
@@ -35,8 +38,10 @@ DEFAULT_PERIOD_DAYS = 365
 SCOPE_HELP = "organisation, function:NAME or team:KEY"
 PERIOD_HELP = "a quarter (2026-Q3), a half (2026-H2), a month (2026-09) or a year (2026)"
 PERIOD_RULES = [
-    "A survey pulse belongs to the period in which it closed (its last answer day) and is "
-    "used whole; the report reads the latest pulse that closed in the period.",
+    "A survey pulse belongs to the period in which it closed: the day its latest release's "
+    "answers run through (the end of a week, never the day of one answer). It is used whole; "
+    "the report reads the latest pulse that closed in the period. A pulse with no release "
+    "yet is not in any period.",
     "The gap trend follows that pulse's series: every pulse that closed by the period's end.",
     "Measured figures (usage, work items, the adoption funnel) are as of the period's end, "
     "or the last day of imported data if that is earlier; the metric registry compares each "
@@ -241,38 +246,25 @@ def reportable_functions(session: Session) -> list[str]:
     return sorted(found)
 
 
-@dataclass(frozen=True)
-class Pulse:
-    survey: Survey
-    first_day: dt.date
-    last_day: dt.date
+Pulse = ReleasedPulse
 
 
 def answered_pulses(session: Session) -> list[Pulse]:
-    """Every survey with answers, oldest close first."""
-    rows = session.execute(
-        select(
-            Survey,
-            func.min(SurveyResponse.answered_on),
-            func.max(SurveyResponse.answered_on),
-        )
-        .join(SurveyResponse, SurveyResponse.survey_id == Survey.id)
-        .group_by(Survey.id)
-    ).all()
-    pulses = [Pulse(survey, first, last) for survey, first, last in rows]
-    return sorted(pulses, key=lambda p: (p.last_day, p.survey.id))
+    """Every survey with a release, oldest close (`answers_through`) first."""
+    return released_pulses(session)
 
 
 def last_data_day(session: Session) -> dt.date | None:
-    """The latest day anything was recorded: answers, usage, work, friction, feedback."""
+    """The latest day anything was recorded: released answers (the day they run through,
+    never an answer's own day), usage, work, friction, feedback."""
     from gaplens.feedback.models import FeedbackItem
     from gaplens.friction.models import FrictionEntry
     from gaplens.telemetry.models import AiUsageDay
     from gaplens.work.models import WorkItem
 
-    days: list[dt.date] = []
+    released = latest_released_day(session)
+    days: list[dt.date] = [released] if released is not None else []
     for column in (
-        SurveyResponse.answered_on,
         AiUsageDay.day,
         FrictionEntry.logged_on,
         FeedbackItem.received_on,
@@ -294,7 +286,7 @@ class ResolvedPeriod:
     named: bool
     """True for an explicit period (a quarter, --from/--to), False for the default."""
     pulses: list[Pulse] = field(default_factory=list)
-    """Pulses that closed in the period."""
+    """Pulses that closed (by their latest release) in the period."""
 
 
 def resolve_period(
@@ -307,34 +299,39 @@ def resolve_period(
         end = last_data_day(session) or today or dt.date.today()
         start = end - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1)
         label, named = "the last 12 months of data", False
-    pulses = [p for p in answered_pulses(session) if start <= p.last_day <= end]
+    pulses = [p for p in answered_pulses(session) if start <= p.answers_through <= end]
     return ResolvedPeriod(start, end, label, named, pulses)
 
 
 def choose_survey(session: Session, period: ResolvedPeriod, survey_name: str | None) -> Survey:
-    """The pulse the report reads: the named survey (which, once answered, must have closed
+    """The pulse the report reads: the named survey (which, once released, must have closed
     in the period), or the latest pulse that closed in the period.
 
-    Without any answered survey this is the latest survey, so a report can still say that
+    Without any released survey this is the latest survey, so a report can still say that
     there are not enough responses yet.
     """
     everything = answered_pulses(session)
     if survey_name is not None or not everything:
         survey = find_survey(session, survey_name)
         closed = next((p for p in everything if p.survey.id == survey.id), None)
-        if closed is not None and not period.start <= closed.last_day <= period.end:
+        if closed is not None and not period.start <= closed.answers_through <= period.end:
             raise InputError.single(
-                f"survey '{_clip(survey.name)}' closed on {closed.last_day.isoformat()}, outside "
-                f"the report period {period.start.isoformat()} to {period.end.isoformat()}: "
+                f"survey '{_clip(survey.name)}' has answers released through "
+                f"{closed.answers_through.isoformat()}, outside the report period "
+                f"{period.start.isoformat()} to {period.end.isoformat()}: "
                 "choose a period that contains it",
                 column="period",
             )
         return survey
     if period.pulses:
         return period.pulses[-1].survey
-    listed = ", ".join(f"{p.survey.name} ({p.last_day.isoformat()})" for p in everything[-5:])
+    listed = ", ".join(
+        f"{p.survey.name} ({p.answers_through.isoformat()})" for p in everything[-5:]
+    )
     raise InputError.single(
         f"no survey pulse closed between {period.start.isoformat()} and "
-        f"{period.end.isoformat()} (pulses, with the day each closed: {listed})",
+        f"{period.end.isoformat()}: a pulse closes on the day its latest release's answers "
+        f"run through, and a pulse with no release yet has not closed (released pulses, "
+        f"with that day: {listed})",
         column="period",
     )

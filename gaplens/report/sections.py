@@ -94,7 +94,7 @@ def trend_section(
     pulses = [
         p
         for p in answered_pulses(session)
-        if p.last_day <= period.end
+        if p.answers_through <= period.end
         and (p.survey.id == survey.id or (survey.series and p.survey.series == survey.series))
     ]
     population = scope.population
@@ -108,8 +108,8 @@ def trend_section(
         points=[
             TrendPulse(
                 survey=point.survey,
-                last_day=pulse.last_day,
-                in_period=period.start <= pulse.last_day <= period.end,
+                answers_through=pulse.answers_through,
+                in_period=period.start <= pulse.answers_through <= period.end,
                 status=str(point.status),
                 gap_pp=point.gap_pp,
                 leaders_n=point.leaders_n,

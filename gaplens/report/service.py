@@ -176,8 +176,7 @@ def _build_report(
             name=survey.name,
             bank_version=survey.bank_version,
             responses=responses if responses >= policy.min_group_size else None,
-            first_day=pulse.first_day if pulse else None,
-            last_day=pulse.last_day if pulse else None,
+            answers_through=pulse.answers_through if pulse else None,
         ),
         privacy=PrivacyInfo(
             min_group_size=policy.min_group_size,
@@ -206,7 +205,7 @@ def _build_report(
             end=end,
             named=period.named,
             pulses=[
-                PulseInfo(name=p.survey.name, first_day=p.first_day, last_day=p.last_day)
+                PulseInfo(name=p.survey.name, answers_through=p.answers_through)
                 for p in period.pulses
             ],
             data_as_of=as_of,

@@ -137,6 +137,12 @@ def day(date: dt.date) -> str:
     return f"{date.day} {MONTHS[date.month - 1]} {date.year}"
 
 
+def answers_window(through: dt.date | None) -> str:
+    """When a pulse's answers ran, as its releases date them: 'through 15 March 2026' (a
+    week end), never the day of one answer; "not released yet" without a release."""
+    return f"through {day(through)}" if through is not None else "not released yet"
+
+
 def window(first: dt.date | None, last: dt.date | None) -> str:
     """A survey window: '3–28 March 2026', '24 February – 13 March 2026'."""
     if first is None and last is None:

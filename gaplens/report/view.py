@@ -35,6 +35,7 @@ from gaplens.report.text import (
     NO_VALUE,
     TIMES,
     Figure,
+    answers_window,
     day,
     group_label,
     group_phrase,
@@ -164,6 +165,7 @@ class ReportView:
     organisation: str
     survey_name: str
     window: str
+    """When the pulse's answers ran, from its releases: 'through <week end>'."""
     responses: str
     generated: str
     generated_iso: str
@@ -549,7 +551,7 @@ def build_view(doc: ReportDocument) -> ReportView:
         title=doc.title,
         organisation=doc.organisation,
         survey_name=doc.survey.name,
-        window=window(doc.survey.first_day, doc.survey.last_day),
+        window=answers_window(doc.survey.answers_through),
         responses=(
             f"{doc.survey.responses:,}"
             if doc.survey.responses is not None
@@ -842,7 +844,7 @@ def trend_view(doc: ReportDocument) -> TrendView | None:
     k = doc.privacy.min_group_size
     rows: list[TrendRow] = []
     for p in trend.points:
-        closed = day(p.last_day) if p.last_day else NO_VALUE
+        closed = day(p.answers_through) if p.answers_through else NO_VALUE
         if p.status == FigureStatus.SHOWN and p.gap_pp is not None:
             gap = p.gap_pp
             rows.append(

@@ -218,18 +218,19 @@ def answers(prefix: str, day: str, team: str, function: str, role: str, yes: int
 
 @pytest.fixture
 def pulses(db_url: str, org: dict[str, int], tmp_path: Path) -> str:
-    """Two pulses: Support's frontline grows clearer (8/40 -> 20/40), Engineering holds."""
+    """Two pulses: Support's frontline grows clearer (8/40 -> 20/40), Engineering holds.
+    Answered on Wednesdays: only their weeks (Monday 8 June, Sunday 14 June...) may show."""
     first = (
-        answers("q1", "2026-06-08", "support", "Support", "individual_contributor", 8, 40)
-        + answers("q1", "2026-06-08", "support", "Support", "manager", 6, 10)
-        + answers("q1", "2026-06-08", "eng-payments", "Engineering", "individual_contributor", 10, 30)
-        + answers("q1", "2026-06-08", "eng-payments", "Engineering", "manager", 3, 4)
+        answers("q1", "2026-06-10", "support", "Support", "individual_contributor", 8, 40)
+        + answers("q1", "2026-06-10", "support", "Support", "manager", 6, 10)
+        + answers("q1", "2026-06-10", "eng-payments", "Engineering", "individual_contributor", 10, 30)
+        + answers("q1", "2026-06-10", "eng-payments", "Engineering", "manager", 3, 4)
     )  # fmt: skip
     second = (
-        answers("q2", "2026-09-07", "support", "Support", "individual_contributor", 20, 40)
-        + answers("q2", "2026-09-07", "support", "Support", "manager", 7, 10)
-        + answers("q2", "2026-09-07", "eng-payments", "Engineering", "individual_contributor", 11, 30)
-        + answers("q2", "2026-09-07", "eng-payments", "Engineering", "manager", 3, 4)
+        answers("q2", "2026-09-09", "support", "Support", "individual_contributor", 20, 40)
+        + answers("q2", "2026-09-09", "support", "Support", "manager", 7, 10)
+        + answers("q2", "2026-09-09", "eng-payments", "Engineering", "individual_contributor", 11, 30)
+        + answers("q2", "2026-09-09", "eng-payments", "Engineering", "manager", 3, 4)
     )  # fmt: skip
     with session_scope(db_url) as session:
         import_responses(session, write_csv(tmp_path / "q1.csv", first), "Q2", series="Pulse")
@@ -284,7 +285,13 @@ def test_whole_organisation_trend_matches_statsmodels(pulses: str):
     ic = second.individual_contributors
     assert (ic.n, ic.yes) == (70, 31) and ic.clarity is not None
     assert (ic.clarity.low, ic.clarity.high) == pytest.approx(wilson(31, 70))
-    # statements in force on each pulse's first day (the retired one until August)
+    # dated by releases: the first released week's Monday and the week end answers run to
+    assert (first.first_week, first.answers_through) == (dt.date(2026, 6, 8), dt.date(2026, 6, 14))
+    assert (second.first_week, second.answers_through) == (
+        dt.date(2026, 9, 7),
+        dt.date(2026, 9, 13),
+    )
+    # statements in force on each pulse's first released week (the retired one until August)
     assert (first.statements_in_force, second.statements_in_force) == (1, 2)
     change = result.clarity.change
     expected = newcombe_difference(31, 70, 18, 70)
@@ -296,7 +303,10 @@ def test_whole_organisation_trend_matches_statsmodels(pulses: str):
     assert [s.text for s in result.statements] == [GOOD["text"], "Code review stays human work."]
     assert (result.made_in_period, result.retired_in_period) == (3, 1)
     assert result.since == dt.date(2026, 6, 8) and result.made_since == 2
-    assert "2 statements of what stays the same made since 8 June 2026" in result.summary
+    assert "2 statements of what stays the same made since the week of 8 June 2026" in (
+        result.summary
+    )
+    assert "10 June" not in result.summary and "9 September" not in result.summary
     assert "does not say that one caused the other" in result.summary
 
 
@@ -340,18 +350,22 @@ def test_a_scope_whose_rest_is_small_leaves_nothing_to_subtract(
     assert whole.clarity.points[0].everyone == point.everyone
 
 
-def test_small_pulses_say_so_without_a_number(db_url: str, org: dict[str, int], tmp_path: Path):
-    rows = answers("q", "2026-09-07", "support", "Support", "individual_contributor", 2, 4)
+def test_a_pulse_too_small_to_release_is_not_a_pulse_yet(
+    db_url: str, org: dict[str, int], tmp_path: Path
+):
+    """Four answers make no release, so the pulse has no published date and no row: with no
+    statement either, there is no section (it is not "answered" for reports yet)."""
+    rows = answers("q", "2026-09-09", "support", "Support", "individual_contributor", 2, 4)
     with session_scope(db_url) as session:
         import_responses(session, write_csv(tmp_path / "q.csv", rows), "Q3")
         build_all(session, PrivacyPolicy())
+    assert section(db_url) is None
+    with session_scope(db_url) as session:
+        create_statement(session, org["admin"], statement(), today=dt.date(2026, 9, 1))
     result = section(db_url)
     assert result is not None and result.clarity is not None
-    [point] = result.clarity.points
-    assert point.everyone.model_dump() == {
-        "status": "not_enough_responses", "n": None, "yes": None, "clarity": None,
-    }  # fmt: skip
-    assert result.statements == [] and "No statement" in result.summary
+    assert result.clarity.points == [] and result.since is None
+    assert "2026-09-09" not in result.model_dump_json()
 
 
 def test_team_scope_uses_the_team_and_the_teams_below(pulses: str):

@@ -94,7 +94,7 @@ def test_unknown_series_is_a_clear_error(pulses: str):
     from gaplens.errors import InputError
 
     with (
-        pytest.raises(InputError, match=r"no survey with answers in series 'Nope'.*Pulse"),
+        pytest.raises(InputError, match=r"no survey with released answers in series 'Nope'.*Pulse"),
         session_scope(pulses) as session,
     ):
         released_gap_trend(session, "Nope")

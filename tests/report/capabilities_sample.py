@@ -241,8 +241,8 @@ def commitments(
     hidden = ClarityGroup(status="suppressed")
     latest = ClarityPoint(
         survey="Pulse 2026-Q1",
-        first_day=dt.date(2026, 3, 2),
-        last_day=dt.date(2026, 3, 13),
+        first_week=dt.date(2026, 3, 2),
+        answers_through=dt.date(2026, 3, 15),
         statements_in_force=statements,
         everyone=clarity_group(70, 260),
         individual_contributors=clarity_group(*ic) if ic else hidden,

@@ -539,8 +539,7 @@ def sample_document() -> ReportDocument:
             name="AI pulse, March 2026",
             bank_version=1,
             responses=N["everyone"],
-            first_day=dt.date(2026, 2, 23),
-            last_day=dt.date(2026, 3, 13),
+            answers_through=dt.date(2026, 3, 15),
         ),
         privacy=PRIVACY,
         group_order=GROUPS,
@@ -598,7 +597,7 @@ def sparse_document() -> ReportDocument:
         points=[
             TrendPulse(
                 survey="AI pulse, first",
-                last_day=None,
+                answers_through=None,
                 in_period=True,
                 status="not_enough_responses",
             )
@@ -614,7 +613,7 @@ def sparse_document() -> ReportDocument:
     sparse = doc.model_copy(
         update={
             "title": "AI reality report (first pulse)",
-            "survey": doc.survey.model_copy(update={"first_day": None, "last_day": None}),
+            "survey": doc.survey.model_copy(update={"answers_through": None}),
             "headline": Headline(
                 statements=["Too few executives answered to compare role levels yet."],
                 exec_ic_impact_gap=impact_gap().model_copy(

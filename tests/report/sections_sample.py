@@ -52,8 +52,7 @@ def period() -> PeriodInfo:
         pulses=[
             PulseInfo(
                 name="AI pulse, March 2026",
-                first_day=dt.date(2026, 2, 23),
-                last_day=dt.date(2026, 3, 13),
+                answers_through=dt.date(2026, 3, 15),
             )
         ],
         data_as_of=dt.date(2026, 3, 31),
@@ -73,7 +72,7 @@ def gap_trend(widening: bool = True) -> GapTrend:
         points=[
             TrendPulse(
                 survey="AI pulse, November 2025",
-                last_day=dt.date(2025, 11, 20),
+                answers_through=dt.date(2025, 11, 23),
                 in_period=False,
                 status="shown",
                 gap_pp=before,
@@ -82,7 +81,7 @@ def gap_trend(widening: bool = True) -> GapTrend:
             ),
             TrendPulse(
                 survey="AI pulse, March 2026",
-                last_day=dt.date(2026, 3, 13),
+                answers_through=dt.date(2026, 3, 15),
                 in_period=True,
                 status="shown",
                 gap_pp=latest,

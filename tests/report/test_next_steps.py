@@ -104,12 +104,14 @@ def test_a_quiet_document_only_asks_to_measure_again() -> None:
     assert list(fired(quiet())) == ["measure-again"]
 
 
-def test_measure_again_names_the_date_ninety_days_after_the_pulse_closed() -> None:
+def test_measure_again_names_the_date_ninety_days_after_the_released_answers() -> None:
     (step,) = next_steps(quiet()).steps
-    assert step.title == "Measure again by 11 June 2026"  # 13 March + 90 days
-    assert step.evidence == ["The latest pulse (AI pulse, March 2026) closed on 2026-03-13."]
+    assert step.title == "Measure again by 13 June 2026"  # 15 March + 90 days
+    assert step.evidence == [
+        "The latest pulse (AI pulse, March 2026) has answers released through 2026-03-15."
+    ]
     undated = quiet().model_copy(
-        update={"survey": quiet().survey.model_copy(update={"last_day": None})}
+        update={"survey": quiet().survey.model_copy(update={"answers_through": None})}
     )
     assert "measure-again" not in fired(undated)
 

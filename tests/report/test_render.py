@@ -118,7 +118,7 @@ def test_html_structure_and_figures(html: str, doc: ReportDocument) -> None:
     text = html_lib.unescape(re.sub(r"<[^>]+>", " ", html))
     text = re.sub(r"\s+", " ", text)
     assert doc.title in text and doc.organisation in text
-    assert "23 February – 13 March 2026" in text
+    assert "Answers through 15 March 2026" in text
     assert "n = 226" in text
     assert "An implementation gap, with a path forward" in text
     for statement in doc.headline.statements:
@@ -176,7 +176,7 @@ def test_sparse_report_has_no_comparisons_or_gap_number(sparse_html: str) -> Non
     text = re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", " ", body)))
     assert "as likely (" not in text
     assert "points higher" not in text
-    assert "Dates not recorded" in text
+    assert "Answers not released yet" in text
     gap = re.search(r'<div class="gap-card">(.*?)</div>\s*</div>', sparse_html, re.S)
     assert gap and "Not enough responses" in gap.group(1)
     assert "points" not in re.sub(r"Published:.*", "", gap.group(1), flags=re.S)

@@ -117,7 +117,8 @@ def org(db_url: str, tmp_path: Path) -> str:
             write_csv(tmp_path / "people.csv", [person(n) for n in range(3)]),
         )
         june = [_response(n, "eng-payments", "Engineering", "2026-06-10") for n in range(12)]
-        sept = [_response(100 + n, "support", "Support", "2026-09-20") for n in range(12)]
+        # mid-week answer days (a Wednesday each): only their week ends may leave the process
+        sept = [_response(100 + n, "support", "Support", "2026-09-16") for n in range(12)]
         import_responses(session, write_csv(tmp_path / "june.csv", june), "June", series="S")
         build_all(session, PrivacyPolicy())
         import_responses(session, write_csv(tmp_path / "sept.csv", sept), "Sept", series="S")
@@ -152,14 +153,54 @@ def test_period_picks_the_pulse_that_closed_in_it(org: str) -> None:
     with session_scope(org) as session:
         default = resolve_period(session, None)
         assert not default.named
-        assert default.end == dt.date(2026, 9, 20)  # the last day with data
+        # the last day with data: the week end Sept's release runs through, not its answer day
+        assert default.end == dt.date(2026, 9, 20)
         assert default.start == dt.date(2025, 9, 21)
         assert [p.survey.name for p in default.pulses] == ["June", "Sept"]
+        assert [p.answers_through for p in default.pulses] == [
+            dt.date(2026, 6, 14),
+            dt.date(2026, 9, 20),
+        ]
+        assert [p.first_week for p in default.pulses] == [
+            dt.date(2026, 6, 8),
+            dt.date(2026, 9, 14),
+        ]
         assert choose_survey(session, default, None).name == "Sept"
         q2 = resolve_period(session, parse_period("2026-Q2"))
         assert choose_survey(session, q2, None).name == "June"
-        with pytest.raises(InputError, match="'Sept' closed on 2026-09-20, outside"):
+        with pytest.raises(InputError, match="'Sept' has answers released through 2026-09-20, out"):
             choose_survey(session, q2, "Sept")
         q1 = resolve_period(session, parse_period("2026-Q1"))
-        with pytest.raises(InputError, match=r"no survey pulse closed between 2026-01-01"):
+        with pytest.raises(InputError, match=r"no survey pulse closed between 2026-01-01") as no:
             choose_survey(session, q1, None)
+        message = str(no.value)
+        assert "a pulse with no release yet has not closed" in message
+        assert "June (2026-06-14), Sept (2026-09-20)" in message
+        assert "2026-06-10" not in message and "2026-09-16" not in message
+
+
+def test_a_pulse_closes_by_its_release_not_by_its_answers(org: str, tmp_path: Path) -> None:
+    """Answers ending on Wednesday 16 September close the pulse on Sunday 20 September: a
+    period ending in between does not hold it. A pulse with answers but no release is in no
+    period at all, and a period holding only it says why it has no pulse."""
+    with session_scope(org) as session:
+        to_wednesday = resolve_period(session, parse_period(None, "2026-09-01", "2026-09-16"))
+        assert to_wednesday.pulses == []
+        to_sunday = resolve_period(session, parse_period(None, "2026-09-01", "2026-09-20"))
+        assert [p.survey.name for p in to_sunday.pulses] == ["Sept"]
+        october = [_response(200 + n, "support", "Support", "2026-10-07") for n in range(12)]
+        import_responses(session, write_csv(tmp_path / "oct.csv", october), "Oct", series="S")
+    with session_scope(org) as session:  # Oct has answers, but no release was built
+        assert resolve_period(session, None).end == dt.date(2026, 9, 20)
+        q4 = resolve_period(session, parse_period("2026-Q4"))
+        assert q4.pulses == []
+        with pytest.raises(InputError, match="no release yet has not closed"):
+            choose_survey(session, q4, None)
+        # named, it is still the report's survey (which then says there are too few answers)
+        assert choose_survey(session, q4, "Oct").name == "Oct"
+        build_all(session, PrivacyPolicy())
+    with session_scope(org) as session:
+        q4 = resolve_period(session, parse_period("2026-Q4"))
+        assert [(p.survey.name, p.answers_through) for p in q4.pulses] == [
+            ("Oct", dt.date(2026, 10, 11))
+        ]
