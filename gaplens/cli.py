@@ -1352,17 +1352,19 @@ def _criterion_line(view: Any) -> str:
 
     unit = view.metric.unit
     status = view.status
-    if view.retired:
+    if view.retired or status is None:
         verdict = f"retired: {view.retired_reason}"
-    elif status is None:
-        verdict = f"withheld: {view.withheld}"
     else:
         change = figure_text(status.change, unit) if status.change else "—"
-        verdict = f"{status.label} ({status.rule}); measured change {change}; as of {status.as_of}"
+        month = status.as_of or "no month end released yet"
+        verdict = (
+            f"{status.label} ({status.rule}); measured change {change}; released month end {month}"
+        )
     return (
         f"#{view.id} {view.phase_name} (from {view.phase_start}): {view.metric.label}, "
         f"{view.scope.label}, {view.method_label}\n"
-        f"    baseline {figure_text(view.baseline, unit)}; target {view.target_text}; "
+        f"    baseline (month end {view.baseline_end}) {figure_text(view.baseline, unit)}; "
+        f"target {view.target_text}; "
         f"review {view.review_date}; {view.edits} revision(s), "
         f"{view.edits_after_start} after the start\n    {verdict}"
     )
@@ -1630,8 +1632,10 @@ def _win_line(view: Any) -> str:
     return (
         f"{head}\n    {view.metric.label}, {view.method_label}, {view.after_start} to "
         f"{view.after_end} vs {view.before_start} to {view.before_end}\n"
-        f"    before {figure_text(evidence.before, unit)}; change "
-        f"{figure_text(evidence.change, unit)}\n    {evidence.verdict_text}"
+        f"    before {figure_text(evidence.before, unit)} (month end "
+        f"{evidence.before_month_end or 'none released'}); change "
+        f"{figure_text(evidence.change, unit)} (month end "
+        f"{evidence.month_end or 'none released'})\n    {evidence.verdict_text}"
     )
 
 

@@ -1,10 +1,15 @@
-"""Measurement methods mapped onto the metric service's figures, shared by criteria and wins.
+"""Measurement methods mapped onto the measured release, shared by criteria and wins.
 
-Nothing here computes a metric itself: every number is a `MetricFigure` from
-`gaplens.metrics.service.metric_overview`, so the definitions, the per-person values, the
-privacy threshold (fewer than 5 persons in any group -> no number) and the intervals are the
-metric service's. This module only picks the figure a method reads and, for "current value
-vs baseline", combines two figures into a change.
+Nothing here computes a metric: every number is a figure of the measured release
+(`gaplens.releases.measured.queries.released_overviews`), published per organisation for
+each month end over whole classes of people, the same for every viewer. A period snaps to
+released month ends: "current value vs baseline" compares the `current` figures (the 90 days
+to a month end) of the month end at or before the baseline's end and of the month end at or
+before the period's end; the within-person and difference-in-differences methods read the
+release's `before_after` / `users_vs_non_users` of the month end at or before the period's
+end. A period with no released month end in it says so and gets no figure: nothing is ever
+computed per request. Combining two released figures into a change (MOVER) is arithmetic on
+published numbers, so it reveals nothing they do not.
 """
 
 from __future__ import annotations
@@ -18,11 +23,10 @@ from sqlalchemy.orm import Session
 
 from gaplens.directory.models import Organisation, Person, Team
 from gaplens.errors import InputProblem
-from gaplens.metrics.queries import load_teams, scope_filter
-from gaplens.metrics.schemas import MetricFigure, MetricScope
-from gaplens.metrics.service import MEMBER_PREFIX as METRIC_MEMBER_PREFIX
-from gaplens.metrics.service import metric_overview
-from gaplens.privacy import PrivacyGate, PrivacyPolicy, QueryRefused
+from gaplens.metrics.queries import load_teams
+from gaplens.metrics.registry import get_metric
+from gaplens.metrics.schemas import MetricFigure, MetricOverview, MetricScope
+from gaplens.releases.measured.queries import measured_release, released_overviews
 from gaplens.stats import Estimate, mover_difference
 
 Method = Literal["current_vs_baseline", "within_person", "difference_in_differences"]
@@ -34,19 +38,23 @@ METHODS: dict[str, str] = {
 }
 METHOD_NOTES: dict[str, str] = {
     "current_vs_baseline": (
-        "The scope's current value (mean or median of per-person values) over the measured "
-        "window minus the baseline; MOVER interval from the two figures' own intervals "
-        "(treated as independent, which is conservative when the same people are in both)."
+        "The scope's released current value (mean or median of per-person values over the 90 "
+        "days to a month end) at the month end at or before the period's end, minus the "
+        "released current value at the month end at or before the baseline's end; MOVER "
+        "interval from the two figures' own intervals (treated as independent, which is "
+        "conservative when the same people are in both). Until 90 days after the start, the "
+        "later window still holds days before it, which dilutes the change."
     ),
     "within_person": (
-        "The metric service's mean within-person change of AI users: each user's window before "
-        "their own adoption date against the window starting 14 days after it, for users whose "
-        "after window has ended; bootstrap interval resampling persons."
+        "The measured release's mean within-person change of AI users at the month end at or "
+        "before the period's end: each user's 90 days before their own adoption date against "
+        "the 90 days starting 14 days after it, for users admitted to the release; bootstrap "
+        "interval resampling persons."
     ),
     "difference_in_differences": (
-        "The metric service's difference-in-differences: AI users' mean within-person change "
-        "minus non-users' change around their team's median adoption date; stratified "
-        "bootstrap interval."
+        "The measured release's difference-in-differences at the month end at or before the "
+        "period's end: AI users' mean within-person change minus non-users' change around "
+        "their team's median adoption date; stratified bootstrap interval."
     ),
 }
 CHANGE_METHOD = "current minus baseline (MOVER interval)"
@@ -140,36 +148,6 @@ def teams(session: Session, organisation_id: int) -> list[tuple[str, str]]:
     return [(key, name) for key, name in rows]
 
 
-def scope_members(session: Session, scope: MetricScope) -> frozenset[str]:
-    """The persons in a scope, as the members the per-viewer differencing audit compares.
-
-    The same form as the metric views' (`gaplens.metrics.service.MEMBER_PREFIX` + person id),
-    so a viewer's metric pages, criteria and wins share one history: a criterion on a team
-    cannot be subtracted from a metric page on its parent either. The audit table stores
-    such members hashed (`gaplens.audit.service.stored_member`), never as person ids.
-    """
-    subtree = None
-    if scope.team_id is not None:
-        subtree = load_teams(session, scope.organisation_id).subtree(scope.team_id)
-    ids = session.scalars(scope_filter(scope.organisation_id, subtree, scope.function))
-    return frozenset(METRIC_MEMBER_PREFIX + pid for pid in ids)
-
-
-def withheld_reason(
-    session: Session, scope: MetricScope, gate: PrivacyGate | None, viewer: str
-) -> str | None:
-    """Privacy rule 3 for a staff viewer: why this scope's numbers may not be shown to them,
-    or None if they may (always None without a gate: the report and the command line)."""
-    if gate is None:
-        return None
-    try:
-        if gate.release_group(viewer, scope_members(session, scope)):
-            return None
-    except QueryRefused as refused:
-        return str(refused)
-    return f"fewer than {gate.policy.min_group_size} people in this scope"
-
-
 def within(session: Session, scope: MetricScope, team_id: int | None, function: str | None) -> bool:
     """Whether something scoped to a team (with its sub-teams) or a function lies within
     `scope`: a team scope holds its subtree's teams, a function scope its function's."""
@@ -186,27 +164,55 @@ def within(session: Session, scope: MetricScope, team_id: int | None, function: 
     return True
 
 
-def window_figure(
-    session: Session,
-    metric_key: str,
-    scope: MetricScope,
-    start: dt.date,
-    end: dt.date,
-    policy: PrivacyPolicy,
-) -> MetricFigure:
-    """The metric's value for the scope over [start, end] (both inclusive)."""
-    days = (end - start).days + 1
-    return metric_overview(session, metric_key, scope, end, days, policy=policy).current
+def month_end_before(day: dt.date) -> dt.date:
+    """The last month end at or before `day`."""
+    following = day + dt.timedelta(days=1)
+    return day if following.day == 1 else following.replace(day=1) - dt.timedelta(days=1)
+
+
+def not_released(day: dt.date) -> str:
+    """Why a period whose last day is `day` has no figure yet, in plain words."""
+    return (
+        f"no month end on or before {day.isoformat()} is released yet (metric figures are "
+        "published per month end, once the month is over and the imported data reaches it)"
+    )
+
+
+def released_overview(
+    session: Session, metric_key: str, scope: MetricScope, day: dt.date
+) -> MetricOverview | None:
+    """The scope's overview of the latest released month end at or before `day` (its
+    `as_of` is that month end), or None when no month end up to `day` is released."""
+    release = measured_release(session, scope.organisation_id, day)
+    if release is None:
+        return None
+    return released_overviews(session, release, scope, [metric_key])[0]
+
+
+def current_at(
+    session: Session, metric_key: str, scope: MetricScope, day: dt.date
+) -> tuple[MetricFigure, dt.date | None]:
+    """The released current value of the month end at or before `day`, with that month end,
+    or why there is none (and None)."""
+    overview = released_overview(session, metric_key, scope, day)
+    if overview is None:
+        summary = f"{get_metric(metric_key).summary} of per-person values"
+        return MetricFigure.missing(summary, not_released(day)), None
+    return overview.current, overview.as_of
 
 
 @dataclass(frozen=True)
 class Measurement:
     figure: MetricFigure
-    """The metric service's figure the method reads (the current value, the within-person
-    change, or the difference in differences)."""
+    """The released figure the method reads (the current value, the within-person change,
+    or the difference in differences)."""
     change: MetricFigure
     """The measured change in the metric's unit, with its interval, or the reason there is
     none."""
+    month_end: dt.date | None
+    """The released month end the figure is from; None when the period has none yet."""
+    window_days: int | None = None
+    """The days to `month_end` the current value covers (current value vs baseline)."""
 
     def relative(self, baseline: MetricFigure) -> tuple[float, float, float] | None:
         """The change as a fraction of the baseline (estimate, low, high)."""
@@ -251,21 +257,32 @@ def measure(
     baseline: MetricFigure,
     start: dt.date,
     end: dt.date,
-    window_days: int,
-    policy: PrivacyPolicy,
 ) -> Measurement:
-    """The method's figure for the period [start, end].
+    """The method's released figure for the period [start, end]: that of the latest month
+    end at or before `end`, which must lie in the period (else no figure yet).
 
-    current_vs_baseline: the current value over [start, end] against `baseline`.
-    within_person / difference_in_differences: the metric service's figure as of `end`,
-    with before and after windows of `window_days` around each person's adoption date.
+    current_vs_baseline: its current value against `baseline` (itself a released figure).
+    within_person / difference_in_differences: its `before_after` / `users_vs_non_users`.
     """
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}")
+    overview = released_overview(session, metric_key, scope, end)
+    if overview is None or overview.as_of < start:
+        reason = not_released(end)
+        if overview is not None:
+            reason = (
+                f"no month end inside {start.isoformat()} to {end.isoformat()} is released "
+                f"yet (the latest before it is {overview.as_of.isoformat()})"
+            )
+        missing = MetricFigure.missing(METHODS[method], reason)
+        return Measurement(missing, missing, None)
     if method == "current_vs_baseline":
-        current = window_figure(session, metric_key, scope, start, end, policy)
-        return Measurement(current, change_from_baseline(current, baseline))
-    overview = metric_overview(session, metric_key, scope, end, window_days, policy=policy)
-    if method == "within_person":
-        return Measurement(overview.before_after, overview.before_after)
-    if method == "difference_in_differences":
-        return Measurement(overview.users_vs_non_users, overview.users_vs_non_users)
-    raise ValueError(f"unknown method {method!r}")
+        current = overview.current
+        return Measurement(
+            current,
+            change_from_baseline(current, baseline),
+            overview.as_of,
+            overview.window_days,
+        )
+    figure = overview.before_after if method == "within_person" else overview.users_vs_non_users
+    return Measurement(figure, figure, overview.as_of)

@@ -18,7 +18,8 @@ Day = Annotated[dt.date, Field(ge=EARLIEST, le=LATEST)]
 
 
 class CriterionIn(BaseModel):
-    """A new success criterion. The baseline is computed from the data, never given."""
+    """A new success criterion. The baseline is read from the measured release (the current
+    value of the last month end before the phase start), never given."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -36,7 +37,13 @@ class CriterionIn(BaseModel):
     method: Method = "current_vs_baseline"
     review_date: Day | None = Field(None, description="Default: phase start + 90 days.")
     baseline_days: int = Field(
-        90, ge=14, le=365, description="Baseline window before the phase start."
+        90,
+        ge=14,
+        le=365,
+        description=(
+            "Kept for earlier clients; figures are the measured release's, whose current "
+            "value always covers the 90 days to a month end."
+        ),
     )
     description: str | None = Field(None, max_length=2000)
 
@@ -59,7 +66,11 @@ class CriterionEdit(BaseModel):
     baseline_days: int | None = Field(None, ge=14, le=365)
     description: str | None = Field(None, max_length=2000)
     recompute_baseline: bool = Field(
-        False, description="Recompute the baseline from the data as it is now."
+        False,
+        description=(
+            "Record the baseline as the release gives it now (e.g. its month end was "
+            "released since); an edit always reads it again."
+        ),
     )
     reason: str | None = Field(None, max_length=2000)
 
@@ -101,15 +112,17 @@ class StatusOut(BaseModel):
     label: str
     rule: str
     """The rule that decided (docs/success-criteria.md)."""
-    as_of: dt.date
-    """The last day of data the status is judged on."""
+    as_of: dt.date | None
+    """The released month end the status is judged on (the latest at or before the review
+    date and today); None when none is released yet."""
     final: bool
-    """True once the review date is reached by both the calendar and the imported data."""
-    data_through: dt.date
+    """True once the review date has passed and the last month end before it is released."""
+    data_through: dt.date | None
+    """The latest month end the measured release covers (None: nothing released yet)."""
     window_start: dt.date | None = None
-    """First day of the measured window (current value vs baseline)."""
+    """First day of the released current value's window (current value vs baseline)."""
     figure: MetricFigure | None = None
-    """The metric service's figure the method reads."""
+    """The released figure the method reads, of the month end `as_of`."""
     change: MetricFigure | None = None
     """The measured change from the baseline in the metric's unit, with its interval."""
     relative: tuple[float, float, float] | None = None
@@ -129,8 +142,9 @@ class CriterionOut(BaseModel):
     method_note: str
     baseline_start: dt.date
     baseline_end: dt.date
-    baseline: MetricFigure | None
-    """None only when withheld from this viewer (see `withheld`)."""
+    """The released month end the baseline is read from (the last one before the phase)."""
+    baseline: MetricFigure
+    """The released current value of the 90 days to `baseline_end`, or why there is none."""
     target_kind: TargetKind
     target: float
     """As entered: the level, or the change in percent."""
@@ -153,9 +167,7 @@ class CriterionOut(BaseModel):
     """Revisions after the creation (edits and retirement)."""
     edits_after_start: int
     status: StatusOut | None
-    """None only when withheld from this viewer."""
-    withheld: str | None = None
-    """Why this viewer sees no numbers for the criterion (privacy rule 3), if so."""
+    """None only for a retired criterion."""
 
 
 class CriteriaSection(BaseModel):

@@ -574,7 +574,7 @@ def _criterion_line(c: CriterionOut) -> str:
             f" (a change of {_signed_amount(c.target_change)} from the baseline of "
             f"{_amount(c.baseline.value)})"
         )
-    if status.change is not None and status.change.shown:
+    if status.change is not None and status.change.shown and status.as_of is not None:
         target += (
             f"; measured {_change_text(status.change, c.metric.unit, status.relative)}, as of "
             f"{day(status.as_of)}"
@@ -588,9 +588,7 @@ def criterion_off_track(doc: ReportDocument) -> NextStep | None:
     off = [
         c
         for c in _active_criteria(doc)
-        if c.withheld is None
-        and c.status is not None
-        and c.status.status in (Status.AT_RISK, Status.MISSED)
+        if c.status is not None and c.status.status in (Status.AT_RISK, Status.MISSED)
     ]
     if not off:
         return None
@@ -677,10 +675,7 @@ def spread_a_win(doc: ReportDocument) -> NextStep | None:
     wins = [
         w
         for w in (doc.wins.wins if doc.wins else [])
-        if w.withheld is None
-        and w.metric is not None
-        and w.evidence is not None
-        and w.evidence.verdict == "improved"
+        if w.metric is not None and w.evidence is not None and w.evidence.verdict == "improved"
     ]
     if not wins:
         return None

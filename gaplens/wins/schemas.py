@@ -13,8 +13,8 @@ from gaplens.metrics.schemas import MetricDefinition, MetricFigure
 
 
 class WinIn(BaseModel):
-    """A win. With a metric, its numbers are computed from the data for the scope and period;
-    without one it is kept, labelled self-reported."""
+    """A win. With a metric, its numbers are read from the measured release for the scope and
+    the month ends of its periods; without one it is kept, labelled self-reported."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -39,14 +39,19 @@ Verdict = Literal["improved", "no_clear_change", "worsened"]
 
 
 class WinEvidence(BaseModel):
-    """The win's numbers, computed from the data when it is read."""
+    """The win's numbers, read from the measured release when the win is read."""
 
     model_config = ConfigDict(frozen=True)
 
     before: MetricFigure
-    """The scope's value over the before period."""
+    """The scope's released current value (the 90 days to `before_month_end`)."""
+    before_month_end: dt.date | None = None
+    """The released month end at or before the before period's end (None: none yet)."""
     figure: MetricFigure
-    """The metric service's figure the method reads for the period."""
+    """The released figure the method reads, of `month_end`."""
+    month_end: dt.date | None = None
+    """The released month end at or before the win's end, inside its period (None: none
+    yet, and no figure)."""
     change: MetricFigure
     """The change in the metric's unit with its 95% interval (or why there is none)."""
     relative: tuple[float, float, float] | None = None
@@ -75,8 +80,7 @@ class WinOut(BaseModel):
     created_by: str
     created_at: dt.datetime
     evidence: WinEvidence | None
-    """None for a self-reported win, or when withheld from this viewer."""
-    withheld: str | None = None
+    """None for a self-reported win."""
 
 
 class WinsSection(BaseModel):

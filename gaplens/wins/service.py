@@ -1,10 +1,13 @@
 """Logging wins and computing their evidence. Services take the caller's session and never
 commit; every input is checked before anything is written.
 
-A win's numbers are never stored: they are the metric service's figures for the win's metric,
-scope and period, computed whenever the win is read (so a re-import updates them, and nobody
-can type a number in). The before period defaults to one as long as the win's period, ending
-the day before it starts.
+A win's numbers are never stored: they are figures of the measured release for the win's
+metric and scope, read whenever the win is read (nobody can type a number in), the same for
+every viewer. A period snaps to released month ends: the before value is the current value of
+the month end at or before the before period's end; the method's figure is that of the month
+end at or before the win's end, which must lie in the win's period (else: no figure yet).
+The before period defaults to one as long as the win's period, ending the day before it
+starts.
 """
 
 from __future__ import annotations
@@ -17,17 +20,15 @@ from sqlalchemy.orm import Session
 
 from gaplens.criteria.measure import (
     METHODS,
+    current_at,
     first_organisation,
     measure,
     resolve_scope,
     scope_of,
-    window_figure,
-    withheld_reason,
 )
-from gaplens.criteria.report import report_wins, report_withheld
+from gaplens.criteria.report import report_wins
 from gaplens.criteria.rules import sign
 from gaplens.criteria.schemas import ScopeOut
-from gaplens.criteria.service import SERVICE_VIEWER
 from gaplens.errors import InputError, InputProblem
 from gaplens.metrics.definitions import Metric
 from gaplens.metrics.registry import UnknownMetricError, get_metric
@@ -158,26 +159,28 @@ def _verdict(metric: Metric, low: float, high: float) -> tuple[Verdict, str]:
     )
 
 
-def evidence(
-    session: Session, win: Win, metric: Metric, scope: MetricScope, policy: PrivacyPolicy
-) -> WinEvidence:
-    """The win's numbers from the metric service, for its scope and periods."""
+def evidence(session: Session, win: Win, metric: Metric, scope: MetricScope) -> WinEvidence:
+    """The win's numbers from the measured release, with the month ends they are from."""
     assert win.method is not None
     assert win.before_start is not None and win.before_end is not None
-    before = window_figure(session, metric.key, scope, win.before_start, win.before_end, policy)
-    days = (win.after_end - win.after_start).days + 1
+    before, before_month = current_at(session, metric.key, scope, win.before_end)
     measured = measure(
-        session, metric.key, scope, win.method, before, win.after_start, win.after_end, days, policy
+        session, metric.key, scope, win.method, before, win.after_start, win.after_end
     )
+    found = {
+        "before": before,
+        "before_month_end": before_month,
+        "figure": measured.figure,
+        "month_end": measured.month_end,
+    }
     change = measured.change
     if not change.shown:
         text = f"Not enough data: {change.not_enough_data}."
-        return WinEvidence(before=before, figure=measured.figure, change=change, verdict_text=text)
+        return WinEvidence(**found, change=change, verdict_text=text)
     assert change.low is not None and change.high is not None
     verdict, text = _verdict(metric, change.low, change.high)
     return WinEvidence(
-        before=before,
-        figure=measured.figure,
+        **found,
         change=change,
         relative=measured.relative(before),
         verdict=verdict,
@@ -185,27 +188,15 @@ def evidence(
     )
 
 
-def win_view(
-    session: Session,
-    win: Win,
-    policy: PrivacyPolicy,
-    *,
-    gate: PrivacyGate | None = None,
-    viewer: str = SERVICE_VIEWER,
-    withheld: str | None = None,
-) -> WinOut:
-    """A win with its numbers computed now; with a gate (staff views), a scope this viewer
-    may not see numbers for shows the win without them, as does a given `withheld` reason
-    (the report's own privacy pass)."""
+def win_view(session: Session, win: Win, policy: PrivacyPolicy) -> WinOut:
+    """A win with its numbers read now from the measured release; every viewer gets the
+    same (`policy` is unused: the release was built under it)."""
+    del policy
     resolved = scope_of(session, win.organisation_id, win.team_id, win.function)
     metric = get_metric(win.metric_key) if win.metric_key else None
-    if metric is None:
-        withheld = None
-    else:
-        withheld = withheld or withheld_reason(session, resolved.scope, gate, viewer)
     found = None
-    if metric is not None and withheld is None:
-        found = evidence(session, win, metric, resolved.scope, policy)
+    if metric is not None:
+        found = evidence(session, win, metric, resolved.scope)
     kind: Any = "team" if win.team_id else "function" if win.function else "organisation"
     return WinOut(
         id=win.id,
@@ -226,7 +217,6 @@ def win_view(
         created_by=win.created_by,
         created_at=win.created_at,
         evidence=found,
-        withheld=withheld,
     )
 
 
@@ -235,14 +225,8 @@ def all_wins(session: Session) -> list[Win]:
     return list(session.scalars(select(Win).order_by(Win.after_end.desc(), Win.id.desc())))
 
 
-def win_views(
-    session: Session,
-    policy: PrivacyPolicy,
-    *,
-    gate: PrivacyGate | None = None,
-    viewer: str = SERVICE_VIEWER,
-) -> list[WinOut]:
-    return [win_view(session, w, policy, gate=gate, viewer=viewer) for w in all_wins(session)]
+def win_views(session: Session, policy: PrivacyPolicy) -> list[WinOut]:
+    return [win_view(session, w, policy) for w in all_wins(session)]
 
 
 def report_section(
@@ -252,29 +236,18 @@ def report_section(
     end: dt.date,
     policy: PrivacyPolicy,
     *,
-    gate: PrivacyGate,
-    viewer: str,
+    gate: PrivacyGate | None = None,
+    viewer: str | None = None,
 ) -> WinsSection | None:
-    """Wins of the scope whose period overlaps [start, end], with their numbers; None when
-    there are none. Below 5 persons: no number; scopes that could be differenced against
-    another scope in the report show none (gaplens/criteria/report.py), and the others'
-    persons pass the report's gate for its viewer, as on the wins pages."""
+    """Wins of the scope whose period overlaps [start, end], with their released numbers;
+    None when there are none. The same figures as on the wins pages for every reader
+    (`gate` and `viewer` are accepted for the report's uniform call and not used)."""
+    del gate, viewer
     wins = report_wins(session, scope, start, end)
     if not wins:
         return None
-    withheld = report_withheld(session, scope, start, end, policy)
     return WinsSection(
         period_start=start,
         period_end=end,
-        wins=[
-            win_view(
-                session,
-                w,
-                policy,
-                gate=gate,
-                viewer=viewer,
-                withheld=withheld.get((w.team_id, w.function)),
-            )
-            for w in wins
-        ],
+        wins=[win_view(session, w, policy) for w in wins],
     )

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from gaplens.cli import app
 from gaplens.db.engine import session_scope
-from tests.criteria.test_service import REVIEW, START, team_with_cycle_times
+from tests.criteria.test_service import EARLY, REVIEW, START, release, team_with_cycle_times
 from tests.files import table_counts
 from tests.metrics.builders import OrgBuilder
 
@@ -23,8 +23,11 @@ def invoke(*args: str) -> tuple[int, str]:
 
 
 def planted(url: str) -> None:
+    """The constructed team, with the measured release of every month end it reaches."""
     with session_scope(url) as session:
-        team_with_cycle_times(OrgBuilder(session), "eng", 2.0, REVIEW)
+        org = OrgBuilder(session)
+        team_with_cycle_times(org, "eng", 2.0, EARLY)
+        release(session, org)
 
 
 def test_add_list_status_and_edit(db_url: str):
@@ -35,9 +38,11 @@ def test_add_list_status_and_edit(db_url: str):
         "--review", REVIEW.isoformat(), "--by", "ana@acme.example", "--db", db_url,
     )  # fmt: skip
     assert code == 0, output
-    assert "#1 Copilot for every engineer" in output and "baseline 4 days" in output
-    code, output = invoke("criteria", "status", "1", "--as-of", "2026-06-01", "--db", db_url)
+    assert "#1 Copilot for every engineer" in output
+    assert "baseline (month end 2026-02-28) 4 days" in output
+    code, output = invoke("criteria", "status", "1", "--as-of", "2026-06-20", "--db", db_url)
     assert code == 0 and "Met (M1" in output and "-2 days" in output
+    assert "released month end 2026-05-31" in output
     code, output = invoke("criteria", "list", "--format", "json", "--db", db_url)
     assert code == 0
     [listed] = json.loads(output)
@@ -92,6 +97,7 @@ def test_wins_add_and_list(db_url: str):
     )  # fmt: skip
     assert code == 0, output
     assert "change -2 days" in output and "Improved" in output
+    assert "(month end 2026-02-28)" in output and "(month end 2026-05-31)" in output
     code, output = invoke(
         "wins", "add", "--title", "Notes", "--source", "managers",
         "--period", "2026-04-01..2026-04-30", "--db", db_url,

@@ -1,6 +1,6 @@
 """Success criteria (pages and JSON API): admins and leaders define and revise them, every
-staff role reads them with their computed status. Numbers for a scope pass the per-viewer
-differencing audit (privacy rule 3) before they are shown."""
+staff role reads them with their computed status. Every number is a figure of the measured
+release, the same for every viewer (nothing is refused or recorded per viewer)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from gaplens.accounts.models import StaffRole
 from gaplens.accounts.service import Viewer
-from gaplens.audit.service import record, staff_gate
+from gaplens.audit.service import record
 from gaplens.criteria.measure import METHOD_NOTES, METHODS, first_organisation, functions, teams
 from gaplens.criteria.models import SuccessCriterion
 from gaplens.criteria.rules import STATUS_LABELS
@@ -82,13 +82,8 @@ def _criterion(session: Session, criterion_id: int) -> SuccessCriterion:
     return criterion
 
 
-def _view(
-    session: Session, policy: PrivacyPolicy, viewer: Viewer, criterion: SuccessCriterion
-) -> CriterionOut:
-    gate = staff_gate(session, policy)
-    return criterion_view(
-        session, criterion, dt.date.today(), policy, gate=gate, viewer=viewer.audit_key
-    )
+def _view(session: Session, policy: PrivacyPolicy, criterion: SuccessCriterion) -> CriterionOut:
+    return criterion_view(session, criterion, dt.date.today(), policy)
 
 
 def check_origin(request: Request) -> None:
@@ -104,9 +99,7 @@ def list_criteria_api(viewer: AnyStaff, session: DbSession, policy: Policy) -> l
     """Every success criterion with its status computed from the data now (never stored):
     on track / at risk / met / missed / not enough data, with the measured change and its
     95% interval, the rule that decided, and the revision history."""
-    result = criteria_views(
-        session, dt.date.today(), policy, gate=staff_gate(session, policy), viewer=viewer.audit_key
-    )
+    result = criteria_views(session, dt.date.today(), policy)
     record(session, viewer.audit_key, "view_criteria", "criteria")
     return result
 
@@ -125,7 +118,7 @@ def create_criterion_api(
     check_origin(request)
     criterion = create_criterion(session, body, viewer.email, _now(), policy)
     record(session, viewer.audit_key, "create_criterion", str(criterion.id))
-    return _view(session, policy, viewer, criterion)
+    return _view(session, policy, criterion)
 
 
 @router.get("/criteria/{criterion_id}", responses={404: {"description": "no such criterion"}})
@@ -133,7 +126,7 @@ def criterion_api(
     viewer: AnyStaff, session: DbSession, policy: Policy, criterion_id: RowId
 ) -> CriterionOut:
     """One criterion with its computed status and revision history."""
-    result = _view(session, policy, viewer, _criterion(session, criterion_id))
+    result = _view(session, policy, _criterion(session, criterion_id))
     record(session, viewer.audit_key, "view_criterion", str(criterion_id))
     return result
 
@@ -157,7 +150,7 @@ def edit_criterion_api(
         session, _criterion(session, criterion_id), body, viewer.email, _now(), policy
     )
     record(session, viewer.audit_key, "edit_criterion", str(criterion_id))
-    return _view(session, policy, viewer, criterion)
+    return _view(session, policy, criterion)
 
 
 @router.post(
@@ -178,7 +171,7 @@ def retire_criterion_api(
         session, _criterion(session, criterion_id), body.reason, viewer.email, _now()
     )
     record(session, viewer.audit_key, "retire_criterion", str(criterion_id))
-    return _view(session, policy, viewer, criterion)
+    return _view(session, policy, criterion)
 
 
 @router.delete(
@@ -207,9 +200,7 @@ def _can_define(viewer: Viewer) -> bool:
 def criteria_page(
     request: Request, viewer: AnyStaff, session: DbSession, policy: Policy
 ) -> Response:
-    views = criteria_views(
-        session, dt.date.today(), policy, gate=staff_gate(session, policy), viewer=viewer.audit_key
-    )
+    views = criteria_views(session, dt.date.today(), policy)
     record(session, viewer.audit_key, "view_criteria_page", "criteria")
     return render(
         request,
@@ -332,7 +323,7 @@ def _detail(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    view = _view(session, policy, viewer, criterion)
+    view = _view(session, policy, criterion)
     record(session, viewer.audit_key, "view_criterion_page", str(criterion.id))
     return render(
         request,
@@ -354,7 +345,7 @@ def edit_criterion_page(
     request: Request, viewer: Definer, session: DbSession, policy: Policy, criterion_id: RowId
 ) -> Response:
     criterion = _criterion(session, criterion_id)
-    view = _view(session, policy, viewer, criterion)
+    view = _view(session, policy, criterion)
     return _form_page(request, viewer, session, _form_values(criterion, view), criterion=criterion)
 
 
