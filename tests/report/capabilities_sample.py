@@ -284,9 +284,7 @@ def figure(value: float, low: float, high: float, **n: int) -> MetricFigure:
     return MetricFigure(method="m", value=value, low=low, high=high, n=n or {"ai_users": 125})
 
 
-def criterion(
-    status: Status = Status.AT_RISK, *, withheld: str | None = None, retired: bool = False
-) -> CriterionOut:
+def criterion(status: Status = Status.AT_RISK, *, retired: bool = False) -> CriterionOut:
     """Reopen rate in Support: target 0.08 from a baseline of 0.099, measured +0.063."""
     judged = StatusOut(
         status=status,
@@ -315,12 +313,12 @@ def criterion(
         method_note="",
         baseline_start=dt.date(2025, 8, 5),
         baseline_end=dt.date(2025, 11, 2),
-        baseline=None if withheld else figure(0.099, 0.09, 0.11, persons=300),
+        baseline=figure(0.099, 0.09, 0.11, persons=300),
         target_kind="value",
         target=0.08,
         target_text="0.08 share of resolved items",
-        target_level=None if withheld else 0.08,
-        target_change=None if withheld else -0.019,
+        target_level=0.08,
+        target_change=-0.019,
         review_date=dt.date(2026, 5, 1),
         description=None,
         created_by="lead@example",
@@ -330,8 +328,7 @@ def criterion(
         revisions=[],
         edits=0,
         edits_after_start=0,
-        status=None if withheld else judged,
-        withheld=withheld,
+        status=judged,
     )
 
 
@@ -341,12 +338,10 @@ def criteria(*items: CriterionOut) -> CriteriaSection:
     )
 
 
-def win(
-    verdict: str | None = "improved", *, withheld: str | None = None, metric: bool = True
-) -> WinOut:
+def win(verdict: str | None = "improved", *, metric: bool = True) -> WinOut:
     """Cycle time in Engineering, −0.56 days (−0.77 to −0.35) against non-users."""
     evidence = None
-    if metric and not withheld:
+    if metric:
         evidence = WinEvidence(
             before=figure(3.6, 3.4, 3.8, persons=597),
             figure=figure(-0.56, -0.77, -0.35, ai_users=217, non_users=281),
@@ -372,7 +367,6 @@ def win(
         created_by="lead@example",
         created_at=dt.datetime(2026, 4, 2, 9),
         evidence=evidence,
-        withheld=withheld,
     )
 
 

@@ -49,12 +49,11 @@ def test_a_missed_criterion_asks_to_re_plan_before_the_next_phase() -> None:
     assert ": missed, rule X1: at the review date the target was not reached." in evidence[0]
 
 
-def test_criteria_on_course_withheld_or_retired_ask_for_no_re_plan() -> None:
+def test_criteria_on_course_or_retired_ask_for_no_re_plan() -> None:
     for criterion in (
         cap.criterion(Status.ON_TRACK),
         cap.criterion(Status.MET),
         cap.criterion(Status.NOT_ENOUGH_DATA),
-        cap.criterion(withheld="the privacy gate refused this population"),
         cap.criterion(Status.MISSED, retired=True),
     ):
         assert "criterion-off-track" not in fired(with_(criteria=cap.criteria(criterion)))
@@ -116,13 +115,12 @@ def test_a_measured_win_is_offered_to_other_teams() -> None:
     ]
 
 
-def test_wins_within_noise_self_reported_or_withheld_are_not_spread() -> None:
+def test_wins_within_noise_or_self_reported_are_not_spread() -> None:
     for item in (
         cap.win("no_clear_change"),
         cap.win("worsened"),
         cap.win(None),
         cap.win(metric=False),
-        cap.win(withheld="the privacy gate refused this population"),
     ):
         assert "spread-a-win" not in fired(with_(wins=cap.wins(item)))
 
