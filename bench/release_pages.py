@@ -127,8 +127,8 @@ def main() -> None:
             p50, p95 = statistics.median(times), percentile(times, 0.95)
             reference = reference or p95
             print(f"{name:32} {p50:8.1f} {p95:8.1f} {p95 / reference:14.1f}")
-        # The organisation's HTML report from the web app (issue 12's goal: under 3 s); its
-        # survey parts read the release, its measured section still computes per request.
+        # The organisation's HTML report from the web app (issue 12's goal: under 3 s): its
+        # survey, measured, adoption, friction and criteria parts read releases.
         times = []
         for _ in range(3):
             started = time.perf_counter()
