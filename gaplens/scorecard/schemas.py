@@ -1,5 +1,5 @@
 """What leaves the process about the scorecard: classes, evidence and n, all sums of
-published friction classes (the same for every viewer)."""
+published friction and feedback classes (the same for every viewer)."""
 
 from __future__ import annotations
 
@@ -38,6 +38,10 @@ class Scorecard(BaseModel):
     """The friction release read (its sequence number); None before the first."""
     released_through: dt.date | None
     """The last day of the last week that release holds."""
+    feedback_release: int | None = None
+    """The feedback release read; None before the first, or for a team (feedback carries
+    no team)."""
+    feedback_through: dt.date | None = None
     use_cases: list[UseCaseScore]
     other_entries: int
     """Outputs published only in groups of any use case: their use case is not named."""

@@ -1,14 +1,15 @@
-"""Builds the scorecard from the friction release (gaplens/releases/friction/).
+"""Builds the scorecard from the friction and feedback releases (gaplens/releases/).
 
 The rules live in `rules.py`. Nothing here reads a friction entry, a feedback item or a
-telemetry row: a use case's figures are sums of the published friction classes whose whole
-period lies in the view (and whose team is in its scope), so every viewer gets the same
-card and two views differ by whole classes of at least k entries, never by one.
+telemetry row: a use case's figures are sums of the published friction classes and
+feedback classes of that use case whose whole period lies in the view (and, for friction,
+whose team is in its scope), so every viewer gets the same card and two views differ by
+whole classes of at least k entries or items, never by one.
 
-Feedback and Copilot telemetry no longer feed the card: the feedback release publishes kind
-counts per period, not per use case, and no release publishes acceptance rates per Copilot
-feature (the measured release's AI-usage intensity is a per-person level, not a use case).
-The card says so in `notes` rather than read them per request.
+Feedback carries no team, so a card for a team leaves it out rather than count everyone's
+feedback as the team's. Copilot telemetry no longer feeds the card: no release publishes
+acceptance rates per Copilot feature (the measured release's AI-usage intensity is a
+per-person level, not a use case). The card says so in `notes`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ from sqlalchemy.orm import Session
 
 from gaplens.privacy import PrivacyPolicy
 from gaplens.releases.feedback.periods import thursday_weeks
+from gaplens.releases.feedback.queries import (
+    FeedbackClass,
+    FeedbackRelease,
+    latest_feedback_release,
+)
 from gaplens.releases.friction.queries import (
     FrictionClass,
     FrictionRelease,
@@ -32,6 +38,7 @@ from gaplens.scorecard.rules import (
     Status,
     classify,
     correction_evidence,
+    feedback_evidence,
     net_minutes_of_groups,
 )
 from gaplens.scorecard.schemas import EvidenceOut, Scorecard, TopUseCases, UseCaseScore
@@ -50,19 +57,27 @@ friction form suggests, so logs name workflows the way the telemetry does."""
 
 RULES = [
     "Figures are sums of the friction release's published groups (each of at least k = 5 "
-    "logged outputs whose outcomes are not all alike) lying wholly inside the period.",
+    "logged outputs whose outcomes are not all alike) and of the feedback release's "
+    "published groups of the use case (each of at least k = 5 items whose kinds are not all "
+    "alike) lying wholly inside the period.",
     "Friction log leans friction when the correction-rate interval's lower bound is above 50%.",
     "Friction log leans working when the net-minutes interval (over the published groups) is "
     "wholly above 0, friction when wholly below 0.",
+    "Feedback leans working when the interval of the share of working among working and "
+    "friction items is wholly above 50%, friction when wholly below.",
     "Unknown when no measure has enough data, or when measures lean opposite ways.",
-    "Friction when the friction log leans friction.",
-    "Working when net minutes and feedback both lean working (feedback per use case is not "
-    "published yet, so no use case is classed working for now).",
+    "Friction when the friction log or feedback leans friction.",
+    "Working when net minutes and feedback both lean working.",
     "Unknown otherwise.",
 ]
-NO_FEEDBACK = (
-    "Feedback is published per week, month or quarter and kind, not per use case, so it "
-    "is not evidence here; a use case cannot be classed working until it is (working needs "
+NO_FEEDBACK_RELEASE = (
+    "Nothing published from the feedback channel yet, so feedback is not evidence here; a "
+    "use case cannot be classed working until it is (working needs net minutes and "
+    "feedback to agree)."
+)
+FEEDBACK_NO_TEAM = (
+    "Feedback carries no team, so a team's card leaves it out rather than count everyone's "
+    "feedback as the team's; a use case cannot be classed working for a team (working needs "
     "net minutes and feedback to agree)."
 )
 NO_TELEMETRY = (
@@ -79,17 +94,20 @@ def scorecard(
     *,
     team_ids: Collection[int] | None = None,
     release: FrictionRelease | None = None,
+    feedback: FeedbackRelease | None = None,
 ) -> Scorecard:
     """Every use case published in [start, end], classed working / friction / unknown.
 
     [start, end] snaps to the ISO weeks whose Thursday lies in it (a calendar month or
     quarter becomes the release's month or quarter). A class counts only if its whole
     period (an ISO week, or the weeks of a month or a quarter) lies in those weeks and, with
-    `team_ids`, its team is one of them. `release`: the latest friction release, when the
-    caller already loaded it."""
+    `team_ids`, its team is one of them. `release` and `feedback`: the latest friction and
+    feedback releases, when the caller already loaded them."""
     if release is None:
         release = latest_friction_release(session)
-    return scorecard_of(release, start, end, team_ids)
+    if feedback is None and team_ids is None:
+        feedback = latest_feedback_release(session)
+    return scorecard_of(release, start, end, team_ids, feedback)
 
 
 def scorecard_of(
@@ -97,8 +115,10 @@ def scorecard_of(
     start: dt.date,
     end: dt.date,
     team_ids: Collection[int] | None = None,
+    feedback: FeedbackRelease | None = None,
 ) -> Scorecard:
-    """The card from a loaded release: sums of its classes, no threshold decided here."""
+    """The card from loaded releases: sums of their classes, no threshold decided here.
+    With `team_ids`, `feedback` is not read (it carries no team)."""
     start, end = thursday_weeks(start, end)
     base = Scorecard(
         period_from=start,
@@ -108,6 +128,8 @@ def scorecard_of(
         ),
         release=None if release is None else release.seq,
         released_through=None if release is None else release.through,
+        feedback_release=None if feedback is None or team_ids is not None else feedback.seq,
+        feedback_through=(None if feedback is None or team_ids is not None else feedback.through),
         use_cases=[],
         other_entries=0,
         notes=[],
@@ -119,7 +141,7 @@ def scorecard_of(
                 "notes": [
                     "Nothing published from the friction log yet: entries are published "
                     "once their week is over and enough of them can be shown together.",
-                    NO_FEEDBACK,
+                    FEEDBACK_NO_TEAM if team_ids is not None else NO_FEEDBACK_RELEASE,
                     NO_TELEMETRY,
                 ]
             }
@@ -131,7 +153,15 @@ def scorecard_of(
     for c in classes:
         if c.use_case is not None:
             by_key[c.use_case].append(c)
-    scores = [score_use_case(key, mine, k) for key, mine in by_key.items()]
+    said: dict[str, list[FeedbackClass]] | None = None
+    if feedback is not None and scope is None:
+        said = feedback.use_cases(start, end)
+        for key in said:
+            by_key.setdefault(key, [])
+    scores = [
+        score_use_case(key, mine, k, None if said is None else said.get(key, []))
+        for key, mine in by_key.items()
+    ]
     order = {Status.WORKING.value: 0, Status.FRICTION.value: 1, Status.UNKNOWN.value: 2}
     scores.sort(key=lambda s: (order[s.status], s.label))
     other = sum(c.n for c in classes if c.use_case is None)
@@ -139,13 +169,20 @@ def scorecard_of(
         update={
             "use_cases": scores,
             "other_entries": other,
-            "notes": _notes(release, start, end, scope is not None, other),
+            "notes": _notes(
+                release, None if scope is not None else feedback, start, end, scope, other
+            ),
         }
     )
 
 
 def _notes(
-    release: FrictionRelease, start: dt.date, end: dt.date, narrowed: bool, other: int
+    release: FrictionRelease,
+    feedback: FeedbackRelease | None,
+    start: dt.date,
+    end: dt.date,
+    scope: frozenset[int] | None,
+    other: int,
 ) -> list[str]:
     """What is not in the figures, and why, in plain words."""
     notes = []
@@ -164,18 +201,51 @@ def _notes(
             "(their use case had too few entries in a quarter to be shown alone, or they "
             "were all alike), so no use case is named for them."
         )
-    if narrowed:
+    if scope is not None:
         notes.append(
             "For a team: groups published with the team or a team below it; entries of a "
             "team too small alone are published with its parent team or with no team, and "
             "are not counted here."
         )
-    notes += [NO_FEEDBACK, NO_TELEMETRY]
+        notes.append(FEEDBACK_NO_TEAM)
+    elif feedback is None:
+        notes.append(NO_FEEDBACK_RELEASE)
+    else:
+        notes += _feedback_notes(feedback, start, end)
+    notes.append(NO_TELEMETRY)
     return notes
 
 
-def score_use_case(key: str, classes: Sequence[FrictionClass], k: int) -> UseCaseScore:
-    """Evidence from one use case's published classes, then the rules. Pure: no database."""
+def _feedback_notes(feedback: FeedbackRelease, start: dt.date, end: dt.date) -> list[str]:
+    """What of the feedback release is not in the use cases' feedback figures."""
+    notes = []
+    elsewhere = sorted({p.describe() for p in feedback.straddling(start, end)})
+    if elsewhere:
+        notes.append(
+            "Feedback of quiet weeks is published only with its month or quarter "
+            f"({', '.join(elsewhere)}), which runs past this period, so it is not in these "
+            "figures."
+        )
+    if end > feedback.through:
+        notes.append(f"Feedback of weeks after {feedback.through} is not published yet.")
+    unnamed = sum(c.n for c in feedback.inside(start, end) if c.use_case is None)
+    if unnamed:
+        notes.append(
+            f"{unnamed} feedback items are published with no use case (they named none, or "
+            "their use case had too few items in a quarter to be shown alone, or its items "
+            "were all of one kind), so they are not evidence for any use case."
+        )
+    return notes
+
+
+def score_use_case(
+    key: str,
+    classes: Sequence[FrictionClass],
+    k: int,
+    feedback: Sequence[FeedbackClass] | None = None,
+) -> UseCaseScore:
+    """Evidence from one use case's published classes (friction, and feedback unless None:
+    a team's card), then the rules. Pure: no database."""
     sums = Sums.of(classes)
     groups = [
         (c.minutes_saved - c.minutes_lost, c.n)
@@ -186,10 +256,20 @@ def score_use_case(key: str, classes: Sequence[FrictionClass], k: int) -> UseCas
         correction_evidence(sums.corrected, sums.n, k),
         net_minutes_of_groups(groups),
     ]
+    if feedback is not None:
+        evidence.append(
+            feedback_evidence(
+                sum(c.count("working") for c in feedback),
+                sum(c.count("friction") for c in feedback),
+                k,
+            )
+        )
     verdict = classify(evidence)
     weight: dict[str, int] = defaultdict(int)
     for c in classes:
         weight[c.label or key] += c.n
+    for f in feedback or ():
+        weight[f.label or key] += f.n
     return UseCaseScore(
         key=key,
         label=min(weight, key=lambda text: (-weight[text], text)),

@@ -17,14 +17,24 @@ from sqlalchemy import select
 from gaplens.db.engine import session_scope
 from gaplens.db.migrate import MIGRATIONS_DIR
 from gaplens.directory.models import Team
+from gaplens.feedback.schemas import FeedbackIn, FeedbackKind
+from gaplens.feedback.service import submit_feedback
 from gaplens.friction.models import FrictionEntry
 from gaplens.friction.service import released_months
 from gaplens.privacy import PrivacyPolicy
 from gaplens.privacy.disclosure import ReleasedCount, ReleasedHistogram, audit
+from gaplens.releases.feedback.audit import feedback_findings
+from gaplens.releases.feedback.service import build_feedback_release
 from gaplens.releases.friction.audit import MEMBER, friction_findings
 from gaplens.releases.friction.service import build_friction_release
 from gaplens.scorecard.schemas import Scorecard
-from gaplens.scorecard.service import NO_FEEDBACK, NO_TELEMETRY, scorecard, top_use_cases
+from gaplens.scorecard.service import (
+    FEEDBACK_NO_TEAM,
+    NO_FEEDBACK_RELEASE,
+    NO_TELEMETRY,
+    scorecard,
+    top_use_cases,
+)
 from tests.friction.conftest import load_teams, plant
 
 POLICY = PrivacyPolicy()
@@ -87,13 +97,78 @@ def test_scorecard_classes_from_the_release(db_url: str):
     assert found.other_entries == 0 and any("2026-Q1" in note for note in found.notes)
     quarter = card(db_url, dt.date(2025, 12, 29), MARCH[1])
     assert quarter.other_entries == 6 and "Tiny" not in {u.label for u in quarter.use_cases}
-    assert NO_FEEDBACK in found.notes and NO_TELEMETRY in found.notes
+    assert NO_FEEDBACK_RELEASE in found.notes and NO_TELEMETRY in found.notes
     assert all(e.source == "friction_log" for u in found.use_cases for e in u.evidence)
     top = top_use_cases(found)
     assert top.working == [] and [s.label for s in top.friction] == ["Code review"]
     with session_scope(db_url) as session:
         audited = friction_findings(session, k=K)[1]
     assert audited.ok, audited.describe()
+
+
+def say(url: str, use_case: str, day: dt.date, kinds: dict[FeedbackKind, int]) -> None:
+    """Feedback items naming `use_case`, as the form stores them."""
+    with session_scope(url) as session:
+        for kind, count in kinds.items():
+            for n in range(count):
+                item = FeedbackIn(kind=kind, text=f"{use_case} {kind} {n}", use_case=use_case)
+                submit_feedback(session, item, "web", day)
+
+
+def test_a_use_case_works_when_net_minutes_and_feedback_agree(db_url: str, tmp_path: Path):
+    """Code completion: net minutes clearly above 0 (the friction release) and, each week of
+    March, five items saying it works and one idea (the feedback release): working. Code
+    review: feedback leans friction as its log does. 'Unanimous' feedback (all working) is
+    not published under its name, so it is no evidence. A team's card reads no feedback."""
+    load_teams(db_url, tmp_path)
+    plant_scorecard(db_url)
+    for n in range(4):
+        say(db_url, "Code-Completion", week(n, 2), {FeedbackKind.WORKING: 5, FeedbackKind.IDEA: 1})
+    say(db_url, "code review", week(1), {FeedbackKind.FRICTION: 6, FeedbackKind.CONCERN: 1})
+    say(db_url, "Unanimous", week(2), {FeedbackKind.WORKING: 6})
+    with session_scope(db_url) as session:
+        assert build_feedback_release(session, POLICY, today=week(5)).release is not None
+    build(db_url, week(5))
+    found = card(db_url, *MARCH)
+    by_key = {s.key: s for s in found.use_cases}
+    assert set(by_key) == {"code completion", "code review"}
+    completion = by_key["code completion"]
+    assert completion.status == "working", completion.reason
+    assert "feedback and the friction log's net minutes lean working" in completion.reason
+    said = next(e for e in completion.evidence if e.source == "feedback")
+    assert (said.n, said.lean, said.value) == (20, "working", 1.0)
+    review = next(e for e in by_key["code review"].evidence if e.source == "feedback")
+    assert (review.n, review.lean) == (6, "friction")
+    assert by_key["code review"].status == "friction"
+    assert found.feedback_release == 1 and found.feedback_through == week(5) - dt.timedelta(days=1)
+    # the unanimous six go up to no use case for the quarter, alone and still all alike:
+    # withheld until an item of another kind joins them
+    assert not any("published with no use case" in note for note in found.notes)
+    top = top_use_cases(found)
+    assert [s.key for s in top.working] == ["code completion"]
+    # the same period for a team: no feedback (it carries no team), so nothing is working
+    with session_scope(db_url) as session:
+        team = session.scalars(select(Team.id).where(Team.key == "support")).one()
+        plant(session, "Code completion", week(0, 3), 3, saved=12, team="support")
+        plant(
+            session,
+            "Code completion",
+            week(0, 4),
+            3,
+            correcting=2,
+            saved=9,
+            outcome="fixed",
+            team="support",
+        )
+    build(db_url, week(6))
+    narrowed = card(db_url, *MARCH, teams=["support"])
+    assert FEEDBACK_NO_TEAM in narrowed.notes and narrowed.feedback_release is None
+    assert all(e.source != "feedback" for u in narrowed.use_cases for e in u.evidence)
+    assert all(u.status != "working" for u in narrowed.use_cases)
+    assert team and narrowed.use_cases
+    with session_scope(db_url) as session:
+        for findings in (friction_findings(session, k=K)[1], feedback_findings(session, k=K)[1]):
+            assert findings.ok, findings.describe()
 
 
 def test_nothing_released_says_so(db_url: str):
