@@ -20,9 +20,12 @@ from gaplens.accounts.service import create_user
 from gaplens.db.engine import session_scope
 from gaplens.directory.models import Person
 from gaplens.directory.service import import_people, import_teams
+from gaplens.feedback.schemas import FeedbackIn, FeedbackKind
+from gaplens.feedback.service import submit_feedback
 from gaplens.friction.service import released_months
 from gaplens.privacy import PrivacyPolicy
 from gaplens.releases.adoption.service import build_adoption_releases
+from gaplens.releases.feedback.audit import feedback_findings
 from gaplens.releases.friction.audit import friction_findings
 from gaplens.releases.service import build_all
 from gaplens.web.app import create_app
@@ -134,3 +137,36 @@ def test_scorecard_periods_a_few_entries_apart_differ_by_whole_groups(org: TestC
     with session_scope(db_url) as session:
         _, found = friction_findings(session, k=5)
     assert found.ok, found.describe()
+
+
+def test_scorecard_classes_a_use_case_working_from_both_releases(org: TestClient, db_url: str):
+    """Code completion saves time in four weeks of last month (friction release) and, those
+    weeks, five feedback items a week say it works beside one idea (feedback release): the
+    API and the page class it working, with the feedback counted, the same for every
+    viewer; the auditor finds no one in either release."""
+    first, _ = released_months(dt.date.today(), 1)
+    with session_scope(db_url) as session:
+        for n, saved in enumerate((20, 25, 30, 22)):
+            day = first + dt.timedelta(days=7 * n + 1)
+            plant(session, "code completion", day, 1, correcting=5, saved=10, outcome="fixed")
+            plant(session, "code completion", day, 5, saved=saved)
+            for kind in [FeedbackKind.WORKING] * 5 + [FeedbackKind.IDEA]:
+                item = FeedbackIn(kind=kind, text="It writes my tests", use_case="Code completion")
+                submit_feedback(session, item, "web", day)
+        build_all(session, PrivacyPolicy())
+    seen = {}
+    for who in ("leader", "analyst"):
+        sign_in(org, who)
+        response = org.get("/api/v1/scorecard", params={"months": 1})
+        assert response.status_code == 200, response.text
+        seen[who] = response.json()
+        page = org.get("/scorecard", params={"months": 1})
+        assert page.status_code == 200 and "20 of 20 feedback items say it works" in page.text
+    assert seen["leader"] == seen["analyst"]
+    [completion] = seen["leader"]["use_cases"]
+    assert completion["status"] == "working", completion["reason"]
+    said = [e for e in completion["evidence"] if e["source"] == "feedback"]
+    assert [(e["n"], e["lean"]) for e in said] == [(20, "working")]
+    with session_scope(db_url) as session:
+        assert friction_findings(session, k=5)[1].ok
+        assert feedback_findings(session, k=5)[1].ok
