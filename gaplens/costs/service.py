@@ -32,11 +32,10 @@ from gaplens.costs.schemas import (
 from gaplens.directory.identities import IdentityResolver
 from gaplens.directory.models import IdentityKind, Person
 from gaplens.errors import InputError, InputProblem
-from gaplens.friction.figures import NET_SEED, Fact, net_eligible, saved_counted
-from gaplens.friction.service import members
 from gaplens.metrics.schemas import MetricScope
 from gaplens.privacy import PrivacyGate, PrivacyPolicy, QueryRefused, suppress_breakdown
 from gaplens.realities.schemas import RealityRow
+from gaplens.releases.friction.queries import FrictionClass
 from gaplens.report.schemas import (
     Basis,
     CostInputInfo,
@@ -47,7 +46,7 @@ from gaplens.report.schemas import (
     SeatLine,
     TimeFigure,
 )
-from gaplens.stats.intervals import bootstrap_mean
+from gaplens.stats.intervals import cluster_mean
 from gaplens.telemetry.models import GITHUB_COPILOT, M365_COPILOT, AiUsageDay, M365UsageSnapshot
 
 MAX_AMOUNT = 1_000_000.0
@@ -190,7 +189,15 @@ COST_NOTES = [
     "into money.",
     "A friction-log entry's minutes spent correcting are logged at the time, so they count "
     "as measured; its minutes saved are an estimate, so they count as self-reported.",
+    "Friction-log minutes are the friction release's sums over its published groups lying "
+    "wholly inside the period (each of at least k entries); the same groups every page and "
+    "report reads.",
 ]
+FRICTION_NOT_PUBLISHED = (
+    "No published friction-log group in this period and scope has this figure: entries are "
+    "published once their week is over in groups of at least k, and a group whose entries "
+    "all gave the same figure publishes no sum."
+)
 
 
 @dataclass(frozen=True)
@@ -341,27 +348,29 @@ def survey_time(perception: Mapping[str, QuestionFigures], hourly: float) -> lis
     return result
 
 
-def friction_time(facts: Sequence[Fact], hourly: float, k: int) -> list[TimeFigure]:
-    """Minutes per logged AI output: spent correcting (measured) and saved (self-reported)."""
+def friction_time(classes: Sequence[FrictionClass], hourly: float) -> list[TimeFigure]:
+    """Minutes per logged AI output, spent correcting (measured) and saved (self-reported),
+    from the friction release: sums over the published classes in the period that publish
+    that sum (a class whose outputs all gave one figure publishes none), never an entry."""
     specs = (
         (
             "friction_minutes_correcting",
             "Minutes spent correcting each logged AI output (friction log)",
             Basis.MEASURED,
-            [float(f.minutes_correcting) for f in facts],
+            [(c.minutes_lost, c.n) for c in classes if c.minutes_lost is not None],
             "Logged at the time; the total is valued at the hourly cost (an assumption).",
         ),
         (
             "friction_minutes_saved",
             "Minutes each logged AI output saved, as people estimate it (friction log)",
             Basis.SELF_REPORTED,
-            [float(saved_counted(f)) for f in facts if net_eligible(f)],
+            [(c.minutes_saved, c.n) for c in classes if c.minutes_saved is not None],
             "An estimate; discarded outputs count as saving nothing.",
         ),
     )
     result = []
-    for key, label, basis, values, note in specs:
-        if len(values) < k:
+    for key, label, basis, groups, note in specs:
+        if not groups:
             result.append(
                 TimeFigure(
                     key=key,
@@ -369,11 +378,24 @@ def friction_time(facts: Sequence[Fact], hourly: float, k: int) -> list[TimeFigu
                     basis=basis,
                     unit="minutes per logged output",
                     status=FigureStatus.NOT_ENOUGH_RESPONSES,
+                    note=FRICTION_NOT_PUBLISHED,
                 )
             )
             continue
-        mean = bootstrap_mean(values, seed=NET_SEED)
-        hours = sum(values) / 60
+        total = sum(minutes for minutes, _ in groups)
+        outputs = sum(size for _, size in groups)
+        mean = cluster_mean([(float(minutes), size) for minutes, size in groups])
+        value = (
+            Interval(estimate=mean.value, low=mean.low, high=mean.high)
+            if mean is not None
+            else Interval(estimate=total / outputs, low=total / outputs, high=total / outputs)
+        )
+        spread = (
+            " The interval is between the published groups."
+            if mean is not None
+            else " One published group: no interval."
+        )
+        hours = total / 60
         result.append(
             TimeFigure(
                 key=key,
@@ -381,11 +403,11 @@ def friction_time(facts: Sequence[Fact], hourly: float, k: int) -> list[TimeFigu
                 basis=basis,
                 unit="minutes per logged output",
                 status=FigureStatus.SHOWN,
-                n=len(values),
-                value=Interval(estimate=mean.value, low=mean.low, high=mean.high),
+                n=outputs,
+                value=value,
                 total_hours=hours,
                 total_value=hours * hourly,
-                note=note,
+                note=note + spread,
             )
         )
     return result
@@ -434,14 +456,14 @@ def report_section(
     gate: PrivacyGate,
     viewer: str,
     perception: Mapping[str, QuestionFigures],
-    friction: Sequence[Fact],
+    friction: Sequence[FrictionClass],
     realities: RealityRow | None,
 ) -> CostSection | None:
     """AI spend in [start, end] for the scope's licensed people beside time saved and lost;
-    None when the organisation has no AI licences at all."""
+    None when the organisation has no AI licences at all. `friction`: the friction
+    release's classes in the period and scope (the friction minutes are their sums)."""
     del scope  # the scope's people are passed in already resolved
     inputs = load_inputs(session)
-    k = policy.min_group_size
     holders = seat_holders(session, people, start, end)
     any_licence = bool(holders) or (
         people is not None
@@ -451,15 +473,9 @@ def report_section(
     if not any_licence:
         return None
     hourly = inputs.hourly_cost
-    friction_shown = False
-    if friction:
-        try:
-            friction_shown = gate.release_group(viewer, members(friction))
-        except QueryRefused:
-            friction_shown = False
     time = [
         *survey_time(perception, hourly),
-        *friction_time(friction if friction_shown else [], hourly, k),
+        *friction_time(friction, hourly),
         *workflow_time(realities),
     ]
     section = CostSection(

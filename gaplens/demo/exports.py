@@ -736,6 +736,15 @@ FEEDBACK_PLANTED: dict[str, tuple[str, str, int]] = {
     "code review": ("friction", "AI review comments miss the real problems and add noise", 24),
     "customer replies": ("friction", "Drafted replies quote the wrong refund policy", 27),
 }
+FEEDBACK_IDEAS: dict[str, str] = {
+    # use case: an idea about it, said once a month -- real feedback about a workflow is
+    # never of one kind, and a release never publishes a group whose items are all alike
+    "test generation": "It could also suggest property-based tests",
+    "meeting notes": "Action items could go straight into the tracker",
+    "ticket summaries": "Summaries could link the customer's earlier tickets",
+    "code review": "Let the reviewer bot read the design doc first",
+    "customer replies": "Replies should cite the policy page they use",
+}
 
 
 def feedback_items(seed: int) -> list[tuple[str, str, str, dt.date]]:
@@ -747,4 +756,9 @@ def feedback_items(seed: int) -> list[tuple[str, str, str, dt.date]]:
         for n in range(count):
             day = dt.date(2026, 1, 1) + dt.timedelta(days=int(rng.integers(0, span)))
             items.append((kind, use_case, f"{text} ({n + 1})", day))
+    for use_case, text in FEEDBACK_IDEAS.items():
+        for month in range(1, DATA_END.month + 1):
+            # days 4 to 25 lie in the month's ISO weeks (those whose Thursday is in it)
+            day = dt.date(2026, month, int(rng.integers(4, 26)))
+            items.append(("idea", use_case, f"{text} ({month})", day))
     return items

@@ -2,8 +2,8 @@
 
 The per-use-case view (`use_case_friction`) reads the latest friction release only
 (`releases/friction`): every figure is a sum of published classes of at least k entries, the
-same for every viewer. `load_facts` and friends still serve the scorecard, the report and
-the cost sections, which move to releases later.
+same for every viewer; the scorecard, the report and its cost section read the same release
+(nothing outside `releases/friction/` reads entries for figures).
 """
 
 from __future__ import annotations
@@ -24,10 +24,8 @@ from gaplens.connectors.csv_file import CsvReader
 from gaplens.directory.models import Team
 from gaplens.errors import InputError, InputProblem, ProblemCollector
 from gaplens.friction.figures import (
-    Fact,
     MonthRate,
     correction_trend,
-    use_case_key,
     use_case_label,
 )
 from gaplens.friction.models import OUTCOMES, SEVERITIES, FrictionEntry
@@ -60,9 +58,6 @@ REQUIRED_COLUMNS = ("date", "use_case", "tool", "minutes_correcting", "severity"
 OPTIONAL_COLUMNS = ("minutes_saved", "team", "note")
 BATCH_ROWS = 1000
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://gaplens.invalid/friction-entry")
-MEMBER_PREFIX = "friction:"
-"""Entry ids as the query auditor sees them, apart from survey response ids."""
-SERVICE_VIEWER = "service"
 
 
 def validate_entry(data: Mapping[str, object]) -> FrictionEntryIn:
@@ -318,59 +313,6 @@ def complete_months(today: dt.date, months: int) -> tuple[dt.date, dt.date]:
     for _ in range(months - 1):
         start = (start - dt.timedelta(days=1)).replace(day=1)
     return start, end
-
-
-def load_facts(
-    session: Session, start: dt.date, end: dt.date, team_ids: Sequence[int] | None = None
-) -> list[Fact]:
-    """Entries logged within [start, end], optionally only those of the given teams."""
-    query = (
-        select(
-            FrictionEntry.id,
-            FrictionEntry.use_case,
-            FrictionEntry.logged_on,
-            FrictionEntry.minutes_correcting,
-            FrictionEntry.minutes_saved,
-            FrictionEntry.outcome,
-            Team.name,
-            FrictionEntry.note,
-        )
-        .outerjoin(Team, Team.id == FrictionEntry.team_id)
-        .where(FrictionEntry.logged_on >= start, FrictionEntry.logged_on <= end)
-    )
-    if team_ids is not None:
-        query = query.where(FrictionEntry.team_id.in_(team_ids))
-    names: dict[str, tuple[str, str]] = {}  # a year holds many entries but few use cases
-    facts = []
-    for entry_id, use_case, day, correcting, saved, outcome, team, note in session.execute(query):
-        named = names.get(use_case)
-        if named is None:
-            named = names[use_case] = (use_case_key(use_case), use_case_label(use_case))
-        facts.append(
-            Fact(
-                id=entry_id,
-                key=named[0],
-                label=named[1],
-                logged_on=day,
-                minutes_correcting=correcting,
-                minutes_saved=saved,
-                outcome=outcome,
-                team=team,
-                note=note,
-            )
-        )
-    return facts
-
-
-def members(facts: Sequence[Fact]) -> frozenset[str]:
-    return frozenset(MEMBER_PREFIX + f.id for f in facts)
-
-
-def group_by_key(facts: Sequence[Fact]) -> dict[str, list[Fact]]:
-    groups: dict[str, list[Fact]] = defaultdict(list)
-    for fact in facts:
-        groups[fact.key].append(fact)
-    return dict(groups)
 
 
 def released_months(today: dt.date, months: int) -> tuple[dt.date, dt.date]:

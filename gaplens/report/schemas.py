@@ -262,7 +262,8 @@ class UseCasesSection(Model):
     unknown: int
     """Use cases named but not clearly either."""
     withheld: int
-    """Use cases with too little data even to be named."""
+    """Logged outputs published only in groups of any use case (their use case had too few
+    entries to be named alone)."""
     rules: list[str]
     notes: list[str] = Field(default_factory=list)
 

@@ -1,7 +1,7 @@
 """Report sections built from other capabilities' services, narrowed to the report's scope.
 
 The gap trend (capability 2) and performative vs real adoption (7) read releases, the same
-for every viewer; the scorecard's clearest use cases (4) go through the privacy gate. Sets
+for every viewer; so do the scorecard's clearest use cases (4), from the friction release. Sets
 of people go through the same gate as survey respondents, so a tracker pair of reports (a
 team, then the team without one sub-team) is refused for them too.
 """
@@ -188,28 +188,23 @@ def _share(count: int, share: FunnelShare | None) -> Share | None:
 # --- what works and what creates friction ----------------------------------------------------
 
 
-def use_cases_section(card: Scorecard, narrowed: bool) -> UseCasesSection:
+def use_cases_section(card: Scorecard) -> UseCasesSection:
     """The two or three use cases that clearly work and the few that clearly hurt, with the
     evidence and n behind each class (docs/scorecard.md)."""
     top = top_use_cases(card)
     named = {u.key for u in (*top.working, *top.friction)}
     notes = [
-        "Classes come from the scorecard's rules over the friction log, feedback and Copilot "
-        "telemetry; telemetry never decides a class alone.",
+        "Classes come from the scorecard's rules over the friction log's release: sums of "
+        "its published groups (each of at least k entries) lying wholly inside the period.",
+        *card.notes,
     ]
-    if narrowed:
-        notes.append(
-            "For a function or team: friction-log entries tagged with its teams and its "
-            "people's Copilot telemetry. Feedback carries no team, so it counts only in the "
-            "organisation's report."
-        )
     return UseCasesSection(
         period_from=card.period_from,
         period_to=card.period_to,
         working=[_use_case(u) for u in top.working],
         friction=[_use_case(u) for u in top.friction],
         unknown=sum(1 for u in card.use_cases if u.key not in named and u.status == "unknown"),
-        withheld=card.withheld_use_cases,
+        withheld=card.other_entries,
         rules=list(card.rules),
         notes=notes,
     )

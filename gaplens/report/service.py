@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from gaplens.commitments.service import report_section as commitments_section
 from gaplens.costs.service import report_section as cost_section
 from gaplens.criteria.service import report_section as criteria_section
-from gaplens.friction.figures import Fact
 from gaplens.metrics.schemas import MetricOverview, MetricScope
 from gaplens.modelling.service import report_section as modelling_section
 from gaplens.perception.figures import ROLE_LABELS, benchmark_out
@@ -20,6 +19,12 @@ from gaplens.privacy import (
     PrivacyPolicy,
 )
 from gaplens.reflections.service import report_section as reflections_section
+from gaplens.releases.feedback.periods import thursday_weeks
+from gaplens.releases.friction.queries import (
+    FrictionClass,
+    FrictionRelease,
+    latest_friction_release,
+)
 from gaplens.releases.measured.queries import measured_release, released_overviews
 from gaplens.releases.queries import cell_predicate, latest_survey_release, released_comments
 from gaplens.report.next_steps import next_steps
@@ -154,17 +159,9 @@ def _build_report(
     start, end = period.start, period.end
     window = (scope, start, end, policy)
     people = scope_people(session, resolved)
-    friction = load_friction(session, start, end, resolved.team_ids)
-    card = scorecard(
-        session,
-        start,
-        end,
-        gate=gate,
-        viewer=viewer,
-        team_ids=resolved.team_ids,
-        people=people,
-        facts=friction,
-    )
+    # Use cases and friction minutes: sums of the friction release's classes in the period.
+    friction = latest_friction_release(session)
+    card = scorecard(session, start, end, team_ids=resolved.team_ids, release=friction)
     adoption = adoption_section(session, resolved, as_of) if as_of else None
     measured = measured_section(session, survey, resolved, as_of, policy, card, adoption)
     scope_row = measured.realities.rows[0] if measured and measured.realities.rows else None
@@ -213,9 +210,7 @@ def _build_report(
         ),
         gap_trend=trend_section(session, survey, resolved, period, gate, viewer),
         adoption=adoption,
-        use_cases=use_cases_section(card, not resolved.is_organisation)
-        if card.use_cases or card.withheld_use_cases
-        else None,
+        use_cases=use_cases_section(card) if card.use_cases or card.other_entries else None,
         cost=cost_section(
             session,
             scope,
@@ -226,7 +221,7 @@ def _build_report(
             gate=gate,
             viewer=viewer,
             perception=perception,
-            friction=friction,
+            friction=friction_classes(friction, start, end, resolved.team_ids),
             realities=scope_row,
         ),
         reflections=reflections_section(session, *window, gate=gate, viewer=viewer),
@@ -305,12 +300,19 @@ def released_metrics(session: Session, scope: MetricScope, as_of: dt.date) -> li
     return [] if release is None else released_overviews(session, release, scope)
 
 
-def load_friction(
-    session: Session, start: dt.date, end: dt.date, team_ids: tuple[int, ...] | None
-) -> list[Fact]:
-    from gaplens.friction.service import load_facts
-
-    return load_facts(session, start, end, list(team_ids) if team_ids is not None else None)
+def friction_classes(
+    release: FrictionRelease | None,
+    start: dt.date,
+    end: dt.date,
+    team_ids: tuple[int, ...] | None,
+) -> list[FrictionClass]:
+    """The friction log's published classes lying wholly inside the ISO weeks whose
+    Thursday lies in [start, end] (and, for a team, published with one of its teams): the
+    same classes the scorecard sums."""
+    if release is None:
+        return []
+    scope = None if team_ids is None else frozenset(team_ids).__contains__
+    return release.inside(*thursday_weeks(start, end), scope)
 
 
 def comments_section(

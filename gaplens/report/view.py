@@ -966,7 +966,10 @@ def use_cases_view(doc: ReportDocument) -> UseCasesView | None:
             "not clearly either (too little data, or measures that disagree)"
         )
     if section.withheld:
-        others.append(f"{section.withheld} with too little data even to be named")
+        others.append(
+            f"{section.withheld} logged outputs published only with other use cases "
+            "(too few of theirs to be named)"
+        )
     return UseCasesView(
         window=window(section.period_from, section.period_to),
         working=[one(u) for u in section.working],
@@ -998,7 +1001,8 @@ def _time_view(t: TimeFigure, currency: str, k: int) -> TimeView:
             hidden=status_text(t.status, k) or NO_VALUE,
         )
     v = t.value
-    value = Figure(plain(v.estimate, 1), f"({plain(v.low, 1)}\u2013{plain(v.high, 1)})")
+    spread = "" if v.low == v.high else f"({plain(v.low, 1)}\u2013{plain(v.high, 1)})"
+    value = Figure(plain(v.estimate, 1), spread)
     if t.money_per_person_month is not None:
         m = t.money_per_person_month
         worth = (

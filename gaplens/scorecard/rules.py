@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from gaplens.stats.intervals import Estimate, wilson_interval
+from gaplens.stats.intervals import Estimate, cluster_mean, wilson_interval
 
 CORRECTION_FRICTION = 0.5
 """Friction when even the interval's lower bound says most outputs needed correcting."""
@@ -70,15 +70,33 @@ def correction_evidence(corrected: int, n: int, k: int) -> Evidence:
     return Evidence(Source.FRICTION_LOG, "correction_rate", n, rate, lean, text)
 
 
-def net_minutes_evidence(net: Estimate | None, net_n: int, k: int) -> Evidence:
+def net_minutes_evidence(
+    net: Estimate | None, net_n: int, k: int, *, groups: int | None = None
+) -> Evidence:
     if net is None or net_n < k:
         return _too_few(Source.FRICTION_LOG, "net_minutes", net_n, k, "outputs with minutes saved")
     lean = Lean.WORKING if net.low > 0 else Lean.FRICTION if net.high < 0 else Lean.NEUTRAL
+    over = f", n={net_n}" if groups is None else f", {net_n} outputs in {groups} groups"
     text = (
         f"net {net.value:+.1f} minutes per output, saved (self-reported) minus correcting "
-        f"(95% CI {net.low:+.1f} to {net.high:+.1f}, n={net_n})"
+        f"(95% CI {net.low:+.1f} to {net.high:+.1f}{over})"
     )
     return Evidence(Source.FRICTION_LOG, "net_minutes", net_n, net, lean, text)
+
+
+def net_minutes_of_groups(groups: Sequence[tuple[int, int]]) -> Evidence:
+    """Net minutes per output from published groups: (sum of saved minus correcting, outputs)
+    per group, the only form the friction release publishes minutes in.
+
+    The interval is `cluster_mean`'s: each group one cluster, so it needs two groups or
+    more; entries within a group are never seen one by one."""
+    n = sum(size for _, size in groups)
+    estimate = cluster_mean([(float(net), size) for net, size in groups])
+    if estimate is None:
+        what = "no published group" if not groups else "one published group"
+        text = f"net minutes per output: {what} with minutes, so no interval"
+        return Evidence(Source.FRICTION_LOG, "net_minutes", n, None, Lean.NEUTRAL, text)
+    return net_minutes_evidence(estimate, n, 1, groups=len(groups))
 
 
 def feedback_evidence(working: int, friction: int, k: int) -> Evidence:

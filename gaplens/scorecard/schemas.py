@@ -1,4 +1,5 @@
-"""What leaves the process about the scorecard: classes, evidence and n, all gate-cleared."""
+"""What leaves the process about the scorecard: classes, evidence and n, all sums of
+published friction and feedback classes (the same for every viewer)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ class EvidenceOut(BaseModel):
     """friction_log, feedback or telemetry."""
     measure: str
     n: int | None
-    """None when below the threshold or withheld so a smaller group cannot be derived."""
+    """Outputs behind the measure: a sum of published classes, each of at least k."""
     value: float | None
     low: float | None
     high: float | None
@@ -33,10 +34,19 @@ class Scorecard(BaseModel):
     period_from: dt.date
     period_to: dt.date
     min_group_size: int
+    release: int | None
+    """The friction release read (its sequence number); None before the first."""
+    released_through: dt.date | None
+    """The last day of the last week that release holds."""
+    feedback_release: int | None = None
+    """The feedback release read; None before the first, or for a team (feedback carries
+    no team)."""
+    feedback_through: dt.date | None = None
     use_cases: list[UseCaseScore]
-    withheld_use_cases: int
-    """Use cases not named at all: too few entries and feedback items to show even the name."""
-    feature_map: dict[str, str]
+    other_entries: int
+    """Outputs published only in groups of any use case: their use case is not named."""
+    notes: list[str]
+    """What is not in the figures, and why, in plain words."""
     rules: list[str]
 
 

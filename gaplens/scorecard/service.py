@@ -1,51 +1,47 @@
-"""Builds the scorecard from friction logs, feedback and Copilot telemetry.
+"""Builds the scorecard from the friction and feedback releases (gaplens/releases/).
 
-The database is read here; the rules live in `rules.py`. Friction entries and feedback items
-are each released as one breakdown by use case through the gate, exactly like the friction
-summary, so a use case hidden there cannot be recovered here by subtraction.
+The rules live in `rules.py`. Nothing here reads a friction entry, a feedback item or a
+telemetry row: a use case's figures are sums of the published friction classes and
+feedback classes of that use case whose whole period lies in the view (and, for friction,
+whose team is in its scope), so every viewer gets the same card and two views differ by
+whole classes of at least k entries or items, never by one.
+
+Feedback carries no team, so a card for a team leaves it out rather than count everyone's
+feedback as the team's. Copilot telemetry no longer feeds the card: no release publishes
+acceptance rates per Copilot feature (the measured release's AI-usage intensity is a
+per-person level, not a use case). The card says so in `notes`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections import Counter, defaultdict
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections import defaultdict
+from collections.abc import Collection, Sequence
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gaplens.directory.identities import IdentityResolver
-from gaplens.directory.models import IdentityKind
-from gaplens.feedback.models import FeedbackItem
-from gaplens.friction.figures import (
-    Fact,
-    group_figures,
-    most_common_label,
-    use_case_key,
-    use_case_label,
+from gaplens.privacy import PrivacyPolicy
+from gaplens.releases.feedback.periods import thursday_weeks
+from gaplens.releases.feedback.queries import (
+    FeedbackClass,
+    FeedbackRelease,
+    latest_feedback_release,
 )
-from gaplens.friction.service import SERVICE_VIEWER, group_by_key, load_facts, members
-from gaplens.privacy import PrivacyGate, PrivacyPolicy, QueryRefused
+from gaplens.releases.friction.queries import (
+    FrictionClass,
+    FrictionRelease,
+    Sums,
+    latest_friction_release,
+)
 from gaplens.scorecard.rules import (
     Evidence,
-    Lean,
-    Source,
     Status,
     classify,
     correction_evidence,
     feedback_evidence,
-    net_minutes_evidence,
-    telemetry_evidence,
+    net_minutes_of_groups,
 )
 from gaplens.scorecard.schemas import EvidenceOut, Scorecard, TopUseCases, UseCaseScore
-from gaplens.telemetry.models import (
-    GITHUB_COPILOT,
-    AiUsageDay,
-    CopilotUserDay,
-    CopilotUserDayFeature,
-)
 
 FEATURE_USE_CASES: dict[str, str] = {
     "code_completion": "code completion",
@@ -56,49 +52,39 @@ FEATURE_USE_CASES: dict[str, str] = {
     "chat_panel_custom_mode": "agent mode",
     "agent_edit": "agent mode",
 }
-"""Copilot `totals_by_feature[].feature` -> the use case its acceptance rate speaks for.
-People logging friction for these workflows should use these names (the form suggests them)."""
+"""Copilot `totals_by_feature[].feature` -> the use case it speaks for: the names the
+friction form suggests, so logs name workflows the way the telemetry does."""
 
-FEEDBACK_MEMBER_PREFIX = "feedback:"
-TELEMETRY_MEMBER_PREFIX = "copilot:"
 RULES = [
-    "A measure counts only with at least k observations (k = the privacy threshold, 5).",
+    "Figures are sums of the friction release's published groups (each of at least k = 5 "
+    "logged outputs whose outcomes are not all alike) and of the feedback release's "
+    "published groups of the use case (each of at least k = 5 items whose kinds are not all "
+    "alike) lying wholly inside the period.",
     "Friction log leans friction when the correction-rate interval's lower bound is above 50%.",
-    "Friction log leans working when the net-minutes interval is wholly above 0, "
-    "friction when wholly below 0.",
-    "Feedback leans working when the working share's interval is wholly above 50%, "
-    "friction when wholly below 50%.",
-    "Telemetry leans working at an acceptance rate of 30% or more, friction below 20%; "
-    "it never decides a class alone.",
+    "Friction log leans working when the net-minutes interval (over the published groups) is "
+    "wholly above 0, friction when wholly below 0.",
+    "Feedback leans working when the interval of the share of working among working and "
+    "friction items is wholly above 50%, friction when wholly below.",
     "Unknown when no measure has enough data, or when measures lean opposite ways.",
     "Friction when the friction log or feedback leans friction.",
     "Working when net minutes and feedback both lean working.",
     "Unknown otherwise.",
 ]
-
-
-@dataclass
-class FeatureUsage:
-    feature: str
-    acceptances: int = 0
-    generations: int = 0
-    users: set[str] = field(default_factory=set)
-    withheld: bool = False
-    """The users differ by fewer than k from a group this viewer already saw (rule 3)."""
-
-
-@dataclass
-class UseCaseInputs:
-    """Everything known about one use case, before privacy and rules."""
-
-    key: str
-    labels: list[str] = field(default_factory=list)
-    facts: list[Fact] = field(default_factory=list)
-    facts_shown: bool = False
-    feedback_working: int = 0
-    feedback_friction: int = 0
-    feedback_shown: bool = False
-    telemetry: list[FeatureUsage] = field(default_factory=list)
+NO_FEEDBACK_RELEASE = (
+    "Nothing published from the feedback channel yet, so feedback is not evidence here; a "
+    "use case cannot be classed working until it is (working needs net minutes and "
+    "feedback to agree)."
+)
+FEEDBACK_NO_TEAM = (
+    "Feedback carries no team, so a team's card leaves it out rather than count everyone's "
+    "feedback as the team's; a use case cannot be classed working for a team (working needs "
+    "net minutes and feedback to agree)."
+)
+NO_TELEMETRY = (
+    "Copilot acceptance rates per feature are not published in any release (the measured "
+    "release's AI-usage intensity is a level per person, not per use case), so telemetry "
+    "is not evidence here."
+)
 
 
 def scorecard(
@@ -106,133 +92,191 @@ def scorecard(
     start: dt.date,
     end: dt.date,
     *,
-    gate: PrivacyGate | None = None,
-    viewer: str = SERVICE_VIEWER,
-    feature_map: Mapping[str, str] = FEATURE_USE_CASES,
-    team_ids: Sequence[int] | None = None,
-    people: Collection[str] | None = None,
-    facts: Sequence[Fact] | None = None,
+    team_ids: Collection[int] | None = None,
+    release: FrictionRelease | None = None,
+    feedback: FeedbackRelease | None = None,
 ) -> Scorecard:
-    """Every use case seen in the period, classed working / friction / unknown.
+    """Every use case published in [start, end], classed working / friction / unknown.
 
-    Narrowed to a scope with `team_ids` (friction entries tagged with one of those teams)
-    and `people` (their Copilot telemetry); feedback carries no team, so a narrowed
-    scorecard leaves it out rather than count everyone's feedback as the scope's. `facts`:
-    the same period's and teams' friction entries, when the caller already loaded them.
-    """
-    gate = gate if gate is not None else PrivacyGate(PrivacyPolicy())
-    inputs: dict[str, UseCaseInputs] = {}
+    [start, end] snaps to the ISO weeks whose Thursday lies in it (a calendar month or
+    quarter becomes the release's month or quarter). A class counts only if its whole
+    period (an ISO week, or the weeks of a month or a quarter) lies in those weeks and, with
+    `team_ids`, its team is one of them. `release` and `feedback`: the latest friction and
+    feedback releases, when the caller already loaded them."""
+    if release is None:
+        release = latest_friction_release(session)
+    if feedback is None and team_ids is None:
+        feedback = latest_feedback_release(session)
+    return scorecard_of(release, start, end, team_ids, feedback)
 
-    def entry(key: str) -> UseCaseInputs:
-        return inputs.setdefault(key, UseCaseInputs(key))
 
-    if facts is None:
-        facts = load_facts(session, start, end, team_ids)
-    groups = group_by_key(facts)
-    decisions = gate.breakdown(
-        viewer, members(facts), {key: members(group) for key, group in groups.items()}
-    )
-    for key, group in groups.items():
-        item = entry(key)
-        item.facts = group
-        item.labels.extend(f.label for f in group)
-        item.facts_shown = decisions[key].shown
-
-    narrowed = team_ids is not None or people is not None
-    feedback = {} if narrowed else feedback_by_use_case(session, start, end)
-    feedback_decisions = gate.breakdown(
-        viewer,
-        frozenset(row.member for rows in feedback.values() for row in rows),
-        {key: frozenset(row.member for row in rows) for key, rows in feedback.items()},
-    )
-    for key, rows in feedback.items():
-        item = entry(key)
-        item.feedback_working = sum(row.kind == "working" for row in rows)
-        item.feedback_friction = len(rows) - item.feedback_working
-        item.feedback_shown = feedback_decisions[key].shown
-        item.labels.extend(row.label for row in rows)
-
-    for feature, usage in telemetry_by_feature(session, start, end, people).items():
-        if feature in feature_map:
-            usage.withheld = not _release_users(gate, viewer, usage.users)
-            label = use_case_label(feature_map[feature])
-            item = entry(use_case_key(label))
-            item.telemetry.append(usage)
-            item.labels.append(label)
-
-    k = gate.policy.min_group_size
-    mapped = {use_case_key(v) for v in feature_map.values()}
-    scores = []
-    withheld = 0
-    for item in inputs.values():
-        nameable = (
-            (item.facts_shown or item.feedback_shown)
-            or (item.key in mapped and any(len(u.users) >= k for u in item.telemetry))
-            or len(item.facts) + item.feedback_working + item.feedback_friction >= k
-        )
-        if not nameable:
-            withheld += 1
-            continue
-        scores.append(score_use_case(item, k))
-    order = {Status.WORKING.value: 0, Status.FRICTION.value: 1, Status.UNKNOWN.value: 2}
-    scores.sort(key=lambda s: (order[s.status], s.label))
-    return Scorecard(
+def scorecard_of(
+    release: FrictionRelease | None,
+    start: dt.date,
+    end: dt.date,
+    team_ids: Collection[int] | None = None,
+    feedback: FeedbackRelease | None = None,
+) -> Scorecard:
+    """The card from loaded releases: sums of their classes, no threshold decided here.
+    With `team_ids`, `feedback` is not read (it carries no team)."""
+    start, end = thursday_weeks(start, end)
+    base = Scorecard(
         period_from=start,
         period_to=end,
-        min_group_size=k,
-        use_cases=scores,
-        withheld_use_cases=withheld,
-        feature_map=dict(feature_map),
+        min_group_size=(
+            PrivacyPolicy().min_group_size if release is None else release.min_group_size
+        ),
+        release=None if release is None else release.seq,
+        released_through=None if release is None else release.through,
+        feedback_release=None if feedback is None or team_ids is not None else feedback.seq,
+        feedback_through=(None if feedback is None or team_ids is not None else feedback.through),
+        use_cases=[],
+        other_entries=0,
+        notes=[],
         rules=RULES,
+    )
+    if release is None:
+        return base.model_copy(
+            update={
+                "notes": [
+                    "Nothing published from the friction log yet: entries are published "
+                    "once their week is over and enough of them can be shown together.",
+                    FEEDBACK_NO_TEAM if team_ids is not None else NO_FEEDBACK_RELEASE,
+                    NO_TELEMETRY,
+                ]
+            }
+        )
+    k = release.min_group_size
+    scope = None if team_ids is None else frozenset(team_ids)
+    classes = release.inside(start, end, None if scope is None else scope.__contains__)
+    by_key: dict[str, list[FrictionClass]] = defaultdict(list)
+    for c in classes:
+        if c.use_case is not None:
+            by_key[c.use_case].append(c)
+    said: dict[str, list[FeedbackClass]] | None = None
+    if feedback is not None and scope is None:
+        said = feedback.use_cases(start, end)
+        for key in said:
+            by_key.setdefault(key, [])
+    scores = [
+        score_use_case(key, mine, k, None if said is None else said.get(key, []))
+        for key, mine in by_key.items()
+    ]
+    order = {Status.WORKING.value: 0, Status.FRICTION.value: 1, Status.UNKNOWN.value: 2}
+    scores.sort(key=lambda s: (order[s.status], s.label))
+    other = sum(c.n for c in classes if c.use_case is None)
+    return base.model_copy(
+        update={
+            "use_cases": scores,
+            "other_entries": other,
+            "notes": _notes(
+                release, None if scope is not None else feedback, start, end, scope, other
+            ),
+        }
     )
 
 
-def score_use_case(item: UseCaseInputs, k: int) -> UseCaseScore:
-    """Evidence from the released sources only, then the rules. Pure: no database."""
-    evidence: list[Evidence] = []
-    if item.facts_shown:
-        figures = group_figures(item.facts, k)
-        evidence.append(correction_evidence(figures.corrected, figures.n, k))
-        evidence.append(net_minutes_evidence(figures.net_per_output, figures.net_n, k))
-    elif item.facts:
-        evidence.append(_withheld(Source.FRICTION_LOG, "correction_rate", k))
-    if item.feedback_shown:
-        evidence.append(feedback_evidence(item.feedback_working, item.feedback_friction, k))
-    elif item.feedback_working or item.feedback_friction:
-        evidence.append(_withheld(Source.FEEDBACK, "working_share", k))
-    for usage in sorted(item.telemetry, key=lambda u: u.feature):
-        if usage.withheld:
-            evidence.append(_withheld(Source.TELEMETRY, f"acceptance_rate:{usage.feature}", k))
-            continue
+def _notes(
+    release: FrictionRelease,
+    feedback: FeedbackRelease | None,
+    start: dt.date,
+    end: dt.date,
+    scope: frozenset[int] | None,
+    other: int,
+) -> list[str]:
+    """What is not in the figures, and why, in plain words."""
+    notes = []
+    elsewhere = sorted({p.describe() for p in release.straddling(start, end)})
+    if elsewhere:
+        notes.append(
+            "Entries of quiet weeks are published only with their month or quarter "
+            f"({', '.join(elsewhere)}), which runs past this period, so they are not in "
+            "these figures; a longer period includes them."
+        )
+    if end > release.through:
+        notes.append(f"Weeks after {release.through} are not published yet.")
+    if other:
+        notes.append(
+            f"{other} logged outputs are published only together with other use cases "
+            "(their use case had too few entries in a quarter to be shown alone, or they "
+            "were all alike), so no use case is named for them."
+        )
+    if scope is not None:
+        notes.append(
+            "For a team: groups published with the team or a team below it; entries of a "
+            "team too small alone are published with its parent team or with no team, and "
+            "are not counted here."
+        )
+        notes.append(FEEDBACK_NO_TEAM)
+    elif feedback is None:
+        notes.append(NO_FEEDBACK_RELEASE)
+    else:
+        notes += _feedback_notes(feedback, start, end)
+    notes.append(NO_TELEMETRY)
+    return notes
+
+
+def _feedback_notes(feedback: FeedbackRelease, start: dt.date, end: dt.date) -> list[str]:
+    """What of the feedback release is not in the use cases' feedback figures."""
+    notes = []
+    elsewhere = sorted({p.describe() for p in feedback.straddling(start, end)})
+    if elsewhere:
+        notes.append(
+            "Feedback of quiet weeks is published only with its month or quarter "
+            f"({', '.join(elsewhere)}), which runs past this period, so it is not in these "
+            "figures."
+        )
+    if end > feedback.through:
+        notes.append(f"Feedback of weeks after {feedback.through} is not published yet.")
+    unnamed = sum(c.n for c in feedback.inside(start, end) if c.use_case is None)
+    if unnamed:
+        notes.append(
+            f"{unnamed} feedback items are published with no use case (they named none, or "
+            "their use case had too few items in a quarter to be shown alone, or its items "
+            "were all of one kind), so they are not evidence for any use case."
+        )
+    return notes
+
+
+def score_use_case(
+    key: str,
+    classes: Sequence[FrictionClass],
+    k: int,
+    feedback: Sequence[FeedbackClass] | None = None,
+) -> UseCaseScore:
+    """Evidence from one use case's published classes (friction, and feedback unless None:
+    a team's card), then the rules. Pure: no database."""
+    sums = Sums.of(classes)
+    groups = [
+        (c.minutes_saved - c.minutes_lost, c.n)
+        for c in classes
+        if c.minutes_saved is not None and c.minutes_lost is not None
+    ]
+    evidence: list[Evidence] = [
+        correction_evidence(sums.corrected, sums.n, k),
+        net_minutes_of_groups(groups),
+    ]
+    if feedback is not None:
         evidence.append(
-            telemetry_evidence(
-                usage.feature, usage.acceptances, usage.generations, len(usage.users), k
+            feedback_evidence(
+                sum(c.count("working") for c in feedback),
+                sum(c.count("friction") for c in feedback),
+                k,
             )
         )
     verdict = classify(evidence)
+    weight: dict[str, int] = defaultdict(int)
+    for c in classes:
+        weight[c.label or key] += c.n
+    for f in feedback or ():
+        weight[f.label or key] += f.n
     return UseCaseScore(
-        key=item.key,
-        label=most_common_label(item.labels) if item.labels else item.key,
+        key=key,
+        label=min(weight, key=lambda text: (-weight[text], text)),
         status=verdict.status.value,
         reason=verdict.reason,
         evidence=[_out(e) for e in evidence],
     )
-
-
-def _release_users(gate: PrivacyGate, viewer: str, users: set[str]) -> bool:
-    """Whether a feature's pooled counts may be shown: a group of at least k Copilot users
-    that is not within k of a user group this viewer saw before (e.g. a month earlier)."""
-    members = frozenset(TELEMETRY_MEMBER_PREFIX + user for user in users)
-    if len(members) < gate.policy.min_group_size:
-        return True  # shown as "fewer than k" without a number; nothing to audit
-    try:
-        return gate.release_group(viewer, members)
-    except QueryRefused:
-        return False
-
-
-def _withheld(source: Source, measure: str, k: int) -> Evidence:
-    return Evidence(source, measure, 0, None, Lean.NEUTRAL, f"fewer than {k}, or withheld")
 
 
 def _out(evidence: Evidence) -> EvidenceOut:
@@ -240,7 +284,7 @@ def _out(evidence: Evidence) -> EvidenceOut:
     return EvidenceOut(
         source=evidence.source.value,
         measure=evidence.measure,
-        n=evidence.n if estimate is not None else None,
+        n=evidence.n,
         value=estimate.value if estimate else None,
         low=estimate.low if estimate else None,
         high=estimate.high if estimate else None,
@@ -270,141 +314,3 @@ def top_use_cases(card: Scorecard, working: int = 3, friction: int = 3) -> TopUs
         )
     )
     return TopUseCases(working=works[:working], friction=hurts[:friction])
-
-
-@dataclass(frozen=True)
-class FeedbackRow:
-    kind: str
-    member: str
-    """The item's id as the gate sees it."""
-    label: str
-
-
-def feedback_by_use_case(
-    session: Session, start: dt.date, end: dt.date
-) -> dict[str, list[FeedbackRow]]:
-    """Working and friction feedback naming a use case, grouped by use-case key."""
-    rows = session.execute(
-        select(FeedbackItem.id, FeedbackItem.kind, FeedbackItem.use_case).where(
-            FeedbackItem.received_on >= start,
-            FeedbackItem.received_on <= end,
-            FeedbackItem.kind.in_(("working", "friction")),
-            FeedbackItem.use_case.is_not(None),
-        )
-    ).all()
-    result: dict[str, list[FeedbackRow]] = defaultdict(list)
-    for item_id, kind, use_case in rows:
-        key = use_case_key(use_case or "")
-        if key:
-            member = f"{FEEDBACK_MEMBER_PREFIX}{item_id}"
-            result[key].append(FeedbackRow(kind, member, use_case_label(use_case or "")))
-    return dict(result)
-
-
-def telemetry_by_feature(
-    session: Session, start: dt.date, end: dt.date, people: Collection[str] | None = None
-) -> dict[str, FeatureUsage]:
-    """Acceptances and generations per Copilot feature, with the users behind them.
-
-    From `copilot_user_day_feature` (the report's `totals_by_feature`, parsed at import),
-    summed in SQL per feature and user; when no user-day in the period has feature detail,
-    the per-person `ai_usage_day` counts for GitHub Copilot stand in for `code_completion`
-    (the legacy metrics count code completions only). With `people`, only their rows count
-    (logins resolved through the directory's identities).
-    """
-    usage: dict[str, FeatureUsage] = {}
-    logins: set[str] | None = None
-    if people is not None:
-        wanted = set(people)
-        resolver = IdentityResolver.load(session, [IdentityKind.GITHUB])
-        logins = {value for value, person in resolver.by_value.items() if person in wanted}
-    first: dict[str, tuple[dt.date, str]] = {}
-    f = CopilotUserDayFeature
-    for feature, login, day, generations, acceptances in session.execute(
-        select(
-            f.feature,
-            f.user_login,
-            func.min(f.day),
-            func.sum(f.generations),
-            func.sum(f.acceptances),
-        )
-        .where(f.day >= start, f.day <= end)
-        .group_by(f.feature, f.user_login)
-    ):
-        if logins is not None and login.lower() not in logins:
-            continue
-        item = usage.get(feature)
-        if item is None:
-            item = usage[feature] = FeatureUsage(feature)
-            first[feature] = (day, login)
-        else:
-            first[feature] = min(first[feature], (day, login))
-        item.generations += int(generations)
-        item.acceptances += int(acceptances)
-        item.users.add(login)
-    if usage:
-        order = _first_seen_order(session, first)
-        return {feature: usage[feature] for feature in order}
-    totals = session.execute(
-        select(
-            AiUsageDay.person_id,
-            func.coalesce(func.sum(AiUsageDay.suggestions), 0),
-            func.coalesce(func.sum(AiUsageDay.acceptances), 0),
-        )
-        .where(
-            AiUsageDay.tool == GITHUB_COPILOT,
-            AiUsageDay.day >= start,
-            AiUsageDay.day <= end,
-            AiUsageDay.suggestions.is_not(None),
-        )
-        .group_by(AiUsageDay.person_id)
-    ).all()
-    if people is not None:
-        wanted = set(people)
-        totals = [row for row in totals if row[0] in wanted]
-    if totals:
-        item = FeatureUsage("code_completion")
-        for person, suggested, accepted in totals:
-            item.generations += int(suggested or 0)
-            item.acceptances += int(accepted or 0)
-            item.users.add(person)
-        usage["code_completion"] = item
-    return usage
-
-
-def _first_seen_order(session: Session, first: Mapping[str, tuple[dt.date, str]]) -> list[str]:
-    """Features in the order a walk through the period's user-days in (day, login) order
-    meets them, within one user-day in the order its export listed them: the order their
-    user groups go through the gate, so which of two near-equal groups is withheld does not
-    depend on how the database returns rows."""
-    shared = Counter(first.values())
-    position: dict[tuple[dt.date, str], list[str]] = {}
-    for day, login in (pair for pair, features in shared.items() if features > 1):
-        text = session.scalar(
-            select(CopilotUserDay.features).where(
-                CopilotUserDay.day == day, CopilotUserDay.user_login == login
-            )
-        )
-        position[(day, login)] = _listed_names(text)
-
-    def key(feature: str) -> tuple[dt.date, str, int, str]:
-        day, login = first[feature]
-        names = position.get((day, login), [])
-        return day, login, names.index(feature) if feature in names else len(names), feature
-
-    return sorted(first, key=key)
-
-
-def _listed_names(text: str | None) -> list[str]:
-    """The feature names of one stored `totals_by_feature`, in the export's order."""
-    try:
-        data = json.loads(text) if text else None
-    except ValueError:
-        return []
-    if isinstance(data, dict):
-        return [str(name) for name in data]
-    if isinstance(data, list):
-        return [
-            e["feature"] for e in data if isinstance(e, dict) and isinstance(e.get("feature"), str)
-        ]
-    return []

@@ -228,3 +228,23 @@ def binned_median(
     low = edge(edges[bin_of_rank(lower_rank)])
     high = edge(edges[bin_of_rank(upper_rank) + 1])
     return Estimate(value=float(point), low=float(low), high=float(high), confidence=confidence)
+
+
+def cluster_mean(groups: Sequence[tuple[float, int]], confidence: float = 0.95) -> Estimate | None:
+    """Mean per item from groups known only by (sum, items), with a cluster interval.
+
+    Released figures publish sums over whole groups, never single items, so the spread
+    between items is unknown; the spread between groups is what is left. The interval is
+    the cluster-robust one for a ratio estimator (each group one cluster, Student t with
+    groups - 1 degrees of freedom): wide when few groups disagree. None with fewer than two
+    groups (no spread to estimate) or no items.
+    """
+    _check_confidence(confidence)
+    items = sum(size for _, size in groups)
+    if len(groups) < 2 or items <= 0:
+        return None
+    mean = sum(total for total, _ in groups) / items
+    m = len(groups)
+    spread = sum((total - mean * size) ** 2 for total, size in groups) * m / (m - 1)
+    half = float(stats.t.isf((1.0 - confidence) / 2.0, m - 1)) * math.sqrt(spread) / items
+    return Estimate(mean, mean - half, mean + half, confidence)

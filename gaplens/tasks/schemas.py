@@ -321,6 +321,7 @@ class TaskMapSection(BaseModel):
     hidden_functions: int
     rules: list[str]
     use_cases_known: bool = True
-    """False when the scorecard was withheld from this viewer: no use case could be matched."""
+    """Always true now that the scorecard reads the friction release (it was false when the
+    per-viewer gate withheld the scorecard); kept so report JSON 2.0 keeps its fields."""
     answers_through: dt.date | None = None
     """The release the section reads: answers to the end of this week."""

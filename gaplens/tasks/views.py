@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from gaplens.directory.models import Team
 from gaplens.errors import InputError
-from gaplens.friction.service import complete_months
+from gaplens.friction.service import released_months
 from gaplens.metrics.schemas import MetricScope
-from gaplens.privacy import PrivacyGate, PrivacyPolicy, QueryRefused
+from gaplens.privacy import PrivacyGate, PrivacyPolicy
 from gaplens.privacy.recoding import Code
 from gaplens.releases.models import Release
 from gaplens.releases.tasks.queries import (
@@ -328,21 +328,16 @@ def task_map(
 
 
 def scorecard_window(release: TaskRelease | None) -> tuple[dt.date, dt.date]:
-    """The twelve whole months before the release's answers end: the evidence people had."""
-    return complete_months(
-        release.answers_through if release else dt.date.today(), SCORECARD_MONTHS
-    )
+    """The twelve whole published months (runs of ISO weeks) before the release's answers
+    end: the evidence people had, as the friction release publishes it."""
+    answers_end = release.answers_through if release else dt.date.today()
+    return released_months(answers_end + dt.timedelta(days=1), SCORECARD_MONTHS)
 
 
-def scorecard_use_cases(
-    session: Session, start: dt.date, end: dt.date, gate: PrivacyGate, viewer: str
-) -> list[UseCaseInfo] | None:
-    """The scorecard's use cases, or None when its gate refuses it for this viewer (the
-    scorecard is not on releases yet; only its verdicts per use case are used here)."""
-    try:
-        card = scorecard(session, start, end, gate=gate, viewer=viewer)
-    except QueryRefused:
-        return None
+def scorecard_use_cases(session: Session, start: dt.date, end: dt.date) -> list[UseCaseInfo]:
+    """The scorecard's use cases (only its verdicts per use case are used here), read from
+    the friction release: the same for every viewer."""
+    card = scorecard(session, start, end)
     return [UseCaseInfo(u.key, u.label, u.status, u.reason) for u in card.use_cases]
 
 
@@ -447,14 +442,11 @@ def personas_view(
     round_name: str | None,
     scope: TaskScope,
     *,
-    gate: PrivacyGate | None = None,
-    viewer: str = SERVICE_VIEWER,
     policy: PrivacyPolicy | None = None,
 ) -> PersonasView:
     """Personas per function of the scope from the round's release, each with its
-    playbook. `gate` and `viewer` are for the scorecard only (not on releases yet)."""
+    playbook (use cases from the scorecard, read from the friction release)."""
     policy = policy or PrivacyPolicy()
-    gate = gate if gate is not None else PrivacyGate(policy)
     round_ = _round(session, round_name)
     release = None if round_ is None else latest_round_release(session, round_)
     start, end = scorecard_window(release)
@@ -474,18 +466,12 @@ def personas_view(
             **base,
         )
     cells = _cells(session, round_, release, _scope_cell(session, release, scope))
-    use_cases = scorecard_use_cases(session, start, end, gate, viewer) if cells else []
-    rules = list(PERSONA_RULES)
-    if use_cases is None:
-        rules.append(
-            "The scorecard is withheld from this view: it differs from one you already saw "
-            "by too few entries."
-        )
+    use_cases = scorecard_use_cases(session, start, end) if cells else []
     return PersonasView(
         round=round_.name,
-        functions=[function_personas(release, cell, use_cases or []) for cell in cells],
+        functions=[function_personas(release, cell, use_cases) for cell in cells],
         hidden_functions=_hidden(session, round_, cells, scope),
-        rules=rules,
+        rules=list(PERSONA_RULES),
         answers_through=release.answers_through,
         note=None if cells else NOTHING_IN_SCOPE.format(k=release.min_group_size),
         **base,
@@ -533,9 +519,9 @@ def report_section(
 
     The figures are the release's, the same for every report and page. Candidates and
     personas are matched against the organisation's scorecard for the report's period:
-    `card` when the report already built it, else built here through the report's gate (the
-    scorecard is not on releases yet)."""
-    del policy  # the release carries its own threshold
+    `card` when the report already built it, else read here from the friction release
+    (`gate` and `viewer` are the report contract's; nothing here is decided per viewer)."""
+    del policy, gate, viewer  # the releases carry their own threshold
     found = _report_release(session, start, end)
     if found is None:
         return None
@@ -549,18 +535,16 @@ def report_section(
     if not respondents:
         return None
     if card is not None:
-        use_cases: list[UseCaseInfo] | None = [
-            UseCaseInfo(u.key, u.label, u.status, u.reason) for u in card.use_cases
-        ]
+        use_cases = [UseCaseInfo(u.key, u.label, u.status, u.reason) for u in card.use_cases]
     else:
-        use_cases = scorecard_use_cases(session, start, end, gate, viewer)
+        use_cases = scorecard_use_cases(session, start, end)
     cells = _cells(session, round_, release, in_scope)
     functions = []
     for cell in cells:
         candidates, protect = ranked_counted(
             _counted(release, cell, cell.inside), cell.meta, top=REPORT_TOP
         )
-        found_personas = function_personas(release, cell, use_cases or [])
+        found_personas = function_personas(release, cell, use_cases)
         functions.append(
             ReportFunction(
                 function=cell.function,
@@ -569,7 +553,7 @@ def report_section(
                 protect=protect,
                 free_tasks=_free_tasks(release, cell)[:REPORT_TOP],
                 personas=[_report_persona(p) for p in found_personas.personas],
-                candidate_use_cases=use_case_matches(candidates, cell.info, use_cases or []),
+                candidate_use_cases=use_case_matches(candidates, cell.info, use_cases),
             )
         )
     return TaskMapSection(
@@ -580,7 +564,7 @@ def report_section(
         respondents=respondents,
         functions=functions,
         hidden_functions=_hidden(session, round_, cells, task_scope),
-        use_cases_known=use_cases is not None,
+        use_cases_known=True,
         answers_through=release.answers_through,
     )
 

@@ -22,6 +22,7 @@ from gaplens.db.engine import session_scope
 from gaplens.directory.service import import_people, import_teams
 from gaplens.friction.service import import_friction
 from gaplens.privacy import PrivacyPolicy
+from gaplens.releases.friction.service import build_friction_release
 from gaplens.releases.service import build_all
 from gaplens.report.render import render_html
 from gaplens.report.schemas import FigureStatus, ReportDocument
@@ -110,15 +111,16 @@ def org(db_url: str, tmp_path: Path) -> str:
                 "date": f"2026-08-{1 + i:02d}",
                 "use_case": "customer replies",
                 "tool": "Microsoft 365 Copilot",
-                "minutes_correcting": str(10 + i),
-                "minutes_saved": "5",
+                "minutes_correcting": str(10 + i if i % 2 else 0),
+                "minutes_saved": str(5 + i % 3),
                 "severity": "medium",
-                "outcome": "fixed",
+                "outcome": "fixed" if i % 2 else "kept",
                 "team": "support" if i < 8 else "eng",
             }
             for i in range(12)
         ]
         import_friction(session, write_csv(tmp_path / "friction.csv", friction))
+        build_friction_release(session, PrivacyPolicy(), today=dt.date(2026, 10, 1))
     return db_url
 
 
@@ -247,10 +249,13 @@ def test_cost_counts_seat_months_per_tool_and_labels_every_input(org: str) -> No
     assert survey.money_per_person_month.estimate == pytest.approx(3.5 * WEEKS_PER_MONTH * 75)
     # Friction entries tagged with Support's team only: 8 of the 12.
     correcting = time["friction_minutes_correcting"]
-    assert correcting.basis.value == "measured" and correcting.n == 8
-    assert correcting.total_hours == pytest.approx(sum(10 + i for i in range(8)) / 60)
+    # Support's published group: its six entries of the ISO week of 3 August (the two of
+    # 1-2 August belong to July's last week, too few alone, so not shown for Support)
+    assert correcting.basis.value == "measured" and correcting.n == 6
+    assert correcting.total_hours == pytest.approx((13 + 15 + 17) / 60)
     saved = time["friction_minutes_saved"]
-    assert saved.basis.value == "self_reported" and saved.total_hours == pytest.approx(40 / 60)
+    assert saved.basis.value == "self_reported" and saved.total_hours == pytest.approx(36 / 60)
+    assert "One published group: no interval." in saved.note
 
 
 def test_the_organisation_report_still_reads_everyone(org: str) -> None:

@@ -421,7 +421,8 @@ def test_personas_and_playbooks(db_url: str, tmp_path: Path):
     # so no persona-level count is published: the page says so instead of describing them.
     assert all("too much alike" in p.name and not p.playbook.augment for p in eng.personas)
     assert all(p.playbook.measure for p in eng.personas)
-    assert (view.scorecard_from, view.scorecard_to) == (dt.date(2025, 10, 1), dt.date(2026, 9, 30))
+    # twelve published months (ISO weeks by their Thursday) before the answers' end
+    assert (view.scorecard_from, view.scorecard_to) == (dt.date(2025, 9, 29), dt.date(2026, 9, 27))
 
 
 def fresh(policy: PrivacyPolicy) -> dict[str, Any]:

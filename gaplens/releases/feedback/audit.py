@@ -1,7 +1,8 @@
 """Attacking every feedback release at once: class counts, kind counts and theme sizes.
 
-Each class is a released count and a histogram of kinds (the same question in every
-release, so differences between releases are part of the system); each month's themes of a
+Each class (of a use case or of none, for a week, month or quarter) is a released count
+and a histogram of kinds (the same question in every release, so differences between
+releases are part of the system); each month's themes of a
 kind are a histogram over the month's classes (value: in this theme, or not in any theme of
 this kind). Whatever the auditor cannot solve, no combination of digests can.
 """

@@ -1,8 +1,9 @@
 """Feedback release tables: classes of items over whole ISO weeks, and texts per month.
 
-The release header is the shared `release` row (dataset `feedback`). A class is a period
-(an ISO week, the weeks of a month, the weeks of a quarter) holding at least k items whose
-kinds are not all alike; its kind counts are published with it. Themes and comments are
+The release header is the shared `release` row (dataset `feedback`). A class is a use case
+(or none: items naming none, and use cases too small alone) and a period (an ISO week, the
+weeks of a month, the weeks of a quarter) holding at least k items whose kinds are not all
+alike; its kind counts are published with it. Themes and comments are
 published per completed month over the classes inside it, only for a kind with at least
 `min_comment_group_size` items there.
 """
@@ -25,6 +26,11 @@ class FeedbackReleaseClass(Base):
     release_id: Mapped[int] = mapped_column(
         ForeignKey("release.id", ondelete="CASCADE"), index=True
     )
+    use_case: Mapped[str | None] = mapped_column(String(100))
+    """The grouping key (case-folded); None for items naming no use case, or one too small
+    alone in a quarter."""
+    label: Mapped[str | None] = mapped_column(String(100))
+    """The spelling shown: the class's most used one if at least k items used it."""
     level: Mapped[str] = mapped_column(String(8))
     """week, month or quarter (months and quarters are runs of whole ISO weeks)."""
     start: Mapped[dt.date] = mapped_column(Date)

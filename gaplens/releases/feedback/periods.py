@@ -96,3 +96,16 @@ def last_weeks(today: dt.date, weeks: int) -> tuple[dt.date, dt.date]:
     """The last `weeks` complete ISO weeks before `today` (Monday to Sunday)."""
     monday = monday_of(today)
     return monday - _WEEK * max(1, weeks), monday - dt.timedelta(days=1)
+
+
+def thursday_weeks(first: dt.date, last: dt.date) -> tuple[dt.date, dt.date]:
+    """The Monday and Sunday of the ISO weeks whose Thursday lies in [first, last]: a
+    calendar period snapped to whole weeks by the rule months and quarters use here (for a
+    period already of whole weeks, itself). The Sunday may precede the Monday: no week."""
+    start = monday_of(first)
+    if start + dt.timedelta(days=3) < first:
+        start += _WEEK
+    end = monday_of(last) + dt.timedelta(days=6)
+    if end - dt.timedelta(days=3) > last:
+        end -= _WEEK
+    return start, end

@@ -1,13 +1,18 @@
 """Building the feedback release: the one place that reads feedback items for figures.
 
-Items enter only once their ISO week is over. Each item starts at its week; a week whose
-items (of each earlier class) number fewer than k, or are all of one kind, moves whole to
-its month, then its quarter, and is withheld beyond that until more arrive. Completed
-weeks never gain items, so an item published in a class stays in that class in every later
-release (`by_part` keeps earlier classes whole) and a new release adds groups of at least k
-new items or waits. Themes and comments are published per completed month over the
-classes inside it, for a kind with at least `min_comment_group_size` items there; that set
-of items never changes again, so neither do its texts.
+Items enter only once their ISO week is over. Each item starts at (its use case, its week),
+or (no use case, its week) when it names none; a group whose items (of each earlier class)
+number fewer than k, or are all of one kind, moves whole to its month, then its quarter,
+then (a use case too small alone) to no use case in that quarter, and is withheld beyond
+that until more arrive. Completed weeks never gain items, so an item published in a class
+stays in that class in every later release (`by_part` keeps earlier classes whole; an item
+starts from the use case it was published with, none for classes built before use cases
+were) and a new release adds groups of at least k new items or waits. One partition holds
+every item: a period's figures and a use case's are sums of the same classes, so no view
+can be subtracted from another to leave less than a class. Themes and comments are
+published per completed month over the classes inside it, for a kind with at least
+`min_comment_group_size` items there; that set of items never changes again, so neither do
+its texts.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from gaplens.feedback.models import FeedbackItem
 from gaplens.feedback.schemas import FeedbackKind
+from gaplens.friction.figures import use_case_key, use_case_label
 from gaplens.privacy.comments import Comment, release_comments
 from gaplens.privacy.policy import PrivacyPolicy
 from gaplens.privacy.recoding import Split, answers_ok, coarsen
@@ -33,10 +39,10 @@ from gaplens.releases.feedback.models import (
 )
 from gaplens.releases.feedback.periods import (
     Period,
-    WeekLattice,
     complete_months,
     monday_of,
     month_of,
+    quarter_of,
     week,
 )
 from gaplens.releases.models import Release
@@ -55,12 +61,50 @@ COMMENTS = 5
 COMMENT_SEED = 104729
 
 
+_LEVEL_RANK = {"week": 3, "month": 2, "quarter": 1}
+
+
+@dataclass(frozen=True)
+class FeedbackCode:
+    """A use case (None: no use case named, or one too small alone) and a period of whole
+    ISO weeks."""
+
+    use_case: str | None
+    period: Period
+
+
+@dataclass(frozen=True)
+class FeedbackLattice:
+    """(use case, week) -> (.., month) -> (.., quarter) -> (no use case, quarter) ->
+    withheld: the friction release's path without teams. A use case keeps its name as long
+    as a period can hold it, because the scorecard reads use cases over months and
+    quarters."""
+
+    def up(self, code: FeedbackCode) -> FeedbackCode | None:
+        if code.period.level == "week":
+            return FeedbackCode(code.use_case, month_of(code.period))
+        if code.period.level == "month":
+            return FeedbackCode(code.use_case, quarter_of(code.period))
+        if code.use_case is not None:
+            return FeedbackCode(None, code.period)
+        return None
+
+    def rank(self, code: FeedbackCode) -> int:
+        return (code.use_case is not None) + _LEVEL_RANK[code.period.level]
+
+    def key(self, code: FeedbackCode) -> tuple[str, ...]:
+        return (code.period.start.isoformat(), code.period.level, code.use_case or "")
+
+
 @dataclass(frozen=True)
 class _Item:
     kind: int
     day: dt.date
     text: str
     signature: tuple[int, ...]
+    use_case: str | None
+    """Where the item starts: its use-case key, or the one it was last published with."""
+    label: str
 
 
 def kind_index(kind: str) -> int:
@@ -74,18 +118,42 @@ def releases_of(session: Session) -> list[Release]:
 def items_before(
     session: Session, cutoff: dt.date, previous: Sequence[Release]
 ) -> dict[int, _Item]:
-    """Items of completed weeks, each with the class it sat in in every earlier release."""
+    """Items of completed weeks, each with the class it sat in in every earlier release.
+
+    An item published before starts from the use case of its latest class (None for a class
+    without one, including every class built before classes had use cases): a class never
+    splits along a use case it was not published with."""
     earlier = earlier_classes(session, previous, FeedbackReleaseMember.item_id)
+    published: dict[int, str | None] = {
+        class_id: use_case
+        for class_id, use_case in session.execute(
+            select(FeedbackReleaseClass.id, FeedbackReleaseClass.use_case).where(
+                FeedbackReleaseClass.release_id.in_([release.id for release in previous])
+            )
+        )
+    }
     nowhere = (0,) * len(previous)
     rows = session.execute(
-        select(FeedbackItem.id, FeedbackItem.kind, FeedbackItem.received_on, FeedbackItem.text)
+        select(
+            FeedbackItem.id,
+            FeedbackItem.kind,
+            FeedbackItem.received_on,
+            FeedbackItem.text,
+            FeedbackItem.use_case,
+        )
         .where(FeedbackItem.received_on < cutoff)
         .order_by(FeedbackItem.id)
     )
-    return {
-        item_id: _Item(kind_index(kind), day, text, earlier.get(item_id, nowhere))
-        for item_id, kind, day, text in rows
-    }
+    found = {}
+    for item_id, kind, day, text, use_case in rows:
+        signature = earlier.get(item_id, nowhere)
+        key = use_case_key(use_case or "") or None
+        if any(signature):
+            key = published[next(c for c in reversed(signature) if c)]
+        found[item_id] = _Item(
+            kind_index(kind), day, text, signature, key, use_case_label(use_case or "")
+        )
+    return found
 
 
 def parts_alike_ok(
@@ -122,13 +190,13 @@ def build_feedback_release(
     if not new and not previous:
         return BuildOutcome(None, "No new feedback from completed weeks.")
     recoded = coarsen(
-        {item_id: week(item.day) for item_id, item in items.items()},
+        {item_id: FeedbackCode(item.use_case, week(item.day)) for item_id, item in items.items()},
         parts_alike_ok(
             {i: item.signature for i, item in items.items()},
             {i: item.kind for i, item in items.items()},
             k,
         ),
-        WeekLattice(),
+        FeedbackLattice(),
     )
     if recoded.withheld - new:
         return BuildOutcome(
@@ -158,20 +226,23 @@ def build_feedback_release(
         included=len(recoded.codes),
         withheld=len(recoded.withheld),
     )
-    by_code: dict[Period, list[int]] = defaultdict(list)
+    by_code: dict[FeedbackCode, list[int]] = defaultdict(list)
     for item_id, code in recoded.codes.items():
         by_code[code].append(item_id)
-    rows: dict[Period, FeedbackReleaseClass] = {}
-    for code in sorted(by_code, key=lambda p: (p.start, p.level)):
+    rows: dict[FeedbackCode, FeedbackReleaseClass] = {}
+    for code in sorted(by_code, key=FeedbackLattice().key):
+        members = by_code[code]
         counts = [0] * len(KINDS)
-        for item_id in by_code[code]:
+        for item_id in members:
             counts[items[item_id].kind] += 1
         rows[code] = FeedbackReleaseClass(
             release_id=release.id,
-            level=code.level,
-            start=code.start,
-            end=code.end,
-            n=len(by_code[code]),
+            use_case=code.use_case,
+            label=None if code.use_case is None else _label(code.use_case, members, items, k),
+            level=code.period.level,
+            start=code.period.start,
+            end=code.period.end,
+            n=len(members),
             counts=counts,
         )
     session.add_all(rows.values())
@@ -192,8 +263,18 @@ def build_feedback_release(
     )
 
 
+def _label(key: str, members: Sequence[int], items: Mapping[int, _Item], k: int) -> str:
+    """The most used spelling if at least k items used it; else the grouping key (one
+    person's spelling is theirs)."""
+    counts: dict[str, int] = defaultdict(int)
+    for member in members:
+        counts[items[member].label] += 1
+    label = min(counts, key=lambda text: (-counts[text], text))
+    return label if counts[label] >= k else key
+
+
 def _months_with_texts(
-    codes: Mapping[int, Period],
+    codes: Mapping[int, FeedbackCode],
     items: Mapping[int, _Item],
     since: dt.date,
     cutoff: dt.date,
@@ -203,8 +284,8 @@ def _months_with_texts(
     and comments are due even when no new class is."""
     texts: dict[tuple[Period, int], int] = defaultdict(int)
     for item_id, code in codes.items():
-        if code.level != "quarter":
-            month = month_of(code)
+        if code.period.level != "quarter":
+            month = month_of(code.period)
             if since <= month.end < cutoff:
                 texts[(month, items[item_id].kind)] += 1
     return any(n >= policy.min_comment_group_size for n in texts.values())
@@ -213,16 +294,16 @@ def _months_with_texts(
 def _write_texts(
     session: Session,
     release: Release,
-    rows: Mapping[Period, FeedbackReleaseClass],
-    by_code: Mapping[Period, list[int]],
+    rows: Mapping[FeedbackCode, FeedbackReleaseClass],
+    by_code: Mapping[FeedbackCode, list[int]],
     items: Mapping[int, _Item],
     policy: PrivacyPolicy,
 ) -> int:
     """Per completed month and kind, themes and a shuffled, month-dated sample of comments
     over the classes inside the month, when the kind has enough texts there."""
     written = 0
-    for month in complete_months(release.cutoff, list(by_code)):
-        codes = [c for c in by_code if c.level != "quarter" and month_of(c) == month]
+    for month in complete_months(release.cutoff, [code.period for code in by_code]):
+        codes = [c for c in by_code if c.period.level != "quarter" and month_of(c.period) == month]
         members = sorted(m for code in codes for m in by_code[code])
         for index, kind in enumerate(KINDS):
             mine = [m for m in members if items[m].kind == index]

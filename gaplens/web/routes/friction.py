@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.orm import Session
 
-from gaplens.audit.service import record, staff_gate
+from gaplens.audit.service import record
 from gaplens.errors import InputError
 from gaplens.friction.schemas import (
     OUTCOME_LABELS,
@@ -19,17 +19,16 @@ from gaplens.friction.schemas import (
     Logged,
 )
 from gaplens.friction.service import (
-    complete_months,
     log_entry,
+    released_months,
     team_choices,
     use_case_friction,
     validate_entry,
 )
-from gaplens.privacy import PrivacyPolicy
 from gaplens.scorecard.schemas import Scorecard
 from gaplens.scorecard.service import FEATURE_USE_CASES, scorecard, top_use_cases
 from gaplens.web.abuse import AnonymousRateLimiter
-from gaplens.web.deps import AnyStaff, DbSession, Policy, settings
+from gaplens.web.deps import AnyStaff, DbSession, settings
 from gaplens.web.pages import render
 from gaplens.web.security import (
     check_anonymous_csrf,
@@ -144,9 +143,11 @@ def build_summary(session: Session, viewer: str, months: int, team: str | None) 
     return result
 
 
-def build_scorecard(session: Session, policy: PrivacyPolicy, viewer: str, months: int) -> Scorecard:
-    start, end = complete_months(dt.date.today(), months)
-    result = scorecard(session, start, end, gate=staff_gate(session, policy), viewer=viewer)
+def build_scorecard(session: Session, viewer: str, months: int) -> Scorecard:
+    """Read from the latest friction release, over the same whole published months as the
+    friction summary: the same card for every viewer."""
+    start, end = released_months(dt.date.today(), months)
+    result = scorecard(session, start, end)
     record(session, viewer, "view_scorecard", "scorecard", {"months": months})
     return result
 
@@ -164,11 +165,12 @@ def friction_use_cases_api(
 
 
 @router.get("/api/v1/scorecard", tags=["friction"])
-def scorecard_api(
-    viewer: AnyStaff, session: DbSession, policy: Policy, months: Months = 3
-) -> Scorecard:
-    """Every use case classed working / friction / unknown, with its evidence and n."""
-    return build_scorecard(session, policy, viewer.audit_key, months)
+def scorecard_api(viewer: AnyStaff, session: DbSession, months: Months = 3) -> Scorecard:
+    """Every use case published in the last whole published months (runs of finished ISO
+    weeks), classed working / friction / unknown with its evidence and n: sums of the
+    friction release's groups, the same for every viewer. `notes` say in words what is not
+    in the figures and why."""
+    return build_scorecard(session, viewer.audit_key, months)
 
 
 @router.get("/friction/summary", response_class=HTMLResponse, include_in_schema=False)
@@ -190,9 +192,9 @@ def friction_summary_page(
 
 @router.get("/scorecard", response_class=HTMLResponse, include_in_schema=False)
 def scorecard_page(
-    request: Request, viewer: AnyStaff, session: DbSession, policy: Policy, months: Months = 3
+    request: Request, viewer: AnyStaff, session: DbSession, months: Months = 3
 ) -> Response:
-    result = build_scorecard(session, policy, viewer.audit_key, months)
+    result = build_scorecard(session, viewer.audit_key, months)
     return render(
         request,
         "scorecard.html.j2",

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from gaplens.accounts.service import Viewer
-from gaplens.audit.service import record, staff_gate
+from gaplens.audit.service import record
 from gaplens.db.engine import session_scope
 from gaplens.directory.models import Team
 from gaplens.errors import InputError, InputProblem
@@ -252,8 +252,6 @@ def build_personas(
         session,
         round_name or None,
         scope,
-        gate=staff_gate(session, policy),
-        viewer=viewer.audit_key,
         policy=policy,
     )
     record(
