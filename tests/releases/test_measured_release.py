@@ -180,6 +180,23 @@ def test_a_team_whose_values_are_all_alike_is_merged_not_dropped(
     assert whole.current.value == pytest.approx(reference.current.value)
 
 
+def test_ai_usage_before_adoption_is_not_published_and_says_why(
+    world: tuple[str, int],
+) -> None:
+    """Nobody used AI before adopting it: every user's before value is 0, so no group of
+    them can be published, and the figure says why instead of "no data"."""
+    db_url, organisation = world
+    with session_scope(db_url) as session:
+        release = measured_releases(session, organisation)[-1]
+        (usage,) = released_overviews(
+            session, release, MetricScope(organisation_id=organisation), ["ai_usage_intensity"]
+        )
+    assert usage.current.shown
+    for figure in (usage.before_after, usage.users_vs_non_users):
+        assert figure.value is None
+        assert figure.not_enough_data and "nobody used AI before adopting" in figure.not_enough_data
+
+
 def test_a_naive_release_of_each_teams_own_people_is_caught(
     db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

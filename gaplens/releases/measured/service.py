@@ -37,7 +37,7 @@ from gaplens.directory.models import Organisation, Person
 from gaplens.metrics.definitions import LEVELS, Metric, usage_levels
 from gaplens.metrics.prefetch import MIN_WORK_ITEMS, WorkPrefetch, start_work_prefetch
 from gaplens.metrics.registry import REGISTRY
-from gaplens.metrics.schemas import MetricScope, UsageLevels
+from gaplens.metrics.schemas import MetricFigure, MetricScope, UsageLevels
 from gaplens.metrics.service import (
     MeasuredData,
     Sample,
@@ -56,6 +56,10 @@ from gaplens.telemetry.models import AiUsageDay
 from gaplens.work.models import WorkItem
 
 DATASET_PREFIX = "metrics:"
+ALIKE = (
+    "not released: the values before and after adoption are alike for everyone with data "
+    "(for AI usage: nobody used AI before adopting it), so a figure would tell each person's"
+)
 DEFAULT_MONTHS = 12
 LINEAGE_KINDS = ("users", "controls")
 
@@ -278,6 +282,11 @@ def _month(
             admitted[kind] = got
             month.classes += _class_rows(metric.key, kind, (m.code for m in lineage.values()))
 
+        # Enough people had before/after values, yet no group of them could be published:
+        # their values are all alike (no AI use before adopting, for AI-usage intensity).
+        alike = (int(who.treated.sum()) >= k and not lineages[(metric.key, "users")]) or (
+            int(who.control.sum()) >= k and not lineages[(metric.key, "controls")]
+        )
         current_by = by_scope(placed, tree, scopes)
         veteran_by = by_scope(
             {i: c for i, c in placed.items() if c.tenure == "veteran"}, tree, scopes
@@ -318,6 +327,15 @@ def _month(
                 view.settings,
                 levels,
             )
+            if alike:
+                overview = overview.model_copy(
+                    update={
+                        "before_after": MetricFigure.missing(overview.before_after.method, ALIKE),
+                        "users_vs_non_users": MetricFigure.missing(
+                            overview.users_vs_non_users.method, ALIKE
+                        ),
+                    }
+                )
             month.figures.append(
                 {
                     "team_id": team,
