@@ -37,7 +37,7 @@ from gaplens.directory.models import Organisation, Person
 from gaplens.metrics.definitions import LEVELS, Metric, usage_levels
 from gaplens.metrics.prefetch import MIN_WORK_ITEMS, WorkPrefetch, start_work_prefetch
 from gaplens.metrics.registry import REGISTRY
-from gaplens.metrics.schemas import MetricFigure, MetricScope, UsageLevels
+from gaplens.metrics.schemas import MetricFigure, MetricOverview, MetricScope, UsageLevels
 from gaplens.metrics.service import (
     MeasuredData,
     Sample,
@@ -86,10 +86,6 @@ def month_ends(first: dt.date, last: dt.date) -> list[dt.date]:
     return found
 
 
-def _alike(values: FloatArray) -> bool:
-    return bool(np.unique(values).size < 2)
-
-
 def classes(
     codes: Mapping[int, Code], checks: Sequence[FloatArray], k: int, tree: TeamTree
 ) -> dict[int, Code]:
@@ -103,36 +99,40 @@ def classes(
     figure above it), at the cost of that one class's own figure.
     """
     placed = dict(coarsen(codes, whole(lambda members: len(members) >= k), tree).codes)
+    stacked = np.vstack(checks) if checks else np.zeros((0, 0))
 
     def alike(members: Sequence[int]) -> bool:
-        index = np.fromiter(members, dtype=np.int64, count=len(members))
-        return any(_alike(check[index]) for check in checks)
+        if not checks:
+            return False
+        block = stacked[:, np.fromiter(members, dtype=np.int64, count=len(members))]
+        return bool((block == block[:, :1]).all(axis=1).any())
 
-    while True:
-        groups: dict[Code, list[int]] = defaultdict(list)
-        for person, code in placed.items():
-            groups[code].append(person)
-        bad = [code for code, members in groups.items() if alike(members)]
-        if not bad:
-            return placed
+    groups: dict[Code, list[int]] = defaultdict(list)
+    for person, code in placed.items():
+        groups[code].append(person)
+    bad = {code for code, members in groups.items() if alike(members)}
+    while bad:
         code = max(bad, key=lambda c: (tree.rank(c), c.key()))
+        bad.discard(code)
+        moving = groups.pop(code)
         up = tree.up(code)
         if up is None:
-            for person in groups[code]:
+            for person in moving:
                 del placed[person]
             continue
-        inside = cell_predicate(tree, team=up.team, function=up.function, tenure=up.tenure)
-        moving = list(groups[code])
-        if alike(groups.get(up, []) + moving):
-            mixed = [
-                c
-                for c, members in groups.items()
-                if c not in (code, up) and inside(c) and not alike(members)
-            ]
+        target = groups.pop(up, [])
+        bad.discard(up)
+        if alike(target + moving):
+            inside = cell_predicate(tree, team=up.team, function=up.function, tenure=up.tenure)
+            mixed = [c for c in groups if c not in bad and inside(c)]
             if mixed:
-                moving += groups[min(mixed, key=lambda c: (len(groups[c]), c.key()))]
+                moving += groups.pop(min(mixed, key=lambda c: (len(groups[c]), c.key())))
+        groups[up] = target + moving
         for person in moving:
             placed[person] = up
+        if alike(groups[up]):
+            bad.add(up)
+    return placed
 
 
 def level_index(values: FloatArray, cut_points: tuple[float, float, float]) -> FloatArray:
@@ -295,6 +295,7 @@ def _month(
         kinds = {kind: _lineage_arrays(lineages[(metric.key, kind)]) for kind in LINEAGE_KINDS}
         kind_by = {kind: by_scope(kinds[kind][0], tree, scopes) for kind in LINEAGE_KINDS}
         empty = np.empty(0, dtype=np.int64)
+        computed: dict[tuple[bytes, ...], MetricOverview] = {}
         for scope in sorted(scopes, key=_scope_key):
             members = current_by.get(scope, empty)
             users, controls = (
@@ -302,6 +303,16 @@ def _month(
                 kind_by["controls"].get(scope, empty),
             )
             if not (members.size or users.size or controls.size):
+                continue
+            veteran = veteran_by.get(scope, empty)
+            newer = newer_by.get(scope, empty)
+            team, function = scope
+            label = MetricScope(organisation_id=organisation_id, team_id=team, function=function)
+            # Scopes with exactly the same people (a function that is one department, a team
+            # with one sub-team holding everyone) get the same figures: computed once.
+            same = tuple(a.tobytes() for a in (members, users, controls, veteran, newer))
+            if same in computed:
+                month.figures.append(_figure_row(scope, metric, computed[same], label))
                 continue
             _, users_before, users_after = kinds["users"]
             _, controls_before, controls_after = kinds["controls"]
@@ -311,22 +322,15 @@ def _month(
                 treated_after=users_after[users],
                 control_before=controls_before[controls],
                 control_after=controls_after[controls],
-                veteran=current[veteran_by.get(scope, empty)],
-                newer=current[newer_by.get(scope, empty)],
+                veteran=current[veteran],
+                newer=current[newer],
             )
             levels = (
                 None
                 if levels_cut is None or metric.key != "ai_usage_intensity"
                 else _levels(check[members], levels_cut)
             )
-            team, function = scope
-            overview = overview_of(
-                metric,
-                sample,
-                MetricScope(organisation_id=organisation_id, team_id=team, function=function),
-                view.settings,
-                levels,
-            )
+            overview = overview_of(metric, sample, label, view.settings, levels)
             if alike:
                 overview = overview.model_copy(
                     update={
@@ -336,15 +340,23 @@ def _month(
                         ),
                     }
                 )
-            month.figures.append(
-                {
-                    "team_id": team,
-                    "function": function,
-                    "metric": metric.key,
-                    "overview": overview.model_dump(mode="json"),
-                }
-            )
+            computed[same] = overview
+            month.figures.append(_figure_row(scope, metric, overview, label))
     return month
+
+
+def _figure_row(
+    scope: Scope, metric: Metric, overview: MetricOverview, label: MetricScope
+) -> dict[str, object]:
+    team, function = scope
+    if overview.scope != label:
+        overview = overview.model_copy(update={"scope": label})
+    return {
+        "team_id": team,
+        "function": function,
+        "metric": metric.key,
+        "overview": overview.model_dump(mode="json"),
+    }
 
 
 def _scope_key(scope: Scope) -> tuple[int, str]:
