@@ -104,3 +104,22 @@ def fresh_database(request: pytest.FixtureRequest, backend: str, file: Path) -> 
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+SLOW_FIRST = (
+    "tests/test_end_to_end.py",
+    "tests/web/test_openapi_fuzz.py",
+    "tests/reflections/test_demo_and_report.py",
+    "tests/test_cli.py",
+    "tests/test_docs.py",
+)
+"""Modules whose set-up or fuzzing takes tens of seconds: handed out first, so the two
+workers finish together instead of one waiting out a long module at the end."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return SLOW_FIRST.index(path) if path in SLOW_FIRST else len(SLOW_FIRST)
+
+    items.sort(key=rank)  # stable: the order within each group is unchanged
