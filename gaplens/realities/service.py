@@ -23,7 +23,6 @@ from gaplens.directory.models import Organisation, Person, Team
 from gaplens.metrics.schemas import MetricFigure, MetricScope
 from gaplens.perception.filters import PopulationFilter
 from gaplens.perception.service import released_perception
-from gaplens.privacy import PrivacyPolicy
 from gaplens.realities.schemas import Interval, RealityRow, ThreeRealities
 from gaplens.releases.measured.queries import measured_release, released_overviews
 from gaplens.releases.models import Release
@@ -197,9 +196,7 @@ def _measure(
     return None, label, n, reason
 
 
-def three_realities(
-    session: Session, survey: Survey, as_of: dt.date, policy: PrivacyPolicy
-) -> ThreeRealities:
+def three_realities(session: Session, survey: Survey, as_of: dt.date) -> ThreeRealities:
     """One row per scope with any figure: both sides read from releases (the survey's, and
     the measured release at or before `as_of`), the same for every viewer."""
     organisation = session.scalars(select(Organisation.id).order_by(Organisation.id)).first()

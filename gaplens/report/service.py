@@ -163,7 +163,7 @@ def _build_report(
     friction = latest_friction_release(session)
     card = scorecard(session, start, end, team_ids=resolved.team_ids, release=friction)
     adoption = adoption_section(session, resolved, as_of) if as_of else None
-    measured = measured_section(session, survey, resolved, as_of, policy, card, adoption)
+    measured = measured_section(session, survey, resolved, as_of, card, adoption)
     scope_row = measured.realities.rows[0] if measured and measured.realities.rows else None
     document = ReportDocument(
         title="AI reality report",
@@ -263,7 +263,6 @@ def measured_section(
     survey: Survey,
     scope: ResolvedScope,
     as_of: dt.date | None,
-    policy: PrivacyPolicy,
     card: Scorecard,
     adoption: AdoptionSection | None,
 ) -> MeasuredReality | None:
@@ -275,7 +274,7 @@ def measured_section(
     if as_of is None:
         return None
     if scope.is_organisation:
-        realities = three_realities(session, survey, as_of, policy)
+        realities = three_realities(session, survey, as_of)
     else:
         target = RealityScope(scope.name, scope.population, scope.metric)
         realities = scope_realities(session, survey, as_of, target)

@@ -75,10 +75,9 @@ def build(url: str, tmp_path: Path) -> None:
 
 def test_team_rows_follow_the_privacy_rules(db_url: str, tmp_path: Path):
     build(db_url, tmp_path)
-    policy = PrivacyPolicy()
     with session_scope(db_url) as session:
         survey = find_survey(session, "Pulse")
-        realities = three_realities(session, survey, AS_OF, policy)
+        realities = three_realities(session, survey, AS_OF)
         rows = {(r.kind, r.scope): r for r in realities.rows}
         assert [r.kind for r in realities.rows] == [
             "organisation",
@@ -140,6 +139,6 @@ def test_a_team_below_the_threshold_gets_no_row(db_url: str, tmp_path: Path):
     with session_scope(db_url) as session:
         import_responses(session, write_csv(tmp_path / "r.csv", rows), "Pulse")
         build_all(session, PrivacyPolicy(), today=dt.date(2026, 1, 5))
-        realities = three_realities(session, find_survey(session, None), AS_OF, PrivacyPolicy())
+        realities = three_realities(session, find_survey(session, None), AS_OF)
     assert [r.scope for r in realities.rows if r.kind == "team"] == ["Big", "Other"]
     assert realities.teams_left_out == 1

@@ -265,7 +265,6 @@ def _month(
         month.included.update(placed)
         month.classes += _class_rows(metric.key, "current", placed.values())
 
-        admitted: dict[str, dict[int, Code]] = {}
         for kind, mask in (("users", who.treated), ("controls", who.control)):
             lineage = lineages[(metric.key, kind)]
             newcomers = {
@@ -279,7 +278,6 @@ def _month(
                 lineage[ids[i]] = Member(
                     code, month.end, float(values.before[i]), float(values.after[i])
                 )
-            admitted[kind] = got
             month.classes += _class_rows(metric.key, kind, (m.code for m in lineage.values()))
 
         # Enough people had before/after values, yet no group of them could be published:
@@ -294,6 +292,8 @@ def _month(
         newer_by = by_scope({i: c for i, c in placed.items() if c.tenure == "newer"}, tree, scopes)
         kinds = {kind: _lineage_arrays(lineages[(metric.key, kind)]) for kind in LINEAGE_KINDS}
         kind_by = {kind: by_scope(kinds[kind][0], tree, scopes) for kind in LINEAGE_KINDS}
+        _, users_before, users_after = kinds["users"]
+        _, controls_before, controls_after = kinds["controls"]
         empty = np.empty(0, dtype=np.int64)
         computed: dict[tuple[bytes, ...], MetricOverview] = {}
         for scope in sorted(scopes, key=_scope_key):
@@ -314,8 +314,6 @@ def _month(
             if same in computed:
                 month.figures.append(_figure_row(scope, metric, computed[same], label))
                 continue
-            _, users_before, users_after = kinds["users"]
-            _, controls_before, controls_after = kinds["controls"]
             sample = Sample(
                 current=current[members],
                 treated_before=users_before[users],
