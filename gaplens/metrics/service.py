@@ -57,7 +57,7 @@ from gaplens.metrics.schemas import (
     TeamFigure,
     UsageLevels,
 )
-from gaplens.privacy import PrivacyGate, PrivacyPolicy, suppress_breakdown
+from gaplens.privacy import PrivacyPolicy, suppress_breakdown
 from gaplens.stats.did import (
     DEFAULT_RESAMPLES,
     NotEnoughData,
@@ -799,27 +799,6 @@ def load_measured(
     sources = frozenset(metric.source for metric in metrics)
     population, pending = _load(session, scope, settings, sources, prefetch, earliest=earliest)
     return MeasuredData(population, settings, pending)
-
-
-MEMBER_PREFIX = "metrics:"
-"""How a person in a metric view's population appears to the privacy gate."""
-
-
-def viewer_metrics(
-    session: Session,
-    gate: PrivacyGate,
-    viewer: str,
-    scope: MetricScope,
-    as_of: dt.date,
-    keys: Sequence[str] | None = None,
-) -> tuple[MeasuredData, list[MetricOverview]]:
-    """What one staff member may see of `scope` (privacy rule 3): the scope's population, the
-    persons its filters select, goes through the gate's differencing check first, so two
-    filters whose populations differ by 1 to k-1 people raise QueryRefused instead of letting
-    their figures be subtracted. The loaded data is returned for the caller to reuse."""
-    measured = load_measured(session, scope, as_of, keys, policy=gate.policy)
-    gate.release_group(viewer, frozenset(MEMBER_PREFIX + pid for pid in measured.person_ids))
-    return measured, measured.overviews(scope, keys)
 
 
 def metric_overviews(

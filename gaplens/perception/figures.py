@@ -1,18 +1,16 @@
-"""Pure functions from answer counts to report figures, through the privacy gate.
+"""Pure functions from released answer counts to report figures.
 
-Nothing here touches the database: the input is plain counts and values, the output is the
-report's figure models, and every number is released only after `suppress_breakdown` said
-its group may be shown.
+Nothing here touches the database or decides what may be shown: the input is a release's
+counts per group (gaplens/releases/), already cleared; the output is the report's figure
+models with their intervals.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gaplens.directory.models import RoleLevel
-from gaplens.perception.queries import QuestionAggregate
-from gaplens.privacy import CellDecision, PrivacyPolicy, SuppressionReason, suppress_breakdown
 from gaplens.privacy.binning import EDGES
 from gaplens.report.schemas import (
     BenchmarkOut,
@@ -27,7 +25,6 @@ from gaplens.report.schemas import (
 from gaplens.stats import (
     Estimate,
     binned_median,
-    bootstrap_median,
     mean_interval,
     newcombe_difference,
     risk_ratio,
@@ -50,7 +47,6 @@ ROLE_LABELS = {
 }
 EXEC = RoleLevel.EXECUTIVE.value
 IC = RoleLevel.INDIVIDUAL_CONTRIBUTOR.value
-BOOTSTRAP_SEED = 20250101
 
 
 def benchmark_out(benchmark: Benchmark | None) -> BenchmarkOut | None:
@@ -79,60 +75,14 @@ def share(count: int, n: int) -> Share:
     return Share(count=count, share=wilson.value, low=wilson.low, high=wilson.high)
 
 
-def group_decisions(
-    respondents: Mapping[str, int],
-    policy: PrivacyPolicy,
-    forced: Mapping[str, SuppressionReason] | None = None,
-) -> dict[str, CellDecision]:
-    """Which role levels (and everyone) may be shown for one question.
-
-    `forced` carries groups the gate already hid for this viewer (differencing), so the
-    arithmetic rules are applied with them hidden too.
-    """
-    cells = {role: respondents.get(role, 0) for role in ROLE_ORDER}
-    parent_n = sum(cells.values())
-    decisions = suppress_breakdown(parent_n, cells, policy, force_hidden=forced)
-    shown = parent_n >= policy.min_group_size
-    decisions[EVERYONE] = CellDecision(
-        EVERYONE, parent_n, shown, None if shown else SuppressionReason.BELOW_THRESHOLD
-    )
-    return decisions
-
-
-def hidden_status(decision: CellDecision) -> FigureStatus:
-    if decision.reason in (SuppressionReason.BELOW_THRESHOLD, SuppressionReason.PARENT_HIDDEN):
-        return FigureStatus.NOT_ENOUGH_RESPONSES
-    return FigureStatus.SUPPRESSED
-
-
-def hidden_reason(decision: CellDecision, policy: PrivacyPolicy) -> str:
-    if hidden_status(decision) is FigureStatus.NOT_ENOUGH_RESPONSES:
-        return f"Not enough responses (fewer than {policy.min_group_size})"
-    return "Hidden so that a smaller group cannot be worked out by subtraction"
-
-
 @dataclass(frozen=True)
 class _GroupData:
     n: int
     counts: list[int]
-    numbers: list[float]
-
-
-def _group_data(entry: BankEntry, aggregate: QuestionAggregate, group: str) -> _GroupData:
-    roles = ROLE_ORDER if group == EVERYONE else (group,)
-    counts = [0] * len(entry.options)
-    numbers: list[float] = []
-    n = 0
-    for role in roles:
-        n += aggregate.respondents.get(role, 0)
-        for option, count in aggregate.option_counts.get(role, {}).items():
-            counts[option] += count
-        numbers.extend(aggregate.numbers.get(role, []))
-    return _GroupData(n, counts, sorted(numbers))
 
 
 def group_figures(entry: BankEntry, data: _GroupData) -> GroupFigures:
-    """Figures for a group already cleared by the privacy gate."""
+    """Figures for a group the release publishes."""
     if entry.scale in (Scale.CHOICE, Scale.AGREE5, Scale.MULTI):
         shares = {
             option: share(count, data.n)
@@ -157,45 +107,7 @@ def group_figures(entry: BankEntry, data: _GroupData) -> GroupFigures:
         return GroupFigures(
             status=FigureStatus.SHOWN, n=data.n, shares=shares, favourable=favourable, score=score
         )
-    if entry.scale is Scale.NUMBER and data.numbers:
-        median = bootstrap_median(data.numbers, seed=BOOTSTRAP_SEED)
-        mean = sum(data.numbers) / len(data.numbers)
-        return GroupFigures(
-            status=FigureStatus.SHOWN,
-            n=data.n,
-            number=NumberSummary(median=interval(median), mean=mean),
-        )
     return GroupFigures(status=FigureStatus.SHOWN, n=data.n)
-
-
-def question_figures(
-    entry: BankEntry,
-    aggregate: QuestionAggregate,
-    policy: PrivacyPolicy,
-    forced: Mapping[str, SuppressionReason] | None = None,
-    only: Collection[str] = GROUP_ORDER,
-) -> QuestionFigures:
-    """Figures per role level and everyone; `only` leaves out groups a caller does not need
-    (their bootstrap is most of the cost), without changing the others or the suppression."""
-    decisions = group_decisions(aggregate.respondents, policy, forced)
-    groups: dict[str, GroupFigures] = {}
-    data: dict[str, _GroupData] = {}
-    for group in (g for g in GROUP_ORDER if g in only):
-        decision = decisions[group]
-        if entry.audience is Audience.LEADERS and group == IC:
-            groups[group] = GroupFigures(
-                status=FigureStatus.NOT_ENOUGH_RESPONSES,
-                reason="Asked of executives and managers only",
-            )
-            continue
-        if not decision.shown:
-            groups[group] = GroupFigures(
-                status=hidden_status(decision), reason=hidden_reason(decision, policy)
-            )
-            continue
-        data[group] = _group_data(entry, aggregate, group)
-        groups[group] = group_figures(entry, data[group])
-    return _question(entry, groups, data)
 
 
 @dataclass(frozen=True)
@@ -357,7 +269,7 @@ def released_question_figures(
                 number=NumberSummary(median=interval(median)),
             )
             continue
-        data[group] = _GroupData(answered, list(counts), [])
+        data[group] = _GroupData(answered, list(counts))
         groups[group] = group_figures(entry, data[group])
     return _question(entry, groups, data)
 

@@ -1,8 +1,8 @@
 """Declared filter dimensions (privacy rule 3): the only ways a viewer may narrow a view.
 
 Free-form filters are what tracker attacks are made of, so a view can be narrowed only by
-these dimensions, at most two at a time, and every narrowed population goes through the
-gate's per-viewer differencing check before any number about it is released.
+these dimensions, at most two at a time; a narrowed view is the sum of the released classes
+inside it (gaplens/releases/queries.py), so no filter can split a class.
 """
 
 from __future__ import annotations
@@ -10,13 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, fields
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gaplens.directory.models import Team
 from gaplens.errors import InputError
 from gaplens.surveys.answers import TENURE_BANDS
-from gaplens.surveys.models import SurveyResponse
 
 MAX_FILTERS = 2
 
@@ -76,35 +75,3 @@ def team_subtree(session: Session, key: str) -> list[int]:
         found.append(current)
         stack.extend(children.get(current, []))
     return found
-
-
-def conditions(session: Session, population: PopulationFilter) -> list[ColumnElement[bool]]:
-    validate(population)
-    response = SurveyResponse
-    where: list[ColumnElement[bool]] = []
-    if population.team:
-        where.append(response.team_id.in_(team_subtree(session, population.team)))
-    if population.function:
-        where.append(response.function == population.function)
-    if population.ai_tenure:
-        where.append(response.ai_tenure_band == population.ai_tenure)
-    if population.period_from:
-        where.append(response.answered_on >= population.period_from)
-    if population.period_to:
-        where.append(response.answered_on <= population.period_to)
-    return where
-
-
-def respondents_by_role(
-    session: Session, survey_id: int, where: list[ColumnElement[bool]]
-) -> dict[str, frozenset[str]]:
-    """The anonymous response ids in the population, split by role level, for the gate."""
-    rows = session.execute(
-        select(SurveyResponse.role_level, SurveyResponse.id).where(
-            SurveyResponse.survey_id == survey_id, *where
-        )
-    )
-    groups: dict[str, set[str]] = {}
-    for role, response_id in rows:
-        groups.setdefault(role, set()).add(response_id)
-    return {role: frozenset(ids) for role, ids in groups.items()}

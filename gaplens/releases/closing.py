@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from gaplens.privacy.policy import PrivacyPolicy
+from gaplens.releases.noisy import build_noisy_rollup
 from gaplens.releases.service import BuildOutcome, build_survey_release
 from gaplens.surveys.collection import close_survey
 from gaplens.surveys.models import Survey
@@ -17,6 +18,9 @@ def close_and_release(
 ) -> BuildOutcome:
     """Close `survey` (its links stop accepting answers) and build its release at close,
     including the close day (`build_survey_release`): the same rules as any release, so
-    answers that cannot be added in a group of at least k stay unpublished."""
+    answers that cannot be added in a group of at least k stay unpublished. The noisy
+    roll-ups (rule 7) are drawn now, once."""
     close_survey(session, survey, today)
-    return build_survey_release(session, survey, policy, today=today)
+    built = build_survey_release(session, survey, policy, today=today)
+    build_noisy_rollup(session, survey, policy)
+    return built

@@ -42,6 +42,7 @@ from gaplens.releases.models import (
     ReleaseMember,
     ReleaseNote,
 )
+from gaplens.releases.noisy import build_noisy_rollup
 from gaplens.surveys.models import Survey, SurveyAnswer, SurveyResponse
 from gaplens.surveys.question_bank import ATTRIBUTE_QUESTIONS, BankEntry, Scale
 from gaplens.surveys.service import survey_questions
@@ -505,10 +506,9 @@ def build_all(
     # Measured figures first: their build may load work items in a child process, which
     # needs a transaction with no writes yet (gaplens/metrics/prefetch.py).
     built = build_measured_releases(session, policy, today=today)
-    built += [
-        (survey.name, build_survey_release(session, survey, policy, today=today))
-        for survey in session.scalars(select(Survey).order_by(Survey.id))
-    ]
+    for survey in session.scalars(select(Survey).order_by(Survey.id)):
+        built.append((survey.name, build_survey_release(session, survey, policy, today=today)))
+        build_noisy_rollup(session, survey, policy)
     built += [
         (f"Task round {round_.name}", outcome)
         for round_, outcome in build_task_releases(session, policy, today=today)

@@ -172,7 +172,7 @@ def _build_report(
         survey=SurveyInfo(
             name=survey.name,
             bank_version=survey.bank_version,
-            responses=responses if responses >= policy.min_group_size else None,
+            responses=responses or None,  # released classes: 0 or at least k
             answers_through=pulse.answers_through if pulse else None,
         ),
         privacy=PrivacyInfo(

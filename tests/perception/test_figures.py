@@ -1,35 +1,43 @@
+"""Figures from released answer counts: shares, ratios and gaps against statsmodels."""
+
 from __future__ import annotations
 
 import pytest
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
-from gaplens.perception.figures import question_figures
-from gaplens.perception.queries import QuestionAggregate
-from gaplens.privacy import PrivacyPolicy
+from gaplens.perception.figures import RELEASE_HIDDEN, released_question_figures
+from gaplens.privacy.binning import BIN_COUNT, number_bin
 from gaplens.report.schemas import FigureStatus
 from gaplens.surveys.question_bank import entry
 
 IMPACT = entry("productivity_impact")
-POLICY = PrivacyPolicy()
+K = 5
 
 
-def impact(
-    exec_counts: list[int], manager_counts: list[int], ic_counts: list[int]
-) -> QuestionAggregate:
+def cells(
+    exec_counts: list[int] | None, manager_counts: list[int] | None, ic_counts: list[int] | None
+) -> dict[str, tuple[int, list[int]] | None]:
+    """Released counts per role level, and everyone as their sum (None: not published)."""
     groups = {
         "executive": exec_counts,
         "manager": manager_counts,
         "individual_contributor": ic_counts,
     }
-    return QuestionAggregate(
-        respondents={role: sum(c) for role, c in groups.items() if sum(c)},
-        option_counts={role: {i: n for i, n in enumerate(c) if n} for role, c in groups.items()},
+    found: dict[str, tuple[int, list[int]] | None] = {
+        role: (sum(c), c) if c is not None else None for role, c in groups.items()
+    }
+    shown = [c for c in groups.values() if c is not None]
+    found["everyone"] = (
+        (sum(map(sum, shown)), [sum(column) for column in zip(*shown, strict=True)])
+        if shown
+        else None
     )
+    return found
 
 
 def test_shares_ratios_and_gaps_match_statsmodels():
-    figures = question_figures(
-        IMPACT, impact([18, 16, 4, 2], [30, 40, 20, 10], [44, 156, 160, 40]), POLICY
+    figures = released_question_figures(
+        IMPACT, cells([18, 16, 4, 2], [30, 40, 20, 10], [44, 156, 160, 40]), K
     )
     executives = figures.groups["executive"]
     assert executives.status is FigureStatus.SHOWN and executives.n == 40
@@ -60,49 +68,21 @@ def test_shares_ratios_and_gaps_match_statsmodels():
     assert (gap.value.low, gap.value.high) == pytest.approx((100 * low, 100 * high))
 
 
-def test_a_small_group_gets_words_not_numbers_and_its_sibling_is_hidden_too():
-    figures = question_figures(
-        IMPACT, impact([2, 1, 0, 0], [3, 3, 2, 1], [44, 156, 160, 40]), POLICY
+def test_a_group_the_release_does_not_publish_says_why_in_words():
+    figures = released_question_figures(
+        IMPACT, cells(None, [30, 40, 20, 10], [44, 156, 160, 40]), K
     )
-    assert figures.groups["executive"].status is FigureStatus.NOT_ENOUGH_RESPONSES
-    assert figures.groups["executive"].shares is None and figures.groups["executive"].n is None
-    # everyone (412) minus ICs (400) would reveal executives + managers (12 >= 5): allowed,
-    # but everyone minus ICs minus managers would reveal the 3 executives, so managers hide.
-    assert figures.groups["manager"].status is FigureStatus.SUPPRESSED
-    assert figures.groups["manager"].n is None
-    assert figures.groups["individual_contributor"].status is FigureStatus.SHOWN
+    executives = figures.groups["executive"]
+    assert executives.status is FigureStatus.NOT_ENOUGH_RESPONSES
+    assert executives.shares is None and executives.n is None
+    assert executives.reason == RELEASE_HIDDEN.format(k=K)
     ratio = figures.risk_ratios["high_gains_executive_vs_ic"]
     assert ratio.status is FigureStatus.NOT_ENOUGH_RESPONSES and ratio.value is None
 
 
-def test_total_minus_shown_subgroups_never_isolates_fewer_than_k():
-    """A reader subtracting shown subgroups from the total must always be left with 0 or >= k."""
-    cases = [
-        ([1, 0, 0, 0], [4, 1, 0, 0], [30, 30, 30, 10]),
-        ([2, 2, 0, 0], [0, 0, 0, 0], [3, 3, 3, 3]),
-        ([5, 0, 0, 0], [0, 0, 0, 1], [10, 0, 0, 0]),
-        ([3, 3, 0, 0], [3, 3, 0, 0], [1, 1, 1, 1]),
-    ]
-    for case in cases:
-        figures = question_figures(IMPACT, impact(*case), POLICY)
-        everyone = figures.groups["everyone"]
-        if everyone.status is not FigureStatus.SHOWN:
-            assert all(g.n is None for g in figures.groups.values())
-            continue
-        assert everyone.n is not None and everyone.shares is not None
-        shown = [g for key, g in figures.groups.items() if key != "everyone" and g.n is not None]
-        remainder = everyone.n - sum(g.n for g in shown if g.n)
-        assert remainder == 0 or remainder >= POLICY.min_group_size, case
-        for option in IMPACT.options:
-            counts = everyone.shares[option].count - sum(
-                g.shares[option].count for g in shown if g.shares
-            )
-            assert counts >= 0
-
-
 def test_zero_events_give_not_estimable_rather_than_an_invented_ratio():
-    figures = question_figures(
-        IMPACT, impact([0, 10, 0, 0], [30, 40, 20, 10], [44, 156, 160, 40]), POLICY
+    figures = released_question_figures(
+        IMPACT, cells([0, 10, 0, 0], [30, 40, 20, 10], [44, 156, 160, 40]), K
     )
     ratio = figures.risk_ratios["high_gains_executive_vs_ic"]
     assert ratio.status is FigureStatus.NOT_ESTIMABLE and ratio.value is None
@@ -110,25 +90,32 @@ def test_zero_events_give_not_estimable_rather_than_an_invented_ratio():
 
 def test_leaders_only_question_never_reports_individual_contributors():
     question = entry("peers_effective_use")
-    aggregate = QuestionAggregate(
-        respondents={"executive": 12, "manager": 40},
-        option_counts={"executive": {3: 6, 1: 6}, "manager": {0: 10, 3: 30}},
-    )
-    figures = question_figures(question, aggregate, POLICY)
+    executive = [6, 0, 6, 0, 0][: len(question.options)]
+    manager = [10, 0, 0, 30, 0][: len(question.options)]
+    ic = [5] * len(question.options)
+    figures = released_question_figures(question, cells(executive, manager, ic), K)
     assert figures.groups["individual_contributor"].status is FigureStatus.NOT_ENOUGH_RESPONSES
-    assert figures.groups["manager"].favourable is not None
-    assert figures.groups["manager"].favourable.count == 30
-    score = figures.groups["manager"].score
-    assert score is not None and score.estimate == pytest.approx((10 * 0 + 30 * 75) / 40)
+    assert figures.groups["individual_contributor"].n is None
+    favourable = figures.groups["manager"].favourable
+    expected = sum(
+        count
+        for option, count in zip(question.options, manager, strict=True)
+        if option in question.positive_options
+    )
+    assert favourable is not None and favourable.count == expected
 
 
-def test_numbers_report_a_bootstrap_median():
+def test_numbers_arrive_binned_and_report_the_grouped_median_with_its_interval():
     question = entry("perceived_speedup")
     values = [float(v) for v in range(-10, 40)]
-    aggregate = QuestionAggregate(
-        respondents={"individual_contributor": 50}, numbers={"individual_contributor": values}
-    )
-    group = question_figures(question, aggregate, POLICY).groups["individual_contributor"]
+    counts = [0] * BIN_COUNT
+    for value in values:
+        counts[number_bin(value)] += 1
+    released = {"individual_contributor": (len(values), counts), "everyone": (len(values), counts)}
+    group = released_question_figures(question, released, K).groups["individual_contributor"]
+    assert group.status is FigureStatus.SHOWN and group.n == 50
     assert group.number is not None
-    assert group.number.median.estimate == pytest.approx(14.5)
-    assert group.number.median.low < 14.5 < group.number.median.high
+    median = group.number.median
+    # The true median (14.5) lies inside the interval, which covers the binning as well.
+    assert median.low <= 14.5 <= median.high
+    assert median.low < median.estimate < median.high

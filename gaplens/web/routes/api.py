@@ -103,13 +103,12 @@ def shadow_ai_view(
 def rollup(
     viewer: AnyStaff,
     session: DbSession,
-    policy: Policy,
     survey: Annotated[str | None, Query(max_length=200)] = None,
 ) -> RollupOut:
     """Organisation-wide answer counts with differential-privacy noise (rule 7), each question
-    released once per survey within its epsilon budget."""
+    released once, when the survey closes, within its epsilon budget."""
     found = find_survey(session, survey)
-    result = noisy_rollup(session, found, policy)
+    result = noisy_rollup(session, found)
     record(session, viewer.audit_key, "view_rollup", found.name)
     return result
 
