@@ -31,6 +31,7 @@ from gaplens.imports.mapped import import_mapped_csv
 from gaplens.imports.service import ConnectorSummary
 from gaplens.privacy import configured_policy
 from gaplens.releases.feedback.service import build_feedback_release
+from gaplens.releases.closing import close_and_release
 from gaplens.releases.service import build_all
 from gaplens.report.render import Format, write_report
 from gaplens.report.service import build_report
@@ -123,6 +124,11 @@ def run_demo(people: int, seed: int, out_dir: Path, db: str | None, console: Con
                 session, DEMO_STAFF_EMAIL, "Demo leader", StaffRole.LEADER, result.staff_password
             )
             build_all(session, configured_policy())
+            if files.earlier_responses is not None:
+                # The earlier pulse is over: closed as an admin would, so its noisy
+                # roll-ups are drawn (gaplens/releases/noisy.py).
+                earlier, _ = get_or_create_survey(session, files.earlier_survey_name)
+                close_and_release(session, earlier, configured_policy())
             survey, _ = get_or_create_survey(session, files.survey_name)
             result.open_link = "/s/" + create_open_link(session, survey)
         step("import", started)
