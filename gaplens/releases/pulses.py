@@ -55,11 +55,13 @@ def released_pulses(
     return sorted(pulses, key=lambda p: (p.answers_through, p.survey.id))
 
 
-def latest_released_day(session: Session) -> dt.date | None:
-    """The latest `answers_through` of any survey release (None before the first)."""
-    return session.scalar(
-        select(func.max(Release.answers_through)).where(Release.dataset.like("survey:%"))
-    )
+def latest_released_day(session: Session, *, surveys_only: bool = True) -> dt.date | None:
+    """The latest `answers_through` of any survey release, or of any release of any data set
+    (friction, feedback, reflections...) with `surveys_only=False`; None before the first."""
+    query = select(func.max(Release.answers_through))
+    if surveys_only:
+        query = query.where(Release.dataset.like("survey:%"))
+    return session.scalar(query)
 
 
 def week_start(day: dt.date) -> dt.date:

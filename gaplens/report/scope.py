@@ -255,23 +255,18 @@ def answered_pulses(session: Session) -> list[Pulse]:
 
 
 def last_data_day(session: Session) -> dt.date | None:
-    """The latest day anything was recorded: released answers (the day they run through,
-    never an answer's own day), usage, work, friction, feedback."""
-    from gaplens.feedback.models import FeedbackItem
-    from gaplens.friction.models import FrictionEntry
+    """The latest day anything was recorded: what people contributed (answers, friction,
+    feedback, reflections) by the day its latest release runs through, never by one
+    contribution's own day (the latest entry's day would say when someone took part); the
+    tools' exports (usage, work) by their own latest day."""
     from gaplens.telemetry.models import AiUsageDay
     from gaplens.work.models import WorkItem
 
-    released = latest_released_day(session)
+    released = latest_released_day(session, surveys_only=False)
     days: list[dt.date] = [released] if released is not None else []
-    for column in (
-        AiUsageDay.day,
-        FrictionEntry.logged_on,
-        FeedbackItem.received_on,
-    ):
-        value = session.scalar(select(func.max(column)))
-        if value is not None:
-            days.append(value)
+    usage = session.scalar(select(func.max(AiUsageDay.day)))
+    if usage is not None:
+        days.append(usage)
     resolved = session.scalar(select(func.max(WorkItem.resolved_at)))
     if resolved is not None:
         days.append(resolved.date())

@@ -204,3 +204,16 @@ def test_a_pulse_closes_by_its_release_not_by_its_answers(org: str, tmp_path: Pa
         assert [(p.survey.name, p.answers_through) for p in q4.pulses] == [
             ("Oct", dt.date(2026, 10, 11))
         ]
+
+
+def test_a_new_feedback_item_does_not_move_the_default_period(org: str) -> None:
+    """The default period ends on the day the latest release runs through: a feedback item
+    given after it (not yet released) must not say, by the report's dates, when it came."""
+    from gaplens.feedback.schemas import FeedbackIn, FeedbackKind
+    from gaplens.feedback.service import submit_feedback
+
+    with session_scope(org) as session:
+        item = FeedbackIn(kind=FeedbackKind("idea"), text="Summaries for every ticket")
+        submit_feedback(session, item, "web", dt.date(2026, 10, 5))
+    with session_scope(org) as session:
+        assert resolve_period(session, None).end == dt.date(2026, 9, 20)
