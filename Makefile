@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,reference]'
 	@touch $(STAMP)
 
 runtime-deps:
@@ -35,7 +35,7 @@ unit: $(STAMP) system-deps
 test: lint unit
 
 bench: $(STAMP) system-deps
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,reference,bench]'
 	$(BIN)/python bench/import_responses.py
 	$(BIN)/python bench/import_tools.py
 	$(BIN)/python bench/demo_wall_time.py
