@@ -746,7 +746,7 @@ def users_add(
 
     Example: gaplens users add ana@example.com --role admin --name "Ana"
     """
-    from gaplens.accounts.models import StaffRole
+    from gaplens.accounts.schemas import StaffRole
     from gaplens.accounts.service import create_user
 
     with user_errors():
@@ -824,11 +824,12 @@ def survey_invite(
 
     Example: gaplens survey invite "AI pulse 2026-Q4" --team eng --out invitations.csv
     """
+    from gaplens.directory.queries import people_to_invite
     from gaplens.surveys.collection import create_invitations
     from gaplens.surveys.service import get_or_create_survey
 
     def invite(session: Any) -> list[tuple[str, str]]:
-        people = _people_to_invite(session, team)
+        people = people_to_invite(session, team)
         return create_invitations(session, get_or_create_survey(session, name)[0], people)
 
     with user_errors():
@@ -966,32 +967,17 @@ def tasks_invite(
 
     Example: gaplens tasks invite "Task map 2027-Q1" --team support --out task-links.csv
     """
+    from gaplens.directory.queries import people_to_invite
     from gaplens.tasks.service import create_invitations, get_or_create_round
 
     def invite(session: Any) -> list[tuple[str, str]]:
-        people = _people_to_invite(session, team)
+        people = people_to_invite(session, team)
         return create_invitations(session, get_or_create_round(session, name)[0], people)
 
     with user_errors():
         links = run_in_session(db, invite)
         _write_links(output, links, f"{base_url.rstrip('/')}/t/")
     out.print(f"{len(links)} single-use links written to {output}")
-
-
-def _people_to_invite(session: Any, team: str | None) -> list[Any]:
-    """Everyone in the directory, or in one team and the teams below it."""
-    from sqlalchemy import select
-
-    from gaplens.directory.models import Person
-    from gaplens.perception.filters import team_subtree
-
-    query = select(Person).order_by(Person.email)
-    if team:
-        query = query.where(Person.team_id.in_(team_subtree(session, team)))
-    people = list(session.scalars(query))
-    if not people:
-        raise InputError.single("no people to invite (import people first)", "--team")
-    return people
 
 
 def _write_links(output: Path, links: list[tuple[str, str]], prefix: str) -> None:
@@ -1393,7 +1379,7 @@ def criteria_add(
     --function Engineering --target -10% --method difference-in-differences
     """
     from gaplens.criteria.schemas import CriterionIn
-    from gaplens.criteria.service import create_criterion, criterion_view
+    from gaplens.criteria.service import criterion_view_by_id, define_criterion
 
     with user_errors():
         kind, number = _target(target)
@@ -1416,8 +1402,9 @@ def criteria_add(
 
         def add(session: Session) -> str:
             now = dt.datetime.now(dt.UTC)
-            criterion = create_criterion(session, body, by, now, _policy())
-            return _criterion_line(criterion_view(session, criterion, now.date(), _policy()))
+            criterion_id = define_criterion(session, body, by, now, _policy())
+            view = criterion_view_by_id(session, criterion_id, now.date(), _policy())
+            return _criterion_line(view)
 
         line = run_in_session(db, add)
     out.print(line, highlight=False)
@@ -1451,9 +1438,8 @@ def criteria_edit(
 
     Example: gaplens criteria edit 2 --review 2026-08-30 --reason "APAC queue started late"
     """
-    from gaplens.criteria.models import SuccessCriterion
     from gaplens.criteria.schemas import CriterionEdit
-    from gaplens.criteria.service import criterion_view, edit_criterion
+    from gaplens.criteria.service import criterion_view_by_id, edit_criterion_by_id
 
     with user_errors():
         values: dict[str, Any] = {"reason": reason, "recompute_baseline": recompute_baseline}
@@ -1474,15 +1460,22 @@ def criteria_edit(
         edit = _model(CriterionEdit, values)
 
         def change(session: Session) -> str:
-            criterion = session.get(SuccessCriterion, criterion_id)
-            if criterion is None:
-                raise InputError.single(f"no success criterion {criterion_id}", "CRITERION_ID")
+            _known_criterion(session, criterion_id)
             now = dt.datetime.now(dt.UTC)
-            edit_criterion(session, criterion, edit, by, now, _policy())
-            return _criterion_line(criterion_view(session, criterion, now.date(), _policy()))
+            edit_criterion_by_id(session, criterion_id, edit, by, now, _policy())
+            view = criterion_view_by_id(session, criterion_id, now.date(), _policy())
+            return _criterion_line(view)
 
         line = run_in_session(db, change)
     out.print(line, highlight=False)
+
+
+def _known_criterion(session: Session, criterion_id: int) -> None:
+    """An unknown criterion number is an error naming the argument."""
+    from gaplens.criteria.service import criterion_exists
+
+    if not criterion_exists(session, criterion_id):
+        raise InputError.single(f"no success criterion {criterion_id}", "CRITERION_ID")
 
 
 @criteria_app.command("retire")
@@ -1496,14 +1489,11 @@ def criteria_retire(
 
     Example: gaplens criteria retire 3 --reason "Phase cancelled after the pilot"
     """
-    from gaplens.criteria.models import SuccessCriterion
-    from gaplens.criteria.service import retire_criterion
+    from gaplens.criteria.service import retire_criterion_by_id
 
     def retire(session: Session) -> None:
-        criterion = session.get(SuccessCriterion, criterion_id)
-        if criterion is None:
-            raise InputError.single(f"no success criterion {criterion_id}", "CRITERION_ID")
-        retire_criterion(session, criterion, reason, by, dt.datetime.now(dt.UTC))
+        _known_criterion(session, criterion_id)
+        retire_criterion_by_id(session, criterion_id, reason, by, dt.datetime.now(dt.UTC))
 
     with user_errors():
         run_in_session(db, retire)
@@ -1537,8 +1527,7 @@ def criteria_status(
     """
     import json
 
-    from gaplens.criteria.models import SuccessCriterion
-    from gaplens.criteria.service import criteria_views, criterion_view
+    from gaplens.criteria.service import criteria_views, criterion_view_by_id
 
     with user_errors():
         if format not in ("text", "json"):
@@ -1548,10 +1537,8 @@ def criteria_status(
         def views(session: Session) -> list[Any]:
             if criterion_id is None:
                 return criteria_views(session, today, _policy())
-            criterion = session.get(SuccessCriterion, criterion_id)
-            if criterion is None:
-                raise InputError.single(f"no success criterion {criterion_id}", "CRITERION_ID")
-            return [criterion_view(session, criterion, today, _policy())]
+            _known_criterion(session, criterion_id)
+            return [criterion_view_by_id(session, criterion_id, today, _policy())]
 
         found = run_in_session(db, views)
     if format == "json":

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 
 from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from gaplens.accounts.schemas import StaffRole
 from gaplens.db.base import Base
 
-
-class StaffRole(enum.StrEnum):
-    ADMIN = "admin"
-    """Manages surveys, imports and users; sees aggregates only, like everyone else."""
-    LEADER = "leader"
-    ANALYST = "analyst"
+__all__ = ["LoginFailure", "StaffRole", "StaffSession", "StaffUser"]
 
 
 class StaffUser(Base):

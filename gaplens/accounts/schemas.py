@@ -1,10 +1,20 @@
-"""Staff accounts as the API sees them: never a password or its hash."""
+"""Staff accounts as the API sees them: never a password or its hash.
+
+`StaffRole` lives here, not in models.py, because adapters check roles and never import a
+table module."""
 
 from __future__ import annotations
 
+import enum
+
 from pydantic import BaseModel, ConfigDict, Field
 
-from gaplens.accounts.models import StaffRole
+
+class StaffRole(enum.StrEnum):
+    ADMIN = "admin"
+    """Manages surveys, imports and users; sees aggregates only, like everyone else."""
+    LEADER = "leader"
+    ANALYST = "analyst"
 
 
 class UserIn(BaseModel):

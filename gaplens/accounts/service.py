@@ -13,6 +13,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from gaplens.accounts.models import LoginFailure, StaffRole, StaffSession, StaffUser
+from gaplens.accounts.queries import user_out
+from gaplens.accounts.schemas import UserIn, UserOut
 from gaplens.errors import InputError
 
 SESSION_LIFETIME = dt.timedelta(hours=12)
@@ -70,6 +72,11 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+def add_account(session: Session, body: UserIn) -> UserOut:
+    """`create_user` for adapters: the new account as it may be shown."""
+    return user_out(create_user(session, body.email, body.display_name, body.role, body.password))
 
 
 class LoginThrottled(Exception):  # noqa: N818 - a state, not a bug
@@ -157,6 +164,11 @@ def deactivate_user(session: Session, user_id: int, acting_user_id: int) -> Staf
     user.active = False
     session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
     return user
+
+
+def deactivate_account(session: Session, user_id: int, acting_user_id: int) -> UserOut:
+    """`deactivate_user` for adapters: the account as it may be shown."""
+    return user_out(deactivate_user(session, user_id, acting_user_id))
 
 
 def account_with_role(

@@ -341,7 +341,7 @@ def _team_key(session: Session, team_id: int | None) -> str | None:
     return None if team_id is None else session.scalar(select(Team.key).where(Team.id == team_id))
 
 
-def started(criterion: SuccessCriterion, today: dt.date) -> bool:
+def started(criterion: SuccessCriterion | CriterionOut, today: dt.date) -> bool:
     return today >= criterion.phase_start
 
 
@@ -710,3 +710,76 @@ def report_section(
         retired=[v for v in views if v.retired],
         rules=RULES,
     )
+
+
+# --- by id, for adapters ---------------------------------------------------------------------
+# Pages and commands name a criterion by its number and get views back: they never hold a
+# table row (issue 12, "the gate as the only door").
+
+
+def _stored(session: Session, criterion_id: int) -> SuccessCriterion:
+    criterion = session.get(SuccessCriterion, criterion_id)
+    if criterion is None:
+        raise InputError.single(f"no success criterion {criterion_id}", column="id")
+    return criterion
+
+
+def criterion_exists(session: Session, criterion_id: int) -> bool:
+    return session.get(SuccessCriterion, criterion_id) is not None
+
+
+def criterion_view_by_id(
+    session: Session, criterion_id: int, today: dt.date, policy: PrivacyPolicy
+) -> CriterionOut:
+    return criterion_view(session, _stored(session, criterion_id), today, policy)
+
+
+def define_criterion(
+    session: Session, body: CriterionIn, actor: str, now: dt.datetime, policy: PrivacyPolicy
+) -> int:
+    """`create_criterion`, returning the new criterion's id."""
+    return create_criterion(session, body, actor, now, policy).id
+
+
+def edit_criterion_by_id(
+    session: Session,
+    criterion_id: int,
+    edit: CriterionEdit,
+    actor: str,
+    now: dt.datetime,
+    policy: PrivacyPolicy,
+) -> None:
+    edit_criterion(session, _stored(session, criterion_id), edit, actor, now, policy)
+
+
+def retire_criterion_by_id(
+    session: Session, criterion_id: int, reason: str, actor: str, now: dt.datetime
+) -> None:
+    retire_criterion(session, _stored(session, criterion_id), reason, actor, now)
+
+
+def delete_criterion_by_id(session: Session, criterion_id: int, today: dt.date) -> None:
+    delete_criterion(session, _stored(session, criterion_id), today)
+
+
+def form_values(session: Session, criterion_id: int, view: CriterionOut) -> dict[str, str]:
+    """The stored definition as the edit form shows it: the target as entered (`view`),
+    the scope as `team:KEY` / `function:NAME`."""
+    criterion = _stored(session, criterion_id)
+    scope = ""
+    if view.scope.team:
+        scope = f"team:{view.scope.team}"
+    elif view.scope.function:
+        scope = f"function:{view.scope.function}"
+    return {
+        "phase_name": criterion.phase_name,
+        "phase_start": criterion.phase_start.isoformat(),
+        "metric": criterion.metric_key,
+        "scope": scope,
+        "target_kind": criterion.target_kind,
+        "target": f"{view.target:g}",
+        "method": criterion.method,
+        "review_date": criterion.review_date.isoformat(),
+        "baseline_days": str(criterion.baseline_days),
+        "description": criterion.description or "",
+    }

@@ -24,8 +24,9 @@ from gaplens.releases.models import (
     ReleaseHistogram,
     ReleaseNote,
 )
-from gaplens.releases.service import dataset_of, team_tree
+from gaplens.releases.service import dataset_of, latest_release, team_tree
 from gaplens.surveys.models import Survey
+from gaplens.surveys.schemas import SurveySummary
 
 Predicate = Callable[[Code], bool]
 
@@ -189,3 +190,20 @@ def released_comments(
     )
     random.Random(seed).shuffle(comments)
     return sum(g.commenters for g in groups), comments
+
+
+def survey_summaries(session: Session) -> list[SurveySummary]:
+    """Every survey, oldest first, with its released response count: it moves only when a
+    release is built, in steps that cannot single out one response."""
+    result = []
+    for survey in session.scalars(select(Survey).order_by(Survey.id)):
+        release = latest_release(session, survey)
+        result.append(
+            SurveySummary(
+                name=survey.name,
+                bank_version=survey.bank_version,
+                anonymous=survey.anonymous,
+                responses=None if release is None else release.included,
+            )
+        )
+    return result

@@ -52,3 +52,12 @@ class SurveyCreated(BaseModel):
     name: str
     bank_version: int
     questions: list[str]
+
+
+# A survey as the API lists it (no class docstring: it would change the OpenAPI schema).
+class SurveySummary(BaseModel):
+    name: str
+    bank_version: int
+    anonymous: bool
+    responses: int | None
+    """Responses in the latest release; None before the first release."""

@@ -124,6 +124,15 @@ def find_survey(session: Session, name: str | None) -> Survey:
     return survey
 
 
+def survey_named(session: Session, name: str) -> Survey | None:
+    """The survey called `name`, exactly (None if there is none; `find_survey` refuses)."""
+    return session.scalars(select(Survey).where(Survey.name == name)).one_or_none()
+
+
+def survey_with_id(session: Session, survey_id: int) -> Survey | None:
+    return session.get(Survey, survey_id)
+
+
 def survey_questions(session: Session, survey: Survey) -> list[tuple[int, BankEntry]]:
     """The survey's questions in order, as (question id, bank entry); custom questions
     (bank version 0) are described by their stored row."""

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from gaplens.directory.models import Team
 from gaplens.friction.figures import use_case_key
 from gaplens.tasks.figures import FREE_PREFIX, AnswerFact
-from gaplens.tasks.models import RoundTask, TaskAnswer, TaskResponse
+from gaplens.tasks.models import RoundTask, TaskAnswer, TaskResponse, TaskRound
 
 
 @dataclass(frozen=True)
@@ -100,3 +100,8 @@ def load_round(
         facts[rid].append(AnswerFact(rid, task, label, stance, float(hours), int(judgement)))
     data.facts = dict(facts)
     return data
+
+
+def round_names(session: Session) -> list[str]:
+    """Every task round's name, newest first."""
+    return list(session.scalars(select(TaskRound.name).order_by(TaskRound.id.desc())))

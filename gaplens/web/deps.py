@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
-from gaplens.accounts.models import StaffRole
+from gaplens.accounts.schemas import StaffRole
 from gaplens.accounts.service import Viewer, viewer_for_token
 from gaplens.db.engine import session_scope
 from gaplens.privacy import PrivacyPolicy

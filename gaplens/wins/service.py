@@ -220,6 +220,17 @@ def win_view(session: Session, win: Win, policy: PrivacyPolicy) -> WinOut:
     )
 
 
+def win_view_by_id(session: Session, win_id: int, policy: PrivacyPolicy) -> WinOut | None:
+    """The win numbered `win_id` as every viewer sees it; None if there is none."""
+    win = session.get(Win, win_id)
+    return None if win is None else win_view(session, win, policy)
+
+
+def log_win(session: Session, body: WinIn, actor: str, now: dt.datetime) -> int:
+    """`create_win`, returning the new win's id (adapters hold ids and views, never rows)."""
+    return create_win(session, body, actor, now).id
+
+
 def all_wins(session: Session) -> list[Win]:
     """Newest first, by the end of their period."""
     return list(session.scalars(select(Win).order_by(Win.after_end.desc(), Win.id.desc())))

@@ -8,18 +8,21 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from gaplens.audit.service import record
 from gaplens.errors import InputError, InputProblem
-from gaplens.privacy import participation_shown
 from gaplens.releases.closing import close_and_release
-from gaplens.surveys.collection import create_open_link, participation
-from gaplens.surveys.models import Survey
+from gaplens.surveys.collection import create_open_link
+from gaplens.surveys.queries import survey_participation
 from gaplens.surveys.question_bank import bank
 from gaplens.surveys.schemas import CustomQuestionIn, SurveyCreate, SurveyCreated
-from gaplens.surveys.service import create_survey, find_survey, survey_questions
+from gaplens.surveys.service import (
+    create_survey,
+    find_survey,
+    survey_named,
+    survey_questions,
+    survey_with_id,
+)
 from gaplens.web.deps import Admin, DbSession, Policy, privacy_policy
 from gaplens.web.pages import render
 from gaplens.web.security import check_staff_csrf
@@ -68,18 +71,13 @@ class Closed(BaseModel):
 def close_survey_api(viewer: Admin, session: DbSession, policy: Policy, name: str) -> Closed:
     """Close a survey: its links stop accepting answers (410), and its release is built at
     once, including today's answers."""
-    survey = _named(session, name)
+    survey = survey_named(session, name)
+    if survey is None:
+        raise HTTPException(status_code=404, detail=f"no survey named '{name}'")
     built = close_and_release(session, survey, policy)
     record(session, viewer.audit_key, "close_survey", survey.name)
     assert survey.closed_on is not None
     return Closed(survey=survey.name, closed_on=survey.closed_on, release=built.message)
-
-
-def _named(session: Session, name: str) -> Survey:
-    survey = session.scalars(select(Survey).where(Survey.name == name)).one_or_none()
-    if survey is None:
-        raise HTTPException(status_code=404, detail=f"no survey named '{name}'")
-    return survey
 
 
 @router.get("/admin/surveys", response_class=HTMLResponse, include_in_schema=False)
@@ -97,17 +95,13 @@ def _page(
     notice: str | None = None,
 ) -> Response:
     policy = privacy_policy(request)
-    surveys = []
-    for survey in session.scalars(select(Survey).order_by(Survey.id.desc())):
-        sent, used = participation(session, survey)
-        surveys.append((survey, sent, participation_shown(sent, used, policy)))
     return render(
         request,
         "admin_surveys.html.j2",
         status_code=status_code,
         title="Surveys",
         viewer=viewer,
-        surveys=surveys,
+        surveys=survey_participation(session, policy),
         bank=bank(),
         k=policy.min_group_size,
         error=error,
@@ -164,7 +158,7 @@ def rotate_link_form(
     csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     check_staff_csrf(request, viewer.csrf_token, csrf_token)
-    survey = session.get(Survey, survey_id)
+    survey = survey_with_id(session, survey_id)
     if survey is None:
         return RedirectResponse("/admin/surveys", status_code=303)
     token = create_open_link(session, survey)
@@ -182,7 +176,7 @@ def close_survey_form(
     csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     check_staff_csrf(request, viewer.csrf_token, csrf_token)
-    survey = session.get(Survey, survey_id)
+    survey = survey_with_id(session, survey_id)
     if survey is None:
         return RedirectResponse("/admin/surveys", status_code=303)
     try:

@@ -7,17 +7,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from gaplens.audit.service import record
 from gaplens.perception.rollup import RollupOut, noisy_rollup
 from gaplens.perception.service import viewer_released_perception
 from gaplens.perception.trend import TrendOut, viewer_released_trend
-from gaplens.releases.service import latest_release
+from gaplens.releases.queries import survey_summaries
 from gaplens.report.schemas import QuestionFigures
 from gaplens.shadow.schemas import ShadowAiOut
 from gaplens.shadow.service import viewer_shadow_ai
-from gaplens.surveys.models import Survey
+from gaplens.surveys.schemas import SurveySummary
 from gaplens.surveys.service import find_survey
 from gaplens.web.deps import AnyStaff, DbSession, Policy
 from gaplens.web.routes.filters import Population
@@ -29,14 +28,6 @@ class Me(BaseModel):
     email: str
     display_name: str
     role: str
-
-
-class SurveySummary(BaseModel):
-    name: str
-    bank_version: int
-    anonymous: bool
-    responses: int | None
-    """Responses in the latest release; None before the first release."""
 
 
 class PerceptionOut(BaseModel):
@@ -62,18 +53,7 @@ def me(viewer: AnyStaff) -> Me:
 def surveys(viewer: AnyStaff, session: DbSession) -> list[SurveySummary]:
     """Surveys with their released response count: it moves only when a release is built,
     in steps that cannot single out one response."""
-    result = []
-    for survey in session.scalars(select(Survey).order_by(Survey.id)):
-        release = latest_release(session, survey)
-        result.append(
-            SurveySummary(
-                name=survey.name,
-                bank_version=survey.bank_version,
-                anonymous=survey.anonymous,
-                responses=None if release is None else release.included,
-            )
-        )
-    return result
+    return survey_summaries(session)
 
 
 @router.get("/trend")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 from starlette.datastructures import FormData
 
-from gaplens.accounts.models import StaffRole
+from gaplens.accounts.schemas import StaffRole
 from gaplens.accounts.service import Viewer
 from gaplens.audit.service import record
 from gaplens.commitments.schemas import (

@@ -13,22 +13,23 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
-from gaplens.accounts.models import StaffRole
+from gaplens.accounts.schemas import StaffRole
 from gaplens.accounts.service import Viewer
 from gaplens.audit.service import record
 from gaplens.criteria.measure import METHOD_NOTES, METHODS, first_organisation, functions, teams
-from gaplens.criteria.models import SuccessCriterion
 from gaplens.criteria.rules import STATUS_LABELS
 from gaplens.criteria.schemas import CriterionEdit, CriterionIn, CriterionOut, Retirement
 from gaplens.criteria.service import (
     DEFAULT_REVIEW_DAYS,
     RULES,
-    create_criterion,
     criteria_views,
-    criterion_view,
-    delete_criterion,
-    edit_criterion,
-    retire_criterion,
+    criterion_exists,
+    criterion_view_by_id,
+    define_criterion,
+    delete_criterion_by_id,
+    edit_criterion_by_id,
+    form_values,
+    retire_criterion_by_id,
     started,
 )
 from gaplens.errors import InputError, InputProblem
@@ -75,15 +76,15 @@ def parse(model: type[Model], values: Mapping[str, Any]) -> Model:
         ) from None
 
 
-def _criterion(session: Session, criterion_id: int) -> SuccessCriterion:
-    criterion = session.get(SuccessCriterion, criterion_id)
-    if criterion is None:
+def _known(session: Session, criterion_id: int) -> int:
+    """The id, once it names a criterion (404 otherwise)."""
+    if not criterion_exists(session, criterion_id):
         raise HTTPException(404, f"no success criterion {criterion_id}")
-    return criterion
+    return criterion_id
 
 
-def _view(session: Session, policy: PrivacyPolicy, criterion: SuccessCriterion) -> CriterionOut:
-    return criterion_view(session, criterion, dt.date.today(), policy)
+def _view(session: Session, policy: PrivacyPolicy, criterion_id: int) -> CriterionOut:
+    return criterion_view_by_id(session, criterion_id, dt.date.today(), policy)
 
 
 def check_origin(request: Request) -> None:
@@ -116,9 +117,9 @@ def create_criterion_api(
     metric over `baseline_days` before the phase start, computed from the data now; the
     review date defaults to the start + 90 days."""
     check_origin(request)
-    criterion = create_criterion(session, body, viewer.email, _now(), policy)
-    record(session, viewer.audit_key, "create_criterion", str(criterion.id))
-    return _view(session, policy, criterion)
+    criterion_id = define_criterion(session, body, viewer.email, _now(), policy)
+    record(session, viewer.audit_key, "create_criterion", str(criterion_id))
+    return _view(session, policy, criterion_id)
 
 
 @router.get("/criteria/{criterion_id}", responses={404: {"description": "no such criterion"}})
@@ -126,7 +127,7 @@ def criterion_api(
     viewer: AnyStaff, session: DbSession, policy: Policy, criterion_id: RowId
 ) -> CriterionOut:
     """One criterion with its computed status and revision history."""
-    result = _view(session, policy, _criterion(session, criterion_id))
+    result = _view(session, policy, _known(session, criterion_id))
     record(session, viewer.audit_key, "view_criterion", str(criterion_id))
     return result
 
@@ -146,11 +147,9 @@ def edit_criterion_api(
     """Change a criterion (admins and leaders). After the phase start a `reason` is required;
     every change is kept as a revision (who, when, old and new values, why)."""
     check_origin(request)
-    criterion = edit_criterion(
-        session, _criterion(session, criterion_id), body, viewer.email, _now(), policy
-    )
+    edit_criterion_by_id(session, _known(session, criterion_id), body, viewer.email, _now(), policy)
     record(session, viewer.audit_key, "edit_criterion", str(criterion_id))
-    return _view(session, policy, criterion)
+    return _view(session, policy, criterion_id)
 
 
 @router.post(
@@ -167,11 +166,11 @@ def retire_criterion_api(
 ) -> CriterionOut:
     """Stop judging a criterion; it stays listed with its history and the reason."""
     check_origin(request)
-    criterion = retire_criterion(
-        session, _criterion(session, criterion_id), body.reason, viewer.email, _now()
+    retire_criterion_by_id(
+        session, _known(session, criterion_id), body.reason, viewer.email, _now()
     )
     record(session, viewer.audit_key, "retire_criterion", str(criterion_id))
-    return _view(session, policy, criterion)
+    return _view(session, policy, criterion_id)
 
 
 @router.delete(
@@ -184,7 +183,7 @@ def delete_criterion_api(
 ) -> Response:
     """Delete a criterion whose phase has not started yet; afterwards, retire it instead."""
     check_origin(request)
-    delete_criterion(session, _criterion(session, criterion_id), dt.date.today())
+    delete_criterion_by_id(session, _known(session, criterion_id), dt.date.today())
     record(session, viewer.audit_key, "delete_criterion", str(criterion_id))
     return Response(status_code=204)
 
@@ -213,33 +212,13 @@ def criteria_page(
     )
 
 
-def _form_values(criterion: SuccessCriterion, view: CriterionOut) -> dict[str, str]:
-    scope = ""
-    if view.scope.team:
-        scope = f"team:{view.scope.team}"
-    elif view.scope.function:
-        scope = f"function:{view.scope.function}"
-    return {
-        "phase_name": criterion.phase_name,
-        "phase_start": criterion.phase_start.isoformat(),
-        "metric": criterion.metric_key,
-        "scope": scope,
-        "target_kind": criterion.target_kind,
-        "target": f"{view.target:g}",
-        "method": criterion.method,
-        "review_date": criterion.review_date.isoformat(),
-        "baseline_days": str(criterion.baseline_days),
-        "description": criterion.description or "",
-    }
-
-
 def _form_page(
     request: Request,
     viewer: Viewer,
     session: Session,
     values: Mapping[str, str],
     *,
-    criterion: SuccessCriterion | None = None,
+    criterion: CriterionOut | None = None,
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
@@ -300,18 +279,18 @@ async def create_criterion_form(
     form = await staff_form(request, viewer)
     try:
         body = parse(CriterionIn, _definition(form))
-        criterion = create_criterion(session, body, viewer.email, _now(), policy)
+        criterion_id = define_criterion(session, body, viewer.email, _now(), policy)
     except InputError as error:  # the form again, with the message and what was typed
         return _form_page(request, viewer, session, form, error=str(error), status_code=422)
-    record(session, viewer.audit_key, "create_criterion", str(criterion.id))
-    return RedirectResponse(f"/criteria/{criterion.id}", status_code=303)
+    record(session, viewer.audit_key, "create_criterion", str(criterion_id))
+    return RedirectResponse(f"/criteria/{criterion_id}", status_code=303)
 
 
 @pages.get("/criteria/{criterion_id}", response_class=HTMLResponse)
 def criterion_page(
     request: Request, viewer: AnyStaff, session: DbSession, policy: Policy, criterion_id: RowId
 ) -> Response:
-    return _detail(request, viewer, session, policy, _criterion(session, criterion_id))
+    return _detail(request, viewer, session, policy, _known(session, criterion_id))
 
 
 def _detail(
@@ -319,12 +298,12 @@ def _detail(
     viewer: Viewer,
     session: Session,
     policy: PrivacyPolicy,
-    criterion: SuccessCriterion,
+    criterion_id: int,
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    view = _view(session, policy, criterion)
-    record(session, viewer.audit_key, "view_criterion_page", str(criterion.id))
+    view = _view(session, policy, criterion_id)
+    record(session, viewer.audit_key, "view_criterion_page", str(criterion_id))
     return render(
         request,
         "criterion.html.j2",
@@ -333,7 +312,7 @@ def _detail(
         viewer=viewer,
         c=view,
         can_define=_can_define(viewer),
-        after_start=started(criterion, dt.date.today()),
+        after_start=started(view, dt.date.today()),
         today=dt.date.today(),
         status_labels=STATUS_LABELS,
         error=error,
@@ -344,16 +323,16 @@ def _detail(
 def edit_criterion_page(
     request: Request, viewer: Definer, session: DbSession, policy: Policy, criterion_id: RowId
 ) -> Response:
-    criterion = _criterion(session, criterion_id)
-    view = _view(session, policy, criterion)
-    return _form_page(request, viewer, session, _form_values(criterion, view), criterion=criterion)
+    view = _view(session, policy, _known(session, criterion_id))
+    values = form_values(session, criterion_id, view)
+    return _form_page(request, viewer, session, values, criterion=view)
 
 
 @pages.post("/criteria/{criterion_id}/edit")
 async def edit_criterion_form(
     request: Request, viewer: Definer, session: DbSession, policy: Policy, criterion_id: RowId
 ) -> Response:
-    criterion = _criterion(session, criterion_id)
+    _known(session, criterion_id)
     form = await staff_form(request, viewer)
     try:
         values = _definition(form)
@@ -362,14 +341,14 @@ async def edit_criterion_form(
         values["recompute_baseline"] = form.get("recompute_baseline") == "on"
         values["reason"] = form.get("reason") or None
         edit = parse(CriterionEdit, values)
-        edit_criterion(session, criterion, edit, viewer.email, _now(), policy)
+        edit_criterion_by_id(session, criterion_id, edit, viewer.email, _now(), policy)
     except InputError as error:
         return _form_page(
             request,
             viewer,
             session,
             form,
-            criterion=criterion,
+            criterion=_view(session, policy, criterion_id),
             error=str(error),
             status_code=422,
         )
@@ -381,12 +360,12 @@ async def edit_criterion_form(
 async def retire_criterion_form(
     request: Request, viewer: Definer, session: DbSession, policy: Policy, criterion_id: RowId
 ) -> Response:
-    criterion = _criterion(session, criterion_id)
+    _known(session, criterion_id)
     form = await staff_form(request, viewer)
     try:
-        retire_criterion(session, criterion, form.get("reason", ""), viewer.email, _now())
+        retire_criterion_by_id(session, criterion_id, form.get("reason", ""), viewer.email, _now())
     except InputError as error:
-        return _detail(request, viewer, session, policy, criterion, str(error), 422)
+        return _detail(request, viewer, session, policy, criterion_id, str(error), 422)
     record(session, viewer.audit_key, "retire_criterion", str(criterion_id))
     return RedirectResponse(f"/criteria/{criterion_id}", status_code=303)
 
@@ -395,11 +374,11 @@ async def retire_criterion_form(
 async def delete_criterion_form(
     request: Request, viewer: Definer, session: DbSession, policy: Policy, criterion_id: RowId
 ) -> Response:
-    criterion = _criterion(session, criterion_id)
+    _known(session, criterion_id)
     await staff_form(request, viewer)
     try:
-        delete_criterion(session, criterion, dt.date.today())
+        delete_criterion_by_id(session, criterion_id, dt.date.today())
     except InputError as error:
-        return _detail(request, viewer, session, policy, criterion, str(error), 422)
+        return _detail(request, viewer, session, policy, criterion_id, str(error), 422)
     record(session, viewer.audit_key, "delete_criterion", str(criterion_id))
     return RedirectResponse("/criteria", status_code=303)

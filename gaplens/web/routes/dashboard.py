@@ -7,9 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
-from sqlalchemy import select
 
-from gaplens.directory.models import Team
+from gaplens.directory.queries import team_choices
 from gaplens.directory.service import team_functions
 from gaplens.perception.figures import GROUP_ORDER, ROLE_LABELS
 from gaplens.perception.service import viewer_released_perception
@@ -19,7 +18,7 @@ from gaplens.report.schemas import FigureStatus
 from gaplens.report.text import status_text
 from gaplens.shadow.service import viewer_shadow_ai
 from gaplens.surveys.answers import TENURE_BANDS
-from gaplens.surveys.models import Survey
+from gaplens.surveys.queries import series_names, survey_names
 from gaplens.web.deps import AnyStaff, DbSession, Policy
 from gaplens.web.pages import render
 from gaplens.web.routes.filters import Population
@@ -36,14 +35,14 @@ def dashboard(
     population: Population,
     survey: Annotated[str | None, Query(max_length=200)] = None,
 ) -> HTMLResponse:
-    surveys = list(session.scalars(select(Survey.name).order_by(Survey.id.desc())))
+    surveys = survey_names(session)
     context: dict[str, Any] = {
         "viewer": viewer,
         "title": "Dashboard",
         "surveys": surveys,
         "selected_survey": survey or (surveys[0] if surveys else None),
         "population": population,
-        "teams": session.execute(select(Team.key, Team.name).order_by(Team.name)).all(),
+        "teams": team_choices(session),
         "functions": team_functions(session),
         "tenure_bands": TENURE_BANDS,
         "group_order": GROUP_ORDER,
@@ -101,7 +100,7 @@ def trend_page(
     policy: Policy,
     series: Annotated[str | None, Query(max_length=200)] = None,
 ) -> HTMLResponse:
-    known = sorted({s for s in session.scalars(select(Survey.series)) if s})
+    known = series_names(session)
     chosen = series or (known[0] if known else None)
     result = None
     if chosen:

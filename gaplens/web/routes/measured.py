@@ -10,14 +10,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
-from sqlalchemy import select
 
 from gaplens.adoption.chart import funnel_chart
 from gaplens.adoption.schemas import STAGES, AdoptionFunnel
 from gaplens.adoption.service import adoption_funnel
 from gaplens.audit.service import record
 from gaplens.dates import RANGE_TEXT, PlausibleDay
-from gaplens.directory.models import Organisation, Person, Team
+from gaplens.directory.queries import organisation_id, person_functions, team_id_of
 from gaplens.metrics.registry import REGISTRY, UnknownMetricError, get_metric
 from gaplens.metrics.schemas import MetricDefinition, MetricOverview, MetricScope
 from gaplens.metrics.service import DEFAULT_WINDOW_DAYS
@@ -75,12 +74,12 @@ def metric(
         get_metric(key)
     except UnknownMetricError as unknown:
         raise HTTPException(404, str(unknown)) from None
-    organisation = session.scalars(select(Organisation.id).order_by(Organisation.id)).first()
+    organisation = organisation_id(session)
     if organisation is None:
         raise HTTPException(404, "no organisation imported yet")
     team_id = None
     if team is not None:
-        team_id = session.scalar(select(Team.id).where(Team.key == team))
+        team_id = team_id_of(session, team)
         if team_id is None:
             raise HTTPException(404, f"unknown team {team!r}")
     scope = MetricScope(organisation_id=organisation, team_id=team_id, function=function)
@@ -117,13 +116,13 @@ def metrics_page(
     as_of: ReleasedAsOf = None,
 ) -> HTMLResponse:
     """Every metric for the organisation or a function, as released for a month end."""
-    organisation = session.scalars(select(Organisation.id).order_by(Organisation.id)).first()
+    organisation = organisation_id(session)
     releases = [] if organisation is None else measured_releases(session, organisation)
     release = None if organisation is None else measured_release(session, organisation, as_of)
     context: dict[str, Any] = {
         "title": "Metrics",
         "viewer": viewer,
-        "functions": sorted({f for f in session.scalars(select(Person.function).distinct()) if f}),
+        "functions": person_functions(session),
         "function": function or "",
         "months": [r.answers_through for r in reversed(releases)],
         "as_of": release.answers_through if release is not None else None,

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from gaplens.accounts.models import StaffRole
+from gaplens.accounts.schemas import StaffRole
 from gaplens.accounts.service import Viewer
 from gaplens.audit.service import record
 from gaplens.directory.service import team_functions

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gaplens.accounts.service import Viewer
@@ -17,7 +16,7 @@ from gaplens.criteria.measure import first_organisation, teams
 from gaplens.errors import InputError
 from gaplens.privacy import QueryRefused
 from gaplens.report.scope import reportable_functions
-from gaplens.surveys.models import Survey
+from gaplens.surveys.queries import survey_names
 from gaplens.web.deps import AnyStaff, DbSession, Policy
 from gaplens.web.pages import render
 from gaplens.web.routes.exports import MEDIA, ReportFormat, report_file
@@ -62,7 +61,7 @@ def _page(
         "title": "Reality report",
         "functions": reportable_functions(session),
         "teams": teams(session, organisation) if organisation else [],
-        "surveys": list(session.scalars(select(Survey.name).order_by(Survey.id.desc()))),
+        "surveys": survey_names(session),
         "periods": period_choices(dt.date.today()),
         "formats": FORMATS,
         "values": values,

@@ -9,10 +9,9 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from gaplens.commitments.schemas import StatementOut
-from gaplens.directory.models import Team
+from gaplens.directory.queries import team_options
 from gaplens.errors import InputError
 from gaplens.surveys.collection import LinkNotUsable, OpenSurvey, open_survey, submit_response
 from gaplens.surveys.intake import AnswerIntake, prepare_response
@@ -74,7 +73,7 @@ def survey_page(
     statements: list[StatementOut] | None = None,
 ) -> Response:
     form_token = new_form_token()
-    teams = session.execute(select(Team.key, Team.name, Team.function).order_by(Team.name)).all()
+    teams = team_options(session)
     response = render(
         request,
         "survey.html.j2",

@@ -12,14 +12,13 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from gaplens.accounts.service import Viewer
 from gaplens.audit.service import record
 from gaplens.db.engine import session_scope
-from gaplens.directory.models import Team
+from gaplens.directory.queries import team_choices
 from gaplens.errors import InputError, InputProblem
 from gaplens.imports.service import ConnectorSummary
 from gaplens.privacy import PrivacyPolicy
@@ -32,7 +31,7 @@ from gaplens.tasks.answers import (
     STANCE_LABELS,
     form_answers,
 )
-from gaplens.tasks.models import TaskRound
+from gaplens.tasks.queries import round_names
 from gaplens.tasks.schemas import (
     CatalogueIn,
     CatalogueOut,
@@ -261,11 +260,10 @@ def build_personas(
 
 
 def _choices(session: Session) -> dict[str, Any]:
-    teams = session.execute(select(Team.key, Team.name, Team.function).order_by(Team.name)).all()
     return {
-        "rounds": list(session.scalars(select(TaskRound.name).order_by(TaskRound.id.desc()))),
+        "rounds": round_names(session),
         "functions": sorted(catalogue(session)),
-        "teams": [(key, name) for key, name, _ in teams],
+        "teams": team_choices(session),
     }
 
 

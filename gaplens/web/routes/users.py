@@ -7,11 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import select
 
-from gaplens.accounts.models import StaffRole, StaffUser
-from gaplens.accounts.schemas import UserIn, UserOut
-from gaplens.accounts.service import create_user, deactivate_user
+from gaplens.accounts.queries import staff_accounts
+from gaplens.accounts.schemas import StaffRole, UserIn, UserOut
+from gaplens.accounts.service import add_account, deactivate_account
 from gaplens.audit.service import record
 from gaplens.errors import InputError
 from gaplens.web.deps import Admin, DbSession
@@ -21,33 +20,23 @@ from gaplens.web.security import check_staff_csrf
 router = APIRouter()
 
 
-def _out(user: StaffUser) -> UserOut:
-    return UserOut(
-        id=user.id,
-        email=user.email,
-        display_name=user.display_name,
-        role=user.role,
-        active=user.active,
-    )
-
-
 @router.get("/api/v1/admin/users", tags=["admin"])
 def list_users(viewer: Admin, session: DbSession) -> list[UserOut]:
-    return [_out(u) for u in session.scalars(select(StaffUser).order_by(StaffUser.email))]
+    return staff_accounts(session)
 
 
 @router.post("/api/v1/admin/users", status_code=201, tags=["admin"])
 def add_user(viewer: Admin, session: DbSession, body: UserIn) -> UserOut:
-    user = create_user(session, body.email, body.display_name, body.role, body.password)
+    user = add_account(session, body)
     record(session, viewer.audit_key, "create_user", user.email, {"role": user.role.value})
-    return _out(user)
+    return user
 
 
 @router.post("/api/v1/admin/users/{user_id}/deactivate", tags=["admin"])
 def deactivate(viewer: Admin, session: DbSession, user_id: int) -> UserOut:
-    user = deactivate_user(session, user_id, viewer.user_id)
+    user = deactivate_account(session, user_id, viewer.user_id)
     record(session, viewer.audit_key, "deactivate_user", user.email)
-    return _out(user)
+    return user
 
 
 @router.get("/admin/users", response_class=HTMLResponse, include_in_schema=False)
@@ -68,7 +57,7 @@ def _page(
         status_code=status_code,
         title="Staff accounts",
         viewer=viewer,
-        users=list(session.scalars(select(StaffUser).order_by(StaffUser.email))),
+        users=staff_accounts(session),
         roles=[r.value for r in StaffRole],
         error=error,
     )

@@ -21,9 +21,8 @@ from gaplens.privacy import PrivacyPolicy
 from gaplens.web.deps import AnyStaff, DbSession, Policy, privacy_policy
 from gaplens.web.pages import render
 from gaplens.web.routes.criteria import RowId, check_origin, parse, scope_fields, staff_form
-from gaplens.wins.models import Win
 from gaplens.wins.schemas import WinIn, WinOut
-from gaplens.wins.service import create_win, win_view, win_views
+from gaplens.wins.service import log_win, win_view_by_id, win_views
 
 router = APIRouter(prefix="/api/v1", tags=["what's working"])
 pages = APIRouter(include_in_schema=False)
@@ -41,15 +40,11 @@ FORM_FIELDS = (
 )
 
 
-def _win(session: Session, win_id: int) -> Win:
-    win = session.get(Win, win_id)
-    if win is None:
+def _view(session: Session, policy: PrivacyPolicy, win_id: int) -> WinOut:
+    view = win_view_by_id(session, win_id, policy)
+    if view is None:
         raise HTTPException(404, f"no win {win_id}")
-    return win
-
-
-def _view(session: Session, policy: PrivacyPolicy, win: Win) -> WinOut:
-    return win_view(session, win, policy)
+    return view
 
 
 @router.get("/wins")
@@ -71,14 +66,14 @@ def create_win_api(
     """Log a win (any staff role): a metric from the registry, a scope and the period (the
     before period defaults to one as long, right before it), or no metric (self-reported)."""
     check_origin(request)
-    win = create_win(session, body, viewer.email, dt.datetime.now(dt.UTC))
-    record(session, viewer.audit_key, "create_win", str(win.id))
-    return _view(session, policy, win)
+    win_id = log_win(session, body, viewer.email, dt.datetime.now(dt.UTC))
+    record(session, viewer.audit_key, "create_win", str(win_id))
+    return _view(session, policy, win_id)
 
 
 @router.get("/wins/{win_id}", responses={404: {"description": "no such win"}})
 def win_api(viewer: AnyStaff, session: DbSession, policy: Policy, win_id: RowId) -> WinOut:
-    result = _view(session, policy, _win(session, win_id))
+    result = _view(session, policy, win_id)
     record(session, viewer.audit_key, "view_win", str(win_id))
     return result
 
@@ -123,17 +118,17 @@ async def create_win_form(request: Request, viewer: AnyStaff, session: DbSession
     try:
         values: dict[str, Any] = {k: form[k] for k in FORM_FIELDS if form.get(k, "") != ""}
         values.update(scope_fields(values.pop("scope", "")))
-        win = create_win(session, parse(WinIn, values), viewer.email, dt.datetime.now(dt.UTC))
+        win_id = log_win(session, parse(WinIn, values), viewer.email, dt.datetime.now(dt.UTC))
     except InputError as error:  # the form again, with the message and what was typed
         return _page(request, viewer, session, form, str(error), 422)
-    record(session, viewer.audit_key, "create_win", str(win.id))
-    return RedirectResponse(f"/wins/{win.id}", status_code=303)
+    record(session, viewer.audit_key, "create_win", str(win_id))
+    return RedirectResponse(f"/wins/{win_id}", status_code=303)
 
 
 @pages.get("/wins/{win_id}", response_class=HTMLResponse)
 def win_page(
     request: Request, viewer: AnyStaff, session: DbSession, policy: Policy, win_id: RowId
 ) -> Response:
-    view = _view(session, policy, _win(session, win_id))
+    view = _view(session, policy, win_id)
     record(session, viewer.audit_key, "view_win_page", str(win_id))
     return render(request, "win.html.j2", title=view.title, viewer=viewer, w=view)
