@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from gaplens.connectors.csv_file import CsvReader
 from gaplens.directory.models import Team
+from gaplens.directory.queries import team_subtree
 from gaplens.errors import InputError, InputProblem, ProblemCollector
 from gaplens.friction.figures import (
     MonthRate,
@@ -42,7 +43,6 @@ from gaplens.friction.schemas import (
 )
 from gaplens.imports.raw import RawRowWriter, forget_raw_of_same_file
 from gaplens.imports.service import ConnectorSummary, ProgressCallback, finish_run, start_run
-from gaplens.perception.filters import team_subtree
 from gaplens.privacy import PrivacyPolicy
 from gaplens.releases.feedback.periods import Period, monday_of, month_of, week
 from gaplens.releases.friction.queries import (

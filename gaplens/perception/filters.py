@@ -10,10 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, fields
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from gaplens.directory.models import Team
 from gaplens.errors import InputError
 from gaplens.surveys.answers import TENURE_BANDS
 
@@ -59,19 +55,3 @@ def validate(population: PopulationFilter) -> None:
         and population.period_from > population.period_to
     ):
         raise InputError.single("the period starts after it ends", "period_from")
-
-
-def team_subtree(session: Session, key: str) -> list[int]:
-    teams = session.execute(select(Team.id, Team.key, Team.parent_id)).all()
-    by_key = {team_key: team_id for team_id, team_key, _ in teams}
-    if key not in by_key:
-        raise InputError.single(f"unknown team '{key}'", "team")
-    children: dict[int | None, list[int]] = {}
-    for team_id, _, parent_id in teams:
-        children.setdefault(parent_id, []).append(team_id)
-    found, stack = [], [by_key[key]]
-    while stack:
-        current = stack.pop()
-        found.append(current)
-        stack.extend(children.get(current, []))
-    return found
