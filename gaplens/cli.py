@@ -1368,12 +1368,11 @@ def criteria_add(
     review: Annotated[
         str | None, typer.Option(help="Review date (default: start + 90 days).")
     ] = None,
-    baseline_days: Annotated[int, typer.Option(help="Baseline window before the start.")] = 90,
     note: Annotated[str | None, typer.Option(help="Notes shown with the criterion.")] = None,
     by: ByOption = "command line",
     db: DbOption = None,
 ) -> None:
-    """Define a success criterion; its baseline is computed from the data now.
+    """Define a success criterion; its baseline is read from the measured release.
 
     Example: gaplens criteria add --phase "Copilot wave 4" --start 2026-02-02 --metric cycle_time
     --function Engineering --target -10% --method difference-in-differences
@@ -1395,7 +1394,6 @@ def criteria_add(
                 "target": number,
                 "method": _method(method),
                 "review_date": _date(review, "--review"),
-                "baseline_days": baseline_days,
                 "description": note,
             },
         )
@@ -1427,7 +1425,6 @@ def criteria_edit(
         bool, typer.Option("--organisation", help="Scope: the whole organisation.")
     ] = False,
     review: Annotated[str | None, typer.Option(help="New review date.")] = None,
-    baseline_days: Annotated[int | None, typer.Option(help="New baseline window.")] = None,
     recompute_baseline: Annotated[
         bool, typer.Option(help="Recompute the baseline from the data as it is now.")
     ] = False,
@@ -1449,7 +1446,6 @@ def criteria_edit(
             ("metric", metric),
             ("method", _method(method) if method else None),
             ("review_date", _date(review, "--review")),
-            ("baseline_days", baseline_days),
         ):
             if value is not None:
                 values[key] = value

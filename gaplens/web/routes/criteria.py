@@ -54,7 +54,6 @@ FORM_FIELDS = (
     "target",
     "method",
     "review_date",
-    "baseline_days",
     "description",
 )
 
@@ -114,8 +113,8 @@ def create_criterion_api(
     request: Request, viewer: Definer, session: DbSession, policy: Policy, body: CriterionIn
 ) -> CriterionOut:
     """Define a criterion before a rollout phase (admins and leaders). The baseline is the
-    metric over `baseline_days` before the phase start, computed from the data now; the
-    review date defaults to the start + 90 days."""
+    measured release's figure for the 90 days to the last month end before the phase start;
+    the review date defaults to the start + 90 days."""
     check_origin(request)
     criterion_id = define_criterion(session, body, viewer.email, _now(), policy)
     record(session, viewer.audit_key, "create_criterion", str(criterion_id))
@@ -244,7 +243,7 @@ def _form_page(
 
 @pages.get("/criteria/new", response_class=HTMLResponse)
 def new_criterion_page(request: Request, viewer: Definer, session: DbSession) -> Response:
-    defaults = {"baseline_days": "90", "target_kind": "relative", "method": "current_vs_baseline"}
+    defaults = {"target_kind": "relative", "method": "current_vs_baseline"}
     return _form_page(request, viewer, session, defaults)
 
 
