@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import tqdm
 from differences import ATTgt
 
 from gaplens.stats.did import DidEstimate, difference_in_differences
@@ -21,6 +22,10 @@ from gaplens.stats.staggered import (
     staggered_did,
 )
 from tests.stats.seeded import rng
+
+# `differences` draws tqdm bars, whose monitor thread would outlive the test: a process with
+# other threads may not fork, and the metrics prefetch tests run in the same worker.
+tqdm.tqdm.monitor_interval = 0
 
 
 def _estimate(panel: PlantedPanel, seed: int = 0, **kwargs) -> StaggeredResult:
