@@ -30,8 +30,8 @@ from gaplens.friction.service import import_friction
 from gaplens.imports.mapped import import_mapped_csv
 from gaplens.imports.service import ConnectorSummary
 from gaplens.privacy import configured_policy
-from gaplens.releases.feedback.service import build_feedback_release
 from gaplens.releases.closing import close_and_release
+from gaplens.releases.feedback.service import build_feedback_release
 from gaplens.releases.service import build_all
 from gaplens.report.render import Format, write_report
 from gaplens.report.service import build_report
