@@ -38,7 +38,7 @@ K = 5
 START = dt.date(2025, 1, 1)
 END = dt.date(2026, 1, 5)
 SHOCK = dt.date(2025, 9, 1)  # everyone 0.8 days faster from here on: not AI
-RESAMPLES = 99
+RESAMPLES = 499  # the production budget: a Wald test on 99 draws cries wolf
 
 
 def _world(session: Session, *, effect: float, seed: int = 3) -> int:
