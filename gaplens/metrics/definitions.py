@@ -78,6 +78,9 @@ class Metric(ABC):
     summary: ClassVar[Summary]  # how a group of per-person values is summarised
     source: ClassVar[Source]
     data_needed: ClassVar[str]
+    monthly: ClassVar[bool] = True
+    """Whether a per-person value over one calendar month means something before and after
+    adoption alike, so the staggered-adoption estimate is published for it."""
 
     @property
     def definition(self) -> str:
@@ -291,6 +294,7 @@ class AiUsageIntensity(Metric):
     summary = "mean"
     source = "usage"
     data_needed = "AI-tool usage per person per day (GitHub Copilot, Microsoft 365 Copilot)"
+    monthly = False  # no "before": nobody used AI before adopting it
 
     def _compute(self, data: DomainData, window: Window) -> FloatArray:
         u, n = data.usage, data.n_persons

@@ -109,6 +109,9 @@ class MetricOverview(BaseModel):
     users_vs_non_users: MetricFigure
     by_tenure: MetricFigure
     levels: UsageLevels | None = None
+    staggered: StaggeredFigures | None = None
+    """The staggered-adoption estimate (the API adds it from the release; None: not
+    published for this metric or scope)."""
 
 
 class TeamFigure(BaseModel):
@@ -132,3 +135,60 @@ class TeamBreakdown(BaseModel):
     window_days: int
     total: MetricFigure
     teams: list[TeamFigure]
+
+
+class StaggeredEffect(BaseModel):
+    """One effect of AI on the metric (in its unit), with its 95% bootstrap interval.
+
+    `key`: months since adoption (event study, negative = before), or the cohort's first
+    month ("2025-03", by cohort); None for the overall effect."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: int | str | None = None
+    estimate: float
+    low: float
+    high: float
+    n: int | None = None
+    """By cohort: the cohort's persons."""
+
+
+class StaggeredCell(BaseModel):
+    """ATT(g, t): cohort `cohort`'s change from `base_month` to `month`, minus the change of
+    people not yet using AI over the same two months. Published once, never changed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    cohort: str
+    month: str
+    base_month: str
+    months_since_adoption: int
+    estimate: float
+    n_treated: int
+    n_control: int
+
+
+class StaggeredFigures(BaseModel):
+    """The staggered-adoption estimate of AI's effect on one metric for one scope, as
+    released for a month end (docs/metrics.md, "Staggered adoption")."""
+
+    model_config = ConfigDict(frozen=True)
+
+    method: str
+    as_of: dt.date
+    overall: StaggeredEffect | None = None
+    event_study: list[StaggeredEffect] = Field(default_factory=list)
+    by_cohort: list[StaggeredEffect] = Field(default_factory=list)
+    pre_trends: Literal["none_detected", "diverging", "untestable"] | None = None
+    pre_trend_sentence: str | None = None
+    pre_trend_p_value: float | None = None
+    speed_up: StaggeredEffect | None = None
+    """The overall effect over the adopters' level without AI (both bootstrapped)."""
+    n: dict[str, int] = Field(default_factory=dict)
+    cells: list[StaggeredCell] = Field(default_factory=list)
+    withheld_cells: int = 0
+    resamples: int = 0
+    not_enough_data: str | None = None
+
+
+MetricOverview.model_rebuild()

@@ -656,6 +656,16 @@ class MeasuredData:
         else:
             self._values.update(_values_on_threads(missing, self._windows))
 
+    def month_values(self, metric: Metric, start: dt.date, end: dt.date) -> FloatArray:
+        """Each loaded person's value of `metric` over [start, end) (a calendar month for
+        the staggered-adoption panel), from the rows already loaded (load with `earliest`
+        so they reach back to `start`)."""
+        if metric.source not in self._population.sources:
+            raise ValueError(f"{metric.key} needs {metric.source} rows, which were not loaded")
+        if day_number(start) < self.since or day_number(end) > self.until:
+            raise ValueError(f"{start} to {end} is outside the loaded rows")
+        return metric.between(self._with_work().data, start, end)
+
     def contributors(self, metric: Metric) -> Contributors:
         """Everyone loaded with data for each of the metric's figures."""
         population = self._population

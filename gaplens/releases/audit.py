@@ -74,7 +74,7 @@ def audit_all(
     from gaplens.releases.adoption.audit import adoption_findings
     from gaplens.releases.feedback.audit import feedback_findings
     from gaplens.releases.friction.audit import friction_findings
-    from gaplens.releases.measured.audit import measured_findings
+    from gaplens.releases.measured.audit import measured_findings, staggered_findings
     from gaplens.releases.reflections.audit import audit_reflections
     from gaplens.releases.reflections.service import DATASET as REFLECTIONS
     from gaplens.releases.service import release_count
@@ -108,6 +108,9 @@ def audit_all(
         releases, findings = measured_findings(session, organisation_id, k=k)
         if releases:
             found.append((f"Measured figures ({name})", releases, findings))
+        releases, findings = staggered_findings(session, organisation_id, k=k)
+        if releases:
+            found.append((f"Staggered effects ({name})", releases, findings))
         releases, findings = adoption_findings(session, organisation_id, k=k, milp_limit=milp_limit)
         if releases:
             found.append((f"Adoption ({name})", releases, findings))

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -53,6 +54,8 @@ BoolArray = npt.NDArray[np.bool_]
 
 ControlGroup = Literal["never_treated", "not_yet_treated"]
 BasePeriod = Literal["varying", "universal"]
+CellRule = Callable[[int, int, "FloatArray", "FloatArray"], bool]
+"""(cohort, period, treated changes, control changes) -> whether the cell may be estimated."""
 PreTrendVerdict = Literal["none_detected", "diverging", "untestable"]
 
 DEFAULT_RESAMPLES = 999
@@ -221,6 +224,8 @@ def _panel(
     period: npt.ArrayLike,
     outcome: npt.ArrayLike,
     first_treated: npt.ArrayLike,
+    *,
+    keep_late_cohorts: bool = False,
 ) -> _Panel:
     person_arr = _as_vector(person, "person")
     n = person_arr.size
@@ -277,7 +282,8 @@ def _panel(
     # package's rules): first treated after their last value, they are untreated
     # whenever seen, so never treated; treated by their first value, they have no
     # untreated period to compare with, so they are dropped.
-    cohort = np.where(cohort > last_seen, np.inf, cohort)
+    if not keep_late_cohorts:
+        cohort = np.where(cohort > last_seen, np.inf, cohort)
     early = cohort <= first_seen
     return _Panel(periods, values[~early], cohort[~early], int(early.sum()))
 
@@ -395,9 +401,39 @@ class _Design:
     dynamic_member: FloatArray  # cells x event times
     calendar_periods: IntArray
     calendar_member: FloatArray  # cells x periods (post cells only)
+    withheld: BoolArray  # cells a caller's rule left out: NaN in the point and every draw
 
 
-def _design(panel: _Panel, control_group: ControlGroup, base_period: BasePeriod) -> _Design:
+def _withheld(
+    cells: _Cells,
+    periods: IntArray,
+    change: list[FloatArray],
+    valid: list[FloatArray],
+    rule: CellRule | None,
+) -> BoolArray:
+    out = np.zeros(cells.cohort.size, dtype=bool)
+    if rule is None:
+        return out
+    for i in range(cells.cohort.size):
+        if cells.zero[i]:
+            continue
+        p = cells.pair[i]
+        k = cells.cohort_group[i]
+        treated = change[k][valid[k][:, p] > 0, p]
+        control = np.concatenate(
+            [change[g][valid[g][:, p] > 0, p] for g in np.flatnonzero(cells.control[i]).tolist()]
+            or [np.empty(0)]
+        )
+        out[i] = not rule(int(cells.cohort[i]), int(periods[cells.t_pos[i]]), treated, control)
+    return out
+
+
+def _design(
+    panel: _Panel,
+    control_group: ControlGroup,
+    base_period: BasePeriod,
+    rule: CellRule | None = None,
+) -> _Design:
     cohorts = np.unique(panel.cohort[np.isfinite(panel.cohort)]).astype(np.int64)
     if cohorts.size == 0:
         raise ValueError("first_treated: nobody is first treated within the panel's periods")
@@ -436,6 +472,7 @@ def _design(panel: _Panel, control_group: ControlGroup, base_period: BasePeriod)
         dynamic_member=dynamic_member,
         calendar_periods=calendar_periods,
         calendar_member=calendar_member.astype(np.float64),
+        withheld=_withheld(cells, panel.periods, change, valid, rule),
     )
 
 
@@ -466,6 +503,7 @@ def _evaluate(design: _Design, weights: FloatArray) -> _Draws:
         att = t_sum / t_count - c_sum / c_count
         treated_level = t_level / t_count
     att = np.where(cells.zero[None, :], 0.0, att)
+    att = np.where(design.withheld[None, :], np.nan, att)
     cohort_size = size[:, k]  # batch x cells: the cell's cohort size (pg)
     post = cells.post
     post_member = post.astype(np.float64)[:, None]
@@ -631,6 +669,8 @@ def staggered_did(
     resamples: int = DEFAULT_RESAMPLES,
     confidence: float = 0.95,
     pre_trend_alpha: float = DEFAULT_PRE_TREND_ALPHA,
+    cell_rule: CellRule | None = None,
+    keep_late_cohorts: bool = False,
 ) -> StaggeredResult:
     """Group-time effects of a staggered adoption and their aggregations.
 
@@ -639,6 +679,13 @@ def staggered_did(
     `first_treated` (the person's first treated period, the same on all their rows; NaN
     or +inf for never treated). Unconditional parallel trends, no covariates, no
     anticipation.
+
+    `cell_rule` (cohort, period, the treated and the control persons' changes) says whether
+    a cell may be estimated at all; a cell it refuses is left out of the point estimate and
+    of every resample alike, and the aggregations renormalise over the rest (a release
+    withholds cells of too few people this way). `keep_late_cohorts`: a person first
+    treated after their last value keeps their cohort instead of counting as never treated,
+    so a person's role cannot change when a later month adds a value of theirs.
     """
     if control_group not in ("never_treated", "not_yet_treated"):
         raise ValueError(
@@ -650,8 +697,8 @@ def staggered_did(
         raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
     if resamples < 2:
         raise ValueError(f"resamples must be at least 2, got {resamples!r}")
-    panel = _panel(person, period, outcome, first_treated)
-    design = _design(panel, control_group, base_period)
+    panel = _panel(person, period, outcome, first_treated, keep_late_cohorts=keep_late_cohorts)
+    design = _design(panel, control_group, base_period, cell_rule)
     persons = panel.values.shape[0]
     point = _evaluate(design, np.ones((1, persons)))
     draws = _bootstrap(design, rng, resamples)

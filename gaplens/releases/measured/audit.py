@@ -18,13 +18,21 @@ from __future__ import annotations
 import types
 from collections import defaultdict
 from collections.abc import Mapping
+from typing import Any
 
+import numpy as np
+from scipy import sparse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gaplens.privacy.disclosure import AuditFindings, ReleasedCount, audit
 from gaplens.privacy.recoding import Code
-from gaplens.releases.measured.models import MeasuredClass, MeasuredFigure, MeasuredLineage
+from gaplens.releases.measured.models import (
+    MeasuredClass,
+    MeasuredFigure,
+    MeasuredLineage,
+    MeasuredStaggered,
+)
 from gaplens.releases.measured.service import LINEAGE_KINDS, dataset_of
 from gaplens.releases.queries import cell_predicate
 from gaplens.releases.service import previous_releases, team_tree
@@ -141,3 +149,149 @@ def _atoms(rows: list[frozenset[str]]) -> list[frozenset[str]]:
     for member, found in where.items():
         groups[tuple(found)].add(member)
     return [frozenset(group) for group in groups.values()]
+
+
+def _month(label: str) -> int:
+    year, month = label.split("-")
+    return int(year) * 12 + int(month) - 1
+
+
+def staggered_findings(
+    session: Session, organisation_id: int, *, k: int = 5
+) -> tuple[int, AuditFindings]:
+    """(releases with a staggered estimate, findings): the linear attack on every
+    staggered figure ever released, all months, scopes and viewers together.
+
+    Per metric the unknowns are person x month values from the frozen panel. Every
+    published cell ATT(g, t) is rebuilt from its cohort and months as the rule defines it
+    (treated: the cohort's persons with values at both months; control: those not yet
+    treated by either month), its n checked against the published one (a mismatch is a
+    ValueError: the release is not what it claims), and turned into a row: +1/n on each
+    treated person's value at t, -1/n at the base month, the control part likewise with
+    the sign flipped. The published speed-up makes the adopters' level without AI
+    derivable, so that is a row too. Aggregations are fixed combinations of the cells
+    (weights: published cohort sizes), so they add nothing. A person is reported when a
+    combination of their own values lies in the row space (`disclosed_owners`); a cell
+    whose treated or control changes are all alike, or a cell published twice with two
+    values, is reported as determined."""
+    from gaplens.privacy.linear import disclosed_owners
+    from gaplens.releases.measured.staggered import load_panel, panel_inputs
+
+    dataset = dataset_of(organisation_id)
+    releases = {release.id: release for release in previous_releases(session, dataset)}
+    published = session.execute(
+        select(
+            MeasuredStaggered.release_id,
+            MeasuredStaggered.metric,
+            MeasuredStaggered.function,
+            MeasuredStaggered.figures,
+        ).where(MeasuredStaggered.release_id.in_(list(releases)))
+    ).all()
+    if not published:
+        return 0, AuditFindings(frozenset(), (), types.MappingProxyType({}), 0, 0, k)
+    panel = load_panel(session, dataset)
+    determined: dict[str, set[str]] = defaultdict(set)
+    isolated: set[str] = set()
+    total_rows = total_unknowns = 0
+    by_metric: dict[str, list[tuple[int, str | None, Mapping[str, Any]]]] = defaultdict(list)
+    for release_id, metric, function, figures in published:
+        by_metric[metric].append((release_id, function, figures))
+    for metric, items in sorted(by_metric.items()):
+        months = panel.released_months()
+        column = {m: j for j, m in enumerate(months)}
+        width = len(months)
+        rows: dict[tuple[object, ...], dict[int, float]] = {}
+        seen: dict[tuple[str | None, str, str], tuple[float, int, int]] = {}
+        for release_id, function, figures in items:
+            through = _month_of(releases[release_id].answers_through)
+            inputs = panel_inputs(panel, metric, function, through, k)
+            local = {m: j for j, m in enumerate(inputs.months)}
+            observed = np.isfinite(inputs.values)
+            cohort = inputs.cohort
+            level_row: dict[int, float] = defaultdict(float)
+            weight_total = 0.0
+            for cell in figures.get("cells", []):
+                g, t, b = _month(cell["cohort"]), _month(cell["month"]), _month(cell["base_month"])
+                key = (function, cell["cohort"], cell["month"])
+                got = (float(cell["estimate"]), int(cell["n_treated"]), int(cell["n_control"]))
+                if key in seen and (abs(seen[key][0] - got[0]) > 1e-9 or seen[key][1:] != got[1:]):
+                    determined[f"{metric} staggered cell changed between releases"].add(
+                        f"{function or 'organisation'}:{cell['cohort']}->{cell['month']}"
+                    )
+                seen[key] = got
+                both = observed[:, local[t]] & observed[:, local[b]]
+                treated = np.flatnonzero(both & (cohort == g))
+                control = np.flatnonzero(
+                    both & (np.isnan(cohort) | (cohort > max(t, b))) & (cohort != g)
+                )
+                if (treated.size, control.size) != got[1:]:
+                    raise ValueError(
+                        f"the {metric} cell {cell['cohort']}->{cell['month']} for "
+                        f"{function or 'the organisation'} counts {got[1]} treated and "
+                        f"{got[2]} control persons but the panel holds {treated.size} and "
+                        f"{control.size}"
+                    )
+                change = inputs.values[:, local[t]] - inputs.values[:, local[b]]
+                for side in (treated, control):
+                    if side.size and np.ptp(change[side]) == 0:
+                        determined[f"{metric} staggered cell with changes all alike"].update(
+                            _member(metric, "panel", panel.ids[int(s)]) for s in inputs.seqs[side]
+                        )
+                row: dict[int, float] = defaultdict(float)
+                for side, sign in ((treated, 1.0), (control, -1.0)):
+                    if side.size == 0:
+                        continue
+                    for s in inputs.seqs[side].tolist():
+                        row[s * width + column[t]] += sign / side.size
+                        row[s * width + column[b]] -= sign / side.size
+                rows[key] = row
+                if t >= g:  # the adopters' level without AI: mean_T Y_b + mean_C change
+                    size = float(_cohort_size(observed, cohort, inputs.months, g))
+                    weight_total += size
+                    for s in inputs.seqs[treated].tolist():
+                        level_row[s * width + column[b]] += size / treated.size
+                    for s in inputs.seqs[control].tolist():
+                        level_row[s * width + column[t]] += size / control.size
+                        level_row[s * width + column[b]] -= size / control.size
+            if figures.get("speed_up") and weight_total > 0:
+                rows[("level", release_id, function)] = {
+                    c: v / weight_total for c, v in level_row.items()
+                }
+        if not rows:
+            continue
+        data: list[float] = []
+        indices: list[int] = []
+        indptr = [0]
+        for row in rows.values():
+            indices.extend(row)
+            data.extend(row.values())
+            indptr.append(len(indices))
+        matrix = sparse.csr_matrix(
+            (data, indices, indptr), shape=(len(rows), len(panel.ids) * width)
+        )
+        owners = np.repeat(np.arange(len(panel.ids)), width)
+        total_rows += len(rows)
+        total_unknowns += int(matrix.getnnz(axis=0).astype(bool).sum())
+        isolated.update(
+            _member(metric, "panel", panel.ids[s]) for s in disclosed_owners(matrix, owners)
+        )
+    releases_with = len({release_id for release_id, *_ in published})
+    return releases_with, AuditFindings(
+        isolated=frozenset(isolated),
+        small_groups=tuple(frozenset({m}) for m in sorted(isolated)),
+        determined=types.MappingProxyType({q: frozenset(m) for q, m in determined.items()}),
+        rows=total_rows,
+        atoms=total_unknowns,
+        k=k,
+    )
+
+
+def _month_of(day: Any) -> int:
+    return int(day.year) * 12 + int(day.month) - 1
+
+
+def _cohort_size(observed: Any, cohort: Any, months: list[int], g: int) -> int:
+    """Persons of cohort g the estimator keeps (a value before g): its weight."""
+    before = np.array(months) < g
+    members = cohort == g
+    return int((observed[members][:, before].any(axis=1)).sum())

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String
+from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gaplens.db.base import Base
@@ -74,3 +74,54 @@ class MeasuredLineage(Base):
     since: Mapped[dt.date] = mapped_column(Date)
     before: Mapped[float] = mapped_column(Float)
     after: Mapped[float] = mapped_column(Float)
+
+
+class MeasuredPanelPerson(Base):
+    """A person in the staggered-adoption panel of an organisation, frozen when first seen.
+
+    Everything a published cell depends on is frozen: the person's place in the month
+    arrays (`seq`), their function (the scope they count in), and their role: `cohort`, the
+    month number (year * 12 + month - 1) they first used AI in, or None while not yet
+    treated; `stopped`, the first month from which nothing more of theirs is added (an
+    adoption date that arrived after months it falls in were released as untreated). A
+    later import can change none of these, so a published cell never changes.
+    """
+
+    __tablename__ = "measured_panel_person"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    dataset: Mapped[str] = mapped_column(String(120), primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    function: Mapped[str | None] = mapped_column(String(100))
+    cohort: Mapped[int | None] = mapped_column(Integer)
+    stopped: Mapped[int | None] = mapped_column(Integer)
+
+
+class MeasuredPanelMonth(Base):
+    """One metric's per-person values for one released month, frozen at its release: a
+    float64 array indexed by `MeasuredPanelPerson.seq` (NaN: no value), so late-resolved
+    work or a person imported later cannot change a month already published."""
+
+    __tablename__ = "measured_panel_month"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    dataset: Mapped[str] = mapped_column(String(120), primary_key=True)
+    metric: Mapped[str] = mapped_column(String(40), primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    values: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class MeasuredStaggered(Base):
+    """The staggered-adoption estimate of one metric for one scope (the organisation, or a
+    function), as published with one month end's release (`StaggeredFigures`)."""
+
+    __tablename__ = "measured_release_staggered"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release_id: Mapped[int] = mapped_column(
+        ForeignKey("release.id", ondelete="CASCADE"), index=True
+    )
+    metric: Mapped[str] = mapped_column(String(40))
+    function: Mapped[str | None] = mapped_column(String(100))
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)

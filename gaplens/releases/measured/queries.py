@@ -15,9 +15,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gaplens.metrics.registry import REGISTRY, get_metric
-from gaplens.metrics.schemas import MetricDefinition, MetricFigure, MetricOverview, MetricScope
+from gaplens.metrics.schemas import (
+    MetricDefinition,
+    MetricFigure,
+    MetricOverview,
+    MetricScope,
+    StaggeredFigures,
+)
 from gaplens.metrics.service import DEFAULT_RAMP_DAYS, DEFAULT_TENURE_MONTHS, DEFAULT_WINDOW_DAYS
-from gaplens.releases.measured.models import MeasuredFigure
+from gaplens.releases.measured.models import MeasuredFigure, MeasuredStaggered
 from gaplens.releases.measured.service import dataset_of
 from gaplens.releases.models import Release
 
@@ -100,3 +106,37 @@ def released_overviews(
         else _unreleased(key, scope, release)
         for key in wanted
     ]
+
+
+STAGGERED_NOT_FOR_SCOPE = (
+    "the staggered-adoption estimate is published for the organisation and each function only"
+)
+
+
+def released_staggered(
+    session: Session, release: Release, metric_key: str, scope: MetricScope
+) -> StaggeredFigures | None:
+    """The staggered-adoption figures of `metric_key` for `scope`, as published with the
+    latest release at or before `release` that carries them (they are estimated with the
+    latest month end of each build). None for a team scope or a metric without them."""
+    get_metric(metric_key)
+    if scope.team_id is not None:
+        return None
+    function = (
+        MeasuredStaggered.function.is_(None)
+        if scope.function is None
+        else MeasuredStaggered.function == scope.function
+    )
+    figures = session.scalars(
+        select(MeasuredStaggered.figures)
+        .join(Release, Release.id == MeasuredStaggered.release_id)
+        .where(
+            Release.dataset == release.dataset,
+            Release.seq <= release.seq,
+            MeasuredStaggered.metric == metric_key,
+            function,
+        )
+        .order_by(Release.seq.desc())
+        .limit(1)
+    ).first()
+    return None if figures is None else StaggeredFigures.model_validate(figures)

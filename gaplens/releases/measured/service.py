@@ -49,6 +49,16 @@ from gaplens.metrics.service import (
 from gaplens.privacy.policy import PrivacyPolicy
 from gaplens.privacy.recoding import Code, TeamTree, coarsen, whole
 from gaplens.releases.measured.models import MeasuredClass, MeasuredFigure, MeasuredLineage
+from gaplens.releases.measured.staggered import (
+    DEFAULT_RESAMPLES as STAGGERED_RESAMPLES,
+)
+from gaplens.releases.measured.staggered import (
+    freeze_month,
+    load_panel,
+    save_panel,
+    staggered_rows,
+    write_staggered,
+)
 from gaplens.releases.models import Release
 from gaplens.releases.queries import cell_predicate
 from gaplens.releases.service import BuildOutcome, previous_releases, team_tree, write_release
@@ -430,10 +440,14 @@ def build_measured_release(
     now: dt.datetime | None = None,
     months: int = DEFAULT_MONTHS,
     prefetch_min_items: int = MIN_WORK_ITEMS,
+    staggered_resamples: int = STAGGERED_RESAMPLES,
 ) -> BuildOutcome:
     """Release every month end since the last release that is over and that the data
     reaches (at most `months` back on a first build). Returns the latest release written.
-    With at least `prefetch_min_items` work items a child process loads them."""
+    With at least `prefetch_min_items` work items a child process loads them. The
+    staggered-adoption estimate is published with the latest month end of the build (a
+    first build freezes every month's panel values but estimates only once, with all of
+    them); `staggered_resamples` budgets its bootstrap."""
     today = today or dt.date.today()
     dataset = dataset_of(organisation_id)
     previous = previous_releases(session, dataset)
@@ -462,7 +476,16 @@ def build_measured_release(
         min_items=prefetch_min_items,
     )
     try:
-        return _build(session, organisation_id, policy, candidates, previous, now, prefetch)
+        return _build(
+            session,
+            organisation_id,
+            policy,
+            candidates,
+            previous,
+            now,
+            prefetch,
+            staggered_resamples,
+        )
     finally:
         if prefetch is not None:
             prefetch.close()
@@ -476,6 +499,7 @@ def _build(
     previous: list[Release],
     now: dt.datetime | None,
     prefetch: WorkPrefetch | None,
+    staggered_resamples: int = STAGGERED_RESAMPLES,
 ) -> BuildOutcome:
     dataset = dataset_of(organisation_id)
     k = policy.min_group_size
@@ -491,8 +515,10 @@ def _build(
     tree = team_tree(session)
     lineages = _load_lineages(session, dataset)
     known = {key: set(members) for key, members in lineages.items()}
+    panel = load_panel(session, dataset)
     release: Release | None = None
     for end in candidates:
+        freeze_month(panel, measured, end)
         view = measured if end == candidates[-1] else measured.at(end)
         month = _month(view, metrics, lineages, tree, k, organisation_id)
         release = write_release(
@@ -533,8 +559,12 @@ def _build(
     ]
     if new_rows:
         session.execute(insert(MeasuredLineage), new_rows)
-    session.flush()
     assert release is not None
+    save_panel(session, panel)
+    write_staggered(
+        session, release.id, staggered_rows(panel, candidates[-1], k, resamples=staggered_resamples)
+    )
+    session.flush()
     span = ", ".join(end.strftime("%B %Y") for end in candidates)
     return BuildOutcome(release, f"released measured figures for {span}")
 

@@ -24,6 +24,7 @@ from gaplens.releases.measured.queries import (
     measured_release,
     measured_releases,
     released_overviews,
+    released_staggered,
 )
 from gaplens.report.charts import spec_to_svg
 from gaplens.web.deps import AnyStaff, DbSession, Policy
@@ -69,7 +70,9 @@ def metric(
 ) -> MetricOverview:
     """Current value, before vs after adoption, AI users vs non-users (difference in
     differences) and by AI tenure, each with n and a 95% interval or "not enough data", as
-    released for the latest month end at or before `as_of` (default: the latest release)."""
+    released for the latest month end at or before `as_of` (default: the latest release);
+    `staggered`: the staggered-adoption estimate (organisation and functions; null where
+    not published)."""
     try:
         get_metric(key)
     except UnknownMetricError as unknown:
@@ -87,6 +90,9 @@ def metric(
     if release is None:
         raise HTTPException(404, NO_RELEASE if as_of is None else f"{NO_RELEASE} by {as_of}")
     (result,) = released_overviews(session, release, scope, [key])
+    result = result.model_copy(
+        update={"staggered": released_staggered(session, release, key, scope)}
+    )
     record(session, viewer.audit_key, "view_metric", key, {"team": team, "function": function})
     return result
 
