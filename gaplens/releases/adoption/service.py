@@ -15,7 +15,9 @@ must be none or at least k, else the rest of it is withheld too: so every set of
 that any combination of months can single out holds at least k (tested with the auditor).
 
 Trained and certified counts are published over unions of whole classes whose members are
-not all alike on them, never per stage (per stage they would split a class).
+not all alike on them, never per stage (per stage they would split a class). So are the
+counts of persons holding each AI tool (GitHub Copilot, Microsoft 365 Copilot, other = held
+neither, as the usage exports show it): the cost section's seats and spend are sums of them.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from gaplens.adoption.schemas import STAGES
-from gaplens.adoption.service import load_facts, stages_reached
+from gaplens.adoption.service import load_facts, stages_reached, tools_held
 from gaplens.directory.models import Organisation, Person
 from gaplens.privacy.policy import PrivacyPolicy
 from gaplens.privacy.recoding import Code, Lattice, Recoded, TeamTree, answers_ok, coarsen, whole
@@ -47,7 +49,7 @@ from gaplens.releases.service import (
     team_tree,
     write_release,
 )
-from gaplens.telemetry.models import AiUsageDay
+from gaplens.telemetry.models import SEAT_TOOLS, AiUsageDay
 
 FIRST_MONTHS = 12
 """Month ends released by the first build: the latest twelve that are over and covered."""
@@ -58,11 +60,18 @@ using AI for a week means the export has not arrived yet)."""
 TRAINED = "trained"
 CERTIFIED = "certified"
 FLAGS = (TRAINED, CERTIFIED)
+QUESTIONS = (*FLAGS, *SEAT_TOOLS)
+"""Yes/no questions published over unions of whole classes: trained, certified, and holding
+each tool (a person may hold both exported tools; `other` is holding neither)."""
 ALL_ALIKE = "all_alike"
 
 
 def flag_of(person: Licensed, flag: str) -> bool:
-    return person.trained if flag == TRAINED else person.certified
+    if flag == TRAINED:
+        return person.trained
+    if flag == CERTIFIED:
+        return person.certified
+    return flag in person.tools
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,8 @@ class Licensed:
     certified: bool
     signature: tuple[int, ...]
     """Their class in every earlier release of the data set (0 where absent)."""
+    tools: frozenset[str] = frozenset()
+    """The AI tools they held by the month end (`tools_held`)."""
 
 
 def month_end(day: dt.date) -> dt.date:
@@ -206,9 +217,9 @@ def _contributors(
         )
     }
     persons: dict[str, Licensed] = {}
-    for facts in load_facts(session, end):
-        if facts.person_id not in where:
-            continue
+    found = [facts for facts in load_facts(session, end) if facts.person_id in where]
+    held = tools_held(session, [facts.person_id for facts in found], end)
+    for facts in found:
         team, function = where[facts.person_id]
         persons[facts.person_id] = Licensed(
             Code(team, function),
@@ -216,6 +227,7 @@ def _contributors(
             facts.trained,
             facts.certified,
             earlier.get(facts.person_id, nowhere),
+            held[facts.person_id],
         )
     departed = {pid: signature for pid, signature in earlier.items() if pid not in persons}
     return persons, departed
@@ -257,7 +269,7 @@ def _build_month(
     else:
         message = (
             f"Release {release.seq} ({end:%B %Y}): {len(classes.codes)} licensed people in "
-            f"{len(rows)} groups of at least {k}, {groups} training groups."
+            f"{len(rows)} groups of at least {k}, {groups} training and tool groups."
         )
     return BuildOutcome(release, message)
 
@@ -296,6 +308,7 @@ def _write_classes(
                     "stage": persons[pid].stage,
                     "trained": persons[pid].trained,
                     "certified": persons[pid].certified,
+                    "tools": sorted(persons[pid].tools),
                 }
                 for pid, code in sorted(codes.items())
             ],
@@ -312,15 +325,15 @@ def _write_groups(
     tree: TeamTree,
     k: int,
 ) -> int:
-    """Per flag, merge whole classes up the lattice until each group's members are not all
-    alike on it; publish how many of them have it and how many not (withheld at the top:
-    a note says so)."""
+    """Per question (trained, certified, each tool), merge whole classes up the lattice until
+    each group's members are not all alike on it; publish how many of them have it and how
+    many not (withheld at the top: a note says so)."""
     in_class: dict[int, list[str]] = defaultdict(list)
     for pid, code in codes.items():
         in_class[rows[code].id].append(pid)
     code_of_class = {row.id: code for code, row in rows.items()}
     written = 0
-    for flag in FLAGS:
+    for flag in QUESTIONS:
         value = {pid: flag_of(persons[pid], flag) for pid in codes}
 
         def ok(group: Sequence[int], value: Mapping[str, bool] = value) -> bool:
