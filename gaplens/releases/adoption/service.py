@@ -18,6 +18,7 @@ Trained and certified counts are published over unions of whole classes whose me
 not all alike on them, never per stage (per stage they would split a class). So are the
 counts of persons holding each AI tool (GitHub Copilot, Microsoft 365 Copilot, other = held
 neither, as the usage exports show it): the cost section's seats and spend are sums of them.
+For tools, classes left all alike at the top join a kept group instead of being withheld.
 """
 
 from __future__ import annotations
@@ -316,6 +317,45 @@ def _write_classes(
     return rows
 
 
+def _absorb(
+    grouped: Recoded[int, Code],
+    by_code: dict[Code, list[int]],
+    code_of_class: Mapping[int, Code],
+    tree: TeamTree,
+) -> Recoded[int, Code]:
+    """Tools only: the classes left all alike even at the top join one group that is kept
+    (mixed, at least k), under the most specific code above all of them, rather than
+    being withheld. The union of whole classes is still mixed and at least k, and the
+    groups still partition the classes; but a scope's spend needs every class's count,
+    and tool holding follows teams (a team all on one tool is common)."""
+    left = sorted(grouped.withheld)
+
+    def joined(code: Code) -> Code:
+        return _join([code, *(code_of_class[c] for c in left)], tree)
+
+    target = max(by_code, key=lambda code: (tree.rank(joined(code)), -len(by_code[code])))
+    merged = joined(target)
+    ids = by_code.pop(target) + left
+    by_code.setdefault(merged, []).extend(ids)
+    codes = {c: code for code, found in by_code.items() for c in found}
+    return Recoded(codes, frozenset())
+
+
+def _join(codes: Sequence[Code], tree: TeamTree) -> Code:
+    """The most specific code on every one of `codes`' paths up the lattice."""
+
+    def path(code: Code) -> list[Code]:
+        found = [code]
+        while (up := tree.up(found[-1])) is not None:
+            found.append(up)
+        return found
+
+    common = set(path(codes[0]))
+    for code in codes[1:]:
+        common &= set(path(code))
+    return max(common, key=tree.rank)
+
+
 def _write_groups(
     session: Session,
     release: Release,
@@ -344,6 +384,8 @@ def _write_groups(
         by_code: dict[Code, list[int]] = defaultdict(list)
         for class_id, code in grouped.codes.items():
             by_code[code].append(class_id)
+        if flag in SEAT_TOOLS and grouped.withheld and by_code:
+            grouped = _absorb(grouped, by_code, code_of_class, tree)
         for code in sorted(by_code, key=Code.key):
             ids = sorted(by_code[code])
             inside = [pid for c in ids for pid in in_class[c]]
