@@ -209,6 +209,7 @@ def _build_report(
         gap_trend=trend_section(session, survey, resolved, period, gate, viewer),
         adoption=adoption,
         use_cases=use_cases_section(card) if card.use_cases or card.other_entries else None,
+        # Seats and spend: the adoption release's cells of the period's month ends, no gate.
         cost=(
             cost_section(
                 session,

@@ -45,7 +45,7 @@ MERGED = (
 )
 
 
-def measured_sanctioned_use(
+def measured_from_release(
     release: AdoptionRelease, functions: Sequence[str]
 ) -> dict[str, MeasuredUse]:
     """Per function (and 'everyone'): licensed people and how many were active with a
@@ -89,7 +89,7 @@ def released_shadow_ai(session: Session, survey: Survey, policy: PrivacyPolicy) 
     )
     if adoption is None:
         return ShadowAiOut(survey=survey.name, groups=groups, measured_reason=NO_MONTH)
-    measured = measured_sanctioned_use(adoption, functions)
+    measured = measured_from_release(adoption, functions)
     return ShadowAiOut(
         survey=survey.name,
         groups=[g.model_copy(update={"measured": measured.get(g.group)}) for g in groups],
