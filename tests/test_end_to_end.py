@@ -193,8 +193,16 @@ def test_the_report_shows_adoption_friction_cost_and_rule_based_steps(
     for use_case in (*document.use_cases.working, *document.use_cases.friction):
         assert any(e.n and e.n >= 5 for e in use_case.evidence), use_case.key
     cost = document.cost
-    assert cost is not None and cost.status is FigureStatus.SHOWN and cost.spend
-    assert adoption.licensed == cost.licensed  # the same licensed people
+    assert cost is not None and cost.status is FigureStatus.SHOWN
+    assert adoption.licensed == cost.licensed  # the same licensed people, the same release
+    assert cost.seat_months and len(cost.month_ends) == 12
+    lines = {line.tools[0]: line for line in cost.seats}
+    # Microsoft 365 Copilot arrives in June 2026: before, no one held it, and "0 of everyone"
+    # would tell each person's, so the twelve months' total is not released (with why)
+    assert lines["m365-copilot"].seats and lines["m365-copilot"].seat_months is None
+    assert lines["github-copilot"].spend and lines["other"].spend
+    assert cost.spend is None and cost.reason is not None
+    assert "Microsoft 365 Copilot holders are not released for October 2025" in cost.reason
     assert {t.basis.value for t in cost.time} == {"measured", "self_reported"}
     assert all(i.basis.value == "assumption" for i in cost.inputs)
     assert document.next_steps is not None
@@ -202,6 +210,35 @@ def test_the_report_shows_adoption_friction_cost_and_rule_based_steps(
     assert {"fix-friction", "spread-what-works", "leaders-overestimate"} <= set(fired)
     assert "code review" in fired["fix-friction"].title
     assert document.gap_trend is not None and len(document.gap_trend.points) == 2
+
+
+def test_a_quarter_when_every_tool_was_held_shows_the_spend(
+    demo_report: tuple[Path, ReportDocument],
+):
+    """2026-Q3 for the organisation: every tool's count is released in each month end, so
+    the spend is the sum of the tool lines, each holders x month ends x price."""
+    import datetime as dt
+
+    from gaplens.db.engine import session_scope
+    from gaplens.privacy import PrivacyPolicy
+    from gaplens.report.scope import parse_period
+    from gaplens.report.service import build_report
+
+    out, _ = demo_report
+    with session_scope(f"sqlite:///{out / 'gaplens-demo.db'}") as session:
+        document = build_report(
+            session, None, PrivacyPolicy(), period_request=parse_period("2026-Q3")
+        )
+    cost = document.cost
+    assert cost is not None and cost.status is FigureStatus.SHOWN and cost.reason is None
+    assert cost.month_ends == [dt.date(2026, 7, 31), dt.date(2026, 8, 31), dt.date(2026, 9, 30)]
+    assert cost.spend == pytest.approx(sum(line.spend or 0 for line in cost.seats))
+    for line in cost.seats:
+        assert line.seat_months is not None and line.price_per_month is not None
+        assert line.spend == pytest.approx(line.seat_months * line.price_per_month)
+    assert cost.seat_months and cost.spend_per_seat_month == pytest.approx(
+        cost.spend / cost.seat_months
+    )
 
 
 def test_demo_writes_a_function_report_that_recovers_supports_widening(

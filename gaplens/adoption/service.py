@@ -12,7 +12,7 @@ gathered with a few grouped queries; the stage rules are pure functions over the
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,7 +21,8 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from gaplens.adoption.schemas import STAGES, AdoptionFunnel, FunnelGroup, Share, StageFigure
-from gaplens.directory.models import Organisation, Person, Team
+from gaplens.directory.identities import IdentityResolver
+from gaplens.directory.models import IdentityKind, Organisation, Person, Team
 from gaplens.metrics.definitions import group_median
 from gaplens.metrics.queries import (
     as_date,
@@ -38,7 +39,9 @@ from gaplens.telemetry.models import (
     ANY_APP,
     GITHUB_COPILOT,
     M365_COPILOT,
+    OTHER_TOOL,
     AiUsageDay,
+    M365UsageSnapshot,
     TrainingRecord,
 )
 
@@ -375,6 +378,34 @@ def load_facts(
             facts[pid].trained |= kind == "training"
             facts[pid].certified |= kind == "certification"
     return list(facts.values())
+
+
+def tools_held(
+    session: Session, person_ids: Iterable[str], as_of: dt.date
+) -> dict[str, frozenset[str]]:
+    """The AI tools each person held by `as_of`, as the usage exports show them: GitHub
+    Copilot or Microsoft 365 Copilot once any usage day of that tool is on record, Microsoft
+    365 Copilot too once the person is listed in its usage report (it lists every licensed
+    user, active or not); `other` for a person no export mentions. For the release builder
+    only (it is the one reader of person rows for figures)."""
+    tools: dict[str, set[str]] = {pid: set() for pid in person_ids}
+    if not tools:
+        return {}
+    for pid, tool in session.execute(
+        select(AiUsageDay.person_id, AiUsageDay.tool)
+        .where(AiUsageDay.day <= as_of, AiUsageDay.tool.in_((GITHUB_COPILOT, M365_COPILOT)))
+        .distinct()
+    ):
+        if pid in tools:
+            tools[pid].add(tool)
+    resolver = IdentityResolver.load(session, [IdentityKind.EMAIL])
+    for upn in session.scalars(
+        select(M365UsageSnapshot.upn).where(M365UsageSnapshot.refresh_date <= as_of).distinct()
+    ):
+        holder = resolver.by_value.get(upn.lower())
+        if holder is not None and holder in tools:
+            tools[holder].add(M365_COPILOT)
+    return {pid: frozenset(held or {OTHER_TOOL}) for pid, held in tools.items()}
 
 
 def _active_days_from(

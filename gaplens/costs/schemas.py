@@ -11,11 +11,10 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gaplens.telemetry.models import GITHUB_COPILOT, M365_COPILOT
+from gaplens.telemetry.models import GITHUB_COPILOT, M365_COPILOT, OTHER_TOOL
 
 HOURLY_COST = "hourly_cost"
 SEAT_PRICE = "seat_price."
-OTHER_TOOL = "other"
 DEFAULT_CURRENCY = "USD"
 WEEKS_PER_MONTH = 52 / 12
 DAYS_PER_MONTH = 365.25 / 12

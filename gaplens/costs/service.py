@@ -1,7 +1,8 @@
 """Cost inputs (read, change) and the report's cost section: AI spend beside time.
 
-Spend is seats (measured: licences in the directory, tools from the usage exports) times
-seat prices (assumptions until an administrator sets them). Time is shown twice and never
+Spend is seats (measured: the adoption release's licensed and per-tool counts of each month
+end, the same for every viewer) times seat prices (assumptions until an administrator sets
+them). Time is shown twice and never
 added together: what was measured (friction audit correction minutes, workflow speed from
 the metric registry) and what people say (survey hours saved, friction-log minutes saved).
 """
@@ -22,19 +23,20 @@ from gaplens.costs.schemas import (
     DAYS_PER_MONTH,
     DEFAULT_CURRENCY,
     INPUTS,
-    OTHER_TOOL,
     TOOL_LABELS,
     WEEKS_PER_MONTH,
     CostInputs,
     CostInputsIn,
     ResolvedInput,
 )
-from gaplens.directory.identities import IdentityResolver
-from gaplens.directory.models import IdentityKind, Person
 from gaplens.errors import InputError, InputProblem
 from gaplens.metrics.schemas import MetricScope
-from gaplens.privacy import PrivacyGate, PrivacyPolicy, QueryRefused, suppress_breakdown
 from gaplens.realities.schemas import RealityRow
+from gaplens.releases.adoption.queries import (
+    AdoptionRelease,
+    released_month_ends,
+    scope_predicate,
+)
 from gaplens.releases.friction.queries import FrictionClass
 from gaplens.report.schemas import (
     Basis,
@@ -47,7 +49,7 @@ from gaplens.report.schemas import (
     TimeFigure,
 )
 from gaplens.stats.intervals import cluster_mean
-from gaplens.telemetry.models import GITHUB_COPILOT, M365_COPILOT, AiUsageDay, M365UsageSnapshot
+from gaplens.telemetry.models import SEAT_TOOLS
 
 MAX_AMOUNT = 1_000_000.0
 CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -169,7 +171,6 @@ def reset_inputs(session: Session) -> CostInputs:
 
 # --- the report's cost section ---------------------------------------------------------------
 
-PERSON_MEMBER = "person:"
 SURVEY_GROUPS = (
     ("everyone", "everyone"),
     ("executive", "executives"),
@@ -178,8 +179,13 @@ SURVEY_GROUPS = (
 )
 """Survey groups whose reported hours saved the cost section shows, with their names."""
 COST_NOTES = [
-    "Seats and seat-months are measured: licences in the directory, each seat's tool from the "
-    "usage exports (a person seen in no export counts as a seat of an unknown tool).",
+    "Seats and seat-months are measured, from the adoption release: each released month end "
+    "in the period counts the scope's licensed people (directory) once, as one month of a "
+    "seat; the day a licence started within a month does not count.",
+    "Each seat's tool is from the usage exports: a person seen in no export counts as a seat "
+    "of an unknown tool, and a person holding both Copilots pays both prices. Tool counts "
+    "are published over groups of at least k people who do not all hold (or all lack) the "
+    "tool; where one is not published for the scope, the total spend is not shown.",
     "Prices and the hourly cost are assumptions: the defaults are list prices or a "
     "placeholder until an administrator sets them (gaplens costs set).",
     "Self-reported time (survey hours saved, friction-log minutes saved) and measured time "
@@ -200,103 +206,111 @@ FRICTION_NOT_PUBLISHED = (
 )
 
 
-@dataclass(frozen=True)
-class SeatHolder:
-    person_id: str
-    licensed_on: dt.date
-    tools: frozenset[str]
-
-
-def seat_holders(
-    session: Session, people: frozenset[str] | None, start: dt.date, end: dt.date
-) -> list[SeatHolder]:
-    """Licensed people in scope by `end`, with the tools the exports show them holding."""
-    licensed = {
-        pid: day
-        for pid, day in session.execute(
-            select(Person.id, Person.ai_licence_date).where(
-                Person.ai_licence_date.is_not(None), Person.ai_licence_date <= end
-            )
-        )
-        if day is not None and (people is None or pid in people)
-    }
-    if not licensed:
-        return []
-    tools: dict[str, set[str]] = {pid: set() for pid in licensed}
-    for pid, tool in session.execute(
-        select(AiUsageDay.person_id, AiUsageDay.tool).where(AiUsageDay.day <= end).distinct()
-    ):
-        if pid in tools and tool in (GITHUB_COPILOT, M365_COPILOT):
-            tools[pid].add(tool)
-    # Microsoft's usage report lists every licensed user, active or not.
-    resolver = IdentityResolver.load(session, [IdentityKind.EMAIL])
-    for upn in session.scalars(
-        select(M365UsageSnapshot.upn).where(M365UsageSnapshot.refresh_date <= end).distinct()
-    ):
-        holder = resolver.by_value.get(upn.lower())
-        if holder is not None and holder in tools:
-            tools[holder].add(M365_COPILOT)
-    return [
-        SeatHolder(pid, day, frozenset(tools[pid] or {OTHER_TOOL}))
-        for pid, day in sorted(licensed.items())
-    ]
-
-
 def _months(first: dt.date, last: dt.date) -> float:
     return max(0, (last - first).days + 1) / DAYS_PER_MONTH
 
 
-def seat_lines(
-    holders: list[SeatHolder],
+@dataclass(frozen=True)
+class SeatFigures:
+    """The seats of a scope over the released month ends of a period (all from releases)."""
+
+    month_ends: list[dt.date]
+    licensed: int | None
+    """At the last month end."""
+    seat_months: int
+    lines: list[SeatLine]
+    spend: float | None
+    reason: str | None
+    """Why the spend is not released (None when it is)."""
+
+
+def seat_figures(
+    releases: Sequence[AdoptionRelease],
+    team: int | None,
+    function: str | None,
     inputs: CostInputs,
-    start: dt.date,
-    end: dt.date,
-    policy: PrivacyPolicy,
-) -> tuple[list[SeatLine], float, float]:
-    """Seats per tool mix (a partition of the licensed people), small mixes merged into one
-    hidden line (rules 1 and 2); returns the lines, total spend and person-months."""
-    by_mix: dict[frozenset[str], list[SeatHolder]] = {}
-    for holder in holders:
-        by_mix.setdefault(holder.tools, []).append(holder)
-    order = sorted(by_mix, key=lambda mix: (-len(by_mix[mix]), sorted(mix)))
-    names = {mix: " + ".join(TOOL_LABELS.get(t, t) for t in sorted(mix)) for mix in order}
-    decisions = suppress_breakdown(
-        len(holders), {names[mix]: len(by_mix[mix]) for mix in order}, policy
-    )
+) -> SeatFigures | str:
+    """Seats, seat-months and spend per tool from the cell of a team (and the teams below
+    it) and/or a function in each released month end (oldest first), or why none can be
+    shown. Every count is a sum of published classes (licensed) or of groups of whole
+    classes (tool holders), so two scopes, periods or viewers differ by whole groups of at
+    least k, never by one person. Spend is linear in the per-tool counts (a person holding
+    both tools pays both prices), so it is known only when every tool's count is released
+    for the cell in every month."""
+    if not releases:
+        return (
+            "No month end of the adoption release falls in this period (a month is released "
+            "once it is over and the usage data covers it)."
+        )
+    inside = scope_predicate(releases[-1].tree, team, function)
+    cells = [(release.month_end, release.cell(inside)) for release in releases]
+    missing = [end for end, cell in cells if cell is None]
+    if missing:
+        return (
+            f"Not shown: in {_month_list(missing)} this scope's licensed people are counted "
+            "only in a larger group, to protect individuals."
+        )
+    shown = [(end, cell) for end, cell in cells if cell is not None]
+    last = shown[-1][1]
     lines: list[SeatLine] = []
-    hidden_spend = hidden_months = 0.0
-    spend = person_months = 0.0
-    for mix in order:
-        months = sum(_months(max(start, h.licensed_on), end) for h in by_mix[mix])
-        price = sum(inputs.seat_price(tool) for tool in mix)
-        person_months += months
-        spend += months * price
-        if decisions[names[mix]].shown:
-            lines.append(
-                SeatLine(
-                    label=names[mix],
-                    tools=sorted(mix),
-                    seats=len(by_mix[mix]),
-                    seat_months=months,
-                    price_per_month=price,
-                    spend=months * price,
-                )
-            )
-        else:
-            hidden_spend += months * price
-            hidden_months += months
-    if hidden_months:
+    unknown: list[str] = []
+    spend = 0.0
+    for tool in SEAT_TOOLS:
+        label = TOOL_LABELS[tool]
+        price = inputs.seat_price(tool)
+        old = [end for end, cell in shown if tool not in cell.flags]
+        withheld = [end for end, cell in shown if tool in cell.flags and cell.flags[tool] is None]
+        alike = [r.month_end for r in releases if tool in r.withheld and not r.groups.get(tool)]
+        merged = [end for end in withheld if end not in alike]
+        counts = [n for _, cell in shown if (n := cell.flags.get(tool)) is not None]
+        months = sum(counts) if not old and not withheld else None
         lines.append(
             SeatLine(
-                label="Other tool mixes (hidden to protect a small group)",
-                tools=[],
-                seats=None,
-                seat_months=None,
-                price_per_month=None,
-                spend=hidden_spend,
+                label=label,
+                tools=[tool],
+                seats=last.flags.get(tool),
+                seat_months=months,
+                price_per_month=price,
+                spend=None if months is None else months * price,
             )
         )
-    return lines, spend, person_months
+        if months is not None:
+            spend += months * price
+        if alike := [end for end in withheld if end in alike]:
+            unknown.append(
+                f"{label} holders are not released for {_month_list(alike)}: every licensed "
+                "person was alike on it (for instance, no one held it yet), which would tell "
+                "each person's"
+            )
+        if merged:
+            unknown.append(
+                f"{label} holders are not released for this scope in {_month_list(merged)}: "
+                "its people all hold it, or all lack it, so they are counted only with a "
+                "larger group"
+            )
+        if old:
+            unknown.append(
+                f"the tool mix is not released for {_month_list(old)} (released before tool "
+                "counts were)"
+            )
+    return SeatFigures(
+        month_ends=[end for end, _ in shown],
+        licensed=last.licensed,
+        seat_months=sum(cell.licensed for _, cell in shown),
+        lines=lines,
+        spend=None if unknown else spend,
+        reason=(
+            "Total spend not released: "
+            + "; ".join(dict.fromkeys(unknown))
+            + ". A total without them would be wrong."
+            if unknown
+            else None
+        ),
+    )
+
+
+def _month_list(days: Sequence[dt.date]) -> str:
+    return ", ".join(f"{day:%B %Y}" for day in days)
 
 
 def survey_time(perception: Mapping[str, QuestionFigures], hourly: float) -> list[TimeFigure]:
@@ -450,28 +464,17 @@ def report_section(
     scope: MetricScope,
     start: dt.date,
     end: dt.date,
-    policy: PrivacyPolicy,
+    data_as_of: dt.date,
     *,
-    people: frozenset[str] | None,
-    gate: PrivacyGate,
-    viewer: str,
     perception: Mapping[str, QuestionFigures],
     friction: Sequence[FrictionClass],
     realities: RealityRow | None,
-) -> CostSection | None:
-    """AI spend in [start, end] for the scope's licensed people beside time saved and lost;
-    None when the organisation has no AI licences at all. `friction`: the friction
-    release's classes in the period and scope (the friction minutes are their sums)."""
-    del scope  # the scope's people are passed in already resolved
+) -> CostSection:
+    """AI spend for the scope's cell of the adoption release's month ends in [start, end],
+    beside time saved and lost. `data_as_of`: the last day with measured data (the period
+    in months runs to it). `friction`: the friction release's classes in the period and
+    scope (the friction minutes are their sums). Nothing here reads a person."""
     inputs = load_inputs(session)
-    holders = seat_holders(session, people, start, end)
-    any_licence = bool(holders) or (
-        people is not None
-        and session.scalar(select(Person.id).where(Person.ai_licence_date.is_not(None)).limit(1))
-        is not None
-    )
-    if not any_licence:
-        return None
     hourly = inputs.hourly_cost
     time = [
         *survey_time(perception, hourly),
@@ -481,7 +484,7 @@ def report_section(
     section = CostSection(
         currency=inputs.currency,
         status=FigureStatus.NOT_ENOUGH_RESPONSES,
-        period_months=_months(start, end),
+        period_months=_months(start, data_as_of),
         inputs=[
             CostInputInfo(
                 key=i.key,
@@ -496,23 +499,25 @@ def report_section(
         time=time,
         notes=COST_NOTES,
     )
-    try:
-        shown = gate.release_group(viewer, frozenset(PERSON_MEMBER + h.person_id for h in holders))
-    except QueryRefused:
-        return section.model_copy(update={"status": FigureStatus.SUPPRESSED})
-    if not shown:
-        return section
-    lines, spend, person_months = seat_lines(holders, inputs, start, end, policy)
-    per_month = spend / person_months if person_months else None
+    releases = released_month_ends(session, scope.organisation_id, start, end)
+    found = seat_figures(releases, scope.team_id, scope.function, inputs)
+    if isinstance(found, str):
+        return section.model_copy(update={"reason": found})
+    per_month = (
+        found.spend / found.seat_months if found.spend is not None and found.seat_months else None
+    )
     return section.model_copy(
         update={
             "status": FigureStatus.SHOWN,
-            "licensed": len(holders),
-            "seats": lines,
-            "spend": spend,
+            "licensed": found.licensed,
+            "month_ends": found.month_ends,
+            "seat_months": float(found.seat_months),
+            "seats": found.lines,
+            "spend": found.spend,
             "spend_per_seat_month": per_month,
             "break_even_hours_per_week": (
                 per_month / (hourly * WEEKS_PER_MONTH) if per_month and hourly > 0 else None
             ),
+            "reason": found.reason,
         }
     )

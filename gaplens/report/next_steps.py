@@ -307,9 +307,15 @@ def integration_gap(doc: ReportDocument) -> NextStep | None:
     )
 
 
+IDLE_SHARE = 0.10
+"""Idle seats (licensed, not active in 28 days) worth a step: a tenth of the licensed."""
+
+
 @rule("idle-seats", 70)
 def idle_seats(doc: ReportDocument) -> NextStep | None:
-    """At least k licensed people were not active in the last 28 days."""
+    """At least 10% of the licensed people (and at least one) were not active in the last 28
+    days. Both figures are already released, so this is a presentation rule, not a privacy
+    threshold: a tenth idle is worth asking about; fewer is normal churn."""
     adoption, cost = doc.adoption, doc.cost
     if adoption is None or adoption.status is not FigureStatus.SHOWN or adoption.licensed is None:
         return None
@@ -317,7 +323,7 @@ def idle_seats(doc: ReportDocument) -> NextStep | None:
     if active is None:
         return None
     idle = adoption.licensed - active.n
-    if idle < doc.privacy.min_group_size:
+    if idle <= 0 or idle < IDLE_SHARE * adoption.licensed:
         return None
     evidence = [
         f"{idle} of {adoption.licensed} licensed people had no recorded use in the 28 "

@@ -288,15 +288,21 @@ class CostInputInfo(Model):
 
 
 class SeatLine(Model):
-    """Licences of one kind: seats and seat-months measured, the price an assumption."""
+    """Holders of one tool (a person holding both exported tools is on both lines): seats
+    and seat-months measured, from the adoption release's tool counts; the price an
+    assumption."""
 
     label: str
     tools: list[str]
+    """The one tool of the line."""
     seats: int | None
-    """None: hidden to protect a small group (its spend is in the total)."""
+    """Holders at the last released month end; None: not released for this scope then."""
     seat_months: float | None
+    """Holders summed over the released month ends in the period (each counts one month);
+    None when any of them does not release this tool's count for the scope."""
     price_per_month: float | None
     spend: float | None
+    """seat_months x price; None when seat_months is."""
 
 
 class TimeFigure(Model):
@@ -324,11 +330,19 @@ class CostSection(Model):
     period_months: float
     inputs: list[CostInputInfo]
     licensed: int | None = None
+    """Licensed people at the last released month end in the period."""
+    month_ends: list[dt.date] = Field(default_factory=list)
+    """The released month ends in the period: each counts one month of seats."""
+    seat_months: float | None = None
+    """Licensed people summed over `month_ends`."""
     seats: list[SeatLine] = Field(default_factory=list)
     spend: float | None = None
+    """None when a tool's count is not released for the scope in some month (`reason`)."""
     spend_per_seat_month: float | None = None
     break_even_hours_per_week: float | None = None
     """Hours a seat must save per person per week to pay for itself at the hourly cost."""
+    reason: str | None = None
+    """Why seats are not shown, or why the spend is not released, in plain words."""
     time: list[TimeFigure] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
 

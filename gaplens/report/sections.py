@@ -15,12 +15,10 @@ from sqlalchemy.orm import Session
 from gaplens.adoption.schemas import Share as FunnelShare
 from gaplens.adoption.service import headline as funnel_headline
 from gaplens.adoption.service import stage_figures
-from gaplens.metrics.queries import scope_filter
 from gaplens.perception.service import team_id_of
 from gaplens.perception.trend import TrendOut, released_population_trend
 from gaplens.privacy import PrivacyGate
-from gaplens.privacy.recoding import Code
-from gaplens.releases.adoption.queries import latest_adoption_release
+from gaplens.releases.adoption.queries import latest_adoption_release, scope_predicate
 from gaplens.report.schemas import (
     AdoptionSection,
     EvidenceItem,
@@ -37,8 +35,6 @@ from gaplens.scorecard.schemas import Scorecard, UseCaseScore
 from gaplens.scorecard.service import top_use_cases
 from gaplens.surveys.models import Survey
 
-PERSON_MEMBER = "person:"
-"""Person ids as the gate sees them, apart from survey response and friction entry ids."""
 TREND_QUESTION = (
     "Share of leaders (executives and managers) reporting high or some productivity gains "
     "minus the share of individual contributors"
@@ -62,20 +58,6 @@ FUNNEL_DEFINITIONS = [
     "or lines added; Microsoft 365 Copilot used in two or more apps) or the person's own "
     "workflow moved (throughput up or cycle time down by 10% in the 90 days after adoption).",
 ]
-
-
-def scope_people(session: Session, scope: ResolvedScope) -> frozenset[str] | None:
-    """Person ids in the scope (directory team and function), or None for everyone."""
-    if scope.is_organisation:
-        return None
-    team_ids = set(scope.team_ids or ()) if scope.kind == "team" else None
-    function = scope.key if scope.kind == "function" else None
-    query = scope_filter(scope.organisation_id, team_ids, function)
-    return frozenset(session.scalars(query))
-
-
-def person_members(ids: frozenset[str] | set[str] | list[str]) -> frozenset[str]:
-    return frozenset(PERSON_MEMBER + pid for pid in ids)
 
 
 # --- the gap and its trend -------------------------------------------------------------------
@@ -139,16 +121,9 @@ def adoption_section(session: Session, scope: ResolvedScope, as_of: dt.date) -> 
             "once it is over and the usage data covers it).",
             definitions=FUNNEL_DEFINITIONS,
         )
-    tree = release.tree
     team = scope.team_ids[0] if scope.kind == "team" and scope.team_ids else None
     function = scope.key if scope.kind == "function" else None
-
-    def inside(code: Code) -> bool:
-        if team is not None and (code.team is None or not tree.within(code.team, team)):
-            return False
-        return function is None or code.function == function
-
-    cell = release.cell(inside)
+    cell = release.cell(scope_predicate(release.tree, team, function))
     if cell is None:
         return AdoptionSection(
             as_of=release.month_end,

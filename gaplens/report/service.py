@@ -56,7 +56,6 @@ from gaplens.report.scope import (
 )
 from gaplens.report.sections import (
     adoption_section,
-    scope_people,
     trend_section,
     use_cases_section,
 )
@@ -158,7 +157,6 @@ def _build_report(
     scope: MetricScope = resolved.metric
     start, end = period.start, period.end
     window = (scope, start, end, policy)
-    people = scope_people(session, resolved)
     # Use cases and friction minutes: sums of the friction release's classes in the period.
     friction = latest_friction_release(session)
     card = scorecard(session, start, end, team_ids=resolved.team_ids, release=friction)
@@ -211,18 +209,20 @@ def _build_report(
         gap_trend=trend_section(session, survey, resolved, period, gate, viewer),
         adoption=adoption,
         use_cases=use_cases_section(card) if card.use_cases or card.other_entries else None,
-        cost=cost_section(
-            session,
-            scope,
-            start,
-            as_of or end,
-            policy,
-            people=people,
-            gate=gate,
-            viewer=viewer,
-            perception=perception,
-            friction=friction_classes(friction, start, end, resolved.team_ids),
-            realities=scope_row,
+        # Seats and spend: the adoption release's cells of the period's month ends, no gate.
+        cost=(
+            cost_section(
+                session,
+                scope,
+                start,
+                end,
+                as_of,
+                perception=perception,
+                friction=friction_classes(friction, start, end, resolved.team_ids),
+                realities=scope_row,
+            )
+            if as_of
+            else None
         ),
         reflections=reflections_section(session, *window, gate=gate, viewer=viewer),
         tasks=tasks_section(

@@ -6,6 +6,7 @@ words here, so the template cannot show a hidden value by mistake.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -767,6 +768,11 @@ class CostView:
     inputs: list[InputView]
     seats: list[SeatRow]
     licensed: str
+    month_ends: str
+    """The released month ends counted, in words ("12 month ends, October 2025 to ...")."""
+    seat_months: str
+    reason: str
+    """Why seats are not shown or the spend is not released; empty when they are."""
     spend: str
     per_seat: str
     break_even: str
@@ -1018,6 +1024,14 @@ def _time_view(t: TimeFigure, currency: str, k: int) -> TimeView:
     )
 
 
+def _month_ends(days: Sequence[dt.date]) -> str:
+    if not days:
+        return ""
+    if len(days) == 1:
+        return f"the month end of {days[0]:%B %Y}"
+    return f"{len(days)} month ends, {days[0]:%B %Y} to {days[-1]:%B %Y}"
+
+
 def cost_view(doc: ReportDocument) -> CostView | None:
     cost = doc.cost
     if cost is None:
@@ -1055,7 +1069,10 @@ def cost_view(doc: ReportDocument) -> CostView | None:
         ],
         seats=seats,
         licensed=f"{cost.licensed:,}" if cost.licensed is not None else NO_VALUE,
-        spend=money(cost.spend, cur),
+        month_ends=_month_ends(cost.month_ends),
+        seat_months=f"{cost.seat_months:,.0f}" if cost.seat_months is not None else NO_VALUE,
+        reason=cost.reason or "",
+        spend=money(cost.spend, cur) if cost.spend is not None else "Not released",
         per_seat=money(cost.spend_per_seat_month, cur),
         break_even=hours_per_week(cost.break_even_hours_per_week),
         measured=[t for t in times if t.basis_key == "measured"],

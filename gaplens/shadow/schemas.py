@@ -1,4 +1,4 @@
-"""Shadow-AI figures: shares with intervals, per function, each group through the gate."""
+"""Shadow-AI figures: shares with intervals, per function, read from releases."""
 
 from __future__ import annotations
 
@@ -15,7 +15,10 @@ class MeasuredUse(BaseModel):
     status: FigureStatus
     licensed: int | None = None
     active_28d: Share | None = None
-    """Licensed people active with a sanctioned AI tool in the 28 days up to `as_of`."""
+    """Licensed people active with a sanctioned AI tool in the 28 days up to the month end
+    (`ShadowAiOut.measured_as_of`)."""
+    reason: str | None = None
+    """Why it is not shown, in plain words."""
 
 
 class ShadowGroup(BaseModel):
@@ -39,12 +42,18 @@ class ShadowAiOut(BaseModel):
     survey: str
     groups: list[ShadowGroup]
     measured_as_of: dt.date | None = None
+    """The adoption release's month end the measured column is about: the latest on or
+    before the survey's last day."""
+    measured_reason: str | None = None
+    """Why there is no measured column, when there is none."""
     notes: list[str] = Field(
         default_factory=lambda: [
             "Self-reported in the anonymous survey. Shares of uses and reasons are among people "
             "who named an unsanctioned tool, and add up to more than 100% (several answers).",
             "Measured: licensed people (directory) active with a sanctioned tool in the 28 days "
-            "up to the survey's last day, from the imported Copilot and Microsoft 365 exports. "
-            "It counts people, not respondents, so the two columns describe different groups.",
+            "up to the adoption release's latest month end on or before the survey's last day, "
+            "from the imported Copilot and Microsoft 365 exports; sums of the release's groups "
+            "of at least k people, the same for every viewer. It counts people, not "
+            "respondents, so the two columns describe different groups.",
         ]
     )

@@ -1,17 +1,25 @@
-"""Shadow-AI view: which functions turn to unsanctioned tools, for what, and why."""
+"""Shadow-AI view: which functions turn to unsanctioned tools, for what, and why.
+
+The survey columns read the survey's release; the measured column (licensed people active
+with a sanctioned tool) reads the adoption release of the latest month end on or before the
+survey's last day. Nothing here reads a person or a response."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import defaultdict
+from collections.abc import Sequence
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gaplens.adoption.schemas import STAGES
+from gaplens.adoption.service import organisation_of
 from gaplens.audit.service import record
-from gaplens.directory.models import Person
 from gaplens.perception.figures import share
-from gaplens.privacy import PrivacyPolicy, suppress_breakdown
+from gaplens.privacy import PrivacyPolicy
+from gaplens.releases.adoption.queries import (
+    AdoptionRelease,
+    latest_adoption_release,
+    scope_predicate,
+)
 from gaplens.releases.queries import SurveyRelease, cell_predicate, latest_survey_release
 from gaplens.releases.service import UNSANCTIONED
 from gaplens.report.schemas import FigureStatus
@@ -19,7 +27,6 @@ from gaplens.shadow.schemas import MeasuredUse, ShadowAiOut, ShadowGroup
 from gaplens.surveys.models import Survey
 from gaplens.surveys.question_bank import SHADOW_REASON, SHADOW_USE, entry
 from gaplens.surveys.service import find_survey
-from gaplens.telemetry.models import AiUsageDay
 
 TOOLS = entry("shadow_tools", 1)
 SANCTIONED = 0
@@ -27,43 +34,35 @@ EVERYONE = "everyone"
 UNSPECIFIED = "unspecified"
 
 
-def measured_sanctioned_use(
-    session: Session, as_of: dt.date, policy: PrivacyPolicy
+ACTIVE_FROM = STAGES.index("active_28d")
+NO_MONTH = (
+    "No month of the adoption release ends on or before the survey's last day (a month is "
+    "released once it is over and the usage data covers it): no measured column."
+)
+MERGED = (
+    "This function's licensed people are counted only with other functions in the adoption "
+    "release, to protect individuals."
+)
+
+
+def measured_from_release(
+    release: AdoptionRelease, functions: Sequence[str]
 ) -> dict[str, MeasuredUse]:
-    """Per function (and 'everyone'): licensed people, and how many were active with a
-    sanctioned tool in the 28 days to `as_of`. Small functions are hidden, with complementary
-    suppression so no hidden function can be had by subtraction. Empty without telemetry."""
-    if session.scalar(select(AiUsageDay.person_id).limit(1)) is None:
-        return {}
-    window_start = as_of - dt.timedelta(days=27)
-    active = set(
-        session.scalars(
-            select(AiUsageDay.person_id)
-            .where(AiUsageDay.day >= window_start, AiUsageDay.day <= as_of)
-            .distinct()
-        )
-    )
-    licensed: dict[str, list[str]] = defaultdict(list)
-    for pid, function in session.execute(
-        select(Person.id, Person.function).where(
-            Person.ai_licence_date.is_not(None), Person.ai_licence_date <= as_of
-        )
-    ):
-        licensed[function].append(pid)
-    total = sum(len(ids) for ids in licensed.values())
-    decisions = suppress_breakdown(total, {f: len(ids) for f, ids in licensed.items()}, policy)
+    """Per function (and 'everyone'): licensed people and how many were active with a
+    sanctioned tool in the 28 days to the month end, read from the adoption release's cells
+    (sums of published classes: the same for every viewer, never per request)."""
     result: dict[str, MeasuredUse] = {}
-    everyone = [pid for ids in licensed.values() for pid in ids]
-    for name, ids, shown in [
-        (EVERYONE, everyone, total >= policy.min_group_size),
-        *((f, ids, decisions[f].shown) for f, ids in licensed.items()),
-    ]:
-        if not shown:
-            result[name] = MeasuredUse(status=FigureStatus.NOT_ENOUGH_RESPONSES)
+    for name in (EVERYONE, *functions):
+        inside = scope_predicate(release.tree, None, None if name == EVERYONE else name)
+        cell = release.cell(inside)
+        if cell is None:
+            result[name] = MeasuredUse(status=FigureStatus.NOT_ENOUGH_RESPONSES, reason=MERGED)
             continue
-        n_active = sum(1 for pid in ids if pid in active)
+        active = sum(cell.furthest[ACTIVE_FROM:])
         result[name] = MeasuredUse(
-            status=FigureStatus.SHOWN, licensed=len(ids), active_28d=share(n_active, len(ids))
+            status=FigureStatus.SHOWN,
+            licensed=cell.licensed,
+            active_28d=share(active, cell.licensed),
         )
     return result
 
@@ -82,12 +81,19 @@ def released_shadow_ai(session: Session, survey: Survey, policy: PrivacyPolicy) 
         _released_group(release, name, None if name == EVERYONE else name)
         for name in (EVERYONE, *functions)
     ]
-    as_of = release.answers_through
-    measured = measured_sanctioned_use(session, as_of, policy)
-    if measured:
-        groups = [g.model_copy(update={"measured": measured.get(g.group)}) for g in groups]
+    organisation = organisation_of(session)
+    adoption = (
+        None
+        if organisation is None
+        else latest_adoption_release(session, organisation, release.answers_through)
+    )
+    if adoption is None:
+        return ShadowAiOut(survey=survey.name, groups=groups, measured_reason=NO_MONTH)
+    measured = measured_from_release(adoption, functions)
     return ShadowAiOut(
-        survey=survey.name, groups=groups, measured_as_of=as_of if measured else None
+        survey=survey.name,
+        groups=[g.model_copy(update={"measured": measured.get(g.group)}) for g in groups],
+        measured_as_of=adoption.month_end,
     )
 
 

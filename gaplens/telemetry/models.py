@@ -16,6 +16,10 @@ from gaplens.db.base import Base
 
 GITHUB_COPILOT = "github-copilot"
 M365_COPILOT = "m365-copilot"
+OTHER_TOOL = "other"
+"""A licensed person no usage export shows holding either tool above."""
+SEAT_TOOLS = (GITHUB_COPILOT, M365_COPILOT, OTHER_TOOL)
+"""The tools a seat is counted as (a person may hold both exported ones)."""
 M365_APPS = (
     "teams",
     "word",

@@ -53,14 +53,21 @@ def add_person(session: Session, n: int, team: str, licence: dt.date | None = JA
     return pid
 
 
-def use(session: Session, run: int, pid: str, days: list[dt.date], kept: bool = True) -> None:
+def use(
+    session: Session,
+    run: int,
+    pid: str,
+    days: list[dt.date],
+    kept: bool = True,
+    tool: str = GITHUB_COPILOT,
+) -> None:
     """Copilot use on each day (accepted output when `kept`: integrated once sustained)."""
     for day in days:
         session.add(
             AiUsageDay(
                 person_id=pid,
                 day=day,
-                tool=GITHUB_COPILOT,
+                tool=tool,
                 app=ANY_APP,
                 suggestions=10,
                 acceptances=5 if kept else 0,

@@ -11,11 +11,11 @@ import datetime as dt
 import random
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from gaplens.adoption.service import MERGED, adoption_funnel
 from gaplens.db.engine import session_scope
-from gaplens.directory.models import Organisation, Person
+from gaplens.directory.models import Organisation, Person, Team
 from gaplens.privacy import PrivacyPolicy
 from gaplens.privacy.disclosure import ReleasedCount, ReleasedHistogram, audit
 from gaplens.privacy.recoding import Code, TeamTree
@@ -26,6 +26,12 @@ from gaplens.releases.adoption.models import (
     AdoptionReleaseMember,
     dataset_of,
 )
+from gaplens.releases.adoption.queries import (
+    AdoptionRelease,
+    load_adoption_release,
+    released_month_ends,
+    scope_predicate,
+)
 from gaplens.releases.adoption.service import (
     Licensed,
     build_adoption_releases,
@@ -33,8 +39,9 @@ from gaplens.releases.adoption.service import (
     recode,
 )
 from gaplens.releases.audit import audit_all
-from gaplens.releases.models import Release
+from gaplens.releases.models import Release, ReleaseNote
 from gaplens.releases.service import build_all
+from gaplens.telemetry.models import GITHUB_COPILOT, M365_COPILOT, SEAT_TOOLS
 from tests.releases.adoption_world import (
     JANUARY,
     add_person,
@@ -106,7 +113,10 @@ def test_a_leaver_takes_the_rest_of_their_earlier_class_out_with_them():
 
 def adversarial(url: str, seed: int) -> dict[str, str]:
     """NESTED teams: acme 2 direct, eng 1 direct, payments 7, ledger 6, support 1, random
-    use per month, some trained or certified; one more person licensed each month."""
+    use per month, some trained or certified; one more person licensed each month. Tools:
+    everyone in payments holds GitHub Copilot from January (a team all alike on it); the
+    support person(s) use Microsoft 365 Copilot instead (one person in a small team holding
+    a different tool); others hold GitHub Copilot once they use AI, or no exported tool."""
     rng = random.Random(seed)
     months = month_ends(JANUARY, 8)
     people: dict[str, str] = {}
@@ -123,10 +133,13 @@ def adversarial(url: str, seed: int) -> dict[str, str]:
             team = rng.choice(["support", "eng-ledger", "eng"])
             people[add_person(session, n, team, licence=end.replace(day=3))] = team
             n += 1
-        for pid in people:
+        for pid, team in people.items():
+            tool = M365_COPILOT if team == "support" else GITHUB_COPILOT
+            if team == "eng-payments":
+                use(session, run, pid, [JANUARY + dt.timedelta(days=4)])
             for end in months:
                 weeks = rng.choice([0, 0, 1, 3, 4])
-                use(session, run, pid, last_weeks(end, weeks), kept=rng.random() < 0.5)
+                use(session, run, pid, last_weeks(end, weeks), rng.random() < 0.5, tool)
             if rng.random() < 0.3:
                 train(
                     session, run, pid, "training", JANUARY + dt.timedelta(days=rng.randrange(200))
@@ -348,3 +361,153 @@ def test_the_funnel_snaps_to_the_latest_released_month_end_and_sums_classes(db_u
     hidden = [t for t in march.teams if not t.shown]
     assert all(t.suppression_reason == MERGED and t.licensed is None for t in hidden)
     assert any(t.key == "support" for t in hidden)  # a team of one or two
+
+
+def test_tool_counts_are_published_over_mixed_groups_and_the_auditor_finds_nothing(
+    db_url: str,
+):
+    """Payments all hold GitHub Copilot (all alike: never a group of its own); the support
+    person holds Microsoft 365 Copilot alone in a small team. Tool counts go out only over
+    groups of whole classes that are mixed on the tool, and the auditor (which checks every
+    tool question beside stages, trained and certified) isolates no one."""
+    people = adversarial(db_url, 0)
+    build(db_url, dt.date(2026, 5, 2))
+    releases, found = findings(db_url)
+    assert releases == 4 and found.ok, found.describe()
+    check_published(db_url)
+    with session_scope(db_url) as session:
+        payments = {pid for pid, team in people.items() if team == "eng-payments"}
+        members = {
+            (release_id, pid): (class_id, tools)
+            for release_id, pid, class_id, tools in session.execute(
+                select(
+                    AdoptionReleaseMember.release_id,
+                    AdoptionReleaseMember.person_id,
+                    AdoptionReleaseMember.class_id,
+                    AdoptionReleaseMember.tools,
+                )
+            )
+        }
+        assert all(tools is not None for _, tools in members.values())
+        in_class: dict[int, set[str]] = {}
+        for (_, pid), (class_id, _) in members.items():
+            in_class.setdefault(class_id, set()).add(pid)
+        questions = set()
+        for row in session.scalars(select(AdoptionReleaseGroup)):
+            questions.add(row.question)
+            inside = set().union(*(in_class[c] for c in row.classes))
+            assert len(inside) == row.n
+            if row.question in SEAT_TOOLS:
+                holders = sum(row.question in members[(row.release_id, pid)][1] for pid in inside)
+                assert row.counts == [row.n - holders, holders]
+                # a group of payments people alone would be all alike on GitHub Copilot
+                assert not inside <= payments
+        assert set(SEAT_TOOLS) <= questions
+        for release in session.scalars(select(Release).where(Release.dataset.like("adoption:%"))):
+            loaded = load_adoption_release(session, release)
+            assert loaded.tools_released
+            whole = loaded.cell(lambda code: True)
+            assert whole is not None
+            for tool in SEAT_TOOLS:
+                covered = sum(n for _, n, _ in loaded.groups[tool])
+                # every class is in a group, or the tool is withheld (all alike at the top)
+                assert covered == whole.licensed or tool in loaded.withheld
+                if covered == whole.licensed:
+                    assert whole.flags[tool] == sum(
+                        tool in tools
+                        for (release_id, _), (_, tools) in members.items()
+                        if release_id == release.id
+                    )
+        # the naive release the rule prevents: payments' GitHub Copilot count on its own
+        own = [c for c, pids in in_class.items() if pids and pids <= payments]
+        assert own, "payments is a class of its own in some month"
+        release_id = next(r for (r, _), (c, _) in members.items() if c == own[0])
+        session.add(
+            AdoptionReleaseGroup(
+                release_id=release_id,
+                question=GITHUB_COPILOT,
+                team_id=None,
+                function=None,
+                n=len(in_class[own[0]]),
+                counts=[0, len(in_class[own[0]])],
+                classes=[own[0]],
+            )
+        )
+    releases, forged = findings(db_url)
+    assert not forged.ok
+    told = {q.split("@")[0]: who for q, who in forged.determined.items()}
+    assert set(told) == {GITHUB_COPILOT}
+    assert told[GITHUB_COPILOT] <= {"adoption:" + pid for pid in payments}
+
+
+def test_a_month_released_before_tool_counts_reads_as_not_released(db_url: str):
+    adversarial(db_url, 1)
+    build(db_url, dt.date(2026, 3, 2))
+    with session_scope(db_url) as session:
+        first = session.scalars(select(Release).where(Release.seq == 1)).one()
+        # what a build of the previous version left: no tool groups, notes or member tools
+        session.execute(
+            delete(AdoptionReleaseGroup).where(
+                AdoptionReleaseGroup.release_id == first.id,
+                AdoptionReleaseGroup.question.in_(SEAT_TOOLS),
+            )
+        )
+        session.execute(
+            delete(ReleaseNote).where(
+                ReleaseNote.release_id == first.id, ReleaseNote.question.in_(SEAT_TOOLS)
+            )
+        )
+        session.execute(
+            update(AdoptionReleaseMember)
+            .where(AdoptionReleaseMember.release_id == first.id)
+            .values(tools=None)
+        )
+    with session_scope(db_url) as session:
+        old = load_adoption_release(session, session.get_one(Release, first.id))
+        assert not old.tools_released
+        cell = old.cell(lambda code: True)
+        assert cell is not None and not set(SEAT_TOOLS) & set(cell.flags)
+        assert cell.flags["trained"] is not None or "trained" in old.withheld
+    releases, found = findings(db_url)  # the auditor skips the tool questions it lacks
+    assert releases == 2 and found.ok, found.describe()
+
+
+def test_nested_scopes_differ_in_licensed_seats_by_whole_groups_or_not_at_all(db_url: str):
+    """A team and its parent, the parent's parent, a function and the organisation: at
+    every released month end their licensed counts (the seat-months' terms) are equal or
+    differ by at least k, so no pair of scopes, asked by one viewer or several, isolates a
+    person's seat; a tool count exists only where its groups cover exactly the cell."""
+    adversarial(db_url, 2)
+    build(db_url, dt.date(2026, 8, 2))
+    with session_scope(db_url) as session:
+        teams = {key: team for key, team in session.execute(select(Team.key, Team.id))}
+        releases = released_month_ends(
+            session,
+            session.scalars(select(Organisation.id)).one(),
+            dt.date(2026, 1, 1),
+            dt.date(2026, 12, 31),
+        )
+        assert len(releases) == 7
+        nested = [(key, parent) for key, parent in NESTED.items() if parent is not None]
+        shown = 0
+        for release in releases:
+
+            def licensed(
+                team: str | None,
+                function: str | None = None,
+                release: AdoptionRelease = release,
+            ) -> int | None:
+                inside = scope_predicate(
+                    release.tree, None if team is None else teams[team], function
+                )
+                cell = release.cell(inside)
+                return None if cell is None else cell.licensed
+
+            pairs = [(licensed(key), licensed(parent)) for key, parent in nested]
+            pairs.append((licensed(None, "Engineering"), licensed(None)))
+            pairs.append((licensed("acme"), licensed(None)))
+            for inner, outer in pairs:
+                if inner is not None and outer is not None:
+                    shown += 1
+                    assert inner == outer or outer - inner >= K, (release.month_end, pairs)
+        assert shown >= len(releases)

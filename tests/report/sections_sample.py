@@ -228,6 +228,8 @@ def cost(hours_high: float = 2.5) -> CostSection:
             ),
         ],
         licensed=240,
+        month_ends=[dt.date(2026, 1, 31), dt.date(2026, 2, 28), dt.date(2026, 3, 31)],
+        seat_months=240 * months,
         seats=[
             SeatLine(
                 label="Microsoft 365 Copilot",
@@ -295,4 +297,6 @@ def hidden_cost() -> CostSection:
         inputs=base.inputs,
         time=[t for t in base.time if t.status is not SHOWN],
         notes=base.notes,
+        reason="Not shown: in March 2026 this scope's licensed people are counted only in a "
+        "larger group, to protect individuals.",
     )

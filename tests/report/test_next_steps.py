@@ -214,8 +214,26 @@ def test_idle_seats_counts_people_and_prices_them_only_with_the_cost_section() -
     )
     without_cost = quiet().model_copy(update={"adoption": sections.adoption()})
     assert len(fired(without_cost)["idle-seats"]) == 1
-    # Fewer idle people than the privacy threshold: no step that would single them out.
+    # Fewer than a tenth of the licensed idle: normal churn, no step.
     assert "idle-seats" not in fired(quiet())  # 182 licensed, 180 active
+
+
+def test_idle_seats_fires_from_a_tenth_of_the_licensed() -> None:
+    """A presentation rule over two released figures, not a privacy threshold: 10 idle of
+    100 licensed is a step, 9 is not."""
+    base = sections.adoption()
+
+    def with_active(active: int) -> ReportDocument:
+        stages = [
+            s.model_copy(update={"n": active}) if s.stage == "active_28d" else s
+            for s in base.stages
+        ]
+        adoption = base.model_copy(update={"licensed": 100, "stages": stages})
+        return quiet().model_copy(update={"adoption": adoption})
+
+    assert fired(with_active(90))["idle-seats"][0].startswith("10 of 100 licensed people")
+    assert "idle-seats" not in fired(with_active(91))
+    assert "idle-seats" not in fired(with_active(100))
 
 
 def test_business_case_compares_reported_hours_with_the_break_even() -> None:

@@ -579,3 +579,27 @@ def test_the_quoted_sample_skips_repeated_texts_and_says_so() -> None:
         update={"comments": CommentsOut(status="shown", n=3, comments=rows[4:7])}
     )
     assert comments_view(plain).count == "3 comments"
+
+
+def test_a_spend_not_released_says_why_and_shows_no_total(doc: ReportDocument) -> None:
+    """A tool's count withheld in a month: its line and the total say so in words, the
+    released lines keep their figures."""
+    assert doc.cost is not None
+    m365 = doc.cost.seats[0].model_copy(update={"seats": None, "seat_months": None, "spend": None})
+    reason = "Total spend not released: Microsoft 365 Copilot holders are not released."
+    cost = doc.cost.model_copy(
+        update={
+            "seats": [m365],
+            "spend": None,
+            "spend_per_seat_month": None,
+            "break_even_hours_per_week": None,
+            "reason": reason,
+        }
+    )
+    page = render_html(doc.model_copy(update={"cost": cost}))
+    section = page.split('<section id="cost"')[1].split("</section>")[0]
+    text = re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", " ", section)))
+    assert "Not released" in text and reason in text
+    assert "720 seat-months over 3 month ends, January 2026 to March 2026." in text
+    assert "per seat-month" not in text.split("Licences per tool")[0].split("AI spend")[1]
+    assert "USD 21,600" not in text

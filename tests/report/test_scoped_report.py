@@ -10,18 +10,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from gaplens.costs.schemas import (
-    INPUTS,
-    WEEKS_PER_MONTH,
-    CostInputs,
-    CostInputsIn,
-    ResolvedInput,
-)
-from gaplens.costs.service import SeatHolder, seat_lines, set_inputs
+from gaplens.costs.schemas import WEEKS_PER_MONTH, CostInputsIn
+from gaplens.costs.service import set_inputs
 from gaplens.db.engine import session_scope
+from gaplens.directory.models import Person
 from gaplens.directory.service import import_people, import_teams
 from gaplens.friction.service import import_friction
 from gaplens.privacy import PrivacyPolicy
+from gaplens.releases.adoption.service import build_adoption_releases
 from gaplens.releases.friction.service import build_friction_release
 from gaplens.releases.service import build_all
 from gaplens.report.render import render_html
@@ -30,8 +26,10 @@ from gaplens.report.scope import ScopeRequest, parse_period
 from gaplens.report.service import build_report
 from gaplens.surveys.models import SurveyResponse
 from gaplens.surveys.service import import_responses
+from gaplens.telemetry.models import GITHUB_COPILOT, M365_COPILOT
 from gaplens.telemetry.service import import_m365_copilot
 from tests.files import TEAMS, person, write_csv
+from tests.releases.adoption_world import import_run, use
 from tests.telemetry.payloads import m365_user, write_m365_csv
 
 POLICY = PrivacyPolicy()
@@ -106,6 +104,21 @@ def org(db_url: str, tmp_path: Path) -> str:
             for n in range(6)
         ]
         import_m365_copilot(session, write_m365_csv(tmp_path / "m365.csv", users))
+        # Usage at each month's end: persons 0-2 on Microsoft 365 Copilot from July, person 0
+        # on GitHub Copilot too, persons 6-7 (licensed in August) on GitHub Copilot.
+        ids = {email: pid for email, pid in session.execute(select(Person.email, Person.id))}
+        run = import_run(session)
+        for n, tool, months in (
+            (0, M365_COPILOT, (7, 8, 9)),
+            (1, M365_COPILOT, (7, 8, 9)),
+            (2, M365_COPILOT, (7, 8, 9)),
+            (0, GITHUB_COPILOT, (7,)),
+            (6, GITHUB_COPILOT, (8, 9)),
+            (7, GITHUB_COPILOT, (8, 9)),
+        ):
+            days = [dt.date(2026, month, 28) for month in months]
+            use(session, run, ids[f"person{n}@acme.example"], days, tool=tool)
+        build_adoption_releases(session, PrivacyPolicy(), today=dt.date(2026, 10, 1))
         friction = [
             {
                 "date": f"2026-08-{1 + i:02d}",
@@ -173,14 +186,17 @@ def test_a_scope_too_small_says_so(org: str) -> None:
     assert doc.gap_trend is not None
     assert {p.status for p in doc.gap_trend.points} == {"not_enough_responses"}
     assert doc.gap_trend.direction == "not enough data"
-    # 3 licensed people and no usage data: no month end of the funnel is released, and the
-    # spend is not shown.
+    # 3 licensed people, none using AI: in no published class of the adoption release, so
+    # neither the funnel nor the spend is shown, and the page says why.
     assert doc.adoption is not None and doc.adoption.status is FigureStatus.NOT_ENOUGH_RESPONSES
     assert doc.adoption.licensed is None and doc.adoption.stages == []
     assert doc.cost is not None and doc.cost.status is FigureStatus.NOT_ENOUGH_RESPONSES
     assert doc.cost.spend is None and doc.cost.licensed is None and doc.cost.seats == []
+    assert doc.cost.reason is not None
+    assert "July 2026, August 2026, September 2026" in doc.cost.reason
     html = render_html(doc)
-    assert "No month of the adoption funnel is released yet" in html
+    assert "Not shown for this scope" in html
+    assert "counted only in a larger group" in html
 
 
 def test_the_gap_trend_follows_the_series_for_the_scope(org: str) -> None:
@@ -209,9 +225,12 @@ def test_the_gap_trend_follows_the_series_for_the_scope(org: str) -> None:
 
 
 def test_cost_counts_seat_months_per_tool_and_labels_every_input(org: str) -> None:
-    """Support: 6 people with Microsoft 365 Copilot from 1 July, five licensed on 1 August in
-    no export. The last usage recorded is on 29 September, so measured figures and spend run
-    to that day."""
+    """Support, from the adoption release's month ends of 2026-Q3 (each one month of a
+    seat). July: the six licensed on 1 July, persons 0-2 on Microsoft 365 Copilot, person 0
+    on GitHub Copilot too, 3-5 on nothing. August: eleven, 6-7 on GitHub Copilot. September:
+    Microsoft's usage report lists all six first ones. By hand, per tool and month:
+    Microsoft 365 Copilot 3 + 3 + 6 = 12 seat-months, GitHub Copilot 1 + 3 + 3 = 7, other
+    3 + 6 + 3 = 12; licensed 6 + 11 + 11 = 28."""
     with session_scope(org) as session:
         set_inputs(
             session,
@@ -220,23 +239,21 @@ def test_cost_counts_seat_months_per_tool_and_labels_every_input(org: str) -> No
         )
     doc = report(org, ScopeRequest("function", "Support"))
     cost = doc.cost
-    assert cost is not None and cost.status is FigureStatus.SHOWN
-    assert cost.licensed == 11
-    month = 365.25 / 12
-    m365_months = 6 * 91 / month  # 1 July - 29 September inclusive
-    other_months = 5 * 60 / month  # 1 August - 29 September
-    lines = {tuple(line.tools): line for line in cost.seats}
-    m365, other = lines[("m365-copilot",)], lines[("other",)]
-    assert m365.seats == 6 and m365.seat_months == pytest.approx(m365_months)
-    assert m365.price_per_month == 25.0
-    assert other.seats == 5 and other.price_per_month == 20.0
-    assert other.spend == pytest.approx(other_months * 20.0)
-    assert cost.spend == pytest.approx(m365_months * 25.0 + other_months * 20.0)
+    assert cost is not None and cost.status is FigureStatus.SHOWN and cost.reason is None
+    assert cost.month_ends == [dt.date(2026, 7, 31), dt.date(2026, 8, 31), dt.date(2026, 9, 30)]
+    assert cost.licensed == 11 and cost.seat_months == 28
+    lines = {line.tools[0]: line for line in cost.seats}
+    assert [
+        (line.seats, line.seat_months, line.price_per_month, line.spend)
+        for line in (lines["github-copilot"], lines["m365-copilot"], lines["other"])
+    ] == [(3, 7, 19.0, 7 * 19.0), (6, 12, 25.0, 12 * 25.0), (3, 12, 20.0, 12 * 20.0)]
+    spend = 7 * 19.0 + 12 * 25.0 + 12 * 20.0
+    assert cost.spend == pytest.approx(spend)
     inputs = {i.key: i for i in cost.inputs}
     assert inputs["seat_price.m365-copilot"].is_default is False
     assert "set by an administrator on 2026-07-01" in inputs["seat_price.m365-copilot"].source
     assert inputs["hourly_cost"].is_default and inputs["hourly_cost"].basis.value == "assumption"
-    per_month = cost.spend / (m365_months + other_months)
+    per_month = spend / 28
     assert cost.spend_per_seat_month == pytest.approx(per_month)
     assert cost.break_even_hours_per_week == pytest.approx(per_month / (75 * WEEKS_PER_MONTH))
     time = {t.key: t for t in cost.time}
@@ -266,7 +283,9 @@ def test_the_organisation_report_still_reads_everyone(org: str) -> None:
     assert doc.perception["productivity_impact"].groups["everyone"].n == 43
     assert doc.period is not None and not doc.period.named
     assert doc.period.end == dt.date(2026, 9, 29)  # the last day with any data
-    assert doc.cost is not None and doc.cost.licensed == 14
+    # Payments' three licensed people use no AI: in no published class, so the
+    # organisation's seats are Support's eleven (each month end's published classes).
+    assert doc.cost is not None and doc.cost.licensed == 11
     assert doc.next_steps is not None and doc.next_steps.steps
 
 
@@ -282,28 +301,6 @@ def test_a_tracker_pair_of_reports_gives_nothing_to_subtract(org: str) -> None:
         )
     assert engineering.perception == payments.perception
     assert engineering.perception["productivity_impact"].groups["everyone"].n == 7
-
-
-def test_a_tool_line_that_would_single_out_one_person_is_merged_and_hidden() -> None:
-    """Six people on one tool and one on another: showing either line would reveal the other
-    by subtraction from the total, so both go into one hidden line; the total stays right."""
-    start, end = dt.date(2026, 7, 1), dt.date(2026, 9, 30)
-    holders = [SeatHolder(f"p{n}", start, frozenset({"m365-copilot"})) for n in range(6)]
-    holders.append(SeatHolder("p6", start, frozenset({"github-copilot"})))
-    inputs = CostInputs(
-        currency="USD",
-        inputs={
-            key: ResolvedInput(key, d.label, d.unit, d.default, "USD", None, "default")
-            for key, d in INPUTS.items()
-        },
-    )
-    lines, spend, months = seat_lines(holders, inputs, start, end, POLICY)
-    assert [(line.seats, line.seat_months, line.price_per_month) for line in lines] == [
-        (None, None, None)
-    ]
-    per_person = 92 / (365.25 / 12)
-    assert spend == pytest.approx(per_person * (6 * 30.0 + 19.0))
-    assert lines[0].spend == pytest.approx(spend) and months == pytest.approx(7 * per_person)
 
 
 @pytest.mark.browser
@@ -342,3 +339,27 @@ def test_a_function_report_in_chromium_and_as_pdf_pages(org: str, tmp_path: Path
             histogram = grey.histogram()
         marked = sum(histogram[:250]) / (grey.width * grey.height)
         assert marked > 0.01, page.name  # more on the page than its footer: not blank
+
+
+def test_two_viewers_get_the_same_seats_whatever_they_asked_before(org: str) -> None:
+    """The cost section reads the adoption release, never a per-viewer history: a viewer
+    who first asked for every other scope gets the same seats as a fresh one."""
+    from gaplens.privacy import PrivacyGate
+
+    gate = PrivacyGate(POLICY)
+    with session_scope(org) as session:
+        for scope in (ScopeRequest(), ScopeRequest("team", "eng"), ScopeRequest("team", "support")):
+            build_report(session, None, POLICY, scope_request=scope, gate=gate, viewer="alice")
+        seen = build_report(
+            session,
+            None,
+            POLICY,
+            scope_request=ScopeRequest("function", "Support"),
+            gate=gate,
+            viewer="alice",
+        )
+        fresh = build_report(
+            session, None, POLICY, scope_request=ScopeRequest("function", "Support"), viewer="bob"
+        )
+    assert seen.cost is not None and seen.cost.status is FigureStatus.SHOWN
+    assert seen.cost == fresh.cost

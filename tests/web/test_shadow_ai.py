@@ -38,8 +38,10 @@ def test_shadow_ai_by_function_with_uses_and_reasons(client: TestClient):
 
 
 def test_measured_sanctioned_use_sits_beside_the_survey(client: TestClient, web_db: str):
-    """With usage telemetry imported, each function shows how many licensed people actually
-    used a sanctioned tool in the 28 days to the survey's last day; small functions hidden."""
+    """With usage telemetry imported and its month released, each function shows how many
+    licensed people used a sanctioned tool in the 28 days to the adoption release's latest
+    month end on or before the survey's last day: sums of the release's classes (each of
+    at least k, the same for every viewer), never a per-request count."""
     import datetime as dt
 
     from sqlalchemy import func, select
@@ -47,20 +49,28 @@ def test_measured_sanctioned_use_sits_beside_the_survey(client: TestClient, web_
     from gaplens.db.engine import session_scope
     from gaplens.directory.models import Person
     from gaplens.imports.models import ImportRun
+    from gaplens.privacy import PrivacyPolicy
+    from gaplens.releases.adoption.models import AdoptionReleaseClass
+    from gaplens.releases.adoption.service import build_adoption_releases
+    from gaplens.releases.models import Release
+    from gaplens.shadow.service import NO_MONTH
     from gaplens.surveys.models import SurveyResponse
     from gaplens.telemetry.models import AiUsageDay
 
     sign_in(client, "leader")
     before = client.get("/api/v1/shadow-ai").json()
     assert before["measured_as_of"] is None and before["groups"][0]["measured"] is None
+    assert before["measured_reason"] == NO_MONTH
+    assert "no measured column" in client.get("/shadow").text
     with session_scope(web_db) as session:
         latest = session.scalar(select(func.max(SurveyResponse.answered_on)))
         # the release dates the pulse to the end of its last week, never one answer's day
         last_day = latest + dt.timedelta(days=6 - latest.weekday())
+        month_end = last_day.replace(day=1) - dt.timedelta(days=1)
         licensed = list(
             session.execute(
                 select(Person.id, Person.function)
-                .where(Person.ai_licence_date.is_not(None), Person.ai_licence_date <= last_day)
+                .where(Person.ai_licence_date.is_not(None), Person.ai_licence_date <= month_end)
                 .order_by(Person.email)
             )
         )
@@ -78,7 +88,7 @@ def test_measured_sanctioned_use_sits_beside_the_survey(client: TestClient, web_
         session.add_all(
             AiUsageDay(
                 person_id=pid,
-                day=last_day - dt.timedelta(days=3),
+                day=month_end - dt.timedelta(days=3),
                 tool="github-copilot",
                 app="ide",
                 import_run_id=run.id,
@@ -89,24 +99,48 @@ def test_measured_sanctioned_use_sits_beside_the_survey(client: TestClient, web_
         session.add_all(
             AiUsageDay(
                 person_id=pid,
-                day=last_day - dt.timedelta(days=40),
+                day=month_end - dt.timedelta(days=40),
                 tool="github-copilot",
                 app="ide",
                 import_run_id=run.id,
             )
             for pid, _ in stale
         )
+        session.flush()
+        build_adoption_releases(session, PrivacyPolicy(), today=month_end + dt.timedelta(days=1))
+        release = session.scalars(
+            select(Release).where(
+                Release.dataset.like("adoption:%"), Release.answers_through == month_end
+            )
+        ).one()
+        classes = session.execute(
+            select(
+                AdoptionReleaseClass.function, AdoptionReleaseClass.n, AdoptionReleaseClass.furthest
+            ).where(AdoptionReleaseClass.release_id == release.id)
+        ).all()
     body = client.get("/api/v1/shadow-ai").json()
-    assert body["measured_as_of"] == last_day.isoformat()
+    assert body["measured_as_of"] == month_end.isoformat() and body["measured_reason"] is None
     groups = {g["group"]: g for g in body["groups"]}
     everyone = groups["everyone"]["measured"]
-    assert everyone["licensed"] == len(licensed)
-    assert everyone["active_28d"]["count"] == len(active)
+    # by hand: the classes published, each person counted once; withheld people in none
+    assert everyone["licensed"] == sum(n for _, n, _ in classes) <= len(licensed)
+    assert everyone["licensed"] >= len(licensed) - 2 * 5
+    assert everyone["active_28d"]["count"] == sum(sum(f[2:]) for _, _, f in classes)
+    assert (
+        abs(everyone["active_28d"]["count"] - len(active)) <= len(licensed) - everyone["licensed"]
+    )
+    shown = 0
     for function in {f for _, f in licensed}:
         measured = groups.get(function, {}).get("measured")
-        if measured and measured["status"] == "shown":
-            expected = sum(1 for pid, f in active if f == function)
-            assert measured["active_28d"]["count"] == expected
-            assert measured["licensed"] >= 5
+        if measured is None:
+            continue
+        mine = [(n, f) for fn, n, f in classes if fn == function]
+        if measured["status"] == "shown":
+            shown += 1
+            assert measured["licensed"] == sum(n for n, _ in mine) >= 5
+            assert measured["active_28d"]["count"] == sum(sum(f[2:]) for _, f in mine)
+        else:
+            assert not mine and "counted only with other functions" in measured["reason"]
+    assert shown >= 1
     page = client.get("/shadow")
     assert "Measured: licensed people active" in page.text

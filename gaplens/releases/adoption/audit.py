@@ -1,8 +1,9 @@
 """Attacking every adoption release of an organisation at once.
 
 Rows are the class member sets of every month end; each month end is its own three
-questions: a person's furthest stage (a histogram per class), trained and certified (a
-yes/no histogram per group of whole classes). The truth is what each person counted as
+questions: a person's furthest stage (a histogram per class), trained, certified and holding
+each AI tool (a yes/no histogram per group of whole classes; tools only in months built with
+them). The truth is what each person counted as
 when the month was released (kept beside their class, so a person who has since left is
 still checked). Whatever the auditor cannot solve, no combination of views can.
 """
@@ -22,6 +23,7 @@ from gaplens.releases.adoption.models import (
     dataset_of,
 )
 from gaplens.releases.service import previous_releases
+from gaplens.telemetry.models import SEAT_TOOLS
 
 MEMBER = "adoption:"
 
@@ -39,16 +41,19 @@ def adoption_findings(
     members: dict[int, set[str]] = defaultdict(set)
     answers: dict[str, dict[str, int | frozenset[int]]] = defaultdict(dict)
     m = AdoptionReleaseMember
-    for release_id, class_id, pid, stage, trained, certified in session.execute(
-        select(m.release_id, m.class_id, m.person_id, m.stage, m.trained, m.certified).where(
-            m.release_id.in_(month)
-        )
+    for release_id, class_id, pid, stage, trained, certified, tools in session.execute(
+        select(
+            m.release_id, m.class_id, m.person_id, m.stage, m.trained, m.certified, m.tools
+        ).where(m.release_id.in_(month))
     ):
         who = MEMBER + pid
         members[class_id].add(who)
         answers[who][question("stage", month[release_id])] = stage
         answers[who][question("trained", month[release_id])] = int(trained)
         answers[who][question("certified", month[release_id])] = int(certified)
+        if tools is not None:
+            for tool in SEAT_TOOLS:
+                answers[who][question(tool, month[release_id])] = int(tool in tools)
     counts = [ReleasedCount(frozenset(found)) for found in members.values()]
     histograms = [
         ReleasedHistogram(

@@ -4,7 +4,8 @@ The release header is the shared `release` row (dataset `adoption:{organisation_
 `answers_through` the month end). A class is a team (or any team) and a function (or any)
 holding at least k licensed persons whose furthest stages are not all alike; it publishes
 how many of them stopped at each stage. Trained and certified counts are published over
-unions of whole classes whose members are not all alike on them (`AdoptionReleaseGroup`).
+unions of whole classes whose members are not all alike on them (`AdoptionReleaseGroup`),
+and so are the counts of persons holding each AI tool (the group's question is the tool).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class AdoptionReleaseGroup(Base):
         ForeignKey("release.id", ondelete="CASCADE"), index=True
     )
     question: Mapped[str] = mapped_column(String(16))
-    """`trained` or `certified`."""
+    """`trained`, `certified`, or a tool (`github-copilot`, `m365-copilot`, `other`)."""
     team_id: Mapped[int | None] = mapped_column(Integer)
     function: Mapped[str | None] = mapped_column(String(100))
     n: Mapped[int] = mapped_column(Integer)
@@ -74,3 +75,6 @@ class AdoptionReleaseMember(Base):
     stage: Mapped[int] = mapped_column(Integer)
     trained: Mapped[bool] = mapped_column(Boolean)
     certified: Mapped[bool] = mapped_column(Boolean)
+    tools: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
+    """The AI tools they held by the month end (github-copilot, m365-copilot, or other);
+    None in releases built before tool counts were published."""

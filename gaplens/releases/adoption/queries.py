@@ -24,6 +24,7 @@ from gaplens.releases.adoption.models import (
 )
 from gaplens.releases.models import Release, ReleaseNote
 from gaplens.releases.service import team_tree
+from gaplens.telemetry.models import SEAT_TOOLS
 
 Predicate = Callable[[Code], bool]
 
@@ -31,7 +32,8 @@ Predicate = Callable[[Code], bool]
 @dataclass(frozen=True)
 class Cell:
     """A cell's released figures: licensed persons, persons by furthest stage, and the
-    trained / certified counts where the groups inside cover exactly its classes."""
+    trained / certified / tool-holder counts where the groups inside cover exactly its
+    classes (a tool is absent from `flags` in a month released before tools were)."""
 
     licensed: int
     furthest: tuple[int, ...]
@@ -48,10 +50,15 @@ class AdoptionRelease:
     min_group_size: int
     classes: tuple[tuple[Code, int, tuple[int, ...]], ...]
     groups: Mapping[str, tuple[tuple[Code, int, int], ...]]
-    """Per flag: (code, persons, persons with it)."""
+    """Per question (trained, certified, each tool): (code, persons, persons with it)."""
     withheld: frozenset[str]
-    """Flags some of whose classes are in no group (all alike even at the top)."""
+    """Questions some of whose classes are in no group (all alike even at the top)."""
     tree: TeamTree
+
+    @property
+    def tools_released(self) -> bool:
+        """Whether the month publishes tool counts (releases built before did not)."""
+        return all(tool in self.groups for tool in SEAT_TOOLS)
 
     def cell(self, inside: Predicate) -> Cell | None:
         """The figures of the classes inside the cell, or None when none is."""
@@ -113,6 +120,37 @@ class AdoptionRelease:
         return Cell(licensed, furthest, flags)
 
 
+def scope_predicate(tree: TeamTree, team: int | None, function: str | None) -> Predicate:
+    """The cell of a team (and the teams below it) and/or a function: a class counts when
+    its code lies inside both (a class generalised above the team counts only higher up)."""
+
+    def inside(code: Code) -> bool:
+        if team is not None and (code.team is None or not tree.within(code.team, team)):
+            return False
+        return function is None or code.function == function
+
+    return inside
+
+
+def released_month_ends(
+    session: Session, organisation_id: int, start: dt.date, end: dt.date
+) -> list[AdoptionRelease]:
+    """The organisation's released month ends inside [start, end], oldest first (each month
+    end once: the latest release of it)."""
+    found: dict[dt.date, Release] = {}
+    for release in session.scalars(
+        select(Release)
+        .where(
+            Release.dataset == dataset_of(organisation_id),
+            Release.answers_through >= start,
+            Release.answers_through <= end,
+        )
+        .order_by(Release.answers_through, Release.seq)
+    ):
+        found[release.answers_through] = release
+    return [load_adoption_release(session, found[day]) for day in sorted(found)]
+
+
 def latest_adoption_release(
     session: Session, organisation_id: int, as_of: dt.date
 ) -> AdoptionRelease | None:
@@ -147,6 +185,10 @@ def load_adoption_release(session: Session, release: Release) -> AdoptionRelease
     withheld = frozenset(
         session.scalars(select(ReleaseNote.question).where(ReleaseNote.release_id == release.id))
     )
+    if any(tool in groups or tool in withheld for tool in SEAT_TOOLS):
+        # built with tool counts: a tool with no group at all was all alike everywhere
+        for tool in SEAT_TOOLS:
+            groups.setdefault(tool, [])
     return AdoptionRelease(
         seq=release.seq,
         month_end=release.answers_through,

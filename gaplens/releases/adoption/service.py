@@ -15,7 +15,10 @@ must be none or at least k, else the rest of it is withheld too: so every set of
 that any combination of months can single out holds at least k (tested with the auditor).
 
 Trained and certified counts are published over unions of whole classes whose members are
-not all alike on them, never per stage (per stage they would split a class).
+not all alike on them, never per stage (per stage they would split a class). So are the
+counts of persons holding each AI tool (GitHub Copilot, Microsoft 365 Copilot, other = held
+neither, as the usage exports show it): the cost section's seats and spend are sums of them.
+For tools, classes left all alike at the top join a kept group instead of being withheld.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from gaplens.adoption.schemas import STAGES
-from gaplens.adoption.service import load_facts, stages_reached
+from gaplens.adoption.service import load_facts, stages_reached, tools_held
 from gaplens.directory.models import Organisation, Person
 from gaplens.privacy.policy import PrivacyPolicy
 from gaplens.privacy.recoding import Code, Lattice, Recoded, TeamTree, answers_ok, coarsen, whole
@@ -47,7 +50,7 @@ from gaplens.releases.service import (
     team_tree,
     write_release,
 )
-from gaplens.telemetry.models import AiUsageDay
+from gaplens.telemetry.models import SEAT_TOOLS, AiUsageDay
 
 FIRST_MONTHS = 12
 """Month ends released by the first build: the latest twelve that are over and covered."""
@@ -58,11 +61,18 @@ using AI for a week means the export has not arrived yet)."""
 TRAINED = "trained"
 CERTIFIED = "certified"
 FLAGS = (TRAINED, CERTIFIED)
+QUESTIONS = (*FLAGS, *SEAT_TOOLS)
+"""Yes/no questions published over unions of whole classes: trained, certified, and holding
+each tool (a person may hold both exported tools; `other` is holding neither)."""
 ALL_ALIKE = "all_alike"
 
 
 def flag_of(person: Licensed, flag: str) -> bool:
-    return person.trained if flag == TRAINED else person.certified
+    if flag == TRAINED:
+        return person.trained
+    if flag == CERTIFIED:
+        return person.certified
+    return flag in person.tools
 
 
 @dataclass(frozen=True)
@@ -76,6 +86,8 @@ class Licensed:
     certified: bool
     signature: tuple[int, ...]
     """Their class in every earlier release of the data set (0 where absent)."""
+    tools: frozenset[str] = frozenset()
+    """The AI tools they held by the month end (`tools_held`)."""
 
 
 def month_end(day: dt.date) -> dt.date:
@@ -206,9 +218,9 @@ def _contributors(
         )
     }
     persons: dict[str, Licensed] = {}
-    for facts in load_facts(session, end):
-        if facts.person_id not in where:
-            continue
+    found = [facts for facts in load_facts(session, end) if facts.person_id in where]
+    held = tools_held(session, [facts.person_id for facts in found], end)
+    for facts in found:
         team, function = where[facts.person_id]
         persons[facts.person_id] = Licensed(
             Code(team, function),
@@ -216,6 +228,7 @@ def _contributors(
             facts.trained,
             facts.certified,
             earlier.get(facts.person_id, nowhere),
+            held[facts.person_id],
         )
     departed = {pid: signature for pid, signature in earlier.items() if pid not in persons}
     return persons, departed
@@ -257,7 +270,7 @@ def _build_month(
     else:
         message = (
             f"Release {release.seq} ({end:%B %Y}): {len(classes.codes)} licensed people in "
-            f"{len(rows)} groups of at least {k}, {groups} training groups."
+            f"{len(rows)} groups of at least {k}, {groups} training and tool groups."
         )
     return BuildOutcome(release, message)
 
@@ -296,11 +309,51 @@ def _write_classes(
                     "stage": persons[pid].stage,
                     "trained": persons[pid].trained,
                     "certified": persons[pid].certified,
+                    "tools": sorted(persons[pid].tools),
                 }
                 for pid, code in sorted(codes.items())
             ],
         )
     return rows
+
+
+def _absorb(
+    grouped: Recoded[int, Code],
+    by_code: dict[Code, list[int]],
+    code_of_class: Mapping[int, Code],
+    tree: TeamTree,
+) -> Recoded[int, Code]:
+    """Tools only: the classes left all alike even at the top join one group that is kept
+    (mixed, at least k), under the most specific code above all of them, rather than
+    being withheld. The union of whole classes is still mixed and at least k, and the
+    groups still partition the classes; but a scope's spend needs every class's count,
+    and tool holding follows teams (a team all on one tool is common)."""
+    left = sorted(grouped.withheld)
+
+    def joined(code: Code) -> Code:
+        return _join([code, *(code_of_class[c] for c in left)], tree)
+
+    target = max(by_code, key=lambda code: (tree.rank(joined(code)), -len(by_code[code])))
+    merged = joined(target)
+    ids = by_code.pop(target) + left
+    by_code.setdefault(merged, []).extend(ids)
+    codes = {c: code for code, found in by_code.items() for c in found}
+    return Recoded(codes, frozenset())
+
+
+def _join(codes: Sequence[Code], tree: TeamTree) -> Code:
+    """The most specific code on every one of `codes`' paths up the lattice."""
+
+    def path(code: Code) -> list[Code]:
+        found = [code]
+        while (up := tree.up(found[-1])) is not None:
+            found.append(up)
+        return found
+
+    common = set(path(codes[0]))
+    for code in codes[1:]:
+        common &= set(path(code))
+    return max(common, key=tree.rank)
 
 
 def _write_groups(
@@ -312,15 +365,15 @@ def _write_groups(
     tree: TeamTree,
     k: int,
 ) -> int:
-    """Per flag, merge whole classes up the lattice until each group's members are not all
-    alike on it; publish how many of them have it and how many not (withheld at the top:
-    a note says so)."""
+    """Per question (trained, certified, each tool), merge whole classes up the lattice until
+    each group's members are not all alike on it; publish how many of them have it and how
+    many not (withheld at the top: a note says so)."""
     in_class: dict[int, list[str]] = defaultdict(list)
     for pid, code in codes.items():
         in_class[rows[code].id].append(pid)
     code_of_class = {row.id: code for code, row in rows.items()}
     written = 0
-    for flag in FLAGS:
+    for flag in QUESTIONS:
         value = {pid: flag_of(persons[pid], flag) for pid in codes}
 
         def ok(group: Sequence[int], value: Mapping[str, bool] = value) -> bool:
@@ -331,6 +384,8 @@ def _write_groups(
         by_code: dict[Code, list[int]] = defaultdict(list)
         for class_id, code in grouped.codes.items():
             by_code[code].append(class_id)
+        if flag in SEAT_TOOLS and grouped.withheld and by_code:
+            grouped = _absorb(grouped, by_code, code_of_class, tree)
         for code in sorted(by_code, key=Code.key):
             ids = sorted(by_code[code])
             inside = [pid for c in ids for pid in in_class[c]]
