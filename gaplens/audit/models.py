@@ -1,10 +1,10 @@
-"""The audit log, and the per-viewer history of respondent sets the privacy gate checks."""
+"""The audit log, and the differential-privacy budget and roll-ups of each survey."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gaplens.db.base import Base
@@ -19,28 +19,6 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(500))
     detail: Mapped[dict[str, object] | None] = mapped_column(JSON)
-
-
-class ViewedSet(Base):
-    """One respondent set already released to a viewer (privacy rule 3)."""
-
-    __tablename__ = "viewed_set"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    viewer: Mapped[str] = mapped_column(String(100), index=True)
-    size: Mapped[int] = mapped_column(Integer)
-    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
-
-
-class ViewedMember(Base):
-    __tablename__ = "viewed_member"
-
-    set_id: Mapped[int] = mapped_column(
-        ForeignKey("viewed_set.id", ondelete="CASCADE"), primary_key=True
-    )
-    member: Mapped[str] = mapped_column(String(32), primary_key=True)
-    """A response id as it is, or 32 hex characters of the SHA-256 of a longer member
-    (a prefixed person or friction entry id): see `gaplens.audit.service.stored_member`."""
 
 
 class PrivacyBudget(Base):

@@ -46,7 +46,7 @@ from gaplens.db.engine import session_scope
 from gaplens.directory.service import check_function, scope_function
 from gaplens.errors import InputError, InputProblem
 from gaplens.metrics.schemas import MetricScope
-from gaplens.privacy import PrivacyGate, PrivacyPolicy
+from gaplens.privacy import PrivacyPolicy
 from gaplens.releases.queries import SurveyRelease, cell_predicate, latest_survey_release
 from gaplens.report.text import day, percent, percent_range
 from gaplens.stats import newcombe_difference, wilson_interval
@@ -519,15 +519,12 @@ def report_section(
     end: dt.date,
     policy: PrivacyPolicy,
     *,
-    gate: PrivacyGate,
-    viewer: str,
     survey: Survey | None = None,
 ) -> CommitmentsSection | None:
     """The statements in force at `end` beside job-security clarity per pulse of `survey`'s
-    series; None when there is neither a statement nor a clarity answer to show. Clarity
-    passes the report's gate for its viewer (privacy rule 3 across a staff member's perception
-    pages and exports); statements are signed and need none."""
-    del policy  # the gate carries it
+    series; None when there is neither a statement nor a clarity answer to show. Clarity is
+    read from each pulse's release, the same for every viewer; statements are signed."""
+    del policy  # the releases carry their own threshold
     if start > end:
         raise InputError.single("the period starts after it ends", column="period_from")
     function = scope_function(session, scope.function, scope.team_id)

@@ -58,7 +58,7 @@ from gaplens.metrics.definitions import Metric
 from gaplens.metrics.registry import UnknownMetricError, get_metric
 from gaplens.metrics.schemas import MetricDefinition, MetricFigure, MetricScope
 from gaplens.metrics.service import DEFAULT_WINDOW_DAYS
-from gaplens.privacy import PrivacyGate, PrivacyPolicy
+from gaplens.privacy import PrivacyPolicy
 from gaplens.releases.measured.queries import measured_release
 
 DEFAULT_REVIEW_DAYS = 90
@@ -683,9 +683,6 @@ def report_section(
     start: dt.date,
     end: dt.date,
     policy: PrivacyPolicy,
-    *,
-    gate: PrivacyGate | None = None,
-    viewer: str | None = None,
 ) -> CriteriaSection | None:
     """Criteria of the scope not reviewed before the period, judged on the measured release
     as of `end` (the latest released month end at or before it, or at or before the review
@@ -694,10 +691,8 @@ def report_section(
     That includes criteria for phases starting after `end`: agreeing on them before the next
     phase is the point, and they show as not started yet. None when there are none. Every
     figure is a released one, so a report, a page and another report publish the same
-    numbers for the same scope and month end (`gate` and `viewer` are accepted for the
-    report's uniform call and not used: nothing here is per viewer).
+    numbers for the same scope and month end.
     """
-    del gate, viewer
     rows = report_criteria(session, scope, start, end)
     if not rows:
         return None

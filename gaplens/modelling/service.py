@@ -40,7 +40,7 @@ from gaplens.modelling.schemas import (
     PostPage,
     UsefulPost,
 )
-from gaplens.privacy import PrivacyGate, PrivacyPolicy
+from gaplens.privacy import PrivacyPolicy
 
 AUTHOR_ROLES = (StaffRole.LEADER, StaffRole.ADMIN)
 PER_PAGE = 20
@@ -391,18 +391,14 @@ def report_section(
     start: dt.date,
     end: dt.date,
     policy: PrivacyPolicy,
-    *,
-    gate: PrivacyGate,
-    viewer: str,
 ) -> ModellingSection | None:
     """Posts in [start, end], how many admit a failure, the leaders who posted (a count), the
     useful marks of the period and the most useful posts; None if no post exists in scope.
 
-    `policy`, `gate` and `viewer` are part of the report contract; there is nothing to hide
-    here: posts are signed and marks carry no reader attributes, so no respondent group is
-    released and nothing goes into the viewer's differencing history.
+    `policy` is part of the report contract; there is nothing to hide here: posts are
+    signed and marks carry no reader attributes, so no respondent group is released.
     """
-    del policy, gate, viewer
+    del policy
     if start > end:
         raise InputError.single("the period starts after it ends", column="period_from")
     where = _in_scope(scope_function(session, scope.function, scope.team_id))

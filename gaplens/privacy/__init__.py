@@ -1,12 +1,10 @@
-"""Privacy rules, enforced in one place that every read path goes through.
-
-Pure functions and small objects over plain data: no database, no I/O, so the rules can be
-tested exhaustively and cannot be bypassed by a new query path.
+"""Privacy rules as pure functions over plain data (no database, no I/O), used by the
+release builders (gaplens/releases/), the only code that turns people's data into figures:
+recoding into classes of at least k, binning, comment thresholds, noise, and the auditors
+that prove no combination of releases determines one person's answer.
 """
 
-from gaplens.privacy.audit import InMemoryQueryAuditor, QueryAuditor, QueryRefused
 from gaplens.privacy.comments import Comment, ReleasedComment, release_comments
-from gaplens.privacy.gate import PrivacyGate
 from gaplens.privacy.noise import histogram_epsilon, noisy_histogram
 from gaplens.privacy.policy import (
     MIN_COMMENT_GROUP_SIZE_FLOOR,
@@ -27,11 +25,7 @@ __all__ = [
     "MIN_GROUP_SIZE_FLOOR",
     "CellDecision",
     "Comment",
-    "InMemoryQueryAuditor",
-    "PrivacyGate",
     "PrivacyPolicy",
-    "QueryAuditor",
-    "QueryRefused",
     "ReleasedComment",
     "SuppressionReason",
     "configured_policy",

@@ -26,7 +26,7 @@ from gaplens.directory.models import Organisation, Person, Team
 from gaplens.errors import InputError, InputProblem
 from gaplens.friction.service import complete_months
 from gaplens.metrics.schemas import MetricScope
-from gaplens.privacy import PrivacyGate, PrivacyPolicy
+from gaplens.privacy import PrivacyPolicy
 from gaplens.privacy.recoding import TeamTree
 from gaplens.reflections import queries
 from gaplens.reflections.figures import (
@@ -452,15 +452,10 @@ def report_section(
     start: dt.date,
     end: dt.date,
     policy: PrivacyPolicy,
-    *,
-    gate: PrivacyGate | None = None,
-    viewer: str | None = None,
 ) -> ReflectionsSummary | None:
     """The report's reflection section, or None when no reflection was ever scheduled or
     written. Read from the reflections release like the staff view, so a staff export and
-    a reflections page publish the same groups for every viewer (`gate` and `viewer` are
-    accepted for the report's uniform call and not used: nothing here is per viewer)."""
-    del gate, viewer
+    a reflections page publish the same groups for every viewer."""
     if not has_reflections(session):
         return None
     return reflections_summary(session, scope, start, end, policy, by="function")

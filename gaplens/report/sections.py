@@ -17,7 +17,6 @@ from gaplens.adoption.service import headline as funnel_headline
 from gaplens.adoption.service import stage_figures
 from gaplens.perception.service import team_id_of
 from gaplens.perception.trend import TrendOut, released_population_trend
-from gaplens.privacy import PrivacyGate
 from gaplens.releases.adoption.queries import latest_adoption_release, scope_predicate
 from gaplens.report.schemas import (
     AdoptionSection,
@@ -68,8 +67,6 @@ def trend_section(
     survey: Survey,
     scope: ResolvedScope,
     period: ResolvedPeriod,
-    gate: PrivacyGate,
-    viewer: str,
 ) -> GapTrend:
     """The gap per pulse of the survey's series, for the scope's responses, up to the period's
     end; the latest change is called widening or narrowing only beyond its interval."""

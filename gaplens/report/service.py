@@ -15,7 +15,6 @@ from gaplens.modelling.service import report_section as modelling_section
 from gaplens.perception.figures import ROLE_LABELS, benchmark_out
 from gaplens.perception.service import released_perception, team_id_of
 from gaplens.privacy import (
-    PrivacyGate,
     PrivacyPolicy,
 )
 from gaplens.reflections.service import report_section as reflections_section
@@ -117,20 +116,15 @@ def build_report(
     *,
     scope_request: ScopeRequest | None = None,
     period_request: PeriodRequest | None = None,
-    gate: PrivacyGate | None = None,
-    viewer: str = "report",
 ) -> ReportDocument:
     """One report for one scope and one period (gaplens/report/scope.py says which data
-    each covers). Every figure passes `gate` for `viewer`: the web export passes the staff
-    gate, so the per-viewer differencing check (privacy rule 3) holds across a staff
-    member's pages and exports; the CLI uses a fresh gate, consistent within the report.
-    Measured figures, the adoption funnel and the realities come from releases."""
-    gate = gate if gate is not None else PrivacyGate(policy)
+    each covers). Every figure is read from releases, so the same scope and period give
+    every viewer, page and export the same report."""
     resolved = resolve_scope(session, scope_request or ScopeRequest())
     period = resolve_period(session, period_request, today)
     survey = choose_survey(session, period, survey_name)
     as_of = measured_as_of(session, period.end)
-    return _build_report(session, survey, policy, today, resolved, period, as_of, gate, viewer)
+    return _build_report(session, survey, policy, today, resolved, period, as_of)
 
 
 def _build_report(
@@ -141,8 +135,6 @@ def _build_report(
     resolved: ResolvedScope,
     period: ResolvedPeriod,
     as_of: dt.date | None,
-    gate: PrivacyGate,
-    viewer: str,
 ) -> ReportDocument:
     pulse = next((p for p in answered_pulses(session) if p.survey.id == survey.id), None)
     population = resolved.population
@@ -151,9 +143,8 @@ def _build_report(
     perception = released.figures
     responses = released.respondents or 0
 
-    # The contract every section builder follows: scope, [start, end] inclusive, policy,
-    # and keyword-only the report's gate and viewer, through which every group it shows
-    # passes (privacy rule 3 holds across a staff member's pages and exports).
+    # The contract every section builder follows: scope, [start, end] inclusive, policy;
+    # each reads its capability's releases, so nothing here depends on who asks.
     scope: MetricScope = resolved.metric
     start, end = period.start, period.end
     window = (scope, start, end, policy)
@@ -206,10 +197,10 @@ def _build_report(
             data_as_of=as_of,
             rules=PERIOD_RULES,
         ),
-        gap_trend=trend_section(session, survey, resolved, period, gate, viewer),
+        gap_trend=trend_section(session, survey, resolved, period),
         adoption=adoption,
         use_cases=use_cases_section(card) if card.use_cases or card.other_entries else None,
-        # Seats and spend: the adoption release's cells of the period's month ends, no gate.
+        # Seats and spend: the adoption release's cells of the period's month ends.
         cost=(
             cost_section(
                 session,
@@ -224,20 +215,18 @@ def _build_report(
             if as_of
             else None
         ),
-        reflections=reflections_section(session, *window, gate=gate, viewer=viewer),
+        reflections=reflections_section(session, *window),
         tasks=tasks_section(
             session,
             *window,
-            gate=gate,
-            viewer=viewer,
             card=card if resolved.is_organisation else None,
         ),
-        modelling=modelling_section(session, *window, gate=gate, viewer=viewer),
-        commitments=commitments_section(session, *window, gate=gate, viewer=viewer, survey=survey),
-        criteria=criteria_section(session, *window, gate=gate, viewer=viewer),
-        wins=wins_section(session, *window, gate=gate, viewer=viewer),
+        modelling=modelling_section(session, *window),
+        commitments=commitments_section(session, *window, survey=survey),
+        criteria=criteria_section(session, *window),
+        wins=wins_section(session, *window),
         # Sections of capabilities 9-14: one line each,
-        # <field>=<module>.report_section(session, *window, gate=gate, viewer=viewer),
+        # <field>=<module>.report_section(session, *window),
     )
     return document.model_copy(update={"next_steps": next_steps(document)})
 

@@ -865,11 +865,7 @@ def trend_view(doc: ReportDocument) -> TrendView | None:
                 )
             )
         else:
-            words = (
-                "Refused: too close to a population already shown to you"
-                if p.status == "refused"
-                else status_text(FigureStatus(p.status), k)
-            )
+            words = status_text(FigureStatus(p.status), k)
             rows.append(TrendRow(p.survey, closed, p.in_period, None, NO_VALUE, hidden=words))
     verdict = DIRECTION_WORDS.get(trend.direction, trend.direction)
     if trend.change_pp is not None:

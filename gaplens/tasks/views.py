@@ -22,7 +22,7 @@ from gaplens.directory.models import Team
 from gaplens.errors import InputError
 from gaplens.friction.service import released_months
 from gaplens.metrics.schemas import MetricScope
-from gaplens.privacy import PrivacyGate, PrivacyPolicy
+from gaplens.privacy import PrivacyPolicy
 from gaplens.privacy.recoding import Code
 from gaplens.releases.models import Release
 from gaplens.releases.tasks.queries import (
@@ -509,8 +509,6 @@ def report_section(
     end: dt.date,
     policy: PrivacyPolicy,
     *,
-    gate: PrivacyGate,
-    viewer: str,
     card: Scorecard | None = None,
 ) -> TaskMapSection | None:
     """The latest round released in [start, end], for the scope, read from its release;
@@ -519,9 +517,8 @@ def report_section(
 
     The figures are the release's, the same for every report and page. Candidates and
     personas are matched against the organisation's scorecard for the report's period:
-    `card` when the report already built it, else read here from the friction release
-    (`gate` and `viewer` are the report contract's; nothing here is decided per viewer)."""
-    del policy, gate, viewer  # the releases carry their own threshold
+    `card` when the report already built it, else read here from the friction release."""
+    del policy  # the releases carry their own threshold
     found = _report_release(session, start, end)
     if found is None:
         return None

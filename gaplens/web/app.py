@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from gaplens import __version__
 from gaplens.commitments.service import StatementCache
 from gaplens.errors import InputError
-from gaplens.privacy import QueryRefused, configured_policy
+from gaplens.privacy import configured_policy
 from gaplens.surveys.intake import AnswerIntake
 from gaplens.web.abuse import AnonymousRateLimiter
 from gaplens.web.assets import STATIC_DIR
@@ -86,7 +86,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         title="gaplens",
         version=__version__,
         description="The gap between what leadership believes AI does and what the work shows. "
-        "Every figure is an aggregate that passed the privacy gate.",
+        "Every figure is an aggregate read from a privacy release.",
         docs_url=None,  # Swagger UI would load from a CDN; the spec is at /openapi.json
         redoc_url=None,
         lifespan=lifespan,
@@ -173,12 +173,6 @@ def install_error_handlers(app: FastAPI) -> None:
         if wants_json(request):
             return JSONResponse({"error": str(error), "problems": problems}, status_code=422)
         return render_error(request, 422, str(error))
-
-    @app.exception_handler(QueryRefused)
-    async def refused(request: Request, error: QueryRefused) -> Response:
-        if wants_json(request):
-            return JSONResponse({"error": str(error)}, status_code=409)
-        return render_error(request, 409, str(error))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:

@@ -41,7 +41,6 @@ def render_error(request: Request, status_code: int, message: str) -> HTMLRespon
         401: "Please sign in",
         403: "Not allowed",
         404: "Not found",
-        409: "This view can't be shown",
         413: "Too large",
         422: "Please check what you entered",
         429: "Too many attempts",

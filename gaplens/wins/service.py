@@ -33,7 +33,7 @@ from gaplens.errors import InputError, InputProblem
 from gaplens.metrics.definitions import Metric
 from gaplens.metrics.registry import UnknownMetricError, get_metric
 from gaplens.metrics.schemas import MetricDefinition, MetricScope
-from gaplens.privacy import PrivacyGate, PrivacyPolicy
+from gaplens.privacy import PrivacyPolicy
 from gaplens.wins.models import Win
 from gaplens.wins.schemas import Verdict, WinEvidence, WinIn, WinOut, WinsSection
 
@@ -246,14 +246,9 @@ def report_section(
     start: dt.date,
     end: dt.date,
     policy: PrivacyPolicy,
-    *,
-    gate: PrivacyGate | None = None,
-    viewer: str | None = None,
 ) -> WinsSection | None:
     """Wins of the scope whose period overlaps [start, end], with their released numbers;
-    None when there are none. The same figures as on the wins pages for every reader
-    (`gate` and `viewer` are accepted for the report's uniform call and not used)."""
-    del gate, viewer
+    None when there are none. The same figures as on the wins pages for every reader."""
     wins = report_wins(session, scope, start, end)
     if not wins:
         return None

@@ -33,7 +33,7 @@ from gaplens.directory.models import Team
 from gaplens.directory.service import import_teams
 from gaplens.errors import InputError
 from gaplens.metrics.schemas import MetricScope
-from gaplens.privacy import PrivacyGate, PrivacyPolicy
+from gaplens.privacy import PrivacyPolicy
 from gaplens.releases.service import build_all
 from gaplens.stats import newcombe_difference
 from gaplens.surveys.service import find_survey, import_responses
@@ -260,8 +260,6 @@ def section(db_url: str, **scope: object):
             dt.date(2026, 1, 1),
             dt.date(2026, 9, 30),
             PrivacyPolicy(),
-            gate=PrivacyGate(),
-            viewer="report",
             survey=survey,
         )
 

@@ -6,7 +6,6 @@ every viewer."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -28,7 +27,7 @@ from gaplens.criteria.service import (
 from gaplens.db.engine import session_scope
 from gaplens.errors import InputError
 from gaplens.metrics.schemas import MetricScope
-from gaplens.privacy import PrivacyGate, PrivacyPolicy
+from gaplens.privacy import PrivacyPolicy
 from gaplens.releases.measured.queries import measured_release, released_overviews
 from gaplens.releases.measured.service import build_measured_release
 from tests.metrics.builders import OrgBuilder, at
@@ -513,7 +512,7 @@ def test_report_section_keeps_the_scope_and_lists_retired_apart(db_url: str):
         gone = criterion(session, phase_name="Gone")
         retire_criterion(session, gone, "Merged into the first one", "bo", now(START + days(2)))
         whole = report_section(
-            session, MetricScope(organisation_id=org.id), START, REVIEW + days(5), POLICY, **fresh()
+            session, MetricScope(organisation_id=org.id), START, REVIEW + days(5), POLICY
         )
         team = report_section(
             session,
@@ -521,7 +520,6 @@ def test_report_section_keeps_the_scope_and_lists_retired_apart(db_url: str):
             START,
             REVIEW,
             POLICY,
-            **fresh(),
         )
         function = report_section(
             session,
@@ -529,7 +527,6 @@ def test_report_section_keeps_the_scope_and_lists_retired_apart(db_url: str):
             START,
             REVIEW,
             POLICY,
-            **fresh(),
         )
         later = report_section(
             session,
@@ -537,7 +534,6 @@ def test_report_section_keeps_the_scope_and_lists_retired_apart(db_url: str):
             REVIEW + days(1),
             REVIEW + days(9),
             POLICY,
-            **fresh(),
         )
         listed = criteria_views(session, REVIEW + days(5), POLICY)
     assert whole is not None and team is not None and function is not None
@@ -549,9 +545,3 @@ def test_report_section_keeps_the_scope_and_lists_retired_apart(db_url: str):
     assert whole.rules and listed[-1].id == gone.id  # retired last
     reported = {c.id: c for c in whole.criteria}[engineering.id]
     assert reported == {c.id: c for c in listed}[engineering.id]  # the page's figures
-
-
-def fresh() -> dict[str, Any]:
-    """A report's own gate and viewer, as the command line builds one per report: accepted
-    and unused, the figures are the release's."""
-    return {"gate": PrivacyGate(POLICY), "viewer": "report"}

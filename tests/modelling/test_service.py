@@ -36,7 +36,7 @@ from gaplens.modelling.service import (
     report_section,
     validate_post,
 )
-from gaplens.privacy import PrivacyGate, PrivacyPolicy
+from gaplens.privacy import PrivacyPolicy
 from tests.files import TEAMS, write_csv
 
 PASSWORD = "correct horse battery staple"
@@ -232,12 +232,7 @@ def test_report_section_counts_the_period_and_the_scope(db_url: str, org: dict[s
     start, end = dt.date(2026, 7, 1), dt.date(2026, 9, 30)
     with session_scope(db_url) as session:
         scope = MetricScope(organisation_id=1)
-        assert (
-            report_section(
-                session, scope, start, end, PrivacyPolicy(), gate=PrivacyGate(), viewer="report"
-            )
-            is None
-        )
+        assert report_section(session, scope, start, end, PrivacyPolicy()) is None
 
         def publish(author: str, day: dt.date, **changes: object) -> int:
             return publish_post(session, org[author], post(**changes), today=day).id
@@ -256,12 +251,10 @@ def test_report_section_counts_the_period_and_the_scope(db_url: str, org: dict[s
                             today=dt.date(2026, 10, 2) if post_id == after else end)  # fmt: skip
         mark_useful(session, a, "reader-token-late-mark-00000", today=dt.date(2026, 10, 5))
 
-        whole = report_section(
-            session, scope, start, end, PrivacyPolicy(), gate=PrivacyGate(), viewer="report"
-        )
+        whole = report_section(session, scope, start, end, PrivacyPolicy())
         engineering = report_section(
             session, MetricScope(organisation_id=1, function="Engineering"), start, end,
-            PrivacyPolicy(), gate=PrivacyGate(), viewer="report",
+            PrivacyPolicy(),
         )  # fmt: skip
     assert whole is not None and engineering is not None
     assert (whole.posts, whole.admitting_failure, whole.leaders_posting) == (4, 3, 3)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from gaplens.db.engine import session_scope
 from gaplens.metrics.schemas import MetricScope
-from gaplens.privacy import PrivacyGate, PrivacyPolicy
+from gaplens.privacy import PrivacyPolicy
 from gaplens.report.render import render_html, render_json, render_pdf
 from gaplens.report.schemas import ReportDocument
 from gaplens.tasks.views import report_section
@@ -27,8 +27,6 @@ def test_the_section_renders_in_html_and_pdf(db_url: str, tmp_path: Path):
             dt.date(2026, 1, 1),
             dt.date(2026, 12, 31),
             PrivacyPolicy(),
-            gate=PrivacyGate(),
-            viewer="report",
         )
     assert section is not None
     doc = sample_document().model_copy(update={"tasks": section})

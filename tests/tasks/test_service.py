@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, func, inspect, select, text
@@ -15,7 +14,7 @@ from gaplens.db.engine import session_scope
 from gaplens.directory.models import Person
 from gaplens.errors import InputError
 from gaplens.metrics.schemas import MetricScope
-from gaplens.privacy import PrivacyGate, PrivacyPolicy
+from gaplens.privacy import PrivacyPolicy
 from gaplens.spent.service import TASK, spent_among
 from gaplens.surveys.intake import LinkNotUsable
 from gaplens.tasks.answers import RawTaskAnswer, Where
@@ -425,25 +424,20 @@ def test_personas_and_playbooks(db_url: str, tmp_path: Path):
     assert (view.scorecard_from, view.scorecard_to) == (dt.date(2025, 9, 29), dt.date(2026, 9, 27))
 
 
-def fresh(policy: PrivacyPolicy) -> dict[str, Any]:
-    """A report's own gate and viewer, as the command line builds one per report."""
-    return {"gate": PrivacyGate(policy), "viewer": "report"}
-
-
 def test_report_section(db_url: str, tmp_path: Path):
     standard(db_url, tmp_path)
     policy = PrivacyPolicy()
     with session_scope(db_url) as session:
         scope = MetricScope(organisation_id=1)
         year = (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
-        section = report_section(session, scope, *year, policy, **fresh(policy))
+        section = report_section(session, scope, *year, policy)
         assert section is not None and section.respondents == 41
         assert [f.function for f in section.functions] == ["Engineering", "Support"]
         assert section.functions[0].candidates[0].key == "boilerplate"
         assert [t.label for t in section.functions[0].free_tasks] == ["Flaky CI reruns"]
         assert section.functions[0].personas and section.functions[0].personas[0].n >= 5
         last_year = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
-        before = report_section(session, scope, *last_year, policy, **fresh(policy))
+        before = report_section(session, scope, *last_year, policy)
         assert before is None
         from gaplens.directory.models import Team
 
@@ -454,7 +448,6 @@ def test_report_section(db_url: str, tmp_path: Path):
             dt.date(2026, 1, 1),
             dt.date(2026, 12, 31),
             policy,
-            **fresh(policy),
         )
         assert team is not None and team.respondents == 11
         small = session.scalar(select(Team.id).where(Team.key == "support-night"))
@@ -465,7 +458,6 @@ def test_report_section(db_url: str, tmp_path: Path):
                 dt.date(2026, 1, 1),
                 dt.date(2026, 12, 31),
                 policy,
-                **fresh(policy),
             )
             is None
         )

@@ -5,7 +5,6 @@ privacy (released whole classes only), and the report section."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -13,7 +12,7 @@ from sqlalchemy import func, select
 from gaplens.db.engine import session_scope
 from gaplens.errors import InputError
 from gaplens.metrics.schemas import MetricScope
-from gaplens.privacy import PrivacyGate, PrivacyPolicy
+from gaplens.privacy import PrivacyPolicy
 from gaplens.releases.measured.queries import measured_release, released_overviews
 from gaplens.releases.measured.service import build_measured_release
 from gaplens.wins.models import Win
@@ -171,12 +170,8 @@ def test_report_section_by_period_and_scope(db_url: str):
             LOGGED,
         )
         scope = MetricScope(organisation_id=org.id)
-        year = report_section(
-            session, scope, dt.date(2025, 10, 1), dt.date(2026, 9, 30), POLICY, **fresh()
-        )
-        before = report_section(
-            session, scope, dt.date(2025, 1, 1), dt.date(2026, 6, 1), POLICY, **fresh()
-        )
+        year = report_section(session, scope, dt.date(2025, 10, 1), dt.date(2026, 9, 30), POLICY)
+        before = report_section(session, scope, dt.date(2025, 1, 1), dt.date(2026, 6, 1), POLICY)
         listed = win_views(session, POLICY)
     assert year is not None and {w.id for w in year.wins} == {measured.id, told.id}
     assert before is None  # neither period overlaps it
@@ -218,8 +213,8 @@ def test_a_win_and_a_criterion_two_people_apart_show_released_whole_classes(db_u
         )
         scope = MetricScope(organisation_id=org.id)
         year = (dt.date(2025, 10, 1), dt.date(2026, 9, 30))
-        wins = report_section(session, scope, *year, POLICY, **fresh())
-        criteria = criteria_section(session, scope, *year, POLICY, **fresh())
+        wins = report_section(session, scope, *year, POLICY)
+        criteria = criteria_section(session, scope, *year, POLICY)
         published = {}
         for key, narrowed in (
             ("team", MetricScope(organisation_id=org.id, team_id=measured.team_id)),
@@ -242,9 +237,3 @@ def test_a_win_and_a_criterion_two_people_apart_show_released_whole_classes(db_u
     html = render_html(sample_document().model_copy(update={"criteria": criteria, "wins": wins}))
     assert "month end 2026-06-30" in html and "month end 2026-08-31" in html
     assert "-10% from the baseline" in html and "No numbers:" not in html
-
-
-def fresh() -> dict[str, Any]:
-    """A report's own gate and viewer, as the command line builds one per report: accepted
-    and unused, the figures are the release's."""
-    return {"gate": PrivacyGate(POLICY), "viewer": "report"}

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from gaplens.accounts.service import Viewer
 from gaplens.criteria.measure import first_organisation, teams
 from gaplens.errors import InputError
-from gaplens.privacy import QueryRefused
 from gaplens.report.scope import reportable_functions
 from gaplens.surveys.queries import survey_names
 from gaplens.web.deps import AnyStaff, DbSession, Policy
@@ -118,9 +117,6 @@ def report_file_page(
     except InputError as error:
         session.rollback()  # nothing of a report that was not built stays in the audit history
         return _page(request, viewer, session, values, error=str(error), status_code=422)
-    except QueryRefused as refused:
-        session.rollback()
-        return _page(request, viewer, session, values, error=str(refused), status_code=409)
     disposition = "attachment" if chosen == "json" else "inline"
     name = file_name(
         scope, period or (f"{period_from}-to-{period_to}" if period_from else ""), chosen

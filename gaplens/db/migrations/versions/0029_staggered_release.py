@@ -1,7 +1,7 @@
 """staggered-adoption estimate on the measured release
 
 Revision ID: 0029
-Revises: 0027
+Revises: 0028
 Create Date: 2026-12-08
 
 The measured release publishes the staggered-adoption effect per metric and scope. Its
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0029"
-down_revision = "0027"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 
