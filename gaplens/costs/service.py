@@ -34,6 +34,7 @@ from gaplens.metrics.schemas import MetricScope
 from gaplens.realities.schemas import RealityRow
 from gaplens.releases.adoption.queries import (
     AdoptionRelease,
+    Cell,
     released_month_ends,
     scope_predicate,
 )
@@ -46,6 +47,7 @@ from gaplens.report.schemas import (
     Interval,
     QuestionFigures,
     SeatLine,
+    SpendBounds,
     TimeFigure,
 )
 from gaplens.stats.intervals import cluster_mean
@@ -222,6 +224,30 @@ class SeatFigures:
     spend: float | None
     reason: str | None
     """Why the spend is not released (None when it is)."""
+    bounds: tuple[float, float] | None = None
+    """The lowest and highest spend the released counts allow, when `spend` is None."""
+
+
+def spend_bounds(cells: Sequence[Cell], prices: Mapping[str, float]) -> tuple[float, float]:
+    """The lowest and highest spend the released counts allow, summed over month ends.
+
+    In each month a tool's released count is exact; a tool not released lies between 0 and
+    the licensed count. Every licensed person holds at least one tool ("other" is holding
+    neither named one), so at least `licensed - sum of released counts` people hold a tool
+    not released, each paying at least the cheapest of them. Only released counts and the
+    assumed prices enter, so the bounds reveal nothing the counts do not."""
+    low = high = 0.0
+    for cell in cells:
+        known = {t: n for t in prices if (n := cell.flags.get(t)) is not None}
+        exact = sum(n * prices[t] for t, n in known.items())
+        unknown = [prices[t] for t in prices if t not in known]
+        if not unknown:
+            low, high = low + exact, high + exact
+            continue
+        uncovered = max(0, cell.licensed - sum(known.values()))
+        low += exact + uncovered * min(unknown)
+        high += exact + cell.licensed * sum(unknown)
+    return low, high
 
 
 def seat_figures(
@@ -299,10 +325,15 @@ def seat_figures(
         seat_months=sum(cell.licensed for _, cell in shown),
         lines=lines,
         spend=None if unknown else spend,
+        bounds=(
+            spend_bounds([cell for _, cell in shown], {t: inputs.seat_price(t) for t in SEAT_TOOLS})
+            if unknown
+            else None
+        ),
         reason=(
             "Total spend not released: "
             + "; ".join(dict.fromkeys(unknown))
-            + ". A total without them would be wrong."
+            + ". The range shown is the lowest and highest spend the released counts allow."
             if unknown
             else None
         ),
@@ -514,6 +545,9 @@ def report_section(
             "seat_months": float(found.seat_months),
             "seats": found.lines,
             "spend": found.spend,
+            "spend_bounds": (
+                SpendBounds(low=found.bounds[0], high=found.bounds[1]) if found.bounds else None
+            ),
             "spend_per_seat_month": per_month,
             "break_even_hours_per_week": (
                 per_month / (hourly * WEEKS_PER_MONTH) if per_month and hourly > 0 else None

@@ -322,6 +322,11 @@ class TimeFigure(Model):
     note: str = ""
 
 
+class SpendBounds(Model):
+    low: float
+    high: float
+
+
 class CostSection(Model):
     """AI spend beside time, every figure labelled measured, self-reported or assumption."""
 
@@ -338,6 +343,10 @@ class CostSection(Model):
     seats: list[SeatLine] = Field(default_factory=list)
     spend: float | None = None
     """None when a tool's count is not released for the scope in some month (`reason`)."""
+    spend_bounds: SpendBounds | None = None
+    """When `spend` is not released: the lowest and highest spend the released counts
+    allow (each licensed person holds at least one tool; a count not released lies between
+    0 and the licensed), at the assumed prices."""
     spend_per_seat_month: float | None = None
     break_even_hours_per_week: float | None = None
     """Hours a seat must save per person per week to pay for itself at the hourly cost."""

@@ -1068,7 +1068,13 @@ def cost_view(doc: ReportDocument) -> CostView | None:
         month_ends=_month_ends(cost.month_ends),
         seat_months=f"{cost.seat_months:,.0f}" if cost.seat_months is not None else NO_VALUE,
         reason=cost.reason or "",
-        spend=money(cost.spend, cur) if cost.spend is not None else "Not released",
+        spend=(
+            money(cost.spend, cur)
+            if cost.spend is not None
+            else f"{money(cost.spend_bounds.low, cur)} to {money(cost.spend_bounds.high, cur)}"
+            if cost.spend_bounds is not None
+            else "Not released"
+        ),
         per_seat=money(cost.spend_per_seat_month, cur),
         break_even=hours_per_week(cost.break_even_hours_per_week),
         measured=[t for t in times if t.basis_key == "measured"],

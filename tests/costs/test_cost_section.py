@@ -95,7 +95,9 @@ def test_seats_and_spend_are_sums_of_released_cells_per_tool(world: str) -> None
 def test_a_tool_count_withheld_for_the_scope_makes_the_total_not_released(world: str) -> None:
     """Payments holds no Microsoft 365 Copilot: that count is published only at
     Engineering, so Payments' spend would need it and is not shown; the lines that are
-    released still are."""
+    released still are, and the spend is bounded by what the released counts allow."""
+    with session_scope(world) as session:
+        set_inputs(session, CostInputsIn(amounts={"seat_price.m365-copilot": 25.0}))
     cost = section(world, "eng-payments", dt.date(2026, 1, 1), dt.date(2026, 3, 31))
     assert cost.status is FigureStatus.SHOWN
     assert cost.licensed == 6 and cost.seat_months == 18
@@ -110,6 +112,11 @@ def test_a_tool_count_withheld_for_the_scope_makes_the_total_not_released(world:
     assert "Microsoft 365 Copilot holders are not released for this scope in January 2026" in (
         cost.reason
     )
+    # By hand, per month: 3 x 19 (GitHub Copilot) + 3 x 20 (other) = 117 known; the six
+    # licensed are all covered by those counts, so at least 0 and at most 6 hold Microsoft
+    # 365 Copilot at 25. Three months: 351 to 351 + 18 x 25. The truth (351) lies inside.
+    assert cost.spend_bounds is not None
+    assert (cost.spend_bounds.low, cost.spend_bounds.high) == pytest.approx((351, 351 + 450))
 
 
 def test_no_released_month_in_the_period_says_so(world: str) -> None:
@@ -183,3 +190,24 @@ def test_a_scope_differing_by_one_person_gets_the_same_seats_or_none(db_url: str
     with session_scope(db_url) as session:
         notes = set(session.scalars(select(ReleaseNote.question)))
     assert notes & set(SEAT_TOOLS) == {M365_COPILOT}  # (and trained, certified: no one)
+
+
+def test_spend_bounds_count_everyone_at_least_once_and_hold_the_truth() -> None:
+    """Pure bounds: a month with every count released is exact; one with a count withheld
+    spans from the cheapest way to cover everyone not counted to everyone holding it."""
+    from gaplens.costs.service import spend_bounds
+    from gaplens.releases.adoption.queries import Cell
+
+    prices = {GITHUB_COPILOT: 19.0, M365_COPILOT: 30.0, "other": 20.0}
+    exact = Cell(
+        licensed=10, furthest=(10,), flags={GITHUB_COPILOT: 6, M365_COPILOT: 5, "other": 1}
+    )
+    partly = Cell(
+        licensed=10, furthest=(10,), flags={GITHUB_COPILOT: 4, M365_COPILOT: None, "other": 2}
+    )
+    assert spend_bounds([exact], prices) == pytest.approx((6 * 19 + 5 * 30 + 20,) * 2)
+    low, high = spend_bounds([partly], prices)
+    known = 4 * 19 + 2 * 20
+    assert (low, high) == pytest.approx((known + 4 * 30, known + 10 * 30))
+    for m365 in range(4, 11):  # every Microsoft 365 count consistent with the released ones
+        assert low <= known + m365 * 30 <= high
