@@ -55,13 +55,28 @@ def released_pulses(
     return sorted(pulses, key=lambda p: (p.answers_through, p.survey.id))
 
 
-def latest_released_day(session: Session, *, surveys_only: bool = True) -> dt.date | None:
-    """The latest `answers_through` of any survey release, or of any release of any data set
-    (friction, feedback, reflections...) with `surveys_only=False`; None before the first."""
-    query = select(func.max(Release.answers_through))
-    if surveys_only:
-        query = query.where(Release.dataset.like("survey:%"))
-    return session.scalar(query)
+def latest_released_day(session: Session) -> dt.date | None:
+    """The latest `answers_through` of any survey release (None before the first)."""
+    return session.scalar(
+        select(func.max(Release.answers_through)).where(Release.dataset.like("survey:%"))
+    )
+
+
+def latest_contribution_day(session: Session) -> dt.date | None:
+    """The latest day what people contributed is published through: a survey release's
+    `answers_through`, or the last day of the latest published friction or feedback class
+    (a week end). Never an entry's own day, and never a build's date (a friction release
+    built today runs through last week whether or not anyone logged anything since)."""
+    from gaplens.releases.feedback.models import FeedbackReleaseClass
+    from gaplens.releases.friction.models import FrictionReleaseClass
+
+    days = [
+        session.scalar(select(func.max(column)))
+        for column in (FrictionReleaseClass.end, FeedbackReleaseClass.end)
+    ]
+    days.append(latest_released_day(session))
+    found = [day for day in days if day is not None]
+    return max(found) if found else None
 
 
 def week_start(day: dt.date) -> dt.date:

@@ -29,7 +29,7 @@ from gaplens.directory.models import Organisation, Person, Team
 from gaplens.errors import InputError
 from gaplens.metrics.schemas import MetricScope
 from gaplens.perception.filters import PopulationFilter
-from gaplens.releases.pulses import ReleasedPulse, latest_released_day, released_pulses
+from gaplens.releases.pulses import ReleasedPulse, latest_contribution_day, released_pulses
 from gaplens.surveys.models import Survey, SurveyResponse
 from gaplens.surveys.service import find_survey
 
@@ -256,13 +256,13 @@ def answered_pulses(session: Session) -> list[Pulse]:
 
 def last_data_day(session: Session) -> dt.date | None:
     """The latest day anything was recorded: what people contributed (answers, friction,
-    feedback, reflections) by the day its latest release runs through, never by one
+    feedback) by the last day its releases publish (`latest_contribution_day`), never by one
     contribution's own day (the latest entry's day would say when someone took part); the
     tools' exports (usage, work) by their own latest day."""
     from gaplens.telemetry.models import AiUsageDay
     from gaplens.work.models import WorkItem
 
-    released = latest_released_day(session, surveys_only=False)
+    released = latest_contribution_day(session)
     days: list[dt.date] = [released] if released is not None else []
     usage = session.scalar(select(func.max(AiUsageDay.day)))
     if usage is not None:

@@ -282,8 +282,7 @@ def test_the_organisation_report_still_reads_everyone(org: str) -> None:
     # published group of 5 yet (tests/releases).
     assert doc.perception["productivity_impact"].groups["everyone"].n == 43
     assert doc.period is not None and not doc.period.named
-    # the latest day a release runs through (the adoption release of the September month end)
-    assert doc.period.end == dt.date(2026, 9, 30)
+    assert doc.period.end == dt.date(2026, 9, 29)  # the usage export's last day
     # Payments' three licensed people use no AI: in no published class, so the
     # organisation's seats are Support's eleven (each month end's published classes).
     assert doc.cost is not None and doc.cost.licensed == 11
