@@ -33,6 +33,7 @@ import numpy.typing as npt
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from gaplens.config import SustainedUseRule, sustained_use_rule
 from gaplens.directory.models import Organisation, Person
 from gaplens.metrics.definitions import LEVELS, Metric, usage_levels
 from gaplens.metrics.prefetch import MIN_WORK_ITEMS, WorkPrefetch, start_work_prefetch
@@ -62,6 +63,7 @@ from gaplens.releases.measured.staggered import (
 from gaplens.releases.models import Release
 from gaplens.releases.queries import cell_predicate
 from gaplens.releases.service import BuildOutcome, previous_releases, team_tree, write_release
+from gaplens.telemetry.adoption import derive_adoption_dates, derived_persons
 from gaplens.telemetry.models import AiUsageDay
 from gaplens.work.models import WorkItem
 
@@ -441,13 +443,16 @@ def build_measured_release(
     months: int = DEFAULT_MONTHS,
     prefetch_min_items: int = MIN_WORK_ITEMS,
     staggered_resamples: int = STAGGERED_RESAMPLES,
+    adoption_rule: SustainedUseRule | None = None,
 ) -> BuildOutcome:
     """Release every month end since the last release that is over and that the data
     reaches (at most `months` back on a first build). Returns the latest release written.
     With at least `prefetch_min_items` work items a child process loads them. The
     staggered-adoption estimate is published with the latest month end of the build (a
     first build freezes every month's panel values but estimates only once, with all of
-    them); `staggered_resamples` budgets its bootstrap."""
+    them); `staggered_resamples` budgets its bootstrap. First, people with AI usage but no
+    adoption date get one from telemetry up to the last month end (`adoption_rule`,
+    default from the environment: gaplens/telemetry/adoption.py)."""
     today = today or dt.date.today()
     dataset = dataset_of(organisation_id)
     previous = previous_releases(session, dataset)
@@ -465,6 +470,9 @@ def build_measured_release(
         through = previous[-1].answers_through.isoformat() if previous else "none yet"
         return BuildOutcome(None, f"measured figures up to date (released through {through})")
 
+    derive_adoption_dates(
+        session, organisation_id, candidates[-1], adoption_rule or sustained_use_rule()
+    )
     scope = MetricScope(organisation_id=organisation_id)
     # Work items are the big load: a child process fetches them (on a file or server
     # database, from a single-threaded process such as the CLI) while this one goes on.
@@ -562,7 +570,15 @@ def _build(
     assert release is not None
     save_panel(session, panel)
     write_staggered(
-        session, release.id, staggered_rows(panel, candidates[-1], k, resamples=staggered_resamples)
+        session,
+        release.id,
+        staggered_rows(
+            panel,
+            candidates[-1],
+            k,
+            resamples=staggered_resamples,
+            derived=derived_persons(session, organisation_id),
+        ),
     )
     session.flush()
     span = ", ".join(end.strftime("%B %Y") for end in candidates)
