@@ -811,7 +811,15 @@ def event_study_chart(figures: StaggeredFigures, label: str, unit: str) -> Spec 
         "field": "estimate",
         "type": "quantitative",
         "scale": {"domain": [lo, hi], "nice": False, "zero": False},
-        "axis": {"title": f"Effect ({unit})", "grid": True, "tickCount": 5},
+        "axis": {
+            "title": f"Effect ({unit})",
+            "grid": True,
+            "tickCount": 5,
+            "minExtent": 40,
+            "maxExtent": 60,
+            "labelColor": MUTED,
+            "labelFontSize": 11,
+        },
     }
     colour: Spec = {
         "field": "phase",
