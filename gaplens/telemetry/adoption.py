@@ -1,6 +1,7 @@
 """Adoption dates from telemetry: for people with AI usage but no directory adoption date.
 
-The measured release build calls `derive_adoption_dates` before it loads anyone: each
+The measured release build finds them before it loads anyone (and stores them with its
+release, so a child process loading work items sees the same dates through its request): each
 person of the organisation whose directory row has no adoption date and who has no derived
 date yet gets the first day of sustained use (`gaplens.stats.sustained_use`, rule from
 `gaplens.config.sustained_use_rule`) over their AI-usage days up to the build's last month
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -26,11 +28,11 @@ from gaplens.telemetry.models import AiUsageDay, TelemetryAdoption
 CHUNK = 500
 
 
-def derive_adoption_dates(
+def find_adoption_dates(
     session: Session, organisation_id: int, through: dt.date, rule: SustainedUseRule
-) -> int:
-    """Store a derived adoption date for everyone who has none yet and whose AI usage up
-    to `through` meets `rule`; returns how many were stored."""
+) -> dict[str, dt.date]:
+    """The first day of sustained use, by AI usage up to `through`, of everyone with no
+    adoption date yet (neither the directory's nor a stored derived one) who meets `rule`."""
     candidates = list(
         session.scalars(
             select(Person.id)
@@ -43,7 +45,7 @@ def derive_adoption_dates(
             .order_by(Person.id)
         )
     )
-    rows: list[dict[str, object]] = []
+    found: dict[str, dt.date] = {}
     for start in range(0, len(candidates), CHUNK):
         chunk = candidates[start : start + CHUNK]
         days: dict[str, list[dt.date]] = defaultdict(list)
@@ -54,23 +56,42 @@ def derive_adoption_dates(
         ):
             days[person].append(day)
         for person in chunk:
-            found = first_sustained_use(
+            first = first_sustained_use(
                 days.get(person, ()), weeks=rule.weeks, days_per_week=rule.days_per_week
             )
-            if found is not None:
-                rows.append(
-                    {
-                        "person_id": person,
-                        "adopted_on": found,
-                        "weeks": rule.weeks,
-                        "days_per_week": rule.days_per_week,
-                        "data_through": through,
-                    }
-                )
-    if rows:
-        session.execute(insert(TelemetryAdoption), rows)
+            if first is not None:
+                found[person] = first
+    return found
+
+
+def store_adoption_dates(
+    session: Session, found: Mapping[str, dt.date], through: dt.date, rule: SustainedUseRule
+) -> None:
+    """Store dates `find_adoption_dates` found, with the rule and the last day read."""
+    if found:
+        session.execute(
+            insert(TelemetryAdoption),
+            [
+                {
+                    "person_id": person,
+                    "adopted_on": day,
+                    "weeks": rule.weeks,
+                    "days_per_week": rule.days_per_week,
+                    "data_through": through,
+                }
+                for person, day in sorted(found.items())
+            ],
+        )
         session.flush()
-    return len(rows)
+
+
+def derive_adoption_dates(
+    session: Session, organisation_id: int, through: dt.date, rule: SustainedUseRule
+) -> dict[str, dt.date]:
+    """Find and store the dates at once; returns them, by person."""
+    found = find_adoption_dates(session, organisation_id, through, rule)
+    store_adoption_dates(session, found, through, rule)
+    return found
 
 
 def derived_persons(session: Session, organisation_id: int) -> set[str]:

@@ -31,7 +31,8 @@ def test_first_sustained_use_becomes_the_adoption_date_once(db_url: str) -> None
             org.usage(tried, monday + dt.timedelta(days=7 * week))
         session.flush()
         rule = SustainedUseRule()
-        assert derive_adoption_dates(session, org.id, dt.date(2025, 4, 30), rule) == 1
+        derived = derive_adoption_dates(session, org.id, dt.date(2025, 4, 30), rule)
+        assert derived == {steady.id: dt.date(2025, 3, 5)}
         stored = session.scalars(select(TelemetryAdoption)).one()
         assert (stored.person_id, stored.adopted_on) == (steady.id, dt.date(2025, 3, 5))
         assert (stored.weeks, stored.days_per_week) == (3, 1)
@@ -40,7 +41,9 @@ def test_first_sustained_use_becomes_the_adoption_date_once(db_url: str) -> None
         org.usage(tried, monday + dt.timedelta(days=14))
         session.flush()
         looser = SustainedUseRule(weeks=1, days_per_week=1)
-        assert derive_adoption_dates(session, org.id, dt.date(2025, 5, 31), looser) == 1
+        assert derive_adoption_dates(session, org.id, dt.date(2025, 5, 31), looser) == {
+            tried.id: monday
+        }
         persons = load_persons(session, org.id)
         adoption = dict(zip(persons.ids, persons.adoption.tolist(), strict=True))
         assert adoption[steady.id] == day_number(dt.date(2025, 3, 5))

@@ -63,7 +63,11 @@ from gaplens.releases.measured.staggered import (
 from gaplens.releases.models import Release
 from gaplens.releases.queries import cell_predicate
 from gaplens.releases.service import BuildOutcome, previous_releases, team_tree, write_release
-from gaplens.telemetry.adoption import derive_adoption_dates, derived_persons
+from gaplens.telemetry.adoption import (
+    derived_persons,
+    find_adoption_dates,
+    store_adoption_dates,
+)
 from gaplens.telemetry.models import AiUsageDay
 from gaplens.work.models import WorkItem
 
@@ -470,9 +474,10 @@ def build_measured_release(
         through = previous[-1].answers_through.isoformat() if previous else "none yet"
         return BuildOutcome(None, f"measured figures up to date (released through {through})")
 
-    derive_adoption_dates(
-        session, organisation_id, candidates[-1], adoption_rule or sustained_use_rule()
-    )
+    rule = adoption_rule or sustained_use_rule()
+    # Found now, stored with the release: the child below reads only committed rows, so it
+    # gets them in its request and both load with the same adoption dates.
+    derived = find_adoption_dates(session, organisation_id, candidates[-1], rule)
     scope = MetricScope(organisation_id=organisation_id)
     # Work items are the big load: a child process fetches them (on a file or server
     # database, from a single-threaded process such as the CLI) while this one goes on.
@@ -482,6 +487,7 @@ def build_measured_release(
         Settings(candidates[-1], policy=policy),
         earliest=candidates[0],
         min_items=prefetch_min_items,
+        adopted=derived or None,
     )
     try:
         return _build(
@@ -493,6 +499,8 @@ def build_measured_release(
             now,
             prefetch,
             staggered_resamples,
+            derived,
+            rule,
         )
     finally:
         if prefetch is not None:
@@ -508,6 +516,8 @@ def _build(
     now: dt.datetime | None,
     prefetch: WorkPrefetch | None,
     staggered_resamples: int = STAGGERED_RESAMPLES,
+    derived: Mapping[str, dt.date] | None = None,
+    rule: SustainedUseRule | None = None,
 ) -> BuildOutcome:
     dataset = dataset_of(organisation_id)
     k = policy.min_group_size
@@ -519,6 +529,7 @@ def _build(
         policy=policy,
         earliest=candidates[0],
         prefetch=prefetch,
+        adopted=derived,
     )
     tree = team_tree(session)
     lineages = _load_lineages(session, dataset)
@@ -568,6 +579,8 @@ def _build(
     if new_rows:
         session.execute(insert(MeasuredLineage), new_rows)
     assert release is not None
+    if derived:
+        store_adoption_dates(session, derived, candidates[-1], rule or sustained_use_rule())
     save_panel(session, panel)
     write_staggered(
         session,
