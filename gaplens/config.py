@@ -28,3 +28,51 @@ def normalise_database_url(url: str) -> str:
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
+
+
+SUSTAINED_WEEKS_ENV = "GAPLENS_ADOPTION_WEEKS"
+SUSTAINED_DAYS_ENV = "GAPLENS_ADOPTION_DAYS_PER_WEEK"
+
+
+@dataclass(frozen=True)
+class SustainedUseRule:
+    """When AI use counts as adoption, for people the directory gives no adoption date:
+    `weeks` consecutive calendar weeks with at least `days_per_week` active days each
+    (gaplens/stats/sustained_use.py). Defaults: 3 weeks of at least 1 day."""
+
+    weeks: int = 3
+    days_per_week: int = 1
+
+    def __post_init__(self) -> None:
+        if self.weeks < 1:
+            raise ValueError(f"{SUSTAINED_WEEKS_ENV} must be at least 1, got {self.weeks}")
+        if not 1 <= self.days_per_week <= 7:
+            raise ValueError(
+                f"{SUSTAINED_DAYS_ENV} must be between 1 and 7, got {self.days_per_week}"
+            )
+
+    @property
+    def text(self) -> str:
+        """The rule in words, for the report."""
+        days = "1 day" if self.days_per_week == 1 else f"{self.days_per_week} days"
+        return f"{self.weeks} weeks in a row with AI use on at least {days} a week"
+
+
+def _whole(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def sustained_use_rule() -> SustainedUseRule:
+    """The rule from the environment (GAPLENS_ADOPTION_WEEKS, GAPLENS_ADOPTION_DAYS_PER_WEEK),
+    else the defaults; a bad value is a ValueError naming the variable."""
+    default = SustainedUseRule()
+    return SustainedUseRule(
+        weeks=_whole(SUSTAINED_WEEKS_ENV, default.weeks),
+        days_per_week=_whole(SUSTAINED_DAYS_ENV, default.days_per_week),
+    )

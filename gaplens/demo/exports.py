@@ -7,10 +7,17 @@ What is planted (and what the report must recover):
   baseline cycle time is shorter before they ever had a licence. A raw users-vs-non-users
   comparison therefore overstates the effect; within-person and difference-in-differences
   estimates do not.
+- **Staggered adoption.** People adopt in different months (licence waves, then a lag).
+  A fifth of the engineers who use AI have no adoption date in the directory: the release
+  derives it from their Copilot telemetry (first sustained use).
 - **Cycle time (Jira, Engineering and Product).** After a person's adoption date their cycle
-  time falls by 35% (heavy users), 25% (moderate), 10% (light) or 0% (minimal). Everyone,
-  users or not, gets 4% faster from 2026-01-01 (a tooling upgrade unrelated to AI), which a
-  before/after on users alone would wrongly credit to AI.
+  time falls by up to 35% (heavy users), 25% (moderate), 10% (light) or 0% (minimal). The
+  effect grows with time since adoption (half its size in the first weeks, all of it after
+  `RAMP_DAYS`) and differs by cohort (people who adopted before 2026 get more of it:
+  `EARLY_COHORT_SCALE`, later ones `LATE_COHORT_SCALE`). Everyone, users or not, gets 4%
+  faster from 2026-01-01 (a tooling upgrade unrelated to AI), which a before/after on users
+  alone, or users against non-users pivoted on another date, would wrongly credit to AI.
+  `planted_cycle_time_effects` gives the planted effect per person and month.
 - **Rework (Jira, Engineering).** Issues sent back from review rise from 10% to 17% after
   adoption (the code-review friction shows up in the workflow data too).
 - **Support tickets (Zendesk).** After adoption, time to resolution falls by 20% (AI ticket
@@ -42,6 +49,13 @@ DATA_END_TIME = dt.datetime(2026, 9, 30, 23, 59)
 SECULAR_CHANGE_FROM = dt.date(2026, 1, 1)
 SECULAR_FACTOR = 0.96
 INTENSITY_EFFECT = {"heavy": 0.65, "moderate": 0.75, "light": 0.90, "minimal": 1.0}
+RAMP_START = 0.5
+"""Share of the full AI effect on the adoption day; it grows linearly to all of it."""
+RAMP_DAYS = 90
+EARLY_COHORT_BEFORE = dt.date(2026, 1, 1)
+EARLY_COHORT_SCALE = 1.15
+LATE_COHORT_SCALE = 0.85
+"""The full effect's size, by cohort: early adopters (before 2026) gain more than later ones."""
 ACTIVE_DAY_SHARE = {"heavy": 0.9, "moderate": 0.6, "light": 0.3, "minimal": 0.08}
 ACCEPTANCE = {"heavy": 0.34, "moderate": 0.28, "light": 0.14, "minimal": 0.08}
 """Light and minimal users keep little of what Copilot suggests: active, not integrated."""
@@ -106,10 +120,10 @@ def _intensity(z: float) -> str:
 
 def _workers(org: SyntheticOrganisation, rng: np.random.Generator) -> list[_Worker]:
     """Heavy-use propensity: adopters were drawn from people already faster (selection)."""
-    adopted = np.asarray([p.ai_adoption_date is not None for p in org.people])
+    adopted = np.asarray([p.adopted is not None for p in org.people])
     z = rng.normal(size=len(org.people)) + np.where(adopted, SELECTION_SHIFT, -SELECTION_SHIFT)
     return [
-        _Worker(p, float(z[i]), _intensity(float(z[i])) if p.ai_adoption_date else None)
+        _Worker(p, float(z[i]), _intensity(float(z[i])) if p.adopted else None)
         for i, p in enumerate(org.people)
     ]
 
@@ -122,13 +136,26 @@ def _workdays(start: dt.date, end: dt.date) -> list[dt.date]:
     return [d for d in _days(start, end) if d.weekday() < 5]
 
 
-def _effect(worker: _Worker, day: dt.date) -> float:
-    """Multiplier on a duration finished on `day`: secular change, then the AI effect."""
-    factor = SECULAR_FACTOR if day >= SECULAR_CHANGE_FROM else 1.0
-    adopted = worker.person.ai_adoption_date
-    if worker.intensity is not None and adopted is not None and day >= adopted:
-        factor *= INTENSITY_EFFECT[worker.intensity]
-    return factor
+def ai_factor(full: float, adopted: dt.date | None, day: dt.date) -> float:
+    """The AI multiplier on a duration finished on `day` for someone whose full effect is
+    `full` (e.g. 0.65: 35% shorter): 1 before adoption; then scaled by cohort and ramping
+    from RAMP_START of the effect to all of it over RAMP_DAYS."""
+    if adopted is None or day < adopted:
+        return 1.0
+    scale = EARLY_COHORT_SCALE if adopted < EARLY_COHORT_BEFORE else LATE_COHORT_SCALE
+    ramp = min(1.0, RAMP_START + (1.0 - RAMP_START) * (day - adopted).days / RAMP_DAYS)
+    return 1.0 - (1.0 - full) * scale * ramp
+
+
+def _ai(worker: _Worker, day: dt.date) -> float:
+    if worker.intensity is None:
+        return 1.0
+    return ai_factor(INTENSITY_EFFECT[worker.intensity], worker.person.adopted, day)
+
+
+def _secular(day: dt.date) -> float:
+    """Multiplier on a duration finished on `day` from the change that is not AI."""
+    return SECULAR_FACTOR if day >= SECULAR_CHANGE_FROM else 1.0
 
 
 # --- GitHub Copilot usage metrics (NDJSON, one user-day per line) -----------------------------
@@ -138,9 +165,9 @@ def _active_days(
     worker: _Worker, rng: np.random.Generator, workdays: Sequence[dt.date]
 ) -> list[dt.date]:
     person = worker.person
-    if person.ai_adoption_date is not None and worker.intensity is not None:
+    if person.adopted is not None and worker.intensity is not None:
         share = ACTIVE_DAY_SHARE[worker.intensity]
-        after = [d for d in workdays if d >= person.ai_adoption_date]
+        after = [d for d in workdays if d >= person.adopted]
         picked = rng.random(len(after)) < share
         return [d for d, on in zip(after, picked, strict=True) if on]
     if person.ai_licence_date is not None and rng.random() < 0.6:
@@ -345,9 +372,13 @@ class _Issue:
     sprints: list[str]
     reworked: bool
     ai_label: bool
+    ai: float = 1.0
+    """The planted AI multiplier on this issue's cycle time (1: none)."""
 
 
-def _issues(workers: Sequence[_Worker], rng: np.random.Generator) -> list[_Issue]:
+def _issues(
+    workers: Sequence[_Worker], rng: np.random.Generator, ai_effect: bool = True
+) -> list[_Issue]:
     issues: list[_Issue] = []
     counter = {"ENG": 0, "PROD": 0}
     span = (DATA_END - DATA_START).days
@@ -357,7 +388,7 @@ def _issues(workers: Sequence[_Worker], rng: np.random.Generator) -> list[_Issue
             continue
         project = "ENG" if person.function == "Engineering" else "PROD"
         baseline = 4.0 * float(np.exp(-SELECTION_STRENGTH * worker.propensity))
-        adopted = person.ai_adoption_date
+        adopted = person.adopted
         for _ in range(int(rng.poisson(1.2 * span / 7))):
             created = dt.datetime.combine(
                 DATA_START + dt.timedelta(days=int(rng.integers(0, span))),
@@ -365,7 +396,9 @@ def _issues(workers: Sequence[_Worker], rng: np.random.Generator) -> list[_Issue
             )
             started = created + dt.timedelta(hours=float(rng.lognormal(2.5, 0.8)))
             nominal = baseline * float(rng.lognormal(0.0, 0.6))
-            cycle = nominal * _effect(worker, (started + dt.timedelta(days=nominal)).date())
+            finish = (started + dt.timedelta(days=nominal)).date()
+            ai = _ai(worker, finish) if ai_effect else 1.0
+            cycle = nominal * _secular(finish) * ai
             resolved = started + dt.timedelta(days=cycle)
             after = (
                 worker.intensity is not None and adopted is not None and started.date() >= adopted
@@ -392,9 +425,38 @@ def _issues(workers: Sequence[_Worker], rng: np.random.Generator) -> list[_Issue
                     sprints=sprints,
                     reworked=bool(rng.random() < (REWORK_AFTER if after else REWORK_BEFORE)),
                     ai_label=worker.intensity is not None and bool(rng.random() < 0.3),
+                    ai=ai,
                 )
             )
     return issues
+
+
+def planted_cycle_time_effects(
+    org: SyntheticOrganisation, seed: int, ai_effect: bool = True
+) -> dict[tuple[str, int], float]:
+    """The planted effect of AI on each person's monthly cycle time, in days: for every
+    (email, month number = year * 12 + month - 1) with issues resolved in the month, the
+    median cycle time of those issues minus the median of the same issues without AI.
+
+    Rebuilt from the same random streams `write_exports` uses, so it is about exactly the
+    issues the exports hold. An estimator applied to these values (instead of the
+    metric's) over the same people, months and cells gives the planted truth it should
+    recover: everything else in the data (selection, the calendar shock, noise) is then
+    absent by construction.
+    """
+    workers = _workers(org, np.random.Generator(np.random.PCG64([seed, 10])))
+    issues = _issues(workers, np.random.Generator(np.random.PCG64([seed, 13])), ai_effect)
+    cycles: dict[tuple[str, int], list[tuple[float, float]]] = {}
+    for issue in issues:
+        if issue.resolved is None:
+            continue
+        days = (issue.resolved - issue.started).total_seconds() / 86_400.0
+        month = issue.resolved.year * 12 + issue.resolved.month - 1
+        cycles.setdefault((issue.worker.person.email, month), []).append((days, days / issue.ai))
+    return {
+        key: float(np.median([a for a, _ in pairs]) - np.median([b for _, b in pairs]))
+        for key, pairs in cycles.items()
+    }
 
 
 def write_jira_csv(issues: Sequence[_Issue], path: Path) -> None:
@@ -542,7 +604,9 @@ def _zendesk_time(moment: dt.datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M:%S} +0000"
 
 
-def write_tickets(workers: Sequence[_Worker], rng: np.random.Generator, path: Path) -> None:
+def write_tickets(
+    workers: Sequence[_Worker], rng: np.random.Generator, path: Path, ai_effect: bool = True
+) -> None:
     rows: list[tuple[dt.datetime, list[str]]] = []
     span = (DATA_END - DATA_START).days
     for worker in workers:
@@ -550,7 +614,7 @@ def write_tickets(workers: Sequence[_Worker], rng: np.random.Generator, path: Pa
         if person.function != SUPPORT or person.role_level != "individual_contributor":
             continue
         baseline = 20.0 * float(np.exp(-SELECTION_STRENGTH * worker.propensity))
-        adopted = person.ai_adoption_date
+        adopted = person.adopted
         for _ in range(int(rng.poisson(3 * span / 7))):
             created = dt.datetime.combine(
                 DATA_START + dt.timedelta(days=int(rng.integers(0, span))),
@@ -558,8 +622,8 @@ def write_tickets(workers: Sequence[_Worker], rng: np.random.Generator, path: Pa
             )
             after = adopted is not None and created.date() >= adopted
             hours = baseline * float(rng.lognormal(0.0, 0.7))
-            if after:
-                hours *= TICKET_RESOLUTION_FACTOR
+            if ai_effect:
+                hours *= ai_factor(TICKET_RESOLUTION_FACTOR, adopted, created.date())
             solved = created + dt.timedelta(hours=hours)
             reopens = int(rng.random() < (REOPEN_AFTER if after else REOPEN_BEFORE))
             done = solved.date() <= DATA_END
@@ -690,8 +754,12 @@ def _if_rows(path: Path | None) -> Path | None:
     return path if lines > 1 else None
 
 
-def write_exports(org: SyntheticOrganisation, out_dir: Path, seed: int) -> DemoExports:
-    """Every export, each from its own random stream so adding one never shifts another."""
+def write_exports(
+    org: SyntheticOrganisation, out_dir: Path, seed: int, *, ai_effect: bool = True
+) -> DemoExports:
+    """Every export, each from its own random stream so adding one never shifts another.
+    `ai_effect=False` plants no effect of AI on cycle time or time to resolution (usage,
+    selection and the calendar shock stay): an estimator must then find none."""
     exports = out_dir / "exports"
     exports.mkdir(parents=True, exist_ok=True)
     workers = _workers(org, np.random.Generator(np.random.PCG64([seed, 10])))
@@ -708,10 +776,10 @@ def write_exports(org: SyntheticOrganisation, out_dir: Path, seed: int) -> DemoE
     mapping = exports / "learning-completions.toml"
     write_copilot_usage(workers, stream(11), copilot)
     m365 = write_m365_exports(workers, stream(12), exports)
-    issues = _issues(workers, stream(13))
+    issues = _issues(workers, stream(13), ai_effect)
     write_jira_csv([i for i in issues if i.project == "PROD"], jira_csv)
     write_jira_json([i for i in issues if i.project == "ENG"], jira_json)
-    write_tickets(workers, stream(14), tickets)
+    write_tickets(workers, stream(14), tickets, ai_effect)
     write_friction(org, stream(15), friction)
     write_training(workers, stream(16), training, mapping)
     # A tiny organisation may have no one in a function: an export with no rows is not

@@ -108,6 +108,10 @@ class DemoPerson:
     jira_account_id: str | None
     ai_licence_date: dt.date | None
     ai_adoption_date: dt.date | None
+    """What the directory file says: None for some engineers who do use AI (their date is
+    derived from telemetry on import, issue 15)."""
+    adopted: dt.date | None = None
+    """When they really started using AI: what the exports plant effects from."""
 
 
 @dataclass(frozen=True)
@@ -284,6 +288,9 @@ WORKLOAD_PROBS: Mapping[str, tuple[float, ...]] = {
 USES_AI: Mapping[str, float] = {EXECUTIVE: 0.92, MANAGER: 0.82, INDIVIDUAL_CONTRIBUTOR: 0.73}
 LICENSED: Mapping[str, float] = {EXECUTIVE: 0.98, MANAGER: 0.90, INDIVIDUAL_CONTRIBUTOR: 0.78}
 ADOPTED_GIVEN_LICENSED_USER = 0.85
+UNRECORDED_ADOPTION_SHARE = 0.2
+"""Engineers who use AI but whose adoption date the directory does not carry (they started
+before anyone tracked it): their date comes from Copilot telemetry (first sustained use)."""
 RESPONDS: Mapping[str, float] = {EXECUTIVE: 0.80, MANAGER: 0.76, INDIVIDUAL_CONTRIBUTOR: 0.69}
 SELF_REPORTED_TENURE = (("<1", 0.25), ("1-6", 0.40), ("6+", 0.35))
 """Tenure bands of people who use AI without a recorded adoption date (often shadow tools)."""
@@ -584,6 +591,10 @@ def generate_organisation(
     adopts = uses_ai & licensed & (rng.random(n) < ADOPTED_GIVEN_LICENSED_USER)
     adoption_lag = 1 + np.floor(rng.exponential(40.0, size=n)).astype(np.int64)
 
+    # Its own stream, so every other draw (and the calibrated survey) is unchanged.
+    unrecorded = np.random.Generator(np.random.PCG64([seed, 5])).random(n) < (
+        UNRECORDED_ADOPTION_SHARE
+    )
     emails: set[str] = set()
     logins: set[str] = set()
     jira_ids: set[str] = set()
@@ -618,7 +629,8 @@ def generate_organisation(
                 github_login=login,
                 jira_account_id=jira,
                 ai_licence_date=licence,
-                ai_adoption_date=adopted,
+                ai_adoption_date=None if login is not None and unrecorded[i] else adopted,
+                adopted=adopted,
             )
         )
 

@@ -95,6 +95,7 @@ class _Request:
     settings: Settings
     share: float
     earliest: dt.date | None = None
+    adopted: dict[str, dt.date] | None = None
 
 
 def in_process_only(session: Session, min_items: int = MIN_WORK_ITEMS) -> str | None:
@@ -162,6 +163,7 @@ def _child(request: _Request, sender: Connection) -> None:
                         request.settings,
                         request.share,
                         earliest=request.earliest,
+                        adopted=request.adopted,
                     )
                 connection.rollback()
         finally:
@@ -290,10 +292,12 @@ def start_work_prefetch(
     timeout: float = TIMEOUT_SECONDS,
     share: float | None = None,
     earliest: dt.date | None = None,
+    adopted: dict[str, dt.date] | None = None,
 ) -> WorkPrefetch | None:
     """Start loading `load_measured(session, scope, ..., earliest=)`'s work rows in a child
     process, or return None (and change nothing) when they should be loaded in process. Pass
-    the result to `load_measured(prefetch=...)`, and close it when the load is done."""
+    the result to `load_measured(prefetch=...)`, and close it when the load is done.
+    `adopted`: adoption dates derived in this transaction, which the child cannot see."""
     reason = in_process_only(session, min_items)
     if reason is not None:
         log.debug("work rows load in process: %s", reason)
@@ -301,7 +305,7 @@ def start_work_prefetch(
     url = session.get_bind().engine.url.render_as_string(hide_password=False)
     if share is None:
         share = CHILD_SHARE.get(session.get_bind().dialect.name, 1.0)
-    request = _Request(url, _export_snapshot(session), scope, settings, share, earliest)
+    request = _Request(url, _export_snapshot(session), scope, settings, share, earliest, adopted)
     context = ForkContext()
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(

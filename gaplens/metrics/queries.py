@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Executable
 
 from gaplens.directory.models import Person, Team
-from gaplens.telemetry.models import AiUsageDay
+from gaplens.telemetry.models import AiUsageDay, TelemetryAdoption
 from gaplens.work.models import TICKET, WorkItem
 
 FloatArray = npt.NDArray[np.float64]
@@ -173,8 +173,12 @@ def load_teams(session: Session, organisation_id: int) -> TeamRows:
 
 
 def load_persons(session: Session, organisation_id: int) -> PersonRows:
+    """Every person of the organisation, with their adoption date: the directory's, else
+    the one derived from telemetry (gaplens/telemetry/adoption.py)."""
+    adopted = func.coalesce(Person.ai_adoption_date, TelemetryAdoption.adopted_on)
     rows = session.execute(
-        select(Person.id, Person.team_id, Person.function, Person.ai_adoption_date)
+        select(Person.id, Person.team_id, Person.function, adopted)
+        .outerjoin(TelemetryAdoption, TelemetryAdoption.person_id == Person.id)
         .where(Person.organisation_id == organisation_id)
         .order_by(Person.id)
     ).all()

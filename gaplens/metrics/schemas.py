@@ -189,6 +189,9 @@ class StaggeredFigures(BaseModel):
     withheld_cells: int = 0
     resamples: int = 0
     not_enough_data: str | None = None
+    adoption_sources: dict[str, int | None] = Field(default_factory=dict)
+    """Adopters in a published cell by where their adoption date came from: "directory"
+    or "telemetry" (first sustained use); None: fewer than k, not shown."""
 
 
 MetricOverview.model_rebuild()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -191,6 +191,7 @@ def _load(
     *,
     share: float = 1.0,
     earliest: dt.date | None = None,
+    adopted: Mapping[str, dt.date] | None = None,
 ) -> tuple[_Population, PendingWork | None]:
     """The scope's persons and rows. With `prefetch`, the work rows are left pending: the
     returned callable loads this process's share of them (if the child loads only the
@@ -204,6 +205,10 @@ def _load(
             raise ValueError(f"team {scope.team_id} is not in organisation {scope.organisation_id}")
         subtree = teams.subtree(scope.team_id)
     persons = load_persons(session, scope.organisation_id)
+    if adopted:
+        for i, person in enumerate(persons.ids):
+            if person in adopted and np.isnan(persons.adoption[i]):
+                persons.adoption[i] = day_number(adopted[person])
     pivot_all = _pivots(persons, settings.as_of)
     functions = np.array(persons.functions, dtype=object)
 
@@ -797,6 +802,7 @@ def load_measured(
     seed: int = 0,
     prefetch: WorkPrefetch | None = None,
     earliest: dt.date | None = None,
+    adopted: Mapping[str, dt.date] | None = None,
 ) -> MeasuredData:
     """Load what the metrics `keys` (default: all) need for `scope` and every scope in it.
     `prefetch` (gaplens/metrics/prefetch.py): work rows a child process is loading; they
@@ -807,7 +813,9 @@ def load_measured(
         as_of, window_days, ramp_days, tenure_months, policy or PrivacyPolicy(), resamples, seed
     )
     sources = frozenset(metric.source for metric in metrics)
-    population, pending = _load(session, scope, settings, sources, prefetch, earliest=earliest)
+    population, pending = _load(
+        session, scope, settings, sources, prefetch, earliest=earliest, adopted=adopted
+    )
     return MeasuredData(population, settings, pending)
 
 
@@ -903,12 +911,21 @@ def work_rows(
     share: float = 1.0,
     *,
     earliest: dt.date | None = None,
+    adopted: Mapping[str, dt.date] | None = None,
 ) -> tuple[float, float, tuple[int, int] | None, WorkRows]:
     """The work items `load_measured` would load for `scope` under `settings`, or those of
     the first `share` of its persons, with the span they cover (first and just-after-last
-    day numbers) and the person range (None: all): what a prefetching child runs."""
+    day numbers) and the person range (None: all): what a prefetching child runs.
+    `adopted`: adoption dates the parent derived in its still open transaction (the child
+    cannot see them), so both compute the same pivots and span."""
     population, _ = _load(
-        session, scope, settings, frozenset({"work"}), share=share, earliest=earliest
+        session,
+        scope,
+        settings,
+        frozenset({"work"}),
+        share=share,
+        earliest=earliest,
+        adopted=adopted,
     )
     n = len(population.ids)
     bound = person_bound(n, share)

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+MeasuredMethod = Literal["staggered", "users_vs_non_users"]
+
 
 class Interval(BaseModel):
     """A figure with its 95% interval (kept here so the report schema can include rows)."""
@@ -29,8 +31,13 @@ class RealityRow(BaseModel):
     frontline_perceived: Interval | None
     frontline_n: int | None
     measured: Interval | None
-    """Measured speed-up (%): minus the difference-in-differences change of AI users against
-    non-users, relative to the users' own before-adoption level."""
+    """Measured speed-up (%), positive = faster: see `measured_method`."""
+    measured_method: MeasuredMethod | None = None
+    """"staggered": minus AI's effect from the staggered-adoption estimate (adopters against
+    people not yet using AI over the same months) relative to the adopters' level without
+    AI, the ratio bootstrapped; "users_vs_non_users": minus the difference-in-differences
+    change of AI users against non-users, relative to the users' own before-adoption level
+    (its interval treats that level as known). None when there is no measured figure."""
     measured_n: dict[str, int]
     leaders_gap: Interval | None
     """Leaders' perceived minus measured, in percentage points (MOVER interval)."""

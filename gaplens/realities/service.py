@@ -3,9 +3,14 @@
 Scopes: the organisation, each function, and each team (with the teams below it).
 Perceived: the median answer to `perceived_speedup` ("how much faster, in %") by role level,
 with its bootstrap interval, read from the survey's release like every perception figure.
-Measured: minus the difference in differences of the scope's workflow metric (cycle time
-where there are issues, time to resolution where there are tickets), as a percentage of the
-AI users' before-adoption level, read from the measured release at or before the data day.
+Measured: for the organisation and each function, minus the staggered-adoption estimate of
+the scope's workflow metric (cycle time where there are issues, time to resolution where
+there are tickets: adopters against people not yet using AI over the same calendar months)
+as a percentage of the adopters' level without AI, the ratio bootstrapped over both parts;
+for a team, or where no staggered estimate is published, minus the users-vs-non-users
+difference in differences as a percentage of the users' before-adoption level (that
+interval treats the level as known). Both read from the measured release at or before the
+data day.
 The gap's interval combines both intervals (MOVER). Both sides are sums of published
 classes, the same for every viewer, so rows cannot be differenced against each other.
 """
@@ -20,11 +25,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gaplens.directory.models import Organisation, Person, Team
-from gaplens.metrics.schemas import MetricFigure, MetricScope
+from gaplens.metrics.schemas import MetricFigure, MetricScope, StaggeredFigures
 from gaplens.perception.filters import PopulationFilter
 from gaplens.perception.service import released_perception
-from gaplens.realities.schemas import Interval, RealityRow, ThreeRealities
-from gaplens.releases.measured.queries import measured_release, released_overviews
+from gaplens.realities.schemas import Interval, MeasuredMethod, RealityRow, ThreeRealities
+from gaplens.releases.measured.queries import (
+    measured_release,
+    released_overviews,
+    released_staggered,
+)
 from gaplens.releases.models import Release
 from gaplens.releases.queries import SurveyRelease, latest_survey_release
 from gaplens.report.schemas import FigureStatus, QuestionFigures
@@ -43,9 +52,15 @@ GROUPS = ("executive", "individual_contributor")
 NOTES = [
     "Perceived: median answer to 'how much faster does AI make your work (%)' by role level, "
     "95% bootstrap interval; leaders are executives, frontline are individual contributors.",
-    "Measured: the change in the workflow metric of AI users before vs after their own "
-    "adoption date, minus the same change for non-users (difference in differences), as a "
-    "share of the users' level before adoption; positive = faster.",
+    "Measured (organisation and functions): each month's adopters against people not yet "
+    "using AI over the same calendar months (staggered adoption), as a share of the level "
+    "adopters would have had without AI; the interval is bootstrapped over both the effect "
+    "and that level; positive = faster.",
+    "Measured (teams, or where the above is not published): the change in the workflow metric "
+    "of AI users before vs after their own adoption date, minus the same change for non-users "
+    "around their team's median adoption date (difference in differences), as a share of the "
+    "users' level before adoption; that interval treats the level as known, and a change that "
+    "hit everyone between the two groups' windows is counted as AI.",
     "Gap: perceived minus measured, in percentage points, with a MOVER interval.",
     "Teams include the teams below them. A team's figure is left out when too few people "
     "there can be published on their own (they are counted in a larger group).",
@@ -177,23 +192,44 @@ def _scopes(session: Session, organisation: int | None) -> list[_Scope]:
     return scopes
 
 
-def _measure(
-    session: Session, release: Release | None, scope: _Scope
-) -> tuple[Interval | None, str, dict[str, int], str | None]:
-    """The first workflow metric whose released difference in differences has a value:
-    value, label, n, or the reason there is none."""
+def _staggered(figures: StaggeredFigures | None) -> Interval | None:
+    """Minus the staggered speed-up in %: positive = faster (lower is better for both
+    workflow metrics)."""
+    if figures is None or figures.speed_up is None:
+        return None
+    s = figures.speed_up
+    return Interval(estimate=-100.0 * s.estimate, low=-100.0 * s.high, high=-100.0 * s.low)
+
+
+@dataclass(frozen=True)
+class _Measure:
+    value: Interval | None
+    label: str
+    n: dict[str, int]
+    reason: str | None
+    method: MeasuredMethod | None = None
+
+
+def _measure(session: Session, release: Release | None, scope: _Scope) -> _Measure:
+    """The first workflow metric with a measured speed-up: the staggered estimate where the
+    release publishes one for the scope, else the users-vs-non-users difference in
+    differences; or the reason there is none."""
     if release is None:
-        return None, "", {}, "no measured figures released yet"
+        return _Measure(None, "", {}, "no measured figures released yet")
     label, reason, n = "", None, {}
     keys = [key for key, _ in WORKFLOW_METRICS]
     overviews = released_overviews(session, release, scope.metric, keys)
-    for overview, (_, label) in zip(overviews, WORKFLOW_METRICS, strict=True):
+    for overview, (key, label) in zip(overviews, WORKFLOW_METRICS, strict=True):
+        figures = released_staggered(session, release, key, scope.metric)
+        value = _staggered(figures)
+        if value is not None and figures is not None:
+            return _Measure(value, label, dict(figures.n), None, "staggered")
         figure = overview.users_vs_non_users
         reason, n = figure.not_enough_data, figure.n
         value = _measured(figure)
         if value is not None:
-            return value, label, n, None
-    return None, label, n, reason
+            return _Measure(value, label, n, None, "users_vs_non_users")
+    return _Measure(None, label, n, reason)
 
 
 def three_realities(session: Session, survey: Survey, as_of: dt.date) -> ThreeRealities:
@@ -209,7 +245,8 @@ def three_realities(session: Session, survey: Survey, as_of: dt.date) -> ThreeRe
         figures = _perceived(session, survey, scope, release)
         leaders, leaders_n = _median(figures, "executive")
         frontline, frontline_n = _median(figures, "individual_contributor")
-        value, measure, n, reason = _measure(session, measured, scope)
+        got = _measure(session, measured, scope)
+        value = got.value
         if scope.kind != "organisation" and leaders is None and frontline is None and not value:
             left_out += scope.kind == "team"
             continue
@@ -218,16 +255,17 @@ def three_realities(session: Session, survey: Survey, as_of: dt.date) -> ThreeRe
                 scope=scope.label,
                 kind=scope.kind,
                 team_key=scope.team_key,
-                measure=measure,
+                measure=got.label,
+                measured_method=got.method,
                 leaders_perceived=leaders,
                 leaders_n=leaders_n,
                 frontline_perceived=frontline,
                 frontline_n=frontline_n,
                 measured=value,
-                measured_n=n if value is not None else {},
+                measured_n=got.n if value is not None else {},
                 leaders_gap=_gap(leaders, value),
                 frontline_gap=_gap(frontline, value),
-                reason=reason,
+                reason=got.reason,
                 perception_refused=refused,
             )
         )
@@ -256,20 +294,22 @@ def scope_realities(
     frontline, frontline_n = _median(figures, "individual_contributor")
     measured = measured_release(session, scope.metric.organisation_id, as_of)
     kind = "team" if scope.metric.team_id is not None else "function"
-    value, measure, n, reason = _measure(session, measured, _Scope(scope.label, kind, scope.metric))
+    got = _measure(session, measured, _Scope(scope.label, kind, scope.metric))
+    value = got.value
     row = RealityRow(
         scope=scope.label,
         kind=kind,
-        measure=measure,
+        measure=got.label,
+        measured_method=got.method,
         leaders_perceived=leaders,
         leaders_n=leaders_n,
         frontline_perceived=frontline,
         frontline_n=frontline_n,
         measured=value,
-        measured_n=n if value is not None else {},
+        measured_n=got.n if value is not None else {},
         leaders_gap=_gap(leaders, value),
         frontline_gap=_gap(frontline, value),
-        reason=reason,
+        reason=got.reason,
         perception_refused=refused,
     )
     day = measured.answers_through if measured is not None else as_of

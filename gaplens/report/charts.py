@@ -22,6 +22,7 @@ from typing import Any
 
 import vl_convert
 
+from gaplens.metrics.schemas import StaggeredFigures
 from gaplens.report.measures import share_measure
 from gaplens.report.schemas import (
     AdoptionSection,
@@ -765,6 +766,116 @@ def trend_chart(trend: GapTrend) -> Spec | None:
             "height": 230,
             "layer": layers,
         }
+    )
+    return spec
+
+
+PRE_ADOPTION = "#9AA5B1"
+POST_ADOPTION = "#0072B2"
+
+
+def event_study_chart(figures: StaggeredFigures, label: str, unit: str) -> Spec | None:
+    """AI's effect on a metric by months since adoption (the event study): one point per
+    month with its 95% interval, months before adoption in grey (they should sit on the
+    zero line: adopters and their comparison group changing alike), months after in blue,
+    a dashed zero line and a line where adoption happens."""
+    rows: list[Spec] = [
+        {
+            "month": int(e.key),
+            "estimate": e.estimate,
+            "low": e.low,
+            "high": e.high,
+            "phase": "after" if int(e.key) >= 0 else "before",
+        }
+        for e in figures.event_study
+        if isinstance(e.key, int)
+    ]
+    if not rows or figures.overall is None:
+        return None
+    extent = [float(r["low"]) for r in rows] + [float(r["high"]) for r in rows] + [0.0]
+    span = max(extent) - min(extent) or 1.0
+    lo, hi = min(extent) - 0.05 * span, max(extent) + 0.05 * span
+    months = [int(r["month"]) for r in rows]
+    x: Spec = {
+        "field": "month",
+        "type": "quantitative",
+        "scale": {"domain": [min(months) - 0.6, max(months) + 0.6], "nice": False},
+        "axis": {
+            "title": "Months since adoption (negative: before)",
+            "values": months,
+            "format": "d",
+            "grid": False,
+        },
+    }
+    y: Spec = {
+        "field": "estimate",
+        "type": "quantitative",
+        "scale": {"domain": [lo, hi], "nice": False, "zero": False},
+        "axis": {
+            "title": f"Effect ({unit})",
+            "grid": True,
+            "tickCount": 5,
+            "minExtent": 40,
+            "maxExtent": 60,
+            "labelColor": MUTED,
+            "labelFontSize": 11,
+        },
+    }
+    colour: Spec = {
+        "field": "phase",
+        "type": "nominal",
+        "scale": {"domain": ["before", "after"], "range": [PRE_ADOPTION, POST_ADOPTION]},
+        "legend": None,
+    }
+    marker = {"values": [{"month": -0.5, "text": "adoption"}]}
+    layers: list[Spec] = [
+        {
+            "data": {"values": [{}]},
+            "mark": {"type": "rule", "color": FAINT, "strokeDash": [4, 3]},
+            "encoding": {"y": {"datum": 0, "type": "quantitative"}},
+        },
+        {
+            "data": marker,
+            "mark": {"type": "rule", "color": BENCHMARK, "strokeWidth": 1.5},
+            "encoding": {"x": {"field": "month", "type": "quantitative"}},
+        },
+        {
+            "data": marker,
+            "mark": {
+                "type": "text",
+                "color": BENCHMARK,
+                "align": "left",
+                "dx": 4,
+                "baseline": "top",
+                "y": 2,
+                "fontSize": 10.5,
+                "fontWeight": "bold",
+            },
+            "encoding": {
+                "x": {"field": "month", "type": "quantitative"},
+                "text": {"field": "text"},
+            },
+        },
+        {
+            "mark": {"type": "rule", "strokeWidth": 2},
+            "encoding": {
+                "x": x,
+                "y": {**y, "field": "low"},
+                "y2": {"field": "high"},
+                "color": colour,
+            },
+        },
+        {
+            "mark": {"type": "point", "filled": True, "size": 70, "opacity": 1},
+            "encoding": {"x": x, "y": y, "color": colour},
+        },
+    ]
+    spec = _base(
+        f"{label}: AI's effect by months since adoption, with 95% intervals; months before "
+        "adoption in grey should sit on the zero line."
+    )
+    spec.update(
+        {"data": {"values": rows}, "width": CHART_WIDTH - 90, "height": 200, "layer": layers}
     )
     return spec
 

@@ -21,7 +21,7 @@ from gaplens.reflections.schemas import ReflectionsSummary
 from gaplens.tasks.schemas import TaskMapSection
 from gaplens.wins.schemas import WinsSection
 
-REPORT_SCHEMA_VERSION = "2.0"
+REPORT_SCHEMA_VERSION = "2.1"
 
 
 class FigureStatus(StrEnum):

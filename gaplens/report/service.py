@@ -24,7 +24,11 @@ from gaplens.releases.friction.queries import (
     FrictionRelease,
     latest_friction_release,
 )
-from gaplens.releases.measured.queries import measured_release, released_overviews
+from gaplens.releases.measured.queries import (
+    measured_release,
+    released_overviews,
+    released_staggered,
+)
 from gaplens.releases.queries import cell_predicate, latest_survey_release, released_comments
 from gaplens.report.next_steps import next_steps
 from gaplens.report.schemas import (
@@ -86,6 +90,14 @@ METHOD_NOTES = [
     "sections as it is imported.",
     "Gap trend: a change between pulses is called widening or narrowing only when its "
     "interval (MOVER) excludes zero.",
+    "AI's measured effect (organisation and functions): each month's adopters against people "
+    "not yet using AI over the same calendar months (staggered adoption, Callaway & Sant'Anna "
+    "2021), with 95% bootstrap intervals over persons; relative figures bootstrap the effect and "
+    "the level together. Months before adoption test whether the groups already diverged. "
+    "Where it is not published (teams), users vs non-users around each one's own date "
+    "(difference in differences), whose comparison windows can fall in other months. "
+    "Adoption dates are the directory's, else the first of 3 weeks in a row of AI use "
+    "(telemetry; configurable, docs/metrics.md).",
     "Cost: every figure is labelled measured, self-reported or assumption, and self-reported "
     "time is never added to measured time.",
     "Next steps come from explicit rules over the figures in this report (docs/next-steps.md).",
@@ -285,7 +297,16 @@ def released_metrics(session: Session, scope: MetricScope, as_of: dt.date) -> li
     """Every metric for the scope from the latest measured release at or before `as_of`
     (the same figures every page and export shows); none before the first release."""
     release = measured_release(session, scope.organisation_id, as_of)
-    return [] if release is None else released_overviews(session, release, scope)
+    if release is None:
+        return []
+    # With the staggered-adoption estimate where the release publishes one (organisation
+    # and functions): the report's AI effect comes from it.
+    return [
+        o.model_copy(
+            update={"staggered": released_staggered(session, release, o.metric.key, scope)}
+        )
+        for o in released_overviews(session, release, scope)
+    ]
 
 
 def friction_classes(

@@ -17,6 +17,7 @@ from gaplens.commitments.schemas import CommitmentsSection
 from gaplens.modelling.schemas import ModellingSection
 from gaplens.reflections.schemas import ReflectionsSummary
 from gaplens.report import charts
+from gaplens.report.effects import EffectView, effect_view
 from gaplens.report.measures import ShareMeasure, share_measure
 from gaplens.report.schemas import (
     BenchmarkOut,
@@ -181,6 +182,8 @@ class ReportView:
     privacy_rules: list[str]
     method_notes: list[str]
     measured: MeasuredReality | None = None
+    effects: list[EffectView] = field(default_factory=list)
+    """AI's effect per metric from the staggered-adoption estimate, where released."""
     reflections: ReflectionsSummary | None = None
     scope: ScopeView | None = None
     trend: TrendView | None = None
@@ -571,6 +574,7 @@ def build_view(doc: ReportDocument) -> ReportView:
         privacy_rules=list(doc.privacy.rules),
         method_notes=list(doc.method_notes),
         measured=doc.measured,
+        effects=effects_of(doc),
         reflections=doc.reflections,
         scope=scope_view(doc),
         trend=trend_view(doc),
@@ -584,6 +588,14 @@ def build_view(doc: ReportDocument) -> ReportView:
         extra_sections=extra_sections(doc),
     )
     return replace(view, contents=contents(doc, view))
+
+
+def effects_of(doc: ReportDocument) -> list[EffectView]:
+    """The staggered estimate of each metric that has one, with its event-study chart."""
+    if doc.measured is None:
+        return []
+    views = (effect_view(o, o.staggered) for o in doc.measured.metrics)
+    return [v for v in views if v is not None]
 
 
 # --- scope, period and the sections after perception -----------------------------------------

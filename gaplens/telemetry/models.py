@@ -158,3 +158,25 @@ class TrainingRecord(Base):
     name: Mapped[str] = mapped_column(String(200))
     completed_on: Mapped[dt.date] = mapped_column(Date)
     import_run_id: Mapped[int] = mapped_column(ForeignKey("import_run.id"), index=True)
+
+
+class TelemetryAdoption(Base):
+    """A person's AI adoption date derived from usage telemetry (first sustained use, see
+    gaplens/telemetry/adoption.py), for someone the directory gives no date.
+
+    Derived once, by the measured release build, from the telemetry up to `data_through`,
+    and never changed afterwards: a published figure that a later build computed with a
+    different date would tell, by the difference, whose date moved. A date the directory
+    gives later takes precedence (as any directory correction does); the rule it was
+    derived with is kept so the report can say how.
+    """
+
+    __tablename__ = "telemetry_adoption"
+
+    person_id: Mapped[str] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    adopted_on: Mapped[dt.date] = mapped_column(Date)
+    weeks: Mapped[int] = mapped_column(Integer)
+    days_per_week: Mapped[int] = mapped_column(Integer)
+    data_through: Mapped[dt.date] = mapped_column(Date)

@@ -286,3 +286,34 @@ def test_the_api_returns_the_staggered_estimate(db_url: str) -> None:
     assert team["staggered"] is None and usage["staggered"] is None
     # before the first estimate (September, the first build's last month) there is none
     assert early.status_code == 200 and early.json()["staggered"] is None
+
+
+def test_the_metrics_page_shows_the_staggered_estimate_and_its_event_study(db_url: str) -> None:
+    with session_scope(db_url) as session:
+        organisation = _world(session, effect=-1.5, seed=1)
+        _monthly_builds(session, organisation, dt.date(2025, 10, 3))
+        create_user(session, "leader@northwind.example", "Leader", StaffRole.LEADER, PASSWORD)
+    app = create_app(
+        WebSettings(database_url=db_url, secure_cookies=False, slack_signing_secret=None)
+    )
+    with TestClient(app) as client:
+        sign_in(client, "leader")
+        api = client.get("/api/v1/metrics/cycle_time").json()["staggered"]
+        page = client.get("/metrics")
+        support = client.get("/metrics", params={"function": "support"})
+    assert page.status_code == 200
+    html = page.text
+    overall = api["overall"]
+    effect = f"{overall['estimate']:+.2f} days ({overall['low']:+.2f} to {overall['high']:+.2f})"
+    assert f"Effect of AI: {effect}" in html  # the released figure, as the API gives it
+    assert "Pre-trends: none detected" in html
+    speed = api["speed_up"]
+    assert f"{100 * speed['estimate']:+.1f}% ({100 * speed['low']:+.1f}%" in html
+    # the event study: an inline SVG chart (no script) with a table of the same numbers
+    assert '<svg role="img" aria-label="Cycle time: AI\'s effect by months since adoption' in html
+    assert "<script" not in html.split('id="h-effects"')[1]
+    for point in api["event_study"]:
+        assert f'<th scope="row" class="num">{point["key"]}</th>' in html
+        assert f"{point['estimate']:+.2f}" in html
+    # support has no cohort of k: the page says why instead of a number
+    assert "no adoption cohort of at least 5" in support.text

@@ -88,12 +88,18 @@ def test_team_rows_follow_the_privacy_rules(db_url: str, tmp_path: Path):
             "team",
             "team",
         ]
-        # Measured figures are the release's sums of classes: Eng's own two people and the
-        # two Operations people in Eng-B are too few for a class anywhere below the top,
-        # and too few there too: they are counted nowhere, so no row minus another gives
-        # anyone. Everyone else is (19 users and 19 non-users, minus those 2 + 2).
+        # The organisation's measured figure is the staggered-adoption estimate the release
+        # publishes for it (its frozen panel: 19 adopters against 19 not yet using AI).
         org = rows[("organisation", "Whole organisation")]
-        assert org.measured is not None and org.measured_n == {"ai_users": 17, "non_users": 17}
+        assert org.measured is not None and org.measured_method == "staggered"
+        assert org.measured_n == {"treated_persons": 19, "control_persons": 19, "cohorts": 1}
+        # Team rows keep the users-vs-non-users figures, the release's sums of classes:
+        # Eng's own two people and the two Operations people in Eng-B are too few for a
+        # class anywhere below the top, so they are counted in no team's, and no team row
+        # minus another gives anyone.
+        assert {r.measured_method for r in realities.rows if r.kind == "team"} == {
+            "users_vs_non_users"
+        }
 
         # Eng's respondents are Eng-A's plus 2 of its own: those 2 are in no published group
         # of Eng (too few), so Eng's perceived figures are exactly Eng-A's, and subtracting

@@ -33,6 +33,7 @@ import numpy.typing as npt
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from gaplens.config import SustainedUseRule, sustained_use_rule
 from gaplens.directory.models import Organisation, Person
 from gaplens.metrics.definitions import LEVELS, Metric, usage_levels
 from gaplens.metrics.prefetch import MIN_WORK_ITEMS, WorkPrefetch, start_work_prefetch
@@ -62,6 +63,11 @@ from gaplens.releases.measured.staggered import (
 from gaplens.releases.models import Release
 from gaplens.releases.queries import cell_predicate
 from gaplens.releases.service import BuildOutcome, previous_releases, team_tree, write_release
+from gaplens.telemetry.adoption import (
+    derived_persons,
+    find_adoption_dates,
+    store_adoption_dates,
+)
 from gaplens.telemetry.models import AiUsageDay
 from gaplens.work.models import WorkItem
 
@@ -441,13 +447,16 @@ def build_measured_release(
     months: int = DEFAULT_MONTHS,
     prefetch_min_items: int = MIN_WORK_ITEMS,
     staggered_resamples: int = STAGGERED_RESAMPLES,
+    adoption_rule: SustainedUseRule | None = None,
 ) -> BuildOutcome:
     """Release every month end since the last release that is over and that the data
     reaches (at most `months` back on a first build). Returns the latest release written.
     With at least `prefetch_min_items` work items a child process loads them. The
     staggered-adoption estimate is published with the latest month end of the build (a
     first build freezes every month's panel values but estimates only once, with all of
-    them); `staggered_resamples` budgets its bootstrap."""
+    them); `staggered_resamples` budgets its bootstrap. First, people with AI usage but no
+    adoption date get one from telemetry up to the last month end (`adoption_rule`,
+    default from the environment: gaplens/telemetry/adoption.py)."""
     today = today or dt.date.today()
     dataset = dataset_of(organisation_id)
     previous = previous_releases(session, dataset)
@@ -465,6 +474,10 @@ def build_measured_release(
         through = previous[-1].answers_through.isoformat() if previous else "none yet"
         return BuildOutcome(None, f"measured figures up to date (released through {through})")
 
+    rule = adoption_rule or sustained_use_rule()
+    # Found now, stored with the release: the child below reads only committed rows, so it
+    # gets them in its request and both load with the same adoption dates.
+    derived = find_adoption_dates(session, organisation_id, candidates[-1], rule)
     scope = MetricScope(organisation_id=organisation_id)
     # Work items are the big load: a child process fetches them (on a file or server
     # database, from a single-threaded process such as the CLI) while this one goes on.
@@ -474,6 +487,7 @@ def build_measured_release(
         Settings(candidates[-1], policy=policy),
         earliest=candidates[0],
         min_items=prefetch_min_items,
+        adopted=derived or None,
     )
     try:
         return _build(
@@ -485,6 +499,8 @@ def build_measured_release(
             now,
             prefetch,
             staggered_resamples,
+            derived,
+            rule,
         )
     finally:
         if prefetch is not None:
@@ -500,6 +516,8 @@ def _build(
     now: dt.datetime | None,
     prefetch: WorkPrefetch | None,
     staggered_resamples: int = STAGGERED_RESAMPLES,
+    derived: Mapping[str, dt.date] | None = None,
+    rule: SustainedUseRule | None = None,
 ) -> BuildOutcome:
     dataset = dataset_of(organisation_id)
     k = policy.min_group_size
@@ -511,6 +529,7 @@ def _build(
         policy=policy,
         earliest=candidates[0],
         prefetch=prefetch,
+        adopted=derived,
     )
     tree = team_tree(session)
     lineages = _load_lineages(session, dataset)
@@ -560,9 +579,19 @@ def _build(
     if new_rows:
         session.execute(insert(MeasuredLineage), new_rows)
     assert release is not None
+    if derived:
+        store_adoption_dates(session, derived, candidates[-1], rule or sustained_use_rule())
     save_panel(session, panel)
     write_staggered(
-        session, release.id, staggered_rows(panel, candidates[-1], k, resamples=staggered_resamples)
+        session,
+        release.id,
+        staggered_rows(
+            panel,
+            candidates[-1],
+            k,
+            resamples=staggered_resamples,
+            derived=derived_persons(session, organisation_id),
+        ),
     )
     session.flush()
     span = ", ".join(end.strftime("%B %Y") for end in candidates)

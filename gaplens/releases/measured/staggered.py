@@ -314,12 +314,25 @@ def _finite(x: float) -> bool:
     return math.isfinite(x)
 
 
+def _source_count(n: int, k: int) -> int | None:
+    """A count of adopters by date source: 0 or at least k, else None (fewer than k)."""
+    return n if n == 0 or n >= k else None
+
+
 def figures_of(
-    result: StaggeredResult | str, inputs: PanelInputs, k: int, as_of: dt.date
+    result: StaggeredResult | str,
+    inputs: PanelInputs,
+    k: int,
+    as_of: dt.date,
+    derived: frozenset[str] | set[str] = frozenset(),
+    ids: Sequence[str] = (),
 ) -> StaggeredFigures:
     """What is published: the cells that passed the rule (no intervals: those are for the
     aggregations only), the overall effect, the event study, effects by cohort, the
-    pre-trend verdict and the speed-up, with n."""
+    pre-trend verdict and the speed-up, with n, and how many of the adopters in a
+    published cell had their adoption date from the directory and how many from
+    telemetry (`derived`: person ids; `ids`: the panel's ids by seq); a count under k is
+    left out."""
     method = METHOD.format(k=k)
     if isinstance(result, str):
         return StaggeredFigures(method=method, as_of=as_of, not_enough_data=result)
@@ -355,6 +368,11 @@ def figures_of(
         )
     sizes = dict(result.cohort_sizes)
     overall = result.simple
+    from_telemetry = sum(1 for i in treated if ids and ids[int(inputs.seqs[i])] in derived)
+    sources = {
+        "directory": _source_count(len(treated) - from_telemetry, k),
+        "telemetry": _source_count(from_telemetry, k),
+    }
     return StaggeredFigures(
         method=method,
         as_of=as_of,
@@ -405,6 +423,7 @@ def figures_of(
         ],
         withheld_cells=withheld,
         resamples=result.resamples,
+        adoption_sources=sources,
     )
 
 
@@ -415,9 +434,11 @@ def staggered_rows(
     *,
     resamples: int = DEFAULT_RESAMPLES,
     seed: int = 0,
+    derived: frozenset[str] | set[str] = frozenset(),
 ) -> list[dict[str, object]]:
     """The release rows of every panel metric for the organisation and each function, as
-    of month end `end` (the panel must hold its month)."""
+    of month end `end` (the panel must hold its month); `derived`: the people whose
+    adoption date came from telemetry."""
     through = month_number(end)
     functions = sorted({f for f in panel.functions if f is not None})
     rows: list[dict[str, object]] = []
@@ -430,7 +451,7 @@ def staggered_rows(
                 [seed, zlib.crc32(f"{metric.key}|{function or ''}|{through}".encode())]
             )
             result = estimate(inputs, k, rng, resamples)
-            figures = figures_of(result, inputs, k, end)
+            figures = figures_of(result, inputs, k, end, derived, panel.ids)
             rows.append(
                 {
                     "metric": metric.key,

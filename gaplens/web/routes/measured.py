@@ -27,6 +27,7 @@ from gaplens.releases.measured.queries import (
     released_staggered,
 )
 from gaplens.report.charts import spec_to_svg
+from gaplens.report.effects import effect_view
 from gaplens.web.deps import AnyStaff, DbSession, Policy
 from gaplens.web.pages import render
 
@@ -134,6 +135,7 @@ def metrics_page(
         "as_of": release.answers_through if release is not None else None,
         "no_release": NO_RELEASE if release is None else None,
         "overviews": [],
+        "effects": [],
         "funnel": None,
         "window": DEFAULT_WINDOW_DAYS,
         "k": policy.min_group_size,
@@ -141,7 +143,16 @@ def metrics_page(
     if organisation is not None:
         if release is not None:
             scope = MetricScope(organisation_id=organisation, function=function or None)
-            context["overviews"] = released_overviews(session, release, scope)
+            overviews = released_overviews(session, release, scope)
+            context["overviews"] = overviews
+            context["effects"] = [
+                view
+                for view in (
+                    effect_view(o, released_staggered(session, release, o.metric.key, scope))
+                    for o in overviews
+                )
+                if view is not None
+            ]
         day = release.answers_through if release is not None else as_of or dt.date.today()
         funnel = adoption_funnel(session, day, policy, by_team=False)
         context["funnel"] = funnel if funnel.organisation.licensed else None
