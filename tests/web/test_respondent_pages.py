@@ -120,6 +120,7 @@ def browser() -> Iterator[Any]:
 def open_page(browser: Any, origin: str, viewport: dict[str, int], **options: Any) -> Any:
     """A fresh page that records any request off the host and any script error."""
     page = browser.new_context(viewport=viewport, **options).new_page()
+    page.set_default_timeout(10_000)
     problems: list[str] = []
     page.on("request", lambda r: None if r.url.startswith(origin) else problems.append(r.url))
     page.on("pageerror", lambda e: problems.append(str(e)))
@@ -185,6 +186,9 @@ def test_every_respondent_page_and_thank_you_page_passes_axe(
     page.get_by_role("button", name="Send my answers anonymously").click()
     page.get_by_role("heading", name="Thank you — your answers are in").wait_for()
     check_page(page, f"survey thank-you page, {size}", phone)
+    said = page.locator("main").inner_text()
+    assert "from tomorrow at the earliest" in said and "at least five people" in said
+    assert "dashboard" in said and "reality report" in said, "where the results are read"
     assert responses(web_db) == before + 1
 
     # The task map: the function picker, the function's tasks, and its thank-you page.
@@ -194,6 +198,14 @@ def test_every_respondent_page_and_thank_you_page_passes_axe(
     page.get_by_role("button", name="Show my function's tasks").click()
     page.wait_for_url("**function=Support")
     check_page(page, f"task map, Support's tasks, {size}", phone, "#tasks-form label.choice")
+    page.get_by_label("Individual contributor").check()
+    for task in page.locator("fieldset.task[id^=task-]").all():
+        task.locator("input[type=radio][value=keep]").check()
+        task.locator("input[type=number]").fill("0")
+        task.locator("input[type=radio][value='3']").check()
+    page.get_by_role("button", name="Send my answers anonymously").click()
+    page.get_by_role("heading", name="Thank you — your answers are in").wait_for()
+    check_page(page, f"task map thank-you page, {size}", phone)
 
     # Reflection, feedback, friction, leaders' posts, what stays the same, the front page.
     page.goto(f"{live_server}/r/{links.reflections[0 if phone else 1]}")
@@ -243,3 +255,111 @@ def test_the_axe_helper_names_each_problem(browser: Any):
     message = str(failed.value)
     assert "image-alt (critical) at #pic" in message
     assert "label (critical) at #nameless" in message
+
+
+TYPED = "Typed with the keyboard alone"
+FOCUSED = """() => {
+  const el = document.activeElement;
+  return {tag: el.tagName.toLowerCase(), type: el.type || '', name: el.name || '',
+          id: el.id || '', checked: !!el.checked, text: el.textContent.trim().slice(0, 40)};
+}"""
+
+
+def test_the_survey_answered_with_the_keyboard_alone(
+    links: Links, live_server: str, web_db: str, browser: Any
+):
+    """Tab, Shift+Tab, the arrow keys, Space, typed digits and Enter only: every question a
+    respondent is shown is reached and answered, the answers are sent and stored."""
+    from gaplens.surveys.models import SurveyAnswer
+
+    def answered() -> int:
+        with session_scope(web_db) as session:
+            query = select(func.count()).select_from(SurveyAnswer)
+            return session.scalar(query.where(SurveyAnswer.text == TYPED)) or 0
+
+    before, before_answers = responses(web_db), answered()
+    page = open_page(browser, live_server, PHONE)
+    page.goto(live_server + links.survey)
+    shown = set(
+        page.evaluate(
+            """() => Array.from(document.querySelectorAll('#survey-form [name]'))
+              .filter((el) => el.type !== 'hidden' && el.checkVisibility() && !el.disabled)
+              .map((el) => el.name)"""
+        )
+    )
+    reached: set[str] = set()
+    for _ in range(300):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if focused["tag"] == "button" and "anonymously" in focused["text"]:
+            break
+        name = focused["name"]
+        if not name or name in reached and focused["type"] == "radio":
+            continue
+        reached.add(name)
+        if name == "role_level":
+            page.keyboard.press("ArrowDown")  # Executive -> Manager -> Individual contributor
+            page.keyboard.press("ArrowDown")
+        elif focused["type"] == "radio":
+            page.keyboard.press("ArrowDown")  # the second option, checked
+        elif focused["type"] == "checkbox":
+            page.keyboard.press("Space")
+        elif focused["tag"] == "select":
+            page.keyboard.press("ArrowDown")
+        elif focused["type"] == "number":
+            page.keyboard.type("2")
+        elif focused["tag"] == "textarea":
+            page.keyboard.type(TYPED)
+    else:
+        pytest.fail("the send button was never reached with Tab")
+    assert reached == shown, f"not reached: {shown - reached}"
+    assert "peers_effective_use" not in reached, "a question for leaders, hidden for others"
+    assert page.get_by_label("Individual contributor").is_checked()
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate(FOCUSED)["name"] == "comment", "Shift+Tab goes back a field"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Thank you — your answers are in").wait_for()
+    assert page.problems == []
+    assert responses(web_db) == before + 1
+    assert answered() == before_answers + 1
+
+
+def test_the_leaders_question_is_shown_to_executives_and_managers_only(
+    links: Links, live_server: str, web_db: str, browser: Any
+):
+    """With JavaScript the question appears once "Manager" or "Executive" is picked, is
+    hidden (and not sent) otherwise, and the numbering follows; without JavaScript it shows,
+    marked for executives and managers, and the server refuses it from anyone else."""
+    page = open_page(browser, live_server, PHONE)
+    page.goto(live_server + links.survey)
+    question = page.locator("#q-peers_effective_use")
+    assert question.is_hidden(), "hidden until a role is chosen"
+    last = page.locator("fieldset.question").last.locator(".q-number")
+    assert last.inner_text() == "Question 18 of 18"
+    page.get_by_label("Manager").check()
+    assert question.is_visible()
+    assert last.inner_text() == "Question 19 of 19"
+    question.get_by_label("Agree", exact=True).check()
+    page.get_by_label("Individual contributor").check()
+    assert question.is_hidden() and question.locator("input").first.is_disabled()
+    page.get_by_role("button", name="Send my answers anonymously").click()
+    page.get_by_role("heading", name="Thank you — your answers are in").wait_for()
+
+    before = responses(web_db)
+    plain = open_page(browser, live_server, PHONE, java_script_enabled=False)
+    plain.goto(live_server + links.survey)
+    assert plain.locator("#q-peers_effective_use").is_visible()
+    assert "(executives and managers only)" in plain.locator("#q-peers_effective_use").inner_text()
+    plain.get_by_label("Individual contributor").check()
+    plain.locator("#q-peers_effective_use").get_by_label("Agree", exact=True).check()
+    plain.get_by_role("button", name="Send my answers anonymously").click()
+    plain.get_by_role("heading", name="Please check this answer").wait_for()
+    link = plain.get_by_role("link", name=LEADERS_QUESTION)
+    assert link.get_attribute("href") == "#q-peers_effective_use"
+    assert "for executives and managers only" in plain.locator("#problems").inner_text()
+    assert responses(web_db) == before, "nothing stored from a refused answer"
+    plain.get_by_label("Manager").check()
+    plain.get_by_role("button", name="Send my answers anonymously").click()
+    plain.get_by_role("heading", name="Thank you — your answers are in").wait_for()
+    assert responses(web_db) == before + 1
