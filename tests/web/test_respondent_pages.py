@@ -294,7 +294,7 @@ def test_the_survey_answered_with_the_keyboard_alone(
         if focused["tag"] == "button" and "anonymously" in focused["text"]:
             break
         name = focused["name"]
-        if not name or name in reached and focused["type"] == "radio":
+        if not name or (name in reached and focused["type"] == "radio"):
             continue
         reached.add(name)
         if name == "role_level":
