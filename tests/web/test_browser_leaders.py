@@ -136,6 +136,7 @@ def test_a_statement_is_made_reworded_and_shown_where_people_answer(live_server:
             reader.screenshot(path=str(ARTIFACTS / "commitments-phone.png"), full_page=True)
             reader.goto(f"{live_server}/s/{token}")
             box = reader.locator("#stays-the-same")
+            box.get_by_text("What stays the same").click()  # folded: one tap away
             box.get_by_text("No support role is cut because of AI in 2026 or 2027.").wait_for()
             assert "SUPPORT" in box.inner_text().upper()
             _fits_the_phone(reader)

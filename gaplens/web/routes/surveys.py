@@ -68,10 +68,13 @@ def survey_page(
     session: DbSession,
     token: str,
     opened: OpenSurvey,
-    error: str | None = None,
+    error: InputError | None = None,
     status_code: int = 200,
     statements: list[StatementOut] | None = None,
+    values: dict[str, str] | None = None,
 ) -> Response:
+    """The form; after a refused answer, with the problems and what was typed (kept in the
+    page only, so a browser without JavaScript does not lose the answers)."""
     form_token = new_form_token()
     teams = team_options(session)
     response = render(
@@ -88,7 +91,8 @@ def survey_page(
         functions=sorted({f for _, _, f in teams if f}),
         tenure=TENURE_LABELS,
         agree5=AGREE5_OPTIONS,
-        error=error,
+        problems=error.problems if error else [],
+        values=values or {},
         statements=statements or [],
     )
     set_form_cookie(response, form_token, settings(request).secure_cookies, "/s/")
@@ -121,7 +125,7 @@ async def answer_submit(request: Request, session: DbSession, token: str) -> Res
         session.rollback()
         opened = open_survey(session, token)
         statements = statement_cache(request).peek()  # never a query on the answer path
-        return survey_page(request, session, token, opened, str(error), 422, statements)
+        return survey_page(request, session, token, opened, error, 422, statements, values)
     return render(request, "survey_thanks.html.j2", title="Thank you")
 
 

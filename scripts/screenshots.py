@@ -1,0 +1,148 @@
+"""Screenshots of what users see, for docs/screenshots/: the demo, served, in Chromium.
+
+    .venv/bin/python scripts/screenshots.py            # every shot in SHOTS
+    .venv/bin/python scripts/screenshots.py survey-phone
+
+Runs the real demo (`gaplens demo`, 2,000 people: imports, releases, reports) into a
+temporary folder, serves it with uvicorn on a loopback port and saves one PNG per entry of
+SHOTS, the first screen only (not the whole page), reduced to a 128-colour palette so the
+files stay small enough to commit. To add a page, add a Shot: its name, a function from the
+demo's result to the path to open, the viewport, and optionally whether to sign in as the
+demo's leader first and what to do on the page before the picture (fill a form, click).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from PIL import Image
+from rich.console import Console
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's gaplens (a worktree), not the installed one
+
+from gaplens.demo.pipeline import DemoResult, run_demo  # noqa: E402
+from gaplens.web.app import create_app  # noqa: E402
+from gaplens.web.settings import WebSettings  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1440, "height": 900}
+CHROMIUM = "/usr/bin/chromium"  # the system browser, as the tests use it (tests/browser.py)
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@dataclass(frozen=True)
+class Shot:
+    name: str
+    path: Callable[[DemoResult], str]
+    viewport: dict[str, int]
+    signed_in: bool = False
+    before: Callable[[Any], None] | None = None
+    """Runs on the page once it has loaded, e.g. to send a form and land on what follows."""
+
+
+def send_survey(page: Any) -> None:
+    page.get_by_label("Individual contributor").check()
+    page.get_by_label("Some gains").check()
+    page.get_by_role("button", name="Send my answers anonymously").click()
+    page.get_by_role("heading", name="Thank you — your answers are in").wait_for()
+
+
+SHOTS: list[Shot] = [
+    Shot("survey-phone", lambda demo: demo.open_link, PHONE),
+    Shot("survey-thanks-phone", lambda demo: demo.open_link, PHONE, before=send_survey),
+    Shot("task-map-phone", lambda demo: demo.task_link + "?function=Support", PHONE),
+]
+
+
+def serve(url: str) -> tuple[uvicorn.Server, threading.Thread, str]:
+    """The app on a free loopback port, started in a thread."""
+    app = create_app(WebSettings(database_url=url, secure_cookies=False, slack_signing_secret=None))
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the web server did not start within 30 s")
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    return server, thread, f"http://127.0.0.1:{port}"
+
+
+def sign_in(page: Any, origin: str, demo: DemoResult) -> None:
+    page.goto(origin + "/login")
+    page.locator("#email").fill(demo.staff_email)
+    page.locator("#password").fill(demo.staff_password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(origin + "/dashboard")
+
+
+def optimise(path: Path) -> None:
+    """A 128-colour palette: text and flat colours survive, the file shrinks about 3x."""
+    with Image.open(path) as image:
+        reduced = image.convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT)
+    reduced.save(path, optimize=True)
+
+
+def take(shots: list[Shot], demo: DemoResult, origin: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for shot in shots:
+                page = browser.new_context(viewport=shot.viewport).new_page()
+                if shot.signed_in:
+                    sign_in(page, origin, demo)
+                page.goto(origin + shot.path(demo))
+                if shot.before is not None:
+                    shot.before(page)
+                target = OUT / f"{shot.name}.png"
+                page.screenshot(path=str(target))
+                optimise(target)
+                print(f"{target.relative_to(OUT.parents[1])}: {target.stat().st_size:,} bytes")
+                page.context.close()
+        finally:
+            browser.close()
+
+
+def main(names: list[str]) -> int:
+    unknown = set(names) - {shot.name for shot in SHOTS}
+    if unknown:
+        known = ", ".join(shot.name for shot in SHOTS)
+        print(f"error: no shot named {', '.join(sorted(unknown))} (known: {known})")
+        return 2
+    shots = [shot for shot in SHOTS if not names or shot.name in names]
+    with tempfile.TemporaryDirectory(prefix="gaplens-screens-") as folder:
+        demo = run_demo(2000, 1, Path(folder), None, Console(stderr=True))  # `gaplens demo`
+        server, thread, origin = serve(demo.database_url)
+        try:
+            take(shots, demo, origin)
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
