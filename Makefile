@@ -30,6 +30,7 @@ lint: $(STAMP)
 	$(BIN)/python scripts/linters/privacy_door.py
 
 unit: $(STAMP) system-deps
+	@scripts/axe-core.sh
 	$(BIN)/python -m pytest -n 2 -q
 
 test: lint unit

@@ -1,9 +1,10 @@
 """axe-core in the real browser: every page a test opens can be checked for accessibility.
 
-axe.min.js comes from the `axe-playwright-python` wheel (pinned in the dev extra), so the
-check runs offline; `GAPLENS_AXE_JS=/path/to/axe.min.js` runs another build instead (e.g.
-`npm pack axe-core@4.14.1`). Only the script is used: the helper injects it and calls
-`axe.run` itself, so the rules, the failure message and the version check are ours.
+axe.min.js is, in this order: `GAPLENS_AXE_JS=/path/to/axe.min.js`; axe-core 4.14.1 from the
+npm registry, which `make test` fetches once into .cache/axe-core/ (scripts/axe-core.sh);
+else the build bundled in the pinned `axe-playwright-python` wheel (4.12.1), so the check
+still runs offline. Only the script is used: the helper injects it and calls `axe.run`
+itself, so the rules, the failure message and the version check are ours.
 
     from tests.web.axe import assert_no_violations
     assert_no_violations(page, "survey, phone")
@@ -17,6 +18,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+AXE_VERSION = "4.14.1"
+"""The axe-core scripts/axe-core.sh fetches (the version accessibility reviews use)."""
 TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice")
 """Every WCAG 2.0-2.2 A and AA rule and axe's best practices: any impact fails."""
 
@@ -26,6 +29,9 @@ def axe_script() -> str:
     override = os.environ.get("GAPLENS_AXE_JS")
     if override:
         return Path(override).read_text(encoding="utf-8")
+    fetched = Path(__file__).resolve().parents[2] / ".cache" / "axe-core" / AXE_VERSION
+    if (fetched / "axe.min.js").is_file():
+        return (fetched / "axe.min.js").read_text(encoding="utf-8")
     source = importlib.resources.files("axe_playwright_python") / "axe.min.js"
     return source.read_text(encoding="utf-8")
 
