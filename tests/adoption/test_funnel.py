@@ -218,6 +218,27 @@ def test_the_reports_loaded_rows_give_the_same_facts(db_url: str, tmp_path: Path
     assert sum("integrated" in stages_reached(f, AS_OF) for f in facts.values()) == 3
 
 
+def test_rows_loaded_once_give_each_earlier_month_ends_facts(db_url: str, tmp_path: Path):
+    """The adoption release loads usage and work once for all its month ends and reads each
+    as of its end (`MeasuredData.at`): the facts are those the queries give at that end."""
+    build(db_url, tmp_path)
+    ends = [AS_OF - dt.timedelta(days=days) for days in (61, 30, 0)]
+    with session_scope(db_url) as session:
+        organisation = session.scalars(select(Organisation.id)).one()
+        loaded = load_measured(
+            session, MetricScope(organisation_id=organisation), AS_OF, earliest=ends[0]
+        )
+        # every usage day lies within the loaded rows, so they can stand in for the queries
+        assert loaded.usage.coverage_start is not None
+        assert loaded.usage.coverage_start >= loaded.since
+        for end in ends:
+            view = loaded if end == AS_OF else loaded.at(end)
+            assert view.settings.as_of == end and view.loaded("work")
+            queried = {f.person_id: f for f in load_facts(session, end)}
+            lent = {f.person_id: f for f in load_facts(session, end, view)}
+            assert lent == queried, end
+
+
 def test_a_small_organisation_shows_nothing(db_url: str, tmp_path: Path):
     people = [staff(n, "eng-payments") for n in range(3)]
     assert (
