@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gaplens.directory.models import Organisation, Person, Team
+from gaplens.figures import FigureStatus, QuestionFigures
 from gaplens.metrics.schemas import MetricFigure, MetricScope, StaggeredFigures
 from gaplens.perception.filters import PopulationFilter
 from gaplens.perception.service import released_perception
@@ -36,7 +37,6 @@ from gaplens.releases.measured.queries import (
 )
 from gaplens.releases.models import Release
 from gaplens.releases.queries import SurveyRelease, latest_survey_release
-from gaplens.report.schemas import FigureStatus, QuestionFigures
 from gaplens.stats import Estimate, mover_difference
 from gaplens.surveys.models import Survey
 from gaplens.surveys.question_bank import BankEntry

@@ -31,7 +31,9 @@ from gaplens.report.schemas import (
     Share,
     UseCaseOut,
 )
-from gaplens.report.text import (
+from gaplens.tasks.schemas import ReportFunction, TaskFigure, UseCaseMatch
+from gaplens.wins.schemas import WinOut
+from gaplens.wording import (
     MINUS,
     day,
     group_phrase,
@@ -42,8 +44,6 @@ from gaplens.report.text import (
     points_range,
     signed,
 )
-from gaplens.tasks.schemas import ReportFunction, TaskFigure, UseCaseMatch
-from gaplens.wins.schemas import WinOut
 
 FRAMING = (
     "Each step below comes from an explicit rule applied to the figures in this report "

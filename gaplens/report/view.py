@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from markupsafe import Markup
 
+from gaplens.chartstyle import CHART_WIDTH
 from gaplens.commitments.schemas import CommitmentsSection
 from gaplens.modelling.schemas import ModellingSection
 from gaplens.reflections.schemas import ReflectionsSummary
@@ -31,7 +32,9 @@ from gaplens.report.schemas import (
     TimeFigure,
     UseCaseOut,
 )
-from gaplens.report.text import (
+from gaplens.sections import registered_sections
+from gaplens.tasks.schemas import TaskMapSection
+from gaplens.wording import (
     MINUS,
     NBSP,
     NO_VALUE,
@@ -56,7 +59,6 @@ from gaplens.report.text import (
     status_text,
     window,
 )
-from gaplens.tasks.schemas import TaskMapSection
 
 IMPACT_KEY = "productivity_impact"
 NOT_ASKED_LEADERS = "Not asked (executives and managers only)"
@@ -196,6 +198,8 @@ class ReportView:
     next_steps: NextStepsView | None = None
     contents: list[ContentsEntry] = field(default_factory=list)
     extra_sections: list[ContentsEntry] = field(default_factory=list)
+    registered: list[ContentsEntry] = field(default_factory=list)
+    """Registered sections present, in order: the template includes each one's partial."""
 
 
 # --- building ---------------------------------------------------------------------------------
@@ -306,7 +310,7 @@ def chart_view(key: str, spec: dict[str, object] | None, caption: str) -> Chart 
         return None
     svg = charts.spec_to_svg(spec)
     match = re.search(r'<svg[^>]*\swidth="(\d+(?:\.\d+)?)"', svg)
-    width = int(float(match.group(1))) if match else charts.CHART_WIDTH
+    width = int(float(match.group(1))) if match else CHART_WIDTH
     return Chart(key=key, svg=Markup(svg), width=width, caption=caption)
 
 
@@ -586,6 +590,7 @@ def build_view(doc: ReportDocument) -> ReportView:
         commitments=doc.commitments,
         next_steps=next_steps_view(doc),
         extra_sections=extra_sections(doc),
+        registered=registered(doc),
     )
     return replace(view, contents=contents(doc, view))
 
@@ -1116,16 +1121,26 @@ def next_steps_view(doc: ReportDocument) -> NextStepsView | None:
     )
 
 
+def registered(doc: ReportDocument) -> list[ContentsEntry]:
+    """The registered sections (gaplens/sections.py) this document has, in their order."""
+    return [
+        ContentsEntry(entry.field, entry.title)
+        for entry in registered_sections()
+        if getattr(doc, entry.field, None) is not None
+    ]
+
+
 def extra_sections(doc: ReportDocument) -> list[ContentsEntry]:
-    """Sections other capabilities add to the document (one optional field each), in field
-    order: their partial renders <section id="<field>">, so the contents can link to it."""
+    """Sections the report wires itself beyond its own (they need the report's survey or
+    scorecard), then the registered ones: each partial renders <section id="<field>">."""
+    fields = {entry.field for entry in registered_sections()}
     entries = []
     for name, info in type(doc).model_fields.items():
-        if name in KNOWN_FIELDS or getattr(doc, name) is None:
+        if name in KNOWN_FIELDS or name in fields or getattr(doc, name) is None:
             continue
         title = info.title or name.replace("_", " ").capitalize()
         entries.append(ContentsEntry(name, title))
-    return entries
+    return entries + registered(doc)
 
 
 def contents(doc: ReportDocument, view: ReportView) -> list[ContentsEntry]:

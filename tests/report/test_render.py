@@ -22,7 +22,7 @@ from gaplens.report.render import (
     write_report,
 )
 from gaplens.report.schemas import FigureStatus, ReportDocument
-from gaplens.report.text import percent_range, points_range, ratio, ratio_range, window
+from gaplens.wording import percent_range, points_range, ratio, ratio_range, window
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
 from .sample_document import (
