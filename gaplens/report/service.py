@@ -27,6 +27,7 @@ from gaplens.releases.measured.queries import (
     released_staggered,
 )
 from gaplens.releases.queries import cell_predicate, latest_survey_release, released_comments
+from gaplens.report.brief import build_brief, response_rate
 from gaplens.report.next_steps import next_steps
 from gaplens.report.schemas import (
     AdoptionSection,
@@ -233,7 +234,9 @@ def _build_report(
         # Registered sections (gaplens/sections.py): each capability's own builder.
         **{entry.field: entry.build(session, *window) for entry in registered_sections()},
     )
-    return document.model_copy(update={"next_steps": next_steps(document)})
+    document = document.model_copy(update={"next_steps": next_steps(document)})
+    response = response_rate(session, survey, resolved, document.survey.responses, policy)
+    return document.model_copy(update={"brief": build_brief(document, response)})
 
 
 def measured_as_of(session: Session, end: dt.date) -> dt.date | None:
