@@ -27,7 +27,7 @@ from gaplens.report.schemas import (
 from gaplens.report.scope import ResolvedScope
 from gaplens.surveys.collection import participation
 from gaplens.surveys.models import Survey
-from gaplens.wording import percent, points
+from gaplens.wording import percent, points, signed
 
 LEADERS = "executives and managers"
 FRONTLINE = "individual contributors"
@@ -187,7 +187,7 @@ def finding(
         else:
             parts.append(f"Leaders and the frontline {where} report gains from AI about as often")
         if gap.direction in ("widening", "narrowing") and gap.previous is not None:
-            before = points(gap.previous.estimate)
+            before = f"{signed(gap.previous.estimate)} points"
             parts[-1] += (
                 f", and the gap {gap.direction[:-3]}ed since the last pulse (from {before})"
             )
