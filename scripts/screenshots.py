@@ -1,6 +1,6 @@
 """Screenshots of what users see, for docs/screenshots/: the demo, served, in Chromium.
 
-    .venv/bin/python scripts/screenshots.py            # every shot in SHOTS
+    .venv/bin/python scripts/screenshots.py            # every shot, pages and reports
     .venv/bin/python scripts/screenshots.py survey-phone
 
 Runs the real demo (`gaplens demo`, 2,000 people: imports, releases, reports) into a
@@ -9,10 +9,15 @@ SHOTS, the first screen only (not the whole page), reduced to a 128-colour palet
 files stay small enough to commit. To add a page, add a Shot: its name, a function from the
 demo's result to the path to open, the viewport, and optionally whether to sign in as the
 demo's leader first and what to do on the page before the picture (fill a form, click).
+The reports the demo writes (the organisation's and Support's) are shot too: the brief's
+first screen at 1440x900 and on a 390x844 phone (REPORTS), and the PDF's first two pages
+(pdftoppm), since the brief is at most two pages.
 """
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -72,6 +77,11 @@ SHOTS: list[Shot] = [
 ]
 
 
+REPORTS = {"brief": "reality-report", "brief-support": "reality-report-support-2026-q3"}
+"""Shot name -> the report file the demo writes (without its extension)."""
+REPORT_VIEWPORTS = {"desktop-1440x900": DESKTOP, "phone-390x844": PHONE}
+
+
 def serve(url: str) -> tuple[uvicorn.Server, threading.Thread, str]:
     """The app on a free loopback port, started in a thread."""
     app = create_app(WebSettings(database_url=url, secure_cookies=False, slack_signing_secret=None))
@@ -126,10 +136,51 @@ def take(shots: list[Shot], demo: DemoResult, origin: str) -> None:
             browser.close()
 
 
+def take_reports(folder: Path, names: list[str]) -> None:
+    """The brief's first screen at each viewport (the file opened offline, the network
+    blocked) and the organisation's PDF's first two pages."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for name, stem in REPORTS.items():
+                if names and name not in names:
+                    continue
+                for label, viewport in REPORT_VIEWPORTS.items():
+                    page = browser.new_context(viewport=viewport).new_page()
+                    page.route(
+                        "**/*",
+                        lambda route: (
+                            route.continue_()
+                            if route.request.url.startswith("file://")
+                            else route.abort()
+                        ),
+                    )
+                    page.goto((folder / f"{stem}.html").resolve().as_uri())
+                    target = OUT / f"{name}-{label}.png"
+                    page.screenshot(path=str(target))
+                    optimise(target)
+                    print(f"{target.relative_to(OUT.parents[1])}: {target.stat().st_size:,} bytes")
+                    page.context.close()
+        finally:
+            browser.close()
+    pdf = folder / "reality-report.pdf"
+    if (not names or "brief" in names) and pdf.exists() and shutil.which("pdftoppm"):
+        prefix = OUT / "brief-pdf-page"
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "2", str(pdf), str(prefix)],
+            check=True,
+        )
+        for target in sorted(OUT.glob("brief-pdf-page-*.png")):
+            optimise(target)
+            print(f"{target.relative_to(OUT.parents[1])}: {target.stat().st_size:,} bytes")
+
+
 def main(names: list[str]) -> int:
-    unknown = set(names) - {shot.name for shot in SHOTS}
+    unknown = set(names) - {shot.name for shot in SHOTS} - set(REPORTS)
     if unknown:
-        known = ", ".join(shot.name for shot in SHOTS)
+        known = ", ".join([*(shot.name for shot in SHOTS), *REPORTS])
         print(f"error: no shot named {', '.join(sorted(unknown))} (known: {known})")
         return 2
     shots = [shot for shot in SHOTS if not names or shot.name in names]
@@ -138,6 +189,7 @@ def main(names: list[str]) -> int:
         server, thread, origin = serve(demo.database_url)
         try:
             take(shots, demo, origin)
+            take_reports(Path(folder), names)
         finally:
             server.should_exit = True
             thread.join(timeout=10)

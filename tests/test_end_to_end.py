@@ -459,3 +459,104 @@ def test_the_report_recovers_the_planted_staggered_effect_on_cycle_time(
     assert abs(overall.estimate - truth) < 2 * standard_error, (overall, truth)
     html = (out / "reality-report.html").read_text()
     assert "AI&rsquo;s effect by months since adoption" in html and "Pre-trends:" in html
+
+
+# --- the brief: the first two pages and the first screen ---------------------------------------
+
+INTERNAL_WORDS = (
+    "Newcombe", "MOVER", "Rule:", "gap-widening", "perception-gap", "docs/", ".md",
+    "-0%", "\u22120%", "-0.00", "\u22120.00", "productivity_impact", "cycle_time",
+    "already shown to you", "the gaplens brief",
+)  # fmt: skip
+
+
+def _body_text(html: str) -> str:
+    """The report's body as a reader reads it: no styles, scripts, data or method notes."""
+    import re
+
+    body = html[html.index("<main") : html.index('<section id="method"')]
+    body = re.sub(r"<(style|script)[\s\S]*?</\1>", " ", body)
+    return re.sub(r"<[^>]+>", " ", body)
+
+
+def test_the_brief_carries_the_one_gap_the_response_rate_and_three_steps(
+    demo_report: tuple[Path, ReportDocument],
+):
+    _, document = demo_report
+    brief = document.brief
+    assert brief is not None and document.schema_version == "2.2"
+    assert brief.finding.startswith("Leaders across Northwind")
+    assert "widened" in brief.finding and "cycle time fell" in brief.finding
+    # One gap: the brief's is the trend's latest pulse (leaders = executives and managers).
+    assert document.gap_trend is not None and brief.gap is not None
+    assert brief.gap.value == document.gap_trend.points[-1].gap_pp
+    assert "executives and managers" in brief.leaders
+    assert (brief.response.answered, brief.response.of) == (1383, 2000)
+    assert len(brief.next_steps) == 3
+    assert brief.working and brief.friction
+    assert brief.cost is not None and brief.cost.low < brief.cost.high  # the spend is a range
+    assert brief.adoption is not None and brief.adoption.integrated_n > 0
+
+
+def test_the_report_body_uses_no_internal_words(demo_report: tuple[Path, ReportDocument]):
+    out, _ = demo_report
+    for name in ("reality-report.html", "reality-report-support-2026-q3.html"):
+        text = _body_text((out / name).read_text())
+        assert "1,383 of 2,000" in text or name != "reality-report.html"
+        found = [w for w in INTERNAL_WORDS if w in text]
+        assert not found, f"{name}: {found}"
+
+
+def _brief_pages(pdf: bytes, tmp_path: Path) -> int:
+    """The page holding the brief's last line (it ends with a page break)."""
+    import subprocess
+
+    source = tmp_path / "report.pdf"
+    source.write_bytes(pdf)
+    for page in range(1, 4):
+        text = subprocess.run(
+            ["pdftotext", "-f", str(page), "-l", str(page), str(source), "-"],
+            check=True, capture_output=True, text=True,
+        ).stdout  # fmt: skip
+        if "Everything below is the appendix" in text:
+            return page
+    raise AssertionError("the brief does not end within three pages")
+
+
+def test_the_brief_is_at_most_two_pdf_pages(
+    demo_report: tuple[Path, ReportDocument], tmp_path: Path
+):
+    from gaplens.report.render import render_pdf
+
+    out, _ = demo_report
+    assert _brief_pages((out / "reality-report.pdf").read_bytes(), tmp_path) <= 2
+    support = ReportDocument.model_validate_json(
+        (out / "reality-report-support-2026-q3.json").read_text()
+    )
+    assert support.brief is not None and "in Support" in support.brief.finding
+    assert _brief_pages(render_pdf(support), tmp_path) <= 2
+
+
+def test_the_first_screen_holds_the_finding_the_gap_adoption_and_the_next_steps(
+    demo_report: tuple[Path, ReportDocument],
+):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    out, _ = demo_report
+    url = (out / "reality-report.html").resolve().as_uri()
+    screens = {
+        (1440, 900): ("#h-finding", "#brief-gap", "#brief-adoption", "#brief-steps"),
+        (390, 844): ("#h-finding", "#brief-gap .big"),
+    }
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for (width, height), selectors in screens.items():
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.goto(url)
+            for selector in selectors:
+                box = page.locator(selector).bounding_box()
+                assert box is not None, selector
+                assert box["y"] + box["height"] <= height, (width, selector, box)
+            page.close()
+        browser.close()

@@ -9,8 +9,8 @@ is listed by the page in words, never plotted.
 from __future__ import annotations
 
 from gaplens.adoption.schemas import AdoptionFunnel, FunnelGroup
-from gaplens.report.charts import CONFIG, PLOT_WIDTH, SCHEMA_URL, Spec
-from gaplens.report.text import percent
+from gaplens.chartstyle import CONFIG, PLOT_WIDTH, SCHEMA_URL, Spec
+from gaplens.wording import percent
 
 BARS = (
     ("active_28d", "Active in the last 28 days", "#56B4E9"),

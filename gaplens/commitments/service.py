@@ -48,10 +48,10 @@ from gaplens.errors import InputError, InputProblem
 from gaplens.metrics.schemas import MetricScope
 from gaplens.privacy import PrivacyPolicy
 from gaplens.releases.queries import SurveyRelease, cell_predicate, latest_survey_release
-from gaplens.report.text import day, percent, percent_range
 from gaplens.stats import newcombe_difference, wilson_interval
 from gaplens.surveys.models import Survey
 from gaplens.surveys.question_bank import entry
+from gaplens.wording import day, percent, percent_range
 
 EDITOR_ROLES = (StaffRole.LEADER, StaffRole.ADMIN)
 CACHE_SECONDS = 30.0

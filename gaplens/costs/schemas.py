@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gaplens.figures import Basis, FigureStatus, Interval, Model
 from gaplens.telemetry.models import GITHUB_COPILOT, M365_COPILOT, OTHER_TOOL
 
 HOURLY_COST = "hourly_cost"
@@ -138,3 +139,82 @@ class CostInputOut(BaseModel):
             source=found.source,
             note=found.note,
         )
+
+
+class CostInputInfo(Model):
+    key: str
+    label: str
+    unit: str
+    amount: float
+    basis: Basis = Basis.ASSUMPTION
+    is_default: bool
+    source: str
+
+
+class SeatLine(Model):
+    """Holders of one tool (a person holding both exported tools is on both lines): seats
+    and seat-months measured, from the adoption release's tool counts; the price an
+    assumption."""
+
+    label: str
+    tools: list[str]
+    """The one tool of the line."""
+    seats: int | None
+    """Holders at the last released month end; None: not released for this scope then."""
+    seat_months: float | None
+    """Holders summed over the released month ends in the period (each counts one month);
+    None when any of them does not release this tool's count for the scope."""
+    price_per_month: float | None
+    spend: float | None
+    """seat_months x price; None when seat_months is."""
+
+
+class TimeFigure(Model):
+    key: str
+    label: str
+    basis: Basis
+    unit: str
+    status: FigureStatus
+    n: int | None = None
+    value: Interval | None = None
+    money_per_person_month: Interval | None = None
+    """Value at the loaded hourly cost (an assumption), per licensed person per month."""
+    total_hours: float | None = None
+    """Hours summed over every logged output (friction log only)."""
+    total_value: float | None = None
+    """Those hours at the loaded hourly cost (an assumption)."""
+    note: str = ""
+
+
+class SpendBounds(Model):
+    low: float
+    high: float
+
+
+class CostSection(Model):
+    """AI spend beside time, every figure labelled measured, self-reported or assumption."""
+
+    currency: str
+    status: FigureStatus
+    period_months: float
+    inputs: list[CostInputInfo]
+    licensed: int | None = None
+    """Licensed people at the last released month end in the period."""
+    month_ends: list[dt.date] = Field(default_factory=list)
+    """The released month ends in the period: each counts one month of seats."""
+    seat_months: float | None = None
+    """Licensed people summed over `month_ends`."""
+    seats: list[SeatLine] = Field(default_factory=list)
+    spend: float | None = None
+    """None when a tool's count is not released for the scope in some month (`reason`)."""
+    spend_bounds: SpendBounds | None = None
+    """When `spend` is not released: the lowest and highest spend the released counts
+    allow (each licensed person holds at least one tool; a count not released lies between
+    0 and the licensed), at the assumed prices."""
+    spend_per_seat_month: float | None = None
+    break_even_hours_per_week: float | None = None
+    """Hours a seat must save per person per week to pay for itself at the hourly cost."""
+    reason: str | None = None
+    """Why seats are not shown, or why the spend is not released, in plain words."""
+    time: list[TimeFigure] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)

@@ -25,11 +25,17 @@ from gaplens.costs.schemas import (
     INPUTS,
     TOOL_LABELS,
     WEEKS_PER_MONTH,
+    CostInputInfo,
     CostInputs,
     CostInputsIn,
+    CostSection,
     ResolvedInput,
+    SeatLine,
+    SpendBounds,
+    TimeFigure,
 )
 from gaplens.errors import InputError, InputProblem
+from gaplens.figures import Basis, FigureStatus, Interval, QuestionFigures
 from gaplens.metrics.schemas import MetricScope
 from gaplens.realities.schemas import RealityRow
 from gaplens.releases.adoption.queries import (
@@ -39,17 +45,6 @@ from gaplens.releases.adoption.queries import (
     scope_predicate,
 )
 from gaplens.releases.friction.queries import FrictionClass
-from gaplens.report.schemas import (
-    Basis,
-    CostInputInfo,
-    CostSection,
-    FigureStatus,
-    Interval,
-    QuestionFigures,
-    SeatLine,
-    SpendBounds,
-    TimeFigure,
-)
 from gaplens.stats.intervals import cluster_mean
 from gaplens.telemetry.models import SEAT_TOOLS
 

@@ -60,6 +60,7 @@ from gaplens.metrics.schemas import MetricDefinition, MetricFigure, MetricScope
 from gaplens.metrics.service import DEFAULT_WINDOW_DAYS
 from gaplens.privacy import PrivacyPolicy
 from gaplens.releases.measured.queries import measured_release
+from gaplens.sections import section
 
 DEFAULT_REVIEW_DAYS = 90
 MIN_REASON = 5
@@ -677,6 +678,7 @@ def criteria_views(session: Session, today: dt.date, policy: PrivacyPolicy) -> l
     return [criterion_view(session, c, today, policy, through=through) for c in rows]
 
 
+@section("criteria", title="Success criteria", order=70)
 def report_section(
     session: Session,
     scope: MetricScope,

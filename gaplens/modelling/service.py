@@ -41,6 +41,7 @@ from gaplens.modelling.schemas import (
     UsefulPost,
 )
 from gaplens.privacy import PrivacyPolicy
+from gaplens.sections import section
 
 AUTHOR_ROLES = (StaffRole.LEADER, StaffRole.ADMIN)
 PER_PAGE = 20
@@ -385,6 +386,7 @@ def _in_scope(function: str | None) -> list[ColumnElement[bool]]:
     return [or_(LeaderPost.function.is_(None), LeaderPost.function == function)]
 
 
+@section("modelling", title="Leadership modelling", order=60)
 def report_section(
     session: Session,
     scope: MetricScope,

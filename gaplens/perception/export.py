@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Iterator, Mapping
 
-from gaplens.report.schemas import QuestionFigures
+from gaplens.figures import QuestionFigures
 
 COLUMNS = (
     "question",

@@ -11,8 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gaplens.directory.models import RoleLevel
-from gaplens.privacy.binning import EDGES
-from gaplens.report.schemas import (
+from gaplens.figures import (
     BenchmarkOut,
     Comparison,
     FigureStatus,
@@ -22,6 +21,7 @@ from gaplens.report.schemas import (
     QuestionFigures,
     Share,
 )
+from gaplens.privacy.binning import EDGES
 from gaplens.stats import (
     Estimate,
     binned_median,

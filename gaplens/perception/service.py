@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from gaplens.audit.service import record
 from gaplens.directory.models import Team
 from gaplens.errors import InputError
+from gaplens.figures import QuestionFigures
 from gaplens.perception.figures import (
     EVERYONE,
     GROUP_ORDER,
@@ -17,7 +18,6 @@ from gaplens.perception.figures import (
 )
 from gaplens.perception.filters import PopulationFilter, validate
 from gaplens.releases.queries import SurveyRelease, cell_predicate, latest_survey_release
-from gaplens.report.schemas import QuestionFigures
 from gaplens.surveys.models import Survey
 from gaplens.surveys.question_bank import ATTRIBUTE_QUESTIONS, Scale
 from gaplens.surveys.service import find_survey, survey_questions

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from gaplens.audit.service import record
 from gaplens.directory.models import Team
 from gaplens.errors import InputError
+from gaplens.figures import FigureStatus, Interval
 from gaplens.releases.pulses import released_pulses
 from gaplens.releases.queries import SurveyRelease, cell_predicate, latest_survey_release
-from gaplens.report.schemas import FigureStatus, Interval
 from gaplens.stats import Estimate, mover_difference, newcombe_difference
 from gaplens.surveys.models import Survey
 from gaplens.surveys.question_bank import entry

@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gaplens.directory.models import Organisation, Person, Team
+from gaplens.figures import FigureStatus, QuestionFigures
 from gaplens.metrics.schemas import MetricFigure, MetricScope, StaggeredFigures
 from gaplens.perception.filters import PopulationFilter
 from gaplens.perception.service import released_perception
@@ -36,7 +37,6 @@ from gaplens.releases.measured.queries import (
 )
 from gaplens.releases.models import Release
 from gaplens.releases.queries import SurveyRelease, latest_survey_release
-from gaplens.report.schemas import FigureStatus, QuestionFigures
 from gaplens.stats import Estimate, mover_difference
 from gaplens.surveys.models import Survey
 from gaplens.surveys.question_bank import BankEntry
@@ -51,7 +51,7 @@ GROUPS = ("executive", "individual_contributor")
 """Leaders and frontline: the only groups a row shows (the others' bootstraps are skipped)."""
 NOTES = [
     "Perceived: median answer to 'how much faster does AI make your work (%)' by role level, "
-    "95% bootstrap interval; leaders are executives, frontline are individual contributors.",
+    "95% bootstrap interval; executives beside the frontline (individual contributors).",
     "Measured (organisation and functions): each month's adopters against people not yet "
     "using AI over the same calendar months (staggered adoption), as a share of the level "
     "adopters would have had without AI; the interval is bootstrapped over both the effect "
@@ -61,7 +61,7 @@ NOTES = [
     "around their team's median adoption date (difference in differences), as a share of the "
     "users' level before adoption; that interval treats the level as known, and a change that "
     "hit everyone between the two groups' windows is counted as AI.",
-    "Gap: perceived minus measured, in percentage points, with a MOVER interval.",
+    "Gap: perceived minus measured, in percentage points, with a 95% interval combining both.",
     "Teams include the teams below them. A team's figure is left out when too few people "
     "there can be published on their own (they are counted in a larger group).",
 ]

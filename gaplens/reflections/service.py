@@ -48,6 +48,7 @@ from gaplens.reflections.schemas import (
 )
 from gaplens.reflections.steps import LINK_VALID_DAYS, STEPS, email_body, expires_on, step
 from gaplens.releases.reflections.queries import cell, load_reflection_release
+from gaplens.sections import section
 from gaplens.spent.service import REFLECTION, is_spent, spend, spent_among
 from gaplens.surveys.intake import LinkNotUsable, token_hash
 from gaplens.surveys.question_bank import DERIVED_BENCHMARKS
@@ -446,6 +447,7 @@ def report_window(
     return MetricScope(organisation_id=organisation or 0), start, end
 
 
+@section("reflections", title="Reflection loops", order=50)
 def report_section(
     session: Session,
     scope: MetricScope,

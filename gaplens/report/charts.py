@@ -18,10 +18,23 @@ import math
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
 
 import vl_convert
 
+from gaplens.chartstyle import (
+    BENCHMARK,
+    CHART_WIDTH,
+    CONFIG,
+    EXTRA_COLOURS,
+    FAINT,
+    GROUP_COLOURS,
+    INK,
+    MUTED,
+    PLOT_WIDTH,
+    SCHEMA_URL,
+    VL_VERSION,
+    Spec,
+)
 from gaplens.metrics.schemas import StaggeredFigures
 from gaplens.report.measures import share_measure
 from gaplens.report.schemas import (
@@ -35,7 +48,7 @@ from gaplens.report.schemas import (
     ReportDocument,
     UseCasesSection,
 )
-from gaplens.report.text import (
+from gaplens.wording import (
     NBSP,
     TIMES,
     group_label,
@@ -46,75 +59,6 @@ from gaplens.report.text import (
     ratio_range,
     signed,
 )
-
-Spec = dict[str, Any]
-
-VL_VERSION = "6.4"
-SCHEMA_URL = "https://vega.github.io/schema/vega-lite/v6.4.1.json"
-FONT = "DejaVu Sans"
-
-INK = "#1F2933"
-MUTED = "#52606D"
-FAINT = "#9AA5B1"
-GRID = "#E4E7EB"
-BENCHMARK = "#7B4B94"
-"""Published benchmarks: a muted purple, distinct from every group colour."""
-
-GROUP_COLOURS: dict[str, str] = {
-    "executive": "#0072B2",
-    "manager": "#56B4E9",
-    "individual_contributor": "#E69F00",
-    "everyone": "#8C8C8C",
-}
-EXTRA_COLOURS = ("#009E73", "#CC79A7", "#D55E00", "#F0E442")
-
-CHART_WIDTH = 660
-"""Total width of every chart in CSS pixels, so charts line up on the page and in print."""
-LABEL_WIDTH = 170
-"""Room for the group names left of every plot, so plots line up from chart to chart."""
-RIGHT_ROOM = 40
-"""Room right of the plot for the value label at the end of the longest bar."""
-PADDING = {"left": 2, "right": 4, "top": 6, "bottom": 2}
-PLOT_WIDTH = CHART_WIDTH - LABEL_WIDTH - RIGHT_ROOM - PADDING["left"] - PADDING["right"]
-
-CONFIG: Spec = {
-    "font": FONT,
-    "background": "white",
-    "padding": PADDING,
-    "view": {"stroke": None},
-    "axis": {
-        "labelFont": FONT,
-        "titleFont": FONT,
-        "labelColor": MUTED,
-        "titleColor": MUTED,
-        "labelFontSize": 11,
-        "titleFontSize": 11,
-        "titleFontWeight": "normal",
-        "gridColor": GRID,
-        "domainColor": "#CBD2D9",
-        "tickColor": "#CBD2D9",
-    },
-    "axisY": {
-        "grid": False,
-        "domain": False,
-        "ticks": False,
-        "labelPadding": 10,
-        "labelColor": INK,
-        "labelFontSize": 11.5,
-        "labelLimit": LABEL_WIDTH - 12,
-        "labelLineHeight": 14,
-        "minExtent": LABEL_WIDTH,
-        "maxExtent": LABEL_WIDTH,
-    },
-    "header": {
-        "labelFont": FONT,
-        "titleFont": FONT,
-        "labelColor": INK,
-        "labelFontSize": 11.5,
-        "labelFontWeight": "bold",
-    },
-    "text": {"font": FONT, "fontSize": 11, "color": INK},
-}
 
 
 def group_colour(key: str, order: Sequence[str]) -> str:

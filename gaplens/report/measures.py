@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from gaplens.report.schemas import GroupFigures, QuestionFigures, Share
-from gaplens.report.text import options_phrase, sentence_case
 from gaplens.surveys.question_bank import entry
+from gaplens.wording import options_phrase, sentence_case
 
 
 class MeasureKind(StrEnum):

@@ -1,4 +1,4 @@
-"""Next steps from explicit rules over the report's own figures (docs/next-steps.md).
+"""Next steps from explicit rules over the report's own figures.
 
 Each rule is a small pure function of the whole ReportDocument that returns one step, with
 the figures that triggered it, or None. Rules read only what is in the document, which holds
@@ -31,7 +31,9 @@ from gaplens.report.schemas import (
     Share,
     UseCaseOut,
 )
-from gaplens.report.text import (
+from gaplens.tasks.schemas import ReportFunction, TaskFigure, UseCaseMatch
+from gaplens.wins.schemas import WinOut
+from gaplens.wording import (
     MINUS,
     day,
     group_phrase,
@@ -42,12 +44,11 @@ from gaplens.report.text import (
     points_range,
     signed,
 )
-from gaplens.tasks.schemas import ReportFunction, TaskFigure, UseCaseMatch
-from gaplens.wins.schemas import WinOut
 
 FRAMING = (
     "Each step below comes from an explicit rule applied to the figures in this report "
-    "(docs/next-steps.md). The gap is treated as an implementation gap with a path forward: "
+    "(listed with the method notes at the end). The gap is treated as an implementation "
+    "gap with a path forward: "
     "where AI is available but not yet part of how the work gets done."
 )
 REPEAT_AFTER_DAYS = 90
@@ -170,7 +171,7 @@ def perception_gap(doc: ReportDocument) -> NextStep | None:
     return _step(
         "perception-gap",
         "Put one shared picture in front of both sides",
-        "Executives and individual contributors describe different realities. Go through "
+        "Leaders and the frontline describe different realities. Go through "
         "this report with both together, starting from the measured figures rather than "
         "either side's perception, and agree which two or three workflows to look at first.",
         [
@@ -214,7 +215,7 @@ def leaders_overestimate(doc: ReportDocument) -> NextStep | None:
         title,
         action,
         [
-            f"Leaders perceive {signed(perceived.estimate)}% (n = {row.leaders_n}); measured "
+            f"Executives perceive {signed(perceived.estimate)}% (n = {row.leaders_n}); measured "
             f"{signed(measured.estimate)}% ({signed(measured.low)} to {signed(measured.high)}).",
             f"Gap {signed(gap.estimate)} points (95% interval {points_range(gap.low, gap.high)}).",
             "" if defined else f"No success criterion is defined {_where(doc)} yet.",
@@ -665,8 +666,7 @@ def _win_line(w: WinOut) -> str:
     assert w.metric is not None and w.evidence is not None
     change = w.evidence.change
     text = (
-        f"{w.title}: {w.metric.label} (metric {w.metric.key}), {w.scope.label}, "
-        f"{day(w.after_start)} to {day(w.after_end)}"
+        f"{w.title}: {w.metric.label}, {w.scope.label}, {day(w.after_start)} to {day(w.after_end)}"
     )
     if change.shown:
         text += f": {_change_text(change, w.metric.unit, w.evidence.relative)}"

@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from gaplens.report.schemas import ReportDocument
 from gaplens.report.view import build_view
+from gaplens.wording import plain, signed
 
 Format = Literal["html", "json", "pdf"]
 FORMATS: tuple[str, ...] = get_args(Format)
@@ -23,7 +24,7 @@ DATA_ELEMENT_ID = "gaplens-report-data"
 
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.PackageLoader("gaplens.report", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -31,6 +32,19 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=False,
         keep_trailing_newline=True,
     )
+    environment.filters["n2"] = two_decimals
+    environment.filters["n0"] = whole_signed
+    return environment
+
+
+def whole_signed(value: float) -> str:
+    """A signed whole number: "+14", "−14", "0" (never "-0")."""
+    return signed(value, 0)
+
+
+def two_decimals(value: float, sign: bool = False) -> str:
+    """A figure to two decimals as a reader writes it: a real minus sign, never "-0.00"."""
+    return signed(value, 2) if sign else plain(value, 2)
 
 
 def render_json(doc: ReportDocument) -> str:

@@ -7,13 +7,57 @@ values that passed the privacy gate are ever placed in these models.
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from gaplens.commitments.schemas import CommitmentsSection
+from gaplens.costs.schemas import (
+    CostInputInfo as CostInputInfo,
+)
+from gaplens.costs.schemas import (
+    CostSection as CostSection,
+)
+from gaplens.costs.schemas import (
+    SeatLine as SeatLine,
+)
+from gaplens.costs.schemas import (
+    SpendBounds as SpendBounds,
+)
+from gaplens.costs.schemas import (
+    TimeFigure as TimeFigure,
+)
 from gaplens.criteria.schemas import CriteriaSection
+from gaplens.figures import (
+    Basis as Basis,
+)
+from gaplens.figures import (
+    BenchmarkOut as BenchmarkOut,
+)
+from gaplens.figures import (
+    Comparison as Comparison,
+)
+from gaplens.figures import (
+    FigureStatus as FigureStatus,
+)
+from gaplens.figures import (
+    GroupFigures as GroupFigures,
+)
+from gaplens.figures import (
+    Interval as Interval,
+)
+from gaplens.figures import (
+    Model as Model,
+)
+from gaplens.figures import (
+    NumberSummary as NumberSummary,
+)
+from gaplens.figures import (
+    QuestionFigures as QuestionFigures,
+)
+from gaplens.figures import (
+    Share as Share,
+)
 from gaplens.metrics.schemas import MetricOverview
 from gaplens.modelling.schemas import ModellingSection
 from gaplens.realities.schemas import ThreeRealities
@@ -21,90 +65,7 @@ from gaplens.reflections.schemas import ReflectionsSummary
 from gaplens.tasks.schemas import TaskMapSection
 from gaplens.wins.schemas import WinsSection
 
-REPORT_SCHEMA_VERSION = "2.1"
-
-
-class FigureStatus(StrEnum):
-    SHOWN = "shown"
-    NOT_ENOUGH_RESPONSES = "not_enough_responses"
-    """Fewer respondents than the privacy threshold: no number is shown."""
-    SUPPRESSED = "suppressed"
-    """Enough respondents, but showing it would let a reader derive a smaller group."""
-    NOT_ESTIMABLE = "not_estimable"
-    """Enough data, but the statistic is undefined (e.g. a ratio with zero events)."""
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class BenchmarkOut(Model):
-    text: str
-    source: str
-    value: float | None = None
-    population: str | None = None
-    options: list[str] = Field(default_factory=list)
-
-
-class Interval(Model):
-    estimate: float
-    low: float
-    high: float
-    confidence: float = 0.95
-
-
-class Share(Model):
-    count: int
-    share: float
-    low: float
-    high: float
-
-
-class NumberSummary(Model):
-    median: Interval
-    mean: float | None = None
-    """None where numbers are released only as counts per bin (releases)."""
-
-
-class GroupFigures(Model):
-    """One question's answers within one group (a role level, or everyone)."""
-
-    status: FigureStatus
-    n: int | None = None
-    shares: dict[str, Share] | None = None
-    favourable: Share | None = None
-    score: Interval | None = None
-    """Mean 0-100 score for agree/disagree items (Microsoft's scoring)."""
-    number: NumberSummary | None = None
-    reason: str | None = None
-
-
-class Comparison(Model):
-    """A ratio or a percentage-point gap between two role levels, with its interval."""
-
-    label: str
-    status: FigureStatus
-    kind: str
-    """'risk_ratio' (times as likely) or 'difference_pp' (percentage points)."""
-    numerator_group: str
-    denominator_group: str
-    option: str
-    value: Interval | None = None
-    benchmark: BenchmarkOut | None = None
-    reason: str | None = None
-
-
-class QuestionFigures(Model):
-    key: str
-    text: str
-    scale: str
-    audience: str
-    options: list[str]
-    unit: str | None = None
-    groups: dict[str, GroupFigures]
-    benchmark: BenchmarkOut | None = None
-    risk_ratios: dict[str, Comparison] = Field(default_factory=dict)
-    gaps_pp: dict[str, Comparison] = Field(default_factory=dict)
+REPORT_SCHEMA_VERSION = "2.2"
 
 
 class CommentsOut(Model):
@@ -268,94 +229,6 @@ class UseCasesSection(Model):
     notes: list[str] = Field(default_factory=list)
 
 
-class Basis(StrEnum):
-    MEASURED = "measured"
-    """From records made as the work happened: exports, work items, the friction log."""
-    SELF_REPORTED = "self_reported"
-    """What people say: survey answers, estimates of minutes saved."""
-    ASSUMPTION = "assumption"
-    """An input the report is given: prices, the loaded hourly cost."""
-
-
-class CostInputInfo(Model):
-    key: str
-    label: str
-    unit: str
-    amount: float
-    basis: Basis = Basis.ASSUMPTION
-    is_default: bool
-    source: str
-
-
-class SeatLine(Model):
-    """Holders of one tool (a person holding both exported tools is on both lines): seats
-    and seat-months measured, from the adoption release's tool counts; the price an
-    assumption."""
-
-    label: str
-    tools: list[str]
-    """The one tool of the line."""
-    seats: int | None
-    """Holders at the last released month end; None: not released for this scope then."""
-    seat_months: float | None
-    """Holders summed over the released month ends in the period (each counts one month);
-    None when any of them does not release this tool's count for the scope."""
-    price_per_month: float | None
-    spend: float | None
-    """seat_months x price; None when seat_months is."""
-
-
-class TimeFigure(Model):
-    key: str
-    label: str
-    basis: Basis
-    unit: str
-    status: FigureStatus
-    n: int | None = None
-    value: Interval | None = None
-    money_per_person_month: Interval | None = None
-    """Value at the loaded hourly cost (an assumption), per licensed person per month."""
-    total_hours: float | None = None
-    """Hours summed over every logged output (friction log only)."""
-    total_value: float | None = None
-    """Those hours at the loaded hourly cost (an assumption)."""
-    note: str = ""
-
-
-class SpendBounds(Model):
-    low: float
-    high: float
-
-
-class CostSection(Model):
-    """AI spend beside time, every figure labelled measured, self-reported or assumption."""
-
-    currency: str
-    status: FigureStatus
-    period_months: float
-    inputs: list[CostInputInfo]
-    licensed: int | None = None
-    """Licensed people at the last released month end in the period."""
-    month_ends: list[dt.date] = Field(default_factory=list)
-    """The released month ends in the period: each counts one month of seats."""
-    seat_months: float | None = None
-    """Licensed people summed over `month_ends`."""
-    seats: list[SeatLine] = Field(default_factory=list)
-    spend: float | None = None
-    """None when a tool's count is not released for the scope in some month (`reason`)."""
-    spend_bounds: SpendBounds | None = None
-    """When `spend` is not released: the lowest and highest spend the released counts
-    allow (each licensed person holds at least one tool; a count not released lies between
-    0 and the licensed), at the assumed prices."""
-    spend_per_seat_month: float | None = None
-    break_even_hours_per_week: float | None = None
-    """Hours a seat must save per person per week to pay for itself at the hourly cost."""
-    reason: str | None = None
-    """Why seats are not shown, or why the spend is not released, in plain words."""
-    time: list[TimeFigure] = Field(default_factory=list)
-    notes: list[str] = Field(default_factory=list)
-
-
 class NextStep(Model):
     rule: str
     """The rule's id (docs/next-steps.md)."""
@@ -373,6 +246,83 @@ class NextSteps(Model):
     framing: str
     rules: list[str]
     """Every rule that was evaluated, by id, triggered or not."""
+
+
+class BriefGap(Model):
+    """The one gap (gaplens/report/brief.py): leaders (executives and managers) minus the
+    frontline (individual contributors), share reporting high or some gains, latest pulse."""
+
+    definition: str
+    survey: str | None = None
+    value: Interval | None = None
+    leaders_n: int | None = None
+    frontline_n: int | None = None
+    previous_survey: str | None = None
+    previous: Interval | None = None
+    change: Interval | None = None
+    direction: str
+
+
+class BriefReality(Model):
+    """The three realities for the report's scope: perceived speed-up (%) of executives and
+    of the frontline beside the measured one."""
+
+    measure: str
+    executives: Interval | None
+    executives_n: int | None
+    frontline: Interval | None
+    frontline_n: int | None
+    measured: Interval | None
+    reason: str | None = None
+
+
+class BriefAdoption(Model):
+    as_of: dt.date
+    licensed: int | None
+    active: Share | None
+    """Active in the last 28 days, of the licensed: what a vendor dashboard calls adoption."""
+    integrated: Share | None
+    integrated_n: int
+
+
+class BriefCost(Model):
+    """Licence spend per month per person with AI integrated into their work; low == high
+    unless the spend is a range (CostSection.spend_bounds)."""
+
+    currency: str
+    low: float
+    high: float
+    integrated: int
+    months: float
+    basis: str
+
+
+class BriefResponse(Model):
+    answered: int | None
+    """Released respondents (None below the threshold), or invitations used as shown."""
+    of: int | None
+    """Invitations sent, or people in the scope's directory."""
+    basis: Literal["invitations", "directory"]
+    at_least: bool = False
+    """True for invitations: "at least N of M" (privacy.participation_shown)."""
+
+
+class Brief(Model):
+    """The report's first two pages, every figure taken from the document below it."""
+
+    finding: str
+    """One sentence, generated by rules from this scope's and period's figures."""
+    leaders: str
+    """Who "leaders" and "the frontline" are, defined once for the whole report."""
+    gap: BriefGap | None
+    reality: BriefReality | None
+    adoption: BriefAdoption | None
+    cost: BriefCost | None
+    working: list[str]
+    friction: list[str]
+    response: BriefResponse
+    next_steps: list[str]
+    """The titles of the first three next steps, in priority order."""
 
 
 class ReportDocument(Model):
@@ -412,3 +362,6 @@ class ReportDocument(Model):
     # templates/sections/<area>.html.j2 (see docs/report-json.md, "Adding a section").
     next_steps: NextSteps | None = None
     """Built last, by gaplens/report/next_steps.py, from everything above."""
+    brief: Brief | None = None
+    """The first two pages (gaplens/report/brief.py), from the figures above; None only in
+    documents older than 2.2."""

@@ -9,15 +9,12 @@ from sqlalchemy.orm import Session
 
 from gaplens.commitments.service import report_section as commitments_section
 from gaplens.costs.service import report_section as cost_section
-from gaplens.criteria.service import report_section as criteria_section
 from gaplens.metrics.schemas import MetricOverview, MetricScope
-from gaplens.modelling.service import report_section as modelling_section
 from gaplens.perception.figures import ROLE_LABELS, benchmark_out
 from gaplens.perception.service import released_perception, team_id_of
 from gaplens.privacy import (
     PrivacyPolicy,
 )
-from gaplens.reflections.service import report_section as reflections_section
 from gaplens.releases.feedback.periods import thursday_weeks
 from gaplens.releases.friction.queries import (
     FrictionClass,
@@ -30,6 +27,7 @@ from gaplens.releases.measured.queries import (
     released_staggered,
 )
 from gaplens.releases.queries import cell_predicate, latest_survey_release, released_comments
+from gaplens.report.brief import build_brief, response_rate
 from gaplens.report.next_steps import next_steps
 from gaplens.report.schemas import (
     AdoptionSection,
@@ -64,10 +62,10 @@ from gaplens.report.sections import (
 )
 from gaplens.scorecard.schemas import Scorecard
 from gaplens.scorecard.service import scorecard, top_use_cases
+from gaplens.sections import registered_sections
 from gaplens.surveys.models import Survey
 from gaplens.surveys.question_bank import DERIVED_BENCHMARKS
 from gaplens.tasks.views import report_section as tasks_section
-from gaplens.wins.service import report_section as wins_section
 
 COMMENT_SEED = 7919
 PRIVACY_RULES = [
@@ -227,20 +225,18 @@ def _build_report(
             if as_of
             else None
         ),
-        reflections=reflections_section(session, *window),
         tasks=tasks_section(
             session,
             *window,
             card=card if resolved.is_organisation else None,
         ),
-        modelling=modelling_section(session, *window),
         commitments=commitments_section(session, *window, survey=survey),
-        criteria=criteria_section(session, *window),
-        wins=wins_section(session, *window),
-        # Sections of capabilities 9-14: one line each,
-        # <field>=<module>.report_section(session, *window),
+        # Registered sections (gaplens/sections.py): each capability's own builder.
+        **{entry.field: entry.build(session, *window) for entry in registered_sections()},
     )
-    return document.model_copy(update={"next_steps": next_steps(document)})
+    document = document.model_copy(update={"next_steps": next_steps(document)})
+    response = response_rate(session, survey, resolved, document.survey.responses, policy)
+    return document.model_copy(update={"brief": build_brief(document, response)})
 
 
 def measured_as_of(session: Session, end: dt.date) -> dt.date | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from markupsafe import Markup
 
+from gaplens.chartstyle import CHART_WIDTH
 from gaplens.commitments.schemas import CommitmentsSection
 from gaplens.modelling.schemas import ModellingSection
 from gaplens.reflections.schemas import ReflectionsSummary
@@ -24,6 +25,7 @@ from gaplens.report.schemas import (
     Comparison,
     FigureStatus,
     GroupFigures,
+    Interval,
     MeasuredReality,
     QuestionFigures,
     ReportDocument,
@@ -31,7 +33,9 @@ from gaplens.report.schemas import (
     TimeFigure,
     UseCaseOut,
 )
-from gaplens.report.text import (
+from gaplens.sections import registered_sections
+from gaplens.tasks.schemas import TaskMapSection
+from gaplens.wording import (
     MINUS,
     NBSP,
     NO_VALUE,
@@ -56,7 +60,6 @@ from gaplens.report.text import (
     status_text,
     window,
 )
-from gaplens.tasks.schemas import TaskMapSection
 
 IMPACT_KEY = "productivity_impact"
 NOT_ASKED_LEADERS = "Not asked (executives and managers only)"
@@ -196,6 +199,9 @@ class ReportView:
     next_steps: NextStepsView | None = None
     contents: list[ContentsEntry] = field(default_factory=list)
     extra_sections: list[ContentsEntry] = field(default_factory=list)
+    registered: list[ContentsEntry] = field(default_factory=list)
+    brief: BriefView | None = None
+    """Registered sections present, in order: the template includes each one's partial."""
 
 
 # --- building ---------------------------------------------------------------------------------
@@ -306,7 +312,7 @@ def chart_view(key: str, spec: dict[str, object] | None, caption: str) -> Chart 
         return None
     svg = charts.spec_to_svg(spec)
     match = re.search(r'<svg[^>]*\swidth="(\d+(?:\.\d+)?)"', svg)
-    width = int(float(match.group(1))) if match else charts.CHART_WIDTH
+    width = int(float(match.group(1))) if match else CHART_WIDTH
     return Chart(key=key, svg=Markup(svg), width=width, caption=caption)
 
 
@@ -586,6 +592,8 @@ def build_view(doc: ReportDocument) -> ReportView:
         commitments=doc.commitments,
         next_steps=next_steps_view(doc),
         extra_sections=extra_sections(doc),
+        registered=registered(doc),
+        brief=brief_view(doc),
     )
     return replace(view, contents=contents(doc, view))
 
@@ -900,7 +908,12 @@ def trend_view(doc: ReportDocument) -> TrendView | None:
         widening=trend.direction == "widening",
         rows=rows,
         chart=chart,
-        method=trend.method,
+        method=(
+            "The gap is the share of leaders (executives and managers) reporting high or some "
+            "gains minus the share of individual contributors, in percentage points, with a "
+            "95% interval. A change between pulses is called widening or narrowing only when "
+            "its 95% interval lies wholly on one side of zero."
+        ),
     )
 
 
@@ -1116,16 +1129,26 @@ def next_steps_view(doc: ReportDocument) -> NextStepsView | None:
     )
 
 
+def registered(doc: ReportDocument) -> list[ContentsEntry]:
+    """The registered sections (gaplens/sections.py) this document has, in their order."""
+    return [
+        ContentsEntry(entry.field, entry.title)
+        for entry in registered_sections()
+        if getattr(doc, entry.field, None) is not None
+    ]
+
+
 def extra_sections(doc: ReportDocument) -> list[ContentsEntry]:
-    """Sections other capabilities add to the document (one optional field each), in field
-    order: their partial renders <section id="<field>">, so the contents can link to it."""
+    """Sections the report wires itself beyond its own (they need the report's survey or
+    scorecard), then the registered ones: each partial renders <section id="<field>">."""
+    fields = {entry.field for entry in registered_sections()}
     entries = []
     for name, info in type(doc).model_fields.items():
-        if name in KNOWN_FIELDS or getattr(doc, name) is None:
+        if name in KNOWN_FIELDS or name in fields or getattr(doc, name) is None:
             continue
         title = info.title or name.replace("_", " ").capitalize()
         entries.append(ContentsEntry(name, title))
-    return entries
+    return entries + registered(doc)
 
 
 def contents(doc: ReportDocument, view: ReportView) -> list[ContentsEntry]:
@@ -1149,3 +1172,156 @@ def contents(doc: ReportDocument, view: ReportView) -> list[ContentsEntry]:
     items.append(ContentsEntry("comments", "In their own words"))
     items.append(ContentsEntry("method", "How to read this & privacy"))
     return items
+
+
+# --- the brief ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BriefBar:
+    label: str
+    value: str
+    width: float
+    """Share of the bar's full width, 0-100."""
+    detail: str = ""
+    tone: str = ""
+
+
+@dataclass(frozen=True)
+class BriefView:
+    finding: str
+    scope: str
+    period: str
+    leaders: str
+    gap_value: str
+    gap_detail: str
+    gap_trend: str
+    reality: list[BriefBar]
+    reality_caption: str
+    reality_missing: str
+    adoption: list[BriefBar]
+    adoption_line: str
+    cost: str
+    cost_basis: str
+    working: str
+    friction: str
+    response: str
+    steps: list[str]
+
+
+def _bar(label: str, value: Interval | None, top: float, unit: str, tone: str) -> BriefBar:
+    if value is None:
+        return BriefBar(label, "not shown: too few answers to protect people", 0, tone=tone)
+    width = max(0.0, min(100.0, value.estimate / top * 100)) if top > 0 else 0.0
+    spread = f"95% interval {plain(value.low, 0)}{unit} to {plain(value.high, 0)}{unit}"
+    return BriefBar(label, f"{plain(value.estimate, 0)}{unit}", width, spread, tone)
+
+
+def brief_view(doc: ReportDocument) -> BriefView | None:
+    brief = doc.brief
+    if brief is None:
+        return None
+    gap = brief.gap
+    gap_value, gap_detail, gap_trend = "Not shown", "", ""
+    if gap is not None and gap.value is not None:
+        v = gap.value
+        gap_value = f"{signed(v.estimate)} points"
+        gap_detail = (
+            f"Leaders minus the frontline reporting high or some gains, {gap.survey} "
+            f"(95% interval {points_range(v.low, v.high)}; {gap.leaders_n:,} leaders, "
+            f"{gap.frontline_n:,} frontline)."
+        )
+        if gap.previous is not None and gap.change is not None:
+            c = gap.change
+            words = DIRECTION_WORDS.get(gap.direction, gap.direction)
+            gap_trend = (
+                f"{words}: {signed(gap.previous.estimate)} points in {gap.previous_survey}, "
+                f"change {signed(c.estimate)} (95% interval {points_range(c.low, c.high)})."
+            )
+    elif gap is not None:
+        gap_detail = "Too few answers in one of the groups to show the gap without risk to people."
+    reality: list[BriefBar] = []
+    caption, missing = "", ""
+    if brief.reality is not None:
+        r = brief.reality
+        values = [x.estimate for x in (r.executives, r.frontline, r.measured) if x is not None]
+        top = max([*values, 1.0])
+        reality = [
+            _bar("Executives perceive", r.executives, top, "%", "lead"),
+            _bar("The frontline perceives", r.frontline, top, "%", "front"),
+            _bar("Measured for AI users", r.measured, top, "%", "measured"),
+        ]
+        caption = (
+            f"How much faster AI makes the work: median answers of executives and of the "
+            f"frontline, beside the measured change in {r.measure.split(' (')[0]} "
+            "(AI users against people not yet using AI)."
+        )
+        if r.measured is None:
+            missing = r.reason or "Not measured for this scope."
+    adoption: list[BriefBar] = []
+    line = ""
+    if brief.adoption is not None:
+        a = brief.adoption
+        for label, share, tone in (
+            ("Use AI (active in the last 28 days)", a.active, "front"),
+            ("Have it in their work (integrated)", a.integrated, "measured"),
+        ):
+            if share is not None:
+                adoption.append(
+                    BriefBar(
+                        label,
+                        percent(share.share),
+                        share.share * 100,
+                        f"{share.count:,} people",
+                        tone,
+                    )
+                )
+        if a.licensed:
+            line = f"Of {a.licensed:,} licensed people, end of {a.as_of:%B %Y}."
+    cost, basis = "", ""
+    if brief.cost is not None:
+        bc = brief.cost
+        if round(bc.low) == round(bc.high):
+            cost = f"{money(bc.low, bc.currency)} a month"
+            basis = bc.basis
+        else:
+            cost = f"{money(bc.low, bc.currency)} to {money(bc.high, bc.currency)} a month"
+            basis = (
+                "A range: some licence counts are withheld to protect people, so the spend "
+                f"lies between these. {bc.basis}"
+            )
+    res = brief.response
+    if res.answered is None:
+        response = f"Fewer than {doc.privacy.min_group_size} answered"
+    elif res.of:
+        lead = "at least " if res.at_least else ""
+        asked = "invited" if res.basis == "invitations" else "people in scope"
+        rate = percent(res.answered / res.of)
+        response = f"{lead}{res.answered:,} of {res.of:,} {asked} answered ({rate})"
+    else:
+        response = f"{res.answered:,} answered"
+    scope = doc.scope.name if doc.scope else doc.organisation
+    period = ""
+    if doc.period is not None:
+        name = doc.period.label if doc.period.named else "Last 12 months"
+        period = f"{name}, {window(doc.period.start, doc.period.end)}"
+    return BriefView(
+        finding=brief.finding,
+        scope=scope if scope == doc.organisation else f"{doc.organisation} \u00b7 {scope}",
+        period=period,
+        leaders=brief.leaders,
+        gap_value=gap_value,
+        gap_detail=gap_detail,
+        gap_trend=gap_trend,
+        reality=reality,
+        reality_caption=caption,
+        reality_missing=missing,
+        adoption=adoption,
+        adoption_line=line,
+        cost=cost,
+        cost_basis=basis,
+        working=", ".join(brief.working),
+        friction=", ".join(brief.friction),
+        response=sentence_case(response),
+        steps=list(brief.next_steps),
+    )

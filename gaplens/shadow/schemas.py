@@ -6,7 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
-from gaplens.report.schemas import FigureStatus, Share
+from gaplens.figures import FigureStatus, Share
 
 
 class MeasuredUse(BaseModel):

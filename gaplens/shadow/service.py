@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from gaplens.adoption.schemas import STAGES
 from gaplens.adoption.service import organisation_of
 from gaplens.audit.service import record
+from gaplens.figures import FigureStatus
 from gaplens.perception.figures import share
 from gaplens.privacy import PrivacyPolicy
 from gaplens.releases.adoption.queries import (
@@ -22,7 +23,6 @@ from gaplens.releases.adoption.queries import (
 )
 from gaplens.releases.queries import SurveyRelease, cell_predicate, latest_survey_release
 from gaplens.releases.service import UNSANCTIONED
-from gaplens.report.schemas import FigureStatus
 from gaplens.shadow.schemas import MeasuredUse, ShadowAiOut, ShadowGroup
 from gaplens.surveys.models import Survey
 from gaplens.surveys.question_bank import SHADOW_REASON, SHADOW_USE, entry

@@ -96,7 +96,7 @@ BANK_V1: tuple[BankEntry, ...] = (
         positive_options=("yes",),
         benchmark=Benchmark(
             text="78% of employees do not know whether AI will change or replace their job",
-            source="Published employee survey figure cited in the gaplens brief",
+            source="A published employee survey (source and year not yet confirmed)",
             value=0.78,
             population="employees",
             options=("no", "unsure"),
@@ -110,7 +110,7 @@ BANK_V1: tuple[BankEntry, ...] = (
         positive_options=("agree", "strongly agree"),
         benchmark=Benchmark(
             text="12% of employees feel involved in decisions about AI deployment",
-            source="Published employee survey figure cited in the gaplens brief",
+            source="A published employee survey (source and year not yet confirmed)",
             value=0.12,
             population="employees",
             options=("agree", "strongly agree"),
@@ -125,7 +125,7 @@ BANK_V1: tuple[BankEntry, ...] = (
         positive_options=("agree", "strongly agree"),
         benchmark=Benchmark(
             text="14% of leaders believe employees are using their AI tools effectively",
-            source="Published leadership survey figure cited in the gaplens brief",
+            source="A published leadership survey (source and year not yet confirmed)",
             value=0.14,
             population="leaders",
             options=("agree", "strongly agree"),
@@ -275,7 +275,7 @@ DERIVED_BENCHMARKS: dict[str, Benchmark] = {
     ),
     "training_retention": Benchmark(
         text="Without reflection about 50% is forgotten within a day and 90% within a week",
-        source="Forgetting-curve figures cited in the gaplens brief",
+        source="Popular summaries of Ebbinghaus's forgetting curve (1885)",
     ),
 }
 

@@ -104,7 +104,7 @@ PERSONA_RULES = [
     "A persona is named from its defining tasks: those most of its members hate (or keep), "
     "at least 15 points more often than the whole function.",
     "Its playbook: its top tasks to augment and to keep, the scorecard use cases matching "
-    "them (docs/tasks.md), and registry metrics to measure.",
+    "them, and registry metrics to measure.",
 ]
 NOT_RELEASED = (
     "Nothing is released for this round yet: figures appear once a day's answers are over "

@@ -9,7 +9,7 @@ import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from gaplens.report.text import percent, percent_range
+from gaplens.wording import percent, percent_range
 
 
 @lru_cache(maxsize=1)

@@ -34,6 +34,7 @@ from gaplens.metrics.definitions import Metric
 from gaplens.metrics.registry import UnknownMetricError, get_metric
 from gaplens.metrics.schemas import MetricDefinition, MetricScope
 from gaplens.privacy import PrivacyPolicy
+from gaplens.sections import section
 from gaplens.wins.models import Win
 from gaplens.wins.schemas import Verdict, WinEvidence, WinIn, WinOut, WinsSection
 
@@ -240,6 +241,7 @@ def win_views(session: Session, policy: PrivacyPolicy) -> list[WinOut]:
     return [win_view(session, w, policy) for w in all_wins(session)]
 
 
+@section("wins", title="What\u2019s working: wins", order=80)
 def report_section(
     session: Session,
     scope: MetricScope,

@@ -106,7 +106,7 @@ def reflections(
         ),
         reference=Reference(
             text="Without reflection about 50% is forgotten within a day and 90% within a week",
-            source="Forgetting-curve figures cited in the gaplens brief",
+            source="Forgetting-curve figures (source and year not yet confirmed)",
         ),
         notes=[],
     )

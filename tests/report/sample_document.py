@@ -35,7 +35,7 @@ GROUPS = ["executive", "manager", "individual_contributor", "everyone"]
 AGREE5 = ["strongly disagree", "disagree", "neutral", "agree", "strongly agree"]
 GARTNER = "Gartner 2025 AI in the Enterprise survey"
 MICROSOFT = "Microsoft Copilot Dashboard sentiment survey (same items)"
-BRIEF = "Published employee survey figure cited in the gaplens brief"
+BRIEF = "Published employee survey figure (source and year not yet confirmed)"
 
 MALICIOUS_SCRIPT = "<script>alert(1)</script>"
 MALICIOUS_IMG = "<img src=x onerror=alert(1)>"
@@ -297,7 +297,7 @@ def peers_effective_use() -> QuestionFigures:
         },
         benchmark=BenchmarkOut(
             text="14% of leaders believe employees are using their AI tools effectively",
-            source="Published leadership survey figure cited in the gaplens brief",
+            source="Published leadership survey figure (source and year not yet confirmed)",
             value=0.14,
             population="leaders",
             options=["agree", "strongly agree"],

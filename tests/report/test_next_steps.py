@@ -159,7 +159,7 @@ def test_perception_gap_needs_a_shown_gap_above_zero() -> None:
 def test_leaders_overestimate_needs_the_gap_interval_above_zero() -> None:
     doc = quiet().model_copy(update={"measured": measured(reality_row(gap=(14.0, 2.0, 26.0)))})
     evidence = fired(doc)["leaders-overestimate"]
-    assert evidence[0] == "Leaders perceive +20% (n = 36); measured +15% (+9 to +21)."
+    assert evidence[0] == "Executives perceive +20% (n = 36); measured +15% (+9 to +21)."
     assert "95% interval +2 to +26" in evidence[1]
     no_perception = measured(reality_row(leaders=None, gap=None))
     assert "leaders-overestimate" not in fired(

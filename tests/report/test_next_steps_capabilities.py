@@ -109,7 +109,7 @@ def test_a_measured_win_is_offered_to_other_teams() -> None:
     assert title == "Spread a measured win: Copilot users' cycle time fell"
     assert "(cycle time)" in action
     assert evidence == [
-        "Copilot users' cycle time fell: Cycle time (metric cycle_time), Engineering, "
+        "Copilot users' cycle time fell: Cycle time, Engineering, "
         "1 January 2026 to 31 March 2026: −0.56 days (95% interval −0.77 to −0.35; 217 AI "
         "users, 281 non-users), −16% of the baseline; difference-in-differences vs non-users."
     ]

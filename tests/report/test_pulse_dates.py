@@ -22,10 +22,10 @@ from gaplens.db.engine import session_scope
 from gaplens.directory.service import import_teams
 from gaplens.privacy import PrivacyPolicy
 from gaplens.releases.service import build_all
-from gaplens.report.text import day
 from gaplens.surveys.service import import_responses
 from gaplens.web.app import create_app
 from gaplens.web.settings import WebSettings
+from gaplens.wording import day
 from tests.files import TEAMS, write_csv
 from tests.web.conftest import PASSWORD, sign_in
 

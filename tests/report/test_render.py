@@ -22,7 +22,7 @@ from gaplens.report.render import (
     write_report,
 )
 from gaplens.report.schemas import FigureStatus, ReportDocument
-from gaplens.report.text import percent_range, points_range, ratio, ratio_range, window
+from gaplens.wording import percent_range, points_range, ratio, ratio_range, window
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
 from .sample_document import (
@@ -543,7 +543,8 @@ def test_pdf_has_the_sections_as_text(pdf: bytes, tmp_path: Path) -> None:
         "A path forward, from the figures above",
     ):
         assert heading in text, heading
-    assert "Rule: gap-widening" in text
+    assert "Find out what changed since the last pulse" in text
+    assert "Rule: gap-widening" not in text  # rule ids stay in the JSON, not on paper
 
 
 @pytest.mark.browser

@@ -15,13 +15,13 @@ from gaplens.perception.service import viewer_released_perception
 from gaplens.perception.trend import viewer_released_trend
 from gaplens.report.charts import productivity_impact_chart, spec_to_svg
 from gaplens.report.schemas import FigureStatus
-from gaplens.report.text import status_text
 from gaplens.shadow.service import viewer_shadow_ai
 from gaplens.surveys.answers import TENURE_BANDS
 from gaplens.surveys.queries import series_names, survey_names
 from gaplens.web.deps import AnyStaff, DbSession, Policy
 from gaplens.web.pages import render
 from gaplens.web.routes.filters import Population
+from gaplens.wording import status_text
 
 router = APIRouter(include_in_schema=False)
 

@@ -1,4 +1,4 @@
-"""Wording and number formatting shared by the report's charts, HTML and PDF.
+"""Wording and number formatting shared by the report, its charts and the pages.
 
 One place decides how a share, an interval, a ratio or a gap is written, and what a figure
 that is not shown says instead of a number, so every rendering reads the same.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from gaplens.report.schemas import FigureStatus
+from gaplens.figures import FigureStatus
 
 MINUS = "\u2212"
 EN_DASH = "\u2013"
