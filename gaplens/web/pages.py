@@ -12,6 +12,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
+from gaplens.releases.feedback.periods import describe_for_reader
 from gaplens.report.text import percent, percent_range
 
 
@@ -25,6 +26,7 @@ def environment() -> jinja2.Environment:
     env.filters["percent"] = percent
     env.filters["percent_range"] = percent_range
     env.filters["chart"] = one_image
+    env.filters["period_words"] = describe_for_reader
     return env
 
 
