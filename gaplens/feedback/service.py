@@ -20,6 +20,7 @@ from gaplens.feedback.schemas import (
     ThemeOut,
 )
 from gaplens.privacy import PrivacyPolicy, configured_policy
+from gaplens.releases.feedback.periods import Period, newest_first
 from gaplens.releases.feedback.queries import FeedbackRelease, latest_feedback_release
 from gaplens.releases.feedback.service import KINDS
 
@@ -89,6 +90,15 @@ def digest(session: Session, period_from: dt.date, period_to: dt.date) -> Digest
     first = period_from + dt.timedelta(days=(7 - period_from.weekday()) % 7)
     last = period_to - dt.timedelta(days=(period_to.weekday() + 1) % 7)
     return digest_of(latest_feedback_release(session), first, last, configured_policy())
+
+
+def published_periods(session: Session) -> list[Period]:
+    """The weeks, months and quarters the latest feedback release publishes groups for,
+    newest first: what a reader can pick, the first being the latest with data (a
+    digest of "last week" is empty whenever the latest weeks were quiet or had no
+    feedback at all, as in the demo, whose data ends months ago)."""
+    release = latest_feedback_release(session)
+    return [] if release is None else newest_first({c.period for c in release.classes})
 
 
 def digest_of(

@@ -44,7 +44,7 @@ from gaplens.friction.schemas import (
 from gaplens.imports.raw import RawRowWriter, forget_raw_of_same_file
 from gaplens.imports.service import ConnectorSummary, ProgressCallback, finish_run, start_run
 from gaplens.privacy import PrivacyPolicy
-from gaplens.releases.feedback.periods import Period, monday_of, month_of, week
+from gaplens.releases.feedback.periods import Period, monday_of, month_of, months_between, week
 from gaplens.releases.friction.queries import (
     FrictionClass,
     FrictionRelease,
@@ -328,6 +328,17 @@ def released_months(today: dt.date, months: int) -> tuple[dt.date, dt.date]:
     for _ in range(months - 1):
         first = month_of(week(first.start - dt.timedelta(days=1)))
     return first.start, last.end
+
+
+def published_months(session: Session) -> list[Period]:
+    """The months (runs of ISO weeks) from the first to the last the latest friction
+    release publishes entries for, newest first: what a reader can pick as the last month
+    of a view, the first being the latest with data."""
+    release = latest_friction_release(session)
+    if release is None or not release.classes:
+        return []
+    first = min(c.period.start for c in release.classes)
+    return months_between(first, max(c.period.end for c in release.classes))
 
 
 def use_case_friction(

@@ -187,7 +187,7 @@ def test_two_weeks_minus_one_gives_nothing(client: TestClient, web_db: str):
     assert "no group of at least 5" in week["kinds"][0]["hidden_reason"]
     assert two["total"] == 7 and {k["kind"]: k["count"] for k in two["kinds"]}["concern"] == 0
     assert two["period_from"] == first.isoformat()
-    page = client.get("/digest")
+    page = client.get("/digest?days=7")  # last week, as the API
     assert html.escape(week["kinds"][0]["hidden_reason"]) in page.text
 
 

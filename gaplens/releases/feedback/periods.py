@@ -109,3 +109,30 @@ def thursday_weeks(first: dt.date, last: dt.date) -> tuple[dt.date, dt.date]:
     if end - dt.timedelta(days=3) > last:
         end -= _WEEK
     return start, end
+
+
+def describe_for_reader(period: Period) -> str:
+    """A published period in words, with its days: "September 2026 (31 Aug to 27 Sep)"."""
+    days = f"{period.start:%-d %b} to {period.end:%-d %b %Y}"
+    if period.level == "week":
+        return f"Week of {period.start:%-d %B %Y} ({days})"
+    thursday = period.start + dt.timedelta(days=3)
+    if period.level == "month":
+        return f"{thursday:%B %Y} ({days})"
+    return f"Q{(thursday.month - 1) // 3 + 1} {thursday.year} ({days})"
+
+
+def newest_first(periods: set[Period]) -> list[Period]:
+    """Latest end first; of periods ending together, the longest (it holds the others)."""
+    return sorted(periods, key=lambda p: (p.end, p.end - p.start), reverse=True)
+
+
+def months_between(first: dt.date, last: dt.date) -> list[Period]:
+    """The published months (runs of ISO weeks) from the one holding `first` to the one
+    holding `last`, newest first."""
+    months = []
+    month = month_of(week(last))
+    while month.end >= first:
+        months.append(month)
+        month = month_of(week(month.start - dt.timedelta(days=1)))
+    return months

@@ -11,11 +11,16 @@ from fastapi.responses import HTMLResponse, Response
 from gaplens.audit.service import record
 from gaplens.errors import InputError
 from gaplens.feedback.schemas import KIND_LABELS, Digest, FeedbackKind
-from gaplens.feedback.service import digest, submit_feedback, validate_feedback
-from gaplens.releases.feedback.periods import last_weeks
+from gaplens.feedback.service import (
+    digest,
+    published_periods,
+    submit_feedback,
+    validate_feedback,
+)
+from gaplens.releases.feedback.periods import Period, describe_for_reader, last_weeks
 from gaplens.web.abuse import AnonymousRateLimiter
 from gaplens.web.deps import AnyStaff, DbSession, settings
-from gaplens.web.pages import render
+from gaplens.web.pages import render, render_error
 from gaplens.web.routes.commitments import statement_cache
 from gaplens.web.security import check_anonymous_csrf, new_form_token, set_form_cookie
 
@@ -75,10 +80,42 @@ def digest_page(
     request: Request,
     viewer: AnyStaff,
     session: DbSession,
-    days: Annotated[int, Query(ge=7, le=366)] = 7,
+    period: Annotated[str | None, Query(max_length=40)] = None,
+    days: Annotated[int | None, Query(ge=7, le=366)] = None,
 ) -> Response:
-    result = build_digest(session, viewer.audit_key, days)
-    return render(request, "digest.html.j2", title="Feedback digest", viewer=viewer, digest=result)
+    """Opens on the latest period the release publishes (not last week, which is empty
+    whenever the latest feedback is older); `period` picks another published week, month
+    or quarter; `days` keeps the API's meaning (the last days // 7 weeks before today)."""
+    periods = published_periods(session)
+    values = {period_value(p): p for p in periods}
+    chosen: Period | None = None
+    if period:
+        if period not in values:
+            return render_error(
+                request, 422, "period: pick one of the published weeks, months or quarters"
+            )
+        chosen = values[period]
+    elif days is None and periods:
+        chosen = periods[0]
+    if chosen is not None:
+        result = digest(session, chosen.start, chosen.end)
+        record(session, viewer.audit_key, "view_digest", "feedback", {"period": str(chosen)})
+    else:
+        result = build_digest(session, viewer.audit_key, days or 7)
+    return render(
+        request,
+        "digest.html.j2",
+        title="Feedback digest",
+        viewer=viewer,
+        digest=result,
+        periods=[(value, describe_for_reader(p)) for value, p in values.items()],
+        chosen=period_value(chosen) if chosen is not None else "",
+    )
+
+
+def period_value(period: Period) -> str:
+    """A published period in a query string: its first and last day."""
+    return f"{period.start.isoformat()}/{period.end.isoformat()}"
 
 
 @router.get("/api/v1/feedback/digest", tags=["feedback"])

@@ -20,16 +20,18 @@ from gaplens.friction.schemas import (
 )
 from gaplens.friction.service import (
     log_entry,
+    published_months,
     released_months,
     team_choices,
     use_case_friction,
     validate_entry,
 )
+from gaplens.releases.feedback.periods import Period
 from gaplens.scorecard.schemas import Scorecard
 from gaplens.scorecard.service import FEATURE_USE_CASES, scorecard, top_use_cases
 from gaplens.web.abuse import AnonymousRateLimiter
 from gaplens.web.deps import AnyStaff, DbSession, settings
-from gaplens.web.pages import render
+from gaplens.web.pages import render, render_error
 from gaplens.web.security import (
     check_anonymous_csrf,
     new_form_token,
@@ -136,17 +138,46 @@ def friction_api(request: Request, session: DbSession, body: FrictionEntryIn) ->
     return JSONResponse(Logged().model_dump(), status_code=201)
 
 
-def build_summary(session: Session, viewer: str, months: int, team: str | None) -> FrictionSummary:
-    """Read from the latest friction release: the same figures for every viewer."""
-    result = use_case_friction(session, team or None, months)
+Through = Annotated[
+    str | None,
+    Query(
+        max_length=7,
+        description="The last published month shown, YYYY-MM (default: the "
+        "latest the release publishes entries for).",
+    ),
+]
+
+
+def month_choices(session: Session, through: str | None) -> tuple[list[Period], Period | None]:
+    """The release's months (newest first) and the one asked for, or the latest with data;
+    None when there is no release yet. An unknown month raises ValueError."""
+    months = published_months(session)
+    if through:
+        picked = [m for m in months if m.describe() == through]
+        if not picked:
+            raise ValueError("through: pick one of the published months")
+        return months, picked[0]
+    return months, months[0] if months else None
+
+
+def build_summary(
+    session: Session, viewer: str, months: int, team: str | None, last: Period | None = None
+) -> FrictionSummary:
+    """Read from the latest friction release: the same figures for every viewer. `last`:
+    the last month shown (default: the last month over before today)."""
+    today = last.end + dt.timedelta(days=1) if last is not None else None
+    result = use_case_friction(session, team or None, months, today)
     record(session, viewer, "view_friction", "friction", {"months": months, "team": team})
     return result
 
 
-def build_scorecard(session: Session, viewer: str, months: int) -> Scorecard:
+def build_scorecard(
+    session: Session, viewer: str, months: int, last: Period | None = None
+) -> Scorecard:
     """Read from the latest friction release, over the same whole published months as the
     friction summary: the same card for every viewer."""
-    start, end = released_months(dt.date.today(), months)
+    today = last.end + dt.timedelta(days=1) if last is not None else dt.date.today()
+    start, end = released_months(today, months)
     result = scorecard(session, start, end)
     record(session, viewer, "view_scorecard", "scorecard", {"months": months})
     return result
@@ -175,9 +206,19 @@ def scorecard_api(viewer: AnyStaff, session: DbSession, months: Months = 3) -> S
 
 @router.get("/friction/summary", response_class=HTMLResponse, include_in_schema=False)
 def friction_summary_page(
-    request: Request, viewer: AnyStaff, session: DbSession, months: Months = 3, team: TeamKey = None
+    request: Request,
+    viewer: AnyStaff,
+    session: DbSession,
+    months: Months = 3,
+    team: TeamKey = None,
+    through: Through = None,
 ) -> Response:
-    result = build_summary(session, viewer.audit_key, months, team)
+    """Opens on the months up to the latest the release has entries for."""
+    try:
+        choices, last = month_choices(session, through)
+    except ValueError as unknown:
+        return render_error(request, 422, str(unknown))
+    result = build_summary(session, viewer.audit_key, months, team, last)
     return render(
         request,
         "friction_summary.html.j2",
@@ -187,14 +228,25 @@ def friction_summary_page(
         months=months,
         team=team or "",
         teams=team_choices(session),
+        month_choices=choices,
+        through=last.describe() if last is not None else "",
     )
 
 
 @router.get("/scorecard", response_class=HTMLResponse, include_in_schema=False)
 def scorecard_page(
-    request: Request, viewer: AnyStaff, session: DbSession, months: Months = 3
+    request: Request,
+    viewer: AnyStaff,
+    session: DbSession,
+    months: Months = 3,
+    through: Through = None,
 ) -> Response:
-    result = build_scorecard(session, viewer.audit_key, months)
+    """Opens on the months up to the latest the friction release has entries for."""
+    try:
+        choices, last = month_choices(session, through)
+    except ValueError as unknown:
+        return render_error(request, 422, str(unknown))
+    result = build_scorecard(session, viewer.audit_key, months, last)
     return render(
         request,
         "scorecard.html.j2",
@@ -203,4 +255,6 @@ def scorecard_page(
         card=result,
         top=top_use_cases(result),
         months=months,
+        month_choices=choices,
+        through=last.describe() if last is not None else "",
     )
