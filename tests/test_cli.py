@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gaplens.cli import app
-from gaplens.report.schemas import ReportDocument
+from gaplens.report.schemas import REPORT_SCHEMA_VERSION, ReportDocument
 from tests.files import TEAMS, person, table_counts, write_csv
 
 runner = CliRunner()
@@ -133,7 +133,7 @@ def test_report_json_is_json(tmp_path: Path):
     code, output = invoke("demo", "--people", "300", "--out", str(out))
     assert code == 0, output
     data = json.loads((out / "reality-report.json").read_text())
-    assert data["schema_version"] == "2.1"
+    assert data["schema_version"] == REPORT_SCHEMA_VERSION == "2.2"
 
 
 def test_leaders_posts_and_statements_through_the_cli(db_url: str, tmp_path: Path):
