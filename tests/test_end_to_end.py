@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from gaplens.cli import app
-from gaplens.report.schemas import FigureStatus, ReportDocument
+from gaplens.report.schemas import REPORT_SCHEMA_VERSION, FigureStatus, ReportDocument
 
 runner = CliRunner()
 
@@ -87,7 +88,10 @@ def test_demo_recovers_the_planted_widening_in_support(
 
 
 def test_demo_writes_every_format(demo_report: tuple[Path, ReportDocument]):
+    """The report contract's first promise: the JSON parses, with its schema version."""
     out, _ = demo_report
+    data = json.loads((out / "reality-report.json").read_text())
+    assert data["schema_version"] == REPORT_SCHEMA_VERSION
     assert (out / "reality-report.pdf").read_bytes().startswith(b"%PDF")
     html = (out / "reality-report.html").read_text()
     assert "<svg" in html and "Executives" in html

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from gaplens.db.engine import session_scope
@@ -33,6 +34,11 @@ SEED = 11
 def test_with_the_ai_effect_removed_the_staggered_interval_contains_zero(
     db_url: str, tmp_path: Path
 ) -> None:
+    if "postgresql" in db_url:
+        pytest.skip(
+            "a statistical property of the estimator on one world: the import paths and the "
+            "measured release build run on both backends in tests/releases"
+        )
     organisation = generate_organisation(people=PEOPLE, seed=SEED)
     files = write_demo_files(organisation, tmp_path)
     exports = write_exports(organisation, tmp_path, SEED, ai_effect=False)
