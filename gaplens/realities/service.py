@@ -232,6 +232,32 @@ def _measure(session: Session, release: Release | None, scope: _Scope) -> _Measu
     return _Measure(None, label, n, reason)
 
 
+@dataclass(frozen=True)
+class SpeedUp:
+    """One workflow metric's measured speed-up in % (positive = faster), or why there is none."""
+
+    value: Interval | None
+    n: int | None
+    reason: str | None
+
+
+def speed_up(session: Session, release: Release | None, scope: MetricScope, key: str) -> SpeedUp:
+    """The staggered estimate where the measured release publishes one for the scope, else
+    the users-vs-non-users difference in differences (the realities' rule, for one metric)."""
+    if release is None:
+        return SpeedUp(None, None, "no measured figures released yet")
+    figures = released_staggered(session, release, key, scope)
+    value = _staggered(figures)
+    if value is not None and figures is not None:
+        return SpeedUp(value, sum(figures.n.values()) or None, None)
+    (overview,) = released_overviews(session, release, scope, [key])
+    figure = overview.users_vs_non_users
+    value = _measured(figure)
+    if value is not None:
+        return SpeedUp(value, sum(figure.n.values()) or None, None)
+    return SpeedUp(None, None, figure.not_enough_data or "not enough data to measure it")
+
+
 def three_realities(session: Session, survey: Survey, as_of: dt.date) -> ThreeRealities:
     """One row per scope with any figure: both sides read from releases (the survey's, and
     the measured release at or before `as_of`), the same for every viewer."""

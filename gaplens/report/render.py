@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, get_args
@@ -11,6 +12,7 @@ from typing import Literal, get_args
 import jinja2
 from markupsafe import Markup
 
+from gaplens.report.heatmap import HeatmapView
 from gaplens.report.schemas import ReportDocument
 from gaplens.report.view import build_view
 from gaplens.wording import plain, signed
@@ -45,6 +47,13 @@ def whole_signed(value: float) -> str:
 def two_decimals(value: float, sign: bool = False) -> str:
     """A figure to two decimals as a reader writes it: a real minus sign, never "-0.00"."""
     return signed(value, 2) if sign else plain(value, 2)
+
+
+def render_heatmap(hm: HeatmapView, link: Callable[[str], str] | None) -> Markup:
+    """The heatmap's table alone, for the staff dashboard (the same partial as the report's);
+    `link` gives a team's report address."""
+    template = _environment().get_template("heatmap_table.html.j2")
+    return Markup(template.render(hm=hm, link=link, hm_caption_id="hm-caption"))
 
 
 def render_json(doc: ReportDocument) -> str:

@@ -65,7 +65,7 @@ from gaplens.reflections.schemas import ReflectionsSummary
 from gaplens.tasks.schemas import TaskMapSection
 from gaplens.wins.schemas import WinsSection
 
-REPORT_SCHEMA_VERSION = "2.2"
+REPORT_SCHEMA_VERSION = "2.3"
 
 
 class CommentsOut(Model):
@@ -325,6 +325,50 @@ class Brief(Model):
     """The titles of the first three next steps, in priority order."""
 
 
+class HeatmapCell(Model):
+    """One measure for one row, beside the organisation's value for the same measure."""
+
+    measure: str
+    """'gap', 'adoption', 'integration', 'friction' or 'metric_change'."""
+    value: float | None = None
+    """In percent (adoption, integration, friction, metric change) or percentage points
+    (gap); None when hidden, and `reason` says why."""
+    low: float | None = None
+    high: float | None = None
+    n: int | None = None
+    organisation: float | None = None
+    comparison: Literal["better", "worse", "similar"] | None = None
+    """Against the organisation's value, only where the row's own interval excludes it
+    ('similar' when it does not); None for the organisation's row or without an interval."""
+    reason: str | None = None
+
+
+class HeatmapRow(Model):
+    kind: Literal["organisation", "team"]
+    key: str | None
+    """The team's key (its report is `scope=team:KEY`); None for the organisation."""
+    name: str
+    includes: list[str] = Field(default_factory=list)
+    """Names of the teams below it, whose people and answers it counts too."""
+    cells: list[HeatmapCell]
+
+
+class HeatmapColumn(Model):
+    measure: str
+    label: str
+    unit: Literal["pp", "%"]
+    better: Literal["lower", "higher"]
+    definition: str
+
+
+class Heatmap(Model):
+    """Each team against the organisation on five measures, every figure from releases."""
+
+    columns: list[HeatmapColumn]
+    rows: list[HeatmapRow]
+    notes: list[str] = Field(default_factory=list)
+
+
 class ReportDocument(Model):
     schema_version: str = REPORT_SCHEMA_VERSION
     title: str
@@ -362,6 +406,9 @@ class ReportDocument(Model):
     # templates/sections/<area>.html.j2 (see docs/report-json.md, "Adding a section").
     next_steps: NextSteps | None = None
     """Built last, by gaplens/report/next_steps.py, from everything above."""
+    heatmap: Heatmap | None = None
+    """Each team against the organisation on five measures (gaplens/report/heatmap.py);
+    None in documents older than 2.3."""
     brief: Brief | None = None
     """The first two pages (gaplens/report/brief.py), from the figures above; None only in
     documents older than 2.2."""

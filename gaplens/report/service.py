@@ -28,6 +28,7 @@ from gaplens.releases.measured.queries import (
 )
 from gaplens.releases.queries import cell_predicate, latest_survey_release, released_comments
 from gaplens.report.brief import build_brief, response_rate
+from gaplens.report.heatmap import build_heatmap
 from gaplens.report.next_steps import next_steps
 from gaplens.report.schemas import (
     AdoptionSection,
@@ -35,6 +36,7 @@ from gaplens.report.schemas import (
     Comparison,
     FigureStatus,
     Headline,
+    Heatmap,
     MeasuredReality,
     PeriodInfo,
     PrivacyInfo,
@@ -231,12 +233,31 @@ def _build_report(
             card=card if resolved.is_organisation else None,
         ),
         commitments=commitments_section(session, *window, survey=survey),
+        heatmap=(
+            build_heatmap(session, survey, period, as_of, friction, policy)
+            if resolved.is_organisation
+            else None
+        ),
         # Registered sections (gaplens/sections.py): each capability's own builder.
         **{entry.field: entry.build(session, *window) for entry in registered_sections()},
     )
     document = document.model_copy(update={"next_steps": next_steps(document)})
     response = response_rate(session, survey, resolved, document.survey.responses, policy)
     return document.model_copy(update={"brief": build_brief(document, response)})
+
+
+def dashboard_heatmap(
+    session: Session, policy: PrivacyPolicy, today: dt.date | None = None
+) -> Heatmap | None:
+    """The organisation report's heatmap for the default period (the last 12 months of
+    data), read from the same releases, for the dashboard; None before any pulse."""
+    if not answered_pulses(session):
+        return None
+    period = resolve_period(session, None, today)
+    survey = choose_survey(session, period, None)
+    as_of = measured_as_of(session, period.end)
+    friction = latest_friction_release(session)
+    return build_heatmap(session, survey, period, as_of, friction, policy)
 
 
 def measured_as_of(session: Session, end: dt.date) -> dt.date | None:

@@ -19,6 +19,7 @@ from gaplens.modelling.schemas import ModellingSection
 from gaplens.reflections.schemas import ReflectionsSummary
 from gaplens.report import charts
 from gaplens.report.effects import EffectView, effect_view
+from gaplens.report.heatmap import HeatmapView, heatmap_view
 from gaplens.report.measures import ShareMeasure, share_measure
 from gaplens.report.schemas import (
     BenchmarkOut,
@@ -201,6 +202,7 @@ class ReportView:
     extra_sections: list[ContentsEntry] = field(default_factory=list)
     registered: list[ContentsEntry] = field(default_factory=list)
     brief: BriefView | None = None
+    heatmap: HeatmapView | None = None
     """Registered sections present, in order: the template includes each one's partial."""
 
 
@@ -594,6 +596,7 @@ def build_view(doc: ReportDocument) -> ReportView:
         extra_sections=extra_sections(doc),
         registered=registered(doc),
         brief=brief_view(doc),
+        heatmap=heatmap_view(doc.heatmap) if doc.heatmap else None,
     )
     return replace(view, contents=contents(doc, view))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -14,7 +15,10 @@ from gaplens.perception.figures import GROUP_ORDER, ROLE_LABELS
 from gaplens.perception.service import viewer_released_perception
 from gaplens.perception.trend import viewer_released_trend
 from gaplens.report.charts import productivity_impact_chart, spec_to_svg
+from gaplens.report.heatmap import heatmap_view
+from gaplens.report.render import render_heatmap
 from gaplens.report.schemas import FigureStatus
+from gaplens.report.service import dashboard_heatmap
 from gaplens.shadow.service import viewer_shadow_ai
 from gaplens.surveys.answers import TENURE_BANDS
 from gaplens.surveys.queries import series_names, survey_names
@@ -52,6 +56,7 @@ def dashboard(
         "note": None,
         "questions": {},
         "impact_svg": None,
+        "heatmap": None,
     }
     if not surveys:
         return render(request, "dashboard.html.j2", **context)
@@ -67,9 +72,22 @@ def dashboard(
         released_through=None if release is None else release.answers_through,
         note=released.note,
         impact_svg=Markup(spec_to_svg(spec)) if spec else None,
+        heatmap=team_heatmap(session, policy),
         status_text=lambda status: status_text(FigureStatus(status), policy.min_group_size),
     )
     return render(request, "dashboard.html.j2", **context)
+
+
+def report_link(key: str) -> str:
+    """A team's report on /reports, its scope prefilled."""
+    return "/reports?" + urlencode({"scope": f"team:{key}"})
+
+
+def team_heatmap(session: DbSession, policy: Policy) -> Markup | None:
+    """The organisation report's heatmap (same releases, same period), each team linking to
+    its own report."""
+    heatmap = dashboard_heatmap(session, policy)
+    return None if heatmap is None else render_heatmap(heatmap_view(heatmap), report_link)
 
 
 @router.get("/shadow", response_class=HTMLResponse)

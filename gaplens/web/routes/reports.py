@@ -70,8 +70,14 @@ def _page(
 
 
 @pages.get("/reports", response_class=HTMLResponse)
-def reports_page(request: Request, viewer: AnyStaff, session: DbSession) -> HTMLResponse:
-    return _page(request, viewer, session, {"format": "html"})
+def reports_page(
+    request: Request,
+    viewer: AnyStaff,
+    session: DbSession,
+    scope: Annotated[str, Query(max_length=200)] = "",
+) -> HTMLResponse:
+    """The form; `scope` (as the heatmap's team links give it) comes prefilled."""
+    return _page(request, viewer, session, {"format": "html", "scope": scope})
 
 
 @pages.get("/reports/file", response_model=None)
