@@ -198,3 +198,36 @@ def test_the_next_report_shows_what_happened_to_the_last_steps(client: TestClien
     assert default.brief is not None
     assert default.brief.next_steps[0].endswith("(in the action plan: owner Leader, open)")
     assert "in the action plan: owner Leader, open" in render_html(default)
+
+
+def test_the_command_line_adopts_lists_and_sets_status(web_db: str):
+    from typer.testing import CliRunner
+
+    from gaplens.cli import app
+
+    runner = CliRunner()
+
+    def invoke(*args: str) -> tuple[int, str]:
+        result = runner.invoke(app, [*args, "--db", web_db])
+        return result.exit_code, result.output
+
+    rule = first_rule(web_db)
+    by = ("--by", "leader@northwind.example")
+    code, output = invoke("actions", "adopt", rule, *by, "--owner", "analyst@northwind.example")
+    assert code == 0, output
+    assert "#1 [Open]" in output and "Analyst" in output
+    code, output = invoke("actions", "adopt", rule, *by)
+    assert code == 0 and "(already in the plan)" in output
+    code, output = invoke("actions", "set-status", "1", "dropped", *by)
+    assert code == 2 and "reason" in output
+    code, output = invoke(
+        "actions", "set-status", "1", "dropped", *by, "--reason", "Done elsewhere"
+    )
+    assert code == 0 and "[Dropped]" in output, output
+    code, output = invoke("actions", "list", "--status", "dropped", "--format", "json")
+    assert code == 0 and '"reason": "Done elsewhere"' in output
+    code, output = invoke("actions", "adopt", "no-such-rule", *by)
+    assert code == 2 and "rule" in output
+    code, output = invoke("actions", "set-status", "1", "open", "--by", "ghost@x.example")
+    assert code == 2 and "actor" in output
+    assert rows(web_db, Action) == 1 and rows(web_db, ActionChange) == 2
