@@ -82,6 +82,7 @@ def test_api_bad_input_names_the_field(client: TestClient, web_db: str):
         == "owner"
     )
     assert client.patch("/api/v1/actions/999", json={"status": "done"}).status_code == 404
+    assert client.get(path).json()["title"] == "Pair new users"
     assert client.get("/api/v1/actions", params={"status": "late"}).status_code == 422
     assert rows(web_db, Action) == 1 and rows(web_db, ActionChange) == 1
 

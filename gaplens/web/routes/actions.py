@@ -155,6 +155,14 @@ def create_action_api(
     )
 
 
+@router.get("/actions/{action_id}", responses={404: {"description": "no such action"}})
+def action_api(viewer: AnyStaff, session: DbSession, action_id: RowId) -> ActionOut:
+    """One action with its history."""
+    result = action_view_by_id(session, _known(session, action_id), dt.date.today())
+    record(session, viewer.audit_key, "view_action", str(action_id))
+    return result
+
+
 @router.patch(
     "/actions/{action_id}",
     responses={404: {"description": "no such action"}, 422: {"description": "refused"}},
