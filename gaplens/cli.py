@@ -1720,7 +1720,10 @@ def actions_list(
     format: FormatOption = "text",
     db: DbOption = None,
 ) -> None:
-    """The plan, newest period first."""
+    """The plan, newest period first.
+
+    Example: gaplens actions list --scope function:Support --status open
+    """
     import json
 
     from gaplens.actions.schemas import Status
@@ -1804,7 +1807,11 @@ def actions_set_status(
     note: Annotated[str | None, typer.Option(help="A note for the history.")] = None,
     db: DbOption = None,
 ) -> None:
-    """Change an action's status; dropped needs --reason, reopening needs --note."""
+    """Change an action's status; dropped needs --reason, reopening needs --note.
+
+    Example: gaplens actions set-status 3 dropped --reason "Covered by the new triage tool"
+    --by lee@example.com
+    """
     from gaplens.actions.schemas import ActionUpdate
     from gaplens.actions.service import action_view_by_id, update
 
