@@ -1687,3 +1687,141 @@ def _byte_progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
 
 def main() -> None:
     app()
+
+
+# --- the action plan ---------------------------------------------------------------------------
+
+actions_app = typer.Typer(
+    help="The action plan: next steps adopted from a report, with owner, due date and status.",
+    no_args_is_help=True,
+)
+app.add_typer(actions_app, name="actions")
+StaffByOption = Annotated[
+    str, typer.Option("--by", help="Your staff account's email (kept in the history).")
+]
+
+
+def _action_line(view: Any) -> str:
+    owner = view.owner or "no owner"
+    due = f", due {view.due_on.isoformat()}" if view.due_on else ""
+    late = " OVERDUE" if view.overdue else ""
+    return (
+        f"#{view.id} [{view.status_label}{late}] {view.title} ({view.scope_label}, "
+        f"{view.period_label}; {owner}{due})"
+    )
+
+
+@actions_app.command("list")
+def actions_list(
+    scope: Annotated[
+        str | None, typer.Option(help="organisation, function:NAME or team:KEY.")
+    ] = None,
+    status: Annotated[str | None, typer.Option(help="open, in_progress, done or dropped.")] = None,
+    format: FormatOption = "text",
+    db: DbOption = None,
+) -> None:
+    """The plan, newest period first.
+
+    Example: gaplens actions list --scope function:Support --status open
+    """
+    import json
+
+    from gaplens.actions.schemas import Status
+    from gaplens.actions.service import action_views
+    from gaplens.report.plan import own_scope
+
+    with user_errors():
+        if format not in ("text", "json"):
+            raise InputError.single("use text or json", column="--format")
+        try:
+            wanted = Status(status) if status else None
+        except ValueError:
+            raise InputError.single(f"{status!r} is not a status", column="--status") from None
+
+        def read(session: Session) -> list[Any]:
+            chosen = own_scope(session, scope)[1] if scope else None
+            return action_views(session, dt.date.today(), chosen, wanted)
+
+        views = run_in_session(db, read)
+    if format == "json":
+        typer.echo(json.dumps([v.model_dump(mode="json") for v in views], indent=2))
+        return
+    for view in views:
+        out.print(_action_line(view), highlight=False)
+    if not views:
+        out.print("No action in the plan.", highlight=False)
+
+
+@actions_app.command("adopt")
+def actions_adopt(
+    rule: Annotated[str, typer.Argument(help="The step's rule, e.g. fix-friction.")],
+    by: StaffByOption,
+    scope: Annotated[str, typer.Option(help="organisation, function:NAME or team:KEY.")] = (
+        "organisation"
+    ),
+    period: Annotated[
+        str | None, typer.Option(help="The report's period, e.g. 2026-Q2 (default: 12 months).")
+    ] = None,
+    owner: Annotated[str | None, typer.Option(help="The owner's staff email.")] = None,
+    due: Annotated[str | None, typer.Option(help="Due date (YYYY-MM-DD).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Adopt a next step from the scope's report (again: nothing changes).
+
+    Example: gaplens actions adopt fix-friction --scope function:Support --period 2026-Q2
+    --owner dana@example.com --due 2026-09-30 --by lee@example.com
+    """
+    from gaplens.actions.schemas import AdoptIn
+    from gaplens.actions.service import action_view_by_id, adopt
+    from gaplens.report.plan import proposal
+
+    with user_errors():
+        body = _model(
+            AdoptIn,
+            {
+                "rule": rule,
+                "scope": scope,
+                "period": period,
+                "owner": owner,
+                "due_on": _date(due, "--due"),
+            },
+        )
+
+        def run(session: Session) -> str:
+            step = proposal(session, _policy(), body.scope, body.period, body.rule)
+            now = dt.datetime.now(dt.UTC)
+            action_id, created = adopt(session, step, by, now, owner=body.owner, due_on=body.due_on)
+            line = _action_line(action_view_by_id(session, action_id, now.date()))
+            return line if created else f"{line} (already in the plan)"
+
+        line = run_in_session(db, run)
+    out.print(line, highlight=False)
+
+
+@actions_app.command("set-status")
+def actions_set_status(
+    action_id: Annotated[int, typer.Argument(help="The action's number (actions list).")],
+    status: Annotated[str, typer.Argument(help="open, in_progress, done or dropped.")],
+    by: StaffByOption,
+    reason: Annotated[str | None, typer.Option(help="Why it is dropped (needed then).")] = None,
+    note: Annotated[str | None, typer.Option(help="A note for the history.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Change an action's status; dropped needs --reason, reopening needs --note.
+
+    Example: gaplens actions set-status 3 dropped --reason "Covered by the new triage tool"
+    --by lee@example.com
+    """
+    from gaplens.actions.schemas import ActionUpdate
+    from gaplens.actions.service import action_view_by_id, update
+
+    with user_errors():
+        body = _model(ActionUpdate, {"status": status, "reason": reason, "note": note})
+
+        def run(session: Session) -> str:
+            now = dt.datetime.now(dt.UTC)
+            update(session, action_id, body, by, now)
+            return _action_line(action_view_by_id(session, action_id, now.date()))
+
+        line = run_in_session(db, run)
+    out.print(line, highlight=False)

@@ -1,6 +1,7 @@
 """Imports every domain's tables so `Base.metadata` is complete for Alembic and tests."""
 
 from gaplens.accounts import models as account_models
+from gaplens.actions import models as action_models
 from gaplens.audit import models as audit_models
 from gaplens.commitments import models as commitment_models
 from gaplens.costs import models as cost_models
@@ -30,6 +31,7 @@ from gaplens.work import models as work_models
 __all__ = [
     "Base",
     "account_models",
+    "action_models",
     "adoption_release_models",
     "audit_models",
     "commitment_models",

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gaplens.actions.schemas import ActionOut
 from gaplens.directory.models import Person
 from gaplens.figures import FigureStatus, Interval
 from gaplens.privacy import PrivacyPolicy, participation_shown
@@ -27,7 +28,7 @@ from gaplens.report.schemas import (
 from gaplens.report.scope import ResolvedScope
 from gaplens.surveys.collection import participation
 from gaplens.surveys.models import Survey
-from gaplens.wording import percent, points, signed
+from gaplens.wording import day, percent, points, signed
 
 LEADERS = "executives and managers"
 FRONTLINE = "individual contributors"
@@ -210,11 +211,25 @@ def finding(
     return sentence[:1].upper() + sentence[1:] + "."
 
 
+def planned(title: str, action: ActionOut | None) -> str:
+    """A step's title, with its owner and status when it is already in the action plan."""
+    if action is None:
+        return title
+    parts = [
+        f"owner {action.owner}" if action.owner else "no owner yet",
+        action.status_label.lower(),
+    ]
+    if action.due_on is not None:
+        parts.append(f"due {day(action.due_on)}")
+    return f"{title} (in the action plan: {', '.join(parts)})"
+
+
 def build_brief(doc: ReportDocument, response: BriefResponse) -> Brief:
     gap = brief_gap(doc)
     reality = brief_reality(doc)
     adoption = brief_adoption(doc)
     steps = doc.next_steps.steps[:BRIEF_STEPS] if doc.next_steps else []
+    adopted = {a.rule: a for a in doc.actions.this_period if a.rule} if doc.actions else {}
     return Brief(
         finding=finding(doc, gap, reality, adoption),
         leaders=LEADERS_DEFINITION,
@@ -225,5 +240,5 @@ def build_brief(doc: ReportDocument, response: BriefResponse) -> Brief:
         working=[u.label for u in doc.use_cases.working[:3]] if doc.use_cases else [],
         friction=[u.label for u in doc.use_cases.friction[:3]] if doc.use_cases else [],
         response=response,
-        next_steps=[s.title for s in steps],
+        next_steps=[planned(s.title, adopted.get(s.rule)) for s in steps],
     )

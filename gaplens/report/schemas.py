@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from gaplens.actions.schemas import ActionsSection
 from gaplens.commitments.schemas import CommitmentsSection
 from gaplens.costs.schemas import (
     CostInputInfo as CostInputInfo,
@@ -402,6 +403,9 @@ class ReportDocument(Model):
     """Success criteria active in the period with their computed status; None without any."""
     wins: WinsSection | None = None
     """The what's-working log for the period, with each win's numbers; None without any."""
+    actions: ActionsSection | None = None
+    """What happened to the last steps: the scope's action plan (docs/actions.md); None
+    when the scope's plan holds no step of an earlier period or of this one."""
     # Sections of capabilities 9-14 go here: one optional field each, rendered by
     # templates/sections/<area>.html.j2 (see docs/report-json.md, "Adding a section").
     next_steps: NextSteps | None = None

@@ -22,6 +22,7 @@ from gaplens.web.assets import STATIC_DIR
 from gaplens.web.deps import LoginRequired
 from gaplens.web.pages import render_error
 from gaplens.web.routes import (
+    actions,
     admin,
     api,
     auth,
@@ -139,6 +140,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         commitments.router,
         criteria.router,
         criteria.pages,
+        actions.router,
+        actions.pages,
         wins.router,
         wins.pages,
         reports.pages,

@@ -97,6 +97,7 @@ NAVIGATION = (
         "Plans",
         (
             NavLink("/reports", "Reality report", "/reports"),
+            NavLink("/actions", "Action plan", "/actions"),
             NavLink("/leaders", "Leaders' AI work", "/leaders"),
             NavLink("/commitments", "What stays the same", "/commitments"),
         ),

@@ -120,6 +120,15 @@ MATRIX = {
     ("PATCH", "/api/v1/criteria/{criterion_id}"): [401, 422, 422, 403],
     ("DELETE", "/api/v1/criteria/{criterion_id}"): [401, 422, 422, 403],
     ("POST", "/api/v1/criteria/{criterion_id}/retire"): [401, 422, 422, 403],
+    # the action plan: admins and leaders adopt and change, every staff role reads
+    ("GET", "/actions"): [303, 200, 200, 200],
+    ("POST", "/actions/adopt"): [303, 403, 403, 403],  # no CSRF token (analyst: role first)
+    ("POST", "/actions/{action_id}"): [303, 422, 422, 403],  # not an id
+    ("GET", "/api/v1/actions"): [401, 200, 200, 200],
+    ("POST", "/api/v1/actions"): [401, 422, 422, 403],  # empty body
+    ("POST", "/api/v1/actions/adopt"): [401, 422, 422, 403],
+    ("GET", "/api/v1/actions/{action_id}"): [401, 422, 422, 422],
+    ("PATCH", "/api/v1/actions/{action_id}"): [401, 422, 422, 403],
     # the what's-working log: every staff role logs and reads wins
     ("GET", "/wins"): [303, 200, 200, 200],
     ("POST", "/wins"): [303, 403, 403, 403],  # no CSRF token
