@@ -66,7 +66,7 @@ from gaplens.reflections.schemas import ReflectionsSummary
 from gaplens.tasks.schemas import TaskMapSection
 from gaplens.wins.schemas import WinsSection
 
-REPORT_SCHEMA_VERSION = "2.3"
+REPORT_SCHEMA_VERSION = "2.4"
 
 
 class CommentsOut(Model):

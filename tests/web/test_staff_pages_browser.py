@@ -45,6 +45,7 @@ PAGES = [
     "/leaders",
     "/commitments",
     "/reports",
+    "/actions",
     "/admin/surveys",
     "/admin/users",
     "/admin/tasks",
