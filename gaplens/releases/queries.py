@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -68,6 +70,36 @@ class SurveyRelease:
         return sum(h.answered for h in found), counts
 
 
+T = TypeVar("T")
+CACHE_KEY = "gaplens.releases.loaded"
+
+
+@contextmanager
+def reading_releases(session: Session) -> Iterator[None]:
+    """While open, each release this session loads is read from the database once: a
+    report or a dashboard that reads the same release for a hundred teams loads it once.
+    Releases are never rewritten, so a loaded one stays true; the cache ends with the block
+    (and is not used by builders, which write releases)."""
+    outer = CACHE_KEY in session.info
+    if not outer:
+        session.info[CACHE_KEY] = {}
+    try:
+        yield
+    finally:
+        if not outer:
+            del session.info[CACHE_KEY]
+
+
+def cached(session: Session, key: tuple[str, int], load: Callable[[], T]) -> T:
+    """`load()` once per key while `reading_releases` is open; every time otherwise."""
+    cache: dict[tuple[str, int], object] | None = session.info.get(CACHE_KEY)
+    if cache is None:
+        return load()
+    if key not in cache:
+        cache[key] = load()
+    return cache[key]  # type: ignore[return-value]  # stored by the same key's loader
+
+
 def latest_survey_release(session: Session, survey: Survey) -> SurveyRelease | None:
     release = session.scalars(
         select(Release)
@@ -75,7 +107,12 @@ def latest_survey_release(session: Session, survey: Survey) -> SurveyRelease | N
         .order_by(Release.seq.desc())
         .limit(1)
     ).first()
-    return None if release is None else load_survey_release(session, survey, release)
+    if release is None:
+        return None
+    found = release
+    return cached(
+        session, ("survey", release.id), lambda: load_survey_release(session, survey, found)
+    )
 
 
 def released_cells(

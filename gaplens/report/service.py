@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gaplens.commitments.service import report_section as commitments_section
@@ -26,7 +26,13 @@ from gaplens.releases.measured.queries import (
     released_overviews,
     released_staggered,
 )
-from gaplens.releases.queries import cell_predicate, latest_survey_release, released_comments
+from gaplens.releases.models import Release
+from gaplens.releases.queries import (
+    cell_predicate,
+    latest_survey_release,
+    reading_releases,
+    released_comments,
+)
 from gaplens.report.brief import build_brief, response_rate
 from gaplens.report.heatmap import build_heatmap
 from gaplens.report.next_steps import next_steps
@@ -54,6 +60,7 @@ from gaplens.report.scope import (
     ScopeRequest,
     answered_pulses,
     choose_survey,
+    last_data_day,
     resolve_period,
     resolve_scope,
 )
@@ -136,7 +143,8 @@ def build_report(
     period = resolve_period(session, period_request, today)
     survey = choose_survey(session, period, survey_name)
     as_of = measured_as_of(session, period.end)
-    return _build_report(session, survey, policy, today, resolved, period, as_of)
+    with reading_releases(session):
+        return _build_report(session, survey, policy, today, resolved, period, as_of)
 
 
 def _build_report(
@@ -246,18 +254,54 @@ def _build_report(
     return document.model_copy(update={"brief": build_brief(document, response)})
 
 
+ReleaseState = tuple[str, int | None, dt.date | None, dt.date]
+
+
+def release_state(session: Session, today: dt.date | None = None) -> ReleaseState:
+    """What a figure read from releases for the default period can depend on: the database,
+    its latest release (releases are only ever added), the last day of data (the default
+    period's end) and the day. Equal states give equal figures, for any viewer."""
+    return (
+        session.get_bind().engine.url.render_as_string(hide_password=True),
+        session.scalar(select(func.max(Release.id))),
+        last_data_day(session),
+        today or dt.date.today(),
+    )
+
+
+HeatmapKey = tuple[str, int | None, dt.date | None, dt.date, PrivacyPolicy]
+HEATMAPS: dict[HeatmapKey, Heatmap | None] = {}
+"""Dashboard heatmaps by (database, latest release id, last day of data, day, policy):
+releases are never rewritten, so a heatmap changes only when a release is added (or new
+data or the day moves the default period); every viewer gets the same one, computed once
+instead of per request."""
+HEATMAPS_KEPT = 8
+
+
 def dashboard_heatmap(
     session: Session, policy: PrivacyPolicy, today: dt.date | None = None
 ) -> Heatmap | None:
     """The organisation report's heatmap for the default period (the last 12 months of
     data), read from the same releases, for the dashboard; None before any pulse."""
+    key: HeatmapKey = (*release_state(session, today), policy)
+    if key not in HEATMAPS:
+        if len(HEATMAPS) >= HEATMAPS_KEPT:
+            HEATMAPS.pop(next(iter(HEATMAPS)))
+        HEATMAPS[key] = _dashboard_heatmap(session, policy, today)
+    return HEATMAPS[key]
+
+
+def _dashboard_heatmap(
+    session: Session, policy: PrivacyPolicy, today: dt.date | None
+) -> Heatmap | None:
     if not answered_pulses(session):
         return None
     period = resolve_period(session, None, today)
     survey = choose_survey(session, period, None)
     as_of = measured_as_of(session, period.end)
     friction = latest_friction_release(session)
-    return build_heatmap(session, survey, period, as_of, friction, policy)
+    with reading_releases(session):
+        return build_heatmap(session, survey, period, as_of, friction, policy)
 
 
 def measured_as_of(session: Session, end: dt.date) -> dt.date | None:

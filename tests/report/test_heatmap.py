@@ -86,3 +86,35 @@ def test_better_or_worse_only_beyond_the_interval() -> None:
     assert "worse than the organisation" in view.detail
     hidden = cell_view(HeatmapCell(measure="adoption", reason="no month released"), COLUMNS[1])
     assert (view.css, hidden.text, hidden.detail) == ("hm-worse", "Hidden", "no month released")
+
+
+def test_the_dashboards_heatmap_is_computed_once_per_release_state(org: str) -> None:
+    """Every viewer gets the same heatmap, computed once until a release is added (releases
+    are never rewritten, so nothing else can change it)."""
+    import datetime as dt
+
+    from gaplens.db.engine import session_scope
+    from gaplens.privacy import PrivacyPolicy
+    from gaplens.releases.models import Release
+    from gaplens.report.service import dashboard_heatmap
+
+    today = dt.date(2026, 10, 20)
+    with session_scope(org) as session:
+        first = dashboard_heatmap(session, PrivacyPolicy(), today)
+        again = dashboard_heatmap(session, PrivacyPolicy(), today)
+        assert first is not None and again is first
+        session.add(
+            Release(
+                dataset="survey:unrelated",
+                seq=1,
+                cutoff=today,
+                answers_through=today,
+                built_at=dt.datetime(2026, 10, 20),
+                min_group_size=5,
+                included=0,
+                withheld=0,
+            )
+        )
+        session.flush()
+        after = dashboard_heatmap(session, PrivacyPolicy(), today)
+    assert after is not None and after is not first and after == first

@@ -101,7 +101,10 @@ def test_analysts_read_but_do_not_plan(client: TestClient, web_db: str):
 def test_forms_need_the_csrf_token_and_keep_history(client: TestClient, web_db: str):
     rule = first_rule(web_db)
     sign_in(client, "leader")
-    page = client.get("/actions")
+    plain = client.get("/actions")  # the plan alone: no report is built on every visit
+    assert plain.status_code == 200 and "Adopt into the plan" not in plain.text
+    assert 'href="/actions?steps=1"' in plain.text
+    page = client.get("/actions", params={"steps": "1"})
     assert page.status_code == 200 and "Adopt into the plan" in page.text
     assert 'href="/actions"' in page.text  # in the navigation
     forged = client.post("/actions/adopt", data={"rule": rule, "csrf_token": "forged"})
@@ -111,7 +114,8 @@ def test_forms_need_the_csrf_token_and_keep_history(client: TestClient, web_db: 
         "/actions/adopt", data={"csrf_token": token, "rule": rule}, follow_redirects=False
     )
     assert adopted.status_code == 303, adopted.text
-    listing = client.get("/actions")
+    assert adopted.headers["location"] == "/actions?steps=1"  # back to the steps it came from
+    listing = client.get(adopted.headers["location"])
     assert "Already in the plan." in listing.text
     with session_scope(web_db) as session:
         action_id = session.scalars(select(Action.id)).one()

@@ -23,6 +23,7 @@ from gaplens.releases.adoption.models import (
     dataset_of,
 )
 from gaplens.releases.models import Release, ReleaseNote
+from gaplens.releases.queries import cached
 from gaplens.releases.service import team_tree
 from gaplens.telemetry.models import SEAT_TOOLS
 
@@ -161,7 +162,10 @@ def latest_adoption_release(
         .order_by(Release.answers_through.desc(), Release.seq.desc())
         .limit(1)
     ).first()
-    return None if release is None else load_adoption_release(session, release)
+    if release is None:
+        return None
+    found = release
+    return cached(session, ("adoption", release.id), lambda: load_adoption_release(session, found))
 
 
 def load_adoption_release(session: Session, release: Release) -> AdoptionRelease:

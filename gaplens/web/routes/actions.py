@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -194,13 +195,16 @@ def _page(
     status: str,
     error: str | None = None,
     status_code: int = 200,
+    show_steps: bool = True,
 ) -> Response:
+    """The plan; with `show_steps`, also the latest report's next steps to adopt (building
+    that report takes about a second at 10,000 people, so the page asks for it)."""
     chosen = _scope_filter(session, scope)
     views = action_views(session, dt.date.today(), chosen, _status_filter(status))
     steps: list[NextStep] = []
     steps_error = None
     period_label = ""
-    if _can_plan(viewer):
+    if _can_plan(viewer) and show_steps:
         try:
             where, steps = report_steps(session, policy, scope or None, None)
             period_label = where.period_label
@@ -225,6 +229,7 @@ def _page(
         steps_error=steps_error,
         period_label=period_label,
         adopted=adopted,
+        show_steps=show_steps,
         owners=owner_choices(session),
         can_plan=_can_plan(viewer),
         today=dt.date.today(),
@@ -240,13 +245,14 @@ def actions_page(
     policy: Policy,
     scope: ScopeText = "",
     status: Annotated[str, Query(max_length=20)] = "",
+    steps: Annotated[bool, Query(description="also list the latest report's steps")] = False,
 ) -> Response:
-    return _page(request, viewer, session, policy, scope, status)
+    return _page(request, viewer, session, policy, scope, status, show_steps=steps)
 
 
 def _back(scope: str) -> RedirectResponse:
-    query = f"?scope={scope}" if scope else ""
-    return RedirectResponse(f"/actions{query}", status_code=303)
+    query = f"&scope={quote(scope)}" if scope else ""
+    return RedirectResponse(f"/actions?steps=1{query}", status_code=303)
 
 
 @pages.post("/actions/adopt")
