@@ -431,7 +431,7 @@ def test_the_report_recovers_the_planted_staggered_effect_on_cycle_time(
         release = measured_release(session, org)
         assert release is not None
         panel = load_panel(session, dataset_of(org))
-        emails = dict(session.execute(select(Person.id, Person.email)).tuples().all())
+        emails = dict(session.execute(select(Person.id, Person.email)).all())
         inputs = panel_inputs(panel, "cycle_time", None, month_number(release.answers_through), k)
     planted = planted_cycle_time_effects(generate_organisation(people=2000, seed=1), seed=1)
     effect = np.full(inputs.values.shape, np.nan)
