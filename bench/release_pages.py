@@ -53,7 +53,7 @@ import fastapi.dependencies.utils
 import fastapi.routing
 from fastapi.testclient import TestClient
 from report_data import build
-from report_full import load, machine
+from report_full import load, machine, world_exists
 from sqlalchemy import delete, func, select
 
 from gaplens.accounts.models import StaffRole
@@ -313,22 +313,6 @@ def run_backend(name: str, url: str, args: argparse.Namespace, profiler: ThreadP
                 took = time.perf_counter() - started
             print(f"{label} profile of {title} ({took:.2f} s under cProfile):\n{top(profile)}")
     dispose_engine(url)
-
-
-def world_exists(url: str) -> bool:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.exc import SQLAlchemyError
-
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-        return False
-    try:
-        engine = create_engine(url)
-        with engine.connect() as connection:
-            count = connection.execute(text("SELECT count(*) FROM person")).scalar_one()
-        engine.dispose()
-    except SQLAlchemyError:
-        return False
-    return bool(count)
 
 
 def main() -> None:

@@ -138,7 +138,7 @@ def run_backend(
     name: str, url: str, source: str, runs: int, server: Any = None
 ) -> dict[str, float]:
     """`server`: a callable giving the database server's CPU seconds so far, if it has one."""
-    if not _built(url):
+    if not world_exists(url):
         wall, _, counts = timed(lambda: build(url))
         print(f"[{name}] built in {wall:.0f} s: {counts}", flush=True)
     gaplens_times, gaplens_cpu, reference_times, reference_cpu = [], [], [], []
@@ -180,7 +180,8 @@ def run_backend(
     return {"gaplens": g, "reference": r}
 
 
-def _built(url: str) -> bool:
+def world_exists(url: str) -> bool:
+    """Whether `url` already holds a world with people (so a run reuses it)."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.exc import SQLAlchemyError
 
