@@ -113,6 +113,18 @@ def optimise(path: Path) -> None:
     reduced.save(path, optimize=True)
 
 
+def kept(target: Path) -> None:
+    """Shrink a saved PNG (`optimise`) and say where it is and how large."""
+    optimise(target)
+    print(f"{target.relative_to(OUT.parents[1])}: {target.stat().st_size:,} bytes")
+
+
+def save(page: Any, target: Path) -> None:
+    """The page's first screen as a PNG in docs/screenshots, shrunk."""
+    page.screenshot(path=str(target))
+    kept(target)
+
+
 def take(shots: list[Shot], demo: DemoResult, origin: str) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -127,10 +139,7 @@ def take(shots: list[Shot], demo: DemoResult, origin: str) -> None:
                 page.goto(origin + shot.path(demo))
                 if shot.before is not None:
                     shot.before(page)
-                target = OUT / f"{shot.name}.png"
-                page.screenshot(path=str(target))
-                optimise(target)
-                print(f"{target.relative_to(OUT.parents[1])}: {target.stat().st_size:,} bytes")
+                save(page, OUT / f"{shot.name}.png")
                 page.context.close()
         finally:
             browser.close()
@@ -158,10 +167,7 @@ def take_reports(folder: Path, names: list[str]) -> None:
                         ),
                     )
                     page.goto((folder / f"{stem}.html").resolve().as_uri())
-                    target = OUT / f"{name}-{label}.png"
-                    page.screenshot(path=str(target))
-                    optimise(target)
-                    print(f"{target.relative_to(OUT.parents[1])}: {target.stat().st_size:,} bytes")
+                    save(page, OUT / f"{name}-{label}.png")
                     page.context.close()
         finally:
             browser.close()
@@ -173,8 +179,7 @@ def take_reports(folder: Path, names: list[str]) -> None:
             check=True,
         )
         for target in sorted(OUT.glob("brief-pdf-page-*.png")):
-            optimise(target)
-            print(f"{target.relative_to(OUT.parents[1])}: {target.stat().st_size:,} bytes")
+            kept(target)
 
 
 def main(names: list[str]) -> int:
