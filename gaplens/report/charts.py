@@ -107,6 +107,25 @@ def _y_groups(labels: Sequence[str]) -> Spec:
     }
 
 
+def _estimates(x: Spec, y: Spec, colour: Spec, *, size: int) -> list[Spec]:
+    """Each estimate as a filled point on a rule from its interval's `low` to `high`."""
+    return [
+        {
+            "mark": {"type": "rule", "strokeWidth": 2},
+            "encoding": {
+                "x": x,
+                "y": {**y, "field": "low"},
+                "y2": {"field": "high"},
+                "color": colour,
+            },
+        },
+        {
+            "mark": {"type": "point", "filled": True, "size": size, "opacity": 1},
+            "encoding": {"x": x, "y": y, "color": colour},
+        },
+    ]
+
+
 def _haloed_text(mark: Spec, encoding: Spec) -> list[Spec]:
     """A text layer drawn twice, a white outline first, so labels stay legible over lines."""
     halo = {**mark, "stroke": "white", "strokeWidth": 4, "strokeJoin": "round"}
@@ -681,19 +700,7 @@ def trend_chart(trend: GapTrend) -> Spec | None:
             "mark": {"type": "line", "color": FAINT, "strokeWidth": 1.5},
             "encoding": {"x": x, "y": y},
         },
-        {
-            "mark": {"type": "rule", "strokeWidth": 2},
-            "encoding": {
-                "x": x,
-                "y": {**y, "field": "low"},
-                "y2": {"field": "high"},
-                "color": colour,
-            },
-        },
-        {
-            "mark": {"type": "point", "filled": True, "size": 110, "opacity": 1},
-            "encoding": {"x": x, "y": y, "color": colour},
-        },
+        *_estimates(x, y, colour, size=110),
         *_haloed_text(
             {"type": "text", "align": "left", "dx": 9, "fontWeight": "bold"},
             {"x": x, "y": y, "text": {"field": "text"}},
@@ -800,19 +807,7 @@ def event_study_chart(figures: StaggeredFigures, label: str, unit: str) -> Spec 
                 "text": {"field": "text"},
             },
         },
-        {
-            "mark": {"type": "rule", "strokeWidth": 2},
-            "encoding": {
-                "x": x,
-                "y": {**y, "field": "low"},
-                "y2": {"field": "high"},
-                "color": colour,
-            },
-        },
-        {
-            "mark": {"type": "point", "filled": True, "size": 70, "opacity": 1},
-            "encoding": {"x": x, "y": y, "color": colour},
-        },
+        *_estimates(x, y, colour, size=70),
     ]
     spec = _base(
         f"{label}: AI's effect by months since adoption, with 95% intervals; months before "
