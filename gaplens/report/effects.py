@@ -76,8 +76,11 @@ def _effect(e: StaggeredEffect, unit: str) -> str:
     return f"{e.estimate:+.2f} {unit} ({e.low:+.2f} to {e.high:+.2f})"
 
 
-def effect_view(overview: MetricOverview, figures: StaggeredFigures | None) -> EffectView | None:
-    """The view of `figures` for `overview`'s metric (None when there are none)."""
+def effect_view(
+    overview: MetricOverview, figures: StaggeredFigures | None, caption_id: str | None = None
+) -> EffectView | None:
+    """The view of `figures` for `overview`'s metric (None when there are none);
+    `caption_id` names the element whose words describe the chart (aria-describedby)."""
     if figures is None:
         return None
     metric = overview.metric
@@ -88,5 +91,5 @@ def effect_view(overview: MetricOverview, figures: StaggeredFigures | None) -> E
         unit=metric.unit,
         better=metric.better,
         figures=figures,
-        chart=Markup(spec_to_svg(spec)) if spec is not None else None,
+        chart=Markup(spec_to_svg(spec, caption_id)) if spec is not None else None,
     )

@@ -312,7 +312,7 @@ def question_table(
 def chart_view(key: str, spec: dict[str, object] | None, caption: str) -> Chart | None:
     if spec is None:
         return None
-    svg = charts.spec_to_svg(spec)
+    svg = charts.spec_to_svg(spec, described_by=f"chart-{key}-caption")
     match = re.search(r'<svg[^>]*\swidth="(\d+(?:\.\d+)?)"', svg)
     width = int(float(match.group(1))) if match else CHART_WIDTH
     return Chart(key=key, svg=Markup(svg), width=width, caption=caption)
@@ -605,7 +605,9 @@ def effects_of(doc: ReportDocument) -> list[EffectView]:
     """The staggered estimate of each metric that has one, with its event-study chart."""
     if doc.measured is None:
         return []
-    views = (effect_view(o, o.staggered) for o in doc.measured.metrics)
+    views = (
+        effect_view(o, o.staggered, f"effect-{o.metric.key}-caption") for o in doc.measured.metrics
+    )
     return [v for v in views if v is not None]
 
 
