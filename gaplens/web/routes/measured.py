@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from gaplens.adoption.chart import funnel_chart
 from gaplens.adoption.schemas import STAGES, AdoptionFunnel
-from gaplens.adoption.service import adoption_funnel
+from gaplens.adoption.service import adoption_funnel, released_month_ends
 from gaplens.audit.service import record
 from gaplens.dates import RANGE_TEXT, PlausibleDay
 from gaplens.directory.queries import organisation_id, person_functions, team_id_of
@@ -162,17 +162,24 @@ def metrics_page(
 
 @pages.get("/adoption", response_class=HTMLResponse)
 def adoption_page(
-    request: Request, viewer: AnyStaff, session: DbSession, policy: Policy, as_of: AsOf = None
+    request: Request,
+    viewer: AnyStaff,
+    session: DbSession,
+    policy: Policy,
+    as_of: ReleasedAsOf = None,
 ) -> HTMLResponse:
     """The funnel per team beside training and certification, hidden teams named: the
-    latest released month end at or before the day asked for."""
-    day = as_of or dt.date.today()
+    latest released month end (or the latest at or before the day asked for), picked from
+    the released month ends, never counted back from today."""
+    months = released_month_ends(session)
+    day = as_of or (months[0] if months else dt.date.today())
     funnel = adoption_funnel(session, day, policy)
     spec = funnel_chart(funnel)
     context: dict[str, Any] = {
         "title": "Adoption",
         "viewer": viewer,
-        "as_of": day.isoformat(),
+        "months": months,
+        "as_of": funnel.as_of if funnel.as_of in months else None,
         "funnel": funnel,
         "chart": Markup(spec_to_svg(spec)) if spec else None,
         "stages": STAGES,
