@@ -10,7 +10,16 @@ from __future__ import annotations
 
 import math
 
-from gaplens.chartstyle import CONFIG, FAINT, MUTED, PLOT_WIDTH, SCHEMA_URL, Spec
+from gaplens.chartstyle import (
+    CONFIG,
+    FAINT,
+    MUTED,
+    PHONE_WIDTH,
+    PLOT_WIDTH,
+    SCHEMA_URL,
+    Spec,
+    narrow_config,
+)
 from gaplens.figures import FigureStatus
 from gaplens.perception.trend import TeamTrend, TrendOut
 from gaplens.wording import signed
@@ -54,28 +63,13 @@ def _zero_rule() -> Spec:
     }
 
 
-NARROW_WIDTH = 330
-"""The whole chart on a 390 px phone (the page's padding taken off), drawn at 1:1 so its
-text stays as large as on a desktop instead of shrinking to half."""
 NARROW_LABELS = 96
-
-
-def narrow_config() -> Spec:
-    """The report's style with a narrower label column, for the phone's chart."""
-    axis_y = {
-        **CONFIG["axisY"],
-        "labelLimit": NARROW_LABELS - 8,
-        "minExtent": NARROW_LABELS,
-        "maxExtent": NARROW_LABELS,
-        "labelFontSize": 10.5,
-    }
-    return {**CONFIG, "axisY": axis_y}
 
 
 def team_trend_chart(trend: TrendOut, *, narrow: bool = False) -> Spec | None:
     """Every row of the page's table (the organisation, then each team) with its gap in
     each pulse beside each other, the latest in blue; None when no cell is shown. `narrow`:
-    the phone's version, its plot and label column fitted to 330 px."""
+    the phone's version, fitted to `PHONE_WIDTH`."""
     cells = [(t.name, *cell) for t in trend.teams for cell in _shown(t)]
     if not cells:
         return None
@@ -102,15 +96,17 @@ def team_trend_chart(trend: TrendOut, *, narrow: bool = False) -> Spec | None:
         },
     }
     colour = _pulse_colours(trend.surveys)
+    if narrow:  # one pulse a line, so the legend is no wider than the plot
+        colour["legend"] = {**colour["legend"], "direction": "vertical"}
     return {
         "$schema": SCHEMA_URL,
         "description": (
             "The gap between leaders and individual contributors reporting productivity "
             "gains, per team and pulse, with 95% intervals; the latest pulse in blue."
         ),
-        "config": narrow_config() if narrow else CONFIG,
+        "config": narrow_config(NARROW_LABELS) if narrow else CONFIG,
         "data": {"values": rows},
-        "width": NARROW_WIDTH - NARROW_LABELS - 30 if narrow else PLOT_WIDTH,
+        "width": PHONE_WIDTH - NARROW_LABELS - 58 if narrow else PLOT_WIDTH,
         "height": {"step": 14 * len(trend.surveys) + 6},
         "layer": [
             _zero_rule(),

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
+from gaplens.chartstyle import PHONE_WIDTH, narrow_config
 from gaplens.directory.queries import team_choices
 from gaplens.directory.service import team_functions
 from gaplens.perception.figures import GROUP_ORDER, ROLE_LABELS
@@ -142,9 +143,12 @@ def svg_of(spec: dict[str, Any] | None) -> Markup | None:
     return Markup(spec_to_svg(spec)) if spec else None
 
 
-def narrowed(spec: dict[str, Any] | None, width: int) -> dict[str, Any] | None:
-    """A single-view chart drawn for a phone: the same spec, its plot `width` px wide."""
-    return None if spec is None else {**spec, "width": width}
+def narrowed(spec: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A single-view chart with a y axis of numbers, drawn for a phone: the same spec with a
+    narrow label column and plot, to `PHONE_WIDTH` at 1:1."""
+    if spec is None:
+        return None
+    return {**spec, "width": PHONE_WIDTH - 90, "config": narrow_config(50)}
 
 
 @router.get("/trend", response_class=HTMLResponse)
@@ -171,7 +175,7 @@ def trend_page(
         chosen=chosen,
         trend=result,
         organisation_svg=svg_of(whole_spec),
-        organisation_narrow=svg_of(narrowed(whole_spec, 250)),
+        organisation_narrow=svg_of(narrowed(whole_spec)),
         teams_svg=svg_of(team_trend_chart(result)) if result is not None else None,
         teams_narrow=svg_of(team_trend_chart(result, narrow=True)) if result is not None else None,
         k=policy.min_group_size,

@@ -17,6 +17,7 @@ from gaplens.adoption.service import adoption_funnel, released_month_ends
 from gaplens.audit.service import record
 from gaplens.dates import RANGE_TEXT, PlausibleDay
 from gaplens.directory.queries import organisation_id, person_functions, team_id_of
+from gaplens.metrics.chart import overview_chart, overview_findings
 from gaplens.metrics.registry import REGISTRY, UnknownMetricError, get_metric
 from gaplens.metrics.schemas import MetricDefinition, MetricOverview, MetricScope
 from gaplens.metrics.service import DEFAULT_WINDOW_DAYS
@@ -135,6 +136,9 @@ def metrics_page(
         "as_of": release.answers_through if release is not None else None,
         "no_release": NO_RELEASE if release is None else None,
         "overviews": [],
+        "overview_svg": None,
+        "overview_narrow": None,
+        "findings": [],
         "effects": [],
         "funnel": None,
         "window": DEFAULT_WINDOW_DAYS,
@@ -145,6 +149,10 @@ def metrics_page(
             scope = MetricScope(organisation_id=organisation, function=function or None)
             overviews = released_overviews(session, release, scope)
             context["overviews"] = overviews
+            wide, narrow = overview_chart(overviews), overview_chart(overviews, narrow=True)
+            context["overview_svg"] = Markup(spec_to_svg(wide)) if wide else None
+            context["overview_narrow"] = Markup(spec_to_svg(narrow)) if narrow else None
+            context["findings"] = overview_findings(overviews)
             context["effects"] = [
                 view
                 for view in (
