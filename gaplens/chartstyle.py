@@ -87,3 +87,20 @@ CONFIG: Spec = {
     },
     "text": {"font": FONT, "fontSize": 11, "color": INK},
 }
+
+
+PHONE_WIDTH = 320
+"""A whole chart drawn for a 390 px phone (the page's and the card's padding taken off), at
+1:1 so its text stays as large as on a desktop instead of shrinking to half."""
+
+
+def narrow_config(label_width: int) -> Spec:
+    """The style with a label column of `label_width` px, for a chart drawn for a phone."""
+    axis_y = {
+        **CONFIG["axisY"],
+        "labelLimit": label_width - 8,
+        "minExtent": label_width,
+        "maxExtent": label_width,
+        "labelFontSize": 10.5,
+    }
+    return {**CONFIG, "axisY": axis_y}
