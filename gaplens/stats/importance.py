@@ -114,7 +114,8 @@ def _grams(design: FloatArray, outcome: FloatArray, weights: FloatArray) -> Floa
     means = weights @ data / totals
     raw: FloatArray = np.einsum("bu,ui,uj->bij", weights, data, data, optimize=True)
     outer: FloatArray = np.einsum("bi,bj->bij", means, means)
-    return raw - totals[:, :, None] * outer
+    centred: FloatArray = raw - totals[:, :, None] * outer
+    return centred
 
 
 def shapley_r2(
