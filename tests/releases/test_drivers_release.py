@@ -120,11 +120,12 @@ CANDIDATES = [
 ]
 
 
-def _released(found: Importance | None) -> tuple[int | None, ...] | None:
-    """Everything a release publishes for a scope, as one comparable tuple."""
+def _released(found: Importance | None, step: int | None = None) -> tuple[int | None, ...] | None:
+    """Everything a release publishes for a scope, as one comparable tuple (`step`: what
+    a release rounding differently would publish)."""
     if found is None:
         return None
-    step = rounding_step(found.n)
+    step = step or rounding_step(found.n)
     return (
         step,
         percent(found.r2, step),
@@ -199,9 +200,10 @@ def test_an_attacker_who_knows_every_other_answer_cannot_solve_one_in_the_smalle
     each of two members, every answer they could have given (perceived gains, involvement,
     clarity, shadow AI: 340 combinations) is tried against the release: many fit (61 and 20
     when written), with more than one value for every question, so no answer is determined.
-    With whole percents at 100 respondents, or with the direction of every factor
-    published, this attacker pinned a member's answer: hence steps of 5 points below 250
-    respondents, and a direction only for a factor whose interval lies above zero."""
+    With whole percents at this size (one combination fit member 1), or with the direction
+    of every factor published, this attacker pinned a member's answer: hence steps of 5
+    points below 250 respondents, and a direction only for a factor whose interval lies
+    above zero."""
     known, secret = _attack_world(55)
     seed = 12345
     truth = _released(analyse(known + secret, K, seed))
@@ -217,3 +219,18 @@ def test_an_attacker_who_knows_every_other_answer_cannot_solve_one_in_the_smalle
         for question in ("gains", "involvement", "clarity", "shadow"):
             values = {getattr(cand, question) for cand in fits}
             assert len(values) >= 2, f"member {member}'s {question} is determined: {values}"
+
+
+def test_the_attacker_pins_an_answer_when_whole_percents_are_published_at_the_floor():
+    """The same search against a release that rounded to whole percent at 60 respondents:
+    exactly one combination fits member 1, whose every answer is then known. The attack is
+    real, and the rounding step is what stops it."""
+    known, secret = _attack_world(55)
+    seed = 12345
+    truth = _released(analyse(known + secret, K, seed), step=1)
+    fits = [
+        cand
+        for cand in CANDIDATES
+        if _released(analyse([*known, secret[0], cand, *secret[2:]], K, seed), step=1) == truth
+    ]
+    assert fits == [secret[1]]

@@ -57,10 +57,11 @@ def driver_floor(k: int) -> int:
 
 
 def rounding_step(n: int) -> int:
-    """Whole percent from 250 complete respondents, steps of 5 points below: one answer
-    moves a share by about a hundredth of its range per 1/n, and the attacker test
-    (tests/releases/test_drivers_release.py) pinned one person's answers from whole
-    percents at 100 respondents, not at 200, nor from steps of 5 at 60."""
+    """Whole percent from 250 complete respondents, steps of 5 points below. One answer
+    moves the shares by roughly 1/n of their range: an attacker who knew every other
+    answer pinned one person's answers from whole percents at 60 respondents, not from
+    steps of 5 there, nor from whole percents at 100 (tests/releases/test_drivers_release.py,
+    docs/privacy.md); 250 leaves a margin."""
     return 1 if n >= WHOLE_PERCENT_FROM else COARSE_STEP
 
 
