@@ -18,13 +18,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gaplens.directory.models import Organisation, Team
 from gaplens.drivers.schemas import DriverOut, DriverSet, DriversSection
 from gaplens.figures import FigureStatus
 from gaplens.metrics.schemas import MetricScope
+from gaplens.modelling.models import LeaderPost
 from gaplens.perception.trend import released_population_trend
 from gaplens.privacy import PrivacyPolicy
 from gaplens.privacy.recoding import Code, TeamTree
@@ -60,6 +61,7 @@ TEAM_LABELS = {
     "trained": "Share of licensed people trained",
     "friction": "Friction-log entries per licensed person",
     "reflection": "Share of reflection invitations answered",
+    "modelling": "Leaders' posts on their own AI work addressed to the team's function",
 }
 TEAMS_PER_FACTOR = 5
 MIN_TEAMS = 15
@@ -81,7 +83,8 @@ METHOD = [
     "percent; a share can be slightly below zero when a factor goes with nothing.",
     "Across teams: each team's gap (leaders, meaning executives and managers, reporting high "
     "or some gains minus individual contributors, in points) regressed on team shares that "
-    "were already released, one row per team that has no team below it. Shown only with at "
+    "were already released and leaders' posts addressed to the team's function or everyone, "
+    "one row per team that has no team below it. Shown only with at "
     f"least {TEAMS_PER_FACTOR} teams per factor and {MIN_TEAMS} teams in all.",
     "Association only: a factor that goes with higher gains may follow from them, or both "
     "may follow from something not measured.",
@@ -108,6 +111,17 @@ def _sentence(
         f"{label} {goes}: it explains about {share}% of the differences between {between} "
         f"({low} to {high})."
     )
+
+
+def _together(lead: str, share: int, low: int, high: int, what: str, tail: str = "") -> str:
+    """The analysis's headline; a total at or below zero is said as "no more than chance"
+    (the adjusted share can be negative when the factors go with nothing)."""
+    if share <= 0:
+        return (
+            f"{lead} explain no more of the differences in {what} than chance would "
+            f"({low} to {high}%)."
+        )
+    return f"{lead} explain about {share}% of the differences in {what} ({low} to {high}){tail}."
 
 
 def _gains(found: GainDrivers | None, scope: MetricScope, k: int) -> DriverSet:
@@ -158,11 +172,13 @@ def _gains(found: GainDrivers | None, scope: MetricScope, k: int) -> DriverSet:
         explained_low=found.explained_low,
         explained_high=found.explained_high,
         drivers=drivers,
-        headline=(
-            f"Together these factors explain about {found.explained}% of the differences in "
-            f"perceived gains between people ({found.explained_low} to "
-            f"{found.explained_high}); the largest part goes with "
-            f"{top.label[0].lower()}{top.label[1:]}."
+        headline=_together(
+            "Together these factors",
+            found.explained,
+            found.explained_low,
+            found.explained_high,
+            "perceived gains between people",
+            f"; the largest part goes with {top.label[0].lower()}{top.label[1:]}",
         ),
     )
 
@@ -209,6 +225,19 @@ def _leaf_teams(session: Session, scope: MetricScope, tree: TeamTree) -> list[in
     )
 
 
+def _posts_by_function(session: Session, start: dt.date, end: dt.date) -> dict[str | None, int]:
+    """Leaders' posts published in [start, end] per function they address (None: everyone).
+    Posts are signed and public, so counting them exposes no respondent."""
+    return {
+        function: count
+        for function, count in session.execute(
+            select(LeaderPost.function, func.count())
+            .where(LeaderPost.published_on >= start, LeaderPost.published_on <= end)
+            .group_by(LeaderPost.function)
+        ).all()
+    }
+
+
 def team_rows(
     session: Session, survey: Survey, scope: MetricScope, start: dt.date, end: dt.date
 ) -> list[TeamRow]:
@@ -228,6 +257,12 @@ def _team_rows(
     adoption = latest_adoption_release(session, scope.organisation_id, end)
     friction = latest_friction_release(session)
     reflections = load_reflection_release(session)
+    function_of = dict(
+        session.execute(
+            select(Team.id, Team.function).where(Team.organisation_id == scope.organisation_id)
+        ).all()
+    )
+    posts = _posts_by_function(session, start, end)
     rows: list[TeamRow] = []
     for team in _leaf_teams(session, scope, tree):
         points, _, _ = released_population_trend(session, [survey], team, None)
@@ -243,6 +278,7 @@ def _team_rows(
             "trained": None,
             "friction": None,
             "reflection": None,
+            "modelling": float(posts.get(None, 0) + posts.get(function_of.get(team), 0)),
         }
         cell = adoption.cell(scope_predicate(adoption.tree, team, None)) if adoption else None
         if cell is not None and cell.licensed:
@@ -338,10 +374,12 @@ def _gap(rows: Sequence[TeamRow], seed: int) -> DriverSet:
         explained_high=pct(found.r2_high),
         drivers=drivers,
         left_out=left_out,
-        headline=(
-            f"Across {len(rows)} teams, these factors together explain about {pct(found.r2)}% "
-            f"of the differences in the gap between teams ({pct(found.r2_low)} to "
-            f"{pct(found.r2_high)})."
+        headline=_together(
+            f"Across {len(rows)} teams, these factors together",
+            pct(found.r2),
+            pct(found.r2_low),
+            pct(found.r2_high),
+            "the gap between teams",
         ),
     )
 

@@ -46,8 +46,8 @@ def test_too_few_teams_for_the_factors_says_so_instead_of_numbers():
     assert found.status == FigureStatus.NOT_ENOUGH_RESPONSES
     assert found.drivers == [] and found.explained is None
     assert found.reason == (
-        "Not enough teams to tell: 20 teams have a released gap, and 7 team factors need at "
-        "least 35 (at least 5 per factor and 15 in all)."
+        "Not enough teams to tell: 20 teams have a released gap, and 8 team factors need at "
+        "least 40 (at least 5 per factor and 15 in all)."
     )
 
 
