@@ -580,7 +580,7 @@ def build_view(doc: ReportDocument) -> ReportView:
         min_group_size=doc.privacy.min_group_size,
         min_comment_group_size=doc.privacy.min_comment_group_size,
         privacy_rules=list(doc.privacy.rules),
-        method_notes=list(doc.method_notes),
+        method_notes=[*doc.method_notes, *(doc.drivers.method if doc.drivers else [])],
         measured=doc.measured,
         effects=effects_of(doc),
         reflections=doc.reflections,

@@ -12,6 +12,7 @@ from markupsafe import Markup
 from gaplens.chartstyle import PHONE_WIDTH, narrow_config
 from gaplens.directory.queries import team_choices
 from gaplens.directory.service import team_functions
+from gaplens.drivers.service import dashboard_drivers
 from gaplens.perception.figures import GROUP_ORDER, ROLE_LABELS
 from gaplens.perception.service import viewer_released_perception
 from gaplens.perception.trend import TrendOut, viewer_released_trend
@@ -59,6 +60,7 @@ def dashboard(
         "questions": {},
         "impact_svg": None,
         "heatmap": None,
+        "drivers": None,
     }
     if not surveys:
         return render(request, "dashboard.html.j2", **context)
@@ -75,6 +77,9 @@ def dashboard(
         note=released.note,
         impact_svg=Markup(spec_to_svg(spec)) if spec else None,
         heatmap=team_heatmap(session, policy),
+        drivers=dashboard_drivers(
+            session, policy, survey or surveys[0], population.team, population.function
+        ),
         status_text=lambda status: status_text(FigureStatus(status), policy.min_group_size),
     )
     return render(request, "dashboard.html.j2", **context)
