@@ -42,6 +42,7 @@ from gaplens.telemetry.models import (
     CopilotOrgDay,
     CopilotUserDay,
     CopilotUserDayFeature,
+    M365UsagePeriod,
     M365UsageSnapshot,
 )
 
@@ -52,6 +53,17 @@ FEATURE_COUNTS = ("interactions", "generations", "acceptances", "loc_suggested",
 FEATURE_COLUMNS = ("day", "user_login", "feature", *FEATURE_COUNTS)
 ORG_DAY = cast(Table, CopilotOrgDay.__table__)
 SNAPSHOT = cast(Table, M365UsageSnapshot.__table__)
+PERIOD = cast(Table, M365UsagePeriod.__table__)
+PERIOD_KEY = ("refresh_date", "upn", "period_days")
+PERIOD_COLUMNS = (
+    *PERIOD_KEY,
+    "prompts",
+    "chat_work_prompts",
+    "chat_web_prompts",
+    "active_days",
+    "import_run_id",
+    "source_row",
+)
 USAGE = cast(Table, AiUsageDay.__table__)
 USAGE_KEY = ("person_id", "day", "tool", "app")
 COPILOT_KIND = "copilot-usage"
@@ -468,6 +480,7 @@ def import_m365_copilot(
     raw = RawRowWriter(session, run)
     resolver = IdentityResolver.load(session, [IdentityKind.EMAIL])
     snapshots = KeyedWriter(session, SNAPSHOT, ("refresh_date", "upn"), SNAPSHOT_COLUMNS)
+    periods = KeyedWriter(session, PERIOD, PERIOD_KEY, PERIOD_COLUMNS)
     touched: set[str] = set()
     unresolved = 0
     since_progress = 0
@@ -493,6 +506,21 @@ def import_m365_copilot(
                 raw_row,
             ),
         )
+        for period in record.periods:
+            periods.add(
+                (record.refresh_date, record.upn, period.period_days),
+                (
+                    record.refresh_date,
+                    record.upn,
+                    period.period_days,
+                    period.prompts,
+                    period.chat_work_prompts,
+                    period.chat_web_prompts,
+                    period.active_days,
+                    run_id,
+                    raw_row,
+                ),
+            )
         person = resolver.resolve(record.upn)
         if person is None:
             unresolved += 1
@@ -504,6 +532,7 @@ def import_m365_copilot(
             progress(reader.bytes_read)
     problems.raise_if_any()
     snapshots.flush()
+    periods.flush()
     raw.close()
     finish_run(run, reader.rows_read, snapshots.written, unresolved)
     forget_raw_of_same_file(session, M365_KIND, run.sha256, run_id)
@@ -524,8 +553,18 @@ def import_m365_copilot(
         rows_written=snapshots.written,
         rows_unresolved=unresolved,
         unresolved_note=note,
-        detail=f"{reader.format} user detail; {days} person-app-days of AI usage",
+        detail=_m365_detail(reader, days, periods.written),
+        warnings=tuple(reader.warnings),
     )
+
+
+def _m365_detail(reader: M365UsageReader, days: int, period_rows: int) -> str:
+    detail = f"{reader.format} user detail; {days} person-app-days of AI usage"
+    if reader.pages > 1:
+        detail = f"{reader.pages} pages of {detail}"
+    if period_rows:
+        detail += f"; {period_rows} user-periods of prompt and active-day counts"
+    return detail
 
 
 def rebuild_m365_usage(
