@@ -426,7 +426,7 @@ def _fast_user_day(obj: _FastUserDay, row: int) -> CopilotUserRecord | None:
         rows or None,
         ide_use(
             totals,
-            features is not None,
+            features is not None and any(compact.values()),
             (obj.used_agent, obj.used_chat, obj.used_copilot_coding_agent),
             review,
             cli is not None or bool(obj.used_cli),
@@ -586,7 +586,7 @@ def _with_signals(
     )
     used = ide_use(
         counts,
-        record.features is not None,
+        any(any(counts[3:]) for counts in record.feature_rows or ()),
         (record.used_agent, record.used_chat, flags["used_copilot_coding_agent"]),
         review,
         cli is not None or bool(flags["used_cli"]),

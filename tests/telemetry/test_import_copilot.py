@@ -91,6 +91,18 @@ def test_user_report_imports_tool_and_domain_rows(db_url: str, tmp_path: Path):
     ]
 
 
+ZERO_FEATURE = {
+    "code_acceptance_activity_count": 0,
+    "code_generation_activity_count": 0,
+    "feature": "code_completion",
+    "loc_added_sum": 0,
+    "loc_deleted_sum": 0,
+    "loc_suggested_to_add_sum": 0,
+    "loc_suggested_to_delete_sum": 0,
+    "user_initiated_interaction_count": 0,
+}
+
+
 def write_lines(path: Path, lines: list[dict[str, object]], as_list: bool) -> Path:
     """NDJSON (the download, read by the fast decoder) or a JSON list (the general path)."""
     if as_list:
@@ -107,7 +119,12 @@ def test_cli_only_and_passive_review_only_days(db_url: str, tmp_path: Path, as_l
     directory(db_url, tmp_path)
     lines = [
         quiet_day("gh-person1", "2026-10-01", used_cli=True, totals_by_cli=cli_totals(3, 7, 5)),
-        quiet_day("gh-person2", "2026-10-01", used_copilot_code_review_passive=True),
+        quiet_day(
+            "gh-person2",
+            "2026-10-01",
+            used_copilot_code_review_passive=True,
+            totals_by_feature=[ZERO_FEATURE],  # listed, but nothing counted
+        ),
         quiet_day(
             "gh-person3",
             "2026-10-01",
