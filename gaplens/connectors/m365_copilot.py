@@ -267,7 +267,8 @@ class M365UsageReader:
                 f"{self.source} is incomplete: it is one page of a paged Graph response and its "
                 "'@odata.nextLink' points to more users. Follow every nextLink and import all "
                 "the pages (as separate files, or one JSON-lines file with a page per line); "
-                "until then the users on the other pages have no activity from this export."
+                "until then the users on the other pages have no activity from this export. "
+                "(Imported one file per page, every page but the last says this.)"
             )
         if self.dated_from_activity is not None:
             said.append(
