@@ -202,6 +202,7 @@ def run_import(
         rows_unresolved=writer.unresolved,
         unresolved_note=writer.resolver.unresolved_summary(),
         detail=detail,
+        warnings=counts.warnings,
     )
 
 
@@ -214,6 +215,7 @@ class WorkCounts:
     unresolved: int
     transitions: int
     misses: Counter[str]
+    warnings: tuple[str, ...] = ()
 
     def apply(self, writer: WorkWriter) -> None:
         writer.written, writer.unresolved = self.written, self.unresolved
@@ -248,6 +250,7 @@ def _parse_and_batch(
         writer.unresolved,
         writer.transitions,
         Counter(writer.resolver.misses),
+        tuple(getattr(reader, "warnings", ())),
     )
 
 
