@@ -53,7 +53,7 @@ def import_mapped_csv(
 ) -> ConnectorSummary:
     """All or nothing: the mapping is checked, then every row, before anything is committed."""
     mapping = load_mapping(mapping_path)
-    check_not_binary(csv_path)
+    check_not_binary(csv_path, utf8=False)
     problems = ProblemCollector(csv_path.name)
     reader = MappedCsvReader(csv_path, mapping, problems)
     resolver = IdentityResolver.load(session, [IdentityKind(mapping.identity)])
