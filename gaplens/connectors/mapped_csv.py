@@ -81,7 +81,8 @@ TEXT_LIMITS = {
     "name": 200,
     "kind": 16,
 }
-IDENTITIES = ("email", "github", "jira")
+IDENTITIES = ("email", "github", "jira", "name")
+"""How the person column names people; `name` is the directory's display name."""
 TOP_LEVEL = {"target", "source", "identity", "kind", "columns", "formats", "values"}
 SOURCE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
 _DIRECTIVE = re.compile(r"%(.)")
