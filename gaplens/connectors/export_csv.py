@@ -43,27 +43,32 @@ def export_encoding(path: Path) -> str:
     decoder = codecs.getincrementaldecoder("utf-8")()
     offset = 0
     bad: int | None = None
+    utf8_before = False
+    """Valid multi-byte UTF-8 came before the bad byte: a damaged UTF-8 file, not Windows-1252
+    (whose text practically never forms valid UTF-8 sequences)."""
     with path.open("rb") as handle:
         head = handle.read(3)
         handle.seek(0)
         for block in iter(lambda: handle.read(_BLOCK), b""):
             try:
-                decoder.decode(block)
+                text = decoder.decode(block)
             except UnicodeDecodeError as error:
                 bad = offset + error.start
+                utf8_before = utf8_before or not block[: error.start].isascii()
                 break
+            # The decoded text, not the block: a lead byte at the block's end is not yet UTF-8.
+            utf8_before = utf8_before or not text.isascii()
             offset += len(block)
         else:
             try:
                 decoder.decode(b"", final=True)
             except UnicodeDecodeError:
-                bad = offset
+                bad = offset - 1
         if bad is None:
             return UTF8
-        if head == codecs.BOM_UTF8:
+        if head == codecs.BOM_UTF8 or utf8_before:
             raise InputError.single(
-                f"starts as UTF-8 (byte-order mark) but is not UTF-8 text "
-                f"(invalid byte at offset {bad})",
+                f"not UTF-8 text (invalid byte at offset {bad}, after UTF-8 text before it)",
                 path.name,
             )
         handle.seek(0)
@@ -83,16 +88,17 @@ def export_encoding(path: Path) -> str:
 
 
 def header_delimiter(first_line: str) -> str:
-    """The delimiter that splits the header into the most columns (a comma on a tie)."""
-    best, most = ",", 0
-    for delimiter in DELIMITERS:
-        try:
-            fields = next(csv.reader([first_line], delimiter=delimiter), [])
-        except csv.Error:
-            continue
-        if len(fields) > most:
-            best, most = delimiter, len(fields)
-    return best
+    """The candidate delimiter found most often outside quotes in the header (a comma on a
+    tie): `"Id";"Name, full"` is separated by semicolons."""
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for char in first_line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(DELIMITERS, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] > counts[","] else ","
 
 
 class ExportCsv:

@@ -13,6 +13,7 @@ import json
 import zlib
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from gaplens.cli import app
@@ -329,3 +330,25 @@ def test_a_ticket_export_without_its_reopen_column_says_what_will_lack_data(
     assert code == 0, output
     assert "warning: the export has no Reopens column: reopen rate" in output
     assert "no Solved at column" in output and '"not enough data"' in output
+
+
+def test_a_large_excel_saved_export_parsed_in_a_second_process(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The child process learns the day/month order and reads Windows-1252 as this one does."""
+    import gaplens.imports.parallel as parallel
+
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
+    lines = [f"Größe {n};PAY-{n};Done;Person 1;3/4/2026 9:00;;S1;1,5" for n in range(1, 6001)]
+    lines.append("last;PAY-9999;Done;Person 1;12/31/2026 23:59;;S1;2")
+    path = write(
+        tmp_path / "big.csv", JIRA_HEADER.replace(",", ";") + "\n" + "\n".join(lines), "cp1252"
+    )
+    code, output = invoke("import", "jira", str(path), "--db", db_url)
+    assert code == 0, output
+    items = work_items(db_url)
+    assert len(items) == 6001
+    assert items["PAY-1"].created_at == dt.datetime(2026, 3, 4, 9, 0)
+    assert items["PAY-6000"].story_points == 1.5
+    (summary,) = rows(db_url, "select summary from jira_issue where key = 'PAY-7'")
+    assert summary[0] == "Größe 7"
