@@ -23,10 +23,13 @@ from gaplens.connectors.work_records import (
     parse_timestamp,
     timestamp_memo,
 )
-from gaplens.errors import ProblemCollector
+from gaplens.errors import InputError, ProblemCollector
 from gaplens.work.models import DONE, IN_PROGRESS, TODO
 
-KIND = "a Jira CSV export"
+KIND = (
+    "a Jira CSV export with English column names (Jira may name the columns in the "
+    "exporting user's language: export with the profile language set to English)"
+)
 STORY_POINTS = ("Custom field (Story Points)", "Custom field (Story point estimate)")
 """Company-managed projects fill the first, team-managed ones the second; an export across
 both has both columns, each row filling one. Per row the first filled one is read."""
@@ -47,6 +50,14 @@ class JiraCsvReader:
     def __init__(self, path: Path, problems: ProblemCollector) -> None:
         self.csv = ExportCsv(path, keep_text=True)
         self.problems = problems
+        if self.csv.first("Issue key", "Key") is None and self.csv.first("Created") is None:
+            # `Status` is spelt alike in several languages: the key and date columns tell.
+            self.csv.close()
+            raise InputError.single(
+                f"this does not look like {KIND}: neither Issue key nor Created is in the header",
+                self.csv.source,
+                1,
+            )
         (self.key_at, self.key_name), (self.status_at, self.status_name), created = (
             self.csv.require(KIND, (("Issue key", "Key"), ("Status",), ("Created",)))
         )

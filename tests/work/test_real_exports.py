@@ -352,3 +352,17 @@ def test_a_large_excel_saved_export_parsed_in_a_second_process(
     assert items["PAY-6000"].story_points == 1.5
     (summary,) = rows(db_url, "select summary from jira_issue where key = 'PAY-7'")
     assert summary[0] == "Größe 7"
+
+
+def test_a_jira_csv_with_columns_in_another_language_is_refused_saying_why(
+    db_url: str, tmp_path: Path
+):
+    path = write(
+        tmp_path / "jira-de-header.csv",
+        "Zusammenfassung;Vorgangsschlüssel;Status;Erstellt\nx;PAY-1;Fertig;13/Mär/26 14:05\n",
+        "cp1252",
+    )
+    code, output = invoke("import", "jira", str(path), "--db", db_url)
+    assert code == 2, output
+    assert "jira-de-header.csv" in output and "row 1" in output
+    assert "English column names" in output and "profile language" in output
