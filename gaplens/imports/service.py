@@ -31,7 +31,8 @@ class ConnectorSummary:
     unresolved_note: str = ""
     detail: str = ""
     warnings: tuple[str, ...] = ()
-    """What the file left unknown (data absent or incomplete), said rather than kept silent."""
+    """What the file left unknown or lacks that some figure needs (an incomplete changelog,
+    an absent story-points column), said rather than kept silent."""
 
     def describe(self) -> str:
         text = (

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0035"
-down_revision = "0031"
+down_revision = "0033"
 branch_labels = None
 depends_on = None
 
