@@ -73,3 +73,23 @@ def test_the_report_has_the_section_in_plain_words_and_the_method_in_the_notes(
     if doc.drivers.gains.status == FigureStatus.SHOWN:
         for driver in doc.drivers.gains.drivers:
             assert f"{driver.share}%" in text and driver.label in text
+
+
+def test_metrics_shows_the_same_list_for_its_scope(client: TestClient, web_db: str):
+    """/metrics carries the dashboard's list for the organisation and for a function: the
+    same released figures, read the same way."""
+    sign_in(client, "leader")
+    functions = [f for f in sorted(team_functions_of(web_db)) if f]
+    for function in (None, *functions[:1]):
+        page = client.get("/metrics", params={"function": function} if function else {})
+        assert page.status_code == 200
+        with session_scope(web_db) as session:
+            found = dashboard_drivers(session, PrivacyPolicy(), None, None, function)
+        assert found is not None
+        section = html.unescape(page.text[page.text.index('id="h-drivers"') :])
+        for analysis in (found.gains, found.gap):
+            if analysis.status == FigureStatus.SHOWN:
+                assert analysis.headline in section
+                assert all(d.sentence in section for d in analysis.drivers)
+            else:
+                assert analysis.reason and analysis.reason in section

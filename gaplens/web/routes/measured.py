@@ -17,6 +17,7 @@ from gaplens.adoption.service import adoption_funnel, released_month_ends
 from gaplens.audit.service import record
 from gaplens.dates import RANGE_TEXT, PlausibleDay
 from gaplens.directory.queries import organisation_id, person_functions, team_id_of
+from gaplens.drivers.service import dashboard_drivers
 from gaplens.metrics.chart import overview_chart, overview_findings
 from gaplens.metrics.registry import REGISTRY, UnknownMetricError, get_metric
 from gaplens.metrics.schemas import MetricDefinition, MetricOverview, MetricScope
@@ -164,6 +165,8 @@ def metrics_page(
         day = release.answers_through if release is not None else as_of or dt.date.today()
         funnel = adoption_funnel(session, day, policy, by_team=False)
         context["funnel"] = funnel if funnel.organisation.licensed else None
+    # What goes with the gap, for the same scope: the dashboard's list, from the same releases.
+    context["drivers"] = dashboard_drivers(session, policy, None, None, function or None)
     record(session, viewer.audit_key, "view_metrics_page", function or "organisation")
     return render(request, "metrics.html.j2", **context)
 
