@@ -8,7 +8,8 @@ temporary folder, serves it with uvicorn on a loopback port and saves one PNG pe
 SHOTS, the first screen only (not the whole page), reduced to a 128-colour palette so the
 files stay small enough to commit. To add a page, add a Shot: its name, a function from the
 demo's result to the path to open, the viewport, and optionally whether to sign in as the
-demo's leader first and what to do on the page before the picture (fill a form, click).
+demo's leader first (the dashboard with its team heatmap, /metrics and /trend are shot at
+1440x900 and on a phone) and what to do on the page before the picture (fill a form, click).
 The reports the demo writes (the organisation's and Support's) are shot too: the brief's
 first screen at 1440x900 and on a 390x844 phone (REPORTS), and the PDF's first two pages
 (pdftoppm), since the brief is at most two pages.
@@ -70,10 +71,34 @@ def send_survey(page: Any) -> None:
     page.get_by_role("heading", name="Thank you — your answers are in").wait_for()
 
 
+def fixed(path: str) -> Callable[[DemoResult], str]:
+    """A staff page's path, the same for every demo."""
+    return lambda demo: path
+
+
+def scroll_to(heading_id: str) -> Callable[[Any], None]:
+    """Brings a section's heading to the top of the screen, for a part below the fold."""
+
+    def before(page: Any) -> None:
+        page.evaluate(f"document.getElementById({heading_id!r}).scrollIntoView()")
+
+    return before
+
+
 SHOTS: list[Shot] = [
     Shot("survey-phone", lambda demo: demo.open_link, PHONE),
     Shot("survey-thanks-phone", lambda demo: demo.open_link, PHONE, before=send_survey),
     Shot("task-map-phone", lambda demo: demo.task_link + "?function=Support", PHONE),
+    *(
+        Shot(f"{name}-{size}", fixed(path), viewport, signed_in=True, before=b)
+        for name, path, b in (
+            ("dashboard", "/dashboard", None),
+            ("heatmap", "/dashboard", scroll_to("h-heatmap")),
+            ("metrics", "/metrics", None),
+            ("trend", "/trend", None),
+        )
+        for size, viewport in (("desktop-1440x900", DESKTOP), ("phone-390x844", PHONE))
+    ),
 ]
 
 
