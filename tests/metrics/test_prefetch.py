@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import logging
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,19 @@ from tests.metrics.test_measured_data import AS_OF, build, scopes
 
 CHILD = "gaplens.metrics.prefetch"
 NEVER = 10**12
+
+
+@pytest.fixture(autouse=True)
+def single_threaded() -> None:
+    """The child is only forked from a process with no other threads (forking with another
+    thread holding a lock can hang the child). A test that ran just before in this worker
+    may leave threads that end on their own (AnyIO's idle workers stop after 10 s, a server
+    thread after its shutdown): wait for them, and name any that stay."""
+    deadline = time.monotonic() + 30
+    while threading.active_count() > 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    others = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+    assert not others, f"threads left running by an earlier test: {others}"
 
 
 def from_child(caplog: pytest.LogCaptureFixture) -> int:

@@ -85,7 +85,7 @@ def test_the_funnel_is_the_same_release_for_every_viewer_and_newcomers_move_in_k
     assert org.get("/api/v1/adoption", params={"as_of": AS_OF}).json() == may
     assert org.get("/api/v1/adoption", params={"as_of": "2025-07-01"}).json() == june
     page = org.get("/adoption", params={"as_of": "2025-06-30"})
-    assert page.status_code == 200 and "Month end shown: 2025-06-30" in page.text
+    assert page.status_code == 200 and "Data as of 30 June 2025" in page.text
 
 
 def test_the_adoption_page_names_merged_teams(org: TestClient, db_url: str):
