@@ -114,7 +114,7 @@ def test_the_calibration_gap_covers_what_the_generator_planted(db_url: str, tmp_
     if "postgresql" in db_url:
         pytest.skip(
             "a statistical property on one world: the reads and the release builds run on both "
-            "backends in tests/realities and tests/releases"
+            "backends in tests/web/test_calibration.py and tests/releases"
         )
     organisation = generate_organisation(people=PEOPLE, seed=SEED)
     files = write_demo_files(organisation, tmp_path)
