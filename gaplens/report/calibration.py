@@ -112,10 +112,6 @@ class CalibrationView:
     calibration: Calibration
     chart: Markup | None
 
-    @property
-    def shown(self) -> bool:
-        return any(b.perceived or b.measured for b in self.calibration.bands)
-
 
 def calibration_view(found: Calibration) -> CalibrationView:
     spec = calibration_chart(found)

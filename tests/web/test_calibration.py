@@ -22,7 +22,7 @@ from gaplens.realities.schemas import Interval
 from gaplens.releases.measured.queries import measured_release, released_staggered
 from gaplens.releases.service import build_all
 from gaplens.report.render import render_html
-from gaplens.report.scope import parse_period
+from gaplens.report.scope import ScopeRequest, parse_period
 from gaplens.report.service import build_report
 from gaplens.stats import Estimate, mover_difference
 from gaplens.surveys.service import find_survey, import_responses
@@ -146,6 +146,7 @@ def test_the_metrics_page_and_the_report_show_each_band(world: tuple[str, int]) 
         sign_in(client, "leader")
         page = client.get("/metrics")
         support = client.get("/metrics", params={"function": "support"})
+        unknown = client.get("/metrics", params={"function": "no such function"})
     with session_scope(url) as session:
         survey = find_survey(session, "Pulse")
         (org,) = calibration(
@@ -161,7 +162,18 @@ def test_the_metrics_page_and_the_report_show_each_band(world: tuple[str, int]) 
             dt.date(2026, 1, 5),
             period_request=parse_period(None),
         )
+        team_doc = build_report(
+            session,
+            "Pulse",
+            PrivacyPolicy(),
+            dt.date(2026, 1, 5),
+            scope_request=ScopeRequest("team", "eng"),
+            period_request=parse_period(None),
+        )
     assert page.status_code == 200 and support.status_code == 200
+    # A function nobody is in: every band says why, no error.
+    assert unknown.status_code == 200 and 'id="h-calibration"' in unknown.text
+    assert "too few adopters" in unknown.text
     html = page.text
     assert 'id="h-calibration"' in html
     assert '<svg role="img" aria-label="Whole organisation: how much faster people feel' in html
@@ -181,6 +193,13 @@ def test_the_metrics_page_and_the_report_show_each_band(world: tuple[str, int]) 
     ]
     for word in ("MOVER", "bootstrap", "Callaway", "staggered", "METR"):
         assert word not in body
+    # A team report: one line saying why, not three bands saying the same.
+    team_html = render_html(team_doc)
+    team_body = team_html[
+        team_html.index('id="calibration"') : team_html.index("The metrics leadership tracks")
+    ]
+    assert "Not shown for a team: shown for the whole organisation and each function" in team_body
+    assert "<li>People using AI" not in team_body and "<svg" not in team_body
 
 
 def _i(estimate: float, low: float, high: float) -> Interval:
