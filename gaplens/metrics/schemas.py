@@ -168,6 +168,23 @@ class StaggeredCell(BaseModel):
     n_control: int
 
 
+class TenureSpeedUp(BaseModel):
+    """The speed-up of adopters who had used AI for `first_month` to `last_month` months
+    (None: no end) since their adoption month: the effect over the published cells at
+    those months as a share of the adopters' level without AI there (both bootstrapped
+    together), for the survey's AI-tenure band `band`. `n`: adopters in those cells."""
+
+    model_config = ConfigDict(frozen=True)
+
+    band: str
+    first_month: int
+    last_month: int | None
+    estimate: float
+    low: float
+    high: float
+    n: int
+
+
 class StaggeredFigures(BaseModel):
     """The staggered-adoption estimate of AI's effect on one metric for one scope, as
     released for a month end (docs/metrics.md, "Staggered adoption")."""
@@ -184,6 +201,8 @@ class StaggeredFigures(BaseModel):
     pre_trend_p_value: float | None = None
     speed_up: StaggeredEffect | None = None
     """The overall effect over the adopters' level without AI (both bootstrapped)."""
+    speed_up_by_tenure: list[TenureSpeedUp] = Field(default_factory=list)
+    """The speed-up per AI-tenure band (a band with no published cell is left out)."""
     n: dict[str, int] = Field(default_factory=dict)
     cells: list[StaggeredCell] = Field(default_factory=list)
     withheld_cells: int = 0

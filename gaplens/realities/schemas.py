@@ -55,3 +55,38 @@ class ThreeRealities(BaseModel):
     notes: list[str]
     teams_left_out: int = 0
     """Teams without a row: too few people or respondents, or withheld (differencing)."""
+
+
+class CalibrationBand(BaseModel):
+    """One AI-tenure band: how much faster its people feel, how much faster the work data
+    says adopters at that tenure are, and the difference (all in %, positive = faster)."""
+
+    band: str
+    """The survey's answer: '<1', '1-6' or '6+' (months of AI use)."""
+    label: str
+    """'under 1 month', '1 to 6 months', '6 months or more'."""
+    perceived: Interval | None
+    """The band's median answer to 'how much faster does AI make you (%)' (everyone)."""
+    perceived_n: int | None = None
+    perceived_reason: str | None = None
+    measured: Interval | None
+    """Minus AI's effect at those months since adoption, as a share of the adopters' level
+    without AI there (the measured release's `speed_up_by_tenure`)."""
+    measured_n: int | None = None
+    measured_reason: str | None = None
+    gap: Interval | None
+    """Perceived minus measured, in percentage points, both intervals combined."""
+    sentence: str
+    """The band in one plain sentence (or why it cannot be said)."""
+
+
+class Calibration(BaseModel):
+    """Perception calibrated, for one scope (the organisation or a function)."""
+
+    scope: str
+    kind: Literal["organisation", "function", "team"] = "organisation"
+    measure: str | None
+    """The workflow metric measured, e.g. 'cycle time (issues)'; None when none is."""
+    bands: list[CalibrationBand]
+    reason: str | None = None
+    """Why no band has a measured figure, when none has."""

@@ -62,7 +62,7 @@ from gaplens.figures import (
 )
 from gaplens.metrics.schemas import MetricOverview
 from gaplens.modelling.schemas import ModellingSection
-from gaplens.realities.schemas import ThreeRealities
+from gaplens.realities.schemas import Calibration, ThreeRealities
 from gaplens.reflections.schemas import ReflectionsSummary
 from gaplens.tasks.schemas import TaskMapSection
 from gaplens.wins.schemas import WinsSection
@@ -111,6 +111,9 @@ class MeasuredReality(Model):
     friction_use_cases: list[str]
     metrics: list[MetricOverview] = Field(default_factory=list)
     """Every registry metric for the whole organisation (docs/metrics.md)."""
+    calibration: list[Calibration] = Field(default_factory=list)
+    """Perceived beside measured speed-up per AI-tenure band: the organisation and each
+    function measured (or the report's own scope), docs/metrics.md."""
 
 
 class ScopeInfo(Model):

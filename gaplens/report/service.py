@@ -105,6 +105,13 @@ METHOD_NOTES = [
     "(difference in differences), whose comparison windows can fall in other months. "
     "Adoption dates are the directory's, else the first of 3 weeks in a row of AI use "
     "(telemetry; configurable, docs/metrics.md).",
+    "Feeling beside measurement, by AI tenure: the median answer to 'by what percentage has AI "
+    "made you faster' per tenure band (its interval includes the fixed bins numbers are "
+    "released in) beside the measured speed-up at the matching months since adoption (under "
+    "1 month: the adoption month; 1 to 6 months: months 1-5; 6 months or more: month 6 on); "
+    "the difference in points with an interval combining both (MOVER: the two are "
+    "independent samples). As in METR's 2025 trial (Becker et al.), where developers felt 20% "
+    "faster and were measured 19% slower.",
     "Cost: every figure is labelled measured, self-reported or assumption, and self-reported "
     "time is never added to measured time.",
     "Next steps come from explicit rules over the figures in this report (docs/next-steps.md).",
@@ -331,15 +338,31 @@ def measured_section(
     """Every metric for the scope, the three realities, the adoption line and the use cases
     that work or hurt, when tool exports have been imported; every part already passed its
     own privacy thresholds."""
-    from gaplens.realities.service import RealityScope, scope_realities, three_realities
+    from gaplens.realities.calibration import calibration
+    from gaplens.realities.service import (
+        ORGANISATION,
+        RealityScope,
+        scope_realities,
+        three_realities,
+    )
 
     if as_of is None:
         return None
     if scope.is_organisation:
         realities = three_realities(session, survey, as_of)
+        functions = [r.scope for r in realities.rows if r.kind == "function"]
+        scopes = [(ORGANISATION, scope.metric)] + [
+            (f, scope.metric.model_copy(update={"function": f})) for f in functions
+        ]
+        calibrated = [
+            c
+            for c in calibration(session, survey, as_of, scopes)
+            if c.measure or c.kind == "organisation"
+        ]
     else:
         target = RealityScope(scope.name, scope.population, scope.metric)
         realities = scope_realities(session, survey, as_of, target)
+        calibrated = calibration(session, survey, as_of, [(scope.name, scope.metric)])
     top = top_use_cases(card)
     headline = None
     if adoption is not None and adoption.status is FigureStatus.SHOWN:
@@ -351,6 +374,7 @@ def measured_section(
         working_use_cases=[f"{u.label}: {u.reason}" for u in top.working],
         friction_use_cases=[f"{u.label}: {u.reason}" for u in top.friction],
         metrics=released_metrics(session, scope.metric, as_of),
+        calibration=calibrated,
     )
 
 

@@ -18,6 +18,7 @@ from gaplens.commitments.schemas import CommitmentsSection
 from gaplens.modelling.schemas import ModellingSection
 from gaplens.reflections.schemas import ReflectionsSummary
 from gaplens.report import charts
+from gaplens.report.calibration import CalibrationView, calibration_view
 from gaplens.report.effects import EffectView, effect_view
 from gaplens.report.heatmap import HeatmapView, heatmap_view
 from gaplens.report.measures import ShareMeasure, share_measure
@@ -188,6 +189,8 @@ class ReportView:
     measured: MeasuredReality | None = None
     effects: list[EffectView] = field(default_factory=list)
     """AI's effect per metric from the staggered-adoption estimate, where released."""
+    calibration: list[CalibrationView] = field(default_factory=list)
+    """Perceived beside measured speed-up per AI-tenure band, per scope with a figure."""
     reflections: ReflectionsSummary | None = None
     scope: ScopeView | None = None
     trend: TrendView | None = None
@@ -583,6 +586,7 @@ def build_view(doc: ReportDocument) -> ReportView:
         method_notes=[*doc.method_notes, *(doc.drivers.method if doc.drivers else [])],
         measured=doc.measured,
         effects=effects_of(doc),
+        calibration=calibration_views(doc),
         reflections=doc.reflections,
         scope=scope_view(doc),
         trend=trend_view(doc),
@@ -609,6 +613,13 @@ def effects_of(doc: ReportDocument) -> list[EffectView]:
         effect_view(o, o.staggered, f"effect-{o.metric.key}-caption") for o in doc.measured.metrics
     )
     return [v for v in views if v is not None]
+
+
+def calibration_views(doc: ReportDocument) -> list[CalibrationView]:
+    """Each scope's perceived-beside-measured speed-up by AI tenure, with its chart."""
+    if doc.measured is None:
+        return []
+    return [calibration_view(c) for c in doc.measured.calibration]
 
 
 # --- scope, period and the sections after perception -----------------------------------------

@@ -16,6 +16,11 @@ season) is counted as AI. This estimator compares like with like:
   "group" (each cohort's mean over its post cells, cohorts weighted by size), "dynamic"
   (the event study: effect by time since adoption, including negative times = placebos)
   and "calendar" (effect by period among the cohorts already treated).
+* Windows of time since adoption (`windows`, e.g. months 1 to 5): the post cells whose
+  event time lies in the window, weighted by cohort size as "simple" weights every post
+  cell, with the adopters' level without AI over the same cells, so the window's speed-up
+  is a ratio whose two parts are redrawn together (a survey's "AI tenure" band read
+  against what the work data shows at that tenure).
 
 Intervals are percentile intervals of a bootstrap that resamples *persons* with
 replacement (all of a person's periods travel together) and recomputes every cell and
@@ -152,6 +157,22 @@ class Ratio:
     high: float
 
 
+Window = tuple[int, int | None]
+"""Months since adoption from the first to the last, both included (None: no end)."""
+
+
+@dataclass(frozen=True)
+class WindowEffect:
+    """The effect over the post cells whose time since adoption lies in `window`, the
+    adopters' level without AI over the same cells, and their ratio (all bootstrapped from
+    the same resamples); NaN where no cell of the window could be estimated."""
+
+    window: Window
+    effect: Effect
+    counterfactual: Effect
+    speed_up: Ratio
+
+
 @dataclass(frozen=True)
 class StaggeredResult:
     """Every group-time effect, its aggregations and the pre-trend check."""
@@ -164,6 +185,7 @@ class StaggeredResult:
     pre_trends: PreTrendCheck
     counterfactual: Effect
     speed_up: Ratio
+    by_window: tuple[WindowEffect, ...]
     control_group: ControlGroup
     base_period: BasePeriod
     n_persons: int
@@ -366,6 +388,8 @@ class _Draws:
     calendar: FloatArray  # batch x periods
     calendar_overall: FloatArray
     counterfactual: FloatArray  # batch
+    window: FloatArray  # batch x windows
+    window_counterfactual: FloatArray  # batch x windows
 
 
 def _weighted_mean(values: FloatArray, weights: FloatArray, member: FloatArray) -> FloatArray:
@@ -401,6 +425,7 @@ class _Design:
     dynamic_member: FloatArray  # cells x event times
     calendar_periods: IntArray
     calendar_member: FloatArray  # cells x periods (post cells only)
+    window_member: FloatArray  # cells x windows (post cells only)
     withheld: BoolArray  # cells a caller's rule left out: NaN in the point and every draw
 
 
@@ -433,6 +458,7 @@ def _design(
     control_group: ControlGroup,
     base_period: BasePeriod,
     rule: CellRule | None = None,
+    windows: tuple[Window, ...] = (),
 ) -> _Design:
     cohorts = np.unique(panel.cohort[np.isfinite(panel.cohort)]).astype(np.int64)
     if cohorts.size == 0:
@@ -460,6 +486,12 @@ def _design(
     calendar_member = (panel.periods[cells.t_pos][:, None] == calendar_periods[None, :]) * post[
         :, None
     ]
+    window_member = np.zeros((cells.cohort.size, len(windows)), dtype=np.float64)
+    for j, (first, last) in enumerate(windows):
+        inside = cells.post & (cells.event_time >= first)
+        if last is not None:
+            inside &= cells.event_time <= last
+        window_member[:, j] = inside
     return _Design(
         panel=panel,
         cells=cells,
@@ -472,6 +504,7 @@ def _design(
         dynamic_member=dynamic_member,
         calendar_periods=calendar_periods,
         calendar_member=calendar_member.astype(np.float64),
+        window_member=window_member,
         withheld=_withheld(cells, panel.periods, change, valid, rule),
     )
 
@@ -517,6 +550,8 @@ def _evaluate(design: _Design, weights: FloatArray) -> _Draws:
     dynamic_overall = _nanmean_rows(dynamic[:, design.event_times >= 0])
     calendar = _weighted_mean(att, cohort_size, design.calendar_member)
     calendar_overall = _nanmean_rows(calendar)
+    window = _weighted_mean(att, cohort_size, design.window_member)
+    window_counterfactual = _weighted_mean(treated_level - att, cohort_size, design.window_member)
     return _Draws(
         cells=att,
         simple=simple,
@@ -527,6 +562,8 @@ def _evaluate(design: _Design, weights: FloatArray) -> _Draws:
         calendar=calendar,
         calendar_overall=calendar_overall,
         counterfactual=counterfactual,
+        window=window,
+        window_counterfactual=window_counterfactual,
     )
 
 
@@ -657,6 +694,25 @@ def ratio_interval(
     return Ratio(float(estimate), float(low), float(high))
 
 
+def _window_effect(
+    window: Window, point: _Draws, draws: _Draws, j: int, confidence: float
+) -> WindowEffect:
+    effect = _one(point.window[:, j], draws.window[:, j], confidence)
+    level = _one(point.window_counterfactual[:, j], draws.window_counterfactual[:, j], confidence)
+    return WindowEffect(
+        window=window,
+        effect=effect,
+        counterfactual=level,
+        speed_up=ratio_interval(
+            effect.estimate,
+            draws.window[:, j],
+            level.estimate,
+            draws.window_counterfactual[:, j],
+            confidence=confidence,
+        ),
+    )
+
+
 def staggered_did(
     person: npt.ArrayLike,
     period: npt.ArrayLike,
@@ -671,6 +727,7 @@ def staggered_did(
     pre_trend_alpha: float = DEFAULT_PRE_TREND_ALPHA,
     cell_rule: CellRule | None = None,
     keep_late_cohorts: bool = False,
+    windows: tuple[Window, ...] = (),
 ) -> StaggeredResult:
     """Group-time effects of a staggered adoption and their aggregations.
 
@@ -686,6 +743,8 @@ def staggered_did(
     withholds cells of too few people this way). `keep_late_cohorts`: a person first
     treated after their last value keeps their cohort instead of counting as never treated,
     so a person's role cannot change when a later month adds a value of theirs.
+    `windows`: spans of time since adoption to aggregate over (`StaggeredResult.by_window`,
+    in the same order).
     """
     if control_group not in ("never_treated", "not_yet_treated"):
         raise ValueError(
@@ -697,8 +756,13 @@ def staggered_did(
         raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
     if resamples < 2:
         raise ValueError(f"resamples must be at least 2, got {resamples!r}")
+    for first, last in windows:
+        if first < 0 or (last is not None and last < first):
+            raise ValueError(
+                f"window ({first}, {last}): months since adoption from 0 up, first <= last"
+            )
     panel = _panel(person, period, outcome, first_treated, keep_late_cohorts=keep_late_cohorts)
-    design = _design(panel, control_group, base_period, cell_rule)
+    design = _design(panel, control_group, base_period, cell_rule, tuple(windows))
     persons = panel.values.shape[0]
     point = _evaluate(design, np.ones((1, persons)))
     draws = _bootstrap(design, rng, resamples)
@@ -758,6 +822,9 @@ def staggered_did(
             counterfactual.estimate,
             draws.counterfactual,
             confidence=confidence,
+        ),
+        by_window=tuple(
+            _window_effect(window, point, draws, j, confidence) for j, window in enumerate(windows)
         ),
         control_group=control_group,
         base_period=base_period,

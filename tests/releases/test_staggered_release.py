@@ -111,6 +111,20 @@ def test_the_planted_effect_is_recovered_despite_a_calendar_shock(
     assert releases == 8  # the first build's estimate (May), then one each month
     assert findings.ok, findings.describe()
     assert findings.rows > 50
+    # Per AI-tenure band: the speed-up at those months since adoption, each with its n.
+    bands = figures["speed_up_by_tenure"]
+    assert [(b["band"], b["first_month"], b["last_month"]) for b in bands] == [
+        ("<1", 0, 0),
+        ("1-6", 1, 5),
+        ("6+", 6, None),
+    ]
+    assert all(b["n"] >= K for b in bands)
+    assert bands[0]["n"] == 24 and bands[2]["n"] == 16  # July's cohort never reaches month 6
+    for band in bands:
+        if effect:
+            assert band["high"] < 0, band  # faster: cycle time down
+        else:
+            assert band["low"] <= 0 <= band["high"], band
 
 
 def test_published_cells_never_change_and_late_news_is_frozen_out(db_url: str) -> None:

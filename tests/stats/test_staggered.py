@@ -349,3 +349,60 @@ def test_same_seed_same_intervals():
     a, b = _estimate(panel, seed=3, resamples=99), _estimate(panel, seed=3, resamples=99)
     assert a == b
     assert _estimate(panel, seed=4, resamples=99).simple != a.simple
+
+
+# ------------------------------------------------------- windows of tenure
+
+
+def _true_window(panel: PlantedPanel, first: int, last: int | None) -> tuple[float, float]:
+    """The planted effect and level without AI over the post cells whose months since
+    adoption lie in [first, last], weighted by cohort size (the estimator's weights)."""
+    effect = level = weight = 0.0
+    for g, n in panel.cohort_sizes().items():
+        members = panel.person_cohort == g
+        for t in range(g, panel.months):
+            if t - g < first or (last is not None and t - g > last):
+                continue
+            effect += n * panel.effect(g, t)
+            level += n * float(panel.untreated[members, t].mean())
+            weight += n
+    return effect / weight, level / weight
+
+
+def test_windows_of_tenure_recover_the_planted_speed_up_as_it_grows():
+    panel = planted_panel(rng(31), persons=3000, months=20, growth=-0.05)
+    windows = ((0, 0), (1, 5), (6, None))
+    result = _estimate(panel, resamples=299, windows=windows)
+    assert [w.window for w in result.by_window] == list(windows)
+    ratios = []
+    for window in result.by_window:
+        effect, level = _true_window(panel, *window.window)
+        assert window.effect.low <= effect <= window.effect.high
+        assert window.speed_up.low <= effect / level <= window.speed_up.high
+        assert window.speed_up.estimate == pytest.approx(
+            window.effect.estimate / window.counterfactual.estimate
+        )
+        ratios.append(window.speed_up.estimate)
+    # The planted effect grows with tenure: so does the measured speed-up.
+    assert ratios[0] > ratios[1] > ratios[2]
+
+
+def test_a_window_over_every_post_month_is_the_overall_effect():
+    panel = planted_panel(rng(32), persons=400, months=10, cohort_effect={3: -0.5, 6: -0.3})
+    result = _estimate(panel, resamples=99, windows=((0, None),))
+    (whole,) = result.by_window
+    assert whole.effect.estimate == pytest.approx(result.simple.estimate)
+    assert whole.counterfactual.estimate == pytest.approx(result.counterfactual.estimate)
+    assert (whole.speed_up.low, whole.speed_up.high) == pytest.approx(
+        (result.speed_up.low, result.speed_up.high)
+    )
+
+
+def test_a_window_no_cell_reaches_is_not_a_number_and_bad_windows_are_refused():
+    panel = planted_panel(rng(33), persons=300, months=8, cohort_effect={3: -0.5})
+    result = _estimate(panel, resamples=50, windows=((40, None),))
+    assert math.isnan(result.by_window[0].speed_up.estimate)
+    with pytest.raises(ValueError, match=r"window \(3, 1\)"):
+        _estimate(panel, resamples=10, windows=((3, 1),))
+    with pytest.raises(ValueError, match=r"window \(-1, None\)"):
+        _estimate(panel, resamples=10, windows=((-1, None),))

@@ -208,8 +208,7 @@ def staggered_findings(
             local = {m: j for j, m in enumerate(inputs.months)}
             observed = np.isfinite(inputs.values)
             cohort = inputs.cohort
-            level_row: dict[int, float] = defaultdict(float)
-            weight_total = 0.0
+            post_cells: list[tuple[int, float, dict[int, float]]] = []
             for cell in figures.get("cells", []):
                 g, t, b = _month(cell["cohort"]), _month(cell["month"]), _month(cell["base_month"])
                 key = (function, cell["cohort"], cell["month"])
@@ -246,17 +245,38 @@ def staggered_findings(
                         row[s * width + column[b]] -= sign / side.size
                 rows[key] = row
                 if t >= g:  # the adopters' level without AI: mean_T Y_b + mean_C change
-                    size = float(_cohort_size(observed, cohort, inputs.months, g))
-                    weight_total += size
+                    level: dict[int, float] = defaultdict(float)
                     for s in inputs.seqs[treated].tolist():
-                        level_row[s * width + column[b]] += size / treated.size
+                        level[s * width + column[b]] += 1.0 / treated.size
                     for s in inputs.seqs[control].tolist():
-                        level_row[s * width + column[t]] += size / control.size
-                        level_row[s * width + column[b]] -= size / control.size
-            if figures.get("speed_up") and weight_total > 0:
-                rows[("level", release_id, function)] = {
-                    c: v / weight_total for c, v in level_row.items()
-                }
+                        level[s * width + column[t]] += 1.0 / control.size
+                        level[s * width + column[b]] -= 1.0 / control.size
+                    size = float(_cohort_size(observed, cohort, inputs.months, g))
+                    post_cells.append((t - g, size, level))
+            # Each published speed-up makes the adopters' level without AI over its cells
+            # derivable: the overall one over every post cell, each tenure band's over the
+            # cells at its months since adoption.
+            windows: list[tuple[object, int, int | None]] = []
+            if figures.get("speed_up"):
+                windows.append(("level", 0, None))
+            windows += [
+                (f"level {w['band']}", int(w["first_month"]), w["last_month"])
+                for w in figures.get("speed_up_by_tenure", [])
+            ]
+            for name, first, last in windows:
+                chosen = [
+                    (size, level)
+                    for event_time, size, level in post_cells
+                    if event_time >= first and (last is None or event_time <= int(last))
+                ]
+                weight_total = sum(size for size, _ in chosen)
+                if weight_total <= 0:
+                    continue
+                combined: dict[int, float] = defaultdict(float)
+                for size, level in chosen:
+                    for c, v in level.items():
+                        combined[c] += size * v / weight_total
+                rows[(name, release_id, function)] = dict(combined)
         if not rows:
             continue
         data: list[float] = []

@@ -39,14 +39,20 @@ from sqlalchemy.orm import Session
 from gaplens.metrics.definitions import Metric
 from gaplens.metrics.queries import day_of
 from gaplens.metrics.registry import REGISTRY
-from gaplens.metrics.schemas import StaggeredCell, StaggeredEffect, StaggeredFigures
+from gaplens.metrics.schemas import (
+    StaggeredCell,
+    StaggeredEffect,
+    StaggeredFigures,
+    TenureSpeedUp,
+)
 from gaplens.metrics.service import MeasuredData
 from gaplens.releases.measured.models import (
     MeasuredPanelMonth,
     MeasuredPanelPerson,
     MeasuredStaggered,
 )
-from gaplens.stats.staggered import CellRule, StaggeredResult, staggered_did
+from gaplens.stats.staggered import CellRule, StaggeredResult, Window, staggered_did
+from gaplens.surveys.answers import TENURE_BANDS
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -59,6 +65,13 @@ METHOD = (
     "bootstrap over persons. Cells of fewer than {k} people on either side, or whose "
     "changes are all alike, are withheld."
 )
+
+
+TENURE_WINDOWS: dict[str, Window] = {"<1": (0, 0), "1-6": (1, 5), "6+": (6, None)}
+"""The survey's AI-tenure bands (how long people have used AI when they answer) as months
+since the adoption month: under one month is the adoption month itself, one to six
+months is months 1 to 5 after it, six months or more is month 6 on."""
+assert set(TENURE_WINDOWS) <= set(TENURE_BANDS)
 
 
 def staggered_metrics() -> list[Metric]:
@@ -305,6 +318,7 @@ def estimate(
             resamples=resamples,
             cell_rule=cell_rule(k),
             keep_late_cohorts=True,
+            windows=tuple(TENURE_WINDOWS.values()),
         )
     except ValueError as error:
         return str(error)
@@ -352,13 +366,18 @@ def figures_of(
     cohort_months = np.array([np.nan if not np.isfinite(g) else g for g in inputs.cohort])
     months = np.array(inputs.months)
     observed = np.isfinite(inputs.values)
-    treated = set()
-    control = set()
+    treated: set[int] = set()
+    control: set[int] = set()
+    treated_at: dict[int, set[int]] = {}
+    """Per months since adoption (post cells only): the adopters in its published cells."""
     for c in cells:
         pair = np.isin(months, [c.period, c.base_period])
         both = observed[:, pair].all(axis=1)
         later = max(c.period, c.base_period)
-        treated |= set(np.flatnonzero(both & (cohort_months == c.cohort)).tolist())
+        in_cell = set(np.flatnonzero(both & (cohort_months == c.cohort)).tolist())
+        treated |= in_cell
+        if c.post:
+            treated_at.setdefault(c.event_time, set()).update(in_cell)
         control |= set(
             np.flatnonzero(
                 both
@@ -424,7 +443,36 @@ def figures_of(
         withheld_cells=withheld,
         resamples=result.resamples,
         adoption_sources=sources,
+        speed_up_by_tenure=_by_tenure(result, treated_at),
     )
+
+
+def _by_tenure(result: StaggeredResult, treated_at: Mapping[int, set[int]]) -> list[TenureSpeedUp]:
+    """Each tenure band's speed-up whose window holds a published cell and whose ratio and
+    interval could be computed, with the adopters of those cells (at least k: each
+    published cell has k)."""
+    out = []
+    for band, window in zip(TENURE_WINDOWS, result.by_window, strict=True):
+        first, last = window.window
+        adopters: set[int] = set()
+        for event_time, persons in treated_at.items():
+            if event_time >= first and (last is None or event_time <= last):
+                adopters |= persons
+        ratio = window.speed_up
+        if not adopters or not (_finite(ratio.estimate) and _finite(ratio.low)):
+            continue
+        out.append(
+            TenureSpeedUp(
+                band=band,
+                first_month=first,
+                last_month=last,
+                estimate=ratio.estimate,
+                low=ratio.low,
+                high=ratio.high,
+                n=len(adopters),
+            )
+        )
+    return out
 
 
 def staggered_rows(

@@ -22,12 +22,15 @@ from gaplens.metrics.chart import overview_chart, overview_findings
 from gaplens.metrics.registry import REGISTRY, UnknownMetricError, get_metric
 from gaplens.metrics.schemas import MetricDefinition, MetricOverview, MetricScope
 from gaplens.metrics.service import DEFAULT_WINDOW_DAYS
+from gaplens.realities.calibration import latest_survey_calibration
+from gaplens.realities.service import ORGANISATION
 from gaplens.releases.measured.queries import (
     measured_release,
     measured_releases,
     released_overviews,
     released_staggered,
 )
+from gaplens.report.calibration import calibration_view
 from gaplens.report.charts import spec_to_svg
 from gaplens.report.effects import effect_view
 from gaplens.web.deps import AnyStaff, DbSession, Policy
@@ -142,6 +145,7 @@ def metrics_page(
         "findings": [],
         "effects": [],
         "funnel": None,
+        "calibration": None,
         "window": DEFAULT_WINDOW_DAYS,
         "k": policy.min_group_size,
     }
@@ -162,6 +166,10 @@ def metrics_page(
                 )
                 if view is not None
             ]
+            found = latest_survey_calibration(
+                session, scope, function or ORGANISATION, release.answers_through
+            )
+            context["calibration"] = None if found is None else calibration_view(found)
         day = release.answers_through if release is not None else as_of or dt.date.today()
         funnel = adoption_funnel(session, day, policy, by_team=False)
         context["funnel"] = funnel if funnel.organisation.licensed else None
