@@ -400,7 +400,7 @@ def connect_copilot(
     organisation's Copilot metrics and Copilot Business read permissions) is encrypted with
     GAPLENS_SECRET_KEY before it is stored.
 
-    Example: GH_TOKEN=... gaplens connect copilot --org northwind --token-env GH_TOKEN
+    Example: gaplens connect copilot --org northwind --token-env GH_TOKEN
     """
     from pydantic import ValidationError
 
@@ -451,7 +451,10 @@ def connections_command(
     db: DbOption = None,
 ) -> None:
     """List connections: kind, name, target, cursors, last success and last error (never a
-    secret)."""
+    secret).
+
+    Example: gaplens connections --rotate
+    """
     from gaplens.sync.queries import connection_views
     from gaplens.sync.service import rotate_credentials
 
@@ -465,17 +468,16 @@ def connections_command(
     if not views:
         out.print("No connections yet (gaplens connect copilot --help).")
         return
-    table = Table("name", "kind", "target", "cursors", "last success", "last error")
     for v in views:
-        table.add_row(
-            v.name,
-            v.kind,
-            f"{v.org} at {v.base_url}",
-            ", ".join(f"{k} {c}" for k, c in v.cursors.items()) or "never synced",
-            f"{v.last_success:%Y-%m-%d %H:%M}" if v.last_success else "never",
-            v.last_error or "",
+        pulled = ", ".join(f"{k} {c}" for k, c in v.cursors.items()) or "nothing yet"
+        success = f"{v.last_success:%Y-%m-%d %H:%M} UTC" if v.last_success else "never"
+        out.print(
+            f"{v.name} ({v.kind}): {v.org} at {v.base_url}; every {v.interval_minutes} min; "
+            f"pulled up to: {pulled}; last success: {success}"
+            + (f"; last error: {v.last_error}" if v.last_error else ""),
+            highlight=False,
+            soft_wrap=True,
         )
-    out.print(table)
 
 
 @app.command("disconnect")
@@ -483,7 +485,10 @@ def disconnect_command(
     name: Annotated[str, typer.Argument(help="The connection's name (gaplens connections).")],
     db: DbOption = None,
 ) -> None:
-    """Remove a connection and its stored credentials; what it pulled stays."""
+    """Remove a connection and its stored credentials; what it pulled stays.
+
+    Example: gaplens disconnect copilot-northwind
+    """
     from gaplens.sync.service import connection_id_named, remove_connection
 
     with user_errors():
@@ -507,7 +512,9 @@ def sync_command(
     build releases if anything was stored. Exits 1 if any connection failed; its error is
     kept and shown by `gaplens connections` and on /admin/connections.
 
-    Example (cron, daily at 06:10): 10 6 * * * gaplens sync
+    From cron (daily at 06:10): 10 6 * * * gaplens sync
+
+    Example: gaplens sync copilot --connection copilot-northwind
     """
     from gaplens.sync.schemas import ConnectionKind
     from gaplens.sync.service import sync_all
