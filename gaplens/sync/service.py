@@ -16,6 +16,7 @@ import json
 import logging
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
@@ -132,9 +133,12 @@ def sync_all(
     return outcomes
 
 
-def run_due_syncs(url: str, policy: PrivacyPolicy) -> list[SyncOutcome]:
+def run_due_syncs(
+    url: str, policy: PrivacyPolicy, stop: threading.Event | None = None
+) -> list[SyncOutcome]:
     """The scheduler's job: sync each connection whose next run is due, claimed first (an
-    atomic update of `next_due`), so two server processes never sync the same one at once."""
+    atomic update of `next_due`), so two server processes never sync the same one at once.
+    `stop` (set when the server shuts down) ends a sync between two units."""
     now = _now()
     with session_scope(url) as session:
         due = list(
@@ -159,8 +163,8 @@ def run_due_syncs(url: str, policy: PrivacyPolicy) -> list[SyncOutcome]:
                     .values(next_due=now + dt.timedelta(minutes=minutes))
                 )
             )
-        if claimed:
-            outcomes.append(sync_connection(url, connection_id))
+        if claimed and not (stop is not None and stop.is_set()):
+            outcomes.append(sync_connection(url, connection_id, stop=stop))
     _rebuild_if_stored(url, policy, outcomes)
     for outcome in outcomes:
         # Names and cursors only: never a figure, a login or a secret.
@@ -175,6 +179,7 @@ def sync_connection(
     today: dt.date | None = None,
     retrying: Retrying | None = None,
     client_factory: ClientFactory = default_client,
+    stop: threading.Event | None = None,
 ) -> SyncOutcome:
     """Pull what is new for one connection, storing each unit as it arrives; an error is
     recorded on the connection (and returned), never raised past here."""
@@ -186,12 +191,16 @@ def sync_connection(
         name, kind = connection.name, connection.kind
         try:
             token = decrypt(connection.credentials)
-        except InputError as error:
-            return _failed(url, connection_id, name, kind, 0, [], str(error))
-        connection.credentials = reencrypt(connection.credentials)
+            connection.credentials = reencrypt(connection.credentials)
+            client = client_factory(connection, token, retrying)
+        except (SyncError, InputError) as error:
+            unusable: str | None = str(error)
+        else:
+            unusable = None
+            del token
         state: dict[str, str] = json.loads(connection.state or "{}")
-        client = client_factory(connection, token, retrying)
-    del token
+    if unusable is not None:
+        return _failed(url, connection_id, name, kind, 0, [], unusable)
     stored = 0
     notes: list[str] = []
     workdir = Path(tempfile.mkdtemp(prefix="gaplens-sync-"))
@@ -205,8 +214,15 @@ def sync_connection(
             notes.append(note)
             for download in unit.files:
                 download.path.unlink(missing_ok=True)
+            if stop is not None and stop.is_set():
+                notes.append("stopped for a shutdown; the next run carries on from here")
+                return SyncOutcome(name=name, kind=kind, ok=True, units_stored=stored, notes=notes)
     except (SyncError, InputError) as error:
         return _failed(url, connection_id, name, kind, stored, notes, str(error))
+    except Exception as error:  # a defect: still shown to admins, details in the log
+        log.exception("sync %s failed", name)
+        text = f"internal error ({type(error).__name__}); see the server log and report it"
+        return _failed(url, connection_id, name, kind, stored, notes, text)
     finally:
         client.close()
         shutil.rmtree(workdir, ignore_errors=True)
@@ -255,7 +271,9 @@ def _advance(session: Session, connection_id: int, stream: str, cursor: str) -> 
     PostgreSQL, so a concurrent run cannot write back an older state)."""
     connection = session.execute(
         select(Connection).where(Connection.id == connection_id).with_for_update()
-    ).scalar_one()
+    ).scalar_one_or_none()
+    if connection is None:
+        raise SyncError("the connection was removed while it synced; nothing more is stored")
     state = json.loads(connection.state or "{}")
     state[stream] = cursor
     connection.state = json.dumps(state, sort_keys=True)

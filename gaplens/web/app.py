@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -75,13 +76,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         )
     app.state.release_scheduler = scheduler
     sync_scheduler = None
+    sync_stop = threading.Event()
     if app.state.sync_trigger is not None:
         sync_scheduler = start_sync_schedule(
-            app.state.sync_trigger, app.state.settings.database_url, app.state.policy
+            app.state.sync_trigger, app.state.settings.database_url, app.state.policy, sync_stop
         )
+    app.state.sync_scheduler = sync_scheduler
     yield
     if sync_scheduler is not None:
-        sync_scheduler.shutdown(wait=True)  # a unit being stored commits or rolls back first
+        # A sync under way stops after the unit it is storing (committed with its cursor).
+        sync_stop.set()
+        sync_scheduler.shutdown(wait=True)
     if scheduler is not None:
         # A build under way finishes (and commits, and gives its lease back) first.
         scheduler.shutdown(wait=True)

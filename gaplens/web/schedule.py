@@ -14,6 +14,7 @@ passed (`sync.service.run_due_syncs`; docs/sync.md), or nothing if none is due.
 from __future__ import annotations
 
 import re
+import threading
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -73,16 +74,17 @@ def start_release_schedule(
 
 
 def start_sync_schedule(
-    trigger: BaseTrigger, database_url: str, policy: PrivacyPolicy
+    trigger: BaseTrigger, database_url: str, policy: PrivacyPolicy, stop: threading.Event
 ) -> BackgroundScheduler:
-    """A background thread that syncs the connections that are due, one run at a time."""
+    """A background thread that syncs the connections that are due, one run at a time;
+    setting `stop` ends a run after the unit it is storing (the next run resumes)."""
     from gaplens.sync.service import run_due_syncs
 
     scheduler = BackgroundScheduler(daemon=True)
     scheduler.add_job(
         run_due_syncs,
         trigger,
-        args=(database_url, policy),
+        args=(database_url, policy, stop),
         id="connection-sync",
         name="connection sync",
         max_instances=1,

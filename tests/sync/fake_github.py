@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -62,6 +63,9 @@ class FakeGitHub:
     """(kind, path regex, times): the next `times` matching requests get the fault."""
     calls: Counter[str] = field(default_factory=Counter)
     authorizations: list[str | None] = field(default_factory=list)
+    reached: threading.Event = field(default_factory=threading.Event)
+    """Set when a request with the "hang" fault arrives (it then waits for `release`)."""
+    release: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
         self.server.expect_request(re.compile(".*")).respond_with_handler(self.handle)
@@ -97,6 +101,10 @@ class FakeGitHub:
             good = json.dumps(user_day("gh-person0", "2026-11-08"))
             bad = json.dumps({**user_day("gh-person1", "2026-11-08"), "loc_added_sum": -3})
             return Response(f"{good}\n{bad}\n", 200, content_type="application/x-ndjson")
+        if fault == "hang":
+            self.reached.set()
+            self.release.wait(timeout=30)
+            return Response(_dropped(), 200, headers={"Content-Length": "100000"})
         if fault == "drop":
             return Response(_dropped(), 200, headers={"Content-Length": "100000"})
         if path.startswith("/download/"):

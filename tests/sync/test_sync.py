@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +27,7 @@ from tests.sync.fake_github import ORG, TODAY, TOKEN, FakeGitHub
 from tests.telemetry.helpers import invoke, rows
 
 KEY = "k" * 40
+ROOT = Path(__file__).resolve().parents[2]
 USERS_1_DAY = f"/orgs/{ORG}/copilot/metrics/reports/users-1-day"
 SEATS = f"/orgs/{ORG}/copilot/billing/seats"
 
@@ -345,3 +351,64 @@ def test_rotating_the_key_keeps_connections_working(
     assert bytes(one(db_url, "select credentials from connection")) != bytes(old)
     monkeypatch.delenv("GAPLENS_PREVIOUS_SECRET_KEYS")
     assert sync(db_url).ok
+
+
+def test_a_sync_process_killed_mid_download_loses_nothing(
+    db_url: str, twin_db_url: str, tmp_path: Path, github: FakeGitHub
+):
+    """`kill -9` of a real `gaplens sync` process while it downloads a day's report."""
+    for n, url in enumerate((db_url, twin_db_url)):
+        (tmp_path / str(n)).mkdir()
+        load_directory(url, tmp_path / str(n))
+        connect(url, github)
+    assert sync(twin_db_url).ok
+    github.fail("hang", r"/download/users/2026-11-08")
+    log = tmp_path / "sync.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-c", "from gaplens.cli import app; app()", "sync", "--db", db_url],
+            cwd=ROOT,  # this checkout's gaplens
+            env={**os.environ, "GAPLENS_SECRET_KEY": KEY},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        reached = github.reached.wait(timeout=120)
+        assert reached, f"the sync never reached the download: {log.read_text()}"
+        process.kill()
+        process.wait(timeout=30)
+    finally:
+        github.release.set()
+    assert process.returncode == -signal.SIGKILL
+    assert cursors(db_url)["users"] == "2026-11-07"
+    assert one(db_url, "select last_success from connection") is None
+    assert sync(db_url).ok
+    assert snapshot(db_url) == snapshot(twin_db_url)
+
+
+def test_the_server_syncs_due_connections_on_its_schedule(db_url: str, github: FakeGitHub):
+    from fastapi.testclient import TestClient
+
+    from gaplens.web.app import create_app
+    from gaplens.web.settings import WebSettings
+
+    connect(db_url, github)
+    settings = WebSettings(
+        database_url=db_url,
+        secure_cookies=False,
+        slack_signing_secret=None,
+        sync_schedule="every 1s",
+    )
+    app = create_app(settings)
+    with TestClient(app, base_url="http://testserver") as client:
+        scheduler = app.state.sync_scheduler
+        assert scheduler is not None and scheduler.running
+        deadline = time.monotonic() + 60
+        while one(db_url, "select last_success from connection") is None:
+            assert time.monotonic() < deadline, "no scheduled sync"
+            assert client.get("/healthz").status_code == 200  # serving meanwhile
+            time.sleep(0.2)
+    assert not scheduler.running
+    assert one(db_url, "select count(*) from copilot_seat") == 7
+    with pytest.raises(ValueError, match="GAPLENS_SYNC_SCHEDULE"):
+        create_app(WebSettings(db_url, False, None, sync_schedule="now and then"))
