@@ -89,6 +89,7 @@ class CopilotClient:
             shown_url(first),
             records=seats,
             note=f"{len(seats)} seats from {pages} page{'s' if pages != 1 else ''}",
+            scope=self.org,
         )
 
     def _reports(

@@ -150,6 +150,8 @@ def run_due_syncs(
         )
     outcomes = []
     for connection_id, minutes, seen in due:
+        if stop is not None and stop.is_set():
+            break  # shutting down: what is not claimed stays due for the next run
         with session_scope(url) as session:
             claimed = _count(
                 session.execute(
@@ -163,7 +165,7 @@ def run_due_syncs(
                     .values(next_due=now + dt.timedelta(minutes=minutes))
                 )
             )
-        if claimed and not (stop is not None and stop.is_set()):
+        if claimed:
             outcomes.append(sync_connection(url, connection_id, stop=stop))
     _rebuild_if_stored(url, policy, outcomes)
     for outcome in outcomes:
@@ -290,14 +292,13 @@ def store_unit(session: Session, unit: Unit) -> str:
             written += summary.rows_written
         return f"{unit.note}, {written} rows written"
     if unit.payload_kind == COPILOT_SEATS:
-        return f"{unit.note}; {store_seats(session, unit.source, unit.records)}"
+        return f"{unit.note}; {store_seats(session, unit.scope, unit.source, unit.records)}"
     raise SyncError(f"no importer for {unit.payload_kind}")
 
 
-def store_seats(session: Session, source: str, seats: list[object]) -> str:
+def store_seats(session: Session, org: str, source: str, seats: list[object]) -> str:
     """Replace an organisation's seat list (tool table `copilot_seat`), keep each seat as a raw
     row, and give people without a licence date the day their seat was created."""
-    org = source.split("/orgs/", 1)[-1].split("/", 1)[0]
     problems = ProblemCollector(source)
     lines = [json.dumps(seat, separators=(",", ":"), sort_keys=True) for seat in seats]
     records = [parse_seat(seat, row, problems) for row, seat in enumerate(seats, start=1)]

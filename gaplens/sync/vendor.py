@@ -40,6 +40,8 @@ class Unit:
     files: list[Download] = field(default_factory=list)
     records: list[Any] = field(default_factory=list)
     note: str = ""
+    scope: str = ""
+    """What the records cover where the payload needs it (the organisation of a seat list)."""
 
 
 class VendorClient(Protocol):

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from gaplens.db.engine import session_scope
 from gaplens.privacy import PrivacyPolicy
 from gaplens.sync.http import Retrying
 from gaplens.sync.schemas import ConnectionIn, SyncOutcome
-from gaplens.sync.service import add_connection, run_due_syncs, sync_all
+from gaplens.sync.service import add_connection, run_due_syncs, sync_all, sync_connection
 from tests.files import TEAMS, person, write_csv
 from tests.sync.fake_github import ORG, TODAY, TOKEN, FakeGitHub
 from tests.telemetry.helpers import invoke, rows
@@ -412,3 +413,35 @@ def test_the_server_syncs_due_connections_on_its_schedule(db_url: str, github: F
     assert one(db_url, "select count(*) from copilot_seat") == 7
     with pytest.raises(ValueError, match="GAPLENS_SYNC_SCHEDULE"):
         create_app(WebSettings(db_url, False, None, sync_schedule="now and then"))
+
+
+def test_a_stop_ends_a_sync_between_units_and_the_next_run_carries_on(
+    db_url: str, github: FakeGitHub
+):
+    connect(db_url, github)
+    stop = threading.Event()
+    assert run_due_syncs(db_url, PrivacyPolicy(), stop) != []
+    [connection_id] = [r[0] for r in rows(db_url, "select id from connection")]
+    with session_scope(db_url) as session:
+        session.execute(text("update connection set state = '{}'"))
+    stop.set()
+    assert run_due_syncs(db_url, PrivacyPolicy(), stop) == []  # nothing claimed once stopping
+    outcome = sync_connection(db_url, connection_id, today=TODAY, stop=stop)
+    assert outcome.ok and outcome.units_stored == 1
+    assert "stopped for a shutdown" in outcome.notes[-1]
+    assert set(cursors(db_url)) == {"seats"}
+    assert sync(db_url).ok
+    assert set(cursors(db_url)) == {"seats", "organization", "users"}
+
+
+def test_a_seat_without_a_login_is_refused_by_row_and_field(db_url: str, github: FakeGitHub):
+    github.seats[4] = {**github.seats[4], "assignee": {"slug": "platform", "name": "Platform"}}
+    github.seats[5] = {**github.seats[5], "created_at": "yesterday"}
+    connect(db_url, github)
+    outcome = sync(db_url)
+    assert not outcome.ok and outcome.error is not None
+    assert f"{github.base_url}{SEATS}, row 5, column 'assignee.login'" in outcome.error
+    assert "row 6, column 'created_at': 'yesterday' is not an ISO 8601 timestamp" in (outcome.error)
+    assert one(db_url, "select count(*) from copilot_seat") == 0
+    assert one(db_url, "select count(*) from import_run") == 0
+    assert cursors(db_url) == {}
