@@ -30,7 +30,7 @@ from gaplens.directory.identities import IdentityResolver
 from gaplens.directory.models import IdentityKind, Person
 from gaplens.errors import InputError, ProblemCollector
 from gaplens.imports.models import ImportRun
-from gaplens.imports.raw import RawRowWriter
+from gaplens.imports.raw import RawRowWriter, forget_raw_of_same_file
 from gaplens.privacy import PrivacyPolicy
 from gaplens.sync.credentials import decrypt, encrypt, reencrypt
 from gaplens.sync.github import DEFAULT_BASE_URL, CopilotClient
@@ -319,6 +319,7 @@ def store_seats(session: Session, org: str, source: str, seats: list[object]) ->
     for row, line in enumerate(lines, start=1):
         raw.add(row, line)
     raw.close()
+    forget_raw_of_same_file(session, SEATS_KIND, digest, run.id)  # an unchanged list: once
     session.execute(delete(CopilotSeat).where(CopilotSeat.org == org))
     rows = {
         r.user_login.lower(): {

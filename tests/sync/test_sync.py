@@ -154,6 +154,11 @@ def test_first_sync_stores_reports_and_seats_then_only_new_days(
     assert github.calls[f"{USERS_1_DAY}?day=2026-11-10"] == 1
     assert cursors(db_url)["users"] == "2026-11-09"
     assert snapshot(db_url) == before
+    # The same seat list pulled twice: two runs, raw rows kept once (with the newest).
+    seat_runs = "select id from import_run where kind = 'copilot-seats'"
+    assert len(rows(db_url, seat_runs)) == 2
+    kept = f"select distinct import_run_id from raw_chunk where import_run_id in ({seat_runs})"
+    assert rows(db_url, kept) == [(max(r[0] for r in rows(db_url, seat_runs)),)]
 
 
 def test_429_with_retry_after_is_waited_out(db_url: str, github: FakeGitHub):
