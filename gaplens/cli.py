@@ -366,6 +366,173 @@ def import_m365_copilot_command(path: ExportArgument, db: DbOption = None) -> No
     _import_export(db, path, lambda s, advance: import_m365_copilot(s, path, progress=advance))
 
 
+connect_app = typer.Typer(
+    help="Connect a tool's API so `gaplens sync` pulls from it (see docs/sync.md).",
+    no_args_is_help=True,
+)
+app.add_typer(connect_app, name="connect")
+
+
+@connect_app.command("copilot")
+def connect_copilot(
+    org: Annotated[str, typer.Option(help="The organisation's login (github.com/ORG).")],
+    token_env: Annotated[
+        str | None,
+        typer.Option(
+            help="Name of the environment variable holding the token (default: prompt for "
+            "it). The token itself is never an argument, so it stays out of shell history."
+        ),
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="A name for the connection (default: copilot-ORG).")
+    ] = None,
+    base_url: Annotated[
+        str, typer.Option(help="The REST API root (GitHub Enterprise Server: https://HOST/api/v3).")
+    ] = "https://api.github.com",
+    interval: Annotated[
+        int, typer.Option(help="Minutes between the server's scheduled syncs (15-10080).")
+    ] = 1440,
+    db: DbOption = None,
+) -> None:
+    """Store a GitHub Copilot connection: usage-metrics reports and seat assignments.
+
+    The token (manage_billing:copilot or read:org, or a fine-grained token with the
+    organisation's Copilot metrics and Copilot Business read permissions) is encrypted with
+    GAPLENS_SECRET_KEY before it is stored.
+
+    Example: gaplens connect copilot --org northwind --token-env GH_TOKEN
+    """
+    from pydantic import ValidationError
+
+    from gaplens.sync.schemas import ConnectionIn
+    from gaplens.sync.service import add_connection
+
+    with user_errors():
+        if token_env is not None:
+            token = os.environ.get(token_env, "").strip()
+            if not token:
+                raise InputError.single(f"the environment variable {token_env} is empty or unset")
+        else:
+            token = str(typer.prompt("GitHub token", hide_input=True)).strip()
+        try:
+            spec = ConnectionIn(
+                name=name or f"copilot-{org}",
+                org=org,
+                base_url=base_url,
+                interval_minutes=interval,
+                token=token,  # pydantic makes it a SecretStr
+            )
+        except ValidationError as invalid:
+            raise InputError.single(
+                "; ".join(
+                    f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in invalid.errors()
+                )
+            ) from None
+        url = ready_database(db)
+        with session_scope(url) as session:
+            view = add_connection(session, spec)
+    out.print(
+        f"Connected {view.name} ({view.kind}, {view.org} at {view.base_url}); "
+        "run `gaplens sync` or let the server sync it on its schedule.",
+        highlight=False,
+    )
+
+
+@app.command("connections")
+def connections_command(
+    rotate: Annotated[
+        bool,
+        typer.Option(
+            "--rotate",
+            help="Re-encrypt every connection's credentials under the current "
+            "GAPLENS_SECRET_KEY (after moving the old one to GAPLENS_PREVIOUS_SECRET_KEYS).",
+        ),
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """List connections: kind, name, target, cursors, last success and last error (never a
+    secret).
+
+    Example: gaplens connections --rotate
+    """
+    from gaplens.sync.queries import connection_views
+    from gaplens.sync.service import rotate_credentials
+
+    with user_errors():
+        url = ready_database(db)
+        with session_scope(url) as session:
+            rotated = rotate_credentials(session) if rotate else None
+            views = connection_views(session)
+    if rotated is not None:
+        out.print(f"Re-encrypted the credentials of {rotated} connection(s).")
+    if not views:
+        out.print("No connections yet (gaplens connect copilot --help).")
+        return
+    for v in views:
+        pulled = ", ".join(f"{k} {c}" for k, c in v.cursors.items()) or "nothing yet"
+        success = f"{v.last_success:%Y-%m-%d %H:%M} UTC" if v.last_success else "never"
+        out.print(
+            f"{v.name} ({v.kind}): {v.org} at {v.base_url}; every {v.interval_minutes} min; "
+            f"pulled up to: {pulled}; last success: {success}"
+            + (f"; last error: {v.last_error}" if v.last_error else ""),
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+@app.command("disconnect")
+def disconnect_command(
+    name: Annotated[str, typer.Argument(help="The connection's name (gaplens connections).")],
+    db: DbOption = None,
+) -> None:
+    """Remove a connection and its stored credentials; what it pulled stays.
+
+    Example: gaplens disconnect copilot-northwind
+    """
+    from gaplens.sync.service import connection_id_named, remove_connection
+
+    with user_errors():
+        url = ready_database(db)
+        with session_scope(url) as session:
+            remove_connection(session, connection_id_named(session, name))
+    out.print(f"Removed the connection {name}.")
+
+
+@app.command("sync")
+def sync_command(
+    kind: Annotated[
+        str | None, typer.Argument(help="Only connections of this kind (copilot).")
+    ] = None,
+    connection: Annotated[
+        str | None, typer.Option("--connection", help="Only the connection of this name.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Pull what is new from every connection (each stream from where it stopped), then
+    build releases if anything was stored. Exits 1 if any connection failed; its error is
+    kept and shown by `gaplens connections` and on /admin/connections.
+
+    From cron (daily at 06:10): 10 6 * * * gaplens sync
+
+    Example: gaplens sync copilot --connection copilot-northwind
+    """
+    from gaplens.sync.schemas import ConnectionKind
+    from gaplens.sync.service import sync_all
+
+    with user_errors():
+        if kind is not None and kind not in {k.value for k in ConnectionKind}:
+            known = ", ".join(k.value for k in ConnectionKind)
+            raise InputError.single(f"unknown kind '{kind}' (known: {known})", column="KIND")
+        url = ready_database(db)
+        outcomes = sync_all(url, _policy(), kind=kind, name=connection)
+    if not outcomes:
+        out.print("No connections to sync (gaplens connect copilot --help).")
+    for outcome in outcomes:
+        (out if outcome.ok else err).print(outcome.describe(), highlight=False, soft_wrap=True)
+    if any(not o.ok for o in outcomes):
+        raise typer.Exit(1)
+
+
 @import_app.command("jira")
 def import_jira_command(path: ExportArgument, db: DbOption = None) -> None:
     """Import Jira issues: a CSV export (all fields) or REST search JSON (with changelog for

@@ -172,9 +172,9 @@ class CopilotUsageReader:
     for unreadable JSON; field problems go to `problems` so every bad row can be reported.
     """
 
-    def __init__(self, path: Path, problems: ProblemCollector) -> None:
+    def __init__(self, path: Path, problems: ProblemCollector, source: str | None = None) -> None:
         self.path = path
-        self.source = path.name
+        self.source = source or path.name
         self.problems = problems
         self.scope_fallback = path.stem[:200]
         self.kind: str | None = None

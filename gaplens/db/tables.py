@@ -24,6 +24,7 @@ from gaplens.releases.schedule import models as schedule_models
 from gaplens.releases.tasks import models as task_release_models
 from gaplens.spent import models as spent_models
 from gaplens.surveys import models as survey_models
+from gaplens.sync import models as sync_models
 from gaplens.tasks import models as task_models
 from gaplens.telemetry import models as telemetry_models
 from gaplens.wins import models as win_models
@@ -53,6 +54,7 @@ __all__ = [
     "schedule_models",
     "spent_models",
     "survey_models",
+    "sync_models",
     "task_models",
     "task_release_models",
     "telemetry_models",

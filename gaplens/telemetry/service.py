@@ -263,14 +263,21 @@ class UserDayWriter(KeyedWriter):
 
 
 def import_copilot_usage(
-    session: Session, path: Path, progress: ProgressCallback | None = None
+    session: Session,
+    path: Path,
+    progress: ProgressCallback | None = None,
+    source: str | None = None,
 ) -> ConnectorSummary:
     """Import any GitHub Copilot usage export (the format is detected); all or nothing.
 
+    `source` names where the file came from when it is not the file itself (a sync's
+    download link, without its signature): problems and the run's raw rows name it.
     A large file is parsed in a second process while this one writes (imports/parallel.py)."""
-    problems = ProblemCollector(path.name)
-    reader = CopilotUsageReader(path, problems)
+    problems = ProblemCollector(source or path.name)
+    reader = CopilotUsageReader(path, problems, source=source)
     run = start_run(session, COPILOT_KIND, path)
+    if source is not None:
+        run.source_name = source[:500]
     run_id = run.id
     resolver = IdentityResolver.load(session, [IdentityKind.GITHUB])
     with sqlite_page_cache(session), WriteBehind(session) as writes:
@@ -306,7 +313,7 @@ def import_copilot_usage(
         )
     return ConnectorSummary(
         kind=COPILOT_KIND,
-        source=path.name,
+        source=source or path.name,
         rows_read=counts.rows_read,
         rows_written=written,
         rows_unresolved=counts.unresolved,

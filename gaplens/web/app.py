@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -27,6 +28,7 @@ from gaplens.web.routes import (
     api,
     auth,
     commitments,
+    connections,
     costs,
     criteria,
     dashboard,
@@ -46,7 +48,7 @@ from gaplens.web.routes import (
     users,
     wins,
 )
-from gaplens.web.schedule import release_trigger, start_release_schedule
+from gaplens.web.schedule import release_trigger, start_release_schedule, start_sync_schedule
 from gaplens.web.security import CrossSiteMiddleware, HardeningMiddleware
 from gaplens.web.settings import UPLOAD_PREFIX, WebSettings
 
@@ -73,7 +75,18 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             trigger, app.state.settings.database_url, app.state.policy
         )
     app.state.release_scheduler = scheduler
+    sync_scheduler = None
+    sync_stop = threading.Event()
+    if app.state.sync_trigger is not None:
+        sync_scheduler = start_sync_schedule(
+            app.state.sync_trigger, app.state.settings.database_url, app.state.policy, sync_stop
+        )
+    app.state.sync_scheduler = sync_scheduler
     yield
+    if sync_scheduler is not None:
+        # A sync under way stops after the unit it is storing (committed with its cursor).
+        sync_stop.set()
+        sync_scheduler.shutdown(wait=True)
     if scheduler is not None:
         # A build under way finishes (and commits, and gives its lease back) first.
         scheduler.shutdown(wait=True)
@@ -97,6 +110,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.policy = configured_policy()
     # Parsed here so a bad schedule stops the server at startup (None: builds run from cron).
     app.state.release_trigger = release_trigger(settings.release_schedule)
+    app.state.sync_trigger = release_trigger(settings.sync_schedule, "GAPLENS_SYNC_SCHEDULE")
     # Per app (so per worker): an address is only ever held as a keyed hash, in memory.
     app.state.feedback_limiter = AnonymousRateLimiter(
         limit=settings.feedback_per_hour, window_seconds=3600
@@ -127,6 +141,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         slack.router,
         surveys.router,
         admin.router,
+        connections.router,
         users.router,
         api.router,
         exports.router,

@@ -109,6 +109,7 @@ NAVIGATION = (
             NavLink("/admin/surveys", "Surveys", "/admin/surveys", admin_only=True),
             NavLink("/admin/users", "Accounts", "/admin/users", admin_only=True),
             NavLink("/admin/tasks", "Task catalogue", "/admin/tasks", admin_only=True),
+            NavLink("/admin/connections", "Connections", "/admin/connections", admin_only=True),
         ),
     ),
 )

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 
 from gaplens.config import database_url
-from gaplens.web.schedule import DEFAULT_RELEASE_SCHEDULE, OFF
+from gaplens.web.schedule import DEFAULT_RELEASE_SCHEDULE, DEFAULT_SYNC_SCHEDULE, OFF
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_IMPORT_BYTES = 2 * 1024**3
@@ -34,6 +34,10 @@ class WebSettings:
     """When the server builds releases itself (`gaplens/web/schedule.py`). Off unless set:
     `from_environment` (what `gaplens serve` uses) turns it on, every hour at minute 5."""
 
+    sync_schedule: str = OFF
+    """How often the server looks for connections due a sync (each has its own interval);
+    off unless set: `from_environment` turns it on, every 5 minutes."""
+
     @classmethod
     def from_environment(cls, db: str | None = None) -> WebSettings:
         return cls(
@@ -43,6 +47,7 @@ class WebSettings:
             responses_per_hour=int(os.environ.get("GAPLENS_RESPONSES_PER_HOUR", "30")),
             max_import_bytes=int(os.environ.get("GAPLENS_MAX_IMPORT_BYTES", MAX_IMPORT_BYTES)),
             release_schedule=os.environ.get("GAPLENS_RELEASE_SCHEDULE", DEFAULT_RELEASE_SCHEDULE),
+            sync_schedule=os.environ.get("GAPLENS_SYNC_SCHEDULE", DEFAULT_SYNC_SCHEDULE),
             allowed_origins=tuple(
                 origin.strip()
                 for origin in os.environ.get("GAPLENS_ALLOWED_ORIGINS", "").split(",")

@@ -40,6 +40,9 @@ MATRIX = {
     ("POST", "/api/v1/admin/costs"): [401, 422, 403, 403],  # empty body
     ("GET", "/admin/users"): [303, 200, 403, 403],
     ("GET", "/api/v1/admin/users"): [401, 200, 403, 403],
+    ("GET", "/admin/connections"): [303, 200, 403, 403],
+    ("GET", "/api/v1/admin/connections"): [401, 200, 403, 403],
+    ("POST", "/admin/connections"): [303, 403, 403, 403],  # no form token
     ("POST", "/api/v1/admin/users"): [401, 422, 403, 403],  # empty body
     ("POST", "/api/v1/admin/users/{user_id}/deactivate"): [401, 422, 403, 403],  # not an id
     ("GET", "/trend"): [303, 200, 200, 200],

@@ -49,6 +49,7 @@ PAGES = [
     "/admin/surveys",
     "/admin/users",
     "/admin/tasks",
+    "/admin/connections",
 ]
 OPENS_ON_DATA = {
     # page: text that is there only when the page shows the demo's latest data

@@ -1,0 +1,54 @@
+"""Connections (credentials encrypted at rest) and the Copilot seat assignments they pull."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gaplens.db.base import Base
+
+
+class Connection(Base):
+    """One source gaplens pulls from on a schedule. `credentials` is a Fernet token (see
+    `sync/secrets.py`): the database alone never reveals the token; `__repr__` names no secret."""
+
+    __tablename__ = "connection"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    base_url: Mapped[str] = mapped_column(String(500))
+    org: Mapped[str] = mapped_column(String(200))
+    """Organisation (or enterprise) slug the API paths name."""
+    credentials: Mapped[bytes] = mapped_column(LargeBinary)
+    state: Mapped[str] = mapped_column(Text, default="{}")
+    """JSON cursor per stream, e.g. {"users-1-day": "2026-11-30"}: the last day stored."""
+    interval_minutes: Mapped[int] = mapped_column(Integer, default=1440)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_success: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    last_error_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    next_due: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def __repr__(self) -> str:
+        return f"Connection(id={self.id!r}, kind={self.kind!r}, name={self.name!r})"
+
+
+class CopilotSeat(Base):
+    """A Copilot seat held in an organisation, as `/orgs/{org}/copilot/billing/seats` lists it
+    (a tool table: the funnel's licence date is written from it to `person`)."""
+
+    __tablename__ = "copilot_seat"
+
+    org: Mapped[str] = mapped_column(String(200), primary_key=True)
+    user_login: Mapped[str] = mapped_column(String(100), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_activity_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_activity_editor: Mapped[str | None] = mapped_column(String(200))
+    pending_cancellation_date: Mapped[dt.date | None] = mapped_column(Date)
+    plan_type: Mapped[str | None] = mapped_column(String(32))
+    import_run_id: Mapped[int] = mapped_column(ForeignKey("import_run.id"), index=True)
+    source_row: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,52 @@
+"""What a vendor client hands the sync service: units of pulled data, each with its cursor.
+
+A vendor module (GitHub Copilot today; Microsoft Graph, Jira Cloud and Zendesk slot in the
+same way) knows its API's paths, pagination and payloads, and nothing of the database. Its
+`pull(state, workdir, today)` yields `Unit`s lazily, so what was pulled before a failure is
+already stored: the service stores each unit and sets `state[unit.stream] = unit.cursor` in
+one transaction, then asks for the next.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+COPILOT_USAGE = "copilot-usage"
+"""A unit of downloaded report files for `telemetry.service.import_copilot_usage`."""
+COPILOT_SEATS = "copilot-seats"
+"""A unit of seat objects for `sync.service.store_seats`."""
+
+
+@dataclass(frozen=True)
+class Download:
+    """A file a vendor pulled into the work directory, and where it came from (no query)."""
+
+    source: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One step of a sync, stored all or nothing with its stream's new cursor."""
+
+    stream: str
+    cursor: str
+    payload_kind: str
+    source: str
+    files: list[Download] = field(default_factory=list)
+    records: list[Any] = field(default_factory=list)
+    note: str = ""
+    scope: str = ""
+    """What the records cover where the payload needs it (the organisation of a seat list)."""
+
+
+class VendorClient(Protocol):
+    def pull(self, state: Mapping[str, str], workdir: Path, today: dt.date) -> Iterator[Unit]:
+        """Units from each stream's cursor in `state` up to what the API has by `today`."""
+        ...
+
+    def close(self) -> None: ...
