@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from pytest_httpserver import HTTPServer
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -127,3 +128,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return SLOW_FIRST.index(path) if path in SLOW_FIRST else len(SLOW_FIRST)
 
     items.sort(key=rank)  # stable: the order within each group is unchanged
+
+
+@pytest.fixture
+def httpserver() -> Iterator[HTTPServer]:
+    """A vendor's server on loopback for one test, stopped (its thread joined) after it.
+
+    pytest-httpserver's own fixture keeps one server thread for the whole session; a thread
+    left running in a test worker stops the metrics loader from forking its child
+    (gaplens/metrics/prefetch.py refuses to fork a process with other threads)."""
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    yield server
+    server.clear()
+    if server.is_running():
+        server.stop()

@@ -110,7 +110,9 @@ def test_first_sync_stores_reports_and_seats_then_only_new_days(
     assert outcome.ok, outcome.error
     # 28-day reports (two files for users) end 2026-11-05, then 1-day reports to 11-09.
     assert one(db_url, "select count(*) from copilot_user_day") == 6 * (28 + 4)
-    assert one(db_url, "select count(*) from ai_usage_day") == 6 * (28 + 4)
+    # Each user-day lists IDE and CLI use: one AI usage day per app (IDE, CLI).
+    assert one(db_url, "select count(*) from ai_usage_day") == 2 * 6 * (28 + 4)
+    assert one(db_url, "select count(*) from ai_usage_day where app = 'cli'") == 6 * (28 + 4)
     assert rows(db_url, "select scope, count(*) from copilot_org_day group by scope") == [
         ("organization:4242", 28 + 4)
     ]
