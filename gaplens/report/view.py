@@ -18,7 +18,7 @@ from gaplens.commitments.schemas import CommitmentsSection
 from gaplens.modelling.schemas import ModellingSection
 from gaplens.reflections.schemas import ReflectionsSummary
 from gaplens.report import charts
-from gaplens.report.effects import EffectView, effect_view
+from gaplens.report.effects import EffectView, effect_view, stability_words
 from gaplens.report.heatmap import HeatmapView, heatmap_view
 from gaplens.report.measures import ShareMeasure, share_measure
 from gaplens.report.schemas import (
@@ -602,10 +602,12 @@ def build_view(doc: ReportDocument) -> ReportView:
 
 
 def effects_of(doc: ReportDocument) -> list[EffectView]:
-    """The staggered estimate of each metric that has one, with its event-study chart."""
+    """The staggered estimate of each metric that has one, with its event-study chart and,
+    for a speed metric, its counter-metrics' beside it."""
     if doc.measured is None:
         return []
-    views = (effect_view(o, o.staggered) for o in doc.measured.metrics)
+    by_key = {o.metric.key: o for o in doc.measured.metrics}
+    views = (effect_view(o, o.staggered, by_key) for o in doc.measured.metrics)
     return [v for v in views if v is not None]
 
 
@@ -1259,6 +1261,8 @@ def brief_view(doc: ReportDocument) -> BriefView | None:
             f"frontline, beside the measured change in {r.measure.split(' (')[0]} "
             "(AI users against people not yet using AI)."
         )
+        if r.stability is not None:
+            caption += " " + stability_words(r.stability)
         if r.measured is None:
             missing = r.reason or "Not measured for this scope."
     adoption: list[BriefBar] = []

@@ -20,6 +20,7 @@ from gaplens.directory.queries import organisation_id, person_functions, team_id
 from gaplens.metrics.registry import REGISTRY, UnknownMetricError, get_metric
 from gaplens.metrics.schemas import MetricDefinition, MetricOverview, MetricScope
 from gaplens.metrics.service import DEFAULT_WINDOW_DAYS
+from gaplens.metrics.stability import with_stability
 from gaplens.releases.measured.queries import (
     measured_release,
     measured_releases,
@@ -73,7 +74,8 @@ def metric(
     differences) and by AI tenure, each with n and a 95% interval or "not enough data", as
     released for the latest month end at or before `as_of` (default: the latest release);
     `staggered`: the staggered-adoption estimate (organisation and functions; null where
-    not published)."""
+    not published); `stability`, for a speed metric: its counter-metrics' effects from the
+    same release and estimator, with a verdict in words."""
     try:
         get_metric(key)
     except UnknownMetricError as unknown:
@@ -90,10 +92,15 @@ def metric(
     release = measured_release(session, organisation, as_of)
     if release is None:
         raise HTTPException(404, NO_RELEASE if as_of is None else f"{NO_RELEASE} by {as_of}")
-    (result,) = released_overviews(session, release, scope, [key])
-    result = result.model_copy(
-        update={"staggered": released_staggered(session, release, key, scope)}
-    )
+    keys = [key, *get_metric(key).counter_metrics]
+    result = with_stability(
+        [
+            o.model_copy(
+                update={"staggered": released_staggered(session, release, o.metric.key, scope)}
+            )
+            for o in released_overviews(session, release, scope, keys)
+        ]
+    )[0]
     record(session, viewer.audit_key, "view_metric", key, {"team": team, "function": function})
     return result
 
@@ -143,15 +150,20 @@ def metrics_page(
     if organisation is not None:
         if release is not None:
             scope = MetricScope(organisation_id=organisation, function=function or None)
-            overviews = released_overviews(session, release, scope)
+            overviews = with_stability(
+                [
+                    o.model_copy(
+                        update={
+                            "staggered": released_staggered(session, release, o.metric.key, scope)
+                        }
+                    )
+                    for o in released_overviews(session, release, scope)
+                ]
+            )
             context["overviews"] = overviews
+            by_key = {o.metric.key: o for o in overviews}
             context["effects"] = [
-                view
-                for view in (
-                    effect_view(o, released_staggered(session, release, o.metric.key, scope))
-                    for o in overviews
-                )
-                if view is not None
+                view for view in (effect_view(o, o.staggered, by_key) for o in overviews) if view
             ]
         day = release.answers_through if release is not None else as_of or dt.date.today()
         funnel = adoption_funnel(session, day, policy, by_team=False)
