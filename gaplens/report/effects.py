@@ -129,12 +129,6 @@ def counter_effect(c: CounterFigure) -> str:
     return f"{c.label}: {est} {unit} ({low} to {high})"
 
 
-def stability_words(check: StabilityCheck) -> str:
-    """The verdict, then each counter-metric's effect: "Faster, but more work was reopened.
-    Beside it: Reopen rate: +4.1 percentage points (+2.0 to +6.2); ..."."""
-    return f"{check.verdict} Beside it: {'; '.join(counter_effect(c) for c in check.counters)}."
-
-
 def event_cell(e: StaggeredEffect | None, unit: str) -> str:
     """One counter-metric's event-study effect for a table cell ('' where none)."""
     if e is None:

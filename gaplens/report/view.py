@@ -18,7 +18,7 @@ from gaplens.commitments.schemas import CommitmentsSection
 from gaplens.modelling.schemas import ModellingSection
 from gaplens.reflections.schemas import ReflectionsSummary
 from gaplens.report import charts
-from gaplens.report.effects import EffectView, effect_view, stability_words
+from gaplens.report.effects import EffectView, effect_view
 from gaplens.report.heatmap import HeatmapView, heatmap_view
 from gaplens.report.measures import ShareMeasure, share_measure
 from gaplens.report.schemas import (
@@ -1261,8 +1261,8 @@ def brief_view(doc: ReportDocument) -> BriefView | None:
             f"frontline, beside the measured change in {r.measure.split(' (')[0]} "
             "(AI users against people not yet using AI)."
         )
-        if r.stability is not None:
-            caption += " " + stability_words(r.stability)
+        if r.stability is not None:  # the counter-figures themselves are in the appendix
+            caption += " Stability beside it: " + r.stability.verdict
         if r.measured is None:
             missing = r.reason or "Not measured for this scope."
     adoption: list[BriefBar] = []
