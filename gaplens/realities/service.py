@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -27,7 +28,13 @@ from sqlalchemy.orm import Session
 from gaplens.directory.models import Organisation, Person, Team
 from gaplens.figures import FigureStatus, QuestionFigures
 from gaplens.metrics.registry import get_metric
-from gaplens.metrics.schemas import MetricFigure, MetricScope, StabilityCheck, StaggeredFigures
+from gaplens.metrics.schemas import (
+    MetricFigure,
+    MetricOverview,
+    MetricScope,
+    StabilityCheck,
+    StaggeredFigures,
+)
 from gaplens.metrics.stability import direction, stability_check
 from gaplens.perception.filters import PopulationFilter
 from gaplens.perception.service import released_perception
@@ -224,17 +231,18 @@ def _stability(
     key: str,
     method: MeasuredMethod,
     value: Interval,
+    counters: Sequence[MetricOverview],
 ) -> StabilityCheck:
-    """The speed-up's counter-metrics from the same release, scope and estimator, and the
-    verdict (`value`: positive = faster)."""
-    counters = list(get_metric(key).counter_metrics)
+    """The speed-up's counter-metrics (`counters`: their overviews from the same release and
+    scope) by the same estimator, and the verdict (`value`: positive = faster)."""
     overviews = {
         o.metric.key: o.model_copy(
             update={"staggered": released_staggered(session, release, o.metric.key, scope)}
         )
         if method == "staggered"
         else o
-        for o in released_overviews(session, release, scope, counters)
+        for o in counters
+        if o.metric.key in get_metric(key).counter_metrics
     }
     # Positive = faster: the same reading as an effect on a "higher is better" metric.
     return stability_check(key, method, direction(value.low, value.high, "higher"), overviews)
@@ -248,18 +256,23 @@ def _measure(session: Session, release: Release | None, scope: _Scope) -> _Measu
         return _Measure(None, "", {}, "no measured figures released yet")
     label, reason, n = "", None, {}
     keys = [key for key, _ in WORKFLOW_METRICS]
-    overviews = released_overviews(session, release, scope.metric, keys)
-    for overview, (key, label) in zip(overviews, WORKFLOW_METRICS, strict=True):
+    counters = sorted({c for key in keys for c in get_metric(key).counter_metrics})
+    # One read for the workflow metrics and their counter-metrics.
+    overviews = released_overviews(session, release, scope.metric, [*keys, *counters])
+    beside = overviews[len(keys) :]
+    for overview, (key, label) in zip(overviews[: len(keys)], WORKFLOW_METRICS, strict=True):
         figures = released_staggered(session, release, key, scope.metric)
         value = _staggered(figures)
         if value is not None and figures is not None:
-            check = _stability(session, release, scope.metric, key, "staggered", value)
+            check = _stability(session, release, scope.metric, key, "staggered", value, beside)
             return _Measure(value, label, dict(figures.n), None, "staggered", check)
         figure = overview.users_vs_non_users
         reason, n = figure.not_enough_data, figure.n
         value = _measured(figure)
         if value is not None:
-            check = _stability(session, release, scope.metric, key, "users_vs_non_users", value)
+            check = _stability(
+                session, release, scope.metric, key, "users_vs_non_users", value, beside
+            )
             return _Measure(value, label, n, None, "users_vs_non_users", check)
     return _Measure(None, label, n, reason)
 
