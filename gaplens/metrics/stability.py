@@ -162,6 +162,22 @@ def stability_check(
     )
 
 
+def did_check(
+    overview: MetricOverview, overviews: Mapping[str, MetricOverview]
+) -> StabilityCheck | None:
+    """The stability check beside a speed metric's users-vs-non-users difference in
+    differences (None for another kind of metric, or a speed figure without an interval),
+    for where that figure is shown even when a staggered estimate exists (`/metrics`'
+    table). `overviews`: the same release and scope, by metric key."""
+    metric = get_metric(overview.metric.key)
+    f = overview.users_vs_non_users
+    if metric.kind != "speed" or f.low is None or f.high is None:
+        return None
+    return stability_check(
+        metric.key, "users_vs_non_users", direction(f.low, f.high, metric.better), overviews
+    )
+
+
 def with_stability(overviews: Sequence[MetricOverview]) -> list[MetricOverview]:
     """`overviews` (one release and scope, `staggered` already attached where published)
     with each speed metric's stability check beside its effect: the staggered estimate's
@@ -172,20 +188,12 @@ def with_stability(overviews: Sequence[MetricOverview]) -> list[MetricOverview]:
     for o in overviews:
         metric = get_metric(o.metric.key)
         check = None
-        if metric.kind == "speed":
-            s = o.staggered.overall if o.staggered is not None else None
-            if s is not None:
-                check = stability_check(
-                    metric.key, "staggered", direction(s.low, s.high, metric.better), by_key
-                )
-            elif o.users_vs_non_users.low is not None and o.users_vs_non_users.high is not None:
-                f = o.users_vs_non_users
-                assert f.low is not None and f.high is not None
-                check = stability_check(
-                    metric.key,
-                    "users_vs_non_users",
-                    direction(f.low, f.high, metric.better),
-                    by_key,
-                )
+        s = o.staggered.overall if o.staggered is not None else None
+        if metric.kind == "speed" and s is not None:
+            check = stability_check(
+                metric.key, "staggered", direction(s.low, s.high, metric.better), by_key
+            )
+        else:
+            check = did_check(o, by_key)
         out.append(o.model_copy(update={"stability": check}) if check is not None else o)
     return out

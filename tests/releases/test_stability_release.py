@@ -126,3 +126,14 @@ def test_speed_is_shown_with_its_stability_from_the_same_release(
     assert "Reopen rate: " in effects and "percentage points" in effects
     assert f"{abs(low):.1f} to " in effects and f"{abs(high):.1f})" in effects
     assert "Reopen rate (percentage points), with its interval" in effects
+    # the metrics table's column is the difference in differences for every metric: there,
+    # the speed figure has the counter-metrics' differences in differences beside it
+    row = page.split('<tr><th scope="row">Cycle time')[1].split("</tr>")[0]
+    did = reopen["users_vs_non_users"]
+    assert did["value"] is not None, did
+    assert "Beside it: Reopen rate: " in row and "Rework cycles: " in row
+    assert f"{abs(100 * did['low']):.1f} to " in row
+    assert f"{abs(100 * did['high']):.1f})" in row
+    assert row.count("Faster") + row.count("No clear change") + row.count("Slower") == 1
+    reopen_row = page.split('<tr><th scope="row">Reopen rate')[1].split("</tr>")[0]
+    assert "Beside it" not in reopen_row  # a stability metric has no counter-metric

@@ -20,7 +20,7 @@ from gaplens.directory.queries import organisation_id, person_functions, team_id
 from gaplens.metrics.registry import REGISTRY, UnknownMetricError, get_metric
 from gaplens.metrics.schemas import MetricDefinition, MetricOverview, MetricScope
 from gaplens.metrics.service import DEFAULT_WINDOW_DAYS
-from gaplens.metrics.stability import with_stability
+from gaplens.metrics.stability import did_check, with_stability
 from gaplens.releases.measured.queries import (
     measured_release,
     measured_releases,
@@ -28,7 +28,7 @@ from gaplens.releases.measured.queries import (
     released_staggered,
 )
 from gaplens.report.charts import spec_to_svg
-from gaplens.report.effects import effect_view
+from gaplens.report.effects import counter_effect, effect_view
 from gaplens.web.deps import AnyStaff, DbSession, Policy
 from gaplens.web.pages import render
 
@@ -143,6 +143,7 @@ def metrics_page(
         "no_release": NO_RELEASE if release is None else None,
         "overviews": [],
         "effects": [],
+        "table_stability": {},
         "funnel": None,
         "window": DEFAULT_WINDOW_DAYS,
         "k": policy.min_group_size,
@@ -165,6 +166,14 @@ def metrics_page(
             context["effects"] = [
                 view for view in (effect_view(o, o.staggered, by_key) for o in overviews) if view
             ]
+            # The table's column is the difference in differences for every metric, so its
+            # speed figures get their counter-metrics by that estimator, even where the
+            # effects below carry the staggered ones.
+            context["table_stability"] = {
+                o.metric.key: (check.verdict, [counter_effect(c) for c in check.counters])
+                for o in overviews
+                if (check := did_check(o, by_key)) is not None
+            }
         day = release.answers_through if release is not None else as_of or dt.date.today()
         funnel = adoption_funnel(session, day, policy, by_team=False)
         context["funnel"] = funnel if funnel.organisation.licensed else None
