@@ -9,12 +9,15 @@ import datetime as dt
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gaplens.accounts.models import StaffRole
 from gaplens.accounts.service import create_user
 from gaplens.db.engine import session_scope
 from gaplens.privacy import PrivacyPolicy
+from gaplens.releases.measured.audit import staggered_findings
+from gaplens.releases.measured.models import MeasuredStaggered
 from gaplens.releases.measured.service import build_measured_release, month_ends
 from gaplens.web.app import create_app
 from gaplens.web.settings import WebSettings
@@ -55,18 +58,24 @@ def _world(session: Session, *, instability: float, seed: int) -> int:
     return org.id
 
 
+def _released(session: Session, *, instability: float, resamples: int = 499) -> int:
+    """The world, released at every month end from October 2025 as the scheduler would."""
+    organisation = _world(session, instability=instability, seed=2)
+    first = dt.date(2025, 10, 3)
+    for today in [first] + [
+        end + dt.timedelta(days=3)
+        for end in month_ends(first, END)
+        if end + dt.timedelta(days=3) > first
+    ]:
+        build_measured_release(
+            session, organisation, PrivacyPolicy(), today=today, staggered_resamples=resamples
+        )
+    return organisation
+
+
 def _serve(db_url: str, *, instability: float) -> TestClient:
     with session_scope(db_url) as session:
-        organisation = _world(session, instability=instability, seed=2)
-        first = dt.date(2025, 10, 3)
-        for today in [first] + [
-            end + dt.timedelta(days=3)
-            for end in month_ends(first, END)
-            if end + dt.timedelta(days=3) > first
-        ]:
-            build_measured_release(
-                session, organisation, PrivacyPolicy(), today=today, staggered_resamples=499
-            )
+        _released(session, instability=instability)
         create_user(session, "leader@northwind.example", "Leader", StaffRole.LEADER, PASSWORD)
     app = create_app(
         WebSettings(database_url=db_url, secure_cookies=False, slack_signing_secret=None)
@@ -137,3 +146,21 @@ def test_speed_is_shown_with_its_stability_from_the_same_release(
     assert row.count("Faster") + row.count("No clear change") + row.count("Slower") == 1
     reopen_row = page.split('<tr><th scope="row">Reopen rate')[1].split("</tr>")[0]
     assert "Beside it" not in reopen_row  # a stability metric has no counter-metric
+
+
+def test_the_stability_cells_pass_the_linear_auditor(db_url: str) -> None:
+    """The counter-metrics' staggered cells are released by the rules every metric's are
+    (k adopters and k people not yet using AI, changes not all alike, a cell never changed
+    once published): the linear attack on every month's release together finds no one."""
+    with session_scope(db_url) as session:
+        organisation = _released(session, instability=0.20, resamples=49)
+        published: dict[str, int] = {}
+        for metric, figures in session.execute(
+            select(MeasuredStaggered.metric, MeasuredStaggered.figures)
+        ):
+            published[metric] = max(published.get(metric, 0), len(figures.get("cells", [])))
+        releases, findings = staggered_findings(session, organisation, k=K)
+    assert releases >= 3
+    # the attack has stability cells to work on, not an empty release
+    assert published.get("reopen_rate", 0) > 0 and published.get("rework_cycles", 0) > 0
+    assert findings.ok, findings.describe()
