@@ -16,18 +16,25 @@ FONT = "DejaVu Sans"
 
 INK = "#1F2933"
 MUTED = "#52606D"
-FAINT = "#9AA5B1"
+FAINT = "#7B8794"
+"""Reference lines and earlier periods: the lightest ink that still has 3:1 on white."""
 GRID = "#E4E7EB"
+"""Gridlines only: a reading aid behind the labelled values, not a mark that carries data."""
+AXIS_LINE = "#7B8794"
 BENCHMARK = "#7B4B94"
 """Published benchmarks: a muted purple, distinct from every group colour."""
 
+LIGHT_BLUE = "#3B8FD0"
+ORANGE = "#B36B00"
 GROUP_COLOURS: dict[str, str] = {
     "executive": "#0072B2",
-    "manager": "#56B4E9",
-    "individual_contributor": "#E69F00",
+    "manager": LIGHT_BLUE,
+    "individual_contributor": ORANGE,
     "everyone": "#8C8C8C",
 }
-EXTRA_COLOURS = ("#009E73", "#CC79A7", "#D55E00", "#F0E442")
+"""Okabe-Ito hues, the light ones darkened: every mark has at least 3:1 against the white
+chart (WCAG 1.4.11), and the groups are also named on the axis, never by colour alone."""
+EXTRA_COLOURS = ("#009E73", "#CC79A7", "#D55E00", "#857600")
 
 CHART_WIDTH = 660
 """Total width of every chart in CSS pixels, so charts line up on the page and in print."""
@@ -39,6 +46,10 @@ PADDING = {"left": 2, "right": 4, "top": 6, "bottom": 2}
 PLOT_WIDTH = CHART_WIDTH - LABEL_WIDTH - RIGHT_ROOM - PADDING["left"] - PADDING["right"]
 
 CONFIG: Spec = {
+    # The SVG root is one named image (report.charts.spec_to_svg); Vega's own ARIA would give
+    # every mark a role without a name, which screen readers read as noise.
+    "aria": False,
+    "mark": {"aria": False},
     "font": FONT,
     "background": "white",
     "padding": PADDING,
@@ -52,8 +63,8 @@ CONFIG: Spec = {
         "titleFontSize": 11,
         "titleFontWeight": "normal",
         "gridColor": GRID,
-        "domainColor": "#CBD2D9",
-        "tickColor": "#CBD2D9",
+        "domainColor": AXIS_LINE,
+        "tickColor": AXIS_LINE,
     },
     "axisY": {
         "grid": False,
@@ -76,3 +87,20 @@ CONFIG: Spec = {
     },
     "text": {"font": FONT, "fontSize": 11, "color": INK},
 }
+
+
+PHONE_WIDTH = 320
+"""A whole chart drawn for a 390 px phone (the page's and the card's padding taken off), at
+1:1 so its text stays as large as on a desktop instead of shrinking to half."""
+
+
+def narrow_config(label_width: int) -> Spec:
+    """The style with a label column of `label_width` px, for a chart drawn for a phone."""
+    axis_y = {
+        **CONFIG["axisY"],
+        "labelLimit": label_width - 8,
+        "minExtent": label_width,
+        "maxExtent": label_width,
+        "labelFontSize": 10.5,
+    }
+    return {**CONFIG, "axisY": axis_y}

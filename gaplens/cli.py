@@ -387,7 +387,8 @@ def import_tickets_command(
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Import support tickets from a Zendesk or ServiceNow CSV export.
+    """Import support tickets: a Zendesk ticket or Explore CSV export, or a ServiceNow
+    incident CSV or JSONv2 export (a JSON file is read as ServiceNow JSONv2).
 
     Example: gaplens import tickets incident.csv --system servicenow
     """

@@ -110,6 +110,7 @@ SLOW_FIRST = (
     "tests/test_end_to_end.py",
     "tests/web/test_openapi_fuzz.py",
     "tests/web/test_staff_pages_browser.py",
+    "tests/report/test_report_axe.py",
     "tests/reflections/test_demo_and_report.py",
     "tests/web/test_respondent_pages.py",
     "tests/demo/test_planted_no_effect.py",

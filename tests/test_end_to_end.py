@@ -511,34 +511,57 @@ def test_the_report_body_uses_no_internal_words(demo_report: tuple[Path, ReportD
         assert not found, f"{name}: {found}"
 
 
-def _brief_pages(pdf: bytes, tmp_path: Path) -> int:
-    """The page holding the brief's last line (it ends with a page break)."""
+def _page_texts(pdf: bytes, tmp_path: Path, pages: int) -> list[str]:
+    """The text of each of the first `pages` pages (pdftotext, one page at a time)."""
     import subprocess
 
     source = tmp_path / "report.pdf"
     source.write_bytes(pdf)
-    for page in range(1, 4):
-        text = subprocess.run(
-            ["pdftotext", "-f", str(page), "-l", str(page), str(source), "-"],
-            check=True, capture_output=True, text=True,
-        ).stdout  # fmt: skip
+    texts = []
+    for page in range(1, pages + 1):
+        command = ["pdftotext", "-f", str(page), "-l", str(page), str(source), "-"]
+        texts.append(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+    return texts
+
+
+def _brief_pages(pdf: bytes, tmp_path: Path) -> int:
+    """The page holding the brief's last line (it ends with a page break)."""
+    for page, text in enumerate(_page_texts(pdf, tmp_path, 3), start=1):
         if "Everything below is the appendix" in text:
             return page
     raise AssertionError("the brief does not end within three pages")
 
 
+def _check_brief_pages(pdf: bytes, tmp_path: Path) -> None:
+    """At most two pages; the last one is not a stray line or two of a card (the demo's brief
+    once spilled 'the end of September 2026 (measured).' and its closing note onto a page of
+    its own); and the appendix starts on the next page, with the report's cover."""
+    last = _brief_pages(pdf, tmp_path)
+    assert last <= 2
+    texts = _page_texts(pdf, tmp_path, last + 1)
+    lines = [
+        line
+        for line in texts[last - 1].splitlines()
+        if line.strip() and not line.startswith("AI reality brief") and "Page " not in line
+    ]
+    assert len(lines) >= 20, f"page {last}, the brief's last, is nearly empty: {lines}"
+    assert "AI reality report" not in texts[last - 1]
+    assert "AI reality report" in texts[last], "the appendix does not start on a new page"
+
+
 def test_the_brief_is_at_most_two_pdf_pages(
     demo_report: tuple[Path, ReportDocument], tmp_path: Path
 ):
+    """...and its last page is well filled, with the appendix on the next (print CSS)."""
     from gaplens.report.render import render_pdf
 
     out, _ = demo_report
-    assert _brief_pages((out / "reality-report.pdf").read_bytes(), tmp_path) <= 2
+    _check_brief_pages((out / "reality-report.pdf").read_bytes(), tmp_path)
     support = ReportDocument.model_validate_json(
         (out / "reality-report-support-2026-q3.json").read_text()
     )
     assert support.brief is not None and "in Support" in support.brief.finding
-    assert _brief_pages(render_pdf(support), tmp_path) <= 2
+    _check_brief_pages(render_pdf(support), tmp_path)
 
 
 def test_the_first_screen_holds_the_finding_the_gap_adoption_and_the_next_steps(

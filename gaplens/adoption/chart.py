@@ -9,12 +9,12 @@ is listed by the page in words, never plotted.
 from __future__ import annotations
 
 from gaplens.adoption.schemas import AdoptionFunnel, FunnelGroup
-from gaplens.chartstyle import CONFIG, PLOT_WIDTH, SCHEMA_URL, Spec
+from gaplens.chartstyle import CONFIG, LIGHT_BLUE, ORANGE, PLOT_WIDTH, SCHEMA_URL, Spec
 from gaplens.wording import percent
 
 BARS = (
-    ("active_28d", "Active in the last 28 days", "#56B4E9"),
-    ("integrated", "Integrated into the work", "#E69F00"),
+    ("active_28d", "Active in the last 28 days", LIGHT_BLUE),
+    ("integrated", "Integrated into the work", ORANGE),
 )
 
 

@@ -33,7 +33,7 @@ from gaplens.metrics.queries import (
 )
 from gaplens.metrics.service import MeasuredData
 from gaplens.privacy import PrivacyPolicy
-from gaplens.releases.adoption.queries import latest_adoption_release
+from gaplens.releases.adoption.queries import latest_adoption_release, month_ends
 from gaplens.stats import wilson_interval
 from gaplens.telemetry.models import (
     ANY_APP,
@@ -218,6 +218,13 @@ licensed person at all; the release does not say which)."""
 
 def organisation_of(session: Session) -> int | None:
     return session.scalars(select(Organisation.id).order_by(Organisation.id)).first()
+
+
+def released_month_ends(session: Session) -> list[dt.date]:
+    """The month ends the adoption funnel is released for, newest first: what the page
+    offers to pick, the first being the latest with data."""
+    organisation = organisation_of(session)
+    return [] if organisation is None else month_ends(session, organisation)
 
 
 def adoption_funnel(

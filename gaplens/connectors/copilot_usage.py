@@ -32,6 +32,7 @@ from gaplens.connectors.json_records import (
 from gaplens.errors import InputError, ProblemCollector
 
 USER_REPORT = "user-report"
+USER_TEAMS = "user-teams"
 ORG_REPORT = "org-report"
 LEGACY = "legacy"
 USAGE_METRICS = "usage-metrics"
@@ -75,9 +76,22 @@ class CopilotUserRecord(NamedTuple):
     used_agent: bool | None
     used_chat: bool | None
     features: str | None
+    cli_sessions: int | None = None
+    cli_requests: int | None = None
+    cli_prompts: int | None = None
+    code_review: str | None = None
+    """`active`, `passive` or None: see `code_review_of`."""
     feature_rows: list[tuple[Any, ...]] | None = None
     """The same features as `copilot_user_day_feature` rows, ready for the driver (see
     `feature_rows`): built here, where each count is at hand anyway."""
+    used: bool = True
+    """Whether the day counts as the user's use of Copilot in the IDE or on github.com (see
+    `ide_use`); CLI use counts on its own (`cli_used`)."""
+
+    @property
+    def cli_used(self) -> bool:
+        """Copilot CLI activity that day (kept apart: the IDE counts do not include it)."""
+        return bool(self.cli_sessions or self.cli_requests or self.cli_prompts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +129,7 @@ def detect_kind(value: Any) -> str | None:
     if not isinstance(value, dict):
         return None
     if "user_login" in value:
-        return USER_REPORT
+        return USER_TEAMS if is_user_teams_row(value) else USER_REPORT
     if "day_totals" in value or "daily_active_users" in value:
         return ORG_REPORT
     if "date" in value and (
@@ -125,6 +139,30 @@ def detect_kind(value: Any) -> str | None:
     ):
         return LEGACY
     return None
+
+
+TEAM_FIELDS = ("team_slug", "team_id", "team_name")
+USAGE_SIGNS = (
+    "user_initiated_interaction_count",
+    "code_generation_activity_count",
+    "totals_by_feature",
+    "totals_by_ide",
+    "totals_by_cli",
+    "used_agent",
+    "used_chat",
+)
+USER_TEAMS_REFUSAL = (
+    "this is the Copilot user-teams report (one row per user and team: team_slug/team_id with "
+    "user_login), not a usage report: it holds no usage, and read as one it would overwrite "
+    "each user's real counts for that day. gaplens takes teams from its own directory "
+    "(`gaplens import people`, column `team`); import the users-1-day or users-28-day report "
+    "for usage"
+)
+
+
+def is_user_teams_row(value: dict[str, Any]) -> bool:
+    """A row of the user-teams report: a user and a team, and none of the usage fields."""
+    return any(key in value for key in TEAM_FIELDS) and not any(key in value for key in USAGE_SIGNS)
 
 
 class CopilotUsageReader:
@@ -234,6 +272,8 @@ class CopilotUsageReader:
         row = record.line
         if self.kind is None:
             self.kind = detect_kind(value)
+            if self.kind == USER_TEAMS:
+                raise InputError.single(USER_TEAMS_REFUSAL, self.source, row)
             if self.kind is None:
                 found = ", ".join(list(value)[:6]) if isinstance(value, dict) else "not an object"
                 raise InputError.single(
@@ -270,6 +310,14 @@ class _FastFeature(msgspec.Struct):
     loc_added_sum: _Count | None = None
 
 
+class _FastCli(msgspec.Struct):
+    """`totals_by_cli`: the counts gaplens keeps; token usage and versions are skipped."""
+
+    session_count: _Count | None = None
+    request_count: _Count | None = None
+    prompt_count: _Count | None = None
+
+
 class _FastUserDay(msgspec.Struct):
     """The fields of a user-report line that gaplens keeps, with the bounds it checks."""
 
@@ -283,6 +331,13 @@ class _FastUserDay(msgspec.Struct):
     loc_added_sum: _Count | None = None
     used_agent: bool | None = None
     used_chat: bool | None = None
+    used_cli: bool | None = None
+    used_copilot_coding_agent: bool | None = None
+    used_copilot_code_review_active: bool | None = None
+    used_copilot_code_review_passive: bool | None = None
+    totals_by_cli: _FastCli | None = None
+    team_slug: msgspec.Raw = _NULL
+    """Only checked to be absent: a user-teams row takes the general path, which refuses it."""
     totals_by_ide: msgspec.Raw = _NULL
     """Only checked to be a list (or null), so it is not decoded at all."""
     totals_by_feature: list[_FastFeature] | None = None
@@ -301,8 +356,10 @@ def _fast_user_day(obj: _FastUserDay, row: int) -> CopilotUserRecord | None:
             return None
     login = obj.user_login
     ide = obj.totals_by_ide
-    if login != login.strip() or not (
-        ide is _NULL or bytes(memoryview(ide)[:1]) == b"[" or bytes(ide) == b"null"
+    if (
+        obj.team_slug is not _NULL
+        or login != login.strip()
+        or not (ide is _NULL or bytes(memoryview(ide)[:1]) == b"[" or bytes(ide) == b"null")
     ):
         return None
     features: str | None = None
@@ -342,21 +399,69 @@ def _fast_user_day(obj: _FastUserDay, row: int) -> CopilotUserRecord | None:
         if summed or len(rows) != len(compact):  # a feature listed twice: rows from the sums
             rows = feature_rows(day, login, compact)
         features = _COMPACT_ENCODE(compact).decode() if compact else None
-    return CopilotUserRecord(
-        row,
-        day,
-        login,
-        obj.user_id,
+    cli = obj.totals_by_cli
+    review = code_review_of(
+        obj.used_copilot_code_review_active, obj.used_copilot_code_review_passive
+    )
+    totals = (
         obj.user_initiated_interaction_count,
         obj.code_generation_activity_count,
         obj.code_acceptance_activity_count,
         obj.loc_suggested_to_add_sum,
         obj.loc_added_sum,
+    )
+    return CopilotUserRecord(
+        row,
+        day,
+        login,
+        obj.user_id,
+        *totals,
         obj.used_agent,
         obj.used_chat,
         features,
+        cli.session_count if cli is not None else None,
+        cli.request_count if cli is not None else None,
+        cli.prompt_count if cli is not None else None,
+        review,
         rows or None,
+        ide_use(
+            totals,
+            features is not None and any(compact.values()),
+            (obj.used_agent, obj.used_chat, obj.used_copilot_coding_agent),
+            review,
+            cli is not None or bool(obj.used_cli),
+        ),
     )
+
+
+def code_review_of(active: Any, passive: Any) -> str | None:
+    """`active` wins over `passive`, as GitHub counts a day with both signals."""
+    if active is True:
+        return "active"
+    if passive is True:
+        return "passive"
+    return None
+
+
+def ide_use(
+    counts: tuple[int | None, ...],
+    has_features: bool,
+    flags: tuple[bool | None, ...],
+    review: str | None,
+    has_cli: bool,
+) -> bool:
+    """Whether a user-day is use of Copilot outside the CLI.
+
+    Any count above 0, a feature with counts, an agent, chat or coding-agent flag, or an active
+    code review is use. A day with none of them is not when its only signal is a *passive*
+    code review (a repository policy reviewed the user's pull request: GitHub's own
+    active/passive split) or CLI activity (counted as CLI use on its own). A day with no
+    signal at all is still use: GitHub lists a user on a day only when they were active, and
+    older reports carry no flags.
+    """
+    if any(counts) or has_features or any(flag is True for flag in flags) or review == "active":
+        return True
+    return review is None and not has_cli
 
 
 USER_COUNTS = (
@@ -394,6 +499,14 @@ def parse_user_day(
     agent = get("used_agent")
     chat = get("used_chat")
     ide = get("totals_by_ide")
+    if any(key in obj for key in TEAM_FIELDS):
+        problems.add(
+            "a row of the user-teams report (a team with user_login, no usage) among usage "
+            "rows: it is not usage and would overwrite that user's day; remove it",
+            row,
+            next(key for key in TEAM_FIELDS if key in obj),
+        )
+        return None
     well_formed = (
         type(login) is str
         and 0 < len(login) <= 100
@@ -411,7 +524,7 @@ def parse_user_day(
     if problems.count != before:
         return None
     interactions, generations, acceptances, loc_suggested, loc_added = values
-    return CopilotUserRecord(
+    record = CopilotUserRecord(
         row,
         day,
         login,
@@ -424,7 +537,66 @@ def parse_user_day(
         agent,
         chat,
         _COMPACT.encode(counts) if counts else None,
-        feature_rows(day, login, counts) if counts else None,
+        feature_rows=feature_rows(day, login, counts) if counts else None,
+    )
+    return _with_signals(record, obj, row, problems, before)
+
+
+def _with_signals(
+    record: CopilotUserRecord,
+    obj: dict[str, Any],
+    row: int,
+    problems: ProblemCollector,
+    before: int,
+) -> CopilotUserRecord | None:
+    """The record with its CLI counts, code-review signal and whether the day is use."""
+    cli = obj.get("totals_by_cli")
+    sessions = requests = prompts = None
+    if cli is not None:
+        if not isinstance(cli, dict):
+            problems.add(_expected("an object", cli), row, "totals_by_cli")
+        else:
+            sessions = count(
+                cli, "session_count", row, problems, INT32, "totals_by_cli.session_count"
+            )
+            requests = count(
+                cli, "request_count", row, problems, INT32, "totals_by_cli.request_count"
+            )
+            prompts = count(cli, "prompt_count", row, problems, INT32, "totals_by_cli.prompt_count")
+    flags = {
+        key: flag(obj, key, row, problems)
+        for key in (
+            "used_cli",
+            "used_copilot_coding_agent",
+            "used_copilot_code_review_active",
+            "used_copilot_code_review_passive",
+        )
+    }
+    if problems.count != before:
+        return None
+    review = code_review_of(
+        flags["used_copilot_code_review_active"], flags["used_copilot_code_review_passive"]
+    )
+    counts = (
+        record.interactions,
+        record.code_generations,
+        record.code_acceptances,
+        record.loc_suggested,
+        record.loc_added,
+    )
+    used = ide_use(
+        counts,
+        any(any(counts[3:]) for counts in record.feature_rows or ()),
+        (record.used_agent, record.used_chat, flags["used_copilot_coding_agent"]),
+        review,
+        cli is not None or bool(flags["used_cli"]),
+    )
+    return record._replace(
+        cli_sessions=sessions,
+        cli_requests=requests,
+        cli_prompts=prompts,
+        code_review=review,
+        used=used,
     )
 
 
@@ -463,7 +635,9 @@ def _user_day_problems(
     ide = obj.get("totals_by_ide")
     if ide is not None and not isinstance(ide, list):
         problems.add(_expected("a list", ide), row, "totals_by_ide")
-    return record if problems.count == before else None
+    if problems.count != before:
+        return None
+    return _with_signals(record, obj, row, problems, before)
 
 
 def compact_features(value: Any, row: int, problems: ProblemCollector) -> str | None:

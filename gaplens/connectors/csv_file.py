@@ -36,8 +36,11 @@ def normalise_column(name: str) -> str:
     return name.strip().lower()
 
 
-def check_not_binary(path: Path) -> None:
-    """Refuse empty and binary files before the CSV parser produces confusing errors."""
+def check_not_binary(path: Path, utf8: bool = True) -> None:
+    """Refuse empty and binary files before the CSV parser produces confusing errors.
+
+    `utf8=False` leaves the encoding to the caller (tool exports: `export_csv.export_encoding`).
+    """
     source = path.name
     if not path.exists():
         raise InputError.single("file not found", source)
@@ -49,6 +52,8 @@ def check_not_binary(path: Path) -> None:
         raise InputError.single("the file is empty", source)
     if b"\x00" in head:
         raise InputError.single("this is a binary file, not a UTF-8 CSV", source)
+    if not utf8:
+        return
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
     except UnicodeDecodeError as error:

@@ -4,10 +4,16 @@
 formats. Tool exports differ: Jira repeats `Sprint`, `Labels` or `Watchers` once per value and
 carries hundreds of columns gaplens ignores. This reader keeps every position of every name
 (case-insensitive, trimmed), while keeping the same located errors and record numbering.
+
+Exports are also read as the tools and spreadsheets write them: UTF-8 (with or without a
+byte-order mark) or, failing that, Windows-1252 (ServiceNow's default, and Excel's "CSV" on
+Western Windows); separated by commas, or by semicolons or tabs (Excel in locales whose decimal
+mark is a comma), detected from the header line.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections.abc import Iterator, Sequence
@@ -16,10 +22,83 @@ from pathlib import Path
 from gaplens.connectors.csv_file import check_not_binary, checked_rows
 from gaplens.errors import InputError, InputProblem
 
+SNIFF_CHARS = 64 * 1024
 Record = tuple[int, list[str], str]
 """A data row: its number, its fields and its source text (see `ExportCsv.records`)."""
 
 csv.field_size_limit(16 * 1024 * 1024)
+
+UTF8 = "utf-8-sig"
+WINDOWS_1252 = "cp1252"
+DELIMITERS = (",", ";", "\t")
+_BLOCK = 1 << 20
+
+
+def export_encoding(path: Path) -> str:
+    """UTF-8 when the whole file decodes as UTF-8, else Windows-1252 when it decodes as that.
+
+    The whole file is checked, not a sample: an export whose first thousand rows are ASCII
+    can carry its first "é" at row 50,000 (one pass at memory speed, about 1 s per GB).
+    Anything else is refused with the offset of the first byte neither encoding reads."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    bad: int | None = None
+    utf8_before = False
+    """Valid multi-byte UTF-8 came before the bad byte: a damaged UTF-8 file, not Windows-1252
+    (whose text practically never forms valid UTF-8 sequences)."""
+    with path.open("rb") as handle:
+        head = handle.read(3)
+        handle.seek(0)
+        for block in iter(lambda: handle.read(_BLOCK), b""):
+            try:
+                text = decoder.decode(block)
+            except UnicodeDecodeError as error:
+                bad = offset + error.start
+                utf8_before = utf8_before or not block[: error.start].isascii()
+                break
+            # The decoded text, not the block: a lead byte at the block's end is not yet UTF-8.
+            utf8_before = utf8_before or not text.isascii()
+            offset += len(block)
+        else:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                bad = offset - 1
+        if bad is None:
+            return UTF8
+        if head == codecs.BOM_UTF8 or utf8_before:
+            raise InputError.single(
+                f"not UTF-8 text (invalid byte at offset {bad}, after UTF-8 text before it)",
+                path.name,
+            )
+        handle.seek(0)
+        offset = 0
+        for block in iter(lambda: handle.read(_BLOCK), b""):
+            try:
+                block.decode(WINDOWS_1252)
+            except UnicodeDecodeError as error:
+                raise InputError.single(
+                    f"neither UTF-8 nor Windows-1252 text (invalid UTF-8 at offset {bad}, "
+                    f"byte 0x{block[error.start]:02X} at offset {offset + error.start} is not "
+                    "Windows-1252); save the export as UTF-8",
+                    path.name,
+                ) from None
+            offset += len(block)
+    return WINDOWS_1252
+
+
+def header_delimiter(first_line: str) -> str:
+    """The candidate delimiter found most often outside quotes in the header (a comma on a
+    tie): `"Id";"Name, full"` is separated by semicolons."""
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for char in first_line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(DELIMITERS, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] > counts[","] else ","
 
 
 class ExportCsv:
@@ -27,15 +106,20 @@ class ExportCsv:
 
     def __init__(self, path: Path, keep_text: bool = False) -> None:
         """`keep_text`: remember each record's source lines, for `records`."""
-        check_not_binary(path)
+        check_not_binary(path, utf8=False)
         self.path = path
         self.source = path.name
+        self.encoding = export_encoding(path)
+        with path.open(encoding=self.encoding, newline="") as handle:
+            self.delimiter = header_delimiter(handle.readline(SNIFF_CHARS))
         self._binary = path.open("rb")
-        self._handle = io.TextIOWrapper(self._binary, encoding="utf-8-sig", newline="")
+        self._handle = io.TextIOWrapper(self._binary, encoding=self.encoding, newline="")
         self._lines: list[str] = []
         self._ended = False
         """The file has no more lines: a record completed now ended with the file."""
-        self._reader = csv.reader(self._captured() if keep_text else self._handle)
+        self._reader = csv.reader(
+            self._captured() if keep_text else self._handle, delimiter=self.delimiter
+        )
         self._keep_text = keep_text
         try:
             raw = next(self._reader)
@@ -60,6 +144,22 @@ class ExportCsv:
             append(line)
             yield line
         self._ended = True
+
+    def column_values(self, positions: Sequence[int]) -> Iterator[str]:
+        """The values at `positions` of every data row, read afresh from the file (for a rule
+        that needs the whole file, such as the day/month order of numeric dates); rows
+        that are not the header's width are skipped: the main pass reports them."""
+        width = len(self.names)
+        with self.path.open(encoding=self.encoding, newline="") as handle:
+            reader = csv.reader(handle, delimiter=self.delimiter)
+            try:
+                next(reader, None)
+                for fields in reader:
+                    if len(fields) == width:
+                        for position in positions:
+                            yield fields[position]
+            except csv.Error:
+                return
 
     def first(self, *names: str) -> tuple[int, str] | None:
         """Position and header spelling of the first of `names` present (case-insensitive)."""

@@ -16,17 +16,23 @@ from gaplens.connectors.export_csv import ExportCsv
 from gaplens.connectors.work_records import (
     DATE_FORMATS_HELP,
     STATUS_CATEGORY_KEYS,
+    NumericDates,
     WorkRecord,
     category_of,
     clip,
     parse_timestamp,
     timestamp_memo,
 )
-from gaplens.errors import ProblemCollector
+from gaplens.errors import InputError, ProblemCollector
 from gaplens.work.models import DONE, IN_PROGRESS, TODO
 
-KIND = "a Jira CSV export"
+KIND = (
+    "a Jira CSV export with English column names (Jira may name the columns in the "
+    "exporting user's language: export with the profile language set to English)"
+)
 STORY_POINTS = ("Custom field (Story Points)", "Custom field (Story point estimate)")
+"""Company-managed projects fill the first, team-managed ones the second; an export across
+both has both columns, each row filling one. Per row the first filled one is read."""
 START_DATE = (
     "Custom field (Start date)",
     "Custom field (Start Date)",
@@ -44,6 +50,14 @@ class JiraCsvReader:
     def __init__(self, path: Path, problems: ProblemCollector) -> None:
         self.csv = ExportCsv(path, keep_text=True)
         self.problems = problems
+        if self.csv.first("Issue key", "Key") is None and self.csv.first("Created") is None:
+            # `Status` is spelt alike in several languages: the key and date columns tell.
+            self.csv.close()
+            raise InputError.single(
+                f"this does not look like {KIND}: neither Issue key nor Created is in the header",
+                self.csv.source,
+                1,
+            )
         (self.key_at, self.key_name), (self.status_at, self.status_name), created = (
             self.csv.require(KIND, (("Issue key", "Key"), ("Status",), ("Created",)))
         )
@@ -60,12 +74,48 @@ class JiraCsvReader:
                 "updated": ("Updated",),
                 "resolved": ("Resolved",),
                 "status_category": ("Status Category",),
-                "story_points": STORY_POINTS,
                 "start": START_DATE,
             }.items()
         }
+        self.points = [spot for name in STORY_POINTS if (spot := self.csv.first(name))]
         self.sprints = self.csv.all("Sprint")
         self.labels = self.csv.all("Labels")
+        dates = [self.created_at] + [
+            spot[0] for name in ("updated", "resolved", "start") if (spot := self.optional[name])
+        ]
+        self.numeric_dates = NumericDates(lambda: self.csv.column_values(dates))
+        self.warnings = self._warnings()
+
+    def _warnings(self) -> list[str]:
+        """What the metrics will lack because the export lacks a column (they say "not enough
+        data" for it): said at import, when the export can still be redone."""
+        missing = [
+            (
+                not self.points,
+                "Custom field (Story Points) or (Story point estimate)",
+                "story points per sprint",
+            ),
+            (not self.sprints, "Sprint", "story points per sprint"),
+            (
+                self.optional["resolved"] is None,
+                "Resolved",
+                "throughput, cycle time and story points per sprint",
+            ),
+            (
+                self.optional["assignee"] is None and self.optional["assignee_id"] is None,
+                "Assignee or Assignee Id",
+                "every work metric (no issue has a person)",
+            ),
+        ]
+        return [
+            f'the export has no {column} column: {metrics} will be "not enough data" '
+            "for these issues"
+            for absent, column, metrics in missing
+            if absent
+        ]
+
+    def _bad_date(self, text: str) -> str:
+        return self.numeric_dates.problem(text) or _bad_date(text)
 
     @property
     def rows_read(self) -> int:
@@ -97,7 +147,10 @@ class JiraCsvReader:
         updated_name, resolved_name, start_name = (
             named.get(name, "") for name in ("updated", "resolved", "start")
         )
-        i_points = at["story_points"]
+        points_at = [spot[0] for spot in self.points]
+        points_name = {spot[0]: spot[1] for spot in self.points}
+        numeric = self.numeric_dates.parse
+        decimal_comma = self.csv.delimiter != ","
         sprint_at, label_at = self.sprints, self.labels
         categories: dict[tuple[str, str], str | None] = {}
         seen = timestamp_memo().get
@@ -118,9 +171,11 @@ class JiraCsvReader:
             created = seen(value, missing)
             if created is missing:
                 created = parse_timestamp(value)
+            if created is None and value and not value.isspace():
+                created = numeric(value)
             if created is None:
                 problems.add(
-                    _bad_date(value) if value.strip() else "a value is required",
+                    self._bad_date(value) if value.strip() else "a value is required",
                     row,
                     created_name,
                 )
@@ -130,25 +185,33 @@ class JiraCsvReader:
             if updated is missing:
                 updated = parse_timestamp(value)
             if updated is None and value and not value.isspace():
-                problems.add(_bad_date(value), row, updated_name)
+                updated = numeric(value)
+                if updated is None:
+                    problems.add(self._bad_date(value), row, updated_name)
             value = fields[i_resolved]
             resolved = seen(value, missing)
             if resolved is missing:
                 resolved = parse_timestamp(value)
             if resolved is None and value and not value.isspace():
-                problems.add(_bad_date(value), row, resolved_name)
+                resolved = numeric(value)
+                if resolved is None:
+                    problems.add(self._bad_date(value), row, resolved_name)
             value = fields[i_start]
             started = seen(value, missing)
             if started is missing:
                 started = parse_timestamp(value)
             if started is None and value and not value.isspace():
-                problems.add(_bad_date(value), row, start_name)
+                started = numeric(value)
+                if started is None:
+                    problems.add(self._bad_date(value), row, start_name)
             points = None
-            value = fields[i_points].strip()
-            if value:
-                points = _number(value)
-                if points is None:
-                    problems.add(f"'{clip(value)}' is not a number", row, named["story_points"])
+            for i_points in points_at:
+                value = fields[i_points].strip()
+                if value:
+                    points = _number(value, decimal_comma)
+                    if points is None:
+                        problems.add(f"'{clip(value)}' is not a number", row, points_name[i_points])
+                    break
             if problems.count != before or created is None:
                 continue
             declared = fields[i_category].strip()
@@ -208,7 +271,10 @@ def _category(declared: str, status: str) -> str | None:
     return category_of(status)
 
 
-def _number(text: str) -> float | None:
+def _number(text: str, decimal_comma: bool = False) -> float | None:
+    """A finite number; `decimal_comma`: `2,5` is 2.5 (a file Excel saved with semicolons)."""
+    if decimal_comma and text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")
     try:
         value = float(text.strip())
     except ValueError:

@@ -220,11 +220,28 @@ class JiraJsonReader:
         self.points_ids, self.sprint_ids = field_ids(read_names(path))
         self.known: dict[str, str] = {}
         self.rows_read = 0
+        self.truncated = 0
+        """Issues whose changelog the search response cut short (the first few are named)."""
+        self.truncated_keys: list[str] = []
         self._stream = JsonStream(path)
 
     @property
     def bytes_read(self) -> int:
         return self._stream.bytes_read
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the import must say it could not know (read once the file is consumed)."""
+        if not self.truncated:
+            return []
+        shown = ", ".join(self.truncated_keys) + (", ..." if self.truncated > 5 else "")
+        return [
+            f"{self.path.name}: {self.truncated} issues have a changelog the search cut "
+            f"short (histories 'total' above what the file holds: {shown}); their reopen and "
+            "rework counts are stored as unknown. Fetch each issue's full changelog "
+            "(/rest/api/3/issue/KEY/changelog, every page) into the issue's 'changelog' and "
+            "import again to count them."
+        ]
 
     def __iter__(self) -> Iterator[WorkRecord]:
         stream = self._stream
@@ -236,6 +253,10 @@ class JiraJsonReader:
                 saw_issues = True
                 for issue in value:
                     self.rows_read += 1
+                    if isinstance(issue, dict) and changelog_truncated(issue.get("changelog")):
+                        self.truncated += 1
+                        if len(self.truncated_keys) < 5:
+                            self.truncated_keys.append(str(issue.get("key"))[:64])
                     record = issue_record(
                         issue,
                         stream.position_hint,
@@ -294,7 +315,11 @@ def issue_record(
     updated = _when(fields.get("updated"), row, "fields.updated", problems)
     resolved = _when(fields.get("resolutiondate"), row, "fields.resolutiondate", problems)
     points = _points(fields, points_ids, row, problems)
-    has_history = isinstance(issue.get("changelog"), dict)
+    # Only a whole changelog can say how often an issue was reopened: one the search cut
+    # short (more histories than it carries) leaves the counts unknown, not 0.
+    has_history = isinstance(issue.get("changelog"), dict) and not changelog_truncated(
+        issue.get("changelog")
+    )
     transitions = _transitions(issue.get("changelog"), row, problems)
     if problems.count != before or status is None or created is None:
         return None
@@ -345,7 +370,8 @@ def issue_record(
         resolved_at=resolved,
         story_points=points,
         sprint=sprints[-1][:200] if sprints else None,
-        # Without a changelog (search not run with expand=changelog) the counts are unknown.
+        # Without a whole changelog (search not run with expand=changelog, or a changelog
+        # longer than the search returns) the counts are unknown.
         reopen_count=history.reopen_count if has_history else None,
         rework_count=history.rework_count if has_history else None,
         transitions=transitions,
@@ -418,6 +444,20 @@ def _sprints(fields: dict[str, Any], ids: tuple[str, ...]) -> list[str]:
         if names:
             return [name for name in names if name]
     return []
+
+
+def changelog_truncated(changelog: Any) -> bool:
+    """True when a changelog holds fewer histories than it says exist: the search endpoint
+    returns at most `maxResults` of them with their `total` (or a page starting past 0)."""
+    if not isinstance(changelog, dict):
+        return False
+    histories = changelog.get("histories")
+    held = len(histories) if isinstance(histories, list) else 0
+    total = changelog.get("total")
+    start = changelog.get("startAt")
+    if type(start) is int and start > 0:
+        return True
+    return type(total) is int and total > held
 
 
 def _transitions(changelog: Any, row: int, problems: ProblemCollector) -> list[Transition]:

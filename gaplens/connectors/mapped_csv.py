@@ -2,7 +2,8 @@
 
 The mapping file is validated whole before the CSV is opened, each problem naming the mapping
 file and the key at fault. Rows are then parsed as they stream past: dates with the declared
-strftime pattern (or the Jira/ISO formats by default), numbers, and status values mapped to
+strftime pattern (or by default the ISO, Jira and spreadsheet forms `parse_timestamp` and
+`NumericDates` read), numbers, and status values mapped to
 to-do / in progress / done.
 """
 
@@ -21,6 +22,7 @@ from gaplens.connectors.work_records import (
     CATEGORIES,
     DATE_FORMATS_HELP,
     CsvLine,
+    NumericDates,
     category_of,
     clip,
     parse_timestamp,
@@ -79,7 +81,8 @@ TEXT_LIMITS = {
     "name": 200,
     "kind": 16,
 }
-IDENTITIES = ("email", "github", "jira")
+IDENTITIES = ("email", "github", "jira", "name")
+"""How the person column names people; `name` is the directory's display name."""
 TOP_LEVEL = {"target", "source", "identity", "kind", "columns", "formats", "values"}
 SOURCE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
 _DIRECTIVE = re.compile(r"%(.)")
@@ -241,6 +244,12 @@ class MappedCsvReader:
             (name, column, self._position(column), name in spec.required)
             for name, column in mapping.columns.items()
         ]
+        dates = [
+            position
+            for name, _, position, _ in self.fields
+            if name in DATETIME_FIELDS | DATE_FIELDS and name not in mapping.formats
+        ]
+        self.numeric_dates = NumericDates(lambda: self.csv.column_values(dates))
 
     def _position(self, column: str) -> int:
         found = self.csv.first(column)
@@ -284,10 +293,11 @@ class MappedCsvReader:
                     value = None
                 expected = pattern
             else:
-                value = parse_timestamp(text)
+                value = parse_timestamp(text) or self.numeric_dates.parse(text)
                 expected = DATE_FORMATS_HELP
             if value is None:
-                problems.add(f"'{clip(text)}' is not a date ({expected})", row, column)
+                numeric = None if pattern is not None else self.numeric_dates.problem(text)
+                problems.add(numeric or f"'{clip(text)}' is not a date ({expected})", row, column)
                 return None
             return value.date() if name in DATE_FIELDS else value
         if name in INT_FIELDS:

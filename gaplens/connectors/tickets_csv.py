@@ -1,4 +1,8 @@
-"""Reads Zendesk ticket and ServiceNow incident CSV exports one row at a time.
+"""Reads Zendesk ticket and ServiceNow incident exports one row at a time.
+
+Zendesk: the Support ticket CSV export (`Id`, `Created at`, ...) or a Zendesk Explore report
+exported as CSV (`Ticket ID`, `Ticket created - Timestamp`, ...). ServiceNow: the list's CSV
+export, or its JSONv2 export (`{"records": [...]}`, read by `servicenow_json.ServiceNowJson`).
 
 Only the workflow columns are read. Requester, caller, submitter, subject, description and
 comments hold customer data, so they are not stored anywhere: the raw row kept for each
@@ -10,13 +14,15 @@ both are accepted.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from gaplens.connectors.export_csv import ExportCsv
 from gaplens.connectors.work_records import (
     DATE_FORMATS_HELP,
     CsvLine,
+    NumericDates,
     WorkRecord,
     clip,
     optional,
@@ -29,17 +35,19 @@ ZENDESK = "zendesk"
 SERVICENOW = "servicenow"
 SYSTEMS = (ZENDESK, SERVICENOW)
 
-ZENDESK_REQUIRED = (("Id",), ("Status",), ("Created at",))
+ZENDESK_CREATED = ("Created at", "Ticket created - Timestamp", "Ticket created - Date")
+ZENDESK_REQUIRED = (("Id", "Ticket ID"), ("Status", "Ticket status"), ZENDESK_CREATED)
+"""Each with the Support export's name first, then Explore's attribute names."""
 ZENDESK_OPTIONAL = {
     "ticket_type": ("Type", "Ticket type"),
-    "priority": ("Priority",),
-    "assignee": ("Assignee",),
+    "priority": ("Priority", "Ticket priority"),
+    "assignee": ("Assignee", "Assignee name"),
     "assignee_email": ("Assignee email",),
-    "group_name": ("Group",),
-    "updated_at": ("Updated at",),
-    "solved_at": ("Solved at",),
-    "reopens": ("Reopens",),
-    "replies": ("Replies",),
+    "group_name": ("Group", "Ticket group", "Group name"),
+    "updated_at": ("Updated at", "Ticket updated - Timestamp", "Ticket updated - Date"),
+    "solved_at": ("Solved at", "Ticket solved - Timestamp", "Ticket solved - Date"),
+    "reopens": ("Reopens", "SUM(Reopens)"),
+    "replies": ("Replies", "SUM(Replies)"),
 }
 SERVICENOW_REQUIRED = (
     ("number", "Number"),
@@ -50,7 +58,8 @@ SERVICENOW_OPTIONAL = {
     "priority": ("priority",),
     "category": ("category",),
     "assigned_to": ("assigned_to", "Assigned to"),
-    "assignment_group": ("assignment_group", "Assignment group"),
+    "assigned_to_name": ("dv_assigned_to",),
+    "assignment_group": ("dv_assignment_group", "assignment_group", "Assignment group"),
     "resolved_at": ("resolved_at", "Resolved"),
     "closed_at": ("closed_at", "Closed"),
     "reopen_count": ("reopen_count", "Reopen count"),
@@ -83,16 +92,41 @@ SERVICENOW_STATE = {
 }
 
 
-def detect_system(csv: ExportCsv) -> str:
+class TicketTable(Protocol):
+    """Rows of named columns, as `ExportCsv` gives them: what `TicketsReader` reads."""
+
+    source: str
+    names: tuple[str, ...]
+
+    @property
+    def rows_read(self) -> int: ...
+
+    @property
+    def bytes_read(self) -> int: ...
+
+    def first(self, *names: str) -> tuple[int, str] | None: ...
+
+    def require(self, kind: str, columns: Sequence[Sequence[str]]) -> list[tuple[int, str]]: ...
+
+    def column_values(self, positions: Sequence[int]) -> Iterator[str]: ...
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]: ...
+
+    def close(self) -> None: ...
+
+
+def detect_system(csv: TicketTable) -> str:
     """zendesk or servicenow, from the header; an InputError naming both if neither fits."""
-    if csv.first("Id") and csv.first("Created at"):
+    if csv.first("Id", "Ticket ID") and csv.first(*ZENDESK_CREATED):
         return ZENDESK
     if csv.first("number") and csv.first("opened_at", "Opened"):
         return SERVICENOW
     csv.close()
     raise InputError.single(
-        "this does not look like a Zendesk ticket export (Id, Status, Created at, ...) or a "
-        "ServiceNow incident export (number, state, opened_at, ...); use --system to say which",
+        "this does not look like a Zendesk ticket export (Id, Status, Created at, ...), a "
+        "Zendesk Explore export (Ticket ID, Ticket status, Ticket created - Timestamp, ...) or "
+        "a ServiceNow incident export (number, state, opened_at, ...); use --system to say "
+        "which",
         csv.source,
         1,
     )
@@ -101,12 +135,19 @@ def detect_system(csv: ExportCsv) -> str:
 class TicketsReader:
     """Yields one `WorkRecord` per valid ticket or incident; problems go to the collector."""
 
-    def __init__(self, path: Path, problems: ProblemCollector, system: str | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        problems: ProblemCollector,
+        system: str | None = None,
+        table: TicketTable | None = None,
+    ) -> None:
+        """`table`: the rows when they are not a CSV file (a ServiceNow JSONv2 export)."""
         if system is not None and system not in SYSTEMS:
             raise InputError.single(
                 f"unknown system '{system}' (zendesk or servicenow)", "--system"
             )
-        self.csv = ExportCsv(path)
+        self.csv: TicketTable = table if table is not None else ExportCsv(path)
         self.system = system or detect_system(self.csv)
         self.problems = problems
         zendesk = self.system == ZENDESK
@@ -117,6 +158,51 @@ class TicketsReader:
             name: self.csv.first(*spellings)
             for name, spellings in (ZENDESK_OPTIONAL if zendesk else SERVICENOW_OPTIONAL).items()
         }
+        dates = [self.created[0]] + [
+            spot[0]
+            for name in ("updated_at", "solved_at", "resolved_at", "closed_at")
+            if (spot := self.optional.get(name))
+        ]
+        self.numeric_dates = NumericDates(lambda: self.csv.column_values(dates))
+        self.warnings = self._warnings()
+
+    def _warnings(self) -> list[str]:
+        """What the metrics will lack because the export lacks a column (they say "not enough
+        data" for it), said at import, when the export can still be redone."""
+        opt = self.optional
+        if self.system == ZENDESK:
+            missing = [
+                (opt["solved_at"] is None, "Solved at", "throughput and time to resolution"),
+                (opt["reopens"] is None, "Reopens", "reopen rate"),
+                (
+                    opt["assignee"] is None and opt["assignee_email"] is None,
+                    "Assignee",
+                    "every work metric (no ticket has a person)",
+                ),
+            ]
+        else:
+            missing = [
+                (
+                    opt["resolved_at"] is None and opt["closed_at"] is None,
+                    "resolved_at or closed_at",
+                    "throughput and time to resolution",
+                ),
+                (opt["reopen_count"] is None, "reopen_count", "reopen rate"),
+                (
+                    opt["assigned_to"] is None and opt["assigned_to_name"] is None,
+                    "assigned_to",
+                    "every work metric (no ticket has a person)",
+                ),
+            ]
+        return [
+            f'the export has no {column} column: {metrics} will be "not enough data" '
+            "for these tickets"
+            for absent, column, metrics in missing
+            if absent
+        ]
+
+    def _bad_date(self, text: str) -> str:
+        return self.numeric_dates.problem(text) or _bad_date(text)
 
     @property
     def rows_read(self) -> int:
@@ -129,7 +215,8 @@ class TicketsReader:
     def __iter__(self) -> Iterator[WorkRecord]:
         problems = self.problems
         opt = self.optional
-        line = CsvLine()
+        line: Callable[[list[str]], str] = getattr(self.csv, "raw_line", None) or CsvLine()
+        numeric = self.numeric_dates.parse
         zendesk = self.system == ZENDESK
         kept = {self.key[0], self.status[0], self.created[0]}
         kept.update(spot[0] for spot in opt.values() if spot is not None)
@@ -144,9 +231,9 @@ class TicketsReader:
             spot = opt[name]
             if spot is None or not fields[spot[0]].strip():
                 return None
-            value = parse_timestamp(fields[spot[0]])
+            value = parse_timestamp(fields[spot[0]]) or numeric(fields[spot[0]])
             if value is None:
-                problems.add(_bad_date(fields[spot[0]]), row, spot[1])
+                problems.add(self._bad_date(fields[spot[0]]), row, spot[1])
             return value
 
         def count(fields: list[str], row: int, name: str) -> int | None:
@@ -171,11 +258,13 @@ class TicketsReader:
             status = fields[self.status[0]].strip()[:32]
             if not status:
                 problems.add("a value is required", row, self.status[1])
-            created = parse_timestamp(fields[self.created[0]])
+            raw = fields[self.created[0]]
+            created = parse_timestamp(raw) or (numeric(raw) if raw.strip() else None)
             if created is None:
-                raw = fields[self.created[0]]
                 problems.add(
-                    _bad_date(raw) if raw.strip() else "a value is required", row, self.created[1]
+                    self._bad_date(raw) if raw.strip() else "a value is required",
+                    row,
+                    self.created[1],
                 )
             if zendesk:
                 updated, solved = when(fields, row, "updated_at"), when(fields, row, "solved_at")
@@ -208,6 +297,7 @@ class TicketsReader:
                 done_at = solved
             else:
                 assignee = text(fields, "assigned_to", 320)
+                assignee_name = text(fields, "assigned_to_name", 320)
                 ticket_type = text(fields, "category", 64)
                 category = SERVICENOW_STATE.get(status.lower())
                 tool_row = {
@@ -215,7 +305,7 @@ class TicketsReader:
                     "state": status,
                     "priority": text(fields, "priority", 40),
                     "category": text(fields, "category", 100),
-                    "assigned_to": assignee,
+                    "assigned_to": assignee_name or assignee,
                     "assignment_group": text(fields, "assignment_group", 200),
                     "opened_at": created,
                     "resolved_at": resolved,
@@ -223,7 +313,7 @@ class TicketsReader:
                     "reopen_count": reopens,
                     "source_row": row,
                 }
-                refs = (assignee,) if assignee else ()
+                refs = tuple(ref for ref in (assignee, assignee_name) if ref)
                 done_at = resolved or closed
             for position in blank:
                 fields[position] = ""

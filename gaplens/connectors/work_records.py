@@ -11,7 +11,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from gaplens.work.models import DONE, IN_PROGRESS, TODO
@@ -62,16 +62,81 @@ MONTHS = {
         start=1,
     )
 }
-_JIRA_DATE = re.compile(
-    r"(\d{1,2})/([A-Za-z]{3})/(\d{2}|\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?"
-)
+_MONTH = r"([^\W\d_][^\W\d_.]{1,11}\.?)"
+"""A month name as Jira writes it in the user's language: `Feb`, `Mär`, `févr.`, `sept.`."""
+_TIME = r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp]\.?[Mm]\.?)?"
+_JIRA_DATE = re.compile(rf"(\d{{1,2}})/{_MONTH}/(\d{{2}}|\d{{4}})(?:\s+{_TIME})?")
 _ISO_DATE = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
     r"\s*(Z|[+-]\d{2}:?\d{2})?)?"
 )
+_DOTTED_DATE = re.compile(rf"(\d{{1,2}})\.(\d{{1,2}})\.(\d{{4}}|\d{{2}})(?:,?\s+{_TIME})?")
+"""`13.02.2026 14:05`: with dots the day always comes first (German, Russian, ... exports)."""
+NUMERIC_DATE = re.compile(rf"(\d{{1,2}})([/-])(\d{{1,2}})\2(\d{{4}}|\d{{2}})(?:,?[\sT]+{_TIME})?")
+"""`2/13/2026 14:05` (Excel re-saving a US export), `13-02-2026` (ServiceNow's dd-MM-yyyy):
+which number is the day depends on the file (`NumericDates`)."""
 DATE_FORMATS_HELP = (
     "e.g. 03/Feb/25 2:14 PM, 03/Feb/2025 14:14, 2025-02-03 14:14:00, 2025-02-03T14:14:00.000+0000"
 )
+MONTH_NAME_LOCALES = (
+    *("en", "de", "fr", "es", "it", "pt", "nl", "da", "sv", "nb", "fi", "pl", "cs", "sk"),
+    *("hu", "ro", "ru", "uk", "et", "lt", "lv", "sl", "tr", "ca"),
+)
+"""Languages whose month names Jira exports are read in (CLDR, through Babel). Croatian is
+left out: its `lis`, `lip`, `srp` name other months than in Czech and Polish."""
+_LOCAL_MONTHS: dict[str, int] = {}
+
+
+def month_number(name: str) -> int | None:
+    """1-12 for a month name or abbreviation in English or any of `MONTH_NAME_LOCALES`
+    (case and a trailing dot ignored: Jira writes `Mär`, `März`, `févr.`, `Sept`), or None."""
+    key = name.lower().rstrip(".")
+    number = MONTHS.get(key)
+    if number is None:
+        if not _LOCAL_MONTHS:
+            _LOCAL_MONTHS.update(_localised_months())
+        number = _LOCAL_MONTHS.get(key)
+    return number
+
+
+def _localised_months() -> dict[str, int]:
+    """Every CLDR month name, abbreviated and wide, in format and stand-alone forms."""
+    from babel import Locale
+
+    names: dict[str, int] = {}
+    for code in MONTH_NAME_LOCALES:
+        months = Locale.parse(code).months
+        for context in ("format", "stand-alone"):
+            for width in ("abbreviated", "wide"):
+                for number, name in months[context][width].items():
+                    names.setdefault(name.lower().rstrip("."), number)
+    return names
+
+
+def _clock(
+    hour: str | None, minute: str | None, second: str | None, meridiem: str | None
+) -> tuple[int, int, int] | None:
+    hours = int(hour or 0)
+    if meridiem is not None:
+        if not 1 <= hours <= 12:
+            return None
+        hours = hours % 12 + (12 if meridiem[0] in "pP" else 0)
+    return hours, int(minute or 0), int(second or 0)
+
+
+def _full_year(year: str) -> int:
+    return int(year) + 2000 if len(year) == 2 else int(year)
+
+
+def _datetime(
+    year: int, month: int, day: int, clock: tuple[int, int, int] | None
+) -> dt.datetime | None:
+    if clock is None:
+        return None
+    try:
+        return dt.datetime(year, month, day, *clock)
+    except ValueError:
+        return None
 
 
 _SEEN: dict[str, dt.datetime | None] = {}
@@ -101,8 +166,8 @@ def timestamp_memo() -> dict[str, dt.datetime | None]:
     return _SEEN
 
 
-_JIRA_DAY = re.compile(r"(\d{1,2})/([A-Za-z]{3})/(\d{2}|\d{4})")
-_JIRA_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?")
+_JIRA_DAY = re.compile(rf"(\d{{1,2}})/{_MONTH}/(\d{{2}}|\d{{4}})")
+_JIRA_TIME = re.compile(_TIME)
 _DAY_PARTS: dict[str, tuple[int, int, int] | None] = {}
 _TIME_PARTS: dict[str, tuple[int, int, int] | None] = {}
 
@@ -119,7 +184,7 @@ def _jira_date_time(text: str) -> dt.datetime | None:
         if len(_DAY_PARTS) >= 50_000:
             _DAY_PARTS.clear()
         match = _JIRA_DAY.fullmatch(day_text)
-        month = MONTHS.get(match.group(2).lower()) if match else None
+        month = month_number(match.group(2)) if match else None
         if match is None or month is None:
             return _MISSING
         year = match.group(3)
@@ -135,15 +200,7 @@ def _jira_date_time(text: str) -> dt.datetime | None:
         match = _JIRA_TIME.fullmatch(time_text)
         if match is None:
             return _MISSING
-        hour, minute, second, meridiem = match.groups()
-        hours = int(hour)
-        if meridiem is not None and not 1 <= hours <= 12:
-            time = None
-        else:
-            if meridiem is not None:
-                hours = hours % 12 + (12 if meridiem.lower() == "pm" else 0)
-            time = (hours, int(minute), int(second or 0))
-        _TIME_PARTS[time_text] = time
+        time = _TIME_PARTS[time_text] = _clock(*match.groups())
     if day is None or time is None:
         return None
     try:
@@ -182,22 +239,118 @@ def _parse_timestamp(text: str) -> dt.datetime | None:
             value -= sign * dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
         return value
     match = _JIRA_DATE.fullmatch(text)
-    if match is None:
-        return None
-    day, month_name, year, hour, minute, second, meridiem = match.groups()
-    month = MONTHS.get(month_name.lower())
-    if month is None:
-        return None
-    full_year = int(year) + 2000 if len(year) == 2 else int(year)
-    hours = int(hour or 0)
-    if meridiem is not None:
-        if not 1 <= hours <= 12:
+    if match is not None:
+        day, month_name, year, hour, minute, second, meridiem = match.groups()
+        month = month_number(month_name)
+        if month is None:
             return None
-        hours = hours % 12 + (12 if meridiem.lower() == "pm" else 0)
-    try:
-        return dt.datetime(full_year, month, int(day), hours, int(minute or 0), int(second or 0))
-    except ValueError:
-        return None
+        return _datetime(_full_year(year), month, int(day), _clock(hour, minute, second, meridiem))
+    match = _DOTTED_DATE.fullmatch(text)
+    if match is not None:
+        day, month_text, year, hour, minute, second, meridiem = match.groups()
+        return _datetime(
+            _full_year(year), int(month_text), int(day), _clock(hour, minute, second, meridiem)
+        )
+    return None
+
+
+DAY_FIRST = "day first"
+MONTH_FIRST = "month first"
+
+
+class NumericDates:
+    """Dates written in numbers only, `2/13/2026` or `13-02-2026`, in one file.
+
+    Which number is the day is a property of the file (of the exporting user's locale or of
+    Excel's), so it is learned from the file: the first date with a number above 12 in either
+    place decides, found by reading the file's date values once more (`values`) when the rows
+    met so far cannot tell. A file where no date can tell (all like `03/04/2026`) has its
+    ambiguous dates refused, never guessed; a date that contradicts the file's order is refused.
+    """
+
+    def __init__(self, values: Callable[[], Iterable[str]]) -> None:
+        self._values = values
+        self.order: str | None = None
+        self._learned = False
+        self._parsed: dict[str, dt.datetime | None] = {}
+
+    def parse(self, text: str) -> dt.datetime | None:
+        """The date, or None (`problem` says why)."""
+        value = self._parsed.get(text, _MISSING)
+        if value is _MISSING:
+            value = self._parse(text)
+            if len(self._parsed) < 50_000:
+                self._parsed[text] = value
+        return value
+
+    def _parse(self, text: str) -> dt.datetime | None:
+        match = NUMERIC_DATE.fullmatch(text.strip())
+        if match is None:
+            return None
+        first, _, second, year, hour, minute, seconds, meridiem = match.groups()
+        order = _order_of(int(first), int(second))
+        if order is None and self.order is None:
+            self._learn()
+        order = order or self.order
+        if order is None or (order in (DAY_FIRST, MONTH_FIRST) and self._contradicts(order)):
+            return None
+        day, month = (first, second) if order == DAY_FIRST else (second, first)
+        if order not in (DAY_FIRST, MONTH_FIRST):  # the same number twice: either order
+            day = month = first
+        return _datetime(
+            _full_year(year), int(month), int(day), _clock(hour, minute, seconds, meridiem)
+        )
+
+    def _contradicts(self, order: str) -> bool:
+        if self.order is None:
+            self.order = order
+        return order != self.order
+
+    def _learn(self) -> None:
+        if self._learned:
+            return
+        self._learned = True
+        for text in self._values():
+            match = NUMERIC_DATE.fullmatch(text.strip())
+            if match is not None:
+                order = _order_of(int(match.group(1)), int(match.group(3)))
+                if order in (DAY_FIRST, MONTH_FIRST):
+                    self.order = order
+                    return
+
+    def problem(self, text: str) -> str | None:
+        """Why `parse` refused a numeric date, or None when `text` is not one."""
+        match = NUMERIC_DATE.fullmatch(text.strip())
+        if match is None:
+            return None
+        first, second = int(match.group(1)), int(match.group(3))
+        order = _order_of(first, second)
+        shown = clip(text.strip())
+        if order is None and self.order is None:
+            return (
+                f"'{shown}' could be day/month or month/day, and no date in this file has a "
+                "number above 12 to tell which: export dates with the month's name or as "
+                "ISO (2026-02-13)"
+            )
+        if order in (DAY_FIRST, MONTH_FIRST) and self.order not in (None, order):
+            return (
+                f"'{shown}' puts the {order.split()[0]} first, but the other dates of this "
+                f"file put the {str(self.order).split()[0]} first"
+            )
+        return f"'{shown}' is not a date"
+
+
+def _order_of(first: int, second: int) -> str | None:
+    """Which order two numbers of a date allow: one of them, both ("either"), or None."""
+    if first == second:
+        return "either"
+    if first > 12 >= second:
+        return DAY_FIRST
+    if second > 12 >= first:
+        return MONTH_FIRST
+    if first > 12 and second > 12:
+        return "neither"
+    return None
 
 
 # --- statuses ----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from gaplens.modelling import models as modelling_models
 from gaplens.reflections import models as reflection_models
 from gaplens.releases import models as release_models
 from gaplens.releases.adoption import models as adoption_release_models
+from gaplens.releases.drivers import models as driver_release_models
 from gaplens.releases.feedback import models as feedback_release_models
 from gaplens.releases.friction import models as friction_release_models
 from gaplens.releases.measured import models as measured_release_models
@@ -38,6 +39,7 @@ __all__ = [
     "cost_models",
     "criteria_models",
     "directory_models",
+    "driver_release_models",
     "feedback_models",
     "feedback_release_models",
     "friction_models",

@@ -55,8 +55,19 @@ class DemoResult:
     task_link: str = ""
 
 
-def run_demo(people: int, seed: int, out_dir: Path, db: str | None, console: Console) -> DemoResult:
-    """A fresh database each run (unless --db is given), so the demo is repeatable."""
+def run_demo(
+    people: int,
+    seed: int,
+    out_dir: Path,
+    db: str | None,
+    console: Console,
+    *,
+    write_reports: bool = True,
+) -> DemoResult:
+    """A fresh database each run (unless --db is given), so the demo is repeatable.
+
+    `write_reports=False` stops once the data is in: for a test that builds its reports
+    itself (the PDF alone takes a third of the demo's time)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     if db is None:
         database = out_dir / "gaplens-demo.db"
@@ -176,6 +187,8 @@ def run_demo(people: int, seed: int, out_dir: Path, db: str | None, console: Con
             f"  {len(goals.criteria)} success criteria and {len(goals.wins)} wins defined",
             highlight=False,
         )
+        if not write_reports:
+            return result
 
         with session_scope(url) as session:
             document = build_report(session, files.survey_name, policy)

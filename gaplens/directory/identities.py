@@ -25,6 +25,9 @@ class IdentityResolver:
     team_of: dict[str, int]
     by_display_name: dict[str, str] = field(default_factory=dict)
     misses: Counter[str] = field(default_factory=Counter)
+    shared_names: dict[str, int] = field(default_factory=dict)
+    """Display names (lower case) more than one person carries, with how many: never resolved,
+    so an import that names people this way can refuse them rather than drop them."""
 
     @classmethod
     def load(
@@ -52,7 +55,8 @@ class IdentityResolver:
         unique_names = (
             {k: v for k, v in names.items() if name_counts[k] == 1} if display_names else {}
         )
-        return cls(by_value, team_of, unique_names)
+        shared = {k: n for k, n in name_counts.items() if n > 1} if display_names else {}
+        return cls(by_value, team_of, unique_names, shared_names=shared)
 
     def resolve(self, value: str | None) -> str | None:
         """The person id for a tool's name for someone, or None (counted as a miss)."""

@@ -2,7 +2,8 @@
 
 Same contract as the tool connectors: one run in the caller's transaction, every source row
 kept raw, deterministic ids (uuid5 of `source:key`), upserts so re-imports replace exactly,
-and people resolved through the directory with the identity kind the mapping names. AI usage
+and people resolved through the directory with the identity kind the mapping names, or by
+display name (only a name one person carries: a shared one is refused, naming the row). AI usage
 and training rows need a person: rows naming someone not in the directory are kept raw,
 counted and named in the summary, but cannot become domain rows.
 """
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from gaplens.connectors.csv_file import check_not_binary
 from gaplens.connectors.mapped_csv import MappedCsvReader, MappedRow, load_mapping
-from gaplens.connectors.work_records import WorkRecord
+from gaplens.connectors.work_records import WorkRecord, clip
 from gaplens.directory.identities import IdentityResolver
 from gaplens.directory.models import IdentityKind
 from gaplens.errors import ProblemCollector
@@ -53,10 +54,15 @@ def import_mapped_csv(
 ) -> ConnectorSummary:
     """All or nothing: the mapping is checked, then every row, before anything is committed."""
     mapping = load_mapping(mapping_path)
-    check_not_binary(csv_path)
+    check_not_binary(csv_path, utf8=False)
     problems = ProblemCollector(csv_path.name)
     reader = MappedCsvReader(csv_path, mapping, problems)
-    resolver = IdentityResolver.load(session, [IdentityKind(mapping.identity)])
+    by_name = mapping.identity == "name"
+    resolver = IdentityResolver.load(
+        session, [] if by_name else [IdentityKind(mapping.identity)], display_names=by_name
+    )
+    shared = resolver.shared_names
+    person_column = mapping.columns.get("person", "")
     run = start_run(session, f"csv:{mapping.target}"[:32], csv_path, scope=mapping.source)
     raw = RawRowWriter(session, run)
     sink: _Sink
@@ -65,6 +71,14 @@ def import_mapped_csv(
     else:
         sink = _PersonRows(session, run.id, resolver, mapping.target, mapping.source)
     for parsed in reader:
+        person = parsed.values.get("person")
+        if shared and person and person.lower() in shared:
+            problems.add(
+                f"'{clip(person)}' is the display name of {shared[person.lower()]} people in "
+                "the directory: name them by email or account instead",
+                parsed.row,
+                person_column,
+            )
         if problems:
             continue
         raw.add(parsed.row, parsed.raw)

@@ -30,6 +30,9 @@ class ConnectorSummary:
     rows_unresolved: int = 0
     unresolved_note: str = ""
     detail: str = ""
+    warnings: tuple[str, ...] = ()
+    """What the file left unknown or lacks that some figure needs (an incomplete changelog,
+    an absent story-points column), said rather than kept silent."""
 
     def describe(self) -> str:
         text = (
@@ -42,6 +45,8 @@ class ConnectorSummary:
             text += f"\n{self.rows_unresolved} rows name someone not in the directory"
             if self.unresolved_note:
                 text += f": {self.unresolved_note}"
+        for warning in self.warnings:
+            text += f"\nwarning: {warning}"
         return text
 
 

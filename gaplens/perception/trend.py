@@ -9,6 +9,7 @@ below, so noise is never reported as a trend.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from pydantic import BaseModel
@@ -19,7 +20,7 @@ from gaplens.audit.service import record
 from gaplens.directory.models import Team
 from gaplens.errors import InputError
 from gaplens.figures import FigureStatus, Interval
-from gaplens.releases.pulses import released_pulses
+from gaplens.releases.pulses import ReleasedPulse, released_pulses
 from gaplens.releases.queries import SurveyRelease, cell_predicate, latest_survey_release
 from gaplens.stats import Estimate, mover_difference, newcombe_difference
 from gaplens.surveys.models import Survey
@@ -53,6 +54,8 @@ class TrendOut(BaseModel):
     series: str
     surveys: list[str]
     teams: list[TeamTrend]
+    released_through: dt.date | None = None
+    """The day the latest pulse's released answers run through: what the figures cover."""
     method: str = (
         "Gap = share of leaders reporting high or some gains minus the share of individual "
         "contributors, in percentage points with a Newcombe 95% interval. Change = latest pulse "
@@ -70,7 +73,7 @@ def direction(change: Estimate | None) -> str:
     return "no clear change"
 
 
-def _pulses(session: Session, series: str) -> list[Survey]:
+def _pulses(session: Session, series: str) -> list[ReleasedPulse]:
     """The series' pulses with a release, in the order they ran as their releases date them
     (the day the latest one's answers run through), never by the day of one answer."""
     found = released_pulses(
@@ -83,7 +86,7 @@ def _pulses(session: Session, series: str) -> list[Survey]:
             f"(known: {', '.join(known) or 'none'})",
             "series",
         )
-    return [pulse.survey for pulse in found]
+    return found
 
 
 def _ancestors(parents: dict[int, int | None]) -> dict[int, list[int]]:
@@ -105,7 +108,8 @@ def released_gap_trend(session: Session, series: str) -> TrendOut:
     """The gap per team and pulse from each pulse's latest release: the same for every
     viewer, and a sum of published groups however teams nest, so no team minus its
     sub-teams, or pulse minus pulse, can isolate anyone."""
-    surveys = _pulses(session, series)
+    pulses = _pulses(session, series)
+    surveys = [pulse.survey for pulse in pulses]
     question = entry(QUESTION)
     favourable = [question.options.index(o) for o in question.positive_options]
     teams = session.execute(select(Team.id, Team.key, Team.name, Team.parent_id)).all()
@@ -137,7 +141,12 @@ def released_gap_trend(session: Session, series: str) -> TrendOut:
                 direction=direction(change),
             )
         )
-    return TrendOut(series=series, surveys=[s.name for s in surveys], teams=result)
+    return TrendOut(
+        series=series,
+        surveys=[s.name for s in surveys],
+        teams=result,
+        released_through=max(pulse.answers_through for pulse in pulses),
+    )
 
 
 def _released_point(

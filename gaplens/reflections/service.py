@@ -47,7 +47,9 @@ from gaplens.reflections.schemas import (
     ThemesOut,
 )
 from gaplens.reflections.steps import LINK_VALID_DAYS, STEPS, email_body, expires_on, step
+from gaplens.releases.reflections.lattice import period_bounds
 from gaplens.releases.reflections.queries import cell, load_reflection_release
+from gaplens.releases.reflections.service import INVITATION
 from gaplens.sections import section
 from gaplens.spent.service import REFLECTION, is_spent, spend, spent_among
 from gaplens.surveys.intake import LinkNotUsable, token_hash
@@ -367,6 +369,27 @@ def filter_choices(session: Session) -> tuple[list[tuple[str, str]], list[str]]:
         f for (f,) in session.execute(select(Person.function).distinct()) if f is not None
     )
     return teams, functions
+
+
+def released_months(session: Session) -> list[dt.date]:
+    """The last day of each month from the first to the last the reflections release has
+    invitations for, newest first: what a reader can pick as the last month of a view, the
+    first being the latest with data (not the month before today, which is empty whenever
+    the latest invitations are older)."""
+    release = load_reflection_release(session)
+    if release is None:
+        return []
+    periods = [period_bounds(code.period) for code in release.codes(INVITATION, lambda _: True)]
+    if not periods:
+        return []
+    first = min(start for start, _ in periods)
+    last = max(end for _, end in periods)
+    months: list[dt.date] = []
+    month = last.replace(day=1)
+    while month >= first:
+        months.append((month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1))
+        month = (month - dt.timedelta(days=1)).replace(day=1)
+    return months
 
 
 def reflections_summary(

@@ -239,6 +239,18 @@ def build_survey_release(
     _write_comments(
         session, survey, release, class_rows, class_of, previous, policy.min_comment_group_size
     )
+    # Imported here: the drivers' builder imports this module (released_series).
+    from gaplens.releases.drivers.service import write_gain_drivers
+
+    write_gain_drivers(
+        session,
+        survey,
+        release,
+        opened.codes,
+        {rid: respondents[rid].code.tenure for rid in opened.codes},
+        team_tree(session),
+        k,
+    )
     return BuildOutcome(
         release,
         f"Release {release.seq} of {survey.name}: {release.included} responses "

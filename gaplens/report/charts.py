@@ -29,7 +29,9 @@ from gaplens.chartstyle import (
     FAINT,
     GROUP_COLOURS,
     INK,
+    LIGHT_BLUE,
     MUTED,
+    ORANGE,
     PLOT_WIDTH,
     SCHEMA_URL,
     VL_VERSION,
@@ -593,14 +595,22 @@ _UNSAFE_SVG = re.compile(r"<\s*(script|foreignObject|iframe|image|a)\b|<[^>]*\so
 """Active content an inline chart must never carry (vl-convert escapes text content)."""
 
 
-def spec_to_svg(spec: Spec) -> str:
+def spec_to_svg(spec: Spec, described_by: str | None = None) -> str:
     """Render a Vega-Lite spec to a standalone SVG string, offline.
 
     The SVG is ready to inline in HTML: element ids are prefixed with a hash of the spec
     so several charts can share a page, the root carries role="img" and an aria-label from
-    the spec's description, and namespace declarations are dropped (HTML does not need them).
+    the spec's description (its marks are hidden from assistive technology: CONFIG turns
+    Vega's ARIA off, so a screen reader hears one named image, not hundreds of unnamed
+    shapes), and namespace declarations are dropped (HTML does not need them).
+    `described_by` is the id of the element that says in words what the chart shows
+    (its caption), set as aria-describedby.
     """
-    return _svg(json.dumps(spec, sort_keys=True, separators=(",", ":")))
+    svg = _svg(json.dumps(spec, sort_keys=True, separators=(",", ":")))
+    if described_by is None:
+        return svg
+    described = f'focusable="false" aria-describedby="{_attr(described_by)}"'
+    return svg.replace('focusable="false"', described, 1)
 
 
 @lru_cache(maxsize=128)
@@ -627,12 +637,12 @@ def _attr(text: str) -> str:
 # --- sections beyond perception --------------------------------------------------------------
 
 IN_PERIOD = "#0072B2"
-EARLIER = "#9AA5B1"
-DASHBOARD_STAGE = "#56B4E9"
-REAL_STAGE = "#E69F00"
+EARLIER = FAINT
+DASHBOARD_STAGE = LIGHT_BLUE
+REAL_STAGE = ORANGE
 WORKING = "#009E73"
 FRICTION = "#D55E00"
-BASIS_COLOURS = {"assumption": BENCHMARK, "self_reported": "#E69F00", "measured": "#0072B2"}
+BASIS_COLOURS = {"assumption": BENCHMARK, "self_reported": ORANGE, "measured": "#0072B2"}
 DASHBOARD_STAGES = ("licensed", "activated", "active_28d")
 COST_GROUP_NAMES = {
     "everyone": "everyone",
@@ -721,7 +731,7 @@ def trend_chart(trend: GapTrend) -> Spec | None:
     return spec
 
 
-PRE_ADOPTION = "#9AA5B1"
+PRE_ADOPTION = FAINT
 POST_ADOPTION = "#0072B2"
 
 

@@ -145,9 +145,11 @@ def effect_view(
     overview: MetricOverview,
     figures: StaggeredFigures | None,
     others: Mapping[str, MetricOverview] | None = None,
+    caption_id: str | None = None,
 ) -> EffectView | None:
     """The view of `figures` for `overview`'s metric (None when there are none), with its
-    counter-metrics' event studies from `others` (the same release and scope) beside it."""
+    counter-metrics' event studies from `others` (the same release and scope) beside it;
+    `caption_id` names the element whose words describe the chart (aria-describedby)."""
     if figures is None:
         return None
     metric = overview.metric
@@ -175,7 +177,7 @@ def effect_view(
         unit=metric.unit,
         better=metric.better,
         figures=figures,
-        chart=Markup(spec_to_svg(spec)) if spec is not None else None,
+        chart=Markup(spec_to_svg(spec, caption_id)) if spec is not None else None,
         stability=stability,
         counter_events=events,
     )

@@ -29,6 +29,7 @@ from gaplens.costs.schemas import (
     TimeFigure as TimeFigure,
 )
 from gaplens.criteria.schemas import CriteriaSection
+from gaplens.drivers.schemas import DriversSection
 from gaplens.figures import (
     Basis as Basis,
 )
@@ -397,6 +398,9 @@ class ReportDocument(Model):
     """Reflection loops (capability 11); None when no reflection was ever scheduled."""
     tasks: TaskMapSection | None = None
     """The task preference map (docs/tasks.md); None without a round answered in the period."""
+    drivers: DriversSection | None = None
+    """What goes with the gap here (gaplens/drivers/): relative importance across people and
+    across teams, as association; None when no survey is released by the period's end."""
     modelling: ModellingSection | None = None
     """Leadership modelling: leaders' posts in the period; None when no leader has posted."""
     commitments: CommitmentsSection | None = None

@@ -312,7 +312,7 @@ def question_table(
 def chart_view(key: str, spec: dict[str, object] | None, caption: str) -> Chart | None:
     if spec is None:
         return None
-    svg = charts.spec_to_svg(spec)
+    svg = charts.spec_to_svg(spec, described_by=f"chart-{key}-caption")
     match = re.search(r'<svg[^>]*\swidth="(\d+(?:\.\d+)?)"', svg)
     width = int(float(match.group(1))) if match else CHART_WIDTH
     return Chart(key=key, svg=Markup(svg), width=width, caption=caption)
@@ -580,7 +580,7 @@ def build_view(doc: ReportDocument) -> ReportView:
         min_group_size=doc.privacy.min_group_size,
         min_comment_group_size=doc.privacy.min_comment_group_size,
         privacy_rules=list(doc.privacy.rules),
-        method_notes=list(doc.method_notes),
+        method_notes=[*doc.method_notes, *(doc.drivers.method if doc.drivers else [])],
         measured=doc.measured,
         effects=effects_of(doc),
         reflections=doc.reflections,
@@ -607,7 +607,10 @@ def effects_of(doc: ReportDocument) -> list[EffectView]:
     if doc.measured is None:
         return []
     by_key = {o.metric.key: o for o in doc.measured.metrics}
-    views = (effect_view(o, o.staggered, by_key) for o in doc.measured.metrics)
+    views = (
+        effect_view(o, o.staggered, by_key, f"effect-{o.metric.key}-caption")
+        for o in doc.measured.metrics
+    )
     return [v for v in views if v is not None]
 
 

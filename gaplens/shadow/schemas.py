@@ -41,6 +41,8 @@ class ShadowGroup(BaseModel):
 class ShadowAiOut(BaseModel):
     survey: str
     groups: list[ShadowGroup]
+    released_through: dt.date | None = None
+    """The day the survey's released answers run through (None: not released yet)."""
     measured_as_of: dt.date | None = None
     """The adoption release's month end the measured column is about: the latest on or
     before the survey's last day."""

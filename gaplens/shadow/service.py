@@ -88,11 +88,17 @@ def released_shadow_ai(session: Session, survey: Survey, policy: PrivacyPolicy) 
         else latest_adoption_release(session, organisation, release.answers_through)
     )
     if adoption is None:
-        return ShadowAiOut(survey=survey.name, groups=groups, measured_reason=NO_MONTH)
+        return ShadowAiOut(
+            survey=survey.name,
+            groups=groups,
+            released_through=release.answers_through,
+            measured_reason=NO_MONTH,
+        )
     measured = measured_from_release(adoption, functions)
     return ShadowAiOut(
         survey=survey.name,
         groups=[g.model_copy(update={"measured": measured.get(g.group)}) for g in groups],
+        released_through=release.answers_through,
         measured_as_of=adoption.month_end,
     )
 

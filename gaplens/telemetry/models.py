@@ -49,6 +49,13 @@ class CopilotUserDay(Base):
     used_agent: Mapped[bool | None] = mapped_column(Boolean)
     used_chat: Mapped[bool | None] = mapped_column(Boolean)
     features: Mapped[str | None] = mapped_column(Text)
+    cli_sessions: Mapped[int | None] = mapped_column(Integer)
+    """`totals_by_cli`: Copilot CLI use, which the IDE counts above do not include."""
+    cli_requests: Mapped[int | None] = mapped_column(Integer)
+    cli_prompts: Mapped[int | None] = mapped_column(Integer)
+    code_review: Mapped[str | None] = mapped_column(String(8))
+    """`active` (the user asked for or applied a Copilot review) or `passive` (a review a
+    repository policy ran on their pull request, which is not their use of Copilot)."""
     import_run_id: Mapped[int] = mapped_column(ForeignKey("import_run.id"), index=True)
     source_row: Mapped[int] = mapped_column(Integer)
 
@@ -121,6 +128,24 @@ class M365UsageSnapshot(Base):
     onenote: Mapped[dt.date | None] = mapped_column(Date)
     loop: Mapped[dt.date | None] = mapped_column(Date)
     copilot_chat: Mapped[dt.date | None] = mapped_column(Date)
+    import_run_id: Mapped[int] = mapped_column(ForeignKey("import_run.id"), index=True)
+    source_row: Mapped[int] = mapped_column(Integer)
+
+
+class M365UsagePeriod(Base):
+    """The counts one Microsoft 365 Copilot export gives a user over a trailing period
+    (report version 2): prompts submitted and active days. A `period='ALL'` export gives one
+    row per period (7, 30, 90, 180 days); the last-activity dates stay in the snapshot."""
+
+    __tablename__ = "m365_usage_period"
+
+    refresh_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    upn: Mapped[str] = mapped_column(String(320), primary_key=True)
+    period_days: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prompts: Mapped[int | None] = mapped_column(Integer)
+    chat_work_prompts: Mapped[int | None] = mapped_column(Integer)
+    chat_web_prompts: Mapped[int | None] = mapped_column(Integer)
+    active_days: Mapped[int | None] = mapped_column(Integer)
     import_run_id: Mapped[int] = mapped_column(ForeignKey("import_run.id"), index=True)
     source_row: Mapped[int] = mapped_column(Integer)
 

@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from gaplens.connectors.copilot_usage import (
@@ -42,6 +42,7 @@ from gaplens.telemetry.models import (
     CopilotOrgDay,
     CopilotUserDay,
     CopilotUserDayFeature,
+    M365UsagePeriod,
     M365UsageSnapshot,
 )
 
@@ -52,12 +53,24 @@ FEATURE_COUNTS = ("interactions", "generations", "acceptances", "loc_suggested",
 FEATURE_COLUMNS = ("day", "user_login", "feature", *FEATURE_COUNTS)
 ORG_DAY = cast(Table, CopilotOrgDay.__table__)
 SNAPSHOT = cast(Table, M365UsageSnapshot.__table__)
+PERIOD = cast(Table, M365UsagePeriod.__table__)
+PERIOD_KEY = ("refresh_date", "upn", "period_days")
+PERIOD_COLUMNS = (
+    *PERIOD_KEY,
+    "prompts",
+    "chat_work_prompts",
+    "chat_web_prompts",
+    "active_days",
+    "import_run_id",
+    "source_row",
+)
 USAGE = cast(Table, AiUsageDay.__table__)
 USAGE_KEY = ("person_id", "day", "tool", "app")
 COPILOT_KIND = "copilot-usage"
 M365_KIND = "m365-copilot"
 IDE_APP = "ide"
-FEATURES_END = CopilotUserRecord._fields.index("features") + 1
+CLI_APP = "cli"
+USER_DAY_END = CopilotUserRecord._fields.index("code_review") + 1
 """A user record's `copilot_user_day` values are its fields from `day` up to this one."""
 
 
@@ -73,6 +86,10 @@ USER_DAY_COLUMNS = (
     "used_agent",
     "used_chat",
     "features",
+    "cli_sessions",
+    "cli_requests",
+    "cli_prompts",
+    "code_review",
     "import_run_id",
     "source_row",
 )
@@ -270,6 +287,7 @@ def import_copilot_usage(
         )
     resolver.misses.clear()
     resolver.misses.update(counts.misses)
+    _drop_ide_days(session, counts.not_ide)
     written = counts.user_days + counts.org_days
     finish_run(run, counts.rows_read, written, counts.unresolved)
     forget_raw_of_same_file(session, COPILOT_KIND, run.sha256, run_id)
@@ -279,6 +297,13 @@ def import_copilot_usage(
     detail = f"{kind}; {counts.usage_days} person-days of AI usage"
     if counts.org_days:
         detail = f"{kind}; {counts.org_days} organisation-days"
+    if counts.cli_days:
+        detail += f" ({counts.cli_days} with Copilot CLI use)"
+    if counts.passive_only:
+        detail += (
+            f"; {counts.passive_only} user-days whose only activity was a Copilot code review "
+            "run automatically on their pull request are not counted as use"
+        )
     return ConnectorSummary(
         kind=COPILOT_KIND,
         source=path.name,
@@ -301,6 +326,11 @@ class CopilotCounts:
     usage_days: int
     unresolved: int
     misses: Counter[str]
+    not_ide: frozenset[tuple[str, dt.date]] = frozenset()
+    """(person, day) of user-days that are not IDE use: any `ide` row left from an earlier
+    import of the same day is deleted."""
+    cli_days: int = 0
+    passive_only: int = 0
 
 
 def _parse_copilot(
@@ -322,6 +352,8 @@ def _parse_copilot(
     since_progress = 0
     raw_row = 0  # a record's line, or one past the previous record's when they share a line
     add_user, add_usage, add_raw = users.add_day, usage.add, raw.add
+    not_ide: set[tuple[str, dt.date]] = set()
+    cli_days = passive_only = 0
     for (line, text), parsed in reader:
         if problems:
             if problems.count >= problems.limit:
@@ -334,28 +366,44 @@ def _parse_copilot(
                 day = item.day
                 add_user(
                     (day, item.user_login),
-                    (*item[1:FEATURES_END], run_id, raw_row),
+                    (*item[1:USER_DAY_END], run_id, raw_row),
                     item.feature_rows,
                 )
                 person = resolve(item.user_login)
                 if person is None:
                     unresolved += 1
                     continue
-                add_usage(
-                    (person, day, GITHUB_COPILOT, IDE_APP),
-                    (
-                        person,
-                        day,
-                        GITHUB_COPILOT,
-                        IDE_APP,
-                        item.interactions,
-                        item.code_generations,
-                        item.code_acceptances,
-                        item.loc_suggested,
-                        item.loc_added,
-                        run_id,
-                    ),
-                )
+                if item.used:
+                    if not_ide:
+                        not_ide.discard((person, day))
+                    add_usage(
+                        (person, day, GITHUB_COPILOT, IDE_APP),
+                        (
+                            person,
+                            day,
+                            GITHUB_COPILOT,
+                            IDE_APP,
+                            item.interactions,
+                            item.code_generations,
+                            item.code_acceptances,
+                            item.loc_suggested,
+                            item.loc_added,
+                            run_id,
+                        ),
+                    )
+                else:
+                    not_ide.add((person, day))
+                    if not item.cli_used and item.code_review == "passive":
+                        passive_only += 1
+                if item.cli_used:
+                    cli_days += 1
+                    prompts = (
+                        item.cli_prompts if item.cli_prompts is not None else item.cli_requests
+                    )
+                    add_usage(
+                        (person, day, GITHUB_COPILOT, CLI_APP),
+                        (person, day, GITHUB_COPILOT, CLI_APP, prompts, *(None,) * 4, run_id),
+                    )
             elif isinstance(item, CopilotOrgRecord):
                 orgs.add((item.scope, item.day), _org_row(item, run_id, raw_row))
         since_progress += 1
@@ -374,7 +422,25 @@ def _parse_copilot(
         usage.written,
         unresolved,
         Counter(resolver.misses),
+        frozenset(not_ide),
+        cli_days,
+        passive_only,
     )
+
+
+def _drop_ide_days(session: Session, keys: frozenset[tuple[str, dt.date]]) -> None:
+    """Delete the `ide` usage rows of user-days this import found are not IDE use (a CLI-only
+    or passive-review-only day an earlier import may have counted)."""
+    if not keys:
+        return
+    statement = delete(AiUsageDay).where(
+        AiUsageDay.person_id == bindparam("person"),
+        AiUsageDay.day == bindparam("day"),
+        AiUsageDay.tool == GITHUB_COPILOT,
+        AiUsageDay.app == IDE_APP,
+    )
+    rows = [{"person": person, "day": day} for person, day in sorted(keys)]
+    session.connection().execute(statement, rows)
 
 
 def _org_row(item: CopilotOrgRecord, run_id: int, raw_row: int) -> tuple[Any, ...]:
@@ -414,6 +480,7 @@ def import_m365_copilot(
     raw = RawRowWriter(session, run)
     resolver = IdentityResolver.load(session, [IdentityKind.EMAIL])
     snapshots = KeyedWriter(session, SNAPSHOT, ("refresh_date", "upn"), SNAPSHOT_COLUMNS)
+    periods = KeyedWriter(session, PERIOD, PERIOD_KEY, PERIOD_COLUMNS)
     touched: set[str] = set()
     unresolved = 0
     since_progress = 0
@@ -439,6 +506,21 @@ def import_m365_copilot(
                 raw_row,
             ),
         )
+        for period in record.periods:
+            periods.add(
+                (record.refresh_date, record.upn, period.period_days),
+                (
+                    record.refresh_date,
+                    record.upn,
+                    period.period_days,
+                    period.prompts,
+                    period.chat_work_prompts,
+                    period.chat_web_prompts,
+                    period.active_days,
+                    run_id,
+                    raw_row,
+                ),
+            )
         person = resolver.resolve(record.upn)
         if person is None:
             unresolved += 1
@@ -450,6 +532,7 @@ def import_m365_copilot(
             progress(reader.bytes_read)
     problems.raise_if_any()
     snapshots.flush()
+    periods.flush()
     raw.close()
     finish_run(run, reader.rows_read, snapshots.written, unresolved)
     forget_raw_of_same_file(session, M365_KIND, run.sha256, run_id)
@@ -470,8 +553,18 @@ def import_m365_copilot(
         rows_written=snapshots.written,
         rows_unresolved=unresolved,
         unresolved_note=note,
-        detail=f"{reader.format} user detail; {days} person-app-days of AI usage",
+        detail=_m365_detail(reader, days, periods.written),
+        warnings=tuple(reader.warnings),
     )
+
+
+def _m365_detail(reader: M365UsageReader, days: int, period_rows: int) -> str:
+    detail = f"{reader.format} user detail; {days} person-app-days of AI usage"
+    if reader.pages > 1:
+        detail = f"{reader.pages} pages of {detail}"
+    if period_rows:
+        detail += f"; {period_rows} user-periods of prompt and active-day counts"
+    return detail
 
 
 def rebuild_m365_usage(

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from gaplens.releases.feedback.periods import describe_for_reader
-from gaplens.wording import percent, percent_range
+from gaplens.wording import percent, percent_range, signed
 
 
 @lru_cache(maxsize=1)
@@ -25,6 +25,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["percent"] = percent
     env.filters["percent_range"] = percent_range
+    env.filters["signed"] = signed
     env.filters["chart"] = one_image
     env.filters["period_words"] = describe_for_reader
     return env

@@ -24,11 +24,12 @@ from sqlalchemy.orm import Session
 from gaplens.connectors.csv_file import check_not_binary
 from gaplens.connectors.jira_csv import JiraCsvReader
 from gaplens.connectors.jira_json import JiraJsonReader
+from gaplens.connectors.servicenow_json import ServiceNowJson, looks_like_json
 from gaplens.connectors.tickets_csv import SERVICENOW, ZENDESK, TicketsReader
 from gaplens.connectors.work_records import WorkRecord
 from gaplens.directory.identities import IdentityResolver
 from gaplens.directory.models import IdentityKind
-from gaplens.errors import ProblemCollector
+from gaplens.errors import InputError, ProblemCollector
 from gaplens.imports.bulk import (
     BulkStatement,
     WriteBehind,
@@ -126,20 +127,24 @@ def import_jira(
 ) -> ConnectorSummary:
     """A Jira CSV export or REST search JSON (detected from the first character)."""
     problems = ProblemCollector(path.name)
-    check_not_binary(path)
+    check_not_binary(path, utf8=False)
     reader: RecordSource
+    warnings: list[str] = []
     if _starts_like_json(path):
         reader = JiraJsonReader(path, problems)
         fmt = "REST JSON"
     else:
         reader = JiraCsvReader(path, problems)
+        warnings = reader.warnings
         fmt = "CSV"
     resolver = IdentityResolver.load(
         session, [IdentityKind.JIRA, IdentityKind.EMAIL], display_names=True
     )
     run = start_run(session, "jira", path)
     writer = WorkWriter(session, run, resolver, "jira", ISSUE, JIRA_ISSUE, ("key",), JIRA_CHANGE)
-    return run_import(session, path, run, reader, writer, problems, progress, f"Jira {fmt}")
+    return run_import(
+        session, path, run, reader, writer, problems, progress, f"Jira {fmt}", warnings
+    )
 
 
 def import_tickets(
@@ -148,9 +153,18 @@ def import_tickets(
     progress: ProgressCallback | None = None,
     system: str | None = None,
 ) -> ConnectorSummary:
-    """A Zendesk ticket or ServiceNow incident CSV export (detected when `system` is None)."""
+    """A Zendesk ticket or Explore CSV export, or a ServiceNow incident CSV or JSONv2 export
+    (detected when `system` is None)."""
     problems = ProblemCollector(path.name)
-    reader = TicketsReader(path, problems, system)
+    json_table = None
+    if looks_like_json(path):
+        if system not in (None, SERVICENOW):
+            raise InputError.single(
+                "a JSON file is read as a ServiceNow JSONv2 export, not as Zendesk's", path.name
+            )
+        json_table = ServiceNowJson(path)
+        system = SERVICENOW
+    reader = TicketsReader(path, problems, system, json_table)
     if reader.system == ZENDESK:
         kind, table, keys = IdentityKind.ZENDESK, ZENDESK_TICKET, ("id",)
     else:
@@ -159,8 +173,12 @@ def import_tickets(
     run = start_run(session, reader.system, path)
     writer = WorkWriter(session, run, resolver, reader.system, TICKET, table, keys)
     label = "Zendesk" if reader.system == ZENDESK else "ServiceNow"
+    if json_table is not None:
+        label += " JSONv2"
     assert reader.system in (ZENDESK, SERVICENOW)
-    return run_import(session, path, run, reader, writer, problems, progress, label)
+    return run_import(
+        session, path, run, reader, writer, problems, progress, label, reader.warnings
+    )
 
 
 def run_import(
@@ -172,8 +190,10 @@ def run_import(
     problems: ProblemCollector,
     progress: ProgressCallback | None,
     label: str,
+    warnings: Sequence[str] = (),
 ) -> ConnectorSummary:
     """The shared loop: validate every row, write while all is well, fail whole at the end.
+    `warnings`: what the reader found missing from the export, passed on to the summary.
 
     A large file is parsed in a second process while this one writes (imports/parallel.py)."""
     # A bigger SQLite page cache for the duration: random-key index inserts stay in memory.
@@ -202,6 +222,9 @@ def run_import(
         rows_unresolved=writer.unresolved,
         unresolved_note=writer.resolver.unresolved_summary(),
         detail=detail,
+        # The reader's warnings from its header (known before parsing) and from its rows
+        # (counted where the parse ran, possibly a second process), each once.
+        warnings=tuple(dict.fromkeys([*warnings, *counts.warnings])),
     )
 
 
@@ -214,6 +237,7 @@ class WorkCounts:
     unresolved: int
     transitions: int
     misses: Counter[str]
+    warnings: tuple[str, ...] = ()
 
     def apply(self, writer: WorkWriter) -> None:
         writer.written, writer.unresolved = self.written, self.unresolved
@@ -248,6 +272,7 @@ def _parse_and_batch(
         writer.unresolved,
         writer.transitions,
         Counter(writer.resolver.misses),
+        tuple(getattr(reader, "warnings", ())),
     )
 
 

@@ -78,3 +78,57 @@ def test_export_record_text_is_the_file_s_own(tmp_path: Path):
     ]
     with pytest.raises(ValueError, match="keep_text"):
         next(ExportCsv(path).records())
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding", "delimiter"),
+    [
+        ("Id;Name\r\n1;Müller\r\n".encode("cp1252"), "cp1252", ";"),
+        ("Id\tName\r\n1\tMüller\r\n".encode(), "utf-8-sig", "\t"),
+        (b"\xef\xbb\xbfId,Name\r\n1,M\xc3\xbcller\r\n", "utf-8-sig", ","),
+        # a comma inside a quoted name does not make a semicolon file comma-separated
+        ('"Id";"Name, full"\r\n1;"€ 5"\r\n'.encode("cp1252"), "cp1252", ";"),
+        (b"Id\r\n1\r\n", "utf-8-sig", ","),
+    ],
+)
+def test_export_encoding_and_delimiter_are_detected(
+    tmp_path: Path, data: bytes, encoding: str, delimiter: str
+):
+    path = tmp_path / "export.csv"
+    path.write_bytes(data)
+    export = ExportCsv(path)
+    assert (export.encoding, export.delimiter) == (encoding, delimiter)
+    rows = list(export)
+    assert rows[0][0] == 2 and rows[0][1][0] == "1"
+    if len(export.names) > 1:
+        assert rows[0][1][1] in ("Müller", "€ 5")
+
+
+def test_windows_1252_is_decided_on_the_whole_file_not_its_first_block(tmp_path: Path):
+    """The first non-ASCII byte may come after a megabyte of ASCII rows."""
+    path = tmp_path / "export.csv"
+    ascii_rows = "".join(f"{n},plain\r\n" for n in range(120_000))
+    path.write_bytes(("Id,Name\r\n" + ascii_rows + "999,Zoë\r\n").encode("cp1252"))
+    assert path.stat().st_size > 1 << 20
+    *_, last = ExportCsv(path)
+    assert last[1] == ["999", "Zoë"]
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"Id,Name\r\n1,\x81\x8d\r\n", "neither UTF-8 nor Windows-1252"),
+        # UTF-8 before the bad byte: a damaged UTF-8 file, never re-read as Windows-1252
+        ("Id,Name\r\n1,Zoë\r\n2,".encode() + b"\xe9t\xe9\r\n", "not UTF-8 text"),
+        (b"\xef\xbb\xbfId,Name\r\n1,\xe9t\xe9\r\n", "not UTF-8 text"),
+    ],
+)
+def test_an_export_in_no_known_encoding_is_refused_with_the_offset(
+    tmp_path: Path, data: bytes, expected: str
+):
+    path = tmp_path / "export.csv"
+    path.write_bytes(data)
+    with pytest.raises(InputError) as error:
+        ExportCsv(path)
+    assert "export.csv" in str(error.value) and expected in str(error.value)
+    assert "offset" in str(error.value)

@@ -16,7 +16,12 @@ import gaplens.connectors.jira_json as jira_json
 import gaplens.connectors.work_records as work_records
 from gaplens.connectors.jira_csv import JiraCsvReader
 from gaplens.connectors.jira_json import JiraJsonReader
-from gaplens.connectors.work_records import Transition, derive_history, parse_timestamp
+from gaplens.connectors.work_records import (
+    NumericDates,
+    Transition,
+    derive_history,
+    parse_timestamp,
+)
 from gaplens.errors import InputError, ProblemCollector
 from tests.work.samples import JIRA_HEADER, jira_issue, jira_row, write_jira_csv, write_jira_json
 
@@ -33,6 +38,20 @@ from tests.work.samples import JIRA_HEADER, jira_issue, jira_row, write_jira_csv
         ("2025-02-03T14:14:00.123-0530", dt.datetime(2025, 2, 3, 19, 44, 0, 123000)),
         ("2025-02-03 14:14:00 +0100", dt.datetime(2025, 2, 3, 13, 14)),
         ("2025-02-03T14:14:00Z", dt.datetime(2025, 2, 3, 14, 14)),
+        # the month in the exporting user's language, as Java writes it (old and CLDR data)
+        ("13/Mär/26 14:05", dt.datetime(2026, 3, 13, 14, 5)),
+        ("13/März/26", dt.datetime(2026, 3, 13)),
+        ("13/févr./26 14:05", dt.datetime(2026, 2, 13, 14, 5)),
+        ("13/FÉVR./2026", dt.datetime(2026, 2, 13)),
+        ("01/Okt./26", dt.datetime(2026, 10, 1)),
+        ("01/mrt/26", dt.datetime(2026, 3, 1)),
+        ("01/dic/26", dt.datetime(2026, 12, 1)),
+        ("01/Sept./26 9:05 p.m.", dt.datetime(2026, 9, 1, 21, 5)),
+        ("01/мая/26", dt.datetime(2026, 5, 1)),
+        # day first with dots
+        ("13.02.2026", dt.datetime(2026, 2, 13)),
+        ("3.2.26 14:05", dt.datetime(2026, 2, 3, 14, 5)),
+        ("13.02.2026 14:05:09", dt.datetime(2026, 2, 13, 14, 5, 9)),
     ],
 )
 def test_jira_and_ticket_date_formats(text: str, expected: dt.datetime):
@@ -41,10 +60,46 @@ def test_jira_and_ticket_date_formats(text: str, expected: dt.datetime):
 
 @pytest.mark.parametrize(
     "text",
-    ["2/3/2025 14:14", "31/Feb/25 1:00 PM", "03/Foo/25", "13:00 PM", "03/Feb/25 13:00 PM", ""],
+    [
+        "2/3/2025 14:14",
+        "31/Feb/25 1:00 PM",
+        "03/Foo/25",
+        "13:00 PM",
+        "03/Feb/25 13:00 PM",
+        "",
+        "31.02.2026",
+        "13/Febr/26x",
+    ],
 )
 def test_ambiguous_or_impossible_dates_are_refused(text: str):
     assert parse_timestamp(text) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    dates=st.lists(st.dates(dt.date(2000, 1, 1), dt.date(2099, 12, 31)), min_size=1, max_size=8),
+    day_first=st.booleans(),
+    separator=st.sampled_from(["/", "-"]),
+)
+def test_numeric_dates_are_read_in_the_files_order_or_refused(
+    dates: list[dt.date], day_first: bool, separator: str
+):
+    """Every date of a file is read right when one date shows the order; otherwise exactly
+    the dates that read differently in the two orders are refused."""
+
+    def text(day: dt.date) -> str:
+        first, second = (day.day, day.month) if day_first else (day.month, day.day)
+        return f"{first}{separator}{second}{separator}{day.year}"
+
+    texts = [text(day) for day in dates]
+    numeric = NumericDates(lambda: texts)
+    decisive = any(day.day > 12 and day.day != day.month for day in dates)
+    for day, shown in zip(dates, texts, strict=True):
+        parsed = numeric.parse(shown)
+        if decisive or day.day == day.month or day.day > 12:
+            assert parsed == dt.datetime(day.year, day.month, day.day), shown
+        else:
+            assert parsed is None and "no date in this file" in str(numeric.problem(shown))
 
 
 @settings(max_examples=400, deadline=None)

@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gaplens.connectors.m365_copilot import M365Record, M365UsageReader
+from gaplens.connectors.m365_copilot import M365Period, M365Record, M365UsageReader
 from gaplens.errors import InputError, ProblemCollector
 from tests.telemetry.payloads import m365_user, write_m365_csv, write_m365_json
 
@@ -82,3 +82,29 @@ def test_random_bytes_are_input_errors(tmp_path: Path, data: bytes):
         read(path)
     except InputError as error:
         assert error.problems
+
+
+def test_count_columns_carry_their_period_or_take_the_rows(tmp_path: Path):
+    """Counts per period in a CSV (a period in each column's name, else the row's `Report
+    Period`) and in JSON (in each `copilotActivityUserDetailsByPeriod` entry, else at the top
+    level for `reportPeriod`)."""
+    path = tmp_path / "v2.csv"
+    path.write_text(
+        "Report Refresh Date,User Principal Name,Last Activity Date,Report Period,"
+        "Prompts Submitted (Last 7 days),Active Days (D30),Prompts submitted in Copilot Chat (web)\n"
+        "2026-11-01,a@acme.example,2026-10-30,90,5,12,3\n",
+        encoding="utf-8",
+    )
+    (record,) = read(path)
+    assert record.periods == (
+        M365Period(7, prompts=5),
+        M365Period(30, active_days=12),
+        M365Period(90, chat_web_prompts=3),
+    )
+    path = tmp_path / "v2.json"
+    path.write_text(
+        '{"value":[{"reportRefreshDate":"2026-11-01","userPrincipalName":"a@acme.example",'
+        '"lastActivityDate":"","reportPeriod":"D30","promptsSubmitted":"17","activeUsageDays":4}]}'
+    )
+    (record,) = read(path)
+    assert record.periods == (M365Period(30, prompts=17, active_days=4),)

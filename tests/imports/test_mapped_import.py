@@ -181,3 +181,47 @@ def test_mapping_and_row_errors_write_nothing(db_url: str, tmp_path: Path):
     code, output = invoke("import", "csv", str(bad), "--mapping", str(mapping), "--db", db_url)
     assert code == 2 and "bad.csv, row 2, column 'Created'" in " ".join(output.split())
     assert census(db_url) == before
+
+
+def test_people_named_by_display_name_and_shared_names_refused(db_url: str, tmp_path: Path):
+    from tests.files import TEAMS, person
+
+    staff = [person(n) for n in range(4)]
+    staff[3]["name"] = "Person 2"  # two people called Person 2
+    for kind, path in (
+        ("teams", write_csv(tmp_path / "teams.csv", TEAMS)),
+        ("people", write_csv(tmp_path / "people.csv", staff)),
+    ):
+        assert invoke("import", kind, str(path), "--db", db_url)[0] == 0
+    mapping = tmp_path / "sheet.toml"
+    mapping.write_text(
+        'target = "work_items"\nsource = "sheet"\nidentity = "name"\n'
+        '[columns]\nkey = "Key"\nstatus = "Status"\ncreated_at = "Created"\nperson = "Owner"\n'
+    )
+    good = write_csv(
+        tmp_path / "sheet.csv",
+        [
+            {"Key": "S-1", "Status": "Done", "Created": "2026-02-13", "Owner": "person 1 "},
+            {"Key": "S-2", "Status": "Done", "Created": "2026-02-13", "Owner": "Someone Else"},
+        ],
+    )
+    code, output = invoke("import", "csv", str(good), "--mapping", str(mapping), "--db", db_url)
+    assert code == 0, output
+    items = work_items(db_url)
+    (first,) = rows(db_url, "select id from person where email = 'person1@acme.example'")
+    assert items["S-1"].person_id == first[0]
+    assert items["S-2"].person_id is None and "Someone Else" in output
+
+    before = census(db_url)
+    shared = write_csv(
+        tmp_path / "shared.csv",
+        [
+            {"Key": "S-3", "Status": "Done", "Created": "2026-02-13", "Owner": "Person 1"},
+            {"Key": "S-4", "Status": "Done", "Created": "2026-02-13", "Owner": "Person 2"},
+        ],
+    )
+    code, output = invoke("import", "csv", str(shared), "--mapping", str(mapping), "--db", db_url)
+    assert code == 2, output
+    assert "shared.csv" in output and "row 3" in output and "Owner" in output
+    assert "display name of 2 people" in output and "row 2" not in output
+    assert census(db_url) == before

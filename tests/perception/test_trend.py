@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ import pytest
 from gaplens.db.engine import session_scope
 from gaplens.directory.service import import_teams
 from gaplens.perception.trend import direction, released_gap_trend
+from gaplens.perception.trend_chart import team_trend_chart
 from gaplens.privacy import PrivacyPolicy
 from gaplens.releases.service import build_all
 from gaplens.stats import Estimate
@@ -120,3 +123,38 @@ def test_trend_page_and_api(pulses: str):
         assert page.status_code == 200 and "Widening" in page.text and "Payments" in page.text
         body = client.get("/api/v1/trend", params={"series": "Pulse"}).json()
         assert {t["team"]: t["direction"] for t in body["teams"]}["eng-payments"] == "widening"
+    # Two charts, each one image with a name and a text description; the table stays.
+    labels = re.findall(r'<svg role="img" aria-label="([^"]+)"', page.text)
+    assert len(labels) == 4  # each chart drawn for a desktop and for a phone
+    assert any(label.startswith("The gap between leaders") for label in labels)
+    assert any("per team and pulse" in label for label in labels)
+    assert (
+        page.text.count("<figcaption") == 2 and 'aria-describedby="trend-teams-text"' in page.text
+    )
+    assert re.search(r"Changes beyond noise: [^<]*Payments widening", page.text)
+    assert "<table>" in page.text and "Gap by team and pulse" in page.text
+    # The last day the figures cover: the latest pulse's release, never today.
+    through = dt.date.fromisoformat(body["released_through"])
+    assert through >= dt.date(2026, 6, 1) and f"Data as of {through:%-d %B %Y}" in page.text
+
+
+def test_team_chart_draws_the_shown_cells_of_every_row_in_table_order(pulses: str):
+    with session_scope(pulses) as session:
+        trend = released_gap_trend(session, "Pulse")
+    payments = next(t for t in trend.teams if t.team == "eng-payments")
+    hidden = payments.points[0].model_copy(update={"status": "suppressed", "gap_pp": None})
+    trend.teams[trend.teams.index(payments)] = payments.model_copy(
+        update={"points": [hidden, payments.points[1]]}
+    )
+    spec = team_trend_chart(trend)
+    assert spec is not None
+    rows = spec["data"]["values"]
+    assert list(dict.fromkeys(r["team"] for r in rows)) == [t.name for t in trend.teams]
+    drawn = [(r["pulse"], r["estimate"]) for r in rows if r["team"] == "Payments"]
+    assert drawn == [("Pulse Q2", pytest.approx(80.0))]  # the hidden cell is not drawn
+    lo, hi = spec["layer"][2]["encoding"]["x"]["scale"]["domain"]
+    assert lo <= min(r["low"] for r in rows) and hi >= max(r["high"] for r in rows)
+    narrow = team_trend_chart(trend, narrow=True)
+    assert narrow is not None and narrow["width"] < spec["width"]
+    empty = trend.model_copy(update={"teams": []})
+    assert team_trend_chart(empty) is None

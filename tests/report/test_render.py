@@ -281,6 +281,12 @@ def test_spec_to_svg_is_inline_ready(doc: ReportDocument) -> None:
     assert ids_a and ids_b and not ids_a & ids_b
     for ref in re.findall(r"url\(#([^)]+)\)", first):
         assert ref in ids_a
+    # One named image: no mark inside has a role without a name (Vega's default ARIA gave
+    # every rule and point one, which axe-core reports and screen readers read as noise).
+    assert not re.findall(r'<[^>]*role="graphics-symbol"(?![^>]*aria-label)[^>]*>', first)
+    described = charts.spec_to_svg(specs["productivity_impact"], "impact-caption")
+    assert described.startswith('<svg role="img" aria-label="')
+    assert 'aria-describedby="impact-caption"' in described.split(">", 1)[0]
 
 
 # --- PDF -------------------------------------------------------------------------------------

@@ -104,6 +104,66 @@ def user_day(login: str, day: str, n: int = 1, user_id: int = 1) -> dict[str, An
     }
 
 
+def quiet_day(login: str, day: str, user_id: int = 1, **fields: Any) -> dict[str, Any]:
+    """A user-report line with no IDE activity (every count 0, empty breakdowns), as the
+    report has for a user whose day was CLI use or a Copilot code review only; `fields`
+    add the day's signals (`totals_by_cli`, `used_copilot_code_review_passive`, ...)."""
+    line: dict[str, Any] = {
+        "code_acceptance_activity_count": 0,
+        "code_generation_activity_count": 0,
+        "day": day,
+        "enterprise_id": "1",
+        "loc_added_sum": 0,
+        "loc_deleted_sum": 0,
+        "loc_suggested_to_add_sum": 0,
+        "loc_suggested_to_delete_sum": 0,
+        "totals_by_feature": [],
+        "totals_by_ide": [],
+        "totals_by_language_feature": [],
+        "totals_by_language_model": [],
+        "totals_by_model_feature": [],
+        "used_agent": False,
+        "used_chat": False,
+        "used_cli": False,
+        "used_copilot_coding_agent": False,
+        "used_copilot_code_review_active": False,
+        "used_copilot_code_review_passive": False,
+        "user_id": user_id,
+        "user_login": login,
+        "user_initiated_interaction_count": 0,
+    }
+    line.update(fields)
+    return line
+
+
+def cli_totals(sessions: int, requests: int, prompts: int) -> dict[str, Any]:
+    """`totals_by_cli` as in GitHub's example schema."""
+    return {
+        "last_known_cli_version": {"cli_version": "1.0.8", "sampled_at": "2026-10-01T00:01:43Z"},
+        "prompt_count": prompts,
+        "request_count": requests,
+        "session_count": sessions,
+        "token_usage": {
+            "avg_tokens_per_request": 4400.0,
+            "output_tokens_sum": 5000,
+            "prompt_tokens_sum": 3800,
+        },
+    }
+
+
+def user_team(login: str, day: str, team: str, user_id: int = 1) -> dict[str, Any]:
+    """One row of the user-teams report (`/orgs/{org}/copilot/metrics/reports/user-teams-1-day`):
+    a user's membership of one team on a day, with no usage."""
+    return {
+        "day": day,
+        "organization_id": "4242",
+        "team_id": 100 + len(team),
+        "team_slug": team,
+        "user_id": user_id,
+        "user_login": login,
+    }
+
+
 def write_ndjson(path: Path, records: Iterable[dict[str, Any]]) -> Path:
     with path.open("w", encoding="utf-8") as handle:
         for record in records:

@@ -23,9 +23,12 @@ from tests.telemetry.payloads import (
     LEGACY_LINES_ACCEPTED,
     LEGACY_LINES_SUGGESTED,
     LEGACY_SUGGESTIONS,
+    cli_totals,
     enterprise_report,
     legacy_day,
+    quiet_day,
     user_day,
+    user_team,
     write_ndjson,
 )
 
@@ -43,13 +46,14 @@ def test_user_report_imports_tool_and_domain_rows(db_url: str, tmp_path: Path):
     assert code == 0, output
     assert "4 rows read" in output and "usage-metrics user report" in output
     found = counts(db_url)
-    assert found["copilot_user_day"] == 4 and found["ai_usage_day"] == 4
+    # GitHub's example line also has Copilot CLI use: each user-day is an `ide` and a `cli` row
+    assert found["copilot_user_day"] == 4 and found["ai_usage_day"] == 8
     assert found["import_run"] == 3  # teams, people, this
     usage = rows(
         db_url,
         "select p.email, u.day, u.tool, u.app, u.interactions, u.suggestions, u.acceptances, "
         "u.loc_suggested, u.loc_added from ai_usage_day u join person p on p.id = u.person_id "
-        "order by p.email, u.day",
+        "order by p.email, u.day, u.app desc",
     )
     assert next(tuple(map(str, r)) for r in usage) == (
         "person1@acme.example",
@@ -87,20 +91,136 @@ def test_user_report_imports_tool_and_domain_rows(db_url: str, tmp_path: Path):
     ]
 
 
+ZERO_FEATURE = {
+    "code_acceptance_activity_count": 0,
+    "code_generation_activity_count": 0,
+    "feature": "code_completion",
+    "loc_added_sum": 0,
+    "loc_deleted_sum": 0,
+    "loc_suggested_to_add_sum": 0,
+    "loc_suggested_to_delete_sum": 0,
+    "user_initiated_interaction_count": 0,
+}
+
+
+def write_lines(path: Path, lines: list[dict[str, object]], as_list: bool) -> Path:
+    """NDJSON (the download, read by the fast decoder) or a JSON list (the general path)."""
+    if as_list:
+        path.write_text(json.dumps(lines, indent=2))
+        return path
+    return write_ndjson(path, lines)
+
+
+@pytest.mark.parametrize("as_list", [False, True], ids=["ndjson", "json-list"])
+def test_cli_only_and_passive_review_only_days(db_url: str, tmp_path: Path, as_list: bool):
+    """A day of Copilot CLI use only keeps its CLI counts and is a day of use (app `cli`, not
+    `ide`); a day whose only activity is a code review a repository policy ran on the user's
+    pull request is kept in the tool table but is not their use; an active review is."""
+    directory(db_url, tmp_path)
+    lines = [
+        quiet_day("gh-person1", "2026-10-01", used_cli=True, totals_by_cli=cli_totals(3, 7, 5)),
+        quiet_day(
+            "gh-person2",
+            "2026-10-01",
+            used_copilot_code_review_passive=True,
+            totals_by_feature=[ZERO_FEATURE],  # listed, but nothing counted
+        ),
+        quiet_day(
+            "gh-person3",
+            "2026-10-01",
+            used_copilot_code_review_active=True,
+            used_copilot_code_review_passive=True,
+        ),
+        user_day("gh-person4", "2026-10-01"),
+    ]
+    export = write_lines(tmp_path / "users.json", lines, as_list)
+    code, output = invoke("import", "copilot-usage", str(export), "--db", db_url)
+    assert code == 0, output
+    said = " ".join(output.split())
+    assert "(2 with Copilot CLI use)" in said
+    assert "1 user-days whose only activity was a Copilot code review run automatically" in said
+    tool = rows(
+        db_url,
+        "select user_login, cli_sessions, cli_requests, cli_prompts, code_review "
+        "from copilot_user_day order by user_login",
+    )
+    assert tool == [
+        ("gh-person1", 3, 7, 5, None),
+        ("gh-person2", None, None, None, "passive"),
+        ("gh-person3", None, None, None, "active"),
+        ("gh-person4", 2, 2, 2, None),
+    ]
+    usage = rows(
+        db_url,
+        "select p.email, u.app, u.interactions, u.suggestions from ai_usage_day u "
+        "join person p on p.id = u.person_id order by p.email, u.app",
+    )
+    assert usage == [
+        ("person1@acme.example", "cli", 5, None),
+        ("person3@acme.example", "ide", 0, 0),
+        ("person4@acme.example", "cli", 2, None),
+        ("person4@acme.example", "ide", 3, 2),
+    ]
+
+
+def test_a_later_export_finding_a_day_was_passive_review_drops_its_use(db_url: str, tmp_path: Path):
+    directory(db_url, tmp_path)
+    first = write_ndjson(tmp_path / "a.ndjson", [user_day("gh-person1", "2026-10-01")])
+    assert invoke("import", "copilot-usage", str(first), "--db", db_url)[0] == 0
+    assert counts(db_url)["ai_usage_day"] == 2
+    again = write_ndjson(
+        tmp_path / "b.ndjson",
+        [quiet_day("gh-person1", "2026-10-01", used_copilot_code_review_passive=True)],
+    )
+    code, output = invoke("import", "copilot-usage", str(again), "--db", db_url)
+    assert code == 0, output
+    # The earlier export's `cli` row stays (a later export replaces only what it names)
+    assert rows(db_url, "select app from ai_usage_day") == [("cli",)]
+
+
+def test_the_user_teams_report_is_refused_and_leaves_usage_alone(db_url: str, tmp_path: Path):
+    directory(db_url, tmp_path)
+    usage = write_ndjson(tmp_path / "users-1-day.ndjson", [user_day("gh-person1", "2026-10-01")])
+    assert invoke("import", "copilot-usage", str(usage), "--db", db_url)[0] == 0
+    before = rows(db_url, "select * from copilot_user_day")
+    teams = write_ndjson(
+        tmp_path / "user-teams-1-day.ndjson",
+        [
+            user_team("gh-person1", "2026-10-01", "payments"),
+            user_team("gh-person1", "2026-10-01", "platform"),
+        ],
+    )
+    code, output = invoke("import", "copilot-usage", str(teams), "--db", db_url)
+    said = " ".join(output.split())
+    assert code == 2, output
+    assert "user-teams-1-day.ndjson, row 1" in said
+    assert "this is the Copilot user-teams report" in said and "gaplens import people" in said
+    assert rows(db_url, "select * from copilot_user_day") == before
+    # ... and a user-teams row slipped into a usage file is located, not read as usage
+    mixed = write_ndjson(
+        tmp_path / "mixed.ndjson",
+        [user_day("gh-person2", "2026-10-01"), user_team("gh-person1", "2026-10-01", "payments")],
+    )
+    code, output = invoke("import", "copilot-usage", str(mixed), "--db", db_url)
+    said = " ".join(output.split())
+    assert code == 2 and "mixed.ndjson, row 2, column 'team_slug'" in said, output
+    assert rows(db_url, "select * from copilot_user_day") == before
+
+
 def test_reimport_is_idempotent_and_raw_rows_read_back(db_url: str, tmp_path: Path):
     directory(db_url, tmp_path)
     export = user_report(
         tmp_path / "users.ndjson", ["gh-person1", "gh-person3"], ["2026-10-01", "2026-10-02"]
     )
     assert invoke("import", "copilot-usage", str(export), "--db", db_url)[0] == 0
-    first = rows(db_url, "select * from ai_usage_day order by person_id, day")
+    first = rows(db_url, "select * from ai_usage_day order by person_id, day, app")
     before = counts(db_url)
     assert invoke("import", "copilot-usage", str(export), "--db", db_url)[0] == 0
     after = counts(db_url)
-    assert after["ai_usage_day"] == before["ai_usage_day"] == 4
+    assert after["ai_usage_day"] == before["ai_usage_day"] == 8  # an ide and a cli row each
     assert after["copilot_user_day"] == 4
     assert after["import_run"] == before["import_run"] + 1
-    second = rows(db_url, "select * from ai_usage_day order by person_id, day")
+    second = rows(db_url, "select * from ai_usage_day order by person_id, day, app")
     strip_run = [r[:-1] for r in first]
     assert [r[:-1] for r in second] == strip_run
     run_id = int(rows(db_url, "select max(id) from import_run")[0][0])  # type: ignore[call-overload]
@@ -124,7 +244,7 @@ def test_later_overlapping_export_replaces_exactly(db_url: str, tmp_path: Path):
     late = user_report(tmp_path / "b.ndjson", ["gh-person1"], ["2026-10-02", "2026-10-03"], n=5)
     assert invoke("import", "copilot-usage", str(early), "--db", db_url)[0] == 0
     assert invoke("import", "copilot-usage", str(late), "--db", db_url)[0] == 0
-    found = rows(db_url, "select day, acceptances from ai_usage_day order by day")
+    found = rows(db_url, "select day, acceptances from ai_usage_day where app = 'ide' order by day")
     assert [(str(d), a) for d, a in found] == [
         ("2026-10-01", 1),
         ("2026-10-02", 5),
@@ -231,12 +351,12 @@ def test_unresolved_logins_are_kept_reported_and_resolved_later(db_url: str, tmp
     assert code == 0, output
     assert "2 rows name someone not in the directory" in output
     assert "gh-person5" in output and "stranger" in output
-    assert counts(db_url)["copilot_user_day"] == 3 and counts(db_url)["ai_usage_day"] == 1
+    assert counts(db_url)["copilot_user_day"] == 3 and counts(db_url)["ai_usage_day"] == 2
     assert rows(db_url, "select rows_unresolved from import_run order by id desc")[0][0] == 2
     directory(db_url, tmp_path, range(8))
     code, output = invoke("import", "copilot-usage", str(export), "--db", db_url)
     assert code == 0 and "1 rows name someone" in output
-    assert counts(db_url)["ai_usage_day"] == 2
+    assert counts(db_url)["ai_usage_day"] == 4  # an ide and a cli row per user-day
 
 
 def test_json_list_of_user_days_streams_like_ndjson(db_url: str, tmp_path: Path):
@@ -249,7 +369,7 @@ def test_json_list_of_user_days_streams_like_ndjson(db_url: str, tmp_path: Path)
     )
     code, output = invoke("import", "copilot-usage", str(export), "--db", db_url)
     assert code == 0, output
-    assert counts(db_url)["ai_usage_day"] == 2
+    assert counts(db_url)["ai_usage_day"] == 4  # an ide and a cli row per user-day
 
 
 def test_enterprise_report_imports_org_days(db_url: str, tmp_path: Path):

@@ -121,3 +121,30 @@ def test_a_large_upload_is_parsed_in_a_second_process_inside_the_server(
             len(set(session.scalars(select(WorkItem.key).where(WorkItem.source == "jira"))))
             == before
         )
+
+
+def test_an_upload_says_what_the_export_lacks(client: TestClient, web_db: str):
+    """A ServiceNow JSONv2 export without reopen counts: imported, with the warning."""
+    import json
+
+    sign_in(client, "admin")
+    record = {
+        "number": "INC0010001",
+        "state": "6",
+        "opened_at": "2026-02-13 14:05:00",
+        "resolved_at": "2026-02-14 09:00:00",
+        "assigned_to": "46d44a23a9fe19810012d100cca80666",
+        "dv_assigned_to": "Nobody Here",
+        "caller_id": "5137153cc611227c000bbd1bd8cd2007",
+    }
+    response = client.post(
+        "/api/v1/admin/imports/tickets",
+        params={"filename": "incident.json"},
+        content=json.dumps({"records": [record]}).encode(),
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["kind"] == "servicenow" and body["rows_written"] == 1
+    (warning,) = body["warnings"]
+    assert "reopen_count" in warning and "reopen rate" in warning
+    assert '"not enough data"' in warning and warning in body["summary"]

@@ -56,6 +56,14 @@ OPENS_ON_DATA = {
     "/scorecard": "Data as of 27 September 2026",
     "/friction/summary": "Data as of 27 September 2026",
     "/metrics": "Data as of 30 September 2026",
+    "/adoption": "Data as of 30 September 2026",
+    "/reflections": "Data as of 30 September 2026",
+    "/trend": "Data as of 20 September 2026",
+    "/shadow": "Data as of 20 September 2026",
+    "/tasks/map": "Data as of 27 September 2026",
+    "/tasks/personas": "Data as of 27 September 2026",
+    "/criteria": "Data as of 30 September 2026",
+    "/wins": "Data as of 30 September 2026",
 }
 
 

@@ -167,6 +167,32 @@ def test_jira_json_changelog_gives_cycle_time_inputs(db_url: str, tmp_path: Path
     assert counts["jira_status_change"] == 7 and counts["work_item_transition"] == 7
 
 
+def test_a_changelog_the_search_cut_short_leaves_reopens_unknown(db_url: str, tmp_path: Path):
+    """Jira Cloud's search returns at most `maxResults` histories per issue with their `total`:
+    a reopen may hide in the histories left out, so the counts are unknown (NULL), not 0; a
+    changelog that holds all its histories still counts them, and the import says which
+    issues were cut."""
+    setup_directory(db_url, tmp_path)
+    moves = [
+        ("2025-02-04T09:00:00.000+0000", "To Do", "In Progress"),
+        ("2025-02-06T10:00:00.000+0000", "In Progress", "Done"),
+    ]
+    cut = jira_issue(1, history=moves)
+    cut["changelog"].update({"startAt": 0, "maxResults": 2, "total": 41})
+    whole = jira_issue(2, history=moves)
+    whole["changelog"].update({"startAt": 0, "maxResults": 100, "total": 2})
+    path = write_jira_json(tmp_path / "search-page-1.json", [cut, whole])
+    code, output = invoke("import", "jira", str(path), "--db", db_url)
+    assert code == 0, output
+    items = work_items(db_url)
+    assert (items["PAY-1"].reopen_count, items["PAY-1"].rework_count) == (None, None)
+    assert items["PAY-1"].started_at == dt.datetime(2025, 2, 4, 9, 0)
+    assert (items["PAY-2"].reopen_count, items["PAY-2"].rework_count) == (0, 0)
+    warning = " ".join(output.split())
+    assert "warning: search-page-1.json: 1 issues have a changelog the search cut short" in warning
+    assert "PAY-1)" in warning and "PAY-2" not in warning
+
+
 def test_reimport_is_idempotent_and_a_later_export_replaces_exactly(db_url: str, tmp_path: Path):
     first = write_jira_csv(
         tmp_path / "jan.csv", [jira_row(n, Status="To Do", Resolved="") for n in (1, 2, 3)]

@@ -152,6 +152,18 @@ def released_month_ends(
     return [load_adoption_release(session, found[day]) for day in sorted(found)]
 
 
+def month_ends(session: Session, organisation_id: int) -> list[dt.date]:
+    """The organisation's released month ends, newest first (dates only: what a reader
+    picks from, without loading any release)."""
+    days = session.scalars(
+        select(Release.answers_through)
+        .where(Release.dataset == dataset_of(organisation_id))
+        .distinct()
+        .order_by(Release.answers_through.desc())
+    )
+    return list(days)
+
+
 def latest_adoption_release(
     session: Session, organisation_id: int, as_of: dt.date
 ) -> AdoptionRelease | None:

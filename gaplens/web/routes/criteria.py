@@ -206,6 +206,9 @@ def criteria_page(
         title="Success criteria",
         viewer=viewer,
         criteria=views,
+        data_through=max(
+            (c.status.as_of for c in views if c.status and c.status.as_of), default=None
+        ),
         can_define=_can_define(viewer),
         rules=RULES,
     )

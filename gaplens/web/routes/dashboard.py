@@ -9,15 +9,18 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
+from gaplens.chartstyle import PHONE_WIDTH, narrow_config
 from gaplens.directory.queries import team_choices
 from gaplens.directory.service import team_functions
+from gaplens.drivers.service import dashboard_drivers
 from gaplens.perception.figures import GROUP_ORDER, ROLE_LABELS
 from gaplens.perception.service import viewer_released_perception
-from gaplens.perception.trend import viewer_released_trend
-from gaplens.report.charts import productivity_impact_chart, spec_to_svg
+from gaplens.perception.trend import TrendOut, viewer_released_trend
+from gaplens.perception.trend_chart import team_trend_chart
+from gaplens.report.charts import productivity_impact_chart, spec_to_svg, trend_chart
 from gaplens.report.heatmap import heatmap_view
 from gaplens.report.render import render_heatmap
-from gaplens.report.schemas import FigureStatus
+from gaplens.report.schemas import FigureStatus, GapTrend, TrendPulse
 from gaplens.report.service import dashboard_heatmap
 from gaplens.shadow.service import viewer_shadow_ai
 from gaplens.surveys.answers import TENURE_BANDS
@@ -57,6 +60,7 @@ def dashboard(
         "questions": {},
         "impact_svg": None,
         "heatmap": None,
+        "drivers": None,
     }
     if not surveys:
         return render(request, "dashboard.html.j2", **context)
@@ -73,6 +77,9 @@ def dashboard(
         note=released.note,
         impact_svg=Markup(spec_to_svg(spec)) if spec else None,
         heatmap=team_heatmap(session, policy),
+        drivers=dashboard_drivers(
+            session, policy, survey or surveys[0], population.team, population.function
+        ),
         status_text=lambda status: status_text(FigureStatus(status), policy.min_group_size),
     )
     return render(request, "dashboard.html.j2", **context)
@@ -110,6 +117,45 @@ def shadow_page(
     )
 
 
+def organisation_trend(trend: TrendOut) -> GapTrend | None:
+    """The table's first row (the whole organisation) as the report's gap trend, so the page
+    draws it with the report's own chart."""
+    if not trend.teams:
+        return None
+    whole = trend.teams[0]
+    return GapTrend(
+        series=trend.series,
+        question="productivity_impact",
+        points=[
+            TrendPulse(
+                survey=p.survey,
+                answers_through=None,
+                in_period=True,
+                status=str(p.status),
+                gap_pp=p.gap_pp,
+                leaders_n=p.leaders_n,
+                frontline_n=p.frontline_n,
+            )
+            for p in whole.points
+        ],
+        change_pp=whole.change_pp,
+        direction=whole.direction,
+        method=trend.method,
+    )
+
+
+def svg_of(spec: dict[str, Any] | None) -> Markup | None:
+    return Markup(spec_to_svg(spec)) if spec else None
+
+
+def narrowed(spec: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A single-view chart with a y axis of numbers, drawn for a phone: the same spec with a
+    narrow label column and plot, to `PHONE_WIDTH` at 1:1."""
+    if spec is None:
+        return None
+    return {**spec, "width": PHONE_WIDTH - 90, "config": narrow_config(50)}
+
+
 @router.get("/trend", response_class=HTMLResponse)
 def trend_page(
     request: Request,
@@ -123,6 +169,8 @@ def trend_page(
     result = None
     if chosen:
         result = viewer_released_trend(session, viewer.audit_key, chosen)
+    whole = organisation_trend(result) if result is not None else None
+    whole_spec = trend_chart(whole) if whole is not None else None
     return render(
         request,
         "trend.html.j2",
@@ -131,5 +179,9 @@ def trend_page(
         series_list=known,
         chosen=chosen,
         trend=result,
+        organisation_svg=svg_of(whole_spec),
+        organisation_narrow=svg_of(narrowed(whole_spec)),
+        teams_svg=svg_of(team_trend_chart(result)) if result is not None else None,
+        teams_narrow=svg_of(team_trend_chart(result, narrow=True)) if result is not None else None,
         k=policy.min_group_size,
     )

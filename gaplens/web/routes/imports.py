@@ -36,6 +36,8 @@ class ImportOut(BaseModel):
     rows_written: int
     rows_unresolved: int
     summary: str
+    warnings: list[str] = []
+    """What the file lacks that some figure needs (also in `summary`)."""
 
 
 def _importer(kind: str, system: str | None) -> Callable[[Session, Path], ConnectorSummary]:
@@ -120,4 +122,5 @@ async def upload(
         rows_written=summary.rows_written,
         rows_unresolved=summary.rows_unresolved,
         summary=summary.describe(),
+        warnings=list(summary.warnings),
     )

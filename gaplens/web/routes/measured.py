@@ -13,10 +13,11 @@ from markupsafe import Markup
 
 from gaplens.adoption.chart import funnel_chart
 from gaplens.adoption.schemas import STAGES, AdoptionFunnel
-from gaplens.adoption.service import adoption_funnel
+from gaplens.adoption.service import adoption_funnel, released_month_ends
 from gaplens.audit.service import record
 from gaplens.dates import RANGE_TEXT, PlausibleDay
 from gaplens.directory.queries import organisation_id, person_functions, team_id_of
+from gaplens.metrics.chart import overview_chart, overview_findings
 from gaplens.metrics.registry import REGISTRY, UnknownMetricError, get_metric
 from gaplens.metrics.schemas import MetricDefinition, MetricOverview, MetricScope
 from gaplens.metrics.service import DEFAULT_WINDOW_DAYS
@@ -142,6 +143,9 @@ def metrics_page(
         "as_of": release.answers_through if release is not None else None,
         "no_release": NO_RELEASE if release is None else None,
         "overviews": [],
+        "overview_svg": None,
+        "overview_narrow": None,
+        "findings": [],
         "effects": [],
         "table_stability": {},
         "funnel": None,
@@ -162,6 +166,10 @@ def metrics_page(
                 ]
             )
             context["overviews"] = overviews
+            wide, narrow = overview_chart(overviews), overview_chart(overviews, narrow=True)
+            context["overview_svg"] = Markup(spec_to_svg(wide)) if wide else None
+            context["overview_narrow"] = Markup(spec_to_svg(narrow)) if narrow else None
+            context["findings"] = overview_findings(overviews)
             by_key = {o.metric.key: o for o in overviews}
             context["effects"] = [
                 view for view in (effect_view(o, o.staggered, by_key) for o in overviews) if view
@@ -183,17 +191,24 @@ def metrics_page(
 
 @pages.get("/adoption", response_class=HTMLResponse)
 def adoption_page(
-    request: Request, viewer: AnyStaff, session: DbSession, policy: Policy, as_of: AsOf = None
+    request: Request,
+    viewer: AnyStaff,
+    session: DbSession,
+    policy: Policy,
+    as_of: ReleasedAsOf = None,
 ) -> HTMLResponse:
     """The funnel per team beside training and certification, hidden teams named: the
-    latest released month end at or before the day asked for."""
-    day = as_of or dt.date.today()
+    latest released month end (or the latest at or before the day asked for), picked from
+    the released month ends, never counted back from today."""
+    months = released_month_ends(session)
+    day = as_of or (months[0] if months else dt.date.today())
     funnel = adoption_funnel(session, day, policy)
     spec = funnel_chart(funnel)
     context: dict[str, Any] = {
         "title": "Adoption",
         "viewer": viewer,
-        "as_of": day.isoformat(),
+        "months": months,
+        "as_of": funnel.as_of if funnel.as_of in months else None,
         "funnel": funnel,
         "chart": Markup(spec_to_svg(spec)) if spec else None,
         "stages": STAGES,

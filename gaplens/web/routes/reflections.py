@@ -29,6 +29,7 @@ from gaplens.reflections.service import (
     issue_links,
     open_reflection,
     reflections_summary,
+    released_months,
     schedule,
     submit_reflection,
     validate_reflection,
@@ -57,6 +58,14 @@ Months = Annotated[int, Query(ge=1, le=24, description="Whole calendar months be
 TeamKey = Annotated[str | None, Query(max_length=100, description="A team key and its subteams.")]
 Function = Annotated[str | None, Query(max_length=100, description="A function, e.g. Support.")]
 By = Annotated[Literal["function", "team"], Query(description="Break participation down by.")]
+Through = Annotated[
+    str | None,
+    Query(
+        max_length=7,
+        description="The last month shown, YYYY-MM (default: the latest the reflections "
+        "release has invitations for).",
+    ),
+]
 NEXT_STEP = {
     "now": "The next short prompt comes tomorrow.",
     "day1": "The last one comes in a week.",
@@ -174,17 +183,32 @@ def build_summary(
     team: str | None,
     function: str | None,
     by: str,
+    last: dt.date | None = None,
 ) -> ReflectionsSummary:
-    """The release's figures for the cell asked for: the same for every viewer."""
+    """The release's figures for the cell asked for: the same for every viewer. `last`: the
+    last day of the last month shown (default: the last month over before today)."""
     try:
         scope = view_scope(session, team, function)
     except NoOrganisationError as missing:
         raise HTTPException(404, str(missing)) from None
-    start, end = complete_months(dt.date.today(), months)
+    today = last + dt.timedelta(days=1) if last is not None else dt.date.today()
+    start, end = complete_months(today, months)
     result = reflections_summary(session, scope, start, end, by=by)
     detail: dict[str, object] = {"months": months, "team": team, "function": function, "by": by}
     record(session, viewer, "view_reflections", "reflections", detail)
     return result
+
+
+def month_choices(session: Session, through: str | None) -> tuple[list[dt.date], dt.date | None]:
+    """The released months (their last days, newest first) and the one asked for, or the
+    latest with data; None when nothing is released. An unknown month raises ValueError."""
+    months = released_months(session)
+    if through:
+        picked = [m for m in months if m.strftime("%Y-%m") == through]
+        if not picked:
+            raise ValueError("through: pick one of the released months (YYYY-MM)")
+        return months, picked[0]
+    return months, months[0] if months else None
 
 
 @router.get("/api/v1/reflections", tags=["reflections"])
@@ -213,8 +237,16 @@ def summary_page(
     team: TeamKey = None,
     function: Function = None,
     by: By = "function",
+    through: Through = None,
 ) -> Response:
-    result = build_summary(session, viewer.audit_key, months, team or None, function or None, by)
+    """Opens on the months up to the latest the reflections release has invitations for."""
+    try:
+        choices, last = month_choices(session, through)
+    except ValueError as unknown:
+        return render_error(request, 422, str(unknown))
+    result = build_summary(
+        session, viewer.audit_key, months, team or None, function or None, by, last
+    )
     teams, functions = filter_choices(session)
     return render(
         request,
@@ -228,6 +260,8 @@ def summary_page(
         by=by,
         teams=teams,
         functions=functions,
+        month_choices=choices,
+        through=last.strftime("%Y-%m") if last is not None else "",
     )
 
 

@@ -97,6 +97,10 @@ def _page(
         title="What's working",
         viewer=viewer,
         wins=views,
+        data_through=max(
+            (w.evidence.month_end for w in views if w.evidence and w.evidence.month_end),
+            default=None,
+        ),
         metrics=list(REGISTRY.values()),
         methods=METHODS,
         method_notes=METHOD_NOTES,

@@ -1,0 +1,1 @@
+"""What goes with the gap here: relative importance of measured factors, as association."""
