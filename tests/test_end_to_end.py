@@ -488,7 +488,7 @@ def test_the_brief_carries_the_one_gap_the_response_rate_and_three_steps(
 ):
     _, document = demo_report
     brief = document.brief
-    assert brief is not None and document.schema_version == "2.4"
+    assert brief is not None and document.schema_version == "2.5"
     assert brief.finding.startswith("Leaders across Northwind")
     assert "widened" in brief.finding and "cycle time fell" in brief.finding
     # One gap: the brief's is the trend's latest pulse (leaders = executives and managers).
@@ -587,3 +587,39 @@ def test_the_first_screen_holds_the_finding_the_gap_adoption_and_the_next_steps(
                 assert box["y"] + box["height"] <= height, (width, selector, box)
             page.close()
         browser.close()
+
+
+def test_the_report_shows_stability_beside_every_speed_figure(
+    demo_report: tuple[Path, ReportDocument],
+):
+    """Issue 15, item 5. The demo plants more reopened work after adoption (engineers'
+    issues, support tickets) beside the faster cycle time: wherever the report shows a speed
+    figure, its counter-metrics stand beside it, from the same release and estimator."""
+    out, document = demo_report
+    assert document.measured is not None and document.brief is not None
+    by_key = {o.metric.key: o for o in document.measured.metrics}
+    cycle = by_key["cycle_time"]
+    assert cycle.stability is not None and cycle.stability.method == "staggered"
+    reopen = next(c for c in cycle.stability.counters if c.key == "reopen_rate")
+    overall = by_key["reopen_rate"].staggered
+    assert overall is not None and overall.overall is not None
+    assert (reopen.estimate, reopen.low, reopen.high) == (
+        overall.overall.estimate,
+        overall.overall.low,
+        overall.overall.high,
+    )
+    assert reopen.direction == "worse", reopen
+    verdict = cycle.stability.verdict
+    assert verdict.startswith("Faster, but more work was reopened"), verdict
+    for o in document.measured.metrics:  # every speed metric with an effect, and only those
+        shown = o.staggered is not None and o.staggered.overall is not None
+        if o.metric.kind == "speed" and (shown or o.users_vs_non_users.value is not None):
+            assert o.stability is not None, o.metric.key
+        else:
+            assert o.stability is None, o.metric.key
+    row = document.measured.realities.rows[0]
+    assert row.stability is not None and row.stability.verdict.startswith("Faster, but")
+    assert "but reopen rate rose" in document.brief.finding
+    body = _body_text((out / "reality-report.html").read_text())
+    assert verdict in body and "Reopen rate: +" in body and "percentage points" in body
+    assert "Stability beside it: Faster, but more work was reopened" in body  # the brief

@@ -18,11 +18,18 @@ What is planted (and what the report must recover):
   faster from 2026-01-01 (a tooling upgrade unrelated to AI), which a before/after on users
   alone, or users against non-users pivoted on another date, would wrongly credit to AI.
   `planted_cycle_time_effects` gives the planted effect per person and month.
-- **Rework (Jira, Engineering).** Issues sent back from review rise from 10% to 17% after
-  adoption (the code-review friction shows up in the workflow data too).
+- **Instability (Jira, Engineering).** Faster is not free (DORA 2025: AI raises throughput
+  and instability together). Engineering issues are reopened after they were done 5% of
+  the time; an AI user's, `ISSUE_REOPEN_EFFECT` (4 points) more after adoption, ramping
+  like the speed effect (half on the adoption day, all of it after `RAMP_DAYS`).
+  `planted_reopen_effects` gives the planted change per person and month. Issues sent back
+  from review rise from 10% to 17% after adoption (the code-review friction shows up in the
+  workflow data too).
 - **Support tickets (Zendesk).** After adoption, time to resolution falls by 20% (AI ticket
   summaries help) but the reopen rate rises from 7% to 13% (AI-drafted customer replies get
   policy details wrong).
+- `ai_effect=False` removes the speed effects, `instability=False` the three instability
+  effects (reopens, rework, ticket reopens), each leaving everything else in place.
 - **Friction log.** Test generation, meeting notes and ticket summaries work (few
   corrections, minutes saved); code review and customer replies create friction (most
   outputs corrected, more minutes lost than saved); data analysis has too few entries to say.
@@ -68,6 +75,10 @@ SELECTION_SHIFT = 0.4
 adopters' cycle times are about 18% shorter (exp(-0.25 * 0.8))."""
 TICKET_RESOLUTION_FACTOR = 0.80
 REOPEN_BEFORE, REOPEN_AFTER = 0.07, 0.13
+ISSUE_REOPEN_BEFORE = 0.05
+ISSUE_REOPEN_EFFECT = 0.04
+"""Engineering issues reopened after done: 5%, and for an AI user 4 points more after
+adoption (ramping like the speed effect)."""
 M365_EXPORTS = 6
 """Weekly Microsoft 365 exports up to DATA_END: each holds last-activity dates only."""
 JIRA_FUNCTIONS = ("Engineering", "Product")
@@ -374,11 +385,32 @@ class _Issue:
     ai_label: bool
     ai: float = 1.0
     """The planted AI multiplier on this issue's cycle time (1: none)."""
+    reopen_shift: float = 0.0
+    """The planted rise in this issue's chance of being reopened (0: none)."""
+    reopened: bool = False
+
+
+def reopen_shift(worker: _Worker, day: dt.date) -> float:
+    """The planted rise in the chance that an AI user's issue finished on `day` is reopened:
+    0 before adoption, then `ISSUE_REOPEN_EFFECT` ramping from RAMP_START of it to all of
+    it over RAMP_DAYS, like the speed effect."""
+    adopted = worker.person.adopted
+    if worker.intensity is None or adopted is None or day < adopted:
+        return 0.0
+    return ISSUE_REOPEN_EFFECT * min(
+        1.0, RAMP_START + (1.0 - RAMP_START) * (day - adopted).days / RAMP_DAYS
+    )
 
 
 def _issues(
-    workers: Sequence[_Worker], rng: np.random.Generator, ai_effect: bool = True
+    workers: Sequence[_Worker],
+    rng: np.random.Generator,
+    ai_effect: bool = True,
+    instability: bool = True,
+    reopen_rng: np.random.Generator | None = None,
 ) -> list[_Issue]:
+    """Every issue; reopens are drawn from `reopen_rng` (none without it), one draw per
+    issue after all the rest, so they shift no other figure of the demo."""
     issues: list[_Issue] = []
     counter = {"ENG": 0, "PROD": 0}
     span = (DATA_END - DATA_START).days
@@ -423,12 +455,46 @@ def _issues(
                     resolved=resolved if resolved.date() <= DATA_END else None,
                     points=int(rng.choice([1, 2, 3, 5, 8])),
                     sprints=sprints,
-                    reworked=bool(rng.random() < (REWORK_AFTER if after else REWORK_BEFORE)),
+                    reworked=bool(
+                        rng.random() < (REWORK_AFTER if after and instability else REWORK_BEFORE)
+                    ),
                     ai_label=worker.intensity is not None and bool(rng.random() < 0.3),
                     ai=ai,
                 )
             )
+    if reopen_rng is not None:
+        draws = reopen_rng.random(len(issues))
+        for issue, draw in zip(issues, draws, strict=True):
+            if issue.resolved is None or issue.project != "ENG":
+                continue  # Product's issues come from a CSV without status history
+            if instability:
+                issue.reopen_shift = reopen_shift(issue.worker, issue.resolved.date())
+            issue.reopened = bool(draw < ISSUE_REOPEN_BEFORE + issue.reopen_shift)
     return issues
+
+
+def planted_reopen_effects(
+    org: SyntheticOrganisation, seed: int, instability: bool = True
+) -> dict[tuple[str, int], float]:
+    """The planted effect of AI on each engineer's monthly reopen rate: for every (email,
+    month number) with Engineering issues resolved in the month, the mean planted rise in
+    those issues' chance of being reopened (what the reopen rate's expected value moves by).
+    Rebuilt from the streams `write_exports` uses, like `planted_cycle_time_effects`."""
+    workers = _workers(org, np.random.Generator(np.random.PCG64([seed, 10])))
+    issues = _issues(
+        workers,
+        np.random.Generator(np.random.PCG64([seed, 13])),
+        True,
+        instability,
+        np.random.Generator(np.random.PCG64([seed, 31])),
+    )
+    shifts: dict[tuple[str, int], list[float]] = {}
+    for issue in issues:
+        if issue.resolved is None or issue.project != "ENG":
+            continue
+        month = issue.resolved.year * 12 + issue.resolved.month - 1
+        shifts.setdefault((issue.worker.person.email, month), []).append(issue.reopen_shift)
+    return {key: float(np.mean(values)) for key, values in shifts.items()}
 
 
 def planted_cycle_time_effects(
@@ -516,6 +582,10 @@ def _changelog(issue: _Issue) -> list[dict[str, object]]:
             (back + (end - back) * 0.5, "In Progress", "In Review"),
         ]
     if issue.resolved is not None:
+        if issue.reopened:  # done, then reopened for another review
+            done = issue.started + (issue.resolved - issue.started) * 0.9
+            again = issue.started + (issue.resolved - issue.started) * 0.95
+            moves += [(done, "In Review", "Done"), (again, "Done", "In Review")]
         moves.append((issue.resolved, "In Review", "Done"))
     moves = [m for m in moves if m[0] <= DATA_END_TIME]
     return [
@@ -605,7 +675,11 @@ def _zendesk_time(moment: dt.datetime) -> str:
 
 
 def write_tickets(
-    workers: Sequence[_Worker], rng: np.random.Generator, path: Path, ai_effect: bool = True
+    workers: Sequence[_Worker],
+    rng: np.random.Generator,
+    path: Path,
+    ai_effect: bool = True,
+    instability: bool = True,
 ) -> None:
     rows: list[tuple[dt.datetime, list[str]]] = []
     span = (DATA_END - DATA_START).days
@@ -620,7 +694,7 @@ def write_tickets(
                 DATA_START + dt.timedelta(days=int(rng.integers(0, span))),
                 dt.time(int(rng.integers(0, 24)), int(rng.integers(0, 60))),
             )
-            after = adopted is not None and created.date() >= adopted
+            after = instability and adopted is not None and created.date() >= adopted
             hours = baseline * float(rng.lognormal(0.0, 0.7))
             if ai_effect:
                 hours *= ai_factor(TICKET_RESOLUTION_FACTOR, adopted, created.date())
@@ -755,11 +829,17 @@ def _if_rows(path: Path | None) -> Path | None:
 
 
 def write_exports(
-    org: SyntheticOrganisation, out_dir: Path, seed: int, *, ai_effect: bool = True
+    org: SyntheticOrganisation,
+    out_dir: Path,
+    seed: int,
+    *,
+    ai_effect: bool = True,
+    instability: bool = True,
 ) -> DemoExports:
     """Every export, each from its own random stream so adding one never shifts another.
     `ai_effect=False` plants no effect of AI on cycle time or time to resolution (usage,
-    selection and the calendar shock stay): an estimator must then find none."""
+    selection and the calendar shock stay): an estimator must then find none.
+    `instability=False` plants no rise in reopened issues, rework or reopened tickets."""
     exports = out_dir / "exports"
     exports.mkdir(parents=True, exist_ok=True)
     workers = _workers(org, np.random.Generator(np.random.PCG64([seed, 10])))
@@ -776,10 +856,10 @@ def write_exports(
     mapping = exports / "learning-completions.toml"
     write_copilot_usage(workers, stream(11), copilot)
     m365 = write_m365_exports(workers, stream(12), exports)
-    issues = _issues(workers, stream(13), ai_effect)
+    issues = _issues(workers, stream(13), ai_effect, instability, stream(31))
     write_jira_csv([i for i in issues if i.project == "PROD"], jira_csv)
     write_jira_json([i for i in issues if i.project == "ENG"], jira_json)
-    write_tickets(workers, stream(14), tickets, ai_effect)
+    write_tickets(workers, stream(14), tickets, ai_effect, instability)
     write_friction(org, stream(15), friction)
     write_training(workers, stream(16), training, mapping)
     # A tiny organisation may have no one in a function: an export with no rows is not

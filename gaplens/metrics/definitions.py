@@ -25,6 +25,12 @@ BoolArray = npt.NDArray[np.bool_]
 Better = Literal["lower", "higher"]
 Summary = Literal["mean", "median"]
 Source = Literal["work", "usage"]
+Kind = Literal["speed", "stability", "usage"]
+STABILITY_COUNTERS = ("reopen_rate", "rework_cycles")
+"""The counter-metrics of every speed metric: AI can raise throughput and instability
+together (DORA, State of AI-assisted Software Development, 2025), so a speed figure is
+never shown without them. Change failure rate would belong here too, but no import
+carries deployments."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,12 @@ class Metric(ABC):
     summary: ClassVar[Summary]  # how a group of per-person values is summarised
     source: ClassVar[Source]
     data_needed: ClassVar[str]
+    kind: ClassVar[Kind]
+    """Speed (how fast or how much work gets done), stability (how much of it comes back)
+    or usage (AI use itself)."""
+    counter_metrics: ClassVar[tuple[str, ...]] = ()
+    """For a speed metric: the stability metrics shown beside it, so a gain in speed
+    bought with work that comes back is seen as such."""
     monthly: ClassVar[bool] = True
     """Whether a per-person value over one calendar month means something before and after
     adoption alike, so the staggered-adoption estimate is published for it."""
@@ -164,6 +176,8 @@ class StoryPointsPerSprint(Metric):
     summary = "mean"
     source = "work"
     data_needed = "work items with sprint, story points and resolution time (Jira)"
+    kind = "speed"
+    counter_metrics = STABILITY_COUNTERS
 
     def _compute(self, data: DomainData, window: Window) -> FloatArray:
         w, n = data.work, data.n_persons
@@ -190,6 +204,8 @@ class Throughput(Metric):
     summary = "mean"
     source = "work"
     data_needed = "work items with creation and resolution times"
+    kind = "speed"
+    counter_metrics = STABILITY_COUNTERS
 
     def _compute(self, data: DomainData, window: Window) -> FloatArray:
         w, n = data.work, data.n_persons
@@ -212,6 +228,8 @@ class CycleTime(Metric):
     summary = "median"
     source = "work"
     data_needed = "issues with start (or creation) and resolution times"
+    kind = "speed"
+    counter_metrics = STABILITY_COUNTERS
 
     def _compute(self, data: DomainData, window: Window) -> FloatArray:
         w = data.work
@@ -233,6 +251,8 @@ class TimeToResolution(Metric):
     summary = "median"
     source = "work"
     data_needed = "tickets with creation and resolution times (Zendesk, ServiceNow)"
+    kind = "speed"
+    counter_metrics = STABILITY_COUNTERS
 
     def _compute(self, data: DomainData, window: Window) -> FloatArray:
         w = data.work
@@ -253,6 +273,7 @@ class ReopenRate(Metric):
     summary = "mean"
     source = "work"
     data_needed = "resolved work items with reopen counts"
+    kind = "stability"
 
     def _compute(self, data: DomainData, window: Window) -> FloatArray:
         w, n = data.work, data.n_persons
@@ -272,6 +293,7 @@ class ReworkCycles(Metric):
     summary = "mean"
     source = "work"
     data_needed = "resolved work items with rework counts (status transitions)"
+    kind = "stability"
 
     def _compute(self, data: DomainData, window: Window) -> FloatArray:
         w, n = data.work, data.n_persons
@@ -294,6 +316,7 @@ class AiUsageIntensity(Metric):
     summary = "mean"
     source = "usage"
     data_needed = "AI-tool usage per person per day (GitHub Copilot, Microsoft 365 Copilot)"
+    kind = "usage"
     monthly = False  # no "before": nobody used AI before adopting it
 
     def _compute(self, data: DomainData, window: Window) -> FloatArray:

@@ -24,6 +24,10 @@ class MetricDefinition(BaseModel):
     summary: Literal["mean", "median"]
     definition: str
     data_needed: str
+    kind: Literal["speed", "stability", "usage"] | None = None
+    """None in releases built before metrics declared their kind."""
+    counter_metrics: tuple[str, ...] = ()
+    """For a speed metric: the stability metrics shown beside it (docs/metrics.md)."""
 
     @classmethod
     def of(cls, metric: Metric) -> MetricDefinition:
@@ -35,6 +39,8 @@ class MetricDefinition(BaseModel):
             summary=metric.summary,
             definition=metric.definition,
             data_needed=metric.data_needed,
+            kind=metric.kind,
+            counter_metrics=metric.counter_metrics,
         )
 
 
@@ -112,6 +118,9 @@ class MetricOverview(BaseModel):
     staggered: StaggeredFigures | None = None
     """The staggered-adoption estimate (the API adds it from the release; None: not
     published for this metric or scope)."""
+    stability: StabilityCheck | None = None
+    """For a speed metric: its counter-metrics' effects from the same release and the same
+    estimator, with a verdict in words (readers add it; docs/metrics.md)."""
 
 
 class TeamFigure(BaseModel):
@@ -211,6 +220,40 @@ class StaggeredFigures(BaseModel):
     adoption_sources: dict[str, int | None] = Field(default_factory=dict)
     """Adopters in a published cell by where their adoption date came from: "directory"
     or "telemetry" (first sustained use); None: fewer than k, not shown."""
+
+
+Direction = Literal["better", "worse", "unclear"]
+"""Where a 95% interval of an effect lies: wholly on the better side of zero, wholly on the
+worse side, or across zero (no clear change)."""
+
+
+class CounterFigure(BaseModel):
+    """One counter-metric's effect of AI beside a speed figure, or why there is none."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    label: str
+    unit: str
+    better: Literal["lower", "higher"]
+    estimate: float | None = None
+    low: float | None = None
+    high: float | None = None
+    direction: Direction | None = None
+    not_enough_data: str | None = None
+
+
+class StabilityCheck(BaseModel):
+    """A speed figure's stability beside it: the counter-metrics' effects from the same
+    release and estimator ("staggered" or "users_vs_non_users"), and a plain verdict that
+    calls a change only when its interval leaves zero out."""
+
+    model_config = ConfigDict(frozen=True)
+
+    method: Literal["staggered", "users_vs_non_users"]
+    speed: Direction
+    counters: list[CounterFigure]
+    verdict: str
 
 
 MetricOverview.model_rebuild()

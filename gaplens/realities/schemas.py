@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from gaplens.metrics.schemas import StabilityCheck
+
 MeasuredMethod = Literal["staggered", "users_vs_non_users"]
 
 
@@ -39,6 +41,9 @@ class RealityRow(BaseModel):
     change of AI users against non-users, relative to the users' own before-adoption level
     (its interval treats that level as known). None when there is no measured figure."""
     measured_n: dict[str, int]
+    stability: StabilityCheck | None = None
+    """The measured speed-up's counter-metrics (reopen rate, rework cycles) from the same
+    release and estimator, with a verdict in words; None without a measured figure."""
     leaders_gap: Interval | None
     """Leaders' perceived minus measured, in percentage points (MOVER interval)."""
     frontline_gap: Interval | None

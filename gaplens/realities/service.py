@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -26,7 +27,15 @@ from sqlalchemy.orm import Session
 
 from gaplens.directory.models import Organisation, Person, Team
 from gaplens.figures import FigureStatus, QuestionFigures
-from gaplens.metrics.schemas import MetricFigure, MetricScope, StaggeredFigures
+from gaplens.metrics.registry import get_metric
+from gaplens.metrics.schemas import (
+    MetricFigure,
+    MetricOverview,
+    MetricScope,
+    StabilityCheck,
+    StaggeredFigures,
+)
+from gaplens.metrics.stability import direction, stability_check
 from gaplens.perception.filters import PopulationFilter
 from gaplens.perception.service import released_perception
 from gaplens.realities.schemas import Interval, MeasuredMethod, RealityRow, ThreeRealities
@@ -62,6 +71,10 @@ NOTES = [
     "users' level before adoption; that interval treats the level as known, and a change that "
     "hit everyone between the two groups' windows is counted as AI.",
     "Gap: perceived minus measured, in percentage points, with a 95% interval combining both.",
+    "Beside the measured speed-up: the same comparison for the share of work reopened and the "
+    "rework per item, because AI can raise speed and instability together (DORA, State of "
+    "AI-assisted Software Development, 2025); a change is called only when its 95% interval "
+    "leaves out zero.",
     "Teams include the teams below them. A team's figure is left out when too few people "
     "there can be published on their own (they are counted in a larger group).",
 ]
@@ -208,6 +221,31 @@ class _Measure:
     n: dict[str, int]
     reason: str | None
     method: MeasuredMethod | None = None
+    stability: StabilityCheck | None = None
+
+
+def _stability(
+    session: Session,
+    release: Release,
+    scope: MetricScope,
+    key: str,
+    method: MeasuredMethod,
+    value: Interval,
+    counters: Sequence[MetricOverview],
+) -> StabilityCheck:
+    """The speed-up's counter-metrics (`counters`: their overviews from the same release and
+    scope) by the same estimator, and the verdict (`value`: positive = faster)."""
+    overviews = {
+        o.metric.key: o.model_copy(
+            update={"staggered": released_staggered(session, release, o.metric.key, scope)}
+        )
+        if method == "staggered"
+        else o
+        for o in counters
+        if o.metric.key in get_metric(key).counter_metrics
+    }
+    # Positive = faster: the same reading as an effect on a "higher is better" metric.
+    return stability_check(key, method, direction(value.low, value.high, "higher"), overviews)
 
 
 def _measure(session: Session, release: Release | None, scope: _Scope) -> _Measure:
@@ -218,17 +256,24 @@ def _measure(session: Session, release: Release | None, scope: _Scope) -> _Measu
         return _Measure(None, "", {}, "no measured figures released yet")
     label, reason, n = "", None, {}
     keys = [key for key, _ in WORKFLOW_METRICS]
-    overviews = released_overviews(session, release, scope.metric, keys)
-    for overview, (key, label) in zip(overviews, WORKFLOW_METRICS, strict=True):
+    counters = sorted({c for key in keys for c in get_metric(key).counter_metrics})
+    # One read for the workflow metrics and their counter-metrics.
+    overviews = released_overviews(session, release, scope.metric, [*keys, *counters])
+    beside = overviews[len(keys) :]
+    for overview, (key, label) in zip(overviews[: len(keys)], WORKFLOW_METRICS, strict=True):
         figures = released_staggered(session, release, key, scope.metric)
         value = _staggered(figures)
         if value is not None and figures is not None:
-            return _Measure(value, label, dict(figures.n), None, "staggered")
+            check = _stability(session, release, scope.metric, key, "staggered", value, beside)
+            return _Measure(value, label, dict(figures.n), None, "staggered", check)
         figure = overview.users_vs_non_users
         reason, n = figure.not_enough_data, figure.n
         value = _measured(figure)
         if value is not None:
-            return _Measure(value, label, n, None, "users_vs_non_users")
+            check = _stability(
+                session, release, scope.metric, key, "users_vs_non_users", value, beside
+            )
+            return _Measure(value, label, n, None, "users_vs_non_users", check)
     return _Measure(None, label, n, reason)
 
 
@@ -289,6 +334,7 @@ def three_realities(session: Session, survey: Survey, as_of: dt.date) -> ThreeRe
                 frontline_n=frontline_n,
                 measured=value,
                 measured_n=got.n if value is not None else {},
+                stability=got.stability,
                 leaders_gap=_gap(leaders, value),
                 frontline_gap=_gap(frontline, value),
                 reason=got.reason,
@@ -333,6 +379,7 @@ def scope_realities(
         frontline_n=frontline_n,
         measured=value,
         measured_n=got.n if value is not None else {},
+        stability=got.stability,
         leaders_gap=_gap(leaders, value),
         frontline_gap=_gap(frontline, value),
         reason=got.reason,

@@ -161,6 +161,7 @@ def brief_reality(doc: ReportDocument) -> BriefReality | None:
         frontline_n=row.frontline_n,
         measured=_interval(row.measured),
         reason=row.reason,
+        stability=row.stability,
     )
 
 
@@ -197,6 +198,15 @@ def finding(
         what = reality.measure.split(" (")[0]
         verb = "fell" if measured.estimate > 0 else "rose"
         parts.append(f"measured {what} {verb} {abs(measured.estimate):.0f}% for AI users")
+        # Speed is not told without stability beside it (docs/metrics.md).
+        counters = reality.stability.counters if reality.stability else []
+        worse = [
+            f"{c.label.lower()} {'rose' if c.better == 'lower' else 'fell'}"
+            for c in counters
+            if c.direction == "worse"
+        ]
+        if worse:
+            parts[-1] += f", but {' and '.join(worse)}"
     elif adoption is not None and adoption.active and adoption.integrated:
         parts.append(
             f"{percent(adoption.active.share)} of licensed people use AI but "

@@ -12,6 +12,7 @@ from typing import Literal, get_args
 import jinja2
 from markupsafe import Markup
 
+from gaplens.report.effects import counter_effect
 from gaplens.report.heatmap import HeatmapView
 from gaplens.report.schemas import ReportDocument
 from gaplens.report.view import build_view
@@ -36,6 +37,7 @@ def _environment() -> jinja2.Environment:
     )
     environment.filters["n2"] = two_decimals
     environment.filters["n0"] = whole_signed
+    environment.filters["counter"] = counter_effect
     return environment
 
 

@@ -60,14 +60,14 @@ from gaplens.figures import (
 from gaplens.figures import (
     Share as Share,
 )
-from gaplens.metrics.schemas import MetricOverview
+from gaplens.metrics.schemas import MetricOverview, StabilityCheck
 from gaplens.modelling.schemas import ModellingSection
 from gaplens.realities.schemas import Calibration, ThreeRealities
 from gaplens.reflections.schemas import ReflectionsSummary
 from gaplens.tasks.schemas import TaskMapSection
 from gaplens.wins.schemas import WinsSection
 
-REPORT_SCHEMA_VERSION = "2.4"
+REPORT_SCHEMA_VERSION = "2.5"
 
 
 class CommentsOut(Model):
@@ -279,6 +279,8 @@ class BriefReality(Model):
     frontline_n: int | None
     measured: Interval | None
     reason: str | None = None
+    stability: StabilityCheck | None = None
+    """The measured speed-up's counter-metrics and verdict (the realities row's)."""
 
 
 class BriefAdoption(Model):

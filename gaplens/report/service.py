@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from gaplens.commitments.service import report_section as commitments_section
 from gaplens.costs.service import report_section as cost_section
 from gaplens.metrics.schemas import MetricOverview, MetricScope
+from gaplens.metrics.stability import with_stability
 from gaplens.perception.figures import ROLE_LABELS, benchmark_out
 from gaplens.perception.service import released_perception, team_id_of
 from gaplens.privacy import (
@@ -112,6 +113,13 @@ METHOD_NOTES = [
     "the difference in points with an interval combining both (MOVER: the two are "
     "independent samples). As in METR's 2025 trial (Becker et al.), where developers felt 20% "
     "faster and were measured 19% slower.",
+    "Stability beside speed: every speed measure (cycle time, throughput, story points, time "
+    "to resolution) is shown with AI's effect on its counter-measures, the share of work "
+    "reopened and the rework per item, from the same release and the same comparison, "
+    "because DORA's 2025 report (State of AI-assisted Software Development) found AI raising "
+    "throughput and instability together. The verdict calls a change only when its 95% "
+    "interval leaves out zero. Change failure rate is not shown: no imported data has "
+    "deployments.",
     "Cost: every figure is labelled measured, self-reported or assumption, and self-reported "
     "time is never added to measured time.",
     "Next steps come from explicit rules over the figures in this report (docs/next-steps.md).",
@@ -386,12 +394,16 @@ def released_metrics(session: Session, scope: MetricScope, as_of: dt.date) -> li
         return []
     # With the staggered-adoption estimate where the release publishes one (organisation
     # and functions): the report's AI effect comes from it.
-    return [
-        o.model_copy(
-            update={"staggered": released_staggered(session, release, o.metric.key, scope)}
-        )
-        for o in released_overviews(session, release, scope)
-    ]
+    # Each speed metric with its counter-metrics' effects from the same release and
+    # estimator beside it (docs/metrics.md, "Stability beside speed").
+    return with_stability(
+        [
+            o.model_copy(
+                update={"staggered": released_staggered(session, release, o.metric.key, scope)}
+            )
+            for o in released_overviews(session, release, scope)
+        ]
+    )
 
 
 def friction_classes(

@@ -606,11 +606,14 @@ def build_view(doc: ReportDocument) -> ReportView:
 
 
 def effects_of(doc: ReportDocument) -> list[EffectView]:
-    """The staggered estimate of each metric that has one, with its event-study chart."""
+    """The staggered estimate of each metric that has one, with its event-study chart and,
+    for a speed metric, its counter-metrics' beside it."""
     if doc.measured is None:
         return []
+    by_key = {o.metric.key: o for o in doc.measured.metrics}
     views = (
-        effect_view(o, o.staggered, f"effect-{o.metric.key}-caption") for o in doc.measured.metrics
+        effect_view(o, o.staggered, by_key, f"effect-{o.metric.key}-caption")
+        for o in doc.measured.metrics
     )
     return [v for v in views if v is not None]
 
@@ -1272,6 +1275,8 @@ def brief_view(doc: ReportDocument) -> BriefView | None:
             f"frontline, beside the measured change in {r.measure.split(' (')[0]} "
             "(AI users against people not yet using AI)."
         )
+        if r.stability is not None:  # the counter-figures themselves are in the appendix
+            caption += " Stability beside it: " + r.stability.verdict
         if r.measured is None:
             missing = r.reason or "Not measured for this scope."
     adoption: list[BriefBar] = []

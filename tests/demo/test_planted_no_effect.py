@@ -1,5 +1,6 @@
-"""A world from the demo's generator with the AI effect switched off, through the real
-import paths and the measured release build: the staggered estimate must find no effect.
+"""A world from the demo's generator with the AI effect and the planted instability switched
+off, through the real import paths and the measured release build: the staggered estimate
+must find no effect on speed and none on stability.
 
 The calendar shock that is not AI (4% faster from 2026-01-01), the selection (adopters
 were already faster) and the engineers without a directory adoption date (theirs comes
@@ -31,7 +32,7 @@ PEOPLE = 900
 SEED = 11
 
 
-def test_with_the_ai_effect_removed_the_staggered_interval_contains_zero(
+def test_with_the_ai_effects_removed_the_staggered_intervals_contain_zero(
     db_url: str, tmp_path: Path
 ) -> None:
     if "postgresql" in db_url:
@@ -41,7 +42,7 @@ def test_with_the_ai_effect_removed_the_staggered_interval_contains_zero(
         )
     organisation = generate_organisation(people=PEOPLE, seed=SEED)
     files = write_demo_files(organisation, tmp_path)
-    exports = write_exports(organisation, tmp_path, SEED, ai_effect=False)
+    exports = write_exports(organisation, tmp_path, SEED, ai_effect=False, instability=False)
     assert exports.copilot_usage is not None and exports.jira_json is not None
     with session_scope(db_url) as session:
         import_teams(session, files.teams, ORGANISATION_NAME)
@@ -62,6 +63,15 @@ def test_with_the_ai_effect_removed_the_staggered_interval_contains_zero(
         figures = released_staggered(
             session, release, "cycle_time", MetricScope(organisation_id=org)
         )
+        reopens = released_staggered(
+            session,
+            release,
+            "reopen_rate",
+            MetricScope(organisation_id=org, function="Engineering"),
+        )
+    # No planted instability: the engineers' reopen rate (5% for everyone) shows none.
+    assert reopens is not None and reopens.overall is not None, reopens
+    assert reopens.overall.low <= 0.0 <= reopens.overall.high, reopens.overall
     assert figures is not None and figures.overall is not None, figures
     overall = figures.overall
     assert overall.low <= 0.0 <= overall.high, overall

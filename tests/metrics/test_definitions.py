@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from gaplens.metrics import REGISTRY, UnknownMetricError, get_metric
-from gaplens.metrics.definitions import DomainData, group_median, usage_levels
+from gaplens.metrics.definitions import DomainData, Metric, group_median, usage_levels
 from gaplens.metrics.queries import UsageRows, WorkRows, day_number
+from gaplens.metrics.schemas import MetricDefinition
 
 NAN = np.nan
 START = dt.date(2025, 3, 1)
@@ -170,6 +171,38 @@ def test_registry():
         assert len(metric.definition) > 60 and metric.unit and metric.label and metric.data_needed
     with pytest.raises(UnknownMetricError, match="unknown metric 'velocity'"):
         get_metric("velocity")
+
+
+def _metric_classes(base: type[Metric]) -> list[type[Metric]]:
+    found = []
+    for sub in base.__subclasses__():
+        found += [sub, *_metric_classes(sub)]
+    return found
+
+
+def test_every_speed_metric_has_stability_counter_metrics() -> None:
+    """Speed is never shown alone (docs/metrics.md, "Stability beside speed"): every speed
+    metric, registered or merely defined, names registered stability metrics that the
+    staggered estimate is published for, so its counter-figure comes from the same
+    release and the same estimator."""
+    classes = [c for c in _metric_classes(Metric) if c.__module__ == "gaplens.metrics.definitions"]
+    assert {c.key for c in classes} == set(REGISTRY)
+    for cls in classes:
+        assert cls.kind in ("speed", "stability", "usage"), cls.key
+        if cls.kind != "speed":
+            assert cls.counter_metrics == (), cls.key
+            continue
+        assert cls.counter_metrics, f"{cls.key} is a speed metric without a counter-metric"
+        assert cls.monthly
+        for key in cls.counter_metrics:
+            counter = get_metric(key)
+            assert counter.kind == "stability" and counter.monthly, (cls.key, key)
+    speed = [k for k, m in REGISTRY.items() if m.kind == "speed"]
+    assert speed == ["story_points_per_sprint", "throughput", "cycle_time", "time_to_resolution"]
+    assert MetricDefinition.of(get_metric("cycle_time")).counter_metrics == (
+        "reopen_rate",
+        "rework_cycles",
+    )
 
 
 @pytest.mark.parametrize("shuffled", [False, True])

@@ -100,6 +100,12 @@ def test_team_rows_follow_the_privacy_rules(db_url: str, tmp_path: Path):
         assert {r.measured_method for r in realities.rows if r.kind == "team"} == {
             "users_vs_non_users"
         }
+        # Beside every measured speed-up: its counter-metrics by the same estimator.
+        for row in realities.rows:
+            if row.measured is not None:
+                assert row.stability is not None and row.stability.method == row.measured_method
+                assert [c.key for c in row.stability.counters] == ["reopen_rate", "rework_cycles"]
+                assert row.stability.verdict.startswith("Faster")
 
         # Eng's respondents are Eng-A's plus 2 of its own: those 2 are in no published group
         # of Eng (too few), so Eng's perceived figures are exactly Eng-A's, and subtracting

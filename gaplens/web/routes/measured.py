@@ -24,6 +24,7 @@ from gaplens.metrics.schemas import MetricDefinition, MetricOverview, MetricScop
 from gaplens.metrics.service import DEFAULT_WINDOW_DAYS
 from gaplens.realities.calibration import latest_survey_calibration
 from gaplens.realities.service import ORGANISATION
+from gaplens.metrics.stability import did_check, with_stability
 from gaplens.releases.measured.queries import (
     measured_release,
     measured_releases,
@@ -32,7 +33,7 @@ from gaplens.releases.measured.queries import (
 )
 from gaplens.report.calibration import calibration_view
 from gaplens.report.charts import spec_to_svg
-from gaplens.report.effects import effect_view
+from gaplens.report.effects import counter_effect, effect_view
 from gaplens.web.deps import AnyStaff, DbSession, Policy
 from gaplens.web.pages import render
 
@@ -78,7 +79,8 @@ def metric(
     differences) and by AI tenure, each with n and a 95% interval or "not enough data", as
     released for the latest month end at or before `as_of` (default: the latest release);
     `staggered`: the staggered-adoption estimate (organisation and functions; null where
-    not published)."""
+    not published); `stability`, for a speed metric: its counter-metrics' effects from the
+    same release and estimator, with a verdict in words."""
     try:
         get_metric(key)
     except UnknownMetricError as unknown:
@@ -95,10 +97,15 @@ def metric(
     release = measured_release(session, organisation, as_of)
     if release is None:
         raise HTTPException(404, NO_RELEASE if as_of is None else f"{NO_RELEASE} by {as_of}")
-    (result,) = released_overviews(session, release, scope, [key])
-    result = result.model_copy(
-        update={"staggered": released_staggered(session, release, key, scope)}
-    )
+    keys = [key, *get_metric(key).counter_metrics]
+    result = with_stability(
+        [
+            o.model_copy(
+                update={"staggered": released_staggered(session, release, o.metric.key, scope)}
+            )
+            for o in released_overviews(session, release, scope, keys)
+        ]
+    )[0]
     record(session, viewer.audit_key, "view_metric", key, {"team": team, "function": function})
     return result
 
@@ -144,6 +151,7 @@ def metrics_page(
         "overview_narrow": None,
         "findings": [],
         "effects": [],
+        "table_stability": {},
         "funnel": None,
         "calibration": None,
         "window": DEFAULT_WINDOW_DAYS,
@@ -152,24 +160,37 @@ def metrics_page(
     if organisation is not None:
         if release is not None:
             scope = MetricScope(organisation_id=organisation, function=function or None)
-            overviews = released_overviews(session, release, scope)
+            overviews = with_stability(
+                [
+                    o.model_copy(
+                        update={
+                            "staggered": released_staggered(session, release, o.metric.key, scope)
+                        }
+                    )
+                    for o in released_overviews(session, release, scope)
+                ]
+            )
             context["overviews"] = overviews
             wide, narrow = overview_chart(overviews), overview_chart(overviews, narrow=True)
             context["overview_svg"] = Markup(spec_to_svg(wide)) if wide else None
             context["overview_narrow"] = Markup(spec_to_svg(narrow)) if narrow else None
             context["findings"] = overview_findings(overviews)
+            by_key = {o.metric.key: o for o in overviews}
             context["effects"] = [
-                view
-                for view in (
-                    effect_view(o, released_staggered(session, release, o.metric.key, scope))
-                    for o in overviews
-                )
-                if view is not None
+                view for view in (effect_view(o, o.staggered, by_key) for o in overviews) if view
             ]
             found = latest_survey_calibration(
                 session, scope, function or ORGANISATION, release.answers_through
             )
             context["calibration"] = None if found is None else calibration_view(found)
+            # The table's column is the difference in differences for every metric, so its
+            # speed figures get their counter-metrics by that estimator, even where the
+            # effects below carry the staggered ones.
+            context["table_stability"] = {
+                o.metric.key: (check.verdict, [counter_effect(c) for c in check.counters])
+                for o in overviews
+                if (check := did_check(o, by_key)) is not None
+            }
         day = release.answers_through if release is not None else as_of or dt.date.today()
         funnel = adoption_funnel(session, day, policy, by_team=False)
         context["funnel"] = funnel if funnel.organisation.licensed else None
