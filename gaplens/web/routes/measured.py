@@ -22,9 +22,9 @@ from gaplens.metrics.chart import overview_chart, overview_findings
 from gaplens.metrics.registry import REGISTRY, UnknownMetricError, get_metric
 from gaplens.metrics.schemas import MetricDefinition, MetricOverview, MetricScope
 from gaplens.metrics.service import DEFAULT_WINDOW_DAYS
+from gaplens.metrics.stability import did_check, with_stability
 from gaplens.realities.calibration import latest_survey_calibration
 from gaplens.realities.service import ORGANISATION
-from gaplens.metrics.stability import did_check, with_stability
 from gaplens.releases.measured.queries import (
     measured_release,
     measured_releases,
