@@ -27,7 +27,7 @@ from gaplens.report.scope import ResolvedPeriod, ResolvedScope, ScopeRequest, re
 from gaplens.report.sections import adoption_section, trend_section
 from gaplens.stats import wilson_interval
 from gaplens.surveys.models import Survey
-from gaplens.wording import signed
+from gaplens.wording import FRONTLINE, LEADERS, signed
 
 COLUMNS = [
     HeatmapColumn(
@@ -35,8 +35,8 @@ COLUMNS = [
         label="Perception gap",
         unit="pp",
         better="lower",
-        definition="Leaders (executives and managers) reporting productivity gains from AI "
-        "minus individual contributors, in points, at the latest pulse of the period.",
+        definition=f"Leaders ({LEADERS}) reporting high or some productivity gains from AI "
+        f"minus {FRONTLINE}, in points, at the latest pulse of the period.",
     ),
     HeatmapColumn(
         measure="adoption",

@@ -67,7 +67,7 @@ from gaplens.reflections.schemas import ReflectionsSummary
 from gaplens.tasks.schemas import TaskMapSection
 from gaplens.wins.schemas import WinsSection
 
-REPORT_SCHEMA_VERSION = "2.4"
+REPORT_SCHEMA_VERSION = "2.5"
 
 
 class CommentsOut(Model):
@@ -98,6 +98,11 @@ class Headline(Model):
 
     statements: list[str]
     exec_ic_impact_gap: Comparison | None = None
+    """A breakdown: executives alone minus individual contributors, beside the published
+    benchmark that compares executives with the frontline (Goldman Sachs, 38 points)."""
+    gap: Comparison | None = None
+    """The one gap (gaplens/perception/gap.py): leaders (executives and managers) minus
+    individual contributors, any gains, for the report's survey and scope."""
 
 
 class MeasuredReality(Model):
@@ -269,16 +274,20 @@ class BriefGap(Model):
 
 
 class BriefReality(Model):
-    """The three realities for the report's scope: perceived speed-up (%) of executives and
-    of the frontline beside the measured one."""
+    """The three realities for the report's scope: perceived speed-up (%) of leaders
+    (executives and managers) and of the frontline beside the measured one."""
 
     measure: str
     executives: Interval | None
+    """Executives alone (a breakdown of the leaders; the brief shows `leaders`)."""
     executives_n: int | None
     frontline: Interval | None
     frontline_n: int | None
     measured: Interval | None
     reason: str | None = None
+    leaders: Interval | None = None
+    """Leaders (executives and managers): the realities' row, the same group as the gap."""
+    leaders_n: int | None = None
 
 
 class BriefAdoption(Model):

@@ -33,11 +33,8 @@ from gaplens.report.scope import ResolvedPeriod, ResolvedScope, answered_pulses
 from gaplens.scorecard.schemas import Scorecard, UseCaseScore
 from gaplens.scorecard.service import top_use_cases
 from gaplens.surveys.models import Survey
+from gaplens.wording import GAP_QUESTION
 
-TREND_QUESTION = (
-    "Share of leaders (executives and managers) reporting high or some productivity gains "
-    "minus the share of individual contributors"
-)
 STAGE_LABELS = {
     "licensed": "Licence assigned",
     "activated": "Activated (used at least once)",
@@ -83,7 +80,7 @@ def trend_section(
     )
     return GapTrend(
         series=survey.series,
-        question=TREND_QUESTION,
+        question=GAP_QUESTION,
         points=[
             TrendPulse(
                 survey=point.survey,

@@ -38,6 +38,8 @@ from gaplens.report.schemas import (
 from gaplens.sections import registered_sections
 from gaplens.tasks.schemas import TaskMapSection
 from gaplens.wording import (
+    FRONTLINE,
+    LEADERS,
     MINUS,
     NBSP,
     NO_VALUE,
@@ -438,6 +440,37 @@ def gap_view(c: Comparison | None, doc: ReportDocument) -> GapView | None:
     )
 
 
+def headline_gap_view(doc: ReportDocument) -> GapView | None:
+    """The headline card: the one gap (leaders minus the frontline), with the published
+    benchmark beside it saying what that benchmark compares, and the executive-only figure
+    as its labelled breakdown, so no two gaps appear unlabelled."""
+    headline = doc.headline
+    if headline.gap is None:
+        return gap_view(headline.exec_ic_impact_gap, doc)
+    view = gap_view(headline.gap, doc)
+    assert view is not None
+    point = None
+    if doc.gap_trend is not None:
+        point = next((p for p in doc.gap_trend.points if p.survey == doc.survey.name), None)
+    ns = ""
+    if view.shown and point is not None and point.leaders_n and point.frontline_n:
+        ns = f"n = {point.leaders_n:,} leaders, {point.frontline_n:,} {FRONTLINE}"
+    breakdown = headline.exec_ic_impact_gap
+    bench = None
+    if breakdown is not None and breakdown.benchmark is not None:
+        if breakdown.status is FigureStatus.SHOWN and breakdown.value is not None:
+            v = breakdown.value
+            here = f"{points(v.estimate)} (95% interval {points_range(v.low, v.high)})"
+        else:
+            here = status_text(breakdown.status, doc.privacy.min_group_size).lower()
+        note = (
+            f"It compares executives alone with the frontline; here that breakdown, "
+            f"executives minus {FRONTLINE}, is {here}."
+        )
+        bench = benchmark_view(breakdown.benchmark, note)
+    return replace(view, ns=ns, benchmark=bench)
+
+
 def _audience_note(question: QuestionFigures) -> str:
     if question.audience == "leaders":
         return "Asked of executives and managers only."
@@ -576,7 +609,7 @@ def build_view(doc: ReportDocument) -> ReportView:
         generated_iso=doc.generated_on.isoformat(),
         schema_version=doc.schema_version,
         statements=list(doc.headline.statements),
-        gap=gap_view(doc.headline.exec_ic_impact_gap, doc),
+        gap=headline_gap_view(doc),
         impact=impact_view(impact, doc) if impact is not None else None,
         questions=others,
         comments=comments_view(doc),
@@ -925,8 +958,8 @@ def trend_view(doc: ReportDocument) -> TrendView | None:
         rows=rows,
         chart=chart,
         method=(
-            "The gap is the share of leaders (executives and managers) reporting high or some "
-            "gains minus the share of individual contributors, in percentage points, with a "
+            f"The gap is the share of leaders ({LEADERS}) reporting high or some "
+            f"gains minus the share of {FRONTLINE}, in percentage points, with a "
             "95% interval. A change between pulses is called widening or narrowing only when "
             "its 95% interval lies wholly on one side of zero."
         ),
@@ -1260,16 +1293,16 @@ def brief_view(doc: ReportDocument) -> BriefView | None:
     caption, missing = "", ""
     if brief.reality is not None:
         r = brief.reality
-        values = [x.estimate for x in (r.executives, r.frontline, r.measured) if x is not None]
+        values = [x.estimate for x in (r.leaders, r.frontline, r.measured) if x is not None]
         top = max([*values, 1.0])
         reality = [
-            _bar("Executives perceive", r.executives, top, "%", "lead"),
+            _bar("Leaders perceive", r.leaders, top, "%", "lead"),
             _bar("The frontline perceives", r.frontline, top, "%", "front"),
             _bar("Measured for AI users", r.measured, top, "%", "measured"),
         ]
         caption = (
-            f"How much faster AI makes the work: median answers of executives and of the "
-            f"frontline, beside the measured change in {r.measure.split(' (')[0]} "
+            f"How much faster AI makes the work: median answers of leaders ({LEADERS}) and "
+            f"of the frontline, beside the measured change in {r.measure.split(' (')[0]} "
             "(AI users against people not yet using AI)."
         )
         if r.measured is None:
