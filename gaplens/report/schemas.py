@@ -12,6 +12,12 @@ from typing import Literal
 from pydantic import Field
 
 from gaplens.actions.schemas import ActionsSection
+from gaplens.adoption.schemas import (
+    AdoptionSection as AdoptionSection,
+)
+from gaplens.adoption.schemas import (
+    FunnelStage as FunnelStage,
+)
 from gaplens.commitments.schemas import CommitmentsSection
 from gaplens.costs.schemas import (
     CostInputInfo as CostInputInfo,
@@ -64,6 +70,15 @@ from gaplens.metrics.schemas import MetricOverview
 from gaplens.modelling.schemas import ModellingSection
 from gaplens.realities.schemas import Calibration, ThreeRealities
 from gaplens.reflections.schemas import ReflectionsSummary
+from gaplens.scorecard.schemas import (
+    EvidenceItem as EvidenceItem,
+)
+from gaplens.scorecard.schemas import (
+    UseCaseOut as UseCaseOut,
+)
+from gaplens.scorecard.schemas import (
+    UseCasesSection as UseCasesSection,
+)
 from gaplens.tasks.schemas import TaskMapSection
 from gaplens.wins.schemas import WinsSection
 
@@ -177,66 +192,6 @@ class GapTrend(Model):
     """'widening' or 'narrowing' only when the change's interval excludes 0; otherwise
     'no clear change' or 'not enough data'."""
     method: str
-
-
-class FunnelStage(Model):
-    stage: str
-    label: str
-    n: int
-    share_of_licensed: Share | None
-    share_of_previous: Share | None
-    trained: int | None
-    """On the licensed stage only (counted over whole released groups); None elsewhere."""
-    certified: int | None
-
-
-class AdoptionSection(Model):
-    """Performative vs real adoption for the scope (gaplens/adoption/service.py)."""
-
-    as_of: dt.date
-    status: FigureStatus
-    licensed: int | None = None
-    stages: list[FunnelStage] = Field(default_factory=list)
-    headline: str
-    definitions: list[str] = Field(default_factory=list)
-
-
-class EvidenceItem(Model):
-    source: str
-    """friction_log, feedback or telemetry."""
-    measure: str
-    n: int | None
-    value: float | None
-    low: float | None
-    high: float | None
-    lean: str
-    text: str
-
-
-class UseCaseOut(Model):
-    key: str
-    label: str
-    status: str
-    """working, friction or unknown."""
-    reason: str
-    evidence: list[EvidenceItem]
-
-
-class UseCasesSection(Model):
-    """What works and what creates friction (gaplens/scorecard): the clearest cases, each
-    with the evidence and n behind its class."""
-
-    period_from: dt.date
-    period_to: dt.date
-    working: list[UseCaseOut]
-    friction: list[UseCaseOut]
-    unknown: int
-    """Use cases named but not clearly either."""
-    withheld: int
-    """Logged outputs published only in groups of any use case (their use case had too few
-    entries to be named alone)."""
-    rules: list[str]
-    notes: list[str] = Field(default_factory=list)
 
 
 class NextStep(Model):

@@ -204,7 +204,6 @@ class ReportView:
     commitments: CommitmentsSection | None = None
     next_steps: NextStepsView | None = None
     contents: list[ContentsEntry] = field(default_factory=list)
-    extra_sections: list[ContentsEntry] = field(default_factory=list)
     registered: list[ContentsEntry] = field(default_factory=list)
     brief: BriefView | None = None
     heatmap: HeatmapView | None = None
@@ -630,7 +629,6 @@ def build_view(doc: ReportDocument) -> ReportView:
         modelling=doc.modelling,
         commitments=doc.commitments,
         next_steps=next_steps_view(doc),
-        extra_sections=extra_sections(doc),
         registered=registered(doc),
         brief=brief_view(doc),
         heatmap=heatmap_view(doc.heatmap) if doc.heatmap else None,
@@ -680,29 +678,6 @@ KIND_LABELS = {
     "function": "Function",
     "team": "Team (with the teams below it)",
 }
-KNOWN_FIELDS = frozenset(
-    {
-        "schema_version",
-        "title",
-        "organisation",
-        "generated_on",
-        "survey",
-        "privacy",
-        "group_order",
-        "headline",
-        "perception",
-        "comments",
-        "method_notes",
-        "measured",
-        "scope",
-        "period",
-        "gap_trend",
-        "adoption",
-        "use_cases",
-        "cost",
-        "next_steps",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -1187,21 +1162,11 @@ def registered(doc: ReportDocument) -> list[ContentsEntry]:
     ]
 
 
-def extra_sections(doc: ReportDocument) -> list[ContentsEntry]:
-    """Sections the report wires itself beyond its own (they need the report's survey or
-    scorecard), then the registered ones: each partial renders <section id="<field>">."""
-    fields = {entry.field for entry in registered_sections()}
-    entries = []
-    for name, info in type(doc).model_fields.items():
-        if name in KNOWN_FIELDS or name in fields or getattr(doc, name) is None:
-            continue
-        title = info.title or name.replace("_", " ").capitalize()
-        entries.append(ContentsEntry(name, title))
-    return entries + registered(doc)
-
-
 def contents(doc: ReportDocument, view: ReportView) -> list[ContentsEntry]:
-    items = [ContentsEntry("headline", "Headline")]
+    """The appendix in page order: the heatmap, the report's own sections, then every
+    registered section (gaplens/sections.py) the document has, then the end matter."""
+    items = [ContentsEntry("heatmap", "Teams against the organisation")] if doc.heatmap else []
+    items.append(ContentsEntry("headline", "Headline"))
     if doc.gap_trend is not None:
         items.append(ContentsEntry("gap_trend", "The gap and its trend"))
     items.append(ContentsEntry("perception", "Perception by role level"))
@@ -1209,13 +1174,7 @@ def contents(doc: ReportDocument, view: ReportView) -> list[ContentsEntry]:
         items.append(ContentsEntry("questions", "Question by question"))
     if doc.measured is not None:
         items.append(ContentsEntry("realities", "Three realities"))
-    if doc.adoption is not None:
-        items.append(ContentsEntry("adoption", "Performative vs real adoption"))
-    if doc.use_cases is not None:
-        items.append(ContentsEntry("use_cases", "What works, what creates friction"))
-    if doc.cost is not None:
-        items.append(ContentsEntry("cost", "Cost"))
-    items += extra_sections(doc)
+    items += registered(doc)
     if doc.next_steps is not None:
         items.append(ContentsEntry("next_steps", "Next steps"))
     items.append(ContentsEntry("comments", "In their own words"))
