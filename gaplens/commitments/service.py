@@ -513,7 +513,7 @@ def clarity_trend(
     )
 
 
-@section("commitments", title="Commitments", order=45)
+@section("commitments", title="Commitments", order=44)
 def report_section(
     session: Session,
     scope: MetricScope,

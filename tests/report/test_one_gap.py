@@ -25,6 +25,7 @@ from gaplens.report.scope import ScopeRequest
 from gaplens.stats import binned_median
 from gaplens.web.app import create_app
 from gaplens.web.settings import WebSettings
+from gaplens.wording import signed
 from tests.report.test_scoped_report import org, report
 from tests.web.conftest import PASSWORD, STAFF, sign_in
 
@@ -131,8 +132,8 @@ def test_pages_and_api_show_the_reports_gap(org: str) -> None:
         assert whole["points"][-1]["gap_pp"]["estimate"] == pytest.approx(expected)
         assert whole["points"][-1]["leaders_n"] == 16
         page = client.get("/trend", params={"series": "S"}).text
-        row = re.search(r"Whole organisation.*?</tr>", page, re.S)
-        assert row is not None and f"<strong>{expected:+.0f}</strong>" in row.group(0)
+        row = re.search(r'<th scope="row">Whole organisation</th>.*?</tr>', page, re.S)
+        assert row is not None and f"<strong>{signed(expected)}</strong>" in row.group(0)
         assert "leaders (executives and managers)" in page
         dashboard = client.get("/dashboard").text
         organisation = re.search(

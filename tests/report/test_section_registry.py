@@ -45,6 +45,7 @@ def test_every_capability_section_is_registered_once_in_order() -> None:
         "cost",
         "tasks",
         "commitments",
+        "drivers",
         "reflections",
         "modelling",
         "criteria",
