@@ -32,7 +32,22 @@ MONTHS = (
     "December",
 )
 
+LEADERS = "executives and managers"
+"""Who "leaders" are, everywhere a page or report says the word (gaplens/perception/gap.py)."""
+FRONTLINE = "individual contributors"
+"""Who "the frontline" is."""
+LEADERS_DEFINITION = (
+    f"Leaders are {LEADERS}; the frontline is {FRONTLINE}. The gap is the share of leaders "
+    "who report high or some productivity gains from AI minus the share of the frontline, "
+    "in percentage points."
+)
+GAP_QUESTION = (
+    f"Share of leaders ({LEADERS}) reporting high or some productivity gains minus the share "
+    f"of {FRONTLINE}"
+)
+
 GROUP_LABELS: dict[str, str] = {
+    "leaders": f"Leaders ({LEADERS})",
     "executive": "Executives",
     "manager": "Managers",
     "individual_contributor": "Individual contributors",

@@ -488,7 +488,7 @@ def test_the_brief_carries_the_one_gap_the_response_rate_and_three_steps(
 ):
     _, document = demo_report
     brief = document.brief
-    assert brief is not None and document.schema_version == "2.5"
+    assert brief is not None and document.schema_version == "2.6"
     assert brief.finding.startswith("Leaders across Northwind")
     assert "widened" in brief.finding and "cycle time fell" in brief.finding
     # One gap: the brief's is the trend's latest pulse (leaders = executives and managers).

@@ -30,7 +30,7 @@ from gaplens.actions.schemas import (
 from gaplens.errors import InputError
 from gaplens.metrics.schemas import MetricScope
 from gaplens.privacy import PrivacyPolicy
-from gaplens.sections import section
+from gaplens.sections import SectionContext, section
 
 
 def _actor(session: Session, email: str) -> StaffUser:
@@ -302,11 +302,13 @@ def report_section(
     start: dt.date,
     end: dt.date,
     policy: PrivacyPolicy,
+    context: SectionContext | None = None,
 ) -> ActionsSection | None:
     """The scope's actions proposed in periods starting before this one, with their status
     today (overdue marked), and the steps adopted for this period (the brief names their
     owner and status). None when the scope's plan has neither. Staff records only: the
     same for every viewer, and nothing in them is read from answers."""
+    del context  # needs nothing the report has read
     del policy  # no figure of people here
     today = dt.date.today()
     mine = report_scope(session, scope)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from gaplens.figures import FigureStatus, Model
+from gaplens.figures import Share as FigureShare
 
 STAGES = ("licensed", "activated", "active_28d", "sustained", "integrated")
 Stage = Literal["licensed", "activated", "active_28d", "sustained", "integrated"]
@@ -51,3 +54,26 @@ class AdoptionFunnel(BaseModel):
     organisation: FunnelGroup
     teams: list[FunnelGroup]
     headline: str
+
+
+class FunnelStage(Model):
+    stage: str
+    label: str
+    n: int
+    share_of_licensed: FigureShare | None
+    share_of_previous: FigureShare | None
+    trained: int | None
+    """On the licensed stage only (counted over whole released groups); None elsewhere."""
+    certified: int | None
+
+
+class AdoptionSection(Model):
+    """Performative vs real adoption for the scope: the report's section
+    (gaplens/adoption/views.py)."""
+
+    as_of: dt.date
+    status: FigureStatus
+    licensed: int | None = None
+    stages: list[FunnelStage] = Field(default_factory=list)
+    headline: str
+    definitions: list[str] = Field(default_factory=list)

@@ -48,6 +48,7 @@ from gaplens.errors import InputError, InputProblem
 from gaplens.metrics.schemas import MetricScope
 from gaplens.privacy import PrivacyPolicy
 from gaplens.releases.queries import SurveyRelease, cell_predicate, latest_survey_release
+from gaplens.sections import SectionContext, section
 from gaplens.stats import newcombe_difference, wilson_interval
 from gaplens.surveys.models import Survey
 from gaplens.surveys.question_bank import entry
@@ -512,19 +513,21 @@ def clarity_trend(
     )
 
 
+@section("commitments", title="Commitments", order=44)
 def report_section(
     session: Session,
     scope: MetricScope,
     start: dt.date,
     end: dt.date,
     policy: PrivacyPolicy,
-    *,
-    survey: Survey | None = None,
+    context: SectionContext | None = None,
 ) -> CommitmentsSection | None:
-    """The statements in force at `end` beside job-security clarity per pulse of `survey`'s
-    series; None when there is neither a statement nor a clarity answer to show. Clarity is
-    read from each pulse's release, the same for every viewer; statements are signed."""
+    """The statements in force at `end` beside job-security clarity per pulse of the report's
+    survey's series (`context.survey`); None when there is neither a statement nor a clarity
+    answer to show. Clarity is read from each pulse's release, the same for every viewer;
+    statements are signed."""
     del policy  # the releases carry their own threshold
+    survey: Survey | None = None if context is None else context.survey
     if start > end:
         raise InputError.single("the period starts after it ends", column="period_from")
     function = scope_function(session, scope.function, scope.team_id)

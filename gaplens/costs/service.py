@@ -37,6 +37,7 @@ from gaplens.costs.schemas import (
 from gaplens.errors import InputError, InputProblem
 from gaplens.figures import Basis, FigureStatus, Interval, QuestionFigures
 from gaplens.metrics.schemas import MetricScope
+from gaplens.privacy import PrivacyPolicy
 from gaplens.realities.schemas import RealityRow
 from gaplens.releases.adoption.queries import (
     AdoptionRelease,
@@ -45,6 +46,7 @@ from gaplens.releases.adoption.queries import (
     scope_predicate,
 )
 from gaplens.releases.friction.queries import FrictionClass
+from gaplens.sections import SectionContext, section
 from gaplens.stats.intervals import cluster_mean
 from gaplens.telemetry.models import SEAT_TOOLS
 
@@ -485,21 +487,27 @@ def workflow_time(row: RealityRow | None) -> list[TimeFigure]:
     ]
 
 
+@section("cost", title="Cost", order=30)
 def report_section(
     session: Session,
     scope: MetricScope,
     start: dt.date,
     end: dt.date,
-    data_as_of: dt.date,
-    *,
-    perception: Mapping[str, QuestionFigures],
-    friction: Sequence[FrictionClass],
-    realities: RealityRow | None,
-) -> CostSection:
+    policy: PrivacyPolicy,
+    context: SectionContext | None = None,
+) -> CostSection | None:
     """AI spend for the scope's cell of the adoption release's month ends in [start, end],
-    beside time saved and lost. `data_as_of`: the last day with measured data (the period
-    in months runs to it). `friction`: the friction release's classes in the period and
-    scope (the friction minutes are their sums). Nothing here reads a person."""
+    beside time saved and lost; None before any usage or work data. From the report's
+    context: `as_of`, the last day with measured data (the period in months runs to it);
+    `perception`, the scope's survey figures (hours saved); `friction`, the friction
+    release's classes in the period and scope (the friction minutes are their sums);
+    `realities`, the scope's realities row (workflow speed). Nothing here reads a person."""
+    del policy  # every input is already a released figure
+    if context is None or context.as_of is None:
+        return None
+    perception: Mapping[str, QuestionFigures] = context.perception
+    friction: Sequence[FrictionClass] = context.friction
+    realities: RealityRow | None = context.realities
     inputs = load_inputs(session)
     hourly = inputs.hourly_cost
     time = [
@@ -507,10 +515,10 @@ def report_section(
         *friction_time(friction, hourly),
         *workflow_time(realities),
     ]
-    section = CostSection(
+    cost = CostSection(
         currency=inputs.currency,
         status=FigureStatus.NOT_ENOUGH_RESPONSES,
-        period_months=_months(start, data_as_of),
+        period_months=_months(start, context.as_of),
         inputs=[
             CostInputInfo(
                 key=i.key,
@@ -528,11 +536,11 @@ def report_section(
     releases = released_month_ends(session, scope.organisation_id, start, end)
     found = seat_figures(releases, scope.team_id, scope.function, inputs)
     if isinstance(found, str):
-        return section.model_copy(update={"reason": found})
+        return cost.model_copy(update={"reason": found})
     per_month = (
         found.spend / found.seat_months if found.spend is not None and found.seat_months else None
     )
-    return section.model_copy(
+    return cost.model_copy(
         update={
             "status": FigureStatus.SHOWN,
             "licensed": found.licensed,

@@ -60,7 +60,7 @@ from gaplens.metrics.schemas import MetricDefinition, MetricFigure, MetricScope
 from gaplens.metrics.service import DEFAULT_WINDOW_DAYS
 from gaplens.privacy import PrivacyPolicy
 from gaplens.releases.measured.queries import measured_release
-from gaplens.sections import section
+from gaplens.sections import SectionContext, section
 
 DEFAULT_REVIEW_DAYS = 90
 MIN_REASON = 5
@@ -685,6 +685,7 @@ def report_section(
     start: dt.date,
     end: dt.date,
     policy: PrivacyPolicy,
+    context: SectionContext | None = None,
 ) -> CriteriaSection | None:
     """Criteria of the scope not reviewed before the period, judged on the measured release
     as of `end` (the latest released month end at or before it, or at or before the review
@@ -695,6 +696,7 @@ def report_section(
     figure is a released one, so a report, a page and another report publish the same
     numbers for the same scope and month end.
     """
+    del context  # needs nothing the report has read
     rows = report_criteria(session, scope, start, end)
     if not rows:
         return None

@@ -43,7 +43,7 @@ from gaplens.releases.queries import (
 from gaplens.releases.reflections.queries import cell as reflection_cell
 from gaplens.releases.reflections.queries import load_reflection_release
 from gaplens.releases.service import UNSANCTIONED
-from gaplens.sections import section
+from gaplens.sections import SectionContext, section
 from gaplens.stats.importance import relative_importance
 from gaplens.surveys.models import Survey
 
@@ -417,10 +417,22 @@ def drivers_for(
 
 @section("drivers", title="What goes with the gap here", order=45)
 def report_section(
-    session: Session, scope: MetricScope, start: dt.date, end: dt.date, policy: PrivacyPolicy
+    session: Session,
+    scope: MetricScope,
+    start: dt.date,
+    end: dt.date,
+    policy: PrivacyPolicy,
+    context: SectionContext | None = None,
 ) -> DriversSection | None:
-    """The report's appendix section: both analyses, worded as association."""
-    return drivers_for(session, scope, start, end, policy)
+    """The report's appendix section: both analyses, worded as association, for the report's
+    survey (`context.survey`; outside a report, the latest pulse released by `end`), so the
+    section never reads another pulse than the report; None while that survey is unreleased."""
+    survey: Survey | None = None if context is None else context.survey
+    if survey is not None:
+        released = {p.survey.id for p in released_pulses(session) if p.answers_through <= end}
+        if survey.id not in released:
+            return None
+    return drivers_for(session, scope, start, end, policy, survey=survey)
 
 
 DASHBOARD_MONTHS = 12

@@ -41,7 +41,7 @@ from gaplens.modelling.schemas import (
     UsefulPost,
 )
 from gaplens.privacy import PrivacyPolicy
-from gaplens.sections import section
+from gaplens.sections import SectionContext, section
 
 AUTHOR_ROLES = (StaffRole.LEADER, StaffRole.ADMIN)
 PER_PAGE = 20
@@ -393,6 +393,7 @@ def report_section(
     start: dt.date,
     end: dt.date,
     policy: PrivacyPolicy,
+    context: SectionContext | None = None,
 ) -> ModellingSection | None:
     """Posts in [start, end], how many admit a failure, the leaders who posted (a count), the
     useful marks of the period and the most useful posts; None if no post exists in scope.
@@ -400,6 +401,7 @@ def report_section(
     `policy` is part of the report contract; there is nothing to hide here: posts are
     signed and marks carry no reader attributes, so no respondent group is released.
     """
+    del context  # needs nothing the report has read
     del policy
     if start > end:
         raise InputError.single("the period starts after it ends", column="period_from")

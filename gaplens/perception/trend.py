@@ -1,7 +1,8 @@
 """The gap trend (capability 2): the leader-frontline gap per team across pulses of a series.
 
-The gap is the share of leaders (executives and managers) reporting any productivity gain
-minus the share of individual contributors doing so, with Newcombe's interval. A change
+The gap is the one gap (gaplens/perception/gap.py): the share of leaders (executives and
+managers) reporting any productivity gain minus the share of individual contributors doing
+so, with Newcombe's interval. A change
 between two pulses is the difference of two gaps with a MOVER interval; it is called
 *widening* only when that whole interval lies above zero, and *narrowing* only when it lies
 below, so noise is never reported as a trend.
@@ -20,15 +21,13 @@ from gaplens.audit.service import record
 from gaplens.directory.models import Team
 from gaplens.errors import InputError
 from gaplens.figures import FigureStatus, Interval
+from gaplens.perception.gap import released_gap
 from gaplens.releases.pulses import ReleasedPulse, released_pulses
-from gaplens.releases.queries import SurveyRelease, cell_predicate, latest_survey_release
-from gaplens.stats import Estimate, mover_difference, newcombe_difference
+from gaplens.releases.queries import SurveyRelease, latest_survey_release
+from gaplens.stats import Estimate, mover_difference
 from gaplens.surveys.models import Survey
-from gaplens.surveys.question_bank import entry
+from gaplens.wording import FRONTLINE, LEADERS
 
-QUESTION = "productivity_impact"
-LEADERS = "leaders"
-FRONTLINE = "individual_contributors"
 ORGANISATION = "__organisation__"
 
 
@@ -57,8 +56,8 @@ class TrendOut(BaseModel):
     released_through: dt.date | None = None
     """The day the latest pulse's released answers run through: what the figures cover."""
     method: str = (
-        "Gap = share of leaders reporting high or some gains minus the share of individual "
-        "contributors, in percentage points with a Newcombe 95% interval. Change = latest pulse "
+        f"Gap = share of leaders ({LEADERS}) reporting high or some gains minus the share of "
+        f"{FRONTLINE}, in percentage points with a Newcombe 95% interval. Change = latest pulse "
         "minus the one before, with a MOVER interval; 'widening' only if the interval is above 0."
     )
 
@@ -110,8 +109,6 @@ def released_gap_trend(session: Session, series: str) -> TrendOut:
     sub-teams, or pulse minus pulse, can isolate anyone."""
     pulses = _pulses(session, series)
     surveys = [pulse.survey for pulse in pulses]
-    question = entry(QUESTION)
-    favourable = [question.options.index(o) for o in question.positive_options]
     teams = session.execute(select(Team.id, Team.key, Team.name, Team.parent_id)).all()
     depth = {tid: len(chain) for tid, chain in _ancestors({t[0]: t[3] for t in teams}).items()}
     scopes: list[tuple[str, str, int | None]] = [("", "Whole organisation", None)]
@@ -124,7 +121,7 @@ def released_gap_trend(session: Session, series: str) -> TrendOut:
         points: list[TrendPoint] = []
         estimates: list[Estimate | None] = []
         for survey, release in releases:
-            point, estimate = _released_point(survey.name, release, team, favourable)
+            point, estimate = _released_point(survey.name, release, team)
             points.append(point)
             estimates.append(estimate)
         if team is not None and all(p.status != FigureStatus.SHOWN for p in points):
@@ -153,33 +150,20 @@ def _released_point(
     survey: str,
     release: SurveyRelease | None,
     team: int | None,
-    favourable: Sequence[int],
     function: str | None = None,
 ) -> tuple[TrendPoint, Estimate | None]:
-    if release is None:
+    """One pulse's gap for the scope: the one gap (gaplens/perception/gap.py)."""
+    gap = released_gap(release, team, function)
+    if gap is None:
         return TrendPoint(survey=survey, status=FigureStatus.NOT_ENOUGH_RESPONSES), None
-    totals = []
-    for roles in (("executive", "manager"), ("individual_contributor",)):
-        answered, yes = 0, 0
-        for role in roles:
-            inside = cell_predicate(release.tree, team=team, function=function, role=role)
-            found = release.answers(QUESTION, inside)
-            if found is not None:
-                answered += found[0]
-                yes += sum(found[1][i] for i in favourable)
-        totals.append((answered, yes))
-    (leaders_n, leaders_yes), (frontline_n, frontline_yes) = totals
-    if not leaders_n or not frontline_n:
-        return TrendPoint(survey=survey, status=FigureStatus.NOT_ENOUGH_RESPONSES), None
-    estimate = newcombe_difference(leaders_yes, leaders_n, frontline_yes, frontline_n)
     point = TrendPoint(
         survey=survey,
         status=FigureStatus.SHOWN,
-        gap_pp=_pp(estimate),
-        leaders_n=leaders_n,
-        frontline_n=frontline_n,
+        gap_pp=_pp(gap.estimate),
+        leaders_n=gap.leaders_n,
+        frontline_n=gap.frontline_n,
     )
-    return point, estimate
+    return point, gap.estimate
 
 
 def _pp(estimate: Estimate | None) -> Interval | None:
@@ -193,13 +177,11 @@ def released_population_trend(
 ) -> tuple[list[TrendPoint], Interval | None, str]:
     """The gap per pulse for a report's scope (a team and below, or a function), from each
     pulse's release; the latest change and its direction."""
-    question = entry(QUESTION)
-    favourable = [question.options.index(o) for o in question.positive_options]
     points: list[TrendPoint] = []
     estimates: list[Estimate | None] = []
     for survey in surveys:
         release = latest_survey_release(session, survey)
-        point, estimate = _released_point(survey.name, release, team, favourable, function)
+        point, estimate = _released_point(survey.name, release, team, function)
         points.append(point)
         estimates.append(estimate)
     change = None

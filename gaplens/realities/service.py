@@ -26,7 +26,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gaplens.directory.models import Organisation, Person, Team
-from gaplens.figures import FigureStatus, QuestionFigures
 from gaplens.metrics.registry import get_metric
 from gaplens.metrics.schemas import (
     MetricFigure,
@@ -37,7 +36,8 @@ from gaplens.metrics.schemas import (
 )
 from gaplens.metrics.stability import direction, stability_check
 from gaplens.perception.filters import PopulationFilter
-from gaplens.perception.service import released_perception
+from gaplens.perception.gap import FRONTLINE_ROLES, LEADER_ROLES, role_cell
+from gaplens.privacy.binning import EDGES
 from gaplens.realities.schemas import Interval, MeasuredMethod, RealityRow, ThreeRealities
 from gaplens.releases.measured.queries import (
     measured_release,
@@ -46,9 +46,10 @@ from gaplens.releases.measured.queries import (
 )
 from gaplens.releases.models import Release
 from gaplens.releases.queries import SurveyRelease, latest_survey_release
-from gaplens.stats import Estimate, mover_difference
+from gaplens.stats import Estimate, binned_median, mover_difference
 from gaplens.surveys.models import Survey
 from gaplens.surveys.question_bank import BankEntry
+from gaplens.wording import FRONTLINE, LEADERS
 
 QUESTION = "perceived_speedup"
 WORKFLOW_METRICS = (
@@ -56,11 +57,9 @@ WORKFLOW_METRICS = (
     ("time_to_resolution", "time to resolution (tickets)"),
 )
 ORGANISATION = "Whole organisation"
-GROUPS = ("executive", "individual_contributor")
-"""Leaders and frontline: the only groups a row shows (the others' bootstraps are skipped)."""
 NOTES = [
     "Perceived: median answer to 'how much faster does AI make your work (%)' by role level, "
-    "95% bootstrap interval; executives beside the frontline (individual contributors).",
+    f"95% interval; leaders ({LEADERS}) beside the frontline ({FRONTLINE}).",
     "Measured (organisation and functions): each month's adopters against people not yet "
     "using AI over the same calendar months (staggered adoption), as a share of the level "
     "adopters would have had without AI; the interval is bootstrapped over both the effect "
@@ -102,13 +101,32 @@ class _Survey:
     """Response id -> its numbers (a response with an answer row but no number: [])."""
 
 
-def _median(figures: dict[str, QuestionFigures], group: str) -> tuple[Interval | None, int | None]:
-    question = figures.get(QUESTION)
-    found = question.groups.get(group) if question else None
-    if found is None or found.status != FigureStatus.SHOWN or found.number is None:
+def _side(
+    release: SurveyRelease | None, roles: Sequence[str], team: int | None, function: str | None
+) -> tuple[Interval | None, int | None]:
+    """The median perceived speed-up of these role levels in the scope (leaders or the
+    frontline, gaplens/perception/gap.py), from the sum of their released groups; None when
+    none is published."""
+    cell = (
+        None
+        if release is None
+        else role_cell(release, QUESTION, roles, team=team, function=function)
+    )
+    if cell is None or not cell[0]:
         return None, None
-    median = found.number.median
-    return Interval(estimate=median.estimate, low=median.low, high=median.high), found.n
+    median = binned_median(cell[1], EDGES)
+    return Interval(estimate=median.value, low=median.low, high=median.high), cell[0]
+
+
+def _perceived(
+    release: SurveyRelease | None, team: int | None, function: str | None
+) -> tuple[tuple[Interval | None, int | None], tuple[Interval | None, int | None]]:
+    """Leaders' and the frontline's perceived speed-up: the same for every viewer, and sums
+    of published groups, so rows cannot be differenced."""
+    return (
+        _side(release, LEADER_ROLES, team, function),
+        _side(release, FRONTLINE_ROLES, team, function),
+    )
 
 
 def _measured(figure: MetricFigure) -> Interval | None:
@@ -139,18 +157,6 @@ def data_as_of(session: Session, fallback: dt.date) -> dt.date:
     resolved = session.scalar(select(func.max(WorkItem.resolved_at)))
     days = [d for d in (usage, resolved.date() if resolved else None) if d is not None]
     return max(days) if days else fallback
-
-
-def _perceived(
-    session: Session, survey: Survey, scope: _Scope, release: SurveyRelease | None
-) -> dict[str, QuestionFigures]:
-    """The perceived speed-up figures of the scope, read from the survey's release: the same
-    for every viewer, and a sum of published groups, so rows cannot be differenced."""
-    population = PopulationFilter(team=scope.team_key, function=scope.function)
-    figures = released_perception(
-        session, survey, population, only=frozenset({QUESTION}), release=release
-    ).figures
-    return {QUESTION: figures[QUESTION]} if QUESTION in figures else {}
 
 
 def _scopes(session: Session, organisation: int | None) -> list[_Scope]:
@@ -313,9 +319,9 @@ def three_realities(session: Session, survey: Survey, as_of: dt.date) -> ThreeRe
     left_out = 0
     for scope in _scopes(session, organisation):
         refused = False
-        figures = _perceived(session, survey, scope, release)
-        leaders, leaders_n = _median(figures, "executive")
-        frontline, frontline_n = _median(figures, "individual_contributor")
+        (leaders, leaders_n), (frontline, frontline_n) = _perceived(
+            release, scope.metric.team_id, scope.function
+        )
         got = _measure(session, measured, scope)
         value = got.value
         if scope.kind != "organisation" and leaders is None and frontline is None and not value:
@@ -359,11 +365,9 @@ def scope_realities(
 ) -> ThreeRealities:
     """The one row of a report narrowed to a function or a team, both sides from releases."""
     refused = False
-    figures = released_perception(
-        session, survey, scope.population, only=frozenset({QUESTION})
-    ).figures
-    leaders, leaders_n = _median(figures, "executive")
-    frontline, frontline_n = _median(figures, "individual_contributor")
+    (leaders, leaders_n), (frontline, frontline_n) = _perceived(
+        latest_survey_release(session, survey), scope.metric.team_id, scope.population.function
+    )
     measured = measured_release(session, scope.metric.organisation_id, as_of)
     kind = "team" if scope.metric.team_id is not None else "function"
     got = _measure(session, measured, _Scope(scope.label, kind, scope.metric))

@@ -50,7 +50,7 @@ from gaplens.reflections.steps import LINK_VALID_DAYS, STEPS, email_body, expire
 from gaplens.releases.reflections.lattice import period_bounds
 from gaplens.releases.reflections.queries import cell, load_reflection_release
 from gaplens.releases.reflections.service import INVITATION
-from gaplens.sections import section
+from gaplens.sections import SectionContext, section
 from gaplens.spent.service import REFLECTION, is_spent, spend, spent_among
 from gaplens.surveys.intake import LinkNotUsable, token_hash
 from gaplens.surveys.question_bank import DERIVED_BENCHMARKS
@@ -477,10 +477,12 @@ def report_section(
     start: dt.date,
     end: dt.date,
     policy: PrivacyPolicy,
+    context: SectionContext | None = None,
 ) -> ReflectionsSummary | None:
     """The report's reflection section, or None when no reflection was ever scheduled or
     written. Read from the reflections release like the staff view, so a staff export and
     a reflections page publish the same groups for every viewer."""
+    del context  # needs nothing the report has read
     if not has_reflections(session):
         return None
     return reflections_summary(session, scope, start, end, policy, by="function")

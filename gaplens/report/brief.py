@@ -1,9 +1,9 @@
 """The brief: the report's first two pages, built by rules from figures already in the
 document (every one read from releases), so it says nothing the appendix does not back.
 
-One gap is used everywhere: leaders (executives and managers) minus the frontline
-(individual contributors) on the share reporting high or some productivity gains, per
-pulse, as the gap trend computes it.
+One gap is used everywhere (gaplens/perception/gap.py): leaders (executives and managers)
+minus the frontline (individual contributors) on the share reporting high or some
+productivity gains, per pulse, as the gap trend computes it.
 """
 
 from __future__ import annotations
@@ -28,15 +28,8 @@ from gaplens.report.schemas import (
 from gaplens.report.scope import ResolvedScope
 from gaplens.surveys.collection import participation
 from gaplens.surveys.models import Survey
-from gaplens.wording import day, percent, points, signed
+from gaplens.wording import LEADERS_DEFINITION, day, percent, points, signed
 
-LEADERS = "executives and managers"
-FRONTLINE = "individual contributors"
-LEADERS_DEFINITION = (
-    f"Leaders are {LEADERS}; the frontline is {FRONTLINE}. The gap is the share of leaders "
-    "who report high or some productivity gains from AI minus the share of the frontline, "
-    "in percentage points."
-)
 BRIEF_STEPS = 3
 
 
@@ -153,10 +146,17 @@ def brief_reality(doc: ReportDocument) -> BriefReality | None:
     row = doc.measured.realities.rows[0]
     if row.leaders_perceived is None and row.frontline_perceived is None and row.measured is None:
         return None
+    # Executives alone: a breakdown of the leaders, from the scope's perception figures.
+    speedup = doc.perception.get("perceived_speedup")
+    executives = speedup.groups.get("executive") if speedup else None
+    shown = executives is not None and executives.status is FigureStatus.SHOWN
+    median = executives.number.median if shown and executives and executives.number else None
     return BriefReality(
         measure=row.measure,
-        executives=_interval(row.leaders_perceived),
-        executives_n=row.leaders_n,
+        leaders=_interval(row.leaders_perceived),
+        leaders_n=row.leaders_n,
+        executives=median,
+        executives_n=executives.n if median is not None and executives else None,
         frontline=_interval(row.frontline_perceived),
         frontline_n=row.frontline_n,
         measured=_interval(row.measured),

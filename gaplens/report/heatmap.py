@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gaplens.adoption.views import adoption_at
 from gaplens.directory.models import Team
 from gaplens.figures import FigureStatus
 from gaplens.privacy import PrivacyPolicy
@@ -24,10 +25,10 @@ from gaplens.releases.measured.queries import measured_release
 from gaplens.releases.models import Release
 from gaplens.report.schemas import Heatmap, HeatmapCell, HeatmapColumn, HeatmapRow
 from gaplens.report.scope import ResolvedPeriod, ResolvedScope, ScopeRequest, resolve_scope
-from gaplens.report.sections import adoption_section, trend_section
+from gaplens.report.sections import trend_section
 from gaplens.stats import wilson_interval
 from gaplens.surveys.models import Survey
-from gaplens.wording import signed
+from gaplens.wording import FRONTLINE, LEADERS, signed
 
 COLUMNS = [
     HeatmapColumn(
@@ -35,8 +36,8 @@ COLUMNS = [
         label="Perception gap",
         unit="pp",
         better="lower",
-        definition="Leaders (executives and managers) reporting productivity gains from AI "
-        "minus individual contributors, in points, at the latest pulse of the period.",
+        definition=f"Leaders ({LEADERS}) reporting high or some productivity gains from AI "
+        f"minus {FRONTLINE}, in points, at the latest pulse of the period.",
     ),
     HeatmapColumn(
         measure="adoption",
@@ -177,7 +178,7 @@ def _adoption(
             HeatmapCell(measure="adoption", reason=NO_MEASURED),
             HeatmapCell(measure="integration", reason=NO_MEASURED),
         )
-    section = adoption_section(session, scope, as_of)
+    section = adoption_at(session, scope.metric, as_of)
     stages = {s.stage: s for s in section.stages}
     cells: list[HeatmapCell] = []
     for measure, stage in (("adoption", "active_28d"), ("integration", "integrated")):

@@ -34,6 +34,8 @@ from gaplens.report.schemas import (
 from gaplens.tasks.schemas import ReportFunction, TaskFigure, UseCaseMatch
 from gaplens.wins.schemas import WinOut
 from gaplens.wording import (
+    FRONTLINE,
+    LEADERS,
     MINUS,
     day,
     group_phrase,
@@ -162,8 +164,8 @@ def gap_widening(doc: ReportDocument) -> NextStep | None:
 
 @rule("perception-gap", 20)
 def perception_gap(doc: ReportDocument) -> NextStep | None:
-    """Executives report gains far more often than individual contributors."""
-    gap = doc.headline.exec_ic_impact_gap
+    """Leaders report gains far more often than individual contributors (the one gap)."""
+    gap = doc.headline.gap
     if gap is None or gap.status is not FigureStatus.SHOWN or gap.value is None:
         return None
     if gap.value.low <= 0 or gap.value.estimate < GAP_POINTS:
@@ -175,8 +177,9 @@ def perception_gap(doc: ReportDocument) -> NextStep | None:
         "this report with both together, starting from the measured figures rather than "
         "either side's perception, and agree which two or three workflows to look at first.",
         [
-            f"Executives are {points(gap.value.estimate).replace('points', 'percentage points')}"
-            f" more likely to report any gains (95% interval "
+            f"Leaders ({LEADERS}) are "
+            f"{points(gap.value.estimate).replace('points', 'percentage points')} more likely "
+            f"than {FRONTLINE} to report any gains (95% interval "
             f"{points_range(gap.value.low, gap.value.high)}).",
         ],
         "headline",
@@ -215,7 +218,8 @@ def leaders_overestimate(doc: ReportDocument) -> NextStep | None:
         title,
         action,
         [
-            f"Executives perceive {signed(perceived.estimate)}% (n = {row.leaders_n}); measured "
+            f"Leaders ({LEADERS}) perceive {signed(perceived.estimate)}% "
+            f"(n = {row.leaders_n}); measured "
             f"{signed(measured.estimate)}% ({signed(measured.low)} to {signed(measured.high)}).",
             f"Gap {signed(gap.estimate)} points (95% interval {points_range(gap.low, gap.high)}).",
             "" if defined else f"No success criterion is defined {_where(doc)} yet.",

@@ -12,6 +12,12 @@ from typing import Literal
 from pydantic import Field
 
 from gaplens.actions.schemas import ActionsSection
+from gaplens.adoption.schemas import (
+    AdoptionSection as AdoptionSection,
+)
+from gaplens.adoption.schemas import (
+    FunnelStage as FunnelStage,
+)
 from gaplens.commitments.schemas import CommitmentsSection
 from gaplens.costs.schemas import (
     CostInputInfo as CostInputInfo,
@@ -64,10 +70,19 @@ from gaplens.metrics.schemas import MetricOverview, StabilityCheck
 from gaplens.modelling.schemas import ModellingSection
 from gaplens.realities.schemas import Calibration, ThreeRealities
 from gaplens.reflections.schemas import ReflectionsSummary
+from gaplens.scorecard.schemas import (
+    EvidenceItem as EvidenceItem,
+)
+from gaplens.scorecard.schemas import (
+    UseCaseOut as UseCaseOut,
+)
+from gaplens.scorecard.schemas import (
+    UseCasesSection as UseCasesSection,
+)
 from gaplens.tasks.schemas import TaskMapSection
 from gaplens.wins.schemas import WinsSection
 
-REPORT_SCHEMA_VERSION = "2.5"
+REPORT_SCHEMA_VERSION = "2.6"
 
 
 class CommentsOut(Model):
@@ -98,6 +113,11 @@ class Headline(Model):
 
     statements: list[str]
     exec_ic_impact_gap: Comparison | None = None
+    """A breakdown: executives alone minus individual contributors, beside the published
+    benchmark that compares executives with the frontline (Goldman Sachs, 38 points)."""
+    gap: Comparison | None = None
+    """The one gap (gaplens/perception/gap.py): leaders (executives and managers) minus
+    individual contributors, any gains, for the report's survey and scope."""
 
 
 class MeasuredReality(Model):
@@ -174,66 +194,6 @@ class GapTrend(Model):
     method: str
 
 
-class FunnelStage(Model):
-    stage: str
-    label: str
-    n: int
-    share_of_licensed: Share | None
-    share_of_previous: Share | None
-    trained: int | None
-    """On the licensed stage only (counted over whole released groups); None elsewhere."""
-    certified: int | None
-
-
-class AdoptionSection(Model):
-    """Performative vs real adoption for the scope (gaplens/adoption/service.py)."""
-
-    as_of: dt.date
-    status: FigureStatus
-    licensed: int | None = None
-    stages: list[FunnelStage] = Field(default_factory=list)
-    headline: str
-    definitions: list[str] = Field(default_factory=list)
-
-
-class EvidenceItem(Model):
-    source: str
-    """friction_log, feedback or telemetry."""
-    measure: str
-    n: int | None
-    value: float | None
-    low: float | None
-    high: float | None
-    lean: str
-    text: str
-
-
-class UseCaseOut(Model):
-    key: str
-    label: str
-    status: str
-    """working, friction or unknown."""
-    reason: str
-    evidence: list[EvidenceItem]
-
-
-class UseCasesSection(Model):
-    """What works and what creates friction (gaplens/scorecard): the clearest cases, each
-    with the evidence and n behind its class."""
-
-    period_from: dt.date
-    period_to: dt.date
-    working: list[UseCaseOut]
-    friction: list[UseCaseOut]
-    unknown: int
-    """Use cases named but not clearly either."""
-    withheld: int
-    """Logged outputs published only in groups of any use case (their use case had too few
-    entries to be named alone)."""
-    rules: list[str]
-    notes: list[str] = Field(default_factory=list)
-
-
 class NextStep(Model):
     rule: str
     """The rule's id (docs/next-steps.md)."""
@@ -269,11 +229,12 @@ class BriefGap(Model):
 
 
 class BriefReality(Model):
-    """The three realities for the report's scope: perceived speed-up (%) of executives and
-    of the frontline beside the measured one."""
+    """The three realities for the report's scope: perceived speed-up (%) of leaders
+    (executives and managers) and of the frontline beside the measured one."""
 
     measure: str
     executives: Interval | None
+    """Executives alone (a breakdown of the leaders; the brief shows `leaders`)."""
     executives_n: int | None
     frontline: Interval | None
     frontline_n: int | None
@@ -281,6 +242,9 @@ class BriefReality(Model):
     reason: str | None = None
     stability: StabilityCheck | None = None
     """The measured speed-up's counter-metrics and verdict (the realities row's)."""
+    leaders: Interval | None = None
+    """Leaders (executives and managers): the realities' row, the same group as the gap."""
+    leaders_n: int | None = None
 
 
 class BriefAdoption(Model):

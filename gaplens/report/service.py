@@ -7,15 +7,15 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gaplens.commitments.service import report_section as commitments_section
-from gaplens.costs.service import report_section as cost_section
 from gaplens.metrics.schemas import MetricOverview, MetricScope
 from gaplens.metrics.stability import with_stability
 from gaplens.perception.figures import ROLE_LABELS, benchmark_out
+from gaplens.perception.gap import gap_comparison
 from gaplens.perception.service import released_perception, team_id_of
 from gaplens.privacy import (
     PrivacyPolicy,
 )
+from gaplens.realities.schemas import ThreeRealities
 from gaplens.releases.feedback.periods import thursday_weeks
 from gaplens.releases.friction.queries import (
     FrictionClass,
@@ -65,17 +65,13 @@ from gaplens.report.scope import (
     resolve_period,
     resolve_scope,
 )
-from gaplens.report.sections import (
-    adoption_section,
-    trend_section,
-    use_cases_section,
-)
+from gaplens.report.sections import trend_section
 from gaplens.scorecard.schemas import Scorecard
 from gaplens.scorecard.service import scorecard, top_use_cases
-from gaplens.sections import registered_sections
+from gaplens.sections import SectionContext, registered_sections
 from gaplens.surveys.models import Survey
 from gaplens.surveys.question_bank import DERIVED_BENCHMARKS
-from gaplens.tasks.views import report_section as tasks_section
+from gaplens.wording import FRONTLINE, LEADERS
 
 COMMENT_SEED = 7919
 PRIVACY_RULES = [
@@ -177,18 +173,40 @@ def _build_report(
     released = released_perception(session, survey, population)
     perception = released.figures
     responses = released.respondents or 0
+    scope_team = team_id_of(session, population.team) if population.team else None
 
-    # The contract every section builder follows: scope, [start, end] inclusive, policy;
-    # each reads its capability's releases, so nothing here depends on who asks.
+    # The contract every section builder follows: scope, [start, end] inclusive, policy,
+    # and what the report has already read (the context); each reads its capability's
+    # releases, so nothing here depends on who asks.
     scope: MetricScope = resolved.metric
     start, end = period.start, period.end
-    window = (scope, start, end, policy)
     # Use cases and friction minutes: sums of the friction release's classes in the period.
     friction = latest_friction_release(session)
     card = scorecard(session, start, end, team_ids=resolved.team_ids, release=friction)
-    adoption = adoption_section(session, resolved, as_of) if as_of else None
-    measured = measured_section(session, survey, resolved, as_of, card, adoption)
-    scope_row = measured.realities.rows[0] if measured and measured.realities.rows else None
+    realities = scope_realities_of(session, survey, resolved, as_of)
+    context = SectionContext(
+        survey=survey,
+        as_of=as_of,
+        scorecard=card,
+        perception=perception,
+        friction=friction_classes(friction, start, end, resolved.team_ids),
+        realities=realities.rows[0] if realities and realities.rows else None,
+    )
+    # Registered sections (gaplens/sections.py): each capability's own builder, in order.
+    sections = {
+        entry.field: entry.build(session, scope, start, end, policy, context)
+        for entry in registered_sections()
+    }
+    adoption = sections.get("adoption")
+    measured = measured_section(
+        session,
+        survey,
+        resolved,
+        as_of,
+        realities,
+        card,
+        adoption if isinstance(adoption, AdoptionSection) else None,
+    )
     document = ReportDocument(
         title="AI reality report",
         organisation=resolved.organisation,
@@ -208,7 +226,9 @@ def _build_report(
             ],
         ),
         group_order=["executive", "manager", "individual_contributor", "everyone"],
-        headline=build_headline(perception),
+        headline=build_headline(
+            perception, gap_comparison(released.release, scope_team, population.function)
+        ),
         perception=perception,
         comments=comments_section(session, survey, resolved),
         method_notes=METHOD_NOTES,
@@ -233,36 +253,12 @@ def _build_report(
             rules=PERIOD_RULES,
         ),
         gap_trend=trend_section(session, survey, resolved, period),
-        adoption=adoption,
-        use_cases=use_cases_section(card) if card.use_cases or card.other_entries else None,
-        # Seats and spend: the adoption release's cells of the period's month ends.
-        cost=(
-            cost_section(
-                session,
-                scope,
-                start,
-                end,
-                as_of,
-                perception=perception,
-                friction=friction_classes(friction, start, end, resolved.team_ids),
-                realities=scope_row,
-            )
-            if as_of
-            else None
-        ),
-        tasks=tasks_section(
-            session,
-            *window,
-            card=card if resolved.is_organisation else None,
-        ),
-        commitments=commitments_section(session, *window, survey=survey),
         heatmap=(
             build_heatmap(session, survey, period, as_of, friction, policy)
             if resolved.is_organisation
             else None
         ),
-        # Registered sections (gaplens/sections.py): each capability's own builder.
-        **{entry.field: entry.build(session, *window) for entry in registered_sections()},
+        **sections,
     )
     document = document.model_copy(update={"next_steps": next_steps(document)})
     response = response_rate(session, survey, resolved, document.survey.responses, policy)
@@ -335,11 +331,27 @@ def measured_as_of(session: Session, end: dt.date) -> dt.date | None:
     return min(end, data_as_of(session, end))
 
 
+def scope_realities_of(
+    session: Session, survey: Survey, scope: ResolvedScope, as_of: dt.date | None
+) -> ThreeRealities | None:
+    """The three realities: every row for the organisation, the scope's own row otherwise;
+    None before usage or work data is imported."""
+    from gaplens.realities.service import RealityScope, scope_realities, three_realities
+
+    if as_of is None:
+        return None
+    if scope.is_organisation:
+        return three_realities(session, survey, as_of)
+    target = RealityScope(scope.name, scope.population, scope.metric)
+    return scope_realities(session, survey, as_of, target)
+
+
 def measured_section(
     session: Session,
     survey: Survey,
     scope: ResolvedScope,
     as_of: dt.date | None,
+    realities: ThreeRealities | None,
     card: Scorecard,
     adoption: AdoptionSection | None,
 ) -> MeasuredReality | None:
@@ -347,17 +359,11 @@ def measured_section(
     that work or hurt, when tool exports have been imported; every part already passed its
     own privacy thresholds."""
     from gaplens.realities.calibration import calibration
-    from gaplens.realities.service import (
-        ORGANISATION,
-        RealityScope,
-        scope_realities,
-        three_realities,
-    )
+    from gaplens.realities.service import ORGANISATION
 
-    if as_of is None:
+    if as_of is None or realities is None:
         return None
     if scope.is_organisation:
-        realities = three_realities(session, survey, as_of)
         functions = [r.scope for r in realities.rows if r.kind == "function"]
         scopes = [(ORGANISATION, scope.metric)] + [
             (f, scope.metric.model_copy(update={"function": f})) for f in functions
@@ -368,8 +374,6 @@ def measured_section(
             if c.measure or c.kind == "organisation"
         ]
     else:
-        target = RealityScope(scope.name, scope.population, scope.metric)
-        realities = scope_realities(session, survey, as_of, target)
         calibrated = calibration(session, survey, as_of, [(scope.name, scope.metric)])
     top = top_use_cases(card)
     headline = None
@@ -448,11 +452,15 @@ def _pct(value: float) -> str:
     return f"{value * 100:.0f}%"
 
 
-def build_headline(perception: dict[str, QuestionFigures]) -> Headline:
-    """Plain sentences, each tied to a figure, framed as a gap to close rather than blame."""
+def build_headline(
+    perception: dict[str, QuestionFigures], gap: Comparison | None = None
+) -> Headline:
+    """Plain sentences, each tied to a figure, framed as a gap to close rather than blame.
+    `gap` is the one defined gap (gaplens/perception/gap.py); the executive-only gap stays
+    beside it, labelled, because the published benchmark compares executives alone."""
     statements: list[str] = []
     impact = perception.get("productivity_impact")
-    gap: Comparison | None = None
+    breakdown: Comparison | None = None
     if impact is not None:
         high = impact.risk_ratios.get("high_gains_executive_vs_ic")
         if high and high.value and high.status is FigureStatus.SHOWN:
@@ -470,15 +478,21 @@ def build_headline(perception: dict[str, QuestionFigures]) -> Headline:
             )
         any_gap = impact.gaps_pp.get("any_gains_executive_minus_ic")
         if any_gap is not None:
-            gap = any_gap.model_copy(
+            breakdown = any_gap.model_copy(
                 update={"benchmark": benchmark_out(DERIVED_BENCHMARKS["exec_ic_impact_gap"])}
             )
-            if gap.value and gap.status is FigureStatus.SHOWN:
-                statements.append(
-                    f"The executive-frontline gap in reporting any gains is "
-                    f"{gap.value.estimate:.0f} points (95% CI {gap.value.low:.0f} to "
-                    f"{gap.value.high:.0f}; Goldman Sachs found 38)."
-                )
+    if gap is not None and gap.value and gap.status is FigureStatus.SHOWN:
+        statements.append(
+            f"The gap between leaders ({LEADERS}) and {FRONTLINE} in reporting any gains is "
+            f"{gap.value.estimate:.0f} points (95% CI {gap.value.low:.0f} to "
+            f"{gap.value.high:.0f})."
+        )
+    if breakdown is not None and breakdown.value and breakdown.status is FigureStatus.SHOWN:
+        statements.append(
+            f"Executives alone against {FRONTLINE}, the comparison Goldman Sachs published "
+            f"as a 38-point gap: {breakdown.value.estimate:.0f} points (95% CI "
+            f"{breakdown.value.low:.0f} to {breakdown.value.high:.0f})."
+        )
     clarity = perception.get("job_security_clarity")
     ic = ROLE_LABELS["individual_contributor"].lower()
     if clarity is not None:
@@ -509,4 +523,4 @@ def build_headline(perception: dict[str, QuestionFigures]) -> Headline:
             "Not enough responses yet to compare role levels; figures appear once each group "
             "has enough respondents to protect anonymity."
         )
-    return Headline(statements=statements, exec_ic_impact_gap=gap)
+    return Headline(statements=statements, gap=gap, exec_ic_impact_gap=breakdown)

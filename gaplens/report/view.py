@@ -38,6 +38,8 @@ from gaplens.report.schemas import (
 from gaplens.sections import registered_sections
 from gaplens.tasks.schemas import TaskMapSection
 from gaplens.wording import (
+    FRONTLINE,
+    LEADERS,
     MINUS,
     NBSP,
     NO_VALUE,
@@ -202,7 +204,6 @@ class ReportView:
     commitments: CommitmentsSection | None = None
     next_steps: NextStepsView | None = None
     contents: list[ContentsEntry] = field(default_factory=list)
-    extra_sections: list[ContentsEntry] = field(default_factory=list)
     registered: list[ContentsEntry] = field(default_factory=list)
     brief: BriefView | None = None
     heatmap: HeatmapView | None = None
@@ -438,6 +439,37 @@ def gap_view(c: Comparison | None, doc: ReportDocument) -> GapView | None:
     )
 
 
+def headline_gap_view(doc: ReportDocument) -> GapView | None:
+    """The headline card: the one gap (leaders minus the frontline), with the published
+    benchmark beside it saying what that benchmark compares, and the executive-only figure
+    as its labelled breakdown, so no two gaps appear unlabelled."""
+    headline = doc.headline
+    if headline.gap is None:
+        return gap_view(headline.exec_ic_impact_gap, doc)
+    view = gap_view(headline.gap, doc)
+    assert view is not None
+    point = None
+    if doc.gap_trend is not None:
+        point = next((p for p in doc.gap_trend.points if p.survey == doc.survey.name), None)
+    ns = ""
+    if view.shown and point is not None and point.leaders_n and point.frontline_n:
+        ns = f"n = {point.leaders_n:,} leaders, {point.frontline_n:,} {FRONTLINE}"
+    breakdown = headline.exec_ic_impact_gap
+    bench = None
+    if breakdown is not None and breakdown.benchmark is not None:
+        if breakdown.status is FigureStatus.SHOWN and breakdown.value is not None:
+            v = breakdown.value
+            here = f"{points(v.estimate)} (95% interval {points_range(v.low, v.high)})"
+        else:
+            here = status_text(breakdown.status, doc.privacy.min_group_size).lower()
+        note = (
+            f"It compares executives alone with the frontline; here that breakdown, "
+            f"executives minus {FRONTLINE}, is {here}."
+        )
+        bench = benchmark_view(breakdown.benchmark, note)
+    return replace(view, ns=ns, benchmark=bench)
+
+
 def _audience_note(question: QuestionFigures) -> str:
     if question.audience == "leaders":
         return "Asked of executives and managers only."
@@ -576,7 +608,7 @@ def build_view(doc: ReportDocument) -> ReportView:
         generated_iso=doc.generated_on.isoformat(),
         schema_version=doc.schema_version,
         statements=list(doc.headline.statements),
-        gap=gap_view(doc.headline.exec_ic_impact_gap, doc),
+        gap=headline_gap_view(doc),
         impact=impact_view(impact, doc) if impact is not None else None,
         questions=others,
         comments=comments_view(doc),
@@ -597,7 +629,6 @@ def build_view(doc: ReportDocument) -> ReportView:
         modelling=doc.modelling,
         commitments=doc.commitments,
         next_steps=next_steps_view(doc),
-        extra_sections=extra_sections(doc),
         registered=registered(doc),
         brief=brief_view(doc),
         heatmap=heatmap_view(doc.heatmap) if doc.heatmap else None,
@@ -650,29 +681,6 @@ KIND_LABELS = {
     "function": "Function",
     "team": "Team (with the teams below it)",
 }
-KNOWN_FIELDS = frozenset(
-    {
-        "schema_version",
-        "title",
-        "organisation",
-        "generated_on",
-        "survey",
-        "privacy",
-        "group_order",
-        "headline",
-        "perception",
-        "comments",
-        "method_notes",
-        "measured",
-        "scope",
-        "period",
-        "gap_trend",
-        "adoption",
-        "use_cases",
-        "cost",
-        "next_steps",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -928,8 +936,8 @@ def trend_view(doc: ReportDocument) -> TrendView | None:
         rows=rows,
         chart=chart,
         method=(
-            "The gap is the share of leaders (executives and managers) reporting high or some "
-            "gains minus the share of individual contributors, in percentage points, with a "
+            f"The gap is the share of leaders ({LEADERS}) reporting high or some "
+            f"gains minus the share of {FRONTLINE}, in percentage points, with a "
             "95% interval. A change between pulses is called widening or narrowing only when "
             "its 95% interval lies wholly on one side of zero."
         ),
@@ -1157,21 +1165,11 @@ def registered(doc: ReportDocument) -> list[ContentsEntry]:
     ]
 
 
-def extra_sections(doc: ReportDocument) -> list[ContentsEntry]:
-    """Sections the report wires itself beyond its own (they need the report's survey or
-    scorecard), then the registered ones: each partial renders <section id="<field>">."""
-    fields = {entry.field for entry in registered_sections()}
-    entries = []
-    for name, info in type(doc).model_fields.items():
-        if name in KNOWN_FIELDS or name in fields or getattr(doc, name) is None:
-            continue
-        title = info.title or name.replace("_", " ").capitalize()
-        entries.append(ContentsEntry(name, title))
-    return entries + registered(doc)
-
-
 def contents(doc: ReportDocument, view: ReportView) -> list[ContentsEntry]:
-    items = [ContentsEntry("headline", "Headline")]
+    """The appendix in page order: the heatmap, the report's own sections, then every
+    registered section (gaplens/sections.py) the document has, then the end matter."""
+    items = [ContentsEntry("heatmap", "Teams against the organisation")] if doc.heatmap else []
+    items.append(ContentsEntry("headline", "Headline"))
     if doc.gap_trend is not None:
         items.append(ContentsEntry("gap_trend", "The gap and its trend"))
     items.append(ContentsEntry("perception", "Perception by role level"))
@@ -1179,13 +1177,7 @@ def contents(doc: ReportDocument, view: ReportView) -> list[ContentsEntry]:
         items.append(ContentsEntry("questions", "Question by question"))
     if doc.measured is not None:
         items.append(ContentsEntry("realities", "Three realities"))
-    if doc.adoption is not None:
-        items.append(ContentsEntry("adoption", "Performative vs real adoption"))
-    if doc.use_cases is not None:
-        items.append(ContentsEntry("use_cases", "What works, what creates friction"))
-    if doc.cost is not None:
-        items.append(ContentsEntry("cost", "Cost"))
-    items += extra_sections(doc)
+    items += registered(doc)
     if doc.next_steps is not None:
         items.append(ContentsEntry("next_steps", "Next steps"))
     items.append(ContentsEntry("comments", "In their own words"))
@@ -1263,16 +1255,16 @@ def brief_view(doc: ReportDocument) -> BriefView | None:
     caption, missing = "", ""
     if brief.reality is not None:
         r = brief.reality
-        values = [x.estimate for x in (r.executives, r.frontline, r.measured) if x is not None]
+        values = [x.estimate for x in (r.leaders, r.frontline, r.measured) if x is not None]
         top = max([*values, 1.0])
         reality = [
-            _bar("Executives perceive", r.executives, top, "%", "lead"),
+            _bar("Leaders perceive", r.leaders, top, "%", "lead"),
             _bar("The frontline perceives", r.frontline, top, "%", "front"),
             _bar("Measured for AI users", r.measured, top, "%", "measured"),
         ]
         caption = (
-            f"How much faster AI makes the work: median answers of executives and of the "
-            f"frontline, beside the measured change in {r.measure.split(' (')[0]} "
+            f"How much faster AI makes the work: median answers of leaders ({LEADERS}) and "
+            f"of the frontline, beside the measured change in {r.measure.split(' (')[0]} "
             "(AI users against people not yet using AI)."
         )
         if r.stability is not None:  # the counter-figures themselves are in the appendix

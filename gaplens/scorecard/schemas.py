@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from gaplens.figures import Model
 
 
 class EvidenceOut(BaseModel):
@@ -55,3 +57,41 @@ class TopUseCases(BaseModel):
 
     working: list[UseCaseScore]
     friction: list[UseCaseScore]
+
+
+class EvidenceItem(Model):
+    source: str
+    """friction_log, feedback or telemetry."""
+    measure: str
+    n: int | None
+    value: float | None
+    low: float | None
+    high: float | None
+    lean: str
+    text: str
+
+
+class UseCaseOut(Model):
+    key: str
+    label: str
+    status: str
+    """working, friction or unknown."""
+    reason: str
+    evidence: list[EvidenceItem]
+
+
+class UseCasesSection(Model):
+    """What works and what creates friction: the report's section (gaplens/scorecard/views.py),
+    the clearest cases, each with the evidence and n behind its class."""
+
+    period_from: dt.date
+    period_to: dt.date
+    working: list[UseCaseOut]
+    friction: list[UseCaseOut]
+    unknown: int
+    """Use cases named but not clearly either."""
+    withheld: int
+    """Logged outputs published only in groups of any use case (their use case had too few
+    entries to be named alone)."""
+    rules: list[str]
+    notes: list[str] = Field(default_factory=list)

@@ -35,6 +35,7 @@ from gaplens.releases.tasks.queries import (
 from gaplens.releases.tasks.service import dataset_of
 from gaplens.scorecard.schemas import Scorecard
 from gaplens.scorecard.service import scorecard
+from gaplens.sections import SectionContext, section
 from gaplens.tasks.figures import (
     FREE_PREFIX,
     RANKING_RULES,
@@ -502,23 +503,26 @@ def _report_release(
     return None
 
 
+@section("tasks", title="Tasks", order=40)
 def report_section(
     session: Session,
     scope: MetricScope,
     start: dt.date,
     end: dt.date,
     policy: PrivacyPolicy,
-    *,
-    card: Scorecard | None = None,
+    context: SectionContext | None = None,
 ) -> TaskMapSection | None:
     """The latest round released in [start, end], for the scope, read from its release;
     None when there is none. Task answers carry no organisation (one organisation per
     store), so `scope.organisation_id` narrows nothing here.
 
     The figures are the release's, the same for every report and page. Candidates and
-    personas are matched against the organisation's scorecard for the report's period:
-    `card` when the report already built it, else read here from the friction release."""
+    personas are matched against the organisation's scorecard for the report's period: the
+    report's (`context.scorecard`) when the report is the organisation's, else read here
+    from the friction release."""
     del policy  # the releases carry their own threshold
+    organisation = scope.team_id is None and scope.function is None
+    card: Scorecard | None = context.scorecard if context and organisation else None
     found = _report_release(session, start, end)
     if found is None:
         return None

@@ -34,7 +34,7 @@ from gaplens.metrics.definitions import Metric
 from gaplens.metrics.registry import UnknownMetricError, get_metric
 from gaplens.metrics.schemas import MetricDefinition, MetricScope
 from gaplens.privacy import PrivacyPolicy
-from gaplens.sections import section
+from gaplens.sections import SectionContext, section
 from gaplens.wins.models import Win
 from gaplens.wins.schemas import Verdict, WinEvidence, WinIn, WinOut, WinsSection
 
@@ -248,9 +248,11 @@ def report_section(
     start: dt.date,
     end: dt.date,
     policy: PrivacyPolicy,
+    context: SectionContext | None = None,
 ) -> WinsSection | None:
     """Wins of the scope whose period overlaps [start, end], with their released numbers;
     None when there are none. The same figures as on the wins pages for every reader."""
+    del context  # needs nothing the report has read
     wins = report_wins(session, scope, start, end)
     if not wins:
         return None

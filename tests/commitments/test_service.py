@@ -35,6 +35,7 @@ from gaplens.errors import InputError
 from gaplens.metrics.schemas import MetricScope
 from gaplens.privacy import PrivacyPolicy
 from gaplens.releases.service import build_all
+from gaplens.sections import SectionContext
 from gaplens.stats import newcombe_difference
 from gaplens.surveys.service import find_survey, import_responses
 from tests.files import TEAMS, write_csv
@@ -260,7 +261,7 @@ def section(db_url: str, **scope: object):
             dt.date(2026, 1, 1),
             dt.date(2026, 9, 30),
             PrivacyPolicy(),
-            survey=survey,
+            SectionContext(survey=survey),
         )
 
 

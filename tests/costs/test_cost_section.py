@@ -19,6 +19,7 @@ from gaplens.releases.adoption.models import AdoptionReleaseGroup, AdoptionRelea
 from gaplens.releases.adoption.service import build_adoption_releases
 from gaplens.releases.models import Release, ReleaseNote
 from gaplens.report.schemas import CostSection, FigureStatus
+from gaplens.sections import SectionContext
 from gaplens.telemetry.models import GITHUB_COPILOT, M365_COPILOT, SEAT_TOOLS
 from tests.releases.adoption_world import JANUARY, add_person, import_run, last_weeks, use
 from tests.releases.world import NESTED, make_teams
@@ -56,16 +57,16 @@ def section(url: str, team: str | None, start: dt.date, end: dt.date) -> CostSec
     with session_scope(url) as session:
         organisation = session.scalars(select(Organisation.id)).one()
         team_id = None if team is None else session.scalar(select(Team.id).where(Team.key == team))
-        return report_section(
+        found = report_section(
             session,
             MetricScope(organisation_id=organisation, team_id=team_id),
             start,
             end,
-            end,
-            perception={},
-            friction=[],
-            realities=None,
+            POLICY,
+            SectionContext(as_of=end),
         )
+        assert found is not None
+        return found
 
 
 def test_seats_and_spend_are_sums_of_released_cells_per_tool(world: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from gaplens.adoption.views import FUNNEL_DEFINITIONS, STAGE_LABELS
 from gaplens.report.schemas import (
     AdoptionSection,
     Basis,
@@ -26,7 +27,6 @@ from gaplens.report.schemas import (
     UseCasesSection,
 )
 from gaplens.report.scope import PERIOD_RULES
-from gaplens.report.sections import FUNNEL_DEFINITIONS, STAGE_LABELS
 
 from .sample_document import newcombe_pp, share, wilson
 

@@ -143,23 +143,30 @@ def test_gap_widening_fires_only_beyond_the_interval() -> None:
 
 
 def test_perception_gap_needs_a_shown_gap_above_zero() -> None:
-    gap = impact_gap()
+    gap = impact_gap().model_copy(update={"numerator_group": "leaders", "benchmark": None})
     assert gap.value is not None and gap.value.low > 0
-    doc = quiet().model_copy(
-        update={"headline": quiet().headline.model_copy(update={"exec_ic_impact_gap": gap})}
+    doc = quiet().model_copy(update={"headline": quiet().headline.model_copy(update={"gap": gap})})
+    (evidence,) = fired(doc)["perception-gap"]
+    assert evidence.startswith(
+        f"Leaders (executives and managers) are {gap.value.estimate:.0f} percentage points "
+        "more likely than individual contributors"
     )
-    assert f"{gap.value.estimate:.0f} percentage points" in fired(doc)["perception-gap"][0]
     crossing = gap.model_copy(update={"value": gap.value.model_copy(update={"low": -1.0})})
     hidden = gap.model_copy(update={"status": FigureStatus.NOT_ENOUGH_RESPONSES, "value": None})
     for other in (crossing, hidden):
-        headline = quiet().headline.model_copy(update={"exec_ic_impact_gap": other})
+        headline = quiet().headline.model_copy(update={"gap": other})
         assert "perception-gap" not in fired(quiet().model_copy(update={"headline": headline}))
+    # The executive-only breakdown is not the gap: it alone fires nothing.
+    breakdown = quiet().headline.model_copy(update={"exec_ic_impact_gap": impact_gap()})
+    assert "perception-gap" not in fired(quiet().model_copy(update={"headline": breakdown}))
 
 
 def test_leaders_overestimate_needs_the_gap_interval_above_zero() -> None:
     doc = quiet().model_copy(update={"measured": measured(reality_row(gap=(14.0, 2.0, 26.0)))})
     evidence = fired(doc)["leaders-overestimate"]
-    assert evidence[0] == "Executives perceive +20% (n = 36); measured +15% (+9 to +21)."
+    assert evidence[0] == (
+        "Leaders (executives and managers) perceive +20% (n = 36); measured +15% (+9 to +21)."
+    )
     assert "95% interval +2 to +26" in evidence[1]
     no_perception = measured(reality_row(leaders=None, gap=None))
     assert "leaders-overestimate" not in fired(

@@ -498,24 +498,35 @@ def test_sparse_sections_say_why_there_is_no_number(sparse_html: str) -> None:
     assert 'id="use_cases"' not in sparse_html
 
 
-def test_sections_added_by_other_capabilities_join_the_contents(doc: ReportDocument) -> None:
+def test_a_registered_section_joins_the_contents_in_its_order(doc: ReportDocument) -> None:
+    """A capability registers its section (gaplens/sections.py) and it is listed in its
+    order, before the next steps, without a line in the report; a field nobody registered
+    has no partial to render, so it is not listed (no link to nothing)."""
     from pydantic import Field
 
     from gaplens.report.view import build_view
+    from gaplens.sections import SECTIONS, SectionEntry
 
     class WithTaskMap(ReportDocument):
         task_map: dict[str, int] | None = Field(default=None, title="Task preference map")
 
     data = doc.model_dump()
     extended = WithTaskMap.model_validate({**data, "task_map": {"teams": 3}})
-    entries = [(e.anchor, e.title) for e in build_view(extended).contents]
-    assert ("task_map", "Task preference map") in entries
-    assert (
-        entries.index(("task_map", "Task preference map"))
-        == entries.index(("next_steps", "Next steps")) - 1
+    unregistered = [e.anchor for e in build_view(extended).contents]
+    assert "task_map" not in unregistered
+    SECTIONS["task_map"] = SectionEntry("task_map", "Task preference map", 99, lambda *_: None)
+    try:
+        entries = [(e.anchor, e.title) for e in build_view(extended).contents]
+        absent = [e.anchor for e in build_view(WithTaskMap.model_validate(data)).contents]
+    finally:
+        del SECTIONS["task_map"]
+    assert entries.index(("task_map", "Task preference map")) == (
+        entries.index(("next_steps", "Next steps")) - 1
     )
-    absent = WithTaskMap.model_validate(data)
-    assert "task_map" not in [e.anchor for e in build_view(absent).contents]
+    assert entries.index(("adoption", "Performative vs real adoption")) < entries.index(
+        ("cost", "Cost")
+    )
+    assert "task_map" not in absent
 
 
 def test_section_charts_plot_only_shown_figures(

@@ -46,18 +46,19 @@ def answer(n: int, team: str, function: str, role: str, impact: str, day: str) -
         "function": function,
         "productivity_impact": impact,
         "perceived_time_saved": hours,
+        "perceived_speedup": ("5", "15", "30", "60")[n % 4],
         "comment": f"comment number {n} about the rollout",
     }
 
 
 def pulse(start: int, day: str, support_ic_gains: int) -> list[dict[str, str]]:
-    """Support: 8 executives (6 report gains), 8 managers (6), 20 ICs (support_ic_gains);
+    """Support: 8 executives (7 report gains), 8 managers (5), 20 ICs (support_ic_gains);
     Engineering: 7 in Payments and 1 in Engineering itself, all ICs."""
     rows = []
     n = start
     for role, count, gains in (
-        ("executive", 8, 6),
-        ("manager", 8, 6),
+        ("executive", 8, 7),
+        ("manager", 8, 5),
         ("individual_contributor", 20, support_ic_gains),
     ):
         for i in range(count):
