@@ -49,6 +49,7 @@ from gaplens.web.routes import (
 from gaplens.web.schedule import release_trigger, start_release_schedule
 from gaplens.web.security import CrossSiteMiddleware, HardeningMiddleware
 from gaplens.web.settings import UPLOAD_PREFIX, WebSettings
+from gaplens.web.sso import OidcClient
 
 log = logging.getLogger("gaplens.web")
 
@@ -93,6 +94,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # One OpenID relying party per app: it keeps the provider's metadata and keys.
+    app.state.oidc_client = OidcClient(settings.oidc) if settings.oidc else None
     # The one privacy policy every route reads (through `deps.Policy`), never built per route.
     app.state.policy = configured_policy()
     # Parsed here so a bad schedule stops the server at startup (None: builds run from cron).
