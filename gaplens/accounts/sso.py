@@ -238,7 +238,7 @@ def sso_account(
     if taken is not None:
         raise SsoRefused(
             f"A gaplens account for {email} already exists and is not linked to single "
-            "sign-on. Ask an administrator to link it.",
+            "sign-on. Ask an administrator to link it (gaplens users link-sso).",
             status_code=409,
         )
     user = StaffUser(
@@ -260,3 +260,29 @@ def is_sso_account(session: Session, user_id: int) -> bool:
     """Whether the account signs in through the provider (so sign-out ends that too)."""
     user = session.get(StaffUser, user_id)
     return user is not None and user.sso_subject is not None
+
+
+def link_sso_account(session: Session, email: str, issuer: str, subject: str) -> StaffUser:
+    """Links an existing (password) account to the provider's subject, so its owner signs in
+    through the provider from now on; its password stops working."""
+    issuer, subject = issuer.strip().rstrip("/"), subject.strip()
+    if not issuer.startswith(("https://", "http://")):
+        raise InputError.single(f"'{issuer}' is not an issuer URL", column="--issuer")
+    if not subject or len(subject) > 255:
+        raise InputError.single("the subject must have 1 to 255 characters", column="--subject")
+    user = session.scalars(
+        select(StaffUser).where(StaffUser.email == email.strip().lower())
+    ).first()
+    if user is None:
+        raise InputError.single(f"no staff account '{email.strip()}'", column="email")
+    holder = session.scalars(
+        select(StaffUser).where(StaffUser.sso_issuer == issuer, StaffUser.sso_subject == subject)
+    ).first()
+    if holder is not None and holder.id != user.id:
+        raise InputError.single(
+            f"subject '{subject}' is already linked to {holder.email}", column="--subject"
+        )
+    user.sso_issuer, user.sso_subject = issuer, subject
+    user.password_hash = NO_PASSWORD
+    session.flush()
+    return user

@@ -134,6 +134,7 @@ def sso_start(request: Request, session: DbSession, next: str | None = None) -> 
     bound to this browser by a cookie that only the callback path receives."""
     client = oidc_client(request)
     try:
+        client.metadata()  # the provider answers before anything is stored
         key, pending = begin_sso_login(session, safe_next(next))
         url = client.authorization_url(
             redirect_uri(request, client), pending.state, pending.nonce, pending.code_verifier
