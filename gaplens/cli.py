@@ -720,9 +720,12 @@ def serve(
     Example: gaplens serve --host 0.0.0.0 --port 8000 --workers 2
     """
     from gaplens.web.server import ASGI_APP, run_server
+    from gaplens.web.settings import WebSettings
 
     with user_errors():
         url = ready_database(db)
+        # Each worker reads the settings again; a wrong one stops here, said plainly.
+        WebSettings.from_environment(url)
     os.environ["GAPLENS_DATABASE_URL"] = url
     if host in ("127.0.0.1", "localhost", "::1"):
         # Plain HTTP on this machine only: browsers may drop Secure cookies there. Anything

@@ -173,22 +173,31 @@ def begin_sso_login(session: Session, next_path: str) -> tuple[str, SsoLogin]:
     return key, pending
 
 
-def take_sso_login(session: Session, key: str | None, state: str) -> SsoLogin | None:
-    """The sign-in under way for this browser if `state` matches, deleted so that a callback
-    (and so an authorisation code) can be used once only."""
+@dataclass(frozen=True)
+class TakenLogin:
+    pending: SsoLogin | None
+    """The sign-in under way if the callback matches it; None otherwise."""
+    existed: bool
+    """Whether this browser had a sign-in under way at all (a refusal is then audited; a
+    callback with no cookie writes nothing, so it cannot be used to fill the audit log)."""
+
+
+def take_sso_login(session: Session, key: str | None, state: str) -> TakenLogin:
+    """The sign-in under way for this browser if `state` matches, deleted either way so
+    that a callback (and so an authorisation code, and a guess at the state) counts once."""
     if not key or len(key) > 200:
-        return None
+        return TakenLogin(None, existed=False)
     pending = session.get(SsoLogin, token_hash(key))
     if pending is None:
-        return None
+        return TakenLogin(None, existed=False)
     session.delete(pending)
     session.flush()
     expires = pending.expires_at
     if expires.tzinfo is None:  # SQLite returns naive datetimes
         expires = expires.replace(tzinfo=dt.UTC)
     if expires < now() or not secrets.compare_digest(pending.state, state):
-        return None
-    return pending
+        return TakenLogin(None, existed=True)
+    return TakenLogin(pending, existed=True)
 
 
 class SsoRefused(Exception):  # noqa: N818 - an outcome shown to the person, not a bug

@@ -116,6 +116,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.reflection_limiter = AnonymousRateLimiter(
         limit=settings.feedback_per_hour, window_seconds=3600
     )
+    # Sign-ins started per client: each stores its state until used or ten minutes pass.
+    app.state.sso_limiter = AnonymousRateLimiter(
+        limit=settings.sso_starts_per_hour, window_seconds=3600
+    )
     # One per worker: cached survey forms and the group-commit writer for answers.
     app.state.answer_intake = AnswerIntake(settings.database_url)
     # Statements of what stays the same, for the answer and feedback pages without a query.

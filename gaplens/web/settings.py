@@ -37,6 +37,8 @@ class WebSettings:
 
     oidc: OidcSettings | None = None
     """Single sign-on through one OpenID provider (`GAPLENS_OIDC_*`, docs/sso.md)."""
+    sso_starts_per_hour: int = 300
+    """Single sign-ins started per client address per hour (an office shares one address)."""
     password_login: bool = True
     """False (`GAPLENS_PASSWORD_LOGIN=off`): staff sign in only through the provider."""
 

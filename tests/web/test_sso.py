@@ -17,6 +17,7 @@ from gaplens.accounts.sso import (
     NO_PASSWORD,
     OidcSettings,
     SsoRefused,
+    TakenLogin,
     begin_sso_login,
     claimed_groups,
     oidc_settings_from,
@@ -182,14 +183,15 @@ def test_a_pending_sign_in_is_used_once_and_bound_to_its_state(web_db: str) -> N
     with session_scope(web_db) as session:
         key, pending = begin_sso_login(session, "/trend")
         state = pending.state
-        assert take_sso_login(session, key, "wrong state") is None
+        assert take_sso_login(session, key, "wrong state") == TakenLogin(None, existed=True)
         # A wrong state spends the sign-in too: no guessing the state one try at a time.
         assert session.get(SsoLogin, pending.key_hash) is None
+        assert take_sso_login(session, key, state) == TakenLogin(None, existed=False)
         key, pending = begin_sso_login(session, "/trend")
-        taken = take_sso_login(session, key, pending.state)
+        taken = take_sso_login(session, key, pending.state).pending
         assert taken is not None and taken.next == "/trend" and taken.state != state
-        assert take_sso_login(session, key, pending.state) is None
-        assert take_sso_login(session, None, pending.state) is None
+        assert take_sso_login(session, key, pending.state).pending is None
+        assert take_sso_login(session, None, pending.state) == TakenLogin(None, existed=False)
 
 
 OIDC = OidcSettings(
@@ -254,16 +256,34 @@ def test_without_sso_the_routes_are_404(client: TestClient) -> None:
     assert client.get("/login/sso/callback?state=x&code=y").status_code == 404
 
 
-def test_a_callback_without_its_sign_in_is_refused_and_audited(
-    sso_client: TestClient, web_db: str
-) -> None:
+def test_a_callback_without_its_sign_in_is_refused(sso_client: TestClient, web_db: str) -> None:
     response = sso_client.get("/login/sso/callback?state=forged&code=stolen")
     assert response.status_code == 400
     assert "not valid any more" in response.text
     assert "gaplens_session" not in response.cookies
+    # No sign-in was under way in this browser: nothing is written, so anonymous requests
+    # cannot fill the audit log. (A wrong state for a sign-in under way is audited:
+    # test_sso_browser.py checks that.)
     with session_scope(web_db) as session:
-        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "sso_refused")).one()
-        assert event.detail == {"reason": "state", "status": 400}
+        assert (
+            session.scalars(select(AuditEvent).where(AuditEvent.action == "sso_refused")).all()
+            == []
+        )
+
+
+def test_starting_sign_ins_is_rate_limited(web_db: str) -> None:
+    app = create_app(
+        WebSettings(
+            database_url=web_db,
+            secure_cookies=False,
+            slack_signing_secret="x",
+            oidc=OIDC,
+            sso_starts_per_hour=2,
+        )
+    )
+    with TestClient(app) as client:
+        statuses = [client.get("/login/sso", follow_redirects=False).status_code for _ in range(3)]
+    assert statuses == [502, 502, 429]  # nothing listens at the issuer: 502 until the limit
 
 
 def test_an_unreachable_provider_is_a_clear_502(sso_client: TestClient, web_db: str) -> None:
@@ -303,3 +323,20 @@ def test_linking_a_password_account_through_the_cli(web_db: str) -> None:
         result = runner.invoke(app, ["users", "link-sso", *args, "--db", web_db])
         assert result.exit_code == 2 and message in result.output, result.output
         assert "Traceback" not in result.output
+
+
+def test_serve_stops_on_a_wrong_setting_naming_it(
+    web_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from gaplens.cli import app
+
+    monkeypatch.setenv("GAPLENS_OIDC_ISSUER", ISSUER)
+    monkeypatch.setenv("GAPLENS_OIDC_CLIENT_ID", "gaplens")
+    monkeypatch.setenv("GAPLENS_OIDC_CLIENT_SECRET", "s3cret")
+    monkeypatch.setenv("GAPLENS_OIDC_ROLE_MAP", "gaplens-admins=superuser")
+    result = CliRunner().invoke(app, ["serve", "--db", web_db, "--port", "1"])
+    assert result.exit_code == 2, result.output
+    assert "GAPLENS_OIDC_ROLE_MAP" in result.output and "'superuser' is not a role" in result.output
+    assert "Traceback" not in result.output

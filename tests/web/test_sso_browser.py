@@ -186,6 +186,12 @@ def test_a_replayed_authorisation_code_is_refused(
     attacker.goto(used)
     assert "not valid any more" in attacker.locator("main").inner_text()
 
+    # The code with a sign-in under way in this browser but another state: refused, audited.
+    assert attacker.context.request.get(stack.base + "/login/sso", max_redirects=0).status == 303
+    wrong = attacker.goto(f"{stack.base}/login/sso/callback?code=x&state=not-the-state")
+    assert wrong.status == 400
+    assert ("anonymous", "sso_refused", {"reason": "state", "status": 400}) in audit(web_db)
+
     # The code with a fresh, valid state: the provider refuses a code used before.
     # (The browser context's request API shares its cookies: the sign-in cookie is set.)
     start = attacker.context.request.get(stack.base + "/login/sso", max_redirects=0)
@@ -200,6 +206,7 @@ def test_a_replayed_authorisation_code_is_refused(
     )
     assert response.status == 400
     assert "refused the sign-in (invalid_grant)" in attacker.locator("main").inner_text()
+    assert ("anonymous", "sso_refused", {"reason": "token", "status": 400}) in audit(web_db)
     attacker.goto(stack.base + "/dashboard")
     assert attacker.url.startswith(stack.base + "/login")
 

@@ -28,6 +28,7 @@ from gaplens.accounts.sso import (
     take_sso_login,
 )
 from gaplens.audit.service import record
+from gaplens.web.abuse import AnonymousRateLimiter
 from gaplens.web.deps import SESSION_COOKIE, DbSession, settings
 from gaplens.web.pages import render, render_error
 from gaplens.web.security import (
@@ -133,6 +134,9 @@ def sso_start(request: Request, session: DbSession, next: str | None = None) -> 
     """Sends the browser to the provider; the state, nonce and PKCE verifier stay here,
     bound to this browser by a cookie that only the callback path receives."""
     client = oidc_client(request)
+    limiter: AnonymousRateLimiter = request.app.state.sso_limiter
+    if not limiter.allow(request.client.host if request.client else None):
+        raise HTTPException(status_code=429, detail="Too many sign-ins started; try again later.")
     try:
         client.metadata()  # the provider answers before anything is stored
         key, pending = begin_sso_login(session, safe_next(next))
@@ -165,7 +169,8 @@ def sso_callback(
     iss: Annotated[str, Query(max_length=500)] = "",
 ) -> Response:
     client = oidc_client(request)
-    pending = take_sso_login(session, request.cookies.get(SSO_COOKIE), state)
+    taken = take_sso_login(session, request.cookies.get(SSO_COOKIE), state)
+    pending = taken.pending
     if pending is None:
         return sso_refusal(
             request,
@@ -174,6 +179,7 @@ def sso_callback(
             "This sign-in is not valid any more: it was used already, is more than 10 "
             "minutes old or was started in another browser. Start again.",
             "state",
+            audit=taken.existed,
         )
     if iss and iss.rstrip("/") != client.settings.issuer:
         # RFC 9207: a response from another provider (a mix-up attack) is not ours.
@@ -231,12 +237,22 @@ def sso_callback(
 
 
 def sso_refusal(
-    request: Request, session: Session, status_code: int, message: str, reason: str
+    request: Request,
+    session: Session,
+    status_code: int,
+    message: str,
+    reason: str,
+    audit: bool = True,
 ) -> Response:
     """The refusal shown to the person and kept in the audit log (its reason, no token)."""
-    record(
-        session, "anonymous", "sso_refused", "session", {"reason": reason, "status": status_code}
-    )
+    if audit:
+        record(
+            session,
+            "anonymous",
+            "sso_refused",
+            "session",
+            {"reason": reason, "status": status_code},
+        )
     response = render_error(request, status_code, message)
     response.delete_cookie(SSO_COOKIE, path=SSO_PATH)
     return response
