@@ -340,3 +340,9 @@ def test_serve_stops_on_a_wrong_setting_naming_it(
     assert result.exit_code == 2, result.output
     assert "GAPLENS_OIDC_ROLE_MAP" in result.output and "'superuser' is not a role" in result.output
     assert "Traceback" not in result.output
+
+
+def test_an_overlong_target_is_a_clear_422(sso_client: TestClient) -> None:
+    response = sso_client.get("/login/sso?next=/" + "a" * 600, follow_redirects=False)
+    assert response.status_code == 422
+    assert "next" in response.text

@@ -149,9 +149,12 @@ def refused(page: Any, stack: SsoStack, status: int, text: str) -> None:
     [
         ("gaplens-wrong-aud", "its 'aud' claim is not right"),
         ("gaplens-expired", "The ID token has expired"),
+        ("gaplens-wrong-nonce", "its 'nonce' claim is not right"),
+        ("gaplens-wrong-iss", "its 'iss' claim is not right"),
+        ("gaplens-forged", "The ID token's signature is not valid"),
     ],
 )
-def test_a_token_for_another_audience_or_expired_is_refused(
+def test_a_token_that_fails_a_check_is_refused(
     start_sso: Callable[[str], SsoStack], browser: Any, web_db: str, client_id: str, message: str
 ) -> None:
     stack = start_sso(client_id)

@@ -130,7 +130,9 @@ def redirect_uri(request: Request, client: OidcClient) -> str:
 
 
 @router.get(SSO_PATH)
-def sso_start(request: Request, session: DbSession, next: str | None = None) -> Response:
+def sso_start(
+    request: Request, session: DbSession, next: Annotated[str, Query(max_length=500)] = ""
+) -> Response:
     """Sends the browser to the provider; the state, nonce and PKCE verifier stay here,
     bound to this browser by a cookie that only the callback path receives."""
     client = oidc_client(request)
@@ -164,7 +166,7 @@ def sso_callback(
     request: Request,
     session: DbSession,
     state: Annotated[str, Query(max_length=200)] = "",
-    code: Annotated[str, Query(max_length=2000)] = "",
+    code: Annotated[str, Query(max_length=4000)] = "",
     error: Annotated[str, Query(max_length=200)] = "",
     iss: Annotated[str, Query(max_length=500)] = "",
 ) -> Response:

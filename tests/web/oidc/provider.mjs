@@ -10,7 +10,9 @@
 // Two clients stand for providers that misbehave, so that gaplens's own checks are what
 // refuses them: the provider's token response is re-signed with its own key, so only the
 // claim named changes: "gaplens-wrong-aud" gets an ID token for another audience,
-// "gaplens-expired" one that expired ten minutes ago (a provider whose clock is behind).
+// "gaplens-expired" one that expired ten minutes ago (a provider whose clock is behind),
+// "gaplens-wrong-nonce" one for another sign-in, "gaplens-wrong-iss" one from another
+// issuer, and "gaplens-forged" one signed with a key the provider does not publish.
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 
@@ -30,7 +32,20 @@ const ACCOUNTS = {
 };
 
 const { privateKey } = await jose.generateKeyPair('RS256', { extractable: true });
+// Never published: what an attacker without the provider's key would sign with.
+const { privateKey: forgerKey } = await jose.generateKeyPair('RS256', { extractable: true });
 const signingJwk = { ...(await jose.exportJWK(privateKey)), kid: 'test-key-1', alg: 'RS256', use: 'sig' };
+
+const TAMPER = {
+  'gaplens-wrong-aud': (claims) => ({ ...claims, aud: 'another-app' }),
+  'gaplens-expired': (claims) => {
+    const now = Math.floor(Date.now() / 1000);
+    return { ...claims, iat: now - 3600 - 600, exp: now - 600 };
+  },
+  'gaplens-wrong-nonce': (claims) => ({ ...claims, nonce: 'a nonce from another sign-in' }),
+  'gaplens-wrong-iss': (claims) => ({ ...claims, iss: 'https://impostor.example' }),
+  'gaplens-forged': (claims) => claims,
+};
 
 const client = (clientId) => ({
   client_id: clientId,
@@ -43,7 +58,7 @@ const client = (clientId) => ({
 });
 
 const provider = new Provider(issuer, {
-  clients: [client('gaplens'), client('gaplens-wrong-aud'), client('gaplens-expired')],
+  clients: ['gaplens', ...Object.keys(TAMPER)].map(client),
   jwks: { keys: [signingJwk] },
   pkce: { required: () => true },
   scopes: ['openid', 'email', 'profile', 'groups'],
@@ -69,14 +84,6 @@ const provider = new Provider(issuer, {
   },
 });
 
-const TAMPER = {
-  'gaplens-wrong-aud': (claims) => ({ ...claims, aud: 'another-app' }),
-  'gaplens-expired': (claims) => {
-    const now = Math.floor(Date.now() / 1000);
-    return { ...claims, iat: now - 3600 - 600, exp: now - 600 };
-  },
-};
-
 provider.use(async (ctx, next) => {
   await next();
   if (ctx.path !== '/token' || !ctx.body || !ctx.body.id_token) return;
@@ -88,7 +95,7 @@ provider.use(async (ctx, next) => {
     ...ctx.body,
     id_token: await new jose.SignJWT(tamper(claims))
       .setProtectedHeader({ alg: 'RS256', kid: signingJwk.kid, typ: 'JWT' })
-      .sign(privateKey),
+      .sign(clientId === 'gaplens-forged' ? forgerKey : privateKey),
   };
 });
 
