@@ -17,6 +17,7 @@ from gaplens.accounts.models import StaffSession, StaffUser
 from gaplens.audit.models import AuditEvent
 from gaplens.db.engine import session_scope
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.web.axe import assert_no_violations
 from tests.web.conftest import free_port
 from tests.web.oidc.server import SsoStack, require_provider, sso_stack
 
@@ -66,6 +67,7 @@ def sign_in_at_provider(page: Any, stack: SsoStack, login: str) -> None:
     page.goto(stack.base + "/dashboard")
     assert page.url.startswith(stack.base + "/login")
     assert page.locator("#password").count() == 0  # password sign-in is off
+    assert_no_violations(page, "sign-in page with single sign-on only")
     page.get_by_role("link", name="Sign in with Northwind ID").click()
     page.wait_for_url(stack.issuer + "/**")
     page.locator("input[name=login]").fill(login)
@@ -136,9 +138,10 @@ def test_admin_group_gives_admin(
     assert page.goto(stack.base + "/admin/users").status == 200
 
 
-def refused(page: Any, stack: SsoStack, status: int, text: str) -> None:
+def refused(page: Any, stack: SsoStack, text: str) -> None:
     page.wait_for_url(re.compile(re.escape(stack.base + "/login/sso/callback") + ".*"))
     assert text in page.locator("main").inner_text()
+    assert_no_violations(page, "single sign-on refused")
     # No session: the dashboard still asks for a sign-in.
     page.goto(stack.base + "/dashboard")
     assert page.url.startswith(stack.base + "/login")
@@ -165,7 +168,7 @@ def test_a_token_that_fails_a_check_is_refused(
         lambda r: statuses.append(r.status) if "/login/sso/callback" in r.url else None,
     )
     sign_in_at_provider(page, stack, "alice")
-    refused(page, stack, 400, message)
+    refused(page, stack, message)
     assert statuses == [400]
     assert accounts(web_db) == {}
     assert ("anonymous", "sso_refused", {"reason": "token", "status": 400}) in audit(web_db)
@@ -225,7 +228,8 @@ def test_no_role_is_403_and_no_account(
         lambda r: statuses.append(r.status) if "/login/sso/callback" in r.url else None,
     )
     sign_in_at_provider(page, stack, "nora")
-    refused(page, stack, 403, "does not give you a gaplens role")
+    refused(page, stack, "does not give you a gaplens role")
+
     assert statuses == [403]
     assert accounts(web_db) == {}
     with session_scope(web_db) as session:
