@@ -112,7 +112,7 @@ def oidc_settings_from(env: Mapping[str, str]) -> OidcSettings | None:
             column="GAPLENS_OIDC_LEEWAY_SECONDS",
         )
     return OidcSettings(
-        issuer=issuer.rstrip("/"),
+        issuer=issuer,  # exactly as given: compared as is with discovery and each `iss`
         client_id=env["GAPLENS_OIDC_CLIENT_ID"].strip(),
         client_secret=env["GAPLENS_OIDC_CLIENT_SECRET"].strip(),
         role_map=parse_role_map(env["GAPLENS_OIDC_ROLE_MAP"]),

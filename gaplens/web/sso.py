@@ -89,8 +89,11 @@ class OidcClient:
 
     def _discover(self) -> None:
         issuer = self.settings.issuer
-        body = self._get_json(issuer + "/.well-known/openid-configuration", "discovery")
-        if str(body.get("issuer", "")).rstrip("/") != issuer:
+        # OpenID Connect Discovery 1.0 section 4: the issuer, then the well-known path; the
+        # document's issuer must be the configured one exactly (a trailing slash counts).
+        url = issuer.rstrip("/") + "/.well-known/openid-configuration"
+        body = self._get_json(url, "discovery")
+        if body.get("issuer") != issuer:
             raise SsoError(
                 "The sign-in provider's discovery document names another issuer "
                 f"('{body.get('issuer')}', configured '{issuer}').",

@@ -183,7 +183,7 @@ def sso_callback(
             "state",
             audit=taken.existed,
         )
-    if iss and iss.rstrip("/") != client.settings.issuer:
+    if iss and iss != client.settings.issuer:
         # RFC 9207: a response from another provider (a mix-up attack) is not ours.
         return sso_refusal(
             request, session, 400, "The sign-in answer came from another provider.", "issuer"
