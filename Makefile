@@ -31,6 +31,7 @@ lint: $(STAMP)
 
 unit: $(STAMP) system-deps
 	@scripts/axe-core.sh
+	@scripts/oidc-provider.sh
 	$(BIN)/python -m pytest -n 2 -q
 
 test: lint unit

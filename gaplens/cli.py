@@ -888,9 +888,12 @@ def serve(
     Example: gaplens serve --host 0.0.0.0 --port 8000 --workers 2
     """
     from gaplens.web.server import ASGI_APP, run_server
+    from gaplens.web.settings import WebSettings
 
     with user_errors():
         url = ready_database(db)
+        # Each worker reads the settings again; a wrong one stops here, said plainly.
+        WebSettings.from_environment(url)
     os.environ["GAPLENS_DATABASE_URL"] = url
     if host in ("127.0.0.1", "localhost", "::1"):
         # Plain HTTP on this machine only: browsers may drop Secure cookies there. Anything
@@ -928,6 +931,31 @@ def users_add(
             db, lambda s: create_user(s, email, name or email, StaffRole(role), password)
         )
     out.print(f"Added {user.email} ({user.role.value}).")
+
+
+@users_app.command("link-sso")
+def users_link_sso(
+    email: Annotated[str, typer.Argument(help="The existing account's email.")],
+    issuer: Annotated[str, typer.Option(help="The provider's issuer (GAPLENS_OIDC_ISSUER).")],
+    subject: Annotated[str, typer.Option(help="The person's `sub` at that provider.")],
+    db: DbOption = None,
+) -> None:
+    """Link an existing account to its owner's single sign-on identity (docs/sso.md); from
+    then on they sign in through the provider, and the account's password stops working.
+
+    Example: gaplens users link-sso ana@example.com --issuer https://id.example.com --subject 00u1
+    """
+    from gaplens.accounts.sso import link_sso_account
+    from gaplens.audit.service import record
+
+    def link(session: Session) -> str:
+        user = link_sso_account(session, email, issuer, subject)
+        record(session, "cli", "sso_account_linked", f"staff_user:{user.id}", {"issuer": issuer})
+        return user.email
+
+    with user_errors():
+        linked = run_in_session(db, link)
+    out.print(f"Linked {linked} to single sign-on; its password no longer works.")
 
 
 @survey_app.command("open-link")

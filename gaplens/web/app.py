@@ -51,6 +51,7 @@ from gaplens.web.routes import (
 from gaplens.web.schedule import release_trigger, start_release_schedule, start_sync_schedule
 from gaplens.web.security import CrossSiteMiddleware, HardeningMiddleware
 from gaplens.web.settings import UPLOAD_PREFIX, WebSettings
+from gaplens.web.sso import OidcClient
 
 log = logging.getLogger("gaplens.web")
 
@@ -106,6 +107,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # One OpenID relying party per app: it keeps the provider's metadata and keys.
+    app.state.oidc_client = OidcClient(settings.oidc) if settings.oidc else None
     # The one privacy policy every route reads (through `deps.Policy`), never built per route.
     app.state.policy = configured_policy()
     # Parsed here so a bad schedule stops the server at startup (None: builds run from cron).
@@ -126,6 +129,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     )
     app.state.reflection_limiter = AnonymousRateLimiter(
         limit=settings.feedback_per_hour, window_seconds=3600
+    )
+    # Sign-ins started per client: each stores its state until used or ten minutes pass.
+    app.state.sso_limiter = AnonymousRateLimiter(
+        limit=settings.sso_starts_per_hour, window_seconds=3600
     )
     # One per worker: cached survey forms and the group-commit writer for answers.
     app.state.answer_intake = AnswerIntake(settings.database_url)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from gaplens.accounts.sso import OidcSettings, oidc_settings_from, password_login_from
 from gaplens.config import database_url
 from gaplens.web.schedule import DEFAULT_RELEASE_SCHEDULE, DEFAULT_SYNC_SCHEDULE, OFF
 
@@ -37,9 +38,16 @@ class WebSettings:
     sync_schedule: str = OFF
     """How often the server looks for connections due a sync (each has its own interval);
     off unless set: `from_environment` turns it on, every 5 minutes."""
+    oidc: OidcSettings | None = None
+    """Single sign-on through one OpenID provider (`GAPLENS_OIDC_*`, docs/sso.md)."""
+    sso_starts_per_hour: int = 300
+    """Single sign-ins started per client address per hour (an office shares one address)."""
+    password_login: bool = True
+    """False (`GAPLENS_PASSWORD_LOGIN=off`): staff sign in only through the provider."""
 
     @classmethod
     def from_environment(cls, db: str | None = None) -> WebSettings:
+        oidc = oidc_settings_from(os.environ)
         return cls(
             database_url=database_url(db),
             secure_cookies=os.environ.get("GAPLENS_INSECURE_COOKIES", "") not in ("1", "true"),
@@ -53,4 +61,6 @@ class WebSettings:
                 for origin in os.environ.get("GAPLENS_ALLOWED_ORIGINS", "").split(",")
                 if origin.strip()
             ),
+            oidc=oidc,
+            password_login=password_login_from(os.environ, oidc),
         )
