@@ -10,6 +10,7 @@ import re
 
 import pytest
 from babel.dates import format_date
+from babel.numbers import format_decimal
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -146,7 +147,10 @@ def test_every_respondent_page_renders_in_each_language(
         data={"form_token": token_of(reflection), "learned": "Ask for the format first."},
     )
     assert tr(language, "Thank you — your reflection is in") in thanked.text
-    check("/feedback", "Tell us how AI is really working for you", "Working well")
+    feedback = check("/feedback", "Tell us how AI is really working for you", "Working well")
+    limit = {"en": "2,000", "de": "2.000", "fr": "2\u202f000", "es": "2.000", "ja": "2,000"}
+    assert limit[language] == format_decimal(2000, locale=language)
+    assert limit[language] in feedback, "numbers as the language writes them"
     check("/friction", "Log an AI output that needed fixing", "Fixed it, then used it")
     check("/leaders", "How our leaders use AI — what worked, and what it got wrong")
     with session_scope(web_db) as session:
