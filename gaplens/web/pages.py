@@ -42,11 +42,22 @@ def _ngettext(singular: str, plural: str, n: int) -> str:
     return translations(_LANGUAGE.get()).ngettext(singular, plural, n)
 
 
-def _date(day: dt.date) -> str:
+# The filters take the context only so that Jinja never folds them on a constant when it
+# compiles a template (`2000 | number_words` would be fixed in the first page's language).
+
+
+@jinja2.pass_context
+def _translated(_: jinja2.runtime.Context, message: str) -> str:
+    return _gettext(message)
+
+
+@jinja2.pass_context
+def _date(_: jinja2.runtime.Context, day: dt.date) -> str:
     return date_words(day, _LANGUAGE.get())
 
 
-def _number(value: float) -> str:
+@jinja2.pass_context
+def _number(_: jinja2.runtime.Context, value: float) -> str:
     return number_words(value, _LANGUAGE.get())
 
 
@@ -60,9 +71,9 @@ def environment() -> jinja2.Environment:
     )
     env.policies["ext.i18n.trimmed"] = True  # as babel.cfg extracts them
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.filters["tr"] = _gettext
-    """For a dynamic string (a label, a question, a message): translated if the catalogue
-    has it, and escaped like any value (`_()` would mark an unknown string safe)."""
+    # `| tr` for a dynamic string (a label, a question, a message): translated if the
+    # catalogue has it, and escaped like any value (`_()` would mark an unknown string safe).
+    env.filters["tr"] = _translated
     env.filters["capitalize_first"] = capitalize_first
     env.filters["date_words"] = _date
     env.filters["number_words"] = _number

@@ -331,3 +331,25 @@ def test_answers_in_german_and_french_count_in_the_same_figures(client: TestClie
         assert release is not None
         # high gains, some gains, no difference, worse
         assert release.answers("productivity_impact", lambda code: True) == (6, [0, 3, 2, 1])
+
+
+def test_a_refused_answer_is_explained_in_the_page_language(
+    client: TestClient,
+    links: Links,  # noqa: F811
+):
+    """The leaders-only question answered by an individual contributor, in German: the
+    problem list names the question and says why, both in German."""
+    client.headers["accept-language"] = "de"
+    page = client.get(links.survey)
+    refused = client.post(
+        links.survey,
+        data={
+            "form_token": token_of(page.text),
+            "role_level": "individual_contributor",
+            "peers_effective_use": "agree",
+        },
+    )
+    assert refused.status_code == 422
+    assert "Bitte prüfen Sie diese Antwort" in refused.text
+    assert "Die Mitarbeitenden nutzen die ihnen bereitgestellten KI-Tools wirksam." in refused.text
+    assert "diese Frage richtet sich nur an Geschäftsleitung und Führungskräfte" in refused.text
