@@ -8,6 +8,7 @@ packages=(
   chromium            # the real browser the page tests drive (never a downloaded build)
   poppler-utils       # pdftoppm, to check that PDF reports render as pages
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core  # WeasyPrint
+  fonts-ipafont-gothic  # Japanese glyphs, so the Japanese respondent pages are measured as read
 )
 [ "${1:-}" = "--runtime" ] && packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gaplens.dates import PlausibleDay
+from gaplens.i18n import N_
 
 TEXT_MIN = 10
 TEXT_MAX = 600
@@ -26,10 +27,10 @@ class Category(StrEnum):
 
 
 CATEGORY_LABELS = {
-    Category.ROLE: "A role that stays",
-    Category.SKILL: "A skill that still matters",
-    Category.KNOWLEDGE: "Knowledge that gains value",
-    Category.OTHER: "Something else that stays",
+    Category.ROLE: N_("A role that stays"),
+    Category.SKILL: N_("A skill that still matters"),
+    Category.KNOWLEDGE: N_("Knowledge that gains value"),
+    Category.OTHER: N_("Something else that stays"),
 }
 
 

@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gaplens.i18n import N_
+
 
 class FeedbackKind(StrEnum):
     WORKING = "working"
@@ -16,10 +18,10 @@ class FeedbackKind(StrEnum):
 
 
 KIND_LABELS = {
-    FeedbackKind.WORKING: "Working well",
-    FeedbackKind.FRICTION: "Friction",
-    FeedbackKind.IDEA: "Idea",
-    FeedbackKind.CONCERN: "Concern",
+    FeedbackKind.WORKING: N_("Working well"),
+    FeedbackKind.FRICTION: N_("Friction"),
+    FeedbackKind.IDEA: N_("Idea"),
+    FeedbackKind.CONCERN: N_("Concern"),
 }
 
 

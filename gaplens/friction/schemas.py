@@ -9,6 +9,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gaplens.friction.figures import use_case_label
+from gaplens.i18n import N_
 from gaplens.stats.intervals import Estimate
 
 MAX_MINUTES = 24 * 60
@@ -29,14 +30,14 @@ class Outcome(StrEnum):
 
 
 SEVERITY_LABELS = {
-    Severity.LOW: "Low — a small nuisance",
-    Severity.MEDIUM: "Medium — cost real time",
-    Severity.HIGH: "High — wrong in a way that mattered",
+    Severity.LOW: N_("Low — a small nuisance"),
+    Severity.MEDIUM: N_("Medium — cost real time"),
+    Severity.HIGH: N_("High — wrong in a way that mattered"),
 }
 OUTCOME_LABELS = {
-    Outcome.KEPT: "Kept it as it was",
-    Outcome.FIXED: "Fixed it, then used it",
-    Outcome.DISCARDED: "Threw it away",
+    Outcome.KEPT: N_("Kept it as it was"),
+    Outcome.FIXED: N_("Fixed it, then used it"),
+    Outcome.DISCARDED: N_("Threw it away"),
 }
 
 

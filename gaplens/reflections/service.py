@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from gaplens.directory.models import Organisation, Person, Team
 from gaplens.errors import InputError, InputProblem
 from gaplens.friction.service import complete_months
+from gaplens.i18n import N_
 from gaplens.metrics.schemas import MetricScope
 from gaplens.privacy import PrivacyPolicy
 from gaplens.privacy.recoding import TeamTree
@@ -234,14 +235,14 @@ _ENTRY = insert(ReflectionEntry)
 
 def _usable_link(session: Session, token: str, today: dt.date) -> _Link:
     if not token or len(token) > MAX_TOKEN_CHARS:
-        raise LinkNotUsable("This reflection link is not valid.", 404)
+        raise LinkNotUsable(N_("This reflection link is not valid."), 404)
     hashed = token_hash(token)
     row = session.connection().execute(_LINK, {"hashed": hashed}).one_or_none()
     if row is None:
-        raise LinkNotUsable("This reflection link is not valid or has been replaced.", 404)
+        raise LinkNotUsable(N_("This reflection link is not valid or has been replaced."), 404)
     function, trigger, step_key, due_on = row
     if is_spent(session, REFLECTION, hashed):
-        raise LinkNotUsable("This link has already been used. Thank you for reflecting.", 410)
+        raise LinkNotUsable(N_("This link has already been used. Thank you for reflecting."), 410)
     if today > expires_on(due_on):
         raise LinkNotUsable(
             f"This link expired on {expires_on(due_on):%d %B %Y}. The next one will come by email.",
@@ -284,7 +285,7 @@ def submit_reflection(
     today = today or dt.date.today()
     link = _usable_link(session, token, today)
     if not spend(session.connection(), REFLECTION, link.token_hash):
-        raise LinkNotUsable("This link has already been used. Thank you for reflecting.", 410)
+        raise LinkNotUsable(N_("This link has already been used. Thank you for reflecting."), 410)
     _store_entry(session, answer, "link", link.step, link.function, today)
 
 

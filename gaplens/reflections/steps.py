@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Final
 
+from gaplens.i18n import N_
+
 TRAINING = "training"
 FIRST_USE = "first_use"
 TRIGGERS: Final = (TRAINING, FIRST_USE)
@@ -32,21 +34,21 @@ STEPS: Final = (
         "now",
         0,
         "Right after",
-        "While it is fresh: two questions, two minutes.",
+        N_("While it is fresh: two questions, two minutes."),
         "Two minutes: what did you just learn about AI?",
     ),
     Step(
         "day1",
         1,
         "One day later",
-        "A day on: what has stayed with you?",
+        N_("A day on: what has stayed with you?"),
         "One day on: what stayed with you?",
     ),
     Step(
         "week1",
         7,
         "One week later",
-        "A week on: what has it changed in your work?",
+        N_("A week on: what has it changed in your work?"),
         "One week on: what has changed in your work?",
     ),
 )
@@ -57,13 +59,13 @@ LAST_STEP: Final = STEPS[-1].key
 LINK_VALID_DAYS: Final = 14
 """A link works until this many days after its step is due, then says it has expired."""
 
-PROMPT_LEARNED: Final = "What did I learn?"
-PROMPT_MEANS: Final = "What does it mean for my work?"
-PROMPT_CONFIDENCE: Final = "How confident do I feel using it? (1 = not at all, 5 = very)"
+PROMPT_LEARNED: Final = N_("What did I learn?")
+PROMPT_MEANS: Final = N_("What does it mean for my work?")
+PROMPT_CONFIDENCE: Final = N_("How confident do I feel using it? (1 = not at all, 5 = very)")
 
 TRIGGER_PHRASES: Final = {
-    TRAINING: "after your AI training",
-    FIRST_USE: "after you started using an AI tool",
+    TRAINING: N_("after your AI training"),
+    FIRST_USE: N_("after you started using an AI tool"),
 }
 
 

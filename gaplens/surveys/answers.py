@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from gaplens.connectors.fields import optional_text, parse_key, parse_number, parse_role_level
 from gaplens.errors import ProblemCollector
+from gaplens.i18n import N_
 from gaplens.surveys.question_bank import (
     AGREE5_OPTIONS,
     ATTRIBUTE_QUESTIONS,
@@ -75,7 +76,7 @@ class AnswerParser:
             if not raw or raw.isspace():
                 continue
             if entry.audience is Audience.LEADERS and role is not None and role not in LEADER_ROLES:
-                self.problems.add("this question is for executives and managers only", row, key)
+                self.problems.add(N_("this question is for executives and managers only"), row, key)
                 continue
             answers.extend(self._parse(row, key, entry, raw))
         return answers

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from gaplens.directory.models import Person, Team
 from gaplens.errors import InputError
+from gaplens.i18n import N_
 from gaplens.spent.service import SURVEY, spent_among
 from gaplens.surveys.intake import (
     INVITATION,
@@ -84,7 +85,7 @@ def create_invitations(
 
 def open_survey(session: Session, token: str) -> OpenSurvey:
     if not token or len(token) > 100:
-        raise LinkNotUsable("This survey link is not valid.", 404)
+        raise LinkNotUsable(N_("This survey link is not valid."), 404)
     connection = session.connection()
     link = check_link(load_link(connection, token_hash(token)))
     form = load_form(connection, link.survey_id)
@@ -99,7 +100,7 @@ def submit_response(
     The one-at-a-time path (the HTML form, tests); the JSON API batches through
     `AnswerIntake`, over the same `prepare_response` and `store_responses`."""
     if not token or len(token) > 100:
-        raise LinkNotUsable("This survey link is not valid.", 404)
+        raise LinkNotUsable(N_("This survey link is not valid."), 404)
     connection = session.connection()
     link = check_link(load_link(connection, token_hash(token)))
     form = load_form(connection, link.survey_id)

@@ -28,6 +28,7 @@ from sqlalchemy.exc import OperationalError
 from gaplens.db.engine import get_engine
 from gaplens.directory.models import Team
 from gaplens.errors import ProblemCollector
+from gaplens.i18n import N_
 from gaplens.spent.service import SURVEY, is_spent, spend
 from gaplens.surveys.answers import AnswerParser, parse_bands
 from gaplens.surveys.models import Survey, SurveyAnswer, SurveyLink, SurveyResponse
@@ -77,7 +78,7 @@ class LinkState:
     closed: bool = False
 
 
-CLOSED = "This survey is closed and no longer accepts answers. Thank you for your interest."
+CLOSED = N_("This survey is closed and no longer accepts answers. Thank you for your interest.")
 
 
 @dataclass(frozen=True)
@@ -92,11 +93,13 @@ class PreparedResponse:
 
 def check_link(link: LinkState | None) -> LinkState:
     if link is None:
-        raise LinkNotUsable("This survey link is not valid or has been replaced.", 404)
+        raise LinkNotUsable(N_("This survey link is not valid or has been replaced."), 404)
     if link.closed:
         raise LinkNotUsable(CLOSED, 410)
     if link.used:
-        raise LinkNotUsable("This invitation has already been used. Thank you for answering.", 410)
+        raise LinkNotUsable(
+            N_("This invitation has already been used. Thank you for answering."), 410
+        )
     return link
 
 
@@ -178,15 +181,15 @@ def store_responses(
             outcome[n] = LinkNotUsable(CLOSED, 410)
         elif item.token_hash not in present:
             outcome[n] = LinkNotUsable(
-                "This survey link has been replaced."
+                N_("This survey link has been replaced.")
                 if item.link_kind == OPEN
-                else "This survey link is not valid or has been replaced.",
+                else N_("This survey link is not valid or has been replaced."),
                 404,
             )
         elif item.link_kind == INVITATION and not spend(connection, SURVEY, item.token_hash):
             # The invitation's row is never touched: the spent tag's primary key is what
             # makes the link single-use, and only the server's key maps it to the link.
-            outcome[n] = LinkNotUsable("This invitation has already been used.", 410)
+            outcome[n] = LinkNotUsable(N_("This invitation has already been used."), 410)
     kept = [item for item, refused in zip(items, outcome, strict=True) if refused is None]
     if kept:
         connection.execute(insert(SurveyResponse), [item.response for item in kept])
@@ -254,7 +257,7 @@ class AnswerIntake:
     def lookup(self, token: str) -> tuple[LinkState, SurveyForm]:
         """Link (always current from the database) and form; raises LinkNotUsable."""
         if not token or len(token) > 100:
-            raise LinkNotUsable("This survey link is not valid.", 404)
+            raise LinkNotUsable(N_("This survey link is not valid."), 404)
         hashed = token_hash(token)
         with get_engine(self.database_url).connect() as connection:
             link = check_link(load_link(connection, hashed))

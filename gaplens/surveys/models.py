@@ -39,6 +39,8 @@ class BankQuestion(Base):
     options: Mapped[list[str]] = mapped_column(JSON)
     audience: Mapped[str] = mapped_column(String(32))
     benchmark: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    texts: Mapped[dict[str, str] | None] = mapped_column(JSON, default=None)
+    """A custom question's wording per language ({"de": ...}); `text` is the default."""
 
 
 class Survey(Base):

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from gaplens.i18n import N_
+
 
 class Scale(StrEnum):
     CHOICE = "choice"
@@ -24,7 +26,13 @@ class Audience(StrEnum):
     LEADERS = "leaders"
 
 
-AGREE5_OPTIONS = ("strongly disagree", "disagree", "neutral", "agree", "strongly agree")
+AGREE5_OPTIONS = (
+    N_("strongly disagree"),
+    N_("disagree"),
+    N_("neutral"),
+    N_("agree"),
+    N_("strongly agree"),
+)
 AGREE5_SCORES = (0.0, 25.0, 50.0, 75.0, 100.0)
 """Microsoft's Copilot Dashboard scoring, so sentiment items compare with its results."""
 
@@ -53,6 +61,15 @@ class BankEntry:
     bounds: tuple[float, float] | None = None
     positive_options: tuple[str, ...] = field(default=())
     """Answers that count as a favourable view, for headline shares."""
+    texts: tuple[tuple[str, str], ...] = ()
+    """A custom question's own wording per language, as (language, text); bank questions
+    are translated through the gettext catalogues instead (gaplens/locale)."""
+
+    def text_in(self, language: str) -> str:
+        """The wording for a page in `language`: the custom question's text in that language
+        if an admin gave one, else the default text (which the page then looks up in the
+        catalogue, so bank questions come out translated)."""
+        return dict(self.texts).get(language) or self.text
 
 
 def _sentiment_item(key: str, text: str) -> BankEntry:
@@ -76,9 +93,9 @@ METR_2025 = "METR 2025 randomised trial of experienced open-source developers"
 BANK_V1: tuple[BankEntry, ...] = (
     BankEntry(
         key="productivity_impact",
-        text="How much has AI changed your productivity?",
+        text=N_("How much has AI changed your productivity?"),
         scale=Scale.CHOICE,
-        options=("high gains", "some gains", "no difference", "worse"),
+        options=(N_("high gains"), N_("some gains"), N_("no difference"), N_("worse")),
         positive_options=("high gains", "some gains"),
         benchmark=Benchmark(
             text=(
@@ -90,9 +107,9 @@ BANK_V1: tuple[BankEntry, ...] = (
     ),
     BankEntry(
         key="job_security_clarity",
-        text="Do you know whether AI will change or replace your job?",
+        text=N_("Do you know whether AI will change or replace your job?"),
         scale=Scale.CHOICE,
-        options=("yes", "no", "unsure"),
+        options=(N_("yes"), N_("no"), N_("unsure")),
         positive_options=("yes",),
         benchmark=Benchmark(
             text="78% of employees do not know whether AI will change or replace their job",
@@ -104,7 +121,7 @@ BANK_V1: tuple[BankEntry, ...] = (
     ),
     BankEntry(
         key="decision_involvement",
-        text="I feel involved in decisions about how AI is deployed in my work.",
+        text=N_("I feel involved in decisions about how AI is deployed in my work."),
         scale=Scale.AGREE5,
         options=AGREE5_OPTIONS,
         positive_options=("agree", "strongly agree"),
@@ -118,7 +135,7 @@ BANK_V1: tuple[BankEntry, ...] = (
     ),
     BankEntry(
         key="peers_effective_use",
-        text="Employees are effectively using the AI tools they have been given.",
+        text=N_("Employees are effectively using the AI tools they have been given."),
         scale=Scale.AGREE5,
         options=AGREE5_OPTIONS,
         audience=Audience.LEADERS,
@@ -133,9 +150,9 @@ BANK_V1: tuple[BankEntry, ...] = (
     ),
     BankEntry(
         key="uses_ai_any",
-        text="Do you use AI at work?",
+        text=N_("Do you use AI at work?"),
         scale=Scale.CHOICE,
-        options=("yes", "no"),
+        options=(N_("yes"), N_("no")),
         positive_options=("yes",),
         benchmark=Benchmark(
             text="75% of knowledge workers use AI at work, often with unsanctioned tools",
@@ -147,13 +164,13 @@ BANK_V1: tuple[BankEntry, ...] = (
     ),
     BankEntry(
         key="shadow_tools",
-        text="Which AI tools do you use for work? (choose all that apply)",
+        text=N_("Which AI tools do you use for work? (choose all that apply)"),
         scale=Scale.MULTI,
         options=(
-            "sanctioned tools",
-            "personal chat assistant",
-            "personal coding assistant",
-            "other unsanctioned tool",
+            N_("sanctioned tools"),
+            N_("personal chat assistant"),
+            N_("personal coding assistant"),
+            N_("other unsanctioned tool"),
         ),
         benchmark=Benchmark(
             text="Most AI use at work includes tools the organisation did not provide",
@@ -162,7 +179,7 @@ BANK_V1: tuple[BankEntry, ...] = (
     ),
     BankEntry(
         key="ai_tenure",
-        text="How long have you used AI tools regularly?",
+        text=N_("How long have you used AI tools regularly?"),
         scale=Scale.CHOICE,
         options=("none", "<1", "1-6", "6+"),
         benchmark=Benchmark(
@@ -172,9 +189,9 @@ BANK_V1: tuple[BankEntry, ...] = (
     ),
     BankEntry(
         key="perceived_time_saved",
-        text="About how many hours per week does AI save you (negative if it costs you time)?",
+        text=N_("About how many hours per week does AI save you (negative if it costs you time)?"),
         scale=Scale.NUMBER,
-        unit="hours/week",
+        unit=N_("hours/week"),
         bounds=(-40.0, 40.0),
         benchmark=Benchmark(
             text=(
@@ -186,7 +203,7 @@ BANK_V1: tuple[BankEntry, ...] = (
     ),
     BankEntry(
         key="perceived_speedup",
-        text="By what percentage has AI made you faster (negative if slower)?",
+        text=N_("By what percentage has AI made you faster (negative if slower)?"),
         scale=Scale.NUMBER,
         unit="%",
         bounds=(-100.0, 500.0),
@@ -198,9 +215,9 @@ BANK_V1: tuple[BankEntry, ...] = (
     ),
     BankEntry(
         key="workload_change",
-        text="Has AI added to or reduced your workload?",
+        text=N_("Has AI added to or reduced your workload?"),
         scale=Scale.CHOICE,
-        options=("added", "no change", "reduced"),
+        options=(N_("added"), N_("no change"), N_("reduced")),
         positive_options=("reduced",),
         benchmark=Benchmark(
             text="96% of C-suite leaders expect AI to raise productivity; 77% of employees "
@@ -211,43 +228,45 @@ BANK_V1: tuple[BankEntry, ...] = (
             options=("added",),
         ),
     ),
-    _sentiment_item("copilot_quality", "Using AI improves the quality of my work."),
+    _sentiment_item("copilot_quality", N_("Using AI improves the quality of my work.")),
     _sentiment_item(
         "copilot_effort",
-        "Using AI means I spend less mental effort on mundane or repetitive tasks.",
+        N_("Using AI means I spend less mental effort on mundane or repetitive tasks."),
     ),
-    _sentiment_item("copilot_speed", "Using AI helps me complete tasks faster."),
-    _sentiment_item("copilot_productivity", "Using AI makes me more productive."),
+    _sentiment_item("copilot_speed", N_("Using AI helps me complete tasks faster.")),
+    _sentiment_item("copilot_productivity", N_("Using AI makes me more productive.")),
     BankEntry(
         key="comment",
-        text="Anything else you want to say about AI in your work?",
+        text=N_("Anything else you want to say about AI in your work?"),
         scale=Scale.TEXT,
     ),
 )
 
 SHADOW_USE = BankEntry(
     key="shadow_use",
-    text="If you use AI tools the organisation did not provide: for what? (choose all that apply)",
+    text=N_(
+        "If you use AI tools the organisation did not provide: for what? (choose all that apply)"
+    ),
     scale=Scale.MULTI,
     options=(
-        "drafting and editing text",
-        "writing or reviewing code",
-        "research and search",
-        "data analysis",
-        "meeting notes and summaries",
-        "something else",
+        N_("drafting and editing text"),
+        N_("writing or reviewing code"),
+        N_("research and search"),
+        N_("data analysis"),
+        N_("meeting notes and summaries"),
+        N_("something else"),
     ),
 )
 SHADOW_REASON = BankEntry(
     key="shadow_reason",
-    text="Why those tools rather than the ones provided? (choose all that apply)",
+    text=N_("Why those tools rather than the ones provided? (choose all that apply)"),
     scale=Scale.MULTI,
     options=(
-        "the provided tool is worse at this",
-        "no provided tool does this",
-        "the provided tool is slow or hard to reach",
-        "I am not sure what is allowed",
-        "I have no access to a provided tool",
+        N_("the provided tool is worse at this"),
+        N_("no provided tool does this"),
+        N_("the provided tool is slow or hard to reach"),
+        N_("I am not sure what is allowed"),
+        N_("I have no access to a provided tool"),
     ),
 )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from gaplens.i18n import DEFAULT_LANGUAGE, available
 from gaplens.surveys.question_bank import Audience, Scale
 
 
@@ -15,6 +16,25 @@ class CustomQuestionIn(BaseModel):
     options: list[str] = Field(default_factory=list, max_length=10)
     audience: Audience = Audience.EVERYONE
     bounds: tuple[float, float] | None = None
+    texts: dict[str, str] = Field(default_factory=dict, max_length=20)
+    """The question in other languages, by code ({"de": "...", "ja": "..."}); a language
+    left out shows `text` (the rest of the page still in the respondent's language)."""
+
+    @model_validator(mode="after")
+    def texts_are_known_languages(self) -> CustomQuestionIn:
+        languages = available()
+        cleaned: dict[str, str] = {}
+        for code, text in self.texts.items():
+            if code not in languages or code == DEFAULT_LANGUAGE:
+                raise ValueError(
+                    f"texts: no catalogue for language '{code}' "
+                    f"(other languages: {', '.join(languages[1:])})"
+                )
+            if not 5 <= len(text.strip()) <= 300:
+                raise ValueError(f"texts.{code}: between 5 and 300 characters")
+            cleaned[code] = text.strip()
+        self.texts = cleaned
+        return self
 
     @model_validator(mode="after")
     def options_fit_the_scale(self) -> CustomQuestionIn:

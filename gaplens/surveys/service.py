@@ -165,6 +165,7 @@ def custom_entry(row: BankQuestion) -> BankEntry:
         options=tuple(row.options),
         audience=Audience(row.audience),
         bounds=(float(bounds[0]), float(bounds[1])) if isinstance(bounds, list) else None,
+        texts=tuple(sorted((row.texts or {}).items())),
     )
 
 
@@ -319,6 +320,7 @@ def create_survey(session: Session, spec: SurveyCreate) -> Survey:
             options=custom.options,
             audience=custom.audience.value,
             benchmark={"bounds": list(custom.bounds)} if custom.bounds else None,
+            texts=custom.texts or None,
         )
         session.add(row)
         session.flush()

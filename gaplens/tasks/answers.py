@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from gaplens.errors import ProblemCollector
 from gaplens.friction.figures import use_case_key, use_case_label
+from gaplens.i18n import N_
 from gaplens.tasks.models import STANCES
 
 MAX_HOURS = 40.0
@@ -23,16 +24,16 @@ JUDGEMENT_MIN, JUDGEMENT_MAX = 1, 5
 MAX_FREE_TASKS = 5
 FREE_LABEL_MIN, FREE_LABEL_MAX = 2, 100
 STANCE_LABELS = {
-    "keep": "I want to keep doing it",
-    "hate": "I'd happily hand it off",
-    "neither": "Neither",
+    "keep": N_("I want to keep doing it"),
+    "hate": N_("I'd happily hand it off"),
+    "neither": N_("Neither"),
 }
 JUDGEMENT_LABELS = {
-    1: "1 — none, it's routine",
-    2: "2 — a little",
-    3: "3 — some",
-    4: "4 — a lot",
-    5: "5 — it's all judgement",
+    1: N_("1 — none, it's routine"),
+    2: N_("2 — a little"),
+    3: N_("3 — some"),
+    4: N_("4 — a lot"),
+    5: N_("5 — it's all judgement"),
 }
 
 

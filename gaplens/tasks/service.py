@@ -24,6 +24,7 @@ from gaplens.connectors.csv_file import CsvReader
 from gaplens.connectors.fields import parse_date, parse_key, parse_role_level
 from gaplens.directory.models import Person, Team
 from gaplens.errors import InputError, InputProblem, ProblemCollector
+from gaplens.i18n import N_
 from gaplens.imports.service import ConnectorSummary, record_import
 from gaplens.metrics.registry import REGISTRY
 from gaplens.spent.service import TASK, is_spent, spend, spent_among
@@ -459,13 +460,15 @@ class OpenRound:
 def open_round(session: Session, token: str) -> OpenRound:
     """The round behind a link; LinkNotUsable (404 unknown or replaced, 410 used)."""
     if not token or len(token) > MAX_TOKEN:
-        raise LinkNotUsable("This task map link is not valid.", 404)
+        raise LinkNotUsable(N_("This task map link is not valid."), 404)
     hashed = token_hash(token)
     link = session.get(TaskLink, hashed)
     if link is None:
-        raise LinkNotUsable("This task map link is not valid or has been replaced.", 404)
+        raise LinkNotUsable(N_("This task map link is not valid or has been replaced."), 404)
     if link.kind == INVITATION and is_spent(session, TASK, hashed):
-        raise LinkNotUsable("This invitation has already been used. Thank you for answering.", 410)
+        raise LinkNotUsable(
+            N_("This invitation has already been used. Thank you for answering."), 410
+        )
     round_ = session.get(TaskRound, link.round_id)
     assert round_ is not None, "a link's round exists (foreign key)"
     tasks = {f: t for f, t in round_tasks(session, round_.id).items() if t}
@@ -595,9 +598,9 @@ def submit_answers(
     if opened.link_kind == INVITATION:
         still = select(TaskLink.token_hash).where(TaskLink.token_hash == opened.link_hash)
         if session.scalar(still) is None:  # deleted meanwhile
-            raise LinkNotUsable("This task map link is not valid or has been replaced.", 404)
+            raise LinkNotUsable(N_("This task map link is not valid or has been replaced."), 404)
         if not spend(session, TASK, opened.link_hash):
-            raise LinkNotUsable("This invitation has already been used.", 410)
+            raise LinkNotUsable(N_("This invitation has already been used."), 410)
     _write_responses(
         session, opened.round.id, [(secrets.token_hex(16), today or dt.date.today(), checked)]
     )

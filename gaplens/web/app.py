@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from gaplens import __version__
 from gaplens.commitments.service import StatementCache
 from gaplens.errors import InputError
+from gaplens.i18n import N_
 from gaplens.privacy import configured_policy
 from gaplens.surveys.intake import AnswerIntake
 from gaplens.web.abuse import AnonymousRateLimiter
@@ -228,6 +229,6 @@ def install_error_handlers(app: FastAPI) -> None:
         if wants_json(request):
             response: Response = JSONResponse({"error": "internal error"}, status_code=500)
         else:
-            response = render_error(request, 500, "Something went wrong on our side.")
+            response = render_error(request, 500, N_("Something went wrong on our side."))
         response.headers["Connection"] = "close"
         return response

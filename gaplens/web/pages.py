@@ -2,18 +2,63 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
+from gaplens.i18n import (
+    COOKIE,
+    DEFAULT_LANGUAGE,
+    N_,
+    available,
+    date_words,
+    language_name,
+    negotiate,
+    number_words,
+    translations,
+)
 from gaplens.releases.feedback.periods import describe_for_reader
 from gaplens.wording import percent, percent_range, signed
+
+_LANGUAGE: ContextVar[str] = ContextVar("gaplens_language", default=DEFAULT_LANGUAGE)
+"""The language of the page being rendered: set around one render, read by `_` and the
+date and number filters (one shared environment serves every language)."""
+
+
+def _gettext(message: str) -> str:
+    return translations(_LANGUAGE.get()).gettext(message)
+
+
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(_LANGUAGE.get()).ngettext(singular, plural, n)
+
+
+# The filters take the context only so that Jinja never folds them on a constant when it
+# compiles a template (`2000 | number_words` would be fixed in the first page's language).
+
+
+@jinja2.pass_context
+def _translated(_: jinja2.runtime.Context, message: str) -> str:
+    return _gettext(message)
+
+
+@jinja2.pass_context
+def _date(_: jinja2.runtime.Context, day: dt.date) -> str:
+    return date_words(day, _LANGUAGE.get())
+
+
+@jinja2.pass_context
+def _number(_: jinja2.runtime.Context, value: float) -> str:
+    return number_words(value, _LANGUAGE.get())
 
 
 @lru_cache(maxsize=1)
@@ -22,13 +67,28 @@ def environment() -> jinja2.Environment:
         loader=jinja2.PackageLoader("gaplens.web", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.policies["ext.i18n.trimmed"] = True  # as babel.cfg extracts them
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+    # `| tr` for a dynamic string (a label, a question, a message): translated if the
+    # catalogue has it, and escaped like any value (`_()` would mark an unknown string safe).
+    env.filters["tr"] = _translated
+    env.filters["capitalize_first"] = capitalize_first
+    env.filters["date_words"] = _date
+    env.filters["number_words"] = _number
     env.filters["percent"] = percent
     env.filters["percent_range"] = percent_range
     env.filters["signed"] = signed
     env.filters["chart"] = one_image
     env.filters["period_words"] = describe_for_reader
     return env
+
+
+def capitalize_first(text: str) -> str:
+    """An answer option as a label: its first letter upper case, the rest as written (a
+    translation may already start upper case, as German nouns do)."""
+    return text[:1].upper() + text[1:]
 
 
 _INNER_ARIA = re.compile(
@@ -126,36 +186,115 @@ def navigation(role: str) -> list[NavGroup]:
     return groups
 
 
+RESPONDENT_TEMPLATES = frozenset(
+    {
+        "survey.html.j2",
+        "survey_thanks.html.j2",
+        "tasks_answer.html.j2",
+        "tasks_thanks.html.j2",
+        "reflection.html.j2",
+        "reflection_thanks.html.j2",
+        "feedback.html.j2",
+        "thanks.html.j2",
+        "friction.html.j2",
+        "friction_thanks.html.j2",
+        "commitments.html.j2",
+        "leaders.html.j2",
+        "leader_post.html.j2",
+        "home.html.j2",
+        "error.html.j2",
+    }
+)
+"""Pages a respondent sees, shown in the browser's language (or the one picked with the
+switch) when no staff member is signed in; every other page, and every page a signed-in
+staff member sees, stays English."""
+LANGUAGE_PARAMETER = "lang"
+"""`?lang=de` on a respondent page switches to German and remembers it in a cookie."""
+
+
+@dataclass(frozen=True)
+class LanguageLink:
+    code: str
+    name: str
+    href: str
+    current: bool
+
+
+def page_language(request: Request, template: str, signed_in: bool) -> tuple[str, str | None]:
+    """The page's language, and the language to remember in the cookie (when the visitor
+    just picked one with the switch)."""
+    if signed_in or template not in RESPONDENT_TEMPLATES:
+        return DEFAULT_LANGUAGE, None
+    picked = request.query_params.get(LANGUAGE_PARAMETER)
+    if picked in available():
+        return str(picked), str(picked)
+    return negotiate(request.headers.get("accept-language"), request.cookies.get(COOKIE)), None
+
+
+def language_links(request: Request, language: str) -> list[LanguageLink]:
+    """The switch: this page in each language (other query parameters kept)."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != LANGUAGE_PARAMETER]
+    return [
+        LanguageLink(
+            code,
+            language_name(code),
+            f"{request.url.path}?{urlencode([*kept, (LANGUAGE_PARAMETER, code)])}",
+            code == language,
+        )
+        for code in available()
+    ]
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     viewer = context.pop("viewer", None)
-    html = (
-        environment()
-        .get_template(template)
-        .render(
-            request_path=request.url.path,
-            viewer=viewer,
-            navigation=navigation(str(viewer.role)) if viewer is not None else [],
-            **context,
+    language, remember = page_language(request, template, viewer is not None)
+    translated = viewer is None and template in RESPONDENT_TEMPLATES
+    token = _LANGUAGE.set(language)
+    try:
+        html = (
+            environment()
+            .get_template(template)
+            .render(
+                request_path=request.url.path,
+                viewer=viewer,
+                navigation=navigation(str(viewer.role)) if viewer is not None else [],
+                lang=language,
+                languages=language_links(request, language) if translated else [],
+                **context,
+            )
         )
-    )
+    finally:
+        _LANGUAGE.reset(token)
     response = HTMLResponse(html, status_code=status_code)
     response.headers["cache-control"] = "no-store"
+    response.headers["content-language"] = language
+    if remember is not None:
+        settings = getattr(request.app.state, "settings", None)
+        response.set_cookie(
+            COOKIE,
+            remember,
+            max_age=365 * 24 * 3600,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=bool(getattr(settings, "secure_cookies", False)),
+        )
     return response
 
 
 def render_error(request: Request, status_code: int, message: str) -> HTMLResponse:
     titles = {
-        401: "Please sign in",
-        403: "Not allowed",
-        404: "Not found",
-        413: "Too large",
-        422: "Please check what you entered",
-        429: "Too many attempts",
+        401: N_("Please sign in"),
+        403: N_("Not allowed"),
+        404: N_("Not found"),
+        413: N_("Too large"),
+        422: N_("Please check what you entered"),
+        429: N_("Too many attempts"),
     }
     return render(
         request,
         "error.html.j2",
         status_code=status_code,
-        title=titles.get(status_code, "Something went wrong"),
+        title=titles.get(status_code, N_("Something went wrong")),
         message=message,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from babel.dates import format_date
 from fastapi.testclient import TestClient
 from sqlalchemy import func, inspect, select
 
@@ -142,7 +143,8 @@ def test_only_the_author_edits_and_the_edit_is_marked(client: TestClient, web_db
     assert edited.status_code == 303
     page = client.get(f"/leaders/{post_id}").text
     [row] = posts(web_db)
-    assert row.edited_on is not None and f"edited {row.edited_on.isoformat()}" in page
+    assert row.edited_on is not None
+    assert f"edited {format_date(row.edited_on, format='long', locale='en')}" in page
     assert row.admits_failure is False and "Nothing went wrong this time." in page
     assert row.title == GOOD["title"]
     api = client.put(f"/api/v1/leaders/posts/{post_id}", json={**GOOD, "tool": "Copilot Chat"})

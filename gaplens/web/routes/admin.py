@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from gaplens.audit.service import record
 from gaplens.errors import InputError, InputProblem
+from gaplens.i18n import available, language_name
 from gaplens.releases.closing import close_and_release
 from gaplens.surveys.collection import create_open_link
 from gaplens.surveys.queries import survey_participation
@@ -103,6 +104,7 @@ def _page(
         viewer=viewer,
         surveys=survey_participation(session, policy),
         bank=bank(),
+        other_languages=[(code, language_name(code)) for code in available()[1:]],
         k=policy.min_group_size,
         error=error,
         link=link,
@@ -119,11 +121,16 @@ async def create_survey_form(request: Request, viewer: Admin, session: DbSession
         text = str(form.get(f"custom_{n}_text") or "").strip()
         if text:
             options = str(form.get(f"custom_{n}_options") or "").splitlines()
+            texts = {
+                code: str(form.get(f"custom_{n}_text_{code}") or "").strip()
+                for code in available()[1:]
+            }
             custom.append(
                 {
                     "text": text,
                     "scale": str(form.get(f"custom_{n}_scale") or "text"),
                     "options": [o for o in options if o.strip()],
+                    "texts": {code: t for code, t in texts.items() if t},
                 }
             )
     try:

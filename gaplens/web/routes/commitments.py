@@ -35,6 +35,7 @@ from gaplens.commitments.service import (
 )
 from gaplens.directory.service import team_functions
 from gaplens.errors import InputError
+from gaplens.i18n import N_
 from gaplens.web.deps import DbSession, optional_viewer, require
 from gaplens.web.pages import render
 from gaplens.web.security import check_staff_csrf, same_origin
@@ -88,7 +89,7 @@ def commitments_page(request: Request, session: DbSession, viewer: MaybeViewer) 
     return render(
         request,
         "commitments.html.j2",
-        title="What stays the same",
+        title=N_("What stays the same"),
         viewer=viewer,
         current=[s for s in statements if s.retired_on is None],
         retired=[s for s in statements if s.retired_on is not None],

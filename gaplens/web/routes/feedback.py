@@ -17,6 +17,7 @@ from gaplens.feedback.service import (
     submit_feedback,
     validate_feedback,
 )
+from gaplens.i18n import N_
 from gaplens.releases.feedback.periods import Period, describe_for_reader, last_weeks
 from gaplens.web.abuse import AnonymousRateLimiter
 from gaplens.web.deps import AnyStaff, DbSession, settings
@@ -35,7 +36,7 @@ def feedback_page(
         request,
         "feedback.html.j2",
         status_code=status_code,
-        title="Anonymous feedback",
+        title=N_("Anonymous feedback"),
         kinds=KIND_LABELS,
         form_token=token,
         error=error,
@@ -65,14 +66,14 @@ def feedback_submit(
     address = request.client.host if request.client else None
     limiter: AnonymousRateLimiter = request.app.state.feedback_limiter
     if not limiter.allow(address):
-        raise HTTPException(status_code=429, detail="Too many submissions; try again later.")
+        raise HTTPException(status_code=429, detail=N_("Too many submissions; try again later."))
     values = {"kind": kind, "text": text, "tool": tool, "use_case": use_case}
     try:
         item = validate_feedback({k: v for k, v in values.items() if v or k in ("kind", "text")})
     except InputError as error:  # show the form again with the message
         return feedback_page(request, str(error), status_code=422, **values)
     submit_feedback(session, item, channel="web")
-    return render(request, "thanks.html.j2", title="Thank you")
+    return render(request, "thanks.html.j2", title=N_("Thank you"))
 
 
 @router.get("/digest", response_class=HTMLResponse, include_in_schema=False)

@@ -26,6 +26,7 @@ from gaplens.friction.service import (
     use_case_friction,
     validate_entry,
 )
+from gaplens.i18n import N_
 from gaplens.releases.feedback.periods import Period
 from gaplens.scorecard.schemas import Scorecard
 from gaplens.scorecard.service import FEATURE_USE_CASES, scorecard, top_use_cases
@@ -52,7 +53,7 @@ def _check_rate(request: Request) -> None:
     """Same budget per client as feedback, counted apart (a keyed hash held in memory)."""
     limiter: AnonymousRateLimiter = request.app.state.friction_limiter
     if not limiter.allow(request.client.host if request.client else None):
-        raise HTTPException(status_code=429, detail="Too many entries from here; try later.")
+        raise HTTPException(status_code=429, detail=N_("Too many entries from here; try later."))
 
 
 def friction_page(
@@ -67,7 +68,7 @@ def friction_page(
         request,
         "friction.html.j2",
         status_code=status_code,
-        title="Log AI friction",
+        title=N_("Log AI friction"),
         severities={s.value: label for s, label in SEVERITY_LABELS.items()},
         outcomes={o.value: label for o, label in OUTCOME_LABELS.items()},
         teams=team_choices(session),
@@ -118,7 +119,7 @@ def friction_submit(
         log_entry(session, entry, source="web")
     except InputError as error:  # the form again, with the message and what was typed
         return friction_page(request, session, str(error), 422, values)
-    return render(request, "friction_thanks.html.j2", title="Logged — thank you")
+    return render(request, "friction_thanks.html.j2", title=N_("Logged — thank you"))
 
 
 @router.post(

@@ -15,6 +15,7 @@ from gaplens.accounts.service import Viewer
 from gaplens.audit.service import record
 from gaplens.directory.service import team_functions
 from gaplens.errors import InputError
+from gaplens.i18n import N_
 from gaplens.modelling.schemas import Marked, PostIn, PostOut, PostPage
 from gaplens.modelling.service import (
     NotAuthor,
@@ -88,7 +89,7 @@ def _check_rate(request: Request) -> None:
     """Same budget per client as feedback, counted apart (a keyed hash held in memory)."""
     limiter: AnonymousRateLimiter = request.app.state.useful_limiter
     if not limiter.allow(request.client.host if request.client else None):
-        raise HTTPException(status_code=429, detail="Too many marks from here; try later.")
+        raise HTTPException(status_code=429, detail=N_("Too many marks from here; try later."))
 
 
 # --- pages for everyone -----------------------------------------------------------------
@@ -104,7 +105,7 @@ def posts_page(
     response = render(
         request,
         "leaders.html.j2",
-        title="How our leaders use AI",
+        title=N_("How our leaders use AI"),
         viewer=viewer,
         result=result,
         marked=marked,

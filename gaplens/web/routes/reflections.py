@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from gaplens.audit.service import record
 from gaplens.errors import InputError
 from gaplens.friction.service import complete_months
+from gaplens.i18n import N_
 from gaplens.reflections.schemas import (
     LinksRequest,
     ReflectionAnswer,
@@ -67,9 +68,9 @@ Through = Annotated[
     ),
 ]
 NEXT_STEP = {
-    "now": "The next short prompt comes tomorrow.",
-    "day1": "The last one comes in a week.",
-    "week1": "That was the last one of this series.",
+    "now": N_("The next short prompt comes tomorrow."),
+    "day1": N_("The last one comes in a week."),
+    "week1": N_("That was the last one of this series."),
 }
 
 
@@ -77,7 +78,9 @@ def _check_rate(request: Request) -> None:
     """A budget per client, counted apart from other forms (a keyed hash held in memory)."""
     limiter: AnonymousRateLimiter = request.app.state.reflection_limiter
     if not limiter.allow(request.client.host if request.client else None):
-        raise HTTPException(status_code=429, detail="Too many reflections from here; try later.")
+        raise HTTPException(
+            status_code=429, detail=N_("Too many reflections from here; try later.")
+        )
 
 
 def reflection_page(
@@ -93,7 +96,7 @@ def reflection_page(
         request,
         "reflection.html.j2",
         status_code=status_code,
-        title="A short reflection",
+        title=N_("A short reflection"),
         token=token,
         form_token=form_token,
         current=step(opened.step),
@@ -144,7 +147,7 @@ def answer_submit(
     return render(
         request,
         "reflection_thanks.html.j2",
-        title="Thank you",
+        title=N_("Thank you"),
         next_step=NEXT_STEP[opened.step],
     )
 

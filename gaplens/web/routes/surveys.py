@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from gaplens.commitments.schemas import StatementOut
 from gaplens.directory.queries import team_options
 from gaplens.errors import InputError
+from gaplens.i18n import N_
 from gaplens.surveys.collection import LinkNotUsable, OpenSurvey, open_survey, submit_response
 from gaplens.surveys.intake import AnswerIntake, prepare_response
 from gaplens.surveys.question_bank import AGREE5_OPTIONS
@@ -24,15 +25,15 @@ from gaplens.web.security import check_anonymous_csrf, new_form_token, set_form_
 
 router = APIRouter()
 ROLE_CHOICES = {
-    "executive": "Executive",
-    "manager": "Manager",
-    "individual_contributor": "Individual contributor",
+    "executive": N_("Executive"),
+    "manager": N_("Manager"),
+    "individual_contributor": N_("Individual contributor"),
 }
 TENURE_LABELS = {
-    "none": "I don't use AI tools",
-    "<1": "Under a month",
-    "1-6": "1–6 months",
-    "6+": "More than 6 months",
+    "none": N_("I don't use AI tools"),
+    "<1": N_("Under a month"),
+    "1-6": N_("1–6 months"),
+    "6+": N_("More than 6 months"),
 }
 
 
@@ -60,7 +61,7 @@ def _limiter(request: Request) -> AnonymousRateLimiter:
 
 def _check_rate(request: Request) -> None:
     if not _limiter(request).allow(request.client.host if request.client else None):
-        raise HTTPException(status_code=429, detail="Too many answers from here; try later.")
+        raise HTTPException(status_code=429, detail=N_("Too many answers from here; try later."))
 
 
 def survey_page(
@@ -126,7 +127,7 @@ async def answer_submit(request: Request, session: DbSession, token: str) -> Res
         opened = open_survey(session, token)
         statements = statement_cache(request).peek()  # never a query on the answer path
         return survey_page(request, session, token, opened, error, 422, statements, values)
-    return render(request, "survey_thanks.html.j2", title="Thank you")
+    return render(request, "survey_thanks.html.j2", title=N_("Thank you"))
 
 
 @router.post(

@@ -20,6 +20,7 @@ from gaplens.audit.service import record
 from gaplens.db.engine import session_scope
 from gaplens.directory.queries import team_choices
 from gaplens.errors import InputError, InputProblem
+from gaplens.i18n import N_
 from gaplens.imports.service import ConnectorSummary
 from gaplens.privacy import PrivacyPolicy
 from gaplens.releases.tasks.service import build_task_release
@@ -91,7 +92,7 @@ def _check_rate(request: Request) -> None:
     """Counted with survey answers: the same budget per client (a keyed hash in memory)."""
     limiter: AnonymousRateLimiter = request.app.state.response_limiter
     if not limiter.allow(request.client.host if request.client else None):
-        raise HTTPException(status_code=429, detail="Too many answers from here; try later.")
+        raise HTTPException(status_code=429, detail=N_("Too many answers from here; try later."))
 
 
 # --- answering --------------------------------------------------------------------------
@@ -180,7 +181,7 @@ async def answer_submit(request: Request, session: DbSession, token: str) -> Res
             values=values,
             status_code=422,
         )
-    return render(request, "tasks_thanks.html.j2", title="Thank you")
+    return render(request, "tasks_thanks.html.j2", title=N_("Thank you"))
 
 
 @router.get(
