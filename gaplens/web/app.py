@@ -35,6 +35,7 @@ from gaplens.web.routes import (
     friction,
     health,
     imports,
+    mail,
     measured,
     modelling,
     public,
@@ -46,7 +47,12 @@ from gaplens.web.routes import (
     users,
     wins,
 )
-from gaplens.web.schedule import release_trigger, start_release_schedule
+from gaplens.web.schedule import (
+    mail_trigger,
+    release_trigger,
+    start_mail_schedule,
+    start_release_schedule,
+)
 from gaplens.web.security import CrossSiteMiddleware, HardeningMiddleware
 from gaplens.web.settings import UPLOAD_PREFIX, WebSettings
 
@@ -73,7 +79,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             trigger, app.state.settings.database_url, app.state.policy
         )
     app.state.release_scheduler = scheduler
+    mail_scheduler = None
+    if app.state.mail_trigger is not None:
+        mail_scheduler = start_mail_schedule(
+            app.state.mail_trigger, app.state.settings.database_url
+        )
     yield
+    if mail_scheduler is not None:
+        # A round under way finishes, so what it sent is recorded (it may take a while).
+        mail_scheduler.shutdown(wait=True)
     if scheduler is not None:
         # A build under way finishes (and commits, and gives its lease back) first.
         scheduler.shutdown(wait=True)
@@ -97,6 +111,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.policy = configured_policy()
     # Parsed here so a bad schedule stops the server at startup (None: builds run from cron).
     app.state.release_trigger = release_trigger(settings.release_schedule)
+    app.state.mail_trigger = mail_trigger(settings.mail_schedule)
     # Per app (so per worker): an address is only ever held as a keyed hash, in memory.
     app.state.feedback_limiter = AnonymousRateLimiter(
         limit=settings.feedback_per_hour, window_seconds=3600
@@ -127,6 +142,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         slack.router,
         surveys.router,
         admin.router,
+        mail.router,
         users.router,
         api.router,
         exports.router,

@@ -1,4 +1,5 @@
-"""The web server's release schedule: builds releases in the background while it serves.
+"""The web server's schedules: release builds, and mail rounds (docs/mail.md), in the
+background while it serves.
 
 Set by `GAPLENS_RELEASE_SCHEDULE`: a crontab line (server local time; default "5 * * * *",
 every hour at minute 5), "every N" seconds / "every Nm" / "every Nh", or "off" to run builds
@@ -25,7 +26,9 @@ _EVERY = re.compile(r"every\s+(\d+)\s*(s|m|h)?", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600}
 
 
-def release_trigger(schedule: str) -> BaseTrigger | None:
+def release_trigger(
+    schedule: str, variable: str = "GAPLENS_RELEASE_SCHEDULE"
+) -> BaseTrigger | None:
     """The trigger a schedule setting means (None: off); a typo fails at startup, loudly,
     rather than leaving a server that silently never publishes."""
     text = schedule.strip()
@@ -35,13 +38,13 @@ def release_trigger(schedule: str) -> BaseTrigger | None:
     if every:
         seconds = int(every.group(1)) * _UNIT_SECONDS[(every.group(2) or "s").lower()]
         if seconds < 1:
-            raise ValueError(f"GAPLENS_RELEASE_SCHEDULE {schedule!r}: the interval must be > 0")
+            raise ValueError(f"{variable} {schedule!r}: the interval must be > 0")
         return IntervalTrigger(seconds=seconds)
     try:
         return CronTrigger.from_crontab(text)
     except ValueError as error:
         raise ValueError(
-            f"GAPLENS_RELEASE_SCHEDULE {schedule!r} is not a crontab line "
+            f"{variable} {schedule!r} is not a crontab line "
             f'("5 * * * *"), "every N[s|m|h]" or "off": {error}'
         ) from None
 
@@ -58,6 +61,33 @@ def start_release_schedule(
         args=(database_url, policy),
         id="release-build",
         name="release build",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.start()
+    return scheduler
+
+
+DEFAULT_MAIL_SCHEDULE = "every 15m"
+"""How often the server looks for mail rounds due (`GAPLENS_MAIL_SCHEDULE`); a round runs
+once, so looking often only makes the invitation leave soon after its opening day starts."""
+
+
+def mail_trigger(schedule: str) -> BaseTrigger | None:
+    return release_trigger(schedule, "GAPLENS_MAIL_SCHEDULE")
+
+
+def start_mail_schedule(trigger: BaseTrigger, database_url: str) -> BackgroundScheduler:
+    """Mail rounds due today (gaplens.mail.runner.scheduled_mail), one run at a time."""
+    from gaplens.mail.runner import scheduled_mail
+
+    scheduler = BackgroundScheduler(daemon=True)
+    scheduler.add_job(
+        scheduled_mail,
+        trigger,
+        args=(database_url,),
+        id="mail-rounds",
+        name="mail rounds",
         max_instances=1,
         coalesce=True,
     )
