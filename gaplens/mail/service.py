@@ -193,6 +193,8 @@ def send_invitations(
         ]
         name, closes_on, salt = survey.name, schedule.closes_on, schedule.link_salt
     report = RoundReport(name, "invitation")
+    if not targets:
+        return report  # nobody new: the round's day stays the day it last sent something
     for n, (person_id, email, display_name) in enumerate(targets):
         token = link_token(survey_id, person_id, salt)
         hashed = token_hash(token)
