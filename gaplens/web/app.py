@@ -84,6 +84,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         mail_scheduler = start_mail_schedule(
             app.state.mail_trigger, app.state.settings.database_url
         )
+    app.state.mail_scheduler = mail_scheduler
     yield
     if mail_scheduler is not None:
         # A round under way finishes, so what it sent is recorded (it may take a while).

@@ -4,13 +4,20 @@ reminder once and only to unused invitations, the closing reminder the day befor
 from __future__ import annotations
 
 import datetime as dt
+import time
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
+from gaplens.db.engine import session_scope
 from gaplens.mail.channels import Throttle
 from gaplens.mail.runner import channel_from_environment
 from gaplens.mail.service import run_due
 from gaplens.mail.settings import SendingSettings
+from gaplens.releases.schedule.models import ReleaseBuildLease
+from gaplens.web.app import create_app
+from gaplens.web.settings import WebSettings
 from tests.mail.conftest import SmtpServer, small_team
 from tests.mail.test_smtp import scheduled, token_in
 from tests.web.test_surveys_online import ANSWERS, submit_page
@@ -48,3 +55,44 @@ def test_each_round_runs_once_on_its_day(client: TestClient, web_db: str, mail_e
     assert day(13) == [("closing", emails[2:])], "the day before the close (14 days)"
     assert day(13) == [] and day(14) == [], "nothing on or after the close day"
     assert survey_id
+
+
+def test_the_web_server_sends_what_is_due_on_its_own(
+    web_db: str, mail_env: SmtpServer, monkeypatch: pytest.MonkeyPatch
+):
+    team, emails = small_team(web_db)
+    scheduled(web_db, team)
+    app = create_app(
+        WebSettings(
+            database_url=web_db,
+            secure_cookies=False,
+            slack_signing_secret="test-secret",
+            mail_schedule="every 1s",
+        )
+    )
+    with TestClient(app, base_url="http://testserver") as client:
+        scheduler = app.state.mail_scheduler
+        assert scheduler is not None and scheduler.running
+        deadline = time.monotonic() + 20
+        while len(mail_env.handler.arrived) < len(emails) and time.monotonic() < deadline:
+            assert client.get("/healthz").status_code == 200  # serving meanwhile
+            time.sleep(0.2)
+        time.sleep(1.5)  # a later run finds nothing new to send
+    assert not scheduler.running
+    assert sorted(a.to[0] for a in mail_env.handler.arrived) == emails
+    with session_scope(web_db) as session:  # the lease was given back
+        assert session.scalar(select(func.count()).select_from(ReleaseBuildLease)) == 0
+
+    # What `gaplens serve` reads: off without a channel, every 15 minutes with one.
+    assert WebSettings.from_environment(web_db).mail_schedule == "every 15m"
+    monkeypatch.delenv("GAPLENS_SMTP_HOST")
+    assert WebSettings.from_environment(web_db).mail_schedule == "off"
+    with pytest.raises(ValueError, match="GAPLENS_MAIL_SCHEDULE 'daily' is not a crontab"):
+        create_app(
+            WebSettings(
+                database_url=web_db,
+                secure_cookies=False,
+                slack_signing_secret=None,
+                mail_schedule="daily",
+            )
+        )
