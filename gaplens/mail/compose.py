@@ -51,6 +51,7 @@ def compose(
             f"{survey} closes tomorrow, and your invitation has not been used yet.",
         ),
     }[kind]
+    subject = " ".join(subject.split())  # no line break can reach a header
     privacy = PRIVACY_SENTENCE.format(k=k)
     lines = [
         f"Hello {name},",

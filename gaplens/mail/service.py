@@ -388,31 +388,64 @@ def run_due(
     opened: dict[str, Channel] = {}
     try:
         for due in rounds:
-            name = channels[due.survey_id]
-            channel = opened.get(name) or opened.setdefault(name, channel_for(name))
-            if due.kind == "invitation":
-                report = send_invitations(
-                    url, due.survey_id, channel, throttle, base_url=base_url, k=k, today=today
-                )
-                if not (report.sent or report.failed or report.bounced or report.stopped):
-                    continue  # nobody new to invite: nothing to report
-            else:
-                report = send_reminders(
+            try:
+                report = _run_round(
                     url,
-                    due.survey_id,
-                    channel,
+                    due,
+                    channels[due.survey_id],
+                    opened,
+                    channel_for,
                     throttle,
                     base_url=base_url,
                     k=k,
                     today=today,
-                    kind=due.kind,
-                    step=due.step,
                 )
-            reports.append(report)
+            except InputError as error:
+                # One survey's problem (its team emptied, a channel not configured) is
+                # reported on its page and does not hold up the others.
+                note_stopped(url, due.survey_id, str(error))
+                continue
+            if report is not None:
+                reports.append(report)
     finally:
         for channel in opened.values():
             channel.close()
     return reports
+
+
+def _run_round(
+    url: str,
+    due: DueRound,
+    channel_name: str,
+    opened: dict[str, Channel],
+    channel_for: Callable[[str], Channel],
+    throttle: Throttle,
+    *,
+    base_url: str,
+    k: int,
+    today: dt.date,
+) -> RoundReport | None:
+    if channel_name not in opened:
+        opened[channel_name] = channel_for(channel_name)
+    channel = opened[channel_name]
+    if due.kind == "invitation":
+        report = send_invitations(
+            url, due.survey_id, channel, throttle, base_url=base_url, k=k, today=today
+        )
+        if not (report.sent or report.failed or report.bounced or report.stopped):
+            return None  # nobody new to invite: nothing to report
+        return report
+    return send_reminders(
+        url,
+        due.survey_id,
+        channel,
+        throttle,
+        base_url=base_url,
+        k=k,
+        today=today,
+        kind=due.kind,
+        step=due.step,
+    )
 
 
 @dataclass(frozen=True)

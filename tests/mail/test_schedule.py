@@ -96,3 +96,36 @@ def test_the_web_server_sends_what_is_due_on_its_own(
                 mail_schedule="daily",
             )
         )
+
+
+def test_one_surveys_problem_does_not_hold_up_the_others(web_db: str, mail_env: SmtpServer):
+    from gaplens.mail.service import mail_overview, schedule_survey
+    from gaplens.surveys.service import get_or_create_survey
+
+    team, emails = small_team(web_db)
+    scheduled(web_db, team)  # the demo's survey, by email
+    with session_scope(web_db) as session:
+        other = get_or_create_survey(session, "A pulse sent by Slack")[0]
+        schedule_survey(
+            session,
+            other,
+            opens_on=dt.date.today(),
+            closes_on=dt.date.today() + dt.timedelta(days=9),
+            team=team,
+            channel="slack",  # no GAPLENS_SLACK_BOT_TOKEN here
+        )
+    sending = SendingSettings.from_environment()
+    reports = run_due(
+        web_db,
+        lambda name: channel_from_environment(name, sending),
+        Throttle(sending.per_minute),
+        base_url=sending.base_url,
+        k=5,
+        today=dt.date.today(),
+    )
+    assert [(r.kind, r.sent) for r in reports] == [("invitation", len(emails))]
+    with session_scope(web_db) as session:
+        notes = {m.survey: [note for *_, note in m.rounds] for m in mail_overview(session)}
+    assert notes["A pulse sent by Slack"] == [
+        "stopped: Slack is not configured: set GAPLENS_SLACK_BOT_TOKEN"
+    ]
