@@ -941,6 +941,31 @@ def reflections_links(
     out.print(f"{len(links)} reflection links due by {day} written to {output}")
 
 
+@reflections_app.command("send")
+def reflections_send(
+    channel: Annotated[
+        str | None,
+        typer.Option(help="email or slack (default: $GAPLENS_REFLECTIONS_CHANNEL, else email)."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Issue the reflection links due today and send each by email or Slack (docs/mail.md);
+    one that does not arrive is withdrawn and sent again at the next run.
+
+    Example: gaplens reflections send --channel email
+    """
+    from gaplens.mail.runner import reflections_channel, send_reflections_now
+
+    with user_errors():
+        chosen = channel or reflections_channel() or "email"
+        if chosen not in ("email", "slack"):
+            raise InputError.single(f"'{chosen}' must be email or slack", column="--channel")
+        result = send_reflections_now(ready_database(db), "cli", chosen)
+    out.print(result.describe())
+    if result.stopped:
+        raise typer.Exit(1)
+
+
 @tasks_app.command("open-link")
 def tasks_open_link(
     name: Annotated[str, typer.Argument(help="Round name (created from the catalogue if new).")],

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from gaplens.db.engine import session_scope
 from gaplens.errors import InputError
 from gaplens.mail.channels import Channel, SlackChannel, SmtpChannel, Throttle
+from gaplens.mail.reflections import ReflectionRound, send_reflection_prompts
 from gaplens.mail.service import RoundReport, run_due
 from gaplens.mail.settings import SendingSettings, SlackSettings, SmtpSettings
 from gaplens.privacy import configured_policy
@@ -85,7 +86,55 @@ def scheduled_mail(url: str) -> list[RoundReport]:
             )
 
 
+def reflections_channel() -> str | None:
+    """`GAPLENS_REFLECTIONS_CHANNEL`: email or slack to send reflection prompts when due;
+    unset or off: they stay a CSV for the organisation's mail tool (`reflections links`)."""
+    value = os.environ.get("GAPLENS_REFLECTIONS_CHANNEL", "").strip().lower()
+    if value in ("", "off"):
+        return None
+    if value not in ("email", "slack"):
+        raise InputError.single(
+            f"GAPLENS_REFLECTIONS_CHANNEL={value!r} must be email, slack or off"
+        )
+    return value
+
+
+def send_reflections_now(
+    url: str, actor: str, channel_name: str, today: dt.date | None = None
+) -> ReflectionRound:
+    """Issue and send the reflection prompts due by today, in the audit log."""
+    from gaplens.audit.service import record
+
+    day = today or dt.date.today()
+    sending = SendingSettings.from_environment()
+    channel = channel_from_environment(channel_name, sending)
+    try:
+        result = send_reflection_prompts(
+            url, channel, Throttle(sending.per_minute), base_url=sending.base_url, today=day
+        )
+    finally:
+        channel.close()
+    detail: dict[str, object] = {
+        "channel": channel_name,
+        "sent": result.sent,
+        "failed": result.failed,
+        "bounced": result.bounced,
+    }
+    if result.stopped:
+        detail["stopped"] = result.stopped
+    with session_scope(url) as session:
+        record(session, actor, "mail_reflections", day.isoformat(), detail)
+    return result
+
+
 def _scheduled_mail(url: str) -> list[RoundReport]:
+    try:
+        channel = reflections_channel()
+        if channel is not None:
+            result = send_reflections_now(url, "scheduler", channel)
+            log.info("reflection prompts: %s", "stopped" if result.stopped else "done")
+    except InputError as error:
+        log.warning("reflection prompts not sent: %s", error)
     sending = SendingSettings.from_environment()
     try:
         reports = run_due(
