@@ -10,6 +10,7 @@ import secrets
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
+from gaplens.audit.service import record
 from gaplens.db.engine import session_scope
 from gaplens.errors import InputError
 from gaplens.mail.channels import Channel, SlackChannel, SmtpChannel, Throttle
@@ -19,6 +20,7 @@ from gaplens.mail.settings import SendingSettings, SlackSettings, SmtpSettings
 from gaplens.privacy import configured_policy
 from gaplens.releases.schedule.models import ReleaseBuildLease
 
+SCHEDULER = "scheduler"
 MAIL_LEASE = "mail-send"
 MAIL_LEASE_SECONDS = 6 * 3600
 
@@ -103,8 +105,6 @@ def send_reflections_now(
     url: str, actor: str, channel_name: str, today: dt.date | None = None
 ) -> ReflectionRound:
     """Issue and send the reflection prompts due by today, in the audit log."""
-    from gaplens.audit.service import record
-
     day = today or dt.date.today()
     sending = SendingSettings.from_environment()
     channel = channel_from_environment(channel_name, sending)
@@ -122,6 +122,9 @@ def send_reflections_now(
     }
     if result.stopped:
         detail["stopped"] = result.stopped
+    idle = not (result.sent or result.failed or result.bounced or result.stopped)
+    if idle and actor == SCHEDULER:
+        return result  # the scheduler's empty runs (every 15 minutes) are not admin actions
     with session_scope(url) as session:
         record(session, actor, "mail_reflections", day.isoformat(), detail)
     return result
@@ -131,7 +134,7 @@ def _scheduled_mail(url: str) -> list[RoundReport]:
     try:
         channel = reflections_channel()
         if channel is not None:
-            result = send_reflections_now(url, "scheduler", channel)
+            result = send_reflections_now(url, SCHEDULER, channel)
             log.info("reflection prompts: %s", "stopped" if result.stopped else "done")
     except InputError as error:
         log.warning("reflection prompts not sent: %s", error)
@@ -155,7 +158,20 @@ def _scheduled_mail(url: str) -> list[RoundReport]:
             report.survey,
             "stopped" if report.stopped else "done",
         )
+        with session_scope(url) as session:
+            record(session, SCHEDULER, f"mail_{report.kind}", report.survey, audit_detail(report))
     return reports
+
+
+def audit_detail(report: RoundReport) -> dict[str, object]:
+    """Failures always; the number sent for invitations only (a reminder's would be the
+    number not yet answered)."""
+    detail: dict[str, object] = {"failed": report.failed, "bounced": report.bounced}
+    if report.kind == "invitation":
+        detail["sent"] = report.sent
+    if report.stopped:
+        detail["stopped"] = report.stopped
+    return detail
 
 
 def send_now(
@@ -166,7 +182,6 @@ def send_now(
     (without the number reminded, which would be the number not yet answered)."""
     from sqlalchemy import select
 
-    from gaplens.audit.service import record
     from gaplens.mail.compose import Kind
     from gaplens.mail.models import MailSchedule
     from gaplens.mail.service import send_invitations, send_reminders
@@ -209,15 +224,7 @@ def send_now(
             raise InputError.single(f"unknown action '{action}': send, remind or remind-closing")
     finally:
         channel.close()
-    detail: dict[str, object] = {
-        "channel": channel_name,
-        "failed": report.failed,
-        "bounced": report.bounced,
-    }
-    if action == "send":
-        detail["sent"] = report.sent
-    if report.stopped:
-        detail["stopped"] = report.stopped
+    detail = {"channel": channel_name, **audit_detail(report)}
     with session_scope(url) as session:
         record(session, actor, f"mail_{action.replace('-', '_')}", name, detail)
     return report

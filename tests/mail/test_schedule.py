@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from gaplens.audit.models import AuditEvent
 from gaplens.db.engine import session_scope
 from gaplens.mail.channels import Throttle
 from gaplens.mail.runner import channel_from_environment
@@ -82,6 +83,10 @@ def test_the_web_server_sends_what_is_due_on_its_own(
     assert sorted(a.to[0] for a in mail_env.handler.arrived) == emails
     with session_scope(web_db) as session:  # the lease was given back
         assert session.scalar(select(func.count()).select_from(ReleaseBuildLease)) == 0
+        audit = session.scalars(select(AuditEvent).where(AuditEvent.actor == "scheduler")).all()
+        assert [(a.action, (a.detail or {}).get("sent")) for a in audit] == [
+            ("mail_invitation", len(emails))
+        ], "the round that sent, once; the empty runs after it are not logged"
 
     # What `gaplens serve` reads: off without a channel, every 15 minutes with one.
     assert WebSettings.from_environment(web_db).mail_schedule == "every 15m"
