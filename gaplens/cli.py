@@ -89,6 +89,12 @@ privacy_app = typer.Typer(
 )
 app.add_typer(privacy_app, name="privacy")
 
+invitations_app = typer.Typer(
+    help="Survey invitations by email or Slack, with reminders (see docs/mail.md).",
+    no_args_is_help=True,
+)
+app.add_typer(invitations_app, name="invitations")
+
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
 
@@ -1130,6 +1136,31 @@ def reflections_links(
     out.print(f"{len(links)} reflection links due by {day} written to {output}")
 
 
+@reflections_app.command("send")
+def reflections_send(
+    channel: Annotated[
+        str | None,
+        typer.Option(help="email or slack (default: $GAPLENS_REFLECTIONS_CHANNEL, else email)."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Issue the reflection links due today and send each by email or Slack (docs/mail.md);
+    one that does not arrive is withdrawn and sent again at the next run.
+
+    Example: gaplens reflections send --channel email
+    """
+    from gaplens.mail.runner import reflections_channel, send_reflections_now
+
+    with user_errors():
+        chosen = channel or reflections_channel() or "email"
+        if chosen not in ("email", "slack"):
+            raise InputError.single(f"'{chosen}' must be email or slack", column="--channel")
+        result = send_reflections_now(ready_database(db), "cli", chosen)
+    out.print(result.describe())
+    if result.stopped:
+        raise typer.Exit(1)
+
+
 @tasks_app.command("open-link")
 def tasks_open_link(
     name: Annotated[str, typer.Argument(help="Round name (created from the catalogue if new).")],
@@ -1174,6 +1205,114 @@ def tasks_invite(
         links = run_in_session(db, invite)
         _write_links(output, links, f"{base_url.rstrip('/')}/t/")
     out.print(f"{len(links)} single-use links written to {output}")
+
+
+@invitations_app.command("schedule")
+def invitations_schedule(
+    name: Annotated[
+        str, typer.Argument(help="Survey name (created from the question bank if new).")
+    ],
+    opens_on: Annotated[str, typer.Option("--opens-on", help="Day the invitation goes out.")],
+    closes_on: Annotated[str, typer.Option("--closes-on", help="Day the survey closes.")],
+    reminders: Annotated[
+        str, typer.Option(help="Days after opening to remind unused invitations, e.g. 3,7.")
+    ] = "3,7",
+    closing_reminder: Annotated[
+        bool, typer.Option(help="Remind unused invitations the day before the close.")
+    ] = True,
+    team: Annotated[str | None, typer.Option(help="Only this team and the teams below it.")] = None,
+    channel: Annotated[str, typer.Option(help="email or slack.")] = "email",
+    db: DbOption = None,
+) -> None:
+    """Set when a survey's invitation and reminders go out (the web server sends them; or
+    run `gaplens invitations run` from cron).
+
+    Example: gaplens invitations schedule "AI pulse 2026-Q4" --opens-on 2026-12-08
+    --closes-on 2026-12-22
+    """
+    from gaplens.audit.service import record
+    from gaplens.mail.service import schedule_survey
+    from gaplens.surveys.service import get_or_create_survey
+
+    with user_errors():
+        opens, closes = _day(opens_on, "--opens-on"), _day(closes_on, "--closes-on")
+        try:
+            days = [int(d) for d in reminders.split(",") if d.strip()]
+        except ValueError:
+            raise InputError.single(
+                f"'{reminders}' is not a list of days such as 3,7", column="--reminders"
+            ) from None
+
+        def plan(session: Session) -> str:
+            survey = get_or_create_survey(session, name)[0]
+            schedule_survey(
+                session,
+                survey,
+                opens_on=opens,
+                closes_on=closes,
+                reminder_days=days,
+                closing_reminder=closing_reminder,
+                team=team,
+                channel=channel,
+            )
+            record(session, "cli", "mail_schedule", survey.name, {"channel": channel})
+            return survey.name
+
+        planned = run_in_session(db, plan)
+    out.print(f"{planned}: invitation on {opens}, reminders {days or 'none'}, closes {closes}")
+
+
+def _mail_action(name: str, action: str, db: str | None) -> None:
+    from gaplens.mail.runner import send_now
+    from gaplens.surveys.service import find_survey
+
+    with user_errors():
+        url = ready_database(db)
+        survey_id = run_in_session(url, lambda s: find_survey(s, name).id)
+        report = send_now(url, survey_id, action, "cli")
+    out.print(report.describe())
+    if report.stopped:
+        raise typer.Exit(1)
+
+
+@invitations_app.command("send")
+def invitations_send(
+    name: Annotated[str, typer.Argument(help="Survey name.")], db: DbOption = None
+) -> None:
+    """Send the invitation now to everyone in the schedule's scope who has none yet.
+
+    Example: gaplens invitations send "AI pulse 2026-Q4"
+    """
+    _mail_action(name, "send", db)
+
+
+@invitations_app.command("remind")
+def invitations_remind(
+    name: Annotated[str, typer.Argument(help="Survey name.")],
+    closing: Annotated[bool, typer.Option(help="Send the closing reminder's wording.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Remind, now, only the people whose invitation has not been used.
+
+    Example: gaplens invitations remind "AI pulse 2026-Q4"
+    """
+    _mail_action(name, "remind-closing" if closing else "remind", db)
+
+
+@invitations_app.command("run")
+def invitations_run(db: DbOption = None) -> None:
+    """Send whatever the schedules say is due today (for cron, if the web server does not).
+
+    Example: gaplens invitations run
+    """
+    from gaplens.mail.runner import scheduled_mail
+
+    with user_errors():
+        reports = scheduled_mail(ready_database(db))
+    for report in reports:
+        out.print(report.describe())
+    if not reports:
+        out.print("Nothing due.")
 
 
 def _write_links(output: Path, links: list[tuple[str, str]], prefix: str) -> None:

@@ -11,6 +11,7 @@ from gaplens.directory import models as directory_models
 from gaplens.feedback import models as feedback_models
 from gaplens.friction import models as friction_models
 from gaplens.imports import models as import_models
+from gaplens.mail import models as mail_models
 from gaplens.modelling import models as modelling_models
 from gaplens.reflections import models as reflection_models
 from gaplens.releases import models as release_models
@@ -46,6 +47,7 @@ __all__ = [
     "friction_models",
     "friction_release_models",
     "import_models",
+    "mail_models",
     "measured_release_models",
     "modelling_models",
     "reflection_models",

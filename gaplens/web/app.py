@@ -38,6 +38,7 @@ from gaplens.web.routes import (
     friction,
     health,
     imports,
+    mail,
     measured,
     modelling,
     public,
@@ -49,7 +50,13 @@ from gaplens.web.routes import (
     users,
     wins,
 )
-from gaplens.web.schedule import release_trigger, start_release_schedule, start_sync_schedule
+from gaplens.web.schedule import (
+    mail_trigger,
+    release_trigger,
+    start_mail_schedule,
+    start_release_schedule,
+    start_sync_schedule,
+)
 from gaplens.web.security import CrossSiteMiddleware, HardeningMiddleware
 from gaplens.web.settings import UPLOAD_PREFIX, WebSettings
 from gaplens.web.sso import OidcClient
@@ -84,11 +91,20 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             app.state.sync_trigger, app.state.settings.database_url, app.state.policy, sync_stop
         )
     app.state.sync_scheduler = sync_scheduler
+    mail_scheduler = None
+    if app.state.mail_trigger is not None:
+        mail_scheduler = start_mail_schedule(
+            app.state.mail_trigger, app.state.settings.database_url
+        )
+    app.state.mail_scheduler = mail_scheduler
     yield
     if sync_scheduler is not None:
         # A sync under way stops after the unit it is storing (committed with its cursor).
         sync_stop.set()
         sync_scheduler.shutdown(wait=True)
+    if mail_scheduler is not None:
+        # A round under way finishes, so what it sent is recorded (it may take a while).
+        mail_scheduler.shutdown(wait=True)
     if scheduler is not None:
         # A build under way finishes (and commits, and gives its lease back) first.
         scheduler.shutdown(wait=True)
@@ -115,6 +131,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     # Parsed here so a bad schedule stops the server at startup (None: builds run from cron).
     app.state.release_trigger = release_trigger(settings.release_schedule)
     app.state.sync_trigger = release_trigger(settings.sync_schedule, "GAPLENS_SYNC_SCHEDULE")
+    app.state.mail_trigger = mail_trigger(settings.mail_schedule)
     # Per app (so per worker): an address is only ever held as a keyed hash, in memory.
     app.state.feedback_limiter = AnonymousRateLimiter(
         limit=settings.feedback_per_hour, window_seconds=3600
@@ -150,6 +167,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         surveys.router,
         admin.router,
         connections.router,
+        mail.router,
         users.router,
         api.router,
         exports.router,

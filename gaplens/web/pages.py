@@ -167,6 +167,7 @@ NAVIGATION = (
         "Admin",
         (
             NavLink("/admin/surveys", "Surveys", "/admin/surveys", admin_only=True),
+            NavLink("/admin/mail", "Invitations", "/admin/mail", admin_only=True),
             NavLink("/admin/users", "Accounts", "/admin/users", admin_only=True),
             NavLink("/admin/tasks", "Task catalogue", "/admin/tasks", admin_only=True),
             NavLink("/admin/connections", "Connections", "/admin/connections", admin_only=True),

@@ -1,4 +1,5 @@
-"""The web server's release schedule: builds releases in the background while it serves.
+"""The web server's schedules: release builds, and mail rounds (docs/mail.md), in the
+background while it serves.
 
 Set by `GAPLENS_RELEASE_SCHEDULE`: a crontab line (server local time; default "5 * * * *",
 every hour at minute 5), "every N" seconds / "every Nm" / "every Nh", or "off" to run builds
@@ -87,6 +88,33 @@ def start_sync_schedule(
         args=(database_url, policy, stop),
         id="connection-sync",
         name="connection sync",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.start()
+    return scheduler
+
+
+DEFAULT_MAIL_SCHEDULE = "every 15m"
+"""How often the server looks for mail rounds due (`GAPLENS_MAIL_SCHEDULE`); a round runs
+once, so looking often only makes the invitation leave soon after its opening day starts."""
+
+
+def mail_trigger(schedule: str) -> BaseTrigger | None:
+    return release_trigger(schedule, "GAPLENS_MAIL_SCHEDULE")
+
+
+def start_mail_schedule(trigger: BaseTrigger, database_url: str) -> BackgroundScheduler:
+    """Mail rounds due today (gaplens.mail.runner.scheduled_mail), one run at a time."""
+    from gaplens.mail.runner import scheduled_mail
+
+    scheduler = BackgroundScheduler(daemon=True)
+    scheduler.add_job(
+        scheduled_mail,
+        trigger,
+        args=(database_url,),
+        id="mail-rounds",
+        name="mail rounds",
         max_instances=1,
         coalesce=True,
     )

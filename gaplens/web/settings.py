@@ -7,7 +7,12 @@ from dataclasses import dataclass
 
 from gaplens.accounts.sso import OidcSettings, oidc_settings_from, password_login_from
 from gaplens.config import database_url
-from gaplens.web.schedule import DEFAULT_RELEASE_SCHEDULE, DEFAULT_SYNC_SCHEDULE, OFF
+from gaplens.web.schedule import (
+    DEFAULT_MAIL_SCHEDULE,
+    DEFAULT_RELEASE_SCHEDULE,
+    DEFAULT_SYNC_SCHEDULE,
+    OFF,
+)
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_IMPORT_BYTES = 2 * 1024**3
@@ -34,6 +39,9 @@ class WebSettings:
     release_schedule: str = OFF
     """When the server builds releases itself (`gaplens/web/schedule.py`). Off unless set:
     `from_environment` (what `gaplens serve` uses) turns it on, every hour at minute 5."""
+    mail_schedule: str = OFF
+    """When the server sends the mail rounds due (docs/mail.md). Off unless set:
+    `from_environment` turns it on (every 15 minutes) when SMTP or Slack is configured."""
 
     sync_schedule: str = OFF
     """How often the server looks for connections due a sync (each has its own interval);
@@ -56,6 +64,12 @@ class WebSettings:
             max_import_bytes=int(os.environ.get("GAPLENS_MAX_IMPORT_BYTES", MAX_IMPORT_BYTES)),
             release_schedule=os.environ.get("GAPLENS_RELEASE_SCHEDULE", DEFAULT_RELEASE_SCHEDULE),
             sync_schedule=os.environ.get("GAPLENS_SYNC_SCHEDULE", DEFAULT_SYNC_SCHEDULE),
+            mail_schedule=os.environ.get(
+                "GAPLENS_MAIL_SCHEDULE",
+                DEFAULT_MAIL_SCHEDULE
+                if os.environ.get("GAPLENS_SMTP_HOST") or os.environ.get("GAPLENS_SLACK_BOT_TOKEN")
+                else OFF,
+            ),
             allowed_origins=tuple(
                 origin.strip()
                 for origin in os.environ.get("GAPLENS_ALLOWED_ORIGINS", "").split(",")

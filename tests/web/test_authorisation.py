@@ -22,6 +22,7 @@ MATRIX = {
     ("GET", "/api/v1/shadow-ai"): [401, 200, 200, 200],
     ("GET", "/shadow"): [303, 200, 200, 200],
     ("GET", "/admin/surveys"): [303, 200, 403, 403],
+    ("GET", "/admin/mail"): [303, 200, 403, 403],
     ("POST", "/api/v1/admin/surveys"): [401, 422, 403, 403],  # empty body
     ("POST", "/api/v1/admin/surveys/{name}/open-link"): [401, 422, 403, 403],
     ("POST", "/api/v1/admin/surveys/{name}/close"): [401, 404, 403, 403],  # no such survey

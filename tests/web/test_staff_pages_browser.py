@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 import uvicorn
 from rich.console import Console
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from gaplens.accounts.models import StaffRole
 from gaplens.accounts.service import create_user
@@ -47,6 +49,7 @@ PAGES = [
     "/reports",
     "/actions",
     "/admin/surveys",
+    "/admin/mail",
     "/admin/users",
     "/admin/tasks",
     "/admin/connections",
@@ -76,8 +79,38 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_demo(400, 1, out, None, Console(quiet=True))
     with session_scope(result.database_url) as session:
         create_user(session, ADMIN, "Pages Admin", StaffRole.ADMIN, PASSWORD)
+        _mail_schedule_with_a_bounce(session)
     dispose_engine(result.database_url)
     return out / "gaplens-demo.db"
+
+
+def _mail_schedule_with_a_bounce(session: Session) -> None:
+    """So /admin/mail shows a schedule, its counts, a round and a failing address."""
+    import datetime as dt
+
+    from gaplens.directory.models import Person
+    from gaplens.mail.models import MailInvitation, MailRound
+    from gaplens.mail.service import schedule_survey
+    from gaplens.surveys.service import find_survey
+
+    survey = find_survey(session, None)  # the demo's latest pulse: no new survey to show
+    today = dt.date.today()
+    schedule_survey(session, survey, opens_on=today, closes_on=today + dt.timedelta(days=14))
+    person = session.scalars(select(Person).order_by(Person.email)).first()
+    assert person is not None
+    session.add(
+        MailInvitation(
+            survey_id=survey.id,
+            person_id=person.id,
+            channel="email",
+            status="bounced",
+            address=person.email,
+            detail="550 5.1.1 User unknown",
+            attempts=1,
+            sent_on=today,
+        )
+    )
+    session.add(MailRound(survey_id=survey.id, kind="invitation", step=0, sent_on=today, failed=1))
 
 
 @pytest.fixture
