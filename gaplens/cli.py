@@ -694,11 +694,13 @@ def questions() -> None:
 
     Example: gaplens questions
     """
-    from gaplens.surveys.question_bank import bank
+    from gaplens.surveys.question_bank import HELD_BACK, bank
 
     table = Table("key", "scale", "options", "benchmark", title="Question bank v1", show_lines=True)
     for entry in bank():
         benchmark = f"{entry.benchmark.text} ({entry.benchmark.source})" if entry.benchmark else ""
+        if entry.key in HELD_BACK:
+            benchmark = f"held back, source not confirmed: {HELD_BACK[entry.key]}"
         table.add_row(entry.key, entry.scale.value, " / ".join(entry.options), benchmark)
     out.print(table)
 

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from gaplens.cli import app
 from gaplens.report.schemas import REPORT_SCHEMA_VERSION, FigureStatus, ReportDocument
+from gaplens.surveys.question_bank import HELD_BACK
 
 runner = CliRunner()
 
@@ -509,6 +510,11 @@ def test_the_report_body_uses_no_internal_words(demo_report: tuple[Path, ReportD
         assert "1,383 of 2,000" in text or name != "reality-report.html"
         found = [w for w in INTERNAL_WORDS if w in text]
         assert not found, f"{name}: {found}"
+        # Published benchmarks cite a real source: the brief's figures whose source is not
+        # confirmed are not quoted, nor are the old "published benchmark 78%" phrases.
+        quoted = [f for f in HELD_BACK.values() if f[:16] in text]
+        quoted += [p for p in ("benchmark 78%", "benchmark 12%", "not yet confirmed") if p in text]
+        assert not quoted, f"{name}: {quoted}"
 
 
 def _page_texts(pdf: bytes, tmp_path: Path, pages: int) -> list[str]:

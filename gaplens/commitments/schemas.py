@@ -165,7 +165,8 @@ class ClarityTrend(BaseModel):
     """One per pulse of the survey's series up to the period's end, oldest first."""
     change: ClarityChange | None
     """First pulse to last, when the group is shown in both."""
-    benchmark: str
+    benchmark: str | None
+    """The question's published figure with its source; None while none is confirmed."""
 
 
 class CommitmentsSection(BaseModel):

@@ -503,13 +503,13 @@ def clarity_trend(
             )
         )
     question = entry(QUESTION)
-    assert question.benchmark is not None
+    bench = question.benchmark
     return ClarityTrend(
         question=question.text,
         series=survey.series,
         points=points,
         change=clarity_change(points),
-        benchmark=f"{question.benchmark.text} ({question.benchmark.source}).",
+        benchmark=None if bench is None else f"{bench.text} ({bench.source}).",
     )
 
 

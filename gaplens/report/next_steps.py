@@ -401,7 +401,7 @@ def job_security(doc: ReportDocument) -> NextStep | None:
         "what is, and repeat the question in the next pulse.",
         [
             f"{percent(share)} of individual contributors do not know whether AI will change "
-            f"their job (n = {group.n}; published benchmark 78%).",
+            f"their job (n = {group.n}).",
         ],
         "perception",
     )
@@ -419,7 +419,7 @@ def involvement(doc: ReportDocument) -> NextStep | None:
     tasks = doc.tasks
     evidence = [
         f"{_share_text(group.favourable)} of individual contributors feel involved in "
-        f"decisions about AI in their work (n = {group.n}; published benchmark 12%).",
+        f"decisions about AI in their work (n = {group.n}).",
     ]
     if tasks is not None and tasks.status == "shown" and tasks.respondents:
         action = (
@@ -821,8 +821,7 @@ def what_stays_the_same(doc: ReportDocument) -> NextStep | None:
     evidence = [
         f"Job-security clarity among {name}: {percent(group.clarity.share)} "
         f"({percent_range(group.clarity.low, group.clarity.high)}, n = {group.n}) in "
-        f"{point.survey} say they know whether AI will change their job (published "
-        "benchmark: 78% do not know)."
+        f"{point.survey} say they know whether AI will change their job."
     ]
     if change is not None:
         evidence.append(

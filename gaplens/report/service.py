@@ -501,8 +501,7 @@ def build_headline(
             unsure = group.shares["no"].count + group.shares["unsure"].count
             n = group.n or 0
             statements.append(
-                f"{_pct(unsure / n)} of {ic} do not know whether AI will change their job "
-                f"(n={n}; published benchmark 78%)."
+                f"{_pct(unsure / n)} of {ic} do not know whether AI will change their job (n={n})."
             )
     involvement = perception.get("decision_involvement")
     if involvement is not None:
@@ -510,7 +509,7 @@ def build_headline(
         if group and group.favourable and group.status is FigureStatus.SHOWN:
             statements.append(
                 f"{_pct(group.favourable.share)} of {ic} feel involved in decisions about how AI "
-                f"is deployed in their work (n={group.n}; published benchmark 12%)."
+                f"is deployed in their work (n={group.n})."
             )
     if statements:
         statements.append(

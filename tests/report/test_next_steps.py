@@ -271,7 +271,7 @@ def test_job_security_and_involvement_read_the_frontline_figures() -> None:
     unsure = (clarity.shares["no"].count + clarity.shares["unsure"].count) / clarity.n
     assert found["job-security"] == [
         f"{unsure * 100:.0f}% of individual contributors do not know whether AI will change "
-        f"their job (n = {clarity.n}; published benchmark 78%)."
+        f"their job (n = {clarity.n})."
     ]
     assert found["involvement"][0].startswith("20% (15–27%) of individual contributors")
     hidden = {

@@ -198,8 +198,7 @@ def test_low_clarity_without_statements_asks_to_say_what_stays_the_same() -> Non
     assert "Publish what is not changing" in action
     assert evidence == [
         "Job-security clarity among individual contributors: 20% (15–26%, n = 200) in Pulse "
-        "2026-Q1 say they know whether AI will change their job (published benchmark: 78% "
-        "do not know).",
+        "2026-Q1 say they know whether AI will change their job.",
         "No statement of what stays the same is in force.",
     ]
 
