@@ -7,6 +7,7 @@ figures that are shown are drawn; a band without one is said in words.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from markupsafe import Markup
@@ -107,12 +108,16 @@ def calibration_chart(found: Calibration) -> Spec | None:
 
 @dataclass(frozen=True)
 class CalibrationView:
-    """One scope's calibration with its chart (None when no band has a figure)."""
+    """One scope's calibration with its chart (None when no band has a figure), described by
+    the caption whose id is `caption_id` (the chart's aria-describedby)."""
 
     calibration: Calibration
     chart: Markup | None
+    caption_id: str
 
 
 def calibration_view(found: Calibration) -> CalibrationView:
+    caption_id = "calibration-" + re.sub(r"[^a-z0-9]+", "-", found.scope.lower()).strip("-")
     spec = calibration_chart(found)
-    return CalibrationView(found, Markup(spec_to_svg(spec)) if spec is not None else None)
+    chart = Markup(spec_to_svg(spec, caption_id + "-caption")) if spec is not None else None
+    return CalibrationView(found, chart, caption_id + "-caption")

@@ -192,4 +192,11 @@ class DisconnectingServer:
             connection.close()
 
     def close(self) -> None:
+        """Stops accepting and joins the thread (closing alone does not wake a blocked
+        accept on Linux; shutting the socket down does), so no thread outlives the test."""
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.sock.close()
+        self._thread.join(timeout=5)
