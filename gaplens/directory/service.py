@@ -120,12 +120,29 @@ def import_people(session: Session, path: Path) -> ImportSummary:
     problems = ProblemCollector(path.name)
     records = read_people(path, problems)
     problems.raise_if_any()
+    created, updated, unchanged = apply_people(session, records, problems)
+    record_import(session, "people", path, rows_read=len(records), rows_written=created + updated)
+    return ImportSummary("people", path.name, len(records), created, updated, unchanged)
+
+
+def apply_people(
+    session: Session, records: list[PersonRecord], problems: ProblemCollector
+) -> tuple[int, int, int]:
+    """Check `records` against the directory (teams, identities, dates), then write them:
+    (created, updated, unchanged). The one path every source of people takes (the CSV
+    import, SCIM), so they follow the same rules; raises InputError and writes nothing if
+    any record is wrong."""
     org = ensure_organisation(session)
     teams = {t.key: t for t in session.scalars(select(Team).where(Team.organisation_id == org.id))}
     _check_people_references(session, records, teams, problems)
     problems.raise_if_any()
 
-    existing = {p.id: p for p in session.scalars(select(Person))}
+    ids = [person_id(r.email) for r in records]
+    existing = {
+        p.id: p
+        for start in range(0, len(ids), 500)
+        for p in session.scalars(select(Person).where(Person.id.in_(ids[start : start + 500])))
+    }
     created = updated = unchanged = 0
     for record in records:
         team = teams[record.team]
@@ -152,8 +169,7 @@ def import_people(session: Session, path: Path) -> ImportSummary:
             unchanged += 1
     session.flush()
     _replace_identities(session, records)
-    record_import(session, "people", path, rows_read=len(records), rows_written=created + updated)
-    return ImportSummary("people", path.name, len(records), created, updated, unchanged)
+    return created, updated, unchanged
 
 
 def _check_people_references(
@@ -212,7 +228,14 @@ def _replace_identities(session: Session, records: list[PersonRecord]) -> None:
     session.flush()
 
 
-__all__ = ["ImportSummary", "InputError", "import_people", "import_teams", "person_id"]
+__all__ = [
+    "ImportSummary",
+    "InputError",
+    "apply_people",
+    "import_people",
+    "import_teams",
+    "person_id",
+]
 
 
 def team_functions(session: Session) -> list[str]:

@@ -42,12 +42,14 @@ from gaplens.web.routes import (
     public,
     reflections,
     reports,
+    scim,
     slack,
     surveys,
     tasks,
     users,
     wins,
 )
+from gaplens.web.routes.scim import install_scim_errors
 from gaplens.web.schedule import release_trigger, start_release_schedule, start_sync_schedule
 from gaplens.web.security import CrossSiteMiddleware, HardeningMiddleware
 from gaplens.web.settings import UPLOAD_PREFIX, WebSettings
@@ -160,11 +162,13 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         wins.router,
         wins.pages,
         reports.pages,
+        scim.router,
     )
     for router in routers:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")  # after the routes
     install_error_handlers(app)
+    install_scim_errors(app)
     # Inside the hardening middleware, so its 403 carries the security headers too.
     app.add_middleware(CrossSiteMiddleware, allowed_origins=settings.allowed_origins)
     app.add_middleware(
