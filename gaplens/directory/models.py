@@ -52,6 +52,8 @@ class Team(Base):
     name: Mapped[str] = mapped_column(String(200))
     function: Mapped[str | None] = mapped_column(String(100))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("team.id", ondelete="RESTRICT"))
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    """The identity provider's id for the group this team is (SCIM `externalId`)."""
 
     parent: Mapped[Team | None] = relationship(remote_side=[id], lazy="raise")
 
@@ -77,6 +79,9 @@ class Person(Base):
     but the row and everything it is linked to stay, so history keeps its people."""
     external_id: Mapped[str | None] = mapped_column(String(200))
     """The identity provider's id for the person (SCIM `externalId`), kept as it sent it."""
+    user_name: Mapped[str | None] = mapped_column(String(320), unique=True)
+    """The identity provider's sign-in name (SCIM `userName`, e.g. a UPN) when it is not the
+    work email; None means it is the email."""
 
     team: Mapped[Team] = relationship(lazy="raise")
 

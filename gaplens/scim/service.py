@@ -19,21 +19,20 @@ from scim2_models import (
     InvalidFilterException,
     InvalidValueException,
     Meta,
-    MutabilityException,
     NotFoundException,
     PatchOp,
     SCIMException,
     UniquenessException,
     User,
 )
-from scim2_models.resources.user import Email, Name
-from sqlalchemy import func, select
+from scim2_models.resources.user import Email
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from gaplens.audit.service import record
 from gaplens.connectors.directory_csv import person_record
-from gaplens.directory.models import Identity, IdentityKind, Person, Team
-from gaplens.directory.service import apply_people, ensure_organisation, person_id
+from gaplens.directory.models import Identity, IdentityKind, Person, RoleLevel, Team
+from gaplens.directory.service import apply_people, ensure_organisation
 from gaplens.errors import InputError, ProblemCollector
 from gaplens.scim.models import ScimToken
 
@@ -42,6 +41,8 @@ UNASSIGNED_TEAM = "unassigned"
 UNASSIGNED_NAME = "Not yet in a team"
 MAX_PAGE = 200
 TOKEN_PREFIX = "gaplens_scim_"
+ROLE_LEVELS = tuple(level.value for level in RoleLevel)
+"""What `userType` may be (the directory's role levels)."""
 
 
 def _hash(token: str) -> str:
@@ -103,23 +104,23 @@ class Page:
 
 
 def user_resource(session: Session, person: Person, base_url: str) -> ScimUser:
-    """A person as SCIM shows them: userName and the primary email are the work email."""
+    """A person as SCIM shows them: the primary email is the work email; userName is the
+    provider's sign-in name (the email unless it sent another)."""
     user = ScimUser(
         id=person.id,
         external_id=person.external_id,
-        user_name=person.email,
+        user_name=person.user_name or person.email,
         display_name=person.display_name,
-        name=Name(formatted=person.display_name),
         user_type=person.role_level.value,
         active=person.active,
-        emails=[Email(value=person.email, type="work", primary=True)],
+        emails=[Email(value=person.email)],
         meta=Meta(resource_type="User", location=f"{base_url}/Users/{person.id}"),
     )
     user[EnterpriseUser] = EnterpriseUser(department=person.function)
     return user
 
 
-def _find(session: Session, user_id: str) -> Person:
+def find_person(session: Session, user_id: str) -> Person:
     person = session.get(Person, user_id) if len(user_id) <= 36 else None
     if person is None:
         raise NotFoundException(detail=f"no user with id '{user_id}'")
@@ -127,10 +128,10 @@ def _find(session: Session, user_id: str) -> Person:
 
 
 def get_user(session: Session, user_id: str, base_url: str) -> ScimUser:
-    return user_resource(session, _find(session, user_id), base_url)
+    return user_resource(session, find_person(session, user_id), base_url)
 
 
-def _unassigned_team(session: Session) -> str:
+def unassigned_team(session: Session) -> str:
     """Where a person SCIM creates waits until a group puts them in a team."""
     org = ensure_organisation(session)
     exists = session.scalar(select(Team.id).where(Team.key == UNASSIGNED_TEAM))
@@ -153,22 +154,32 @@ def _display_name(user: ScimUser) -> str:
     return str(user.user_name or "")
 
 
-def _write(session: Session, user: ScimUser, person: Person | None) -> Person:
-    """Apply `user` to the directory (creating or updating `person`) by the import's rules."""
+def write_user(
+    session: Session, user: ScimUser, person: Person | None, team: str | None = None
+) -> Person:
+    """Apply `user` to the directory (creating or updating `person`, putting them in team
+    `team` if given, else leaving them where they are) by the import's rules."""
     enterprise = user[EnterpriseUser]
-    team = (
-        session.scalar(select(Team.key).where(Team.id == person.team_id))
-        if person is not None
-        else _unassigned_team(session)
-    )
+    if team is None:
+        team = (
+            session.scalar(select(Team.key).where(Team.id == person.team_id))
+            if person is not None
+            else unassigned_team(session)
+        )
     identities: dict[IdentityKind, str] = {}
     if person is not None:
         identities = {
             i.kind: i.value
             for i in session.scalars(select(Identity).where(Identity.person_id == person.id))
         }
+    email = work_email(user)
+    if person is not None and email != person.email:
+        if session.scalar(select(Person.id).where(Person.email == email)) is not None:
+            raise UniquenessException(detail=f"the email '{email}' is already taken")
+        person.email = email  # the row, its id and its history stay: only the address moves
+        session.flush()
     fields = {
-        "email": user.user_name or "",
+        "email": email,
         "name": _display_name(user),
         "role_level": user.user_type
         or (person.role_level.value if person is not None else "individual_contributor"),
@@ -189,8 +200,9 @@ def _write(session: Session, user: ScimUser, person: Person | None) -> Person:
     except InputError as error:
         first = error.problems[0]
         raise InvalidValueException(detail=f"{_attribute(first.column)}: {first.message}") from None
-    written = session.get(Person, person_id(found.email))
-    assert written is not None
+    written = session.scalars(select(Person).where(Person.email == found.email)).one()
+    user_name = (user.user_name or "").strip()
+    written.user_name = user_name if user_name.lower() != found.email else None
     written.active = True if user.active is None else bool(user.active)
     written.external_id = user.external_id
     session.flush()
@@ -213,20 +225,48 @@ def _iso(day: dt.date | None) -> str:
     return day.isoformat() if day else ""
 
 
-def _taken(session: Session, email: str, external_id: str | None) -> str | None:
-    if session.get(Person, person_id(email)) is not None:
-        return f"userName '{email}' is already taken"
-    if external_id and session.scalar(select(Person.id).where(Person.external_id == external_id)):
-        return f"externalId '{external_id}' is already taken"
-    return None
+def work_email(user: ScimUser) -> str:
+    """The person's work email: the primary (else the work, else the first) of `emails`, or
+    the userName when no email is given (Okta's default: userName is the email)."""
+    emails = [e for e in user.emails or [] if e.value]
+    chosen = (
+        next((e for e in emails if e.primary), None)
+        or next((e for e in emails if e.type == "work"), None)
+        or (emails[0] if emails else None)
+    )
+    return str(chosen.value if chosen else user.user_name or "").strip().lower()
+
+
+def _user_name_owner(session: Session, user_name: str) -> str | None:
+    value = user_name.strip().lower()
+    return session.scalar(
+        select(Person.id).where(
+            or_(
+                func.lower(Person.user_name) == value,
+                and_(Person.user_name.is_(None), Person.email == value),
+            )
+        )
+    )
+
+
+def _check_unique(session: Session, user: ScimUser, person_id: str | None) -> None:
+    """userName, the work email and externalId each name one person (409 otherwise)."""
+    owner = _user_name_owner(session, user.user_name or "")
+    if owner is not None and owner != person_id:
+        raise UniquenessException(detail=f"userName '{user.user_name}' is already taken")
+    email = work_email(user)
+    owner = session.scalar(select(Person.id).where(Person.email == email))
+    if owner is not None and owner != person_id:
+        raise UniquenessException(detail=f"the email '{email}' is already taken")
+    if user.external_id:
+        owner = session.scalar(select(Person.id).where(Person.external_id == user.external_id))
+        if owner is not None and owner != person_id:
+            raise UniquenessException(detail=f"externalId '{user.external_id}' is already taken")
 
 
 def create_user(session: Session, actor: str, user: ScimUser, base_url: str) -> ScimUser:
-    email = (user.user_name or "").strip().lower()
-    taken = _taken(session, email, user.external_id)
-    if taken:
-        raise UniquenessException(detail=taken)
-    person = _write(session, user, None)
+    _check_unique(session, user, None)
+    person = write_user(session, user, None)
     record(session, actor, "scim_create_user", person.id)
     return user_resource(session, person, base_url)
 
@@ -234,19 +274,9 @@ def create_user(session: Session, actor: str, user: ScimUser, base_url: str) -> 
 def replace_user(
     session: Session, actor: str, user_id: str, user: ScimUser, base_url: str
 ) -> ScimUser:
-    person = _find(session, user_id)
-    email = (user.user_name or "").strip().lower()
-    if email != person.email:
-        # The person id is derived from the work email so CSV re-imports match; a new
-        # address is a new person (create it, deactivate this one).
-        raise MutabilityException(
-            detail=f"userName cannot change from '{person.email}' (a new address is a new user)"
-        )
-    if user.external_id and session.scalar(
-        select(Person.id).where(Person.external_id == user.external_id, Person.id != person.id)
-    ):
-        raise UniquenessException(detail=f"externalId '{user.external_id}' is already taken")
-    person = _write(session, user, person)
+    person = find_person(session, user_id)
+    _check_unique(session, user, person.id)
+    person = write_user(session, user, person)
     record(session, actor, "scim_replace_user", person.id, {"active": person.active})
     return user_resource(session, person, base_url)
 
@@ -283,7 +313,8 @@ def list_users(
             )
         attribute, value = match.group(1).lower(), match.group(2).replace('\\"', '"')
         if attribute == "username":
-            query = query.where(Person.email == value.strip().lower())
+            owner = _user_name_owner(session, value)
+            query = query.where(Person.id == owner)
         elif attribute == "externalid":
             query = query.where(Person.external_id == value)
         else:

@@ -18,6 +18,7 @@ from gaplens.scim.service import create_token, revoke_token
 
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 
@@ -253,8 +254,47 @@ def test_discovery(client: TestClient, token: str) -> None:
     config = client.get("/scim/v2/ServiceProviderConfig", headers=auth(token)).json()
     assert config["patch"]["supported"] is True and config["bulk"]["supported"] is False
     types = client.get("/scim/v2/ResourceTypes", headers=auth(token)).json()
-    assert [t["id"] for t in types["Resources"]] == ["User"]
+    assert [t["id"] for t in types["Resources"]] == ["User", "Group"]
     schemas = client.get("/scim/v2/Schemas", headers=auth(token)).json()
-    assert {s["id"] for s in schemas["Resources"]} == {USER, ENTERPRISE}
+    assert {s["id"] for s in schemas["Resources"]} == {USER, ENTERPRISE, GROUP}
     one = client.get(f"/scim/v2/Schemas/{USER}", headers=auth(token))
     assert one.status_code == 200 and one.json()["id"] == USER
+    assert_scim_error(client.post("/scim/v2/Schemas", json={}, headers=auth(token)), 405, None)
+
+
+def test_a_upn_user_name_and_a_changed_email_keep_the_person(
+    client: TestClient, web_db: str, token: str
+) -> None:
+    """Entra's default mapping: userName is the UPN, the work email comes from `emails`."""
+    body = entra_user("ada@example.org", userName="ada@northwind.onmicrosoft.com")
+    created = client.post("/scim/v2/Users", json=body, headers=auth(token))
+    assert created.status_code == 201, created.text
+    user = created.json()
+    assert user["userName"] == "ada@northwind.onmicrosoft.com"
+    found = client.get(
+        "/scim/v2/Users",
+        params={"filter": 'userName eq "ADA@northwind.onmicrosoft.com"'},
+        headers=auth(token),
+    ).json()
+    assert [u["id"] for u in found["Resources"]] == [user["id"]]
+    # The address changes (a marriage, a new domain): same row, same id, same team.
+    with session_scope(web_db) as session:
+        team_id = session.scalars(select(Person.team_id).where(Person.id == user["id"])).one()
+    body["emails"] = [{"primary": True, "type": "work", "value": "ada.king@example.org"}]
+    replaced = client.put(f"/scim/v2/Users/{user['id']}", json=body, headers=auth(token))
+    assert replaced.status_code == 200, replaced.text
+    with session_scope(web_db) as session:
+        person = session.get(Person, user["id"])
+        assert person is not None
+        assert (person.email, person.team_id) == ("ada.king@example.org", team_id)
+    # Another user may not take that address, nor the UPN.
+    before = snapshot(web_db)
+    clash = entra_user("ada.king@example.org", userName="someone@example.org")
+    assert_scim_error(
+        client.post("/scim/v2/Users", json=clash, headers=auth(token)), 409, "uniqueness"
+    )
+    clash = entra_user("other@example.org", userName="ada@northwind.onmicrosoft.com")
+    assert_scim_error(
+        client.post("/scim/v2/Users", json=clash, headers=auth(token)), 409, "uniqueness"
+    )
+    assert snapshot(web_db) == before

@@ -1,4 +1,4 @@
-"""scim: bearer tokens for provisioning; a person's active flag and external id
+"""scim: bearer tokens for provisioning; a person's active flag, external ids
 
 Revision ID: 0042
 Revises: 0038
@@ -34,10 +34,18 @@ def upgrade() -> None:
             sa.Column("active", sa.Boolean(), server_default=sa.true(), nullable=False)
         )
         batch.add_column(sa.Column("external_id", sa.String(length=200), nullable=True))
+        batch.add_column(sa.Column("user_name", sa.String(length=320), nullable=True))
+        batch.create_unique_constraint(op.f("uq_person_user_name"), ["user_name"])
+    with op.batch_alter_table("team") as batch:
+        batch.add_column(sa.Column("external_id", sa.String(length=200), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("team") as batch:
+        batch.drop_column("external_id")
     with op.batch_alter_table("person") as batch:
+        batch.drop_constraint(op.f("uq_person_user_name"), type_="unique")
+        batch.drop_column("user_name")
         batch.drop_column("external_id")
         batch.drop_column("active")
     op.drop_table("scim_token")
