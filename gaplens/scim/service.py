@@ -49,7 +49,7 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, name: str) -> str:
+def create_token(session: Session, name: str, actor: str = "cli") -> str:
     """A new token for one identity provider, returned once; only its hash is kept."""
     name = name.strip()
     if not name or len(name) > 100:
@@ -58,23 +58,29 @@ def create_token(session: Session, name: str) -> str:
         raise InputError.single(f"a SCIM token named '{name}' already exists", column="NAME")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(ScimToken(name=name, token_hash=_hash(token), created_at=dt.datetime.now(dt.UTC)))
-    record(session, "cli", "scim_token_create", name)
+    record(session, actor, "scim_token_create", name)
     session.flush()
     return token
 
 
-def revoke_token(session: Session, name: str) -> None:
+def revoke_token(session: Session, name: str, actor: str = "cli") -> None:
     """Delete the token named `name`: its next request is refused."""
     token = session.scalar(select(ScimToken).where(ScimToken.name == name.strip()))
     if token is None:
         raise InputError.single(f"no SCIM token named '{name}'", column="NAME")
     session.delete(token)
-    record(session, "cli", "scim_token_revoke", token.name)
+    record(session, actor, "scim_token_revoke", token.name)
     session.flush()
 
 
 def token_names(session: Session) -> list[str]:
     return list(session.scalars(select(ScimToken.name).order_by(ScimToken.name)))
+
+
+def token_list(session: Session) -> list[tuple[str, dt.datetime]]:
+    """(name, issued at) of every live token, by name: what the admin page shows."""
+    rows = session.execute(select(ScimToken.name, ScimToken.created_at).order_by(ScimToken.name))
+    return [(name, created) for name, created in rows]
 
 
 def token_actor(session: Session, token: str | None) -> str | None:

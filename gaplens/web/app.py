@@ -43,6 +43,7 @@ from gaplens.web.routes import (
     reflections,
     reports,
     scim,
+    scim_admin,
     slack,
     surveys,
     tasks,
@@ -163,6 +164,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         wins.pages,
         reports.pages,
         scim.router,
+        scim_admin.router,
     )
     for router in routers:
         app.include_router(router)

@@ -3,6 +3,7 @@ the bearer token, the audit log, and bad input that changes nothing."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from gaplens.directory.models import Identity, Person, Team
 from gaplens.directory.queries import people_to_invite
 from gaplens.scim.models import ScimToken
 from gaplens.scim.service import create_token, revoke_token
+from tests.web.conftest import form_token, sign_in
 
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -298,3 +300,31 @@ def test_a_upn_user_name_and_a_changed_email_keep_the_person(
         client.post("/scim/v2/Users", json=clash, headers=auth(token)), 409, "uniqueness"
     )
     assert snapshot(web_db) == before
+
+
+def test_admins_issue_and_revoke_tokens_on_the_admin_page(client: TestClient, web_db: str) -> None:
+    sign_in(client, "admin")
+    csrf = form_token(client, "/admin/scim")
+    issued = client.post("/admin/scim", data={"csrf_token": csrf, "name": "okta"})
+    assert issued.status_code == 200
+    shown = re.search(r'<code id="scim-token">([^<]+)</code>', issued.text)
+    assert shown is not None
+    token = shown.group(1)
+    assert client.get("/scim/v2/Users", headers=auth(token)).status_code == 200
+    again = client.get("/admin/scim")
+    assert "okta" in again.text and token not in again.text  # shown once
+    duplicate = client.post("/admin/scim", data={"csrf_token": csrf, "name": "okta"})
+    assert duplicate.status_code == 422 and "already exists" in duplicate.text
+    revoked = client.post("/admin/scim/revoke", data={"csrf_token": csrf, "name": "okta"})
+    assert revoked.status_code == 200
+    assert_scim_error(client.get("/scim/v2/Users", headers=auth(token)), 401, None)
+    with session_scope(web_db) as session:
+        actions = [
+            (e.action, e.target)
+            for e in session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.action.like("scim_token_%"))
+                .order_by(AuditEvent.id)
+            )
+        ]
+    assert actions == [("scim_token_create", "okta"), ("scim_token_revoke", "okta")]
