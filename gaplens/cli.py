@@ -911,6 +911,65 @@ def serve(
     run_server(ASGI_APP, host, port, workers)
 
 
+scim_app = typer.Typer(
+    help="SCIM provisioning from an identity provider (see docs/scim.md).", no_args_is_help=True
+)
+app.add_typer(scim_app, name="scim")
+scim_token_app = typer.Typer(help="Bearer tokens for SCIM clients.", no_args_is_help=True)
+scim_app.add_typer(scim_token_app, name="token")
+
+
+@scim_token_app.command("create")
+def scim_token_create(
+    name: Annotated[str, typer.Argument(help="Whom the token is for, e.g. entra-id.")],
+    db: DbOption = None,
+) -> None:
+    """Issue a SCIM bearer token and print it once (only its hash is stored).
+
+    Example: gaplens scim token create entra-id
+    """
+    from gaplens.scim.service import create_token
+
+    with user_errors():
+        url = ready_database(db)
+        with session_scope(url) as session:
+            token = create_token(session, name)
+    out.print(f"SCIM token '{name.strip()}' (shown once; paste it into the identity provider):")
+    print(token)
+
+
+@scim_token_app.command("revoke")
+def scim_token_revoke(
+    name: Annotated[str, typer.Argument(help="The token's name.")], db: DbOption = None
+) -> None:
+    """Revoke a SCIM token: the identity provider's next request is refused.
+
+    Example: gaplens scim token revoke entra-id
+    """
+    from gaplens.scim.service import revoke_token
+
+    with user_errors():
+        url = ready_database(db)
+        with session_scope(url) as session:
+            revoke_token(session, name)
+    out.print(f"Revoked SCIM token '{name.strip()}'.")
+
+
+@scim_token_app.command("list")
+def scim_token_list(db: DbOption = None) -> None:
+    """The names of the live SCIM tokens (never a token).
+
+    Example: gaplens scim token list
+    """
+    from gaplens.scim.service import token_names
+
+    with user_errors():
+        url = ready_database(db)
+        with session_scope(url) as session:
+            names = token_names(session)
+    out.print("\n".join(names) if names else "No SCIM tokens (gaplens scim token create NAME).")
+
+
 @users_app.command("add")
 def users_add(
     email: Annotated[str, typer.Argument(help="Work email (the sign-in name).")],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,35 +91,44 @@ def read_people(path: Path, problems: ProblemCollector) -> list[PersonRecord]:
             return reader.get(fields, column)
 
         email = get("email").strip().lower()
-        if not EMAIL_PATTERN.match(email) or len(email) > 320:
-            problems.add(f"'{email}' is not an email address", row, "email")
-            continue
         if email in seen:
             problems.add(f"'{email}' already appears in row {seen[email]}", row, "email")
             continue
+        record = person_record(row, get, problems)
         seen[email] = row
-        name = required_text(get("name"), problems, row, "name")
-        role = parse_role_level(get("role_level"), problems, row, "role_level")
-        team = parse_key(get("team"), problems, row, "team")
-        licence = parse_date(get("ai_licence_date"), problems, row, "ai_licence_date")
-        adoption = parse_date(get("ai_adoption_date"), problems, row, "ai_adoption_date")
-        if None in (name, role, team):
-            continue
-        assert name is not None and role is not None and team is not None
-        records.append(
-            PersonRecord(
-                row=row,
-                email=email,
-                name=name,
-                role_level=role,
-                team=team,
-                function=optional_text(get("function"), problems, row, "function", 100),
-                github_login=optional_text(get("github_login"), problems, row, "github_login", 100),
-                jira_account_id=optional_text(
-                    get("jira_account_id"), problems, row, "jira_account_id", 128
-                ),
-                ai_licence_date=licence,
-                ai_adoption_date=adoption,
-            )
-        )
+        if record is not None:
+            records.append(record)
     return records
+
+
+def person_record(
+    row: int, get: Callable[[str], str], problems: ProblemCollector
+) -> PersonRecord | None:
+    """One person's fields, validated: the rules the CSV import and SCIM share (None if a
+    required one is missing or invalid; `problems` says which)."""
+    email = get("email").strip().lower()
+    if not EMAIL_PATTERN.match(email) or len(email) > 320:
+        problems.add(f"'{email}' is not an email address", row, "email")
+        return None
+    name = required_text(get("name"), problems, row, "name")
+    role = parse_role_level(get("role_level"), problems, row, "role_level")
+    team = parse_key(get("team"), problems, row, "team")
+    licence = parse_date(get("ai_licence_date"), problems, row, "ai_licence_date")
+    adoption = parse_date(get("ai_adoption_date"), problems, row, "ai_adoption_date")
+    function = optional_text(get("function"), problems, row, "function", 100)
+    github_login = optional_text(get("github_login"), problems, row, "github_login", 100)
+    jira_account_id = optional_text(get("jira_account_id"), problems, row, "jira_account_id", 128)
+    if name is None or role is None or team is None:
+        return None
+    return PersonRecord(
+        row=row,
+        email=email,
+        name=name,
+        role_level=role,
+        team=team,
+        function=function,
+        github_login=github_login,
+        jira_account_id=jira_account_id,
+        ai_licence_date=licence,
+        ai_adoption_date=adoption,
+    )

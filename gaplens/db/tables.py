@@ -23,6 +23,7 @@ from gaplens.releases.measured import models as measured_release_models
 from gaplens.releases.reflections import models as reflection_release_models
 from gaplens.releases.schedule import models as schedule_models
 from gaplens.releases.tasks import models as task_release_models
+from gaplens.scim import models as scim_models
 from gaplens.spent import models as spent_models
 from gaplens.surveys import models as survey_models
 from gaplens.sync import models as sync_models
@@ -54,6 +55,7 @@ __all__ = [
     "reflection_release_models",
     "release_models",
     "schedule_models",
+    "scim_models",
     "spent_models",
     "survey_models",
     "sync_models",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Date, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gaplens.db.base import Base
@@ -52,6 +52,8 @@ class Team(Base):
     name: Mapped[str] = mapped_column(String(200))
     function: Mapped[str | None] = mapped_column(String(100))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("team.id", ondelete="RESTRICT"))
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    """The identity provider's id for the group this team is (SCIM `externalId`)."""
 
     parent: Mapped[Team | None] = relationship(remote_side=[id], lazy="raise")
 
@@ -72,6 +74,14 @@ class Person(Base):
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="RESTRICT"), index=True)
     ai_licence_date: Mapped[dt.date | None] = mapped_column(Date)
     ai_adoption_date: Mapped[dt.date | None] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    """False once the identity provider deactivates the person (SCIM): no more invitations,
+    but the row and everything it is linked to stay, so history keeps its people."""
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    """The identity provider's id for the person (SCIM `externalId`), kept as it sent it."""
+    user_name: Mapped[str | None] = mapped_column(String(320), unique=True)
+    """The identity provider's sign-in name (SCIM `userName`, e.g. a UPN) when it is not the
+    work email; None means it is the email."""
 
     team: Mapped[Team] = relationship(lazy="raise")
 

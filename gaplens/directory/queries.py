@@ -65,9 +65,10 @@ def team_subtree(session: Session, key: str) -> list[int]:
 
 
 def people_to_invite(session: Session, team: str | None) -> list[Person]:
-    """Everyone in the directory, or in one team and the teams below it, by email: whom
-    `survey invite` / `tasks invite` send a link to (none is an input error)."""
-    query = select(Person).order_by(Person.email)
+    """Everyone active in the directory, or in one team and the teams below it, by email:
+    whom `survey invite` / `tasks invite` send a link to (none is an input error). A person
+    the identity provider deactivated (SCIM) gets no more links."""
+    query = select(Person).where(Person.active.is_(True)).order_by(Person.email)
     if team:
         query = query.where(Person.team_id.in_(team_subtree(session, team)))
     people = list(session.scalars(query))

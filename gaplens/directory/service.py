@@ -56,6 +56,19 @@ def import_teams(session: Session, path: Path, organisation: str | None = None) 
     problems = ProblemCollector(path.name)
     records = read_teams(path, problems)
     problems.raise_if_any()
+    created, updated, unchanged = apply_teams(session, records, problems, organisation)
+    record_import(session, "teams", path, rows_read=len(records), rows_written=created + updated)
+    return ImportSummary("teams", path.name, len(records), created, updated, unchanged)
+
+
+def apply_teams(
+    session: Session,
+    records: list[TeamRecord],
+    problems: ProblemCollector,
+    organisation: str | None = None,
+) -> tuple[int, int, int]:
+    """Check `records` (parents known, no cycle), then write them: (created, updated,
+    unchanged). Every source of teams takes this path (the CSV import, SCIM groups)."""
     org = ensure_organisation(session, organisation)
     existing = {
         t.key: t for t in session.scalars(select(Team).where(Team.organisation_id == org.id))
@@ -85,9 +98,7 @@ def import_teams(session: Session, path: Path, organisation: str | None = None) 
     session.flush()
     created = sum(1 for r in records if r.key not in existing)
     updated = sum(1 for key in changed if key in existing)
-    unchanged = len(records) - created - updated
-    record_import(session, "teams", path, rows_read=len(records), rows_written=created + updated)
-    return ImportSummary("teams", path.name, len(records), created, updated, unchanged)
+    return created, updated, len(records) - created - updated
 
 
 def _check_team_references(
@@ -120,12 +131,34 @@ def import_people(session: Session, path: Path) -> ImportSummary:
     problems = ProblemCollector(path.name)
     records = read_people(path, problems)
     problems.raise_if_any()
+    created, updated, unchanged = apply_people(session, records, problems)
+    record_import(session, "people", path, rows_read=len(records), rows_written=created + updated)
+    return ImportSummary("people", path.name, len(records), created, updated, unchanged)
+
+
+def apply_people(
+    session: Session, records: list[PersonRecord], problems: ProblemCollector
+) -> tuple[int, int, int]:
+    """Check `records` against the directory (teams, identities, dates), then write them:
+    (created, updated, unchanged). The one path every source of people takes (the CSV
+    import, SCIM), so they follow the same rules; raises InputError and writes nothing if
+    any record is wrong."""
     org = ensure_organisation(session)
     teams = {t.key: t for t in session.scalars(select(Team).where(Team.organisation_id == org.id))}
-    _check_people_references(session, records, teams, problems)
+    # Matched by email (unique): a person whose address the identity provider changed keeps
+    # their row and id; a new person's id is derived from their email.
+    emails = [r.email for r in records]
+    existing = {
+        p.email: p
+        for start in range(0, len(emails), 500)
+        for p in session.scalars(
+            select(Person).where(Person.email.in_(emails[start : start + 500]))
+        )
+    }
+    ids = {e: existing[e].id if e in existing else person_id(e) for e in emails}
+    _check_people_references(session, records, teams, problems, ids)
     problems.raise_if_any()
 
-    existing = {p.id: p for p in session.scalars(select(Person))}
     created = updated = unchanged = 0
     for record in records:
         team = teams[record.team]
@@ -139,8 +172,8 @@ def import_people(session: Session, path: Path) -> ImportSummary:
             "ai_licence_date": record.ai_licence_date,
             "ai_adoption_date": record.ai_adoption_date,
         }
-        pid = person_id(record.email)
-        person = existing.get(pid)
+        pid = ids[record.email]
+        person = existing.get(record.email)
         if person is None:
             session.add(Person(id=pid, **values))
             created += 1
@@ -151,9 +184,8 @@ def import_people(session: Session, path: Path) -> ImportSummary:
         else:
             unchanged += 1
     session.flush()
-    _replace_identities(session, records)
-    record_import(session, "people", path, rows_read=len(records), rows_written=created + updated)
-    return ImportSummary("people", path.name, len(records), created, updated, unchanged)
+    _replace_identities(session, records, ids)
+    return created, updated, unchanged
 
 
 def _check_people_references(
@@ -161,6 +193,7 @@ def _check_people_references(
     records: list[PersonRecord],
     teams: dict[str, Team],
     problems: ProblemCollector,
+    ids: dict[str, str],
 ) -> None:
     owners: dict[tuple[IdentityKind, str], str] = {
         (i.kind, i.value): i.person_id for i in session.scalars(select(Identity))
@@ -169,7 +202,7 @@ def _check_people_references(
     for record in records:
         if record.team not in teams:
             problems.add(f"unknown team '{record.team}' (import teams first)", record.row, "team")
-        pid = person_id(record.email)
+        pid = ids[record.email]
         for kind, column, value in _identities(record):
             if kind is IdentityKind.EMAIL:
                 continue
@@ -200,19 +233,29 @@ def _identities(record: PersonRecord) -> list[tuple[IdentityKind, str, str]]:
     return found
 
 
-def _replace_identities(session: Session, records: list[PersonRecord]) -> None:
-    ids = [person_id(r.email) for r in records]
+def _replace_identities(
+    session: Session, records: list[PersonRecord], ids_by_email: dict[str, str]
+) -> None:
+    ids = [ids_by_email[r.email] for r in records]
     for start in range(0, len(ids), 500):
         session.execute(delete(Identity).where(Identity.person_id.in_(ids[start : start + 500])))
     session.add_all(
-        Identity(person_id=person_id(r.email), kind=kind, value=value.lower())
+        Identity(person_id=ids_by_email[r.email], kind=kind, value=value.lower())
         for r in records
         for kind, _column, value in _identities(r)
     )
     session.flush()
 
 
-__all__ = ["ImportSummary", "InputError", "import_people", "import_teams", "person_id"]
+__all__ = [
+    "ImportSummary",
+    "InputError",
+    "apply_people",
+    "apply_teams",
+    "import_people",
+    "import_teams",
+    "person_id",
+]
 
 
 def team_functions(session: Session) -> list[str]:

@@ -143,6 +143,8 @@ _DUE = (
     .where(
         ReflectionInvitation.due_on <= bindparam("due"),
         ReflectionInvitation.due_on >= bindparam("oldest"),
+        # a person the identity provider deactivated (SCIM) gets no more links
+        Person.active.is_(True),
     )
     .order_by(ReflectionInvitation.due_on, Person.email, ReflectionInvitation.step)
 )

@@ -44,12 +44,15 @@ from gaplens.web.routes import (
     public,
     reflections,
     reports,
+    scim,
+    scim_admin,
     slack,
     surveys,
     tasks,
     users,
     wins,
 )
+from gaplens.web.routes.scim import install_scim_errors
 from gaplens.web.schedule import (
     mail_trigger,
     release_trigger,
@@ -186,11 +189,14 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         wins.router,
         wins.pages,
         reports.pages,
+        scim.router,
+        scim_admin.router,
     )
     for router in routers:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")  # after the routes
     install_error_handlers(app)
+    install_scim_errors(app)
     # Inside the hardening middleware, so its 403 carries the security headers too.
     app.add_middleware(CrossSiteMiddleware, allowed_origins=settings.allowed_origins)
     app.add_middleware(

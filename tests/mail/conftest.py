@@ -4,6 +4,7 @@ time, for the tests to parse with `email`."""
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import socket
@@ -194,9 +195,7 @@ class DisconnectingServer:
     def close(self) -> None:
         """Stops accepting and joins the thread (closing alone does not wake a blocked
         accept on Linux; shutting the socket down does), so no thread outlives the test."""
-        try:
+        with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         self.sock.close()
         self._thread.join(timeout=5)

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from gaplens.cli import app
 from gaplens.db.engine import session_scope
+from gaplens.directory.models import Person
 from gaplens.errors import InputError
 from gaplens.reflections.figures import plan_series
 from gaplens.reflections.models import ReflectionInvitation
@@ -129,6 +130,20 @@ def test_links_are_issued_once_hashed_and_only_while_valid(org: str):
     assert {link.step for link in later} == {"week1"}
     with session_scope(org) as session:  # the first use's links, long expired by 30 April
         assert issue_links(session, dt.date(2026, 3, 27), "http://x.example", today=TODAY) == []
+
+
+def test_a_deactivated_person_gets_no_link(org: str):
+    """SCIM's `active=false` (docs/scim.md): the invitations stay, no link is issued."""
+    with session_scope(org) as session:
+        schedule(session, dt.date(2026, 1, 1), today=TODAY)
+        inactive = session.get(Person, person_ids(org)[email(0)])
+        assert inactive is not None
+        inactive.active = False
+    day = dt.date(2026, 3, 2)
+    with session_scope(org) as session:
+        links = issue_links(session, day, "http://x.example", today=day)
+    assert len(links) == 11 and email(0) not in {link.email for link in links}
+    assert sum(r.person_id == inactive.id for r in invitations(org)) == 3
 
 
 def test_reissue_replaces_a_link(org: str):

@@ -44,6 +44,12 @@ MATRIX = {
     ("GET", "/admin/connections"): [303, 200, 403, 403],
     ("GET", "/api/v1/admin/connections"): [401, 200, 403, 403],
     ("POST", "/admin/connections"): [303, 403, 403, 403],  # no form token
+    ("GET", "/admin/scim"): [303, 200, 403, 403],
+    ("POST", "/admin/scim"): [303, 403, 403, 403],  # no form token
+    ("POST", "/admin/scim/revoke"): [303, 403, 403, 403],  # no form token
+    # SCIM takes its bearer token only: a staff session opens nothing there.
+    ("GET", "/scim/v2/Users"): [401, 401, 401, 401],
+    ("GET", "/scim/v2/ServiceProviderConfig"): [401, 401, 401, 401],
     ("POST", "/api/v1/admin/users"): [401, 422, 403, 403],  # empty body
     ("POST", "/api/v1/admin/users/{user_id}/deactivate"): [401, 422, 403, 403],  # not an id
     ("GET", "/trend"): [303, 200, 200, 200],

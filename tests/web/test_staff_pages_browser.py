@@ -53,6 +53,7 @@ PAGES = [
     "/admin/users",
     "/admin/tasks",
     "/admin/connections",
+    "/admin/scim",
 ]
 OPENS_ON_DATA = {
     # page: text that is there only when the page shows the demo's latest data
