@@ -57,8 +57,8 @@ class TrendOut(BaseModel):
     """The day the latest pulse's released answers run through: what the figures cover."""
     method: str = (
         f"Gap = share of leaders ({LEADERS}) reporting high or some gains minus the share of "
-        f"{FRONTLINE}, in percentage points with a Newcombe 95% interval. Change = latest pulse "
-        "minus the one before, with a MOVER interval; 'widening' only if the interval is above 0."
+        f"{FRONTLINE}, in percentage points with a 95% interval. Change = latest pulse minus "
+        "the one before, with its 95% interval; 'widening' only if that interval is above 0."
     )
 
 

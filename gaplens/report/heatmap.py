@@ -62,7 +62,7 @@ COLUMNS = [
     ),
     HeatmapColumn(
         measure="metric_change",
-        label="Cycle time change",
+        label="Cycle time, faster by",
         unit="%",
         better="higher",
         definition="How much faster issues are closed by people using AI (positive = faster).",
