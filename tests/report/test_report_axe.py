@@ -10,13 +10,10 @@ the module runs it four times on one demo, built once."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from rich.console import Console
 
 from gaplens.accounts.models import StaffRole
@@ -25,7 +22,7 @@ from gaplens.db.engine import dispose_engine, session_scope
 from gaplens.demo.pipeline import run_demo
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.web.axe import assert_no_violations
-from tests.web.conftest import PASSWORD, free_port
+from tests.web.conftest import PASSWORD, served
 
 pytestmark = pytest.mark.browser
 
@@ -66,19 +63,8 @@ def server(demo: Path) -> Iterator[str]:
 
     url = f"sqlite:///{demo / 'gaplens-demo.db'}"
     app = create_app(WebSettings(database_url=url, secure_cookies=False, slack_signing_secret=None))
-    port = free_port()
-    uvi = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    )
-    thread = threading.Thread(target=uvi.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not uvi.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    uvi.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as origin:
+        yield origin
     dispose_engine(url)
 
 

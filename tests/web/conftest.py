@@ -10,7 +10,9 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -160,12 +162,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def live_server(web_db: str) -> Iterator[str]:
-    """The app under uvicorn on a loopback port, for the real browser."""
-    app = create_app(
-        WebSettings(database_url=web_db, secure_cookies=False, slack_signing_secret="test-secret")
-    )
+@contextmanager
+def served(app: Any) -> Iterator[str]:
+    """`app` under uvicorn on a free loopback port, in a thread, for the real browser; the
+    server is stopped and its thread joined on exit."""
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
@@ -177,9 +177,21 @@ def live_server(web_db: str) -> Iterator[str]:
         if time.monotonic() > deadline:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(web_db: str) -> Iterator[str]:
+    """The app under uvicorn on a loopback port, for the real browser."""
+    app = create_app(
+        WebSettings(database_url=web_db, secure_cookies=False, slack_signing_secret="test-secret")
+    )
+    with served(app) as origin:
+        yield origin
 
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"

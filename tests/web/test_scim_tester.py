@@ -4,13 +4,10 @@ every check passes except the ones for what gaplens deliberately does not do (do
 
 from __future__ import annotations
 
-import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from httpx2 import Client
 from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_tester import check_server
@@ -20,7 +17,7 @@ from gaplens.db.engine import session_scope
 from gaplens.scim.service import create_token
 from gaplens.web.app import create_app
 from gaplens.web.settings import WebSettings
-from tests.web.conftest import free_port
+from tests.web.conftest import served
 
 PASSED = {Status.SUCCESS, Status.COMPLIANT, Status.ACCEPTABLE}
 
@@ -48,19 +45,8 @@ def empty_server(db_url: str) -> Iterator[str]:
     app = create_app(
         WebSettings(database_url=db_url, secure_cookies=False, slack_signing_secret="unused")
     )
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as origin:
+        yield origin
 
 
 def test_scim2_tester_passes_what_gaplens_offers(empty_server: str, db_url: str) -> None:

@@ -6,13 +6,10 @@ the pages that read weekly or monthly releases open on the demo's data (which en
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from rich.console import Console
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,7 +20,7 @@ from gaplens.db.engine import dispose_engine, session_scope
 from gaplens.demo.pipeline import run_demo
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.web.axe import assert_no_violations
-from tests.web.conftest import PASSWORD, free_port
+from tests.web.conftest import PASSWORD, served
 
 pytestmark = pytest.mark.browser
 
@@ -123,19 +120,8 @@ def demo_server(demo_db: Path, tmp_path: Path) -> Iterator[str]:
     shutil.copyfile(demo_db, copy)
     url = f"sqlite:///{copy}"
     app = create_app(WebSettings(database_url=url, secure_cookies=False, slack_signing_secret=None))
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as origin:
+        yield origin
     dispose_engine(url)
 
 
