@@ -10,7 +10,6 @@ from typing import Any
 
 from scim2_models import (
     Group,
-    InvalidFilterException,
     InvalidValueException,
     Meta,
     NotFoundException,
@@ -31,6 +30,7 @@ from gaplens.errors import InputError, ProblemCollector
 from gaplens.scim.service import (
     MAX_PAGE,
     Page,
+    equality_filter,
     find_person,
     get_user,
     unassigned_team,
@@ -64,11 +64,6 @@ def get_group(session: Session, group_id: str, base_url: str, members: bool = Tr
     return group_resource(session, find_team(session, group_id), base_url, members)
 
 
-_FILTER = re.compile(
-    r'^\s*(displayName|externalId|id)\s+eq\s+"((?:[^"\\]|\\.)*)"\s*$', re.IGNORECASE
-)
-
-
 def list_groups(
     session: Session,
     filter_text: str | None,
@@ -80,12 +75,7 @@ def list_groups(
     """Teams by key, paged; filters `displayName eq`, `externalId eq`, `id eq`."""
     query = select(Team)
     if filter_text:
-        match = _FILTER.match(filter_text)
-        if match is None:
-            raise InvalidFilterException(
-                detail='supported filters: displayName eq "...", externalId eq "...", id eq "..."'
-            )
-        attribute, value = match.group(1).lower(), match.group(2).replace('\\"', '"')
+        attribute, value = equality_filter(filter_text, ("displayName", "externalId", "id"))
         column = {"displayname": Team.name, "externalid": Team.external_id, "id": Team.key}
         query = query.where(column[attribute] == value)
     start = max(start, 1)

@@ -302,7 +302,15 @@ def patch_user(
     return replace_user(session, actor, user_id, current, base_url)
 
 
-_FILTER = re.compile(r'^\s*(userName|externalId|id)\s+eq\s+"((?:[^"\\]|\\.)*)"\s*$', re.IGNORECASE)
+def equality_filter(filter_text: str, attributes: tuple[str, ...]) -> tuple[str, str]:
+    """(attribute in lower case, value) of the one filter form Entra and Okta send,
+    `attribute eq "value"` for one of `attributes`; anything else is refused naming them."""
+    names = "|".join(attributes)
+    match = re.match(rf'^\s*({names})\s+eq\s+"((?:[^"\\]|\\.)*)"\s*$', filter_text, re.IGNORECASE)
+    if match is None:
+        supported = ", ".join(f'{a} eq "..."' for a in attributes)
+        raise InvalidFilterException(detail=f"supported filters: {supported}")
+    return match.group(1).lower(), match.group(2).replace('\\"', '"')
 
 
 def list_users(
@@ -312,12 +320,7 @@ def list_users(
     `userName eq "..."`, `externalId eq "..."` (and `id eq`)."""
     query = select(Person)
     if filter_text:
-        match = _FILTER.match(filter_text)
-        if match is None:
-            raise InvalidFilterException(
-                detail='supported filters: userName eq "...", externalId eq "...", id eq "..."'
-            )
-        attribute, value = match.group(1).lower(), match.group(2).replace('\\"', '"')
+        attribute, value = equality_filter(filter_text, ("userName", "externalId", "id"))
         if attribute == "username":
             owner = _user_name_owner(session, value)
             query = query.where(Person.id == owner)
