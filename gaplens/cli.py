@@ -703,6 +703,10 @@ def questions() -> None:
             benchmark = f"held back, source not confirmed: {HELD_BACK[entry.key]}"
         table.add_row(entry.key, entry.scale.value, " / ".join(entry.options), benchmark)
     out.print(table)
+    keys = {entry.key for entry in bank()}
+    for key, figure in HELD_BACK.items():
+        if key not in keys:  # a derived figure, not a question's
+            out.print(f"{key} (derived): held back, source not confirmed: {figure}")
 
 
 Format = Literal["html", "json", "pdf"]

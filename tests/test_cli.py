@@ -125,6 +125,9 @@ def test_questions_lists_the_bank_with_sources():
     code, output = invoke("questions")
     assert code == 0
     assert "productivity_impact" in output and "Gartner" in output
+    # Figures whose source and year could not be confirmed are listed as held back, not cited.
+    flat = " ".join(output.split())
+    assert "exec_ic_impact_gap (derived): held back" in flat
 
 
 def test_leaders_posts_and_statements_through_the_cli(db_url: str, tmp_path: Path):

@@ -260,7 +260,7 @@ LAST_NAMES = (
 IMPACT_OPTIONS = ("high gains", "some gains", "no difference", "worse")
 NO_DIFFERENCE = IMPACT_OPTIONS.index("no difference")
 # Gartner 2025: executives 4x as likely to report high gains (.44 / .11), ICs 5x as likely
-# to say no difference (.40 / .08); positive shares .88 vs .50 give Goldman's 38-point gap.
+# to say no difference (.40 / .08); positive shares .88 vs .50 give the brief's 38-point gap.
 IMPACT_PROBS: Mapping[str, tuple[float, ...]] = {
     EXECUTIVE: (0.44, 0.44, 0.08, 0.04),
     MANAGER: (0.24, 0.45, 0.23, 0.08),

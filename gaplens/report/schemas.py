@@ -113,8 +113,8 @@ class Headline(Model):
 
     statements: list[str]
     exec_ic_impact_gap: Comparison | None = None
-    """A breakdown: executives alone minus individual contributors, beside the published
-    benchmark that compares executives with the frontline (Goldman Sachs, 38 points)."""
+    """A labelled breakdown: executives alone minus individual contributors. It carries no
+    published benchmark (the brief's 38-point figure has no confirmed source and year)."""
     gap: Comparison | None = None
     """The one gap (gaplens/perception/gap.py): leaders (executives and managers) minus
     individual contributors, any gains, for the report's survey and scope."""

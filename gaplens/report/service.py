@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from gaplens.metrics.schemas import MetricOverview, MetricScope
 from gaplens.metrics.stability import with_stability
-from gaplens.perception.figures import ROLE_LABELS, benchmark_out
+from gaplens.perception.figures import ROLE_LABELS
 from gaplens.perception.gap import gap_comparison
 from gaplens.perception.service import released_perception, team_id_of
 from gaplens.privacy import (
@@ -70,7 +70,6 @@ from gaplens.scorecard.schemas import Scorecard
 from gaplens.scorecard.service import scorecard, top_use_cases
 from gaplens.sections import SectionContext, registered_sections
 from gaplens.surveys.models import Survey
-from gaplens.surveys.question_bank import DERIVED_BENCHMARKS
 from gaplens.wording import FRONTLINE, LEADERS
 
 COMMENT_SEED = 7919
@@ -457,7 +456,8 @@ def build_headline(
 ) -> Headline:
     """Plain sentences, each tied to a figure, framed as a gap to close rather than blame.
     `gap` is the one defined gap (gaplens/perception/gap.py); the executive-only gap stays
-    beside it, labelled, because the published benchmark compares executives alone."""
+    beside it as a labelled breakdown. It carries no published benchmark: the brief's
+    38-point executive-frontline figure has no confirmed source and year (`HELD_BACK`)."""
     statements: list[str] = []
     impact = perception.get("productivity_impact")
     breakdown: Comparison | None = None
@@ -478,9 +478,7 @@ def build_headline(
             )
         any_gap = impact.gaps_pp.get("any_gains_executive_minus_ic")
         if any_gap is not None:
-            breakdown = any_gap.model_copy(
-                update={"benchmark": benchmark_out(DERIVED_BENCHMARKS["exec_ic_impact_gap"])}
-            )
+            breakdown = any_gap.model_copy(update={"benchmark": None})
     if gap is not None and gap.value and gap.status is FigureStatus.SHOWN:
         statements.append(
             f"The gap between leaders ({LEADERS}) and {FRONTLINE} in reporting any gains is "
@@ -489,8 +487,7 @@ def build_headline(
         )
     if breakdown is not None and breakdown.value and breakdown.status is FigureStatus.SHOWN:
         statements.append(
-            f"Executives alone against {FRONTLINE}, the comparison Goldman Sachs published "
-            f"as a 38-point gap: {breakdown.value.estimate:.0f} points (95% CI "
+            f"Executives alone against {FRONTLINE}: {breakdown.value.estimate:.0f} points (95% CI "
             f"{breakdown.value.low:.0f} to {breakdown.value.high:.0f})."
         )
     clarity = perception.get("job_security_clarity")

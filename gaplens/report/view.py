@@ -440,9 +440,9 @@ def gap_view(c: Comparison | None, doc: ReportDocument) -> GapView | None:
 
 
 def headline_gap_view(doc: ReportDocument) -> GapView | None:
-    """The headline card: the one gap (leaders minus the frontline), with the published
-    benchmark beside it saying what that benchmark compares, and the executive-only figure
-    as its labelled breakdown, so no two gaps appear unlabelled."""
+    """The headline card: the one gap (leaders minus the frontline); a published benchmark
+    for the executive-only breakdown, where one is confirmed, sits beside it saying what it
+    compares, so no two gaps appear unlabelled."""
     headline = doc.headline
     if headline.gap is None:
         return gap_view(headline.exec_ic_impact_gap, doc)

@@ -94,10 +94,13 @@ HELD_BACK: dict[str, str] = {
     "their job",
     "decision_involvement": "12% of employees feel involved in decisions about AI deployment",
     "peers_effective_use": "14% of leaders believe employees are using their AI tools effectively",
+    "exec_ic_impact_gap": "A 38-point gap between executive and frontline views of AI's impact "
+    "(attributed to Goldman Sachs)",
 }
-"""Figures the product brief lists beside these questions whose source and year could not be
-confirmed: no report, page or next step shows them as published benchmarks until a source is
-found (then they move back into the question's `benchmark` with that source and year)."""
+"""Figures the product brief lists beside these questions (and the derived executive-frontline
+gap) whose source and year could not be confirmed: no report, page or next step shows them as
+published benchmarks until a source is found (then they move back into the question's
+`benchmark`, or `DERIVED_BENCHMARKS`, with that source and year)."""
 METR_2025 = "METR 2025 randomised trial of experienced open-source developers"
 
 BANK_V1: tuple[BankEntry, ...] = (
@@ -172,8 +175,11 @@ BANK_V1: tuple[BankEntry, ...] = (
         scale=Scale.CHOICE,
         options=("none", "<1", "1-6", "6+"),
         benchmark=Benchmark(
-            text="People who have used AI tools for 6+ months have higher task success rates",
-            source="Anthropic Economic Index",
+            text=(
+                "People who had used Claude for 6+ months had a task success rate about 10% "
+                "higher than newer users"
+            ),
+            source="Anthropic Economic Index report 'Learning curves', March 2026",
         ),
     ),
     BankEntry(
@@ -271,11 +277,6 @@ BANK_V2 = _with_shadow_follow_ups(BANK_V1)
 the provided tools fail people. Surveys created on v1 keep v1."""
 
 DERIVED_BENCHMARKS: dict[str, Benchmark] = {
-    "exec_ic_impact_gap": Benchmark(
-        text="A 38-point gap between executive and frontline views of AI's impact",
-        source="Goldman Sachs",
-        value=38.0,
-    ),
     "measurable_return": Benchmark(
         text="95% of enterprise generative-AI pilots show no measurable P&L return",
         source="MIT NANDA 2025, The GenAI Divide",
