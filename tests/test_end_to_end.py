@@ -98,6 +98,36 @@ def test_demo_writes_every_format(demo_report: tuple[Path, ReportDocument]):
     assert "<svg" in html and "Executives" in html
 
 
+def test_the_demo_syncs_its_last_month_of_copilot_use_through_a_connection(
+    demo_report: tuple[Path, ReportDocument],
+):
+    """The demo imports older Copilot use from a file and pulls the last 31 days from its own
+    GitHub over HTTP (gaplens/demo/replay.py): together exactly the rows of the whole export,
+    the connection's cursors at the data's last day, its sources without link signatures."""
+    import sqlite3
+
+    out, _ = demo_report
+    result = runner.invoke(app, ["connections", "--db", f"sqlite:///{out / 'gaplens-demo.db'}"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "copilot-northwind (copilot)" in said
+    assert "users 2026-09-30" in said and "organization 2026-09-30" in said
+    assert "last success" in said and "error" not in said.lower()
+    exported = [
+        json.loads(line)
+        for line in (out / "exports" / "copilot-usage-users.ndjson").read_text().splitlines()
+    ]
+    with sqlite3.connect(out / "gaplens-demo.db") as db:
+        stored = set(db.execute("SELECT day, user_login FROM copilot_user_day"))
+        synced = [
+            r[0]
+            for r in db.execute("SELECT source_name FROM import_run WHERE kind='copilot-usage'")
+        ]
+    assert stored == {(r["day"], r["user_login"]) for r in exported}
+    pulled = [s for s in synced if s.startswith("http://127.0.0.1:")]
+    assert len(pulled) >= 2 and not any("sig=" in s for s in pulled)
+
+
 def test_small_teams_and_hidden_groups_cannot_be_recovered(tmp_path: Path):
     """In a tiny organisation the executives are too few: nothing lets a reader derive them."""
     result = runner.invoke(app, ["demo", "--people", "60", "--out", str(tmp_path)])

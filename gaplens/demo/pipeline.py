@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import os
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import SecretStr
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.orm import Session
@@ -17,10 +23,11 @@ from gaplens.config import normalise_database_url
 from gaplens.db.engine import dispose_engine, session_scope
 from gaplens.db.migrate import upgrade
 from gaplens.demo.criteria import add_goals
-from gaplens.demo.exports import DemoExports, feedback_items, write_exports
-from gaplens.demo.generator import generate_organisation, write_demo_files
+from gaplens.demo.exports import DATA_END, DemoExports, feedback_items, write_exports
+from gaplens.demo.generator import SyntheticOrganisation, generate_organisation, write_demo_files
 from gaplens.demo.modelling import seed_leaders
 from gaplens.demo.reflections import simulate_reflections
+from gaplens.demo.replay import ORG, ReplayData, replay_github, seats_for, split_user_days
 from gaplens.demo.reports import function_report, write_function_report
 from gaplens.demo.tasks import import_task_map, write_task_files
 from gaplens.directory.service import import_people, import_teams
@@ -29,6 +36,7 @@ from gaplens.feedback.service import submit_feedback
 from gaplens.friction.service import import_friction
 from gaplens.imports.mapped import import_mapped_csv
 from gaplens.imports.service import ConnectorSummary
+from gaplens.keys import SECRET_KEY_ENV
 from gaplens.privacy import configured_policy
 from gaplens.releases.closing import close_and_release
 from gaplens.releases.feedback.service import build_feedback_release
@@ -37,6 +45,8 @@ from gaplens.report.render import Format, write_report
 from gaplens.report.service import build_report
 from gaplens.surveys.collection import create_open_link
 from gaplens.surveys.service import get_or_create_survey, import_responses
+from gaplens.sync.schemas import ConnectionIn, ConnectionKind
+from gaplens.sync.service import add_connection, sync_connection
 from gaplens.telemetry.service import import_copilot_usage, import_m365_copilot
 from gaplens.work.service import import_jira, import_tickets
 
@@ -83,6 +93,7 @@ def run_demo(
         "migrate",
         "import",
         "import tool exports",
+        "sync: copilot",
         "reflections",
         "task map",
         "leaders and statements",
@@ -147,6 +158,7 @@ def run_demo(
             progress.console.print(f"  {line}")
 
         started = time.perf_counter()
+        exports, replay = split_for_sync(exports, organisation)
         with session_scope(url) as session:
             summaries = import_exports(session, exports)
             for kind, use_case, text, day in feedback_items(seed):
@@ -156,6 +168,12 @@ def run_demo(
         step("import tool exports", started)
         for summary in summaries:
             progress.console.print(f"  {summary.describe()}", highlight=False)
+
+        started = time.perf_counter()
+        synced = sync_copilot(url, replay) if replay is not None else []
+        step("sync: copilot", started)
+        for line in synced:
+            progress.console.print(f"  {line}", highlight=False)
 
         started = time.perf_counter()
         with session_scope(url) as session:
@@ -203,6 +221,81 @@ def run_demo(
         result.reports.update(write_function_report(scoped, out_dir))
         step("report: function", started)
     return result
+
+
+SYNCED_DAYS = 31
+"""The demo's last days of Copilot use come through a connection; the earlier ones, as an
+organisation would bring its history, from an export imported by hand."""
+
+
+def split_for_sync(
+    exports: DemoExports, organisation: SyntheticOrganisation
+) -> tuple[DemoExports, ReplayData | None]:
+    """The Copilot export cut in two: a file of the days before the connection's first sync,
+    and what the demo's GitHub serves (the rest, and the seat list)."""
+    if exports.copilot_usage is None:
+        return exports, None
+    first_synced = DATA_END - dt.timedelta(days=SYNCED_DAYS - 1)
+    lines = exports.copilot_usage.read_text().splitlines(keepends=True)
+    before, replay = split_user_days(lines, first_synced)
+    earlier = exports.copilot_usage.with_name("copilot-usage-users-before-sync.ndjson")
+    earlier.write_text("".join(before))
+    user_ids = {
+        r["user_login"]: int(r["user_id"]) for rows in replay.user_days.values() for r in rows
+    }
+    licensed = [
+        (p.github_login, p.ai_licence_date)
+        for p in organisation.people
+        if p.github_login is not None and p.ai_licence_date is not None
+    ]
+    replay.seats = seats_for(licensed, user_ids)
+    return dataclasses.replace(exports, copilot_usage=earlier if before else None), replay
+
+
+def sync_copilot(url: str, replay: ReplayData) -> list[str]:
+    """Connect the demo's GitHub and sync twice, as the server's schedule would: first three
+    days before the data ends (seats, the 28-day reports), then after (the 1-day reports)."""
+    lines: list[str] = []
+    with replay_github(replay) as base_url, _demo_secret_key() as one_off:
+        with session_scope(url) as session:
+            connection = add_connection(
+                session,
+                ConnectionIn(
+                    kind=ConnectionKind.COPILOT,
+                    name=f"copilot-{ORG}",
+                    org=ORG,
+                    base_url=base_url,
+                    token=SecretStr("demo-token"),
+                    interval_minutes=10080,
+                ),
+            )
+        for today in (DATA_END - dt.timedelta(days=2), DATA_END + dt.timedelta(days=1)):
+            replay.as_of = today
+            outcome = sync_connection(url, connection.id, today=today)
+            if not outcome.ok:
+                raise RuntimeError(f"the demo's sync failed: {outcome.error}")
+            said = "; ".join(line.strip() for line in outcome.describe().splitlines())
+            lines.append(f"as of {today}: {said}")
+    if one_off:
+        lines.append(
+            f"(synced with a one-off {SECRET_KEY_ENV}: set your own and connect again to "
+            "sync from a real GitHub; see docs/sync.md)"
+        )
+    return lines
+
+
+@contextmanager
+def _demo_secret_key() -> Iterator[bool]:
+    """The server key connections are encrypted under: the environment's, or for this demo
+    alone a random one (True), removed again afterwards."""
+    if os.environ.get(SECRET_KEY_ENV, "").strip():
+        yield False
+        return
+    os.environ[SECRET_KEY_ENV] = secrets.token_hex(32)
+    try:
+        yield True
+    finally:
+        os.environ.pop(SECRET_KEY_ENV, None)
 
 
 def import_exports(session: Session, exports: DemoExports) -> list[ConnectorSummary]:
