@@ -46,8 +46,10 @@ PAGE_SIZE = 100
 """Issues per search page (Jira may return fewer; the token decides what comes next)."""
 CHANGELOG_PAGE = 100
 """Histories per changelog page (the endpoint's maximum)."""
-OVERLAP = dt.timedelta(minutes=1)
-"""Asked again before the mark: JQL compares whole minutes."""
+OVERLAP = dt.timedelta(minutes=5)
+"""Asked again before the mark: JQL compares whole minutes, and the enhanced search is
+eventually consistent (an issue saved just before a later one may be found only after it),
+so a few minutes, not one, are asked again; storing them again changes nothing."""
 UNKNOWN_ZONE_OVERLAP = dt.timedelta(hours=14)
 """When the account's zone is unknown, the mark is written in UTC this much earlier (the
 widest UTC offset), so whatever the zone nothing is skipped."""

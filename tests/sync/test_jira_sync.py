@@ -24,7 +24,7 @@ from gaplens.cli import app
 from gaplens.db.engine import session_scope
 from gaplens.privacy import PrivacyPolicy
 from gaplens.sync.http import Retrying
-from gaplens.sync.jira import jql_moment
+from gaplens.sync.jira import OVERLAP, jql_moment
 from gaplens.sync.schemas import ConnectionIn, ConnectionKind, SyncOutcome
 from gaplens.sync.service import add_connection, sync_all
 from tests.files import TEAMS, person, write_csv
@@ -161,8 +161,8 @@ def test_first_sync_takes_whole_changelogs_then_only_what_was_updated(
     assert cursors(db_url) == {"issues": newest.replace(tzinfo=None).isoformat()}
     assert outcome.releases, "a sync that stored something builds releases"
 
-    # Later: APP-3 is reopened and APP-9 is new. The next search starts a minute before the
-    # mark, written in the account's zone (Europe/Berlin, UTC+1 in November).
+    # Later: APP-3 is reopened and APP-9 is new. The next search starts five minutes before
+    # the mark, written in the account's zone (Europe/Berlin, UTC+1 in November).
     app3 = next(i for i in jira.issues if i.key == "APP-3")
     later = newest + dt.timedelta(hours=2)
     app3.histories.append(history(9000, later, "In Progress", "Done"))
@@ -172,7 +172,7 @@ def test_first_sync_takes_whole_changelogs_then_only_what_was_updated(
     jira.issues.append(fresh)
     seen = len(jira.searches)
     assert sync(db_url).ok
-    local = (newest - dt.timedelta(minutes=1)).astimezone(zoneinfo.ZoneInfo(ZONE))
+    local = (newest - OVERLAP).astimezone(zoneinfo.ZoneInfo(ZONE))
     assert jira.searches[seen]["jql"] == (
         f'project in ("APP", "OPS") AND updated >= "{local:%Y/%m/%d %H:%M}" '
         "ORDER BY updated ASC, key ASC"
@@ -330,8 +330,8 @@ def test_the_token_is_never_stored_or_shown_in_plaintext(db_url: str, jira: Fake
 
 
 def test_jql_moments_are_written_in_the_account_zone_or_widened_without_one():
-    assert jql_moment("2026-11-05T10:30:59", "Europe/Berlin") == "2026/11/05 11:29"
-    assert jql_moment("2026-07-05T10:30:00", "America/New_York") == "2026/07/05 06:29"
+    assert jql_moment("2026-11-05T10:30:59", "Europe/Berlin") == "2026/11/05 11:25"
+    assert jql_moment("2026-07-05T10:30:00", "America/New_York") == "2026/07/05 06:25"
     # No zone (or one this machine does not know): UTC, 14 hours earlier.
     assert jql_moment("2026-11-05T10:30:00", None) == "2026/11/04 20:30"
     assert jql_moment("2026-11-05T10:30:00", "Mars/Olympus") == "2026/11/04 20:30"
