@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -302,7 +303,11 @@ def test_a_sync_process_killed_mid_search_loses_nothing(
     assert cursors(db_url) == cursors(twin_db_url)
 
 
-def test_the_token_is_never_stored_or_shown_in_plaintext(db_url: str, jira: FakeJira):
+def test_the_token_is_never_stored_or_shown_in_plaintext(
+    db_url: str, jira: FakeJira, caplog: pytest.LogCaptureFixture
+):
+    caplog.set_level(logging.DEBUG)
+
     def connect_cli(*extra: str, env: dict[str, str]) -> Any:
         return CliRunner().invoke(
             app,
@@ -322,6 +327,9 @@ def test_the_token_is_never_stored_or_shown_in_plaintext(db_url: str, jira: Fake
     code, listing = invoke("connections", "--db", db_url)
     assert code == 0 and "(jira): APP,OPS" in listing and TOKEN not in listing
     assert TOKEN.encode() not in bytes(one(db_url, "select credentials from connection"))
+    basic = base64.b64encode(f"{EMAIL}:{TOKEN}".encode()).decode()
+    assert "search/jql" in caplog.text  # the requests are logged, their credentials not
+    assert TOKEN not in caplog.text and basic not in caplog.text
     engine = create_engine(db_url)
     with engine.connect() as connection:
         for table in ("connection", "import_run", "audit_event"):
