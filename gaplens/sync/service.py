@@ -303,7 +303,11 @@ def store_unit(session: Session, unit: Unit) -> str:
         return f"{unit.note}; {store_seats(session, unit.scope, unit.source, unit.records)}"
     if unit.payload_kind == JIRA_ISSUES:
         summaries = [import_jira(session, d.path, source=d.source) for d in unit.files]
-        return f"{unit.note}, {sum(s.rows_written for s in summaries)} work items written"
+        note = f"{unit.note}, {sum(s.rows_written for s in summaries)} work items written"
+        unresolved = sum(s.rows_unresolved for s in summaries)
+        if unresolved:
+            note += f", {unresolved} with an assignee the directory does not know"
+        return note
     raise SyncError(f"no importer for {unit.payload_kind}")
 
 

@@ -195,7 +195,7 @@ def test_first_sync_takes_whole_changelogs_then_only_what_was_updated(
 
 
 def test_429_with_retry_after_or_an_iso_reset_is_waited_out(db_url: str, jira: FakeJira):
-    connect(db_url, jira)
+    connect(db_url, jira)  # no directory: every assignee is unknown, and the notes say so
     jira.fail("429", r"search/jql\?")
     jira.fail("429-reset", r"APP-1/changelog\?startAt=20")
     waits: list[float] = []
@@ -205,6 +205,10 @@ def test_429_with_retry_after_or_an_iso_reset_is_waited_out(db_url: str, jira: F
     assert len(waits) == 2 and 0 < waits[1] <= 90  # until X-RateLimit-Reset (to the minute)
     assert jira.calls[LONG_CHANGELOG] == 4
     assert counts(db_url)["APP-1"] == (2, 2)
+    assert outcome.notes[0] == (
+        "search page 1: 2 issues, 2 work items written, 2 with an assignee the directory "
+        "does not know"
+    )
 
 
 def test_a_500_mid_pagination_is_retried_then_succeeds(db_url: str, jira: FakeJira):
