@@ -213,9 +213,11 @@ def field_ids(names: dict[str, str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
 class JiraJsonReader:
     """Yields one `WorkRecord` per valid issue; problems go to the collector."""
 
-    def __init__(self, path: Path, problems: ProblemCollector) -> None:
+    def __init__(self, path: Path, problems: ProblemCollector, source: str | None = None) -> None:
         check_not_binary(path)
         self.path = path
+        self.source = source or path.name
+        """What errors and warnings name: the file, or the URL a sync pulled it from."""
         self.problems = problems
         self.points_ids, self.sprint_ids = field_ids(read_names(path))
         self.known: dict[str, str] = {}
@@ -224,6 +226,7 @@ class JiraJsonReader:
         """Issues whose changelog the search response cut short (the first few are named)."""
         self.truncated_keys: list[str] = []
         self._stream = JsonStream(path)
+        self._stream.source = self.source
 
     @property
     def bytes_read(self) -> int:
@@ -236,7 +239,7 @@ class JiraJsonReader:
             return []
         shown = ", ".join(self.truncated_keys) + (", ..." if self.truncated > 5 else "")
         return [
-            f"{self.path.name}: {self.truncated} issues have a changelog the search cut "
+            f"{self.source}: {self.truncated} issues have a changelog the search cut "
             f"short (histories 'total' above what the file holds: {shown}); their reopen and "
             "rework counts are stored as unknown. Fetch each issue's full changelog "
             "(/rest/api/3/issue/KEY/changelog, every page) into the issue's 'changelog' and "
@@ -271,7 +274,7 @@ class JiraJsonReader:
         finally:
             stream.close()
         if self.rows_read == 0:
-            raise InputError.single("the search result has no issues", self.path.name)
+            raise InputError.single("the search result has no issues", self.source)
 
 
 def issue_record(

@@ -172,8 +172,9 @@ class ApiClient:
 
 
 def _rate_limit_wait(response: httpx.Response) -> float | None:
-    """Seconds to wait from Retry-After (seconds or an HTTP date), or GitHub's exhausted
-    primary limit (403 with x-ratelimit-remaining 0 until x-ratelimit-reset); else None."""
+    """Seconds to wait from Retry-After (seconds or an HTTP date), Jira's 429 with an ISO
+    x-ratelimit-reset, or GitHub's exhausted primary limit (403 with x-ratelimit-remaining 0
+    until x-ratelimit-reset); else None."""
     header = response.headers.get("retry-after")
     if header is not None and response.status_code in (403, 429, 503):
         text = header.strip()
@@ -183,6 +184,17 @@ def _rate_limit_wait(response: httpx.Response) -> float | None:
             when = email.utils.parsedate_to_datetime(text)
         except (TypeError, ValueError):
             return None
+        return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+    reset_at = response.headers.get("x-ratelimit-reset", "")
+    if response.status_code == 429 and "T" in reset_at:
+        # Jira Cloud: a 429 without Retry-After may give the reset as ISO 8601
+        # ("yyyy-MM-ddTHH:mmZ"); GitHub's header is epoch seconds (below).
+        try:
+            when = dt.datetime.fromisoformat(reset_at.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
         return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
     if response.status_code == 403 and response.headers.get("x-ratelimit-remaining") == "0":
         reset = response.headers.get("x-ratelimit-reset", "")

@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
+
+from gaplens.sync.jira import parse_projects
 
 
 class ConnectionKind(StrEnum):
-    """Sources that can be connected; Microsoft 365, Jira Cloud and Zendesk are not built yet."""
+    """Sources that can be connected; Microsoft 365 and Zendesk are not built yet."""
 
     COPILOT = "copilot"
+    JIRA = "jira"
 
 
 class ConnectionIn(BaseModel):
@@ -19,13 +22,30 @@ class ConnectionIn(BaseModel):
 
     kind: ConnectionKind = ConnectionKind.COPILOT
     name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-    org: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-    """The organisation's login, as in github.com/<org>."""
+    org: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9._,-]*$")
+    """The organisation's login, as in github.com/<org>; for Jira, the project keys `KEY,KEY`."""
     base_url: str = Field(
         default="https://api.github.com", max_length=500, pattern=r"^https?://[^\s?#]+$"
     )
     interval_minutes: int = Field(default=1440, ge=15, le=10080)
     token: SecretStr = Field(min_length=1, max_length=2000)
+    email: str | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+    """Jira: the Atlassian account's email, sent with the API token (Basic auth)."""
+
+    @model_validator(mode="after")
+    def _fits_its_kind(self) -> ConnectionIn:
+        """Jira needs its site, an email and project keys; an organisation has no comma."""
+        if self.kind == ConnectionKind.JIRA:
+            if not self.email:
+                raise ValueError("a Jira connection needs the account's email")
+            if "api.github.com" in self.base_url:
+                raise ValueError(
+                    "a Jira connection needs its site, like https://acme.atlassian.net"
+                )
+            self.org = ",".join(parse_projects(self.org))
+        elif "," in self.org:
+            raise ValueError("org: one organisation login (no comma)")
+        return self
 
 
 class ConnectionView(BaseModel):

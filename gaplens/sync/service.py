@@ -35,11 +35,13 @@ from gaplens.privacy import PrivacyPolicy
 from gaplens.sync.credentials import decrypt, encrypt, reencrypt
 from gaplens.sync.github import DEFAULT_BASE_URL, CopilotClient
 from gaplens.sync.http import Retrying, SyncError
+from gaplens.sync.jira import JiraClient, credentials_json, parse_credentials
 from gaplens.sync.models import Connection, CopilotSeat
 from gaplens.sync.queries import view_of
 from gaplens.sync.schemas import ConnectionIn, ConnectionKind, ConnectionView, SyncOutcome
-from gaplens.sync.vendor import COPILOT_SEATS, COPILOT_USAGE, Unit, VendorClient
+from gaplens.sync.vendor import COPILOT_SEATS, COPILOT_USAGE, JIRA_ISSUES, Unit, VendorClient
 from gaplens.telemetry.service import import_copilot_usage
+from gaplens.work.service import import_jira
 
 log = logging.getLogger("gaplens.sync")
 
@@ -55,12 +57,15 @@ def add_connection(session: Session, spec: ConnectionIn) -> ConnectionView:
     """Store a connection, its token encrypted (refused without `GAPLENS_SECRET_KEY`)."""
     if session.scalar(select(Connection.id).where(Connection.name == spec.name)) is not None:
         raise InputError.single(f"a connection named '{spec.name}' exists", column="name")
+    secret = spec.token.get_secret_value()
+    if spec.kind == ConnectionKind.JIRA:
+        secret = credentials_json(spec.email or "", secret)  # one encrypted JSON string
     connection = Connection(
         kind=spec.kind.value,
         name=spec.name,
         base_url=spec.base_url.rstrip("/") or DEFAULT_BASE_URL,
         org=spec.org,
-        credentials=encrypt(spec.token.get_secret_value()),
+        credentials=encrypt(secret),
         state="{}",
         interval_minutes=spec.interval_minutes,
         created_at=_now(),
@@ -101,6 +106,9 @@ def rotate_credentials(session: Session) -> int:
 def default_client(connection: Connection, token: str, retrying: Retrying | None) -> VendorClient:
     if connection.kind == ConnectionKind.COPILOT:
         return CopilotClient(connection.base_url, connection.org, token, retrying)
+    if connection.kind == ConnectionKind.JIRA:
+        email, api_token = parse_credentials(token)
+        return JiraClient(connection.base_url, connection.org, email, api_token, retrying)
     raise SyncError(f"connections of kind '{connection.kind}' cannot be synced yet")
 
 
@@ -293,6 +301,13 @@ def store_unit(session: Session, unit: Unit) -> str:
         return f"{unit.note}, {written} rows written"
     if unit.payload_kind == COPILOT_SEATS:
         return f"{unit.note}; {store_seats(session, unit.scope, unit.source, unit.records)}"
+    if unit.payload_kind == JIRA_ISSUES:
+        summaries = [import_jira(session, d.path, source=d.source) for d in unit.files]
+        note = f"{unit.note}, {sum(s.rows_written for s in summaries)} work items written"
+        unresolved = sum(s.rows_unresolved for s in summaries)
+        if unresolved:
+            note += f", {unresolved} with an assignee the directory does not know"
+        return note
     raise SyncError(f"no importer for {unit.payload_kind}")
 
 

@@ -19,6 +19,8 @@ COPILOT_USAGE = "copilot-usage"
 """A unit of downloaded report files for `telemetry.service.import_copilot_usage`."""
 COPILOT_SEATS = "copilot-seats"
 """A unit of seat objects for `sync.service.store_seats`."""
+JIRA_ISSUES = "jira-issues"
+"""A unit of one Jira search page (issues with whole changelogs) for `work.service.import_jira`."""
 
 
 @dataclass(frozen=True)

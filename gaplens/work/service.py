@@ -123,15 +123,21 @@ class RecordSource(Protocol):
 
 
 def import_jira(
-    session: Session, path: Path, progress: ProgressCallback | None = None
+    session: Session,
+    path: Path,
+    progress: ProgressCallback | None = None,
+    source: str | None = None,
 ) -> ConnectorSummary:
-    """A Jira CSV export or REST search JSON (detected from the first character)."""
-    problems = ProblemCollector(path.name)
+    """A Jira CSV export or REST search JSON (detected from the first character).
+
+    `source` names where the file came from when it is not the file itself (a sync's search
+    URL): problems and the run's raw rows name it."""
+    problems = ProblemCollector(source or path.name)
     check_not_binary(path, utf8=False)
     reader: RecordSource
     warnings: list[str] = []
     if _starts_like_json(path):
-        reader = JiraJsonReader(path, problems)
+        reader = JiraJsonReader(path, problems, source=source)
         fmt = "REST JSON"
     else:
         reader = JiraCsvReader(path, problems)
@@ -141,6 +147,8 @@ def import_jira(
         session, [IdentityKind.JIRA, IdentityKind.EMAIL], display_names=True
     )
     run = start_run(session, "jira", path)
+    if source is not None:
+        run.source_name = source[:500]
     writer = WorkWriter(session, run, resolver, "jira", ISSUE, JIRA_ISSUE, ("key",), JIRA_CHANGE)
     return run_import(
         session, path, run, reader, writer, problems, progress, f"Jira {fmt}", warnings
