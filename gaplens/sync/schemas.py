@@ -5,13 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 
 
 class ConnectionKind(StrEnum):
-    """Sources that can be connected; Microsoft 365, Jira Cloud and Zendesk are not built yet."""
+    """Sources that can be connected; Jira Cloud and Zendesk are not built yet."""
 
     COPILOT = "copilot"
+    M365 = "m365"
+    """Microsoft 365 Copilot through Microsoft Graph (`org` is the tenant)."""
+
+
+GITHUB_API = "https://api.github.com"
+GRAPH_API = "https://graph.microsoft.com/v1.0"
+ENTRA_AUTHORITY = "https://login.microsoftonline.com"
 
 
 class ConnectionIn(BaseModel):
@@ -21,11 +28,25 @@ class ConnectionIn(BaseModel):
     name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     org: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     """The organisation's login, as in github.com/<org>."""
-    base_url: str = Field(
-        default="https://api.github.com", max_length=500, pattern=r"^https?://[^\s?#]+$"
-    )
+    base_url: str = Field(default=GITHUB_API, max_length=500, pattern=r"^https?://[^\s?#]+$")
     interval_minutes: int = Field(default=1440, ge=15, le=10080)
     token: SecretStr = Field(min_length=1, max_length=2000)
+    """GitHub: the token. Microsoft 365: the app registration's client secret."""
+    client_id: str = Field(default="", max_length=100, pattern=r"^[A-Za-z0-9._-]*$")
+    """Microsoft 365: the app registration's application (client) id."""
+    authority: str = Field(default="", max_length=500, pattern=r"^(https?://[^\s?#]+)?$")
+    """Microsoft 365: where tokens are asked for (default login.microsoftonline.com)."""
+
+    @model_validator(mode="after")
+    def _per_kind(self) -> ConnectionIn:
+        """Microsoft 365 needs a client id; its API root defaults to Graph v1.0."""
+        if self.kind == ConnectionKind.M365:
+            if not self.client_id:
+                raise ValueError("a Microsoft 365 connection needs the app's client id")
+            if self.base_url.rstrip("/") in ("", GITHUB_API):
+                self.base_url = GRAPH_API
+            self.authority = self.authority.rstrip("/") or ENTRA_AUTHORITY
+        return self
 
 
 class ConnectionView(BaseModel):

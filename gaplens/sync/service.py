@@ -35,11 +35,12 @@ from gaplens.privacy import PrivacyPolicy
 from gaplens.sync.credentials import decrypt, encrypt, reencrypt
 from gaplens.sync.github import DEFAULT_BASE_URL, CopilotClient
 from gaplens.sync.http import Retrying, SyncError
+from gaplens.sync.m365 import GraphClient
 from gaplens.sync.models import Connection, CopilotSeat
 from gaplens.sync.queries import view_of
 from gaplens.sync.schemas import ConnectionIn, ConnectionKind, ConnectionView, SyncOutcome
-from gaplens.sync.vendor import COPILOT_SEATS, COPILOT_USAGE, Unit, VendorClient
-from gaplens.telemetry.service import import_copilot_usage
+from gaplens.sync.vendor import COPILOT_SEATS, COPILOT_USAGE, M365_USAGE, Unit, VendorClient
+from gaplens.telemetry.service import import_copilot_usage, import_m365_copilot
 
 log = logging.getLogger("gaplens.sync")
 
@@ -60,7 +61,7 @@ def add_connection(session: Session, spec: ConnectionIn) -> ConnectionView:
         name=spec.name,
         base_url=spec.base_url.rstrip("/") or DEFAULT_BASE_URL,
         org=spec.org,
-        credentials=encrypt(spec.token.get_secret_value()),
+        credentials=encrypt(_credentials(spec)),
         state="{}",
         interval_minutes=spec.interval_minutes,
         created_at=_now(),
@@ -101,7 +102,33 @@ def rotate_credentials(session: Session) -> int:
 def default_client(connection: Connection, token: str, retrying: Retrying | None) -> VendorClient:
     if connection.kind == ConnectionKind.COPILOT:
         return CopilotClient(connection.base_url, connection.org, token, retrying)
+    if connection.kind == ConnectionKind.M365:
+        return GraphClient(connection.base_url, connection.org, _parts(token), retrying)
     raise SyncError(f"connections of kind '{connection.kind}' cannot be synced yet")
+
+
+def _parts(credentials: str) -> dict[str, str]:
+    """A several-part credential (stored as one encrypted JSON object)."""
+    try:
+        parts = json.loads(credentials)
+    except ValueError:
+        parts = None
+    if not isinstance(parts, dict) or not all(isinstance(v, str) for v in parts.values()):
+        raise SyncError("the stored credentials are not in the expected form; connect again")
+    return {str(k): str(v) for k, v in parts.items()}
+
+
+def _credentials(spec: ConnectionIn) -> str:
+    """What is encrypted: the token, or for Microsoft 365 the client id, secret and authority."""
+    if spec.kind == ConnectionKind.M365:
+        return json.dumps(
+            {
+                "client_id": spec.client_id,
+                "client_secret": spec.token.get_secret_value(),
+                "authority": spec.authority,
+            }
+        )
+    return spec.token.get_secret_value()
 
 
 def sync_all(
@@ -291,6 +318,14 @@ def store_unit(session: Session, unit: Unit) -> str:
             summary = import_copilot_usage(session, download.path, source=download.source)
             written += summary.rows_written
         return f"{unit.note}, {written} rows written"
+    if unit.payload_kind == M365_USAGE:
+        written = 0
+        for download in unit.files:
+            summary = import_m365_copilot(
+                session, download.path, source=download.source, drop_concealed=True
+            )
+            written += summary.rows_written
+        return f"{unit.note}, {written} snapshot rows written"
     if unit.payload_kind == COPILOT_SEATS:
         return f"{unit.note}; {store_seats(session, unit.scope, unit.source, unit.records)}"
     raise SyncError(f"no importer for {unit.payload_kind}")

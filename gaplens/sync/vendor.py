@@ -19,6 +19,9 @@ COPILOT_USAGE = "copilot-usage"
 """A unit of downloaded report files for `telemetry.service.import_copilot_usage`."""
 COPILOT_SEATS = "copilot-seats"
 """A unit of seat objects for `sync.service.store_seats`."""
+M365_USAGE = "m365-usage"
+"""A unit of one Microsoft 365 Copilot user-detail snapshot (every page) for
+`telemetry.service.import_m365_copilot`."""
 
 
 @dataclass(frozen=True)
