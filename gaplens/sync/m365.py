@@ -87,6 +87,7 @@ class GraphClient:
             scope=GRAPH_SCOPE,
             timeout=60.0,
         )
+        self._oauth.register_compliance_hook("access_token_response", _busy)
         self._expires_at = 0.0
         self.api = ApiClient(base_url, {"Accept": "application/json"}, retrying)
 
@@ -200,6 +201,31 @@ class GraphClient:
             ) from None
 
     def _renew(self) -> None:
+        """A new token; 429 (Retry-After), 5xx and dropped connections are tried again as
+        `http.ApiClient` does, a refusal is "token rejected" at once."""
+        policy = self.api.retrying
+        where = shown_url(self.token_url)
+        for attempt in range(policy.attempts):
+            try:
+                access, lifetime = self._fetch()
+            except _BusyError as busy:
+                wait = busy.wait if busy.wait is not None else policy.backoff * 2**attempt
+                if wait > policy.max_wait:
+                    raise SyncError(
+                        f"{where}: {busy.why}; the server asks to wait {wait:.0f} s; "
+                        "the next sync tries again"
+                    ) from None
+                if attempt + 1 == policy.attempts:
+                    raise SyncError(
+                        f"{where}: {busy.why}; gave up after {policy.attempts} tries"
+                    ) from None
+                policy.sleep(wait)
+                continue
+            self._expires_at = _now() + lifetime
+            self.api.authorize(f"Bearer {access}")
+            return
+
+    def _fetch(self) -> tuple[str, float]:
         where = shown_url(self.token_url)
         try:
             token = self._oauth.fetch_token(self.token_url, grant_type="client_credentials")
@@ -212,21 +238,38 @@ class GraphClient:
                 f"{': ' + reason if reason else ''}); check the tenant, client id and secret "
                 "(has the secret expired?) and connect again"
             ) from None
-        except httpx.HTTPStatusError as failed:
-            raise SyncError(
-                f"{where} answered {failed.response.status_code}; the next sync tries again"
-            ) from None
         except httpx.TransportError as failed:
-            raise SyncError(f"{where}: the connection failed ({type(failed).__name__})") from None
-        except ValueError:
+            raise _BusyError(f"the connection failed ({type(failed).__name__})", None) from None
+        except (httpx.HTTPStatusError, ValueError):
             raise SyncError(f"{where} did not answer with a token") from None
         access = token.get("access_token")
+        try:
+            lifetime = float(token.get("expires_in", 3600))
+        except (TypeError, ValueError):
+            lifetime = 0.0  # unknown: renewed before the next request
         if not isinstance(access, str) or not access:
             raise SyncError(f"{where} answered without an access_token")
-        expires_in = token.get("expires_in")
-        lifetime = float(expires_in) if isinstance(expires_in, int | float | str) else 3600.0
-        self._expires_at = _now() + lifetime
-        self.api.authorize(f"Bearer {access}")
+        return access, lifetime
+
+
+class _BusyError(Exception):
+    """The token endpoint asked to come back later (429, 5xx) or could not be reached."""
+
+    def __init__(self, why: str, wait: float | None) -> None:
+        super().__init__(why)
+        self.why = why
+        self.wait = wait
+
+
+def _busy(response: httpx.Response) -> httpx.Response:
+    """authlib's hook on the token response: 429 and 5xx are waits, not refusals."""
+    status = response.status_code
+    if status == 429 or status >= 500:
+        header = response.headers.get("retry-after", "").strip()
+        wait = float(header) if header.isdigit() else None
+        why = "rate limited (429)" if status == 429 else f"server error {status}"
+        raise _BusyError(why, wait)
+    return response
 
 
 def _now() -> float:

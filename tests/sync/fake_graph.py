@@ -140,6 +140,13 @@ class FakeGraph:
     def token(self, request: Request, fault: str | None) -> Response:
         form = {k: str(v) for k, v in request.form.items()}
         self.token_requests.append({k: v for k, v in form.items() if k != "client_secret"})
+        if fault == "429":
+            body = {"error": "temporarily_unavailable", "error_description": "AADSTS50196"}
+            return Response(
+                json.dumps(body), 429, headers={"Retry-After": "3"}, content_type="application/json"
+            )
+        if fault == "500":
+            return Response("<html>Service unavailable</html>", 503, content_type="text/html")
         if (
             form.get("client_id") != CLIENT_ID
             or form.get("client_secret") != CLIENT_SECRET

@@ -277,6 +277,41 @@ def test_a_wrong_client_secret_is_token_rejected_without_the_secret(db_url: str,
     assert one(db_url, "select count(*) from import_run") == 0
 
 
+def test_a_busy_token_endpoint_is_waited_out_not_taken_for_a_refusal(db_url: str, graph: FakeGraph):
+    connect(db_url, graph)
+    graph.fail("429", r"oauth2/v2.0/token")
+    graph.fail("500", r"oauth2/v2.0/token")
+    waits: list[float] = []
+    outcome = sync(db_url, waits)
+    assert outcome.ok, outcome.error
+    assert waits == [3.0, 0.02]
+    assert len(graph.token_requests) == 3
+    graph.fail("500", r"oauth2/v2.0/token", times=5)
+    graph.revoke()
+    with session_scope(db_url) as session:
+        session.execute(text("update connection set state = '{}'"))
+    failed = sync(db_url)
+    assert not failed.ok and failed.error is not None
+    assert "server error 503; gave up after 5 tries" in failed.error
+    assert "token rejected" not in failed.error
+
+
+def test_an_expired_csv_download_link_is_asked_for_again_once(db_url: str, graph: FakeGraph):
+    graph.csv = True
+    connect(db_url, graph)
+    graph.fail("404", r"download:/reports/2026-11-08.csv")
+    outcome = sync(db_url)
+    assert outcome.ok, outcome.error
+    assert graph.calls[FIRST] == 2 and graph.calls["download:/reports/2026-11-08.csv"] == 2
+    assert one(db_url, "select count(*) from m365_usage_snapshot") == 7
+    graph.refresh = "2026-11-09"
+    graph.fail("404", r"download:/reports/2026-11-09.csv", times=2)
+    failed = sync(db_url)
+    assert not failed.ok and failed.error is not None
+    assert "again after asking anew" in failed.error and "sig=" not in failed.error
+    assert cursors(db_url) == {"users": "2026-11-08"}
+
+
 def test_a_bad_page_names_its_source_and_field_and_stores_nothing(db_url: str, graph: FakeGraph):
     connect(db_url, graph)
     graph.fail("bad", r"skiptoken=3")
