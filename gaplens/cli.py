@@ -379,25 +379,67 @@ connect_app = typer.Typer(
 app.add_typer(connect_app, name="connect")
 
 
+TokenEnv = Annotated[
+    str | None,
+    typer.Option(
+        help="Name of the environment variable holding the token or secret (default: prompt "
+        "for it). The secret itself is never an argument, so it stays out of shell history."
+    ),
+]
+IntervalOption = Annotated[
+    int, typer.Option(help="Minutes between the server's scheduled syncs (15-10080).")
+]
+
+
+def _secret_from(variable: str | None, prompt: str) -> str:
+    """A token from the named environment variable, or typed at a hidden prompt."""
+    if variable is None:
+        return str(typer.prompt(prompt, hide_input=True)).strip()
+    secret = os.environ.get(variable, "").strip()
+    if not secret:
+        raise InputError.single(f"the environment variable {variable} is empty or unset")
+    return secret
+
+
+def _connect(db: str | None, what: str, **fields: Any) -> None:
+    """Check a connection's fields (each problem named by field), store it, say where it
+    points; `what` names its target in the sentence (organisation, projects, tenant)."""
+    from pydantic import ValidationError
+
+    from gaplens.sync.schemas import ConnectionIn
+    from gaplens.sync.service import add_connection
+
+    with user_errors():
+        try:
+            spec = ConnectionIn(**fields)  # the token becomes a SecretStr
+        except ValidationError as invalid:
+            raise InputError.single(
+                "; ".join(
+                    f"{'.'.join(str(p) for p in e['loc']) or 'connection'}: {e['msg']}"
+                    for e in invalid.errors()
+                )
+            ) from None
+        url = ready_database(db)
+        with session_scope(url) as session:
+            view = add_connection(session, spec)
+    out.print(
+        f"Connected {view.name} ({view.kind}, {what} {view.org} at {view.base_url}); "
+        f"run `gaplens sync {view.kind}` or let the server sync it on its schedule.",
+        highlight=False,
+    )
+
+
 @connect_app.command("copilot")
 def connect_copilot(
     org: Annotated[str, typer.Option(help="The organisation's login (github.com/ORG).")],
-    token_env: Annotated[
-        str | None,
-        typer.Option(
-            help="Name of the environment variable holding the token (default: prompt for "
-            "it). The token itself is never an argument, so it stays out of shell history."
-        ),
-    ] = None,
+    token_env: TokenEnv = None,
     name: Annotated[
         str | None, typer.Option(help="A name for the connection (default: copilot-ORG).")
     ] = None,
     base_url: Annotated[
         str, typer.Option(help="The REST API root (GitHub Enterprise Server: https://HOST/api/v3).")
     ] = "https://api.github.com",
-    interval: Annotated[
-        int, typer.Option(help="Minutes between the server's scheduled syncs (15-10080).")
-    ] = 1440,
+    interval: IntervalOption = 1440,
     db: DbOption = None,
 ) -> None:
     """Store a GitHub Copilot connection: usage-metrics reports and seat assignments.
@@ -408,39 +450,16 @@ def connect_copilot(
 
     Example: gaplens connect copilot --org northwind --token-env GH_TOKEN
     """
-    from pydantic import ValidationError
-
-    from gaplens.sync.schemas import ConnectionIn
-    from gaplens.sync.service import add_connection
-
     with user_errors():
-        if token_env is not None:
-            token = os.environ.get(token_env, "").strip()
-            if not token:
-                raise InputError.single(f"the environment variable {token_env} is empty or unset")
-        else:
-            token = str(typer.prompt("GitHub token", hide_input=True)).strip()
-        try:
-            spec = ConnectionIn(
-                name=name or f"copilot-{org}",
-                org=org,
-                base_url=base_url,
-                interval_minutes=interval,
-                token=token,  # pydantic makes it a SecretStr
-            )
-        except ValidationError as invalid:
-            raise InputError.single(
-                "; ".join(
-                    f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in invalid.errors()
-                )
-            ) from None
-        url = ready_database(db)
-        with session_scope(url) as session:
-            view = add_connection(session, spec)
-    out.print(
-        f"Connected {view.name} ({view.kind}, {view.org} at {view.base_url}); "
-        "run `gaplens sync` or let the server sync it on its schedule.",
-        highlight=False,
+        token = _secret_from(token_env, "GitHub token")
+    _connect(
+        db,
+        "organisation",
+        name=name or f"copilot-{org}",
+        org=org,
+        base_url=base_url,
+        interval_minutes=interval,
+        token=token,
     )
 
 
@@ -453,19 +472,11 @@ def connect_jira(
     projects: Annotated[
         str, typer.Option(help="Project keys to pull, comma separated: KEY[,KEY].")
     ],
-    token_env: Annotated[
-        str | None,
-        typer.Option(
-            help="Name of the environment variable holding the API token (default: prompt for "
-            "it). The token itself is never an argument, so it stays out of shell history."
-        ),
-    ] = None,
+    token_env: TokenEnv = None,
     name: Annotated[
         str | None, typer.Option(help="A name for the connection (default: jira-HOST).")
     ] = None,
-    interval: Annotated[
-        int, typer.Option(help="Minutes between the server's scheduled syncs (15-10080).")
-    ] = 1440,
+    interval: IntervalOption = 1440,
     db: DbOption = None,
 ) -> None:
     """Store a Jira Cloud connection: the projects' issues with their whole changelogs,
@@ -479,43 +490,64 @@ def connect_jira(
     """
     from urllib.parse import urlsplit
 
-    from pydantic import ValidationError
-
-    from gaplens.sync.schemas import ConnectionIn, ConnectionKind
-    from gaplens.sync.service import add_connection
-
     with user_errors():
-        if token_env is not None:
-            token = os.environ.get(token_env, "").strip()
-            if not token:
-                raise InputError.single(f"the environment variable {token_env} is empty or unset")
-        else:
-            token = str(typer.prompt("Jira API token", hide_input=True)).strip()
-        host = (urlsplit(site.strip()).hostname or "site").split(".")[0]
-        try:
-            spec = ConnectionIn(
-                kind=ConnectionKind.JIRA,
-                name=name or f"jira-{host}",
-                org=",".join(key.strip() for key in projects.split(",")),
-                base_url=site.strip().rstrip("/"),
-                interval_minutes=interval,
-                token=token,  # pydantic makes it a SecretStr
-                email=email.strip(),
-            )
-        except ValidationError as invalid:
-            raise InputError.single(
-                "; ".join(
-                    f"{'.'.join(str(p) for p in e['loc']) or 'connection'}: {e['msg']}"
-                    for e in invalid.errors()
-                )
-            ) from None
-        url = ready_database(db)
-        with session_scope(url) as session:
-            view = add_connection(session, spec)
-    out.print(
-        f"Connected {view.name} ({view.kind}, projects {view.org} at {view.base_url}); "
-        "run `gaplens sync` or let the server sync it on its schedule.",
-        highlight=False,
+        token = _secret_from(token_env, "Jira API token")
+    host = (urlsplit(site.strip()).hostname or "site").split(".")[0]
+    _connect(
+        db,
+        "projects",
+        kind="jira",
+        name=name or f"jira-{host}",
+        org=",".join(key.strip() for key in projects.split(",")),
+        base_url=site.strip().rstrip("/"),
+        interval_minutes=interval,
+        token=token,
+        email=email.strip(),
+    )
+
+
+@connect_app.command("m365")
+def connect_m365(
+    tenant: Annotated[
+        str, typer.Option(help="The tenant: its id or domain (contoso.onmicrosoft.com).")
+    ],
+    client_id: Annotated[str, typer.Option(help="The app registration's application (client) id.")],
+    secret_env: TokenEnv = None,
+    name: Annotated[
+        str | None, typer.Option(help="A name for the connection (default: m365-TENANT).")
+    ] = None,
+    base_url: Annotated[
+        str,
+        typer.Option(help="The Graph root with its version (or https://graph.microsoft.com/beta)."),
+    ] = "https://graph.microsoft.com/v1.0",
+    authority: Annotated[
+        str, typer.Option(help="Where tokens are asked for (the Microsoft Entra sign-in).")
+    ] = "https://login.microsoftonline.com",
+    interval: IntervalOption = 1440,
+    db: DbOption = None,
+) -> None:
+    """Store a Microsoft 365 Copilot connection: Graph's usage user-detail report, pulled
+    daily so successive snapshots build the activity history.
+
+    The app registration needs the Reports.Read.All application permission with admin
+    consent; its client id and secret are encrypted with GAPLENS_SECRET_KEY before they are
+    stored.
+
+    Example: gaplens connect m365 --tenant contoso.onmicrosoft.com --client-id ID --secret-env S
+    """
+    with user_errors():
+        secret = _secret_from(secret_env, "Client secret")
+    _connect(
+        db,
+        "tenant",
+        kind="m365",
+        name=name or f"m365-{tenant.split('.')[0]}",
+        org=tenant,
+        base_url=base_url,
+        authority=authority,
+        client_id=client_id,
+        interval_minutes=interval,
+        token=secret,
     )
 
 
@@ -582,7 +614,7 @@ def disconnect_command(
 @app.command("sync")
 def sync_command(
     kind: Annotated[
-        str | None, typer.Argument(help="Only connections of this kind (copilot, jira).")
+        str | None, typer.Argument(help="Only connections of this kind (copilot, jira, m365).")
     ] = None,
     connection: Annotated[
         str | None, typer.Option("--connection", help="Only the connection of this name.")

@@ -204,9 +204,9 @@ def period_days(value: Any) -> int | None:
 class M365UsageReader:
     """Iterates `(row, source text, record or None)` for a CSV or JSON user-detail export."""
 
-    def __init__(self, path: Path, problems: ProblemCollector) -> None:
+    def __init__(self, path: Path, problems: ProblemCollector, source: str | None = None) -> None:
         self.path = path
-        self.source = path.name
+        self.source = source or path.name
         self.problems = problems
         self.rows_read = 0
         self.concealed = 0

@@ -29,6 +29,9 @@ BACKOFF_SECONDS = 1.0
 """First wait after a 5xx or a dropped connection; doubled on each further try."""
 
 
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
 class SyncError(Exception):
     """A sync stopped for a reason the admin should see (stored as the connection's error)."""
 
@@ -113,6 +116,19 @@ class ApiClient:
         except ValueError:
             raise SyncError(f"{shown_url(url)} did not answer with JSON") from None
 
+    def authorize(self, value: str) -> None:
+        """Send `value` as the Authorization header to the API from now on (a renewed
+        OAuth token); never to download links."""
+        self._api.headers["Authorization"] = value
+
+    def get(
+        self, path_or_url: str, params: Mapping[str, str | int] | None = None
+    ) -> httpx.Response:
+        """A GET that may answer a redirect (Graph's report CSV: 302 to a download URL on
+        another host), returned as it is so the caller downloads it without the token."""
+        url = self.url(path_or_url)
+        return self._retry(lambda: self._api.get(url, params=params), url, api=True, redirects=True)
+
     def download(self, url: str, destination: Path) -> int:
         """Stream a signed link to `destination` (no token sent); its size in bytes."""
 
@@ -129,7 +145,14 @@ class ApiClient:
         self._retry(fetch, url, api=False)
         return destination.stat().st_size
 
-    def _retry(self, send: Callable[[], httpx.Response], url: str, *, api: bool) -> httpx.Response:
+    def _retry(
+        self,
+        send: Callable[[], httpx.Response],
+        url: str,
+        *,
+        api: bool,
+        redirects: bool = False,
+    ) -> httpx.Response:
         policy = self.retrying
         where = shown_url(url)
         last = ""
@@ -141,7 +164,7 @@ class ApiClient:
                 wait = policy.backoff * 2**attempt
             else:
                 status = response.status_code
-                if status < 300:
+                if status < 300 or (redirects and status in REDIRECTS):
                     return response
                 if status == 401 and api:
                     raise TokenRejectedError(
@@ -210,6 +233,9 @@ def _message(response: httpx.Response) -> str:
         return response.reason_phrase or "no message"
     if isinstance(body, dict) and isinstance(body.get("message"), str):
         return str(body["message"])[:200]
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        return str(error["message"])[:200]  # Microsoft Graph: {"error": {"code", "message"}}
     return response.reason_phrase or "no message"
 
 

@@ -11,10 +11,17 @@ from gaplens.sync.jira import parse_projects
 
 
 class ConnectionKind(StrEnum):
-    """Sources that can be connected; Microsoft 365 and Zendesk are not built yet."""
+    """Sources that can be connected; Zendesk is not built yet."""
 
     COPILOT = "copilot"
     JIRA = "jira"
+    M365 = "m365"
+    """Microsoft 365 Copilot through Microsoft Graph (`org` is the tenant)."""
+
+
+GITHUB_API = "https://api.github.com"
+GRAPH_API = "https://graph.microsoft.com/v1.0"
+ENTRA_AUTHORITY = "https://login.microsoftonline.com"
 
 
 class ConnectionIn(BaseModel):
@@ -23,28 +30,40 @@ class ConnectionIn(BaseModel):
     kind: ConnectionKind = ConnectionKind.COPILOT
     name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     org: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9._,-]*$")
-    """The organisation's login, as in github.com/<org>; for Jira, the project keys `KEY,KEY`."""
-    base_url: str = Field(
-        default="https://api.github.com", max_length=500, pattern=r"^https?://[^\s?#]+$"
-    )
+    """The organisation's login, as in github.com/<org>; for Jira, the project keys `KEY,KEY`;
+    for Microsoft 365, the tenant."""
+    base_url: str = Field(default=GITHUB_API, max_length=500, pattern=r"^https?://[^\s?#]+$")
     interval_minutes: int = Field(default=1440, ge=15, le=10080)
     token: SecretStr = Field(min_length=1, max_length=2000)
+    """GitHub: the token. Jira: the API token. Microsoft 365: the app's client secret."""
     email: str | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
     """Jira: the Atlassian account's email, sent with the API token (Basic auth)."""
+    client_id: str = Field(default="", max_length=100, pattern=r"^[A-Za-z0-9._-]*$")
+    """Microsoft 365: the app registration's application (client) id."""
+    authority: str = Field(default="", max_length=500, pattern=r"^(https?://[^\s?#]+)?$")
+    """Microsoft 365: where tokens are asked for (default login.microsoftonline.com)."""
 
     @model_validator(mode="after")
     def _fits_its_kind(self) -> ConnectionIn:
-        """Jira needs its site, an email and project keys; an organisation has no comma."""
+        """What each kind needs: Jira its site, an email and project keys; Microsoft 365 a
+        client id (its API root defaults to Graph v1.0); an organisation has no comma."""
         if self.kind == ConnectionKind.JIRA:
             if not self.email:
                 raise ValueError("a Jira connection needs the account's email")
-            if "api.github.com" in self.base_url:
+            if GITHUB_API.removeprefix("https://") in self.base_url:
                 raise ValueError(
                     "a Jira connection needs its site, like https://acme.atlassian.net"
                 )
             self.org = ",".join(parse_projects(self.org))
-        elif "," in self.org:
-            raise ValueError("org: one organisation login (no comma)")
+            return self
+        if "," in self.org:
+            raise ValueError("org: one organisation login or tenant (no comma)")
+        if self.kind == ConnectionKind.M365:
+            if not self.client_id:
+                raise ValueError("a Microsoft 365 connection needs the app's client id")
+            if self.base_url.rstrip("/") in ("", GITHUB_API):
+                self.base_url = GRAPH_API
+            self.authority = self.authority.rstrip("/") or ENTRA_AUTHORITY
         return self
 
 

@@ -36,11 +36,19 @@ from gaplens.sync.credentials import decrypt, encrypt, reencrypt
 from gaplens.sync.github import DEFAULT_BASE_URL, CopilotClient
 from gaplens.sync.http import Retrying, SyncError
 from gaplens.sync.jira import JiraClient, credentials_json, parse_credentials
+from gaplens.sync.m365 import GraphClient
 from gaplens.sync.models import Connection, CopilotSeat
 from gaplens.sync.queries import view_of
 from gaplens.sync.schemas import ConnectionIn, ConnectionKind, ConnectionView, SyncOutcome
-from gaplens.sync.vendor import COPILOT_SEATS, COPILOT_USAGE, JIRA_ISSUES, Unit, VendorClient
-from gaplens.telemetry.service import import_copilot_usage
+from gaplens.sync.vendor import (
+    COPILOT_SEATS,
+    COPILOT_USAGE,
+    JIRA_ISSUES,
+    M365_USAGE,
+    Unit,
+    VendorClient,
+)
+from gaplens.telemetry.service import import_copilot_usage, import_m365_copilot
 from gaplens.work.service import import_jira
 
 log = logging.getLogger("gaplens.sync")
@@ -57,15 +65,12 @@ def add_connection(session: Session, spec: ConnectionIn) -> ConnectionView:
     """Store a connection, its token encrypted (refused without `GAPLENS_SECRET_KEY`)."""
     if session.scalar(select(Connection.id).where(Connection.name == spec.name)) is not None:
         raise InputError.single(f"a connection named '{spec.name}' exists", column="name")
-    secret = spec.token.get_secret_value()
-    if spec.kind == ConnectionKind.JIRA:
-        secret = credentials_json(spec.email or "", secret)  # one encrypted JSON string
     connection = Connection(
         kind=spec.kind.value,
         name=spec.name,
         base_url=spec.base_url.rstrip("/") or DEFAULT_BASE_URL,
         org=spec.org,
-        credentials=encrypt(secret),
+        credentials=encrypt(_credentials(spec)),
         state="{}",
         interval_minutes=spec.interval_minutes,
         created_at=_now(),
@@ -109,7 +114,36 @@ def default_client(connection: Connection, token: str, retrying: Retrying | None
     if connection.kind == ConnectionKind.JIRA:
         email, api_token = parse_credentials(token)
         return JiraClient(connection.base_url, connection.org, email, api_token, retrying)
+    if connection.kind == ConnectionKind.M365:
+        return GraphClient(connection.base_url, connection.org, _parts(token), retrying)
     raise SyncError(f"connections of kind '{connection.kind}' cannot be synced yet")
+
+
+def _parts(credentials: str) -> dict[str, str]:
+    """A several-part credential (stored as one encrypted JSON object)."""
+    try:
+        parts = json.loads(credentials)
+    except ValueError:
+        parts = None
+    if not isinstance(parts, dict) or not all(isinstance(v, str) for v in parts.values()):
+        raise SyncError("the stored credentials are not in the expected form; connect again")
+    return {str(k): str(v) for k, v in parts.items()}
+
+
+def _credentials(spec: ConnectionIn) -> str:
+    """What is encrypted: the token; for Jira the email and API token, for Microsoft 365 the
+    client id, secret and authority (one JSON string)."""
+    if spec.kind == ConnectionKind.JIRA:
+        return credentials_json(spec.email or "", spec.token.get_secret_value())
+    if spec.kind == ConnectionKind.M365:
+        return json.dumps(
+            {
+                "client_id": spec.client_id,
+                "client_secret": spec.token.get_secret_value(),
+                "authority": spec.authority,
+            }
+        )
+    return spec.token.get_secret_value()
 
 
 def sync_all(
@@ -299,6 +333,14 @@ def store_unit(session: Session, unit: Unit) -> str:
             summary = import_copilot_usage(session, download.path, source=download.source)
             written += summary.rows_written
         return f"{unit.note}, {written} rows written"
+    if unit.payload_kind == M365_USAGE:
+        written = 0
+        for download in unit.files:
+            summary = import_m365_copilot(
+                session, download.path, source=download.source, drop_concealed=True
+            )
+            written += summary.rows_written
+        return f"{unit.note}, {written} snapshot rows written"
     if unit.payload_kind == COPILOT_SEATS:
         return f"{unit.note}; {store_seats(session, unit.scope, unit.source, unit.records)}"
     if unit.payload_kind == JIRA_ISSUES:

@@ -21,6 +21,9 @@ COPILOT_SEATS = "copilot-seats"
 """A unit of seat objects for `sync.service.store_seats`."""
 JIRA_ISSUES = "jira-issues"
 """A unit of one Jira search page (issues with whole changelogs) for `work.service.import_jira`."""
+M365_USAGE = "m365-usage"
+"""A unit of one Microsoft 365 Copilot user-detail snapshot (every page) for
+`telemetry.service.import_m365_copilot`."""
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from gaplens.connectors.copilot_usage import (
     CopilotUsageReader,
     CopilotUserRecord,
 )
-from gaplens.connectors.m365_copilot import M365UsageReader
+from gaplens.connectors.m365_copilot import CONCEALED_NAME, M365UsageReader
 from gaplens.directory.identities import IdentityResolver
 from gaplens.directory.models import IdentityKind
 from gaplens.errors import ProblemCollector
@@ -472,17 +472,27 @@ def _org_row(item: CopilotOrgRecord, run_id: int, raw_row: int) -> tuple[Any, ..
 
 
 def import_m365_copilot(
-    session: Session, path: Path, progress: ProgressCallback | None = None
+    session: Session,
+    path: Path,
+    progress: ProgressCallback | None = None,
+    *,
+    source: str | None = None,
+    drop_concealed: bool = False,
 ) -> ConnectorSummary:
     """Import one Microsoft 365 Copilot user-detail export; all or nothing.
 
     Each export is a snapshot of last-activity dates. Every date any snapshot reports is a day
     the person was active in that app, so the domain rows of everyone in the file are rebuilt
     from all their snapshots: the result does not depend on the order exports are imported.
+    `source` names where the file came from when it is not the file itself (a sync's report
+    URL); `drop_concealed` (the sync) stores nothing of a user whose name the tenant conceals,
+    since a hashed name can never be matched to a person.
     """
-    problems = ProblemCollector(path.name)
-    reader = M365UsageReader(path, problems)
+    problems = ProblemCollector(source or path.name)
+    reader = M365UsageReader(path, problems, source=source)
     run = start_run(session, M365_KIND, path)
+    if source is not None:
+        run.source_name = source[:500]
     run_id = run.id
     raw = RawRowWriter(session, run)
     resolver = IdentityResolver.load(session, [IdentityKind.EMAIL])
@@ -496,6 +506,8 @@ def import_m365_copilot(
         if problems:
             if problems.count >= problems.limit:
                 break
+            continue
+        if drop_concealed and record is not None and CONCEALED_NAME.match(record.upn.upper()):
             continue
         raw_row = max(row, raw_row + 1)
         raw.add(raw_row, text)
@@ -555,7 +567,7 @@ def import_m365_copilot(
         )
     return ConnectorSummary(
         kind=M365_KIND,
-        source=path.name,
+        source=source or path.name,
         rows_read=reader.rows_read,
         rows_written=snapshots.written,
         rows_unresolved=unresolved,

@@ -71,6 +71,8 @@ def add_connection_form(
     interval_minutes: Annotated[str, Form(max_length=10)] = "1440",
     token: Annotated[SecretStr, Form(max_length=2000)] = _NO_TOKEN,
     email: Annotated[str, Form(max_length=320)] = "",
+    client_id: Annotated[str, Form(max_length=200)] = "",
+    authority: Annotated[str, Form(max_length=600)] = "",
 ) -> Response:
     check_staff_csrf(request, viewer.csrf_token, csrf_token)
     try:
@@ -83,6 +85,8 @@ def add_connection_form(
                 "interval_minutes": interval_minutes.strip() or "1440",
                 "token": token.get_secret_value().strip(),
                 "email": email.strip() or None,
+                "client_id": client_id.strip(),
+                "authority": authority.strip(),
             }
         )
         view = add_connection(session, spec)
