@@ -96,8 +96,7 @@ def import_cursor_usage(
                 break
             continue  # keep validating to report every problem, but write nothing more
         if item.raw is not None:
-            raw_row = max(item.row, raw_row + 1)
-            raw.add(raw_row, item.raw)
+            raw_row = _keep_raw(raw, raw_row, item.row, item.raw)
         if record is None:
             continue
         writer.add(
@@ -166,8 +165,7 @@ def import_claude_code_usage(
                 break
             continue
         if item.raw is not None:
-            raw_row = max(item.row, raw_row + 1)
-            raw.add(raw_row, item.raw)
+            raw_row = _keep_raw(raw, raw_row, item.row, item.raw)
         if record is None:
             continue
         # An email is matched case-insensitively, so it is kept in one case; a key name as given.
@@ -220,6 +218,20 @@ def import_claude_code_usage(
         detail=_claude_detail(usage_days, api_keys),
         warnings=_claude_warnings(reader, path),
     )
+
+
+def _keep_raw(raw: RawRowWriter, previous: int, line: int, text: str) -> int:
+    """Keep a record's text as the raw row of the line it starts on (one past the previous
+    record's when they share a line); the row number used.
+
+    The lines between two records of a pretty-printed response (the rest of the previous
+    record) are kept as empty rows: raw rows are stored in chunks of consecutive rows, and a
+    gap would close a chunk per record."""
+    row = max(line, previous + 1)
+    for gap in range(previous + 1, row):
+        raw.add(gap, "")
+    raw.add(row, text)
+    return row
 
 
 def _claude_detail(usage_days: int, api_keys: Counter[str]) -> str:

@@ -67,6 +67,11 @@ def test_cursor_response_imports_tool_and_domain_rows(db_url: str, tmp_path: Pat
     with session_scope(db_url) as session:
         run = rows(db_url, "select id from import_run where kind = 'cursor-usage'")[0][0]
         text = read_raw_row(session, int(str(run)), int(str(source_row)))
+    # the rows between records (the rest of each pretty-printed record) are empty rows, so
+    # the whole file is one chunk of consecutive rows, not a chunk per record
+    assert count(db_url, f"raw_chunk where import_run_id = {run}") == 1
+    with session_scope(db_url) as session:
+        assert read_raw_row(session, int(str(run)), int(str(source_row)) - 1) == ""
     # (a record spread over lines is kept with its newlines escaped, as every raw row is)
     assert text is not None
     assert json.loads(text.replace("\\n", "\n"))["email"] == "stranger@elsewhere.example"
