@@ -372,6 +372,30 @@ def import_m365_copilot_command(path: ExportArgument, db: DbOption = None) -> No
     _import_export(db, path, lambda s, advance: import_m365_copilot(s, path, progress=advance))
 
 
+@import_app.command("cursor-usage")
+def import_cursor_usage_command(path: ExportArgument, db: DbOption = None) -> None:
+    """Import Cursor usage: the JSON the Admin API's POST /teams/daily-usage-data returns
+    (one response, or JSON lines of several).
+
+    Example: gaplens import cursor-usage cursor-daily-usage-2026-11.json
+    """
+    from gaplens.telemetry.assistants import import_cursor_usage
+
+    _import_export(db, path, lambda s, advance: import_cursor_usage(s, path, progress=advance))
+
+
+@import_app.command("claude-code-usage")
+def import_claude_code_usage_command(path: ExportArgument, db: DbOption = None) -> None:
+    """Import Claude Code usage: the JSON the Anthropic Admin API's GET
+    /v1/organizations/usage_report/claude_code returns (one page, or JSON lines of every page).
+
+    Example: gaplens import claude-code-usage claude-code-2026-11-03.json
+    """
+    from gaplens.telemetry.assistants import import_claude_code_usage
+
+    _import_export(db, path, lambda s, advance: import_claude_code_usage(s, path, progress=advance))
+
+
 connect_app = typer.Typer(
     help="Connect a tool's API so `gaplens sync` pulls from it (see docs/sync.md).",
     no_args_is_help=True,

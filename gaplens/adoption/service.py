@@ -37,6 +37,7 @@ from gaplens.releases.adoption.queries import latest_adoption_release, month_end
 from gaplens.stats import wilson_interval
 from gaplens.telemetry.models import (
     ANY_APP,
+    CODE_TOOLS,
     GITHUB_COPILOT,
     M365_COPILOT,
     OTHER_TOOL,
@@ -67,6 +68,7 @@ class PersonFacts:
     first_active: dt.date | None = None
     active_days: set[dt.date] = field(default_factory=set)
     copilot_rows: int = 0
+    """Coding-assistant usage rows in the window (GitHub Copilot, Cursor, Claude Code)."""
     generations: int = 0
     acceptances: int = 0
     loc_added: int = 0
@@ -101,8 +103,9 @@ def stages_reached(facts: PersonFacts, as_of: dt.date) -> list[str]:
 
 
 def output_kept(facts: PersonFacts) -> bool:
-    """Copilot output accepted (rate >= 0.25, or lines added); for Microsoft 365-only users,
-    Copilot used in at least two apps."""
+    """Coding-assistant output accepted (rate >= 0.25, or lines added, over GitHub Copilot,
+    Cursor and Claude Code alike); for Microsoft 365-only users, Copilot used in at least two
+    apps."""
     if facts.copilot_rows:
         rate_ok = facts.generations > 0 and facts.acceptances / facts.generations >= ACCEPTANCE_RATE
         return rate_ok or facts.loc_added > 0
@@ -359,7 +362,7 @@ def load_facts(
             func.coalesce(func.sum(usage.acceptances), 0),
             func.coalesce(func.sum(usage.loc_added), 0),
         )
-        .where(*in_window, usage.tool == GITHUB_COPILOT)
+        .where(*in_window, usage.tool.in_(CODE_TOOLS))
         .group_by(usage.person_id)
     ):
         if pid in facts:

@@ -16,6 +16,11 @@ from gaplens.db.base import Base
 
 GITHUB_COPILOT = "github-copilot"
 M365_COPILOT = "m365-copilot"
+CURSOR = "cursor"
+CLAUDE_CODE = "claude-code"
+CODE_TOOLS = (GITHUB_COPILOT, CURSOR, CLAUDE_CODE)
+"""Coding assistants whose usage rows carry suggestions, acceptances and lines: the funnel's
+"output kept" reads them alike, so a team using several is one population."""
 OTHER_TOOL = "other"
 """A licensed person no usage export shows holding either tool above."""
 SEAT_TOOLS = (GITHUB_COPILOT, M365_COPILOT, OTHER_TOOL)
@@ -146,6 +151,66 @@ class M365UsagePeriod(Base):
     chat_work_prompts: Mapped[int | None] = mapped_column(Integer)
     chat_web_prompts: Mapped[int | None] = mapped_column(Integer)
     active_days: Mapped[int | None] = mapped_column(Integer)
+    import_run_id: Mapped[int] = mapped_column(ForeignKey("import_run.id"), index=True)
+    source_row: Mapped[int] = mapped_column(Integer)
+
+
+class CursorUserDay(Base):
+    """One user-day of Cursor's Admin API daily usage (`POST /teams/daily-usage-data`).
+
+    Inactive days are kept too (`is_active` false): the API lists every team member."""
+
+    __tablename__ = "cursor_user_day"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    is_active: Mapped[bool | None] = mapped_column(Boolean)
+    total_lines_added: Mapped[int | None] = mapped_column(Integer)
+    total_lines_deleted: Mapped[int | None] = mapped_column(Integer)
+    accepted_lines_added: Mapped[int | None] = mapped_column(Integer)
+    accepted_lines_deleted: Mapped[int | None] = mapped_column(Integer)
+    total_applies: Mapped[int | None] = mapped_column(Integer)
+    total_accepts: Mapped[int | None] = mapped_column(Integer)
+    total_rejects: Mapped[int | None] = mapped_column(Integer)
+    total_tabs_shown: Mapped[int | None] = mapped_column(Integer)
+    total_tabs_accepted: Mapped[int | None] = mapped_column(Integer)
+    composer_requests: Mapped[int | None] = mapped_column(Integer)
+    chat_requests: Mapped[int | None] = mapped_column(Integer)
+    agent_requests: Mapped[int | None] = mapped_column(Integer)
+    cmdk_usages: Mapped[int | None] = mapped_column(Integer)
+    bugbot_usages: Mapped[int | None] = mapped_column(Integer)
+    most_used_model: Mapped[str | None] = mapped_column(String(100))
+    client_version: Mapped[str | None] = mapped_column(String(50))
+    import_run_id: Mapped[int] = mapped_column(ForeignKey("import_run.id"), index=True)
+    source_row: Mapped[int] = mapped_column(Integer)
+
+
+class ClaudeCodeUserDay(Base):
+    """One record of the Claude Code analytics report (`GET /v1/organizations/usage_report/
+    claude_code`): an actor's day in one terminal. The actor is a user (email address) or an
+    API key (its name): API keys are not people, so their rows are kept and counted only."""
+
+    __tablename__ = "claude_code_user_day"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    actor_type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    actor: Mapped[str] = mapped_column(String(320), primary_key=True)
+    terminal_type: Mapped[str] = mapped_column(String(100), primary_key=True)
+    """'' when the record names none."""
+    organization_id: Mapped[str | None] = mapped_column(String(100))
+    customer_type: Mapped[str | None] = mapped_column(String(32))
+    sessions: Mapped[int | None] = mapped_column(Integer)
+    lines_added: Mapped[int | None] = mapped_column(Integer)
+    lines_removed: Mapped[int | None] = mapped_column(Integer)
+    commits: Mapped[int | None] = mapped_column(Integer)
+    pull_requests: Mapped[int | None] = mapped_column(Integer)
+    actions_accepted: Mapped[int | None] = mapped_column(Integer)
+    """Sum of `tool_actions.*.accepted` (edit, multi-edit, write, notebook edit)."""
+    actions_rejected: Mapped[int | None] = mapped_column(Integer)
+    tool_actions: Mapped[str | None] = mapped_column(Text)
+    """`tool_actions` as compact JSON, every tool the record lists."""
+    model_breakdown: Mapped[str | None] = mapped_column(Text)
+    """`model_breakdown` as compact JSON (model, tokens, estimated cost)."""
     import_run_id: Mapped[int] = mapped_column(ForeignKey("import_run.id"), index=True)
     source_row: Mapped[int] = mapped_column(Integer)
 

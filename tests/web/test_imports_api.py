@@ -148,3 +148,29 @@ def test_an_upload_says_what_the_export_lacks(client: TestClient, web_db: str):
     (warning,) = body["warnings"]
     assert "reopen_count" in warning and "reopen rate" in warning
     assert '"not enough data"' in warning and warning in body["summary"]
+
+
+def test_an_admin_uploads_cursor_and_claude_code_reports(client: TestClient, web_db: str):
+    import json
+
+    from tests.telemetry.assistant_payloads import claude_page, claude_user, cursor_day
+
+    sign_in(client, "admin")
+    cursor = {"data": [cursor_day("nobody@acme.example", "2026-10-01")], "period": {}}
+    response = client.post(
+        "/api/v1/admin/imports/cursor-usage",
+        params={"filename": "cursor.json"},
+        content=json.dumps(cursor).encode(),
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["kind"] == "cursor-usage" and response.json()["rows_unresolved"] == 1
+    bad = claude_user("nobody@acme.example", "2026-10-01")
+    bad["core_metrics"]["num_sessions"] = -1
+    response = client.post(
+        "/api/v1/admin/imports/claude-code-usage",
+        params={"filename": "claude.json"},
+        content=json.dumps(claude_page([bad])).encode(),
+    )
+    assert response.status_code == 422, response.text
+    problem = response.json()["problems"][0]
+    assert problem["field"] == "data[0].core_metrics.num_sessions" and problem["row"] == 1

@@ -25,7 +25,15 @@ from gaplens.imports.service import ConnectorSummary
 from gaplens.web.deps import Admin, settings
 
 router = APIRouter(prefix="/api/v1/admin/imports", tags=["admin"])
-Kind = Literal["copilot-usage", "m365-copilot", "jira", "tickets", "friction"]
+Kind = Literal[
+    "copilot-usage",
+    "m365-copilot",
+    "cursor-usage",
+    "claude-code-usage",
+    "jira",
+    "tickets",
+    "friction",
+]
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
 
 
@@ -47,6 +55,12 @@ def _importer(kind: str, system: str | None) -> Callable[[Session, Path], Connec
         if kind == "copilot-usage":
             return telemetry.import_copilot_usage
         return telemetry.import_m365_copilot
+    if kind in ("cursor-usage", "claude-code-usage"):
+        from gaplens.telemetry import assistants
+
+        if kind == "cursor-usage":
+            return assistants.import_cursor_usage
+        return assistants.import_claude_code_usage
     if kind in ("jira", "tickets"):
         from gaplens.work import service as work
 
