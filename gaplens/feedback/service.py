@@ -57,26 +57,36 @@ def submit_feedback(
 
 
 class DatabaseReplayStore:
-    """Slack replay protection shared by every server worker (the primary key is the lock)."""
+    """Replay protection shared by every server worker (the primary key is the lock).
+
+    Slack stores the request signature; Teams a keyed hash of the activity (prefixed
+    ``teams:``). Rows hold that key and an expiry only, apart from feedback rows (no link).
+    """
 
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def check_and_remember(self, signature: str, timestamp: int, now: float) -> None:
-        from gaplens.integrations.slack import SlackRequestRejected
-
+    def remember_once(self, key: str, expires_at: float, now: float) -> bool:
+        """Remember ``key`` until ``expires_at`` (Unix time); False if it is already held."""
         current = dt.datetime.fromtimestamp(now, dt.UTC)
         self.session.execute(delete(SlackReplay).where(SlackReplay.expires_at < current))
         try:
             with self.session.begin_nested():
                 self.session.add(
                     SlackReplay(
-                        signature=signature,
-                        expires_at=dt.datetime.fromtimestamp(timestamp + 600, dt.UTC),
+                        signature=key,
+                        expires_at=dt.datetime.fromtimestamp(expires_at, dt.UTC),
                     )
                 )
         except IntegrityError:
-            raise SlackRequestRejected("replayed request", 409) from None
+            return False
+        return True
+
+    def check_and_remember(self, signature: str, timestamp: int, now: float) -> None:
+        from gaplens.integrations.slack import SlackRequestRejected
+
+        if not self.remember_once(signature, timestamp + 600, now):
+            raise SlackRequestRejected("replayed request", 409)
 
 
 def digest(session: Session, period_from: dt.date, period_to: dt.date) -> Digest:

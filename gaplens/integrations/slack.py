@@ -81,6 +81,7 @@ __all__ = [
     "FeedbackIntent",
     "FeedbackKind",
     "IntentKind",
+    "Platform",
     "ReflectionIntent",
     "ReplayGuard",
     "ReplayStore",
@@ -88,14 +89,18 @@ __all__ = [
     "SlackRequestRejected",
     "SlashCommand",
     "acknowledgement",
+    "acknowledgement_text",
     "authenticate_request",
     "ephemeral_response",
+    "filed_as",
     "help_message",
+    "help_text",
     "is_reflection_text",
     "is_ssl_check",
     "parse_feedback_text",
     "parse_reflection_text",
     "parse_slash_command",
+    "reflection_acknowledgement_text",
     "reflection_reply",
     "reply_for",
     "verify_request",
@@ -622,10 +627,32 @@ def ephemeral_response(text: str) -> dict[str, object]:
     return {"response_type": "ephemeral", "text": text}
 
 
-_ACKNOWLEDGEMENT: Final = (
-    "Thanks — stored anonymously: the kind, tool, use case and your words, dated by day. "
-    "Not stored: your Slack name, id, workspace or channel."
-)
+Platform = Literal["Slack", "Teams"]
+"""Where a command came from; only the wording of what is *not* stored differs."""
+
+_NOT_STORED: Final[Mapping[Platform, str]] = {
+    "Slack": "your Slack name, id, workspace or channel",
+    "Teams": "your Teams name, ids, tenant, team or channel",
+}
+
+
+def acknowledgement_text(platform: Platform = "Slack") -> str:
+    """What was kept of a feedback item and what was not, in the platform's words."""
+    return (
+        "Thanks — stored anonymously: the kind, tool, use case and your words, dated by day. "
+        f"Not stored: {_NOT_STORED[platform]}."
+    )
+
+
+def filed_as(intent: FeedbackIntent) -> str:
+    """How the feedback was filed, so a mistyped tool or kind is visible at once."""
+    return (
+        f"Filed as *{intent.kind}* · tool: {_slack_escape(intent.tool or 'not given')}"
+        f" · use case: {_slack_escape(intent.use_case or 'not given')}."
+    )
+
+
+_ACKNOWLEDGEMENT: Final = acknowledgement_text("Slack")
 
 
 def acknowledgement(intent: FeedbackIntent | None = None) -> dict[str, object]:
@@ -636,14 +663,15 @@ def acknowledgement(intent: FeedbackIntent | None = None) -> dict[str, object]:
     """
     if intent is None or not intent.is_feedback:
         return ephemeral_response(_ACKNOWLEDGEMENT)
-    filed = (
-        f"Filed as *{intent.kind}* · tool: {_slack_escape(intent.tool or 'not given')}"
-        f" · use case: {_slack_escape(intent.use_case or 'not given')}."
-    )
-    return ephemeral_response(f"{_ACKNOWLEDGEMENT}\n{filed}")
+    return ephemeral_response(f"{_ACKNOWLEDGEMENT}\n{filed_as(intent)}")
 
 
 def _help_text(command: str) -> str:
+    return help_text(command)
+
+
+def help_text(command: str = DEFAULT_COMMAND, platform: Platform = "Slack") -> str:
+    """The grammar with examples written for ``command`` (``/gaplens``, ``@gaplens``)."""
     c = command
     return (
         "*gaplens — anonymous feedback on AI at work*\n"
@@ -656,7 +684,7 @@ def _help_text(command: str) -> str:
         f"`{c} friction copilot code-review: it invents APIs and I spend 20 minutes fixing`\n"
         f'`{c} working tool=chatgpt use="meeting notes": summaries save me an hour a week`\n'
         f"Up to {MAX_TEXT_CHARS:,} characters. Stored anonymously: the kind, tool, use case "
-        "and your words, dated by day — never your Slack name, id, workspace or channel. "
+        f"and your words, dated by day — never {_NOT_STORED[platform]}. "
         "Please leave names (yours or anyone else's) out of your words.\n"
         "*Reflect* after a training or trying an AI tool (confidence 1-5 is optional):\n"
         f"`{c} reflect learned: examples in the prompt beat long instructions | means: I keep "
@@ -772,11 +800,16 @@ def parse_reflection_text(text: str, *, command: str = DEFAULT_COMMAND) -> Refle
     )
 
 
-_REFLECTION_ACK: Final = (
-    "Thanks — your reflection is stored anonymously: your words and the month only. "
-    "Not stored: your Slack name, id, workspace or channel. We cannot tell who sent it, so "
-    "it counts in the themes but not in anyone's participation."
-)
+def reflection_acknowledgement_text(platform: Platform = "Slack") -> str:
+    """What was kept of a reflection and what was not, in the platform's words."""
+    return (
+        "Thanks — your reflection is stored anonymously: your words and the month only. "
+        f"Not stored: {_NOT_STORED[platform]}. We cannot tell who sent it, so "
+        "it counts in the themes but not in anyone's participation."
+    )
+
+
+_REFLECTION_ACK: Final = reflection_acknowledgement_text("Slack")
 
 
 def reflection_reply(intent: ReflectionIntent) -> dict[str, object]:

@@ -61,7 +61,7 @@ BATCH = 1000
 MAX_TOKEN_CHARS = 100
 USAGE_SEED = 1_000_003
 REPORT_MONTHS = 12
-SOURCES = ("link", "slack")
+SOURCES = ("link", "slack", "teams")
 TEAM_THEMES_REASON = (
     "reflections are kept by function, not by team (so that one cannot be traced to a "
     "small team): choose a function to see themes"
@@ -69,8 +69,8 @@ TEAM_THEMES_REASON = (
 NOTES = [
     "Invited means a link was sent for that step; reflected means the link was used. Shares "
     "use Wilson 95% intervals.",
-    "Reflections sent with the Slack command are anonymous: they count in the themes, never "
-    "in anyone's participation.",
+    "Reflections sent with the Slack or Teams command are anonymous: they count in the themes, "
+    "never in anyone's participation.",
     "What someone wrote is stored apart from their invitation, with the function, the step "
     "and the month only: no view, export or query can join a reflection to a person.",
     "Later usage counts days with any AI-tool activity in the imported usage data.",
@@ -294,8 +294,8 @@ def submit_reflection(
 def submit_anonymous_reflection(
     session: Session, answer: ReflectionIn, source: str = "slack", today: dt.date | None = None
 ) -> None:
-    """A reflection with no invitation (the Slack command): no step, no function, no person;
-    it counts in themes, never in participation."""
+    """A reflection with no invitation (the Slack or Teams command): no step, no function, no
+    person; it counts in themes, never in participation."""
     if source not in SOURCES:
         raise ValueError(f"unknown reflection source {source!r}")
     _store_entry(session, answer, source, None, None, today or dt.date.today())

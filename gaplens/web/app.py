@@ -49,6 +49,7 @@ from gaplens.web.routes import (
     slack,
     surveys,
     tasks,
+    teams,
     users,
     wins,
 )
@@ -167,6 +168,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         feedback.router,
         friction.router,
         slack.router,
+        teams.router,
         surveys.router,
         admin.router,
         connections.router,

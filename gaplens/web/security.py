@@ -125,9 +125,11 @@ async def _too_large(send: Send, limit: int) -> None:
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-SIGNATURE_AUTHENTICATED_PATHS = frozenset({"/integrations/slack/command"})
+SIGNATURE_AUTHENTICATED_PATHS = frozenset(
+    {"/integrations/slack/command", "/integrations/teams/message"}
+)
 """Authenticated by a signature over the body, never by the session cookie, and posted by a
-server (Slack), not a browser page: exempt from the cross-site check."""
+server (Slack, Teams), not a browser page: exempt from the cross-site check."""
 CROSS_SITE_MESSAGE = (
     "refused: this request came from another site. Changes can only be made from gaplens's "
     "own pages (or by a client that sends no Origin or Referer header)."

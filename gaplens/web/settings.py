@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gaplens.accounts.sso import OidcSettings, oidc_settings_from, password_login_from
 from gaplens.config import database_url
@@ -52,6 +52,11 @@ class WebSettings:
     """Single sign-ins started per client address per hour (an office shares one address)."""
     password_login: bool = True
     """False (`GAPLENS_PASSWORD_LOGIN=off`): staff sign in only through the provider."""
+    teams_security_tokens: tuple[str, ...] = field(default=(), repr=False)
+    """The Teams outgoing webhooks' security tokens (`GAPLENS_TEAMS_SECURITY_TOKENS`, comma
+    separated: one per webhook, or old and new while replacing one); never in a repr or log."""
+    teams_tenant_ids: tuple[str, ...] = ()
+    """When set (`GAPLENS_TEAMS_TENANT_IDS`), only activities from these tenants are taken."""
 
     @classmethod
     def from_environment(cls, db: str | None = None) -> WebSettings:
@@ -77,4 +82,11 @@ class WebSettings:
             ),
             oidc=oidc,
             password_login=password_login_from(os.environ, oidc),
+            teams_security_tokens=_listed(os.environ.get("GAPLENS_TEAMS_SECURITY_TOKENS", "")),
+            teams_tenant_ids=_listed(os.environ.get("GAPLENS_TEAMS_TENANT_IDS", "")),
         )
+
+
+def _listed(value: str) -> tuple[str, ...]:
+    """Comma-separated values, blanks dropped (base64 tokens and tenant ids have no comma)."""
+    return tuple(item.strip() for item in value.split(",") if item.strip())

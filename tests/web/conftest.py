@@ -125,10 +125,19 @@ def task_link(web_db: str, organisation: SyntheticOrganisation, tmp_path: Path) 
     return path
 
 
+TEAMS_TOKEN = "dGVzdC10b2tlbi10ZXN0LXRva2VuLXRlc3QtdG9rZW4h"
+"""A Teams security token (base64 of 32 bytes) for the `client` app."""
+
+
 @pytest.fixture
 def client(web_db: str) -> Iterator[TestClient]:
     app = create_app(
-        WebSettings(database_url=web_db, secure_cookies=False, slack_signing_secret="test-secret")
+        WebSettings(
+            database_url=web_db,
+            secure_cookies=False,
+            slack_signing_secret="test-secret",
+            teams_security_tokens=(TEAMS_TOKEN,),
+        )
     )
     with TestClient(app, base_url="http://testserver") as test_client:
         yield test_client

@@ -58,6 +58,7 @@ MATRIX = {
     ("GET", "/api/v1/feedback/digest"): [401, 200, 200, 200],
     # unsigned: refused for everyone, staff cookies give no access to the Slack endpoint
     ("POST", "/integrations/slack/command"): [401, 401, 401, 401],
+    ("POST", "/integrations/teams/message"): [401, 401, 401, 401],  # unsigned, likewise
     ("POST", "/feedback"): [403, 403, 403, 403],  # no form token
     ("POST", "/api/v1/responses"): [422, 422, 422, 422],  # anonymous by design; empty body
     ("GET", "/friction"): [200, 200, 200, 200],

@@ -15,7 +15,8 @@ from gaplens.db.engine import session_scope
 from gaplens.web.app import create_app
 from gaplens.web.settings import WebSettings
 from tests.integrations.slack_payloads import signed_headers, slash_body
-from tests.web.conftest import form_token, sign_in
+from tests.integrations.teams_payloads import activity, body_of, signed
+from tests.web.conftest import TEAMS_TOKEN, form_token, sign_in
 
 FOREIGN = "https://evil.example"
 NEW_USER = {
@@ -115,7 +116,7 @@ def test_every_state_changing_route_is_covered(client: TestClient, web_db: str):
                 continue
             path = route.path.replace("{", "").replace("}", "")  # any value: never reached
             response = client.request(method, path, json={}, headers={"origin": FOREIGN})
-            if route.path == "/integrations/slack/command":
+            if route.path in ("/integrations/slack/command", "/integrations/teams/message"):
                 assert response.status_code == 401  # its own signature check refuses it
             else:
                 assert_refused(response)
@@ -132,6 +133,13 @@ def test_slack_command_is_not_affected(client: TestClient, web_db: str):
         "sec-fetch-site": "cross-site",
     }
     response = client.post("/integrations/slack/command", content=body, headers=headers)
+    assert response.status_code == 200, response.text
+
+
+def test_teams_message_is_not_affected(client: TestClient, web_db: str):
+    body = body_of(activity("idea: run a lunch and learn", time.time()))
+    headers = {**signed(body, TEAMS_TOKEN), "origin": FOREIGN, "sec-fetch-site": "cross-site"}
+    response = client.post("/integrations/teams/message", content=body, headers=headers)
     assert response.status_code == 200, response.text
 
 

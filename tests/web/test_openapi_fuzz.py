@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 
 from gaplens.web.app import create_app
 from gaplens.web.settings import WebSettings
-from tests.web.conftest import PASSWORD, STAFF
+from tests.web.conftest import PASSWORD, STAFF, TEAMS_TOKEN
 
 # CI explores a fixed set of cases; set GAPLENS_FUZZ_RANDOM=1 and GAPLENS_FUZZ_EXAMPLES=500 to dig.
 EXAMPLES = int(os.environ.get("GAPLENS_FUZZ_EXAMPLES", "30"))
@@ -32,7 +32,12 @@ def signed_in_cookie(app) -> str:
 
 def test_no_server_errors_anywhere_in_the_api(web_db: str):
     app = create_app(
-        WebSettings(database_url=web_db, secure_cookies=False, slack_signing_secret="s")
+        WebSettings(
+            database_url=web_db,
+            secure_cookies=False,
+            slack_signing_secret="s",
+            teams_security_tokens=(TEAMS_TOKEN,),
+        )
     )
     cookie = signed_in_cookie(app)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
@@ -63,6 +68,7 @@ def test_no_server_errors_anywhere_in_the_api(web_db: str):
         checked.append(f"{operation.method.upper()} {operation.path}")
     assert "POST /api/v1/responses" in checked
     assert "POST /integrations/slack/command" in checked
+    assert "POST /integrations/teams/message" in checked
 
 
 def test_no_server_errors_when_leaders_write_posts_and_statements(web_db: str):
