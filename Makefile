@@ -28,6 +28,7 @@ lint: $(STAMP)
 	$(BIN)/mypy gaplens scripts/linters
 	$(BIN)/lint-imports
 	$(BIN)/python scripts/linters/privacy_door.py
+	$(BIN)/python scripts/linters/tool_tables.py
 
 unit: $(STAMP) system-deps
 	@scripts/axe-core.sh

@@ -36,7 +36,8 @@ from sqlalchemy.orm import Session
 
 from gaplens.db.engine import session_scope
 from gaplens.db.migrate import upgrade
-from gaplens.directory.models import Organisation, Person, RoleLevel, Team
+from gaplens.directory.models import Organisation, Person, Team
+from gaplens.directory.schemas import RoleLevel
 from gaplens.feedback.models import FeedbackItem
 from gaplens.friction.models import FrictionEntry
 from gaplens.imports.models import ImportRun
@@ -44,17 +45,12 @@ from gaplens.privacy import PrivacyPolicy
 from gaplens.releases.service import build_all
 from gaplens.surveys.models import BankQuestion, SurveyAnswer, SurveyResponse
 from gaplens.surveys.service import get_or_create_survey
-from gaplens.telemetry.models import (
-    GITHUB_COPILOT,
-    M365_APPS,
-    M365_COPILOT,
-    AiUsageDay,
-    CopilotUserDay,
-    CopilotUserDayFeature,
-    TrainingRecord,
-)
+from gaplens.telemetry.models import AiUsageDay, TrainingRecord
+from gaplens.telemetry.schemas import GITHUB_COPILOT, M365_COPILOT
 from gaplens.telemetry.service import FEATURE_COUNTS
-from gaplens.work.models import ISSUE, TICKET, WorkItem
+from gaplens.telemetry.tools import M365_APPS, CopilotUserDay, CopilotUserDayFeature
+from gaplens.work.models import WorkItem
+from gaplens.work.schemas import ISSUE, TICKET
 
 PERSONS = 10_000
 YEAR = dt.date(2025, 1, 1)

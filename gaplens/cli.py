@@ -717,7 +717,7 @@ def import_mapped_csv_command(
 
     Example: gaplens import csv linear-issues.csv --mapping linear.toml
     """
-    from gaplens.imports.mapped import import_mapped_csv
+    from gaplens.mapped.service import import_mapped_csv
 
     _import_export(
         db, path, lambda s, advance: import_mapped_csv(s, path, mapping, progress=advance)

@@ -85,3 +85,52 @@ def test_the_tree_keeps_within_its_allowance():
     current = door.counts(door.scan())
     allowed = door.read_allowance()
     assert all(current[key] <= allowed.get(key, 0) for key in current)
+
+
+TOOL_SPEC = importlib.util.spec_from_file_location(
+    "tool_tables", Path(__file__).parents[1] / "scripts" / "linters" / "tool_tables.py"
+)
+assert TOOL_SPEC is not None and TOOL_SPEC.loader is not None
+tool_lint = importlib.util.module_from_spec(TOOL_SPEC)
+TOOL_SPEC.loader.exec_module(tool_lint)
+OWNERS = tool_lint.tool_tables()
+
+
+def named_tool_tables(path: str, source: str) -> list[str]:
+    return [table for table, _ in tool_lint.findings(path, ast.parse(source), OWNERS)]
+
+
+def test_the_tool_tables_are_read_from_every_tools_module():
+    assert OWNERS["copilot_user_day"] == "gaplens/telemetry/"
+    assert OWNERS["m365_usage_snapshot"] == "gaplens/telemetry/"
+    assert OWNERS["jira_issue"] == "gaplens/work/"
+    assert OWNERS["copilot_seat"] == "gaplens/sync/"
+    assert "ai_usage_day" not in OWNERS and "work_item" not in OWNERS  # domain tables
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'rows = session.execute(text("select upn from m365_usage_snapshot"))',
+        'table = Base.metadata.tables["copilot_user_day_feature"]',
+        'SQL = f"SELECT count(*) FROM jira_issue WHERE day <= {day}"',
+    ],
+)
+def test_sql_text_naming_a_tool_table_outside_its_owner_is_found(source: str):
+    assert len(named_tool_tables("gaplens/scorecard/service.py", source)) == 1
+    assert len(named_tool_tables("gaplens/web/routes/x.py", source)) == 1
+
+
+def test_the_owner_docstrings_domain_tables_and_migrations_pass():
+    sql = 'rows = session.execute(text("select upn from m365_usage_snapshot"))'
+    assert named_tool_tables("gaplens/telemetry/service.py", sql) == []
+    assert named_tool_tables("gaplens/db/migrations/versions/0016_x.py", sql) == []
+    assert named_tool_tables("gaplens/work/service.py", sql) == ["m365_usage_snapshot"]
+    documented = '"""Reads ai_usage_day, never copilot_user_day."""\nx = 1\n"""unlike jira_issue"""'
+    assert named_tool_tables("gaplens/metrics/queries.py", documented) == []
+    domain = 'q = text("select person_id from ai_usage_day join work_item using (person_id)")'
+    assert named_tool_tables("gaplens/metrics/queries.py", domain) == []
+
+
+def test_no_module_names_another_package_s_tool_table():
+    assert tool_lint.scan() == []

@@ -21,8 +21,7 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from gaplens.adoption.schemas import STAGES, AdoptionFunnel, FunnelGroup, Share, StageFigure
-from gaplens.directory.identities import IdentityResolver
-from gaplens.directory.models import IdentityKind, Organisation, Person, Team
+from gaplens.directory.models import Organisation, Person, Team
 from gaplens.metrics.definitions import group_median
 from gaplens.metrics.queries import (
     as_date,
@@ -35,15 +34,14 @@ from gaplens.metrics.service import MeasuredData
 from gaplens.privacy import PrivacyPolicy
 from gaplens.releases.adoption.queries import latest_adoption_release, month_ends
 from gaplens.stats import wilson_interval
-from gaplens.telemetry.models import (
+from gaplens.telemetry.models import AiUsageDay, TrainingRecord
+from gaplens.telemetry.queries import m365_licence_holders
+from gaplens.telemetry.schemas import (
     ANY_APP,
     CODE_TOOLS,
     GITHUB_COPILOT,
     M365_COPILOT,
     OTHER_TOOL,
-    AiUsageDay,
-    M365UsageSnapshot,
-    TrainingRecord,
 )
 
 WINDOW_DAYS = 28
@@ -408,12 +406,8 @@ def tools_held(
     ):
         if pid in tools:
             tools[pid].add(tool)
-    resolver = IdentityResolver.load(session, [IdentityKind.EMAIL])
-    for upn in session.scalars(
-        select(M365UsageSnapshot.upn).where(M365UsageSnapshot.refresh_date <= as_of).distinct()
-    ):
-        holder = resolver.by_value.get(upn.lower())
-        if holder is not None and holder in tools:
+    for holder in m365_licence_holders(session, as_of):
+        if holder in tools:
             tools[holder].add(M365_COPILOT)
     return {pid: frozenset(held or {OTHER_TOOL}) for pid, held in tools.items()}
 

@@ -16,7 +16,7 @@ from gaplens.connectors.fields import (
     parse_role_level,
     required_text,
 )
-from gaplens.directory.models import RoleLevel
+from gaplens.directory.schemas import RoleLevel
 from gaplens.errors import ProblemCollector
 
 TEAM_COLUMNS = ("key", "name")

@@ -6,7 +6,7 @@ import datetime as dt
 import math
 import re
 
-from gaplens.directory.models import ROLE_LEVEL_ALIASES, RoleLevel
+from gaplens.directory.schemas import ROLE_LEVEL_ALIASES, RoleLevel
 from gaplens.errors import ProblemCollector
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")

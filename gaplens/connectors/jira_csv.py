@@ -24,7 +24,7 @@ from gaplens.connectors.work_records import (
     timestamp_memo,
 )
 from gaplens.errors import InputError, ProblemCollector
-from gaplens.work.models import DONE, IN_PROGRESS, TODO
+from gaplens.work.schemas import DONE, IN_PROGRESS, TODO
 
 KIND = (
     "a Jira CSV export with English column names (Jira may name the columns in the "

@@ -30,7 +30,7 @@ from gaplens.connectors.work_records import (
     parse_timestamp,
 )
 from gaplens.errors import InputError, ProblemCollector
-from gaplens.work.models import DONE
+from gaplens.work.schemas import DONE
 
 READ_CHARS = 1 << 20
 STORY_POINT_NAMES = ("story points", "story point estimate")

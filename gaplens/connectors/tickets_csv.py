@@ -29,7 +29,7 @@ from gaplens.connectors.work_records import (
     parse_timestamp,
 )
 from gaplens.errors import InputError, ProblemCollector
-from gaplens.work.models import DONE, IN_PROGRESS, TODO
+from gaplens.work.schemas import DONE, IN_PROGRESS, TODO
 
 ZENDESK = "zendesk"
 SERVICENOW = "servicenow"

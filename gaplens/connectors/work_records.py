@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from gaplens.work.models import DONE, IN_PROGRESS, TODO
+from gaplens.work.schemas import DONE, IN_PROGRESS, TODO
 
 CATEGORIES = (TODO, IN_PROGRESS, DONE)
 

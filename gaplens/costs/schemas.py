@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict, Field
 
 from gaplens.figures import Basis, FigureStatus, Interval, Model
-from gaplens.telemetry.models import GITHUB_COPILOT, M365_COPILOT, OTHER_TOOL
+from gaplens.telemetry.schemas import GITHUB_COPILOT, M365_COPILOT, OTHER_TOOL
 
 HOURLY_COST = "hourly_cost"
 SEAT_PRICE = "seat_price."

@@ -48,7 +48,7 @@ from gaplens.releases.adoption.queries import (
 from gaplens.releases.friction.queries import FrictionClass
 from gaplens.sections import SectionContext, section
 from gaplens.stats.intervals import cluster_mean
-from gaplens.telemetry.models import SEAT_TOOLS
+from gaplens.telemetry.schemas import SEAT_TOOLS
 
 MAX_AMOUNT = 1_000_000.0
 CURRENCY = re.compile(r"^[A-Z]{3}$")

@@ -1,4 +1,5 @@
-"""Imports every domain's tables so `Base.metadata` is complete for Alembic and tests."""
+"""Imports every table module, domain and tool layers, so `Base.metadata` is complete for
+Alembic and tests."""
 
 from gaplens.accounts import models as account_models
 from gaplens.actions import models as action_models
@@ -27,10 +28,13 @@ from gaplens.scim import models as scim_models
 from gaplens.spent import models as spent_models
 from gaplens.surveys import models as survey_models
 from gaplens.sync import models as sync_models
+from gaplens.sync import tools as sync_tools
 from gaplens.tasks import models as task_models
 from gaplens.telemetry import models as telemetry_models
+from gaplens.telemetry import tools as telemetry_tools
 from gaplens.wins import models as win_models
 from gaplens.work import models as work_models
+from gaplens.work import tools as work_tools
 
 __all__ = [
     "Base",
@@ -59,9 +63,12 @@ __all__ = [
     "spent_models",
     "survey_models",
     "sync_models",
+    "sync_tools",
     "task_models",
     "task_release_models",
     "telemetry_models",
+    "telemetry_tools",
     "win_models",
     "work_models",
+    "work_tools",
 ]

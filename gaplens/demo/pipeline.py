@@ -34,9 +34,9 @@ from gaplens.directory.service import import_people, import_teams
 from gaplens.feedback.schemas import FeedbackIn, FeedbackKind
 from gaplens.feedback.service import submit_feedback
 from gaplens.friction.service import import_friction
-from gaplens.imports.mapped import import_mapped_csv
 from gaplens.imports.service import ConnectorSummary
 from gaplens.keys import SECRET_KEY_ENV
+from gaplens.mapped.service import import_mapped_csv
 from gaplens.privacy import configured_policy
 from gaplens.releases.closing import close_and_release
 from gaplens.releases.feedback.service import build_feedback_release

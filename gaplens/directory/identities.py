@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gaplens.directory.models import Identity, IdentityKind, Person
+from gaplens.directory.models import Identity, Person
+from gaplens.directory.schemas import IdentityKind
 
 
 @dataclass

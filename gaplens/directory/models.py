@@ -3,36 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 
 from sqlalchemy import Boolean, Date, Enum, ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gaplens.db.base import Base
-
-
-class RoleLevel(enum.StrEnum):
-    EXECUTIVE = "executive"
-    MANAGER = "manager"
-    INDIVIDUAL_CONTRIBUTOR = "individual_contributor"
-
-
-ROLE_LEVEL_ALIASES: dict[str, RoleLevel] = {
-    "executive": RoleLevel.EXECUTIVE,
-    "exec": RoleLevel.EXECUTIVE,
-    "manager": RoleLevel.MANAGER,
-    "individual_contributor": RoleLevel.INDIVIDUAL_CONTRIBUTOR,
-    "individual contributor": RoleLevel.INDIVIDUAL_CONTRIBUTOR,
-    "ic": RoleLevel.INDIVIDUAL_CONTRIBUTOR,
-}
-
-
-class IdentityKind(enum.StrEnum):
-    EMAIL = "email"
-    GITHUB = "github"
-    JIRA = "jira"
-    ZENDESK = "zendesk"
-    SERVICENOW = "servicenow"
+from gaplens.directory.schemas import IdentityKind, RoleLevel
 
 
 class Organisation(Base):

@@ -10,7 +10,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from gaplens.connectors.directory_csv import PersonRecord, TeamRecord, read_people, read_teams
-from gaplens.directory.models import Identity, IdentityKind, Organisation, Person, Team
+from gaplens.directory.models import Identity, Organisation, Person, Team
+from gaplens.directory.schemas import IdentityKind
 from gaplens.errors import InputError, ProblemCollector
 from gaplens.imports.service import record_import
 

@@ -1,1 +1,2 @@
-"""Import bookkeeping: which file was imported when, into what, so re-runs are traceable."""
+"""Import infrastructure: the run log, raw rows kept with their source, bulk writes and the
+second import process. No capability: the importers that use it live in their packages."""

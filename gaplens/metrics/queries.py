@@ -36,7 +36,8 @@ from sqlalchemy.sql.expression import Executable
 
 from gaplens.directory.models import Person, Team
 from gaplens.telemetry.models import AiUsageDay, TelemetryAdoption
-from gaplens.work.models import TICKET, WorkItem
+from gaplens.work.models import WorkItem
+from gaplens.work.schemas import TICKET
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

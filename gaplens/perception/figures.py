@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from gaplens.directory.models import RoleLevel
+from gaplens.directory.schemas import RoleLevel
 from gaplens.figures import (
     BenchmarkOut,
     Comparison,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gaplens.directory.models import RoleLevel
+from gaplens.directory.schemas import RoleLevel
 from gaplens.figures import Comparison, FigureStatus, Interval
 from gaplens.releases.queries import SurveyRelease, cell_predicate
 from gaplens.stats import Estimate, newcombe_difference

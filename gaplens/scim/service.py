@@ -31,7 +31,8 @@ from sqlalchemy.orm import Session
 
 from gaplens.audit.service import record
 from gaplens.connectors.directory_csv import person_record
-from gaplens.directory.models import Identity, IdentityKind, Person, RoleLevel, Team
+from gaplens.directory.models import Identity, Person, Team
+from gaplens.directory.schemas import IdentityKind, RoleLevel
 from gaplens.directory.service import apply_people, ensure_organisation
 from gaplens.errors import InputError, ProblemCollector
 from gaplens.scim.models import ScimToken

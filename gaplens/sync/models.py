@@ -1,10 +1,11 @@
-"""Connections (credentials encrypted at rest) and the Copilot seat assignments they pull."""
+"""Connections: the sources gaplens pulls from, credentials encrypted at rest (the seats a
+GitHub connection pulls are a tool table, gaplens/sync/tools.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import DateTime, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gaplens.db.base import Base
@@ -34,21 +35,3 @@ class Connection(Base):
 
     def __repr__(self) -> str:
         return f"Connection(id={self.id!r}, kind={self.kind!r}, name={self.name!r})"
-
-
-class CopilotSeat(Base):
-    """A Copilot seat held in an organisation, as `/orgs/{org}/copilot/billing/seats` lists it
-    (a tool table: the funnel's licence date is written from it to `person`)."""
-
-    __tablename__ = "copilot_seat"
-
-    org: Mapped[str] = mapped_column(String(200), primary_key=True)
-    user_login: Mapped[str] = mapped_column(String(100), primary_key=True)
-    user_id: Mapped[int | None] = mapped_column(BigInteger)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    last_activity_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    last_activity_editor: Mapped[str | None] = mapped_column(String(200))
-    pending_cancellation_date: Mapped[dt.date | None] = mapped_column(Date)
-    plan_type: Mapped[str | None] = mapped_column(String(32))
-    import_run_id: Mapped[int] = mapped_column(ForeignKey("import_run.id"), index=True)
-    source_row: Mapped[int] = mapped_column(Integer)

@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session
 from gaplens.connectors.copilot_seats import parse_seat
 from gaplens.db.engine import session_scope
 from gaplens.directory.identities import IdentityResolver
-from gaplens.directory.models import IdentityKind, Person
+from gaplens.directory.models import Person
+from gaplens.directory.schemas import IdentityKind
 from gaplens.errors import InputError, ProblemCollector
 from gaplens.imports.models import ImportRun
 from gaplens.imports.raw import RawRowWriter, forget_raw_of_same_file
@@ -37,9 +38,10 @@ from gaplens.sync.github import DEFAULT_BASE_URL, CopilotClient
 from gaplens.sync.http import Retrying, SyncError
 from gaplens.sync.jira import JiraClient, credentials_json, parse_credentials
 from gaplens.sync.m365 import GraphClient
-from gaplens.sync.models import Connection, CopilotSeat
+from gaplens.sync.models import Connection
 from gaplens.sync.queries import view_of
 from gaplens.sync.schemas import ConnectionIn, ConnectionKind, ConnectionView, SyncOutcome
+from gaplens.sync.tools import CopilotSeat
 from gaplens.sync.vendor import (
     COPILOT_SEATS,
     COPILOT_USAGE,

@@ -24,18 +24,14 @@ from sqlalchemy.orm import Session
 from gaplens.connectors.claude_code_usage import API_ACTOR, USER_ACTOR, ClaudeCodeUsageReader
 from gaplens.connectors.cursor_usage import COUNTS, REQUESTS, CursorUsageReader
 from gaplens.directory.identities import IdentityResolver
-from gaplens.directory.models import IdentityKind
+from gaplens.directory.schemas import IdentityKind
 from gaplens.errors import ProblemCollector
 from gaplens.imports.raw import RawRowWriter, forget_raw_of_same_file
 from gaplens.imports.service import ConnectorSummary, ProgressCallback, finish_run, start_run
-from gaplens.telemetry.models import (
-    CLAUDE_CODE,
-    CURSOR,
-    AiUsageDay,
-    ClaudeCodeUserDay,
-    CursorUserDay,
-)
+from gaplens.telemetry.models import AiUsageDay
+from gaplens.telemetry.schemas import CLAUDE_CODE, CURSOR
 from gaplens.telemetry.service import BATCH_SIZE, CLI_APP, IDE_APP, USAGE, KeyedWriter
+from gaplens.telemetry.tools import ClaudeCodeUserDay, CursorUserDay
 
 CURSOR_KIND = "cursor-usage"
 CLAUDE_CODE_KIND = "claude-code-usage"

@@ -27,18 +27,16 @@ from gaplens.connectors.copilot_usage import (
 )
 from gaplens.connectors.m365_copilot import CONCEALED_NAME, M365UsageReader
 from gaplens.directory.identities import IdentityResolver
-from gaplens.directory.models import IdentityKind
+from gaplens.directory.schemas import IdentityKind
 from gaplens.errors import ProblemCollector
 from gaplens.imports.bulk import BulkStatement, WriteBehind, sqlite_page_cache
 from gaplens.imports.parallel import Writes, run_import_loop, worth_a_second_process
 from gaplens.imports.raw import RawRowWriter, forget_raw_of_same_file
 from gaplens.imports.service import ConnectorSummary, ProgressCallback, finish_run, start_run
-from gaplens.telemetry.models import (
-    ANY_APP,
-    GITHUB_COPILOT,
+from gaplens.telemetry.models import AiUsageDay
+from gaplens.telemetry.schemas import ANY_APP, GITHUB_COPILOT, M365_COPILOT
+from gaplens.telemetry.tools import (
     M365_APPS,
-    M365_COPILOT,
-    AiUsageDay,
     CopilotOrgDay,
     CopilotUserDay,
     CopilotUserDayFeature,

@@ -1,93 +1,18 @@
-"""Work tables: each tracker's own rows (tool layer) and the shared work items (domain).
+"""Work, domain layer: the shared work items (issues and tickets) the metrics read.
 
 Work item ids are uuid5(source, key), so re-importing a file, or a later export overlapping
-an earlier one, rewrites exactly the items it names. Times are naive UTC.
+an earlier one, rewrites exactly the items it names. Each tracker's own rows are the tool
+layer (gaplens/work/tools.py). Times are naive UTC.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import DateTime, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gaplens.db.base import Base
-
-ISSUE = "issue"
-TICKET = "ticket"
-TODO = "todo"
-IN_PROGRESS = "in_progress"
-DONE = "done"
-
-
-class JiraIssue(Base):
-    __tablename__ = "jira_issue"
-
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    issue_id: Mapped[str | None] = mapped_column(String(32))
-    project: Mapped[str | None] = mapped_column(String(100))
-    issue_type: Mapped[str | None] = mapped_column(String(64))
-    summary: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(64))
-    status_category: Mapped[str | None] = mapped_column(String(32))
-    assignee: Mapped[str | None] = mapped_column(String(320))
-    created: Mapped[dt.datetime] = mapped_column(DateTime)
-    updated: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    resolved: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    story_points: Mapped[float | None] = mapped_column(Float)
-    sprints: Mapped[str | None] = mapped_column(Text)
-    labels: Mapped[str | None] = mapped_column(Text)
-    import_run_id: Mapped[int] = mapped_column(ForeignKey("import_run.id"), index=True)
-    source_row: Mapped[int] = mapped_column(Integer)
-
-
-class JiraStatusChange(Base):
-    """A status transition from the changelog of the REST search JSON (CSV has none)."""
-
-    __tablename__ = "jira_status_change"
-
-    issue_key: Mapped[str] = mapped_column(
-        ForeignKey("jira_issue.key", ondelete="CASCADE"), primary_key=True
-    )
-    ordinal: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime)
-    from_status: Mapped[str | None] = mapped_column(String(64))
-    to_status: Mapped[str] = mapped_column(String(64))
-
-
-class ZendeskTicket(Base):
-    __tablename__ = "zendesk_ticket"
-
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    status: Mapped[str] = mapped_column(String(32))
-    ticket_type: Mapped[str | None] = mapped_column(String(32))
-    priority: Mapped[str | None] = mapped_column(String(32))
-    assignee: Mapped[str | None] = mapped_column(String(320))
-    group_name: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    solved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    reopens: Mapped[int | None] = mapped_column(Integer)
-    replies: Mapped[int | None] = mapped_column(Integer)
-    import_run_id: Mapped[int] = mapped_column(ForeignKey("import_run.id"), index=True)
-    source_row: Mapped[int] = mapped_column(Integer)
-
-
-class ServiceNowIncident(Base):
-    __tablename__ = "servicenow_incident"
-
-    number: Mapped[str] = mapped_column(String(40), primary_key=True)
-    state: Mapped[str] = mapped_column(String(32))
-    priority: Mapped[str | None] = mapped_column(String(40))
-    category: Mapped[str | None] = mapped_column(String(100))
-    assigned_to: Mapped[str | None] = mapped_column(String(320))
-    assignment_group: Mapped[str | None] = mapped_column(String(200))
-    opened_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    reopen_count: Mapped[int | None] = mapped_column(Integer)
-    import_run_id: Mapped[int] = mapped_column(ForeignKey("import_run.id"), index=True)
-    source_row: Mapped[int] = mapped_column(Integer)
 
 
 class WorkItem(Base):

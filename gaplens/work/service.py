@@ -28,7 +28,7 @@ from gaplens.connectors.servicenow_json import ServiceNowJson, looks_like_json
 from gaplens.connectors.tickets_csv import SERVICENOW, ZENDESK, TicketsReader
 from gaplens.connectors.work_records import WorkRecord
 from gaplens.directory.identities import IdentityResolver
-from gaplens.directory.models import IdentityKind
+from gaplens.directory.schemas import IdentityKind
 from gaplens.errors import InputError, ProblemCollector
 from gaplens.imports.bulk import (
     BulkStatement,
@@ -40,16 +40,9 @@ from gaplens.imports.models import ImportRun
 from gaplens.imports.parallel import Writes, run_import_loop, worth_a_second_process
 from gaplens.imports.raw import RawRowWriter, forget_raw_of_same_file
 from gaplens.imports.service import ConnectorSummary, ProgressCallback, finish_run, start_run
-from gaplens.work.models import (
-    ISSUE,
-    TICKET,
-    JiraIssue,
-    JiraStatusChange,
-    ServiceNowIncident,
-    WorkItem,
-    WorkItemTransition,
-    ZendeskTicket,
-)
+from gaplens.work.models import WorkItem, WorkItemTransition
+from gaplens.work.schemas import ISSUE, TICKET
+from gaplens.work.tools import JiraIssue, JiraStatusChange, ServiceNowIncident, ZendeskTicket
 
 BATCH_SIZE = 5000
 KNOWN_LIMIT = 50_000

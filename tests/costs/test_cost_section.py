@@ -20,7 +20,7 @@ from gaplens.releases.adoption.service import build_adoption_releases
 from gaplens.releases.models import Release, ReleaseNote
 from gaplens.report.schemas import CostSection, FigureStatus
 from gaplens.sections import SectionContext
-from gaplens.telemetry.models import GITHUB_COPILOT, M365_COPILOT, SEAT_TOOLS
+from gaplens.telemetry.schemas import GITHUB_COPILOT, M365_COPILOT, SEAT_TOOLS
 from tests.releases.adoption_world import JANUARY, add_person, import_run, last_weeks, use
 from tests.releases.world import NESTED, make_teams
 

@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from gaplens.db.engine import session_scope
-from gaplens.directory.models import Identity, IdentityKind, Person, RoleLevel, Team
+from gaplens.directory.models import Identity, Person, Team
+from gaplens.directory.schemas import IdentityKind, RoleLevel
 from gaplens.directory.service import import_people, import_teams, person_id
 from gaplens.errors import InputError
 from tests.files import TEAMS, person, table_counts, write_csv

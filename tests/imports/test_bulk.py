@@ -18,7 +18,7 @@ from gaplens.imports.bulk import BulkStatement, WriteBehind
 from gaplens.imports.models import ImportRun
 from gaplens.imports.raw import RawRowWriter, chunk_text, read_raw_row
 from gaplens.imports.service import finish_run, start_run
-from gaplens.telemetry.models import CopilotUserDay
+from gaplens.telemetry.tools import CopilotUserDay
 from gaplens.work.service import ITEM_COLUMNS, WORK_ITEM
 
 USER_DAY = cast(Table, CopilotUserDay.__table__)

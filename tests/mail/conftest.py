@@ -25,7 +25,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import select
 
 from gaplens.db.engine import session_scope
-from gaplens.directory.models import Person, RoleLevel, Team
+from gaplens.directory.models import Person, Team
+from gaplens.directory.schemas import RoleLevel
 from tests.web.conftest import (  # noqa: F401 - the web fixtures, for the app and its data
     client,
     demo_files,

@@ -7,10 +7,13 @@ import uuid
 
 from sqlalchemy.orm import Session
 
-from gaplens.directory.models import Organisation, Person, RoleLevel, Team
+from gaplens.directory.models import Organisation, Person, Team
+from gaplens.directory.schemas import RoleLevel
 from gaplens.imports.models import ImportRun
-from gaplens.telemetry.models import GITHUB_COPILOT, AiUsageDay
-from gaplens.work.models import DONE, IN_PROGRESS, ISSUE, WorkItem
+from gaplens.telemetry.models import AiUsageDay
+from gaplens.telemetry.schemas import GITHUB_COPILOT
+from gaplens.work.models import WorkItem
+from gaplens.work.schemas import DONE, IN_PROGRESS, ISSUE
 
 
 def at(day: dt.date, hour: int = 12) -> dt.datetime:

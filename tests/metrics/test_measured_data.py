@@ -10,7 +10,7 @@ import pytest
 from gaplens.db.engine import session_scope
 from gaplens.metrics import MetricScope, metric_overviews, team_breakdown
 from gaplens.metrics.service import load_measured
-from gaplens.work.models import TICKET
+from gaplens.work.schemas import TICKET
 from tests.metrics.builders import OrgBuilder, at
 
 AS_OF = dt.date(2025, 12, 31)

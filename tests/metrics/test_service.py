@@ -12,7 +12,7 @@ from gaplens.metrics import MetricScope, metric_overview, metric_overviews, team
 from gaplens.metrics.queries import PersonRows
 from gaplens.metrics.service import _pivots
 from gaplens.privacy import PrivacyPolicy
-from gaplens.work.models import TICKET
+from gaplens.work.schemas import TICKET
 from tests.metrics.builders import OrgBuilder, at
 
 AS_OF = dt.date(2025, 12, 31)

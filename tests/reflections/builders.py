@@ -11,7 +11,7 @@ from sqlalchemy import select
 from gaplens.db.engine import session_scope
 from gaplens.directory.models import Person
 from gaplens.directory.service import import_people, import_teams
-from gaplens.imports.mapped import import_mapped_csv
+from gaplens.mapped.service import import_mapped_csv
 from tests.files import TEAMS, person, write_csv
 
 TRAINING_MAPPING = """

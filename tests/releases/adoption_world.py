@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from gaplens.directory.models import Organisation, Person, Team
 from gaplens.imports.models import ImportRun
-from gaplens.telemetry.models import ANY_APP, GITHUB_COPILOT, AiUsageDay, TrainingRecord
+from gaplens.telemetry.models import AiUsageDay, TrainingRecord
+from gaplens.telemetry.schemas import ANY_APP, GITHUB_COPILOT
 
 JANUARY = dt.date(2026, 1, 1)
 

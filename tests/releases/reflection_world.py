@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gaplens.directory.models import Organisation, Person, RoleLevel, Team
+from gaplens.directory.models import Organisation, Person, Team
+from gaplens.directory.schemas import RoleLevel
 from gaplens.reflections.models import ReflectionEntry, ReflectionInvitation
 from gaplens.spent.service import REFLECTION, spend
 from gaplens.telemetry.models import AiUsageDay

@@ -41,7 +41,7 @@ from gaplens.releases.adoption.service import (
 from gaplens.releases.audit import audit_all
 from gaplens.releases.models import Release, ReleaseNote
 from gaplens.releases.service import build_all
-from gaplens.telemetry.models import GITHUB_COPILOT, M365_COPILOT, SEAT_TOOLS
+from gaplens.telemetry.schemas import GITHUB_COPILOT, M365_COPILOT, SEAT_TOOLS
 from tests.releases.adoption_world import (
     JANUARY,
     add_person,

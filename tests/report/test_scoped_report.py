@@ -26,7 +26,7 @@ from gaplens.report.scope import ScopeRequest, parse_period
 from gaplens.report.service import build_report
 from gaplens.surveys.models import SurveyResponse
 from gaplens.surveys.service import import_responses
-from gaplens.telemetry.models import GITHUB_COPILOT, M365_COPILOT
+from gaplens.telemetry.schemas import GITHUB_COPILOT, M365_COPILOT
 from gaplens.telemetry.service import import_m365_copilot
 from tests.files import TEAMS, person, write_csv
 from tests.releases.adoption_world import import_run, use

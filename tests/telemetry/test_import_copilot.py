@@ -595,7 +595,7 @@ def test_day_is_a_date_everywhere(db_url: str, tmp_path: Path):
         import_copilot_usage(session, export)
     from sqlalchemy import select
 
-    from gaplens.telemetry.models import CopilotUserDay
+    from gaplens.telemetry.tools import CopilotUserDay
 
     with session_scope(db_url) as session:
         day = session.scalars(select(CopilotUserDay.day)).one()

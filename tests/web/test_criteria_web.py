@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from gaplens.audit.models import AuditEvent
 from gaplens.criteria.models import CriterionRevision, SuccessCriterion
 from gaplens.db.engine import session_scope
-from gaplens.directory.models import Organisation, Person, RoleLevel, Team
+from gaplens.directory.models import Organisation, Person, Team
+from gaplens.directory.schemas import RoleLevel
 from gaplens.wins.models import Win
 from tests.web.conftest import form_token, sign_in
 

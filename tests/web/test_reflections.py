@@ -15,7 +15,7 @@ from sqlalchemy import func, select, text
 
 from gaplens.db.engine import get_engine, session_scope
 from gaplens.directory.models import Person
-from gaplens.imports.mapped import import_mapped_csv
+from gaplens.mapped.service import import_mapped_csv
 from gaplens.privacy import PrivacyPolicy
 from gaplens.reflections.models import ReflectionEntry, ReflectionInvitation
 from gaplens.reflections.schemas import ReflectionIn

@@ -23,7 +23,7 @@ from gaplens.releases.adoption.models import (
     dataset_of,
 )
 from gaplens.releases.service import previous_releases
-from gaplens.telemetry.models import SEAT_TOOLS
+from gaplens.telemetry.schemas import SEAT_TOOLS
 
 MEMBER = "adoption:"
 

@@ -25,7 +25,7 @@ from gaplens.releases.adoption.models import (
 from gaplens.releases.models import Release, ReleaseNote
 from gaplens.releases.queries import cached
 from gaplens.releases.service import team_tree
-from gaplens.telemetry.models import SEAT_TOOLS
+from gaplens.telemetry.schemas import SEAT_TOOLS
 
 Predicate = Callable[[Code], bool]
 

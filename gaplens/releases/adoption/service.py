@@ -52,7 +52,8 @@ from gaplens.releases.service import (
     team_tree,
     write_release,
 )
-from gaplens.telemetry.models import SEAT_TOOLS, AiUsageDay
+from gaplens.telemetry.models import AiUsageDay
+from gaplens.telemetry.schemas import SEAT_TOOLS
 
 FIRST_MONTHS = 12
 """Month ends released by the first build: the latest twelve that are over and covered."""

@@ -21,7 +21,7 @@ from gaplens.connectors.csv_file import check_not_binary
 from gaplens.connectors.mapped_csv import MappedCsvReader, MappedRow, load_mapping
 from gaplens.connectors.work_records import WorkRecord, clip
 from gaplens.directory.identities import IdentityResolver
-from gaplens.directory.models import IdentityKind
+from gaplens.directory.schemas import IdentityKind
 from gaplens.errors import ProblemCollector
 from gaplens.imports.bulk import BulkStatement
 from gaplens.imports.raw import RawRowWriter, forget_raw_of_same_file
