@@ -408,6 +408,84 @@ def connect_copilot(
 
     Example: gaplens connect copilot --org northwind --token-env GH_TOKEN
     """
+    from gaplens.sync.schemas import ConnectionKind
+
+    _connect(
+        ConnectionKind.COPILOT,
+        name or f"copilot-{org}",
+        org,
+        base_url,
+        interval,
+        token_env,
+        "GitHub token",
+        db,
+    )
+
+
+@connect_app.command("zendesk")
+def connect_zendesk(
+    subdomain: Annotated[str, typer.Option(help="The account's subdomain (SUB.zendesk.com).")],
+    email: Annotated[
+        str | None,
+        typer.Option(
+            help="The agent whose API token it is (Basic auth). Leave it out for an OAuth "
+            "access token (Bearer)."
+        ),
+    ] = None,
+    token_env: Annotated[
+        str | None,
+        typer.Option(
+            help="Name of the environment variable holding the API or OAuth token (default: "
+            "prompt for it). The token itself is never an argument."
+        ),
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="A name for the connection (default: zendesk-SUB).")
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(help="The API root (default: https://SUB.zendesk.com)."),
+    ] = None,
+    interval: Annotated[
+        int, typer.Option(help="Minutes between the server's scheduled syncs (15-10080).")
+    ] = 1440,
+    db: DbOption = None,
+) -> None:
+    """Store a Zendesk Support connection: the incremental ticket export with ticket metrics.
+
+    The token (an API token of an admin or agent who sees every ticket, or an OAuth access
+    token with the read scope) is encrypted with GAPLENS_SECRET_KEY before it is stored.
+
+    Example: gaplens connect zendesk --subdomain northwind --email ops@northwind.example
+    --token-env ZENDESK_TOKEN
+    """
+    from gaplens.sync.schemas import ConnectionKind
+
+    _connect(
+        ConnectionKind.ZENDESK,
+        name or f"zendesk-{subdomain}",
+        subdomain,
+        base_url or f"https://{subdomain}.zendesk.com",
+        interval,
+        token_env,
+        "Zendesk token",
+        db,
+        email=email,
+    )
+
+
+def _connect(
+    kind: object,
+    name: str,
+    org: str,
+    base_url: str,
+    interval: int,
+    token_env: str | None,
+    prompt: str,
+    db: str | None,
+    email: str | None = None,
+) -> None:
+    """Read the token (environment or hidden prompt), validate and store the connection."""
     from pydantic import ValidationError
 
     from gaplens.sync.schemas import ConnectionIn
@@ -419,14 +497,18 @@ def connect_copilot(
             if not token:
                 raise InputError.single(f"the environment variable {token_env} is empty or unset")
         else:
-            token = str(typer.prompt("GitHub token", hide_input=True)).strip()
+            token = str(typer.prompt(prompt, hide_input=True)).strip()
         try:
-            spec = ConnectionIn(
-                name=name or f"copilot-{org}",
-                org=org,
-                base_url=base_url,
-                interval_minutes=interval,
-                token=token,  # pydantic makes it a SecretStr
+            spec = ConnectionIn.model_validate(
+                {
+                    "kind": kind,
+                    "name": name,
+                    "org": org,
+                    "base_url": base_url,
+                    "interval_minutes": interval,
+                    "token": token,
+                    "email": email,
+                }
             )
         except ValidationError as invalid:
             raise InputError.single(
@@ -507,7 +589,7 @@ def disconnect_command(
 @app.command("sync")
 def sync_command(
     kind: Annotated[
-        str | None, typer.Argument(help="Only connections of this kind (copilot).")
+        str | None, typer.Argument(help="Only connections of this kind (copilot, zendesk).")
     ] = None,
     connection: Annotated[
         str | None, typer.Option("--connection", help="Only the connection of this name.")

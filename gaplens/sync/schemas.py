@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
+
+GITHUB_API = "https://api.github.com"
 
 
 class ConnectionKind(StrEnum):
-    """Sources that can be connected; Microsoft 365, Jira Cloud and Zendesk are not built yet."""
+    """Sources that can be connected; Microsoft 365 and Jira Cloud are not built yet."""
 
     COPILOT = "copilot"
+    ZENDESK = "zendesk"
 
 
 class ConnectionIn(BaseModel):
@@ -26,6 +29,15 @@ class ConnectionIn(BaseModel):
     )
     interval_minutes: int = Field(default=1440, ge=15, le=10080)
     token: SecretStr = Field(min_length=1, max_length=2000)
+    email: str | None = Field(default=None, max_length=320, pattern=r"^[^\s@/]+@[^\s@/]+$")
+    """Zendesk: the agent whose API token `token` is (Basic auth); None for an OAuth token."""
+
+    @model_validator(mode="after")
+    def _zendesk_host(self) -> ConnectionIn:
+        """A Zendesk connection's API root is its subdomain's unless one was given."""
+        if self.kind == ConnectionKind.ZENDESK and self.base_url == GITHUB_API:
+            self.base_url = f"https://{self.org}.zendesk.com"
+        return self
 
 
 class ConnectionView(BaseModel):

@@ -25,6 +25,7 @@ from sqlalchemy import CursorResult, Result, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from gaplens.connectors.copilot_seats import parse_seat
+from gaplens.connectors.tickets_csv import ZENDESK
 from gaplens.db.engine import session_scope
 from gaplens.directory.identities import IdentityResolver
 from gaplens.directory.models import IdentityKind, Person
@@ -38,8 +39,10 @@ from gaplens.sync.http import Retrying, SyncError
 from gaplens.sync.models import Connection, CopilotSeat
 from gaplens.sync.queries import view_of
 from gaplens.sync.schemas import ConnectionIn, ConnectionKind, ConnectionView, SyncOutcome
-from gaplens.sync.vendor import COPILOT_SEATS, COPILOT_USAGE, Unit, VendorClient
+from gaplens.sync.vendor import COPILOT_SEATS, COPILOT_USAGE, ZENDESK_TICKETS, Unit, VendorClient
+from gaplens.sync.zendesk import ZendeskClient, credentials_text
 from gaplens.telemetry.service import import_copilot_usage
+from gaplens.work.service import import_tickets
 
 log = logging.getLogger("gaplens.sync")
 
@@ -60,7 +63,7 @@ def add_connection(session: Session, spec: ConnectionIn) -> ConnectionView:
         name=spec.name,
         base_url=spec.base_url.rstrip("/") or DEFAULT_BASE_URL,
         org=spec.org,
-        credentials=encrypt(spec.token.get_secret_value()),
+        credentials=encrypt(_credentials(spec)),
         state="{}",
         interval_minutes=spec.interval_minutes,
         created_at=_now(),
@@ -69,6 +72,13 @@ def add_connection(session: Session, spec: ConnectionIn) -> ConnectionView:
     session.add(connection)
     session.flush()
     return view_of(connection)
+
+
+def _credentials(spec: ConnectionIn) -> str:
+    """The secret to encrypt: the token, or for Zendesk the token with its agent's email."""
+    if spec.kind == ConnectionKind.ZENDESK:
+        return credentials_text(spec.token.get_secret_value(), spec.email)
+    return spec.token.get_secret_value()
 
 
 def remove_connection(session: Session, connection_id: int) -> str:
@@ -101,6 +111,8 @@ def rotate_credentials(session: Session) -> int:
 def default_client(connection: Connection, token: str, retrying: Retrying | None) -> VendorClient:
     if connection.kind == ConnectionKind.COPILOT:
         return CopilotClient(connection.base_url, connection.org, token, retrying)
+    if connection.kind == ConnectionKind.ZENDESK:
+        return ZendeskClient(connection.base_url, connection.org, token, retrying)
     raise SyncError(f"connections of kind '{connection.kind}' cannot be synced yet")
 
 
@@ -291,6 +303,12 @@ def store_unit(session: Session, unit: Unit) -> str:
             summary = import_copilot_usage(session, download.path, source=download.source)
             written += summary.rows_written
         return f"{unit.note}, {written} rows written"
+    if unit.payload_kind == ZENDESK_TICKETS:
+        notes = [unit.note]
+        for download in unit.files:
+            summary = import_tickets(session, download.path, system=ZENDESK, source=download.source)
+            notes.append(summary.detail)
+        return "; ".join(notes)
     if unit.payload_kind == COPILOT_SEATS:
         return f"{unit.note}; {store_seats(session, unit.scope, unit.source, unit.records)}"
     raise SyncError(f"no importer for {unit.payload_kind}")

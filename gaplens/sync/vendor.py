@@ -19,6 +19,8 @@ COPILOT_USAGE = "copilot-usage"
 """A unit of downloaded report files for `telemetry.service.import_copilot_usage`."""
 COPILOT_SEATS = "copilot-seats"
 """A unit of seat objects for `sync.service.store_seats`."""
+ZENDESK_TICKETS = "zendesk-tickets"
+"""A unit of one incremental-export page (a JSON file) for `work.service.import_tickets`."""
 
 
 @dataclass(frozen=True)
