@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from gaplens.connectors.json_records import check_json_text
+from gaplens.connectors.json_records import JsonStream, check_json_text
 from gaplens.errors import InputError, InputProblem
 
 DELETED = "deleted"
@@ -61,11 +61,21 @@ NOT_A_PAGE = (
 
 
 def is_ticket_page(path: Path) -> bool:
-    """Whether a JSON file's top-level object has a "tickets" member (a ServiceNow JSONv2
-    export has "records"); only the first 64 KB are looked at, member names only."""
-    with path.open("rb") as handle:
-        head = handle.read(64 * 1024)
-    return b'"tickets"' in head and b'"records"' not in head
+    """Whether a JSON file's top-level object has a "tickets" member before any "records"
+    member (a ServiceNow JSONv2 export's); members before it are skipped, not kept."""
+    stream = JsonStream(path)
+    try:
+        if stream.peek() != "{":
+            return False
+        for key, _ in stream.object_members():
+            if key in ("tickets", "records"):
+                return key == "tickets"
+            stream.value()
+    except InputError:
+        return False  # the reader it falls to says what is wrong with the file
+    finally:
+        stream.close()
+    return False
 
 
 def shown(value: str, table: dict[str, str] | None = None) -> str:

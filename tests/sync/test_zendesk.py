@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from pytest_httpserver import HTTPServer
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from gaplens.cli import app
-from gaplens.connectors.zendesk_json import ZendeskTicketPage
+from gaplens.connectors.zendesk_json import ZendeskTicketPage, is_ticket_page
 from gaplens.db.engine import session_scope
 from gaplens.errors import InputError
 from gaplens.privacy import PrivacyPolicy
@@ -405,6 +406,15 @@ def test_a_page_without_metrics_says_what_will_be_unknown(db_url: str, tmp_path:
     assert rows(db_url, "select status, reopens, solved_at from zendesk_ticket") == [
         ("Solved", None, None)
     ]
+
+
+def test_a_page_is_told_from_a_servicenow_export_by_its_members(tmp_path: Path):
+    page = page_file(tmp_path, {"after_cursor": "x", "end_of_stream": True, "tickets": []})
+    assert is_ticket_page(page)
+    servicenow = page_file(tmp_path, {"records": [{"number": "INC1", "category": "tickets"}]})
+    assert not is_ticket_page(servicenow)
+    with pytest.raises(ValidationError, match="only for Zendesk"):
+        ConnectionIn(name="gh", org="o", token="t", email="a@b.example")  # type: ignore[arg-type]
 
 
 def test_bad_pages_are_refused_naming_the_field(tmp_path: Path):
