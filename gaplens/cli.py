@@ -408,17 +408,39 @@ def connect_copilot(
 
     Example: gaplens connect copilot --org northwind --token-env GH_TOKEN
     """
-    from gaplens.sync.schemas import ConnectionKind
+    from pydantic import ValidationError
 
-    _connect(
-        ConnectionKind.COPILOT,
-        name or f"copilot-{org}",
-        org,
-        base_url,
-        interval,
-        token_env,
-        "GitHub token",
-        db,
+    from gaplens.sync.schemas import ConnectionIn
+    from gaplens.sync.service import add_connection
+
+    with user_errors():
+        if token_env is not None:
+            token = os.environ.get(token_env, "").strip()
+            if not token:
+                raise InputError.single(f"the environment variable {token_env} is empty or unset")
+        else:
+            token = str(typer.prompt("GitHub token", hide_input=True)).strip()
+        try:
+            spec = ConnectionIn(
+                name=name or f"copilot-{org}",
+                org=org,
+                base_url=base_url,
+                interval_minutes=interval,
+                token=token,  # pydantic makes it a SecretStr
+            )
+        except ValidationError as invalid:
+            raise InputError.single(
+                "; ".join(
+                    f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in invalid.errors()
+                )
+            ) from None
+        url = ready_database(db)
+        with session_scope(url) as session:
+            view = add_connection(session, spec)
+    out.print(
+        f"Connected {view.name} ({view.kind}, {view.org} at {view.base_url}); "
+        "run `gaplens sync` or let the server sync it on its schedule.",
+        highlight=False,
     )
 
 
@@ -513,7 +535,8 @@ def _connect(
         except ValidationError as invalid:
             raise InputError.single(
                 "; ".join(
-                    f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in invalid.errors()
+                    f"{'.'.join(str(p) for p in e['loc']) or 'connection'}: {e['msg']}"
+                    for e in invalid.errors()
                 )
             ) from None
         url = ready_database(db)

@@ -24,20 +24,18 @@ class ConnectionIn(BaseModel):
     name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     org: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     """The organisation's login, as in github.com/<org> (Zendesk: the subdomain)."""
-    base_url: str = Field(default=GITHUB_API, max_length=500, pattern=r"^https?://[^\s?#]+$")
+    base_url: str = Field(
+        default="https://api.github.com", max_length=500, pattern=r"^https?://[^\s?#]+$"
+    )
     interval_minutes: int = Field(default=1440, ge=15, le=10080)
     token: SecretStr = Field(min_length=1, max_length=2000)
-    email: str | None = Field(default=None, max_length=320, pattern=r"^[^\s@/]+@[^\s@/]+$")
+    email: str | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
     """Zendesk: the agent whose API token `token` is (Basic auth); None for an OAuth token."""
 
     @model_validator(mode="after")
-    def _by_kind(self) -> ConnectionIn:
-        """A Zendesk connection's API root is its subdomain's unless one was given; an agent
-        email belongs to Zendesk's API tokens only."""
-        if self.kind != ConnectionKind.ZENDESK:
-            if self.email is not None:
-                raise ValueError("an agent email is only for Zendesk connections")
-        elif self.base_url == GITHUB_API:
+    def _zendesk_host(self) -> ConnectionIn:
+        """A Zendesk connection's API root is its subdomain's unless one was given."""
+        if self.kind == ConnectionKind.ZENDESK and self.base_url == GITHUB_API:
             self.base_url = f"https://{self.org}.zendesk.com"
         return self
 

@@ -58,12 +58,15 @@ def add_connection(session: Session, spec: ConnectionIn) -> ConnectionView:
     """Store a connection, its token encrypted (refused without `GAPLENS_SECRET_KEY`)."""
     if session.scalar(select(Connection.id).where(Connection.name == spec.name)) is not None:
         raise InputError.single(f"a connection named '{spec.name}' exists", column="name")
+    secret = spec.token.get_secret_value()
+    if spec.kind == ConnectionKind.ZENDESK:
+        secret = credentials_text(secret, spec.email)  # email and token: one encrypted string
     connection = Connection(
         kind=spec.kind.value,
         name=spec.name,
         base_url=spec.base_url.rstrip("/") or DEFAULT_BASE_URL,
         org=spec.org,
-        credentials=encrypt(_credentials(spec)),
+        credentials=encrypt(secret),
         state="{}",
         interval_minutes=spec.interval_minutes,
         created_at=_now(),
@@ -72,13 +75,6 @@ def add_connection(session: Session, spec: ConnectionIn) -> ConnectionView:
     session.add(connection)
     session.flush()
     return view_of(connection)
-
-
-def _credentials(spec: ConnectionIn) -> str:
-    """The secret to encrypt: the token, or for Zendesk the token with its agent's email."""
-    if spec.kind == ConnectionKind.ZENDESK:
-        return credentials_text(spec.token.get_secret_value(), spec.email)
-    return spec.token.get_secret_value()
 
 
 def remove_connection(session: Session, connection_id: int) -> str:

@@ -70,7 +70,7 @@ def add_connection_form(
     base_url: Annotated[str, Form(max_length=600)] = "https://api.github.com",
     interval_minutes: Annotated[str, Form(max_length=10)] = "1440",
     token: Annotated[SecretStr, Form(max_length=2000)] = _NO_TOKEN,
-    email: Annotated[str, Form(max_length=400)] = "",
+    email: Annotated[str, Form(max_length=320)] = "",
 ) -> Response:
     check_staff_csrf(request, viewer.csrf_token, csrf_token)
     try:
