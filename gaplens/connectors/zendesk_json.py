@@ -43,6 +43,7 @@ COLUMNS = (
     ("Replies", "metric_set.replies"),
 )
 """(the Support CSV export's column, the API field it comes from: what problems name)."""
+FIELD_OF = dict(COLUMNS)
 NEEDS_METRICS = {"Solved at", "Reopens", "Replies"}
 NEEDS_USERS = {"Assignee", "Assignee email"}
 NEEDS_GROUPS = {"Group"}
@@ -131,7 +132,7 @@ class ZendeskTicketPage:
             yield number, [self._value(ticket, name, number) for name, _ in self._columns]
 
     def _value(self, ticket: dict[str, Any], name: str, number: int) -> str:
-        field = dict(COLUMNS)[name]
+        field = FIELD_OF[name]
         if name in NEEDS_METRICS:
             metric = self._metrics.get(_text(ticket.get("id")), {})
             value = metric.get(field.removeprefix("metric_set."))
