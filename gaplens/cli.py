@@ -575,6 +575,50 @@ def connect_m365(
     )
 
 
+@connect_app.command("zendesk")
+def connect_zendesk(
+    subdomain: Annotated[str, typer.Option(help="The account's subdomain (SUB.zendesk.com).")],
+    email: Annotated[
+        str | None,
+        typer.Option(
+            help="The agent whose API token it is (Basic auth). Leave it out for an OAuth "
+            "access token (Bearer)."
+        ),
+    ] = None,
+    token_env: TokenEnv = None,
+    name: Annotated[
+        str | None, typer.Option(help="A name for the connection (default: zendesk-SUB).")
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(help="The API root (default: https://SUB.zendesk.com)."),
+    ] = None,
+    interval: IntervalOption = 1440,
+    db: DbOption = None,
+) -> None:
+    """Store a Zendesk Support connection: the incremental ticket export with ticket metrics.
+
+    The token (an API token of an admin or agent who sees every ticket, or an OAuth access
+    token with the read scope) is encrypted with GAPLENS_SECRET_KEY before it is stored.
+
+    Example: gaplens connect zendesk --subdomain northwind --email ops@northwind.example
+    --token-env ZENDESK_TOKEN
+    """
+    with user_errors():
+        token = _secret_from(token_env, "Zendesk token")
+    _connect(
+        db,
+        "subdomain",
+        kind="zendesk",
+        name=name or f"zendesk-{subdomain}",
+        org=subdomain,
+        base_url=base_url or f"https://{subdomain}.zendesk.com",
+        interval_minutes=interval,
+        token=token,
+        email=email,
+    )
+
+
 @app.command("connections")
 def connections_command(
     rotate: Annotated[
@@ -638,7 +682,8 @@ def disconnect_command(
 @app.command("sync")
 def sync_command(
     kind: Annotated[
-        str | None, typer.Argument(help="Only connections of this kind (copilot, jira, m365).")
+        str | None,
+        typer.Argument(help="Only connections of this kind (copilot, jira, m365, zendesk)."),
     ] = None,
     connection: Annotated[
         str | None, typer.Option("--connection", help="Only the connection of this name.")

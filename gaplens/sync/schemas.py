@@ -11,12 +11,14 @@ from gaplens.sync.jira import parse_projects
 
 
 class ConnectionKind(StrEnum):
-    """Sources that can be connected; Zendesk is not built yet."""
+    """Sources that can be connected."""
 
     COPILOT = "copilot"
     JIRA = "jira"
     M365 = "m365"
     """Microsoft 365 Copilot through Microsoft Graph (`org` is the tenant)."""
+    ZENDESK = "zendesk"
+    """Zendesk Support's incremental ticket export (`org` is the subdomain)."""
 
 
 GITHUB_API = "https://api.github.com"
@@ -31,13 +33,14 @@ class ConnectionIn(BaseModel):
     name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     org: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9._,-]*$")
     """The organisation's login, as in github.com/<org>; for Jira, the project keys `KEY,KEY`;
-    for Microsoft 365, the tenant."""
+    for Microsoft 365, the tenant; for Zendesk, the subdomain."""
     base_url: str = Field(default=GITHUB_API, max_length=500, pattern=r"^https?://[^\s?#]+$")
     interval_minutes: int = Field(default=1440, ge=15, le=10080)
     token: SecretStr = Field(min_length=1, max_length=2000)
     """GitHub: the token. Jira: the API token. Microsoft 365: the app's client secret."""
     email: str | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
-    """Jira: the Atlassian account's email, sent with the API token (Basic auth)."""
+    """Jira: the Atlassian account's email, sent with the API token (Basic auth). Zendesk: the
+    agent whose API token `token` is (Basic auth); None for an OAuth token (Bearer)."""
     client_id: str = Field(default="", max_length=100, pattern=r"^[A-Za-z0-9._-]*$")
     """Microsoft 365: the app registration's application (client) id."""
     authority: str = Field(default="", max_length=500, pattern=r"^(https?://[^\s?#]+)?$")
@@ -64,6 +67,8 @@ class ConnectionIn(BaseModel):
             if self.base_url.rstrip("/") in ("", GITHUB_API):
                 self.base_url = GRAPH_API
             self.authority = self.authority.rstrip("/") or ENTRA_AUTHORITY
+        if self.kind == ConnectionKind.ZENDESK and self.base_url.rstrip("/") == GITHUB_API:
+            self.base_url = f"https://{self.org}.zendesk.com"
         return self
 
 

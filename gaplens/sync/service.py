@@ -25,6 +25,7 @@ from sqlalchemy import CursorResult, Result, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from gaplens.connectors.copilot_seats import parse_seat
+from gaplens.connectors.tickets_csv import ZENDESK
 from gaplens.db.engine import session_scope
 from gaplens.directory.identities import IdentityResolver
 from gaplens.directory.models import Person
@@ -47,11 +48,13 @@ from gaplens.sync.vendor import (
     COPILOT_USAGE,
     JIRA_ISSUES,
     M365_USAGE,
+    ZENDESK_TICKETS,
     Unit,
     VendorClient,
 )
+from gaplens.sync.zendesk import ZendeskClient, credentials_text
 from gaplens.telemetry.service import import_copilot_usage, import_m365_copilot
-from gaplens.work.service import import_jira
+from gaplens.work.service import import_jira, import_tickets
 
 log = logging.getLogger("gaplens.sync")
 
@@ -118,6 +121,8 @@ def default_client(connection: Connection, token: str, retrying: Retrying | None
         return JiraClient(connection.base_url, connection.org, email, api_token, retrying)
     if connection.kind == ConnectionKind.M365:
         return GraphClient(connection.base_url, connection.org, _parts(token), retrying)
+    if connection.kind == ConnectionKind.ZENDESK:
+        return ZendeskClient(connection.base_url, connection.org, token, retrying)
     raise SyncError(f"connections of kind '{connection.kind}' cannot be synced yet")
 
 
@@ -133,10 +138,13 @@ def _parts(credentials: str) -> dict[str, str]:
 
 
 def _credentials(spec: ConnectionIn) -> str:
-    """What is encrypted: the token; for Jira the email and API token, for Microsoft 365 the
-    client id, secret and authority (one JSON string)."""
+    """What is encrypted: the token; for Jira and Zendesk the email and API token (Zendesk:
+    or an OAuth token alone), for Microsoft 365 the client id, secret and authority (one
+    JSON string)."""
     if spec.kind == ConnectionKind.JIRA:
         return credentials_json(spec.email or "", spec.token.get_secret_value())
+    if spec.kind == ConnectionKind.ZENDESK:
+        return credentials_text(spec.token.get_secret_value(), spec.email)
     if spec.kind == ConnectionKind.M365:
         return json.dumps(
             {
@@ -343,6 +351,12 @@ def store_unit(session: Session, unit: Unit) -> str:
             )
             written += summary.rows_written
         return f"{unit.note}, {written} snapshot rows written"
+    if unit.payload_kind == ZENDESK_TICKETS:
+        notes = [unit.note]
+        for download in unit.files:
+            summary = import_tickets(session, download.path, system=ZENDESK, source=download.source)
+            notes.append(summary.detail)
+        return "; ".join(notes)
     if unit.payload_kind == COPILOT_SEATS:
         return f"{unit.note}; {store_seats(session, unit.scope, unit.source, unit.records)}"
     if unit.payload_kind == JIRA_ISSUES:

@@ -24,6 +24,8 @@ JIRA_ISSUES = "jira-issues"
 M365_USAGE = "m365-usage"
 """A unit of one Microsoft 365 Copilot user-detail snapshot (every page) for
 `telemetry.service.import_m365_copilot`."""
+ZENDESK_TICKETS = "zendesk-tickets"
+"""A unit of one incremental-export page (a JSON file) for `work.service.import_tickets`."""
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import fail before commit, with every problem located.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -27,6 +28,7 @@ from gaplens.connectors.jira_json import JiraJsonReader
 from gaplens.connectors.servicenow_json import ServiceNowJson, looks_like_json
 from gaplens.connectors.tickets_csv import SERVICENOW, ZENDESK, TicketsReader
 from gaplens.connectors.work_records import WorkRecord
+from gaplens.connectors.zendesk_json import ZendeskTicketPage, is_ticket_page
 from gaplens.directory.identities import IdentityResolver
 from gaplens.directory.schemas import IdentityKind
 from gaplens.errors import InputError, ProblemCollector
@@ -153,18 +155,33 @@ def import_tickets(
     path: Path,
     progress: ProgressCallback | None = None,
     system: str | None = None,
+    source: str | None = None,
 ) -> ConnectorSummary:
-    """A Zendesk ticket or Explore CSV export, or a ServiceNow incident CSV or JSONv2 export
-    (detected when `system` is None)."""
-    problems = ProblemCollector(path.name)
-    json_table = None
+    """A Zendesk ticket or Explore CSV export, a page of Zendesk's incremental ticket export
+    (JSON), or a ServiceNow incident CSV or JSONv2 export (detected when `system` is None).
+
+    `source` names where the file came from when it is not the file itself (a sync's API
+    page, without its query): problems and the run name it."""
+    problems = ProblemCollector(source or path.name)
+    json_table: ServiceNowJson | ZendeskTicketPage | None = None
     if looks_like_json(path):
-        if system not in (None, SERVICENOW):
-            raise InputError.single(
-                "a JSON file is read as a ServiceNow JSONv2 export, not as Zendesk's", path.name
-            )
-        json_table = ServiceNowJson(path)
-        system = SERVICENOW
+        if is_ticket_page(path):
+            if system not in (None, ZENDESK):
+                raise InputError.single(
+                    "a JSON file with a 'tickets' list is a Zendesk export, not ServiceNow's",
+                    source or path.name,
+                )
+            json_table = ZendeskTicketPage(path, source)
+            system = ZENDESK
+        else:
+            if system not in (None, SERVICENOW):
+                raise InputError.single(
+                    "a JSON file is read as a ServiceNow JSONv2 export or a page of Zendesk's "
+                    "incremental ticket export (a 'tickets' list)",
+                    path.name,
+                )
+            json_table = ServiceNowJson(path)
+            system = SERVICENOW
     reader = TicketsReader(path, problems, system, json_table)
     if reader.system == ZENDESK:
         kind, table, keys = IdentityKind.ZENDESK, ZENDESK_TICKET, ("id",)
@@ -172,14 +189,39 @@ def import_tickets(
         kind, table, keys = IdentityKind.SERVICENOW, SERVICENOW_INCIDENT, ("number",)
     resolver = IdentityResolver.load(session, [kind, IdentityKind.EMAIL], display_names=True)
     run = start_run(session, reader.system, path)
+    if source is not None:
+        run.source_name = source[:500]
     writer = WorkWriter(session, run, resolver, reader.system, TICKET, table, keys)
     label = "Zendesk" if reader.system == ZENDESK else "ServiceNow"
-    if json_table is not None:
+    warnings = list(reader.warnings)
+    if isinstance(json_table, ZendeskTicketPage):
+        label += " API"
+        if json_table.unknown_assignees:
+            warnings.append(
+                f"{json_table.unknown_assignees} tickets name an assignee_id that is not among "
+                "the page's sideloaded users: they have no person"
+            )
+    elif json_table is not None:
         label += " JSONv2"
     assert reader.system in (ZENDESK, SERVICENOW)
-    return run_import(
-        session, path, run, reader, writer, problems, progress, label, reader.warnings
-    )
+    summary = run_import(session, path, run, reader, writer, problems, progress, label, warnings)
+    if isinstance(json_table, ZendeskTicketPage) and json_table.deleted_ids:
+        removed = forget_deleted_tickets(session, json_table.deleted_ids)
+        summary = dataclasses.replace(
+            summary, detail=f"{summary.detail}; {removed} deleted tickets removed"
+        )
+    return summary
+
+
+def forget_deleted_tickets(session: Session, ids: Sequence[int]) -> int:
+    """Remove tickets Zendesk reports deleted (their tool rows and work items); how many
+    work items there were. A CSV export no longer lists them, so neither does gaplens."""
+    items = work_item_ids(ZENDESK, [str(i) for i in ids])
+    connection = session.connection()
+    connection.execute(delete(TRANSITION).where(TRANSITION.c.work_item_id.in_(items)))
+    gone = connection.execute(delete(WORK_ITEM).where(WORK_ITEM.c.id.in_(items)))
+    connection.execute(delete(ZENDESK_TICKET).where(ZENDESK_TICKET.c.id.in_(list(ids))))
+    return int(getattr(gone, "rowcount", 0) or 0)
 
 
 def run_import(

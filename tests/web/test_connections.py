@@ -92,3 +92,29 @@ def test_without_the_key_the_form_says_so(client: TestClient, monkeypatch: pytes
     )
     assert response.status_code == 422 and "GAPLENS_SECRET_KEY is not set" in response.text
     assert client.get("/api/v1/admin/connections").json() == []
+
+
+def test_the_form_adds_a_zendesk_connection_with_its_agent_email(client: TestClient, web_db: str):
+    sign_in(client, "admin")
+    token = form_token(client, "/admin/connections")
+    assert 'value="zendesk"' in client.get("/admin/connections").text
+    form = {
+        "csrf_token": token,
+        "kind": "zendesk",
+        "name": "zendesk-northwind",
+        "org": "northwind",
+        "token": TOKEN,
+        "email": "ops@northwind.example",
+    }
+    added = client.post("/admin/connections", data=form)
+    assert added.status_code == 200, added.text
+    assert "Connected zendesk-northwind" in added.text and TOKEN not in added.text
+    [view] = client.get("/api/v1/admin/connections").json()
+    assert view["kind"] == "zendesk" and view["base_url"] == "https://northwind.zendesk.com"
+    bad = client.post("/admin/connections", data={**form, "name": "zd2", "email": "nobody"})
+    assert bad.status_code == 422 and "column 'email'" in html.unescape(bad.text)
+    engine = create_engine(web_db)
+    with engine.connect() as connection:
+        stored = repr(connection.execute(text("select * from connection")).all())
+    engine.dispose()
+    assert TOKEN not in stored and "ops@northwind.example" not in stored
