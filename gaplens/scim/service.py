@@ -120,6 +120,7 @@ def user_resource(session: Session, person: Person, base_url: str) -> ScimUser:
         user_type=person.role_level.value,
         active=person.active,
         emails=[Email(value=person.email)],
+        preferred_language=person.language,
         meta=Meta(resource_type="User", location=f"{base_url}/Users/{person.id}"),
     )
     user[EnterpriseUser] = EnterpriseUser(department=person.function)
@@ -196,6 +197,8 @@ def write_user(
         "jira_account_id": identities.get(IdentityKind.JIRA, ""),
         "ai_licence_date": _iso(person.ai_licence_date if person else None),
         "ai_adoption_date": _iso(person.ai_adoption_date if person else None),
+        # Entra ID and Okta send preferredLanguage; Okta's profile also has locale (en_US).
+        "language": user.preferred_language or user.locale or "",
     }
     problems = ProblemCollector("SCIM User")
     found = person_record(1, lambda column: str(fields.get(column) or ""), problems)
@@ -220,6 +223,7 @@ _ATTRIBUTES = {
     "name": "displayName",
     "role_level": "userType",
     "function": f"{EnterpriseUser.__schema__}:department",
+    "language": "preferredLanguage",
 }
 
 

@@ -18,6 +18,7 @@ from markupsafe import Markup
 from gaplens.i18n import (
     COOKIE,
     DEFAULT_LANGUAGE,
+    LANGUAGE_PARAMETER,
     N_,
     available,
     date_words,
@@ -209,8 +210,6 @@ RESPONDENT_TEMPLATES = frozenset(
 """Pages a respondent sees, shown in the browser's language (or the one picked with the
 switch) when no staff member is signed in; every other page, and every page a signed-in
 staff member sees, stays English."""
-LANGUAGE_PARAMETER = "lang"
-"""`?lang=de` on a respondent page switches to German and remembers it in a cookie."""
 
 
 @dataclass(frozen=True)

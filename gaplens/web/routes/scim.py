@@ -308,7 +308,7 @@ def _resource_types() -> list[ResourceType]:
     return [ResourceType.from_resource(ScimUser), ResourceType.from_resource(Group)]
 
 
-USER_ATTRIBUTES = {"userName", "displayName", "userType", "active", "emails"}
+USER_ATTRIBUTES = {"userName", "displayName", "userType", "active", "emails", "preferredLanguage"}
 ENTERPRISE_ATTRIBUTES = {"department"}
 GROUP_ATTRIBUTES = {"displayName", "members"}
 SUB_ATTRIBUTES = {"emails": {"value"}, "members": {"value", "$ref"}}
