@@ -1157,6 +1157,7 @@ def reflections_links(
     """
     import csv
 
+    from gaplens.i18n import organisation_language
     from gaplens.reflections.schemas import ReflectionLink
     from gaplens.reflections.service import issue_links
 
@@ -1164,12 +1165,18 @@ def reflections_links(
         day = _day(due, "--due") if due else dt.date.today()
         if not output.parent.is_dir():
             raise InputError.single(f"folder {output.parent} does not exist", column="--out")
+        try:
+            default_language = organisation_language()
+        except ValueError as error:
+            raise InputError.single(str(error)) from None
         partial = output.with_name(f".{output.name}.partial")
 
         def issue(session: Session) -> list[ReflectionLink]:
             # Written before the commit: if the file cannot be written nothing is issued,
             # and it only takes its name once the links it holds are committed.
-            links = issue_links(session, day, base_url, reissue=reissue)
+            links = issue_links(
+                session, day, base_url, reissue=reissue, default_language=default_language
+            )
             with partial.open("w", newline="", encoding="utf-8") as handle:
                 writer = csv.writer(handle)
                 writer.writerow(REFLECTION_LINK_COLUMNS)

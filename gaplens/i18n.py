@@ -151,9 +151,7 @@ def organisation_language(env: Mapping[str, str] | None = None) -> str:
     if not raw:
         return DEFAULT_LANGUAGE
     if raw not in available():
-        raise ValueError(
-            f"{DEFAULT_LANGUAGE_ENV}={raw!r} must be one of {', '.join(available())}"
-        )
+        raise ValueError(f"{DEFAULT_LANGUAGE_ENV}={raw!r} must be one of {', '.join(available())}")
     return raw
 
 

@@ -70,7 +70,7 @@ def test_invitations_and_reminders_arrive_in_each_persons_language(
     plain, html = plain_and_html(message)
     for part in message.iter_parts():
         assert part.get_content_charset() == "utf-8"
-    assert b"charset=\"utf-8\"" in raw
+    assert b'charset="utf-8"' in raw
     assert plain.startswith("Guten Tag Pilot 1,")
     assert f"Sie sind eingeladen, an {name} teilzunehmen." in plain
     assert "Ihre Antworten sind anonym" in plain and "mindestens 5 Personen" in plain

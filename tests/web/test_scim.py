@@ -341,9 +341,10 @@ def test_preferred_language_and_okta_locale_set_the_persons_language(
     assert created.status_code == 201, created.text
     user_id = created.json()["id"]
     assert created.json()["preferredLanguage"] == "de-CH"
-    assert client.get(f"/scim/v2/Users/{user_id}", headers=auth(token)).json()[
-        "preferredLanguage"
-    ] == "de-CH"
+    assert (
+        client.get(f"/scim/v2/Users/{user_id}", headers=auth(token)).json()["preferredLanguage"]
+        == "de-CH"
+    )
     okta = client.post(
         "/scim/v2/Users",
         json=entra_user("kei@example.org", externalId="kei", locale="ja_JP"),
