@@ -27,6 +27,7 @@ from scim2_models import (
 )
 from scim2_models.resources.user import Email
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gaplens.audit.service import record
@@ -276,7 +277,17 @@ def _check_unique(session: Session, user: ScimUser, person_id: str | None) -> No
 
 def create_user(session: Session, actor: str, user: ScimUser, base_url: str) -> ScimUser:
     _check_unique(session, user, None)
-    person = write_user(session, user, None)
+    try:
+        person = write_user(session, user, None)
+    except IntegrityError:
+        # The same user POSTed twice at once (a provider retrying a slow request, two
+        # provisioning cycles): both passed the check, the other's insert won (ours waited
+        # for it to commit). The loser gets RFC 7644 §3.3's answer; the caller's scope rolls
+        # its attempt back, as for any error, so nothing of it stays.
+        raise UniquenessException(
+            detail=f"userName '{user.user_name}' or its email was created by another request "
+            "at the same moment"
+        ) from None
     record(session, actor, "scim_create_user", person.id)
     return user_resource(session, person, base_url)
 
