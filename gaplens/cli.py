@@ -1367,6 +1367,39 @@ def invitations_remind(
     _mail_action(name, "remind-closing" if closing else "remind", db)
 
 
+@invitations_app.command("bounces")
+def invitations_bounces(
+    path: Annotated[Path, typer.Argument(help="Bounce messages: a .mbox export or one .eml.")],
+    db: DbOption = None,
+) -> None:
+    """Read delivery reports (RFC 3464) that came back later and mark those invitations
+    bounced on /admin/mail.
+
+    Example: gaplens invitations bounces bounces.mbox
+    """
+    from gaplens.audit.service import record
+    from gaplens.connectors.delivery_reports import read_bounces
+    from gaplens.mail.service import BounceSummary, mark_bounced
+
+    with user_errors():
+        url = ready_database(db)
+        bounces = read_bounces(path)
+
+        def apply(session: Session) -> BounceSummary:
+            summary = mark_bounced(session, bounces)
+            record(
+                session,
+                "cli",
+                "mail_bounces",
+                path.name,
+                {"marked": summary.marked, "unknown": summary.unknown},
+            )
+            return summary
+
+        summary = run_in_session(url, apply)
+    out.print(summary.describe())
+
+
 @invitations_app.command("run")
 def invitations_run(db: DbOption = None) -> None:
     """Send whatever the schedules say is due today (for cron, if the web server does not).

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from gaplens.connectors.delivery_reports import Bounce
 from gaplens.db.engine import session_scope
 from gaplens.directory.models import Person
 from gaplens.directory.queries import people_to_invite
@@ -571,3 +572,45 @@ def note_stopped(url: str, survey_id: int, message: str) -> None:
             )
             session.add(row)
         row.note = f"stopped: {message}"
+
+
+@dataclass(frozen=True)
+class BounceSummary:
+    marked: int
+    """Delivered invitations now marked bounced."""
+    addresses: int
+    """Addresses the reports name."""
+    unknown: int
+    """Of those, how many match no delivered invitation (another mail, or fixed already)."""
+
+    def describe(self) -> str:
+        return (
+            f"{self.marked} invitations marked bounced ({self.addresses} addresses in the "
+            f"reports, {self.unknown} matching no delivered invitation); see /admin/mail"
+        )
+
+
+def mark_bounced(session: Session, bounces: Sequence[Bounce]) -> BounceSummary:
+    """Mark the delivered invitations to each bounced address as bounced, with the report's
+    status and words. Only `mail_invitation` changes, and every delivered invitation to the
+    address alike, so it says nothing about answering; the link stays as it was (whether it
+    was used is not asked, which would single out answered invitations)."""
+    by_address: dict[str, Bounce] = {}
+    for bounce in bounces:
+        by_address.setdefault(bounce.address, bounce)
+    marked = unknown = 0
+    for address, bounce in by_address.items():
+        rows = session.scalars(
+            select(MailInvitation).where(
+                func.lower(MailInvitation.address) == address, MailInvitation.status == "sent"
+            )
+        ).all()
+        if not rows:
+            unknown += 1
+        for row in rows:
+            row.status = "bounced"
+            words = " ".join(p for p in (bounce.status, bounce.diagnostic) if p)
+            row.detail = f"delivery report: {words}"[:1000]
+            marked += 1
+    session.flush()
+    return BounceSummary(marked, len(by_address), unknown)
