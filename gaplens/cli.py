@@ -1337,6 +1337,7 @@ def reflections_links(
     """
     import csv
 
+    from gaplens.i18n import organisation_language
     from gaplens.reflections.schemas import ReflectionLink
     from gaplens.reflections.service import issue_links
 
@@ -1344,12 +1345,18 @@ def reflections_links(
         day = _day(due, "--due") if due else dt.date.today()
         if not output.parent.is_dir():
             raise InputError.single(f"folder {output.parent} does not exist", column="--out")
+        try:
+            default_language = organisation_language()
+        except ValueError as error:
+            raise InputError.single(str(error)) from None
         partial = output.with_name(f".{output.name}.partial")
 
         def issue(session: Session) -> list[ReflectionLink]:
             # Written before the commit: if the file cannot be written nothing is issued,
             # and it only takes its name once the links it holds are committed.
-            links = issue_links(session, day, base_url, reissue=reissue)
+            links = issue_links(
+                session, day, base_url, reissue=reissue, default_language=default_language
+            )
             with partial.open("w", newline="", encoding="utf-8") as handle:
                 writer = csv.writer(handle)
                 writer.writerow(REFLECTION_LINK_COLUMNS)
@@ -1538,6 +1545,39 @@ def invitations_remind(
     Example: gaplens invitations remind "AI pulse 2026-Q4"
     """
     _mail_action(name, "remind-closing" if closing else "remind", db)
+
+
+@invitations_app.command("bounces")
+def invitations_bounces(
+    path: Annotated[Path, typer.Argument(help="Bounce messages: a .mbox export or one .eml.")],
+    db: DbOption = None,
+) -> None:
+    """Read delivery reports (RFC 3464) that came back later and mark those invitations
+    bounced on /admin/mail.
+
+    Example: gaplens invitations bounces bounces.mbox
+    """
+    from gaplens.audit.service import record
+    from gaplens.connectors.delivery_reports import read_bounces
+    from gaplens.mail.service import BounceSummary, mark_bounced
+
+    with user_errors():
+        url = ready_database(db)
+        bounces = read_bounces(path)
+
+        def apply(session: Session) -> BounceSummary:
+            summary = mark_bounced(session, bounces)
+            record(
+                session,
+                "cli",
+                "mail_bounces",
+                path.name,
+                {"marked": summary.marked, "unknown": summary.unknown},
+            )
+            return summary
+
+        summary = run_in_session(url, apply)
+    out.print(summary.describe())
 
 
 @invitations_app.command("run")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
@@ -13,6 +14,10 @@ class InputProblem:
     source: str | None = None
     row: int | None = None
     column: str | None = None
+    template: str | None = None
+    """The message before its values were filled in (a gettext msgid with `%(name)s`
+    placeholders), so a respondent page can show it in the page's language."""
+    values: tuple[tuple[str, object], ...] = ()
 
     def __str__(self) -> str:
         where = []
@@ -62,10 +67,25 @@ class ProblemCollector:
         self.problems: list[InputProblem] = []
         self.count = 0
 
-    def add(self, message: str, row: int | None = None, column: str | None = None) -> None:
+    def add(
+        self,
+        message: str,
+        row: int | None = None,
+        column: str | None = None,
+        values: Mapping[str, object] | None = None,
+    ) -> None:
+        """`message` with `values` is a template (`'%(value)s' is not a number`): the English
+        text is filled in here, and the template kept for translation."""
         self.count += 1
         if len(self.problems) < self.limit:
-            self.problems.append(InputProblem(message, self.source, row, column))
+            if values is None:
+                self.problems.append(InputProblem(message, self.source, row, column))
+                return
+            filled = message % values
+            kept = tuple(values.items())
+            self.problems.append(
+                InputProblem(filled, self.source, row, column, template=message, values=kept)
+            )
 
     def __bool__(self) -> bool:
         return self.count > 0

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
+import os
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlencode
 
 from babel import Locale
 from babel.core import UnknownLocaleError
@@ -25,6 +27,12 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
 DEFAULT_LANGUAGE = "en"
 """The language the templates are written in, and the fallback for anything untranslated."""
+DEFAULT_LANGUAGE_ENV = "GAPLENS_DEFAULT_LANGUAGE"
+"""The organisation's language: what a person whose directory entry names no language (or
+one gaplens has no catalogue for) receives their invitations in."""
+LANGUAGE_PARAMETER = "lang"
+"""`?lang=de` on a respondent page switches to German and remembers it in a cookie; the links
+in invitations carry it too."""
 COOKIE = "gaplens_lang"
 """Remembers a language picked with the switch (a preference, not an identifier)."""
 
@@ -115,3 +123,48 @@ def number_words(value: float, language: str) -> str:
 def pick_text(texts: Mapping[str, str], language: str, default: str) -> str:
     """A custom question's text in `language`, else its default text."""
     return texts.get(language) or default
+
+
+def person_language(tag: str | None, default: str) -> str:
+    """The language to write to a person in: their directory tag (`de-CH`, `ja_JP`, or an
+    Accept-Language list as SCIM allows) if gaplens has it, else `default`."""
+    for candidate in _tags(tag or ""):
+        for code in (candidate, candidate.split("-", 1)[0]):
+            if code in available():
+                return code
+    return default
+
+
+def language_query(tag: str | None) -> str:
+    """`?lang=de` for a link sent to a person whose directory entry names a language gaplens
+    has (the page then opens in the message's language and remembers it in a cookie in
+    their browser; nothing stores it with an answer), else "" (the browser chooses)."""
+    chosen = person_language(tag, "")
+    return f"?{urlencode({LANGUAGE_PARAMETER: chosen})}" if chosen else ""
+
+
+def organisation_language(env: Mapping[str, str] | None = None) -> str:
+    """`GAPLENS_DEFAULT_LANGUAGE` (a language gaplens has), else English; a ValueError
+    naming the variable otherwise."""
+    env = os.environ if env is None else env
+    raw = env.get(DEFAULT_LANGUAGE_ENV, "").strip()
+    if not raw:
+        return DEFAULT_LANGUAGE
+    if raw not in available():
+        raise ValueError(f"{DEFAULT_LANGUAGE_ENV}={raw!r} must be one of {', '.join(available())}")
+    return raw
+
+
+def translate(language: str, message: str, **values: object) -> str:
+    """`message` (a msgid marked with N_) in `language`, its `%(name)s` placeholders filled
+    after translation, so a translator can move them within the sentence."""
+    text = translations(language).gettext(message)
+    return text % values if values else text
+
+
+def long_date(day: dt.date, language: str) -> str:
+    """A day with its weekday, for a deadline in a message ("Tuesday 22 December 2026",
+    "Dienstag, 22. Dezember 2026", "2026年12月22日火曜日")."""
+    if language == DEFAULT_LANGUAGE:
+        return f"{day.strftime('%A')} {day.day} {day.strftime('%B %Y')}"
+    return format_date(day, format="full", locale=locale(language))

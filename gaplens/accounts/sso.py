@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gaplens.accounts.models import SsoLogin, StaffUser
@@ -235,13 +236,7 @@ def sso_account(
             "administrator to add you to one of the gaplens groups."
         )
     if user is not None:
-        if not user.active:
-            raise SsoRefused("Your gaplens account has been deactivated by an administrator.")
-        changed = user.role != role
-        user.role = role
-        if display_name and user.display_name != display_name:
-            user.display_name = display_name
-        return SsoAccount(user, created=False, role_changed=changed)
+        return _signed_in_again(user, display_name, role)
     email = email.strip().lower()
     taken = session.scalars(select(StaffUser).where(StaffUser.email == email)).first()
     if taken is not None:
@@ -260,9 +255,38 @@ def sso_account(
         sso_issuer=issuer,
         sso_subject=subject,
     )
-    session.add(user)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(user)
+            session.flush()
+    except IntegrityError:
+        # Two first sign-ins of the same person at once (two tabs, a double click at the
+        # provider): the other one created the account between our look-up and our insert.
+        # Its row is committed now (the insert waited for it), so this one signs in to it.
+        raced = session.scalars(
+            select(StaffUser).where(
+                StaffUser.sso_issuer == issuer, StaffUser.sso_subject == subject
+            )
+        ).first()
+        if raced is None:
+            raise SsoRefused(
+                f"A gaplens account for {email} already exists and is not linked to single "
+                "sign-on. Ask an administrator to link it (gaplens users link-sso).",
+                status_code=409,
+            ) from None
+        return _signed_in_again(raced, display_name, role)
     return SsoAccount(user, created=True, role_changed=False)
+
+
+def _signed_in_again(user: StaffUser, display_name: str, role: StaffRole) -> SsoAccount:
+    """An existing account: its role follows the provider's groups at every sign-in."""
+    if not user.active:
+        raise SsoRefused("Your gaplens account has been deactivated by an administrator.")
+    changed = user.role != role
+    user.role = role
+    if display_name and user.display_name != display_name:
+        user.display_name = display_name
+    return SsoAccount(user, created=False, role_changed=changed)
 
 
 def is_sso_account(session: Session, user_id: int) -> bool:

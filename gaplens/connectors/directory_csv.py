@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gaplens.connectors.csv_file import CsvReader
@@ -28,7 +28,11 @@ PEOPLE_OPTIONAL = (
     "jira_account_id",
     "ai_licence_date",
     "ai_adoption_date",
+    "language",
 )
+LANGUAGE_MAX = 64
+"""A language tag (`de`, `de-CH`; BCP 47 allows 35 characters) with room for what an
+identity provider sends as is."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,10 @@ class PersonRecord:
     jira_account_id: str | None
     ai_licence_date: dt.date | None
     ai_adoption_date: dt.date | None
+    language: str | None = None
+    """The tag the person reads (`de-CH`), kept as given; None: none given."""
+    sets_language: bool = False
+    """Whether this record says the language (a CSV without the column keeps what is known)."""
 
 
 def read_teams(path: Path, problems: ProblemCollector) -> list[TeamRecord]:
@@ -97,7 +105,7 @@ def read_people(path: Path, problems: ProblemCollector) -> list[PersonRecord]:
         record = person_record(row, get, problems)
         seen[email] = row
         if record is not None:
-            records.append(record)
+            records.append(replace(record, sets_language="language" in reader.header.index))
     return records
 
 
@@ -118,6 +126,7 @@ def person_record(
     function = optional_text(get("function"), problems, row, "function", 100)
     github_login = optional_text(get("github_login"), problems, row, "github_login", 100)
     jira_account_id = optional_text(get("jira_account_id"), problems, row, "jira_account_id", 128)
+    language = optional_text(get("language"), problems, row, "language", LANGUAGE_MAX)
     if name is None or role is None or team is None:
         return None
     return PersonRecord(
@@ -131,4 +140,6 @@ def person_record(
         jira_account_id=jira_account_id,
         ai_licence_date=licence,
         ai_adoption_date=adoption,
+        language=language,
+        sets_language=True,
     )

@@ -8,6 +8,7 @@ import re
 
 from gaplens.directory.schemas import ROLE_LEVEL_ALIASES, RoleLevel
 from gaplens.errors import ProblemCollector
+from gaplens.i18n import N_
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
@@ -36,8 +37,20 @@ def parse_role_level(
     role = ROLE_LEVEL_ALIASES.get(text)
     if role is None:
         allowed = ", ".join(r.value for r in RoleLevel)
-        shown = f"'{_clip(value)}'" if text else "an empty value"
-        problems.add(f"{shown} is not a role level ({allowed})", row, column)
+        if text:
+            problems.add(
+                N_("'%(value)s' is not a role level (%(allowed)s)"),
+                row,
+                column,
+                {"value": _clip(value), "allowed": allowed},
+            )
+        else:
+            problems.add(
+                N_("an empty value is not a role level (%(allowed)s)"),
+                row,
+                column,
+                {"allowed": allowed},
+            )
     return role
 
 
@@ -45,9 +58,10 @@ def parse_key(value: str, problems: ProblemCollector, row: int | None, column: s
     text = value.strip()
     if not KEY_PATTERN.match(text):
         problems.add(
-            f"'{_clip(text)}' is not a valid key (letters, digits, '-', '_', '.', at most 100)",
+            N_("'%(value)s' is not a valid key (letters, digits, '-', '_', '.', at most 100)"),
             row,
             column,
+            {"value": _clip(text)},
         )
         return None
     return text
@@ -66,13 +80,18 @@ def parse_number(
     try:
         number = float(text)
     except ValueError:
-        problems.add(f"'{_clip(text)}' is not a number", row, column)
+        problems.add(N_("'%(value)s' is not a number"), row, column, {"value": _clip(text)})
         return None
     if not math.isfinite(number):
-        problems.add(f"'{_clip(text)}' is not a finite number", row, column)
+        problems.add(N_("'%(value)s' is not a finite number"), row, column, {"value": _clip(text)})
         return None
     if bounds is not None and not bounds[0] <= number <= bounds[1]:
-        problems.add(f"{number:g} is outside {bounds[0]:g} to {bounds[1]:g}", row, column)
+        problems.add(
+            N_("%(value)s is outside %(low)s to %(high)s"),
+            row,
+            column,
+            {"value": f"{number:g}", "low": f"{bounds[0]:g}", "high": f"{bounds[1]:g}"},
+        )
         return None
     return number
 
@@ -82,10 +101,10 @@ def required_text(
 ) -> str | None:
     text = value.strip()
     if not text:
-        problems.add("a value is required", row, column)
+        problems.add(N_("a value is required"), row, column)
         return None
     if len(text) > max_length:
-        problems.add(f"longer than {max_length} characters", row, column)
+        problems.add(N_("longer than %(limit)s characters"), row, column, {"limit": max_length})
         return None
     return text
 
@@ -97,7 +116,7 @@ def optional_text(
     if not text:
         return None
     if len(text) > max_length:
-        problems.add(f"longer than {max_length} characters", row, column)
+        problems.add(N_("longer than %(limit)s characters"), row, column, {"limit": max_length})
         return None
     return text
 

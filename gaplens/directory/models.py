@@ -58,6 +58,10 @@ class Person(Base):
     user_name: Mapped[str | None] = mapped_column(String(320), unique=True)
     """The identity provider's sign-in name (SCIM `userName`, e.g. a UPN) when it is not the
     work email; None means it is the email."""
+    language: Mapped[str | None] = mapped_column(String(64))
+    """The language the person reads (a tag as the identity provider or the CSV gave it,
+    e.g. `de-CH`): their invitations are sent in it when gaplens has it, else in the
+    organisation's default (docs/mail.md). Directory data, never stored with an answer."""
 
     team: Mapped[Team] = relationship(lazy="raise")
 

@@ -173,6 +173,8 @@ def apply_people(
             "ai_licence_date": record.ai_licence_date,
             "ai_adoption_date": record.ai_adoption_date,
         }
+        if record.sets_language:
+            values["language"] = record.language
         pid = ids[record.email]
         person = existing.get(record.email)
         if person is None:

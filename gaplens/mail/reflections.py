@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import update
 
 from gaplens.db.engine import session_scope
+from gaplens.i18n import DEFAULT_LANGUAGE
 from gaplens.mail.channels import Channel, ChannelUnusable, Throttle
 from gaplens.mail.compose import Message
 from gaplens.reflections.models import ReflectionInvitation
@@ -57,13 +58,14 @@ def _message(link: ReflectionLink) -> Message:
         name=link.name,
         subject=" ".join(link.subject.split()),
         text=link.body + "\n",
-        html=f'<!DOCTYPE html><html lang="en"><body style="font-family: sans-serif">'
+        html=f'<!DOCTYPE html><html lang="{html.escape(link.language)}">'
+        '<body style="font-family: sans-serif">'
         f"{paragraphs}</body></html>",
     )
 
 
 def _withdraw(url: str, links: Sequence[ReflectionLink]) -> None:
-    hashes = [token_hash(link.url.rsplit("/", 1)[1]) for link in links]
+    hashes = [token_hash(link.url.rsplit("/", 1)[1].split("?", 1)[0]) for link in links]
     if not hashes:
         return
     with session_scope(url) as session:
@@ -75,12 +77,20 @@ def _withdraw(url: str, links: Sequence[ReflectionLink]) -> None:
 
 
 def send_reflection_prompts(
-    url: str, channel: Channel, throttle: Throttle, *, base_url: str, today: dt.date
+    url: str,
+    channel: Channel,
+    throttle: Throttle,
+    *,
+    base_url: str,
+    today: dt.date,
+    default_language: str = DEFAULT_LANGUAGE,
 ) -> ReflectionRound:
     """Issue the links due by today (committed first) and send each; withdraw the ones that
     did not arrive. Nothing is written about who received or used one."""
     with session_scope(url) as session:
-        links = issue_links(session, today, base_url, today=today)
+        links = issue_links(
+            session, today, base_url, today=today, default_language=default_language
+        )
     result = ReflectionRound()
     undelivered: list[ReflectionLink] = []
     for n, link in enumerate(links):

@@ -110,7 +110,12 @@ def send_reflections_now(
     channel = channel_from_environment(channel_name, sending)
     try:
         result = send_reflection_prompts(
-            url, channel, Throttle(sending.per_minute), base_url=sending.base_url, today=day
+            url,
+            channel,
+            Throttle(sending.per_minute),
+            base_url=sending.base_url,
+            today=day,
+            default_language=sending.default_language,
         )
     finally:
         channel.close()
@@ -147,6 +152,7 @@ def _scheduled_mail(url: str) -> list[RoundReport]:
             base_url=sending.base_url,
             k=configured_policy().min_group_size,
             today=dt.date.today(),
+            default_language=sending.default_language,
         )
     except InputError as error:
         log.warning("scheduled mail not sent: %s", error)
@@ -203,7 +209,14 @@ def send_now(
     try:
         if action == "send":
             report = send_invitations(
-                url, survey_id, channel, throttle, base_url=sending.base_url, k=k, today=day
+                url,
+                survey_id,
+                channel,
+                throttle,
+                base_url=sending.base_url,
+                k=k,
+                today=day,
+                default_language=sending.default_language,
             )
         elif action in ("remind", "remind-closing"):
             kind: Kind = "closing" if action == "remind-closing" else "reminder"
@@ -219,6 +232,7 @@ def send_now(
                 today=day,
                 kind=kind,
                 step=step,
+                default_language=sending.default_language,
             )
         else:
             raise InputError.single(f"unknown action '{action}': send, remind or remind-closing")

@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from gaplens.connectors.delivery_reports import Bounce
 from gaplens.db.engine import session_scope
 from gaplens.directory.models import Person
 from gaplens.directory.queries import people_to_invite
 from gaplens.errors import InputError
+from gaplens.i18n import DEFAULT_LANGUAGE, language_query, person_language
 from gaplens.keys import keyed_tag
 from gaplens.mail.channels import Channel, ChannelUnusable, Throttle
 from gaplens.mail.compose import Kind, compose
@@ -171,6 +173,7 @@ def send_invitations(
     base_url: str,
     k: int,
     today: dt.date,
+    default_language: str = DEFAULT_LANGUAGE,
 ) -> RoundReport:
     """Invite everyone in scope not yet reached: never invited, failed before, or bounced at
     an address that has changed since. Safe to run again: nobody gets a second invitation."""
@@ -185,7 +188,7 @@ def send_invitations(
             )
         }
         targets = [
-            (p.id, p.email, p.display_name)
+            (p.id, p.email, p.display_name, p.language)
             for p in people
             if p.id not in done
             or done[p.id].status == "failed"
@@ -195,7 +198,7 @@ def send_invitations(
     report = RoundReport(name, "invitation")
     if not targets:
         return report  # nobody new: the round's day stays the day it last sent something
-    for n, (person_id, email, display_name) in enumerate(targets):
+    for n, (person_id, email, display_name, tag) in enumerate(targets):
         token = link_token(survey_id, person_id, salt)
         hashed = token_hash(token)
         with session_scope(url) as session:
@@ -210,9 +213,10 @@ def send_invitations(
             to=email,
             name=display_name,
             survey=name,
-            link=f"{base_url}/s/{token}",
+            link=f"{base_url}/s/{token}{language_query(tag)}",
             closes_on=closes_on,
             k=k,
+            language=person_language(tag, default_language),
         )
         throttle.wait()
         try:
@@ -267,6 +271,7 @@ def send_reminders(
     today: dt.date,
     kind: Kind = "reminder",
     step: int | None = None,
+    default_language: str = DEFAULT_LANGUAGE,
 ) -> RoundReport:
     """Remind the people whose invitation was delivered and is still unused.
 
@@ -276,30 +281,31 @@ def send_reminders(
         survey = _open_survey(session, survey_id)
         schedule = _schedule_of(session, survey)
         delivered = session.execute(
-            select(Person.id, Person.email, Person.display_name)
+            select(Person.id, Person.email, Person.display_name, Person.language)
             .join(MailInvitation, MailInvitation.person_id == Person.id)
             .where(MailInvitation.survey_id == survey_id, MailInvitation.status == "sent")
             .order_by(Person.email)
         ).all()
         salt = schedule.link_salt
-        tokens = {pid: link_token(survey_id, pid, salt) for pid, _, _ in delivered}
+        tokens = {pid: link_token(survey_id, pid, salt) for pid, _, _, _ in delivered}
         used = spent_among(session, SURVEY, [token_hash(t) for t in tokens.values()])
         targets = [
-            (pid, email, dname)
-            for pid, email, dname in delivered
+            (pid, email, dname, tag)
+            for pid, email, dname, tag in delivered
             if token_hash(tokens[pid]) not in used
         ]
         name, closes_on = survey.name, schedule.closes_on
     report = RoundReport(name, kind)
-    for pid, email, display_name in targets:
+    for pid, email, display_name, tag in targets:
         message = compose(
             kind,
             to=email,
             name=display_name,
             survey=name,
-            link=f"{base_url}/s/{tokens[pid]}",
+            link=f"{base_url}/s/{tokens[pid]}{language_query(tag)}",
             closes_on=closes_on,
             k=k,
+            language=person_language(tag, default_language),
         )
         throttle.wait()
         try:
@@ -372,6 +378,7 @@ def run_due(
     base_url: str,
     k: int,
     today: dt.date,
+    default_language: str = DEFAULT_LANGUAGE,
 ) -> list[RoundReport]:
     """Run every round due today (the web server's scheduler, `gaplens invitations run`)."""
     with session_scope(url) as session:
@@ -399,6 +406,7 @@ def run_due(
                     base_url=base_url,
                     k=k,
                     today=today,
+                    default_language=default_language,
                 )
             except InputError as error:
                 # One survey's problem (its team emptied, a channel not configured) is
@@ -424,13 +432,21 @@ def _run_round(
     base_url: str,
     k: int,
     today: dt.date,
+    default_language: str,
 ) -> RoundReport | None:
     if channel_name not in opened:
         opened[channel_name] = channel_for(channel_name)
     channel = opened[channel_name]
     if due.kind == "invitation":
         report = send_invitations(
-            url, due.survey_id, channel, throttle, base_url=base_url, k=k, today=today
+            url,
+            due.survey_id,
+            channel,
+            throttle,
+            base_url=base_url,
+            k=k,
+            today=today,
+            default_language=default_language,
         )
         if not (report.sent or report.failed or report.bounced or report.stopped):
             return None  # nobody new to invite: nothing to report
@@ -445,6 +461,7 @@ def _run_round(
         today=today,
         kind=due.kind,
         step=due.step,
+        default_language=default_language,
     )
 
 
@@ -555,3 +572,45 @@ def note_stopped(url: str, survey_id: int, message: str) -> None:
             )
             session.add(row)
         row.note = f"stopped: {message}"
+
+
+@dataclass(frozen=True)
+class BounceSummary:
+    marked: int
+    """Delivered invitations now marked bounced."""
+    addresses: int
+    """Addresses the reports name."""
+    unknown: int
+    """Of those, how many match no delivered invitation (another mail, or fixed already)."""
+
+    def describe(self) -> str:
+        return (
+            f"{self.marked} invitations marked bounced ({self.addresses} addresses in the "
+            f"reports, {self.unknown} matching no delivered invitation); see /admin/mail"
+        )
+
+
+def mark_bounced(session: Session, bounces: Sequence[Bounce]) -> BounceSummary:
+    """Mark the delivered invitations to each bounced address as bounced, with the report's
+    status and words. Only `mail_invitation` changes, and every delivered invitation to the
+    address alike, so it says nothing about answering; the link stays as it was (whether it
+    was used is not asked, which would single out answered invitations)."""
+    by_address: dict[str, Bounce] = {}
+    for bounce in bounces:
+        by_address.setdefault(bounce.address, bounce)
+    marked = unknown = 0
+    for address, bounce in by_address.items():
+        rows = session.scalars(
+            select(MailInvitation).where(
+                func.lower(MailInvitation.address) == address, MailInvitation.status == "sent"
+            )
+        ).all()
+        if not rows:
+            unknown += 1
+        for row in rows:
+            row.status = "bounced"
+            words = " ".join(p for p in (bounce.status, bounce.diagnostic) if p)
+            row.detail = f"delivery report: {words}"[:1000]
+            marked += 1
+    session.flush()
+    return BounceSummary(marked, len(by_address), unknown)

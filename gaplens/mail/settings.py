@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from gaplens.errors import InputError
+from gaplens.i18n import DEFAULT_LANGUAGE, DEFAULT_LANGUAGE_ENV, organisation_language
 
 Security = Literal["starttls", "tls", "none"]
 SECURITIES: tuple[Security, ...] = ("starttls", "tls", "none")
@@ -149,6 +150,8 @@ class SendingSettings:
     """Tries per message for a temporary failure (4xx, the server unreachable)."""
     retry_seconds: float = 5.0
     """Wait before the second try; doubled before each further one."""
+    default_language: str = DEFAULT_LANGUAGE
+    """What a person whose directory entry names no language gaplens has is written in."""
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str] | None = None) -> SendingSettings:
@@ -161,4 +164,12 @@ class SendingSettings:
             per_minute=_int(env, "GAPLENS_MAIL_PER_MINUTE", 60, 1, 6000),
             attempts=_int(env, "GAPLENS_MAIL_ATTEMPTS", 3, 1, 10),
             retry_seconds=_float(env, "GAPLENS_MAIL_RETRY_SECONDS", 5.0, 3600.0),
+            default_language=_language(env),
         )
+
+
+def _language(env: Mapping[str, str]) -> str:
+    try:
+        return organisation_language(env)
+    except ValueError as error:
+        raise _problem(DEFAULT_LANGUAGE_ENV, str(error)) from None

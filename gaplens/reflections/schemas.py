@@ -91,6 +91,8 @@ class ReflectionLink(Model):
     url: str
     subject: str
     body: str
+    language: str = "en"
+    """The language of the subject and body (the person's, else the organisation's)."""
 
 
 class ScheduleRequest(Model):

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from gaplens.directory.models import Organisation, Person, Team
 from gaplens.errors import InputError, InputProblem
 from gaplens.friction.service import complete_months
-from gaplens.i18n import N_
+from gaplens.i18n import DEFAULT_LANGUAGE, N_, language_query, person_language
 from gaplens.metrics.schemas import MetricScope
 from gaplens.privacy import PrivacyPolicy
 from gaplens.privacy.recoding import TeamTree
@@ -47,7 +47,14 @@ from gaplens.reflections.schemas import (
     StepConfidence,
     ThemesOut,
 )
-from gaplens.reflections.steps import LINK_VALID_DAYS, STEPS, email_body, expires_on, step
+from gaplens.reflections.steps import (
+    LINK_VALID_DAYS,
+    STEPS,
+    email_body,
+    email_subject,
+    expires_on,
+    step,
+)
 from gaplens.releases.reflections.lattice import period_bounds
 from gaplens.releases.reflections.queries import cell, load_reflection_release
 from gaplens.releases.reflections.service import INVITATION
@@ -138,6 +145,7 @@ _DUE = (
         Person.email,
         Person.display_name,
         ReflectionInvitation.token_hash,
+        Person.language,
     )
     .join(Person, Person.id == ReflectionInvitation.person_id)
     .where(
@@ -158,11 +166,13 @@ def issue_links(
     *,
     reissue: bool = False,
     today: dt.date | None = None,
+    default_language: str = DEFAULT_LANGUAGE,
 ) -> list[ReflectionLink]:
     """One single-use link per unused invitation due on or before `due` that has not expired
     and has no link yet (with `reissue`, earlier links are replaced and stop working).
 
-    Tokens are returned once, for the mail tool, and only their hash is stored."""
+    Tokens are returned once, for the mail tool, and only their hash is stored. The text is
+    in the person's language (their directory tag), else in `default_language`."""
     today = today or dt.date.today()
     if not base_url.startswith(("http://", "https://")):
         raise InputError.single("must start with http:// or https://", column="base_url")
@@ -174,12 +184,13 @@ def issue_links(
     spent = spent_among(session, REFLECTION, (row.token_hash for row in due_rows))
     links: list[ReflectionLink] = []
     issued: list[dict[str, object]] = []
-    for invitation, trigger, step_key, due_on, email, name, hashed in due_rows:
+    for invitation, trigger, step_key, due_on, email, name, hashed, tag in due_rows:
         if hashed in spent:
             continue
         token = secrets.token_urlsafe(18)
         issued.append({"id": invitation, "token_hash": token_hash(token), "link_issued_on": today})
-        url = f"{base_url.rstrip('/')}/r/{token}"
+        url = f"{base_url.rstrip('/')}/r/{token}{language_query(tag)}"
+        language = person_language(tag, default_language)
         links.append(
             ReflectionLink(
                 email=email,
@@ -189,8 +200,9 @@ def issue_links(
                 due_on=due_on,
                 expires_on=expires_on(due_on),
                 url=url,
-                subject=step(step_key).subject,
-                body=email_body(name, trigger, step_key, url, due_on),
+                subject=email_subject(step_key, language),
+                body=email_body(name, trigger, step_key, url, due_on, language),
+                language=language,
             )
         )
     if issued:

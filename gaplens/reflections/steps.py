@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Final
 
-from gaplens.i18n import N_
+from gaplens.i18n import DEFAULT_LANGUAGE, N_, date_words, translate
 
 TRAINING = "training"
 FIRST_USE = "first_use"
@@ -35,21 +35,21 @@ STEPS: Final = (
         0,
         "Right after",
         N_("While it is fresh: two questions, two minutes."),
-        "Two minutes: what did you just learn about AI?",
+        N_("Two minutes: what did you just learn about AI?"),
     ),
     Step(
         "day1",
         1,
         "One day later",
         N_("A day on: what has stayed with you?"),
-        "One day on: what stayed with you?",
+        N_("One day on: what stayed with you?"),
     ),
     Step(
         "week1",
         7,
         "One week later",
         N_("A week on: what has it changed in your work?"),
-        "One week on: what has changed in your work?",
+        N_("One week on: what has changed in your work?"),
     ),
 )
 STEP_KEYS: Final = tuple(step.key for step in STEPS)
@@ -77,16 +77,43 @@ def expires_on(due_on: dt.date) -> dt.date:
     return due_on + dt.timedelta(days=LINK_VALID_DAYS)
 
 
-def email_body(name: str, trigger: str, step_key: str, url: str, due_on: dt.date) -> str:
-    """A short message a mail tool can send as is; it says what is and is not recorded."""
+GREETING: Final = N_("Hi %(name)s,")
+NAMELESS: Final = N_("Hello,")
+"""The greeting when the directory has no name."""
+OCCASION: Final = N_("A short reflection %(occasion)s:")
+ANONYMOUS: Final = N_(
+    "It is anonymous: we record only that this link was used, never what you wrote, and "
+    "what you write is shown to no one on its own (only as themes across at least ten "
+    "reflections). The link works once, until %(day)s."
+)
+
+
+def email_subject(step_key: str, language: str = DEFAULT_LANGUAGE) -> str:
+    return translate(language, step(step_key).subject)
+
+
+def email_body(
+    name: str,
+    trigger: str,
+    step_key: str,
+    url: str,
+    due_on: dt.date,
+    language: str = DEFAULT_LANGUAGE,
+) -> str:
+    """A short message a mail tool can send as is, in `language`; it says what is and is not
+    recorded."""
+
+    def t(message: str, **values: object) -> str:
+        return translate(language, message, **values)
+
     current = step(step_key)
-    first_name = name.split()[0] if name.strip() else "there"
+    greeting = t(GREETING, name=name.split()[0]) if name.strip() else t(NAMELESS)
+    last_day = expires_on(due_on)
+    day = f"{last_day:%d %B %Y}" if language == DEFAULT_LANGUAGE else date_words(last_day, language)
     return (
-        f"Hi {first_name},\n\n"
-        f"{current.lead} A short reflection {TRIGGER_PHRASES[trigger]}:\n"
-        f"- {PROMPT_LEARNED}\n- {PROMPT_MEANS}\n\n"
+        f"{greeting}\n\n"
+        f"{t(current.lead)} {t(OCCASION, occasion=t(TRIGGER_PHRASES[trigger]))}\n"
+        f"- {t(PROMPT_LEARNED)}\n- {t(PROMPT_MEANS)}\n\n"
         f"{url}\n\n"
-        "It is anonymous: we record only that this link was used, never what you wrote, and "
-        "what you write is shown to no one on its own (only as themes across at least ten "
-        f"reflections). The link works once, until {expires_on(due_on):%d %B %Y}."
+        f"{t(ANONYMOUS, day=day)}"
     )

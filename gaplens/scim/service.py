@@ -27,6 +27,7 @@ from scim2_models import (
 )
 from scim2_models.resources.user import Email
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gaplens.audit.service import record
@@ -121,6 +122,7 @@ def user_resource(session: Session, person: Person, base_url: str) -> ScimUser:
         user_type=person.role_level.value,
         active=person.active,
         emails=[Email(value=person.email)],
+        preferred_language=person.language,
         meta=Meta(resource_type="User", location=f"{base_url}/Users/{person.id}"),
     )
     user[EnterpriseUser] = EnterpriseUser(department=person.function)
@@ -197,6 +199,8 @@ def write_user(
         "jira_account_id": identities.get(IdentityKind.JIRA, ""),
         "ai_licence_date": _iso(person.ai_licence_date if person else None),
         "ai_adoption_date": _iso(person.ai_adoption_date if person else None),
+        # Entra ID and Okta send preferredLanguage; Okta's profile also has locale (en_US).
+        "language": user.preferred_language or user.locale or "",
     }
     problems = ProblemCollector("SCIM User")
     found = person_record(1, lambda column: str(fields.get(column) or ""), problems)
@@ -221,6 +225,7 @@ _ATTRIBUTES = {
     "name": "displayName",
     "role_level": "userType",
     "function": f"{EnterpriseUser.__schema__}:department",
+    "language": "preferredLanguage",
 }
 
 
@@ -273,7 +278,17 @@ def _check_unique(session: Session, user: ScimUser, person_id: str | None) -> No
 
 def create_user(session: Session, actor: str, user: ScimUser, base_url: str) -> ScimUser:
     _check_unique(session, user, None)
-    person = write_user(session, user, None)
+    try:
+        person = write_user(session, user, None)
+    except IntegrityError:
+        # The same user POSTed twice at once (a provider retrying a slow request, two
+        # provisioning cycles): both passed the check, the other's insert won (ours waited
+        # for it to commit). The loser gets RFC 7644 §3.3's answer; the caller's scope rolls
+        # its attempt back, as for any error, so nothing of it stays.
+        raise UniquenessException(
+            detail=f"userName '{user.user_name}' or its email was created by another request "
+            "at the same moment"
+        ) from None
     record(session, actor, "scim_create_user", person.id)
     return user_resource(session, person, base_url)
 

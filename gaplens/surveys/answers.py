@@ -50,7 +50,10 @@ def parse_bands(get: Getter, problems: ProblemCollector, row: int | None) -> Ban
     tenure = get("ai_tenure").strip()
     if tenure and tenure not in TENURE_BANDS:
         problems.add(
-            f"'{tenure}' is not a tenure band ({', '.join(TENURE_BANDS)})", row, "ai_tenure"
+            N_("'%(value)s' is not a tenure band (%(allowed)s)"),
+            row,
+            "ai_tenure",
+            {"value": tenure[:40], "allowed": ", ".join(TENURE_BANDS)},
         )
     if role is None or problems.count != before:
         return None
@@ -89,7 +92,9 @@ class AnswerParser:
         if scale is Scale.TEXT:
             text = raw.strip()
             if len(text) > MAX_TEXT:
-                self.problems.add(f"longer than {MAX_TEXT} characters", row, key)
+                self.problems.add(
+                    N_("longer than %(limit)s characters"), row, key, {"limit": MAX_TEXT}
+                )
                 return []
             return [ParsedAnswer(key, 0, None, None, text)]
         lookup = self._option_lookup[key]
@@ -102,7 +107,12 @@ class AnswerParser:
             index = lookup.get(label)
             if index is None:
                 allowed = "; ".join(entry.options)
-                self.problems.add(f"'{part.strip()[:40]}' is not an option ({allowed})", row, key)
+                self.problems.add(
+                    N_("'%(value)s' is not an option (%(allowed)s)"),
+                    row,
+                    key,
+                    {"value": part.strip()[:40], "allowed": allowed},
+                )
                 return []
             if scale is Scale.MULTI:
                 if any(a.option_index == index for a in chosen):

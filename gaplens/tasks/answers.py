@@ -79,11 +79,34 @@ class TaskAnswerValue:
         return use_case_key(self.label) if self.label is not None else None
 
 
+ANSWERED_TWICE = (
+    N_("task '%(value)s' is answered twice"),
+    N_("task '%(value)s' is answered twice (first in row %(first)s)"),
+)
+NAMED_TWICE = (
+    N_("'%(value)s' is named twice"),
+    N_("'%(value)s' is named twice (first in row %(first)s)"),
+)
+
+
 def parse_stance(value: str, problems: ProblemCollector, at: Where) -> str | None:
     text = value.strip().lower()
     if text not in STANCES:
-        shown = f"'{_clip(value.strip())}'" if text else "an empty value"
-        problems.add(f"{shown} is not one of {', '.join(STANCES)}", at.row, at.field)
+        allowed = ", ".join(STANCES)
+        if text:
+            problems.add(
+                N_("'%(value)s' is not one of %(allowed)s"),
+                at.row,
+                at.field,
+                {"value": _clip(value.strip()), "allowed": allowed},
+            )
+        else:
+            problems.add(
+                N_("an empty value is not one of %(allowed)s"),
+                at.row,
+                at.field,
+                {"allowed": allowed},
+            )
         return None
     return text
 
@@ -91,16 +114,21 @@ def parse_stance(value: str, problems: ProblemCollector, at: Where) -> str | Non
 def parse_hours(value: str, problems: ProblemCollector, at: Where) -> float | None:
     text = value.strip()
     if not text:
-        problems.add("hours per week lost are required (0 if none)", at.row, at.field)
+        problems.add(N_("hours per week lost are required (0 if none)"), at.row, at.field)
         return None
     try:
         hours = float(text)
     except ValueError:
-        problems.add(f"'{_clip(text)}' is not a number of hours", at.row, at.field)
+        problems.add(
+            N_("'%(value)s' is not a number of hours"), at.row, at.field, {"value": _clip(text)}
+        )
         return None
     if not math.isfinite(hours) or not 0 <= hours <= MAX_HOURS:
         problems.add(
-            f"'{_clip(text)}' is outside 0 to {MAX_HOURS:g} hours per week", at.row, at.field
+            N_("'%(value)s' is outside 0 to %(high)s hours per week"),
+            at.row,
+            at.field,
+            {"value": _clip(text), "high": f"{MAX_HOURS:g}"},
         )
         return None
     return round(hours, 1)
@@ -113,12 +141,21 @@ def parse_judgement(value: str, problems: ProblemCollector, at: Where) -> int | 
         or not text.isdigit()
         or not (JUDGEMENT_MIN <= int(text) <= JUDGEMENT_MAX)
     ):
-        shown = f"'{_clip(text)}'" if text else "an empty value"
-        problems.add(
-            f"{shown} is not a judgement from {JUDGEMENT_MIN} to {JUDGEMENT_MAX}",
-            at.row,
-            at.field,
-        )
+        bounds = {"low": JUDGEMENT_MIN, "high": JUDGEMENT_MAX}
+        if text:
+            problems.add(
+                N_("'%(value)s' is not a judgement from %(low)s to %(high)s"),
+                at.row,
+                at.field,
+                {"value": _clip(text), **bounds},
+            )
+        else:
+            problems.add(
+                N_("an empty value is not a judgement from %(low)s to %(high)s"),
+                at.row,
+                at.field,
+                bounds,
+            )
         return None
     return int(text)
 
@@ -146,17 +183,14 @@ def check_answers(
             key = item.key.strip()
             if key not in catalogue:
                 problems.add(
-                    f"'{_clip(key)}' is not a task of {function}'s catalogue",
+                    N_("'%(value)s' is not a task of %(function)s's catalogue"),
                     item.task_at.row,
                     item.task_at.field,
+                    {"value": _clip(key), "function": function},
                 )
                 continue
             if key in seen:
-                problems.add(
-                    f"task '{key}' is answered twice{_earlier(seen[key])}",
-                    item.task_at.row,
-                    item.task_at.field,
-                )
+                _twice(problems, ANSWERED_TWICE, key, item, seen[key])
                 continue
             seen[key] = item.task_at
         else:
@@ -164,32 +198,31 @@ def check_answers(
             free_key = use_case_key(label)
             if not FREE_LABEL_MIN <= len(label) <= FREE_LABEL_MAX:
                 problems.add(
-                    f"a task needs {FREE_LABEL_MIN} to {FREE_LABEL_MAX} characters",
+                    N_("a task needs %(low)s to %(high)s characters"),
                     item.task_at.row,
                     item.task_at.field,
+                    {"low": FREE_LABEL_MIN, "high": FREE_LABEL_MAX},
                 )
                 continue
             if free_key in labels_by_key:
                 problems.add(
-                    f"'{_clip(label)}' is already a listed task; answer it there",
+                    N_("'%(value)s' is already a listed task; answer it there"),
                     item.task_at.row,
                     item.task_at.field,
+                    {"value": _clip(label)},
                 )
                 continue
             if free_key in seen_free:
-                problems.add(
-                    f"'{_clip(label)}' is named twice{_earlier(seen_free[free_key])}",
-                    item.task_at.row,
-                    item.task_at.field,
-                )
+                _twice(problems, NAMED_TWICE, _clip(label), item, seen_free[free_key])
                 continue
             seen_free[free_key] = item.task_at
             free_count += 1
             if free_count > MAX_FREE_TASKS:
                 problems.add(
-                    f"at most {MAX_FREE_TASKS} tasks of your own",
+                    N_("at most %(limit)s tasks of your own"),
                     item.task_at.row,
                     item.task_at.field,
+                    {"limit": MAX_FREE_TASKS},
                 )
                 continue
             key = None
@@ -202,20 +235,37 @@ def check_answers(
     missing = [key for key in catalogue if key not in seen]
     if missing:
         shown = ", ".join(f"'{key}'" for key in missing[:5])
-        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-        problems.add(
-            f"every task of {function} needs an answer ('neither' and 0 hours are answers); "
-            f"missing: {shown}{more}",
-            missing_at.row,
-            missing_at.field,
-        )
+        given: dict[str, object] = {"function": function, "missing": shown}
+        if len(missing) > 5:
+            message = N_(
+                "every task of %(function)s needs an answer ('neither' and 0 hours are "
+                "answers); missing: %(missing)s and %(more)s more"
+            )
+            given["more"] = len(missing) - 5
+        else:
+            message = N_(
+                "every task of %(function)s needs an answer ('neither' and 0 hours are "
+                "answers); missing: %(missing)s"
+            )
+        problems.add(message, missing_at.row, missing_at.field, given)
     order = {key: n for n, key in enumerate(catalogue)}
     values.sort(key=lambda v: order.get(v.key, len(order)) if v.key is not None else len(order))
     return values
 
 
-def _earlier(where: Where) -> str:
-    return f" (first in row {where.row})" if where.row is not None else ""
+def _twice(
+    problems: ProblemCollector,
+    messages: tuple[str, str],
+    value: str,
+    item: RawTaskAnswer,
+    first: Where,
+) -> None:
+    """A task given twice; in a file, with the row it was first given in (`messages`: the
+    sentence without and with that row)."""
+    message = messages[0] if first.row is None else messages[1]
+    problems.add(
+        message, item.task_at.row, item.task_at.field, {"value": value, "first": first.row}
+    )
 
 
 def _clip(text: str, limit: int = 40) -> str:

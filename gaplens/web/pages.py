@@ -15,15 +15,18 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
+from gaplens.errors import InputProblem
 from gaplens.i18n import (
     COOKIE,
     DEFAULT_LANGUAGE,
+    LANGUAGE_PARAMETER,
     N_,
     available,
     date_words,
     language_name,
     negotiate,
     number_words,
+    translate,
     translations,
 )
 from gaplens.releases.feedback.periods import describe_for_reader
@@ -52,6 +55,15 @@ def _translated(_: jinja2.runtime.Context, message: str) -> str:
 
 
 @jinja2.pass_context
+def _problem(_: jinja2.runtime.Context, problem: InputProblem) -> str:
+    """A validation message in the page's language, the value it quotes filled in after
+    translation (a message without values is looked up as it is)."""
+    if problem.template is None:
+        return _gettext(problem.message)
+    return translate(_LANGUAGE.get(), problem.template, **dict(problem.values))
+
+
+@jinja2.pass_context
 def _date(_: jinja2.runtime.Context, day: dt.date) -> str:
     return date_words(day, _LANGUAGE.get())
 
@@ -74,6 +86,7 @@ def environment() -> jinja2.Environment:
     # `| tr` for a dynamic string (a label, a question, a message): translated if the
     # catalogue has it, and escaped like any value (`_()` would mark an unknown string safe).
     env.filters["tr"] = _translated
+    env.filters["problem_words"] = _problem
     env.filters["capitalize_first"] = capitalize_first
     env.filters["date_words"] = _date
     env.filters["number_words"] = _number
@@ -209,8 +222,6 @@ RESPONDENT_TEMPLATES = frozenset(
 """Pages a respondent sees, shown in the browser's language (or the one picked with the
 switch) when no staff member is signed in; every other page, and every page a signed-in
 staff member sees, stays English."""
-LANGUAGE_PARAMETER = "lang"
-"""`?lang=de` on a respondent page switches to German and remembers it in a cookie."""
 
 
 @dataclass(frozen=True)

@@ -142,3 +142,23 @@ def test_bom_and_case_insensitive_headers_are_accepted(db_url: str, tmp_path: Pa
     with session_scope(db_url) as session:
         summary = import_teams(session, path)
     assert summary.created == 1
+
+
+def test_language_column_sets_the_language_and_a_file_without_it_keeps_it(
+    db_url: str, tmp_path: Path
+):
+    people = [{**person(1), "language": "de-CH"}, {**person(2), "language": ""}]
+    load_directory(db_url, tmp_path, people)
+    with session_scope(db_url) as session:
+        languages = dict(session.execute(select(Person.email, Person.language)).all())
+    assert languages == {"person1@acme.example": "de-CH", "person2@acme.example": None}
+    # An export without the column (an older HR system) leaves the languages as they are.
+    with session_scope(db_url) as session:
+        import_people(session, write_csv(tmp_path / "people.csv", [person(1), person(2)]))
+        assert session.scalar(select(Person.language).where(Person.email == person(1)["email"]))
+    too_long = write_csv(tmp_path / "people.csv", [{**person(1), "language": "x" * 65}])
+    with pytest.raises(InputError) as error, session_scope(db_url) as session:
+        import_people(session, too_long)
+    problem = error.value.problems[0]
+    assert (problem.row, problem.column) == (2, "language")
+    assert "longer than 64 characters" in problem.message

@@ -43,6 +43,8 @@ class Arrived:
     to: list[str]
     message: EmailMessage
     at: float
+    raw: bytes = b""
+    """The message as it crossed the wire (its encoded headers and charset)."""
 
 
 @dataclass
@@ -62,11 +64,16 @@ class Handler:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
-        self.arrived.append(Arrived(list(envelope.rcpt_tos), parsed, time.monotonic()))
+        self.arrived.append(
+            Arrived(list(envelope.rcpt_tos), parsed, time.monotonic(), bytes(envelope.content))
+        )
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[EmailMessage]:
         return [a.message for a in self.arrived if address in a.to]
+
+    def raw_to(self, address: str) -> list[bytes]:
+        return [a.raw for a in self.arrived if address in a.to]
 
 
 @dataclass

@@ -18,6 +18,7 @@ from gaplens.db.engine import session_scope
 from gaplens.mail.models import MailInvitation
 from gaplens.mail.runner import send_now
 from tests.mail.conftest import small_team
+from tests.mail.test_languages import set_languages
 from tests.mail.test_smtp import LINK, scheduled
 from tests.web.conftest import sign_in
 from tests.web.test_surveys_online import ANSWERS, submit_page
@@ -137,3 +138,16 @@ def test_a_refused_token_stops_the_round_with_a_clear_message(web_db: str, slack
         == "Slack refused GAPLENS_SLACK_BOT_TOKEN (users.lookupByEmail: invalid_auth)"
     )
     assert slack.posted == []
+
+
+def test_direct_messages_are_in_the_persons_language(web_db: str, slack: FakeSlack):
+    team, emails = small_team(web_db, people=2)
+    slack.users = {e: f"U{n:03d}" for n, e in enumerate(emails, start=1)}
+    set_languages(web_db, {emails[0]: "ja", emails[1]: "es-MX"})
+    survey_id = scheduled(web_db, team, channel="slack")
+    assert send_now(web_db, survey_id, "send", "cli").sent == 2
+    texts = {str(p["channel"]): str(p["text"]) for p in slack.posted}
+    assert "あなた専用のリンク（一度だけ使えます）：" in texts["U001"]
+    assert "?lang=ja" in texts["U001"] and "anonymous" not in texts["U001"]
+    assert texts["U002"].startswith("Hola, Pilot 2:")
+    assert "Tu enlace personal (funciona una sola vez):" in texts["U002"]

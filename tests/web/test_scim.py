@@ -328,3 +328,54 @@ def test_admins_issue_and_revoke_tokens_on_the_admin_page(client: TestClient, we
             )
         ]
     assert actions == [("scim_token_create", "okta"), ("scim_token_revoke", "okta")]
+
+
+def test_preferred_language_and_okta_locale_set_the_persons_language(
+    client: TestClient, web_db: str, token: str
+) -> None:
+    created = client.post(
+        "/scim/v2/Users",
+        json=entra_user("lin@example.org", preferredLanguage="de-CH"),
+        headers=auth(token),
+    )
+    assert created.status_code == 201, created.text
+    user_id = created.json()["id"]
+    assert created.json()["preferredLanguage"] == "de-CH"
+    assert (
+        client.get(f"/scim/v2/Users/{user_id}", headers=auth(token)).json()["preferredLanguage"]
+        == "de-CH"
+    )
+    okta = client.post(
+        "/scim/v2/Users",
+        json=entra_user("kei@example.org", externalId="kei", locale="ja_JP"),
+        headers=auth(token),
+    )
+    assert okta.status_code == 201, okta.text
+    # A PATCH of another attribute keeps it; a PUT without it clears it (a replacement).
+    patched = client.patch(
+        f"/scim/v2/Users/{user_id}",
+        json={
+            "schemas": [PATCH],
+            "Operations": [{"op": "replace", "path": "displayName", "value": "Lin Bauer"}],
+        },
+        headers=auth(token),
+    )
+    assert patched.status_code == 200 and patched.json()["preferredLanguage"] == "de-CH"
+    with session_scope(web_db) as session:
+        stored = dict(session.execute(select(Person.email, Person.language)).all())
+    assert stored["lin@example.org"] == "de-CH" and stored["kei@example.org"] == "ja_JP"
+    replaced = client.put(
+        f"/scim/v2/Users/{user_id}", json=entra_user("lin@example.org"), headers=auth(token)
+    )
+    assert replaced.status_code == 200 and "preferredLanguage" not in replaced.json()
+    before = snapshot(web_db)
+    too_long = client.post(
+        "/scim/v2/Users",
+        json=entra_user("max@example.org", externalId="max", preferredLanguage="x" * 65),
+        headers=auth(token),
+    )
+    assert_scim_error(too_long, 400, "invalidValue")
+    assert "preferredLanguage" in too_long.json()["detail"]
+    assert snapshot(web_db) == before
+    schema = client.get(f"/scim/v2/Schemas/{USER}", headers=auth(token)).json()
+    assert "preferredLanguage" in {a["name"] for a in schema["attributes"]}

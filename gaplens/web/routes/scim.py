@@ -80,9 +80,20 @@ def base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/") + PREFIX
 
 
-async def json_body(request: Request) -> Any:
+async def _raw_body(request: Request) -> bytes:
+    return await request.body()
+
+
+RawBody = Annotated[bytes, Depends(_raw_body)]
+"""The body, read on the event loop before the route runs, so that every route that touches
+the database is a plain function FastAPI runs in its thread pool: a route that waited on a
+row lock on the event loop would stop the request holding that lock from committing (two
+creates of one user at once would hang)."""
+
+
+def json_body(raw: bytes) -> Any:
     try:
-        return json.loads(await request.body())
+        return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise InvalidSyntaxException(detail="the body is not valid JSON") from None
 
@@ -134,9 +145,9 @@ def list_users(request: Request, session: DbSession, _: Actor) -> Response:
 
 
 @router.post("/Users/.search")
-async def search_users(request: Request, session: DbSession, _: Actor) -> Response:
+def search_users(request: Request, raw: RawBody, session: DbSession, _: Actor) -> Response:
     """The POST form of a query (RFC 7644 §3.4.3), with the same filters and paging."""
-    search = service.parse(SearchRequest, await json_body(request), Context.SEARCH_REQUEST)
+    search = service.parse(SearchRequest, json_body(raw), Context.SEARCH_REQUEST)
     page = service.list_users(
         session, search.filter, search.start_index or 1, search.count or 100, base_url(request)
     )
@@ -150,8 +161,8 @@ async def search_users(request: Request, session: DbSession, _: Actor) -> Respon
 
 
 @router.post("/Users")
-async def create_user(request: Request, session: DbSession, actor: Actor) -> Response:
-    user = service.parse(ScimUser, await json_body(request), Context.RESOURCE_CREATION_REQUEST)
+def create_user(request: Request, raw: RawBody, session: DbSession, actor: Actor) -> Response:
+    user = service.parse(ScimUser, json_body(raw), Context.RESOURCE_CREATION_REQUEST)
     created = service.create_user(session, actor, user, base_url(request))
     return scim_response(
         dump(created, Context.RESOURCE_CREATION_RESPONSE),
@@ -167,19 +178,19 @@ def get_user(user_id: str, request: Request, session: DbSession, _: Actor) -> Re
 
 
 @router.put("/Users/{user_id}")
-async def replace_user(
-    user_id: str, request: Request, session: DbSession, actor: Actor
+def replace_user(
+    user_id: str, request: Request, raw: RawBody, session: DbSession, actor: Actor
 ) -> Response:
-    user = service.parse(ScimUser, await json_body(request), Context.RESOURCE_REPLACEMENT_REQUEST)
+    user = service.parse(ScimUser, json_body(raw), Context.RESOURCE_REPLACEMENT_REQUEST)
     replaced = service.replace_user(session, actor, user_id, user, base_url(request))
     return scim_response(dump(replaced, Context.RESOURCE_REPLACEMENT_RESPONSE))
 
 
 @router.patch("/Users/{user_id}")
-async def patch_user(user_id: str, request: Request, session: DbSession, actor: Actor) -> Response:
-    patch = service.parse(
-        PatchOp[ScimUser], await json_body(request), Context.RESOURCE_PATCH_REQUEST
-    )
+def patch_user(
+    user_id: str, request: Request, raw: RawBody, session: DbSession, actor: Actor
+) -> Response:
+    patch = service.parse(PatchOp[ScimUser], json_body(raw), Context.RESOURCE_PATCH_REQUEST)
     patched = service.patch_user(session, actor, user_id, patch, base_url(request))
     return scim_response(dump(patched, Context.RESOURCE_PATCH_RESPONSE))
 
@@ -215,8 +226,8 @@ def list_groups(request: Request, session: DbSession, _: Actor) -> Response:
 
 
 @router.post("/Groups/.search")
-async def search_groups(request: Request, session: DbSession, _: Actor) -> Response:
-    search = service.parse(SearchRequest, await json_body(request), Context.SEARCH_REQUEST)
+def search_groups(request: Request, raw: RawBody, session: DbSession, _: Actor) -> Response:
+    search = service.parse(SearchRequest, json_body(raw), Context.SEARCH_REQUEST)
     excluded = {a.lower() for a in search.excluded_attributes or []}
     total, start, found = groups.list_groups(
         session,
@@ -233,8 +244,8 @@ async def search_groups(request: Request, session: DbSession, _: Actor) -> Respo
 
 
 @router.post("/Groups")
-async def create_group(request: Request, session: DbSession, actor: Actor) -> Response:
-    group = service.parse(Group, await json_body(request), Context.RESOURCE_CREATION_REQUEST)
+def create_group(request: Request, raw: RawBody, session: DbSession, actor: Actor) -> Response:
+    group = service.parse(Group, json_body(raw), Context.RESOURCE_CREATION_REQUEST)
     created = groups.create_group(session, actor, group, base_url(request))
     return scim_response(
         dump(created, Context.RESOURCE_CREATION_RESPONSE),
@@ -250,20 +261,20 @@ def get_group(group_id: str, request: Request, session: DbSession, _: Actor) -> 
 
 
 @router.put("/Groups/{group_id}")
-async def replace_group(
-    group_id: str, request: Request, session: DbSession, actor: Actor
+def replace_group(
+    group_id: str, request: Request, raw: RawBody, session: DbSession, actor: Actor
 ) -> Response:
-    group = service.parse(Group, await json_body(request), Context.RESOURCE_REPLACEMENT_REQUEST)
+    group = service.parse(Group, json_body(raw), Context.RESOURCE_REPLACEMENT_REQUEST)
     replaced = groups.replace_group(session, actor, group_id, group, base_url(request))
     return scim_response(dump(replaced, Context.RESOURCE_REPLACEMENT_RESPONSE))
 
 
 @router.patch("/Groups/{group_id}")
-async def patch_group(
-    group_id: str, request: Request, session: DbSession, actor: Actor
+def patch_group(
+    group_id: str, request: Request, raw: RawBody, session: DbSession, actor: Actor
 ) -> Response:
-    groups.find_team(session, group_id)  # an unknown group is a 404 before the body is read
-    body = groups.entra_patch(await json_body(request))
+    groups.find_team(session, group_id)  # an unknown group is a 404 before the body is parsed
+    body = groups.entra_patch(json_body(raw))
     patch = service.parse(PatchOp[Group], body, Context.RESOURCE_PATCH_REQUEST)
     patched = groups.patch_group(session, actor, group_id, patch, base_url(request))
     return scim_response(dump(patched, Context.RESOURCE_PATCH_RESPONSE))
@@ -308,7 +319,7 @@ def _resource_types() -> list[ResourceType]:
     return [ResourceType.from_resource(ScimUser), ResourceType.from_resource(Group)]
 
 
-USER_ATTRIBUTES = {"userName", "displayName", "userType", "active", "emails"}
+USER_ATTRIBUTES = {"userName", "displayName", "userType", "active", "emails", "preferredLanguage"}
 ENTERPRISE_ATTRIBUTES = {"department"}
 GROUP_ATTRIBUTES = {"displayName", "members"}
 SUB_ATTRIBUTES = {"emails": {"value"}, "members": {"value", "$ref"}}

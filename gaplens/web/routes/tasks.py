@@ -131,7 +131,7 @@ def answer_page(
         free_slots=range(1, FREE_SLOTS + 1),
         max_hours=MAX_HOURS,
         error=error,
-        problems=[(labels.get(p.column or "", p.column or ""), p.message) for p in problems or []],
+        problems=[(labels.get(p.column or "", p.column or ""), p) for p in problems or []],
         invalid={p.column for p in problems or []},
         values=values or {},
     )
