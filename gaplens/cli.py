@@ -381,7 +381,16 @@ app.add_typer(connect_app, name="connect")
 
 @connect_app.command("copilot")
 def connect_copilot(
-    org: Annotated[str, typer.Option(help="The organisation's login (github.com/ORG).")],
+    org: Annotated[
+        str | None, typer.Option(help="The organisation's login (github.com/ORG).")
+    ] = None,
+    enterprise: Annotated[
+        str | None,
+        typer.Option(
+            help="An enterprise's slug instead of an organisation: its reports, seats and "
+            "premium requests (github.com/enterprises/SLUG)."
+        ),
+    ] = None,
     token_env: Annotated[
         str | None,
         typer.Option(
@@ -390,7 +399,10 @@ def connect_copilot(
         ),
     ] = None,
     name: Annotated[
-        str | None, typer.Option(help="A name for the connection (default: copilot-ORG).")
+        str | None,
+        typer.Option(
+            help="A name for the connection (default: copilot-ORG or copilot-enterprise-SLUG)."
+        ),
     ] = None,
     base_url: Annotated[
         str, typer.Option(help="The REST API root (GitHub Enterprise Server: https://HOST/api/v3).")
@@ -400,20 +412,26 @@ def connect_copilot(
     ] = 1440,
     db: DbOption = None,
 ) -> None:
-    """Store a GitHub Copilot connection: usage-metrics reports and seat assignments.
+    """Store a GitHub Copilot connection: usage-metrics reports, seat assignments and premium
+    request usage, of an organisation (--org) or a whole enterprise (--enterprise).
 
     The token (manage_billing:copilot or read:org, or a fine-grained token with the
-    organisation's Copilot metrics and Copilot Business read permissions) is encrypted with
-    GAPLENS_SECRET_KEY before it is stored.
+    organisation's Copilot metrics and Copilot Business read permissions; for an enterprise,
+    manage_billing:copilot or read:enterprise) is encrypted with GAPLENS_SECRET_KEY before it
+    is stored.
 
     Example: gaplens connect copilot --org northwind --token-env GH_TOKEN
     """
     from pydantic import ValidationError
 
-    from gaplens.sync.schemas import ConnectionIn
+    from gaplens.sync.schemas import ConnectionIn, ConnectionKind
     from gaplens.sync.service import add_connection
 
     with user_errors():
+        if (org is None) == (enterprise is None):
+            raise InputError.single("give one of --org and --enterprise", column="--org")
+        target = org or enterprise or ""
+        kind = ConnectionKind.COPILOT if org else ConnectionKind.COPILOT_ENTERPRISE
         if token_env is not None:
             token = os.environ.get(token_env, "").strip()
             if not token:
@@ -422,8 +440,9 @@ def connect_copilot(
             token = str(typer.prompt("GitHub token", hide_input=True)).strip()
         try:
             spec = ConnectionIn(
-                name=name or f"copilot-{org}",
-                org=org,
+                kind=kind,
+                name=name or f"{kind.value}-{target}",
+                org=target,
                 base_url=base_url,
                 interval_minutes=interval,
                 token=token,  # pydantic makes it a SecretStr
@@ -507,7 +526,8 @@ def disconnect_command(
 @app.command("sync")
 def sync_command(
     kind: Annotated[
-        str | None, typer.Argument(help="Only connections of this kind (copilot).")
+        str | None,
+        typer.Argument(help="Only connections of this kind (copilot, copilot-enterprise)."),
     ] = None,
     connection: Annotated[
         str | None, typer.Option("--connection", help="Only the connection of this name.")

@@ -12,6 +12,8 @@ class ConnectionKind(StrEnum):
     """Sources that can be connected; Microsoft 365, Jira Cloud and Zendesk are not built yet."""
 
     COPILOT = "copilot"
+    COPILOT_ENTERPRISE = "copilot-enterprise"
+    """GitHub Copilot of a whole enterprise: `org` holds the enterprise's slug."""
 
 
 class ConnectionIn(BaseModel):
@@ -20,7 +22,8 @@ class ConnectionIn(BaseModel):
     kind: ConnectionKind = ConnectionKind.COPILOT
     name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     org: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-    """The organisation's login, as in github.com/<org>."""
+    """The organisation's login, as in github.com/<org> (an enterprise's slug for
+    `copilot-enterprise`)."""
     base_url: str = Field(
         default="https://api.github.com", max_length=500, pattern=r"^https?://[^\s?#]+$"
     )

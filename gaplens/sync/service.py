@@ -24,6 +24,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Result, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from gaplens.connectors.copilot_premium import parse_premium_usage
 from gaplens.connectors.copilot_seats import parse_seat
 from gaplens.db.engine import session_scope
 from gaplens.directory.identities import IdentityResolver
@@ -35,15 +36,16 @@ from gaplens.privacy import PrivacyPolicy
 from gaplens.sync.credentials import decrypt, encrypt, reencrypt
 from gaplens.sync.github import DEFAULT_BASE_URL, CopilotClient
 from gaplens.sync.http import Retrying, SyncError
-from gaplens.sync.models import Connection, CopilotSeat
+from gaplens.sync.models import Connection, CopilotPremiumUsage, CopilotSeat
 from gaplens.sync.queries import view_of
 from gaplens.sync.schemas import ConnectionIn, ConnectionKind, ConnectionView, SyncOutcome
-from gaplens.sync.vendor import COPILOT_SEATS, COPILOT_USAGE, Unit, VendorClient
+from gaplens.sync.vendor import COPILOT_PREMIUM, COPILOT_SEATS, COPILOT_USAGE, Unit, VendorClient
 from gaplens.telemetry.service import import_copilot_usage
 
 log = logging.getLogger("gaplens.sync")
 
 SEATS_KIND = "copilot-seats"
+PREMIUM_KIND = "copilot-premium-requests"
 ClientFactory = Callable[[Connection, str, Retrying | None], VendorClient]
 
 
@@ -101,6 +103,8 @@ def rotate_credentials(session: Session) -> int:
 def default_client(connection: Connection, token: str, retrying: Retrying | None) -> VendorClient:
     if connection.kind == ConnectionKind.COPILOT:
         return CopilotClient(connection.base_url, connection.org, token, retrying)
+    if connection.kind == ConnectionKind.COPILOT_ENTERPRISE:
+        return CopilotClient(connection.base_url, connection.org, token, retrying, enterprise=True)
     raise SyncError(f"connections of kind '{connection.kind}' cannot be synced yet")
 
 
@@ -293,6 +297,10 @@ def store_unit(session: Session, unit: Unit) -> str:
         return f"{unit.note}, {written} rows written"
     if unit.payload_kind == COPILOT_SEATS:
         return f"{unit.note}; {store_seats(session, unit.scope, unit.source, unit.records)}"
+    if unit.payload_kind == COPILOT_PREMIUM:
+        month = dt.date.fromisoformat(f"{unit.period}-01")
+        [body] = unit.records
+        return f"{unit.note}; {store_premium_usage(session, unit.scope, month, unit.source, body)}"
     raise SyncError(f"no importer for {unit.payload_kind}")
 
 
@@ -363,6 +371,70 @@ def store_seats(session: Session, org: str, source: str, seats: list[object]) ->
     if unresolved:
         text += f", {unresolved} logins not in the directory"
     return text
+
+
+def store_premium_usage(
+    session: Session, scope: str, month: dt.date, source: str, body: object
+) -> str:
+    """Replace one month of an account's premium request usage (tool table
+    `copilot_premium_usage`, one row per product, SKU and model), each item kept as a raw
+    row with the report's URL as its source; all or nothing."""
+    problems = ProblemCollector(source)
+    records = parse_premium_usage(body, month, problems)
+    problems.raise_if_any()
+    items = body.get("usageItems") if isinstance(body, dict) else None
+    lines = [
+        json.dumps(item, separators=(",", ":"), sort_keys=True)
+        for item in (items if isinstance(items, list) else [])
+    ]
+    digest = hashlib.sha256(f"{scope}\n{month}\n".encode() + "\n".join(lines).encode())
+    run = ImportRun(
+        kind=PREMIUM_KIND,
+        source_name=source[:500],
+        sha256=digest.hexdigest(),
+        scope=scope[:200],
+        rows_read=len(lines),
+        rows_written=len(records),
+        imported_at=_now(),
+    )
+    session.add(run)
+    session.flush()
+    raw = RawRowWriter(session, run)
+    for row, line in enumerate(lines, start=1):
+        raw.add(row, line)
+    raw.close()
+    forget_raw_of_same_file(session, PREMIUM_KIND, run.sha256, run.id)
+    session.execute(
+        delete(CopilotPremiumUsage).where(
+            CopilotPremiumUsage.scope == scope, CopilotPremiumUsage.month == month
+        )
+    )
+    if records:
+        session.execute(
+            insert(CopilotPremiumUsage),
+            [
+                {
+                    "scope": scope,
+                    "month": month,
+                    "product": r.product,
+                    "sku": r.sku,
+                    "model": r.model,
+                    "unit_type": r.unit_type,
+                    "price_per_unit": r.price_per_unit,
+                    "gross_quantity": r.gross_quantity,
+                    "gross_amount": r.gross_amount,
+                    "discount_quantity": r.discount_quantity,
+                    "discount_amount": r.discount_amount,
+                    "net_quantity": r.net_quantity,
+                    "net_amount": r.net_amount,
+                    "import_run_id": run.id,
+                    "source_row": r.row,
+                }
+                for r in records
+            ],
+        )
+    session.flush()
+    return f"{len(records)} usage rows stored for {month:%Y-%m}"
 
 
 def _count(result: Result[Any]) -> int:

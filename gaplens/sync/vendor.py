@@ -19,6 +19,8 @@ COPILOT_USAGE = "copilot-usage"
 """A unit of downloaded report files for `telemetry.service.import_copilot_usage`."""
 COPILOT_SEATS = "copilot-seats"
 """A unit of seat objects for `sync.service.store_seats`."""
+COPILOT_PREMIUM = "copilot-premium-requests"
+"""A unit of one month's premium request usage report for `sync.service.store_premium_usage`."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class Unit:
     note: str = ""
     scope: str = ""
     """What the records cover where the payload needs it (the organisation of a seat list)."""
+    period: str = ""
+    """When the records cover where the payload needs it (a billing report's YYYY-MM)."""
 
 
 class VendorClient(Protocol):

@@ -92,3 +92,24 @@ def test_without_the_key_the_form_says_so(client: TestClient, monkeypatch: pytes
     )
     assert response.status_code == 422 and "GAPLENS_SECRET_KEY is not set" in response.text
     assert client.get("/api/v1/admin/connections").json() == []
+
+
+def test_the_form_adds_an_enterprise_connection(client: TestClient):
+    sign_in(client, "admin")
+    token = form_token(client, "/admin/connections")
+    page = client.get("/admin/connections").text
+    assert '<option value="copilot-enterprise">' in page
+    added = client.post(
+        "/admin/connections",
+        data={
+            "kind": "copilot-enterprise",
+            "name": "northwind-group",
+            "org": "northwind-group",
+            "token": TOKEN,
+            "csrf_token": token,
+        },
+    )
+    assert added.status_code == 200, added.text
+    assert TOKEN not in added.text
+    [view] = client.get("/api/v1/admin/connections").json()
+    assert view["kind"] == "copilot-enterprise" and view["org"] == "northwind-group"
