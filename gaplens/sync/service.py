@@ -46,6 +46,8 @@ log = logging.getLogger("gaplens.sync")
 
 SEATS_KIND = "copilot-seats"
 PREMIUM_KIND = "copilot-premium-requests"
+LICENCE_BATCH = 500
+"""People per licence-date UPDATE (well under SQLite's bound-parameter limit)."""
 ClientFactory = Callable[[Connection, str, Retrying | None], VendorClient]
 
 
@@ -348,22 +350,32 @@ def store_seats(session: Session, org: str, source: str, seats: list[object]) ->
     if rows:
         session.execute(insert(CopilotSeat), list(rows.values()))
     resolver = IdentityResolver.load(session, [IdentityKind.GITHUB])
-    licensed = 0
     unresolved = 0
+    by_day: dict[dt.date, list[str]] = {}
+    seen: set[str] = set()
     for record in records:
         if record is None:
             continue
         person_id = resolver.resolve(record.user_login)
         if person_id is None:
             unresolved += 1
-            continue
-        licensed += _count(
-            session.execute(
-                update(Person)
-                .where(Person.id == person_id, Person.ai_licence_date.is_(None))
-                .values(ai_licence_date=record.created_at.date())
+        elif person_id not in seen:  # a person's first seat in the list gives the date
+            seen.add(person_id)
+            by_day.setdefault(record.created_at.date(), []).append(person_id)
+    licensed = 0
+    for day, ids in by_day.items():  # one UPDATE per day and batch, not one per seat
+        for start in range(0, len(ids), LICENCE_BATCH):
+            licensed += _count(
+                session.execute(
+                    update(Person)
+                    .where(
+                        Person.id.in_(ids[start : start + LICENCE_BATCH]),
+                        Person.ai_licence_date.is_(None),
+                    )
+                    .values(ai_licence_date=day)
+                    .execution_options(synchronize_session=False)
+                )
             )
-        )
     run.rows_written = len(rows)
     run.rows_unresolved = unresolved
     session.flush()
