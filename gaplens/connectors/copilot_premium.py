@@ -112,15 +112,14 @@ def _item(item: Any, row: int, problems: ProblemCollector) -> PremiumUsageRecord
     for key, attribute in NUMBERS:
         value = item.get(key)
         field = f"usageItems.{key}"
-        if not isinstance(value, int | float) or isinstance(value, bool):
+        number = _finite(value)
+        if number is None:
             problems.add(f"{value!r} is not a number", row, field)
-        elif not math.isfinite(value):
-            problems.add(f"{value!r} is not a number", row, field)
-        elif abs(value) > MAX_NUMBER or (key in NON_NEGATIVE and value < 0):
+        elif abs(number) > MAX_NUMBER or (key in NON_NEGATIVE and number < 0):
             low = "0" if key in NON_NEGATIVE else f"-{MAX_NUMBER:g}"
             problems.add(f"{value!r} is not from {low} to {MAX_NUMBER:g}", row, field)
         else:
-            numbers[attribute] = float(value)
+            numbers[attribute] = number
     if problems.count != before:
         return None
     return PremiumUsageRecord(
@@ -131,3 +130,13 @@ def _item(item: Any, row: int, problems: ProblemCollector) -> PremiumUsageRecord
         unit_type=texts["unitType"],
         **numbers,
     )
+
+
+def _finite(value: Any) -> float | None:
+    """A JSON number that is finite (true/false are not numbers), else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return float(value) if math.isfinite(value) else None
+    except OverflowError:  # an integer too large for a float
+        return None

@@ -10,6 +10,8 @@ import json
 import pytest
 from pytest_httpserver import HTTPServer
 
+from gaplens.connectors.copilot_premium import parse_premium_usage
+from gaplens.errors import ProblemCollector
 from gaplens.sync.github import add_months, last_settled_month
 from tests.sync.fake_github import ENTERPRISE, ORG, TODAY, FakeGitHub, premium_items
 from tests.sync.test_sync import connect, cursors, one, secret_key, sync
@@ -44,6 +46,38 @@ def test_months_and_settling() -> None:
     # The first days of a month: the month before is not settled yet.
     assert last_settled_month(dt.date(2026, 11, 3)) == dt.date(2026, 9, 1)
     assert last_settled_month(dt.date(2026, 11, 4)) == dt.date(2026, 10, 1)
+
+
+def test_items_are_checked_field_by_field() -> None:
+    month = dt.date(2026, 11, 1)
+    good = premium_items(month)
+    problems = ProblemCollector("report")
+    body = json.loads(json.dumps({"timePeriod": {"year": 2026, "month": 11}, "usageItems": good}))
+    assert [r.model for r in parse_premium_usage(body, month, problems)] == [
+        "Claude Sonnet 4",
+        "GPT-5",
+    ]
+    assert not problems
+    bad = [
+        {**good[0], "grossQuantity": True},
+        {**good[0], "model": "GPT-5", "netAmount": float("nan")},
+        {**good[0], "model": "o3", "grossAmount": 10**400},
+        {**good[0], "model": "o4", "product": ""},
+        good[1],
+        {**good[1], "model": "gpt-5"},
+    ]
+    problems = ProblemCollector("report")
+    records = parse_premium_usage(
+        {"timePeriod": {"year": 2026}, "usageItems": bad}, month, problems
+    )
+    assert [r.row for r in records] == [5]
+    found = {(p.row, p.column): p.message for p in problems.problems}
+    assert found[1, "usageItems.grossQuantity"] == "True is not a number"
+    assert found[2, "usageItems.netAmount"] == "nan is not a number"
+    assert (3, "usageItems.grossAmount") in found
+    assert (4, "usageItems.product") in found
+    assert found[6, "usageItems.model"] == "the same product, sku and model as row 5"
+    assert problems.count == 5
 
 
 def test_first_sync_takes_twelve_months_then_only_open_ones(db_url: str, github: FakeGitHub):
