@@ -46,6 +46,7 @@ bench: $(STAMP) system-deps
 	$(BIN)/python bench/answer_load.py
 	$(BIN)/python bench/answer_crash.py
 	$(BIN)/python bench/report_full.py
+	$(BIN)/python bench/sync_first.py
 
 clean:
 	rm -rf $(VENV) demo-output .mypy_cache .ruff_cache .pytest_cache

@@ -455,10 +455,22 @@ def _connect(db: str | None, what: str, **fields: Any) -> None:
 
 @connect_app.command("copilot")
 def connect_copilot(
-    org: Annotated[str, typer.Option(help="The organisation's login (github.com/ORG).")],
+    org: Annotated[
+        str | None, typer.Option(help="The organisation's login (github.com/ORG).")
+    ] = None,
+    enterprise: Annotated[
+        str | None,
+        typer.Option(
+            help="An enterprise's slug instead of an organisation: its reports, seats and "
+            "premium requests (github.com/enterprises/SLUG)."
+        ),
+    ] = None,
     token_env: TokenEnv = None,
     name: Annotated[
-        str | None, typer.Option(help="A name for the connection (default: copilot-ORG).")
+        str | None,
+        typer.Option(
+            help="A name for the connection (default: copilot-ORG or copilot-enterprise-SLUG)."
+        ),
     ] = None,
     base_url: Annotated[
         str, typer.Option(help="The REST API root (GitHub Enterprise Server: https://HOST/api/v3).")
@@ -466,21 +478,28 @@ def connect_copilot(
     interval: IntervalOption = 1440,
     db: DbOption = None,
 ) -> None:
-    """Store a GitHub Copilot connection: usage-metrics reports and seat assignments.
+    """Store a GitHub Copilot connection: usage-metrics reports, seat assignments and premium
+    request usage, of an organisation (--org) or a whole enterprise (--enterprise).
 
     The token (manage_billing:copilot or read:org, or a fine-grained token with the
-    organisation's Copilot metrics and Copilot Business read permissions) is encrypted with
-    GAPLENS_SECRET_KEY before it is stored.
+    organisation's Copilot metrics and Copilot Business read permissions; for an enterprise,
+    manage_billing:copilot or read:enterprise) is encrypted with GAPLENS_SECRET_KEY before it
+    is stored.
 
     Example: gaplens connect copilot --org northwind --token-env GH_TOKEN
     """
     with user_errors():
+        if (org is None) == (enterprise is None):
+            raise InputError.single("give one of --org and --enterprise", column="--org")
         token = _secret_from(token_env, "GitHub token")
+    kind = "copilot" if org else "copilot-enterprise"
+    target = org or enterprise or ""
     _connect(
         db,
-        "organisation",
-        name=name or f"copilot-{org}",
-        org=org,
+        "organisation" if org else "enterprise",
+        kind=kind,
+        name=name or f"{kind}-{target}",
+        org=target,
         base_url=base_url,
         interval_minutes=interval,
         token=token,
@@ -683,7 +702,9 @@ def disconnect_command(
 def sync_command(
     kind: Annotated[
         str | None,
-        typer.Argument(help="Only connections of this kind (copilot, jira, m365, zendesk)."),
+        typer.Argument(
+            help="Only connections of this kind (copilot, copilot-enterprise, jira, m365, zendesk)."
+        ),
     ] = None,
     connection: Annotated[
         str | None, typer.Option("--connection", help="Only the connection of this name.")

@@ -191,6 +191,36 @@ class SpendBounds(Model):
     high: float
 
 
+class PremiumModelLine(Model):
+    model: str
+    requests: float
+    """Premium requests used (gross quantity)."""
+    net_amount: float
+
+
+class PremiumRequestSpend(Model):
+    """GitHub's measured premium request bill for the months overlapping the period, a line
+    apart from the seat prices (never added to them). Totals of the billed accounts, pulled
+    without a user filter: no per-person amount exists here."""
+
+    currency: str
+    """As GitHub bills (USD), whatever the cost inputs' currency."""
+    months: list[str]
+    """The calendar months (YYYY-MM) summed: GitHub bills whole months."""
+    accounts: list[str]
+    """The organisations or enterprises billed (`organization:<login>`, `enterprise:<slug>`)."""
+    requests: float
+    """Premium requests used (gross quantity)."""
+    billed_requests: float
+    """Requests beyond the plans' included allowance (net quantity)."""
+    gross_amount: float
+    discount_amount: float
+    net_amount: float
+    """What was billed: the measured spend."""
+    models: list[PremiumModelLine] = Field(default_factory=list)
+    note: str = ""
+
+
 class CostSection(Model):
     """AI spend beside time, every figure labelled measured, self-reported or assumption."""
 
@@ -216,5 +246,11 @@ class CostSection(Model):
     """Hours a seat must save per person per week to pay for itself at the hourly cost."""
     reason: str | None = None
     """Why seats are not shown, or why the spend is not released, in plain words."""
+    premium_requests: PremiumRequestSpend | None = None
+    """Measured premium request spend (GitHub billing), beside the seats; None when none is
+    stored for the period, or the scope is narrower than the organisation, or its seats are
+    not released."""
+    premium_reason: str | None = None
+    """Why stored premium request spend is not shown for this scope, in plain words."""
     time: list[TimeFigure] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)

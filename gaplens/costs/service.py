@@ -2,7 +2,8 @@
 
 Spend is seats (measured: the adoption release's licensed and per-tool counts of each month
 end, the same for every viewer) times seat prices (assumptions until an administrator sets
-them). Time is shown twice and never
+them); beside it, apart, the premium request bill GitHub measured (synced billing totals).
+Time is shown twice and never
 added together: what was measured (friction audit correction minutes, workflow speed from
 the metric registry) and what people say (survey hours saved, friction-log minutes saved).
 """
@@ -29,6 +30,8 @@ from gaplens.costs.schemas import (
     CostInputs,
     CostInputsIn,
     CostSection,
+    PremiumModelLine,
+    PremiumRequestSpend,
     ResolvedInput,
     SeatLine,
     SpendBounds,
@@ -48,6 +51,7 @@ from gaplens.releases.adoption.queries import (
 from gaplens.releases.friction.queries import FrictionClass
 from gaplens.sections import SectionContext, section
 from gaplens.stats.intervals import cluster_mean
+from gaplens.sync.queries import PremiumUsageRow, premium_usage
 from gaplens.telemetry.schemas import SEAT_TOOLS
 
 MAX_AMOUNT = 1_000_000.0
@@ -198,6 +202,23 @@ COST_NOTES = [
     "wholly inside the period (each of at least k entries); the same groups every page and "
     "report reads.",
 ]
+PREMIUM_CURRENCY = "USD"
+PREMIUM_NOTE = (
+    "Premium requests are measured: GitHub's billing report for each calendar month that "
+    "overlaps the period (whole months, as GitHub bills them), for the whole organisation or "
+    "enterprise, in US dollars. They are shown beside the seats and never added to the seat "
+    "spend; where an enterprise and its organisations are both connected, the enterprise's "
+    "bill is counted and its organisations' are not."
+)
+PREMIUM_NARROW = (
+    "Premium request spend is billed to the whole organisation or enterprise and pulled "
+    "without a user filter, so it is not split by team or function: see the organisation's "
+    "report."
+)
+PREMIUM_NOT_RELEASED = (
+    "Premium request spend is shown only where the organisation's licensed people are "
+    "released, so that a bill is never one person's."
+)
 FRICTION_NOT_PUBLISHED = (
     "No published friction-log group in this period and scope has this figure: entries are "
     "published once their week is over in groups of at least k, and a group whose entries "
@@ -334,6 +355,38 @@ def seat_figures(
             if unknown
             else None
         ),
+    )
+
+
+def premium_spend(rows: Sequence[PremiumUsageRow]) -> PremiumRequestSpend | None:
+    """The billed accounts' premium request totals over the months of `rows`, per model;
+    in a month where an enterprise is billed, organisations' own lines are left out (the
+    enterprise's bill includes them). None without rows."""
+    enterprise_months = {r.month for r in rows if r.scope.startswith("enterprise:")}
+    kept = [
+        r for r in rows if r.scope.startswith("enterprise:") or r.month not in enterprise_months
+    ]
+    if not kept:
+        return None
+    models: dict[str, list[float]] = {}
+    for r in kept:
+        line = models.setdefault(r.model or "(no model named)", [0.0, 0.0])
+        line[0] += r.gross_quantity
+        line[1] += r.net_amount
+    return PremiumRequestSpend(
+        currency=PREMIUM_CURRENCY,
+        months=sorted({f"{r.month:%Y-%m}" for r in kept}),
+        accounts=sorted({r.scope for r in kept}),
+        requests=sum(r.gross_quantity for r in kept),
+        billed_requests=sum(r.net_quantity for r in kept),
+        gross_amount=sum(r.gross_amount for r in kept),
+        discount_amount=sum(r.discount_amount for r in kept),
+        net_amount=sum(r.net_amount for r in kept),
+        models=[
+            PremiumModelLine(model=name, requests=total[0], net_amount=total[1])
+            for name, total in sorted(models.items(), key=lambda kv: (-kv[1][1], kv[0]))
+        ],
+        note=PREMIUM_NOTE,
     )
 
 
@@ -535,6 +588,14 @@ def report_section(
     )
     releases = released_month_ends(session, scope.organisation_id, start, end)
     found = seat_figures(releases, scope.team_id, scope.function, inputs)
+    premium = premium_spend(premium_usage(session, start, context.as_of))
+    if premium is not None:
+        if scope.team_id is not None or scope.function is not None:
+            cost = cost.model_copy(update={"premium_reason": PREMIUM_NARROW})
+        elif isinstance(found, str):
+            cost = cost.model_copy(update={"premium_reason": PREMIUM_NOT_RELEASED})
+        else:
+            cost = cost.model_copy(update={"premium_requests": premium})
     if isinstance(found, str):
         return cost.model_copy(update={"reason": found})
     per_month = (

@@ -25,6 +25,7 @@ from gaplens.report.measures import ShareMeasure, share_measure
 from gaplens.report.schemas import (
     BenchmarkOut,
     Comparison,
+    CostSection,
     FigureStatus,
     GroupFigures,
     Interval,
@@ -794,6 +795,19 @@ class SeatRow:
 
 
 @dataclass(frozen=True)
+class PremiumView:
+    """GitHub's measured premium request bill, a line apart from the seat prices."""
+
+    amount: str
+    requests: str
+    months: str
+    accounts: str
+    models: list[tuple[str, str, str]]
+    """(model, requests, amount), most spent first."""
+    note: str
+
+
+@dataclass(frozen=True)
 class TimeView:
     label: str
     basis: str
@@ -827,6 +841,8 @@ class CostView:
     self_reported: list[TimeView]
     chart: Chart | None
     notes: list[str]
+    premium: PremiumView | None = None
+    premium_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -1080,6 +1096,22 @@ def _month_ends(days: Sequence[dt.date]) -> str:
     return f"{len(days)} month ends, {days[0]:%B %Y} to {days[-1]:%B %Y}"
 
 
+def _premium_view(cost: CostSection) -> PremiumView | None:
+    spend = cost.premium_requests
+    if spend is None:
+        return None
+    cur = spend.currency
+    months = spend.months
+    return PremiumView(
+        amount=money(spend.net_amount, cur),
+        requests=f"{spend.requests:,.0f}",
+        months=months[0] if len(months) == 1 else f"{months[0]} to {months[-1]}",
+        accounts=", ".join(spend.accounts),
+        models=[(m.model, f"{m.requests:,.0f}", money(m.net_amount, cur)) for m in spend.models],
+        note=spend.note,
+    )
+
+
 def cost_view(doc: ReportDocument) -> CostView | None:
     cost = doc.cost
     if cost is None:
@@ -1140,6 +1172,8 @@ def cost_view(doc: ReportDocument) -> CostView | None:
             "logged output and elapsed time per work item, shown in the tables.",
         ),
         notes=list(cost.notes),
+        premium=_premium_view(cost),
+        premium_reason=cost.premium_reason or "",
     )
 
 

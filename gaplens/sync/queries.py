@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gaplens.sync.models import Connection
 from gaplens.sync.schemas import ConnectionView
+from gaplens.sync.tools import CopilotPremiumUsage
 
 
 def view_of(connection: Connection) -> ConnectionView:
@@ -31,3 +34,37 @@ def view_of(connection: Connection) -> ConnectionView:
 def connection_views(session: Session) -> list[ConnectionView]:
     """Every connection, by name."""
     return [view_of(c) for c in session.scalars(select(Connection).order_by(Connection.name))]
+
+
+@dataclass(frozen=True)
+class PremiumUsageRow:
+    """One stored line of an account's monthly premium request bill (no person in it)."""
+
+    scope: str
+    month: dt.date
+    model: str
+    gross_quantity: float
+    net_quantity: float
+    gross_amount: float
+    discount_amount: float
+    net_amount: float
+
+
+def premium_usage(session: Session, first: dt.date, last: dt.date) -> list[PremiumUsageRow]:
+    """Every stored premium request line of the months that overlap [first, last]."""
+    query = (
+        select(
+            CopilotPremiumUsage.scope,
+            CopilotPremiumUsage.month,
+            CopilotPremiumUsage.model,
+            CopilotPremiumUsage.gross_quantity,
+            CopilotPremiumUsage.net_quantity,
+            CopilotPremiumUsage.gross_amount,
+            CopilotPremiumUsage.discount_amount,
+            CopilotPremiumUsage.net_amount,
+        )
+        .where(CopilotPremiumUsage.month >= first.replace(day=1))
+        .where(CopilotPremiumUsage.month <= last)
+        .order_by(CopilotPremiumUsage.month, CopilotPremiumUsage.scope, CopilotPremiumUsage.model)
+    )
+    return [PremiumUsageRow(*row) for row in session.execute(query)]

@@ -14,6 +14,8 @@ class ConnectionKind(StrEnum):
     """Sources that can be connected."""
 
     COPILOT = "copilot"
+    COPILOT_ENTERPRISE = "copilot-enterprise"
+    """GitHub Copilot of a whole enterprise: `org` holds the enterprise's slug."""
     JIRA = "jira"
     M365 = "m365"
     """Microsoft 365 Copilot through Microsoft Graph (`org` is the tenant)."""
@@ -32,7 +34,8 @@ class ConnectionIn(BaseModel):
     kind: ConnectionKind = ConnectionKind.COPILOT
     name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     org: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9._,-]*$")
-    """The organisation's login, as in github.com/<org>; for Jira, the project keys `KEY,KEY`;
+    """The organisation's login, as in github.com/<org> (an enterprise's
+    slug for `copilot-enterprise`); for Jira, the project keys `KEY,KEY`;
     for Microsoft 365, the tenant; for Zendesk, the subdomain."""
     base_url: str = Field(default=GITHUB_API, max_length=500, pattern=r"^https?://[^\s?#]+$")
     interval_minutes: int = Field(default=1440, ge=15, le=10080)

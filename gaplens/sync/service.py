@@ -24,6 +24,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Result, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from gaplens.connectors.copilot_premium import parse_premium_usage
 from gaplens.connectors.copilot_seats import parse_seat
 from gaplens.connectors.tickets_csv import ZENDESK
 from gaplens.db.engine import session_scope
@@ -42,8 +43,9 @@ from gaplens.sync.m365 import GraphClient
 from gaplens.sync.models import Connection
 from gaplens.sync.queries import view_of
 from gaplens.sync.schemas import ConnectionIn, ConnectionKind, ConnectionView, SyncOutcome
-from gaplens.sync.tools import CopilotSeat
+from gaplens.sync.tools import CopilotPremiumUsage, CopilotSeat
 from gaplens.sync.vendor import (
+    COPILOT_PREMIUM,
     COPILOT_SEATS,
     COPILOT_USAGE,
     JIRA_ISSUES,
@@ -59,6 +61,9 @@ from gaplens.work.service import import_jira, import_tickets
 log = logging.getLogger("gaplens.sync")
 
 SEATS_KIND = "copilot-seats"
+PREMIUM_KIND = "copilot-premium-requests"
+LICENCE_BATCH = 500
+"""People per licence-date UPDATE (well under SQLite's bound-parameter limit)."""
 ClientFactory = Callable[[Connection, str, Retrying | None], VendorClient]
 
 
@@ -123,6 +128,8 @@ def default_client(connection: Connection, token: str, retrying: Retrying | None
         return GraphClient(connection.base_url, connection.org, _parts(token), retrying)
     if connection.kind == ConnectionKind.ZENDESK:
         return ZendeskClient(connection.base_url, connection.org, token, retrying)
+    if connection.kind == ConnectionKind.COPILOT_ENTERPRISE:
+        return CopilotClient(connection.base_url, connection.org, token, retrying, enterprise=True)
     raise SyncError(f"connections of kind '{connection.kind}' cannot be synced yet")
 
 
@@ -366,6 +373,10 @@ def store_unit(session: Session, unit: Unit) -> str:
         if unresolved:
             note += f", {unresolved} with an assignee the directory does not know"
         return note
+    if unit.payload_kind == COPILOT_PREMIUM:
+        month = dt.date.fromisoformat(f"{unit.period}-01")
+        [body] = unit.records
+        return f"{unit.note}; {store_premium_usage(session, unit.scope, month, unit.source, body)}"
     raise SyncError(f"no importer for {unit.payload_kind}")
 
 
@@ -413,22 +424,32 @@ def store_seats(session: Session, org: str, source: str, seats: list[object]) ->
     if rows:
         session.execute(insert(CopilotSeat), list(rows.values()))
     resolver = IdentityResolver.load(session, [IdentityKind.GITHUB])
-    licensed = 0
     unresolved = 0
+    by_day: dict[dt.date, list[str]] = {}
+    seen: set[str] = set()
     for record in records:
         if record is None:
             continue
         person_id = resolver.resolve(record.user_login)
         if person_id is None:
             unresolved += 1
-            continue
-        licensed += _count(
-            session.execute(
-                update(Person)
-                .where(Person.id == person_id, Person.ai_licence_date.is_(None))
-                .values(ai_licence_date=record.created_at.date())
+        elif person_id not in seen:  # a person's first seat in the list gives the date
+            seen.add(person_id)
+            by_day.setdefault(record.created_at.date(), []).append(person_id)
+    licensed = 0
+    for day, ids in by_day.items():  # one UPDATE per day and batch, not one per seat
+        for start in range(0, len(ids), LICENCE_BATCH):
+            licensed += _count(
+                session.execute(
+                    update(Person)
+                    .where(
+                        Person.id.in_(ids[start : start + LICENCE_BATCH]),
+                        Person.ai_licence_date.is_(None),
+                    )
+                    .values(ai_licence_date=day)
+                    .execution_options(synchronize_session=False)
+                )
             )
-        )
     run.rows_written = len(rows)
     run.rows_unresolved = unresolved
     session.flush()
@@ -436,6 +457,70 @@ def store_seats(session: Session, org: str, source: str, seats: list[object]) ->
     if unresolved:
         text += f", {unresolved} logins not in the directory"
     return text
+
+
+def store_premium_usage(
+    session: Session, scope: str, month: dt.date, source: str, body: object
+) -> str:
+    """Replace one month of an account's premium request usage (tool table
+    `copilot_premium_usage`, one row per product, SKU and model), each item kept as a raw
+    row with the report's URL as its source; all or nothing."""
+    problems = ProblemCollector(source)
+    records = parse_premium_usage(body, month, problems)
+    problems.raise_if_any()
+    items = body.get("usageItems") if isinstance(body, dict) else None
+    lines = [
+        json.dumps(item, separators=(",", ":"), sort_keys=True)
+        for item in (items if isinstance(items, list) else [])
+    ]
+    digest = hashlib.sha256(f"{scope}\n{month}\n".encode() + "\n".join(lines).encode())
+    run = ImportRun(
+        kind=PREMIUM_KIND,
+        source_name=source[:500],
+        sha256=digest.hexdigest(),
+        scope=scope[:200],
+        rows_read=len(lines),
+        rows_written=len(records),
+        imported_at=_now(),
+    )
+    session.add(run)
+    session.flush()
+    raw = RawRowWriter(session, run)
+    for row, line in enumerate(lines, start=1):
+        raw.add(row, line)
+    raw.close()
+    forget_raw_of_same_file(session, PREMIUM_KIND, run.sha256, run.id)
+    session.execute(
+        delete(CopilotPremiumUsage).where(
+            CopilotPremiumUsage.scope == scope, CopilotPremiumUsage.month == month
+        )
+    )
+    if records:
+        session.execute(
+            insert(CopilotPremiumUsage),
+            [
+                {
+                    "scope": scope,
+                    "month": month,
+                    "product": r.product,
+                    "sku": r.sku,
+                    "model": r.model,
+                    "unit_type": r.unit_type,
+                    "price_per_unit": r.price_per_unit,
+                    "gross_quantity": r.gross_quantity,
+                    "gross_amount": r.gross_amount,
+                    "discount_quantity": r.discount_quantity,
+                    "discount_amount": r.discount_amount,
+                    "net_quantity": r.net_quantity,
+                    "net_amount": r.net_amount,
+                    "import_run_id": run.id,
+                    "source_row": r.row,
+                }
+                for r in records
+            ],
+        )
+    session.flush()
+    return f"{len(records)} usage rows stored for {month:%Y-%m}"
 
 
 def _count(result: Result[Any]) -> int:

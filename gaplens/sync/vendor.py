@@ -26,6 +26,8 @@ M365_USAGE = "m365-usage"
 `telemetry.service.import_m365_copilot`."""
 ZENDESK_TICKETS = "zendesk-tickets"
 """A unit of one incremental-export page (a JSON file) for `work.service.import_tickets`."""
+COPILOT_PREMIUM = "copilot-premium-requests"
+"""A unit of one month's premium request usage report for `sync.service.store_premium_usage`."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ class Unit:
     note: str = ""
     scope: str = ""
     """What the records cover where the payload needs it (the organisation of a seat list)."""
+    period: str = ""
+    """When the records cover where the payload needs it (a billing report's YYYY-MM)."""
 
 
 class VendorClient(Protocol):

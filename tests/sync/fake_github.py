@@ -21,6 +21,7 @@ from werkzeug import Request, Response
 from tests.telemetry.payloads import user_day
 
 ORG = "northwind"
+ENTERPRISE = "northwind-group"
 TOKEN = "ghp_S3cretTokenThatMustNeverLeak0123456789"
 REPORT_END = dt.date(2026, 11, 5)
 TODAY = dt.date(2026, 11, 10)
@@ -52,9 +53,49 @@ def seat(n: int) -> dict[str, Any]:
     }
 
 
+def premium_items(month: dt.date) -> list[dict[str, Any]]:
+    """A month of premium request usage as GitHub's billing report lists it: two models,
+    the first within the included allowance (discounted), the second partly billed."""
+    n = month.month
+    return [
+        {
+            "product": "Copilot",
+            "sku": "Copilot Premium Request",
+            "model": "Claude Sonnet 4",
+            "unitType": "requests",
+            "pricePerUnit": 0.04,
+            "grossQuantity": 100 * n,
+            "grossAmount": 4.0 * n,
+            "discountQuantity": 100 * n,
+            "discountAmount": 4.0 * n,
+            "netQuantity": 0,
+            "netAmount": 0.0,
+        },
+        {
+            "product": "Copilot",
+            "sku": "Copilot Premium Request",
+            "model": "GPT-5",
+            "unitType": "requests",
+            "pricePerUnit": 0.04,
+            "grossQuantity": 50 * n,
+            "grossAmount": 2.0 * n,
+            "discountQuantity": 25 * n,
+            "discountAmount": 1.0 * n,
+            "netQuantity": 25 * n,
+            "netAmount": 1.0 * n,
+        },
+    ]
+
+
 @dataclass
 class FakeGitHub:
     server: HTTPServer
+    enterprise: bool = False
+    """Serve an enterprise's endpoints (`/enterprises/{ENTERPRISE}/...`) instead of ORG's."""
+    billing: bool = True
+    """Whether the account has the premium request billing report (else 404)."""
+    today: dt.date = TODAY
+    """1-day reports exist for the days before this one."""
     logins: list[str] = field(default_factory=lambda: [f"gh-person{n}" for n in range(6)])
     seats: list[dict[str, Any]] = field(default_factory=lambda: [seat(n) for n in range(7)])
     per_page: int = 3
@@ -112,18 +153,27 @@ class FakeGitHub:
             return Response(self.file(path), 200, content_type="application/x-ndjson")
         if request.headers.get("Authorization") != f"Bearer {TOKEN}" or fault == "401":
             return _json({"message": "Bad credentials", "status": "401"}, 401)
-        prefix = f"/orgs/{ORG}/copilot"
+        if self.enterprise:
+            prefix = f"/enterprises/{ENTERPRISE}/copilot"
+            billing = f"/enterprises/{ENTERPRISE}/settings/billing/premium_request/usage"
+            aggregate = "enterprise"
+        else:
+            prefix = f"/orgs/{ORG}/copilot"
+            billing = f"/organizations/{ORG}/settings/billing/premium_request/usage"
+            aggregate = "organization"
+        if path == billing and self.billing:
+            return self.premium_report(request)
         if path == f"{prefix}/billing/seats":
             return self.seat_page(request)
         match = re.fullmatch(
-            rf"{prefix}/metrics/reports/(users|organization)-(1-day|28-day/latest)", path
+            rf"{prefix}/metrics/reports/(users|{aggregate})-(1-day|28-day/latest)", path
         )
         if match is None:
             return _json({"message": "Not Found"}, 404)
         report, span = match.groups()
         if span == "1-day":
             day = dt.date.fromisoformat(request.args["day"])
-            if day >= TODAY:
+            if day >= self.today:
                 return _json({"message": "Not Found"}, 404)
             return _json(
                 {
@@ -140,6 +190,20 @@ class FakeGitHub:
             }
         )
 
+    def premium_report(self, request: Request) -> Response:
+        """One month of premium request usage (`year`, `month`; GitHub's defaults: now)."""
+        year = int(request.args.get("year", TODAY.year))
+        month = int(request.args.get("month", TODAY.month))
+        period = dt.date(year, month, 1)
+        account = {"enterprise": ENTERPRISE} if self.enterprise else {"organization": ORG}
+        return _json(
+            {
+                "timePeriod": {"year": year, "month": month},
+                **account,
+                "usageItems": premium_items(period) if period <= TODAY else [],
+            }
+        )
+
     def link(self, what: str) -> str:
         """A pre-signed link: its query string is the signature, never kept by gaplens."""
         return f"{self.base_url}/download/{what}.ndjson?sv=2025-01-01&se=2026-11-10&sig=SIGNED"
@@ -148,7 +212,8 @@ class FakeGitHub:
         page = int(request.args.get("page", "1"))
         chunk = self.seats[(page - 1) * self.per_page : page * self.per_page]
         last = max(1, -(-len(self.seats) // self.per_page))
-        base = f"{self.base_url}/orgs/{ORG}/copilot/billing/seats?per_page=100"
+        owner = f"enterprises/{ENTERPRISE}" if self.enterprise else f"orgs/{ORG}"
+        base = f"{self.base_url}/{owner}/copilot/billing/seats?per_page=100"
         links = []
         if page < last:
             links.append(f'<{base}&page={page + 1}>; rel="next"')
@@ -175,14 +240,24 @@ class FakeGitHub:
                     if i % 2 == half
                 ]
             else:
-                lines = [_org_report(span)] if half == 0 else []
+                lines = [self.ids(_org_report(span))] if half == 0 else []
         else:
             day = dt.date.fromisoformat(parts[1])
             if report == "users":
                 lines = [user_day(login, day.isoformat(), n=2) for login in self.logins]
+                if self.enterprise:
+                    lines = [self.ids(line) for line in lines]
             else:
-                lines = [{**_org_day(day), "organization_id": "4242"}]
+                lines = [self.ids({**_org_day(day), "organization_id": "4242"})]
         return "".join(json.dumps(line) + "\n" for line in lines)
+
+    def ids(self, record: dict[str, Any]) -> dict[str, Any]:
+        """An enterprise's reports carry `enterprise_id` where an organisation's carry
+        `organization_id`."""
+        if not self.enterprise:
+            return record
+        record = {k: v for k, v in record.items() if k != "organization_id"}
+        return {**record, "enterprise_id": "77"}
 
 
 def _org_day(day: dt.date) -> dict[str, Any]:

@@ -118,6 +118,7 @@ def test_first_sync_stores_reports_and_seats_then_only_new_days(
     ]
     assert cursors(db_url) == {
         "organization": "2026-11-09",
+        "premium_requests": "2026-10",  # November is still open
         "seats": TODAY.isoformat(),
         "users": "2026-11-09",
     }
@@ -152,7 +153,7 @@ def test_first_sync_stores_reports_and_seats_then_only_new_days(
     before = snapshot(db_url)
     # A day later, the 2026-11-10 report is not out yet (404): asked, nothing more stored.
     again = sync(db_url, today=TODAY + dt.timedelta(days=1))
-    assert again.ok and again.units_stored == 1  # the seat list only
+    assert again.ok and again.units_stored == 2  # the seat list, November's open bill
     assert github.calls[f"{USERS_1_DAY}?day=2026-11-10"] == 1
     assert cursors(db_url)["users"] == "2026-11-09"
     assert snapshot(db_url) == before
@@ -438,7 +439,7 @@ def test_a_stop_ends_a_sync_between_units_and_the_next_run_carries_on(
     assert "stopped for a shutdown" in outcome.notes[-1]
     assert set(cursors(db_url)) == {"seats"}
     assert sync(db_url).ok
-    assert set(cursors(db_url)) == {"seats", "organization", "users"}
+    assert set(cursors(db_url)) == {"seats", "organization", "users", "premium_requests"}
 
 
 def test_a_seat_without_a_login_is_refused_by_row_and_field(db_url: str, github: FakeGitHub):

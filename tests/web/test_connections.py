@@ -118,3 +118,24 @@ def test_the_form_adds_a_zendesk_connection_with_its_agent_email(client: TestCli
         stored = repr(connection.execute(text("select * from connection")).all())
     engine.dispose()
     assert TOKEN not in stored and "ops@northwind.example" not in stored
+
+
+def test_the_form_adds_an_enterprise_connection(client: TestClient):
+    sign_in(client, "admin")
+    token = form_token(client, "/admin/connections")
+    page = client.get("/admin/connections").text
+    assert '<option value="copilot-enterprise">' in page
+    added = client.post(
+        "/admin/connections",
+        data={
+            "kind": "copilot-enterprise",
+            "name": "northwind-group",
+            "org": "northwind-group",
+            "token": TOKEN,
+            "csrf_token": token,
+        },
+    )
+    assert added.status_code == 200, added.text
+    assert TOKEN not in added.text
+    [view] = client.get("/api/v1/admin/connections").json()
+    assert view["kind"] == "copilot-enterprise" and view["org"] == "northwind-group"

@@ -1,7 +1,7 @@
 """person language: the language a person reads their invitations in
 
 Revision ID: 0049
-Revises: 0042
+Revises: 0046
 Create Date: 2026-12-07
 
 Invitations, reminders and reflection prompts go out in each person's language (SCIM
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0049"
-down_revision = "0042"
+down_revision = "0046"
 branch_labels = None
 depends_on = None
 
