@@ -9,7 +9,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gaplens.errors import InputError, InputProblem
+from gaplens.errors import InputError, validation_problems
 from gaplens.feedback.models import FeedbackItem, SlackReplay
 from gaplens.feedback.schemas import (
     KIND_LABELS,
@@ -28,15 +28,11 @@ DIGEST_COMMENTS = 5
 
 
 def validate_feedback(data: dict[str, object]) -> FeedbackIn:
+    """Each problem named by its field and translatable (the form shows it in its language)."""
     try:
         return FeedbackIn.model_validate(data)
     except ValidationError as error:
-        raise InputError(
-            [
-                InputProblem(e["msg"], column=".".join(str(p) for p in e["loc"]))
-                for e in error.errors()
-            ]
-        ) from None
+        raise InputError(validation_problems(error)) from None
 
 
 def submit_feedback(

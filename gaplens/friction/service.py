@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from gaplens.connectors.csv_file import CsvReader
 from gaplens.directory.models import Team
 from gaplens.directory.queries import team_subtree
-from gaplens.errors import InputError, InputProblem, ProblemCollector
+from gaplens.errors import InputError, InputProblem, ProblemCollector, validation_problems
 from gaplens.friction.figures import (
     MonthRate,
     correction_trend,
@@ -41,6 +41,7 @@ from gaplens.friction.schemas import (
     TrendPoint,
     UseCaseFriction,
 )
+from gaplens.i18n import N_
 from gaplens.imports.raw import RawRowWriter, forget_raw_of_same_file
 from gaplens.imports.service import ConnectorSummary, ProgressCallback, finish_run, start_run
 from gaplens.privacy import PrivacyPolicy
@@ -61,16 +62,12 @@ ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://gaplens.invalid/friction-
 
 
 def validate_entry(data: Mapping[str, object]) -> FrictionEntryIn:
-    """Pydantic validation with each problem named by its field, as forms and the API need."""
+    """Pydantic validation with each problem named by its field, as forms and the API need,
+    and translatable (the form shows it in its language)."""
     try:
         return FrictionEntryIn.model_validate(data)
     except ValidationError as error:
-        raise InputError(
-            [
-                InputProblem(e["msg"], column=".".join(str(p) for p in e["loc"]) or None)
-                for e in error.errors()
-            ]
-        ) from None
+        raise InputError(validation_problems(error)) from None
 
 
 def log_entry(
@@ -92,7 +89,9 @@ def log_entry(
     if entry.team:
         team_id = _team_ids(session).get(entry.team)
         if team_id is None:
-            raise InputError.single(f"unknown team '{entry.team}'", column="team")
+            unknown = {"value": entry.team}
+            problem = InputProblem.worded(N_("unknown team '%(value)s'"), unknown, column="team")
+            raise InputError([problem])
     entry_id = str(uuid.uuid4())
     session.add(
         FrictionEntry(

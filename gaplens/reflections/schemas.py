@@ -12,6 +12,7 @@ from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from gaplens.dates import PlausibleDay
+from gaplens.i18n import N_
 
 MAX_REFLECTION_CHARS = 2_000
 
@@ -42,7 +43,7 @@ class ReflectionIn(ReflectionFields):
     @model_validator(mode="after")
     def _something_written(self) -> ReflectionIn:
         if not self.learned and not self.means:
-            raise ValueError("write what you learned or what it means for your work")
+            raise ValueError(N_("write what you learned or what it means for your work"))
         return self
 
 

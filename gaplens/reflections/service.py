@@ -23,7 +23,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from gaplens.directory.models import Organisation, Person, Team
-from gaplens.errors import InputError, InputProblem
+from gaplens.errors import InputError, validation_problems
 from gaplens.friction.service import complete_months
 from gaplens.i18n import DEFAULT_LANGUAGE, N_, language_query, person_language
 from gaplens.metrics.schemas import MetricScope
@@ -259,8 +259,9 @@ def _usable_link(session: Session, token: str, today: dt.date) -> _Link:
         raise LinkNotUsable(N_("This link has already been used. Thank you for reflecting."), 410)
     if today > expires_on(due_on):
         raise LinkNotUsable(
-            f"This link expired on {expires_on(due_on):%d %B %Y}. The next one will come by email.",
+            N_("This link expired on %(day)s. The next one will come by email."),
             410,
+            {"day": expires_on(due_on)},
         )
     return _Link(hashed, function, trigger, step_key, due_on)
 
@@ -275,16 +276,8 @@ def validate_reflection(data: Mapping[str, object]) -> ReflectionIn:
     try:
         return ReflectionIn.model_validate(data)
     except ValidationError as error:
-        raise InputError(
-            [
-                InputProblem(
-                    e["msg"].removeprefix("Value error, "),
-                    # Nothing written at all is reported on the first prompt.
-                    column=".".join(str(p) for p in e["loc"]) or "learned",
-                )
-                for e in error.errors()
-            ]
-        ) from None
+        # Nothing written at all is reported on the first prompt.
+        raise InputError(validation_problems(error, blank_column="learned")) from None
 
 
 def submit_reflection(

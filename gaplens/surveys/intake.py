@@ -44,9 +44,16 @@ MAX_CACHED_LINKS = 10_000
 
 
 class LinkNotUsable(Exception):  # noqa: N818 - a state of the link, shown to the respondent
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
+    """`message` is a catalogue msgid; with `values` (`%(day)s`), a page translates it and
+    fills them in after, in its language (str() is the English text, for the JSON API)."""
+
+    def __init__(
+        self, message: str, status: int, values: Mapping[str, object] | None = None
+    ) -> None:
+        super().__init__(message % values if values else message)
         self.status = status
+        self.template = message
+        self.values: dict[str, object] = dict(values or {})
 
 
 def token_hash(token: str) -> str:

@@ -9,13 +9,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gaplens import __version__
 from gaplens.commitments.service import StatementCache
-from gaplens.errors import InputError
+from gaplens.errors import InputError, check_problems
 from gaplens.i18n import N_
 from gaplens.privacy import configured_policy
 from gaplens.surveys.intake import AnswerIntake
@@ -243,7 +245,18 @@ def install_error_handlers(app: FastAPI) -> None:
         if wants_json(request):
             return JSONResponse({"error": "invalid request", "problems": problems}, status_code=422)
         text = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
-        return render_error(request, 422, text)
+        # On a page, each problem in the page's language (a respondent's form, sent with a
+        # field longer than the form allows, is answered in the form's language).
+        shown = check_problems(error.errors(), skip_location=1)
+        return render_error(request, 422, text, problems=shown)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def no_route(request: Request, error: StarletteHTTPException) -> Response:
+        """A mistyped or cut-off link (`/r/` without its token) is a page in the reader's
+        language, not a JSON body; the API and other statuses keep FastAPI's answer."""
+        if error.status_code != 404 or wants_json(request):
+            return await http_exception_handler(request, error)
+        return render_error(request, 404, N_("There is no page at this address."))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
@@ -60,7 +61,22 @@ def _problem(_: jinja2.runtime.Context, problem: InputProblem) -> str:
     translation (a message without values is looked up as it is)."""
     if problem.template is None:
         return _gettext(problem.message)
-    return translate(_LANGUAGE.get(), problem.template, **dict(problem.values))
+    language = _LANGUAGE.get()
+    return translate(language, problem.template, **_value_words(problem.values, language))
+
+
+def _value_words(values: tuple[tuple[str, object], ...], language: str) -> dict[str, object]:
+    """A problem's values as the language writes them: days and numbers through Babel
+    ("7. Dezember 2026", "2.000"), typed text as it was typed."""
+    words: dict[str, object] = {}
+    for name, value in values:
+        if isinstance(value, dt.date):
+            words[name] = date_words(value, language)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            words[name] = number_words(value, language)
+        else:
+            words[name] = value
+    return words
 
 
 @jinja2.pass_context
@@ -294,12 +310,23 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     return response
 
 
-def render_error(request: Request, status_code: int, message: str) -> HTMLResponse:
+def render_error(
+    request: Request,
+    status_code: int,
+    message: str,
+    values: Mapping[str, object] | None = None,
+    problems: Sequence[InputProblem] = (),
+) -> HTMLResponse:
+    """The error page; `message` is looked up in the catalogue on a respondent page, and with
+    `values` it is a template whose `%(name)s` are filled in after translation (a day in
+    the page's way of writing days). `problems`, when given, are listed instead, each
+    translated."""
     titles = {
         401: N_("Please sign in"),
         403: N_("Not allowed"),
         404: N_("Not found"),
         413: N_("Too large"),
+        410: N_("This link can no longer be used"),
         422: N_("Please check what you entered"),
         429: N_("Too many attempts"),
     }
@@ -308,5 +335,6 @@ def render_error(request: Request, status_code: int, message: str) -> HTMLRespon
         "error.html.j2",
         status_code=status_code,
         title=titles.get(status_code, N_("Something went wrong")),
-        message=message,
+        problem=InputProblem.worded(message, values) if values else InputProblem(message),
+        problems=list(problems),
     )

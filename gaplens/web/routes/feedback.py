@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from gaplens.audit.service import record
-from gaplens.errors import InputError
+from gaplens.errors import InputError, InputProblem
 from gaplens.feedback.schemas import KIND_LABELS, Digest, FeedbackKind
 from gaplens.feedback.service import (
     digest,
@@ -29,7 +29,10 @@ router = APIRouter()
 
 
 def feedback_page(
-    request: Request, error: str | None = None, status_code: int = 200, **values: str
+    request: Request,
+    problems: list[InputProblem] | None = None,
+    status_code: int = 200,
+    **values: str,
 ) -> Response:
     token = new_form_token()
     response = render(
@@ -39,7 +42,7 @@ def feedback_page(
         title=N_("Anonymous feedback"),
         kinds=KIND_LABELS,
         form_token=token,
-        error=error,
+        problems=problems or [],
         values=values,
         statements=statement_cache(request).get(),
     )
@@ -71,7 +74,7 @@ def feedback_submit(
     try:
         item = validate_feedback({k: v for k, v in values.items() if v or k in ("kind", "text")})
     except InputError as error:  # show the form again with the message
-        return feedback_page(request, str(error), status_code=422, **values)
+        return feedback_page(request, error.problems, status_code=422, **values)
     submit_feedback(session, item, channel="web")
     return render(request, "thanks.html.j2", title=N_("Thank you"))
 

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from gaplens.audit.service import record
-from gaplens.errors import InputError
+from gaplens.errors import InputError, InputProblem
 from gaplens.friction.schemas import (
     OUTCOME_LABELS,
     SEVERITY_LABELS,
@@ -59,7 +59,7 @@ def _check_rate(request: Request) -> None:
 def friction_page(
     request: Request,
     session: Session,
-    error: str | None = None,
+    problems: list[InputProblem] | None = None,
     status_code: int = 200,
     values: dict[str, str] | None = None,
 ) -> Response:
@@ -75,7 +75,7 @@ def friction_page(
         use_cases=SUGGESTED_USE_CASES,
         tools=SUGGESTED_TOOLS,
         form_token=token,
-        error=error,
+        problems=problems or [],
         values=values or {},
     )
     set_form_cookie(response, token, settings(request).secure_cookies, "/friction")
@@ -118,7 +118,7 @@ def friction_submit(
         entry = validate_entry({k: v for k, v in values.items() if v or k not in optional})
         log_entry(session, entry, source="web")
     except InputError as error:  # the form again, with the message and what was typed
-        return friction_page(request, session, str(error), 422, values)
+        return friction_page(request, session, error.problems, 422, values)
     return render(request, "friction_thanks.html.j2", title=N_("Logged — thank you"))
 
 

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from gaplens.audit.service import record
-from gaplens.errors import InputError
+from gaplens.errors import InputError, InputProblem
 from gaplens.friction.service import complete_months
 from gaplens.i18n import N_
 from gaplens.reflections.schemas import (
@@ -87,7 +87,7 @@ def reflection_page(
     request: Request,
     token: str,
     opened: OpenReflection,
-    error: str | None = None,
+    problems: list[InputProblem] | None = None,
     status_code: int = 200,
     values: dict[str, str] | None = None,
 ) -> Response:
@@ -104,7 +104,7 @@ def reflection_page(
         expires_on=opened.expires_on,
         prompts={"learned": PROMPT_LEARNED, "means": PROMPT_MEANS},
         prompt_confidence=PROMPT_CONFIDENCE,
-        error=error,
+        problems=problems or [],
         values=values or {},
     )
     set_form_cookie(response, form_token, settings(request).secure_cookies, "/r/")
@@ -116,7 +116,7 @@ def answer_page(request: Request, session: DbSession, token: str) -> Response:
     try:
         opened = open_reflection(session, token)
     except LinkNotUsable as unusable:
-        return render_error(request, unusable.status, str(unusable))
+        return render_error(request, unusable.status, unusable.template, unusable.values)
     return reflection_page(request, token, opened)
 
 
@@ -140,10 +140,10 @@ def answer_submit(
         )
         submit_reflection(session, token, answer)
     except LinkNotUsable as unusable:
-        return render_error(request, unusable.status, str(unusable))
+        return render_error(request, unusable.status, unusable.template, unusable.values)
     except InputError as error:  # the form again, with the message and what was typed
         session.rollback()
-        return reflection_page(request, token, opened, str(error), 422, values)
+        return reflection_page(request, token, opened, error.problems, 422, values)
     return render(
         request,
         "reflection_thanks.html.j2",
