@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request, Response
 
+from gaplens.i18n import N_
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -259,6 +261,11 @@ def check_anonymous_csrf(request: Request, submitted: str | None) -> None:
         or not submitted
         or not any(hmac.compare_digest(cookie, submitted) for cookie in cookies)
     ):
+        # Shown to a respondent whose form lay open too long or came from elsewhere.
         raise HTTPException(
-            status_code=403, detail="invalid or missing form token; reload the page"
+            status_code=403,
+            detail=N_(
+                "This form has expired or was not sent from this site. Please reload the page "
+                "and send it again."
+            ),
         )

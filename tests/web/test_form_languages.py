@@ -176,3 +176,17 @@ def test_an_overlong_field_is_named_in_the_forms_language(live_server: str):
     assert answer.status_code == 422 and answer.headers["content-language"] == "de"
     assert "<code>kind</code>: länger als 16 Zeichen" in answer.text
     assert "String should" not in answer.text
+
+
+def test_a_stale_form_and_a_missing_post_in_german_and_japanese(live_server: str):
+    """A form sent without its token (left open past its cookie, or from elsewhere) and a
+    leader's post that is not there: both pages a respondent can meet."""
+    with httpx.Client(base_url=live_server, headers={"accept-language": "de"}) as http:
+        stale = http.post("/feedback", data={"kind": "idea", "text": "a good idea"})
+    assert stale.status_code == 403 and stale.headers["content-language"] == "de"
+    assert "Bitte laden Sie die Seite neu und senden Sie es noch einmal." in stale.text
+    assert "reload the page" not in stale.text
+    with httpx.Client(base_url=live_server, headers={"accept-language": "ja"}) as http:
+        missing = http.get("/leaders/987654")
+    assert missing.status_code == 404 and missing.headers["content-language"] == "ja"
+    assert "この投稿はありません。" in missing.text and "there is no post" not in missing.text

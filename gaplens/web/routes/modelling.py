@@ -34,7 +34,7 @@ from gaplens.modelling.service import (
 )
 from gaplens.web.abuse import AnonymousRateLimiter
 from gaplens.web.deps import DbSession, optional_viewer, require, settings
-from gaplens.web.pages import render
+from gaplens.web.pages import render, render_error
 from gaplens.web.security import (
     check_anonymous_csrf,
     check_staff_csrf,
@@ -147,7 +147,10 @@ async def new_post_submit(request: Request, session: DbSession, viewer: Author) 
 def post_page(
     request: Request, session: DbSession, viewer: MaybeViewer, post_id: PostId
 ) -> Response:
-    post = _found(session, post_id)
+    try:
+        post = get_post(session, post_id)
+    except PostNotFound:  # a respondent's page: the message in their language
+        return render_error(request, 404, N_("There is no such post."))
     token = new_form_token()
     response = render(
         request,
