@@ -127,12 +127,12 @@ def prepare_response(
     parser = AnswerParser(form.by_key, problems)
     answers = parser.answers(None, get, bands.role_level if bands else None)
     for unknown in sorted(set(values) - {*BAND_FIELDS, *parser.keys}):
-        problems.add("not a question of this survey", None, unknown)
+        problems.add(N_("not a question of this survey"), None, unknown)
     team: int | None = None
     if bands is not None and bands.team is not None:
         team = team_id(bands.team)
         if team is None:
-            problems.add(f"unknown team '{bands.team}'", None, "team")
+            problems.add(N_("unknown team '%(value)s'"), None, "team", {"value": bands.team})
     problems.raise_if_any()
     assert bands is not None
     response_id = secrets.token_hex(16)

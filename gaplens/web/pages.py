@@ -325,8 +325,8 @@ def render_error(
         401: N_("Please sign in"),
         403: N_("Not allowed"),
         404: N_("Not found"),
-        413: N_("Too large"),
         410: N_("This link can no longer be used"),
+        413: N_("Too large"),
         422: N_("Please check what you entered"),
         429: N_("Too many attempts"),
     }

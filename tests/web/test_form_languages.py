@@ -22,7 +22,8 @@ from gaplens.reflections.models import ReflectionEntry
 from gaplens.reflections.service import issue_links, schedule
 from gaplens.reflections.steps import expires_on
 from tests.web.test_reflections import emails, tokens, train  # noqa: F401 - the shared fixture
-from tests.web.test_validation_languages import form_token
+from tests.web.test_respondent_pages import Links, links  # noqa: F401 - the shared fixture
+from tests.web.test_validation_languages import form_token, refused_survey
 
 FRICTION = {
     "use_case": "Code review",
@@ -190,3 +191,19 @@ def test_a_stale_form_and_a_missing_post_in_german_and_japanese(live_server: str
         missing = http.get("/leaders/987654")
     assert missing.status_code == 404 and missing.headers["content-language"] == "ja"
     assert "この投稿はありません。" in missing.text and "there is no post" not in missing.text
+
+
+def test_survey_team_and_unknown_field_in_japanese(
+    live_server: str,
+    links: Links,  # noqa: F811
+):
+    """What only a changed form can send (a team not in the list, a field that is no
+    question) is still said in the page's language."""
+    japanese = html.unescape(
+        refused_survey(
+            live_server, links.survey, "ja", {"team": "nirgendwo", "no_such_question": "1"}
+        )
+    )
+    assert "「nirgendwo」というチームはありません" in japanese
+    assert "このアンケートの質問ではありません" in japanese
+    assert "unknown team" not in japanese and "not a question" not in japanese
