@@ -10,10 +10,10 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Sequence
+from typing import Any
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from gaplens.stats.resampling import (
     finite_vector,
@@ -21,6 +21,15 @@ from gaplens.stats.resampling import (
     resampled_means,
     resampled_medians,
 )
+
+
+def _scipy_stats() -> Any:
+    """SciPy's distributions, imported on first use: importing SciPy takes seconds, and most
+    commands that import this module (a sync, a release build of usage figures) never reach
+    a t or binomial quantile."""
+    from scipy import stats
+
+    return stats
 
 
 @dataclass(frozen=True)
@@ -49,7 +58,7 @@ def _check_count(successes: int, n: int) -> None:
 def _z(confidence: float) -> float:
     """Two-sided standard normal critical value (cached: a report asks for it thousands of
     times, always at 95%, and SciPy's call costs more than the interval itself)."""
-    return float(stats.norm.isf((1.0 - confidence) / 2.0))
+    return float(_scipy_stats().norm.isf((1.0 - confidence) / 2.0))
 
 
 def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> Estimate:
@@ -136,7 +145,7 @@ def mean_interval(values: Sequence[float], confidence: float = 0.95) -> Estimate
         raise ValueError(f"mean_interval needs at least 2 values, got {n}")
     mean = float(arr.mean())
     sem = float(arr.std(ddof=1)) / math.sqrt(n)
-    half = float(stats.t.isf((1.0 - confidence) / 2.0, n - 1)) * sem
+    half = float(_scipy_stats().t.isf((1.0 - confidence) / 2.0, n - 1)) * sem
     return Estimate(value=mean, low=mean - half, high=mean + half, confidence=confidence)
 
 
@@ -223,7 +232,7 @@ def binned_median(
     point = low_edge + (half - before) / counts[index] * (high_edge - low_edge)
 
     alpha = 1 - confidence
-    lower_rank = max(int(stats.binom.ppf(alpha / 2, n, 0.5)), 1)
+    lower_rank = max(int(_scipy_stats().binom.ppf(alpha / 2, n, 0.5)), 1)
     upper_rank = n - lower_rank + 1
     low = edge(edges[bin_of_rank(lower_rank)])
     high = edge(edges[bin_of_rank(upper_rank) + 1])
@@ -246,5 +255,5 @@ def cluster_mean(groups: Sequence[tuple[float, int]], confidence: float = 0.95) 
     mean = sum(total for total, _ in groups) / items
     m = len(groups)
     spread = sum((total - mean * size) ** 2 for total, size in groups) * m / (m - 1)
-    half = float(stats.t.isf((1.0 - confidence) / 2.0, m - 1)) * math.sqrt(spread) / items
+    half = float(_scipy_stats().t.isf((1.0 - confidence) / 2.0, m - 1)) * math.sqrt(spread) / items
     return Estimate(mean, mean - half, mean + half, confidence)
