@@ -2,26 +2,37 @@
 speaks the vendors' documented shapes, against importing the same data from files in the same
 run, then the next daily (incremental) sync.
 
-    python bench/sync_first.py [--people 10000] [--backend sqlite|postgresql] [--tmp /tmp]
+    python bench/sync_first.py [--people 10000] [--issues 100000] [--backend sqlite|postgresql]
+        [--sources copilot m365 jira] [--tmp /tmp] [--profile FILE]
 
 Sources are pluggable (`SOURCES`): each writes its data once, serves it over HTTP (routes on
-one loopback server) and knows the file imports that load the same data by hand. GitHub
-Copilot is built: 28 days of the usage-metrics per-user report (one line per seat per day,
-split over four download links as GitHub splits large reports) and the organisation report,
-10,000 seats over 100 Link-header pages, 12 months of premium request usage. Microsoft 365
-and Jira slot in as further `Source`s (their snapshots and issues with changelogs).
+one loopback server) and knows the file imports that load the same data by hand:
 
-Measured, each in its own child process (wall time and `wait4` peak RSS, as
+- GitHub Copilot: 28 days of the usage-metrics per-user report (one line per seat per day,
+  split over four download links as GitHub splits large reports) and the organisation report,
+  10,000 seats over 100 Link-header pages, 12 months of premium request usage;
+- Microsoft 365 Copilot: the client-credentials token endpoint and Graph's usage user-detail
+  report, 10,000 users in pages of 200 chained by `@odata.nextLink`; files: the same snapshot,
+  every page one JSON line;
+- Jira Cloud: 100,000 issues with their changelogs from `/search/jql` (pages of 100 by
+  `nextPageToken`, each changelog capped at 20 histories with its `total`; one issue in 50 has
+  25, fetched whole from `/issue/{key}/changelog`); files: the same issues with whole
+  changelogs as REST search JSON in four files.
+
+Measured, each in its own child process (wall time, CPU time and `wait4` peak RSS, as
 bench/import_tools.py does):
 
-- sync: `gaplens connect ...` then `gaplens sync` (pulls, stores each unit through the file
-  importers, then builds releases once);
 - files: `gaplens import ...` of every file the server serves (each a process; times summed,
   the largest peak), then `gaplens release build`: the same rows by hand, into a fresh copy
   of the same database. Seats and premium requests have no file import, so the sync also
   stores 10,000 seats and 12 bills that the files do not (a few seconds at most);
+- sync: `gaplens connect ...` for each source, then one `gaplens sync` (pulls, stores each
+  unit through the file importers, then builds releases once); the rows of the tables both
+  paths fill are compared (the script stops if they differ);
 - incremental: the next day's `gaplens sync` (seats again, one 1-day report of each kind, the
-  open month's bill; goal under 10 s).
+  open month's bill, the next M365 snapshot, the Jira issues updated that day: one in 50, each
+  with one more status change; goal under 10 s), then `gaplens release build` alone on the
+  same database, so the sync and the release rebuild it ends with are shown apart.
 
 The server runs in this process on 127.0.0.1, sharing the machine's cores with the child it
 serves (a real API is remote); nothing leaves the machine.
@@ -656,7 +667,7 @@ class JiraSource:
         ]
 
     def next_day(self) -> None:
-        self.moved = self.start + dt.timedelta(days=28, hours=1)
+        self.moved = self.start + dt.timedelta(days=26, hours=1)  # yesterday, from 01:00
         self.listed.clear()
 
 
@@ -826,6 +837,18 @@ def main() -> None:
                 f"{server.requests - served:,} requests (load {before} -> {load()})"
             )
             print(counts(sync_url, args.sources))
+            before = load()
+            alone_s, alone_cpu, alone_mb = run_child(
+                gaplens("release", "build", "--db", sync_url), folder / "r2.log"
+            )
+            print(
+                f"release rebuild alone (what the daily sync ends with): {alone_s:.1f} s (its "
+                f"own CPU {alone_cpu:.1f} s), peak {alone_mb:,.0f} MB (load {before} -> {load()})"
+            )
+            print(
+                f"so the daily sync without its release rebuild: about {next_s - alone_s:.1f} s "
+                f"(CPU {next_cpu - alone_cpu:.1f} s)"
+            )
             backend.drop(files_url)  # type: ignore[operator]
             backend.drop(sync_url)  # type: ignore[operator]
     finally:
