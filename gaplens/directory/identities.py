@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -58,6 +58,11 @@ class IdentityResolver:
         )
         shared = {k: n for k, n in name_counts.items() if n > 1} if display_names else {}
         return cls(by_value, team_of, unique_names, shared_names=shared)
+
+    def fresh(self) -> IdentityResolver:
+        """The same lookups with no misses counted: for another import in the same run (a
+        sync's next unit), without reading the directory again."""
+        return replace(self, misses=Counter())
 
     def resolve(self, value: str | None) -> str | None:
         """The person id for a tool's name for someone, or None (counted as a miss)."""

@@ -11,9 +11,9 @@ import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from gaplens.stats.resampling import (
     finite_vector,
@@ -21,6 +21,23 @@ from gaplens.stats.resampling import (
     resampled_means,
     resampled_medians,
 )
+
+
+def _scipy_stats() -> Any:
+    """SciPy's distributions, imported on first use: `scipy.stats` takes seconds to import
+    (a sync's release rebuild paid them), and only the sign test's binomial quantile needs it.
+    The normal and t quantiles come from `scipy.special`, which `scipy.stats` itself calls
+    for them (the same bits) and which imports in a fraction of the time."""
+    from scipy import stats
+
+    return stats
+
+
+def _t_isf(q: float, df: int) -> float:
+    """Student's t inverse survival function: `stats.t.isf(q, df)`, bit for bit."""
+    from scipy.special import stdtrit
+
+    return -float(stdtrit(df, q))
 
 
 @dataclass(frozen=True)
@@ -49,7 +66,9 @@ def _check_count(successes: int, n: int) -> None:
 def _z(confidence: float) -> float:
     """Two-sided standard normal critical value (cached: a report asks for it thousands of
     times, always at 95%, and SciPy's call costs more than the interval itself)."""
-    return float(stats.norm.isf((1.0 - confidence) / 2.0))
+    from scipy.special import ndtri
+
+    return -float(ndtri((1.0 - confidence) / 2.0))  # `stats.norm.isf`, bit for bit
 
 
 def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> Estimate:
@@ -136,7 +155,7 @@ def mean_interval(values: Sequence[float], confidence: float = 0.95) -> Estimate
         raise ValueError(f"mean_interval needs at least 2 values, got {n}")
     mean = float(arr.mean())
     sem = float(arr.std(ddof=1)) / math.sqrt(n)
-    half = float(stats.t.isf((1.0 - confidence) / 2.0, n - 1)) * sem
+    half = _t_isf((1.0 - confidence) / 2.0, n - 1) * sem
     return Estimate(value=mean, low=mean - half, high=mean + half, confidence=confidence)
 
 
@@ -223,7 +242,7 @@ def binned_median(
     point = low_edge + (half - before) / counts[index] * (high_edge - low_edge)
 
     alpha = 1 - confidence
-    lower_rank = max(int(stats.binom.ppf(alpha / 2, n, 0.5)), 1)
+    lower_rank = max(int(_scipy_stats().binom.ppf(alpha / 2, n, 0.5)), 1)
     upper_rank = n - lower_rank + 1
     low = edge(edges[bin_of_rank(lower_rank)])
     high = edge(edges[bin_of_rank(upper_rank) + 1])
@@ -246,5 +265,5 @@ def cluster_mean(groups: Sequence[tuple[float, int]], confidence: float = 0.95) 
     mean = sum(total for total, _ in groups) / items
     m = len(groups)
     spread = sum((total - mean * size) ** 2 for total, size in groups) * m / (m - 1)
-    half = float(stats.t.isf((1.0 - confidence) / 2.0, m - 1)) * math.sqrt(spread) / items
+    half = _t_isf((1.0 - confidence) / 2.0, m - 1) * math.sqrt(spread) / items
     return Estimate(mean, mean - half, mean + half, confidence)

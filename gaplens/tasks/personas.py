@@ -22,8 +22,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 FloatArray = npt.NDArray[np.float64]
@@ -83,6 +81,10 @@ def cluster_stances(
 def _best_kmeans(
     x: FloatArray, min_size: int, seed: int, max_k: int
 ) -> tuple[IntArray, tuple[int, ...], int, float | None, float | None]:
+    # scikit-learn takes seconds to import; only a task round with answers clusters.
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
     n = x.shape[0]
     distinct = len(np.unique(x, axis=0))
     top = min(max_k, n // min_size, distinct, n - 1)
@@ -110,6 +112,9 @@ def null_silhouette(x: FloatArray, k: int, seed: int, draws: int = NULL_DRAWS) -
     """The best silhouette k-means reaches on the same answers with each task's column
     shuffled on its own: same answer mix per task, no pattern across tasks. Noise always
     has some silhouette; a real persona structure must beat this one."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
     rng = np.random.default_rng(seed)
     best = 0.0
     for _ in range(draws):

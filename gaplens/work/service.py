@@ -122,11 +122,13 @@ def import_jira(
     path: Path,
     progress: ProgressCallback | None = None,
     source: str | None = None,
+    resolver: IdentityResolver | None = None,
 ) -> ConnectorSummary:
     """A Jira CSV export or REST search JSON (detected from the first character).
 
     `source` names where the file came from when it is not the file itself (a sync's search
-    URL): problems and the run's raw rows name it."""
+    URL): problems and the run's raw rows name it. `resolver` (from `jira_resolver`, no
+    misses counted yet) spares a sync reading the whole directory again for every page."""
     problems = ProblemCollector(source or path.name)
     check_not_binary(path, utf8=False)
     reader: RecordSource
@@ -138,15 +140,20 @@ def import_jira(
         reader = JiraCsvReader(path, problems)
         warnings = reader.warnings
         fmt = "CSV"
-    resolver = IdentityResolver.load(
-        session, [IdentityKind.JIRA, IdentityKind.EMAIL], display_names=True
-    )
+    resolver = resolver or jira_resolver(session)
     run = start_run(session, "jira", path)
     if source is not None:
         run.source_name = source[:500]
     writer = WorkWriter(session, run, resolver, "jira", ISSUE, JIRA_ISSUE, ("key",), JIRA_CHANGE)
     return run_import(
         session, path, run, reader, writer, problems, progress, f"Jira {fmt}", warnings
+    )
+
+
+def jira_resolver(session: Session) -> IdentityResolver:
+    """Who a Jira issue names: account ids, then emails, then a display name one person has."""
+    return IdentityResolver.load(
+        session, [IdentityKind.JIRA, IdentityKind.EMAIL], display_names=True
     )
 
 

@@ -52,7 +52,6 @@ from gaplens.releases.service import (
     previous_releases,
     write_release,
 )
-from gaplens.themes import extract_themes
 
 DATASET = "feedback"
 KINDS = (*(kind.value for kind in FeedbackKind), "other")
@@ -339,6 +338,8 @@ def _write_texts(
 def _themes(texts: list[str], ids: list[int], policy: PrivacyPolicy) -> list[dict[str, Any]]:
     """Themes of at least the comment threshold. A theme holding every text of the month and
     kind is named without its size: the size would say what each item is about."""
+    from gaplens.themes import extract_themes  # SciPy and scikit-learn: seconds to import
+
     size = policy.min_comment_group_size
     return [
         {
