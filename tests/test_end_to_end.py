@@ -228,8 +228,10 @@ def test_the_demo_syncs_its_last_month_of_jira_issues_through_a_connection(
     `updated` cursor): together exactly the work items and transitions of the whole file."""
     out, _ = demo_report
     said = _connection_said(out, "jira-northwind (jira)")
-    assert "pulled up to: issues 2026-09-30T" in said
-    whole = _whole_files_db(out, tmp_path, ("jira", out / "exports" / "jira-search-ENG.json"))
+    export = out / "exports" / "jira-search-ENG.json"
+    latest = max(issue["fields"]["updated"] for issue in json.loads(export.read_text())["issues"])
+    assert f"pulled up to: issues {latest[:19]};" in said  # the cursor: the last update stored
+    whole = _whole_files_db(out, tmp_path, ("jira", export))
     demo = out / "gaplens-demo.db"
     assert _rows(demo, WORK_ITEMS, "jira", "ENG-%") == _rows(whole, WORK_ITEMS, "jira", "ENG-%")
     assert _rows(demo, TRANSITIONS, "jira", "ENG-%") == _rows(whole, TRANSITIONS, "jira", "ENG-%")
@@ -249,6 +251,48 @@ def test_the_demo_syncs_its_last_month_of_zendesk_tickets_through_a_connection(
     demo = out / "gaplens-demo.db"
     assert _rows(demo, WORK_ITEMS, "zendesk", "%") == _rows(whole, WORK_ITEMS, "zendesk", "%")
     assert len(_pulled(out, "zendesk")) >= 2
+
+
+def test_an_admin_sees_the_demo_s_four_connections_with_cursors_and_last_success(
+    demo_report: tuple[Path, ReportDocument], tmp_path: Path
+):
+    """/admin/connections on (a copy of) the demo's database, as an admin signs in to it."""
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    from gaplens.accounts.models import StaffRole
+    from gaplens.accounts.service import create_user
+    from gaplens.db.engine import dispose_engine, session_scope
+    from gaplens.web.app import create_app
+    from gaplens.web.settings import WebSettings
+    from tests.web.conftest import PASSWORD, STAFF, sign_in
+
+    out, _ = demo_report
+    shutil.copyfile(out / "gaplens-demo.db", tmp_path / "demo.db")
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    with session_scope(url) as session:
+        create_user(session, STAFF["admin"][0], "Admin", StaffRole.ADMIN, PASSWORD)
+    app = create_app(WebSettings(database_url=url, secure_cookies=False))
+    with TestClient(app, base_url="http://testserver") as client:
+        sign_in(client, "admin")
+        page = client.get("/admin/connections")
+        views = client.get("/api/v1/admin/connections").json()
+    dispose_engine(url)
+    assert page.status_code == 200
+    names = ("copilot-northwind", "jira-northwind", "m365-northwind", "zendesk-northwind")
+    assert all(name in page.text for name in names)
+    assert [view["name"] for view in views] == list(names)
+    assert [view["kind"] for view in views] == ["copilot", "jira", "m365", "zendesk"]
+    for view in views:
+        assert view["last_success"] is not None and view["last_error"] is None, view
+    assert {stream for view in views for stream in view["cursors"]} == {
+        "organization",
+        "seats",
+        "users",
+        "issues",
+        "tickets",
+    }
 
 
 def test_small_teams_and_hidden_groups_cannot_be_recovered(tmp_path: Path):

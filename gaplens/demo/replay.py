@@ -328,7 +328,8 @@ def replay_graph(data: GraphReplay) -> Iterator[str]:
 
 JIRA_EMAIL = "demo.sync@northwind.example"
 SEARCH_HISTORIES = 40
-"""Histories the search carries per issue; the rest come from the changelog endpoint."""
+"""Histories the search carries per issue (Jira cuts long changelogs there; this server at 40);
+the rest come from `/rest/api/3/issue/{key}/changelog`."""
 JQL_PROJECTS = re.compile(r"project in \(([^)]*)\)")
 JQL_UPDATED = re.compile(r'updated >= "(\d{4}/\d{2}/\d{2} \d{2}:\d{2})"')
 
