@@ -273,7 +273,9 @@ def test_an_admin_sees_the_demo_s_four_connections_with_cursors_and_last_success
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     with session_scope(url) as session:
         create_user(session, STAFF["admin"][0], "Admin", StaffRole.ADMIN, PASSWORD)
-    app = create_app(WebSettings(database_url=url, secure_cookies=False))
+    app = create_app(
+        WebSettings(database_url=url, secure_cookies=False, slack_signing_secret="demo-secret")
+    )
     with TestClient(app, base_url="http://testserver") as client:
         sign_in(client, "admin")
         page = client.get("/admin/connections")
