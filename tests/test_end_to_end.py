@@ -128,6 +128,175 @@ def test_the_demo_syncs_its_last_month_of_copilot_use_through_a_connection(
     assert len(pulled) >= 2 and not any("sig=" in s for s in pulled)
 
 
+def _whole_files_db(out: Path, tmp_path: Path, *imports: tuple[str, Path]) -> Path:
+    """The demo's directory and the named exports imported whole, from their files, into a
+    fresh database: what the demo's files-then-connection path must equal."""
+    from gaplens.db.engine import dispose_engine, session_scope
+    from gaplens.db.migrate import upgrade
+    from gaplens.demo.pipeline import ORGANISATION_NAME
+    from gaplens.directory.service import import_people, import_teams
+    from gaplens.telemetry.service import import_m365_copilot
+    from gaplens.work.service import import_jira, import_tickets
+
+    database = tmp_path / "whole.db"
+    url = f"sqlite:///{database}"
+    upgrade(url)
+    importers = {"m365": import_m365_copilot, "jira": import_jira, "tickets": import_tickets}
+    with session_scope(url) as session:
+        import_teams(session, out / "teams.csv", ORGANISATION_NAME)
+        import_people(session, out / "people.csv")
+        for kind, path in imports:
+            importers[kind](session, path)
+    dispose_engine(url)
+    return database
+
+
+WORK_ITEMS = """
+    SELECT w.source, w.key, w.kind, w.item_type, w.status, w.status_category, p.email,
+           w.assignee_ref, t.key, w.created_at, w.started_at, w.resolved_at, w.story_points,
+           w.sprint, w.reopen_count, w.rework_count
+    FROM work_item w LEFT JOIN person p ON p.id = w.person_id LEFT JOIN team t ON t.id = w.team_id
+    WHERE w.source = ? AND w.key LIKE ?"""
+TRANSITIONS = """
+    SELECT w.key, x.ordinal, x.at, x.from_status, x.to_status
+    FROM work_item_transition x JOIN work_item w ON w.id = x.work_item_id
+    WHERE w.source = ? AND w.key LIKE ?"""
+
+
+def _rows(database: Path, query: str, *params: str) -> set[tuple[object, ...]]:
+    import sqlite3
+
+    with sqlite3.connect(database) as db:
+        rows = list(db.execute(query, params))
+    found = set(rows)
+    assert len(found) == len(rows) and rows  # no duplicates, and something to compare
+    return found
+
+
+def _connection_said(out: Path, name: str) -> str:
+    """`gaplens connections`, the connection's part: from its name to the next one."""
+    result = runner.invoke(app, ["connections", "--db", f"sqlite:///{out / 'gaplens-demo.db'}"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert said.count("last success") == 4 and "error" not in said.lower()
+    start = said.index(name)
+    end = said.find("-northwind (", start + len(name))
+    return said[start : end if end > 0 else None]
+
+
+def _pulled(out: Path, kind: str) -> list[str]:
+    import sqlite3
+
+    with sqlite3.connect(out / "gaplens-demo.db") as db:
+        sources = [
+            r[0] for r in db.execute("SELECT source_name FROM import_run WHERE kind=?", (kind,))
+        ]
+    return [s for s in sources if s.startswith("http://127.0.0.1:")]
+
+
+def test_the_demo_syncs_its_latest_microsoft_365_reports_through_a_connection(
+    demo_report: tuple[Path, ReportDocument], tmp_path: Path
+):
+    """The older weekly Microsoft 365 exports come from files, the last two are Graph's report
+    on the days `m365-northwind` syncs (a client-credentials token, then the report's 302 to
+    its CSV): together exactly the snapshots and usage days of importing all six files."""
+    out, _ = demo_report
+    said = _connection_said(out, "m365-northwind (m365)")
+    assert "pulled up to: users 2026-09-30" in said
+    exports = sorted((out / "exports").glob("CopilotUsageUserDetail-*.csv"))
+    assert len(exports) == 6
+    whole = _whole_files_db(out, tmp_path, *(("m365", path) for path in exports))
+    demo = out / "gaplens-demo.db"
+    columns = "refresh_date, upn, display_name, last_activity, teams, word, excel, powerpoint, "
+    columns += "outlook, onenote, loop, copilot_chat, source_row"
+    snapshots = f"SELECT {columns} FROM m365_usage_snapshot WHERE upn LIKE ?"
+    assert _rows(demo, snapshots, "%") == _rows(whole, snapshots, "%")
+    usage = """
+        SELECT p.email, u.day, u.tool, u.app, u.interactions, u.suggestions, u.acceptances,
+               u.loc_suggested, u.loc_added
+        FROM ai_usage_day u JOIN person p ON p.id = u.person_id WHERE u.tool = ?"""
+    assert _rows(demo, usage, "m365-copilot") == _rows(whole, usage, "m365-copilot")
+    pulled = _pulled(out, "m365-copilot")
+    assert len(pulled) == 2 and not any("sig=" in s for s in pulled)
+
+
+def test_the_demo_syncs_its_last_month_of_jira_issues_through_a_connection(
+    demo_report: tuple[Path, ReportDocument], tmp_path: Path
+):
+    """Engineering's issues updated before the last 31 days come from the REST JSON file, the
+    rest from the demo's Jira site (/myself, /field, search/jql by token pages, then by the
+    `updated` cursor): together exactly the work items and transitions of the whole file."""
+    out, _ = demo_report
+    said = _connection_said(out, "jira-northwind (jira)")
+    export = out / "exports" / "jira-search-ENG.json"
+    latest = max(issue["fields"]["updated"] for issue in json.loads(export.read_text())["issues"])
+    assert f"pulled up to: issues {latest[:19]};" in said  # the cursor: the last update stored
+    whole = _whole_files_db(out, tmp_path, ("jira", export))
+    demo = out / "gaplens-demo.db"
+    assert _rows(demo, WORK_ITEMS, "jira", "ENG-%") == _rows(whole, WORK_ITEMS, "jira", "ENG-%")
+    assert _rows(demo, TRANSITIONS, "jira", "ENG-%") == _rows(whole, TRANSITIONS, "jira", "ENG-%")
+    assert len(_pulled(out, "jira")) >= 2
+
+
+def test_the_demo_syncs_its_last_month_of_zendesk_tickets_through_a_connection(
+    demo_report: tuple[Path, ReportDocument], tmp_path: Path
+):
+    """Tickets updated before the last 31 days come from the Support CSV export, the rest
+    from the demo's Zendesk (the incremental export's cursor pages with metric sets, users
+    and groups sideloaded): together exactly the work items of the whole export."""
+    out, _ = demo_report
+    said = _connection_said(out, "zendesk-northwind (zendesk)")
+    assert "pulled up to: tickets " in said
+    whole = _whole_files_db(out, tmp_path, ("tickets", out / "exports" / "zendesk-tickets.csv"))
+    demo = out / "gaplens-demo.db"
+    assert _rows(demo, WORK_ITEMS, "zendesk", "%") == _rows(whole, WORK_ITEMS, "zendesk", "%")
+    assert len(_pulled(out, "zendesk")) >= 2
+
+
+def test_an_admin_sees_the_demo_s_four_connections_with_cursors_and_last_success(
+    demo_report: tuple[Path, ReportDocument], tmp_path: Path
+):
+    """/admin/connections on (a copy of) the demo's database, as an admin signs in to it."""
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    from gaplens.accounts.models import StaffRole
+    from gaplens.accounts.service import create_user
+    from gaplens.db.engine import dispose_engine, session_scope
+    from gaplens.web.app import create_app
+    from gaplens.web.settings import WebSettings
+    from tests.web.conftest import PASSWORD, STAFF, sign_in
+
+    out, _ = demo_report
+    shutil.copyfile(out / "gaplens-demo.db", tmp_path / "demo.db")
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    with session_scope(url) as session:
+        create_user(session, STAFF["admin"][0], "Admin", StaffRole.ADMIN, PASSWORD)
+    app = create_app(
+        WebSettings(database_url=url, secure_cookies=False, slack_signing_secret="demo-secret")
+    )
+    with TestClient(app, base_url="http://testserver") as client:
+        sign_in(client, "admin")
+        page = client.get("/admin/connections")
+        views = client.get("/api/v1/admin/connections").json()
+    dispose_engine(url)
+    assert page.status_code == 200
+    names = ("copilot-northwind", "jira-northwind", "m365-northwind", "zendesk-northwind")
+    assert all(name in page.text for name in names)
+    assert [view["name"] for view in views] == list(names)
+    assert [view["kind"] for view in views] == ["copilot", "jira", "m365", "zendesk"]
+    for view in views:
+        assert view["last_success"] is not None and view["last_error"] is None, view
+    assert {stream for view in views for stream in view["cursors"]} == {
+        "organization",
+        "seats",
+        "users",
+        "issues",
+        "tickets",
+    }
+
+
 def test_small_teams_and_hidden_groups_cannot_be_recovered(tmp_path: Path):
     """In a tiny organisation the executives are too few: nothing lets a reader derive them."""
     result = runner.invoke(app, ["demo", "--people", "60", "--out", str(tmp_path)])

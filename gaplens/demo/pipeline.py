@@ -22,6 +22,7 @@ from gaplens.accounts.service import create_user
 from gaplens.config import normalise_database_url
 from gaplens.db.engine import dispose_engine, session_scope
 from gaplens.db.migrate import upgrade
+from gaplens.demo.connections import SYNC_DAYS, SYNCED_DAYS, one_line, split_exports, sync_replays
 from gaplens.demo.criteria import add_goals
 from gaplens.demo.exports import DATA_END, DemoExports, feedback_items, write_exports
 from gaplens.demo.generator import SyntheticOrganisation, generate_organisation, write_demo_files
@@ -93,7 +94,7 @@ def run_demo(
         "migrate",
         "import",
         "import tool exports",
-        "sync: copilot",
+        "sync: connections",
         "reflections",
         "task map",
         "leaders and statements",
@@ -159,6 +160,8 @@ def run_demo(
 
         started = time.perf_counter()
         exports, replay = split_for_sync(exports, organisation)
+        demo_token = secrets.token_urlsafe(24)
+        exports, replays = split_exports(exports, demo_token)
         with session_scope(url) as session:
             summaries = import_exports(session, exports)
             for kind, use_case, text, day in feedback_items(seed):
@@ -170,8 +173,15 @@ def run_demo(
             progress.console.print(f"  {summary.describe()}", highlight=False)
 
         started = time.perf_counter()
-        synced = sync_copilot(url, replay) if replay is not None else []
-        step("sync: copilot", started)
+        with _demo_secret_key() as one_off:
+            synced = sync_copilot(url, replay) if replay is not None else []
+            synced += sync_replays(url, replays, demo_token)
+        if one_off and synced:
+            synced.append(
+                f"(synced with a one-off {SECRET_KEY_ENV}: set your own and connect again to "
+                "sync from your real tools; see docs/sync.md)"
+            )
+        step("sync: connections", started)
         for line in synced:
             progress.console.print(f"  {line}", highlight=False)
 
@@ -223,11 +233,6 @@ def run_demo(
     return result
 
 
-SYNCED_DAYS = 31
-"""The demo's last days of Copilot use come through a connection; the earlier ones, as an
-organisation would bring its history, from an export imported by hand."""
-
-
 def split_for_sync(
     exports: DemoExports, organisation: SyntheticOrganisation
 ) -> tuple[DemoExports, ReplayData | None]:
@@ -254,9 +259,10 @@ def split_for_sync(
 
 def sync_copilot(url: str, replay: ReplayData) -> list[str]:
     """Connect the demo's GitHub and sync twice, as the server's schedule would: first three
-    days before the data ends (seats, the 28-day reports), then after (the 1-day reports)."""
+    days before the data ends (seats, the 28-day reports), then after (the 1-day reports).
+    The caller holds the key connections are encrypted under (`_demo_secret_key`)."""
     lines: list[str] = []
-    with replay_github(replay) as base_url, _demo_secret_key() as one_off:
+    with replay_github(replay) as base_url:
         with session_scope(url) as session:
             connection = add_connection(
                 session,
@@ -269,18 +275,12 @@ def sync_copilot(url: str, replay: ReplayData) -> list[str]:
                     interval_minutes=10080,
                 ),
             )
-        for today in (DATA_END - dt.timedelta(days=2), DATA_END + dt.timedelta(days=1)):
+        for today in SYNC_DAYS:
             replay.as_of = today
             outcome = sync_connection(url, connection.id, today=today)
             if not outcome.ok:
                 raise RuntimeError(f"the demo's sync failed: {outcome.error}")
-            said = "; ".join(line.strip() for line in outcome.describe().splitlines())
-            lines.append(f"as of {today}: {said}")
-    if one_off:
-        lines.append(
-            f"(synced with a one-off {SECRET_KEY_ENV}: set your own and connect again to "
-            "sync from a real GitHub; see docs/sync.md)"
-        )
+            lines.append(f"as of {today}: {one_line(outcome)}")
     return lines
 
 
