@@ -20,7 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gaplens.connectors.usage_pages import PageItem, UsagePages, whole_number
+from gaplens.connectors.usage_pages import (
+    PageItem,
+    UsagePages,
+    count_field,
+    text_field,
+)
 from gaplens.errors import ProblemCollector
 
 USER_ACTOR = "user_actor"
@@ -100,9 +105,11 @@ def parse_claude_code_day(item: PageItem, problems: ProblemCollector) -> ClaudeC
     before = problems.count
     day = _day(obj.get("date"), row, f"{at}.date", problems)
     actor_type, actor = _actor(obj.get("actor"), row, f"{at}.actor", problems)
-    terminal = _text(obj.get("terminal_type"), row, f"{at}.terminal_type", problems, 100)
-    organization = _text(obj.get("organization_id"), row, f"{at}.organization_id", problems, 100)
-    customer = _text(obj.get("customer_type"), row, f"{at}.customer_type", problems, 32)
+    terminal = text_field(obj.get("terminal_type"), row, f"{at}.terminal_type", problems, 100)
+    organization = text_field(
+        obj.get("organization_id"), row, f"{at}.organization_id", problems, 100
+    )
+    customer = text_field(obj.get("customer_type"), row, f"{at}.customer_type", problems, 32)
     core = obj.get("core_metrics")
     sessions = added = removed = commits = pulls = None
     if core is None:
@@ -111,11 +118,11 @@ def parse_claude_code_day(item: PageItem, problems: ProblemCollector) -> ClaudeC
         problems.add("expected an object", row, f"{at}.core_metrics")
     else:
         base = f"{at}.core_metrics"
-        sessions = _count(core.get("num_sessions"), row, f"{base}.num_sessions", problems)
-        commits = _count(
+        sessions = count_field(core.get("num_sessions"), row, f"{base}.num_sessions", problems)
+        commits = count_field(
             core.get("commits_by_claude_code"), row, f"{base}.commits_by_claude_code", problems
         )
-        pulls = _count(
+        pulls = count_field(
             core.get("pull_requests_by_claude_code"),
             row,
             f"{base}.pull_requests_by_claude_code",
@@ -123,8 +130,10 @@ def parse_claude_code_day(item: PageItem, problems: ProblemCollector) -> ClaudeC
         )
         lines = core.get("lines_of_code")
         if isinstance(lines, dict):
-            added = _count(lines.get("added"), row, f"{base}.lines_of_code.added", problems)
-            removed = _count(lines.get("removed"), row, f"{base}.lines_of_code.removed", problems)
+            added = count_field(lines.get("added"), row, f"{base}.lines_of_code.added", problems)
+            removed = count_field(
+                lines.get("removed"), row, f"{base}.lines_of_code.removed", problems
+            )
         elif lines is not None:
             problems.add("expected an object", row, f"{base}.lines_of_code")
     accepted, rejected, actions = _tool_actions(
@@ -206,7 +215,7 @@ def _tool_actions(
             continue
         entry: dict[str, int] = {}
         for name in ("accepted", "rejected"):
-            number = _count(counts.get(name), row, f"{at}.{tool}.{name}", problems)
+            number = count_field(counts.get(name), row, f"{at}.{tool}.{name}", problems)
             if number is not None:
                 entry[name] = number
         accepted += entry.get("accepted", 0)
@@ -233,7 +242,7 @@ def _models(value: Any, row: int, at: str, problems: ProblemCollector) -> str | 
         tokens = entry.get("tokens")
         if isinstance(tokens, dict):
             for name, number in tokens.items():
-                _count(number, row, f"{here}.tokens.{name}", problems)
+                count_field(number, row, f"{here}.tokens.{name}", problems)
         elif tokens is not None:
             problems.add("expected an object", row, f"{here}.tokens")
         cost = entry.get("estimated_cost")
@@ -250,21 +259,3 @@ def _models(value: Any, row: int, at: str, problems: ProblemCollector) -> str | 
         elif cost is not None:
             problems.add("expected an object", row, f"{here}.estimated_cost")
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
-
-
-def _count(value: Any, row: int, at: str, problems: ProblemCollector) -> int | None:
-    if value is None:
-        return None
-    number = whole_number(value)
-    if number is None:
-        problems.add(f"{value!r} is not a whole number of at least 0", row, at)
-    return number
-
-
-def _text(value: Any, row: int, at: str, problems: ProblemCollector, limit: int) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        problems.add(f"{value!r} is not text", row, at)
-        return None
-    return value.strip()[:limit] or None

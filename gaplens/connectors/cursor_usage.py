@@ -18,7 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gaplens.connectors.usage_pages import PageItem, UsagePages, whole_number
+from gaplens.connectors.usage_pages import (
+    PageItem,
+    UsagePages,
+    count_field,
+    text_field,
+    whole_number,
+)
 from gaplens.errors import ProblemCollector
 
 COUNTS = (
@@ -113,11 +119,11 @@ def parse_cursor_day(item: PageItem, problems: ProblemCollector) -> CursorDay | 
         problems.add(f"{active!r} is not true or false", row, f"{at}.isActive")
     counts: list[int | None] = []
     for name, _ in COUNTS:
-        counts.append(_count(obj.get(name), row, f"{at}.{name}", problems))
+        counts.append(count_field(obj.get(name), row, f"{at}.{name}", problems))
     for name in CHECKED:
-        _count(obj.get(name), row, f"{at}.{name}", problems)
-    model = _text(obj.get("mostUsedModel"), row, f"{at}.mostUsedModel", problems, 100)
-    version = _text(obj.get("clientVersion"), row, f"{at}.clientVersion", problems, 50)
+        count_field(obj.get(name), row, f"{at}.{name}", problems)
+    model = text_field(obj.get("mostUsedModel"), row, f"{at}.mostUsedModel", problems, 100)
+    version = text_field(obj.get("clientVersion"), row, f"{at}.clientVersion", problems, 50)
     if problems.count != before or day is None or email is None:
         return None
     return CursorDay(
@@ -140,21 +146,3 @@ def _day(value: Any, row: int, at: str, problems: ProblemCollector) -> dt.date |
         problems.add(f"{value!r} is not a date in epoch milliseconds", row, at)
         return None
     return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).date()
-
-
-def _count(value: Any, row: int, at: str, problems: ProblemCollector) -> int | None:
-    if value is None:
-        return None
-    number = whole_number(value)
-    if number is None:
-        problems.add(f"{value!r} is not a whole number of at least 0", row, at)
-    return number
-
-
-def _text(value: Any, row: int, at: str, problems: ProblemCollector, limit: int) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        problems.add(f"{value!r} is not text", row, at)
-        return None
-    return value.strip()[:limit] or None

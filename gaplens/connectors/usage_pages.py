@@ -21,7 +21,7 @@ from gaplens.connectors.json_records import (
     check_json_text,
     first_line_is_record,
 )
-from gaplens.errors import InputError
+from gaplens.errors import InputError, ProblemCollector
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,3 +123,23 @@ def whole_number(value: Any) -> int | None:
     if isinstance(value, float) and value.is_integer() and value >= 0:
         return int(value)
     return None
+
+
+def count_field(value: Any, row: int, at: str, problems: ProblemCollector) -> int | None:
+    """An optional count: None when absent; a whole number of at least 0, else a problem."""
+    if value is None:
+        return None
+    number = whole_number(value)
+    if number is None:
+        problems.add(f"{value!r} is not a whole number of at least 0", row, at)
+    return number
+
+
+def text_field(value: Any, row: int, at: str, problems: ProblemCollector, limit: int) -> str | None:
+    """Optional text, trimmed and cut to `limit`; anything but a string is a problem."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        problems.add(f"{value!r} is not text", row, at)
+        return None
+    return value.strip()[:limit] or None
