@@ -5,10 +5,6 @@ enterprise as the scope, on both databases."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,9 +13,9 @@ from typer.testing import CliRunner
 
 from gaplens.cli import app
 from tests.sync.fake_github import ENTERPRISE, ORG, TODAY, TOKEN, FakeGitHub
+from tests.sync.killing import kill_sync_while_it_waits
 from tests.sync.test_sync import (
     KEY,
-    ROOT,
     cursors,
     load_directory,
     one,
@@ -149,23 +145,7 @@ def test_an_enterprise_sync_killed_mid_download_loses_nothing(
         connect_enterprise(url, github)
     assert sync(twin_db_url).ok
     github.fail("hang", r"/download/enterprise/2026-11-07")
-    log = tmp_path / "sync.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-c", "from gaplens.cli import app; app()", "sync", "--db", db_url],
-            cwd=ROOT,
-            env={**os.environ, "GAPLENS_SECRET_KEY": KEY},
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        reached = github.reached.wait(timeout=120)
-        assert reached, f"the sync never reached the download: {log.read_text()}"
-        process.kill()
-        process.wait(timeout=30)
-    finally:
-        github.release.set()
-    assert process.returncode == -signal.SIGKILL
+    kill_sync_while_it_waits(db_url, github, KEY, tmp_path / "sync.log", "the download")
     assert cursors(db_url)["enterprise"] == "2026-11-06"
     assert "users" not in cursors(db_url)
     assert sync(db_url, today=TODAY).ok

@@ -8,10 +8,6 @@ import base64
 import datetime as dt
 import json
 import logging
-import os
-import signal
-import subprocess
-import sys
 import zoneinfo
 from pathlib import Path
 from typing import Any
@@ -30,10 +26,10 @@ from gaplens.sync.schemas import ConnectionIn, ConnectionKind, SyncOutcome
 from gaplens.sync.service import add_connection, sync_all
 from tests.files import TEAMS, person, write_csv
 from tests.sync.fake_jira import EMAIL, TOKEN, ZONE, FakeJira, history, short_issue
+from tests.sync.killing import kill_sync_while_it_waits
 from tests.telemetry.helpers import invoke, rows
 
 KEY = "k" * 40
-ROOT = Path(__file__).resolve().parents[2]
 SEARCH = "/rest/api/3/search/jql"
 LONG_CHANGELOG = "/rest/api/3/issue/APP-1/changelog"
 
@@ -283,23 +279,7 @@ def test_a_sync_process_killed_mid_search_loses_nothing(
         connect(url, jira)
     assert sync(twin_db_url).ok  # the clean run to compare with
     jira.fail("hang", r"search/jql\?.*nextPageToken=NA(%3D%3D|==)")  # the third page
-    log = tmp_path / "sync.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-c", "from gaplens.cli import app; app()", "sync", "--db", db_url],
-            cwd=ROOT,  # this checkout's gaplens
-            env={**os.environ, "GAPLENS_SECRET_KEY": KEY},
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        reached = jira.reached.wait(timeout=120)
-        assert reached, f"the sync never reached the third page: {log.read_text()}"
-        process.kill()
-        process.wait(timeout=30)
-    finally:
-        jira.release.set()
-    assert process.returncode == -signal.SIGKILL
+    kill_sync_while_it_waits(db_url, jira, KEY, tmp_path / "sync.log", "the third page")
     assert one(db_url, "select count(*) from work_item") == 4  # two pages stored
     assert one(db_url, "select last_success from connection") is None
     assert sync(db_url).ok

@@ -6,10 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,10 +19,10 @@ from gaplens.sync.http import Retrying
 from gaplens.sync.schemas import ConnectionIn, ConnectionKind, SyncOutcome
 from gaplens.sync.service import add_connection, sync_all
 from tests.sync.fake_graph import CLIENT_ID, CLIENT_SECRET, REPORT, TENANT, FakeGraph
+from tests.sync.killing import kill_sync_while_it_waits
 from tests.sync.test_sync import KEY, load_directory, one
 from tests.telemetry.helpers import invoke, rows
 
-ROOT = Path(__file__).resolve().parents[2]
 FIRST = f"/v1.0{REPORT}"
 PAGE_2 = f"{FIRST}?$skiptoken=3"
 PAGE_3 = f"{FIRST}?$skiptoken=6"
@@ -375,23 +371,7 @@ def test_a_sync_process_killed_mid_pages_loses_nothing(
         connect(url, graph)
     assert sync(twin_db_url).ok
     graph.fail("hang", r"skiptoken=3")
-    log = tmp_path / "sync.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-c", "from gaplens.cli import app; app()", "sync", "--db", db_url],
-            cwd=ROOT,
-            env={**os.environ, "GAPLENS_SECRET_KEY": KEY},
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        reached = graph.reached.wait(timeout=120)
-        assert reached, f"the sync never reached page 2: {log.read_text()}"
-        process.kill()
-        process.wait(timeout=30)
-    finally:
-        graph.release.set()
-    assert process.returncode == -signal.SIGKILL
+    kill_sync_while_it_waits(db_url, graph, KEY, tmp_path / "sync.log", "page 2")
     assert cursors(db_url) == {}
     assert one(db_url, "select count(*) from m365_usage_snapshot") == 0
     assert one(db_url, "select last_success from connection") is None

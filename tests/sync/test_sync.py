@@ -5,10 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -25,10 +21,10 @@ from gaplens.sync.schemas import ConnectionIn, SyncOutcome
 from gaplens.sync.service import add_connection, run_due_syncs, sync_all, sync_connection
 from tests.files import TEAMS, person, write_csv
 from tests.sync.fake_github import ORG, TODAY, TOKEN, FakeGitHub
+from tests.sync.killing import kill_sync_while_it_waits
 from tests.telemetry.helpers import invoke, rows
 
 KEY = "k" * 40
-ROOT = Path(__file__).resolve().parents[2]
 USERS_1_DAY = f"/orgs/{ORG}/copilot/metrics/reports/users-1-day"
 SEATS = f"/orgs/{ORG}/copilot/billing/seats"
 
@@ -372,23 +368,7 @@ def test_a_sync_process_killed_mid_download_loses_nothing(
         connect(url, github)
     assert sync(twin_db_url).ok
     github.fail("hang", r"/download/users/2026-11-08")
-    log = tmp_path / "sync.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-c", "from gaplens.cli import app; app()", "sync", "--db", db_url],
-            cwd=ROOT,  # this checkout's gaplens
-            env={**os.environ, "GAPLENS_SECRET_KEY": KEY},
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        reached = github.reached.wait(timeout=120)
-        assert reached, f"the sync never reached the download: {log.read_text()}"
-        process.kill()
-        process.wait(timeout=30)
-    finally:
-        github.release.set()
-    assert process.returncode == -signal.SIGKILL
+    kill_sync_while_it_waits(db_url, github, KEY, tmp_path / "sync.log", "the download")
     assert cursors(db_url)["users"] == "2026-11-07"
     assert one(db_url, "select last_success from connection") is None
     assert sync(db_url).ok

@@ -6,10 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import signal
-import subprocess
-import sys
 import zlib
 from pathlib import Path
 from typing import Any
@@ -41,11 +37,11 @@ from tests.sync.fake_zendesk import (
     metric_set,
     ticket,
 )
+from tests.sync.killing import kill_sync_while_it_waits
 from tests.telemetry.helpers import invoke, rows
 from tests.work.samples import ZENDESK_HEADER
 
 KEY = "z" * 40
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
@@ -320,23 +316,7 @@ def test_a_sync_process_killed_mid_export_loses_and_doubles_nothing(
     zendesk.change(ticket(2, status="solved", updated_at="2026-11-09T10:00:00Z"), reopens=1)
     assert sync(twin_db_url).ok
     zendesk.fail("hang", f"cursor={cursor_of(7)}")
-    log = tmp_path / "sync.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-c", "from gaplens.cli import app; app()", "sync", "--db", db_url],
-            cwd=ROOT,
-            env={**os.environ, "GAPLENS_SECRET_KEY": KEY},
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        reached = zendesk.reached.wait(timeout=120)
-        assert reached, f"the sync never reached the third page: {log.read_text()}"
-        process.kill()
-        process.wait(timeout=30)
-    finally:
-        zendesk.release.set()
-    assert process.returncode == -signal.SIGKILL
+    kill_sync_while_it_waits(db_url, zendesk, KEY, tmp_path / "sync.log", "the third page")
     assert cursor(db_url) == cursor_of(7)
     assert one(db_url, "select count(*) from zendesk_ticket") == 6
     assert one(db_url, "select last_success from connection") is None
