@@ -207,10 +207,17 @@ def write_user(
     try:
         problems.raise_if_any()
         assert found is not None
-        apply_people(session, [found], problems)
+        created, _, _ = apply_people(session, [found], problems)
     except InputError as error:
         first = error.problems[0]
         raise InvalidValueException(detail=f"{_attribute(first.column)}: {first.message}") from None
+    if person is None and not created:
+        # A create that found the person already there: another request made them after
+        # our uniqueness check (PostgreSQL's read committed sees its commit), so this one
+        # must not report a creation of its own.
+        raise UniquenessException(
+            detail=f"the email '{found.email}' was created by another request at the same moment"
+        )
     written = session.scalars(select(Person).where(Person.email == found.email)).one()
     user_name = (user.user_name or "").strip()
     written.user_name = user_name if user_name.lower() != found.email else None

@@ -104,7 +104,7 @@ def test_two_scim_creates_of_one_user_give_one_201_and_one_409(
 ) -> None:
     with session_scope(web_db) as session:
         token = create_token(session, "okta")
-    rounds = 6
+    rounds = 20
     for n in range(rounds):
         email = f"race{n}@example.org"
         body = entra_user(email, externalId=f"race-{n}")
