@@ -19,6 +19,7 @@ from scim2_models import (
 )
 from scim2_models.resources.group import GroupMember
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gaplens.audit.service import record
@@ -104,10 +105,19 @@ def _write_team(session: Session, key: str, group: Group, team: Team | None) -> 
     if team is not None and team.parent_id is not None:
         parent = session.scalar(select(Team.key).where(Team.id == team.parent_id))
     found = TeamRecord(1, key, name, parent, team.function if team is not None else None)
+    conflict = UniquenessException(
+        detail=f"a group named '{name}' was created by another request at the same moment"
+    )
     try:
-        apply_teams(session, [found], problems)
+        created, _, _ = apply_teams(session, [found], problems)
     except InputError as error:
         raise InvalidValueException(detail=error.problems[0].message) from None
+    except IntegrityError:
+        # Two creates at once: the other's insert won the unique key while ours waited. The
+        # caller's scope rolls ours back, as for any error.
+        raise conflict from None
+    if team is None and not created:
+        raise conflict  # made by another request after our check (read committed saw it)
     written = find_team(session, key)
     written.external_id = group.external_id
     return written

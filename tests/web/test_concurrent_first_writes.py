@@ -18,11 +18,11 @@ from sqlalchemy import func, select
 from gaplens.accounts.models import StaffUser
 from gaplens.audit.models import AuditEvent
 from gaplens.db.engine import session_scope
-from gaplens.directory.models import Person
+from gaplens.directory.models import Person, Team
 from gaplens.scim.service import create_token
 from tests.web.conftest import free_port
 from tests.web.oidc.server import SsoStack, require_provider, sso_stack
-from tests.web.test_scim import ERROR, auth, entra_user
+from tests.web.test_scim import ERROR, GROUP, auth, entra_user
 
 T = TypeVar("T")
 INPUT = re.compile(r"<input\b([^>]*)>", re.IGNORECASE)
@@ -127,3 +127,29 @@ def test_two_scim_creates_of_one_user_give_one_201_and_one_409(
             select(func.count()).where(AuditEvent.action == "scim_create_user")
         )
     assert created == rounds, "one audit entry per user created, none for a loser"
+
+
+def test_two_scim_creates_of_one_group_give_one_201_and_one_409(
+    live_server: str, web_db: str
+) -> None:
+    with session_scope(web_db) as session:
+        token = create_token(session, "okta")
+    rounds = 20
+    for n in range(rounds):
+        body = {"schemas": [GROUP], "displayName": f"Race Guild {n}", "members": []}
+
+        def create(body: dict[str, object] = body) -> httpx.Response:
+            with httpx.Client(base_url=live_server, timeout=30) as http:
+                return http.post("/scim/v2/Groups", json=body, headers=auth(token))
+
+        answers = together([create, create])
+        assert sorted(a.status_code for a in answers) == [201, 409], [a.text for a in answers]
+        error = next(a for a in answers if a.status_code == 409).json()
+        assert error["schemas"] == [ERROR] and error["scimType"] == "uniqueness"
+        with session_scope(web_db) as session:
+            assert session.scalar(select(func.count()).where(Team.key == f"race-guild-{n}")) == 1
+    with session_scope(web_db) as session:
+        created = session.scalar(
+            select(func.count()).where(AuditEvent.action == "scim_create_group")
+        )
+    assert created == rounds, "one audit entry per group created, none for a loser"
