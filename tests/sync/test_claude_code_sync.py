@@ -256,16 +256,23 @@ def test_a_sync_process_killed_mid_sync_loses_and_doubles_nothing(
         (tmp_path / str(n)).mkdir()
         directory(url, tmp_path / str(n))
         connect(url, anthropic)
+    # The process runs with the real clock (90 days before its today): the fake also holds
+    # use of the 30 days before that today, whenever the suite runs.
+    today = dt.datetime.now(dt.UTC).date()
+    for back in range(1, 31):
+        day = today - dt.timedelta(days=back)
+        emails = ["person1@acme.example", "person4@acme.example", "person5@acme.example"]
+        anthropic.usage[day] = [claude_user(e, day.isoformat()) for e in emails[: back % 3 + 1]]
     anthropic.hang_at = 70
     kill_sync_while_it_waits(db_url, anthropic, SERVER_KEY, tmp_path / "sync.log", "request 70")
-    # The process ran with the real clock (90 days before its today); both databases are
-    # finished on that day, so both ask for the same days.
-    today = dt.datetime.now(dt.UTC).date()
+    # Both databases are finished on that day, so both ask for the same days.
     killed_at = stored_cursor(db_url)
     assert killed_at is not None and killed_at < str(today - dt.timedelta(days=10))
     assert one(db_url, "select last_success from connection") is None
     assert sync(db_url, today).ok and sync(twin_db_url, today).ok
-    assert snapshot(db_url) == snapshot(twin_db_url)
+    finished = snapshot(db_url)
+    assert len(finished["claude_code_user_day"]) >= 60 and finished["ai_usage_day"]
+    assert finished == snapshot(twin_db_url)
     assert stored_cursor(db_url) == stored_cursor(twin_db_url) == str(today - dt.timedelta(days=1))
 
 

@@ -248,16 +248,21 @@ def test_a_sync_process_killed_mid_sync_loses_and_doubles_nothing(
         (tmp_path / str(n)).mkdir()
         directory(url, tmp_path / str(n))
         connect(url, cursor)
+    # The process runs with the real clock (90 days before its today): the fake also holds
+    # use of the 40 days before that today, whenever the suite runs.
+    today = dt.datetime.now(dt.UTC).date()
+    for back in range(1, 41):
+        cursor.record(today - dt.timedelta(days=back), "person4@acme.example", n=back % 3)
     cursor.hang_at = 3
     kill_sync_while_it_waits(db_url, cursor, SERVER_KEY, tmp_path / "sync.log", "the third window")
-    # The process ran with the real clock (90 days before its today): both databases are
-    # finished on that day, so both ask for the same range.
-    today = dt.datetime.now(dt.UTC).date()
+    # Both databases are finished on that day, so both ask for the same range.
     killed_at = stored_cursor(db_url)
     assert killed_at == (today - dt.timedelta(days=31)).isoformat()  # two windows stored
     assert one(db_url, "select last_success from connection") is None
     assert sync(db_url, today).ok and sync(twin_db_url, today).ok
-    assert snapshot(db_url) == snapshot(twin_db_url)
+    finished = snapshot(db_url)
+    assert len(finished["cursor_user_day"]) >= 40 and finished["ai_usage_day"]
+    assert finished == snapshot(twin_db_url)
     assert stored_cursor(db_url) == stored_cursor(twin_db_url) == str(today - dt.timedelta(days=1))
 
 
