@@ -638,6 +638,91 @@ def connect_zendesk(
     )
 
 
+@connect_app.command("cursor")
+def connect_cursor(
+    team: Annotated[
+        str, typer.Option(help="A label for the team (the admin API key decides which team).")
+    ],
+    key_env: Annotated[
+        str | None,
+        typer.Option(
+            help="Name of the environment variable holding the admin API key (default: prompt "
+            "for it). The key itself is never an argument, so it stays out of shell history."
+        ),
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="A name for the connection (default: cursor-TEAM).")
+    ] = None,
+    base_url: Annotated[str, typer.Option(help="The Admin API root.")] = "https://api.cursor.com",
+    interval: IntervalOption = 1440,
+    db: DbOption = None,
+) -> None:
+    """Store a Cursor connection: the Admin API's daily usage per member (POST
+    /teams/daily-usage-data), 90 days on the first sync, then from where it stopped.
+
+    The admin API key (cursor.com/dashboard, Settings, Advanced, Admin API Keys) is sent as
+    Basic auth and encrypted with GAPLENS_SECRET_KEY before it is stored.
+
+    Example: gaplens connect cursor --team northwind --key-env CURSOR_ADMIN_KEY
+    """
+    with user_errors():
+        key = _secret_from(key_env, "Cursor admin API key")
+    _connect(
+        db,
+        "team",
+        kind="cursor",
+        name=name or f"cursor-{team}",
+        org=team,
+        base_url=base_url,
+        interval_minutes=interval,
+        token=key,
+    )
+
+
+@connect_app.command("claude-code")
+def connect_claude_code(
+    organization: Annotated[
+        str,
+        typer.Option(help="A label for the organisation (the admin API key decides which)."),
+    ],
+    key_env: Annotated[
+        str | None,
+        typer.Option(
+            help="Name of the environment variable holding the Admin API key (default: prompt "
+            "for it). The key itself is never an argument, so it stays out of shell history."
+        ),
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="A name for the connection (default: claude-code-ORG).")
+    ] = None,
+    base_url: Annotated[
+        str, typer.Option(help="The Anthropic API root.")
+    ] = "https://api.anthropic.com",
+    interval: IntervalOption = 1440,
+    db: DbOption = None,
+) -> None:
+    """Store a Claude Code connection: the Anthropic Admin API's Claude Code analytics
+    (GET /v1/organizations/usage_report/claude_code), 90 days on the first sync, then daily.
+
+    The Admin API key (sk-ant-admin..., Claude Console, Settings, Admin keys) is sent as
+    x-api-key and encrypted with GAPLENS_SECRET_KEY before it is stored.
+
+    Example: gaplens connect claude-code --organization northwind --key-env ANTHROPIC_ADMIN_KEY
+    """
+    with user_errors():
+        key = _secret_from(key_env, "Anthropic Admin API key")
+    _connect(
+        db,
+        "organisation",
+        kind="claude-code",
+        name=name or f"claude-code-{organization}",
+        org=organization,
+        base_url=base_url,
+        interval_minutes=interval,
+        token=key,
+    )
+
+
 @app.command("connections")
 def connections_command(
     rotate: Annotated[
@@ -703,7 +788,8 @@ def sync_command(
     kind: Annotated[
         str | None,
         typer.Argument(
-            help="Only connections of this kind (copilot, copilot-enterprise, jira, m365, zendesk)."
+            help="Only connections of this kind (copilot, copilot-enterprise, jira, m365, "
+            "zendesk, cursor, claude-code)."
         ),
     ] = None,
     connection: Annotated[

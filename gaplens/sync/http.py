@@ -70,7 +70,8 @@ class Retrying:
 
 
 class ApiClient:
-    """One vendor API: JSON GETs with the token, and unauthenticated downloads of signed links."""
+    """One vendor API: JSON GETs (and read-only JSON POSTs) with the token, and
+    unauthenticated downloads of signed links."""
 
     def __init__(
         self,
@@ -111,6 +112,16 @@ class ApiClient:
         """The decoded body and the response (for its Link header)."""
         url = self.url(path_or_url)
         response = self._retry(lambda: self._api.get(url, params=params), url, api=True)
+        try:
+            return response.json(), response
+        except ValueError:
+            raise SyncError(f"{shown_url(url)} did not answer with JSON") from None
+
+    def post_json(self, path_or_url: str, body: Mapping[str, Any]) -> tuple[Any, httpx.Response]:
+        """POST `body` as JSON (Cursor's Admin API takes its date range so); the decoded
+        answer and the response. Retried like a GET: a POST here only reads."""
+        url = self.url(path_or_url)
+        response = self._retry(lambda: self._api.post(url, json=dict(body)), url, api=True)
         try:
             return response.json(), response
         except ValueError:

@@ -21,11 +21,20 @@ class ConnectionKind(StrEnum):
     """Microsoft 365 Copilot through Microsoft Graph (`org` is the tenant)."""
     ZENDESK = "zendesk"
     """Zendesk Support's incremental ticket export (`org` is the subdomain)."""
+    CURSOR = "cursor"
+    """Cursor's Admin API daily usage (`org` is a label for the team the key belongs to)."""
+    CLAUDE_CODE = "claude-code"
+    """Claude Code analytics of the Anthropic Admin API (`org`: a label for the organisation)."""
 
 
 GITHUB_API = "https://api.github.com"
 GRAPH_API = "https://graph.microsoft.com/v1.0"
 ENTRA_AUTHORITY = "https://login.microsoftonline.com"
+DEFAULT_ROOTS = {
+    "cursor": "https://api.cursor.com",
+    "claude-code": "https://api.anthropic.com",
+}
+"""API roots of kinds whose root is the vendor's own (the default `base_url` is GitHub's)."""
 
 
 class ConnectionIn(BaseModel):
@@ -36,11 +45,13 @@ class ConnectionIn(BaseModel):
     org: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9._,-]*$")
     """The organisation's login, as in github.com/<org> (an enterprise's
     slug for `copilot-enterprise`); for Jira, the project keys `KEY,KEY`;
-    for Microsoft 365, the tenant; for Zendesk, the subdomain."""
+    for Microsoft 365, the tenant; for Zendesk, the subdomain; for Cursor and Claude Code a
+    label of the team or organisation (the admin key alone decides whose data it is)."""
     base_url: str = Field(default=GITHUB_API, max_length=500, pattern=r"^https?://[^\s?#]+$")
     interval_minutes: int = Field(default=1440, ge=15, le=10080)
     token: SecretStr = Field(min_length=1, max_length=2000)
-    """GitHub: the token. Jira: the API token. Microsoft 365: the app's client secret."""
+    """GitHub: the token. Jira: the API token. Microsoft 365: the app's client secret.
+    Cursor and Claude Code: the admin API key."""
     email: str | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
     """Jira: the Atlassian account's email, sent with the API token (Basic auth). Zendesk: the
     agent whose API token `token` is (Basic auth); None for an OAuth token (Bearer)."""
@@ -70,6 +81,8 @@ class ConnectionIn(BaseModel):
             if self.base_url.rstrip("/") in ("", GITHUB_API):
                 self.base_url = GRAPH_API
             self.authority = self.authority.rstrip("/") or ENTRA_AUTHORITY
+        if self.kind.value in DEFAULT_ROOTS and self.base_url.rstrip("/") == GITHUB_API:
+            self.base_url = DEFAULT_ROOTS[self.kind.value]
         if self.kind == ConnectionKind.ZENDESK and self.base_url.rstrip("/") == GITHUB_API:
             self.base_url = f"https://{self.org}.zendesk.com"
         return self

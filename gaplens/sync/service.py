@@ -35,7 +35,9 @@ from gaplens.errors import InputError, ProblemCollector
 from gaplens.imports.models import ImportRun
 from gaplens.imports.raw import RawRowWriter, forget_raw_of_same_file
 from gaplens.privacy import PrivacyPolicy
+from gaplens.sync.claude_code import ClaudeCodeClient
 from gaplens.sync.credentials import decrypt, encrypt, reencrypt
+from gaplens.sync.cursor import CursorClient
 from gaplens.sync.github import DEFAULT_BASE_URL, CopilotClient
 from gaplens.sync.http import Retrying, SyncError
 from gaplens.sync.jira import JiraClient, credentials_json, parse_credentials
@@ -45,9 +47,11 @@ from gaplens.sync.queries import view_of
 from gaplens.sync.schemas import ConnectionIn, ConnectionKind, ConnectionView, SyncOutcome
 from gaplens.sync.tools import CopilotPremiumUsage, CopilotSeat
 from gaplens.sync.vendor import (
+    CLAUDE_CODE_USAGE,
     COPILOT_PREMIUM,
     COPILOT_SEATS,
     COPILOT_USAGE,
+    CURSOR_USAGE,
     JIRA_ISSUES,
     M365_USAGE,
     ZENDESK_TICKETS,
@@ -55,6 +59,7 @@ from gaplens.sync.vendor import (
     VendorClient,
 )
 from gaplens.sync.zendesk import ZendeskClient, credentials_text
+from gaplens.telemetry.assistants import import_claude_code_usage, import_cursor_usage
 from gaplens.telemetry.service import import_copilot_usage, import_m365_copilot
 from gaplens.work.service import import_jira, import_tickets, jira_resolver
 
@@ -130,6 +135,10 @@ def default_client(connection: Connection, token: str, retrying: Retrying | None
         return ZendeskClient(connection.base_url, connection.org, token, retrying)
     if connection.kind == ConnectionKind.COPILOT_ENTERPRISE:
         return CopilotClient(connection.base_url, connection.org, token, retrying, enterprise=True)
+    if connection.kind == ConnectionKind.CURSOR:
+        return CursorClient(connection.base_url, token, retrying)
+    if connection.kind == ConnectionKind.CLAUDE_CODE:
+        return ClaudeCodeClient(connection.base_url, token, retrying)
     raise SyncError(f"connections of kind '{connection.kind}' cannot be synced yet")
 
 
@@ -380,6 +389,15 @@ def store_unit(session: Session, unit: Unit, directory: Directory | None = None)
         for download in unit.files:
             summary = import_tickets(session, download.path, system=ZENDESK, source=download.source)
             notes.append(summary.detail)
+        return "; ".join(notes)
+    if unit.payload_kind in (CURSOR_USAGE, CLAUDE_CODE_USAGE):
+        importer = (
+            import_cursor_usage if unit.payload_kind == CURSOR_USAGE else import_claude_code_usage
+        )
+        notes = [unit.note]
+        for download in unit.files:
+            summary = importer(session, download.path, source=download.source)
+            notes.append(f"{summary.rows_written} rows written, {summary.detail}")
         return "; ".join(notes)
     if unit.payload_kind == COPILOT_SEATS:
         return f"{unit.note}; {store_seats(session, unit.scope, unit.source, unit.records)}"

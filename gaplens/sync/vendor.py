@@ -29,6 +29,12 @@ ZENDESK_TICKETS = "zendesk-tickets"
 COPILOT_PREMIUM = "copilot-premium-requests"
 """A unit of one month's premium request usage report for `sync.service.store_premium_usage`."""
 
+CURSOR_USAGE = "cursor-usage"
+"""A unit of one Cursor daily-usage response for `telemetry.assistants.import_cursor_usage`."""
+CLAUDE_CODE_USAGE = "claude-code-usage"
+"""A unit of one day of Claude Code usage (every page, JSON lines) for
+`telemetry.assistants.import_claude_code_usage`."""
+
 
 @dataclass(frozen=True)
 class Download:
