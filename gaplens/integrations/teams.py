@@ -483,6 +483,12 @@ def _help(command: str, language: str, base_url: str) -> str:
             t(N_("`%(command)s friction copilot code-review`")),
             t(
                 N_(
+                    "The channel sees the kind, tool and use case you name here, too: to keep "
+                    "even those to yourself, open the form and choose them there."
+                )
+            ),
+            t(
+                N_(
                     "The form stores the kind, tool, use case and your words anonymously, dated "
                     "by day. Please leave names (yours or anyone else's) out of your words."
                 )

@@ -239,6 +239,7 @@ def test_help_uses_the_mention_explains_the_channel_and_links_the_form() -> None
     text = reply("help", command="@Gap Lens")
     assert "`@Gap Lens friction copilot code-review`" in text
     assert "Everyone in a Teams channel sees who wrote a message" in text
+    assert "The channel sees the kind, tool and use case you name here, too" in text
     assert f"{BASE}/feedback" in text
     assert "personal reflection link" in text
 
