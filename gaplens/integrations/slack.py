@@ -44,7 +44,8 @@ Feedback grammar (what follows ``/gaplens``)::
 
 * ``KIND`` is ``working``, ``friction``, ``idea`` or ``concern`` (case-insensitive), or a
   synonym from :data:`KIND_SYNONYMS` (``win`` -> working, ``problem`` -> friction,
-  ``worry`` -> concern, ...).
+  ``worry`` -> concern, ...), English or in a language gaplens replies in (``problème``,
+  ``Idee``, ``問題``); a full-width colon counts as a colon.
 * The part between KIND and the first colon (a colon inside ``://`` does not count) is read
   as tool / use case only if it is short enough to be one: keyword tokens (``tool=``,
   ``use=``; ``use_case=``, ``usecase=``, ``use-case=`` and ``case=`` also work) plus at most
@@ -55,6 +56,11 @@ Feedback grammar (what follows ``/gaplens``)::
 * The whole text may be at most :data:`MAX_TEXT_CHARS` characters; longer text, an unknown
   KIND, an unknown ``key=``, an empty value or missing words give an *error* intent whose
   message is shown to the person (only to them), never an exception.
+
+Every message is written through the respondent pages' gettext catalogues: the parse
+functions and replies take ``language`` (a code with a catalogue; the route passes
+``GAPLENS_DEFAULT_LANGUAGE``, since a slash command carries no language). The command words
+in examples stay English.
 """
 
 from __future__ import annotations
@@ -70,6 +76,8 @@ from dataclasses import dataclass
 from typing import Final, Literal, Protocol, get_args
 from urllib.parse import parse_qsl
 
+from gaplens.i18n import DEFAULT_LANGUAGE, N_, number_words, translate
+
 __all__ = [
     "DEFAULT_COMMAND",
     "FEEDBACK_KINDS",
@@ -80,8 +88,8 @@ __all__ = [
     "MAX_TEXT_CHARS",
     "FeedbackIntent",
     "FeedbackKind",
+    "FeedbackStart",
     "IntentKind",
-    "Platform",
     "ReflectionIntent",
     "ReplayGuard",
     "ReplayStore",
@@ -97,12 +105,15 @@ __all__ = [
     "help_text",
     "is_reflection_text",
     "is_ssl_check",
+    "kind_lines",
     "parse_feedback_text",
     "parse_reflection_text",
     "parse_slash_command",
+    "read_feedback_start",
     "reflection_acknowledgement_text",
     "reflection_reply",
     "reply_for",
+    "too_long_text",
     "verify_request",
 ]
 
@@ -434,15 +445,44 @@ def _synonyms(kind: FeedbackKind, *words: str) -> dict[str, FeedbackKind]:
     return dict.fromkeys((kind, *words), kind)
 
 
+TRANSLATED_KIND_WORDS: Final[Mapping[str, FeedbackKind]] = {
+    # German
+    **_synonyms("working", "gut", "läuft", "hilft", "erfolg"),
+    **_synonyms("friction", "reibung", "hürde", "schwierigkeit"),
+    **_synonyms("idea", "idee", "vorschlag", "wunsch"),
+    **_synonyms("concern", "sorge", "bedenken", "risiko"),
+    # French
+    **_synonyms("working", "marche", "fonctionne", "réussite", "reussite", "bien"),
+    **_synonyms("friction", "problème", "probleme", "difficulté", "difficulte"),
+    **_synonyms("idea", "idée"),
+    **_synonyms("concern", "inquiétude", "inquietude", "préoccupation", "crainte", "risque"),
+    # Spanish
+    **_synonyms("working", "funciona", "éxito", "exito", "bueno"),
+    **_synonyms("friction", "fricción", "friccion", "problema", "dificultad"),
+    **_synonyms("idea", "sugerencia", "propuesta", "deseo"),
+    **_synonyms("concern", "preocupación", "preocupacion", "inquietud", "riesgo", "temor"),
+    # Japanese
+    **_synonyms("working", "うまくいった", "良い", "成功"),
+    **_synonyms("friction", "摩擦", "問題", "困りごと"),
+    **_synonyms("idea", "アイデア", "提案", "要望"),
+    **_synonyms("concern", "懸念", "心配", "リスク"),
+}
+"""KIND in the languages gaplens replies in, accepted whatever the reply's language (a Slack
+command says nothing about its sender's language)."""
+
 KIND_SYNONYMS: Final[Mapping[str, FeedbackKind]] = {
     **_synonyms("working", "works", "win", "wins", "good", "helps", "helpful", "success", "+"),
     **_synonyms("friction", "problem", "problems", "issue", "issues", "pain", "broken", "bad", "-"),
     **_synonyms("idea", "ideas", "suggestion", "suggest", "proposal", "wish", "request"),
     **_synonyms("concern", "concerns", "concerned", "worry", "worried", "worries", "fear", "risk"),
+    **TRANSLATED_KIND_WORDS,
 }
 """Every word accepted as KIND (lower case) and the kind it means."""
 
-_HELP_WORDS: Final = frozenset({"help", "?", "-h", "--help", "usage"})
+
+_HELP_WORDS: Final = frozenset(
+    {"help", "?", "-h", "--help", "usage", "hilfe", "aide", "ayuda", "ヘルプ"}
+)
 
 _QUALIFIER_KEYS: Final[Mapping[str, Literal["tool", "use_case"]]] = {
     "tool": "tool",
@@ -453,8 +493,9 @@ _QUALIFIER_KEYS: Final[Mapping[str, Literal["tool", "use_case"]]] = {
     "case": "use_case",
 }
 
-_KIND_RE: Final = re.compile(r"(?P<kind>[^\s:]+)(?P<rest>.*)", re.DOTALL)
-_COLON_RE: Final = re.compile(r":(?!//)")
+# A full-width colon (as Japanese input methods type it) counts as a colon.
+_KIND_RE: Final = re.compile(r"(?P<kind>[^\s:：]+)(?P<rest>.*)", re.DOTALL)
+_COLON_RE: Final = re.compile(r"[:：](?!//)")
 _SLOTS: Final[tuple[Literal["tool", "use_case"], ...]] = ("tool", "use_case")
 # One token before the colon: an optional "key=", then a quoted (straight or curly quotes) or
 # bare value. Tokens are separated by whitespace.
@@ -483,8 +524,13 @@ class FeedbackIntent:
         return self.kind in FEEDBACK_KINDS
 
 
-def _error(message: str) -> FeedbackIntent:
-    return FeedbackIntent(kind="error", message=f"{message} Nothing was stored.")
+def _nothing_stored(message: str, language: str) -> str:
+    stored = translate(language, N_("Nothing was stored."))
+    return f"{message} {stored}"
+
+
+def _error(message: str, language: str) -> FeedbackIntent:
+    return FeedbackIntent(kind="error", message=_nothing_stored(message, language))
 
 
 def _clean(text: str) -> str:
@@ -498,8 +544,8 @@ def _clean(text: str) -> str:
     )
 
 
-def _see_help(command: str) -> str:
-    return f"Type `{command} help` for examples."
+def _see_help(command: str, language: str) -> str:
+    return translate(language, N_("Type `%(command)s help` for examples."), command=command)
 
 
 def _slack_escape(text: str) -> str:
@@ -536,7 +582,7 @@ def _head_tokens(head: str) -> list[tuple[str | None, str]] | None:
     return tokens
 
 
-def _read_head(head: str, command: str) -> _Head | FeedbackIntent | None:
+def _read_head(head: str, command: str, language: str) -> _Head | FeedbackIntent | None:
     """Tool / use case from the words before the colon; None if they are not qualifiers."""
     tokens = _head_tokens(head)
     if tokens is None:
@@ -550,63 +596,113 @@ def _read_head(head: str, command: str) -> _Head | FeedbackIntent | None:
         slot = _QUALIFIER_KEYS.get(key.lower())
         if slot is None:
             return _error(
-                f"I don't know “{_slack_escape(key)}=”. Use tool= and use= before the colon, "
-                f"e.g. `{command} friction tool=copilot use=code-review: ...`."
+                translate(
+                    language,
+                    N_(
+                        "I don't know “%(key)s=”. Use tool= and use= before the colon, e.g. "
+                        "`%(command)s friction tool=copilot use=code-review: ...`."
+                    ),
+                    key=_slack_escape(key),
+                    command=command,
+                ),
+                language,
             )
         if slot in keyed:
-            return _error(f"“{_slack_escape(key)}=” appears twice; give it once.")
+            return _error(
+                translate(
+                    language, N_("“%(key)s=” appears twice; give it once."), key=_slack_escape(key)
+                ),
+                language,
+            )
         keyed[slot] = value
     free = [slot for slot in _SLOTS if slot not in keyed]
     if len(bare) > len(free):
         if not keyed:
             return None  # three or more plain words: the colon belongs to the sentence
         return _error(
-            "Too many words before the colon. Put them after it, or quote a name with spaces, "
-            f'e.g. `{command} friction tool="GitHub Copilot" use=code-review: ...`.'
+            translate(
+                language,
+                N_(
+                    "Too many words before the colon. Put them after it, or quote a name with "
+                    'spaces, e.g. `%(command)s friction tool="GitHub Copilot" use=code-review: '
+                    "...`."
+                ),
+                command=command,
+            ),
+            language,
         )
     for slot, value in zip(free, bare, strict=False):
         keyed[slot] = value
     for slot, value in keyed.items():
-        label = "tool" if slot == "tool" else "use case"
         if not value:
-            return _error(f"The {label} is empty. Leave it out or give a name.")
+            empty = (
+                N_("The tool is empty. Leave it out or give a name.")
+                if slot == "tool"
+                else N_("The use case is empty. Leave it out or give a name.")
+            )
+            return _error(translate(language, empty), language)
         if len(value) > MAX_QUALIFIER_CHARS:
-            return _error(f"The {label} name is longer than {MAX_QUALIFIER_CHARS} characters.")
+            long = (
+                N_("The tool name is longer than %(limit)s characters.")
+                if slot == "tool"
+                else N_("The use case name is longer than %(limit)s characters.")
+            )
+            return _error(translate(language, long, limit=MAX_QUALIFIER_CHARS), language)
     return _Head(tool=keyed.get("tool"), use_case=keyed.get("use_case"))
 
 
-def parse_feedback_text(text: str, *, command: str = DEFAULT_COMMAND) -> FeedbackIntent:
+def _kind_and_rest(
+    text: str, command: str, language: str
+) -> tuple[FeedbackKind, str] | FeedbackIntent:
+    """The kind a (cleaned, stripped) text starts with and what follows it, or the help or
+    error intent."""
+    if not text:
+        return FeedbackIntent(kind="help", message=help_text(command, language))
+    match = _KIND_RE.fullmatch(text)
+    kinds = ", ".join(FEEDBACK_KINDS)
+    if match is None:  # starts with a colon
+        start = translate(language, N_("Start with a kind: %(kinds)s."), kinds=kinds)
+        return _error(f"{start} {_see_help(command, language)}", language)
+    word = match.group("kind").lower()
+    if word in _HELP_WORDS:
+        return FeedbackIntent(kind="help", message=help_text(command, language))
+    kind = KIND_SYNONYMS.get(word)
+    if kind is None:
+        unknown = translate(
+            language,
+            N_(
+                "I didn't recognise “%(word)s”. Start with one of %(kinds)s — for example "
+                "`%(command)s friction copilot code-review: it invents APIs`."
+            ),
+            word=_slack_escape(match.group("kind")),
+            kinds=kinds,
+            command=command,
+        )
+        return _error(f"{unknown} {_see_help(command, language)}", language)
+    return kind, match.group("rest")
+
+
+def parse_feedback_text(
+    text: str, *, command: str = DEFAULT_COMMAND, language: str = DEFAULT_LANGUAGE
+) -> FeedbackIntent:
     """Read what followed the command (see the module docstring for the grammar).
 
     Never raises for any string: problems become an ``error`` intent with a message for the
-    person. ``command`` is only used to phrase examples in those messages.
+    person, in ``language`` (a code gaplens has a catalogue for). ``command`` is only used to
+    phrase examples in those messages.
     """
     if len(text) > MAX_TEXT_CHARS:
-        return FeedbackIntent(kind="error", message=_too_long_message(text))
-    text = _clean(text).strip()
-    if not text:
-        return FeedbackIntent(kind="help", message=_help_text(command))
-    match = _KIND_RE.fullmatch(text)
-    if match is None:  # starts with a colon
-        return _error(f"Start with a kind: {', '.join(FEEDBACK_KINDS)}. " + _see_help(command))
-    word = match.group("kind").lower()
-    rest = match.group("rest")
-    if word in _HELP_WORDS:
-        return FeedbackIntent(kind="help", message=_help_text(command))
-    kind = KIND_SYNONYMS.get(word)
-    if kind is None:
-        return _error(
-            f"I didn't recognise “{_slack_escape(match.group('kind'))}”. Start with one of "
-            f"{', '.join(FEEDBACK_KINDS)} — for example `{command} friction copilot "
-            "code-review: it invents APIs`. " + _see_help(command)
-        )
-
+        return FeedbackIntent(kind="error", message=_too_long_message(text, language))
+    start = _kind_and_rest(_clean(text).strip(), command, language)
+    if isinstance(start, FeedbackIntent):
+        return start
+    kind, rest = start
     tool: str | None = None
     use_case: str | None = None
     words = rest
     colon = _COLON_RE.search(rest)
     if colon is not None:
-        head = _read_head(rest[: colon.start()], command)
+        head = _read_head(rest[: colon.start()], command, language)
         if isinstance(head, FeedbackIntent):
             return head
         if head is not None:
@@ -614,8 +710,54 @@ def parse_feedback_text(text: str, *, command: str = DEFAULT_COMMAND) -> Feedbac
             words = rest[colon.end() :]
     words = words.strip()
     if not words:
-        return _error(f"Please add what happened after the colon, e.g. `{command} {kind}: ...`.")
+        return _error(
+            translate(
+                language,
+                N_("Please add what happened after the colon, e.g. `%(command)s %(kind)s: ...`."),
+                command=command,
+                kind=kind,
+            ),
+            language,
+        )
     return FeedbackIntent(kind=kind, text=words, tool=tool, use_case=use_case)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackStart:
+    """The kind, tool and use case a feedback command names, and whether words followed
+    (never the words themselves): what a channel reply may use, since it keeps no words."""
+
+    kind: FeedbackKind
+    tool: str | None = None
+    use_case: str | None = None
+    has_words: bool = False
+
+
+def read_feedback_start(
+    text: str, *, command: str = DEFAULT_COMMAND, language: str = DEFAULT_LANGUAGE
+) -> FeedbackStart | FeedbackIntent:
+    """The command's grammar read for a quick route to the form: ``friction copilot
+    code-review: words`` or, without a colon, ``friction copilot [code-review]`` (at most two
+    plain words or ``tool=`` / ``use=``: more is a sentence). Help and mistakes are the same
+    intents as :func:`parse_feedback_text`; never raises."""
+    if len(text) > MAX_TEXT_CHARS:
+        return FeedbackIntent(kind="error", message=_too_long_message(text, language))
+    start = _kind_and_rest(_clean(text).strip(), command, language)
+    if isinstance(start, FeedbackIntent):
+        return start
+    kind, rest = start
+    colon = _COLON_RE.search(rest)
+    head_text, words = (rest, "") if colon is None else (rest[: colon.start()], rest[colon.end() :])
+    if not head_text.strip():
+        return FeedbackStart(kind=kind, has_words=bool(words.strip()))
+    head = _read_head(head_text, command, language)
+    if isinstance(head, FeedbackIntent):
+        return head
+    if head is None:  # the words before the colon are a sentence
+        return FeedbackStart(kind=kind, has_words=True)
+    return FeedbackStart(
+        kind=kind, tool=head.tool, use_case=head.use_case, has_words=bool(words.strip())
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -627,102 +769,155 @@ def ephemeral_response(text: str) -> dict[str, object]:
     return {"response_type": "ephemeral", "text": text}
 
 
-Platform = Literal["Slack", "Teams"]
-"""Where a command came from; only the wording of what is *not* stored differs."""
-
-_NOT_STORED: Final[Mapping[Platform, str]] = {
-    "Slack": "your Slack name, id, workspace or channel",
-    "Teams": "your Teams name, ids, tenant, team or channel",
-}
-
-
-def acknowledgement_text(platform: Platform = "Slack") -> str:
-    """What was kept of a feedback item and what was not, in the platform's words."""
-    return (
-        "Thanks — stored anonymously: the kind, tool, use case and your words, dated by day. "
-        f"Not stored: {_NOT_STORED[platform]}."
+def acknowledgement_text(language: str = DEFAULT_LANGUAGE) -> str:
+    """What was kept of a feedback item and what was not."""
+    return translate(
+        language,
+        N_(
+            "Thanks — stored anonymously: the kind, tool, use case and your words, dated by day. "
+            "Not stored: your Slack name, id, workspace or channel."
+        ),
     )
 
 
-def filed_as(intent: FeedbackIntent) -> str:
+def filed_as(intent: FeedbackIntent, language: str = DEFAULT_LANGUAGE) -> str:
     """How the feedback was filed, so a mistyped tool or kind is visible at once."""
-    return (
-        f"Filed as *{intent.kind}* · tool: {_slack_escape(intent.tool or 'not given')}"
-        f" · use case: {_slack_escape(intent.use_case or 'not given')}."
+    not_given = translate(language, N_("not given"))
+    return translate(
+        language,
+        N_("Filed as *%(kind)s* · tool: %(tool)s · use case: %(use_case)s."),
+        kind=intent.kind,
+        tool=_slack_escape(intent.tool or not_given),
+        use_case=_slack_escape(intent.use_case or not_given),
     )
 
 
-_ACKNOWLEDGEMENT: Final = acknowledgement_text("Slack")
-
-
-def acknowledgement(intent: FeedbackIntent | None = None) -> dict[str, object]:
+def acknowledgement(
+    intent: FeedbackIntent | None = None, language: str = DEFAULT_LANGUAGE
+) -> dict[str, object]:
     """The reply after feedback was stored; says what was kept and what was not.
 
     Given the intent, it also echoes how the feedback was filed (to the sender only), so a
     mistyped tool or kind is visible at once.
     """
+    thanks = acknowledgement_text(language)
     if intent is None or not intent.is_feedback:
-        return ephemeral_response(_ACKNOWLEDGEMENT)
-    return ephemeral_response(f"{_ACKNOWLEDGEMENT}\n{filed_as(intent)}")
+        return ephemeral_response(thanks)
+    return ephemeral_response(f"{thanks}\n{filed_as(intent, language)}")
 
 
-def _help_text(command: str) -> str:
-    return help_text(command)
+def kind_lines(language: str = DEFAULT_LANGUAGE) -> list[str]:
+    """The four kinds with their synonyms, one help line each (the words stay English)."""
+    return [
+        translate(language, N_("• `working` — something AI really helps with (also: win, good)")),
+        translate(
+            language,
+            N_("• `friction` — AI output you had to fix or work around (also: problem, issue)"),
+        ),
+        translate(language, N_("• `idea` — something to try or change (also: suggestion, wish)")),
+        translate(language, N_("• `concern` — a worry about AI and your work (also: worry, risk)")),
+    ]
 
 
-def help_text(command: str = DEFAULT_COMMAND, platform: Platform = "Slack") -> str:
-    """The grammar with examples written for ``command`` (``/gaplens``, ``@gaplens``)."""
-    c = command
-    return (
-        "*gaplens — anonymous feedback on AI at work*\n"
-        f"`{c} KIND: what happened` where KIND is one of:\n"
-        "• `working` — something AI really helps with (also: win, good)\n"
-        "• `friction` — AI output you had to fix or work around (also: problem, issue)\n"
-        "• `idea` — something to try or change (also: suggestion, wish)\n"
-        "• `concern` — a worry about AI and your work (also: worry, risk)\n"
-        "Optionally name the tool and the use case before the colon:\n"
-        f"`{c} friction copilot code-review: it invents APIs and I spend 20 minutes fixing`\n"
-        f'`{c} working tool=chatgpt use="meeting notes": summaries save me an hour a week`\n'
-        f"Up to {MAX_TEXT_CHARS:,} characters. Stored anonymously: the kind, tool, use case "
-        f"and your words, dated by day — never {_NOT_STORED[platform]}. "
-        "Please leave names (yours or anyone else's) out of your words.\n"
-        "*Reflect* after a training or trying an AI tool (confidence 1-5 is optional):\n"
-        f"`{c} reflect learned: examples in the prompt beat long instructions | means: I keep "
-        "a prompt file for reviews | confidence: 4`\n"
-        "A reflection sent here is stored with your words and the month only. We cannot tell "
-        "who sent it, so it counts in the themes but not in anyone's participation."
+def help_text(command: str = DEFAULT_COMMAND, language: str = DEFAULT_LANGUAGE) -> str:
+    """The grammar with examples written for ``command``, in ``language``."""
+
+    def t(message: str, **values: object) -> str:
+        return translate(language, message, command=command, **values)
+
+    return "\n".join(
+        [
+            t(N_("*gaplens — anonymous feedback on AI at work*")),
+            t(N_("`%(command)s KIND: what happened` where KIND is one of:")),
+            *kind_lines(language),
+            t(N_("Optionally name the tool and the use case before the colon:")),
+            t(
+                N_(
+                    "`%(command)s friction copilot code-review: it invents APIs and I spend 20 "
+                    "minutes fixing`"
+                )
+            ),
+            t(
+                N_(
+                    '`%(command)s working tool=chatgpt use="meeting notes": summaries save me an '
+                    "hour a week`"
+                )
+            ),
+            t(
+                N_(
+                    "Up to %(limit)s characters. Stored anonymously: the kind, tool, use case and "
+                    "your words, dated by day — never your Slack name, id, workspace or channel. "
+                    "Please leave names (yours or anyone else's) out of your words."
+                ),
+                limit=number_words(MAX_TEXT_CHARS, language),
+            ),
+            t(N_("*Reflect* after a training or trying an AI tool (confidence 1-5 is optional):")),
+            t(
+                N_(
+                    "`%(command)s reflect learned: examples in the prompt beat long instructions "
+                    "| means: I keep a prompt file for reviews | confidence: 4`"
+                )
+            ),
+            t(
+                N_(
+                    "A reflection sent here is stored with your words and the month only. We "
+                    "cannot tell who sent it, so it counts in the themes but not in anyone's "
+                    "participation."
+                )
+            ),
+        ]
     )
 
 
-def help_message(command: str = DEFAULT_COMMAND) -> dict[str, object]:
+def help_message(
+    command: str = DEFAULT_COMMAND, language: str = DEFAULT_LANGUAGE
+) -> dict[str, object]:
     """The reply to ``/gaplens help`` (or an empty ``/gaplens``)."""
-    return ephemeral_response(_help_text(command))
+    return ephemeral_response(help_text(command, language))
 
 
 _ECHO_LIMIT: Final = 3_000
 
 
-def _too_long_message(text: str) -> str:
+def too_long_text(length: int, language: str = DEFAULT_LANGUAGE) -> str:
+    """That a text is over the limit and nothing was stored (without the text)."""
+    return translate(
+        language,
+        N_("Your message is %(length)s characters; the limit is %(limit)s. Nothing was stored."),
+        length=number_words(length, language),
+        limit=number_words(MAX_TEXT_CHARS, language),
+    )
+
+
+def _too_long_message(text: str, language: str) -> str:
     # Slack clears the message box when a command is sent, so hand the text back (only the
     # sender sees an ephemeral reply; nothing is stored) so it can be shortened, not retyped.
     echo = text if len(text) <= _ECHO_LIMIT else text[:_ECHO_LIMIT] + "…"
-    return (
-        f"Your message is {len(text):,} characters; the limit is {MAX_TEXT_CHARS:,}. "
-        "Nothing was stored. Here it is, to shorten and send again:\n"
-        f"{_slack_escape(_clean(echo))}"
-    )
+    here = translate(language, N_("Here it is, to shorten and send again:"))
+    return f"{too_long_text(len(text), language)} {here}\n{_slack_escape(_clean(echo))}"
 
 
 # --------------------------------------------------------------------------------------------
 # Reflections
 
-REFLECT_WORDS: Final = frozenset({"reflect", "reflection", "reflections"})
+REFLECT_WORDS: Final = frozenset(
+    {"reflect", "reflection", "reflections"}
+    | {
+        "reflexion",
+        "reflektieren",
+        "réflexion",
+        "réfléchir",
+        "reflexión",
+        "reflexionar",
+        "振り返り",
+    }
+)
 _REFLECT_LABELS: Final[Mapping[str, Literal["learned", "means", "confidence"]]] = {
     **dict.fromkeys(("learned", "learnt", "learn", "learning", "lesson"), "learned"),
     **dict.fromkeys(("means", "meaning", "mean", "work", "impact"), "means"),
     **dict.fromkeys(("confidence", "confident", "conf"), "confidence"),
 }
-_LABEL_RE: Final = re.compile(r"(?P<label>[A-Za-z]+)\s*:(?!//)\s*(?P<value>.*)", re.DOTALL)
+_LABEL_RE: Final = re.compile(r"(?P<label>[A-Za-z]+)\s*[:：](?!//)\s*(?P<value>.*)", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -744,23 +939,26 @@ class ReflectionIntent:
 def is_reflection_text(text: str) -> bool:
     """True when the command text starts with ``reflect`` (then it is not feedback)."""
     words = _clean(text[: MAX_TEXT_CHARS + 1]).split(maxsplit=1)
-    return bool(words) and words[0].lower().rstrip(":") in REFLECT_WORDS
+    return bool(words) and words[0].lower().rstrip(":：") in REFLECT_WORDS
 
 
-def _reflection_error(message: str) -> ReflectionIntent:
-    return ReflectionIntent(kind="error", message=f"{message} Nothing was stored.")
+def _reflection_error(message: str, language: str) -> ReflectionIntent:
+    return ReflectionIntent(kind="error", message=_nothing_stored(message, language))
 
 
-def parse_reflection_text(text: str, *, command: str = DEFAULT_COMMAND) -> ReflectionIntent:
+def parse_reflection_text(
+    text: str, *, command: str = DEFAULT_COMMAND, language: str = DEFAULT_LANGUAGE
+) -> ReflectionIntent:
     """Read ``reflect learned: ... | means: ... | confidence: N``; never raises.
 
     Parts are separated by ``|``; a part without a known label fills learned, then means.
+    Problems are an ``error`` intent whose message is in ``language``.
     """
     example = f"`{command} reflect learned: ... | means: ...`"
     if len(text) > MAX_TEXT_CHARS:
-        return ReflectionIntent(kind="error", message=_too_long_message(text))
+        return ReflectionIntent(kind="error", message=_too_long_message(text, language))
     words = _clean(text).strip().split(maxsplit=1)
-    rest = (words[1] if len(words) > 1 else "").lstrip(":")
+    rest = (words[1] if len(words) > 1 else "").lstrip(":：")
     found: dict[str, str] = {}
     for part in (p.strip() for p in rest.split("|")):
         if not part:
@@ -775,22 +973,45 @@ def parse_reflection_text(text: str, *, command: str = DEFAULT_COMMAND) -> Refle
             slot = next((s for s in ("learned", "means") if s not in found), None)
             if slot is None:
                 return _reflection_error(
-                    f"Give at most two parts, what you learned and what it means, e.g. {example}."
+                    translate(
+                        language,
+                        N_(
+                            "Give at most two parts, what you learned and what it means, "
+                            "e.g. %(example)s."
+                        ),
+                        example=example,
+                    ),
+                    language,
                 )
         if slot in found:
-            return _reflection_error(f"“{slot}” appears twice; give it once.")
+            return _reflection_error(
+                translate(language, N_("“%(part)s” appears twice; give it once."), part=slot),
+                language,
+            )
         if not value:
-            return _reflection_error(f"The {slot} part is empty. Leave it out or write it.")
+            return _reflection_error(
+                translate(
+                    language, N_("The %(part)s part is empty. Leave it out or write it."), part=slot
+                ),
+                language,
+            )
         found[slot] = value
     confidence: int | None = None
     if "confidence" in found:
         raw = found.pop("confidence")
         if raw not in ("1", "2", "3", "4", "5"):
-            return _reflection_error("Confidence is a whole number from 1 to 5.")
+            return _reflection_error(
+                translate(language, N_("Confidence is a whole number from 1 to 5.")), language
+            )
         confidence = int(raw)
     if not found:
         return _reflection_error(
-            f"Write what you learned and what it means for your work, e.g. {example}."
+            translate(
+                language,
+                N_("Write what you learned and what it means for your work, e.g. %(example)s."),
+                example=example,
+            ),
+            language,
         )
     return ReflectionIntent(
         kind="reflection",
@@ -800,27 +1021,29 @@ def parse_reflection_text(text: str, *, command: str = DEFAULT_COMMAND) -> Refle
     )
 
 
-def reflection_acknowledgement_text(platform: Platform = "Slack") -> str:
-    """What was kept of a reflection and what was not, in the platform's words."""
-    return (
-        "Thanks — your reflection is stored anonymously: your words and the month only. "
-        f"Not stored: {_NOT_STORED[platform]}. We cannot tell who sent it, so "
-        "it counts in the themes but not in anyone's participation."
+def reflection_acknowledgement_text(language: str = DEFAULT_LANGUAGE) -> str:
+    """What was kept of a reflection and what was not."""
+    return translate(
+        language,
+        N_(
+            "Thanks — your reflection is stored anonymously: your words and the month only. "
+            "Not stored: your Slack name, id, workspace or channel. We cannot tell who sent it, "
+            "so it counts in the themes but not in anyone's participation."
+        ),
     )
 
 
-_REFLECTION_ACK: Final = reflection_acknowledgement_text("Slack")
-
-
-def reflection_reply(intent: ReflectionIntent) -> dict[str, object]:
+def reflection_reply(
+    intent: ReflectionIntent, language: str = DEFAULT_LANGUAGE
+) -> dict[str, object]:
     """The reply for a reflection intent: the acknowledgement once stored, or the problem."""
     if intent.is_reflection:
-        return ephemeral_response(_REFLECTION_ACK)
-    return ephemeral_response(intent.message or _help_text(DEFAULT_COMMAND))
+        return ephemeral_response(reflection_acknowledgement_text(language))
+    return ephemeral_response(intent.message or help_text(DEFAULT_COMMAND, language))
 
 
-def reply_for(intent: FeedbackIntent) -> dict[str, object]:
+def reply_for(intent: FeedbackIntent, language: str = DEFAULT_LANGUAGE) -> dict[str, object]:
     """The reply for an intent: the acknowledgement for feedback (call it once stored)."""
     if intent.is_feedback:
-        return acknowledgement(intent)
-    return ephemeral_response(intent.message or _help_text(DEFAULT_COMMAND))
+        return acknowledgement(intent, language)
+    return ephemeral_response(intent.message or help_text(DEFAULT_COMMAND, language))

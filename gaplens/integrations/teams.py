@@ -5,12 +5,19 @@ calls, in this order::
 
     message = authenticate_activity(tokens, request.headers, raw_body, time.time(),
                                     replay_store, allowed_tenants)
-    intent = interpret(message)     # FeedbackIntent or ReflectionIntent, as for Slack
-    if intent is feedback or a reflection: store it, anonymously
-    return reply_for(intent, message.command)   # {"type": "message", "text": ...}, HTTP 200
+    request = interpret(message)    # help, the feedback form or the way to reflect
+    return reply_for(request, message, base_url)   # {"type": "message", "text": ...}, 200
 
 and maps :class:`TeamsRequestRejected` to ``exc.status`` (JSON ``{"error": reason}``) and
 :class:`TeamsNotConfigured` to a 503. Teams wants the answer within five seconds.
+
+It stores nothing else: no feedback, no reflection. A Teams outgoing webhook works only in
+channels, where every member sees the message with its sender's name; words stored from there
+could be matched to that name when a comment or theme is released, and knowing one member's
+answer narrows the rest of a small group. So the reply (seen by the channel too) never repeats
+the words, says nothing was kept, and gives the private form's link with the kind, tool and
+use case the message named (``/feedback?kind=friction&tool=copilot&use_case=code-review``), or
+says how to reflect privately (personal links by email or Slack direct message).
 
 Signing, as Microsoft documents it for outgoing webhooks: when the webhook is created Teams
 shows a *security token* (base64). Every request carries ``Authorization: HMAC <base64>``,
@@ -26,13 +33,13 @@ only a keyed hash of the pair, until the window has passed.
 Privacy: the activity names the sender (``from.name``, ``from.id``, ``from.aadObjectId``),
 the tenant, team, channel and conversation, the service URL, locale and local time zone.
 :func:`authenticate_activity` returns a :class:`TeamsMessage` holding the typed text (the
-webhook's own mention removed, any other mention replaced by ``@someone``) and the webhook's
-name for examples; nothing else leaves this module, and nothing here logs or puts request
-content into an exception. Unlike a Slack slash command, a Teams outgoing webhook works only in
-channels: the message and the reply are seen by the channel's members (docs/web.md).
+webhook's own mention removed, any other mention replaced by ``@someone``), the webhook's
+name for examples and the reply's language (a catalogue code chosen from ``locale``, English
+when gaplens has none for it); nothing else leaves this module, and nothing here logs or puts
+request content into an exception.
 
 The grammar (feedback kinds, tool and use case, ``reflect``) is the Slack command's, read by
-:mod:`gaplens.integrations.slack`.
+:mod:`gaplens.integrations.slack`; replies go through the respondent pages' catalogues.
 """
 
 from __future__ import annotations
@@ -48,35 +55,36 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final, Protocol
+from typing import Final, Literal, Protocol
+from urllib.parse import urlencode
 
+from gaplens.i18n import DEFAULT_LANGUAGE, N_, person_language, translate
 from gaplens.integrations.slack import (
     MAX_TEXT_CHARS,
-    FeedbackIntent,
-    ReflectionIntent,
-    acknowledgement_text,
-    filed_as,
-    help_text,
+    FeedbackKind,
+    FeedbackStart,
     is_reflection_text,
-    parse_feedback_text,
-    parse_reflection_text,
-    reflection_acknowledgement_text,
+    kind_lines,
+    read_feedback_start,
 )
 
 __all__ = [
     "DEFAULT_MENTION",
     "MAX_ACTIVITY_AGE_SECONDS",
     "MAX_BODY_BYTES",
+    "ChannelRequest",
     "ReplayStore",
     "TeamsMessage",
     "TeamsNotConfigured",
     "TeamsRequestRejected",
     "authenticate_activity",
     "decode_security_tokens",
+    "feedback_link",
     "interpret",
     "message_reply",
     "message_text",
     "reply_for",
+    "reply_language",
     "signature_key",
 ]
 
@@ -90,6 +98,7 @@ DEFAULT_MENTION: Final = "@gaplens"
 
 _MAX_ID_CHARS: Final = 512
 _MAX_TIMESTAMP_CHARS: Final = 40
+_MAX_LOCALE_CHARS: Final = 35
 _KEY_BYTES_MIN: Final = 16
 _SIGNATURE_BYTES: Final = hashlib.sha256().digest_size
 _REPLAY_PREFIX: Final = "teams:"
@@ -215,15 +224,18 @@ def _replay_key(key: bytes, conversation_id: str, activity_id: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class TeamsMessage:
-    """What is kept of an activity: the typed text, and ``@name`` of the webhook for examples.
+    """What is read of an activity: the typed text, ``@name`` of the webhook for examples, and
+    the language to reply in (a catalogue code chosen from ``locale``; never stored or logged).
 
     Everything else Teams sends (``from`` with the sender's name, id and Entra object id, the
-    tenant, team, channel and conversation, ``serviceUrl``, ``locale``, ``localTimestamp``,
-    ``localTimezone``, entities and attachments) is dropped on arrival.
+    tenant, team, channel and conversation, ``serviceUrl``, ``locale`` itself,
+    ``localTimestamp``, ``localTimezone``, entities and attachments) is dropped on arrival.
+    Nothing of a Teams message is stored (see :func:`interpret`).
     """
 
     text: str
     command: str = DEFAULT_MENTION
+    language: str = DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +245,7 @@ class _Activity:
     timestamp: float
     tenant_id: str | None
     raw_text: str
+    language: str
 
 
 def _object(value: object, name: str) -> dict[str, object] | None:
@@ -289,7 +302,17 @@ def _activity(body: bytes) -> _Activity:
         timestamp=_timestamp(data.get("timestamp")),
         tenant_id=_string(tenant.get("id"), "channelData.tenant.id"),
         raw_text=text,
+        language=reply_language(data.get("locale")),
     )
+
+
+def reply_language(locale: object) -> str:
+    """The catalogue to reply in for the activity's ``locale`` ("de-DE" is German), English
+    when gaplens has none for it or it is missing or malformed: a presentation choice only,
+    so a bad value is not a reason to refuse the message."""
+    if not isinstance(locale, str) or len(locale) > _MAX_LOCALE_CHARS or "," in locale:
+        return DEFAULT_LANGUAGE
+    return person_language(locale, DEFAULT_LANGUAGE)
 
 
 _MENTION_RE: Final = re.compile(r"<at(?:\s[^<>]*)?>(.*?)</at\s*>", re.IGNORECASE | re.DOTALL)
@@ -298,7 +321,7 @@ _TAG_RE: Final = re.compile(r"</?[A-Za-z][^<>]*>")
 _NAME_RE: Final = re.compile(r"[^\s<>`]+(?: [^\s<>`]+){0,3}")
 
 
-def message_text(raw: str) -> TeamsMessage:
+def message_text(raw: str, language: str = DEFAULT_LANGUAGE) -> TeamsMessage:
     """The typed words of a Teams message's ``text``, and the webhook's ``@name``.
 
     The first ``<at>NAME</at>`` is the webhook being called: it is removed (and ``@NAME``
@@ -317,7 +340,7 @@ def message_text(raw: str) -> TeamsMessage:
     raw = _MENTION_RE.sub("@someone", raw)
     raw = _BREAK_RE.sub("\n", raw)
     text = html.unescape(_TAG_RE.sub("", raw)).replace("\xa0", " ")
-    return TeamsMessage(text=text.strip(), command=command)
+    return TeamsMessage(text=text.strip(), command=command, language=language)
 
 
 def authenticate_activity(
@@ -353,37 +376,67 @@ def authenticate_activity(
     expires = activity.timestamp + 2 * MAX_ACTIVITY_AGE_SECONDS
     if not replay_store.remember_once(replay, expires, now):
         raise TeamsRequestRejected("replayed activity", 409)
-    return message_text(activity.raw_text)
+    return message_text(activity.raw_text, activity.language)
 
 
 # --------------------------------------------------------------------------------------------
 # Reading the text and replying
 
 
-def _too_long(length: int) -> FeedbackIntent:
-    # Unlike Slack, Teams leaves the message in the channel, so it is not echoed back.
-    return FeedbackIntent(
-        kind="error",
-        message=(
-            f"Your message is {length:,} characters; the limit is {MAX_TEXT_CHARS:,}. "
-            "Nothing was stored. Please shorten it and send it again."
-        ),
-    )
+@dataclass(frozen=True, slots=True)
+class ChannelRequest:
+    """What a channel message asked for, without its words: ``help``, the feedback form (with
+    the kind, tool and use case it named, to prefill) or the way to reflect privately.
+    ``has_words`` says whether words came with it (they were not kept); ``understood`` is
+    False when the kind, tool or use case could not be read."""
+
+    target: Literal["help", "feedback", "reflection"]
+    has_words: bool = False
+    kind: FeedbackKind | None = None
+    tool: str | None = None
+    use_case: str | None = None
+    understood: bool = True
 
 
-def interpret(message: TeamsMessage) -> FeedbackIntent | ReflectionIntent:
-    """Feedback or a reflection, by the Slack command's grammar; never raises."""
-    if len(message.text) > MAX_TEXT_CHARS:
-        return _too_long(len(message.text))
-    if is_reflection_text(message.text):
-        return parse_reflection_text(message.text, command=message.command)
-    return parse_feedback_text(message.text, command=message.command)
+def interpret(message: TeamsMessage) -> ChannelRequest:
+    """Read a channel message by the Slack command's grammar, keeping no words; never raises.
+
+    ``friction copilot code-review: WORDS`` and ``friction copilot`` both name the form's
+    fields; ``reflect ...`` asks for the private way to reflect; help is help. The words are
+    only looked at to say whether there were any.
+    """
+    text = message.text
+    if len(text) > MAX_TEXT_CHARS:
+        target: Literal["feedback", "reflection"] = (
+            "reflection" if is_reflection_text(text) else "feedback"
+        )
+        return ChannelRequest(target=target, has_words=True, understood=target == "reflection")
+    if is_reflection_text(text):
+        return ChannelRequest(target="reflection", has_words=len(text.split(maxsplit=1)) > 1)
+    start = read_feedback_start(text, command=message.command)
+    if isinstance(start, FeedbackStart):
+        return ChannelRequest(
+            target="feedback",
+            has_words=start.has_words,
+            kind=start.kind,
+            tool=start.tool,
+            use_case=start.use_case,
+        )
+    if start.kind == "help":
+        return ChannelRequest(target="help")
+    return ChannelRequest(target="feedback", has_words=True, understood=False)
 
 
-_CHANNEL_NOTE: Final = (
-    "In Teams your message and this reply are seen by the channel's members, as any "
-    "channel message is; gaplens itself keeps no link between you and your words."
-)
+def feedback_link(base_url: str, request: ChannelRequest | None = None) -> str:
+    """The private feedback form, with the kind, tool and use case the message named as query
+    parameters (the form selects them); never the words."""
+    fields = {
+        "kind": request.kind if request else None,
+        "tool": request.tool if request else None,
+        "use_case": request.use_case if request else None,
+    }
+    query = urlencode({name: value for name, value in fields.items() if value})
+    return f"{base_url.rstrip('/')}/feedback" + (f"?{query}" if query else "")
 
 
 def message_reply(text: str) -> dict[str, object]:
@@ -391,14 +444,117 @@ def message_reply(text: str) -> dict[str, object]:
     return {"type": "message", "text": text.replace("\n", "\n\n")}
 
 
-def reply_for(intent: FeedbackIntent | ReflectionIntent, command: str) -> dict[str, object]:
-    """The reply for an intent (call it once feedback or a reflection is stored)."""
-    if isinstance(intent, ReflectionIntent):
-        if intent.is_reflection:
-            return message_reply(reflection_acknowledgement_text("Teams"))
-        return message_reply(intent.message or help_text(command, "Teams"))
-    if intent.is_feedback:
-        return message_reply(f"{acknowledgement_text('Teams')}\n{filed_as(intent)}")
-    if intent.kind == "help":
-        return message_reply(f"{help_text(command, 'Teams')}\n{_CHANNEL_NOTE}")
-    return message_reply(intent.message or help_text(command, "Teams"))
+def _not_kept(language: str) -> str:
+    return translate(
+        language,
+        N_(
+            "Nothing was kept. Everyone in this channel sees who wrote a message, so gaplens "
+            "stores nothing sent in a Teams channel."
+        ),
+    )
+
+
+def _reflect_privately(language: str) -> str:
+    return translate(
+        language,
+        N_(
+            "To reflect privately, use your personal reflection link: gaplens sends it by email "
+            "or Slack direct message after a training or your first use of an AI tool, and it "
+            "opens a page only you see."
+        ),
+    )
+
+
+def _help(command: str, language: str, base_url: str) -> str:
+    def t(message: str, **values: object) -> str:
+        return translate(language, message, command=command, **values)
+
+    return "\n".join(
+        [
+            t(N_("*gaplens — anonymous feedback on AI at work*")),
+            t(
+                N_(
+                    "Everyone in a Teams channel sees who wrote a message, so gaplens stores "
+                    "nothing sent here. `%(command)s KIND tool use-case` answers with a link to "
+                    "the private form, filled in with them, where KIND is one of:"
+                )
+            ),
+            *kind_lines(language),
+            t(N_("`%(command)s friction copilot code-review`")),
+            t(
+                N_(
+                    "The channel sees the kind, tool and use case you name here, too: to keep "
+                    "even those to yourself, open the form and choose them there."
+                )
+            ),
+            t(
+                N_(
+                    "The form stores the kind, tool, use case and your words anonymously, dated "
+                    "by day. Please leave names (yours or anyone else's) out of your words."
+                )
+            ),
+            t(N_("The private form: %(link)s"), link=feedback_link(base_url)),
+            _reflect_privately(language),
+        ]
+    )
+
+
+def reply_for(request: ChannelRequest, message: TeamsMessage, base_url: str) -> dict[str, object]:
+    """The reply, in the message's language, seen by the channel: it never repeats the words,
+    says that nothing was kept when there were any, and points to the private way."""
+    language = message.language
+    if request.target == "help":
+        return message_reply(_help(message.command, language, base_url))
+    lines = [_not_kept(language)] if request.has_words else []
+    if request.target == "reflection":
+        lines.append(_reflect_privately(language))
+        if not request.has_words:
+            lines.append(_not_kept_note(language))
+        return message_reply("\n".join(lines))
+    link = feedback_link(base_url, request)
+    if not request.understood:
+        lines.append(
+            translate(
+                language,
+                N_(
+                    "I could not read a kind, tool and use case from that; `%(command)s help` "
+                    "shows how. The private form: %(link)s"
+                ),
+                command=message.command,
+                link=link,
+            )
+        )
+    elif request.has_words:
+        lines.append(
+            translate(
+                language,
+                N_(
+                    "Please send your words on the private form instead; it is anonymous and "
+                    "opens with the kind, tool and use case you gave: %(link)s"
+                ),
+                link=link,
+            )
+        )
+    else:
+        lines.append(
+            translate(
+                language,
+                N_(
+                    "The private form, opened with the kind, tool and use case you gave; it "
+                    "stores your words anonymously: %(link)s"
+                ),
+                link=link,
+            )
+        )
+        lines.append(_not_kept_note(language))
+    return message_reply("\n".join(lines))
+
+
+def _not_kept_note(language: str) -> str:
+    return translate(
+        language,
+        N_(
+            "gaplens stores nothing sent in a Teams channel, because everyone in it sees who "
+            "wrote it."
+        ),
+    )

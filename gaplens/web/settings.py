@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from gaplens.accounts.sso import OidcSettings, oidc_settings_from, password_login_from
 from gaplens.config import database_url
+from gaplens.errors import InputError
+from gaplens.i18n import DEFAULT_LANGUAGE, DEFAULT_LANGUAGE_ENV, organisation_language
 from gaplens.web.schedule import (
     DEFAULT_MAIL_SCHEDULE,
     DEFAULT_RELEASE_SCHEDULE,
@@ -57,6 +59,12 @@ class WebSettings:
     separated: one per webhook, or old and new while replacing one); never in a repr or log."""
     teams_tenant_ids: tuple[str, ...] = ()
     """When set (`GAPLENS_TEAMS_TENANT_IDS`), only activities from these tenants are taken."""
+    default_language: str = DEFAULT_LANGUAGE
+    """The organisation's language (`GAPLENS_DEFAULT_LANGUAGE`): Slack's slash command carries
+    no language, so its replies are in this one."""
+    base_url: str | None = None
+    """Where gaplens is served (`GAPLENS_BASE_URL`), for links in chat replies; unset, the
+    request's own address."""
 
     @classmethod
     def from_environment(cls, db: str | None = None) -> WebSettings:
@@ -84,7 +92,26 @@ class WebSettings:
             password_login=password_login_from(os.environ, oidc),
             teams_security_tokens=_listed(os.environ.get("GAPLENS_TEAMS_SECURITY_TOKENS", "")),
             teams_tenant_ids=_listed(os.environ.get("GAPLENS_TEAMS_TENANT_IDS", "")),
+            default_language=_default_language(),
+            base_url=_base_url(os.environ.get("GAPLENS_BASE_URL", "")),
         )
+
+
+def _default_language() -> str:
+    try:
+        return organisation_language(os.environ)
+    except ValueError as error:
+        raise InputError.single(str(error), column=DEFAULT_LANGUAGE_ENV) from None
+
+
+def _base_url(value: str) -> str | None:
+    """`GAPLENS_BASE_URL` without its trailing slash; None when unset."""
+    value = value.strip()
+    if not value:
+        return None
+    if not value.startswith(("http://", "https://")):
+        raise InputError.single(f"'{value}' must start with https://", column="GAPLENS_BASE_URL")
+    return value.rstrip("/")
 
 
 def _listed(value: str) -> tuple[str, ...]:

@@ -1,21 +1,23 @@
 """The Teams outgoing webhook over real HTTP (uvicorn on loopback): signed, fresh, once,
-from an allowed tenant; feedback and reflections stored with nothing of the sender."""
+from an allowed tenant; nothing of a channel message stored (the channel shows its sender),
+the reply pointing to the private form, prefilled, or to the private way to reflect."""
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 
 from gaplens.db.engine import get_engine, session_scope
 from gaplens.feedback.models import FeedbackItem
-from gaplens.reflections.models import ReflectionEntry
 from gaplens.web.app import create_app
 from gaplens.web.settings import WebSettings
 from tests.integrations.teams_payloads import (
@@ -67,76 +69,140 @@ def feedback_rows(url: str) -> list[FeedbackItem]:
         return list(session.scalars(select(FeedbackItem).order_by(FeedbackItem.id)))
 
 
-def dump(url: str, table: str) -> str:
-    with get_engine(url).connect() as connection:
-        return str(connection.execute(text(f"SELECT * FROM {table}")).all())
-
-
 def replay_keys(url: str) -> list[str]:
     with get_engine(url).connect() as connection:
         return list(connection.execute(text("SELECT signature FROM slack_replay")).scalars())
 
 
-def test_feedback_is_stored_with_words_and_day_and_nothing_of_the_sender(
-    teams: httpx.Client, web_db: str, caplog: pytest.LogCaptureFixture
+def row_counts(url: str) -> dict[str, int]:
+    """Rows in every table of the database (feedback, reflections and everything else)."""
+    engine = get_engine(url)
+    with engine.connect() as connection:
+        return {
+            name: int(connection.execute(text(f'SELECT COUNT(*) FROM "{name}"')).scalar_one())
+            for name in inspect(engine).get_table_names()
+        }
+
+
+def added_rows(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    return {name: after[name] - before[name] for name in after if after[name] != before[name]}
+
+
+WORDS = "it invents APIs, Megan spends 20 minutes fixing"
+MESSAGES = [
+    f"friction copilot code-review: {WORDS}",
+    f"working tool=chatgpt use=notes: {WORDS}",
+    f"idea {WORDS}",
+    "reflect learned: examples beat long rules | means: a prompt file | confidence: 4",
+    "reflect examples beat long rules",
+    f"rant: {WORDS}",
+    "idea " + "x" * 2_001,
+]
+
+
+@pytest.mark.parametrize("words", MESSAGES)
+def test_a_channel_message_with_words_stores_no_row_and_the_reply_does_not_echo_them(
+    teams: httpx.Client, web_db: str, caplog: pytest.LogCaptureFixture, words: str
 ):
     caplog.set_level(logging.DEBUG)
-    response = send(teams, "friction copilot code-review: it invents APIs, 20 minutes fixing")
+    before = row_counts(web_db)
+    response = send(teams, words)
     assert response.status_code == 200, response.text
     reply = response.json()
     assert reply["type"] == "message"
-    assert "Not stored: your Teams name, ids, tenant, team or channel." in reply["text"]
-    assert "*friction*" in reply["text"] and "copilot" in reply["text"]
+    assert "Nothing was kept." in reply["text"]
+    # Only the replay guard's keyed hash is written: no feedback, no reflection, nothing else.
+    assert added_rows(before, row_counts(web_db)) == {"slack_replay": 1}
+    [key] = replay_keys(web_db)
+    assert key.startswith("teams:") and len(key) == len("teams:") + 64
+    for echo in ("invents", "Megan", "examples", "prompt file", "xxxxxxxx"):
+        assert echo not in reply["text"]
+    logged = caplog.text
+    assert TEAMS in logged  # the capture is live (the client logs the request line)
+    for value in (*IDENTIFYING.values(), TENANT, "Megan", "invents", "examples"):
+        assert value not in logged
+
+
+def test_the_prefilled_link_opens_the_form_with_the_fields_selected(
+    teams: httpx.Client, web_db: str
+):
+    reply = send(teams, f"friction copilot code-review: {WORDS}").json()["text"]
+    [link] = re.findall(r"http://\S+/feedback\?\S+", reply)
+    assert parse_qs(urlsplit(link).query) == {
+        "kind": ["friction"],
+        "tool": ["copilot"],
+        "use_case": ["code-review"],
+    }
+    page = teams.get(link)
+    assert page.status_code == 200
+    assert re.search(r'value="friction" required checked', page.text)
+    assert len(re.findall(r"required checked", page.text)) == 1
+    assert 'id="tool" name="tool" maxlength="100" value="copilot"' in page.text
+    assert 'id="use_case" name="use_case" maxlength="100" value="code-review"' in page.text
+    # Sending the prefilled form stores the feedback from the browser, not from Teams.
+    token = form_token_of(page)
+    stored = teams.post(
+        "/feedback",
+        data={
+            "form_token": token,
+            "kind": "friction",
+            "tool": "copilot",
+            "use_case": "code-review",
+            "text": "It invents APIs.",
+        },
+    )
+    assert stored.status_code == 200, stored.text
     [item] = feedback_rows(web_db)
-    assert (item.kind, item.tool, item.use_case, item.text, item.channel) == (
+    assert (item.kind, item.tool, item.use_case, item.channel) == (
         "friction",
         "copilot",
         "code-review",
-        "it invents APIs, 20 minutes fixing",
-        "teams",
+        "web",
     )
-    stored = dump(web_db, "feedback_item") + dump(web_db, "slack_replay")
-    logged = caplog.text
-    assert TEAMS in logged  # the capture is live (the client logs the request line)
-    for value in IDENTIFYING.values():
-        assert value not in stored
-        assert value not in logged
-    for value in (TENANT, "1481567603816", "Megan", "gaplens</at>"):
-        assert value not in stored and value not in logged
-    # The replay guard holds a keyed hash of the activity, not its ids.
-    [key] = replay_keys(web_db)
-    assert key.startswith("teams:") and len(key) == len("teams:") + 64
 
 
-def test_a_reflection_is_stored_anonymously(teams: httpx.Client, web_db: str):
-    response = send(
-        teams, "reflect learned: examples beat long rules | means: a prompt file | confidence: 4"
-    )
-    assert response.status_code == 200, response.text
-    assert "not in anyone's participation" in response.json()["text"]
-    with session_scope(web_db) as session:
-        [entry] = session.scalars(select(ReflectionEntry))
-        assert (entry.source, entry.step, entry.function, entry.learned, entry.means) == (
-            "teams",
-            None,
-            None,
-            "examples beat long rules",
-            "a prompt file",
-        )
-        assert entry.confidence == 4
-    dumped = dump(web_db, "reflection_entry")
-    for value in IDENTIFYING.values():
-        assert value not in dumped
+def test_the_form_never_takes_words_from_the_url(teams: httpx.Client):
+    page = teams.get("/feedback", params={"kind": "idea", "text": "secret words here"})
+    assert page.status_code == 200
+    assert "secret words" not in page.text
+    assert 'value="idea" required checked' in page.text
+    unknown = teams.get("/feedback", params={"kind": "rant", "tool": "<b>x</b>"})
+    assert unknown.status_code == 200 and "checked" not in unknown.text
+    assert 'value="&lt;b&gt;x&lt;/b&gt;"' in unknown.text  # escaped like any value
+    too_long = teams.get("/feedback", params={"tool": "x" * 101})
+    assert too_long.status_code == 422 and "tool" in too_long.text
 
 
-def test_help_and_mistakes_store_nothing(teams: httpx.Client, web_db: str):
+def form_token_of(page: httpx.Response) -> str:
+    match = re.search(r'name="form_token" value="([^"]+)"', page.text)
+    assert match is not None
+    return match.group(1)
+
+
+def test_without_words_the_reply_is_a_quick_route_to_the_form(teams: httpx.Client, web_db: str):
+    before = row_counts(web_db)
+    reply = send(teams, "friction copilot").json()["text"]
+    assert "Nothing was kept." not in reply
+    [link] = re.findall(r"http://\S+/feedback\?\S+", reply)
+    assert parse_qs(urlsplit(link).query) == {"kind": ["friction"], "tool": ["copilot"]}
+    assert added_rows(before, row_counts(web_db)) == {"slack_replay": 1}
+
+
+def test_the_link_points_at_the_configured_base_url(web_db: str):
+    settings = app_settings(web_db, base_url="https://gaplens.example.com")
+    with served(create_app(settings)) as origin, httpx.Client(base_url=origin) as client:
+        reply = send(client, "idea: x").json()["text"]
+    assert "https://gaplens.example.com/feedback?kind=idea" in reply
+    assert "127.0.0.1" not in reply
+
+
+def test_help_explains_the_channel_and_stores_nothing(teams: httpx.Client, web_db: str):
+    before = row_counts(web_db)
     help_reply = send(teams, "help", activity_id="1").json()["text"]
     assert "@gaplens friction copilot code-review" in help_reply
-    assert "seen by the channel's members" in help_reply
-    assert "Nothing was stored." in send(teams, "rant: x", activity_id="2").json()["text"]
-    assert "Nothing was stored." in send(teams, "reflect a | b | c", activity_id="3").json()["text"]
-    assert feedback_rows(web_db) == []
-    assert dump(web_db, "reflection_entry") == "[]"
+    assert "Everyone in a Teams channel sees who wrote a message" in help_reply
+    assert "personal reflection link" in help_reply
+    assert added_rows(before, row_counts(web_db)) == {"slack_replay": 1}
 
 
 def refused(response: httpx.Response, status: int, reason: str) -> None:
@@ -171,7 +237,7 @@ def test_a_replayed_activity_is_refused_and_stored_once(teams: httpx.Client, web
     other["conversation"]["id"] = "19:another@thread.tacv2;messageid=1481567603816"
     other_body = body_of(other)
     assert post(teams, other_body, signed(other_body)).status_code == 200
-    assert len(feedback_rows(web_db)) == 2
+    assert len(replay_keys(web_db)) == 2 and feedback_rows(web_db) == []
 
 
 def test_an_activity_from_another_tenant_is_refused(teams: httpx.Client, web_db: str):
@@ -226,7 +292,7 @@ def test_malformed_signed_bodies_are_400_naming_the_field(
 def test_rotation_either_token_verifies(teams: httpx.Client, web_db: str):
     body = body_of(activity("working: summaries save an hour", time.time(), activity_id="9"))
     assert post(teams, body, signed(body, OTHER_TOKEN)).status_code == 200
-    assert len(feedback_rows(web_db)) == 1
+    assert len(replay_keys(web_db)) == 1
 
 
 def test_without_a_token_the_endpoint_is_503_and_stores_nothing(web_db: str):

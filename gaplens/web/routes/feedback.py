@@ -51,8 +51,17 @@ def feedback_page(
 
 
 @router.get("/feedback", response_class=HTMLResponse, include_in_schema=False)
-def feedback_form(request: Request) -> Response:
-    return feedback_page(request)
+def feedback_form(
+    request: Request,
+    kind: Annotated[str, Query(max_length=16)] = "",
+    tool: Annotated[str, Query(max_length=100)] = "",
+    use_case: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
+    """The form, with the kind, tool and use case selected from the query when given (the
+    Teams reply's link: `?kind=friction&tool=copilot&use_case=code-review`). The words are
+    never taken from a URL (they would sit in browser history and server logs)."""
+    known = kind if kind in set(FeedbackKind) else ""
+    return feedback_page(request, kind=known, tool=tool.strip(), use_case=use_case.strip())
 
 
 @router.post("/feedback", include_in_schema=False)

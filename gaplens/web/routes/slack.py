@@ -35,7 +35,8 @@ router = APIRouter(tags=["integrations"])
 async def slack_command(request: Request, session: DbSession) -> Response:
     """Slack's slash command: feedback, or `reflect` for a reflection. Only the command and
     its text are kept; who sent it, from which workspace and channel, is dropped before
-    anything is stored or logged. Reflections count in themes, never in participation."""
+    anything is stored or logged. Reflections count in themes, never in participation. The
+    reply is in the organisation's language (the command carries none)."""
     body = await request.body()
     try:
         authenticate_request(
@@ -52,8 +53,9 @@ async def slack_command(request: Request, session: DbSession) -> Response:
         return JSONResponse({"error": "Slack is not configured on this server"}, status_code=503)
     except SlackRequestRejected as rejected:
         return JSONResponse({"error": rejected.reason}, status_code=rejected.status)
+    language = settings(request).default_language
     if is_reflection_text(command.text):
-        reflection = parse_reflection_text(command.text, command=command.command)
+        reflection = parse_reflection_text(command.text, command=command.command, language=language)
         if reflection.is_reflection:
             answer = ReflectionIn(
                 learned=reflection.learned,
@@ -61,8 +63,8 @@ async def slack_command(request: Request, session: DbSession) -> Response:
                 confidence=reflection.confidence,
             )
             submit_anonymous_reflection(session, answer, source="slack")
-        return JSONResponse(reflection_reply(reflection))
-    intent = parse_feedback_text(command.text, command=command.command)
+        return JSONResponse(reflection_reply(reflection, language))
+    intent = parse_feedback_text(command.text, command=command.command, language=language)
     if intent.is_feedback:
         item = FeedbackIn(
             kind=FeedbackKind(intent.kind),
@@ -71,4 +73,4 @@ async def slack_command(request: Request, session: DbSession) -> Response:
             use_case=intent.use_case,
         )
         submit_feedback(session, item, channel="slack")
-    return JSONResponse(reply_for(intent))
+    return JSONResponse(reply_for(intent, language))

@@ -1,4 +1,4 @@
-"""POST /integrations/teams/message: HMAC-signed, replay-checked, anonymous on arrival."""
+"""POST /integrations/teams/message: HMAC-signed, replay-checked; stores no words."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ import time
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from gaplens.feedback.schemas import FeedbackIn, FeedbackKind
-from gaplens.feedback.service import DatabaseReplayStore, submit_feedback
-from gaplens.integrations.slack import ReflectionIntent
+from gaplens.feedback.service import DatabaseReplayStore
 from gaplens.integrations.teams import (
     TeamsNotConfigured,
     TeamsRequestRejected,
@@ -17,8 +15,6 @@ from gaplens.integrations.teams import (
     interpret,
     reply_for,
 )
-from gaplens.reflections.schemas import ReflectionIn
-from gaplens.reflections.service import submit_anonymous_reflection
 from gaplens.web.deps import DbSession, settings
 
 router = APIRouter(tags=["integrations"])
@@ -33,9 +29,9 @@ router = APIRouter(tags=["integrations"])
     },
 )
 async def teams_message(request: Request, session: DbSession) -> Response:
-    """A Teams outgoing webhook: feedback, or `reflect` for a reflection. Only the typed text
-    is kept; who sent it, from which tenant, team and channel, is dropped before anything is
-    stored or logged. Reflections count in themes, never in participation."""
+    """A Teams outgoing webhook. The channel shows who wrote the message, so nothing of it is
+    stored: the reply, in the sender's Teams language, points to the private feedback form
+    (prefilled with the kind, tool and use case named) or to the private way to reflect."""
     body = await request.body()
     config = settings(request)
     try:
@@ -51,19 +47,5 @@ async def teams_message(request: Request, session: DbSession) -> Response:
         return JSONResponse({"error": "Teams is not configured on this server"}, status_code=503)
     except TeamsRequestRejected as rejected:
         return JSONResponse({"error": rejected.reason}, status_code=rejected.status)
-    intent = interpret(message)
-    if isinstance(intent, ReflectionIntent):
-        if intent.is_reflection:
-            answer = ReflectionIn(
-                learned=intent.learned, means=intent.means, confidence=intent.confidence
-            )
-            submit_anonymous_reflection(session, answer, source="teams")
-    elif intent.is_feedback:
-        item = FeedbackIn(
-            kind=FeedbackKind(intent.kind),
-            text=intent.text,
-            tool=intent.tool,
-            use_case=intent.use_case,
-        )
-        submit_feedback(session, item, channel="teams")
-    return JSONResponse(reply_for(intent, message.command))
+    base_url = config.base_url or str(request.base_url)
+    return JSONResponse(reply_for(interpret(message), message, base_url))
