@@ -26,7 +26,7 @@ from gaplens.connectors.copilot_usage import (
     CopilotUserRecord,
 )
 from gaplens.connectors.m365_copilot import CONCEALED_NAME, M365UsageReader
-from gaplens.directory.identities import IdentityResolver
+from gaplens.directory.identities import DirectoryLookups, IdentityResolver, load_resolver
 from gaplens.directory.schemas import IdentityKind
 from gaplens.errors import ProblemCollector
 from gaplens.imports.bulk import BulkStatement, WriteBehind, sqlite_page_cache
@@ -265,11 +265,13 @@ def import_copilot_usage(
     path: Path,
     progress: ProgressCallback | None = None,
     source: str | None = None,
+    lookups: DirectoryLookups | None = None,
 ) -> ConnectorSummary:
     """Import any GitHub Copilot usage export (the format is detected); all or nothing.
 
     `source` names where the file came from when it is not the file itself (a sync's
     download link, without its signature): problems and the run's raw rows name it.
+    `lookups`: the directory as a sync read it for all its units (read now when None).
     A large file is parsed in a second process while this one writes (imports/parallel.py)."""
     problems = ProblemCollector(source or path.name)
     reader = CopilotUsageReader(path, problems, source=source)
@@ -277,7 +279,7 @@ def import_copilot_usage(
     if source is not None:
         run.source_name = source[:500]
     run_id = run.id
-    resolver = IdentityResolver.load(session, [IdentityKind.GITHUB])
+    resolver = load_resolver(session, [IdentityKind.GITHUB], lookups=lookups)
     with sqlite_page_cache(session), WriteBehind(session) as writes:
         raw = RawRowWriter(session, run, writes=writes)
         users = UserDayWriter(session, writes)
@@ -476,6 +478,7 @@ def import_m365_copilot(
     *,
     source: str | None = None,
     drop_concealed: bool = False,
+    lookups: DirectoryLookups | None = None,
 ) -> ConnectorSummary:
     """Import one Microsoft 365 Copilot user-detail export; all or nothing.
 
@@ -484,7 +487,8 @@ def import_m365_copilot(
     from all their snapshots: the result does not depend on the order exports are imported.
     `source` names where the file came from when it is not the file itself (a sync's report
     URL); `drop_concealed` (the sync) stores nothing of a user whose name the tenant conceals,
-    since a hashed name can never be matched to a person.
+    since a hashed name can never be matched to a person. `lookups`: the directory as a sync
+    read it for all its units (read now when None).
     """
     problems = ProblemCollector(source or path.name)
     reader = M365UsageReader(path, problems, source=source)
@@ -493,7 +497,7 @@ def import_m365_copilot(
         run.source_name = source[:500]
     run_id = run.id
     raw = RawRowWriter(session, run)
-    resolver = IdentityResolver.load(session, [IdentityKind.EMAIL])
+    resolver = load_resolver(session, [IdentityKind.EMAIL], lookups=lookups)
     snapshots = KeyedWriter(session, SNAPSHOT, ("refresh_date", "upn"), SNAPSHOT_COLUMNS)
     periods = KeyedWriter(session, PERIOD, PERIOD_KEY, PERIOD_COLUMNS)
     touched: set[str] = set()
