@@ -28,7 +28,7 @@ from gaplens.connectors.copilot_premium import parse_premium_usage
 from gaplens.connectors.copilot_seats import parse_seat
 from gaplens.connectors.tickets_csv import ZENDESK
 from gaplens.db.engine import session_scope
-from gaplens.directory.identities import IdentityResolver
+from gaplens.directory.identities import DirectoryLookups, load_resolver
 from gaplens.directory.models import Person
 from gaplens.directory.schemas import IdentityKind
 from gaplens.errors import InputError, ProblemCollector
@@ -61,7 +61,7 @@ from gaplens.sync.vendor import (
 from gaplens.sync.zendesk import ZendeskClient, credentials_text
 from gaplens.telemetry.assistants import import_claude_code_usage, import_cursor_usage
 from gaplens.telemetry.service import import_copilot_usage, import_m365_copilot
-from gaplens.work.service import import_jira, import_tickets, jira_resolver
+from gaplens.work.service import import_jira, import_tickets
 
 log = logging.getLogger("gaplens.sync")
 
@@ -274,7 +274,7 @@ def sync_connection(
     stored = 0
     notes: list[str] = []
     workdir = Path(tempfile.mkdtemp(prefix="gaplens-sync-"))
-    directory = Directory()
+    directory = DirectoryLookups()  # read once for all the units: a sync writes no identities
     try:
         for unit in client.pull(state, workdir, today):
             with session_scope(url) as session:
@@ -350,44 +350,37 @@ def _advance(session: Session, connection_id: int, stream: str, cursor: str) -> 
     connection.state = json.dumps(state, sort_keys=True)
 
 
-class Directory:
-    """The directory's identity lookups, read once for all the units of one sync instead of
-    once per unit (a 10,000-person directory took a quarter of a second a Jira page). A sync
-    writes no identities, so what it read at its first page holds for its last; each unit
-    gets its own copy for counting misses."""
-
-    def __init__(self) -> None:
-        self._jira: IdentityResolver | None = None
-
-    def jira(self, session: Session) -> IdentityResolver:
-        if self._jira is None:
-            self._jira = jira_resolver(session)
-        return self._jira.fresh()
-
-
-def store_unit(session: Session, unit: Unit, directory: Directory | None = None) -> str:
+def store_unit(session: Session, unit: Unit, directory: DirectoryLookups | None = None) -> str:
     """Store one pulled unit through its importer; a note of what it was. `directory`: the
-    lookups to reuse across the units of one sync (read anew when None)."""
+    lookups shared by the units of one sync (read anew for this unit when None)."""
     if unit.payload_kind == COPILOT_USAGE:
         written = 0
         for download in unit.files:
             if download.path.stat().st_size == 0:
                 continue  # a report file for a day nobody used Copilot
-            summary = import_copilot_usage(session, download.path, source=download.source)
+            summary = import_copilot_usage(
+                session, download.path, source=download.source, lookups=directory
+            )
             written += summary.rows_written
         return f"{unit.note}, {written} rows written"
     if unit.payload_kind == M365_USAGE:
         written = 0
         for download in unit.files:
             summary = import_m365_copilot(
-                session, download.path, source=download.source, drop_concealed=True
+                session,
+                download.path,
+                source=download.source,
+                drop_concealed=True,
+                lookups=directory,
             )
             written += summary.rows_written
         return f"{unit.note}, {written} snapshot rows written"
     if unit.payload_kind == ZENDESK_TICKETS:
         notes = [unit.note]
         for download in unit.files:
-            summary = import_tickets(session, download.path, system=ZENDESK, source=download.source)
+            summary = import_tickets(
+                session, download.path, system=ZENDESK, source=download.source, lookups=directory
+            )
             notes.append(summary.detail)
         return "; ".join(notes)
     if unit.payload_kind in (CURSOR_USAGE, CLAUDE_CODE_USAGE):
@@ -400,16 +393,11 @@ def store_unit(session: Session, unit: Unit, directory: Directory | None = None)
             notes.append(f"{summary.rows_written} rows written, {summary.detail}")
         return "; ".join(notes)
     if unit.payload_kind == COPILOT_SEATS:
-        return f"{unit.note}; {store_seats(session, unit.scope, unit.source, unit.records)}"
+        stored = store_seats(session, unit.scope, unit.source, unit.records, directory)
+        return f"{unit.note}; {stored}"
     if unit.payload_kind == JIRA_ISSUES:
         summaries = [
-            import_jira(
-                session,
-                d.path,
-                source=d.source,
-                resolver=None if directory is None else directory.jira(session),
-            )
-            for d in unit.files
+            import_jira(session, d.path, source=d.source, lookups=directory) for d in unit.files
         ]
         note = f"{unit.note}, {sum(s.rows_written for s in summaries)} work items written"
         unresolved = sum(s.rows_unresolved for s in summaries)
@@ -423,7 +411,13 @@ def store_unit(session: Session, unit: Unit, directory: Directory | None = None)
     raise SyncError(f"no importer for {unit.payload_kind}")
 
 
-def store_seats(session: Session, org: str, source: str, seats: list[object]) -> str:
+def store_seats(
+    session: Session,
+    org: str,
+    source: str,
+    seats: list[object],
+    directory: DirectoryLookups | None = None,
+) -> str:
     """Replace an organisation's seat list (tool table `copilot_seat`), keep each seat as a raw
     row, and give people without a licence date the day their seat was created."""
     problems = ProblemCollector(source)
@@ -466,7 +460,7 @@ def store_seats(session: Session, org: str, source: str, seats: list[object]) ->
     }
     if rows:
         session.execute(insert(CopilotSeat), list(rows.values()))
-    resolver = IdentityResolver.load(session, [IdentityKind.GITHUB])
+    resolver = load_resolver(session, [IdentityKind.GITHUB], lookups=directory)
     unresolved = 0
     by_day: dict[dt.date, list[str]] = {}
     seen: set[str] = set()

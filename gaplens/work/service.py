@@ -29,7 +29,7 @@ from gaplens.connectors.servicenow_json import ServiceNowJson, looks_like_json
 from gaplens.connectors.tickets_csv import SERVICENOW, ZENDESK, TicketsReader
 from gaplens.connectors.work_records import WorkRecord
 from gaplens.connectors.zendesk_json import ZendeskTicketPage, is_ticket_page
-from gaplens.directory.identities import IdentityResolver
+from gaplens.directory.identities import DirectoryLookups, IdentityResolver, load_resolver
 from gaplens.directory.schemas import IdentityKind
 from gaplens.errors import InputError, ProblemCollector
 from gaplens.imports.bulk import (
@@ -122,13 +122,13 @@ def import_jira(
     path: Path,
     progress: ProgressCallback | None = None,
     source: str | None = None,
-    resolver: IdentityResolver | None = None,
+    lookups: DirectoryLookups | None = None,
 ) -> ConnectorSummary:
     """A Jira CSV export or REST search JSON (detected from the first character).
 
     `source` names where the file came from when it is not the file itself (a sync's search
-    URL): problems and the run's raw rows name it. `resolver` (from `jira_resolver`, no
-    misses counted yet) spares a sync reading the whole directory again for every page."""
+    URL): problems and the run's raw rows name it. `lookups` (the directory as a sync read
+    it for all its units) spares reading the whole directory again for every page."""
     problems = ProblemCollector(source or path.name)
     check_not_binary(path, utf8=False)
     reader: RecordSource
@@ -140,7 +140,10 @@ def import_jira(
         reader = JiraCsvReader(path, problems)
         warnings = reader.warnings
         fmt = "CSV"
-    resolver = resolver or jira_resolver(session)
+    # Who an issue names: account ids, then emails, then a display name one person has.
+    resolver = load_resolver(
+        session, [IdentityKind.JIRA, IdentityKind.EMAIL], display_names=True, lookups=lookups
+    )
     run = start_run(session, "jira", path)
     if source is not None:
         run.source_name = source[:500]
@@ -150,25 +153,20 @@ def import_jira(
     )
 
 
-def jira_resolver(session: Session) -> IdentityResolver:
-    """Who a Jira issue names: account ids, then emails, then a display name one person has."""
-    return IdentityResolver.load(
-        session, [IdentityKind.JIRA, IdentityKind.EMAIL], display_names=True
-    )
-
-
 def import_tickets(
     session: Session,
     path: Path,
     progress: ProgressCallback | None = None,
     system: str | None = None,
     source: str | None = None,
+    lookups: DirectoryLookups | None = None,
 ) -> ConnectorSummary:
     """A Zendesk ticket or Explore CSV export, a page of Zendesk's incremental ticket export
     (JSON), or a ServiceNow incident CSV or JSONv2 export (detected when `system` is None).
 
     `source` names where the file came from when it is not the file itself (a sync's API
-    page, without its query): problems and the run name it."""
+    page, without its query): problems and the run name it. `lookups`: the directory as a
+    sync read it for all its units (read now when None)."""
     problems = ProblemCollector(source or path.name)
     json_table: ServiceNowJson | ZendeskTicketPage | None = None
     if looks_like_json(path):
@@ -194,7 +192,7 @@ def import_tickets(
         kind, table, keys = IdentityKind.ZENDESK, ZENDESK_TICKET, ("id",)
     else:
         kind, table, keys = IdentityKind.SERVICENOW, SERVICENOW_INCIDENT, ("number",)
-    resolver = IdentityResolver.load(session, [kind, IdentityKind.EMAIL], display_names=True)
+    resolver = load_resolver(session, [kind, IdentityKind.EMAIL], True, lookups)
     run = start_run(session, reader.system, path)
     if source is not None:
         run.source_name = source[:500]

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
-from gaplens.db.engine import session_scope
+from gaplens.db.engine import get_engine, session_scope
 from gaplens.privacy import PrivacyPolicy
 from gaplens.sync.http import Retrying
 from gaplens.sync.schemas import ConnectionIn, SyncOutcome
@@ -158,6 +158,40 @@ def test_first_sync_stores_reports_and_seats_then_only_new_days(
     assert len(rows(db_url, seat_runs)) == 2
     kept = f"select distinct import_run_id from raw_chunk where import_run_id in ({seat_runs})"
     assert rows(db_url, kept) == [(max(r[0] for r in rows(db_url, seat_runs)),)]
+
+
+def test_a_sync_reads_the_directory_once_for_all_its_units(
+    db_url: str, tmp_path: Path, github: FakeGitHub
+):
+    """Seats, reports and days: many units, one read of the directory's GitHub logins (it was
+    read again for every unit); every unit still resolves against it. (The connection alone:
+    the release build after a sync reads what it needs itself.)"""
+    load_directory(db_url, tmp_path)
+    connect(db_url, github)
+    connection_id = one(db_url, "select id from connection")
+    reads: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if "FROM identity" in statement:
+            reads.append(statement)
+
+    engine = get_engine(db_url)
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        outcome = sync_connection(
+            db_url,
+            connection_id,
+            today=TODAY,
+            retrying=Retrying(backoff=0.01, sleep=lambda _: None),
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert outcome.ok, outcome.error
+    assert outcome.units_stored > 5
+    assert len(reads) == 1
+    # Each unit's people were resolved: every user-day and the seats' licence dates.
+    assert one(db_url, "select count(*) from ai_usage_day") == 2 * 6 * (28 + 4)
+    assert one(db_url, "select count(*) from person where ai_licence_date is null") == 0
 
 
 def test_429_with_retry_after_is_waited_out(db_url: str, github: FakeGitHub):

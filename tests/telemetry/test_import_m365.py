@@ -405,3 +405,54 @@ def test_every_page_as_json_lines_is_read_and_only_a_missing_last_page_warns(
     said = " ".join(output.split())
     assert code == 2
     assert "all-pages.jsonl, row 2, column 'value[1].wordCopilotLastActivityDate'" in said
+
+
+def test_a_later_snapshot_writes_only_the_days_it_adds(db_url: str, tmp_path: Path):
+    """The rebuild writes the difference: rows an earlier snapshot gave keep that import's
+    run, the new days are the new run's; a corrected snapshot rewrites its person's rows."""
+    directory(db_url, tmp_path)
+    first = write_m365_csv(
+        tmp_path / "a.csv",
+        [m365_user("person1@acme.example", "2026-11-01", "2026-10-30", {"teams": "2026-10-30"})],
+    )
+    second = write_m365_csv(
+        tmp_path / "b.csv",
+        [
+            m365_user(
+                "person1@acme.example",
+                "2026-11-02",
+                "2026-11-02",
+                {"teams": "2026-10-30", "word": "2026-11-02"},
+            )
+        ],
+    )
+
+    def by_run() -> list[tuple[str, str, int]]:
+        found = rows(
+            db_url,
+            "select u.day, u.app, r.source_name from ai_usage_day u "
+            "join import_run r on r.id = u.import_run_id "
+            "where u.tool = 'm365-copilot' order by u.day, u.app",
+        )
+        return [(str(d), str(a), str(s)) for d, a, s in found]  # type: ignore[misc]
+
+    for export in (first, second):
+        assert invoke("import", "m365-copilot", str(export), "--db", db_url)[0] == 0
+    assert by_run() == [
+        ("2026-10-30", "any", "a.csv"),
+        ("2026-10-30", "teams", "a.csv"),
+        ("2026-11-02", "any", "b.csv"),
+        ("2026-11-02", "word", "b.csv"),
+    ]
+    corrected = write_m365_csv(
+        tmp_path / "a2.csv",
+        [m365_user("person1@acme.example", "2026-11-01", "2026-10-29", {"teams": "2026-10-29"})],
+    )
+    assert invoke("import", "m365-copilot", str(corrected), "--db", db_url)[0] == 0
+    assert by_run() == [
+        ("2026-10-29", "any", "a2.csv"),
+        ("2026-10-29", "teams", "a2.csv"),
+        ("2026-10-30", "teams", "a2.csv"),  # still said by b.csv; the person's rows rewritten
+        ("2026-11-02", "any", "a2.csv"),
+        ("2026-11-02", "word", "a2.csv"),
+    ]
