@@ -389,7 +389,7 @@ def store_unit(session: Session, unit: Unit, directory: DirectoryLookups | None 
         )
         notes = [unit.note]
         for download in unit.files:
-            summary = importer(session, download.path, source=download.source)
+            summary = importer(session, download.path, source=download.source, lookups=directory)
             notes.append(f"{summary.rows_written} rows written, {summary.detail}")
         return "; ".join(notes)
     if unit.payload_kind == COPILOT_SEATS:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from gaplens.connectors.claude_code_usage import API_ACTOR, USER_ACTOR, ClaudeCodeUsageReader
 from gaplens.connectors.cursor_usage import COUNTS, REQUESTS, CursorUsageReader
-from gaplens.directory.identities import IdentityResolver
+from gaplens.directory.identities import DirectoryLookups, IdentityResolver, load_resolver
 from gaplens.directory.schemas import IdentityKind
 from gaplens.errors import ProblemCollector
 from gaplens.imports.raw import RawRowWriter, forget_raw_of_same_file
@@ -74,15 +74,17 @@ def import_cursor_usage(
     path: Path,
     progress: ProgressCallback | None = None,
     source: str | None = None,
+    lookups: DirectoryLookups | None = None,
 ) -> ConnectorSummary:
-    """Import a saved Cursor daily-usage response (one page, or JSON lines of them)."""
+    """Import a saved Cursor daily-usage response (one page, or JSON lines of them);
+    `lookups`: the directory a sync's units share (read now when None)."""
     problems = ProblemCollector(source or path.name)
     reader = CursorUsageReader(path, problems)
     run = start_run(session, CURSOR_KIND, path)
     if source is not None:
         run.source_name = source[:500]
     raw = RawRowWriter(session, run)
-    resolver = IdentityResolver.load(session, [IdentityKind.EMAIL])
+    resolver = load_resolver(session, [IdentityKind.EMAIL], lookups=lookups)
     writer = KeyedWriter(session, CURSOR_TABLE, ("day", "email"), CURSOR_COLUMNS)
     days: set[dt.date] = set()
     unresolved = inactive = raw_row = seen = 0
@@ -142,15 +144,17 @@ def import_claude_code_usage(
     path: Path,
     progress: ProgressCallback | None = None,
     source: str | None = None,
+    lookups: DirectoryLookups | None = None,
 ) -> ConnectorSummary:
-    """Import a saved Claude Code usage report (one page, or JSON lines of every page)."""
+    """Import a saved Claude Code usage report (one page, or JSON lines of every page);
+    `lookups`: the directory a sync's units share (read now when None)."""
     problems = ProblemCollector(source or path.name)
     reader = ClaudeCodeUsageReader(path, problems)
     run = start_run(session, CLAUDE_CODE_KIND, path)
     if source is not None:
         run.source_name = source[:500]
     raw = RawRowWriter(session, run)
-    resolver = IdentityResolver.load(session, [IdentityKind.EMAIL])
+    resolver = load_resolver(session, [IdentityKind.EMAIL], lookups=lookups)
     writer = KeyedWriter(session, CLAUDE_TABLE, CLAUDE_KEY, CLAUDE_COLUMNS)
     days: set[dt.date] = set()
     api_keys: Counter[str] = Counter()
