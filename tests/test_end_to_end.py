@@ -128,23 +128,47 @@ def test_the_demo_syncs_its_last_month_of_copilot_use_through_a_connection(
     assert len(pulled) >= 2 and not any("sig=" in s for s in pulled)
 
 
-def _whole_files_db(out: Path, tmp_path: Path, *imports: tuple[str, Path]) -> Path:
-    """The demo's directory and the named exports imported whole, from their files, into a
-    fresh database: what the demo's files-then-connection path must equal."""
+@pytest.fixture(scope="module")
+def demo_directory(
+    demo_report: tuple[Path, ReportDocument],
+    sqlite_template: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
+    """The demo's teams and people imported from its files into a copy of the session's
+    migrated database, once for the module: each whole-files comparison starts from a copy
+    (the same schema and directory rows as migrating and importing them again)."""
+    import shutil
+
     from gaplens.db.engine import dispose_engine, session_scope
-    from gaplens.db.migrate import upgrade
     from gaplens.demo.pipeline import ORGANISATION_NAME
     from gaplens.directory.service import import_people, import_teams
+
+    out, _ = demo_report
+    database = tmp_path_factory.mktemp("demo-directory") / "directory.db"
+    shutil.copyfile(sqlite_template, database)
+    url = f"sqlite:///{database}"
+    with session_scope(url) as session:
+        import_teams(session, out / "teams.csv", ORGANISATION_NAME)
+        import_people(session, out / "people.csv")
+    dispose_engine(url)
+    return database
+
+
+def _whole_files_db(directory: Path, tmp_path: Path, *imports: tuple[str, Path]) -> Path:
+    """The demo's directory (a copy of `demo_directory`) and the named exports imported
+    whole, from their files, into a fresh database: what the demo's files-then-connection
+    path must equal."""
+    import shutil
+
+    from gaplens.db.engine import dispose_engine, session_scope
     from gaplens.telemetry.service import import_m365_copilot
     from gaplens.work.service import import_jira, import_tickets
 
     database = tmp_path / "whole.db"
+    shutil.copyfile(directory, database)
     url = f"sqlite:///{database}"
-    upgrade(url)
     importers = {"m365": import_m365_copilot, "jira": import_jira, "tickets": import_tickets}
     with session_scope(url) as session:
-        import_teams(session, out / "teams.csv", ORGANISATION_NAME)
-        import_people(session, out / "people.csv")
         for kind, path in imports:
             importers[kind](session, path)
     dispose_engine(url)
@@ -195,7 +219,7 @@ def _pulled(out: Path, kind: str) -> list[str]:
 
 
 def test_the_demo_syncs_its_latest_microsoft_365_reports_through_a_connection(
-    demo_report: tuple[Path, ReportDocument], tmp_path: Path
+    demo_report: tuple[Path, ReportDocument], demo_directory: Path, tmp_path: Path
 ):
     """The older weekly Microsoft 365 exports come from files, the last two are Graph's report
     on the days `m365-northwind` syncs (a client-credentials token, then the report's 302 to
@@ -205,7 +229,7 @@ def test_the_demo_syncs_its_latest_microsoft_365_reports_through_a_connection(
     assert "pulled up to: users 2026-09-30" in said
     exports = sorted((out / "exports").glob("CopilotUsageUserDetail-*.csv"))
     assert len(exports) == 6
-    whole = _whole_files_db(out, tmp_path, *(("m365", path) for path in exports))
+    whole = _whole_files_db(demo_directory, tmp_path, *(("m365", path) for path in exports))
     demo = out / "gaplens-demo.db"
     columns = "refresh_date, upn, display_name, last_activity, teams, word, excel, powerpoint, "
     columns += "outlook, onenote, loop, copilot_chat, source_row"
@@ -221,7 +245,7 @@ def test_the_demo_syncs_its_latest_microsoft_365_reports_through_a_connection(
 
 
 def test_the_demo_syncs_its_last_month_of_jira_issues_through_a_connection(
-    demo_report: tuple[Path, ReportDocument], tmp_path: Path
+    demo_report: tuple[Path, ReportDocument], demo_directory: Path, tmp_path: Path
 ):
     """Engineering's issues updated before the last 31 days come from the REST JSON file, the
     rest from the demo's Jira site (/myself, /field, search/jql by token pages, then by the
@@ -231,7 +255,7 @@ def test_the_demo_syncs_its_last_month_of_jira_issues_through_a_connection(
     export = out / "exports" / "jira-search-ENG.json"
     latest = max(issue["fields"]["updated"] for issue in json.loads(export.read_text())["issues"])
     assert f"pulled up to: issues {latest[:19]};" in said  # the cursor: the last update stored
-    whole = _whole_files_db(out, tmp_path, ("jira", export))
+    whole = _whole_files_db(demo_directory, tmp_path, ("jira", export))
     demo = out / "gaplens-demo.db"
     assert _rows(demo, WORK_ITEMS, "jira", "ENG-%") == _rows(whole, WORK_ITEMS, "jira", "ENG-%")
     assert _rows(demo, TRANSITIONS, "jira", "ENG-%") == _rows(whole, TRANSITIONS, "jira", "ENG-%")
@@ -239,7 +263,7 @@ def test_the_demo_syncs_its_last_month_of_jira_issues_through_a_connection(
 
 
 def test_the_demo_syncs_its_last_month_of_zendesk_tickets_through_a_connection(
-    demo_report: tuple[Path, ReportDocument], tmp_path: Path
+    demo_report: tuple[Path, ReportDocument], demo_directory: Path, tmp_path: Path
 ):
     """Tickets updated before the last 31 days come from the Support CSV export, the rest
     from the demo's Zendesk (the incremental export's cursor pages with metric sets, users
@@ -247,7 +271,9 @@ def test_the_demo_syncs_its_last_month_of_zendesk_tickets_through_a_connection(
     out, _ = demo_report
     said = _connection_said(out, "zendesk-northwind (zendesk)")
     assert "pulled up to: tickets " in said
-    whole = _whole_files_db(out, tmp_path, ("tickets", out / "exports" / "zendesk-tickets.csv"))
+    whole = _whole_files_db(
+        demo_directory, tmp_path, ("tickets", out / "exports" / "zendesk-tickets.csv")
+    )
     demo = out / "gaplens-demo.db"
     assert _rows(demo, WORK_ITEMS, "zendesk", "%") == _rows(whole, WORK_ITEMS, "zendesk", "%")
     assert len(_pulled(out, "zendesk")) >= 2

@@ -10,17 +10,17 @@ the module runs it four times on one demo, built once."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 
 from gaplens.accounts.models import StaffRole
 from gaplens.accounts.service import create_user
 from gaplens.db.engine import dispose_engine, session_scope
-from gaplens.demo.pipeline import run_demo
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.shared_build import demo_database
 from tests.web.axe import assert_no_violations
 from tests.web.conftest import PASSWORD, served
 
@@ -46,13 +46,15 @@ CHARTS = """() => Array.from(document.querySelectorAll('svg')).map((svg) => {
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo's data (400 people: every import, release and section; the reports are built
-    by the server), loaded once for the module, with a staff member who can open the reports
-    page."""
+    by the server), built once per run and shared with the staff pages' axe test
+    (tests/shared_build.py), copied for this module with a staff member who can open the
+    reports page."""
     out = tmp_path_factory.mktemp("report-axe")
-    result = run_demo(400, 1, out, None, Console(quiet=True), write_reports=False)
-    with session_scope(result.database_url) as session:
+    shutil.copyfile(demo_database(tmp_path_factory), out / "gaplens-demo.db")
+    url = f"sqlite:///{out / 'gaplens-demo.db'}"
+    with session_scope(url) as session:
         create_user(session, VIEWER, "Report Reader", StaffRole.LEADER, PASSWORD)
-    dispose_engine(result.database_url)
+    dispose_engine(url)
     return out
 
 

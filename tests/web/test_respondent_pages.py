@@ -160,9 +160,26 @@ def responses(url: str) -> int:
         return session.scalar(select(func.count()).select_from(SurveyResponse)) or 0
 
 
+@pytest.fixture
+def rendering_on_sqlite(db_url: str) -> None:
+    """Skips the PostgreSQL case before the world and the server are set up for it."""
+    if "postgresql" in db_url:
+        pytest.skip(
+            "what Chromium and axe-core check is the rendered pages, the same on either "
+            "backend: the answers these forms send are stored on both backends by "
+            "test_surveys_online.py, test_tasks.py, test_reflections.py, test_feedback.py and "
+            "test_friction.py in tests/web"
+        )
+
+
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_every_respondent_page_and_thank_you_page_passes_axe(
-    links: Links, live_server: str, web_db: str, browser: Any, viewport: dict[str, int]
+    rendering_on_sqlite: None,
+    links: Links,
+    live_server: str,
+    web_db: str,
+    browser: Any,
+    viewport: dict[str, int],
 ):
     phone = viewport is PHONE
     size = "phone" if phone else "desktop"

@@ -10,15 +10,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gaplens.accounts.models import StaffRole
 from gaplens.accounts.service import create_user
 from gaplens.db.engine import dispose_engine, session_scope
-from gaplens.demo.pipeline import run_demo
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.shared_build import demo_database
 from tests.web.axe import assert_no_violations
 from tests.web.conftest import PASSWORD, served
 
@@ -72,14 +71,16 @@ OPENS_ON_DATA = {
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real demo (400 people: every import, release, leader post, criterion and win),
-    run once for this module, with an admin who can open every staff page."""
-    out = tmp_path_factory.mktemp("staff-demo")
-    result = run_demo(400, 1, out, None, Console(quiet=True))
-    with session_scope(result.database_url) as session:
+    built once per run and shared with the report's axe test (tests/shared_build.py), copied
+    for this module with an admin who can open every staff page."""
+    path = tmp_path_factory.mktemp("staff-demo") / "gaplens-demo.db"
+    shutil.copyfile(demo_database(tmp_path_factory), path)
+    url = f"sqlite:///{path}"
+    with session_scope(url) as session:
         create_user(session, ADMIN, "Pages Admin", StaffRole.ADMIN, PASSWORD)
         _mail_schedule_with_a_bounce(session)
-    dispose_engine(result.database_url)
-    return out / "gaplens-demo.db"
+    dispose_engine(url)
+    return path
 
 
 def _mail_schedule_with_a_bounce(session: Session) -> None:
