@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from gaplens.sync.http import ApiClient, Retrying, SyncError, shown_url
-from gaplens.sync.vendor import CLAUDE_CODE_USAGE, Download, Unit
+from gaplens.sync.vendor import CLAUDE_CODE_USAGE, Download, Unit, start_day
 
 ANTHROPIC_API = "https://api.anthropic.com"
 REPORT_PATH = "/v1/organizations/usage_report/claude_code"
@@ -40,16 +40,6 @@ RESTATED_DAYS = 2
 """Days up to and including the cursor asked again on every sync (late-arriving records)."""
 MAX_PAGES = 10_000
 """A day with more pages than this is a server looping on its cursor, not data."""
-
-
-def first_day(stored: str | None, today: dt.date) -> dt.date:
-    if not stored:
-        return today - dt.timedelta(days=FIRST_SYNC_DAYS)
-    try:
-        cursor = dt.date.fromisoformat(stored)
-    except ValueError:
-        raise SyncError(f"the stored cursor {stored!r} is not a day; connect again") from None
-    return cursor - dt.timedelta(days=RESTATED_DAYS - 1)
 
 
 class ClaudeCodeClient:
@@ -68,7 +58,7 @@ class ClaudeCodeClient:
     def pull(self, state: Mapping[str, str], workdir: Path, today: dt.date) -> Iterator[Unit]:
         stored = state.get(STREAM)
         source = shown_url(self.api.url(REPORT_PATH))
-        day = first_day(stored, today)
+        day = start_day(stored, today, FIRST_SYNC_DAYS, RESTATED_DAYS)
         while day < today:
             target = workdir / f"claude-code-{day.isoformat()}.jsonl"
             pages, records = self._day(day, target, source)

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from gaplens.sync.http import ApiClient, Retrying, SyncError, shown_url
-from gaplens.sync.vendor import CURSOR_USAGE, Download, Unit
+from gaplens.sync.vendor import CURSOR_USAGE, Download, Unit, start_day
 
 CURSOR_API = "https://api.cursor.com"
 USAGE_PATH = "/teams/daily-usage-data"
@@ -73,18 +73,6 @@ def windows(
     return out
 
 
-def first_day(stored: str | None, today: dt.date) -> dt.date:
-    """Where a sync starts: `RESTATED_DAYS` before the day after the cursor, or
-    `FIRST_SYNC_DAYS` before today on a first sync."""
-    if not stored:
-        return today - dt.timedelta(days=FIRST_SYNC_DAYS)
-    try:
-        cursor = dt.date.fromisoformat(stored)
-    except ValueError:
-        raise SyncError(f"the stored cursor {stored!r} is not a day; connect again") from None
-    return cursor - dt.timedelta(days=RESTATED_DAYS - 1)
-
-
 class CursorClient:
     """A `VendorClient` for one Cursor team (the admin key decides which)."""
 
@@ -102,7 +90,7 @@ class CursorClient:
         stored = state.get(STREAM)
         last = today - dt.timedelta(days=1)
         source = shown_url(self.api.url(USAGE_PATH))
-        for first, final in windows(first_day(stored, today), last):
+        for first, final in windows(start_day(stored, today, FIRST_SYNC_DAYS, RESTATED_DAYS), last):
             body, _ = self.api.post_json(USAGE_PATH, day_range_ms(first, final))
             records = _records(body, source)
             target = workdir / f"cursor-{first.isoformat()}.json"

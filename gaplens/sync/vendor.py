@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from gaplens.sync.http import SyncError
+
 COPILOT_USAGE = "copilot-usage"
 """A unit of downloaded report files for `telemetry.service.import_copilot_usage`."""
 COPILOT_SEATS = "copilot-seats"
@@ -67,3 +69,18 @@ class VendorClient(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+def start_day(
+    stored: str | None, today: dt.date, first_sync_days: int, restated_days: int
+) -> dt.date:
+    """Where a day-cursor sync starts: `restated_days` up to and including the stored day
+    (asked again, since the vendor restates recent days), or `first_sync_days` before today
+    on a first sync."""
+    if not stored:
+        return today - dt.timedelta(days=first_sync_days)
+    try:
+        cursor = dt.date.fromisoformat(stored)
+    except ValueError:
+        raise SyncError(f"the stored cursor {stored!r} is not a day; connect again") from None
+    return cursor - dt.timedelta(days=restated_days - 1)
