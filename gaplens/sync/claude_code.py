@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from gaplens.sync.http import ApiClient, Retrying, SyncError, shown_url
+from gaplens.sync.schemas import ANTHROPIC_API
 from gaplens.sync.vendor import CLAUDE_CODE_USAGE, Download, Unit, start_day
 
-ANTHROPIC_API = "https://api.anthropic.com"
 REPORT_PATH = "/v1/organizations/usage_report/claude_code"
 API_VERSION = "2023-06-01"
 STREAM = "usage"

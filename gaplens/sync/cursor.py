@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from gaplens.sync.http import ApiClient, Retrying, SyncError, shown_url
+from gaplens.sync.schemas import CURSOR_API
 from gaplens.sync.vendor import CURSOR_USAGE, Download, Unit, start_day
 
-CURSOR_API = "https://api.cursor.com"
 USAGE_PATH = "/teams/daily-usage-data"
 STREAM = "daily-usage"
 WINDOW_DAYS = 30

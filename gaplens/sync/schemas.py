@@ -30,10 +30,9 @@ class ConnectionKind(StrEnum):
 GITHUB_API = "https://api.github.com"
 GRAPH_API = "https://graph.microsoft.com/v1.0"
 ENTRA_AUTHORITY = "https://login.microsoftonline.com"
-DEFAULT_ROOTS = {
-    "cursor": "https://api.cursor.com",
-    "claude-code": "https://api.anthropic.com",
-}
+CURSOR_API = "https://api.cursor.com"
+ANTHROPIC_API = "https://api.anthropic.com"
+DEFAULT_ROOTS = {"cursor": CURSOR_API, "claude-code": ANTHROPIC_API}
 """API roots of kinds whose root is the vendor's own (the default `base_url` is GitHub's)."""
 
 
