@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 DEFAULT_DATABASE_URL = "sqlite:///gaplens.db"
@@ -28,6 +29,21 @@ def normalise_database_url(url: str) -> str:
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
+
+
+BASE_URL_ENV = "GAPLENS_BASE_URL"
+
+
+def base_url_from(env: Mapping[str, str]) -> str | None:
+    """Where gaplens is served (`GAPLENS_BASE_URL`), for the links mail and chat replies
+    carry: without its trailing slash, None when unset, a ValueError naming the variable when
+    it is not an http(s) address."""
+    value = env.get(BASE_URL_ENV, "").strip()
+    if not value:
+        return None
+    if not value.startswith(("http://", "https://")):
+        raise ValueError(f"{BASE_URL_ENV} must start with https://, not {value!r}")
+    return value.rstrip("/")
 
 
 SUSTAINED_WEEKS_ENV = "GAPLENS_ADOPTION_WEEKS"

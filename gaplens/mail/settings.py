@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from gaplens.config import BASE_URL_ENV, base_url_from
 from gaplens.errors import InputError
 from gaplens.i18n import DEFAULT_LANGUAGE, DEFAULT_LANGUAGE_ENV, organisation_language
 
@@ -156,11 +157,12 @@ class SendingSettings:
     @classmethod
     def from_environment(cls, env: Mapping[str, str] | None = None) -> SendingSettings:
         env = os.environ if env is None else env
-        base_url = env.get("GAPLENS_BASE_URL", "").strip() or cls.base_url
-        if not base_url.startswith(("http://", "https://")):
-            raise _problem("GAPLENS_BASE_URL", "GAPLENS_BASE_URL must start with https://")
+        try:
+            base_url = base_url_from(env) or cls.base_url
+        except ValueError as error:
+            raise _problem(BASE_URL_ENV, str(error)) from None
         return cls(
-            base_url=base_url.rstrip("/"),
+            base_url=base_url,
             per_minute=_int(env, "GAPLENS_MAIL_PER_MINUTE", 60, 1, 6000),
             attempts=_int(env, "GAPLENS_MAIL_ATTEMPTS", 3, 1, 10),
             retry_seconds=_float(env, "GAPLENS_MAIL_RETRY_SECONDS", 5.0, 3600.0),

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 
 from gaplens.accounts.sso import OidcSettings, oidc_settings_from, password_login_from
-from gaplens.config import database_url
+from gaplens.config import BASE_URL_ENV, base_url_from, database_url
 from gaplens.errors import InputError
 from gaplens.i18n import DEFAULT_LANGUAGE, DEFAULT_LANGUAGE_ENV, organisation_language
 from gaplens.web.schedule import (
@@ -93,7 +93,7 @@ class WebSettings:
             teams_security_tokens=_listed(os.environ.get("GAPLENS_TEAMS_SECURITY_TOKENS", "")),
             teams_tenant_ids=_listed(os.environ.get("GAPLENS_TEAMS_TENANT_IDS", "")),
             default_language=_default_language(),
-            base_url=_base_url(os.environ.get("GAPLENS_BASE_URL", "")),
+            base_url=_base_url(),
         )
 
 
@@ -104,14 +104,11 @@ def _default_language() -> str:
         raise InputError.single(str(error), column=DEFAULT_LANGUAGE_ENV) from None
 
 
-def _base_url(value: str) -> str | None:
-    """`GAPLENS_BASE_URL` without its trailing slash; None when unset."""
-    value = value.strip()
-    if not value:
-        return None
-    if not value.startswith(("http://", "https://")):
-        raise InputError.single(f"'{value}' must start with https://", column="GAPLENS_BASE_URL")
-    return value.rstrip("/")
+def _base_url() -> str | None:
+    try:
+        return base_url_from(os.environ)
+    except ValueError as error:
+        raise InputError.single(str(error), column=BASE_URL_ENV) from None
 
 
 def _listed(value: str) -> tuple[str, ...]:
