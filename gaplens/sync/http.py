@@ -69,6 +69,14 @@ class Retrying:
     sleep: Callable[[float], None] = time.sleep
 
 
+def _decoded(url: str, response: httpx.Response) -> Any:
+    """The JSON body of an API answer; a SyncError naming the URL (no query) otherwise."""
+    try:
+        return response.json()
+    except ValueError:
+        raise SyncError(f"{shown_url(url)} did not answer with JSON") from None
+
+
 class ApiClient:
     """One vendor API: JSON GETs (and read-only JSON POSTs) with the token, and
     unauthenticated downloads of signed links."""
@@ -112,20 +120,14 @@ class ApiClient:
         """The decoded body and the response (for its Link header)."""
         url = self.url(path_or_url)
         response = self._retry(lambda: self._api.get(url, params=params), url, api=True)
-        try:
-            return response.json(), response
-        except ValueError:
-            raise SyncError(f"{shown_url(url)} did not answer with JSON") from None
+        return _decoded(url, response), response
 
     def post_json(self, path_or_url: str, body: Mapping[str, Any]) -> tuple[Any, httpx.Response]:
         """POST `body` as JSON (Cursor's Admin API takes its date range so); the decoded
         answer and the response. Retried like a GET: a POST here only reads."""
         url = self.url(path_or_url)
         response = self._retry(lambda: self._api.post(url, json=dict(body)), url, api=True)
-        try:
-            return response.json(), response
-        except ValueError:
-            raise SyncError(f"{shown_url(url)} did not answer with JSON") from None
+        return _decoded(url, response), response
 
     def authorize(self, value: str) -> None:
         """Send `value` as the Authorization header to the API from now on (a renewed
