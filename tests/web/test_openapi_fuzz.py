@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 
+import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
+from schemathesis.python import asgi as schemathesis_asgi
 
 from gaplens.web.app import create_app
 from gaplens.web.settings import WebSettings
@@ -18,6 +21,16 @@ from tests.web.conftest import PASSWORD, STAFF, TEAMS_TOKEN
 # CI explores a fixed set of cases; set GAPLENS_FUZZ_RANDOM=1 and GAPLENS_FUZZ_EXAMPLES=500 to dig.
 EXAMPLES = int(os.environ.get("GAPLENS_FUZZ_EXAMPLES", "30"))
 FIXED = os.environ.get("GAPLENS_FUZZ_RANDOM") != "1"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def schemathesis_loop_stopped() -> Iterator[None]:
+    """schemathesis (4.32.5, pinned) calls ASGI apps through one event-loop thread it keeps,
+    with each app's lifespan running, until the process exits. Stopped after this module, so
+    no thread stays in the worker: the metrics loader refuses to fork beside one
+    (tests/metrics/test_prefetch.py failed after this module in the same xdist worker)."""
+    yield
+    schemathesis_asgi._shutdown()
 
 
 def signed_in_cookie(app) -> str:
